@@ -1,0 +1,1290 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * hmap core: the map, its lookups and writes, and incremental resizing.
+ *
+ * DOC: Theory of operation
+ *
+ * A map is an array of 2^B buckets. A key's 64-bit hash picks the bucket by
+ * its low B bits and is summarized in the slot's tag byte (tophash) by its
+ * top 8 bits. A bucket holds eight slots; when all are taken, an overflow
+ * bucket is chained behind it::
+ *
+ *   struct hmap_bucket (80 bytes)
+ *   +----+----+----+----+----+----+----+----+
+ *   | t0 | t1 | t2 | t3 | t4 | t5 | t6 | t7 |  tophash: tag or marker
+ *   +----+----+----+----+----+----+----+----+
+ *   | e0 | e1 | e2 | e3 | e4 | e5 | e6 | e7 |  __rcu pointers to elements
+ *   +----+----+----+----+----+----+----+----+       (hash, lengths, key, value)
+ *   | overflow ---------------------------------> next bucket of the chain
+ *   +-----------------------------------------+
+ *
+ * Tags below 5 are markers: EMPTY_REST (this slot and every later slot of
+ * the chain is empty, so a scan stops), EMPTY_ONE, and in a bucket that has
+ * been moved to a new array EVACUATED_X, EVACUATED_Y and EVACUATED_EMPTY.
+ *
+ * Resizing follows Go's map and goes one step further. The array doubles
+ * when the map holds more than 6.5 entries per bucket, is rebuilt at the
+ * same size when there are as many overflow buckets as buckets (up to
+ * 2^15), and halves when the load falls below 1.625 (a quarter of the grow
+ * threshold, so a map at either boundary does not flap). A resize only
+ * allocates the new array and links it as &hmap_table.next of the old one.
+ * Every write then first evacuates the old bucket its key hashes to and one
+ * more at @nevacuate, two at most; when @nevacuate reaches the old size, the
+ * new array becomes &hmap.tbl and the old one is freed after a grace period.
+ * A resize left unfinished when writes stop is finished by a worker.
+ *
+ * Evacuation copies element pointers, it does not copy or free elements,
+ * and it never modifies the old bucket except to replace its tags with
+ * EVACUATED_* markers, tag 0 of the head bucket last. The elements stay
+ * where they are; only an element deleted or replaced later is freed, after
+ * a grace period.
+ *
+ * DOC: Concurrency contract
+ *
+ * - Lookups (hmap_lookup_rcu(), hmap_lookup(), the iterator) run in any
+ *   context under rcu_read_lock() and never take a lock. A lookup starts at
+ *   &hmap.tbl; if the head of its bucket there is marked evacuated (an
+ *   acquire load, paired with the release store that marks it after every
+ *   entry was published in the new array), it moves on to &hmap_table.next.
+ *   Entries never move within a live array and a marked-evacuated slot still
+ *   points to its element, so a lookup never misses a key present for the
+ *   whole lookup, whatever resize or evacuation runs beside it.
+ * - Writers (update, delete, clear, shrink-to-fit) and the background worker
+ *   are serialized by &hmap.lock, a mutex: they may sleep. Only the newest
+ *   array is written; old arrays are read-only but for their markers.
+ * - An update publishes a new element with rcu_assign_pointer() and frees
+ *   the old one after a grace period: a reader sees the old or the new
+ *   value, never a mix.
+ * - Memory that readers may reach (elements, bucket arrays with their
+ *   overflow buckets) is freed only after a grace period.
+ *
+ * &hmap.lock protects: &hmap.count, &hmap.resizing, &hmap.nevacuate,
+ * &hmap.last_write, the contents of the newest array, and the link from an
+ * old array to a new one. The counters are atomic and read without it.
+ */
+
+#include <linux/bitops.h>
+#include <linux/jiffies.h>
+#include <linux/minmax.h>
+#include <linux/module.h>
+#include <linux/random.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <kunit/visibility.h>
+
+#include "hmap_internal.h"
+
+/* How long writes must have stopped before the worker finishes a resize. */
+#define HMAP_BG_DELAY		max(1UL, msecs_to_jiffies(20))
+/* Old buckets the worker evacuates per hold of the lock. */
+#define HMAP_BG_BATCH		64
+/* How far advancing @nevacuate looks for already evacuated buckets. */
+#define HMAP_ADVANCE_SCAN	1024
+
+static struct workqueue_struct *hmap_wq;
+static struct kmem_cache *hmap_bucket_cache;
+
+static struct {
+	atomic_long_t maps;
+	atomic_long_t arrays;
+	atomic_long_t overflow;
+	atomic_long_t elems;
+	atomic_long_t bytes;
+} hmap_global;
+
+/* ---- Accounting and allocation ---- */
+
+static void hmap_bytes_add(struct hmap *map, long bytes)
+{
+	atomic_long_add(bytes, &map->ctr.bytes);
+	atomic_long_add(bytes, &hmap_global.bytes);
+}
+
+static void hmap_alloc_failed(struct hmap *map)
+{
+	atomic_long_inc(&map->ctr.alloc_failures);
+}
+
+static size_t hmap_elem_size(u32 key_len, u32 value_len)
+{
+	return kmalloc_size_roundup(sizeof(struct hmap_elem) +
+				    round_up(key_len, 8) + value_len);
+}
+
+static struct hmap_elem *hmap_elem_new(struct hmap *map, u64 hash,
+				       const void *key, u32 key_len,
+				       const void *value, u32 value_len)
+{
+	size_t size = hmap_elem_size(key_len, value_len);
+	struct hmap_elem *e;
+
+	e = kmalloc(size, GFP_KERNEL_ACCOUNT);
+	if (!e) {
+		hmap_alloc_failed(map);
+		return NULL;
+	}
+	e->hash = hash;
+	e->key_len = key_len;
+	e->value_len = value_len;
+	memcpy(e->data, key, key_len);
+	if (value_len)
+		memcpy(hmap_elem_value(e), value, value_len);
+
+	atomic_long_inc(&map->ctr.elems_alloced);
+	atomic_long_inc(&hmap_global.elems);
+	hmap_bytes_add(map, size);
+	return e;
+}
+
+static void hmap_elem_account_free(struct hmap *map, struct hmap_elem *e)
+{
+	atomic_long_inc(&map->ctr.elems_freed);
+	atomic_long_dec(&hmap_global.elems);
+	hmap_bytes_add(map, -(long)hmap_elem_size(e->key_len, e->value_len));
+}
+
+/* Free an element no reader can have seen, or after a grace period. */
+static void hmap_elem_free(struct hmap *map, struct hmap_elem *e)
+{
+	hmap_elem_account_free(map, e);
+	kfree(e);
+}
+
+/* Free an element readers may still hold, after a grace period. */
+static void hmap_elem_free_rcu(struct hmap *map, struct hmap_elem *e)
+{
+	hmap_elem_account_free(map, e);
+	kfree_rcu_mightsleep(e);
+}
+
+static struct hmap_bucket *hmap_overflow_new(struct hmap *map)
+{
+	struct hmap_bucket *b;
+
+	b = kmem_cache_zalloc(hmap_bucket_cache, GFP_KERNEL);
+	if (!b) {
+		hmap_alloc_failed(map);
+		return NULL;
+	}
+	atomic_long_inc(&map->ctr.overflow_alloced);
+	atomic_long_inc(&hmap_global.overflow);
+	hmap_bytes_add(map, kmem_cache_size(hmap_bucket_cache));
+	return b;
+}
+
+static void hmap_overflow_free(struct hmap *map, struct hmap_bucket *b)
+{
+	atomic_long_inc(&map->ctr.overflow_freed);
+	atomic_long_dec(&hmap_global.overflow);
+	hmap_bytes_add(map, -(long)kmem_cache_size(hmap_bucket_cache));
+	kmem_cache_free(hmap_bucket_cache, b);
+}
+
+static struct hmap_table *hmap_table_new(struct hmap *map, unsigned int bits)
+{
+	size_t size = sizeof(struct hmap_bucket) << bits;
+	struct hmap_table *t;
+
+	t = kzalloc(sizeof(*t), GFP_KERNEL_ACCOUNT);
+	if (!t)
+		goto fail;
+	t->buckets = kvzalloc(size, GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+	if (!t->buckets)
+		goto free_table;
+	t->B = bits;
+	t->map = map;
+	t->bytes = kmalloc_size_roundup(size) +
+		   kmalloc_size_roundup(sizeof(*t));
+
+	atomic_long_inc(&map->ctr.arrays_alloced);
+	atomic_long_inc(&hmap_global.arrays);
+	hmap_bytes_add(map, t->bytes);
+	return t;
+
+free_table:
+	kfree(t);
+fail:
+	hmap_alloc_failed(map);
+	return NULL;
+}
+
+/*
+ * Free a table no reader can reach any more: its overflow buckets, its
+ * array, and the elements of every chain that was not evacuated (those of
+ * evacuated chains live on in the next table).
+ */
+static void hmap_table_free(struct hmap_table *t)
+{
+	struct hmap *map = t->map;
+	unsigned long i;
+
+	for (i = 0; i <= hmap_bucket_mask(t); i++) {
+		struct hmap_bucket *head = &t->buckets[i], *b, *next;
+		bool moved = hmap_tophash_is_evacuated(head->tophash[0]);
+		unsigned int s;
+
+		for (b = head; b; b = next) {
+			next = rcu_dereference_protected(b->overflow, 1);
+			for (s = 0; !moved && s < HMAP_BUCKET_SLOTS; s++) {
+				struct hmap_elem *e;
+
+				e = rcu_dereference_protected(b->elems[s], 1);
+				if (e)
+					hmap_elem_free(map, e);
+			}
+			if (b != head)
+				hmap_overflow_free(map, b);
+		}
+		if (!(i & 1023))
+			cond_resched();
+	}
+	kvfree(t->buckets);
+	atomic_long_inc(&map->ctr.arrays_freed);
+	atomic_long_dec(&hmap_global.arrays);
+	hmap_bytes_add(map, -(long)t->bytes);
+	kfree(t);
+}
+
+static void hmap_table_free_work(struct work_struct *work)
+{
+	struct hmap_table *t = container_of(to_rcu_work(work),
+					    struct hmap_table, rwork);
+	struct hmap *map = t->map;
+
+	hmap_table_free(t);
+	atomic_long_dec(&map->ctr.pending_frees);
+}
+
+/* Free @t after a grace period; readers may still be walking it. */
+static void hmap_table_retire(struct hmap *map, struct hmap_table *t)
+{
+	atomic_long_inc(&map->ctr.pending_frees);
+	INIT_RCU_WORK(&t->rwork, hmap_table_free_work);
+	queue_rcu_work(hmap_wq, &t->rwork);
+}
+
+/* ---- Hashing and load ---- */
+
+/**
+ * hmap_hash() - hash a key with the map's keyed hash
+ * @map: the map.
+ * @key: the key.
+ * @key_len: its length in bytes.
+ *
+ * Context: any.
+ * Return: SipHash-2-4 of the key under the map's random seed.
+ */
+u64 hmap_hash(const struct hmap *map, const void *key, u32 key_len)
+{
+	if (unlikely(map->hash_fn))
+		return map->hash_fn(key, key_len);
+	return siphash(key, key_len, &map->seed);
+}
+
+static bool hmap_over_load(unsigned long count, unsigned int bits)
+{
+	return count > HMAP_BUCKET_SLOTS &&
+	       (u64)count * HMAP_LOAD_DEN > ((u64)HMAP_LOAD_NUM << bits);
+}
+
+static bool hmap_under_load(unsigned long count, unsigned int bits)
+{
+	return bits > 0 &&
+	       (u64)count * HMAP_SHRINK_DEN < ((u64)HMAP_LOAD_NUM << bits);
+}
+
+static bool hmap_too_many_overflow(const struct hmap_table *t)
+{
+	return t->noverflow >= 1UL << min(t->B, 15U);
+}
+
+/* The smallest B whose array holds @count entries without growing. */
+static unsigned int hmap_fit_B(unsigned long count)
+{
+	unsigned int bits = 0;
+
+	while (bits < HMAP_B_MAX && hmap_over_load(count, bits))
+		bits++;
+	return bits;
+}
+
+/* ---- Lookups ---- */
+
+static bool hmap_elem_match(const struct hmap_elem *e, u64 hash,
+			    const void *key, u32 key_len)
+{
+	return e->hash == hash && e->key_len == key_len &&
+	       !memcmp(e->data, key, key_len);
+}
+
+/**
+ * hmap_find_bucket_rcu() - find the chain that holds a hash right now
+ * @map: the map.
+ * @hash: the hash.
+ * @max_bits: if not NULL, gets the largest B of the tables looked at.
+ *
+ * Starts at the oldest table and moves on to the next one while the head
+ * bucket for @hash has been evacuated.
+ *
+ * Context: rcu_read_lock() held.
+ * Return: the head bucket of the chain.
+ */
+struct hmap_bucket *hmap_find_bucket_rcu(struct hmap *map, u64 hash,
+					 unsigned int *max_bits)
+{
+	struct hmap_table *t = rcu_dereference(map->tbl);
+	unsigned int bits = 0;
+	struct hmap_bucket *b;
+
+	for (;;) {
+		bits = max(bits, t->B);
+		b = &t->buckets[hash & hmap_bucket_mask(t)];
+		if (likely(!hmap_bucket_evacuated(b)))
+			break;
+		t = rcu_dereference(t->next);
+	}
+	if (max_bits)
+		*max_bits = bits;
+	return b;
+}
+
+static struct hmap_elem *hmap_lookup_elem(struct hmap *map, const void *key,
+					  u32 key_len)
+{
+	u64 hash = hmap_hash(map, key, key_len);
+	u8 top = hmap_tophash(hash);
+	struct hmap_bucket *b;
+	unsigned int i;
+
+	for (b = hmap_find_bucket_rcu(map, hash, NULL); b;
+	     b = rcu_dereference(b->overflow)) {
+		for (i = 0; i < HMAP_BUCKET_SLOTS; i++) {
+			u8 th = READ_ONCE(b->tophash[i]);
+			struct hmap_elem *e;
+
+			if (th != top) {
+				if (th == HMAP_EMPTY_REST)
+					return NULL;
+				/* A slot being evacuated under us. */
+				if (th != HMAP_EVACUATED_X &&
+				    th != HMAP_EVACUATED_Y)
+					continue;
+			}
+			e = rcu_dereference(b->elems[i]);
+			if (e && hmap_elem_match(e, hash, key, key_len))
+				return e;
+		}
+	}
+	return NULL;
+}
+
+/**
+ * hmap_lookup_rcu() - find a key's value, in place
+ * @map: the map.
+ * @key: the key.
+ * @key_len: its length in bytes.
+ * @value_len: if not NULL, gets the value's length.
+ *
+ * Context: rcu_read_lock() held; any context. Lock-free.
+ * Return: the value, valid until rcu_read_unlock(); NULL if the key is
+ * absent or its length is out of range.
+ */
+void *hmap_lookup_rcu(struct hmap *map, const void *key, u32 key_len,
+		      u32 *value_len)
+{
+	struct hmap_elem *e;
+
+	if (!key_len || key_len > map->params.key_size)
+		return NULL;
+	e = hmap_lookup_elem(map, key, key_len);
+	if (!e)
+		return NULL;
+	if (value_len)
+		*value_len = e->value_len;
+	return hmap_elem_value(e);
+}
+EXPORT_SYMBOL_GPL(hmap_lookup_rcu);
+
+/**
+ * hmap_lookup() - copy a key's value out
+ * @map: the map.
+ * @key: the key.
+ * @key_len: its length in bytes.
+ * @value: a buffer of at least the map's value_size bytes.
+ * @value_len: gets the value's length.
+ *
+ * Context: any; takes and releases rcu_read_lock(). Lock-free.
+ * Return: 0, -ENOENT if the key is absent, -EINVAL if @key_len is 0 or
+ * above the map's key_size.
+ */
+int hmap_lookup(struct hmap *map, const void *key, u32 key_len,
+		void *value, u32 *value_len)
+{
+	struct hmap_elem *e;
+
+	if (!key_len || key_len > map->params.key_size)
+		return -EINVAL;
+	rcu_read_lock();
+	e = hmap_lookup_elem(map, key, key_len);
+	if (e) {
+		memcpy(value, hmap_elem_value(e), e->value_len);
+		*value_len = e->value_len;
+	}
+	rcu_read_unlock();
+	return e ? 0 : -ENOENT;
+}
+EXPORT_SYMBOL_GPL(hmap_lookup);
+
+/* ---- Resizing ---- */
+
+static struct hmap_table *hmap_oldest(struct hmap *map)
+{
+	return hmap_dereference(map, map->tbl);
+}
+
+/* The table writes go to. */
+static struct hmap_table *hmap_newest(struct hmap *map)
+{
+	struct hmap_table *t = hmap_oldest(map);
+	struct hmap_table *next = hmap_dereference(map, t->next);
+
+	return next ?: t;
+}
+
+/* Where the next entry appended to a chain goes. */
+struct hmap_dest {
+	struct hmap_bucket *b;
+	unsigned int slot;
+};
+
+/*
+ * Find the first EMPTY_REST slot of the chain at @b (every slot after it is
+ * EMPTY_REST too) and return how many slots are free from there on.
+ */
+static unsigned int hmap_chain_tail(struct hmap *map, struct hmap_bucket *b,
+				    struct hmap_dest *d)
+{
+	struct hmap_bucket *next;
+	unsigned int i, free;
+
+	for (;; b = next) {
+		for (i = 0; i < HMAP_BUCKET_SLOTS; i++)
+			if (b->tophash[i] == HMAP_EMPTY_REST)
+				goto found;
+		next = hmap_dereference(map, b->overflow);
+		if (!next) {
+			d->b = b;
+			d->slot = HMAP_BUCKET_SLOTS;
+			return 0;
+		}
+	}
+found:
+	d->b = b;
+	d->slot = i;
+	free = HMAP_BUCKET_SLOTS - i;
+	for (b = hmap_dereference(map, b->overflow); b;
+	     b = hmap_dereference(map, b->overflow))
+		free += HMAP_BUCKET_SLOTS;
+	return free;
+}
+
+/*
+ * Move the entries of old bucket @i to the new table: element pointers are
+ * appended to their destination chains, then the old slots are marked, the
+ * head's tag 0 last with release semantics. Overflow buckets the
+ * destinations need are allocated first, so a failure leaves both tables
+ * as they were.
+ */
+static int hmap_evacuate(struct hmap *map, struct hmap_table *old,
+			 struct hmap_table *new, unsigned long i)
+{
+	struct hmap_bucket *head = &old->buckets[i], *b;
+	unsigned long newmask = hmap_bucket_mask(new);
+	unsigned long xi = i & newmask;
+	struct hmap_bucket *spare = NULL, *nb;
+	struct hmap_dest dst[2];
+	unsigned int n[2] = { 0, 0 };
+	unsigned int s, d, need = 0;
+	u8 mark0 = HMAP_EVACUATED_EMPTY;
+
+	for (b = head; b; b = hmap_dereference(map, b->overflow)) {
+		for (s = 0; s < HMAP_BUCKET_SLOTS; s++) {
+			struct hmap_elem *e;
+
+			if (hmap_tophash_is_empty(b->tophash[s]))
+				continue;
+			e = hmap_dereference(map, b->elems[s]);
+			n[(e->hash & newmask) != xi]++;
+		}
+	}
+	for (d = 0; d < 2; d++) {
+		unsigned long di = d ? xi + (1UL << old->B) : xi;
+		unsigned int cap;
+
+		if (!n[d])
+			continue;
+		cap = hmap_chain_tail(map, &new->buckets[di], &dst[d]);
+		if (n[d] > cap)
+			need += DIV_ROUND_UP(n[d] - cap, HMAP_BUCKET_SLOTS);
+	}
+	while (need--) {
+		nb = hmap_overflow_new(map);
+		if (!nb)
+			goto free_spares;
+		RCU_INIT_POINTER(nb->overflow, spare);
+		spare = nb;
+	}
+
+	for (b = head; b; b = hmap_dereference(map, b->overflow)) {
+		for (s = 0; s < HMAP_BUCKET_SLOTS; s++) {
+			u8 th = b->tophash[s], mark = HMAP_EVACUATED_EMPTY;
+			struct hmap_elem *e;
+			struct hmap_dest *to;
+
+			if (!hmap_tophash_is_empty(th)) {
+				e = hmap_dereference(map, b->elems[s]);
+				d = (e->hash & newmask) != xi;
+				to = &dst[d];
+				if (to->slot == HMAP_BUCKET_SLOTS) {
+					nb = spare;
+					spare = hmap_dereference(map,
+								 nb->overflow);
+					RCU_INIT_POINTER(nb->overflow, NULL);
+					rcu_assign_pointer(to->b->overflow, nb);
+					new->noverflow++;
+					to->b = nb;
+					to->slot = 0;
+				}
+				rcu_assign_pointer(to->b->elems[to->slot], e);
+				WRITE_ONCE(to->b->tophash[to->slot], th);
+				to->slot++;
+				mark = HMAP_EVACUATED_X + d;
+			}
+			if (b == head && s == 0)
+				mark0 = mark;
+			else
+				WRITE_ONCE(b->tophash[s], mark);
+		}
+	}
+	/* Publishes everything above to readers that see the marker. */
+	smp_store_release(&head->tophash[0], mark0);
+	return 0;
+
+free_spares:
+	while (spare) {
+		nb = spare;
+		spare = hmap_dereference(map, nb->overflow);
+		hmap_overflow_free(map, nb);
+	}
+	return -ENOMEM;
+}
+
+static void hmap_resize_finish(struct hmap *map)
+{
+	struct hmap_table *old = hmap_oldest(map);
+
+	rcu_assign_pointer(map->tbl, hmap_dereference(map, old->next));
+	map->resizing = HMAP_RESIZE_NONE;
+	map->nevacuate = 0;
+	hmap_table_retire(map, old);
+}
+
+/*
+ * Evacuate old bucket @i if it still needs it; if it was the one at
+ * @nevacuate, advance @nevacuate and finish the resize when it reaches the
+ * end. The old table may be gone when this returns.
+ */
+static int hmap_evacuate_one(struct hmap *map, unsigned long i,
+			     bool background)
+{
+	struct hmap_table *old = hmap_oldest(map);
+	struct hmap_table *new = hmap_dereference(map, old->next);
+	unsigned long stop;
+
+	if (!hmap_bucket_evacuated(&old->buckets[i])) {
+		int err = hmap_evacuate(map, old, new, i);
+
+		if (err)
+			return err;
+		atomic_long_inc(background ? &map->ctr.evacuated_by_background :
+				&map->ctr.evacuated_by_writers);
+	}
+	if (i != map->nevacuate)
+		return 0;
+
+	stop = map->nevacuate + HMAP_ADVANCE_SCAN;
+	do {
+		map->nevacuate++;
+	} while (map->nevacuate <= hmap_bucket_mask(old) &&
+		 map->nevacuate != stop &&
+		 hmap_bucket_evacuated(&old->buckets[map->nevacuate]));
+	if (map->nevacuate > hmap_bucket_mask(old))
+		hmap_resize_finish(map);
+	return 0;
+}
+
+/*
+ * Before a write to @hash: evacuate the old bucket it hashes to, then one
+ * more at @nevacuate. Only the first one is needed for the write to be
+ * correct; a failure of the second is left for later.
+ */
+static int hmap_grow_work(struct hmap *map, u64 hash)
+{
+	int err;
+
+	if (map->resizing == HMAP_RESIZE_NONE)
+		return 0;
+	err = hmap_evacuate_one(map, hash & hmap_bucket_mask(hmap_oldest(map)),
+				false);
+	if (err)
+		return err;
+	if (map->resizing != HMAP_RESIZE_NONE)
+		hmap_evacuate_one(map, map->nevacuate, false);
+	return 0;
+}
+
+/* Evacuate up to @max buckets from @nevacuate on; 0 or -ENOMEM. */
+static int hmap_evacuate_some(struct hmap *map, unsigned long max,
+			      bool background)
+{
+	while (max-- && map->resizing != HMAP_RESIZE_NONE) {
+		int err = hmap_evacuate_one(map, map->nevacuate, background);
+
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* Finish the resize in progress, if any. */
+static int hmap_finish_resize(struct hmap *map)
+{
+	while (map->resizing != HMAP_RESIZE_NONE) {
+		int err = hmap_evacuate_some(map, HMAP_BG_BATCH, true);
+
+		if (err)
+			return err;
+		cond_resched();
+	}
+	return 0;
+}
+
+static void hmap_resize_start(struct hmap *map, enum hmap_resize_kind kind,
+			      unsigned int bits)
+{
+	struct hmap_table *old = hmap_oldest(map);
+	struct hmap_table *new;
+
+	new = hmap_table_new(map, bits);
+	if (!new)
+		return;
+	rcu_assign_pointer(old->next, new);
+	map->resizing = kind;
+	map->nevacuate = 0;
+	switch (kind) {
+	case HMAP_RESIZE_GROW:
+		atomic_long_inc(&map->ctr.grows);
+		break;
+	case HMAP_RESIZE_SAME:
+		atomic_long_inc(&map->ctr.same_size_grows);
+		break;
+	default:
+		atomic_long_inc(&map->ctr.shrinks);
+		break;
+	}
+	if (map->background)
+		queue_delayed_work(hmap_wq, &map->bg_work, HMAP_BG_DELAY);
+}
+
+static void hmap_bg_work(struct work_struct *work)
+{
+	struct hmap *map = container_of(to_delayed_work(work), struct hmap,
+					bg_work);
+	unsigned long delay = 0;
+
+	mutex_lock(&map->lock);
+	if (map->resizing == HMAP_RESIZE_NONE || !map->background)
+		goto unlock;
+	if (time_before(jiffies, map->last_write + HMAP_BG_DELAY))
+		delay = map->last_write + HMAP_BG_DELAY - jiffies;
+	else if (hmap_evacuate_some(map, HMAP_BG_BATCH, true))
+		delay = HMAP_BG_DELAY;	/* out of memory: try again later */
+	if (map->resizing != HMAP_RESIZE_NONE)
+		queue_delayed_work(hmap_wq, &map->bg_work, delay);
+unlock:
+	mutex_unlock(&map->lock);
+}
+
+/* ---- Writes ---- */
+
+static bool hmap_key_ok(const struct hmap *map, u32 key_len)
+{
+	return key_len && key_len <= map->params.key_size;
+}
+
+/* Find @key in the newest table; on a miss, *@free gets the first free slot. */
+static struct hmap_elem *hmap_find_locked(struct hmap *map, u64 hash,
+					  const void *key, u32 key_len,
+					  struct hmap_dest *at,
+					  struct hmap_dest *free)
+{
+	struct hmap_table *t = hmap_newest(map);
+	struct hmap_bucket *b = &t->buckets[hash & hmap_bucket_mask(t)];
+	u8 top = hmap_tophash(hash);
+	unsigned int i;
+
+	free->b = NULL;
+	for (;;) {
+		for (i = 0; i < HMAP_BUCKET_SLOTS; i++) {
+			u8 th = b->tophash[i];
+			struct hmap_elem *e;
+
+			if (th != top) {
+				if (hmap_tophash_is_empty(th) && !free->b) {
+					free->b = b;
+					free->slot = i;
+				}
+				if (th == HMAP_EMPTY_REST)
+					goto miss;
+				continue;
+			}
+			e = hmap_dereference(map, b->elems[i]);
+			if (hmap_elem_match(e, hash, key, key_len)) {
+				at->b = b;
+				at->slot = i;
+				return e;
+			}
+		}
+		if (!rcu_access_pointer(b->overflow))
+			break;
+		b = hmap_dereference(map, b->overflow);
+	}
+miss:
+	at->b = b;	/* the last bucket looked at */
+	return NULL;
+}
+
+static int hmap_insert_locked(struct hmap *map, struct hmap_elem *ne,
+			      struct hmap_dest *last, struct hmap_dest *free)
+{
+	struct hmap_bucket *b = free->b;
+	unsigned int slot = free->slot;
+
+	if (!b) {
+		struct hmap_table *t = hmap_newest(map);
+
+		b = hmap_overflow_new(map);
+		if (!b)
+			return -ENOMEM;
+		b->tophash[0] = hmap_tophash(ne->hash);
+		RCU_INIT_POINTER(b->elems[0], ne);
+		rcu_assign_pointer(last->b->overflow, b);
+		t->noverflow++;
+	} else {
+		rcu_assign_pointer(b->elems[slot], ne);
+		WRITE_ONCE(b->tophash[slot], hmap_tophash(ne->hash));
+	}
+	WRITE_ONCE(map->count, map->count + 1);
+	return 0;
+}
+
+/**
+ * hmap_update() - insert or replace an entry
+ * @map: the map.
+ * @key: the key.
+ * @key_len: its length, 1..key_size bytes.
+ * @value: the value.
+ * @value_len: its length, 0..value_size bytes.
+ * @flags: %HMAP_ANY, %HMAP_NOEXIST or %HMAP_EXIST.
+ *
+ * Evacuates at most two old buckets if a resize is in progress, and may
+ * start a grow or a same-size grow. Concurrent lookups see the old value or
+ * the new one.
+ *
+ * Context: process context; takes the map's mutex, may sleep.
+ * Return: 0; -EINVAL for a bad length or flag; -EEXIST if %HMAP_NOEXIST
+ * and the key is present; -ENOENT if %HMAP_EXIST and it is absent; -E2BIG
+ * if the map holds max_entries; -ENOMEM.
+ */
+int hmap_update(struct hmap *map, const void *key, u32 key_len,
+		const void *value, u32 value_len, u64 flags)
+{
+	struct hmap_dest at, free;
+	struct hmap_elem *ne, *old;
+	struct hmap_table *t;
+	u64 hash;
+	int err;
+
+	if (!hmap_key_ok(map, key_len) || value_len > map->params.value_size ||
+	    flags > HMAP_EXIST)
+		return -EINVAL;
+	hash = hmap_hash(map, key, key_len);
+	ne = hmap_elem_new(map, hash, key, key_len, value, value_len);
+	if (!ne)
+		return -ENOMEM;
+
+	mutex_lock(&map->lock);
+	map->last_write = jiffies;
+again:
+	err = hmap_grow_work(map, hash);
+	if (err)
+		goto free_elem;
+	old = hmap_find_locked(map, hash, key, key_len, &at, &free);
+	if (old) {
+		if (flags == HMAP_NOEXIST) {
+			err = -EEXIST;
+			goto free_elem;
+		}
+		rcu_assign_pointer(at.b->elems[at.slot], ne);
+		hmap_elem_free_rcu(map, old);
+		goto unlock;
+	}
+	if (flags == HMAP_EXIST) {
+		err = -ENOENT;
+		goto free_elem;
+	}
+	if (map->count >= map->params.max_entries) {
+		err = -E2BIG;
+		goto free_elem;
+	}
+	t = hmap_newest(map);
+	if (map->resizing == HMAP_RESIZE_NONE) {
+		if (hmap_over_load(map->count + 1, t->B) && t->B < HMAP_B_MAX)
+			hmap_resize_start(map, HMAP_RESIZE_GROW, t->B + 1);
+		else if (hmap_too_many_overflow(t))
+			hmap_resize_start(map, HMAP_RESIZE_SAME, t->B);
+		if (map->resizing != HMAP_RESIZE_NONE)
+			goto again;
+	}
+	err = hmap_insert_locked(map, ne, &at, &free);
+	if (err)
+		goto free_elem;
+unlock:
+	mutex_unlock(&map->lock);
+	return 0;
+
+free_elem:
+	mutex_unlock(&map->lock);
+	hmap_elem_free(map, ne);
+	return err;
+}
+EXPORT_SYMBOL_GPL(hmap_update);
+
+/* Go's delete: mark the slot empty and turn a trailing run into EMPTY_REST. */
+static void hmap_clear_slot(struct hmap *map, struct hmap_bucket *head,
+			    struct hmap_bucket *b, unsigned int i)
+{
+	struct hmap_bucket *next;
+
+	WRITE_ONCE(b->tophash[i], HMAP_EMPTY_ONE);
+	RCU_INIT_POINTER(b->elems[i], NULL);
+
+	if (i == HMAP_BUCKET_SLOTS - 1) {
+		next = hmap_dereference(map, b->overflow);
+		if (next && next->tophash[0] != HMAP_EMPTY_REST)
+			return;
+	} else if (b->tophash[i + 1] != HMAP_EMPTY_REST) {
+		return;
+	}
+	for (;;) {
+		WRITE_ONCE(b->tophash[i], HMAP_EMPTY_REST);
+		if (i == 0) {
+			struct hmap_bucket *c = b;
+
+			if (b == head)
+				break;
+			for (b = head; hmap_dereference(map, b->overflow) != c;
+			     b = hmap_dereference(map, b->overflow))
+				;
+			i = HMAP_BUCKET_SLOTS - 1;
+		} else {
+			i--;
+		}
+		if (b->tophash[i] != HMAP_EMPTY_ONE)
+			break;
+	}
+}
+
+/**
+ * hmap_delete() - remove an entry
+ * @map: the map.
+ * @key: the key.
+ * @key_len: its length in bytes.
+ *
+ * Evacuates at most two old buckets if a resize is in progress, and may
+ * start a shrink. The element is freed after a grace period.
+ *
+ * Context: process context; takes the map's mutex, may sleep.
+ * Return: 0; -ENOENT if the key is absent; -EINVAL for a bad length;
+ * -ENOMEM if the evacuation that must precede the delete failed.
+ */
+int hmap_delete(struct hmap *map, const void *key, u32 key_len)
+{
+	struct hmap_dest at, free;
+	struct hmap_elem *e;
+	struct hmap_table *t;
+	u64 hash;
+	int err;
+
+	if (!hmap_key_ok(map, key_len))
+		return -EINVAL;
+	hash = hmap_hash(map, key, key_len);
+
+	mutex_lock(&map->lock);
+	map->last_write = jiffies;
+	err = hmap_grow_work(map, hash);
+	if (err)
+		goto unlock;
+	e = hmap_find_locked(map, hash, key, key_len, &at, &free);
+	if (!e) {
+		err = -ENOENT;
+		goto unlock;
+	}
+	t = hmap_newest(map);
+	hmap_clear_slot(map, &t->buckets[hash & hmap_bucket_mask(t)],
+			at.b, at.slot);
+	hmap_elem_free_rcu(map, e);
+	WRITE_ONCE(map->count, map->count - 1);
+	if (map->resizing == HMAP_RESIZE_NONE &&
+	    hmap_under_load(map->count, t->B))
+		hmap_resize_start(map, HMAP_RESIZE_SHRINK, t->B - 1);
+unlock:
+	mutex_unlock(&map->lock);
+	return err;
+}
+EXPORT_SYMBOL_GPL(hmap_delete);
+
+/**
+ * hmap_clear() - remove every entry
+ * @map: the map.
+ *
+ * Replaces the tables with an empty one of the size the map was created
+ * with; the old tables and their elements are freed after a grace period.
+ *
+ * Context: process context; takes the map's mutex, may sleep.
+ * Return: 0, or -ENOMEM (the map is then unchanged).
+ */
+int hmap_clear(struct hmap *map)
+{
+	struct hmap_table *fresh, *old, *next;
+
+	fresh = hmap_table_new(map, map->init_B);
+	if (!fresh)
+		return -ENOMEM;
+
+	mutex_lock(&map->lock);
+	map->last_write = jiffies;
+	old = hmap_oldest(map);
+	next = hmap_dereference(map, old->next);
+	rcu_assign_pointer(map->tbl, fresh);
+	WRITE_ONCE(map->count, 0);
+	map->resizing = HMAP_RESIZE_NONE;
+	map->nevacuate = 0;
+	hmap_table_retire(map, old);
+	if (next)
+		hmap_table_retire(map, next);
+	mutex_unlock(&map->lock);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(hmap_clear);
+
+/**
+ * hmap_shrink_to_fit() - resize the map to the smallest array for its count
+ * @map: the map.
+ *
+ * Finishes the resize in progress, then halves the array as many times as
+ * the entry count allows in one resize, or rebuilds it at the same size if
+ * it has overflow buckets; the whole evacuation is done before returning.
+ *
+ * Context: process context; takes the map's mutex, may sleep.
+ * Return: 0, or -ENOMEM.
+ */
+int hmap_shrink_to_fit(struct hmap *map)
+{
+	struct hmap_table *t;
+	unsigned int bits;
+	int err;
+
+	mutex_lock(&map->lock);
+	err = hmap_finish_resize(map);
+	if (err)
+		goto unlock;
+	t = hmap_oldest(map);
+	bits = hmap_fit_B(map->count);
+	if (bits < t->B)
+		hmap_resize_start(map, HMAP_RESIZE_SHRINK, bits);
+	else if (t->noverflow)
+		hmap_resize_start(map, HMAP_RESIZE_SAME, t->B);
+	else
+		goto unlock;
+	if (map->resizing == HMAP_RESIZE_NONE)
+		err = -ENOMEM;
+	else
+		err = hmap_finish_resize(map);
+unlock:
+	mutex_unlock(&map->lock);
+	return err;
+}
+EXPORT_SYMBOL_GPL(hmap_shrink_to_fit);
+
+/* ---- Life cycle and state ---- */
+
+/**
+ * hmap_create() - create a map
+ * @params: sizes and limits, see &struct hmap_params.
+ *
+ * Everything the map allocates is charged to the calling task's memory
+ * cgroup.
+ *
+ * Context: process context, may sleep.
+ * Return: the map, ERR_PTR(-EINVAL) for out-of-range parameters,
+ * ERR_PTR(-ENOMEM).
+ */
+struct hmap *hmap_create(const struct hmap_params *params)
+{
+	struct hmap_table *t;
+	struct hmap *map;
+	u32 hint;
+
+	if (!params->key_size || params->key_size > HMAP_KEY_SIZE_MAX ||
+	    !params->value_size || params->value_size > HMAP_VALUE_SIZE_MAX ||
+	    !params->max_entries ||
+	    params->max_entries > HMAP_MAX_ENTRIES_MAX)
+		return ERR_PTR(-EINVAL);
+
+	map = kzalloc(sizeof(*map), GFP_KERNEL_ACCOUNT);
+	if (!map)
+		return ERR_PTR(-ENOMEM);
+	map->params = *params;
+	hint = min(params->capacity_hint, params->max_entries);
+	map->params.capacity_hint = hint;
+	map->init_B = hmap_fit_B(hint);
+	mutex_init(&map->lock);
+	get_random_bytes(&map->seed, sizeof(map->seed));
+	map->background = true;
+	INIT_DELAYED_WORK(&map->bg_work, hmap_bg_work);
+
+	t = hmap_table_new(map, map->init_B);
+	if (!t) {
+		kfree(map);
+		return ERR_PTR(-ENOMEM);
+	}
+	RCU_INIT_POINTER(map->tbl, t);
+	atomic_long_inc(&hmap_global.maps);
+	return map;
+}
+EXPORT_SYMBOL_GPL(hmap_create);
+
+/**
+ * hmap_destroy() - free a map and everything in it
+ * @map: the map, or NULL.
+ *
+ * The caller must have made the map unreachable for new users; lookups
+ * still running are waited for. Memory still waiting for a grace period is
+ * freed before this returns.
+ *
+ * Context: process context, may sleep (waits for grace periods).
+ */
+void hmap_destroy(struct hmap *map)
+{
+	struct hmap_table *t, *next;
+
+	if (!map)
+		return;
+	cancel_delayed_work_sync(&map->bg_work);
+	synchronize_rcu();
+
+	t = rcu_dereference_protected(map->tbl, 1);
+	next = rcu_dereference_protected(t->next, 1);
+	hmap_table_free(t);
+	if (next)
+		hmap_table_free(next);
+
+	/* Tables retired earlier still count against this map. */
+	rcu_barrier();
+	flush_workqueue(hmap_wq);
+	atomic_long_dec(&hmap_global.maps);
+	mutex_destroy(&map->lock);
+	kfree(map);
+}
+EXPORT_SYMBOL_GPL(hmap_destroy);
+
+/**
+ * hmap_count() - number of entries
+ * @map: the map.
+ *
+ * Context: any.
+ * Return: the entry count at some moment during the call.
+ */
+u64 hmap_count(const struct hmap *map)
+{
+	return READ_ONCE(map->count);
+}
+EXPORT_SYMBOL_GPL(hmap_count);
+
+/**
+ * hmap_get_params() - what a map was created with
+ * @map: the map.
+ * @params: gets the parameters (capacity_hint clamped to max_entries).
+ *
+ * Context: any.
+ */
+void hmap_get_params(const struct hmap *map, struct hmap_params *params)
+{
+	*params = map->params;
+}
+EXPORT_SYMBOL_GPL(hmap_get_params);
+
+/**
+ * hmap_get_stats() - snapshot a map's state and counters
+ * @map: the map.
+ * @st: gets the snapshot.
+ *
+ * Context: process context; takes the map's mutex.
+ */
+void hmap_get_stats(struct hmap *map, struct hmap_stats *st)
+{
+	struct hmap_counters *c = &map->ctr;
+	struct hmap_table *t;
+
+	memset(st, 0, sizeof(*st));
+	mutex_lock(&map->lock);
+	t = hmap_newest(map);
+	st->count = map->count;
+	st->B = t->B;
+	st->noverflow = t->noverflow;
+	st->resizing = map->resizing;
+	if (map->resizing != HMAP_RESIZE_NONE) {
+		st->old_B = hmap_oldest(map)->B;
+		st->nevacuate = map->nevacuate;
+	}
+	mutex_unlock(&map->lock);
+
+	st->grows = atomic_long_read(&c->grows);
+	st->same_size_grows = atomic_long_read(&c->same_size_grows);
+	st->shrinks = atomic_long_read(&c->shrinks);
+	st->evacuated_by_writers = atomic_long_read(&c->evacuated_by_writers);
+	st->evacuated_by_background =
+		atomic_long_read(&c->evacuated_by_background);
+	st->arrays_alloced = atomic_long_read(&c->arrays_alloced);
+	st->arrays_freed = atomic_long_read(&c->arrays_freed);
+	st->overflow_alloced = atomic_long_read(&c->overflow_alloced);
+	st->overflow_freed = atomic_long_read(&c->overflow_freed);
+	st->elems_alloced = atomic_long_read(&c->elems_alloced);
+	st->elems_freed = atomic_long_read(&c->elems_freed);
+	st->alloc_failures = atomic_long_read(&c->alloc_failures);
+	st->bytes = atomic_long_read(&c->bytes);
+	st->pending_frees = atomic_long_read(&c->pending_frees);
+}
+EXPORT_SYMBOL_GPL(hmap_get_stats);
+
+/**
+ * hmap_global_stats() - counters summed over every map
+ * @gs: gets them.
+ *
+ * Context: any.
+ */
+void hmap_global_stats(struct hmap_global_stats *gs)
+{
+	gs->maps = atomic_long_read(&hmap_global.maps);
+	gs->arrays = atomic_long_read(&hmap_global.arrays);
+	gs->overflow = atomic_long_read(&hmap_global.overflow);
+	gs->elems = atomic_long_read(&hmap_global.elems);
+	gs->bytes = atomic_long_read(&hmap_global.bytes);
+}
+EXPORT_SYMBOL_IF_KUNIT(hmap_global_stats);
+
+/**
+ * hmap_flush_frees() - wait until every deferred free has run
+ *
+ * Context: process context, may sleep.
+ */
+void hmap_flush_frees(void)
+{
+	rcu_barrier();
+	flush_workqueue(hmap_wq);
+}
+EXPORT_SYMBOL_IF_KUNIT(hmap_flush_frees);
+
+#if IS_ENABLED(CONFIG_KUNIT)
+/**
+ * hmap_test_set_hash() - replace the map's hash function (tests only)
+ * @map: an empty map.
+ * @fn: the hash function, or NULL for the keyed default.
+ *
+ * Context: no concurrent users of @map.
+ */
+void hmap_test_set_hash(struct hmap *map, hmap_hash_fn fn)
+{
+	map->hash_fn = fn;
+}
+EXPORT_SYMBOL_IF_KUNIT(hmap_test_set_hash);
+
+/**
+ * hmap_test_set_background() - allow or forbid the background worker
+ * @map: the map.
+ * @on: whether the worker may finish resizes.
+ *
+ * Context: process context, may sleep.
+ */
+void hmap_test_set_background(struct hmap *map, bool on)
+{
+	mutex_lock(&map->lock);
+	map->background = on;
+	mutex_unlock(&map->lock);
+	if (!on)
+		cancel_delayed_work_sync(&map->bg_work);
+}
+EXPORT_SYMBOL_IF_KUNIT(hmap_test_set_background);
+
+/**
+ * hmap_test_run_background() - do what the background worker would
+ * @map: the map.
+ *
+ * Finishes the resize in progress as the worker does, counting the buckets
+ * as evacuated by the background.
+ *
+ * Context: process context; takes the map's mutex, may sleep.
+ */
+void hmap_test_run_background(struct hmap *map)
+{
+	mutex_lock(&map->lock);
+	hmap_finish_resize(map);
+	mutex_unlock(&map->lock);
+}
+EXPORT_SYMBOL_IF_KUNIT(hmap_test_run_background);
+#endif
+
+/**
+ * hmap_core_init() - set up what all maps share
+ *
+ * Context: module init.
+ * Return: 0 or -ENOMEM.
+ */
+int __init hmap_core_init(void)
+{
+	hmap_bucket_cache = kmem_cache_create("hmap_bucket",
+					      sizeof(struct hmap_bucket), 0,
+					      SLAB_ACCOUNT, NULL);
+	if (!hmap_bucket_cache)
+		return -ENOMEM;
+	hmap_wq = alloc_workqueue("hmap", WQ_UNBOUND, 0);
+	if (!hmap_wq) {
+		kmem_cache_destroy(hmap_bucket_cache);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/**
+ * hmap_core_exit() - tear down what all maps share
+ *
+ * Context: module exit, after every map was destroyed.
+ */
+void hmap_core_exit(void)
+{
+	rcu_barrier();
+	destroy_workqueue(hmap_wq);
+	kmem_cache_destroy(hmap_bucket_cache);
+}

@@ -1,0 +1,227 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * hmap internals, shared only by the map core (hmap_core.c, hmap_iter.c)
+ * and its KUnit suites. Nothing outside those may include this file.
+ */
+#ifndef _HMAP_INTERNAL_H
+#define _HMAP_INTERNAL_H
+
+#include <linux/atomic.h>
+#include <linux/hmap.h>
+#include <linux/mutex.h>
+#include <linux/rcupdate.h>
+#include <linux/siphash.h>
+#include <linux/workqueue.h>
+
+#define HMAP_BUCKET_SLOTS	8
+
+/*
+ * Tag byte values below HMAP_MIN_TOPHASH are markers, as in Go's map; a real
+ * tag below it is bumped by HMAP_MIN_TOPHASH.
+ */
+#define HMAP_EMPTY_REST		0 /* this slot and all later ones are empty */
+#define HMAP_EMPTY_ONE		1 /* this slot is empty */
+#define HMAP_EVACUATED_X	2 /* entry moved to the X (lower) new bucket */
+#define HMAP_EVACUATED_Y	3 /* entry moved to the Y (upper) new bucket */
+#define HMAP_EVACUATED_EMPTY	4 /* slot was empty when its bucket moved */
+#define HMAP_MIN_TOPHASH	5
+
+/* Grow above 13/2 entries per bucket, shrink below 13/8. */
+#define HMAP_LOAD_NUM		13
+#define HMAP_LOAD_DEN		2
+#define HMAP_SHRINK_DEN		8
+/* Old buckets evacuated per write; Go's growWork does the same two. */
+#define HMAP_EVACUATE_PER_WRITE	2
+/* Largest bucket array: 2^HMAP_B_MAX buckets (80 << 24 bytes < INT_MAX). */
+#define HMAP_B_MAX		24
+
+/**
+ * struct hmap_elem - one entry: its full hash, key and value
+ * @hash: the key's full 64-bit hash.
+ * @key_len: key length in bytes.
+ * @value_len: value length in bytes.
+ * @data: the key, then the value at offset round_up(@key_len, 8).
+ *
+ * Never changed once published: an update publishes a new element and frees
+ * the old one after a grace period, so readers never see a torn value.
+ */
+struct hmap_elem {
+	u64 hash;
+	u32 key_len;
+	u32 value_len;
+	u8 data[] __aligned(8);
+};
+
+/**
+ * struct hmap_bucket - eight slots, their tag bytes, and an overflow link
+ * @tophash: per slot, the top byte of the entry's hash or a marker.
+ * @elems: per slot, the entry or NULL.
+ * @overflow: next bucket of the chain, or NULL.
+ */
+struct hmap_bucket {
+	u8 tophash[HMAP_BUCKET_SLOTS];
+	struct hmap_elem __rcu *elems[HMAP_BUCKET_SLOTS];
+	struct hmap_bucket __rcu *overflow;
+};
+
+/**
+ * struct hmap_table - one bucket array
+ * @buckets: 2^@B buckets (the heads of the chains).
+ * @next: the table this one is being evacuated into, or NULL.
+ * @B: log2 of the bucket count.
+ * @noverflow: overflow buckets allocated for this table.
+ * @bytes: bytes of the bucket array allocation.
+ * @map: the owning map, for the deferred free.
+ * @rwork: frees the table after a grace period.
+ */
+struct hmap_table {
+	struct hmap_bucket *buckets;
+	struct hmap_table __rcu *next;
+	unsigned int B;
+	unsigned long noverflow;
+	size_t bytes;
+	struct hmap *map;
+	struct rcu_work rwork;
+};
+
+/**
+ * typedef hmap_hash_fn - a replacement hash function, for tests only
+ * @key: the key.
+ * @key_len: its length in bytes.
+ *
+ * Return: the key's 64-bit hash.
+ */
+typedef u64 (*hmap_hash_fn)(const void *key, u32 key_len);
+
+/*
+ * struct hmap_counters - the map's event and allocation counters.
+ * Atomic because the deferred free of a table updates them outside the
+ * writer lock; see &struct hmap_stats for what each one counts.
+ */
+struct hmap_counters {
+	atomic_long_t grows;
+	atomic_long_t same_size_grows;
+	atomic_long_t shrinks;
+	atomic_long_t evacuated_by_writers;
+	atomic_long_t evacuated_by_background;
+	atomic_long_t arrays_alloced;
+	atomic_long_t arrays_freed;
+	atomic_long_t overflow_alloced;
+	atomic_long_t overflow_freed;
+	atomic_long_t elems_alloced;
+	atomic_long_t elems_freed;
+	atomic_long_t alloc_failures;
+	atomic_long_t bytes;
+	atomic_long_t pending_frees;
+};
+
+/**
+ * struct hmap - a map
+ * @tbl: the oldest live table; readers start here and follow
+ *	&hmap_table.next past evacuated buckets.
+ * @lock: serializes writers, the background worker and resizes.
+ * @count: entries in the map (written under @lock).
+ * @resizing: the resize in progress (under @lock).
+ * @nevacuate: old buckets below this index are all evacuated (under @lock).
+ * @params: what the map was created with.
+ * @init_B: log2 of the bucket count the map was created with.
+ * @seed: the per-map random siphash key.
+ * @hash_fn: test-only replacement of the hash function, normally NULL.
+ * @background: whether the background worker may finish resizes.
+ * @bg_work: finishes an unfinished resize when writes stop.
+ * @last_write: jiffies of the last write, for @bg_work.
+ * @ctr: counters.
+ */
+struct hmap {
+	struct hmap_table __rcu *tbl;
+	struct mutex lock;	/* writers; see hmap_core.c */
+	unsigned long count;
+	enum hmap_resize_kind resizing;
+	unsigned long nevacuate;
+	struct hmap_params params;
+	unsigned int init_B;
+	siphash_key_t seed;
+	hmap_hash_fn hash_fn;
+	bool background;
+	struct delayed_work bg_work;
+	unsigned long last_write;
+	struct hmap_counters ctr;
+};
+
+/**
+ * struct hmap_global_stats - counters summed over every map
+ * @maps: live maps.
+ * @arrays: bucket arrays allocated minus freed.
+ * @overflow: overflow buckets allocated minus freed.
+ * @elems: elements allocated minus freed.
+ * @bytes: bytes held by all maps.
+ */
+struct hmap_global_stats {
+	long maps;
+	long arrays;
+	long overflow;
+	long elems;
+	long bytes;
+};
+
+static inline bool hmap_tophash_is_empty(u8 th)
+{
+	return th <= HMAP_EMPTY_ONE;
+}
+
+static inline bool hmap_tophash_is_evacuated(u8 th)
+{
+	return th > HMAP_EMPTY_ONE && th < HMAP_MIN_TOPHASH;
+}
+
+static inline u8 hmap_tophash(u64 hash)
+{
+	u8 top = hash >> 56;
+
+	return top < HMAP_MIN_TOPHASH ? top + HMAP_MIN_TOPHASH : top;
+}
+
+static inline unsigned long hmap_bucket_mask(const struct hmap_table *t)
+{
+	return (1UL << t->B) - 1;
+}
+
+static inline const u8 *hmap_elem_key(const struct hmap_elem *e)
+{
+	return e->data;
+}
+
+static inline u8 *hmap_elem_value(struct hmap_elem *e)
+{
+	return e->data + round_up(e->key_len, 8);
+}
+
+/* Does @b, the head of a chain, say its chain was evacuated? */
+static inline bool hmap_bucket_evacuated(struct hmap_bucket *b)
+{
+	/*
+	 * Pairs with the release in hmap_evacuate(): whoever sees the
+	 * marker sees every entry it published in the new table.
+	 */
+	return hmap_tophash_is_evacuated(smp_load_acquire(&b->tophash[0]));
+}
+
+/* Writer-side dereference: the map lock must be held. */
+#define hmap_dereference(map, p) \
+	rcu_dereference_protected(p, lockdep_is_held(&(map)->lock))
+
+/* Core functions shared with hmap_iter.c. */
+u64 hmap_hash(const struct hmap *map, const void *key, u32 key_len);
+struct hmap_bucket *hmap_find_bucket_rcu(struct hmap *map, u64 hash,
+					 unsigned int *max_bits);
+int __init hmap_core_init(void);
+void hmap_core_exit(void);
+
+/* Test hooks, exported to the KUnit module only. */
+void hmap_test_set_hash(struct hmap *map, hmap_hash_fn fn);
+void hmap_test_set_background(struct hmap *map, bool on);
+void hmap_test_run_background(struct hmap *map);
+void hmap_global_stats(struct hmap_global_stats *gs);
+void hmap_flush_frees(void);
+
+#endif /* _HMAP_INTERNAL_H */

@@ -1,0 +1,192 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * hmap iteration: a cursor in bit-reversed hash order that survives resizes.
+ *
+ * DOC: Iteration across resizes
+ *
+ * With 2^B buckets, bucket j holds the hashes whose low B bits are j, that
+ * is the hashes whose bit-reversed value r = bitrev64(hash) has j reversed
+ * as its top B bits. Every bucket of every table size therefore covers one
+ * contiguous range of r, and a bucket of the larger table covers a half of
+ * a bucket of the smaller one. The cursor is a point in r order (plus the
+ * last key returned, to order entries whose full hashes are equal), so it
+ * means the same before and after any grow, same-size grow or shrink.
+ *
+ * A step looks up the chain that holds the cursor's hash the same way a
+ * lookup does (old bucket unless it was evacuated, else new), restricted to
+ * the range of the bucket of the largest table it looked at: while an old
+ * bucket is not evacuated every entry of its range is in it, and once it is
+ * every entry of its range is in the new table. The step returns the
+ * smallest (r, key) after the cursor in that range, or moves the cursor to
+ * the end of the range. An entry present for the whole walk is returned
+ * exactly once; entries inserted or deleted during the walk may or may not
+ * be. Elements are only copied out under rcu_read_lock(), so a deleted
+ * element is never touched after its grace period.
+ */
+
+#include <linux/bitrev.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include "hmap_internal.h"
+
+static u64 hmap_rev(u64 x)
+{
+	return ((u64)bitrev32(x) << 32) | bitrev32(x >> 32);
+}
+
+static int hmap_keycmp(const u8 *a, u32 alen, const u8 *b, u32 blen)
+{
+	int c = memcmp(a, b, min(alen, blen));
+
+	if (c)
+		return c;
+	return alen < blen ? -1 : alen > blen;
+}
+
+/* Does @e (with reversed hash @r) come after the cursor? */
+static bool hmap_iter_after(const struct hmap_iter *iter,
+			    const struct hmap_elem *e, u64 r)
+{
+	if (r != iter->pos)
+		return r > iter->pos;
+	return !iter->have_last ||
+	       hmap_keycmp(hmap_elem_key(e), e->key_len, iter->last_key,
+			   iter->last_len) > 0;
+}
+
+/* Does @a (reversed hash @ra) come before @b (reversed hash @rb)? */
+static bool hmap_iter_before(const struct hmap_elem *a, u64 ra,
+			     const struct hmap_elem *b, u64 rb)
+{
+	if (ra != rb)
+		return ra < rb;
+	return hmap_keycmp(hmap_elem_key(a), a->key_len, hmap_elem_key(b),
+			   b->key_len) < 0;
+}
+
+/*
+ * The first entry after the cursor up to @last in the chain at @b, or NULL.
+ * Context: rcu_read_lock() held.
+ */
+static struct hmap_elem *hmap_iter_scan(const struct hmap_iter *iter,
+					struct hmap_bucket *b, u64 last)
+{
+	struct hmap_elem *best = NULL;
+	u64 rbest = 0;
+	unsigned int i;
+
+	for (; b; b = rcu_dereference(b->overflow)) {
+		for (i = 0; i < HMAP_BUCKET_SLOTS; i++) {
+			u8 th = READ_ONCE(b->tophash[i]);
+			struct hmap_elem *e;
+			u64 r;
+
+			if (th == HMAP_EMPTY_REST)
+				return best;
+			if (th == HMAP_EMPTY_ONE || th == HMAP_EVACUATED_EMPTY)
+				continue;
+			e = rcu_dereference(b->elems[i]);
+			if (!e)
+				continue;
+			r = hmap_rev(e->hash);
+			if (r > last || !hmap_iter_after(iter, e, r))
+				continue;
+			if (!best || hmap_iter_before(e, r, best, rbest)) {
+				best = e;
+				rbest = r;
+			}
+		}
+	}
+	return best;
+}
+
+/**
+ * hmap_iter_start() - set up a cursor at the start of a map
+ * @map: the map.
+ * @iter: the cursor.
+ *
+ * Context: process context, may sleep.
+ * Return: 0 or -ENOMEM.
+ */
+int hmap_iter_start(struct hmap *map, struct hmap_iter *iter)
+{
+	memset(iter, 0, sizeof(*iter));
+	iter->last_key = kmalloc(map->params.key_size, GFP_KERNEL);
+	if (!iter->last_key)
+		return -ENOMEM;
+	iter->map = map;
+	return 0;
+}
+EXPORT_SYMBOL_GPL(hmap_iter_start);
+
+/**
+ * hmap_iter_next() - copy out the next entry in hash order
+ * @iter: a cursor set up by hmap_iter_start().
+ * @key: a buffer of at least the map's key_size bytes.
+ * @key_len: gets the key's length.
+ * @value: a buffer of at least the map's value_size bytes, or NULL.
+ * @value_len: gets the value's length; may be NULL if @value is.
+ *
+ * The map may be changed and resized any number of times between calls,
+ * and the caller may sleep between them.
+ *
+ * Context: any; takes and releases rcu_read_lock(). Lock-free.
+ * Return: 0, or -ENOENT at the end of the map.
+ */
+int hmap_iter_next(struct hmap_iter *iter, void *key, u32 *key_len,
+		   void *value, u32 *value_len)
+{
+	struct hmap_elem *e = NULL;
+
+	if (iter->done)
+		return -ENOENT;
+
+	rcu_read_lock();
+	while (!e) {
+		struct hmap_bucket *b;
+		unsigned int bits;
+		u64 last;
+
+		b = hmap_find_bucket_rcu(iter->map, hmap_rev(iter->pos), &bits);
+		last = iter->pos | (U64_MAX >> bits);
+		e = hmap_iter_scan(iter, b, last);
+		if (e)
+			break;
+		if (last == U64_MAX) {
+			iter->done = true;
+			break;
+		}
+		iter->pos = last + 1;
+		iter->have_last = false;
+	}
+	if (e) {
+		iter->pos = hmap_rev(e->hash);
+		iter->have_last = true;
+		iter->last_len = e->key_len;
+		memcpy(iter->last_key, hmap_elem_key(e), e->key_len);
+		memcpy(key, hmap_elem_key(e), e->key_len);
+		*key_len = e->key_len;
+		if (value) {
+			memcpy(value, hmap_elem_value(e), e->value_len);
+			*value_len = e->value_len;
+		}
+	}
+	rcu_read_unlock();
+	return e ? 0 : -ENOENT;
+}
+EXPORT_SYMBOL_GPL(hmap_iter_next);
+
+/**
+ * hmap_iter_stop() - release a cursor
+ * @iter: the cursor.
+ *
+ * Context: any.
+ */
+void hmap_iter_stop(struct hmap_iter *iter)
+{
+	kfree(iter->last_key);
+	iter->last_key = NULL;
+	iter->done = true;
+}
+EXPORT_SYMBOL_GPL(hmap_iter_stop);

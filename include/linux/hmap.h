@@ -1,0 +1,160 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * hmap - an in-kernel hash map with RCU lookups and incremental resizing
+ *
+ * This is the in-kernel API. The layout follows Go's classic map (buckets of
+ * eight slots with a tag byte per slot and overflow chains); lookups are
+ * lock-free under RCU, writes are serialized inside the map, and the table
+ * grows, compacts and shrinks a couple of buckets at a time on every write.
+ * See Documentation/hmap.rst.
+ */
+#ifndef _LINUX_HMAP_H
+#define _LINUX_HMAP_H
+
+#include <linux/bits.h>
+#include <linux/types.h>
+
+struct hmap;
+
+/* Largest key and value a map may be created for. */
+#define HMAP_KEY_SIZE_MAX	512U
+#define HMAP_VALUE_SIZE_MAX	65536U
+/* Largest max_entries a map may be created for. */
+#define HMAP_MAX_ENTRIES_MAX	BIT(26)
+
+/* Flags for hmap_update(), with bpf(2) BPF_ANY/NOEXIST/EXIST semantics. */
+#define HMAP_ANY	0ULL	/* create or replace */
+#define HMAP_NOEXIST	1ULL	/* create only: -EEXIST if present */
+#define HMAP_EXIST	2ULL	/* replace only: -ENOENT if absent */
+
+/**
+ * struct hmap_params - what a map is created with
+ * @key_size: largest key in bytes (1..%HMAP_KEY_SIZE_MAX); keys are byte
+ *	strings of 1..@key_size bytes.
+ * @value_size: largest value in bytes (1..%HMAP_VALUE_SIZE_MAX); values are
+ *	byte strings of 0..@value_size bytes.
+ * @max_entries: most entries the map holds (1..%HMAP_MAX_ENTRIES_MAX);
+ *	inserting beyond it fails with -E2BIG.
+ * @capacity_hint: entries to size the first bucket array for (0 for the
+ *	smallest); clamped to @max_entries.
+ */
+struct hmap_params {
+	u32 key_size;
+	u32 value_size;
+	u32 max_entries;
+	u32 capacity_hint;
+};
+
+/**
+ * enum hmap_resize_kind - which resize, if any, is in progress
+ * @HMAP_RESIZE_NONE: none.
+ * @HMAP_RESIZE_GROW: doubling the bucket array (load factor above 6.5).
+ * @HMAP_RESIZE_SAME: rehashing into an array of the same size to compact
+ *	overflow chains.
+ * @HMAP_RESIZE_SHRINK: halving the bucket array (load factor below 1.625).
+ */
+enum hmap_resize_kind {
+	HMAP_RESIZE_NONE,
+	HMAP_RESIZE_GROW,
+	HMAP_RESIZE_SAME,
+	HMAP_RESIZE_SHRINK,
+};
+
+/**
+ * struct hmap_stats - a snapshot of a map's counters
+ * @count: entries in the map.
+ * @B: log2 of the number of buckets writes go to.
+ * @old_B: log2 of the bucket count being evacuated from (valid while
+ *	@resizing is not %HMAP_RESIZE_NONE).
+ * @resizing: the resize in progress, an &enum hmap_resize_kind.
+ * @__pad: zero.
+ * @nevacuate: old buckets below this index are all evacuated.
+ * @noverflow: overflow buckets in the array writes go to.
+ * @grows: grows (doubling) started.
+ * @same_size_grows: same-size grows started.
+ * @shrinks: shrinks (halving) started.
+ * @evacuated_by_writers: old buckets evacuated by inserts, updates and
+ *	deletes.
+ * @evacuated_by_background: old buckets evacuated by the background worker.
+ * @arrays_alloced: bucket arrays allocated.
+ * @arrays_freed: bucket arrays freed.
+ * @overflow_alloced: overflow buckets allocated.
+ * @overflow_freed: overflow buckets freed.
+ * @elems_alloced: elements (key + value) allocated.
+ * @elems_freed: elements freed or queued to be freed after a grace period.
+ * @alloc_failures: allocations that failed.
+ * @bytes: bytes of memory the map holds, by allocation size.
+ * @pending_frees: bucket arrays waiting for a grace period to be freed.
+ */
+struct hmap_stats {
+	u64 count;
+	u32 B;
+	u32 old_B;
+	u32 resizing;
+	u32 __pad;
+	u64 nevacuate;
+	u64 noverflow;
+	u64 grows;
+	u64 same_size_grows;
+	u64 shrinks;
+	u64 evacuated_by_writers;
+	u64 evacuated_by_background;
+	u64 arrays_alloced;
+	u64 arrays_freed;
+	u64 overflow_alloced;
+	u64 overflow_freed;
+	u64 elems_alloced;
+	u64 elems_freed;
+	u64 alloc_failures;
+	u64 bytes;
+	u64 pending_frees;
+};
+
+/**
+ * struct hmap_iter - a cursor over a map in hash order
+ *
+ * The position is a point in bit-reversed hash order plus the last key
+ * returned, not a pointer into the table, so the cursor stays valid across
+ * sleeps and across any number of resizes. Set up by hmap_iter_start(),
+ * advanced by hmap_iter_next(), released by hmap_iter_stop(). Its fields
+ * are private to hmap.
+ *
+ * @map: the map walked.
+ * @pos: the bit-reversed hash of the last entry returned, or where the
+ *	next bucket to look at starts.
+ * @last_len: length of @last_key.
+ * @have_last: whether @last_key holds the last key returned at @pos.
+ * @done: the walk reached the end.
+ * @last_key: the last key returned (key_size bytes, allocated).
+ */
+struct hmap_iter {
+	struct hmap *map;
+	u64 pos;
+	u32 last_len;
+	bool have_last;
+	bool done;
+	u8 *last_key;
+};
+
+struct hmap *hmap_create(const struct hmap_params *params);
+void hmap_destroy(struct hmap *map);
+
+void *hmap_lookup_rcu(struct hmap *map, const void *key, u32 key_len,
+		      u32 *value_len);
+int hmap_lookup(struct hmap *map, const void *key, u32 key_len,
+		void *value, u32 *value_len);
+int hmap_update(struct hmap *map, const void *key, u32 key_len,
+		const void *value, u32 value_len, u64 flags);
+int hmap_delete(struct hmap *map, const void *key, u32 key_len);
+int hmap_clear(struct hmap *map);
+int hmap_shrink_to_fit(struct hmap *map);
+u64 hmap_count(const struct hmap *map);
+void hmap_get_stats(struct hmap *map, struct hmap_stats *stats);
+void hmap_get_params(const struct hmap *map, struct hmap_params *params);
+
+int hmap_iter_start(struct hmap *map, struct hmap_iter *iter);
+int hmap_iter_next(struct hmap_iter *iter, void *key, u32 *key_len,
+		   void *value, u32 *value_len);
+void hmap_iter_stop(struct hmap_iter *iter);
+
+#endif /* _LINUX_HMAP_H */
