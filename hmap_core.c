@@ -670,6 +670,13 @@ static int hmap_finish_resize(struct hmap *map)
 	return 0;
 }
 
+/* Have the worker finish the resize in progress once writes stop. */
+static void hmap_kick_background(struct hmap *map)
+{
+	if (map->background && map->resizing != HMAP_RESIZE_NONE)
+		queue_delayed_work(hmap_wq, &map->bg_work, HMAP_BG_DELAY);
+}
+
 static void hmap_resize_start(struct hmap *map, enum hmap_resize_kind kind,
 			      unsigned int bits)
 {
@@ -693,8 +700,21 @@ static void hmap_resize_start(struct hmap *map, enum hmap_resize_kind kind,
 		atomic_long_inc(&map->ctr.shrinks);
 		break;
 	}
-	if (map->background)
-		queue_delayed_work(hmap_wq, &map->bg_work, HMAP_BG_DELAY);
+	hmap_kick_background(map);
+}
+
+/*
+ * Start a shrink if the map is well below its load. Deletes call this, and
+ * so does the worker when it finishes a resize, so that a map emptied
+ * faster than one shrink per resize still ends at the size it needs.
+ */
+static void hmap_maybe_shrink(struct hmap *map)
+{
+	struct hmap_table *t = hmap_oldest(map);
+
+	if (map->resizing == HMAP_RESIZE_NONE &&
+	    hmap_under_load(map->count, t->B))
+		hmap_resize_start(map, HMAP_RESIZE_SHRINK, t->B - 1);
 }
 
 static void hmap_bg_work(struct work_struct *work)
@@ -710,6 +730,8 @@ static void hmap_bg_work(struct work_struct *work)
 		delay = map->last_write + HMAP_BG_DELAY - jiffies;
 	else if (hmap_evacuate_some(map, HMAP_BG_BATCH, true))
 		delay = HMAP_BG_DELAY;	/* out of memory: try again later */
+	else if (map->resizing == HMAP_RESIZE_NONE)
+		hmap_maybe_shrink(map);
 	if (map->resizing != HMAP_RESIZE_NONE)
 		queue_delayed_work(hmap_wq, &map->bg_work, delay);
 unlock:
@@ -946,9 +968,7 @@ int hmap_delete(struct hmap *map, const void *key, u32 key_len)
 			at.b, at.slot);
 	hmap_elem_free_rcu(map, e);
 	WRITE_ONCE(map->count, map->count - 1);
-	if (map->resizing == HMAP_RESIZE_NONE &&
-	    hmap_under_load(map->count, t->B))
-		hmap_resize_start(map, HMAP_RESIZE_SHRINK, t->B - 1);
+	hmap_maybe_shrink(map);
 unlock:
 	mutex_unlock(&map->lock);
 	return err;
@@ -1232,6 +1252,7 @@ void hmap_test_set_background(struct hmap *map, bool on)
 {
 	mutex_lock(&map->lock);
 	map->background = on;
+	hmap_kick_background(map);
 	mutex_unlock(&map->lock);
 	if (!on)
 		cancel_delayed_work_sync(&map->bg_work);
@@ -1242,15 +1263,18 @@ EXPORT_SYMBOL_IF_KUNIT(hmap_test_set_background);
  * hmap_test_run_background() - do what the background worker would
  * @map: the map.
  *
- * Finishes the resize in progress as the worker does, counting the buckets
- * as evacuated by the background.
+ * Finishes the resize in progress as the worker does, and the shrinks that
+ * follow it while the map is below its load, counting the buckets as
+ * evacuated by the background.
  *
  * Context: process context; takes the map's mutex, may sleep.
  */
 void hmap_test_run_background(struct hmap *map)
 {
 	mutex_lock(&map->lock);
-	hmap_finish_resize(map);
+	while (map->resizing != HMAP_RESIZE_NONE &&
+	       !hmap_finish_resize(map))
+		hmap_maybe_shrink(map);
 	mutex_unlock(&map->lock);
 }
 EXPORT_SYMBOL_IF_KUNIT(hmap_test_run_background);

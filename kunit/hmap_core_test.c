@@ -1,0 +1,396 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * hmap_core: every operation and flag of the in-kernel API, every errno it
+ * returns, the size limits, max_entries, clear, shrink-to-fit and the
+ * destroy of a map that still holds entries.
+ */
+
+#include <linux/err.h>
+#include <linux/string.h>
+
+#include "hmap_kunit.h"
+
+static struct hmap_kunit_key ck(u64 id)
+{
+	return (struct hmap_kunit_key){ .hash = id * 0x9e3779b97f4a7c15ULL,
+					.id = id };
+}
+
+static int put(struct hmap *map, u64 id, u64 val, u64 flags)
+{
+	struct hmap_kunit_key k = ck(id);
+
+	return hmap_update(map, &k, sizeof(k), &val, sizeof(val), flags);
+}
+
+/* The value stored for @id, or an errno as a negative value. */
+static s64 get(struct hmap *map, u64 id)
+{
+	struct hmap_kunit_key k = ck(id);
+	u32 len = 0;
+	u64 val;
+	int err;
+
+	err = hmap_lookup(map, &k, sizeof(k), &val, &len);
+	if (err)
+		return err;
+	return len == sizeof(val) ? (s64)val : -EBADMSG;
+}
+
+static int del(struct hmap *map, u64 id)
+{
+	struct hmap_kunit_key k = ck(id);
+
+	return hmap_delete(map, &k, sizeof(k));
+}
+
+static u32 map_B(struct hmap *map)
+{
+	struct hmap_stats st;
+
+	hmap_get_stats(map, &st);
+	return st.B;
+}
+
+static void hmap_core_create_rejects_bad_params(struct kunit *test)
+{
+	static const struct hmap_params bad[] = {
+		{ .key_size = 0, .value_size = 8, .max_entries = 1 },
+		{ .key_size = HMAP_KEY_SIZE_MAX + 1, .value_size = 8,
+		  .max_entries = 1 },
+		{ .key_size = 8, .value_size = 0, .max_entries = 1 },
+		{ .key_size = 8, .value_size = HMAP_VALUE_SIZE_MAX + 1,
+		  .max_entries = 1 },
+		{ .key_size = 8, .value_size = 8, .max_entries = 0 },
+		{ .key_size = 8, .value_size = 8,
+		  .max_entries = HMAP_MAX_ENTRIES_MAX + 1 },
+	};
+	struct hmap_params good = { .key_size = HMAP_KEY_SIZE_MAX,
+				    .value_size = HMAP_VALUE_SIZE_MAX,
+				    .max_entries = HMAP_MAX_ENTRIES_MAX };
+	struct hmap *map;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		map = hmap_create(&bad[i]);
+		KUNIT_EXPECT_EQ_MSG(test, PTR_ERR_OR_ZERO(map), -EINVAL,
+				    "params #%u", i);
+		if (!IS_ERR(map))
+			hmap_destroy(map);
+	}
+	map = hmap_create(&good);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, map);
+	hmap_destroy(map);
+	hmap_destroy(NULL);
+}
+
+static void hmap_core_capacity_hint_sizes_map(struct kunit *test)
+{
+	struct hmap_params p;
+	struct hmap *map;
+
+	/* 1000 entries need 2^8 buckets: 6.5 * 2^7 = 832 < 1000 <= 1664. */
+	map = hmap_kunit_map(test, 5000, 1000, false);
+	KUNIT_EXPECT_EQ(test, map_B(map), 8U);
+
+	/* The hint is clamped to max_entries. */
+	map = hmap_kunit_map(test, 10, 100000, false);
+	hmap_get_params(map, &p);
+	KUNIT_EXPECT_EQ(test, p.capacity_hint, 10U);
+	KUNIT_EXPECT_EQ(test, map_B(map), 1U);
+
+	map = hmap_kunit_map(test, 10, 0, false);
+	KUNIT_EXPECT_EQ(test, map_B(map), 0U);
+}
+
+static void hmap_core_update_flags(struct kunit *test)
+{
+	struct hmap *map = hmap_kunit_map(test, 100, 0, false);
+
+	KUNIT_EXPECT_EQ(test, put(map, 1, 10, HMAP_ANY), 0);
+	KUNIT_EXPECT_EQ(test, get(map, 1), 10);
+	KUNIT_EXPECT_EQ(test, put(map, 1, 11, HMAP_ANY), 0);
+	KUNIT_EXPECT_EQ(test, get(map, 1), 11);
+
+	KUNIT_EXPECT_EQ(test, put(map, 1, 12, HMAP_NOEXIST), -EEXIST);
+	KUNIT_EXPECT_EQ(test, get(map, 1), 11);
+	KUNIT_EXPECT_EQ(test, put(map, 2, 20, HMAP_NOEXIST), 0);
+	KUNIT_EXPECT_EQ(test, get(map, 2), 20);
+
+	KUNIT_EXPECT_EQ(test, put(map, 2, 21, HMAP_EXIST), 0);
+	KUNIT_EXPECT_EQ(test, get(map, 2), 21);
+	KUNIT_EXPECT_EQ(test, put(map, 3, 30, HMAP_EXIST), -ENOENT);
+	KUNIT_EXPECT_EQ(test, get(map, 3), -ENOENT);
+
+	KUNIT_EXPECT_EQ(test, put(map, 4, 40, 3), -EINVAL);
+	KUNIT_EXPECT_EQ(test, put(map, 4, 40, BIT_ULL(63)), -EINVAL);
+	KUNIT_EXPECT_EQ(test, get(map, 4), -ENOENT);
+	KUNIT_EXPECT_EQ(test, hmap_count(map), 2ULL);
+}
+
+static void hmap_core_lookup(struct kunit *test)
+{
+	struct hmap *map = hmap_kunit_map(test, 100, 0, false);
+	struct hmap_kunit_key k = ck(7), other = ck(8);
+	u64 val = 0x1122334455667788ULL, out = 0;
+	u32 len = 0;
+	void *p;
+
+	KUNIT_ASSERT_EQ(test, hmap_update(map, &k, sizeof(k), &val,
+					  sizeof(val), HMAP_ANY), 0);
+	KUNIT_EXPECT_EQ(test, hmap_lookup(map, &k, sizeof(k), &out, &len), 0);
+	KUNIT_EXPECT_EQ(test, out, val);
+	KUNIT_EXPECT_EQ(test, len, (u32)sizeof(val));
+	KUNIT_EXPECT_EQ(test, hmap_lookup(map, &other, sizeof(other), &out,
+					  &len), -ENOENT);
+
+	rcu_read_lock();
+	len = 0;
+	p = hmap_lookup_rcu(map, &k, sizeof(k), &len);
+	KUNIT_EXPECT_NOT_ERR_OR_NULL(test, p);
+	if (p)
+		KUNIT_EXPECT_EQ(test, memcmp(p, &val, sizeof(val)), 0);
+	KUNIT_EXPECT_EQ(test, len, (u32)sizeof(val));
+	KUNIT_EXPECT_NULL(test, hmap_lookup_rcu(map, &other, sizeof(other),
+						NULL));
+	KUNIT_EXPECT_NULL(test, hmap_lookup_rcu(map, &k, 0, NULL));
+	KUNIT_EXPECT_NULL(test, hmap_lookup_rcu(map, &k, sizeof(k) + 1, NULL));
+	rcu_read_unlock();
+}
+
+static void hmap_core_size_limits(struct kunit *test)
+{
+	struct hmap_params p = { .key_size = 4, .value_size = 4,
+				 .max_entries = 16 };
+	u8 key[5] = "abcd", val[5] = "wxyz", out[4];
+	struct hmap *map;
+	u32 len;
+
+	map = hmap_create(&p);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, map);
+
+	/* Zero-length and over-long keys, over-long values. */
+	KUNIT_EXPECT_EQ(test, hmap_update(map, key, 0, val, 4, 0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, hmap_update(map, key, 5, val, 4, 0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, hmap_update(map, key, 4, val, 5, 0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, hmap_lookup(map, key, 0, out, &len), -EINVAL);
+	KUNIT_EXPECT_EQ(test, hmap_lookup(map, key, 5, out, &len), -EINVAL);
+	KUNIT_EXPECT_EQ(test, hmap_delete(map, key, 0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, hmap_delete(map, key, 5), -EINVAL);
+	KUNIT_EXPECT_EQ(test, hmap_count(map), 0ULL);
+
+	/* Keys are byte strings: "a", "ab" and "abcd" are different keys. */
+	KUNIT_EXPECT_EQ(test, hmap_update(map, key, 1, val, 1, 0), 0);
+	KUNIT_EXPECT_EQ(test, hmap_update(map, key, 2, val, 2, 0), 0);
+	KUNIT_EXPECT_EQ(test, hmap_update(map, key, 4, val, 4, 0), 0);
+	/* A value may be empty. */
+	KUNIT_EXPECT_EQ(test, hmap_update(map, key + 1, 3, val, 0, 0), 0);
+	KUNIT_EXPECT_EQ(test, hmap_count(map), 4ULL);
+
+	KUNIT_EXPECT_EQ(test, hmap_lookup(map, key, 2, out, &len), 0);
+	KUNIT_EXPECT_EQ(test, len, 2U);
+	KUNIT_EXPECT_EQ(test, memcmp(out, "wx", 2), 0);
+	KUNIT_EXPECT_EQ(test, hmap_lookup(map, key, 4, out, &len), 0);
+	KUNIT_EXPECT_EQ(test, len, 4U);
+	KUNIT_EXPECT_EQ(test, memcmp(out, "wxyz", 4), 0);
+	KUNIT_EXPECT_EQ(test, hmap_lookup(map, key + 1, 3, out, &len), 0);
+	KUNIT_EXPECT_EQ(test, len, 0U);
+	KUNIT_EXPECT_EQ(test, hmap_lookup(map, key, 3, out, &len), -ENOENT);
+
+	KUNIT_EXPECT_EQ(test, hmap_delete(map, key, 2), 0);
+	KUNIT_EXPECT_EQ(test, hmap_lookup(map, key, 1, out, &len), 0);
+	KUNIT_EXPECT_EQ(test, hmap_lookup(map, key, 2, out, &len), -ENOENT);
+	hmap_destroy(map);
+}
+
+static void hmap_core_max_entries(struct kunit *test)
+{
+	struct hmap *map = hmap_kunit_map(test, 10, 0, false);
+	u64 i;
+
+	for (i = 0; i < 10; i++)
+		KUNIT_EXPECT_EQ(test, put(map, i, i, HMAP_ANY), 0);
+	KUNIT_EXPECT_EQ(test, put(map, 10, 10, HMAP_ANY), -E2BIG);
+	KUNIT_EXPECT_EQ(test, put(map, 10, 10, HMAP_NOEXIST), -E2BIG);
+	KUNIT_EXPECT_EQ(test, get(map, 10), -ENOENT);
+	/* Replacing is not inserting. */
+	KUNIT_EXPECT_EQ(test, put(map, 3, 33, HMAP_ANY), 0);
+	KUNIT_EXPECT_EQ(test, put(map, 4, 44, HMAP_EXIST), 0);
+	KUNIT_EXPECT_EQ(test, get(map, 3), 33);
+	KUNIT_EXPECT_EQ(test, hmap_count(map), 10ULL);
+
+	KUNIT_EXPECT_EQ(test, del(map, 0), 0);
+	KUNIT_EXPECT_EQ(test, put(map, 10, 10, HMAP_ANY), 0);
+	KUNIT_EXPECT_EQ(test, get(map, 10), 10);
+	KUNIT_EXPECT_EQ(test, hmap_count(map), 10ULL);
+}
+
+static void hmap_core_delete(struct kunit *test)
+{
+	struct hmap *map = hmap_kunit_map(test, 100, 0, false);
+	u64 i;
+
+	for (i = 0; i < 20; i++)
+		KUNIT_ASSERT_EQ(test, put(map, i, i + 100, HMAP_ANY), 0);
+	KUNIT_EXPECT_EQ(test, del(map, 5), 0);
+	KUNIT_EXPECT_EQ(test, hmap_count(map), 19ULL);
+	KUNIT_EXPECT_EQ(test, get(map, 5), -ENOENT);
+	KUNIT_EXPECT_EQ(test, del(map, 5), -ENOENT);
+	KUNIT_EXPECT_EQ(test, del(map, 1000), -ENOENT);
+	for (i = 0; i < 20; i++)
+		if (i != 5)
+			KUNIT_EXPECT_EQ(test, get(map, i), i + 100);
+	/* A deleted key can come back. */
+	KUNIT_EXPECT_EQ(test, put(map, 5, 55, HMAP_NOEXIST), 0);
+	KUNIT_EXPECT_EQ(test, get(map, 5), 55);
+}
+
+/* Many keys through the real hash: every one found, then every one gone. */
+static void hmap_core_many_keys(struct kunit *test)
+{
+	struct hmap *map = hmap_kunit_map(test, 20000, 0, false);
+	struct hmap_stats st;
+	u64 i, n = 5000;
+
+	for (i = 0; i < n; i++)
+		KUNIT_ASSERT_EQ(test, put(map, i, i ^ 0xabc, HMAP_NOEXIST), 0);
+	KUNIT_EXPECT_EQ(test, hmap_count(map), n);
+	for (i = 0; i < n; i++)
+		KUNIT_ASSERT_EQ(test, get(map, i), i ^ 0xabc);
+	KUNIT_EXPECT_EQ(test, get(map, n), -ENOENT);
+	hmap_get_stats(map, &st);
+	KUNIT_EXPECT_GE(test, st.grows, 8ULL);
+	KUNIT_EXPECT_GE(test, st.B, 9U);
+
+	for (i = 0; i < n; i++)
+		KUNIT_ASSERT_EQ(test, del(map, i), 0);
+	KUNIT_EXPECT_EQ(test, hmap_count(map), 0ULL);
+	hmap_test_run_background(map);
+	hmap_get_stats(map, &st);
+	KUNIT_EXPECT_GE(test, st.shrinks, 8ULL);
+	KUNIT_EXPECT_LE(test, st.B, 1U);
+	KUNIT_EXPECT_EQ(test, st.elems_alloced - st.elems_freed, 0ULL);
+}
+
+static void hmap_core_clear(struct kunit *test)
+{
+	struct hmap *map = hmap_kunit_map(test, 5000, 0, false);
+	struct hmap_stats st;
+	u64 i;
+
+	for (i = 0; i < 1000; i++)
+		KUNIT_ASSERT_EQ(test, put(map, i, i, HMAP_ANY), 0);
+	KUNIT_EXPECT_EQ(test, hmap_clear(map), 0);
+	KUNIT_EXPECT_EQ(test, hmap_count(map), 0ULL);
+	for (i = 0; i < 1000; i++)
+		KUNIT_EXPECT_EQ(test, get(map, i), -ENOENT);
+
+	hmap_flush_frees();
+	hmap_get_stats(map, &st);
+	KUNIT_EXPECT_EQ(test, st.elems_alloced, st.elems_freed);
+	KUNIT_EXPECT_EQ(test, st.arrays_alloced - st.arrays_freed, 1ULL);
+	KUNIT_EXPECT_EQ(test, st.overflow_alloced, st.overflow_freed);
+	KUNIT_EXPECT_EQ(test, st.pending_frees, 0ULL);
+	KUNIT_EXPECT_EQ(test, st.resizing, (u32)HMAP_RESIZE_NONE);
+
+	/* The map is usable after a clear. */
+	KUNIT_EXPECT_EQ(test, put(map, 1, 2, HMAP_NOEXIST), 0);
+	KUNIT_EXPECT_EQ(test, get(map, 1), 2);
+}
+
+static void hmap_core_shrink_to_fit(struct kunit *test)
+{
+	struct hmap *map = hmap_kunit_map(test, 5000, 0, false);
+	u64 i;
+
+	for (i = 0; i < 3000; i++)
+		KUNIT_ASSERT_EQ(test, put(map, i, i, HMAP_ANY), 0);
+	hmap_test_run_background(map);
+	KUNIT_EXPECT_EQ(test, map_B(map), 9U);
+	/* 2990 deletes only shrink a level or two. */
+	for (i = 10; i < 3000; i++)
+		KUNIT_ASSERT_EQ(test, del(map, i), 0);
+	KUNIT_EXPECT_GT(test, map_B(map), 1U);
+
+	/* 10 entries fit in 2 buckets: 10 > 8 and 10 > 6.5 but <= 13. */
+	KUNIT_EXPECT_EQ(test, hmap_shrink_to_fit(map), 0);
+	KUNIT_EXPECT_EQ(test, map_B(map), 1U);
+	for (i = 0; i < 10; i++)
+		KUNIT_EXPECT_EQ(test, get(map, i), i);
+}
+
+/* Destroying a map in the middle of a grow frees everything it held. */
+static void hmap_core_destroy_nonempty(struct kunit *test)
+{
+	struct hmap_params p = { .key_size = sizeof(struct hmap_kunit_key),
+				 .value_size = 8, .max_entries = 10000 };
+	struct hmap_global_stats before, after;
+	struct hmap_stats st;
+	struct hmap *map;
+	u64 i;
+
+	hmap_flush_frees();
+	hmap_global_stats(&before);
+	map = hmap_create(&p);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, map);
+	hmap_test_set_background(map, false);
+	for (i = 0; i < 2000; i++)
+		KUNIT_ASSERT_EQ(test, put(map, i, i, HMAP_ANY), 0);
+	for (i = 0; i < 500; i++)
+		KUNIT_ASSERT_EQ(test, put(map, i, i + 1, HMAP_ANY), 0);
+	/* Keep inserting until a grow is left half done. */
+	for (i = 2000; i < 10000; i++) {
+		hmap_get_stats(map, &st);
+		if (st.resizing == HMAP_RESIZE_GROW && st.nevacuate > 0)
+			break;
+		KUNIT_ASSERT_EQ(test, put(map, i, i, HMAP_ANY), 0);
+	}
+	KUNIT_EXPECT_EQ(test, st.resizing, (u32)HMAP_RESIZE_GROW);
+	hmap_global_stats(&after);
+	KUNIT_EXPECT_EQ(test, after.maps, before.maps + 1);
+	KUNIT_EXPECT_GE(test, after.elems, before.elems + 2000);
+	KUNIT_EXPECT_EQ(test, after.arrays, before.arrays + 2);
+
+	hmap_destroy(map);
+	hmap_flush_frees();
+	hmap_global_stats(&after);
+	KUNIT_EXPECT_EQ(test, after.maps, before.maps);
+	KUNIT_EXPECT_EQ(test, after.elems, before.elems);
+	KUNIT_EXPECT_EQ(test, after.arrays, before.arrays);
+	KUNIT_EXPECT_EQ(test, after.overflow, before.overflow);
+	KUNIT_EXPECT_EQ(test, after.bytes, before.bytes);
+}
+
+/* Each map hashes under its own random key. */
+static void hmap_core_keyed_hash(struct kunit *test)
+{
+	struct hmap *a = hmap_kunit_map(test, 10, 0, false);
+	struct hmap *b = hmap_kunit_map(test, 10, 0, false);
+	struct hmap_kunit_key k = ck(1);
+
+	KUNIT_EXPECT_NE(test, hmap_hash(a, &k, sizeof(k)),
+			hmap_hash(b, &k, sizeof(k)));
+	KUNIT_EXPECT_EQ(test, hmap_hash(a, &k, sizeof(k)),
+			hmap_hash(a, &k, sizeof(k)));
+}
+
+static struct kunit_case hmap_core_cases[] = {
+	KUNIT_CASE(hmap_core_create_rejects_bad_params),
+	KUNIT_CASE(hmap_core_capacity_hint_sizes_map),
+	KUNIT_CASE(hmap_core_update_flags),
+	KUNIT_CASE(hmap_core_lookup),
+	KUNIT_CASE(hmap_core_size_limits),
+	KUNIT_CASE(hmap_core_max_entries),
+	KUNIT_CASE(hmap_core_delete),
+	KUNIT_CASE(hmap_core_many_keys),
+	KUNIT_CASE(hmap_core_clear),
+	KUNIT_CASE(hmap_core_shrink_to_fit),
+	KUNIT_CASE(hmap_core_destroy_nonempty),
+	KUNIT_CASE(hmap_core_keyed_hash),
+	{}
+};
+
+struct kunit_suite hmap_core_suite = {
+	.name = "hmap_core",
+	.test_cases = hmap_core_cases,
+};

@@ -1,0 +1,466 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * hmap_evacuation: a grow, a same-size grow and a shrink driven one write
+ * at a time with the background worker off. After every write: each entry
+ * is where it must be (its old bucket until that bucket is evacuated, then
+ * the X or Y bucket its hash picks, with the old slot marked to match),
+ * nevacuate, at most two old buckets evacuated, every lookup hits, and the
+ * old array is freed once the last bucket is evacuated. Keys carry their
+ * own hash, so the cases choose buckets, tags and collisions.
+ */
+
+#include <linux/delay.h>
+#include <linux/slab.h>
+
+#include "hmap_kunit.h"
+
+struct evac_ctx {
+	struct kunit *test;
+	struct hmap *map;
+	struct hmap_kunit_key *keys;
+	bool *live;
+	u64 *ver;		/* writes of each key, part of its value */
+	unsigned int nkeys;
+	unsigned int next;	/* the key evac_step() writes next */
+};
+
+static u64 key_value(const struct hmap_kunit_key *k, u64 ver)
+{
+	return k->id * 1000003 + ver;
+}
+
+/* Find the element of @k in the chain of bucket @i of @t; its tag too. */
+static struct hmap_elem *chain_find(struct hmap_table *t, unsigned long i,
+				    const struct hmap_kunit_key *k, u8 *tag)
+{
+	struct hmap_bucket *b;
+	unsigned int s;
+
+	for (b = &t->buckets[i]; b; b = rcu_dereference(b->overflow)) {
+		for (s = 0; s < HMAP_BUCKET_SLOTS; s++) {
+			struct hmap_elem *e = rcu_dereference(b->elems[s]);
+
+			if (e && e->key_len == sizeof(*k) &&
+			    !memcmp(e->data, k, sizeof(*k))) {
+				*tag = READ_ONCE(b->tophash[s]);
+				return e;
+			}
+		}
+	}
+	return NULL;
+}
+
+/*
+ * The tags of an evacuated old chain are all EVACUATED_* markers, and a
+ * same-size grow or a shrink only uses X. Its elements are not looked at:
+ * those replaced or deleted since may already be freed.
+ */
+static void check_evacuated_chain(struct kunit *test, struct hmap_table *old,
+				  struct hmap_table *new, unsigned long i)
+{
+	struct hmap_bucket *b;
+	unsigned int s;
+
+	for (b = &old->buckets[i]; b; b = rcu_dereference(b->overflow)) {
+		for (s = 0; s < HMAP_BUCKET_SLOTS; s++) {
+			u8 tag = READ_ONCE(b->tophash[s]);
+
+			KUNIT_EXPECT_TRUE_MSG(test,
+					      hmap_tophash_is_evacuated(tag),
+					      "bucket %lu tag %u", i, tag);
+			if (new->B <= old->B)
+				KUNIT_EXPECT_NE(test, tag,
+						(u8)HMAP_EVACUATED_Y);
+		}
+	}
+}
+
+/* Check the placement of every live key and that lookups find them. */
+static void check_all(struct evac_ctx *c)
+{
+	struct kunit *test = c->test;
+	struct hmap *map = c->map;
+	struct hmap_table *old, *new;
+	unsigned long b;
+	unsigned int i;
+
+	rcu_read_lock();
+	old = rcu_dereference(map->tbl);
+	new = rcu_dereference(old->next);
+	for (i = 0; i < c->nkeys; i++) {
+		const struct hmap_kunit_key *k = &c->keys[i];
+		unsigned long oi = k->hash & hmap_bucket_mask(old);
+		struct hmap_table *t = old;
+		unsigned long at = oi;
+		u8 tag = 0;
+		u32 len;
+		u64 v;
+
+		if (!c->live[i]) {
+			KUNIT_EXPECT_EQ(test, hmap_lookup(map, k, sizeof(*k),
+							  &v, &len), -ENOENT);
+			continue;
+		}
+		KUNIT_EXPECT_EQ_MSG(test, hmap_lookup(map, k, sizeof(*k), &v,
+						      &len), 0, "key %u", i);
+		KUNIT_EXPECT_EQ(test, v, key_value(k, c->ver[i]));
+
+		/*
+		 * In its old bucket until that is evacuated, then in the
+		 * bucket its hash picks in the new table: for a grow, X
+		 * (same index) or Y (index + old size) by the new hash bit.
+		 */
+		if (new && hmap_bucket_evacuated(&old->buckets[oi])) {
+			t = new;
+			at = k->hash & hmap_bucket_mask(new);
+			if (new->B > old->B)
+				KUNIT_EXPECT_EQ(test, at, oi +
+					(((k->hash >> old->B) & 1) << old->B));
+		}
+		KUNIT_EXPECT_NOT_NULL_MSG(test, chain_find(t, at, k, &tag),
+					  "key %u", i);
+		KUNIT_EXPECT_EQ(test, tag, hmap_tophash(k->hash));
+	}
+	if (new) {
+		for (b = 0; b <= hmap_bucket_mask(old); b++) {
+			if (hmap_bucket_evacuated(&old->buckets[b]))
+				check_evacuated_chain(test, old, new, b);
+			else
+				KUNIT_EXPECT_GE(test, b, map->nevacuate);
+		}
+	}
+	rcu_read_unlock();
+}
+
+static int ctx_put(struct evac_ctx *c, unsigned int i, u64 flags)
+{
+	u64 v = key_value(&c->keys[i], c->ver[i] + 1);
+	int err;
+
+	err = hmap_update(c->map, &c->keys[i], sizeof(c->keys[i]), &v,
+			  sizeof(v), flags);
+	if (!err) {
+		c->live[i] = true;
+		c->ver[i]++;
+	}
+	return err;
+}
+
+static void ctx_del(struct evac_ctx *c, unsigned int i)
+{
+	KUNIT_ASSERT_EQ(c->test, hmap_delete(c->map, &c->keys[i],
+					     sizeof(c->keys[i])), 0);
+	c->live[i] = false;
+}
+
+/*
+ * One evacuation step: rewrite the next live key's value with HMAP_EXIST
+ * and check that the write evacuated one or two old buckets and moved
+ * nevacuate on, then check every key.
+ */
+static void evac_step(struct evac_ctx *c)
+{
+	struct kunit *test = c->test;
+	struct hmap_stats st;
+	u64 before, nevac;
+	unsigned int i;
+
+	hmap_get_stats(c->map, &st);
+	KUNIT_ASSERT_NE(test, st.resizing, (u32)HMAP_RESIZE_NONE);
+	before = st.evacuated_by_writers;
+	nevac = st.nevacuate;
+	do {
+		i = c->next++ % c->nkeys;
+	} while (!c->live[i]);
+
+	KUNIT_ASSERT_EQ(test, ctx_put(c, i, HMAP_EXIST), 0);
+	hmap_get_stats(c->map, &st);
+	KUNIT_EXPECT_LE(test, st.evacuated_by_writers - before, 2ULL);
+	KUNIT_EXPECT_GE(test, st.evacuated_by_writers - before, 1ULL);
+	if (st.resizing != HMAP_RESIZE_NONE)
+		KUNIT_EXPECT_GT(test, st.nevacuate, nevac);
+	check_all(c);
+}
+
+static struct evac_ctx *ctx_new(struct kunit *test, unsigned int nkeys,
+				struct hmap *map)
+{
+	struct evac_ctx *c = kunit_kzalloc(test, sizeof(*c), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	c->test = test;
+	c->nkeys = nkeys;
+	c->keys = kunit_kcalloc(test, nkeys, sizeof(*c->keys), GFP_KERNEL);
+	c->live = kunit_kcalloc(test, nkeys, sizeof(*c->live), GFP_KERNEL);
+	c->ver = kunit_kcalloc(test, nkeys, sizeof(*c->ver), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, c->keys);
+	KUNIT_ASSERT_NOT_NULL(test, c->live);
+	KUNIT_ASSERT_NOT_NULL(test, c->ver);
+	c->map = map;
+	return c;
+}
+
+/* Drive the resize in progress to its end, one write at a time. */
+static void evac_to_end(struct evac_ctx *c, u64 arrays_freed_before)
+{
+	struct kunit *test = c->test;
+	struct hmap_stats st;
+	int rounds;
+
+	for (rounds = 0; rounds < 1000; rounds++) {
+		hmap_get_stats(c->map, &st);
+		if (st.resizing == HMAP_RESIZE_NONE)
+			break;
+		/* The old array lives until the last bucket is evacuated. */
+		hmap_flush_frees();
+		hmap_get_stats(c->map, &st);
+		KUNIT_EXPECT_EQ(test, st.arrays_freed, arrays_freed_before);
+		evac_step(c);
+	}
+	hmap_get_stats(c->map, &st);
+	KUNIT_ASSERT_EQ(test, st.resizing, (u32)HMAP_RESIZE_NONE);
+	KUNIT_EXPECT_EQ(test, st.evacuated_by_background, 0ULL);
+	hmap_flush_frees();
+	hmap_get_stats(c->map, &st);
+	KUNIT_EXPECT_EQ(test, st.arrays_freed, arrays_freed_before + 1);
+	KUNIT_EXPECT_EQ(test, st.arrays_alloced - st.arrays_freed, 1ULL);
+	KUNIT_EXPECT_EQ(test, st.pending_frees, 0ULL);
+}
+
+/* B 2 -> 3: 26 entries fit in 4 buckets, the 27th starts the grow. */
+static void hmap_evacuation_grow(struct kunit *test)
+{
+	struct evac_ctx *c = ctx_new(test, 40, hmap_kunit_map(test, 1000, 26, true));
+	struct hmap_stats st;
+	unsigned int i;
+
+	for (i = 0; i < c->nkeys; i++) {
+		c->keys[i].hash = (i + 1) * 0x9e3779b97f4a7c15ULL;
+		c->keys[i].id = i;
+	}
+	hmap_get_stats(c->map, &st);
+	KUNIT_ASSERT_EQ(test, st.B, 2U);
+	for (i = 0; i < 26; i++)
+		KUNIT_ASSERT_EQ(test, ctx_put(c, i, HMAP_NOEXIST), 0);
+	hmap_get_stats(c->map, &st);
+	KUNIT_ASSERT_EQ(test, st.resizing, (u32)HMAP_RESIZE_NONE);
+	KUNIT_ASSERT_EQ(test, st.grows, 0ULL);
+	check_all(c);
+
+	KUNIT_ASSERT_EQ(test, ctx_put(c, 26, HMAP_NOEXIST), 0);
+	hmap_get_stats(c->map, &st);
+	KUNIT_EXPECT_EQ(test, st.grows, 1ULL);
+	KUNIT_EXPECT_EQ(test, st.resizing, (u32)HMAP_RESIZE_GROW);
+	KUNIT_EXPECT_EQ(test, st.B, 3U);
+	KUNIT_EXPECT_EQ(test, st.old_B, 2U);
+	KUNIT_EXPECT_LE(test, st.evacuated_by_writers, 2ULL);
+	KUNIT_EXPECT_GE(test, st.evacuated_by_writers, 1ULL);
+	check_all(c);
+
+	evac_to_end(c, st.arrays_freed);
+	hmap_get_stats(c->map, &st);
+	KUNIT_EXPECT_EQ(test, st.B, 3U);
+	KUNIT_EXPECT_EQ(test, st.evacuated_by_writers, 4ULL);
+	check_all(c);
+}
+
+/*
+ * Same-size grow at B 2: 26 keys in bucket 0 make 3 overflow buckets;
+ * deleting 19 leaves them; 9 keys in bucket 1 need a fourth, and 4 = 2^B
+ * overflow buckets make the next insert rebuild the array at its size.
+ */
+static void hmap_evacuation_same_size(struct kunit *test)
+{
+	struct evac_ctx *c = ctx_new(test, 40, hmap_kunit_map(test, 1000, 26, true));
+	struct hmap_stats st;
+	unsigned int i;
+
+	for (i = 0; i < c->nkeys; i++) {
+		/* Bucket 0 for the first 26, bucket 1 for the rest. */
+		c->keys[i].hash = ((u64)(i + 10) << 56) | (i < 26 ? 0 : 1);
+		c->keys[i].id = i;
+	}
+	for (i = 0; i < 26; i++)
+		KUNIT_ASSERT_EQ(test, ctx_put(c, i, HMAP_NOEXIST), 0);
+	hmap_get_stats(c->map, &st);
+	KUNIT_ASSERT_EQ(test, st.noverflow, 3ULL);
+	for (i = 0; i < 19; i++)
+		ctx_del(c, i);
+	for (i = 26; i < 35; i++)
+		KUNIT_ASSERT_EQ(test, ctx_put(c, i, HMAP_NOEXIST), 0);
+	hmap_get_stats(c->map, &st);
+	KUNIT_ASSERT_EQ(test, st.noverflow, 4ULL);
+	KUNIT_ASSERT_EQ(test, st.resizing, (u32)HMAP_RESIZE_NONE);
+	KUNIT_ASSERT_EQ(test, st.shrinks, 0ULL);
+	check_all(c);
+
+	KUNIT_ASSERT_EQ(test, ctx_put(c, 35, HMAP_NOEXIST), 0);
+	hmap_get_stats(c->map, &st);
+	KUNIT_EXPECT_EQ(test, st.same_size_grows, 1ULL);
+	KUNIT_EXPECT_EQ(test, st.grows, 0ULL);
+	KUNIT_EXPECT_EQ(test, st.resizing, (u32)HMAP_RESIZE_SAME);
+	KUNIT_EXPECT_EQ(test, st.B, 2U);
+	KUNIT_EXPECT_EQ(test, st.old_B, 2U);
+	check_all(c);
+
+	evac_to_end(c, st.arrays_freed);
+	hmap_get_stats(c->map, &st);
+	/* Bucket 0 keeps 7 entries, bucket 1 has 10: one overflow bucket. */
+	KUNIT_EXPECT_EQ(test, st.noverflow, 1ULL);
+	KUNIT_EXPECT_EQ(test, st.overflow_alloced - st.overflow_freed, 1ULL);
+	check_all(c);
+}
+
+/* B 3 -> 2 once the count falls below 13 (1.625 per bucket). */
+static void hmap_evacuation_shrink(struct kunit *test)
+{
+	struct evac_ctx *c = ctx_new(test, 40, hmap_kunit_map(test, 1000, 40, true));
+	struct hmap_stats st;
+	unsigned int i;
+
+	for (i = 0; i < c->nkeys; i++) {
+		c->keys[i].hash = (i + 1) * 0x9e3779b97f4a7c15ULL;
+		c->keys[i].id = i;
+	}
+	for (i = 0; i < 40; i++)
+		KUNIT_ASSERT_EQ(test, ctx_put(c, i, HMAP_NOEXIST), 0);
+	hmap_get_stats(c->map, &st);
+	KUNIT_ASSERT_EQ(test, st.B, 3U);
+	for (i = 0; i < 27; i++)
+		ctx_del(c, i);
+	hmap_get_stats(c->map, &st);
+	KUNIT_ASSERT_EQ(test, st.resizing, (u32)HMAP_RESIZE_NONE);
+	check_all(c);
+
+	ctx_del(c, 27);
+	hmap_get_stats(c->map, &st);
+	KUNIT_EXPECT_EQ(test, st.count, 12ULL);
+	KUNIT_EXPECT_EQ(test, st.shrinks, 1ULL);
+	KUNIT_EXPECT_EQ(test, st.resizing, (u32)HMAP_RESIZE_SHRINK);
+	KUNIT_EXPECT_EQ(test, st.B, 2U);
+	KUNIT_EXPECT_EQ(test, st.old_B, 3U);
+	check_all(c);
+
+	evac_to_end(c, st.arrays_freed);
+	hmap_get_stats(c->map, &st);
+	KUNIT_EXPECT_EQ(test, st.B, 2U);
+	KUNIT_EXPECT_EQ(test, st.evacuated_by_writers, 8ULL);
+	check_all(c);
+}
+
+/* A long overflow chain of colliding keys splits between X and Y. */
+static void hmap_evacuation_long_chain(struct kunit *test)
+{
+	struct evac_ctx *c = ctx_new(test, 200, hmap_kunit_map(test, 1000, 0, true));
+	struct hmap_stats st;
+	unsigned int i;
+
+	for (i = 0; i < c->nkeys; i++) {
+		/* All in bucket 0 up to 4 buckets, then 0 (X) or 4 (Y). */
+		c->keys[i].hash = ((u64)i << 32) | ((u64)(i & 1) << 2);
+		c->keys[i].id = i;
+	}
+	for (i = 0; i < c->nkeys; i++)
+		KUNIT_ASSERT_EQ(test, ctx_put(c, i, HMAP_NOEXIST), 0);
+	hmap_get_stats(c->map, &st);
+	KUNIT_EXPECT_GE(test, st.noverflow, 10ULL);
+	check_all(c);
+	while (st.resizing != HMAP_RESIZE_NONE) {
+		evac_to_end(c, st.arrays_freed);
+		hmap_get_stats(c->map, &st);
+	}
+	check_all(c);
+}
+
+/* A resize left unfinished is finished by the worker when writes stop. */
+static void hmap_evacuation_background(struct kunit *test)
+{
+	struct evac_ctx *c = ctx_new(test, 200, hmap_kunit_map(test, 1000, 0, true));
+	struct hmap_stats st;
+	unsigned int i;
+	int waits;
+
+	for (i = 0; i < c->nkeys; i++) {
+		c->keys[i].hash = (i + 1) * 0x9e3779b97f4a7c15ULL;
+		c->keys[i].id = i;
+	}
+	/* 105 entries at B 4 start a grow to 5 with 16 buckets to move. */
+	for (i = 0; i < 105; i++)
+		KUNIT_ASSERT_EQ(test, ctx_put(c, i, HMAP_NOEXIST), 0);
+	hmap_get_stats(c->map, &st);
+	KUNIT_ASSERT_EQ(test, st.resizing, (u32)HMAP_RESIZE_GROW);
+	KUNIT_ASSERT_EQ(test, st.B, 5U);
+	KUNIT_ASSERT_LT(test, st.nevacuate, 16ULL);
+
+	hmap_test_set_background(c->map, true);
+	KUNIT_ASSERT_EQ(test, ctx_put(c, 105, HMAP_NOEXIST), 0);
+	for (waits = 0; waits < 500; waits++) {
+		hmap_get_stats(c->map, &st);
+		if (st.resizing == HMAP_RESIZE_NONE)
+			break;
+		msleep(20);
+	}
+	KUNIT_EXPECT_EQ(test, st.resizing, (u32)HMAP_RESIZE_NONE);
+	KUNIT_EXPECT_GT(test, st.evacuated_by_background, 0ULL);
+	/* Grows from 1 bucket to 32 moved 1 + 2 + 4 + 8 + 16 old buckets. */
+	KUNIT_EXPECT_EQ(test, st.evacuated_by_background +
+			st.evacuated_by_writers, 31ULL);
+	check_all(c);
+	hmap_flush_frees();
+	hmap_get_stats(c->map, &st);
+	KUNIT_EXPECT_EQ(test, st.arrays_alloced - st.arrays_freed, 1ULL);
+}
+
+/* Allocations and frees balance across grows, shrinks and a destroy. */
+static void hmap_evacuation_counters_balance(struct kunit *test)
+{
+	struct hmap_global_stats before, after;
+	struct evac_ctx *c;
+	struct hmap_stats st;
+	unsigned int i, round;
+	struct hmap *map;
+
+	hmap_flush_frees();
+	hmap_global_stats(&before);
+	map = hmap_kunit_map_new(1000, 0, true);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, map);
+	c = ctx_new(test, 300, map);
+	for (i = 0; i < c->nkeys; i++) {
+		c->keys[i].hash = (i + 1) * 0x9e3779b97f4a7c15ULL;
+		c->keys[i].id = i;
+	}
+	for (round = 0; round < 3; round++) {
+		for (i = 0; i < c->nkeys; i++)
+			KUNIT_ASSERT_EQ(test, ctx_put(c, i, HMAP_ANY), 0);
+		for (i = 0; i < c->nkeys; i++)
+			ctx_del(c, i);
+	}
+	hmap_get_stats(c->map, &st);
+	KUNIT_EXPECT_GE(test, st.grows, 3ULL);
+	KUNIT_EXPECT_GE(test, st.shrinks, 3ULL);
+	KUNIT_EXPECT_EQ(test, st.elems_alloced, st.elems_freed);
+
+	hmap_destroy(map);
+	hmap_flush_frees();
+	hmap_global_stats(&after);
+	KUNIT_EXPECT_EQ(test, after.maps, before.maps);
+	KUNIT_EXPECT_EQ(test, after.arrays, before.arrays);
+	KUNIT_EXPECT_EQ(test, after.overflow, before.overflow);
+	KUNIT_EXPECT_EQ(test, after.elems, before.elems);
+	KUNIT_EXPECT_EQ(test, after.bytes, before.bytes);
+}
+
+static struct kunit_case hmap_evacuation_cases[] = {
+	KUNIT_CASE(hmap_evacuation_grow),
+	KUNIT_CASE(hmap_evacuation_same_size),
+	KUNIT_CASE(hmap_evacuation_shrink),
+	KUNIT_CASE(hmap_evacuation_long_chain),
+	KUNIT_CASE(hmap_evacuation_background),
+	KUNIT_CASE(hmap_evacuation_counters_balance),
+	{}
+};
+
+struct kunit_suite hmap_evacuation_suite = {
+	.name = "hmap_evacuation",
+	.test_cases = hmap_evacuation_cases,
+};
