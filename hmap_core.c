@@ -1144,6 +1144,25 @@ u64 hmap_count(const struct hmap *map)
 EXPORT_SYMBOL_GPL(hmap_count);
 
 /**
+ * hmap_max_bytes() - the most memory a map with these parameters may hold
+ * @params: the parameters.
+ *
+ * For quotas: max_entries elements of the largest size, and their share of
+ * two bucket arrays (old and new while resizing) and of overflow buckets.
+ *
+ * Context: any.
+ * Return: an upper estimate in bytes.
+ */
+size_t hmap_max_bytes(const struct hmap_params *params)
+{
+	size_t per_entry = hmap_elem_size(params->key_size, params->value_size) +
+			   3 * sizeof(struct hmap_bucket) / HMAP_BUCKET_SLOTS;
+
+	return (size_t)params->max_entries * per_entry;
+}
+EXPORT_SYMBOL_GPL(hmap_max_bytes);
+
+/**
  * hmap_get_params() - what a map was created with
  * @map: the map.
  * @params: gets the parameters (capacity_hint clamped to max_entries).

@@ -190,3 +190,136 @@ void hmap_iter_stop(struct hmap_iter *iter)
 	iter->done = true;
 }
 EXPORT_SYMBOL_GPL(hmap_iter_stop);
+
+/* How many entries of the chain at @b share the smallest r in [@pos, @last]. */
+static u32 hmap_dump_group(struct hmap_bucket *b, u64 pos, u64 last, u64 *rmin)
+{
+	u32 group = 0;
+	unsigned int i;
+
+	for (; b; b = rcu_dereference(b->overflow)) {
+		for (i = 0; i < HMAP_BUCKET_SLOTS; i++) {
+			u8 th = READ_ONCE(b->tophash[i]);
+			struct hmap_elem *e;
+			u64 r;
+
+			if (th == HMAP_EMPTY_REST)
+				return group;
+			if (th == HMAP_EMPTY_ONE || th == HMAP_EVACUATED_EMPTY)
+				continue;
+			e = rcu_dereference(b->elems[i]);
+			if (!e)
+				continue;
+			r = hmap_rev(e->hash);
+			if (r < pos || r > last)
+				continue;
+			if (!group || r < *rmin) {
+				*rmin = r;
+				group = 1;
+			} else if (r == *rmin) {
+				group++;
+			}
+		}
+	}
+	return group;
+}
+
+/* Hand the entries of the chain at @b whose r is @r to @fn, up to @room. */
+static u32 hmap_dump_emit(struct hmap_bucket *b, u64 r, u32 first, u32 room,
+			  hmap_dump_fn fn, void *ctx)
+{
+	u32 n = 0;
+	unsigned int i;
+
+	for (; b; b = rcu_dereference(b->overflow)) {
+		for (i = 0; i < HMAP_BUCKET_SLOTS; i++) {
+			u8 th = READ_ONCE(b->tophash[i]);
+			struct hmap_elem *e;
+
+			if (th == HMAP_EMPTY_REST)
+				return n;
+			if (th == HMAP_EMPTY_ONE || th == HMAP_EVACUATED_EMPTY)
+				continue;
+			e = rcu_dereference(b->elems[i]);
+			if (!e || hmap_rev(e->hash) != r)
+				continue;
+			if (n == room)
+				return n + 1;	/* the group grew: too big */
+			fn(ctx, first + n, hmap_elem_key(e), e->key_len,
+			   hmap_elem_value(e), e->value_len);
+			n++;
+		}
+	}
+	return n;
+}
+
+/* Buckets one hmap_dump() call looks at, at most, under one RCU section. */
+#define HMAP_DUMP_SCAN	4096
+
+/**
+ * hmap_dump() - hand a batch of entries in hash order to a callback
+ * @map: the map.
+ * @cursor: in/out: the position of the walk, 0 to start. A point in
+ *	bit-reversed hash order: valid across calls and any resizes.
+ * @done: out: whether the walk reached the end.
+ * @room: most entries to hand over.
+ * @count: out: entries handed over; on -ENOSPC, the room needed.
+ * @fn: receives each entry, under rcu_read_lock().
+ * @ctx: passed to @fn.
+ *
+ * Entries with equal hashes are handed over in one batch. An entry present
+ * for the whole walk is handed over exactly once. A call looks at a bounded
+ * number of buckets, so it may hand over no entry without being done.
+ *
+ * Context: any; takes and releases rcu_read_lock(). Lock-free.
+ * Return: 0, or -ENOSPC if the first entries due have equal hashes and do
+ * not fit in @room (nothing is handed over then).
+ */
+int hmap_dump(struct hmap *map, u64 *cursor, bool *done, u32 room,
+	      u32 *count, hmap_dump_fn fn, void *ctx)
+{
+	unsigned int scanned = 0;
+	u64 pos = *cursor;
+	u32 n = 0;
+	int err = 0;
+
+	*done = false;
+	rcu_read_lock();
+	while (n < room && scanned++ < HMAP_DUMP_SCAN) {
+		struct hmap_bucket *b;
+		unsigned int bits;
+		u32 group, got;
+		u64 last, r;
+
+		b = hmap_find_bucket_rcu(map, hmap_rev(pos), &bits);
+		last = pos | (U64_MAX >> bits);
+		group = hmap_dump_group(b, pos, last, &r);
+		if (!group) {
+			if (last == U64_MAX) {
+				*done = true;
+				break;
+			}
+			pos = last + 1;
+			continue;
+		}
+		got = hmap_dump_emit(b, r, n, room - n, fn, ctx);
+		if (got > room - n) {
+			if (!n) {
+				err = -ENOSPC;
+				n = max(group, got);
+			}
+			break;
+		}
+		n += got;
+		if (r == U64_MAX) {
+			*done = true;
+			break;
+		}
+		pos = r + 1;
+	}
+	rcu_read_unlock();
+	*cursor = pos;
+	*count = n;
+	return err;
+}
+EXPORT_SYMBOL_GPL(hmap_dump);

@@ -13,6 +13,7 @@
 
 #include <linux/bits.h>
 #include <linux/types.h>
+#include <uapi/linux/hmap.h>
 
 struct hmap;
 
@@ -22,10 +23,12 @@ struct hmap;
 /* Largest max_entries a map may be created for. */
 #define HMAP_MAX_ENTRIES_MAX	BIT(26)
 
-/* Flags for hmap_update(), with bpf(2) BPF_ANY/NOEXIST/EXIST semantics. */
-#define HMAP_ANY	0ULL	/* create or replace */
-#define HMAP_NOEXIST	1ULL	/* create only: -EEXIST if present */
-#define HMAP_EXIST	2ULL	/* replace only: -ENOENT if absent */
+/*
+ * Flags for hmap_update() come from the ABI header, with bpf(2)
+ * BPF_ANY/NOEXIST/EXIST semantics: HMAP_ANY (create or replace),
+ * HMAP_NOEXIST (create only: -EEXIST if present), HMAP_EXIST (replace only:
+ * -ENOENT if absent).
+ */
 
 /**
  * struct hmap_params - what a map is created with
@@ -156,5 +159,23 @@ int hmap_iter_start(struct hmap *map, struct hmap_iter *iter);
 int hmap_iter_next(struct hmap_iter *iter, void *key, u32 *key_len,
 		   void *value, u32 *value_len);
 void hmap_iter_stop(struct hmap_iter *iter);
+
+/**
+ * typedef hmap_dump_fn - receives one entry of hmap_dump()
+ * @ctx: the caller's context.
+ * @i: index of the entry in this batch.
+ * @key: the key.
+ * @key_len: its length.
+ * @value: the value.
+ * @value_len: its length.
+ *
+ * Called under rcu_read_lock(): must not sleep; copy what it needs.
+ */
+typedef void (*hmap_dump_fn)(void *ctx, u32 i, const void *key, u32 key_len,
+			     const void *value, u32 value_len);
+
+int hmap_dump(struct hmap *map, u64 *cursor, bool *done, u32 room,
+	      u32 *count, hmap_dump_fn fn, void *ctx);
+size_t hmap_max_bytes(const struct hmap_params *params);
 
 #endif /* _LINUX_HMAP_H */

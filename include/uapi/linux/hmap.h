@@ -1,0 +1,319 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * hmap user-space ABI: the /dev/hmap character device.
+ *
+ * Open /dev/hmap, then bind the file descriptor to a map with
+ * HMAP_IOC_CREATE (a new named or anonymous map) or HMAP_IOC_OPEN (an
+ * existing named map); every per-map command then works on the bound map.
+ *
+ * Every argument struct starts with @argsz, the size of the struct as the
+ * caller knows it, and @flags. The kernel reads min(@argsz, its own size)
+ * bytes and requires any bytes beyond its own size to be zero
+ * (copy_struct_from_user()), so structs can grow at the end. Reserved
+ * fields and padding must be zero and unknown flags are rejected with
+ * -EINVAL; unknown commands fail with -ENOTTY. Pointers are passed as
+ * __u64. Keys are byte strings of 1..key_size bytes, values of
+ * 0..value_size bytes.
+ *
+ * Errors follow bpf(2) hash maps: -ENOENT (no such key), -EEXIST (key
+ * present with HMAP_NOEXIST), -E2BIG (map full), -EINVAL (bad size, flag or
+ * reserved field), -ENOMEM, plus -EACCES (mode forbids it), -ENOTCONN (fd
+ * not bound), -EBUSY (fd already bound), -EDQUOT (per-user limit),
+ * -EFAULT (bad pointer), -ENOSPC (output buffer too small).
+ */
+#ifndef _UAPI_LINUX_HMAP_H
+#define _UAPI_LINUX_HMAP_H
+
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+#define HMAP_ABI_VERSION	1
+#define HMAP_NAME_MAX		64	/* including the terminating NUL */
+
+/* HMAP_IOC_VERSION features. */
+#define HMAP_FEAT_NAMED		(1ULL << 0)	/* named maps, open by name */
+#define HMAP_FEAT_ANON		(1ULL << 1)	/* anonymous maps */
+#define HMAP_FEAT_BATCH		(1ULL << 2)	/* batch lookup/update/delete */
+#define HMAP_FEAT_DUMP		(1ULL << 3)	/* dump by cursor */
+#define HMAP_FEAT_STATS		(1ULL << 4)	/* HMAP_IOC_STATS */
+#define HMAP_FEATURES		0x1fULL
+
+/**
+ * struct hmap_version - ABI handshake (HMAP_IOC_VERSION)
+ * @argsz: sizeof(struct hmap_version).
+ * @flags: zero.
+ * @abi_version: out: HMAP_ABI_VERSION.
+ * @key_size_max: out: largest key_size a map may have.
+ * @features: out: HMAP_FEAT_* the kernel supports.
+ * @value_size_max: out: largest value_size a map may have.
+ * @max_entries_max: out: largest max_entries a map may have.
+ */
+struct hmap_version {
+	__u32 argsz;
+	__u32 flags;
+	__u32 abi_version;
+	__u32 key_size_max;
+	__u64 features;
+	__u32 value_size_max;
+	__u32 max_entries_max;
+};
+
+/* HMAP_IOC_CREATE flags. */
+#define HMAP_CREATE_ANON	(1U << 0)	/* no name, dies with the fd */
+
+/**
+ * struct hmap_create - create a map and bind the fd to it (HMAP_IOC_CREATE)
+ * @argsz: sizeof(struct hmap_create).
+ * @flags: HMAP_CREATE_ANON or zero.
+ * @key_size: largest key, bytes.
+ * @value_size: largest value, bytes.
+ * @max_entries: most entries.
+ * @capacity_hint: entries to size the map for at creation.
+ * @mode: permission bits (0666 at most) for the owner (the creator's uid),
+ *	the group (the creator's gid) and others; read bits allow lookup,
+ *	dump and stats, write bits allow update, delete, clear and shrink.
+ * @__reserved: zero.
+ * @name: NUL-terminated name of a named map; all zero with
+ *	HMAP_CREATE_ANON.
+ */
+struct hmap_create {
+	__u32 argsz;
+	__u32 flags;
+	__u32 key_size;
+	__u32 value_size;
+	__u32 max_entries;
+	__u32 capacity_hint;
+	__u32 mode;
+	__u32 __reserved;
+	char name[HMAP_NAME_MAX];
+};
+
+/**
+ * struct hmap_name - name a map (HMAP_IOC_OPEN, HMAP_IOC_DESTROY)
+ * @argsz: sizeof(struct hmap_name).
+ * @flags: zero.
+ * @name: NUL-terminated name.
+ *
+ * HMAP_IOC_OPEN binds the fd to the map. HMAP_IOC_DESTROY removes the name
+ * (owner or CAP_SYS_ADMIN only); fds bound to the map keep working until
+ * they are closed, then it is freed.
+ */
+struct hmap_name {
+	__u32 argsz;
+	__u32 flags;
+	char name[HMAP_NAME_MAX];
+};
+
+/**
+ * struct hmap_list_entry - one named map, as HMAP_IOC_LIST reports it
+ * @name: its name.
+ * @owner: uid of its owner.
+ * @mode: its permission bits.
+ * @key_size: largest key.
+ * @value_size: largest value.
+ * @max_entries: most entries.
+ * @__reserved: zero.
+ * @count: entries now.
+ */
+struct hmap_list_entry {
+	char name[HMAP_NAME_MAX];
+	__u32 owner;
+	__u32 mode;
+	__u32 key_size;
+	__u32 value_size;
+	__u32 max_entries;
+	__u32 __reserved;
+	__u64 count;
+};
+
+/**
+ * struct hmap_list - list the named maps (HMAP_IOC_LIST)
+ * @argsz: sizeof(struct hmap_list).
+ * @flags: zero.
+ * @count: in: room in @entries; out: entries written.
+ * @total: out: named maps that exist (more than @count if it was short).
+ * @entries: pointer to an array of struct hmap_list_entry.
+ */
+struct hmap_list {
+	__u32 argsz;
+	__u32 flags;
+	__u32 count;
+	__u32 total;
+	__u64 entries;
+};
+
+/* HMAP_IOC_UPDATE and batch update flags (bpf(2) BPF_ANY/NOEXIST/EXIST). */
+#define HMAP_ANY	0U	/* create or replace */
+#define HMAP_NOEXIST	1U	/* create only */
+#define HMAP_EXIST	2U	/* replace only */
+
+/**
+ * struct hmap_elem_op - one key (HMAP_IOC_LOOKUP, _UPDATE, _DELETE)
+ * @argsz: sizeof(struct hmap_elem_op).
+ * @flags: HMAP_ANY, HMAP_NOEXIST or HMAP_EXIST for update, else zero.
+ * @key: pointer to the key.
+ * @value: pointer to the value (lookup: the buffer filled; delete: zero).
+ * @key_len: key length, 1..key_size.
+ * @value_len: update: value length; lookup: in: room at @value, out: the
+ *	value's length (-ENOSPC if the room is short); delete: zero.
+ */
+struct hmap_elem_op {
+	__u32 argsz;
+	__u32 flags;
+	__u64 key;
+	__u64 value;
+	__u32 key_len;
+	__u32 value_len;
+};
+
+/**
+ * struct hmap_batch - many keys (HMAP_IOC_BATCH_LOOKUP, _UPDATE, _DELETE)
+ * @argsz: sizeof(struct hmap_batch).
+ * @flags: for update HMAP_ANY, HMAP_NOEXIST or HMAP_EXIST, else zero.
+ * @count: in: number of keys; out: keys done. The batch stops at the first
+ *	error, which the ioctl returns; @count then says how far it got.
+ * @__reserved: zero.
+ * @keys: pointer to @count keys, one every key_size bytes.
+ * @key_lens: pointer to @count __u32 key lengths, or zero if every key is
+ *	key_size bytes long.
+ * @values: pointer to @count values, one every value_size bytes (zero for
+ *	delete).
+ * @value_lens: pointer to @count __u32 value lengths (update: in, lookup:
+ *	out), or zero: every value is value_size bytes (update) or the
+ *	lengths are not wanted (lookup).
+ */
+struct hmap_batch {
+	__u32 argsz;
+	__u32 flags;
+	__u32 count;
+	__u32 __reserved;
+	__u64 keys;
+	__u64 key_lens;
+	__u64 values;
+	__u64 value_lens;
+};
+
+/* HMAP_IOC_DUMP output flags. */
+#define HMAP_DUMP_DONE	(1U << 0)	/* the walk reached the end */
+
+/**
+ * struct hmap_dump - a batch of entries in hash order (HMAP_IOC_DUMP)
+ * @argsz: sizeof(struct hmap_dump).
+ * @flags: zero in; out: HMAP_DUMP_DONE when nothing is left.
+ * @count: in: room for entries; out: entries written.
+ * @__reserved: zero.
+ * @cursor: in/out: where the walk is; zero to start. The cursor is a
+ *	position in hash order, not a pointer, so it stays valid across
+ *	calls and resizes: an entry present for the whole walk is returned
+ *	exactly once. Entries with equal hashes come in one batch;
+ *	-ENOSPC with @count set to the room needed if they do not fit.
+ * @keys: pointer to room for @count keys, key_size bytes apart.
+ * @key_lens: pointer to room for @count __u32 key lengths.
+ * @values: pointer to room for @count values, value_size bytes apart, or
+ *	zero for keys only.
+ * @value_lens: pointer to room for @count __u32 value lengths, or zero.
+ */
+struct hmap_dump {
+	__u32 argsz;
+	__u32 flags;
+	__u32 count;
+	__u32 __reserved;
+	__u64 cursor;
+	__u64 keys;
+	__u64 key_lens;
+	__u64 values;
+	__u64 value_lens;
+};
+
+/**
+ * struct hmap_cmd - a command with no argument but flags (HMAP_IOC_CLEAR,
+ *	HMAP_IOC_SHRINK)
+ * @argsz: sizeof(struct hmap_cmd).
+ * @flags: zero.
+ */
+struct hmap_cmd {
+	__u32 argsz;
+	__u32 flags;
+};
+
+/**
+ * struct hmap_map_stats - the bound map's counters (HMAP_IOC_STATS)
+ * @argsz: in: the room the caller has; out: the size the kernel filled.
+ * @flags: zero.
+ * @key_size: the map's key_size.
+ * @value_size: the map's value_size.
+ * @max_entries: the map's max_entries.
+ * @B: log2 of the bucket count writes go to.
+ * @count: entries.
+ * @old_B: log2 of the bucket count being evacuated, while resizing.
+ * @resizing: 0 none, 1 grow, 2 same-size grow, 3 shrink.
+ * @nevacuate: old buckets below this are evacuated.
+ * @noverflow: overflow buckets of the current array.
+ * @grows: grows started.
+ * @same_size_grows: same-size grows started.
+ * @shrinks: shrinks started.
+ * @evacuated_by_writers: old buckets evacuated by writes.
+ * @evacuated_by_background: old buckets evacuated by the worker.
+ * @arrays_alloced: bucket arrays allocated.
+ * @arrays_freed: bucket arrays freed.
+ * @overflow_alloced: overflow buckets allocated.
+ * @overflow_freed: overflow buckets freed.
+ * @elems_alloced: elements allocated.
+ * @elems_freed: elements freed (or queued to be, after a grace period).
+ * @alloc_failures: failed allocations.
+ * @bytes: bytes the map holds.
+ * @pending_frees: arrays waiting for a grace period.
+ *
+ * The kernel writes min(@argsz, its size) bytes, so an older caller gets
+ * the fields it knows and a newer one sees from @argsz what was filled.
+ */
+struct hmap_map_stats {
+	__u32 argsz;
+	__u32 flags;
+	__u32 key_size;
+	__u32 value_size;
+	__u32 max_entries;
+	__u32 B;
+	__u64 count;
+	__u32 old_B;
+	__u32 resizing;
+	__u64 nevacuate;
+	__u64 noverflow;
+	__u64 grows;
+	__u64 same_size_grows;
+	__u64 shrinks;
+	__u64 evacuated_by_writers;
+	__u64 evacuated_by_background;
+	__u64 arrays_alloced;
+	__u64 arrays_freed;
+	__u64 overflow_alloced;
+	__u64 overflow_freed;
+	__u64 elems_alloced;
+	__u64 elems_freed;
+	__u64 alloc_failures;
+	__u64 bytes;
+	__u64 pending_frees;
+};
+
+/*
+ * 0xB8 is free in Documentation/userspace-api/ioctl/ioctl-number.rst. The
+ * size is not encoded: @argsz versions the structs.
+ */
+#define HMAP_IOC_MAGIC		0xB8
+#define HMAP_IOC_VERSION	_IO(HMAP_IOC_MAGIC, 0x00)
+#define HMAP_IOC_CREATE		_IO(HMAP_IOC_MAGIC, 0x01)
+#define HMAP_IOC_OPEN		_IO(HMAP_IOC_MAGIC, 0x02)
+#define HMAP_IOC_DESTROY	_IO(HMAP_IOC_MAGIC, 0x03)
+#define HMAP_IOC_LIST		_IO(HMAP_IOC_MAGIC, 0x04)
+#define HMAP_IOC_LOOKUP		_IO(HMAP_IOC_MAGIC, 0x10)
+#define HMAP_IOC_UPDATE		_IO(HMAP_IOC_MAGIC, 0x11)
+#define HMAP_IOC_DELETE		_IO(HMAP_IOC_MAGIC, 0x12)
+#define HMAP_IOC_BATCH_LOOKUP	_IO(HMAP_IOC_MAGIC, 0x13)
+#define HMAP_IOC_BATCH_UPDATE	_IO(HMAP_IOC_MAGIC, 0x14)
+#define HMAP_IOC_BATCH_DELETE	_IO(HMAP_IOC_MAGIC, 0x15)
+#define HMAP_IOC_DUMP		_IO(HMAP_IOC_MAGIC, 0x16)
+#define HMAP_IOC_CLEAR		_IO(HMAP_IOC_MAGIC, 0x17)
+#define HMAP_IOC_SHRINK		_IO(HMAP_IOC_MAGIC, 0x18)
+#define HMAP_IOC_STATS		_IO(HMAP_IOC_MAGIC, 0x19)
+
+#endif /* _UAPI_LINUX_HMAP_H */
