@@ -1,20 +1,34 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * hmap module: sets up the map core. The front ends (/dev/hmap, debugfs)
- * are registered here as they are added.
+ * hmap module: sets up the map core, then the front ends (/dev/hmap), and
+ * tears them down in the opposite order.
  */
 
 #include <linux/module.h>
 
+#include "hmap_dev.h"
 #include "hmap_internal.h"
 
 static int __init hmap_init(void)
 {
-	return hmap_core_init();
+	int err;
+
+	err = hmap_core_init();
+	if (err)
+		return err;
+	err = hmap_dev_init();
+	if (err)
+		goto core_exit;
+	return 0;
+
+core_exit:
+	hmap_core_exit();
+	return err;
 }
 
 static void __exit hmap_exit(void)
 {
+	hmap_dev_exit();
 	hmap_core_exit();
 }
 

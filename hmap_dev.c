@@ -1,0 +1,698 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /dev/hmap: the ioctl ABI of include/uapi/linux/hmap.h over the map core
+ * and the registry. This file only checks and copies arguments.
+ *
+ * An open file starts unbound; HMAP_IOC_CREATE or HMAP_IOC_OPEN binds it to
+ * one map for the rest of its life (&hmap_file.bind_lock serializes the
+ * bind; the bound object is then read with smp_load_acquire()). What the
+ * file may do to the map (read, write) is decided when it binds.
+ */
+
+#include <linux/ctype.h>
+#include <linux/fs.h>
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+#include <linux/sched/signal.h>
+#include <linux/sizes.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "hmap_dev.h"
+#include "hmap_registry.h"
+
+/**
+ * struct hmap_file - an open /dev/hmap
+ * @bind_lock: serializes binding.
+ * @obj: the bound map, or NULL.
+ * @may_read: lookup, dump and stats are allowed.
+ * @may_write: update, delete, clear and shrink are allowed.
+ */
+struct hmap_file {
+	struct mutex bind_lock;	/* serializes binding */
+	struct hmap_obj *obj;
+	bool may_read;
+	bool may_write;
+};
+
+/* Largest argument struct accepted, whatever its version. */
+#define HMAP_ARGSZ_MAX		PAGE_SIZE
+/* Key and value bytes small enough for the stack in single-key commands. */
+#define HMAP_STACK_BUF		256
+/* Bytes of bounce buffer a dump or batch fills between user copies. */
+#define HMAP_BOUNCE_BYTES	SZ_1M
+
+/* Read a versioned argument struct: see the header of the ABI. */
+static int hmap_get_arg(void *karg, size_t ksize, void __user *uarg)
+{
+	u32 argsz;
+	int err;
+
+	if (get_user(argsz, (u32 __user *)uarg))
+		return -EFAULT;
+	if (argsz < ksize)
+		return -EINVAL;
+	if (argsz > HMAP_ARGSZ_MAX)
+		return -E2BIG;
+	err = copy_struct_from_user(karg, ksize, uarg, argsz);
+	if (err)
+		return err;
+	((u32 *)karg)[0] = ksize;
+	return 0;
+}
+
+/* A name must be 1..63 of [A-Za-z0-9._-], NUL-terminated, zero after. */
+static int hmap_check_name(const char *name)
+{
+	size_t len = strnlen(name, HMAP_NAME_MAX);
+	size_t i;
+
+	if (len == HMAP_NAME_MAX)
+		return -ENAMETOOLONG;
+	if (!len)
+		return -EINVAL;
+	for (i = 0; i < len; i++)
+		if (!isalnum(name[i]) && !strchr("._-", name[i]))
+			return -EINVAL;
+	if (memchr_inv(name + len, 0, HMAP_NAME_MAX - len))
+		return -EINVAL;
+	return 0;
+}
+
+static struct hmap_obj *hmap_file_obj(struct hmap_file *hf)
+{
+	/* Pairs with the release in hmap_file_bind(). */
+	return smp_load_acquire(&hf->obj);
+}
+
+static void hmap_file_bind(struct hmap_file *hf, struct hmap_obj *obj,
+			   bool may_read, bool may_write)
+{
+	lockdep_assert_held(&hf->bind_lock);
+	hf->may_read = may_read;
+	hf->may_write = may_write;
+	/* Publishes the permissions with the object. */
+	smp_store_release(&hf->obj, obj);
+}
+
+static int hmap_ioc_version(void __user *uarg)
+{
+	struct hmap_version v;
+	int err;
+
+	err = hmap_get_arg(&v, sizeof(v), uarg);
+	if (err)
+		return err;
+	if (v.flags || v.abi_version || v.key_size_max || v.features ||
+	    v.value_size_max || v.max_entries_max)
+		return -EINVAL;
+	v.abi_version = HMAP_ABI_VERSION;
+	v.features = HMAP_FEATURES;
+	v.key_size_max = HMAP_KEY_SIZE_MAX;
+	v.value_size_max = HMAP_VALUE_SIZE_MAX;
+	v.max_entries_max = HMAP_MAX_ENTRIES_MAX;
+	return copy_to_user(uarg, &v, sizeof(v)) ? -EFAULT : 0;
+}
+
+static int hmap_ioc_create(struct hmap_file *hf, void __user *uarg)
+{
+	struct hmap_params p;
+	struct hmap_create c;
+	struct hmap_obj *obj;
+	bool anon;
+	int err;
+
+	err = hmap_get_arg(&c, sizeof(c), uarg);
+	if (err)
+		return err;
+	if (c.flags & ~HMAP_CREATE_ANON || c.__reserved || c.mode & ~0666)
+		return -EINVAL;
+	anon = c.flags & HMAP_CREATE_ANON;
+	if (anon && memchr_inv(c.name, 0, sizeof(c.name)))
+		return -EINVAL;
+	if (!anon) {
+		err = hmap_check_name(c.name);
+		if (err)
+			return err;
+	}
+	p = (struct hmap_params){
+		.key_size = c.key_size,
+		.value_size = c.value_size,
+		.max_entries = c.max_entries,
+		.capacity_hint = c.capacity_hint,
+	};
+
+	mutex_lock(&hf->bind_lock);
+	if (hf->obj) {
+		err = -EBUSY;
+		goto unlock;
+	}
+	err = hmap_obj_create(&p, anon ? NULL : c.name, c.mode, &obj);
+	if (!err)
+		hmap_file_bind(hf, obj, true, true);
+unlock:
+	mutex_unlock(&hf->bind_lock);
+	return err;
+}
+
+static int hmap_ioc_open(struct hmap_file *hf, void __user *uarg)
+{
+	bool may_read, may_write;
+	struct hmap_obj *obj;
+	struct hmap_name n;
+	int err;
+
+	err = hmap_get_arg(&n, sizeof(n), uarg);
+	if (err)
+		return err;
+	if (n.flags)
+		return -EINVAL;
+	err = hmap_check_name(n.name);
+	if (err)
+		return err;
+
+	mutex_lock(&hf->bind_lock);
+	if (hf->obj) {
+		err = -EBUSY;
+		goto unlock;
+	}
+	err = hmap_obj_open(n.name, &obj, &may_read, &may_write);
+	if (!err)
+		hmap_file_bind(hf, obj, may_read, may_write);
+unlock:
+	mutex_unlock(&hf->bind_lock);
+	return err;
+}
+
+static int hmap_ioc_destroy(void __user *uarg)
+{
+	struct hmap_name n;
+	int err;
+
+	err = hmap_get_arg(&n, sizeof(n), uarg);
+	if (err)
+		return err;
+	if (n.flags)
+		return -EINVAL;
+	err = hmap_check_name(n.name);
+	if (err)
+		return err;
+	return hmap_obj_destroy(n.name);
+}
+
+static int hmap_ioc_list(void __user *uarg)
+{
+	struct hmap_list_entry *entries;
+	struct hmap_list l;
+	u32 room;
+	int err;
+
+	err = hmap_get_arg(&l, sizeof(l), uarg);
+	if (err)
+		return err;
+	if (l.flags || l.total)
+		return -EINVAL;
+	room = min_t(u32, l.count, HMAP_BOUNCE_BYTES / sizeof(*entries));
+	entries = kvcalloc(room, sizeof(*entries), GFP_KERNEL);
+	if (room && !entries)
+		return -ENOMEM;
+	hmap_obj_list(entries, room, &l.count, &l.total);
+	err = -EFAULT;
+	if (copy_to_user(u64_to_user_ptr(l.entries), entries,
+			 l.count * sizeof(*entries)))
+		goto out;
+	if (copy_to_user(uarg, &l, sizeof(l)))
+		goto out;
+	err = 0;
+out:
+	kvfree(entries);
+	return err;
+}
+
+/* Copy one key of @len bytes in, checking its length against @map. */
+static int hmap_get_key(const struct hmap_params *p, void *buf, u64 ukey,
+			u32 len)
+{
+	if (!len || len > p->key_size)
+		return -EINVAL;
+	return copy_from_user(buf, u64_to_user_ptr(ukey), len) ? -EFAULT : 0;
+}
+
+/* A buffer for one key and one value: on the stack if they are small. */
+static void *hmap_op_buf(const struct hmap_params *p, u8 *stack)
+{
+	if (p->key_size + p->value_size <= HMAP_STACK_BUF)
+		return stack;
+	return kmalloc(p->key_size + p->value_size, GFP_KERNEL);
+}
+
+static void hmap_op_buf_free(void *buf, u8 *stack)
+{
+	if (buf != stack)
+		kfree(buf);
+}
+
+static int hmap_ioc_elem(struct hmap_obj *obj, unsigned int cmd,
+			 void __user *uarg)
+{
+	struct hmap_elem_op __user *uop = uarg;
+	u8 stack[HMAP_STACK_BUF];
+	struct hmap_elem_op op;
+	struct hmap_params p;
+	void *key, *value;
+	u32 len;
+	int err;
+
+	err = hmap_get_arg(&op, sizeof(op), uarg);
+	if (err)
+		return err;
+	if (cmd == HMAP_IOC_UPDATE ? op.flags > HMAP_EXIST : op.flags)
+		return -EINVAL;
+	hmap_get_params(obj->map, &p);
+	key = hmap_op_buf(&p, stack);
+	if (!key)
+		return -ENOMEM;
+	value = key + p.key_size;
+	err = hmap_get_key(&p, key, op.key, op.key_len);
+	if (err)
+		goto out;
+
+	switch (cmd) {
+	case HMAP_IOC_LOOKUP:
+		err = hmap_lookup(obj->map, key, op.key_len, value, &len);
+		if (err)
+			break;
+		if (len > op.value_len)
+			err = -ENOSPC;
+		else if (copy_to_user(u64_to_user_ptr(op.value), value, len))
+			err = -EFAULT;
+		if (put_user(len, &uop->value_len))
+			err = -EFAULT;
+		break;
+	case HMAP_IOC_UPDATE:
+		err = -EINVAL;
+		if (op.value_len > p.value_size)
+			break;
+		err = -EFAULT;
+		if (copy_from_user(value, u64_to_user_ptr(op.value),
+				   op.value_len))
+			break;
+		err = hmap_update(obj->map, key, op.key_len, value,
+				  op.value_len, op.flags);
+		break;
+	default:
+		err = -EINVAL;
+		if (op.value || op.value_len)
+			break;
+		err = hmap_delete(obj->map, key, op.key_len);
+		break;
+	}
+out:
+	hmap_op_buf_free(key, stack);
+	return err;
+}
+
+/* Length of element @i of a batch: from @ulens if given, else @fixed. */
+static int hmap_batch_len(u64 ulens, u32 i, u32 fixed, u32 *len)
+{
+	if (!ulens) {
+		*len = fixed;
+		return 0;
+	}
+	return get_user(*len, (u32 __user *)u64_to_user_ptr(ulens) + i) ?
+	       -EFAULT : 0;
+}
+
+static int hmap_batch_one(struct hmap_obj *obj, unsigned int cmd,
+			  const struct hmap_params *p,
+			  const struct hmap_batch *b, u32 i, void *key)
+{
+	void *value = key + p->key_size;
+	u64 uvalue = b->values + (u64)i * p->value_size;
+	u32 klen, vlen;
+	int err;
+
+	err = hmap_batch_len(b->key_lens, i, p->key_size, &klen);
+	if (!err)
+		err = hmap_get_key(p, key, b->keys + (u64)i * p->key_size,
+				   klen);
+	if (err)
+		return err;
+
+	switch (cmd) {
+	case HMAP_IOC_BATCH_LOOKUP:
+		err = hmap_lookup(obj->map, key, klen, value, &vlen);
+		if (err)
+			return err;
+		if (copy_to_user(u64_to_user_ptr(uvalue), value, vlen))
+			return -EFAULT;
+		if (b->value_lens &&
+		    put_user(vlen, (u32 __user *)u64_to_user_ptr(b->value_lens) + i))
+			return -EFAULT;
+		return 0;
+	case HMAP_IOC_BATCH_UPDATE:
+		err = hmap_batch_len(b->value_lens, i, p->value_size, &vlen);
+		if (err)
+			return err;
+		if (vlen > p->value_size)
+			return -EINVAL;
+		if (copy_from_user(value, u64_to_user_ptr(uvalue), vlen))
+			return -EFAULT;
+		return hmap_update(obj->map, key, klen, value, vlen, b->flags);
+	default:
+		return hmap_delete(obj->map, key, klen);
+	}
+}
+
+static int hmap_ioc_batch(struct hmap_obj *obj, unsigned int cmd,
+			  void __user *uarg)
+{
+	struct hmap_batch __user *ub = uarg;
+	u8 stack[HMAP_STACK_BUF];
+	struct hmap_params p;
+	struct hmap_batch b;
+	void *buf;
+	u32 i;
+	int err;
+
+	err = hmap_get_arg(&b, sizeof(b), uarg);
+	if (err)
+		return err;
+	if (b.__reserved ||
+	    (cmd == HMAP_IOC_BATCH_UPDATE ? b.flags > HMAP_EXIST : b.flags))
+		return -EINVAL;
+	if (cmd == HMAP_IOC_BATCH_DELETE && (b.values || b.value_lens))
+		return -EINVAL;
+	hmap_get_params(obj->map, &p);
+	buf = hmap_op_buf(&p, stack);
+	if (!buf)
+		return -ENOMEM;
+	for (i = 0; i < b.count; i++) {
+		err = hmap_batch_one(obj, cmd, &p, &b, i, buf);
+		if (err)
+			break;
+		if (fatal_signal_pending(current)) {
+			err = -EINTR;
+			break;
+		}
+		cond_resched();
+	}
+	hmap_op_buf_free(buf, stack);
+	if (put_user(i, &ub->count))
+		return -EFAULT;
+	return err;
+}
+
+/* Where hmap_dump() puts entries between two copies to user space. */
+struct hmap_bounce {
+	const struct hmap_params *p;
+	u8 *keys;
+	u32 *key_lens;
+	u8 *values;
+	u32 *value_lens;
+};
+
+static void hmap_bounce_fill(void *ctx, u32 i, const void *key, u32 key_len,
+			     const void *value, u32 value_len)
+{
+	struct hmap_bounce *bb = ctx;
+
+	memcpy(bb->keys + (size_t)i * bb->p->key_size, key, key_len);
+	bb->key_lens[i] = key_len;
+	if (bb->values) {
+		memcpy(bb->values + (size_t)i * bb->p->value_size, value,
+		       value_len);
+		bb->value_lens[i] = value_len;
+	}
+}
+
+/* Copy @n entries from the bounce buffer to the caller's arrays at @at. */
+static int hmap_bounce_out(const struct hmap_bounce *bb,
+			   const struct hmap_dump *d, u32 at, u32 n)
+{
+	const struct hmap_params *p = bb->p;
+
+	if (copy_to_user(u64_to_user_ptr(d->keys + (u64)at * p->key_size),
+			 bb->keys, (size_t)n * p->key_size) ||
+	    copy_to_user((u32 __user *)u64_to_user_ptr(d->key_lens) + at,
+			 bb->key_lens, n * sizeof(u32)))
+		return -EFAULT;
+	if (bb->values &&
+	    copy_to_user(u64_to_user_ptr(d->values + (u64)at * p->value_size),
+			 bb->values, (size_t)n * p->value_size))
+		return -EFAULT;
+	if (bb->values && d->value_lens &&
+	    copy_to_user((u32 __user *)u64_to_user_ptr(d->value_lens) + at,
+			 bb->value_lens, n * sizeof(u32)))
+		return -EFAULT;
+	return 0;
+}
+
+static int hmap_ioc_dump(struct hmap_obj *obj, void __user *uarg)
+{
+	struct hmap_bounce bb = {};
+	struct hmap_params p;
+	struct hmap_dump d;
+	u32 chunk, got = 0, n;
+	size_t per;
+	bool done = false;
+	void *buf;
+	int err;
+
+	err = hmap_get_arg(&d, sizeof(d), uarg);
+	if (err)
+		return err;
+	if (d.flags || d.__reserved || (d.value_lens && !d.values))
+		return -EINVAL;
+	hmap_get_params(obj->map, &p);
+	per = p.key_size + sizeof(u32) +
+	      (d.values ? p.value_size + sizeof(u32) : 0);
+	chunk = clamp_t(size_t, HMAP_BOUNCE_BYTES / per, 1, max(d.count, 1U));
+	buf = kvmalloc_array(chunk, per, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	bb.p = &p;
+	bb.keys = buf;
+	bb.key_lens = (u32 *)(bb.keys + (size_t)chunk * p.key_size);
+	if (d.values) {
+		bb.values = (u8 *)(bb.key_lens + chunk);
+		bb.value_lens = (u32 *)(bb.values + (size_t)chunk * p.value_size);
+	}
+
+	while (got < d.count && !done) {
+		err = hmap_dump(obj->map, &d.cursor, &done,
+				min(chunk, d.count - got), &n,
+				hmap_bounce_fill, &bb);
+		if (err == -ENOSPC && got) {
+			err = 0;	/* return what fits; the rest next call */
+			break;
+		}
+		if (err) {
+			got = n;	/* the room needed */
+			break;
+		}
+		err = hmap_bounce_out(&bb, &d, got, n);
+		if (err)
+			break;
+		got += n;
+		if (fatal_signal_pending(current))
+			break;
+		cond_resched();
+	}
+	kvfree(buf);
+	if (err && err != -ENOSPC)
+		return err;
+	d.count = got;
+	d.flags = done ? HMAP_DUMP_DONE : 0;
+	if (copy_to_user(uarg, &d, sizeof(d)))
+		return -EFAULT;
+	return err;
+}
+
+static int hmap_ioc_cmd(struct hmap_obj *obj, unsigned int cmd,
+			void __user *uarg)
+{
+	struct hmap_cmd c;
+	int err;
+
+	err = hmap_get_arg(&c, sizeof(c), uarg);
+	if (err)
+		return err;
+	if (c.flags)
+		return -EINVAL;
+	if (cmd == HMAP_IOC_CLEAR)
+		return hmap_clear(obj->map);
+	return hmap_shrink_to_fit(obj->map);
+}
+
+static int hmap_ioc_stats(struct hmap_obj *obj, void __user *uarg)
+{
+	struct hmap_map_stats s = {};
+	struct hmap_params p;
+	struct hmap_stats st;
+	u32 argsz, flags;
+
+	if (get_user(argsz, (u32 __user *)uarg) ||
+	    get_user(flags, (u32 __user *)uarg + 1))
+		return -EFAULT;
+	if (argsz < offsetofend(struct hmap_map_stats, flags) || flags)
+		return -EINVAL;
+	hmap_get_params(obj->map, &p);
+	hmap_get_stats(obj->map, &st);
+	s.argsz = min_t(u32, argsz, sizeof(s));
+	s.key_size = p.key_size;
+	s.value_size = p.value_size;
+	s.max_entries = p.max_entries;
+	s.B = st.B;
+	s.count = st.count;
+	s.old_B = st.old_B;
+	s.resizing = st.resizing;
+	s.nevacuate = st.nevacuate;
+	s.noverflow = st.noverflow;
+	s.grows = st.grows;
+	s.same_size_grows = st.same_size_grows;
+	s.shrinks = st.shrinks;
+	s.evacuated_by_writers = st.evacuated_by_writers;
+	s.evacuated_by_background = st.evacuated_by_background;
+	s.arrays_alloced = st.arrays_alloced;
+	s.arrays_freed = st.arrays_freed;
+	s.overflow_alloced = st.overflow_alloced;
+	s.overflow_freed = st.overflow_freed;
+	s.elems_alloced = st.elems_alloced;
+	s.elems_freed = st.elems_freed;
+	s.alloc_failures = st.alloc_failures;
+	s.bytes = st.bytes;
+	s.pending_frees = st.pending_frees;
+	return copy_to_user(uarg, &s, s.argsz) ? -EFAULT : 0;
+}
+
+/* The commands on the bound map: which need read and which write. */
+static long hmap_ioctl_map(struct hmap_file *hf, unsigned int cmd,
+			   void __user *uarg)
+{
+	struct hmap_obj *obj = hmap_file_obj(hf);
+	bool write;
+
+	switch (cmd) {
+	case HMAP_IOC_LOOKUP:
+	case HMAP_IOC_BATCH_LOOKUP:
+	case HMAP_IOC_DUMP:
+	case HMAP_IOC_STATS:
+		write = false;
+		break;
+	case HMAP_IOC_UPDATE:
+	case HMAP_IOC_DELETE:
+	case HMAP_IOC_BATCH_UPDATE:
+	case HMAP_IOC_BATCH_DELETE:
+	case HMAP_IOC_CLEAR:
+	case HMAP_IOC_SHRINK:
+		write = true;
+		break;
+	default:
+		return -ENOTTY;
+	}
+	if (!obj)
+		return -ENOTCONN;
+	if (write ? !hf->may_write : !hf->may_read)
+		return -EACCES;
+
+	switch (cmd) {
+	case HMAP_IOC_LOOKUP:
+	case HMAP_IOC_UPDATE:
+	case HMAP_IOC_DELETE:
+		return hmap_ioc_elem(obj, cmd, uarg);
+	case HMAP_IOC_BATCH_LOOKUP:
+	case HMAP_IOC_BATCH_UPDATE:
+	case HMAP_IOC_BATCH_DELETE:
+		return hmap_ioc_batch(obj, cmd, uarg);
+	case HMAP_IOC_DUMP:
+		return hmap_ioc_dump(obj, uarg);
+	case HMAP_IOC_STATS:
+		return hmap_ioc_stats(obj, uarg);
+	default:
+		return hmap_ioc_cmd(obj, cmd, uarg);
+	}
+}
+
+static long hmap_ioctl(struct file *file, unsigned int cmd,
+		       unsigned long arg)
+{
+	struct hmap_file *hf = file->private_data;
+	void __user *uarg = (void __user *)arg;
+
+	switch (cmd) {
+	case HMAP_IOC_VERSION:
+		return hmap_ioc_version(uarg);
+	case HMAP_IOC_CREATE:
+		return hmap_ioc_create(hf, uarg);
+	case HMAP_IOC_OPEN:
+		return hmap_ioc_open(hf, uarg);
+	case HMAP_IOC_DESTROY:
+		return hmap_ioc_destroy(uarg);
+	case HMAP_IOC_LIST:
+		return hmap_ioc_list(uarg);
+	default:
+		return hmap_ioctl_map(hf, cmd, uarg);
+	}
+}
+
+static int hmap_open(struct inode *inode, struct file *file)
+{
+	struct hmap_file *hf;
+
+	hf = kzalloc(sizeof(*hf), GFP_KERNEL_ACCOUNT);
+	if (!hf)
+		return -ENOMEM;
+	mutex_init(&hf->bind_lock);
+	file->private_data = hf;
+	return nonseekable_open(inode, file);
+}
+
+static int hmap_release(struct inode *inode, struct file *file)
+{
+	struct hmap_file *hf = file->private_data;
+
+	if (hf->obj)
+		hmap_obj_put(hf->obj);
+	mutex_destroy(&hf->bind_lock);
+	kfree(hf);
+	return 0;
+}
+
+static const struct file_operations hmap_fops = {
+	.owner = THIS_MODULE,
+	.open = hmap_open,
+	.release = hmap_release,
+	.unlocked_ioctl = hmap_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.llseek = no_llseek,
+};
+
+static struct miscdevice hmap_misc = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = "hmap",
+	.fops = &hmap_fops,
+	.mode = 0666,
+};
+
+/**
+ * hmap_dev_init() - register /dev/hmap
+ *
+ * Context: module init.
+ * Return: 0 or -errno.
+ */
+int __init hmap_dev_init(void)
+{
+	return misc_register(&hmap_misc);
+}
+
+/**
+ * hmap_dev_exit() - unregister /dev/hmap and destroy the named maps
+ *
+ * Context: module exit; no file is open (each holds the module).
+ */
+void hmap_dev_exit(void)
+{
+	misc_deregister(&hmap_misc);
+	hmap_registry_exit();
+}

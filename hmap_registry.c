@@ -1,0 +1,355 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * hmap registry: the maps user space made, by name, with owner, mode,
+ * lifetime and per-user limits. Knows nothing of files or user copies.
+ *
+ * hmap_reg_lock protects: hmap_objs (every live object, named or not), the
+ * @named flag and @node of each object, and hmap_users with their counts.
+ * An object lives while it has references: one per bound fd and one for
+ * its name until it is destroyed; the last put frees the map.
+ *
+ * Users without CAP_SYS_RESOURCE may have at most max_maps_per_user maps
+ * alive and reserve at most max_bytes_per_user bytes, each map reserving
+ * hmap_max_bytes() of its parameters at creation. Everything a map
+ * allocates is also charged to its creator's memory cgroup.
+ */
+
+#include <linux/capability.h>
+#include <linux/cred.h>
+#include <linux/err.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include "hmap_registry.h"
+
+static unsigned int max_maps_per_user = 32;
+module_param(max_maps_per_user, uint, 0644);
+MODULE_PARM_DESC(max_maps_per_user,
+		 "Maps a user without CAP_SYS_RESOURCE may have (default 32)");
+
+static unsigned long max_bytes_per_user = 64UL << 20;
+module_param(max_bytes_per_user, ulong, 0644);
+MODULE_PARM_DESC(max_bytes_per_user,
+		 "Bytes the maps of a user without CAP_SYS_RESOURCE may reserve (default 64 MiB)");
+
+/**
+ * struct hmap_user - what one uid holds
+ * @uid: the user.
+ * @maps: maps alive.
+ * @bytes: bytes reserved.
+ * @node: on hmap_users.
+ */
+struct hmap_user {
+	kuid_t uid;
+	unsigned int maps;
+	size_t bytes;
+	struct list_head node;
+};
+
+static DEFINE_MUTEX(hmap_reg_lock);
+static LIST_HEAD(hmap_objs);
+static LIST_HEAD(hmap_users);
+static u64 hmap_next_id;
+
+static struct hmap_user *hmap_user_find(kuid_t uid)
+{
+	struct hmap_user *u;
+
+	lockdep_assert_held(&hmap_reg_lock);
+	list_for_each_entry(u, &hmap_users, node)
+		if (uid_eq(u->uid, uid))
+			return u;
+	return NULL;
+}
+
+/* Reserve a map and @bytes for the current user, within the limits. */
+static int hmap_user_charge(size_t bytes, struct hmap_user **userp)
+{
+	bool limited = !capable(CAP_SYS_RESOURCE);
+	kuid_t uid = current_fsuid();
+	struct hmap_user *u;
+
+	lockdep_assert_held(&hmap_reg_lock);
+	u = hmap_user_find(uid);
+	if (!u) {
+		u = kzalloc(sizeof(*u), GFP_KERNEL);
+		if (!u)
+			return -ENOMEM;
+		u->uid = uid;
+		list_add(&u->node, &hmap_users);
+	}
+	if (limited && (u->maps >= max_maps_per_user ||
+			bytes > max_bytes_per_user - min(u->bytes,
+							 max_bytes_per_user))) {
+		if (!u->maps) {
+			list_del(&u->node);
+			kfree(u);
+		}
+		return -EDQUOT;
+	}
+	u->maps++;
+	u->bytes += bytes;
+	*userp = u;
+	return 0;
+}
+
+static void hmap_user_uncharge(struct hmap_user *u, size_t bytes)
+{
+	lockdep_assert_held(&hmap_reg_lock);
+	u->maps--;
+	u->bytes -= bytes;
+	if (!u->maps) {
+		list_del(&u->node);
+		kfree(u);
+	}
+}
+
+/* Must hold hmap_reg_lock. */
+static struct hmap_obj *hmap_obj_find(const char *name)
+{
+	struct hmap_obj *obj;
+
+	list_for_each_entry(obj, &hmap_objs, node)
+		if (obj->named && !strcmp(obj->name, name))
+			return obj;
+	return NULL;
+}
+
+/**
+ * hmap_obj_create() - make a map for user space
+ * @params: the map's parameters.
+ * @name: its name (valid, NUL-terminated), or NULL for an anonymous map.
+ * @mode: its permission bits.
+ * @objp: gets the object, with one reference for the caller.
+ *
+ * Context: process context, may sleep.
+ * Return: 0; -EEXIST if the name is taken; -EDQUOT beyond the user's
+ * limits; -EINVAL for bad parameters; -ENOMEM.
+ */
+int hmap_obj_create(const struct hmap_params *params, const char *name,
+		    umode_t mode, struct hmap_obj **objp)
+{
+	size_t reserve = hmap_max_bytes(params);
+	struct hmap_obj *obj;
+	struct hmap *map;
+	int err;
+
+	obj = kzalloc(sizeof(*obj), GFP_KERNEL_ACCOUNT);
+	if (!obj)
+		return -ENOMEM;
+	map = hmap_create(params);
+	if (IS_ERR(map)) {
+		err = PTR_ERR(map);
+		goto free_obj;
+	}
+	kref_init(&obj->ref);
+	obj->map = map;
+	obj->owner = current_fsuid();
+	obj->group = current_fsgid();
+	obj->mode = mode;
+	obj->reserved = reserve;
+	if (name) {
+		strscpy(obj->name, name, sizeof(obj->name));
+		obj->named = true;
+		kref_get(&obj->ref);	/* the name's reference */
+	}
+
+	mutex_lock(&hmap_reg_lock);
+	if (name && hmap_obj_find(name)) {
+		err = -EEXIST;
+		goto unlock;
+	}
+	err = hmap_user_charge(reserve, &obj->user);
+	if (err)
+		goto unlock;
+	obj->id = ++hmap_next_id;
+	list_add_tail(&obj->node, &hmap_objs);
+	mutex_unlock(&hmap_reg_lock);
+	*objp = obj;
+	return 0;
+
+unlock:
+	mutex_unlock(&hmap_reg_lock);
+	hmap_destroy(map);
+free_obj:
+	kfree(obj);
+	return err;
+}
+
+/* Which of read and write the mode grants the current task. */
+static void hmap_obj_access(const struct hmap_obj *obj, bool *may_read,
+			    bool *may_write)
+{
+	umode_t m = obj->mode;
+
+	if (uid_eq(current_fsuid(), obj->owner))
+		m >>= 6;
+	else if (in_group_p(obj->group))
+		m >>= 3;
+	*may_read = m & 4;
+	*may_write = m & 2;
+	if (!*may_read || !*may_write) {
+		if (capable(CAP_DAC_OVERRIDE))
+			*may_read = *may_write = true;
+	}
+}
+
+/**
+ * hmap_obj_open() - find a named map and check the caller may use it
+ * @name: its name.
+ * @objp: gets the object, with one reference for the caller.
+ * @may_read: gets whether the caller may read it.
+ * @may_write: gets whether the caller may change it.
+ *
+ * Context: process context, may sleep.
+ * Return: 0; -ENOENT if there is no such map; -EACCES if the mode grants
+ * neither read nor write.
+ */
+int hmap_obj_open(const char *name, struct hmap_obj **objp, bool *may_read,
+		  bool *may_write)
+{
+	struct hmap_obj *obj;
+	int err = 0;
+
+	mutex_lock(&hmap_reg_lock);
+	obj = hmap_obj_find(name);
+	if (!obj) {
+		err = -ENOENT;
+		goto unlock;
+	}
+	hmap_obj_access(obj, may_read, may_write);
+	if (!*may_read && !*may_write) {
+		err = -EACCES;
+		goto unlock;
+	}
+	kref_get(&obj->ref);
+	*objp = obj;
+unlock:
+	mutex_unlock(&hmap_reg_lock);
+	return err;
+}
+
+static void hmap_obj_release(struct kref *ref)
+	__releases(&hmap_reg_lock)
+{
+	struct hmap_obj *obj = container_of(ref, struct hmap_obj, ref);
+
+	list_del(&obj->node);
+	hmap_user_uncharge(obj->user, obj->reserved);
+	mutex_unlock(&hmap_reg_lock);
+
+	hmap_destroy(obj->map);
+	kfree(obj);
+}
+
+/**
+ * hmap_obj_put() - drop a reference; the last one frees the map
+ * @obj: the object.
+ *
+ * Context: process context, may sleep.
+ */
+void hmap_obj_put(struct hmap_obj *obj)
+{
+	kref_put_mutex(&obj->ref, hmap_obj_release, &hmap_reg_lock);
+}
+
+/**
+ * hmap_obj_destroy() - remove a map's name
+ * @name: the name.
+ *
+ * The map is freed when the last fd bound to it is closed.
+ *
+ * Context: process context, may sleep.
+ * Return: 0; -ENOENT if there is no such map; -EACCES unless the caller
+ * owns it or has CAP_SYS_ADMIN.
+ */
+int hmap_obj_destroy(const char *name)
+{
+	struct hmap_obj *obj;
+
+	mutex_lock(&hmap_reg_lock);
+	obj = hmap_obj_find(name);
+	if (!obj) {
+		mutex_unlock(&hmap_reg_lock);
+		return -ENOENT;
+	}
+	if (!uid_eq(current_fsuid(), obj->owner) && !capable(CAP_SYS_ADMIN)) {
+		mutex_unlock(&hmap_reg_lock);
+		return -EACCES;
+	}
+	obj->named = false;
+	mutex_unlock(&hmap_reg_lock);
+	hmap_obj_put(obj);
+	return 0;
+}
+
+/**
+ * hmap_obj_list() - describe the named maps
+ * @entries: room for @room entries.
+ * @room: how many fit.
+ * @count: gets how many were written.
+ * @total: gets how many named maps exist.
+ *
+ * Context: process context, may sleep.
+ * Return: 0.
+ */
+int hmap_obj_list(struct hmap_list_entry *entries, u32 room, u32 *count,
+		  u32 *total)
+{
+	struct hmap_obj *obj;
+	u32 n = 0, all = 0;
+
+	mutex_lock(&hmap_reg_lock);
+	list_for_each_entry(obj, &hmap_objs, node) {
+		struct hmap_list_entry *e = &entries[n];
+		struct hmap_params p;
+
+		if (!obj->named)
+			continue;
+		all++;
+		if (n == room)
+			continue;
+		hmap_get_params(obj->map, &p);
+		memset(e, 0, sizeof(*e));
+		strscpy(e->name, obj->name, sizeof(e->name));
+		e->owner = from_kuid_munged(current_user_ns(), obj->owner);
+		e->mode = obj->mode;
+		e->key_size = p.key_size;
+		e->value_size = p.value_size;
+		e->max_entries = p.max_entries;
+		e->count = hmap_count(obj->map);
+		n++;
+	}
+	mutex_unlock(&hmap_reg_lock);
+	*count = n;
+	*total = all;
+	return 0;
+}
+
+/**
+ * hmap_registry_exit() - destroy every named map at module unload
+ *
+ * No fd can be open then: each holds a reference on the module.
+ *
+ * Context: module exit.
+ */
+void hmap_registry_exit(void)
+{
+	struct hmap_obj *obj;
+
+	for (;;) {
+		mutex_lock(&hmap_reg_lock);
+		list_for_each_entry(obj, &hmap_objs, node)
+			if (obj->named)
+				break;
+		if (list_entry_is_head(obj, &hmap_objs, node)) {
+			mutex_unlock(&hmap_reg_lock);
+			return;
+		}
+		obj->named = false;
+		mutex_unlock(&hmap_reg_lock);
+		hmap_obj_put(obj);
+	}
+}
