@@ -75,6 +75,9 @@
 
 #include "hmap_internal.h"
 
+#define CREATE_TRACE_POINTS
+#include "hmap.h"	/* include/trace/events/hmap.h */
+
 /* How long writes must have stopped before the worker finishes a resize. */
 #define HMAP_BG_DELAY		max(1UL, msecs_to_jiffies(20))
 /* Old buckets the worker evacuates per hold of the lock. */
@@ -91,6 +94,7 @@ static struct {
 	atomic_long_t overflow;
 	atomic_long_t elems;
 	atomic_long_t bytes;
+	atomic_long_t alloc_failures;
 } hmap_global;
 
 /* ---- Accounting and allocation ---- */
@@ -101,9 +105,12 @@ static void hmap_bytes_add(struct hmap *map, long bytes)
 	atomic_long_add(bytes, &hmap_global.bytes);
 }
 
-static void hmap_alloc_failed(struct hmap *map)
+static void hmap_alloc_failed(struct hmap *map, const char *what,
+			      size_t size)
 {
 	atomic_long_inc(&map->ctr.alloc_failures);
+	atomic_long_inc(&hmap_global.alloc_failures);
+	trace_hmap_alloc_fail(map, what, size);
 }
 
 static size_t hmap_elem_size(u32 key_len, u32 value_len)
@@ -121,7 +128,7 @@ static struct hmap_elem *hmap_elem_new(struct hmap *map, u64 hash,
 
 	e = kmalloc(size, GFP_KERNEL_ACCOUNT);
 	if (!e) {
-		hmap_alloc_failed(map);
+		hmap_alloc_failed(map, "element", size);
 		return NULL;
 	}
 	e->hash = hash;
@@ -164,7 +171,8 @@ static struct hmap_bucket *hmap_overflow_new(struct hmap *map)
 
 	b = kmem_cache_zalloc(hmap_bucket_cache, GFP_KERNEL);
 	if (!b) {
-		hmap_alloc_failed(map);
+		hmap_alloc_failed(map, "overflow bucket",
+				  sizeof(struct hmap_bucket));
 		return NULL;
 	}
 	atomic_long_inc(&map->ctr.overflow_alloced);
@@ -205,7 +213,7 @@ static struct hmap_table *hmap_table_new(struct hmap *map, unsigned int bits)
 free_table:
 	kfree(t);
 fail:
-	hmap_alloc_failed(map);
+	hmap_alloc_failed(map, "bucket array", size);
 	return NULL;
 }
 
@@ -349,8 +357,8 @@ struct hmap_bucket *hmap_find_bucket_rcu(struct hmap *map, u64 hash,
 	return b;
 }
 
-static struct hmap_elem *hmap_lookup_elem(struct hmap *map, const void *key,
-					  u32 key_len)
+static struct hmap_elem *__hmap_lookup_elem(struct hmap *map, const void *key,
+					    u32 key_len)
 {
 	u64 hash = hmap_hash(map, key, key_len);
 	u8 top = hmap_tophash(hash);
@@ -377,6 +385,17 @@ static struct hmap_elem *hmap_lookup_elem(struct hmap *map, const void *key,
 		}
 	}
 	return NULL;
+}
+
+static struct hmap_elem *hmap_lookup_elem(struct hmap *map, const void *key,
+					  u32 key_len)
+{
+	struct hmap_elem *e = __hmap_lookup_elem(map, key, key_len);
+
+	this_cpu_inc(map->pcpu->lookups);
+	if (e)
+		this_cpu_inc(map->pcpu->hits);
+	return e;
 }
 
 /**
@@ -583,8 +602,12 @@ free_spares:
 static void hmap_resize_finish(struct hmap *map)
 {
 	struct hmap_table *old = hmap_oldest(map);
+	struct hmap_table *new = hmap_dereference(map, old->next);
 
-	rcu_assign_pointer(map->tbl, hmap_dereference(map, old->next));
+	trace_hmap_resize_finish(map, map->resizing, old->B, new->B,
+				 map->count,
+				 ktime_get_ns() - map->resize_start_ns);
+	rcu_assign_pointer(map->tbl, new);
 	map->resizing = HMAP_RESIZE_NONE;
 	map->nevacuate = 0;
 	hmap_table_retire(map, old);
@@ -689,6 +712,8 @@ static void hmap_resize_start(struct hmap *map, enum hmap_resize_kind kind,
 	rcu_assign_pointer(old->next, new);
 	map->resizing = kind;
 	map->nevacuate = 0;
+	map->resize_start_ns = ktime_get_ns();
+	trace_hmap_resize_start(map, kind, old->B, bits, map->count);
 	switch (kind) {
 	case HMAP_RESIZE_GROW:
 		atomic_long_inc(&map->ctr.grows);
@@ -860,6 +885,7 @@ again:
 		}
 		rcu_assign_pointer(at.b->elems[at.slot], ne);
 		hmap_elem_free_rcu(map, old);
+		atomic_long_inc(&map->ctr.updates);
 		goto unlock;
 	}
 	if (flags == HMAP_EXIST) {
@@ -882,6 +908,7 @@ again:
 	err = hmap_insert_locked(map, ne, &at, &free);
 	if (err)
 		goto free_elem;
+	atomic_long_inc(&map->ctr.inserts);
 unlock:
 	mutex_unlock(&map->lock);
 	return 0;
@@ -968,6 +995,7 @@ int hmap_delete(struct hmap *map, const void *key, u32 key_len)
 			at.b, at.slot);
 	hmap_elem_free_rcu(map, e);
 	WRITE_ONCE(map->count, map->count - 1);
+	atomic_long_inc(&map->ctr.deletes);
 	hmap_maybe_shrink(map);
 unlock:
 	mutex_unlock(&map->lock);
@@ -1076,6 +1104,9 @@ struct hmap *hmap_create(const struct hmap_params *params)
 	map = kzalloc(sizeof(*map), GFP_KERNEL_ACCOUNT);
 	if (!map)
 		return ERR_PTR(-ENOMEM);
+	map->pcpu = alloc_percpu_gfp(struct hmap_pcpu, GFP_KERNEL_ACCOUNT);
+	if (!map->pcpu)
+		goto free_map;
 	map->params = *params;
 	hint = min(params->capacity_hint, params->max_entries);
 	map->params.capacity_hint = hint;
@@ -1086,13 +1117,17 @@ struct hmap *hmap_create(const struct hmap_params *params)
 	INIT_DELAYED_WORK(&map->bg_work, hmap_bg_work);
 
 	t = hmap_table_new(map, map->init_B);
-	if (!t) {
-		kfree(map);
-		return ERR_PTR(-ENOMEM);
-	}
+	if (!t)
+		goto free_pcpu;
 	RCU_INIT_POINTER(map->tbl, t);
 	atomic_long_inc(&hmap_global.maps);
 	return map;
+
+free_pcpu:
+	free_percpu(map->pcpu);
+free_map:
+	kfree(map);
+	return ERR_PTR(-ENOMEM);
 }
 EXPORT_SYMBOL_GPL(hmap_create);
 
@@ -1126,6 +1161,7 @@ void hmap_destroy(struct hmap *map)
 	flush_workqueue(hmap_wq);
 	atomic_long_dec(&hmap_global.maps);
 	mutex_destroy(&map->lock);
+	free_percpu(map->pcpu);
 	kfree(map);
 }
 EXPORT_SYMBOL_GPL(hmap_destroy);
@@ -1186,6 +1222,7 @@ void hmap_get_stats(struct hmap *map, struct hmap_stats *st)
 {
 	struct hmap_counters *c = &map->ctr;
 	struct hmap_table *t;
+	int cpu;
 
 	memset(st, 0, sizeof(*st));
 	mutex_lock(&map->lock);
@@ -1215,8 +1252,56 @@ void hmap_get_stats(struct hmap *map, struct hmap_stats *st)
 	st->alloc_failures = atomic_long_read(&c->alloc_failures);
 	st->bytes = atomic_long_read(&c->bytes);
 	st->pending_frees = atomic_long_read(&c->pending_frees);
+	st->inserts = atomic_long_read(&c->inserts);
+	st->updates = atomic_long_read(&c->updates);
+	st->deletes = atomic_long_read(&c->deletes);
+	st->open_cursors = atomic_long_read(&c->open_cursors);
+	for_each_possible_cpu(cpu) {
+		struct hmap_pcpu *p = per_cpu_ptr(map->pcpu, cpu);
+
+		st->lookups += READ_ONCE(p->lookups);
+		st->hits += READ_ONCE(p->hits);
+	}
+	st->misses = st->lookups - st->hits;
 }
 EXPORT_SYMBOL_GPL(hmap_get_stats);
+
+/**
+ * hmap_get_histogram() - how full the buckets of the current array are
+ * @map: the map.
+ * @hist: gets the histogram.
+ *
+ * Walks the whole array writes go to, under the map's mutex.
+ *
+ * Context: process context; takes the map's mutex, may sleep.
+ * Return: 0.
+ */
+int hmap_get_histogram(struct hmap *map, struct hmap_histogram *hist)
+{
+	struct hmap_table *t;
+	unsigned long i;
+
+	memset(hist, 0, sizeof(*hist));
+	mutex_lock(&map->lock);
+	t = hmap_newest(map);
+	hist->buckets = 1ULL << t->B;
+	for (i = 0; i <= hmap_bucket_mask(t); i++) {
+		struct hmap_bucket *b = &t->buckets[i];
+		unsigned int chain = 0, s, n;
+
+		for (; b; b = hmap_dereference(map, b->overflow), chain++) {
+			for (s = 0, n = 0; s < HMAP_BUCKET_SLOTS; s++)
+				n += !hmap_tophash_is_empty(b->tophash[s]);
+			hist->slots[n]++;
+		}
+		hist->chains[min(chain - 1, HMAP_HIST_CHAIN_MAX)]++;
+		if (!(i & 1023))
+			cond_resched();
+	}
+	mutex_unlock(&map->lock);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(hmap_get_histogram);
 
 /**
  * hmap_global_stats() - counters summed over every map
@@ -1231,8 +1316,9 @@ void hmap_global_stats(struct hmap_global_stats *gs)
 	gs->overflow = atomic_long_read(&hmap_global.overflow);
 	gs->elems = atomic_long_read(&hmap_global.elems);
 	gs->bytes = atomic_long_read(&hmap_global.bytes);
+	gs->alloc_failures = atomic_long_read(&hmap_global.alloc_failures);
 }
-EXPORT_SYMBOL_IF_KUNIT(hmap_global_stats);
+EXPORT_SYMBOL_GPL(hmap_global_stats);
 
 /**
  * hmap_flush_frees() - wait until every deferred free has run

@@ -13,7 +13,7 @@
 #include <linux/siphash.h>
 #include <linux/workqueue.h>
 
-#define HMAP_BUCKET_SLOTS	8
+#define HMAP_BUCKET_SLOTS	HMAP_BUCKET_SLOTS_ABI
 
 /*
  * Tag byte values below HMAP_MIN_TOPHASH are markers, as in Go's map; a real
@@ -113,6 +113,19 @@ struct hmap_counters {
 	atomic_long_t alloc_failures;
 	atomic_long_t bytes;
 	atomic_long_t pending_frees;
+	atomic_long_t inserts;
+	atomic_long_t updates;
+	atomic_long_t deletes;
+	atomic_long_t open_cursors;
+};
+
+/*
+ * struct hmap_pcpu - counters bumped by lookups, per CPU so that counting
+ * never makes lookups share a cache line.
+ */
+struct hmap_pcpu {
+	u64 lookups;
+	u64 hits;
 };
 
 /**
@@ -130,7 +143,9 @@ struct hmap_counters {
  * @background: whether the background worker may finish resizes.
  * @bg_work: finishes an unfinished resize when writes stop.
  * @last_write: jiffies of the last write, for @bg_work.
+ * @resize_start_ns: when the resize in progress began.
  * @ctr: counters.
+ * @pcpu: lookup counters.
  */
 struct hmap {
 	struct hmap_table __rcu *tbl;
@@ -145,23 +160,9 @@ struct hmap {
 	bool background;
 	struct delayed_work bg_work;
 	unsigned long last_write;
+	u64 resize_start_ns;
 	struct hmap_counters ctr;
-};
-
-/**
- * struct hmap_global_stats - counters summed over every map
- * @maps: live maps.
- * @arrays: bucket arrays allocated minus freed.
- * @overflow: overflow buckets allocated minus freed.
- * @elems: elements allocated minus freed.
- * @bytes: bytes held by all maps.
- */
-struct hmap_global_stats {
-	long maps;
-	long arrays;
-	long overflow;
-	long elems;
-	long bytes;
+	struct hmap_pcpu __percpu *pcpu;
 };
 
 static inline bool hmap_tophash_is_empty(u8 th)
@@ -221,7 +222,6 @@ void hmap_core_exit(void);
 void hmap_test_set_hash(struct hmap *map, hmap_hash_fn fn);
 void hmap_test_set_background(struct hmap *map, bool on);
 void hmap_test_run_background(struct hmap *map);
-void hmap_global_stats(struct hmap_global_stats *gs);
 void hmap_flush_frees(void);
 
 #endif /* _HMAP_INTERNAL_H */

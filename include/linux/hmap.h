@@ -17,6 +17,9 @@
 
 struct hmap;
 
+/* Slots per bucket. */
+#define HMAP_BUCKET_SLOTS_ABI	8
+
 /* Largest key and value a map may be created for. */
 #define HMAP_KEY_SIZE_MAX	512U
 #define HMAP_VALUE_SIZE_MAX	65536U
@@ -88,6 +91,13 @@ enum hmap_resize_kind {
  * @alloc_failures: allocations that failed.
  * @bytes: bytes of memory the map holds, by allocation size.
  * @pending_frees: bucket arrays waiting for a grace period to be freed.
+ * @lookups: lookups, counted per CPU.
+ * @hits: lookups that found their key.
+ * @misses: lookups that did not.
+ * @inserts: updates that inserted a new key.
+ * @updates: updates that replaced a value.
+ * @deletes: keys deleted (one by one; clear is not counted).
+ * @open_cursors: iterators started and not yet stopped.
  */
 struct hmap_stats {
 	u64 count;
@@ -111,6 +121,47 @@ struct hmap_stats {
 	u64 alloc_failures;
 	u64 bytes;
 	u64 pending_frees;
+	u64 lookups;
+	u64 hits;
+	u64 misses;
+	u64 inserts;
+	u64 updates;
+	u64 deletes;
+	u64 open_cursors;
+};
+
+/* Chain lengths above this are counted together in a histogram. */
+#define HMAP_HIST_CHAIN_MAX	8
+
+/**
+ * struct hmap_histogram - how full the buckets of the current array are
+ * @slots: buckets (chains) holding 0, 1, ... 8 entries in their head.
+ * @chains: chains of 1, 2, ... buckets (index = overflow buckets), the
+ *	last one counting every longer chain too.
+ * @buckets: buckets in the array.
+ */
+struct hmap_histogram {
+	u64 slots[HMAP_BUCKET_SLOTS_ABI + 1];
+	u64 chains[HMAP_HIST_CHAIN_MAX + 1];
+	u64 buckets;
+};
+
+/**
+ * struct hmap_global_stats - counters summed over every map
+ * @maps: live maps.
+ * @arrays: bucket arrays allocated minus freed.
+ * @overflow: overflow buckets allocated minus freed.
+ * @elems: elements allocated minus freed.
+ * @bytes: bytes held by all maps.
+ * @alloc_failures: allocations that failed, in any map.
+ */
+struct hmap_global_stats {
+	long maps;
+	long arrays;
+	long overflow;
+	long elems;
+	long bytes;
+	long alloc_failures;
 };
 
 /**
@@ -153,6 +204,8 @@ int hmap_clear(struct hmap *map);
 int hmap_shrink_to_fit(struct hmap *map);
 u64 hmap_count(const struct hmap *map);
 void hmap_get_stats(struct hmap *map, struct hmap_stats *stats);
+int hmap_get_histogram(struct hmap *map, struct hmap_histogram *hist);
+void hmap_global_stats(struct hmap_global_stats *gs);
 void hmap_get_params(const struct hmap *map, struct hmap_params *params);
 
 int hmap_iter_start(struct hmap *map, struct hmap_iter *iter);
