@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * hmap module: sets up the map core, then the front ends (/dev/hmap), and
- * tears them down in the opposite order.
+ * hmap module: sets up the map core, then the front ends (debugfs,
+ * /dev/hmap), and tears them down in the opposite order.
  */
 
 #include <linux/module.h>
 
+#include "hmap_debugfs.h"
 #include "hmap_dev.h"
 #include "hmap_internal.h"
 
@@ -16,12 +17,14 @@ static int __init hmap_init(void)
 	err = hmap_core_init();
 	if (err)
 		return err;
+	hmap_debugfs_init();
 	err = hmap_dev_init();
 	if (err)
-		goto core_exit;
+		goto debugfs_exit;
 	return 0;
 
-core_exit:
+debugfs_exit:
+	hmap_debugfs_exit();
 	hmap_core_exit();
 	return err;
 }
@@ -29,6 +32,7 @@ core_exit:
 static void __exit hmap_exit(void)
 {
 	hmap_dev_exit();
+	hmap_debugfs_exit();
 	hmap_core_exit();
 }
 

@@ -4,7 +4,8 @@
  * lifetime and per-user limits. Knows nothing of files or user copies.
  *
  * hmap_reg_lock protects: hmap_objs (every live object, named or not), the
- * @named flag and @node of each object, and hmap_users with their counts.
+ * @named flag, @node and debugfs directory of each object, and hmap_users
+ * with their counts.
  * An object lives while it has references: one per bound fd and one for
  * its name until it is destroyed; the last put frees the map.
  *
@@ -22,6 +23,7 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 
+#include "hmap_debugfs.h"
 #include "hmap_registry.h"
 
 static unsigned int max_maps_per_user = 32;
@@ -166,6 +168,7 @@ int hmap_obj_create(const struct hmap_params *params, const char *name,
 		goto unlock;
 	obj->id = ++hmap_next_id;
 	list_add_tail(&obj->node, &hmap_objs);
+	hmap_debugfs_add(obj);
 	mutex_unlock(&hmap_reg_lock);
 	*objp = obj;
 	return 0;
@@ -237,6 +240,7 @@ static void hmap_obj_release(struct kref *ref)
 	struct hmap_obj *obj = container_of(ref, struct hmap_obj, ref);
 
 	list_del(&obj->node);
+	hmap_debugfs_remove(obj);
 	hmap_user_uncharge(obj->user, obj->reserved);
 	mutex_unlock(&hmap_reg_lock);
 
@@ -280,6 +284,7 @@ int hmap_obj_destroy(const char *name)
 		return -EACCES;
 	}
 	obj->named = false;
+	hmap_debugfs_unnamed(obj);
 	mutex_unlock(&hmap_reg_lock);
 	hmap_obj_put(obj);
 	return 0;
