@@ -39,8 +39,10 @@ struct hmap_file {
 #define HMAP_ARGSZ_MAX		PAGE_SIZE
 /* Key and value bytes small enough for the stack in single-key commands. */
 #define HMAP_STACK_BUF		256
-/* Bytes of bounce buffer a dump or batch fills between user copies. */
+/* Bytes of bounce buffer a dump fills between user copies. */
 #define HMAP_BOUNCE_BYTES	SZ_1M
+/* Most named maps one HMAP_IOC_LIST reports. */
+#define HMAP_LIST_MAX		4096
 
 /* Read a versioned argument struct: see the header of the ABI. */
 static int hmap_get_arg(void *karg, size_t ksize, void __user *uarg)
@@ -212,7 +214,7 @@ static int hmap_ioc_list(void __user *uarg)
 		return err;
 	if (l.flags || l.total)
 		return -EINVAL;
-	room = min_t(u32, l.count, HMAP_BOUNCE_BYTES / sizeof(*entries));
+	room = min_t(u32, l.count, HMAP_LIST_MAX);
 	entries = kvcalloc(room, sizeof(*entries), GFP_KERNEL);
 	if (room && !entries)
 		return -ENOMEM;
@@ -574,10 +576,13 @@ static long hmap_ioctl_map(struct hmap_file *hf, unsigned int cmd,
 	bool write;
 
 	switch (cmd) {
+	case HMAP_IOC_STATS:
+		if (!obj)
+			return -ENOTCONN;
+		return hmap_ioc_stats(obj, uarg);
 	case HMAP_IOC_LOOKUP:
 	case HMAP_IOC_BATCH_LOOKUP:
 	case HMAP_IOC_DUMP:
-	case HMAP_IOC_STATS:
 		write = false;
 		break;
 	case HMAP_IOC_UPDATE:
@@ -607,8 +612,6 @@ static long hmap_ioctl_map(struct hmap_file *hf, unsigned int cmd,
 		return hmap_ioc_batch(obj, cmd, uarg);
 	case HMAP_IOC_DUMP:
 		return hmap_ioc_dump(obj, uarg);
-	case HMAP_IOC_STATS:
-		return hmap_ioc_stats(obj, uarg);
 	default:
 		return hmap_ioc_cmd(obj, cmd, uarg);
 	}

@@ -7,19 +7,25 @@
  * existing named map); every per-map command then works on the bound map.
  *
  * Every argument struct starts with @argsz, the size of the struct as the
- * caller knows it, and @flags. The kernel reads min(@argsz, its own size)
- * bytes and requires any bytes beyond its own size to be zero
- * (copy_struct_from_user()), so structs can grow at the end. Reserved
- * fields and padding must be zero and unknown flags are rejected with
- * -EINVAL; unknown commands fail with -ENOTTY. Pointers are passed as
- * __u64. Keys are byte strings of 1..key_size bytes, values of
- * 0..value_size bytes.
+ * caller knows it, and @flags. @argsz below the kernel's size is -EINVAL.
+ * Above it, the bytes beyond the kernel's struct must be zero, as for
+ * openat2(2) (copy_struct_from_user()): otherwise -E2BIG. So structs can
+ * grow at the end. Reserved fields, padding and fields documented as "out"
+ * must be zero on input, and unknown flags are rejected with -EINVAL;
+ * unknown commands fail with -ENOTTY. Pointers are passed as __u64. Keys
+ * are byte strings of 1..key_size bytes, values of 0..value_size bytes.
  *
- * Errors follow bpf(2) hash maps: -ENOENT (no such key), -EEXIST (key
- * present with HMAP_NOEXIST), -E2BIG (map full), -EINVAL (bad size, flag or
- * reserved field), -ENOMEM, plus -EACCES (mode forbids it), -ENOTCONN (fd
- * not bound), -EBUSY (fd already bound), -EDQUOT (per-user limit),
- * -EFAULT (bad pointer), -ENOSPC (output buffer too small).
+ * Names are 1..63 characters of [A-Za-z0-9._-], NUL-terminated within
+ * HMAP_NAME_MAX bytes with zeros after the NUL: -ENAMETOOLONG without a
+ * NUL, -EINVAL otherwise.
+ *
+ * Errors follow bpf(2) hash maps: -ENOENT (no such key or map), -EEXIST
+ * (key present with HMAP_NOEXIST, or name taken), -E2BIG (map full, or an
+ * argument struct with unknown non-zero bytes), -EINVAL (bad size, flag or
+ * reserved field), -ENOMEM, plus -EACCES (the map's mode forbids it, or
+ * DESTROY by someone other than the owner without CAP_SYS_ADMIN),
+ * -ENOTCONN (fd not bound), -EBUSY (fd already bound), -EDQUOT (per-user
+ * limit), -EFAULT (bad pointer), -ENOSPC (output buffer too small).
  */
 #ifndef _UAPI_LINUX_HMAP_H
 #define _UAPI_LINUX_HMAP_H
@@ -130,8 +136,10 @@ struct hmap_list_entry {
  * struct hmap_list - list the named maps (HMAP_IOC_LIST)
  * @argsz: sizeof(struct hmap_list).
  * @flags: zero.
- * @count: in: room in @entries; out: entries written.
- * @total: out: named maps that exist (more than @count if it was short).
+ * @count: in: room in @entries (at most 4096 are written a call); out:
+ *	entries written.
+ * @total: out (zero in): named maps that exist (more than @count if it was
+ *	short).
  * @entries: pointer to an array of struct hmap_list_entry.
  */
 struct hmap_list {
@@ -155,7 +163,8 @@ struct hmap_list {
  * @value: pointer to the value (lookup: the buffer filled; delete: zero).
  * @key_len: key length, 1..key_size.
  * @value_len: update: value length; lookup: in: room at @value, out: the
- *	value's length (-ENOSPC if the room is short); delete: zero.
+ *	value's length (also written with -ENOSPC when the room is short);
+ *	delete: zero.
  */
 struct hmap_elem_op {
 	__u32 argsz;
@@ -199,14 +208,17 @@ struct hmap_batch {
 /**
  * struct hmap_dump - a batch of entries in hash order (HMAP_IOC_DUMP)
  * @argsz: sizeof(struct hmap_dump).
- * @flags: zero in; out: HMAP_DUMP_DONE when nothing is left.
+ * @flags: zero in (clear HMAP_DUMP_DONE before the next call); out:
+ *	HMAP_DUMP_DONE when nothing is left.
  * @count: in: room for entries; out: entries written.
  * @__reserved: zero.
  * @cursor: in/out: where the walk is; zero to start. The cursor is a
  *	position in hash order, not a pointer, so it stays valid across
  *	calls and resizes: an entry present for the whole walk is returned
  *	exactly once. Entries with equal hashes come in one batch;
- *	-ENOSPC with @count set to the room needed if they do not fit.
+ *	-ENOSPC with @count set to the room needed if they do not fit (the
+ *	cursor may have moved past empty buckets: call again with it). A
+ *	call may return no entry without HMAP_DUMP_DONE: call again.
  * @keys: pointer to room for @count keys, key_size bytes apart.
  * @key_lens: pointer to room for @count __u32 key lengths.
  * @values: pointer to room for @count values, value_size bytes apart, or
@@ -266,6 +278,8 @@ struct hmap_cmd {
  *
  * The kernel writes min(@argsz, its size) bytes, so an older caller gets
  * the fields it knows and a newer one sees from @argsz what was filled.
+ * Allowed on any bound fd, whether it may read or only write: it tells
+ * key_size and value_size, which batches and dumps are laid out by.
  */
 struct hmap_map_stats {
 	__u32 argsz;
