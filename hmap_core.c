@@ -289,6 +289,7 @@ u64 hmap_hash(const struct hmap *map, const void *key, u32 key_len)
 		return map->hash_fn(key, key_len);
 	return siphash(key, key_len, &map->seed);
 }
+EXPORT_SYMBOL_IF_KUNIT(hmap_hash);
 
 static bool hmap_over_load(unsigned long count, unsigned int bits)
 {

@@ -30,6 +30,7 @@
 #ifndef _UAPI_LINUX_HMAP_H
 #define _UAPI_LINUX_HMAP_H
 
+#include <linux/const.h>
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
@@ -37,11 +38,11 @@
 #define HMAP_NAME_MAX		64	/* including the terminating NUL */
 
 /* HMAP_IOC_VERSION features. */
-#define HMAP_FEAT_NAMED		(1ULL << 0)	/* named maps, open by name */
-#define HMAP_FEAT_ANON		(1ULL << 1)	/* anonymous maps */
-#define HMAP_FEAT_BATCH		(1ULL << 2)	/* batch lookup/update/delete */
-#define HMAP_FEAT_DUMP		(1ULL << 3)	/* dump by cursor */
-#define HMAP_FEAT_STATS		(1ULL << 4)	/* HMAP_IOC_STATS */
+#define HMAP_FEAT_NAMED		_BITULL(0)	/* named maps, open by name */
+#define HMAP_FEAT_ANON		_BITULL(1)	/* anonymous maps */
+#define HMAP_FEAT_BATCH		_BITULL(2)	/* batch lookup/update/delete */
+#define HMAP_FEAT_DUMP		_BITULL(3)	/* dump by cursor */
+#define HMAP_FEAT_STATS		_BITULL(4)	/* HMAP_IOC_STATS */
 #define HMAP_FEATURES		0x1fULL
 
 /**
@@ -65,7 +66,7 @@ struct hmap_version {
 };
 
 /* HMAP_IOC_CREATE flags. */
-#define HMAP_CREATE_ANON	(1U << 0)	/* no name, dies with the fd */
+#define HMAP_CREATE_ANON	_BITUL(0)	/* no name, dies with the fd */
 
 /**
  * struct hmap_create - create a map and bind the fd to it (HMAP_IOC_CREATE)
@@ -203,7 +204,7 @@ struct hmap_batch {
 };
 
 /* HMAP_IOC_DUMP output flags. */
-#define HMAP_DUMP_DONE	(1U << 0)	/* the walk reached the end */
+#define HMAP_DUMP_DONE	_BITUL(0)	/* the walk reached the end */
 
 /**
  * struct hmap_dump - a batch of entries in hash order (HMAP_IOC_DUMP)
