@@ -1,0 +1,49 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Top-level entry for hmap. The module itself is described in Kbuild; this
+# file only wraps the kernel build and the test scripts.
+#
+#   make [KDIR=...]   build hmap.ko against KDIR (default: the running
+#                     kernel's headers, else the newest Debian headers)
+#   make check        test kernel + KUnit under QEMU + host checks
+#                     (scripts/check.sh; output under build/)
+#   make vm           boot the test kernel with hmap.ko loaded and a shell
+#                     on the serial console (Ctrl-A x quits)
+#   make clean        remove build outputs
+#
+# Later targets (demo, bench) are meant to reuse the same pieces:
+# scripts/build-kernel.sh (cached test kernel), scripts/initramfs.sh (extra
+# static programs via HMAP_GUEST_BIN, guest scripts via HMAP_GUEST_TESTS)
+# and scripts/run-qemu.sh.
+
+# Kbuild reads the Kbuild file, not this one; guard anyway.
+ifeq ($(KERNELRELEASE),)
+
+ifeq ($(origin KDIR),undefined)
+KDIR := /lib/modules/$(shell uname -r)/build
+ifeq ($(wildcard $(KDIR)/Makefile),)
+KDIR := $(shell ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sort -V | tail -n1)
+endif
+endif
+
+all: modules
+
+modules:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+check:
+	@scripts/check.sh
+
+vm:
+	@scripts/vm.sh
+
+clean:
+	find . \( -path ./.git -o -path ./build \) -prune -o -type f \
+		\( -name '*.o' -o -name '*.ko' -o -name '*.mod' -o -name '*.mod.c' \
+		-o -name '.*.cmd' -o -name '*.o.d' -o -name '*.symvers' \
+		-o -name 'modules.order' -o -name '*.dwo' \) -exec rm -f {} +
+	rm -rf build .tmp_versions
+
+.PHONY: all modules check vm clean
+
+endif

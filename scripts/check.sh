@@ -1,0 +1,245 @@
+#!/bin/bash
+# `make check`: build the test kernel and the modules, run the KUnit suites
+# (and guest tests) under QEMU, run the host checks, and end with the line
+# "N passed, N failed[, N skipped]". Exits non-zero if anything failed.
+#
+# Counted: every KUnit case, every guest test, and one check each for the
+# module build, the guest run, kernel splats, W=1, checkpatch, sparse and
+# kernel-doc. Everything generated goes to $HMAP_OUT/check (build/check).
+set -euo pipefail
+# shellcheck source=scripts/common.sh
+. "$(dirname "$0")/common.sh"
+
+out=$HMAP_OUT/check
+mkdir -p "$out"
+serial=$out/serial.log
+
+# One `make check` per tree at a time: they share the build outputs.
+exec 8>"$out/.lock"
+if ! flock -n 8; then
+	msg "check: waiting for another make check in $HMAP_SRC"
+	flock 8
+fi
+
+passed=0 failed=0 skipped=0
+summary=()
+
+# pass|fail NAME [DETAIL]: count one check and remember it for the summary.
+pass() { passed=$((passed + 1)); summary+=("PASS  $1${2:+ ($2)}"); echo "PASS: $1"; }
+fail() { failed=$((failed + 1)); summary+=("FAIL  $1${2:+ ($2)}"); echo "FAIL: $1${2:+ ($2)}"; }
+section() { printf '\n=== %s\n' "$*"; }
+# Print a file's lines indented, at most $2 of them.
+show() { head -n "${2:-50}" "$1" | sed 's/^/    /'; }
+
+finish() {
+	section "summary"
+	printf '%s\n' "${summary[@]}"
+	local line="$passed passed, $failed failed"
+	[ "$skipped" -gt 0 ] && line+=", $skipped skipped"
+	echo "$line"
+	if [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]; then
+		exit 0
+	fi
+	exit 1
+}
+
+# An unexpected error still ends with the summary line.
+trap 'fail "check.sh stopped at line $LINENO"; finish' ERR
+
+# Source files to lint: every .c/.h outside build/, selftests/ and .git,
+# minus the *.mod.c files modpost generates.
+lint_files() {
+	find "$HMAP_SRC" \( -path "$HMAP_SRC/build" -o -path "$HMAP_SRC/.git" \
+		-o -name selftests \) -prune -o -type f \
+		\( -name '*.c' -o -name '*.h' \) ! -name '*.mod.c' -print | sort
+}
+
+section "dependencies"
+if ! "$HMAP_SCRIPTS/deps.sh"; then
+	fail "install dependencies"
+	finish
+fi
+
+section "kernel source"
+if ! ksrc=$("$HMAP_SCRIPTS/kernel-src.sh"); then
+	fail "extract kernel source"
+	finish
+fi
+echo "$ksrc"
+
+section "test kernel"
+t0=$(date +%s)
+kobj=
+if kobj=$("$HMAP_SCRIPTS/build-kernel.sh"); then
+	echo "$kobj (ready after $(($(date +%s) - t0))s)"
+else
+	kobj=
+	fail "build test kernel"
+fi
+
+# --- Modules against the test kernel -----------------------------------------
+mods_ok=
+if [ -n "$kobj" ]; then
+	section "modules (test kernel)"
+	log=$out/modules.log
+	if make -C "$kobj" M="$HMAP_SRC" -j"$(nproc)" modules >"$log" 2>&1; then
+		grep -E 'warning:' "$log" || true
+		missing=
+		for m in hmap hmap_kunit; do
+			[ -f "$HMAP_SRC/$m.ko" ] || missing+=" $m.ko"
+		done
+		if [ -z "$missing" ]; then
+			pass "build modules against test kernel"
+			mods_ok=1
+		else
+			fail "build modules against test kernel" "not built:$missing"
+		fi
+	else
+		tail -n 40 "$log"
+		fail "build modules against test kernel" "log: $log"
+	fi
+fi
+
+# --- Guest: KUnit and guest tests under QEMU ----------------------------------
+if [ -n "$mods_ok" ]; then
+	section "guest (QEMU, KUnit)"
+	rm -f "$serial"
+	"$HMAP_SCRIPTS/initramfs.sh" "$out/initramfs.cpio" "$kobj" \
+		"$kobj/lib/kunit/kunit.ko" "$HMAP_SRC/hmap.ko" "$HMAP_SRC/hmap_kunit.ko"
+	t0=$(date +%s)
+	qemu_rc=0
+	"$HMAP_SCRIPTS/run-qemu.sh" "$kobj/arch/x86/boot/bzImage" \
+		"$out/initramfs.cpio" "$serial" hmap_guest=check || qemu_rc=$?
+	echo "QEMU exited with $qemu_rc after $(($(date +%s) - t0))s; serial log: $serial"
+	touch "$serial"
+
+	# KUnit: one count per test case.
+	kp=0 kf=0 ks=0
+	if python3 "$HMAP_SCRIPTS/ktap.py" "$serial" >"$out/kunit.txt"; then
+		read -r kp kf ks < <(sed -n 's/^KUNIT passed=\([0-9]*\) failed=\([0-9]*\) skipped=\([0-9]*\)$/\1 \2 \3/p' "$out/kunit.txt") || true
+	fi
+	grep -v '^KUNIT ' "$out/kunit.txt" || true
+	echo "KUnit: $kp passed, $kf failed, $ks skipped"
+	passed=$((passed + kp)) failed=$((failed + kf)) skipped=$((skipped + ks))
+	summary+=("KUNIT $kp passed, $kf failed, $ks skipped")
+	[ $((kp + kf + ks)) -gt 0 ] || fail "KUnit cases ran" "no KTAP results in the serial log"
+
+	# Guest tests (scripts/guest-tests.d): one count each.
+	while read -r _ status name; do
+		case $status in
+		ok) pass "guest test $name" ;;
+		*) fail "guest test ${name#ok }" ;;
+		esac
+	done < <(tr -d '\r' <"$serial" | grep -a '^HMAP-GUEST-TEST: ' || true)
+
+	# The guest ran to the end: no timeout, the end marker, no failed step.
+	problems=()
+	case $qemu_rc in
+	0) ;;
+	124 | 137) problems+=("QEMU timed out after ${HMAP_TIMEOUT:-1200}s") ;;
+	*) problems+=("QEMU exit $qemu_rc") ;;
+	esac
+	grep -aq '^HMAP-GUEST-DONE' "$serial" || problems+=("no HMAP-GUEST-DONE marker")
+	if grep -a '^HMAP-GUEST-FAIL' "$serial"; then
+		problems+=("$(grep -ac '^HMAP-GUEST-FAIL' "$serial") failed guest step(s)")
+	fi
+	if [ ${#problems[@]} -eq 0 ]; then
+		pass "guest run (insmod, rmmod, end marker)"
+	else
+		echo "last lines of the serial log:"
+		tail -n 30 "$serial" | sed 's/^/    /'
+		detail=$(printf '%s; ' "${problems[@]}")
+		fail "guest run" "${detail%; }"
+	fi
+
+	# Kernel splats anywhere in the log.
+	splat='BUG:|WARNING:|KASAN|UBSAN|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|Oops|general protection fault|Kernel panic|INFO: task .* blocked|soft lockup|hard LOCKUP|rcu: INFO:|detected stall|Call Trace:|ODEBUG:|list_(add|del) corruption|kernel BUG at|unable to handle|DEBUG_LOCKS_WARN_ON|refcount_t:|bad unlock balance|held lock freed|still has locks held|scheduling while atomic|sleeping function called from invalid context'
+	if grep -aEn "$splat" "$serial" >"$out/splats.txt"; then
+		show "$out/splats.txt" 40
+		first=$(head -n1 "$out/splats.txt" | cut -d: -f1)
+		echo "the first one in context (serial.log line $first on):"
+		sed -n "$((first > 5 ? first - 5 : 1)),$((first + 30))p" "$serial" | sed 's/^/    /'
+		fail "no kernel splats" "$(wc -l <"$out/splats.txt") line(s)"
+	else
+		pass "no kernel splats"
+	fi
+elif [ -n "$kobj" ]; then
+	fail "guest run" "not run: modules did not build"
+fi
+
+# --- Host checks ---------------------------------------------------------------
+section "host: W=1 -Werror build against Debian's headers"
+hdr=${HMAP_HOST_KDIR:-$(find /usr/src -maxdepth 1 -name 'linux-headers-*-amd64' | sort -V | tail -n1)}
+if [ -z "$hdr" ] || [ ! -d "$hdr" ]; then
+	fail "W=1 build" "no /usr/src/linux-headers-*-amd64"
+else
+	echo "$hdr"
+	# Build a copy of the sources so that it cannot clash with the
+	# test-kernel build in the tree.
+	mkdir -p "$HMAP_OUT/host"
+	rsync -a --delete --exclude=/build/ --exclude=/.git/ --include='*/' \
+		--include='*.c' --include='*.h' --include='*.S' --include=Kbuild \
+		--include=Makefile --exclude='*.mod.c' --exclude='*' \
+		--prune-empty-dirs "$HMAP_SRC/" "$HMAP_OUT/host/"
+	log=$out/host-w1.log
+	if make -C "$hdr" M="$HMAP_OUT/host" W=1 KCFLAGS=-Werror -j"$(nproc)" \
+		modules >"$log" 2>&1 && [ -f "$HMAP_OUT/host/hmap.ko" ]; then
+		pass "W=1 -Werror build (Debian headers)"
+	else
+		grep -E 'warning:|error:' "$log" | head -n 40 || tail -n 20 "$log"
+		fail "W=1 -Werror build (Debian headers)" "log: $log"
+	fi
+fi
+
+mapfile -t files < <(lint_files)
+echo
+echo "lint files: ${files[*]/#"$HMAP_SRC/"/}"
+
+section "host: checkpatch --strict"
+if [ ${#files[@]} -eq 0 ]; then
+	fail "checkpatch" "no .c/.h files found"
+else
+	# Run outside the git tree, so checkpatch leaves no cache files there.
+	(cd "$out" && perl "$ksrc/scripts/checkpatch.pl" --strict --no-tree \
+		--terse --no-summary --show-types -f "${files[@]}") \
+		>"$out/checkpatch.txt" 2>&1 || true
+	if grep -Eq ': (ERROR|WARNING|CHECK)' "$out/checkpatch.txt"; then
+		show "$out/checkpatch.txt" 60
+		fail "checkpatch --strict" "$(grep -Ec ': (ERROR|WARNING|CHECK)' "$out/checkpatch.txt") finding(s)"
+	else
+		pass "checkpatch --strict"
+	fi
+fi
+
+section "host: sparse (C=2, test kernel)"
+if [ -n "$mods_ok" ]; then
+	log=$out/sparse.log
+	if make -C "$kobj" M="$HMAP_SRC" C=2 -j"$(nproc)" modules >"$log" 2>&1; then
+		if grep -E ': (warning|error):' "$log" >"$out/sparse.txt"; then
+			show "$out/sparse.txt" 60
+			fail "sparse" "$(wc -l <"$out/sparse.txt") finding(s)"
+		else
+			pass "sparse"
+		fi
+	else
+		tail -n 20 "$log"
+		fail "sparse" "build failed, log: $log"
+	fi
+else
+	echo "skipped: no test-kernel module build"
+	fail "sparse" "not run"
+fi
+
+section "host: kernel-doc"
+if [ ${#files[@]} -gt 0 ]; then
+	# -v is 6.1's spelling of -Wall (return values, short descriptions).
+	perl "$ksrc/scripts/kernel-doc" -none -v "${files[@]}" >"$out/kernel-doc.txt" 2>&1 || true
+	if grep -Eq 'warning:|error:' "$out/kernel-doc.txt"; then
+		grep -E 'warning:|error:' "$out/kernel-doc.txt" | head -n 60 | sed 's/^/    /'
+		fail "kernel-doc" "$(grep -Ec 'warning:|error:' "$out/kernel-doc.txt") finding(s)"
+	else
+		pass "kernel-doc"
+	fi
+fi
+
+finish

@@ -1,0 +1,23 @@
+#!/bin/bash
+# Install the Debian packages the hmap build and tests need, if missing.
+# A no-op (one dpkg-query) when everything is already installed.
+set -euo pipefail
+
+pkgs=(
+	build-essential bc bison flex libelf-dev libssl-dev kmod cpio
+	linux-source-6.1 linux-headers-amd64 sparse perl python3 rsync xz-utils
+	qemu-system-x86 busybox-static
+)
+
+missing=()
+for p in "${pkgs[@]}"; do
+	status=$(dpkg-query -W -f='${db:Status-Abbrev}' "$p" 2>/dev/null || true)
+	[ "$status" = "ii " ] || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "deps: installing ${missing[*]}" >&2
+[ "$(id -u)" = 0 ] || { echo "deps: need root to install packages" >&2; exit 1; }
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q >&2
+apt-get install -y -q --no-install-recommends "${missing[@]}" >&2
