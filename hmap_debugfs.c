@@ -267,9 +267,8 @@ void hmap_debugfs_remove(struct hmap_obj *obj)
 /**
  * hmap_debugfs_init() - create /sys/kernel/debug/hmap and its stats
  *
- * debugfs is optional: failures leave hmap without it.
- *
- * Context: module init.
+ * Context: module init. debugfs is optional: failures leave hmap without
+ * it.
  */
 void __init hmap_debugfs_init(void)
 {

@@ -234,8 +234,8 @@ unlock:
 	return err;
 }
 
+/* Called by kref_put_mutex() with hmap_reg_lock held; drops it. */
 static void hmap_obj_release(struct kref *ref)
-	__releases(&hmap_reg_lock)
 {
 	struct hmap_obj *obj = container_of(ref, struct hmap_obj, ref);
 
@@ -336,9 +336,8 @@ int hmap_obj_list(struct hmap_list_entry *entries, u32 room, u32 *count,
 /**
  * hmap_registry_exit() - destroy every named map at module unload
  *
- * No fd can be open then: each holds a reference on the module.
- *
- * Context: module exit.
+ * Context: module exit. No fd can be open then: each holds a reference on
+ * the module.
  */
 void hmap_registry_exit(void)
 {

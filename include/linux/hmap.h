@@ -135,7 +135,8 @@ struct hmap_stats {
 
 /**
  * struct hmap_histogram - how full the buckets of the current array are
- * @slots: buckets (chains) holding 0, 1, ... 8 entries in their head.
+ * @slots: buckets (heads and overflow buckets alike) holding 0, 1, ... 8
+ *	entries.
  * @chains: chains of 1, 2, ... buckets (index = overflow buckets), the
  *	last one counting every longer chain too.
  * @buckets: buckets in the array.
@@ -166,13 +167,6 @@ struct hmap_global_stats {
 
 /**
  * struct hmap_iter - a cursor over a map in hash order
- *
- * The position is a point in bit-reversed hash order plus the last key
- * returned, not a pointer into the table, so the cursor stays valid across
- * sleeps and across any number of resizes. Set up by hmap_iter_start(),
- * advanced by hmap_iter_next(), released by hmap_iter_stop(). Its fields
- * are private to hmap.
- *
  * @map: the map walked.
  * @pos: the bit-reversed hash of the last entry returned, or where the
  *	next bucket to look at starts.
@@ -180,6 +174,12 @@ struct hmap_global_stats {
  * @have_last: whether @last_key holds the last key returned at @pos.
  * @done: the walk reached the end.
  * @last_key: the last key returned (key_size bytes, allocated).
+ *
+ * The position is a point in bit-reversed hash order plus the last key
+ * returned, not a pointer into the table, so the cursor stays valid across
+ * sleeps and across any number of resizes. Set up by hmap_iter_start(),
+ * advanced by hmap_iter_next(), released by hmap_iter_stop(). Its fields
+ * are private to hmap.
  */
 struct hmap_iter {
 	struct hmap *map;

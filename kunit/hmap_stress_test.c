@@ -1,0 +1,676 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit suite that runs hmap readers or walkers and a writer at once, on
+ * both CPUs, with the background worker on.
+ *
+ * Proves that while a writer inserts and deletes other keys in waves, so
+ * that the map grows and shrinks many times (resizes finished by writes and
+ * by the worker), lock-free lookups (hmap_lookup() and hmap_lookup_rcu())
+ * never miss a key that is present for the whole test, never see a wrong
+ * value (its value is replaced now and then) and never find a key that was
+ * never inserted; and that iterators walking over and over return every
+ * such key exactly once per walk, no key twice, in hash order.
+ *
+ * Threads only count failures; the test thread reports them after every
+ * thread is stopped, so no assertion can leave a thread running.
+ */
+
+#include <linux/bitmap.h>
+#include <linux/bitops.h>
+#include <linux/completion.h>
+#include <linux/cpumask.h>
+#include <linux/delay.h>
+#include <linux/err.h>
+#include <linux/jiffies.h>
+#include <linux/kthread.h>
+#include <linux/sched.h>
+#include <linux/string.h>
+#include <kunit/resource.h>
+
+#include "hmap_kunit.h"
+
+/* Ids: keys present throughout, keys the writer churns, keys never added. */
+#define HST_STABLE		64
+#define HST_CHURN		512
+#define HST_ABSENT		64
+#define HST_NIDS		(HST_STABLE + HST_CHURN + HST_ABSENT)
+
+/* Waves of HST_CHURN inserts then HST_CHURN deletes. */
+#define HST_WAVES		4
+#define HST_MAX_WAVES		40
+/* The walk case writes until the walker has done this many walks. */
+#define HST_MIN_WALKS		4
+#define HST_MAX_WALKS		1000
+/* Safety nets only, far above the expected run time; never asserted. */
+#define HST_TIME_LIMIT		(100 * HZ)
+#define HST_WAIT_LIMIT		(150 * HZ)
+
+#define HST_MAX_THREADS		4
+
+/* Each stable key's value carries a version in its low byte. */
+#define HST_GEN_MASK		0xffULL
+
+enum hst_role {
+	HST_READER,
+	HST_WRITER,
+	HST_WALKER,
+};
+
+struct hst_ctx;
+
+struct hst_thread {
+	struct hst_ctx *ctx;
+	struct task_struct *task;
+	enum hst_role role;
+	int cpu;
+	u64 rounds;		/* reader rounds or walks done */
+	DECLARE_BITMAP(seen, HST_NIDS);	/* walker: ids returned by a walk */
+};
+
+struct hst_ctx {
+	struct kunit *test;
+	struct hmap *map;
+	struct hmap_stats before;
+	unsigned long deadline;
+	u32 min_walks;
+	u32 waves;
+	int nthreads;
+	int start_errors;
+	struct hst_thread threads[HST_MAX_THREADS];
+	struct completion writer_done;
+
+	/* Failures, counted by the threads. */
+	atomic_long_t misses;		/* a stable key not found */
+	atomic_long_t wrong;		/* a key found with a wrong value */
+	atomic_long_t false_hits;	/* a key never inserted found */
+	atomic_long_t write_errors;	/* a write that failed */
+	atomic_long_t walk_bad;		/* a walk returned a wrong entry */
+	atomic_long_t walk_dups;	/* a walk returned an id twice */
+	atomic_long_t walk_order;	/* a walk went backwards */
+	atomic_long_t walk_missing;	/* a walk missed a stable key */
+	atomic_long_t walk_errors;	/* start or next failed, runaway */
+	/* The first failure, for the report. */
+	atomic_t failed;
+	const char *fail_what;
+	u64 fail_id;
+	u64 fail_got;
+
+	/* Progress. */
+	atomic_long_t lookups;
+	atomic_long_t lookups_in_resize;
+	atomic_long_t walks;
+	atomic_long_t walks_in_resize;
+};
+
+static u64 hst_mix(u64 x)
+{
+	x += 0x9e3779b97f4a7c15ULL;
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+	return x ^ (x >> 31);
+}
+
+static u64 hst_rev(u64 x)
+{
+	u64 r = 0;
+	int i;
+
+	for (i = 0; i < 64; i++, x >>= 1)
+		r = (r << 1) | (x & 1);
+	return r;
+}
+
+static void hst_key(u32 id, struct hmap_kunit_key *key)
+{
+	key->hash = hst_mix(id);
+	key->id = id;
+}
+
+/* The value of @id, version 0; stable keys get versions up to 255. */
+static u64 hst_value(u32 id)
+{
+	return hst_mix(id ^ 0x5eedULL) & ~HST_GEN_MASK;
+}
+
+static bool hst_value_ok(u32 id, u64 value)
+{
+	if (id < HST_STABLE)
+		return (value & ~HST_GEN_MASK) == hst_value(id);
+	return value == hst_value(id);
+}
+
+static bool hst_expired(const struct hst_ctx *ctx)
+{
+	return time_after(jiffies, ctx->deadline);
+}
+
+static void hst_fail(struct hst_ctx *ctx, atomic_long_t *counter,
+		     const char *what, u64 id, u64 got)
+{
+	atomic_long_inc(counter);
+	if (atomic_cmpxchg(&ctx->failed, 0, 1) == 0) {
+		ctx->fail_what = what;
+		ctx->fail_id = id;
+		ctx->fail_got = got;
+	}
+}
+
+/* Sleep until kthread_stop(), for a thread whose work is done. */
+static void hst_wait_stop(void)
+{
+	set_current_state(TASK_INTERRUPTIBLE);
+	while (!kthread_should_stop()) {
+		schedule();
+		set_current_state(TASK_INTERRUPTIBLE);
+	}
+	__set_current_state(TASK_RUNNING);
+}
+
+/* ---- Readers ---- */
+
+static void hst_lookup(struct hst_ctx *ctx, u32 id, u64 *in_resize)
+{
+	struct hmap_kunit_key key;
+	struct hmap_table *t;
+	u32 len = 0;
+	u64 value = 0;
+	void *v;
+	int ret;
+
+	hst_key(id, &key);
+	ret = hmap_lookup(ctx->map, &key, sizeof(key), &value, &len);
+	if (ret == 0 && (len != sizeof(value) || !hst_value_ok(id, value)))
+		hst_fail(ctx, &ctx->wrong, "hmap_lookup() value", id, value);
+	else if (ret && ret != -ENOENT)
+		hst_fail(ctx, &ctx->wrong, "hmap_lookup() error", id, ret);
+	else if (ret && id < HST_STABLE)
+		hst_fail(ctx, &ctx->misses, "hmap_lookup() miss", id, 0);
+	else if (!ret && id >= HST_STABLE + HST_CHURN)
+		hst_fail(ctx, &ctx->false_hits, "hmap_lookup() hit", id, 0);
+
+	rcu_read_lock();
+	t = rcu_dereference(ctx->map->tbl);
+	if (rcu_access_pointer(t->next))
+		(*in_resize)++;
+	len = 0;
+	v = hmap_lookup_rcu(ctx->map, &key, sizeof(key), &len);
+	if (v) {
+		memcpy(&value, v, sizeof(value));
+		if (len != sizeof(value) || !hst_value_ok(id, value))
+			hst_fail(ctx, &ctx->wrong, "hmap_lookup_rcu() value",
+				 id, value);
+		else if (id >= HST_STABLE + HST_CHURN)
+			hst_fail(ctx, &ctx->false_hits, "hmap_lookup_rcu() hit",
+				 id, 0);
+	} else if (id < HST_STABLE) {
+		hst_fail(ctx, &ctx->misses, "hmap_lookup_rcu() miss", id, 0);
+	}
+	rcu_read_unlock();
+}
+
+/*
+ * Look up every stable key, one churned key (any answer, but the right
+ * value if found) and one absent key per round, until stopped.
+ */
+static int hst_reader(void *arg)
+{
+	struct hst_thread *th = arg;
+	struct hst_ctx *ctx = th->ctx;
+	u64 lookups = 0, in_resize = 0;
+	u32 id;
+
+	while (!kthread_should_stop()) {
+		for (id = 0; id < HST_STABLE; id++)
+			hst_lookup(ctx, id, &in_resize);
+		hst_lookup(ctx, HST_STABLE + th->rounds % HST_CHURN,
+			   &in_resize);
+		hst_lookup(ctx, HST_STABLE + HST_CHURN +
+			   th->rounds % HST_ABSENT, &in_resize);
+		lookups += HST_STABLE + 2;
+		th->rounds++;
+		cond_resched();
+	}
+	atomic_long_add(lookups, &ctx->lookups);
+	atomic_long_add(in_resize, &ctx->lookups_in_resize);
+	return 0;
+}
+
+/* ---- Writer ---- */
+
+static u64 hst_resizes(const struct hmap_stats *st)
+{
+	return st->grows + st->same_size_grows + st->shrinks;
+}
+
+/* Resizes started so far, from the atomic counters: cheap, no lock. */
+static u64 hst_resizes_now(struct hmap *map)
+{
+	return atomic_long_read(&map->ctr.grows) +
+	       atomic_long_read(&map->ctr.same_size_grows) +
+	       atomic_long_read(&map->ctr.shrinks);
+}
+
+/*
+ * After a write: if a resize has just started, every other time stop
+ * writing until the background worker has finished it, so that readers
+ * also run beside the worker's evacuations.
+ */
+static void hst_maybe_pause(struct hst_ctx *ctx, u64 *resizes)
+{
+	struct hmap_stats st;
+	int i;
+
+	if (hst_resizes_now(ctx->map) == *resizes)
+		return;
+	*resizes = hst_resizes_now(ctx->map);
+	if (*resizes % 2)
+		return;
+	hmap_get_stats(ctx->map, &st);
+	for (i = 0; i < 150 && st.resizing != HMAP_RESIZE_NONE; i++) {
+		msleep(20);
+		hmap_get_stats(ctx->map, &st);
+	}
+}
+
+static void hst_write(struct hst_ctx *ctx, u32 id, bool insert, u64 gen)
+{
+	struct hmap_kunit_key key;
+	u64 value = hst_value(id) | gen;
+	int ret;
+
+	hst_key(id, &key);
+	if (insert)
+		ret = hmap_update(ctx->map, &key, sizeof(key), &value,
+				  sizeof(value),
+				  id < HST_STABLE ? HMAP_EXIST : HMAP_NOEXIST);
+	else
+		ret = hmap_delete(ctx->map, &key, sizeof(key));
+	if (ret)
+		hst_fail(ctx, &ctx->write_errors,
+			 insert ? "hmap_update()" : "hmap_delete()", id, ret);
+}
+
+/*
+ * Waves: insert every churned key, then delete them all, in orders that
+ * change from wave to wave; every eighth write also replaces the value of
+ * a stable key. A wave is never cut short, so the map ends with the stable
+ * keys only.
+ */
+static int hst_writer(void *arg)
+{
+	struct hst_thread *th = arg;
+	struct hst_ctx *ctx = th->ctx;
+	u64 resizes = hst_resizes_now(ctx->map), gen = 0;
+	u32 wave, j;
+
+	for (wave = 0; wave < HST_MAX_WAVES && !kthread_should_stop(); wave++) {
+		if (wave >= HST_WAVES &&
+		    atomic_long_read(&ctx->walks) >= ctx->min_walks)
+			break;
+		if (hst_expired(ctx))
+			break;
+		for (j = 0; j < HST_CHURN; j++) {
+			hst_write(ctx, HST_STABLE + (j * 5 + wave * 37) %
+				  HST_CHURN, true, 0);
+			if (j % 8 == 0) {
+				gen = (gen + 1) & HST_GEN_MASK;
+				hst_write(ctx, (j / 8 + wave) % HST_STABLE,
+					  true, gen);
+			}
+			hst_maybe_pause(ctx, &resizes);
+		}
+		for (j = 0; j < HST_CHURN; j++) {
+			hst_write(ctx, HST_STABLE + (j * 11 + wave * 13) %
+				  HST_CHURN, false, 0);
+			hst_maybe_pause(ctx, &resizes);
+		}
+		cond_resched();
+	}
+	ctx->waves = wave;
+	complete(&ctx->writer_done);
+	hst_wait_stop();
+	return 0;
+}
+
+/* ---- Walker ---- */
+
+/* Is @key (reversed hash @r) after @prev (@prev_r) in walk order? */
+static bool hst_after(const struct hmap_kunit_key *key, u64 r,
+		      const struct hmap_kunit_key *prev, u64 prev_r)
+{
+	if (r != prev_r)
+		return r > prev_r;
+	return memcmp(key, prev, sizeof(*key)) > 0;
+}
+
+static void hst_walk(struct hst_thread *th)
+{
+	struct hst_ctx *ctx = th->ctx;
+	struct hmap_kunit_key key, prev = {};
+	struct hmap_iter iter;
+	struct hmap_stats st;
+	bool have_prev = false, in_resize;
+	u64 value, r, prev_r = 0, resizes;
+	u32 klen, vlen, steps = 0, found;
+	int ret;
+
+	bitmap_zero(th->seen, HST_NIDS);
+	hmap_get_stats(ctx->map, &st);
+	resizes = hst_resizes(&st);
+	in_resize = st.resizing != HMAP_RESIZE_NONE;
+	ret = hmap_iter_start(ctx->map, &iter);
+	if (ret) {
+		hst_fail(ctx, &ctx->walk_errors, "hmap_iter_start()", 0, ret);
+		return;
+	}
+	for (;;) {
+		klen = 0;
+		vlen = 0;
+		value = 0;
+		memset(&key, 0, sizeof(key));
+		ret = hmap_iter_next(&iter, &key, &klen, &value, &vlen);
+		if (ret)
+			break;
+		if (++steps > HST_NIDS) {
+			hst_fail(ctx, &ctx->walk_errors, "walk runaway", 0,
+				 steps);
+			break;
+		}
+		if (steps % 256 == 0)
+			usleep_range(1000, 2000);
+		else
+			cond_resched();
+		if (klen != sizeof(key) || vlen != sizeof(value) ||
+		    key.id >= HST_STABLE + HST_CHURN ||
+		    key.hash != hst_mix(key.id) ||
+		    !hst_value_ok(key.id, value)) {
+			hst_fail(ctx, &ctx->walk_bad, "walk entry", key.id,
+				 value);
+			continue;
+		}
+		if (__test_and_set_bit(key.id, th->seen))
+			hst_fail(ctx, &ctx->walk_dups, "walk duplicate",
+				 key.id, 0);
+		r = hst_rev(key.hash);
+		if (have_prev && !hst_after(&key, r, &prev, prev_r))
+			hst_fail(ctx, &ctx->walk_order, "walk order", key.id,
+				 prev.id);
+		have_prev = true;
+		prev_r = r;
+		prev = key;
+	}
+	if (ret && ret != -ENOENT)
+		hst_fail(ctx, &ctx->walk_errors, "hmap_iter_next()", 0, ret);
+	hmap_iter_stop(&iter);
+
+	found = bitmap_weight(th->seen, HST_STABLE);
+	if (found != HST_STABLE)
+		hst_fail(ctx, &ctx->walk_missing, "walk missed stable keys",
+			 find_first_zero_bit(th->seen, HST_STABLE),
+			 HST_STABLE - found);
+	hmap_get_stats(ctx->map, &st);
+	if (in_resize || st.resizing != HMAP_RESIZE_NONE ||
+	    hst_resizes(&st) != resizes)
+		atomic_long_inc(&ctx->walks_in_resize);
+	th->rounds++;
+	atomic_long_inc(&ctx->walks);
+}
+
+/* Walk the map over and over, sleeping now and then, until stopped. */
+static int hst_walker(void *arg)
+{
+	struct hst_thread *th = arg;
+
+	while (!kthread_should_stop()) {
+		if (th->rounds >= HST_MAX_WALKS || hst_expired(th->ctx)) {
+			hst_wait_stop();
+			break;
+		}
+		hst_walk(th);
+		cond_resched();
+	}
+	return 0;
+}
+
+/* ---- Set-up and tear-down ---- */
+
+static int hst_thread_fn(void *arg)
+{
+	struct hst_thread *th = arg;
+
+	switch (th->role) {
+	case HST_READER:
+		return hst_reader(th);
+	case HST_WRITER:
+		return hst_writer(th);
+	default:
+		return hst_walker(th);
+	}
+}
+
+static void hst_stop_all(struct hst_ctx *ctx)
+{
+	int i;
+
+	for (i = 0; i < ctx->nthreads; i++) {
+		if (!ctx->threads[i].task)
+			continue;
+		kthread_stop(ctx->threads[i].task);
+		ctx->threads[i].task = NULL;
+	}
+}
+
+static int hst_res_init(struct kunit_resource *res, void *ctx)
+{
+	res->data = ctx;
+	return 0;
+}
+
+/* Stops the threads if the case ends before it stopped them itself. */
+static void hst_res_free(struct kunit_resource *res)
+{
+	hst_stop_all(res->data);
+}
+
+/*
+ * A map holding the stable keys, the background worker on, and a context
+ * whose threads are stopped before the map is destroyed, whatever happens.
+ */
+static struct hst_ctx *hst_setup(struct kunit *test, bool chosen_hash)
+{
+	struct hmap_kunit_key key;
+	struct hst_ctx *ctx;
+	u64 value;
+	u32 id;
+
+	ctx = kunit_kzalloc(test, sizeof(*ctx), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, ctx);
+	ctx->test = test;
+	ctx->deadline = jiffies + HST_TIME_LIMIT;
+	init_completion(&ctx->writer_done);
+	ctx->map = hmap_kunit_map(test, HST_NIDS, HST_STABLE, chosen_hash);
+	for (id = 0; id < HST_STABLE; id++) {
+		hst_key(id, &key);
+		value = hst_value(id);
+		KUNIT_ASSERT_EQ(test, hmap_update(ctx->map, &key, sizeof(key),
+						  &value, sizeof(value),
+						  HMAP_NOEXIST), 0);
+	}
+	hmap_test_run_background(ctx->map);
+	hmap_test_set_background(ctx->map, true);
+	hmap_get_stats(ctx->map, &ctx->before);
+	KUNIT_ASSERT_EQ(test, ctx->before.count, (u64)HST_STABLE);
+
+	/* Registered after the map: freed, so run, before it is destroyed. */
+	if (!kunit_alloc_resource(test, hst_res_init, hst_res_free, GFP_KERNEL,
+				  ctx))
+		KUNIT_ASSERT_FAILURE(test, "cannot register thread cleanup");
+	return ctx;
+}
+
+/* Up to two online CPUs; the same one twice if there is only one. */
+static void hst_cpus(int cpus[2])
+{
+	int cpu, n = 0;
+
+	for_each_online_cpu(cpu) {
+		if (n < 2)
+			cpus[n++] = cpu;
+	}
+	if (n < 2)
+		cpus[1] = cpus[0];
+}
+
+static void hst_spawn(struct hst_ctx *ctx, enum hst_role role, int cpu)
+{
+	struct hst_thread *th;
+	struct task_struct *task;
+
+	if (ctx->nthreads >= HST_MAX_THREADS) {
+		ctx->start_errors++;
+		return;
+	}
+	th = &ctx->threads[ctx->nthreads];
+	th->ctx = ctx;
+	th->role = role;
+	th->cpu = cpu;
+	task = kthread_create(hst_thread_fn, th, "hmap_stress/%d:%d",
+			      ctx->nthreads, cpu);
+	if (IS_ERR(task)) {
+		ctx->start_errors++;
+		return;
+	}
+	kthread_bind(task, cpu);
+	th->task = task;
+	ctx->nthreads++;
+	wake_up_process(task);
+}
+
+/* Wait for the writer's waves (or the safety net), then stop everyone. */
+static void hst_run(struct hst_ctx *ctx)
+{
+	unsigned long until = jiffies + HST_WAIT_LIMIT;
+	bool done = false;
+
+	while (!ctx->start_errors && !done && time_before(jiffies, until))
+		done = wait_for_completion_timeout(&ctx->writer_done, 10 * HZ);
+	hst_stop_all(ctx);
+	KUNIT_EXPECT_EQ(ctx->test, ctx->start_errors, 0);
+	KUNIT_EXPECT_TRUE_MSG(ctx->test, done || ctx->start_errors,
+			      "the writer did not finish its waves");
+}
+
+/* Threads are stopped: report what they counted. */
+static void hst_report(struct hst_ctx *ctx, struct hmap_stats *st)
+{
+	struct kunit *test = ctx->test;
+	struct hmap_kunit_key key;
+	u32 id, len;
+	u64 value;
+
+	if (atomic_read(&ctx->failed))
+		kunit_info(test, "first failure: %s, id %llu, got %llx",
+			   ctx->fail_what, ctx->fail_id, ctx->fail_got);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&ctx->misses), 0L);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&ctx->wrong), 0L);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&ctx->false_hits), 0L);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&ctx->write_errors), 0L);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&ctx->walk_bad), 0L);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&ctx->walk_dups), 0L);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&ctx->walk_order), 0L);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&ctx->walk_missing), 0L);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&ctx->walk_errors), 0L);
+
+	hmap_get_stats(ctx->map, st);
+	kunit_info(test,
+		   "waves %u, grows %llu, shrinks %llu, same-size %llu, by worker %llu, lookups %ld (%ld in a resize), walks %ld (%ld in a resize)",
+		   ctx->waves, st->grows - ctx->before.grows,
+		   st->shrinks - ctx->before.shrinks,
+		   st->same_size_grows - ctx->before.same_size_grows,
+		   st->evacuated_by_background -
+		   ctx->before.evacuated_by_background,
+		   atomic_long_read(&ctx->lookups),
+		   atomic_long_read(&ctx->lookups_in_resize),
+		   atomic_long_read(&ctx->walks),
+		   atomic_long_read(&ctx->walks_in_resize));
+
+	/* The resizes the case is about did happen. */
+	KUNIT_EXPECT_GE(test, ctx->waves, (u32)HST_WAVES);
+	KUNIT_EXPECT_GE(test, st->grows - ctx->before.grows, 4ULL);
+	KUNIT_EXPECT_GE(test, st->shrinks - ctx->before.shrinks, 4ULL);
+	KUNIT_EXPECT_GT(test, st->evacuated_by_background,
+			ctx->before.evacuated_by_background);
+
+	/* Only the stable keys are left, with their values. */
+	KUNIT_EXPECT_EQ(test, st->count, (u64)HST_STABLE);
+	for (id = 0; id < HST_STABLE + HST_CHURN; id++) {
+		hst_key(id, &key);
+		if (id >= HST_STABLE) {
+			KUNIT_EXPECT_EQ(test, hmap_lookup(ctx->map, &key,
+							  sizeof(key), &value,
+							  &len), -ENOENT);
+			continue;
+		}
+		KUNIT_EXPECT_EQ(test, hmap_lookup(ctx->map, &key, sizeof(key),
+						  &value, &len), 0);
+		KUNIT_EXPECT_TRUE(test, hst_value_ok(id, value));
+	}
+}
+
+/*
+ * Lookups of both kinds on both CPUs, while one writer churns other keys
+ * through grows and shrinks and replaces the stable keys' values.
+ */
+static void hmap_stress_lookup_resize(struct kunit *test)
+{
+	struct hst_ctx *ctx = hst_setup(test, false);
+	struct hmap_stats st;
+	int cpus[2], i;
+
+	hst_cpus(cpus);
+	hst_spawn(ctx, HST_READER, cpus[0]);
+	hst_spawn(ctx, HST_READER, cpus[1]);
+	hst_spawn(ctx, HST_WRITER, cpus[0]);
+	hst_run(ctx);
+	hst_report(ctx, &st);
+
+	KUNIT_EXPECT_GT(test, atomic_long_read(&ctx->lookups_in_resize), 0L);
+	for (i = 0; i < ctx->nthreads; i++)
+		if (ctx->threads[i].role == HST_READER)
+			KUNIT_EXPECT_GT(test, ctx->threads[i].rounds, 0ULL);
+}
+
+/*
+ * One thread walks the map again and again while a writer on the other
+ * CPU churns keys through grows and shrinks: each walk returns every
+ * stable key exactly once. Chosen hashes let the walker check the order.
+ */
+static void hmap_stress_walk_resize(struct kunit *test)
+{
+	struct hst_ctx *ctx = hst_setup(test, true);
+	struct hmap_stats st;
+	int cpus[2];
+
+	ctx->min_walks = HST_MIN_WALKS;
+	hst_cpus(cpus);
+	hst_spawn(ctx, HST_WALKER, cpus[0]);
+	hst_spawn(ctx, HST_WALKER, cpus[1]);
+	hst_spawn(ctx, HST_WRITER, cpus[1]);
+	hst_run(ctx);
+	hst_report(ctx, &st);
+
+	KUNIT_EXPECT_GE(test, atomic_long_read(&ctx->walks),
+			(long)HST_MIN_WALKS);
+	KUNIT_EXPECT_GT(test, atomic_long_read(&ctx->walks_in_resize), 0L);
+}
+
+static struct kunit_case hmap_stress_cases[] = {
+	KUNIT_CASE(hmap_stress_lookup_resize),
+	KUNIT_CASE(hmap_stress_walk_resize),
+	{}
+};
+
+struct kunit_suite hmap_stress_suite = {
+	.name = "hmap_stress",
+	.test_cases = hmap_stress_cases,
+};
