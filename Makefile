@@ -7,8 +7,10 @@
 #                     kernel's headers, else the newest Debian headers)
 #   make check        test kernel + KUnit under QEMU + host checks
 #                     (scripts/check.sh; output under build/)
-#   make vm           boot the test kernel with hmap.ko loaded and a shell
-#                     on the serial console (Ctrl-A x quits)
+#   make demo         boot the test kernel and run a scripted hmapctl session
+#   make vm           boot the test kernel with hmap.ko loaded, hmapctl on
+#                     the PATH and a shell on the serial console (Ctrl-A x
+#                     quits)
 #   make clean        remove build outputs
 #
 # Later targets (demo, bench) are meant to reuse the same pieces:
@@ -37,6 +39,9 @@ check:
 vm:
 	@scripts/vm.sh
 
+demo:
+	@scripts/run-demo.sh
+
 clean:
 	find . \( -path ./.git -o -path ./build \) -prune -o -type f \
 		\( -name '*.o' -o -name '*.ko' -o -name '*.mod' -o -name '*.mod.c' \
@@ -44,6 +49,6 @@ clean:
 		-o -name 'modules.order' -o -name '*.dwo' \) -exec rm -f {} +
 	rm -rf build .tmp_versions
 
-.PHONY: all modules check vm clean
+.PHONY: all modules check vm demo clean
 
 endif

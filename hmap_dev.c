@@ -105,8 +105,7 @@ static int hmap_ioc_version(void __user *uarg)
 	err = hmap_get_arg(&v, sizeof(v), uarg);
 	if (err)
 		return err;
-	if (v.flags || v.abi_version || v.key_size_max || v.features ||
-	    v.value_size_max || v.max_entries_max)
+	if (v.flags)
 		return -EINVAL;
 	v.abi_version = HMAP_ABI_VERSION;
 	v.features = HMAP_FEATURES;
@@ -212,7 +211,7 @@ static int hmap_ioc_list(void __user *uarg)
 	err = hmap_get_arg(&l, sizeof(l), uarg);
 	if (err)
 		return err;
-	if (l.flags || l.total)
+	if (l.flags)
 		return -EINVAL;
 	room = min_t(u32, l.count, HMAP_LIST_MAX);
 	entries = kvcalloc(room, sizeof(*entries), GFP_KERNEL);
@@ -464,7 +463,8 @@ static int hmap_ioc_dump(struct hmap_obj *obj, void __user *uarg)
 	err = hmap_get_arg(&d, sizeof(d), uarg);
 	if (err)
 		return err;
-	if (d.flags || d.__reserved || (d.value_lens && !d.values))
+	if (d.flags & ~HMAP_DUMP_DONE || d.__reserved ||
+	    (d.value_lens && !d.values))
 		return -EINVAL;
 	hmap_get_params(obj->map, &p);
 	per = p.key_size + sizeof(u32) +

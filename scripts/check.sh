@@ -54,6 +54,30 @@ lint_files() {
 		\( -name '*.c' -o -name '*.h' \) ! -name '*.mod.c' -print | sort
 }
 
+# Count the kselftest results the guest printed as "KSFT: ok|not ok N name".
+# A plan ("KSFT: 1..N") with fewer results counts the missing ones failed.
+ksft_results() {
+	local log=$1 plan p=0 f=0 s=0 line
+	while IFS= read -r line; do
+		case $line in
+		"ok "*"# SKIP"*) s=$((s + 1)) ;;
+		"ok "*) p=$((p + 1)) ;;
+		"not ok "*) f=$((f + 1)); echo "not ok: kselftest ${line#not ok }" ;;
+		esac
+	done < <(tr -d '\r' <"$log" | sed -n 's/^KSFT: \(\(not \)\{0,1\}ok [0-9].*\)$/\1/p')
+	plan=$(tr -d '\r' <"$log" | sed -n 's/^KSFT: 1\.\.\([0-9]*\)$/\1/p' | head -n1)
+	if [ -n "$plan" ] && [ $((p + f + s)) -lt "$plan" ]; then
+		echo "kselftests: $((plan - p - f - s)) of $plan never reported"
+		f=$((plan - p - s))
+	elif [ -z "$plan" ]; then
+		echo "kselftests: no TAP plan in the serial log"
+		f=$((f + 1))
+	fi
+	echo "kselftests: $p passed, $f failed, $s skipped"
+	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+	summary+=("KSFT  $p passed, $f failed, $s skipped")
+}
+
 section "dependencies"
 if ! "$HMAP_SCRIPTS/deps.sh"; then
 	fail "install dependencies"
@@ -100,9 +124,17 @@ if [ -n "$kobj" ]; then
 	fi
 fi
 
+# --- Programs the guest runs: hmapctl, the kselftests, the demo ---------------
+section "guest programs (hmapctl, kselftests)"
+if "$HMAP_SCRIPTS/guest-bin.sh"; then
+	pass "build guest programs (hmapctl, kselftests)"
+else
+	fail "build guest programs (hmapctl, kselftests)"
+fi
+
 # --- Guest: KUnit and guest tests under QEMU ----------------------------------
 if [ -n "$mods_ok" ]; then
-	section "guest (QEMU, KUnit)"
+	section "guest (QEMU, KUnit, kselftests)"
 	rm -f "$serial"
 	"$HMAP_SCRIPTS/initramfs.sh" "$out/initramfs.cpio" "$kobj" \
 		"$kobj/lib/kunit/kunit.ko" "$HMAP_SRC/hmap.ko" "$HMAP_SRC/hmap_kunit.ko"
@@ -123,6 +155,9 @@ if [ -n "$mods_ok" ]; then
 	passed=$((passed + kp)) failed=$((failed + kf)) skipped=$((skipped + ks))
 	summary+=("KUNIT $kp passed, $kf failed, $ks skipped")
 	[ $((kp + kf + ks)) -gt 0 ] || fail "KUnit cases ran" "no KTAP results in the serial log"
+
+	# kselftests: one count per test, from the "KSFT: " lines.
+	ksft_results "$serial"
 
 	# Guest tests (scripts/guest-tests.d): one count each.
 	while read -r _ status name; do

@@ -7,6 +7,9 @@
 #       KUnit suites run and print KTAP to the console), unload the test
 #       module, run /etc/hmap/tests.d/*.sh, unload hmap, print the end marker.
 #   hmap_guest=shell            load kunit.ko and hmap.ko, start a shell.
+#   hmap_guest=demo             load hmap.ko, run hmap-demo (make demo).
+#   hmap_guest=scripts          load hmap.ko only, run /etc/hmap/tests.d/*.sh
+#       (make bench packs its own there), unload hmap, print the end marker.
 # The guest always ends with `reboot -f` (QEMU runs with -no-reboot).
 #
 # Lines for scripts/check.sh:
@@ -55,10 +58,28 @@ run_tests() {
 
 echo "hmap-guest: mode=$mode, $(uname -r), $(nproc) cpus"
 case $mode in
+demo)
+	if load hmap; then
+		if hmap-demo; then
+			echo "HMAP-DEMO: ok"
+		else
+			echo "HMAP-DEMO: failed"
+		fi
+		unload hmap
+	fi
+	echo "HMAP-GUEST-DONE"
+	;;
 shell)
 	load kunit && load hmap
 	echo "hmap-guest: hmap loaded; exit the shell to power off"
 	setsid cttyhack sh -l
+	;;
+scripts)
+	if load hmap; then
+		run_tests
+		unload hmap
+	fi
+	echo "HMAP-GUEST-DONE"
 	;;
 *)
 	if load kunit && load hmap; then

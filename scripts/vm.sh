@@ -9,6 +9,7 @@ set -euo pipefail
 "$HMAP_SCRIPTS/deps.sh"
 kobj=$("$HMAP_SCRIPTS/build-kernel.sh")
 make -C "$kobj" M="$HMAP_SRC" -j"$(nproc)" modules
+"$HMAP_SCRIPTS/guest-bin.sh"
 
 mods=("$kobj/lib/kunit/kunit.ko" "$HMAP_SRC/hmap.ko")
 [ -f "$HMAP_SRC/hmap_kunit.ko" ] && mods+=("$HMAP_SRC/hmap_kunit.ko")

@@ -7,11 +7,13 @@
  * existing named map); every per-map command then works on the bound map.
  *
  * Every argument struct starts with @argsz, the size of the struct as the
- * caller knows it, and @flags. @argsz below the kernel's size is -EINVAL.
+ * caller knows it, and @flags. @argsz below the kernel's size is -EINVAL
+ * (HMAP_IOC_STATS, whose struct is all output, takes any @argsz >= 8).
  * Above it, the bytes beyond the kernel's struct must be zero, as for
  * openat2(2) (copy_struct_from_user()): otherwise -E2BIG. So structs can
- * grow at the end. Reserved fields, padding and fields documented as "out"
- * must be zero on input, and unknown flags are rejected with -EINVAL;
+ * grow at the end. Reserved fields and padding must be zero, fields
+ * documented as "out" are ignored on input, and unknown flags are rejected
+ * with -EINVAL;
  * unknown commands fail with -ENOTTY. Pointers are passed as __u64. Keys
  * are byte strings of 1..key_size bytes, values of 0..value_size bytes.
  *
@@ -139,8 +141,7 @@ struct hmap_list_entry {
  * @flags: zero.
  * @count: in: room in @entries (at most 4096 are written a call); out:
  *	entries written.
- * @total: out (zero in): named maps that exist (more than @count if it was
- *	short).
+ * @total: out: named maps that exist (more than @count if it was short).
  * @entries: pointer to an array of struct hmap_list_entry.
  */
 struct hmap_list {
@@ -209,8 +210,8 @@ struct hmap_batch {
 /**
  * struct hmap_dump - a batch of entries in hash order (HMAP_IOC_DUMP)
  * @argsz: sizeof(struct hmap_dump).
- * @flags: zero in (clear HMAP_DUMP_DONE before the next call); out:
- *	HMAP_DUMP_DONE when nothing is left.
+ * @flags: in: zero (HMAP_DUMP_DONE left from the last call is ignored);
+ *	out: HMAP_DUMP_DONE when nothing is left.
  * @count: in: room for entries; out: entries written.
  * @__reserved: zero.
  * @cursor: in/out: where the walk is; zero to start. The cursor is a

@@ -1,0 +1,16 @@
+#!/bin/bash
+# Build the static programs the guest runs into $HMAP_OUT/guest-bin, which
+# scripts/initramfs.sh packs into /opt/hmap/bin (on the guest's PATH):
+#   hmapctl     tools/hmapctl
+#   hmap_test   the kselftests (selftests/)
+#   hmap-demo   the scripted hmapctl session of `make demo` (scripts/demo.sh)
+set -euo pipefail
+# shellcheck source=scripts/common.sh
+. "$(dirname "$0")/common.sh"
+
+bin=${HMAP_GUEST_BIN:-$HMAP_OUT/guest-bin}
+mkdir -p "$bin"
+make -s -C "$HMAP_SRC/tools/hmapctl" O="$bin" >&2
+make -s -C "$HMAP_SRC/selftests" O="$HMAP_OUT/selftests" >&2
+cp "$HMAP_OUT/selftests/hmap_test" "$bin/hmap_test"
+install -m 0755 "$HMAP_SCRIPTS/demo.sh" "$bin/hmap-demo"
