@@ -565,6 +565,13 @@ static int hmap_ioc_stats(struct hmap_obj *obj, void __user *uarg)
 	s.alloc_failures = st.alloc_failures;
 	s.bytes = st.bytes;
 	s.pending_frees = st.pending_frees;
+	s.lookups = st.lookups;
+	s.hits = st.hits;
+	s.misses = st.misses;
+	s.inserts = st.inserts;
+	s.updates = st.updates;
+	s.deletes = st.deletes;
+	s.open_cursors = st.open_cursors;
 	return copy_to_user(uarg, &s, s.argsz) ? -EFAULT : 0;
 }
 

@@ -1042,6 +1042,13 @@ static const struct stat_field {
 	STAT_FIELD(alloc_failures, __u64),
 	STAT_FIELD(bytes, __u64),
 	STAT_FIELD(pending_frees, __u64),
+	STAT_FIELD(lookups, __u64),
+	STAT_FIELD(hits, __u64),
+	STAT_FIELD(misses, __u64),
+	STAT_FIELD(inserts, __u64),
+	STAT_FIELD(updates, __u64),
+	STAT_FIELD(deletes, __u64),
+	STAT_FIELD(open_cursors, __u64),
 };
 
 static const char *const resize_names[] = {

@@ -277,6 +277,13 @@ struct hmap_cmd {
  * @alloc_failures: failed allocations.
  * @bytes: bytes the map holds.
  * @pending_frees: arrays waiting for a grace period.
+ * @lookups: lookups (per-CPU counters, summed).
+ * @hits: lookups that found their key.
+ * @misses: lookups that did not.
+ * @inserts: updates that inserted a key.
+ * @updates: updates that replaced a value.
+ * @deletes: keys deleted one by one.
+ * @open_cursors: in-kernel iterators open on the map.
  *
  * The kernel writes min(@argsz, its size) bytes, so an older caller gets
  * the fields it knows and a newer one sees from @argsz what was filled.
@@ -309,6 +316,13 @@ struct hmap_map_stats {
 	__u64 alloc_failures;
 	__u64 bytes;
 	__u64 pending_frees;
+	__u64 lookups;
+	__u64 hits;
+	__u64 misses;
+	__u64 inserts;
+	__u64 updates;
+	__u64 deletes;
+	__u64 open_cursors;
 };
 
 /*
