@@ -78,6 +78,10 @@
 #define CREATE_TRACE_POINTS
 #include "hmap.h"	/* include/trace/events/hmap.h */
 
+EXPORT_TRACEPOINT_SYMBOL_GPL(hmap_resize_start);
+EXPORT_TRACEPOINT_SYMBOL_GPL(hmap_resize_finish);
+EXPORT_TRACEPOINT_SYMBOL_GPL(hmap_alloc_fail);
+
 /* How long writes must have stopped before the worker finishes a resize. */
 #define HMAP_BG_DELAY		max(1UL, msecs_to_jiffies(20))
 /* Old buckets the worker evacuates per hold of the lock. */

@@ -14,6 +14,7 @@ extern struct kunit_suite hmap_core_suite;
 extern struct kunit_suite hmap_evacuation_suite;
 extern struct kunit_suite hmap_iter_suite;
 extern struct kunit_suite hmap_stress_suite;
+extern struct kunit_suite hmap_stats_suite;
 
 /*
  * A key whose hash the test chooses: with hmap_kunit_map(..., true) the map

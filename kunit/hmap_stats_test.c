@@ -1,0 +1,266 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * hmap_stats: the counters after known sequences of operations, including
+ * a full grow and shrink cycle, the bucket histogram, and the trace events
+ * a resize emits.
+ */
+
+#include <linux/tracepoint.h>
+#include <trace/events/hmap.h>
+
+#include "hmap_kunit.h"
+
+/* Keys spread evenly: the low bits of id * odd cycle through all buckets. */
+static struct hmap_kunit_key sk(u64 id)
+{
+	return (struct hmap_kunit_key){ .hash = (id + 1) * 0x9e3779b97f4a7c15ULL,
+					.id = id };
+}
+
+static int sput(struct hmap *map, u64 id, u64 flags)
+{
+	struct hmap_kunit_key k = sk(id);
+
+	return hmap_update(map, &k, sizeof(k), &id, sizeof(id), flags);
+}
+
+static int sget(struct hmap *map, u64 id)
+{
+	struct hmap_kunit_key k = sk(id);
+	u32 len;
+	u64 v;
+
+	return hmap_lookup(map, &k, sizeof(k), &v, &len);
+}
+
+static int sdel(struct hmap *map, u64 id)
+{
+	struct hmap_kunit_key k = sk(id);
+
+	return hmap_delete(map, &k, sizeof(k));
+}
+
+/* 100 inserts, 10 updates, 50 hits, 20 misses, 100 deletes. */
+static void hmap_stats_operation_counters(struct kunit *test)
+{
+	struct hmap *map = hmap_kunit_map(test, 1000, 0, true);
+	struct hmap_stats st;
+	u64 i;
+
+	for (i = 0; i < 100; i++)
+		KUNIT_ASSERT_EQ(test, sput(map, i, HMAP_NOEXIST), 0);
+	for (i = 0; i < 10; i++)
+		KUNIT_ASSERT_EQ(test, sput(map, i, HMAP_EXIST), 0);
+	/* Failed writes count as nothing. */
+	KUNIT_ASSERT_EQ(test, sput(map, 0, HMAP_NOEXIST), -EEXIST);
+	KUNIT_ASSERT_EQ(test, sput(map, 500, HMAP_EXIST), -ENOENT);
+	for (i = 0; i < 50; i++)
+		KUNIT_ASSERT_EQ(test, sget(map, i), 0);
+	for (i = 500; i < 520; i++)
+		KUNIT_ASSERT_EQ(test, sget(map, i), -ENOENT);
+
+	hmap_get_stats(map, &st);
+	KUNIT_EXPECT_EQ(test, st.count, 100ULL);
+	KUNIT_EXPECT_EQ(test, st.inserts, 100ULL);
+	KUNIT_EXPECT_EQ(test, st.updates, 10ULL);
+	KUNIT_EXPECT_EQ(test, st.lookups, 70ULL);
+	KUNIT_EXPECT_EQ(test, st.hits, 50ULL);
+	KUNIT_EXPECT_EQ(test, st.misses, 20ULL);
+	KUNIT_EXPECT_EQ(test, st.deletes, 0ULL);
+	/* 100 inserted, 10 replaced, 2 refused writes allocated and freed. */
+	KUNIT_EXPECT_EQ(test, st.elems_alloced, 112ULL);
+	KUNIT_EXPECT_EQ(test, st.elems_freed, 12ULL);
+
+	for (i = 0; i < 100; i++)
+		KUNIT_ASSERT_EQ(test, sdel(map, i), 0);
+	KUNIT_EXPECT_EQ(test, sdel(map, 0), -ENOENT);
+	hmap_get_stats(map, &st);
+	KUNIT_EXPECT_EQ(test, st.deletes, 100ULL);
+	KUNIT_EXPECT_EQ(test, st.count, 0ULL);
+	KUNIT_EXPECT_EQ(test, st.elems_alloced, st.elems_freed);
+}
+
+/*
+ * From 1 bucket to 16 and back: 100 evenly spread entries need 2^4 buckets
+ * (6.5 * 8 < 100 <= 6.5 * 16), so four grows; emptying the map and letting
+ * the worker finish takes it back to 1 bucket in four shrinks.
+ */
+static void hmap_stats_grow_shrink_cycle(struct kunit *test)
+{
+	struct hmap *map = hmap_kunit_map(test, 1000, 0, true);
+	struct hmap_stats st;
+	u64 i, bytes_empty;
+
+	hmap_get_stats(map, &st);
+	bytes_empty = st.bytes;
+	KUNIT_EXPECT_EQ(test, st.B, 0U);
+	KUNIT_EXPECT_EQ(test, st.arrays_alloced, 1ULL);
+
+	for (i = 0; i < 100; i++)
+		KUNIT_ASSERT_EQ(test, sput(map, i, HMAP_NOEXIST), 0);
+	hmap_test_run_background(map);
+	hmap_flush_frees();
+	hmap_get_stats(map, &st);
+	KUNIT_EXPECT_EQ(test, st.B, 4U);
+	KUNIT_EXPECT_EQ(test, st.grows, 4ULL);
+	KUNIT_EXPECT_EQ(test, st.same_size_grows, 0ULL);
+	KUNIT_EXPECT_EQ(test, st.shrinks, 0ULL);
+	/* Every old bucket was moved once: 1 + 2 + 4 + 8. */
+	KUNIT_EXPECT_EQ(test, st.evacuated_by_writers +
+			st.evacuated_by_background, 15ULL);
+	KUNIT_EXPECT_EQ(test, st.arrays_alloced, 5ULL);
+	KUNIT_EXPECT_EQ(test, st.arrays_freed, 4ULL);
+	KUNIT_EXPECT_EQ(test, st.pending_frees, 0ULL);
+	KUNIT_EXPECT_GT(test, st.bytes, bytes_empty);
+
+	for (i = 0; i < 100; i++)
+		KUNIT_ASSERT_EQ(test, sdel(map, i), 0);
+	hmap_test_run_background(map);
+	hmap_flush_frees();
+	hmap_get_stats(map, &st);
+	KUNIT_EXPECT_EQ(test, st.B, 0U);
+	KUNIT_EXPECT_EQ(test, st.shrinks, 4ULL);
+	KUNIT_EXPECT_EQ(test, st.resizing, (u32)HMAP_RESIZE_NONE);
+	KUNIT_EXPECT_EQ(test, st.arrays_alloced, 9ULL);
+	KUNIT_EXPECT_EQ(test, st.arrays_freed, 8ULL);
+	KUNIT_EXPECT_EQ(test, st.overflow_alloced, st.overflow_freed);
+	KUNIT_EXPECT_EQ(test, st.pending_frees, 0ULL);
+	/* Back to one bucket array and nothing else. */
+	KUNIT_EXPECT_EQ(test, st.bytes, bytes_empty);
+}
+
+/* Chosen hashes at B 2: 4 keys in bucket 0, 1 in bucket 1, 10 in bucket 3. */
+static void hmap_stats_histogram(struct kunit *test)
+{
+	struct hmap *map = hmap_kunit_map(test, 1000, 20, true);
+	static const u64 bucket[] = { 0, 0, 0, 0, 1, 3, 3, 3, 3, 3, 3, 3, 3,
+				      3, 3 };
+	struct hmap_histogram h;
+	struct hmap_kunit_key k;
+	unsigned int i;
+	u64 v = 0;
+
+	for (i = 0; i < ARRAY_SIZE(bucket); i++) {
+		k.hash = ((u64)(i + 10) << 56) | bucket[i];
+		k.id = i;
+		KUNIT_ASSERT_EQ(test, hmap_update(map, &k, sizeof(k), &v,
+						  sizeof(v), HMAP_NOEXIST), 0);
+	}
+	KUNIT_ASSERT_EQ(test, hmap_get_histogram(map, &h), 0);
+	KUNIT_EXPECT_EQ(test, h.buckets, 4ULL);
+	/* Buckets 2 (empty), 1 (one), 0 (four), 3 (eight + two overflow). */
+	KUNIT_EXPECT_EQ(test, h.slots[0], 1ULL);
+	KUNIT_EXPECT_EQ(test, h.slots[1], 1ULL);
+	KUNIT_EXPECT_EQ(test, h.slots[2], 1ULL);
+	KUNIT_EXPECT_EQ(test, h.slots[4], 1ULL);
+	KUNIT_EXPECT_EQ(test, h.slots[8], 1ULL);
+	KUNIT_EXPECT_EQ(test, h.chains[0], 3ULL);
+	KUNIT_EXPECT_EQ(test, h.chains[1], 1ULL);
+}
+
+/* Iterators started and not stopped are counted. */
+static void hmap_stats_open_cursors(struct kunit *test)
+{
+	struct hmap *map = hmap_kunit_map(test, 10, 0, false);
+	struct hmap_iter a, b;
+	struct hmap_stats st;
+
+	KUNIT_ASSERT_EQ(test, hmap_iter_start(map, &a), 0);
+	KUNIT_ASSERT_EQ(test, hmap_iter_start(map, &b), 0);
+	hmap_get_stats(map, &st);
+	KUNIT_EXPECT_EQ(test, st.open_cursors, 2ULL);
+	hmap_iter_stop(&a);
+	hmap_get_stats(map, &st);
+	KUNIT_EXPECT_EQ(test, st.open_cursors, 1ULL);
+	hmap_iter_stop(&b);
+	hmap_get_stats(map, &st);
+	KUNIT_EXPECT_EQ(test, st.open_cursors, 0ULL);
+}
+
+/* What the resize trace events saw. */
+struct trace_seen {
+	const void *map;
+	unsigned int starts, finishes;
+	unsigned int kind, old_B, new_B;
+	bool bad_finish;
+};
+
+static void probe_start(void *data, const void *map, unsigned int kind,
+			unsigned int old_B, unsigned int new_B,
+			unsigned long entries)
+{
+	struct trace_seen *seen = data;
+
+	if (map != seen->map)
+		return;
+	seen->starts++;
+	seen->kind = kind;
+	seen->old_B = old_B;
+	seen->new_B = new_B;
+}
+
+static void probe_finish(void *data, const void *map, unsigned int kind,
+			 unsigned int old_B, unsigned int new_B,
+			 unsigned long entries, u64 duration_ns)
+{
+	struct trace_seen *seen = data;
+
+	if (map != seen->map)
+		return;
+	seen->finishes++;
+	if (kind != seen->kind || old_B != seen->old_B || new_B != seen->new_B)
+		seen->bad_finish = true;
+}
+
+/* A grow from 1 bucket to 2 and a shrink back emit start and finish. */
+static void hmap_stats_trace_events(struct kunit *test)
+{
+	struct hmap *map = hmap_kunit_map(test, 100, 0, true);
+	struct trace_seen seen = { .map = map };
+	u64 i;
+
+	KUNIT_ASSERT_EQ(test, register_trace_hmap_resize_start(probe_start,
+							       &seen), 0);
+	if (register_trace_hmap_resize_finish(probe_finish, &seen)) {
+		unregister_trace_hmap_resize_start(probe_start, &seen);
+		tracepoint_synchronize_unregister();
+		KUNIT_ASSERT_FAILURE(test, "cannot register the finish probe");
+	}
+
+	for (i = 0; i < 9; i++)
+		KUNIT_EXPECT_EQ(test, sput(map, i, HMAP_NOEXIST), 0);
+	hmap_test_run_background(map);
+	KUNIT_EXPECT_EQ(test, seen.starts, 1U);
+	KUNIT_EXPECT_EQ(test, seen.finishes, 1U);
+	KUNIT_EXPECT_EQ(test, seen.kind, (unsigned int)HMAP_RESIZE_GROW);
+	KUNIT_EXPECT_EQ(test, seen.old_B, 0U);
+	KUNIT_EXPECT_EQ(test, seen.new_B, 1U);
+
+	for (i = 0; i < 9; i++)
+		KUNIT_EXPECT_EQ(test, sdel(map, i), 0);
+	hmap_test_run_background(map);
+	KUNIT_EXPECT_EQ(test, seen.starts, 2U);
+	KUNIT_EXPECT_EQ(test, seen.finishes, 2U);
+	KUNIT_EXPECT_EQ(test, seen.kind, (unsigned int)HMAP_RESIZE_SHRINK);
+	KUNIT_EXPECT_EQ(test, seen.old_B, 1U);
+	KUNIT_EXPECT_EQ(test, seen.new_B, 0U);
+	KUNIT_EXPECT_FALSE(test, seen.bad_finish);
+
+	unregister_trace_hmap_resize_finish(probe_finish, &seen);
+	unregister_trace_hmap_resize_start(probe_start, &seen);
+	tracepoint_synchronize_unregister();
+}
+
+static struct kunit_case hmap_stats_cases[] = {
+	KUNIT_CASE(hmap_stats_operation_counters),
+	KUNIT_CASE(hmap_stats_grow_shrink_cycle),
+	KUNIT_CASE(hmap_stats_histogram),
+	KUNIT_CASE(hmap_stats_open_cursors),
+	KUNIT_CASE(hmap_stats_trace_events),
+	{}
+};
+
+struct kunit_suite hmap_stats_suite = {
+	.name = "hmap_stats",
+	.test_cases = hmap_stats_cases,
+};
