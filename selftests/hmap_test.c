@@ -3627,14 +3627,17 @@ static int dbg_count_dirs(const char *prefix)
 	return n;
 }
 
-/* Wait (up to 5 s) until no resize is in progress, then fill @s. */
+/*
+ * Wait (up to 5 s) until no resize is in progress and no old array waits
+ * for its grace period, so that nothing changes any more; then fill @s.
+ */
 static int hm_stats_settled(int fd, struct hmap_map_stats *s)
 {
 	int i, err = 0;
 
 	for (i = 0; i < 500; i++) {
 		err = hm_stats(fd, s);
-		if (err || !s->resizing)
+		if (err || (!s->resizing && !s->pending_frees))
 			break;
 		usleep(10000);
 	}
