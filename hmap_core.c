@@ -72,6 +72,7 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <kunit/visibility.h>
+#include <asm/unaligned.h>
 
 #include "hmap_internal.h"
 
@@ -291,7 +292,21 @@ u64 hmap_hash(const struct hmap *map, const void *key, u32 key_len)
 {
 	if (unlikely(map->hash_fn))
 		return map->hash_fn(key, key_len);
-	return siphash(key, key_len, &map->seed);
+	/* Word-sized keys skip the generic byte loop. */
+	switch (key_len) {
+	case 8:
+		return siphash_1u64(get_unaligned_le64(key), &map->seed);
+	case 16:
+		return siphash_2u64(get_unaligned_le64(key),
+				    get_unaligned_le64(key + 8), &map->seed);
+	case 32:
+		return siphash_4u64(get_unaligned_le64(key),
+				    get_unaligned_le64(key + 8),
+				    get_unaligned_le64(key + 16),
+				    get_unaligned_le64(key + 24), &map->seed);
+	default:
+		return siphash(key, key_len, &map->seed);
+	}
 }
 EXPORT_SYMBOL_IF_KUNIT(hmap_hash);
 
@@ -362,32 +377,51 @@ struct hmap_bucket *hmap_find_bucket_rcu(struct hmap *map, u64 hash,
 	return b;
 }
 
+#define HMAP_BYTES_LSB	0x0101010101010101ULL
+#define HMAP_BYTES_MSB	0x8080808080808080ULL
+
+/*
+ * The bytes of @w equal to @c, as the top bit of each: exact as a whole
+ * (zero iff no byte matches), but a byte just above a match may be flagged
+ * too, so a flagged slot is only a candidate.
+ */
+static inline u64 hmap_bytes_eq(u64 w, u8 c)
+{
+	u64 x = w ^ (HMAP_BYTES_LSB * c);
+
+	return (x - HMAP_BYTES_LSB) & ~x & HMAP_BYTES_MSB;
+}
+
+/*
+ * Compare the eight tags of a bucket at once. Candidates are the slots
+ * whose tag matches, and slots marked EVACUATED_X/Y (being evacuated
+ * under us: they still point to their element). A bucket with an
+ * EMPTY_REST tag ends the chain.
+ */
 static struct hmap_elem *__hmap_lookup_elem(struct hmap *map, const void *key,
 					    u32 key_len)
 {
 	u64 hash = hmap_hash(map, key, key_len);
 	u8 top = hmap_tophash(hash);
 	struct hmap_bucket *b;
-	unsigned int i;
 
 	for (b = hmap_find_bucket_rcu(map, hash, NULL); b;
 	     b = rcu_dereference(b->overflow)) {
-		for (i = 0; i < HMAP_BUCKET_SLOTS; i++) {
-			u8 th = READ_ONCE(b->tophash[i]);
-			struct hmap_elem *e;
+		u64 w = le64_to_cpu(READ_ONCE(b->tophash_word));
+		u64 cand = hmap_bytes_eq(w, top) |
+			   hmap_bytes_eq(w, HMAP_EVACUATED_X) |
+			   hmap_bytes_eq(w, HMAP_EVACUATED_Y);
 
-			if (th != top) {
-				if (th == HMAP_EMPTY_REST)
-					return NULL;
-				/* A slot being evacuated under us. */
-				if (th != HMAP_EVACUATED_X &&
-				    th != HMAP_EVACUATED_Y)
-					continue;
-			}
-			e = rcu_dereference(b->elems[i]);
+		while (cand) {
+			unsigned int i = __ffs64(cand) / 8;
+			struct hmap_elem *e = rcu_dereference(b->elems[i]);
+
 			if (e && hmap_elem_match(e, hash, key, key_len))
 				return e;
+			cand &= cand - 1;
 		}
+		if (hmap_bytes_eq(w, HMAP_EMPTY_REST))
+			return NULL;
 	}
 	return NULL;
 }

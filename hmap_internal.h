@@ -55,11 +55,15 @@ struct hmap_elem {
 /**
  * struct hmap_bucket - eight slots, their tag bytes, and an overflow link
  * @tophash: per slot, the top byte of the entry's hash or a marker.
+ * @tophash_word: the same eight bytes, read at once by lookups.
  * @elems: per slot, the entry or NULL.
  * @overflow: next bucket of the chain, or NULL.
  */
 struct hmap_bucket {
-	u8 tophash[HMAP_BUCKET_SLOTS];
+	union {
+		u8 tophash[HMAP_BUCKET_SLOTS];
+		__le64 tophash_word;	/* the eight tags at once, slot 0 lowest */
+	};
 	struct hmap_elem __rcu *elems[HMAP_BUCKET_SLOTS];
 	struct hmap_bucket __rcu *overflow;
 };
