@@ -739,13 +739,63 @@ static void hmap_kick_background(struct hmap *map)
 		queue_delayed_work(hmap_wq, &map->bg_work, HMAP_BG_DELAY);
 }
 
+/* The spare array if it has @bits; a spare of another size is freed. */
+static struct hmap_table *hmap_take_spare(struct hmap *map, unsigned int bits)
+{
+	struct hmap_table *t = map->spare;
+
+	lockdep_assert_held(&map->lock);
+	if (!t)
+		return NULL;
+	map->spare = NULL;
+	if (t->B == bits)
+		return t;
+	hmap_table_free(t);
+	return NULL;
+}
+
+static void hmap_prealloc_work(struct work_struct *work)
+{
+	struct hmap *map = container_of(work, struct hmap, prealloc_work);
+	struct hmap_table *t;
+	unsigned int bits;
+
+	mutex_lock(&map->lock);
+	bits = hmap_newest(map)->B + 1;
+	mutex_unlock(&map->lock);
+
+	/* Without the lock: writers go on while this zeroes the array. */
+	t = hmap_table_new(map, bits);
+	if (!t)
+		return;
+	mutex_lock(&map->lock);
+	if (!map->spare && hmap_newest(map)->B + 1 == bits) {
+		map->spare = t;
+		t = NULL;
+	}
+	mutex_unlock(&map->lock);
+	if (t)
+		hmap_table_free(t);
+}
+
+/* Three quarters of the way to a grow of a large map: get its array. */
+static void hmap_maybe_prealloc(struct hmap *map, struct hmap_table *t)
+{
+	if (t->B + 1 < HMAP_PREALLOC_MIN_B || t->B >= HMAP_B_MAX || map->spare)
+		return;
+	if ((u64)map->count * HMAP_LOAD_DEN * 4 <
+	    ((u64)HMAP_LOAD_NUM * 3) << t->B)
+		return;
+	queue_work(hmap_wq, &map->prealloc_work);
+}
+
 static void hmap_resize_start(struct hmap *map, enum hmap_resize_kind kind,
 			      unsigned int bits)
 {
 	struct hmap_table *old = hmap_oldest(map);
 	struct hmap_table *new;
 
-	new = hmap_table_new(map, bits);
+	new = hmap_take_spare(map, bits) ?: hmap_table_new(map, bits);
 	if (!new)
 		return;
 	rcu_assign_pointer(old->next, new);
@@ -948,6 +998,7 @@ again:
 	if (err)
 		goto free_elem;
 	atomic_long_inc(&map->ctr.inserts);
+	hmap_maybe_prealloc(map, t);
 unlock:
 	mutex_unlock(&map->lock);
 	return 0;
@@ -1064,6 +1115,7 @@ int hmap_clear(struct hmap *map)
 	map->last_write = jiffies;
 	old = hmap_oldest(map);
 	next = hmap_dereference(map, old->next);
+	hmap_take_spare(map, UINT_MAX);	/* frees it */
 	rcu_assign_pointer(map->tbl, fresh);
 	WRITE_ONCE(map->count, 0);
 	map->resizing = HMAP_RESIZE_NONE;
@@ -1154,6 +1206,7 @@ struct hmap *hmap_create(const struct hmap_params *params)
 	get_random_bytes(&map->seed, sizeof(map->seed));
 	map->background = true;
 	INIT_DELAYED_WORK(&map->bg_work, hmap_bg_work);
+	INIT_WORK(&map->prealloc_work, hmap_prealloc_work);
 
 	t = hmap_table_new(map, map->init_B);
 	if (!t)
@@ -1187,8 +1240,11 @@ void hmap_destroy(struct hmap *map)
 	if (!map)
 		return;
 	cancel_delayed_work_sync(&map->bg_work);
+	cancel_work_sync(&map->prealloc_work);
 	synchronize_rcu();
 
+	if (map->spare)
+		hmap_table_free(map->spare);
 	t = rcu_dereference_protected(map->tbl, 1);
 	next = rcu_dereference_protected(t->next, 1);
 	hmap_table_free(t);

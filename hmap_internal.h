@@ -32,6 +32,12 @@
 #define HMAP_SHRINK_DEN		8
 /* Old buckets evacuated per write; Go's growWork does the same two. */
 #define HMAP_EVACUATE_PER_WRITE	2
+/*
+ * Grows to arrays of 2^HMAP_PREALLOC_MIN_B buckets (80 KiB) or more get
+ * their array allocated ahead, by a worker, once the map is three quarters
+ * of the way to the grow: zeroing megabytes is not a write's job.
+ */
+#define HMAP_PREALLOC_MIN_B	10
 /* Largest bucket array: 2^HMAP_B_MAX buckets (80 << 24 bytes < INT_MAX). */
 #define HMAP_B_MAX		24
 
@@ -148,6 +154,10 @@ struct hmap_pcpu {
  * @bg_work: finishes an unfinished resize when writes stop.
  * @last_write: jiffies of the last write, for @bg_work.
  * @resize_start_ns: when the resize in progress began.
+ * @spare: the array of the next grow, allocated ahead by @prealloc_work
+ *	(under @lock; never seen by readers until the grow starts).
+ * @prealloc_work: allocates @spare, so that the write that starts a grow
+ *	of a large map does not have to.
  * @ctr: counters.
  * @pcpu: lookup counters.
  */
@@ -165,6 +175,8 @@ struct hmap {
 	struct delayed_work bg_work;
 	unsigned long last_write;
 	u64 resize_start_ns;
+	struct hmap_table *spare;
+	struct work_struct prealloc_work;
 	struct hmap_counters ctr;
 	struct hmap_pcpu __percpu *pcpu;
 };
