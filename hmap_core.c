@@ -31,7 +31,8 @@
  * Every write then first evacuates the old bucket its key hashes to and one
  * more at @nevacuate, two at most; when @nevacuate reaches the old size, the
  * new array becomes &hmap.tbl and the old one is freed after a grace period.
- * A resize left unfinished when writes stop is finished by a worker.
+ * A resize left unfinished when writes stop is finished by a worker, and
+ * the next array of a large map is allocated ahead by another.
  *
  * Evacuation copies element pointers, it does not copy or free elements,
  * and it never modifies the old bucket except to replace its tags with
