@@ -66,10 +66,12 @@
 
 #include <linux/bitops.h>
 #include <linux/jiffies.h>
+#include <linux/memcontrol.h>
 #include <linux/minmax.h>
 #include <linux/module.h>
 #include <linux/random.h>
 #include <linux/sched.h>
+#include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <kunit/visibility.h>
@@ -758,6 +760,7 @@ static struct hmap_table *hmap_take_spare(struct hmap *map, unsigned int bits)
 static void hmap_prealloc_work(struct work_struct *work)
 {
 	struct hmap *map = container_of(work, struct hmap, prealloc_work);
+	struct mem_cgroup *memcg;
 	struct hmap_table *t;
 	unsigned int bits;
 
@@ -766,7 +769,9 @@ static void hmap_prealloc_work(struct work_struct *work)
 	mutex_unlock(&map->lock);
 
 	/* Without the lock: writers go on while this zeroes the array. */
+	memcg = set_active_memcg(map->memcg);
 	t = hmap_table_new(map, bits);
+	set_active_memcg(memcg);
 	if (!t)
 		return;
 	mutex_lock(&map->lock);
@@ -837,7 +842,10 @@ static void hmap_bg_work(struct work_struct *work)
 	struct hmap *map = container_of(to_delayed_work(work), struct hmap,
 					bg_work);
 	unsigned long delay = 0;
+	struct mem_cgroup *memcg;
 
+	/* Overflow buckets and arrays are charged to the map's creator. */
+	memcg = set_active_memcg(map->memcg);
 	mutex_lock(&map->lock);
 	if (map->resizing == HMAP_RESIZE_NONE || !map->background)
 		goto unlock;
@@ -851,6 +859,7 @@ static void hmap_bg_work(struct work_struct *work)
 		queue_delayed_work(hmap_wq, &map->bg_work, delay);
 unlock:
 	mutex_unlock(&map->lock);
+	set_active_memcg(memcg);
 }
 
 /* ---- Writes ---- */
@@ -1174,8 +1183,8 @@ EXPORT_SYMBOL_GPL(hmap_shrink_to_fit);
  * hmap_create() - create a map
  * @params: sizes and limits, see &struct hmap_params.
  *
- * Everything the map allocates is charged to the calling task's memory
- * cgroup.
+ * Everything the map allocates, from then on and by its workers too, is
+ * charged to the calling task's memory cgroup.
  *
  * Context: process context, may sleep.
  * Return: the map, ERR_PTR(-EINVAL) for out-of-range parameters,
@@ -1199,6 +1208,7 @@ struct hmap *hmap_create(const struct hmap_params *params)
 	map->pcpu = alloc_percpu_gfp(struct hmap_pcpu, GFP_KERNEL_ACCOUNT);
 	if (!map->pcpu)
 		goto free_map;
+	map->memcg = get_mem_cgroup_from_mm(current->mm);
 	map->params = *params;
 	hint = min(params->capacity_hint, params->max_entries);
 	map->params.capacity_hint = hint;
@@ -1217,6 +1227,7 @@ struct hmap *hmap_create(const struct hmap_params *params)
 	return map;
 
 free_pcpu:
+	mem_cgroup_put(map->memcg);
 	free_percpu(map->pcpu);
 free_map:
 	kfree(map);
@@ -1257,6 +1268,7 @@ void hmap_destroy(struct hmap *map)
 	flush_workqueue(hmap_wq);
 	atomic_long_dec(&hmap_global.maps);
 	mutex_destroy(&map->lock);
+	mem_cgroup_put(map->memcg);
 	free_percpu(map->pcpu);
 	kfree(map);
 }

@@ -158,6 +158,8 @@ struct hmap_pcpu {
  *	(under @lock; never seen by readers until the grow starts).
  * @prealloc_work: allocates @spare, so that the write that starts a grow
  *	of a large map does not have to.
+ * @memcg: the creator's memory cgroup, charged for what the workers
+ *	allocate too.
  * @ctr: counters.
  * @pcpu: lookup counters.
  */
@@ -177,6 +179,7 @@ struct hmap {
 	u64 resize_start_ns;
 	struct hmap_table *spare;
 	struct work_struct prealloc_work;
+	struct mem_cgroup *memcg;
 	struct hmap_counters ctr;
 	struct hmap_pcpu __percpu *pcpu;
 };
