@@ -65,6 +65,40 @@ static bool hmap_iter_before(const struct hmap_elem *a, u64 ra,
 			   b->key_len) < 0;
 }
 
+/* A position in a chain, for hmap_chain_next(). */
+struct hmap_chain_walk {
+	struct hmap_bucket *b;
+	unsigned int slot;
+};
+
+/*
+ * The next element of the chain, or NULL at its end. A walk started before
+ * the chain was evacuated still sees every element: evacuation only turns
+ * tags into markers and leaves the element pointers.
+ * Context: rcu_read_lock() held.
+ */
+static struct hmap_elem *hmap_chain_next(struct hmap_chain_walk *w)
+{
+	for (; w->b; w->b = rcu_dereference(w->b->overflow), w->slot = 0) {
+		while (w->slot < HMAP_BUCKET_SLOTS) {
+			unsigned int i = w->slot++;
+			u8 th = READ_ONCE(w->b->tophash[i]);
+			struct hmap_elem *e;
+
+			if (th == HMAP_EMPTY_REST) {
+				w->b = NULL;
+				return NULL;
+			}
+			if (th == HMAP_EMPTY_ONE || th == HMAP_EVACUATED_EMPTY)
+				continue;
+			e = rcu_dereference(w->b->elems[i]);
+			if (e)
+				return e;
+		}
+	}
+	return NULL;
+}
+
 /*
  * The first entry after the cursor up to @last in the chain at @b, or NULL.
  * Context: rcu_read_lock() held.
@@ -72,30 +106,18 @@ static bool hmap_iter_before(const struct hmap_elem *a, u64 ra,
 static struct hmap_elem *hmap_iter_scan(const struct hmap_iter *iter,
 					struct hmap_bucket *b, u64 last)
 {
-	struct hmap_elem *best = NULL;
+	struct hmap_chain_walk w = { .b = b };
+	struct hmap_elem *best = NULL, *e;
 	u64 rbest = 0;
-	unsigned int i;
 
-	for (; b; b = rcu_dereference(b->overflow)) {
-		for (i = 0; i < HMAP_BUCKET_SLOTS; i++) {
-			u8 th = READ_ONCE(b->tophash[i]);
-			struct hmap_elem *e;
-			u64 r;
+	while ((e = hmap_chain_next(&w))) {
+		u64 r = hmap_rev(e->hash);
 
-			if (th == HMAP_EMPTY_REST)
-				return best;
-			if (th == HMAP_EMPTY_ONE || th == HMAP_EVACUATED_EMPTY)
-				continue;
-			e = rcu_dereference(b->elems[i]);
-			if (!e)
-				continue;
-			r = hmap_rev(e->hash);
-			if (r > last || !hmap_iter_after(iter, e, r))
-				continue;
-			if (!best || hmap_iter_before(e, r, best, rbest)) {
-				best = e;
-				rbest = r;
-			}
+		if (r > last || !hmap_iter_after(iter, e, r))
+			continue;
+		if (!best || hmap_iter_before(e, r, best, rbest)) {
+			best = e;
+			rbest = r;
 		}
 	}
 	return best;
@@ -197,31 +219,20 @@ EXPORT_SYMBOL_GPL(hmap_iter_stop);
 /* How many entries of the chain at @b share the smallest r in [@pos, @last]. */
 static u32 hmap_dump_group(struct hmap_bucket *b, u64 pos, u64 last, u64 *rmin)
 {
+	struct hmap_chain_walk w = { .b = b };
+	struct hmap_elem *e;
 	u32 group = 0;
-	unsigned int i;
 
-	for (; b; b = rcu_dereference(b->overflow)) {
-		for (i = 0; i < HMAP_BUCKET_SLOTS; i++) {
-			u8 th = READ_ONCE(b->tophash[i]);
-			struct hmap_elem *e;
-			u64 r;
+	while ((e = hmap_chain_next(&w))) {
+		u64 r = hmap_rev(e->hash);
 
-			if (th == HMAP_EMPTY_REST)
-				return group;
-			if (th == HMAP_EMPTY_ONE || th == HMAP_EVACUATED_EMPTY)
-				continue;
-			e = rcu_dereference(b->elems[i]);
-			if (!e)
-				continue;
-			r = hmap_rev(e->hash);
-			if (r < pos || r > last)
-				continue;
-			if (!group || r < *rmin) {
-				*rmin = r;
-				group = 1;
-			} else if (r == *rmin) {
-				group++;
-			}
+		if (r < pos || r > last)
+			continue;
+		if (!group || r < *rmin) {
+			*rmin = r;
+			group = 1;
+		} else if (r == *rmin) {
+			group++;
 		}
 	}
 	return group;
@@ -231,27 +242,18 @@ static u32 hmap_dump_group(struct hmap_bucket *b, u64 pos, u64 last, u64 *rmin)
 static u32 hmap_dump_emit(struct hmap_bucket *b, u64 r, u32 first, u32 room,
 			  hmap_dump_fn fn, void *ctx)
 {
+	struct hmap_chain_walk w = { .b = b };
+	struct hmap_elem *e;
 	u32 n = 0;
-	unsigned int i;
 
-	for (; b; b = rcu_dereference(b->overflow)) {
-		for (i = 0; i < HMAP_BUCKET_SLOTS; i++) {
-			u8 th = READ_ONCE(b->tophash[i]);
-			struct hmap_elem *e;
-
-			if (th == HMAP_EMPTY_REST)
-				return n;
-			if (th == HMAP_EMPTY_ONE || th == HMAP_EVACUATED_EMPTY)
-				continue;
-			e = rcu_dereference(b->elems[i]);
-			if (!e || hmap_rev(e->hash) != r)
-				continue;
-			if (n == room)
-				return n + 1;	/* the group grew: too big */
-			fn(ctx, first + n, hmap_elem_key(e), e->key_len,
-			   hmap_elem_value(e), e->value_len);
-			n++;
-		}
+	while ((e = hmap_chain_next(&w))) {
+		if (hmap_rev(e->hash) != r)
+			continue;
+		if (n == room)
+			return n + 1;	/* the group grew: too big */
+		fn(ctx, first + n, hmap_elem_key(e), e->key_len,
+		   hmap_elem_value(e), e->value_len);
+		n++;
 	}
 	return n;
 }
