@@ -551,6 +551,28 @@ found:
 }
 
 /*
+ * The bucket after the full bucket @b of a destination chain: an overflow
+ * bucket already there (deletes leave emptied ones linked), else one of
+ * the @spare buckets hmap_evacuate() allocated for this.
+ */
+static struct hmap_bucket *hmap_dest_next(struct hmap *map,
+					  struct hmap_table *new,
+					  struct hmap_bucket *b,
+					  struct hmap_bucket **spare)
+{
+	struct hmap_bucket *nb = hmap_dereference(map, b->overflow);
+
+	if (nb)
+		return nb;
+	nb = *spare;
+	*spare = hmap_dereference(map, nb->overflow);
+	RCU_INIT_POINTER(nb->overflow, NULL);
+	rcu_assign_pointer(b->overflow, nb);
+	new->noverflow++;
+	return nb;
+}
+
+/*
  * Move the entries of old bucket @i to the new table: element pointers are
  * appended to their destination chains, then the old slots are marked, the
  * head's tag 0 last with release semantics. Overflow buckets the
@@ -608,13 +630,8 @@ static int hmap_evacuate(struct hmap *map, struct hmap_table *old,
 				d = (e->hash & newmask) != xi;
 				to = &dst[d];
 				if (to->slot == HMAP_BUCKET_SLOTS) {
-					nb = spare;
-					spare = hmap_dereference(map,
-								 nb->overflow);
-					RCU_INIT_POINTER(nb->overflow, NULL);
-					rcu_assign_pointer(to->b->overflow, nb);
-					new->noverflow++;
-					to->b = nb;
+					to->b = hmap_dest_next(map, new, to->b,
+							       &spare);
 					to->slot = 0;
 				}
 				rcu_assign_pointer(to->b->elems[to->slot], e);
@@ -766,6 +783,10 @@ static void hmap_prealloc_work(struct work_struct *work)
 
 	mutex_lock(&map->lock);
 	bits = hmap_newest(map)->B + 1;
+	if (map->spare || bits > HMAP_B_MAX) {
+		mutex_unlock(&map->lock);
+		return;
+	}
 	mutex_unlock(&map->lock);
 
 	/* Without the lock: writers go on while this zeroes the array. */
@@ -935,26 +956,9 @@ static int hmap_insert_locked(struct hmap *map, struct hmap_elem *ne,
 	return 0;
 }
 
-/**
- * hmap_update() - insert or replace an entry
- * @map: the map.
- * @key: the key.
- * @key_len: its length, 1..key_size bytes.
- * @value: the value.
- * @value_len: its length, 0..value_size bytes.
- * @flags: %HMAP_ANY, %HMAP_NOEXIST or %HMAP_EXIST.
- *
- * Evacuates at most two old buckets if a resize is in progress, and may
- * start a grow or a same-size grow. Concurrent lookups see the old value or
- * the new one.
- *
- * Context: process context; takes the map's mutex, may sleep.
- * Return: 0; -EINVAL for a bad length or flag; -EEXIST if %HMAP_NOEXIST
- * and the key is present; -ENOENT if %HMAP_EXIST and it is absent; -E2BIG
- * if the map holds max_entries; -ENOMEM.
- */
-int hmap_update(struct hmap *map, const void *key, u32 key_len,
-		const void *value, u32 value_len, u64 flags)
+/* hmap_update() without the memory cgroup switch. */
+static int __hmap_update(struct hmap *map, const void *key, u32 key_len,
+			 const void *value, u32 value_len, u64 flags)
 {
 	struct hmap_dest at, free;
 	struct hmap_elem *ne, *old;
@@ -1018,6 +1022,35 @@ free_elem:
 	hmap_elem_free(map, ne);
 	return err;
 }
+
+/**
+ * hmap_update() - insert or replace an entry
+ * @map: the map.
+ * @key: the key.
+ * @key_len: its length, 1..key_size bytes.
+ * @value: the value.
+ * @value_len: its length, 0..value_size bytes.
+ * @flags: %HMAP_ANY, %HMAP_NOEXIST or %HMAP_EXIST.
+ *
+ * Evacuates at most two old buckets if a resize is in progress, and may
+ * start a grow or a same-size grow. Concurrent lookups see the old value or
+ * the new one.
+ *
+ * Context: process context; takes the map's mutex, may sleep.
+ * Return: 0; -EINVAL for a bad length or flag; -EEXIST if %HMAP_NOEXIST
+ * and the key is present; -ENOENT if %HMAP_EXIST and it is absent; -E2BIG
+ * if the map holds max_entries; -ENOMEM.
+ */
+int hmap_update(struct hmap *map, const void *key, u32 key_len,
+		const void *value, u32 value_len, u64 flags)
+{
+	struct mem_cgroup *memcg = set_active_memcg(map->memcg);
+	int err;
+
+	err = __hmap_update(map, key, key_len, value, value_len, flags);
+	set_active_memcg(memcg);
+	return err;
+}
 EXPORT_SYMBOL_GPL(hmap_update);
 
 /* Go's delete: mark the slot empty and turn a trailing run into EMPTY_REST. */
@@ -1070,6 +1103,7 @@ static void hmap_clear_slot(struct hmap *map, struct hmap_bucket *head,
  */
 int hmap_delete(struct hmap *map, const void *key, u32 key_len)
 {
+	struct mem_cgroup *memcg;
 	struct hmap_dest at, free;
 	struct hmap_elem *e;
 	struct hmap_table *t;
@@ -1080,6 +1114,7 @@ int hmap_delete(struct hmap *map, const void *key, u32 key_len)
 		return -EINVAL;
 	hash = hmap_hash(map, key, key_len);
 
+	memcg = set_active_memcg(map->memcg);
 	mutex_lock(&map->lock);
 	map->last_write = jiffies;
 	err = hmap_grow_work(map, hash);
@@ -1099,6 +1134,7 @@ int hmap_delete(struct hmap *map, const void *key, u32 key_len)
 	hmap_maybe_shrink(map);
 unlock:
 	mutex_unlock(&map->lock);
+	set_active_memcg(memcg);
 	return err;
 }
 EXPORT_SYMBOL_GPL(hmap_delete);
@@ -1116,8 +1152,11 @@ EXPORT_SYMBOL_GPL(hmap_delete);
 int hmap_clear(struct hmap *map)
 {
 	struct hmap_table *fresh, *old, *next;
+	struct mem_cgroup *memcg;
 
+	memcg = set_active_memcg(map->memcg);
 	fresh = hmap_table_new(map, map->init_B);
+	set_active_memcg(memcg);
 	if (!fresh)
 		return -ENOMEM;
 
@@ -1151,10 +1190,12 @@ EXPORT_SYMBOL_GPL(hmap_clear);
  */
 int hmap_shrink_to_fit(struct hmap *map)
 {
+	struct mem_cgroup *memcg;
 	struct hmap_table *t;
 	unsigned int bits;
 	int err;
 
+	memcg = set_active_memcg(map->memcg);
 	mutex_lock(&map->lock);
 	err = hmap_finish_resize(map);
 	if (err)
@@ -1173,11 +1214,28 @@ int hmap_shrink_to_fit(struct hmap *map)
 		err = hmap_finish_resize(map);
 unlock:
 	mutex_unlock(&map->lock);
+	set_active_memcg(memcg);
 	return err;
 }
 EXPORT_SYMBOL_GPL(hmap_shrink_to_fit);
 
 /* ---- Life cycle and state ---- */
+
+/**
+ * hmap_params_valid() - whether hmap_create() accepts these parameters
+ * @params: the parameters.
+ *
+ * Context: any.
+ * Return: true if every field is in range.
+ */
+bool hmap_params_valid(const struct hmap_params *params)
+{
+	return params->key_size && params->key_size <= HMAP_KEY_SIZE_MAX &&
+	       params->value_size && params->value_size <= HMAP_VALUE_SIZE_MAX &&
+	       params->max_entries &&
+	       params->max_entries <= HMAP_MAX_ENTRIES_MAX;
+}
+EXPORT_SYMBOL_GPL(hmap_params_valid);
 
 /**
  * hmap_create() - create a map
@@ -1196,10 +1254,7 @@ struct hmap *hmap_create(const struct hmap_params *params)
 	struct hmap *map;
 	u32 hint;
 
-	if (!params->key_size || params->key_size > HMAP_KEY_SIZE_MAX ||
-	    !params->value_size || params->value_size > HMAP_VALUE_SIZE_MAX ||
-	    !params->max_entries ||
-	    params->max_entries > HMAP_MAX_ENTRIES_MAX)
+	if (!hmap_params_valid(params))
 		return ERR_PTR(-EINVAL);
 
 	map = kzalloc(sizeof(*map), GFP_KERNEL_ACCOUNT);
@@ -1291,16 +1346,22 @@ EXPORT_SYMBOL_GPL(hmap_count);
  * hmap_max_bytes() - the most memory a map with these parameters may hold
  * @params: the parameters.
  *
- * For quotas: max_entries elements of the largest size, and their share of
- * two bucket arrays (old and new while resizing) and of overflow buckets.
+ * For quotas: max_entries elements of the largest size, and a whole bucket
+ * each for their share of the old and new arrays while resizing (about 50
+ * bytes at the start of a grow), the pre-allocated next array and overflow
+ * buckets.
  *
  * Context: any.
- * Return: an upper estimate in bytes.
+ * Return: an upper estimate in bytes; 0 for invalid parameters.
  */
 size_t hmap_max_bytes(const struct hmap_params *params)
 {
-	size_t per_entry = hmap_elem_size(params->key_size, params->value_size) +
-			   3 * sizeof(struct hmap_bucket) / HMAP_BUCKET_SLOTS;
+	size_t per_entry;
+
+	if (!hmap_params_valid(params))
+		return 0;
+	per_entry = hmap_elem_size(params->key_size, params->value_size) +
+		    sizeof(struct hmap_bucket);
 
 	return (size_t)params->max_entries * per_entry;
 }

@@ -7,8 +7,9 @@
  *   hmap/<name>/<counter>      one counter per file
  *   hmap/<name>/histogram      bucket occupancy and overflow chain lengths
  *
- * Named maps appear by name, anonymous ones as anon-<id>; a named map that
- * was destroyed while fds still use it is renamed destroyed-<id>. debugfs
+ * Named maps appear by name, anonymous ones as anon:<id>; a named map that
+ * was destroyed while fds still use it is renamed destroyed:<id> (':' is
+ * not allowed in names, so these never collide with one). debugfs
  * is not ABI: scripts should use HMAP_IOC_STATS or `hmapctl stats -j`.
  */
 
@@ -188,7 +189,7 @@ static void hmap_debugfs_dirname(const struct hmap_obj *obj, const char *kind,
 				 char *buf, size_t len)
 {
 	if (kind)
-		snprintf(buf, len, "%s-%llu", kind, obj->id);
+		snprintf(buf, len, "%s:%llu", kind, obj->id);
 	else
 		strscpy(buf, obj->name, len);
 }
@@ -230,7 +231,7 @@ void hmap_debugfs_add(struct hmap_obj *obj)
  * hmap_debugfs_unnamed() - a named map lost its name but lives on
  * @obj: the map.
  *
- * Renames its directory to destroyed-<id>, so the name can be reused.
+ * Renames its directory to destroyed:<id>, so the name can be reused.
  *
  * Context: process context, may sleep.
  */

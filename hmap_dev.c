@@ -63,7 +63,11 @@ static int hmap_get_arg(void *karg, size_t ksize, void __user *uarg)
 	return 0;
 }
 
-/* A name must be 1..63 of [A-Za-z0-9._-], NUL-terminated, zero after. */
+/*
+ * A name must be 1..63 of [A-Za-z0-9._-], NUL-terminated, zero after. It
+ * names a debugfs directory too: it may not start with a dot nor be
+ * "stats", the global file there.
+ */
 static int hmap_check_name(const char *name)
 {
 	size_t len = strnlen(name, HMAP_NAME_MAX);
@@ -71,7 +75,7 @@ static int hmap_check_name(const char *name)
 
 	if (len == HMAP_NAME_MAX)
 		return -ENAMETOOLONG;
-	if (!len)
+	if (!len || name[0] == '.' || !strcmp(name, "stats"))
 		return -EINVAL;
 	for (i = 0; i < len; i++)
 		if (!isalnum(name[i]) && !strchr("._-", name[i]))
@@ -407,22 +411,54 @@ static int hmap_ioc_batch(struct hmap_obj *obj, unsigned int cmd,
 /* Where hmap_dump() puts entries between two copies to user space. */
 struct hmap_bounce {
 	const struct hmap_params *p;
-	u8 *keys;
+	u32 room;
 	u32 *key_lens;
+	u32 *value_lens;	/* NULL for keys only */
+	u8 *keys;
 	u8 *values;
-	u32 *value_lens;
+	void *buf;
 };
 
+/* Room for @room entries: the length arrays first, so they are aligned. */
+static int hmap_bounce_alloc(struct hmap_bounce *bb, u32 room, bool values)
+{
+	const struct hmap_params *p = bb->p;
+	size_t per = sizeof(u32) + p->key_size +
+		     (values ? sizeof(u32) + p->value_size : 0);
+	u8 *at;
+
+	kvfree(bb->buf);
+	bb->buf = kvmalloc_array(room, per, GFP_KERNEL);
+	if (!bb->buf)
+		return -ENOMEM;
+	bb->room = room;
+	bb->key_lens = bb->buf;
+	at = (u8 *)(bb->key_lens + room);
+	bb->value_lens = NULL;
+	if (values) {
+		bb->value_lens = (u32 *)at;
+		at += (size_t)room * sizeof(u32);
+	}
+	bb->keys = at;
+	bb->values = values ? at + (size_t)room * p->key_size : NULL;
+	return 0;
+}
+
+/* Copy one entry in; the rest of its slots is zeroed, never stale. */
 static void hmap_bounce_fill(void *ctx, u32 i, const void *key, u32 key_len,
 			     const void *value, u32 value_len)
 {
 	struct hmap_bounce *bb = ctx;
+	u8 *k = bb->keys + (size_t)i * bb->p->key_size;
 
-	memcpy(bb->keys + (size_t)i * bb->p->key_size, key, key_len);
+	memcpy(k, key, key_len);
+	memset(k + key_len, 0, bb->p->key_size - key_len);
 	bb->key_lens[i] = key_len;
 	if (bb->values) {
-		memcpy(bb->values + (size_t)i * bb->p->value_size, value,
-		       value_len);
+		u8 *v = bb->values + (size_t)i * bb->p->value_size;
+
+		memcpy(v, value, value_len);
+		memset(v + value_len, 0, bb->p->value_size - value_len);
 		bb->value_lens[i] = value_len;
 	}
 }
@@ -454,10 +490,9 @@ static int hmap_ioc_dump(struct hmap_obj *obj, void __user *uarg)
 	struct hmap_bounce bb = {};
 	struct hmap_params p;
 	struct hmap_dump d;
-	u32 chunk, got = 0, n;
-	size_t per;
+	u32 got = 0, n;
 	bool done = false;
-	void *buf;
+	size_t per;
 	int err;
 
 	err = hmap_get_arg(&d, sizeof(d), uarg);
@@ -467,27 +502,28 @@ static int hmap_ioc_dump(struct hmap_obj *obj, void __user *uarg)
 	    (d.value_lens && !d.values))
 		return -EINVAL;
 	hmap_get_params(obj->map, &p);
-	per = p.key_size + sizeof(u32) +
-	      (d.values ? p.value_size + sizeof(u32) : 0);
-	chunk = clamp_t(size_t, HMAP_BOUNCE_BYTES / per, 1, max(d.count, 1U));
-	buf = kvmalloc_array(chunk, per, GFP_KERNEL);
-	if (!buf)
-		return -ENOMEM;
 	bb.p = &p;
-	bb.keys = buf;
-	bb.key_lens = (u32 *)(bb.keys + (size_t)chunk * p.key_size);
-	if (d.values) {
-		bb.values = (u8 *)(bb.key_lens + chunk);
-		bb.value_lens = (u32 *)(bb.values + (size_t)chunk * p.value_size);
-	}
+	per = sizeof(u32) + p.key_size +
+	      (d.values ? sizeof(u32) + p.value_size : 0);
+	err = hmap_bounce_alloc(&bb, clamp_t(size_t, HMAP_BOUNCE_BYTES / per,
+					     1, max(d.count, 1U)), d.values);
+	if (err)
+		return err;
 
 	while (got < d.count && !done) {
 		err = hmap_dump(obj->map, &d.cursor, &done,
-				min(chunk, d.count - got), &n,
+				min(bb.room, d.count - got), &n,
 				hmap_bounce_fill, &bb);
 		if (err == -ENOSPC && got) {
 			err = 0;	/* return what fits; the rest next call */
 			break;
+		}
+		if (err == -ENOSPC && n <= d.count) {
+			/* Equal hashes beyond the bounce buffer: grow it. */
+			err = hmap_bounce_alloc(&bb, n, d.values);
+			if (err)
+				break;
+			continue;
 		}
 		if (err) {
 			got = n;	/* the room needed */
@@ -501,7 +537,7 @@ static int hmap_ioc_dump(struct hmap_obj *obj, void __user *uarg)
 			break;
 		cond_resched();
 	}
-	kvfree(buf);
+	kvfree(bb.buf);
 	if (err && err != -ENOSPC)
 		return err;
 	d.count = got;

@@ -134,13 +134,25 @@ int hmap_obj_create(const struct hmap_params *params, const char *name,
 		    umode_t mode, struct hmap_obj **objp)
 {
 	size_t reserve = hmap_max_bytes(params);
+	struct hmap_user *user;
 	struct hmap_obj *obj;
 	struct hmap *map;
 	int err;
 
+	if (!hmap_params_valid(params))
+		return -EINVAL;
+	/* Name and limits first: nothing big is allocated for a refusal. */
+	mutex_lock(&hmap_reg_lock);
+	err = name && hmap_obj_find(name) ? -EEXIST :
+	      hmap_user_charge(reserve, &user);
+	mutex_unlock(&hmap_reg_lock);
+	if (err)
+		return err;
+
+	err = -ENOMEM;
 	obj = kzalloc(sizeof(*obj), GFP_KERNEL_ACCOUNT);
 	if (!obj)
-		return -ENOMEM;
+		goto uncharge;
 	map = hmap_create(params);
 	if (IS_ERR(map)) {
 		err = PTR_ERR(map);
@@ -151,6 +163,7 @@ int hmap_obj_create(const struct hmap_params *params, const char *name,
 	obj->owner = current_fsuid();
 	obj->group = current_fsgid();
 	obj->mode = mode;
+	obj->user = user;
 	obj->reserved = reserve;
 	if (name) {
 		strscpy(obj->name, name, sizeof(obj->name));
@@ -159,13 +172,11 @@ int hmap_obj_create(const struct hmap_params *params, const char *name,
 	}
 
 	mutex_lock(&hmap_reg_lock);
-	if (name && hmap_obj_find(name)) {
+	if (name && hmap_obj_find(name)) {	/* taken while we allocated */
+		mutex_unlock(&hmap_reg_lock);
 		err = -EEXIST;
-		goto unlock;
+		goto destroy;
 	}
-	err = hmap_user_charge(reserve, &obj->user);
-	if (err)
-		goto unlock;
 	obj->id = ++hmap_next_id;
 	list_add_tail(&obj->node, &hmap_objs);
 	hmap_debugfs_add(obj);
@@ -173,11 +184,14 @@ int hmap_obj_create(const struct hmap_params *params, const char *name,
 	*objp = obj;
 	return 0;
 
-unlock:
-	mutex_unlock(&hmap_reg_lock);
+destroy:
 	hmap_destroy(map);
 free_obj:
 	kfree(obj);
+uncharge:
+	mutex_lock(&hmap_reg_lock);
+	hmap_user_uncharge(user, reserve);
+	mutex_unlock(&hmap_reg_lock);
 	return err;
 }
 

@@ -348,6 +348,55 @@ static void hmap_evacuation_shrink(struct kunit *test)
 	check_all(c);
 }
 
+/*
+ * A shrink where writes land between the evacuations of the two old
+ * buckets that feed one new bucket: the second one must fill the empty
+ * overflow bucket deletes left at the end of the chain, not run past it.
+ */
+static void hmap_evacuation_shrink_refills_chain(struct kunit *test)
+{
+	struct evac_ctx *c = ctx_new(test, 20, hmap_kunit_map(test, 1000,
+							      300, true));
+	struct hmap_stats st;
+	unsigned int i;
+
+	/* Keys 0-2 and 7-12 hash to old bucket 0, 3-6 to 32, 13 to 5. */
+	for (i = 0; i < c->nkeys; i++) {
+		c->keys[i].hash = ((u64)(i + 10) << 56) |
+				  (i >= 3 && i <= 6 ? 32 : i == 13 ? 5 : 0);
+		c->keys[i].id = i;
+	}
+	hmap_get_stats(c->map, &st);
+	KUNIT_ASSERT_EQ(test, st.B, 6U);
+	for (i = 0; i < 7; i++)
+		KUNIT_ASSERT_EQ(test, ctx_put(c, i, HMAP_NOEXIST), 0);
+	KUNIT_ASSERT_EQ(test, ctx_put(c, 13, HMAP_NOEXIST), 0);
+	ctx_del(c, 13);
+	hmap_get_stats(c->map, &st);
+	KUNIT_ASSERT_EQ(test, st.resizing, (u32)HMAP_RESIZE_SHRINK);
+	KUNIT_ASSERT_EQ(test, st.B, 5U);
+
+	/* New bucket 0: keys 0-2, then 7-12, the last in an overflow bucket. */
+	for (i = 7; i < 13; i++)
+		KUNIT_ASSERT_EQ(test, ctx_put(c, i, HMAP_NOEXIST), 0);
+	hmap_get_stats(c->map, &st);
+	KUNIT_ASSERT_EQ(test, st.noverflow, 1ULL);
+	/* Empty its overflow bucket and slots 5-7: room 3 + 8 for 4 keys. */
+	for (i = 12; i >= 9; i--)
+		ctx_del(c, i);
+	hmap_get_stats(c->map, &st);
+	KUNIT_ASSERT_LT(test, st.nevacuate, 32ULL);
+	check_all(c);
+
+	/* Evacuates old bucket 32 into new bucket 0. */
+	KUNIT_ASSERT_EQ(test, ctx_put(c, 3, HMAP_EXIST), 0);
+	check_all(c);
+	hmap_get_stats(c->map, &st);
+	KUNIT_EXPECT_EQ(test, st.noverflow, 1ULL);
+	hmap_test_run_background(c->map);
+	check_all(c);
+}
+
 /* A long overflow chain of colliding keys splits between X and Y. */
 static void hmap_evacuation_long_chain(struct kunit *test)
 {
@@ -454,6 +503,7 @@ static struct kunit_case hmap_evacuation_cases[] = {
 	KUNIT_CASE(hmap_evacuation_grow),
 	KUNIT_CASE(hmap_evacuation_same_size),
 	KUNIT_CASE(hmap_evacuation_shrink),
+	KUNIT_CASE(hmap_evacuation_shrink_refills_chain),
 	KUNIT_CASE(hmap_evacuation_long_chain),
 	KUNIT_CASE(hmap_evacuation_background),
 	KUNIT_CASE(hmap_evacuation_counters_balance),

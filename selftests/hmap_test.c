@@ -2269,6 +2269,23 @@ TEST_F(hmap, name_bad_chars)
 	EXPECT_EQ(-ENOTCONN, hm_count(self->fd));
 }
 
+/* Names that would clash in debugfs: leading dot, the global "stats". */
+TEST_F(hmap, name_reserved)
+{
+	static const char *const names[] = { ".", "..", ".hidden", "stats" };
+	unsigned int i;
+
+	REQUIRE_HMAP();
+	for (i = 0; i < ARRAY_SIZE(names); i++) {
+		EXPECT_EQ(-EINVAL, hm_create(self->fd, names[i], 8, 8, 16,
+					     0600)) {
+			TH_LOG("name \"%s\"", names[i]);
+		}
+		EXPECT_EQ(-EINVAL, hm_open(self->fd, names[i]));
+	}
+	EXPECT_EQ(-ENOTCONN, hm_count(self->fd));
+}
+
 TEST_F(hmap, name_empty)
 {
 	REQUIRE_HMAP();
@@ -3702,20 +3719,20 @@ TEST_F(hmap, debugfs_counters)
 	EXPECT_EQ(-1, dbg_counter(self->name, "entries"));
 }
 
-/* Anonymous maps show up as anon-<id>; destroyed ones as destroyed-<id>. */
+/* Anonymous maps show up as anon:<id>; destroyed ones as destroyed:<id>. */
 TEST_F(hmap, debugfs_map_dirs)
 {
 	int anon0, dead0, a, n;
 
 	REQUIRE_HMAP();
 	REQUIRE_DEBUGFS();
-	anon0 = dbg_count_dirs("anon-");
-	dead0 = dbg_count_dirs("destroyed-");
+	anon0 = dbg_count_dirs("anon:");
+	dead0 = dbg_count_dirs("destroyed:");
 	a = hm_new(NULL, 8, 8, 10, 0600);
 	ASSERT_LE(0, a);
-	EXPECT_EQ(anon0 + 1, dbg_count_dirs("anon-"));
+	EXPECT_EQ(anon0 + 1, dbg_count_dirs("anon:"));
 	close(a);
-	EXPECT_EQ(anon0, dbg_count_dirs("anon-"));
+	EXPECT_EQ(anon0, dbg_count_dirs("anon:"));
 
 	n = hm_new(self->name, 8, 8, 10, 0600);
 	ASSERT_LE(0, n);
@@ -3723,12 +3740,12 @@ TEST_F(hmap, debugfs_map_dirs)
 	ASSERT_EQ(0, hm_destroy(self->fd, self->name));
 	/* Still in use by n: renamed, so the name can be used again. */
 	EXPECT_EQ(-1, dbg_counter(self->name, "entries"));
-	EXPECT_EQ(dead0 + 1, dbg_count_dirs("destroyed-"));
+	EXPECT_EQ(dead0 + 1, dbg_count_dirs("destroyed:"));
 	a = hm_new(self->name, 8, 8, 10, 0600);
 	ASSERT_LE(0, a);
 	EXPECT_EQ(0, dbg_counter(self->name, "entries"));
 	close(n);
-	EXPECT_EQ(dead0, dbg_count_dirs("destroyed-"));
+	EXPECT_EQ(dead0, dbg_count_dirs("destroyed:"));
 	close(a);
 	ASSERT_EQ(0, hm_destroy(self->fd, self->name));
 }

@@ -190,6 +190,7 @@ struct hmap_iter {
 	u8 *last_key;
 };
 
+bool hmap_params_valid(const struct hmap_params *params);
 struct hmap *hmap_create(const struct hmap_params *params);
 void hmap_destroy(struct hmap *map);
 
