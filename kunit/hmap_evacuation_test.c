@@ -10,6 +10,7 @@
  */
 
 #include <linux/delay.h>
+#include <linux/prandom.h>
 #include <linux/slab.h>
 
 #include "hmap_kunit.h"
@@ -397,6 +398,65 @@ static void hmap_evacuation_shrink_refills_chain(struct kunit *test)
 	check_all(c);
 }
 
+/*
+ * Random writes against a model, in waves that grow and shrink the map
+ * many times. Half the keys hash to bucket 0 at every size and the others
+ * to bucket 2^j (j < 7), with 4 tags: chains are long, overflow buckets
+ * fill and empty, and a shrink's two source buckets meet in bucket 0 with
+ * writes in between. Every write's result is
+ * checked against the model, and everything with check_all() (placement,
+ * markers, lookups) every 64 writes. Fixed seeds: the same run each time.
+ */
+static void hmap_evacuation_random_model(struct kunit *test)
+{
+	struct evac_ctx *c = ctx_new(test, 600, hmap_kunit_map(test, 1000, 0,
+							       true));
+	struct rnd_state rnd;
+	unsigned int i, op, seed;
+	struct hmap_stats st;
+
+	for (i = 0; i < c->nkeys; i++) {
+		c->keys[i].hash = ((u64)(i % 4 + 5) << 56) |
+				  (i % 2 ? 1U << (i % 7) : 0);
+		c->keys[i].id = i;
+	}
+	for (seed = 1; seed <= 3; seed++) {
+		prandom_seed_state(&rnd, seed);
+		for (op = 0; op < 4000; op++) {
+			/* Waves: mostly inserts, then mostly deletes. */
+			bool grow = (op / 1000) % 2 == 0;
+			u32 r = prandom_u32_state(&rnd);
+			unsigned int k = r % c->nkeys;
+			bool live = c->live[k];
+
+			if ((r >> 16) % 16 < (grow ? 14 : 1)) {
+				KUNIT_ASSERT_EQ(test, ctx_put(c, k, HMAP_NOEXIST),
+						live ? -EEXIST : 0);
+			} else if (live || (r >> 24) % 4) {
+				/* Mostly a live key: the next one from k. */
+				for (i = 0; !live && i < c->nkeys; i++)
+					live = c->live[k = (k + 1) % c->nkeys];
+				if (live)
+					ctx_del(c, k);
+			} else {
+				int err = hmap_delete(c->map, &c->keys[k],
+						      sizeof(c->keys[k]));
+
+				KUNIT_ASSERT_EQ(test, err, -ENOENT);
+			}
+			if (op % 64 == 0)
+				check_all(c);
+			if ((r >> 8) % 512 == 0)
+				hmap_test_run_background(c->map);
+		}
+		check_all(c);
+	}
+	hmap_get_stats(c->map, &st);
+	KUNIT_EXPECT_GE(test, st.grows, 6ULL);
+	KUNIT_EXPECT_GE(test, st.shrinks, 6ULL);
+	KUNIT_EXPECT_EQ(test, st.alloc_failures, 0ULL);
+}
+
 /* A long overflow chain of colliding keys splits between X and Y. */
 static void hmap_evacuation_long_chain(struct kunit *test)
 {
@@ -504,6 +564,7 @@ static struct kunit_case hmap_evacuation_cases[] = {
 	KUNIT_CASE(hmap_evacuation_same_size),
 	KUNIT_CASE(hmap_evacuation_shrink),
 	KUNIT_CASE(hmap_evacuation_shrink_refills_chain),
+	KUNIT_CASE(hmap_evacuation_random_model),
 	KUNIT_CASE(hmap_evacuation_long_chain),
 	KUNIT_CASE(hmap_evacuation_background),
 	KUNIT_CASE(hmap_evacuation_counters_balance),
