@@ -152,7 +152,10 @@ EXPORT_SYMBOL_GPL(hmap_iter_start);
  * @value_len: gets the value's length; may be NULL if @value is.
  *
  * The map may be changed and resized any number of times between calls,
- * and the caller may sleep between them.
+ * and the caller may sleep between them. A call walks the empty buckets
+ * before the next entry under one RCU read-side section: in a large,
+ * nearly empty map (before it has shrunk) that can be many buckets;
+ * hmap_dump() bounds it instead.
  *
  * Context: any; takes and releases rcu_read_lock(). Lock-free.
  * Return: 0, or -ENOENT at the end of the map.
