@@ -282,6 +282,39 @@ static void hmap_table_retire(struct hmap *map, struct hmap_table *t)
 
 /* ---- Hashing and load ---- */
 
+/*
+ * SipHash-1-3 with a 64-bit result: one compression round per word and
+ * three to finish, the variant the kernel's hsiphash() uses on 64-bit for
+ * hash tables. Keyed with a per-map random seed it keeps chosen keys from
+ * colliding, at two thirds of the cost of SipHash-2-4.
+ */
+static u64 hmap_siphash13(const u8 *data, u32 len, const siphash_key_t *key)
+{
+	u64 v0 = SIPHASH_CONST_0 ^ key->key[0];
+	u64 v1 = SIPHASH_CONST_1 ^ key->key[1];
+	u64 v2 = SIPHASH_CONST_2 ^ key->key[0];
+	u64 v3 = SIPHASH_CONST_3 ^ key->key[1];
+	u64 m, b = (u64)len << 56;
+	u32 left = len & 7, i;
+
+	for (; len >= 8; len -= 8, data += 8) {
+		m = get_unaligned_le64(data);
+		v3 ^= m;
+		SIPHASH_PERMUTATION(v0, v1, v2, v3);
+		v0 ^= m;
+	}
+	for (i = 0; i < left; i++)
+		b |= (u64)data[i] << (8 * i);
+	v3 ^= b;
+	SIPHASH_PERMUTATION(v0, v1, v2, v3);
+	v0 ^= b;
+	v2 ^= 0xff;
+	SIPHASH_PERMUTATION(v0, v1, v2, v3);
+	SIPHASH_PERMUTATION(v0, v1, v2, v3);
+	SIPHASH_PERMUTATION(v0, v1, v2, v3);
+	return (v0 ^ v1) ^ (v2 ^ v3);
+}
+
 /**
  * hmap_hash() - hash a key with the map's keyed hash
  * @map: the map.
@@ -289,27 +322,13 @@ static void hmap_table_retire(struct hmap *map, struct hmap_table *t)
  * @key_len: its length in bytes.
  *
  * Context: any.
- * Return: SipHash-2-4 of the key under the map's random seed.
+ * Return: SipHash-1-3 of the key under the map's random seed.
  */
 u64 hmap_hash(const struct hmap *map, const void *key, u32 key_len)
 {
 	if (unlikely(map->hash_fn))
 		return map->hash_fn(key, key_len);
-	/* Word-sized keys skip the generic byte loop. */
-	switch (key_len) {
-	case 8:
-		return siphash_1u64(get_unaligned_le64(key), &map->seed);
-	case 16:
-		return siphash_2u64(get_unaligned_le64(key),
-				    get_unaligned_le64(key + 8), &map->seed);
-	case 32:
-		return siphash_4u64(get_unaligned_le64(key),
-				    get_unaligned_le64(key + 8),
-				    get_unaligned_le64(key + 16),
-				    get_unaligned_le64(key + 24), &map->seed);
-	default:
-		return siphash(key, key_len, &map->seed);
-	}
+	return hmap_siphash13(key, key_len, &map->seed);
 }
 EXPORT_SYMBOL_IF_KUNIT(hmap_hash);
 

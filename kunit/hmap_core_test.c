@@ -6,6 +6,7 @@
  */
 
 #include <linux/err.h>
+#include <linux/siphash.h>
 #include <linux/string.h>
 
 #include "hmap_kunit.h"
@@ -364,14 +365,28 @@ static void hmap_core_destroy_nonempty(struct kunit *test)
 /* Each map hashes under its own random key. */
 static void hmap_core_keyed_hash(struct kunit *test)
 {
+	static const char bytes[] = "0123456789abcdefghijklmnopqrstuvwxyzABCD";
 	struct hmap *a = hmap_kunit_map(test, 10, 0, false);
 	struct hmap *b = hmap_kunit_map(test, 10, 0, false);
 	struct hmap_kunit_key k = ck(1);
+	hsiphash_key_t hkey;
+	u32 len;
 
 	KUNIT_EXPECT_NE(test, hmap_hash(a, &k, sizeof(k)),
 			hmap_hash(b, &k, sizeof(k)));
 	KUNIT_EXPECT_EQ(test, hmap_hash(a, &k, sizeof(k)),
 			hmap_hash(a, &k, sizeof(k)));
+
+	/*
+	 * It is SipHash-1-3: on 64-bit the kernel's hsiphash() is the same
+	 * function cut to 32 bits. Every length, for the tail handling.
+	 */
+	if (!IS_ENABLED(CONFIG_64BIT))
+		return;
+	memcpy(&hkey, &a->seed, sizeof(hkey));
+	for (len = 1; len < sizeof(bytes); len++)
+		KUNIT_EXPECT_EQ_MSG(test, (u32)hmap_hash(a, bytes, len),
+				    hsiphash(bytes, len, &hkey), "len %u", len);
 }
 
 static struct kunit_case hmap_core_cases[] = {
