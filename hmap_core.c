@@ -61,7 +61,7 @@
  *
  * &hmap.lock protects: &hmap.count, &hmap.resizing, &hmap.nevacuate,
  * &hmap.last_write, the contents of the newest array, and the link from an
- * old array to a new one. The counters are atomic and read without it.
+ * old array to a new one. The counters are per CPU and read without it.
  */
 
 #include <linux/bitops.h>
@@ -96,28 +96,57 @@ EXPORT_TRACEPOINT_SYMBOL_GPL(hmap_alloc_fail);
 static struct workqueue_struct *hmap_wq;
 static struct kmem_cache *hmap_bucket_cache;
 
-static struct {
-	atomic_long_t maps;
-	atomic_long_t arrays;
-	atomic_long_t overflow;
-	atomic_long_t elems;
-	atomic_long_t bytes;
-	atomic_long_t alloc_failures;
-} hmap_global;
+/* Counters over all maps, per CPU like the maps' own: see hmap_global_stats(). */
+struct hmap_global_pcpu {
+	long maps;
+	long arrays;
+	long overflow;
+	long elems;
+	long bytes;
+	long alloc_failures;
+};
+
+static DEFINE_PER_CPU(struct hmap_global_pcpu, hmap_global);
+
+static long hmap_global_sum(size_t offset)
+{
+	long sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum += READ_ONCE(*(long *)((u8 *)per_cpu_ptr(&hmap_global, cpu) +
+					   offset));
+	return sum;
+}
+
+/* A counter of @map summed over the CPUs. */
+static long hmap_count_sum(struct hmap *map, size_t offset)
+{
+	long sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum += READ_ONCE(*(long *)((u8 *)per_cpu_ptr(map->pcpu, cpu) +
+					   offset));
+	return sum;
+}
+
+#define HMAP_COUNT_SUM(map, field) \
+	hmap_count_sum(map, offsetof(struct hmap_pcpu, field))
 
 /* ---- Accounting and allocation ---- */
 
 static void hmap_bytes_add(struct hmap *map, long bytes)
 {
-	atomic_long_add(bytes, &map->ctr.bytes);
-	atomic_long_add(bytes, &hmap_global.bytes);
+	hmap_count_add(map, bytes, bytes);
+	this_cpu_add(hmap_global.bytes, bytes);
 }
 
 static void hmap_alloc_failed(struct hmap *map, const char *what,
 			      size_t size)
 {
-	atomic_long_inc(&map->ctr.alloc_failures);
-	atomic_long_inc(&hmap_global.alloc_failures);
+	hmap_count_add(map, alloc_failures, 1);
+	this_cpu_inc(hmap_global.alloc_failures);
 	trace_hmap_alloc_fail(map, what, size);
 }
 
@@ -146,16 +175,16 @@ static struct hmap_elem *hmap_elem_new(struct hmap *map, u64 hash,
 	if (value_len)
 		memcpy(hmap_elem_value(e), value, value_len);
 
-	atomic_long_inc(&map->ctr.elems_alloced);
-	atomic_long_inc(&hmap_global.elems);
+	hmap_count_add(map, elems_alloced, 1);
+	this_cpu_inc(hmap_global.elems);
 	hmap_bytes_add(map, size);
 	return e;
 }
 
 static void hmap_elem_account_free(struct hmap *map, struct hmap_elem *e)
 {
-	atomic_long_inc(&map->ctr.elems_freed);
-	atomic_long_dec(&hmap_global.elems);
+	hmap_count_add(map, elems_freed, 1);
+	this_cpu_dec(hmap_global.elems);
 	hmap_bytes_add(map, -(long)hmap_elem_size(e->key_len, e->value_len));
 }
 
@@ -183,16 +212,16 @@ static struct hmap_bucket *hmap_overflow_new(struct hmap *map)
 				  sizeof(struct hmap_bucket));
 		return NULL;
 	}
-	atomic_long_inc(&map->ctr.overflow_alloced);
-	atomic_long_inc(&hmap_global.overflow);
+	hmap_count_add(map, overflow_alloced, 1);
+	this_cpu_inc(hmap_global.overflow);
 	hmap_bytes_add(map, kmem_cache_size(hmap_bucket_cache));
 	return b;
 }
 
 static void hmap_overflow_free(struct hmap *map, struct hmap_bucket *b)
 {
-	atomic_long_inc(&map->ctr.overflow_freed);
-	atomic_long_dec(&hmap_global.overflow);
+	hmap_count_add(map, overflow_freed, 1);
+	this_cpu_dec(hmap_global.overflow);
 	hmap_bytes_add(map, -(long)kmem_cache_size(hmap_bucket_cache));
 	kmem_cache_free(hmap_bucket_cache, b);
 }
@@ -213,8 +242,8 @@ static struct hmap_table *hmap_table_new(struct hmap *map, unsigned int bits)
 	t->bytes = kmalloc_size_roundup(size) +
 		   kmalloc_size_roundup(sizeof(*t));
 
-	atomic_long_inc(&map->ctr.arrays_alloced);
-	atomic_long_inc(&hmap_global.arrays);
+	hmap_count_add(map, arrays_alloced, 1);
+	this_cpu_inc(hmap_global.arrays);
 	hmap_bytes_add(map, t->bytes);
 	return t;
 
@@ -256,8 +285,8 @@ static void hmap_table_free(struct hmap_table *t)
 			cond_resched();
 	}
 	kvfree(t->buckets);
-	atomic_long_inc(&map->ctr.arrays_freed);
-	atomic_long_dec(&hmap_global.arrays);
+	hmap_count_add(map, arrays_freed, 1);
+	this_cpu_dec(hmap_global.arrays);
 	hmap_bytes_add(map, -(long)t->bytes);
 	kfree(t);
 }
@@ -269,13 +298,13 @@ static void hmap_table_free_work(struct work_struct *work)
 	struct hmap *map = t->map;
 
 	hmap_table_free(t);
-	atomic_long_dec(&map->ctr.pending_frees);
+	hmap_count_add(map, pending_frees, -1);
 }
 
 /* Free @t after a grace period; readers may still be walking it. */
 static void hmap_table_retire(struct hmap *map, struct hmap_table *t)
 {
-	atomic_long_inc(&map->ctr.pending_frees);
+	hmap_count_add(map, pending_frees, 1);
 	INIT_RCU_WORK(&t->rwork, hmap_table_free_work);
 	queue_rcu_work(hmap_wq, &t->rwork);
 }
@@ -453,9 +482,9 @@ static struct hmap_elem *hmap_lookup_elem(struct hmap *map, const void *key,
 {
 	struct hmap_elem *e = __hmap_lookup_elem(map, key, key_len);
 
-	this_cpu_inc(map->pcpu->lookups);
+	hmap_count_add(map, lookups, 1);
 	if (e)
-		this_cpu_inc(map->pcpu->hits);
+		hmap_count_add(map, hits, 1);
 	return e;
 }
 
@@ -708,8 +737,10 @@ static int hmap_evacuate_one(struct hmap *map, unsigned long i,
 
 		if (err)
 			return err;
-		atomic_long_inc(background ? &map->ctr.evacuated_by_background :
-				&map->ctr.evacuated_by_writers);
+		if (background)
+			hmap_count_add(map, evacuated_by_background, 1);
+		else
+			hmap_count_add(map, evacuated_by_writers, 1);
 	}
 	if (i != map->nevacuate)
 		return 0;
@@ -851,13 +882,13 @@ static void hmap_resize_start(struct hmap *map, enum hmap_resize_kind kind,
 	trace_hmap_resize_start(map, kind, old->B, bits, map->count);
 	switch (kind) {
 	case HMAP_RESIZE_GROW:
-		atomic_long_inc(&map->ctr.grows);
+		hmap_count_add(map, grows, 1);
 		break;
 	case HMAP_RESIZE_SAME:
-		atomic_long_inc(&map->ctr.same_size_grows);
+		hmap_count_add(map, same_size_grows, 1);
 		break;
 	default:
-		atomic_long_inc(&map->ctr.shrinks);
+		hmap_count_add(map, shrinks, 1);
 		break;
 	}
 	hmap_kick_background(map);
@@ -1007,7 +1038,7 @@ again:
 		}
 		rcu_assign_pointer(at.b->elems[at.slot], ne);
 		hmap_elem_free_rcu(map, old);
-		atomic_long_inc(&map->ctr.updates);
+		hmap_count_add(map, updates, 1);
 		goto unlock;
 	}
 	if (flags == HMAP_EXIST) {
@@ -1030,7 +1061,7 @@ again:
 	err = hmap_insert_locked(map, ne, &at, &free);
 	if (err)
 		goto free_elem;
-	atomic_long_inc(&map->ctr.inserts);
+	hmap_count_add(map, inserts, 1);
 	hmap_maybe_prealloc(map, t);
 unlock:
 	mutex_unlock(&map->lock);
@@ -1149,7 +1180,7 @@ int hmap_delete(struct hmap *map, const void *key, u32 key_len)
 			at.b, at.slot);
 	hmap_elem_free_rcu(map, e);
 	WRITE_ONCE(map->count, map->count - 1);
-	atomic_long_inc(&map->ctr.deletes);
+	hmap_count_add(map, deletes, 1);
 	hmap_maybe_shrink(map);
 unlock:
 	mutex_unlock(&map->lock);
@@ -1297,7 +1328,7 @@ struct hmap *hmap_create(const struct hmap_params *params)
 	if (!t)
 		goto free_pcpu;
 	RCU_INIT_POINTER(map->tbl, t);
-	atomic_long_inc(&hmap_global.maps);
+	this_cpu_inc(hmap_global.maps);
 	return map;
 
 free_pcpu:
@@ -1340,7 +1371,7 @@ void hmap_destroy(struct hmap *map)
 	/* Tables retired earlier still count against this map. */
 	rcu_barrier();
 	flush_workqueue(hmap_wq);
-	atomic_long_dec(&hmap_global.maps);
+	this_cpu_dec(hmap_global.maps);
 	mutex_destroy(&map->lock);
 	mem_cgroup_put(map->memcg);
 	free_percpu(map->pcpu);
@@ -1408,9 +1439,7 @@ EXPORT_SYMBOL_GPL(hmap_get_params);
  */
 void hmap_get_stats(struct hmap *map, struct hmap_stats *st)
 {
-	struct hmap_counters *c = &map->ctr;
 	struct hmap_table *t;
-	int cpu;
 
 	memset(st, 0, sizeof(*st));
 	mutex_lock(&map->lock);
@@ -1425,31 +1454,27 @@ void hmap_get_stats(struct hmap *map, struct hmap_stats *st)
 	}
 	mutex_unlock(&map->lock);
 
-	st->grows = atomic_long_read(&c->grows);
-	st->same_size_grows = atomic_long_read(&c->same_size_grows);
-	st->shrinks = atomic_long_read(&c->shrinks);
-	st->evacuated_by_writers = atomic_long_read(&c->evacuated_by_writers);
+	st->grows = HMAP_COUNT_SUM(map, grows);
+	st->same_size_grows = HMAP_COUNT_SUM(map, same_size_grows);
+	st->shrinks = HMAP_COUNT_SUM(map, shrinks);
+	st->evacuated_by_writers = HMAP_COUNT_SUM(map, evacuated_by_writers);
 	st->evacuated_by_background =
-		atomic_long_read(&c->evacuated_by_background);
-	st->arrays_alloced = atomic_long_read(&c->arrays_alloced);
-	st->arrays_freed = atomic_long_read(&c->arrays_freed);
-	st->overflow_alloced = atomic_long_read(&c->overflow_alloced);
-	st->overflow_freed = atomic_long_read(&c->overflow_freed);
-	st->elems_alloced = atomic_long_read(&c->elems_alloced);
-	st->elems_freed = atomic_long_read(&c->elems_freed);
-	st->alloc_failures = atomic_long_read(&c->alloc_failures);
-	st->bytes = atomic_long_read(&c->bytes);
-	st->pending_frees = atomic_long_read(&c->pending_frees);
-	st->inserts = atomic_long_read(&c->inserts);
-	st->updates = atomic_long_read(&c->updates);
-	st->deletes = atomic_long_read(&c->deletes);
-	st->open_cursors = atomic_long_read(&c->open_cursors);
-	for_each_possible_cpu(cpu) {
-		struct hmap_pcpu *p = per_cpu_ptr(map->pcpu, cpu);
-
-		st->lookups += READ_ONCE(p->lookups);
-		st->hits += READ_ONCE(p->hits);
-	}
+		HMAP_COUNT_SUM(map, evacuated_by_background);
+	st->arrays_alloced = HMAP_COUNT_SUM(map, arrays_alloced);
+	st->arrays_freed = HMAP_COUNT_SUM(map, arrays_freed);
+	st->overflow_alloced = HMAP_COUNT_SUM(map, overflow_alloced);
+	st->overflow_freed = HMAP_COUNT_SUM(map, overflow_freed);
+	st->elems_alloced = HMAP_COUNT_SUM(map, elems_alloced);
+	st->elems_freed = HMAP_COUNT_SUM(map, elems_freed);
+	st->alloc_failures = HMAP_COUNT_SUM(map, alloc_failures);
+	st->bytes = HMAP_COUNT_SUM(map, bytes);
+	st->pending_frees = HMAP_COUNT_SUM(map, pending_frees);
+	st->inserts = HMAP_COUNT_SUM(map, inserts);
+	st->updates = HMAP_COUNT_SUM(map, updates);
+	st->deletes = HMAP_COUNT_SUM(map, deletes);
+	st->open_cursors = HMAP_COUNT_SUM(map, open_cursors);
+	st->lookups = HMAP_COUNT_SUM(map, lookups);
+	st->hits = HMAP_COUNT_SUM(map, hits);
 	st->misses = st->lookups - st->hits;
 }
 EXPORT_SYMBOL_GPL(hmap_get_stats);
@@ -1499,12 +1524,12 @@ EXPORT_SYMBOL_GPL(hmap_get_histogram);
  */
 void hmap_global_stats(struct hmap_global_stats *gs)
 {
-	gs->maps = atomic_long_read(&hmap_global.maps);
-	gs->arrays = atomic_long_read(&hmap_global.arrays);
-	gs->overflow = atomic_long_read(&hmap_global.overflow);
-	gs->elems = atomic_long_read(&hmap_global.elems);
-	gs->bytes = atomic_long_read(&hmap_global.bytes);
-	gs->alloc_failures = atomic_long_read(&hmap_global.alloc_failures);
+	gs->maps = hmap_global_sum(offsetof(struct hmap_global_pcpu, maps));
+	gs->arrays = hmap_global_sum(offsetof(struct hmap_global_pcpu, arrays));
+	gs->overflow = hmap_global_sum(offsetof(struct hmap_global_pcpu, overflow));
+	gs->elems = hmap_global_sum(offsetof(struct hmap_global_pcpu, elems));
+	gs->bytes = hmap_global_sum(offsetof(struct hmap_global_pcpu, bytes));
+	gs->alloc_failures = hmap_global_sum(offsetof(struct hmap_global_pcpu, alloc_failures));
 }
 EXPORT_SYMBOL_GPL(hmap_global_stats);
 

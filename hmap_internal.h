@@ -9,6 +9,7 @@
 #include <linux/atomic.h>
 #include <linux/hmap.h>
 #include <linux/mutex.h>
+#include <linux/percpu.h>
 #include <linux/rcupdate.h>
 #include <linux/siphash.h>
 #include <linux/workqueue.h>
@@ -104,38 +105,31 @@ struct hmap_table {
 typedef u64 (*hmap_hash_fn)(const void *key, u32 key_len);
 
 /*
- * struct hmap_counters - the map's event and allocation counters.
- * Atomic because the deferred free of a table updates them outside the
- * writer lock; see &struct hmap_stats for what each one counts.
- */
-struct hmap_counters {
-	atomic_long_t grows;
-	atomic_long_t same_size_grows;
-	atomic_long_t shrinks;
-	atomic_long_t evacuated_by_writers;
-	atomic_long_t evacuated_by_background;
-	atomic_long_t arrays_alloced;
-	atomic_long_t arrays_freed;
-	atomic_long_t overflow_alloced;
-	atomic_long_t overflow_freed;
-	atomic_long_t elems_alloced;
-	atomic_long_t elems_freed;
-	atomic_long_t alloc_failures;
-	atomic_long_t bytes;
-	atomic_long_t pending_frees;
-	atomic_long_t inserts;
-	atomic_long_t updates;
-	atomic_long_t deletes;
-	atomic_long_t open_cursors;
-};
-
-/*
- * struct hmap_pcpu - counters bumped by lookups, per CPU so that counting
- * never makes lookups share a cache line.
+ * struct hmap_pcpu - the map's counters, per CPU: bumped with this_cpu_add()
+ * by lookups in any context and by writers and workers, never a shared
+ * atomic; summed when read. See &struct hmap_stats for what each counts.
  */
 struct hmap_pcpu {
-	u64 lookups;
-	u64 hits;
+	long lookups;
+	long hits;
+	long inserts;
+	long updates;
+	long deletes;
+	long grows;
+	long same_size_grows;
+	long shrinks;
+	long evacuated_by_writers;
+	long evacuated_by_background;
+	long arrays_alloced;
+	long arrays_freed;
+	long overflow_alloced;
+	long overflow_freed;
+	long elems_alloced;
+	long elems_freed;
+	long alloc_failures;
+	long bytes;
+	long pending_frees;
+	long open_cursors;
 };
 
 /**
@@ -160,8 +154,7 @@ struct hmap_pcpu {
  *	of a large map does not have to.
  * @memcg: the creator's memory cgroup, charged for what the workers
  *	allocate too.
- * @ctr: counters.
- * @pcpu: lookup counters.
+ * @pcpu: counters.
  */
 struct hmap {
 	struct hmap_table __rcu *tbl;
@@ -180,9 +173,18 @@ struct hmap {
 	struct hmap_table *spare;
 	struct work_struct prealloc_work;
 	struct mem_cgroup *memcg;
-	struct hmap_counters ctr;
 	struct hmap_pcpu __percpu *pcpu;
 };
+
+/* Add @n to the counter at @offset of this CPU's &struct hmap_pcpu. */
+static inline void __hmap_count_add(struct hmap *map, size_t offset, long n)
+{
+	this_cpu_add(*(long __percpu *)((void __percpu *)map->pcpu + offset),
+		     n);
+}
+
+#define hmap_count_add(map, field, n) \
+	__hmap_count_add(map, offsetof(struct hmap_pcpu, field), n)
 
 static inline bool hmap_tophash_is_empty(u8 th)
 {

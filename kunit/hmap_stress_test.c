@@ -242,12 +242,19 @@ static u64 hst_resizes(const struct hmap_stats *st)
 	return st->grows + st->same_size_grows + st->shrinks;
 }
 
-/* Resizes started so far, from the atomic counters: cheap, no lock. */
+/* Resizes started so far, from the per-CPU counters: cheap, no lock. */
 static u64 hst_resizes_now(struct hmap *map)
 {
-	return atomic_long_read(&map->ctr.grows) +
-	       atomic_long_read(&map->ctr.same_size_grows) +
-	       atomic_long_read(&map->ctr.shrinks);
+	u64 sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		const struct hmap_pcpu *p = per_cpu_ptr(map->pcpu, cpu);
+
+		sum += READ_ONCE(p->grows) + READ_ONCE(p->same_size_grows) +
+		       READ_ONCE(p->shrinks);
+	}
+	return sum;
 }
 
 /*
