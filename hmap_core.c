@@ -317,7 +317,8 @@ static void hmap_table_retire(struct hmap *map, struct hmap_table *t)
  * hash tables. Keyed with a per-map random seed it keeps chosen keys from
  * colliding, at two thirds of the cost of SipHash-2-4.
  */
-static u64 hmap_siphash13(const u8 *data, u32 len, const siphash_key_t *key)
+static __always_inline u64 hmap_siphash13(const u8 *data, u32 len,
+					  const siphash_key_t *key)
 {
 	u64 v0 = SIPHASH_CONST_0 ^ key->key[0];
 	u64 v1 = SIPHASH_CONST_1 ^ key->key[1];
@@ -344,6 +345,15 @@ static u64 hmap_siphash13(const u8 *data, u32 len, const siphash_key_t *key)
 	return (v0 ^ v1) ^ (v2 ^ v3);
 }
 
+/* hmap_hash(), inlined into the lookup and write paths. */
+static __always_inline u64 __hmap_hash(const struct hmap *map,
+				       const void *key, u32 key_len)
+{
+	if (unlikely(map->hash_fn))
+		return map->hash_fn(key, key_len);
+	return hmap_siphash13(key, key_len, &map->seed);
+}
+
 /**
  * hmap_hash() - hash a key with the map's keyed hash
  * @map: the map.
@@ -355,9 +365,7 @@ static u64 hmap_siphash13(const u8 *data, u32 len, const siphash_key_t *key)
  */
 u64 hmap_hash(const struct hmap *map, const void *key, u32 key_len)
 {
-	if (unlikely(map->hash_fn))
-		return map->hash_fn(key, key_len);
-	return hmap_siphash13(key, key_len, &map->seed);
+	return __hmap_hash(map, key, key_len);
 }
 EXPORT_SYMBOL_IF_KUNIT(hmap_hash);
 
@@ -390,11 +398,24 @@ static unsigned int hmap_fit_B(unsigned long count)
 
 /* ---- Lookups ---- */
 
+/* Keys are compared a word at a time: memcmp() goes byte by byte. */
+static bool hmap_key_eq(const u8 *a, const u8 *b, u32 len)
+{
+	for (; len >= 8; len -= 8, a += 8, b += 8)
+		if (get_unaligned((const u64 *)a) !=
+		    get_unaligned((const u64 *)b))
+			return false;
+	for (; len; len--)
+		if (*a++ != *b++)
+			return false;
+	return true;
+}
+
 static bool hmap_elem_match(const struct hmap_elem *e, u64 hash,
 			    const void *key, u32 key_len)
 {
 	return e->hash == hash && e->key_len == key_len &&
-	       !memcmp(e->data, key, key_len);
+	       hmap_key_eq(e->data, key, key_len);
 }
 
 /**
@@ -452,7 +473,7 @@ static inline u64 hmap_bytes_eq(u64 w, u8 c)
 static struct hmap_elem *__hmap_lookup_elem(struct hmap *map, const void *key,
 					    u32 key_len)
 {
-	u64 hash = hmap_hash(map, key, key_len);
+	u64 hash = __hmap_hash(map, key, key_len);
 	u8 top = hmap_tophash(hash);
 	struct hmap_bucket *b;
 
@@ -1019,7 +1040,7 @@ static int __hmap_update(struct hmap *map, const void *key, u32 key_len,
 	if (!hmap_key_ok(map, key_len) || value_len > map->params.value_size ||
 	    flags > HMAP_EXIST)
 		return -EINVAL;
-	hash = hmap_hash(map, key, key_len);
+	hash = __hmap_hash(map, key, key_len);
 	ne = hmap_elem_new(map, hash, key, key_len, value, value_len);
 	if (!ne)
 		return -ENOMEM;
@@ -1162,7 +1183,7 @@ int hmap_delete(struct hmap *map, const void *key, u32 key_len)
 
 	if (!hmap_key_ok(map, key_len))
 		return -EINVAL;
-	hash = hmap_hash(map, key, key_len);
+	hash = __hmap_hash(map, key, key_len);
 
 	memcg = set_active_memcg(map->memcg);
 	mutex_lock(&map->lock);
