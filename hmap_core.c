@@ -418,37 +418,6 @@ static bool hmap_elem_match(const struct hmap_elem *e, u64 hash,
 	       hmap_key_eq(e->data, key, key_len);
 }
 
-/**
- * hmap_find_bucket_rcu() - find the chain that holds a hash right now
- * @map: the map.
- * @hash: the hash.
- * @max_bits: if not NULL, gets the largest B of the tables looked at.
- *
- * Starts at the oldest table and moves on to the next one while the head
- * bucket for @hash has been evacuated.
- *
- * Context: rcu_read_lock() held.
- * Return: the head bucket of the chain.
- */
-struct hmap_bucket *hmap_find_bucket_rcu(struct hmap *map, u64 hash,
-					 unsigned int *max_bits)
-{
-	struct hmap_table *t = rcu_dereference(map->tbl);
-	unsigned int bits = 0;
-	struct hmap_bucket *b;
-
-	for (;;) {
-		bits = max(bits, t->B);
-		b = &t->buckets[hash & hmap_bucket_mask(t)];
-		if (likely(!hmap_bucket_evacuated(b)))
-			break;
-		t = rcu_dereference(t->next);
-	}
-	if (max_bits)
-		*max_bits = bits;
-	return b;
-}
-
 #define HMAP_BYTES_LSB	0x0101010101010101ULL
 #define HMAP_BYTES_MSB	0x8080808080808080ULL
 

@@ -228,14 +228,43 @@ static inline bool hmap_bucket_evacuated(struct hmap_bucket *b)
 	return hmap_tophash_is_evacuated(smp_load_acquire(&b->tophash[0]));
 }
 
+/**
+ * hmap_find_bucket_rcu() - find the chain that holds a hash right now
+ * @map: the map.
+ * @hash: the hash.
+ * @max_bits: if not NULL, gets the largest B of the tables looked at.
+ *
+ * Starts at the oldest table and moves on to the next one while the head
+ * bucket for @hash has been evacuated.
+ *
+ * Context: rcu_read_lock() held.
+ * Return: the head bucket of the chain.
+ */
+static inline struct hmap_bucket *
+hmap_find_bucket_rcu(struct hmap *map, u64 hash, unsigned int *max_bits)
+{
+	struct hmap_table *t = rcu_dereference(map->tbl);
+	unsigned int bits = 0;
+	struct hmap_bucket *b;
+
+	for (;;) {
+		bits = max(bits, t->B);
+		b = &t->buckets[hash & hmap_bucket_mask(t)];
+		if (likely(!hmap_bucket_evacuated(b)))
+			break;
+		t = rcu_dereference(t->next);
+	}
+	if (max_bits)
+		*max_bits = bits;
+	return b;
+}
+
 /* Writer-side dereference: the map lock must be held. */
 #define hmap_dereference(map, p) \
 	rcu_dereference_protected(p, lockdep_is_held(&(map)->lock))
 
 /* Core functions shared with hmap_iter.c. */
 u64 hmap_hash(const struct hmap *map, const void *key, u32 key_len);
-struct hmap_bucket *hmap_find_bucket_rcu(struct hmap *map, u64 hash,
-					 unsigned int *max_bits);
 int __init hmap_core_init(void);
 void hmap_core_exit(void);
 
