@@ -68,6 +68,7 @@
 #include <linux/jiffies.h>
 #include <linux/memcontrol.h>
 #include <linux/minmax.h>
+#include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/random.h>
 #include <linux/sched.h>
@@ -88,6 +89,8 @@ EXPORT_TRACEPOINT_SYMBOL_GPL(hmap_alloc_fail);
 
 /* How long writes must have stopped before the worker finishes a resize. */
 #define HMAP_BG_DELAY		max(1UL, msecs_to_jiffies(20))
+/* How long writes must have stopped before an unused spare array is freed. */
+#define HMAP_SPARE_IDLE		HZ
 /* Old buckets the worker evacuates per hold of the lock. */
 #define HMAP_BG_BATCH		64
 /* How far advancing @nevacuate looks for already evacuated buckets. */
@@ -239,7 +242,9 @@ static struct hmap_table *hmap_table_new(struct hmap *map, unsigned int bits)
 		goto free_table;
 	t->B = bits;
 	t->map = map;
-	t->bytes = kmalloc_size_roundup(size) +
+	/* kvzalloc() falls back to vmalloc(), which rounds to pages only. */
+	t->bytes = (is_vmalloc_addr(t->buckets) ? PAGE_ALIGN(size) :
+		    kmalloc_size_roundup(size)) +
 		   kmalloc_size_roundup(sizeof(*t));
 
 	hmap_count_add(map, arrays_alloced, 1);
@@ -439,8 +444,8 @@ static inline u64 hmap_bytes_eq(u64 w, u8 c)
  * under us: they still point to their element). A bucket with an
  * EMPTY_REST tag ends the chain.
  */
-static struct hmap_elem *__hmap_lookup_elem(struct hmap *map, const void *key,
-					    u32 key_len)
+static __always_inline struct hmap_elem *
+__hmap_lookup_elem(struct hmap *map, const void *key, u32 key_len)
 {
 	u64 hash = __hmap_hash(map, key, key_len);
 	u8 top = hmap_tophash(hash);
@@ -467,8 +472,8 @@ static struct hmap_elem *__hmap_lookup_elem(struct hmap *map, const void *key,
 	return NULL;
 }
 
-static struct hmap_elem *hmap_lookup_elem(struct hmap *map, const void *key,
-					  u32 key_len)
+static __always_inline struct hmap_elem *
+hmap_lookup_elem(struct hmap *map, const void *key, u32 key_len)
 {
 	struct hmap_elem *e = __hmap_lookup_elem(map, key, key_len);
 
@@ -796,7 +801,7 @@ static int hmap_finish_resize(struct hmap *map)
 static void hmap_kick_background(struct hmap *map)
 {
 	if (map->background && map->resizing != HMAP_RESIZE_NONE)
-		queue_delayed_work(hmap_wq, &map->bg_work, HMAP_BG_DELAY);
+		mod_delayed_work(hmap_wq, &map->bg_work, HMAP_BG_DELAY);
 }
 
 /* The spare array if it has @bits; a spare of another size is freed. */
@@ -839,6 +844,10 @@ static void hmap_prealloc_work(struct work_struct *work)
 	if (!map->spare && hmap_newest(map)->B + 1 == bits) {
 		map->spare = t;
 		t = NULL;
+		/* Freed again if writes stop short of the grow. */
+		if (map->background)
+			queue_delayed_work(hmap_wq, &map->bg_work,
+					   HMAP_SPARE_IDLE);
 	}
 	mutex_unlock(&map->lock);
 	if (t)
@@ -908,8 +917,19 @@ static void hmap_bg_work(struct work_struct *work)
 	/* Overflow buckets and arrays are charged to the map's creator. */
 	memcg = set_active_memcg(map->memcg);
 	mutex_lock(&map->lock);
-	if (map->resizing == HMAP_RESIZE_NONE || !map->background)
+	if (!map->background)
 		goto unlock;
+	if (map->resizing == HMAP_RESIZE_NONE) {
+		/* No grow came for the spare array: give it back. */
+		if (map->spare && time_before(jiffies, map->last_write +
+					      HMAP_SPARE_IDLE))
+			queue_delayed_work(hmap_wq, &map->bg_work,
+					   map->last_write + HMAP_SPARE_IDLE -
+					   jiffies);
+		else if (map->spare)
+			hmap_take_spare(map, UINT_MAX);
+		goto unlock;
+	}
 	if (time_before(jiffies, map->last_write + HMAP_BG_DELAY))
 		delay = map->last_write + HMAP_BG_DELAY - jiffies;
 	else if (hmap_evacuate_some(map, HMAP_BG_BATCH, true))
