@@ -11,6 +11,9 @@
 #   make vm           boot the test kernel with hmap.ko loaded, hmapctl on
 #                     the PATH and a shell on the serial console (Ctrl-A x
 #                     quits)
+#   make bench        benchmark kernel (no debug options) under QEMU: hmap
+#                     against rhashtable and bpf(2) hash maps (scripts/bench.sh;
+#                     results in build/bench/)
 #   make clean        remove build outputs
 #
 # Later targets (demo, bench) are meant to reuse the same pieces:
@@ -42,6 +45,9 @@ vm:
 demo:
 	@scripts/run-demo.sh
 
+bench:
+	@scripts/bench.sh
+
 clean:
 	find . \( -path ./.git -o -path ./build \) -prune -o -type f \
 		\( -name '*.o' -o -name '*.ko' -o -name '*.mod' -o -name '*.mod.c' \
@@ -49,6 +55,6 @@ clean:
 		-o -name 'modules.order' -o -name '*.dwo' \) -exec rm -f {} +
 	rm -rf build .tmp_versions
 
-.PHONY: all modules check vm demo clean
+.PHONY: all modules check vm demo bench clean
 
 endif

@@ -1,12 +1,15 @@
 #!/bin/bash
 # Install the Debian packages the hmap build and tests need, if missing.
 # A no-op (one dpkg-query) when everything is already installed.
+# Usage: deps.sh [PACKAGE...]   (extra packages a target needs, e.g. bench's
+#                               gnuplot-nox)
 set -euo pipefail
 
 pkgs=(
 	build-essential bc bison flex libelf-dev libssl-dev kmod cpio
 	linux-source-6.1 linux-headers-amd64 sparse perl python3 rsync xz-utils
 	qemu-system-x86 busybox-static
+	"$@"
 )
 
 missing=()

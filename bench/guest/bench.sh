@@ -1,0 +1,121 @@
+#!/bin/sh
+# make bench, inside the guest (busybox sh). scripts/bench.sh packs this
+# file as the only guest script and boots with hmap_guest=scripts, so /init
+# runs it with hmap.ko loaded. Results go to the console as lines
+# "HMAP-BENCH {json}" (and -SERIES, -INFO, HMAP-PROF) for scripts/bench.sh.
+#
+# Environment (kernel command line, set by scripts/bench.sh):
+#   hmap_bench_quick=1    small sizes: a check of the pipeline, not numbers
+#   hmap_bench_profile=1  also sample where the time goes (HMAP-PROF lines)
+
+mods=/lib/hmap
+run=/sys/kernel/debug/hmap_bench/run
+status=0
+
+if [ "${hmap_bench_quick:-0}" = 1 ]; then
+	suites="1000:3 10000:2"
+	latency_n=10000 every=100
+	mixed="10000"
+	mixed_ms=500
+	rht_entries=10000 rht_runs=1
+	user_n=10000 user_reps=1
+	prof_n=10000 prof_ms=500
+	hash_n=10000
+else
+	# N:rounds (lookups repeat until 10^6 per round anyway)
+	suites="10000:15 100000:9 1000000:5"
+	latency_n=1000000 every=1000
+	mixed="10000 100000 1000000"
+	mixed_ms=3000
+	rht_entries=100000 rht_runs=4
+	user_n=100000 user_reps=5
+	prof_n=100000 prof_ms=4000
+	hash_n=10000
+fi
+
+err() {
+	echo "HMAP-BENCH-ERROR $*"
+	status=1
+}
+
+# Kernel messages stay out of the console while something is measured
+# (printing to a serial port is slow and would be timed); each step's
+# messages, results included, are printed once it is done.
+dmesg -n 1
+flush() {
+	dmesg -c
+}
+
+# Run one command of hmap_bench.ko.
+step() {
+	t0=$(date +%s)
+	echo "hmap-bench: $*"
+	echo "$*" >"$run" || err "hmap_bench '$*' failed"
+	flush
+	echo "hmap-bench: '$*' took $(($(date +%s) - t0))s"
+}
+
+cs=/sys/devices/system/clocksource/clocksource0/current_clocksource
+echo "HMAP-BENCH-INFO {\"kernel\":\"$(uname -r)\",\"cpus\":$(nproc),\"clocksource\":\"$(cat $cs)\",\"quick\":${hmap_bench_quick:-0}}"
+
+# Back the guest's memory with host memory before anything is timed.
+hmap-ubench prefault 90 || err "hmap-ubench prefault"
+
+if insmod $mods/hmap_bench.ko; then
+	for s in $suites; do
+		step suite "${s%:*}" "${s#*:}"
+	done
+	step latency "$latency_n" "$every"
+	for n in $mixed; do
+		step mixed "$n" "$mixed_ms"
+	done
+	step hash "$hash_n"
+	rmmod hmap_bench || err "rmmod hmap_bench"
+else
+	err "insmod hmap_bench"
+fi
+flush
+
+# The kernel's own rhashtable test, for a figure nobody here wrote: its
+# "Average test time" (ns per run of insert, lookup, delete of all keys).
+echo "HMAP-BENCH-INFO {\"test_rhashtable\":{\"parm_entries\":$rht_entries,\"runs\":$rht_runs,\"shrinking\":1,\"tcount\":0}}"
+if insmod $mods/test_rhashtable.ko parm_entries=$rht_entries runs=$rht_runs \
+	shrinking=1 tcount=0; then
+	rmmod test_rhashtable
+else
+	err "insmod test_rhashtable"
+fi
+flush
+
+# From user space: /dev/hmap ioctls against bpf(2).
+t0=$(date +%s)
+hmap-ubench run "$user_n" "$user_reps" || err "hmap-ubench run"
+echo "hmap-bench: user space took $(($(date +%s) - t0))s"
+flush
+
+if [ "${hmap_bench_profile:-0}" = 1 ] && insmod $mods/hmap_bench.ko; then
+	for map in hmap rhashtable hmap_k32 rhashtable_k32; do
+		step fill $map "$prof_n"
+		for loop in lookup_hit lookup_miss churn grow; do
+			hmap-ubench prof "$map:$loop" \
+				sh -c "echo loop $loop $prof_ms >$run" ||
+				err "profile $map $loop"
+			flush
+		done
+		step drop
+	done
+	for map in hmap rhashtable; do
+		hmap-ubench prof "$map:mixed_10000" \
+			sh -c "echo mixed 10000 $prof_ms $map >$run" ||
+			err "profile $map mixed"
+		flush
+	done
+	rmmod hmap_bench
+	hmap-ubench prof "ioctl+bpf" \
+		sh -c "hmap-ubench run $user_n 1 >/dev/null" ||
+		err "profile of hmap-ubench"
+	flush
+fi
+
+echo "HMAP-BENCH-END status=$status"
+exit $status

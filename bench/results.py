@@ -1,0 +1,570 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Turn the serial log of a `make bench` guest into results.
+
+Usage: results.py SERIAL_LOG OUT_DIR [--wall SECONDS] [--readme README.md]
+
+Reads the lines the guest printed (bench/guest/bench.sh, hmap_bench.ko,
+hmap-ubench):
+  HMAP-BENCH {json}         one result: structure, n, phase, ns_per_op, ...
+  HMAP-BENCH-SERIES {json}  per-insert latency, max and mean per window
+  HMAP-BENCH-INFO {json}    facts about the run
+  HMAP-PROF ...             profiler output (with hmap_bench_profile=1)
+  Average test time: NS     from the kernel's test_rhashtable module
+and writes into OUT_DIR:
+  results.json   the list of result records (sorted), for scripts
+  run.json       when, where and how the run was made
+  results.md     the tables (Markdown), with the plot next to them
+  latency.dat    the plot's data, for bench/latency.gp
+  profile.txt    the profiles, if any
+With --readme, the tables also replace the part of README.md between the
+lines "<!-- bench-results:begin -->" and "<!-- bench-results:end -->".
+
+Exits 1 if the guest reported an error, a kernel splat is in the log or an
+expected result is missing; the files are written anyway.
+"""
+import datetime
+import json
+import os
+import platform
+import re
+import sys
+
+LINE = re.compile(r"(HMAP-BENCH(?:-SERIES|-INFO)?) (\{.*\})\s*$")
+PROF = re.compile(r"HMAP-PROF (.*?)\s*$")
+RHT_AVG = re.compile(r"Average test time: (\d+)")
+SPLAT = re.compile(r"BUG:|WARNING:|Oops|general protection fault|"
+                   r"Kernel panic|soft lockup|hard LOCKUP|rcu: INFO:|"
+                   r"detected stall|Call Trace:|kernel BUG at|"
+                   r"unable to handle")
+ERROR = re.compile(r"HMAP-BENCH-ERROR (.*?)\s*$|hmap_bench: ('.*' failed.*?)\s*$"
+                   r"|HMAP-GUEST-FAIL: (.*?)\s*$")
+BEGIN = "<!-- bench-results:begin -->"
+END = "<!-- bench-results:end -->"
+
+KERNEL_PHASES = [
+    ("insert", "insert (into an empty map)"),
+    ("lookup_hit", "lookup, hit"),
+    ("lookup_miss", "lookup, miss"),
+    ("delete", "delete (down to empty)"),
+    ("lookup_hit_k32", "lookup, hit, 32-byte keys"),
+    ("lookup_miss_k32", "lookup, miss, 32-byte keys"),
+    ("insert_k32", "insert, 32-byte keys"),
+    ("delete_k32", "delete, 32-byte keys"),
+]
+USER_PHASES = [
+    ("insert", "insert"),
+    ("lookup_hit", "lookup, hit"),
+    ("lookup_miss", "lookup, miss"),
+    ("delete", "delete"),
+    ("batch_update", "batch update (256 per call)"),
+    ("batch_lookup", "batch lookup (256 per call)"),
+    ("batch_delete", "batch delete (256 per call)"),
+    ("dump", "full dump (one call)"),
+    ("dump_b256", "full dump (256 per call)"),
+    ("dump_get_next_key", "full dump, get_next_key + lookup"),
+]
+LAT = [("insert_lat_p50", "p50"), ("insert_lat_p99", "p99"),
+       ("insert_lat_p999", "p99.9"), ("insert_lat_max", "max")]
+
+
+def parse(path):
+    recs, series, info, prof, errors, splats = [], [], [], [], [], []
+    rht_avg = None
+    with open(path, "rb") as f:
+        text = f.read().decode("utf-8", "replace")
+    for raw in text.splitlines():
+        line = raw.replace("\r", "")
+        m = LINE.search(line)
+        if m:
+            try:
+                obj = json.loads(m.group(2))
+            except ValueError:
+                errors.append("unparsable line: " + line[:120])
+                continue
+            {"HMAP-BENCH": recs, "HMAP-BENCH-SERIES": series,
+             "HMAP-BENCH-INFO": info}[m.group(1)].append(obj)
+            continue
+        m = PROF.search(line)
+        if m:
+            prof.append(m.group(1))
+            continue
+        m = RHT_AVG.search(line)
+        if m:
+            rht_avg = int(m.group(1))
+        m = ERROR.search(line)
+        if m:
+            errors.append(next(g for g in m.groups() if g))
+        if SPLAT.search(line):
+            splats.append(line.strip())
+    return recs, series, info, prof, rht_avg, errors, splats
+
+
+def fmt_ns(v):
+    if v is None:
+        return "–"
+    if v >= 100:
+        return f"{v:,.0f}"
+    return f"{v:.1f}"
+
+
+def fmt_ratio(a, b):
+    if a is None or b is None or b == 0:
+        return "–"
+    return f"{a / b:.2f}"
+
+
+def fmt_pct(v):
+    return "–" if v is None else f"{v:.0f}%"
+
+
+def median(v):
+    v = sorted(v)
+    n = len(v)
+    return v[n // 2] if n % 2 else (v[n // 2 - 1] + v[n // 2]) / 2
+
+
+def pow10(n):
+    e = len(str(n)) - 1
+    return f"10^{e}" if n == 10 ** e else f"{n:,}"
+
+
+class Results:
+    def __init__(self, recs):
+        self.by = {}
+        for r in recs:
+            self.by[(r["structure"], r["n"], r["phase"])] = r
+
+    def get(self, structure, n, phase, key="ns_per_op"):
+        r = self.by.get((structure, n, phase))
+        return None if r is None else r.get(key)
+
+    def ratio(self, a, b, n, phase):
+        """a / b of ns_per_op (for timed phases, the best round of each)."""
+        x, y = self.get(a, n, phase), self.get(b, n, phase)
+        return None if x is None or not y else x / y
+
+    def spread(self, structure, n, phase):
+        """How far the median round is above the best one, in percent."""
+        best = self.get(structure, n, phase)
+        med = self.get(structure, n, phase, "median_ns_per_op")
+        return None if not best or med is None else 100 * (med / best - 1)
+
+    def fmt(self, a, b, n, phase):
+        r = self.ratio(a, b, n, phase)
+        return "–" if r is None else f"{r:.2f}"
+
+    def ns(self, structure, phase):
+        return sorted({n for (s, n, p) in self.by if s == structure and
+                       p == phase})
+
+
+def kernel_table(res, out):
+    ns = sorted({n for (s, n, p) in res.by if s == "hmap" and
+                 p in dict(KERNEL_PHASES)})
+    if not ns:
+        return
+    out.append("### In the kernel: hmap vs rhashtable\n")
+    out.append("Nanoseconds per operation, best of the rounds (the maps "
+               "take turns; the median round is in results.json, and "
+               "\"spread\" says how much slower it was than the best, hmap "
+               "/ rhashtable); the ratio is hmap / rhashtable, below 1 when "
+               "hmap is faster. 8-byte keys and values unless noted; "
+               "lookups run under `rcu_read_lock()` and read the value; no "
+               "size hint.\n")
+    out.append("| operation | N | rounds | hmap | rhashtable | "
+               "hmap / rhashtable | spread |")
+    out.append("|---|---:|---:|---:|---:|---:|---:|")
+    for phase, label in KERNEL_PHASES:
+        for n in ns:
+            h, r = res.get("hmap", n, phase), res.get("rhashtable", n, phase)
+            if h is None and r is None:
+                continue
+            reps = res.get("hmap", n, phase, "reps")
+            out.append(f"| {label} | {pow10(n)} | {reps} | {fmt_ns(h)} | "
+                       f"{fmt_ns(r)} | "
+                       f"{res.fmt('hmap', 'rhashtable', n, phase)} | "
+                       f"{fmt_pct(res.spread('hmap', n, phase))} / "
+                       f"{fmt_pct(res.spread('rhashtable', n, phase))} |")
+    out.append("")
+
+
+def latency_table(res, out):
+    ns = res.ns("hmap", "insert_lat_max")
+    if not ns:
+        return
+    out.append("### Insert latency while growing from empty to N\n")
+    out.append("Nanoseconds per insert, each timed with `ktime_get_ns()`; "
+               "the percentiles for 10^4 and 10^5 are the first 10^4 and "
+               "10^5 inserts of the run to 10^6.\n")
+    out.append("| N | map | p50 | p99 | p99.9 | max | mean |")
+    out.append("|---:|---|---:|---:|---:|---:|---:|")
+    for n in ns:
+        for s in ("hmap", "rhashtable"):
+            cells = [fmt_ns(res.get(s, n, p)) for p, _ in LAT]
+            mean = res.get(s, n, "insert_lat_p50", "mean_ns")
+            out.append(f"| {pow10(n)} | {s} | " + " | ".join(cells) +
+                       f" | {fmt_ns(mean)} |")
+        cells = [fmt_ratio(res.get("hmap", n, p), res.get("rhashtable", n, p))
+                 for p, _ in LAT]
+        mean = fmt_ratio(res.get("hmap", n, "insert_lat_p50", "mean_ns"),
+                         res.get("rhashtable", n, "insert_lat_p50", "mean_ns"))
+        out.append(f"| {pow10(n)} | hmap / rhashtable | " + " | ".join(cells)
+                   + f" | {mean} |")
+    out.append("")
+
+
+def mixed_table(res, out):
+    ns = res.ns("hmap", "mixed_lookup")
+    if not ns:
+        return
+    out.append("### Lookups while a writer resizes the map\n")
+    out.append("A reader bound to each CPU looks up random keys of a set "
+               "of N while a writer deletes the set down to N/8 and "
+               "inserts it back, over and over, so that the map keeps "
+               "growing and shrinking (3 threads on 2 CPUs; the two maps "
+               "take turns in 6 slices). ns/lookup is reader CPU time per "
+               "lookup; lookups/s is the readers' throughput, which also "
+               "depends on how much CPU the writer (and, for rhashtable, "
+               "its rehash worker) takes.\n")
+    out.append("| N | ns/lookup hmap | ns/lookup rhashtable | hmap / "
+               "rhashtable | lookups/s hmap | lookups/s rhashtable | "
+               "resizes hmap, rhashtable | ns/write hmap, rhashtable |")
+    out.append("|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for n in ns:
+        g = lambda s, k: res.get(s, n, "mixed_lookup", k)  # noqa: E731
+        out.append(
+            f"| {pow10(n)} | {fmt_ns(g('hmap', 'ns_per_op'))} "
+            f"| {fmt_ns(g('rhashtable', 'ns_per_op'))} "
+            f"| {fmt_ratio(g('hmap', 'ns_per_op'), g('rhashtable', 'ns_per_op'))} "
+            f"| {g('hmap', 'lookups_per_sec') or 0:,} "
+            f"| {g('rhashtable', 'lookups_per_sec') or 0:,} "
+            f"| {g('hmap', 'resizes')}, {g('rhashtable', 'resizes')} "
+            f"| {fmt_ns(g('hmap', 'writer_cpu_ns_per_op'))}, "
+            f"{fmt_ns(g('rhashtable', 'writer_cpu_ns_per_op'))} |")
+    out.append("")
+
+
+def hash_table(res, out):
+    ns = res.ns("hash", "siphash_8")
+    if not ns:
+        return
+    n = ns[-1]
+    out.append("### The hash functions alone\n")
+    out.append("Nanoseconds per key, on the same keys, by the kernel's "
+               "functions: SipHash-2-4 (`siphash_1u64()`, "
+               "`siphash_4u64()`), jhash2 (rhashtable's default for these "
+               "key sizes) and `hsiphash()` (on 64-bit, SipHash-1-3 "
+               "rounds). `hmap_hash()` in hmap_core.c says which one hmap "
+               "uses.\n")
+    out.append("| key | SipHash-2-4 | jhash2 | hsiphash (1-3) | "
+               "SipHash-2-4 / jhash2 | hsiphash / jhash2 |")
+    out.append("|---|---:|---:|---:|---:|---:|")
+    for size in (8, 32):
+        sip = res.get("hash", n, f"siphash_{size}")
+        jh = res.get("hash", n, f"jhash2_{size}")
+        hs = res.get("hash", n, f"hsiphash_{size}")
+        out.append(f"| {size} bytes | {fmt_ns(sip)} | {fmt_ns(jh)} | "
+                   f"{fmt_ns(hs)} | {fmt_ratio(sip, jh)} | "
+                   f"{fmt_ratio(hs, jh)} |")
+    out.append("")
+
+
+def overhead_table(res, out):
+    ns = res.ns("hmap", "overhead")
+    if not ns:
+        return
+    out.append("### Memory overhead per entry at N\n")
+    out.append("Bytes the map holds beyond the key and value bytes "
+               "(16 per entry), from allocation sizes, after the map settled. "
+               "hmap: its `bytes` counter; \"exact\" counts a bucket array "
+               "above 4 MiB as the vmalloc() it is (the counter rounds it "
+               "up to a power of two). rhashtable: bucket table plus one "
+               "kmalloc()ed object per entry.\n")
+    out.append("| N | hmap (counter) | hmap (exact) | hmap arrays held | "
+               "rhashtable | hmap exact / rhashtable |")
+    out.append("|---:|---:|---:|---:|---:|---:|")
+    for n in ns:
+        h = res.get("hmap", n, "overhead", "bytes_per_entry")
+        he = res.get("hmap", n, "overhead", "bytes_per_entry_exact")
+        arrays = res.get("hmap", n, "overhead", "arrays")
+        r = res.get("rhashtable", n, "overhead", "bytes_per_entry")
+        held = "–" if arrays is None else (
+            f"{arrays} (incl. the next, allocated ahead)" if arrays > 1
+            else str(arrays))
+        out.append(f"| {pow10(n)} | {fmt_ns(h)} | {fmt_ns(he)} | {held} "
+                   f"| {fmt_ns(r)} | {fmt_ratio(he, r)} |")
+    out.append("")
+
+
+def rht_check(res, info, rht_avg, out):
+    params = next((i["test_rhashtable"] for i in info
+                   if "test_rhashtable" in i), None)
+    if rht_avg is None or not params:
+        return None
+    n = params["parm_entries"]
+    per_key = rht_avg / n
+    out.append("### Cross-check: the kernel's test_rhashtable\n")
+    text = (f"`test_rhashtable parm_entries={n} runs={params['runs']} "
+            f"shrinking=1 tcount=0` reports \"Average test time: {rht_avg}\" "
+            f"ns, {per_key:,.0f} ns per key. A run inserts every key, looks "
+            f"up as many (half hits, half misses), walks the table twice and "
+            f"deletes every key (lookup + remove), into a map with a size "
+            f"hint of 8; its objects are preallocated.")
+    parts = [res.get("rhashtable", n, p) for p in
+             ("insert", "lookup_hit", "lookup_miss", "delete")]
+    if None not in parts:
+        ours = parts[0] + (parts[1] + parts[2]) / 2 + parts[3]
+        text += (f" The same work from this benchmark's rhashtable figures "
+                 f"at N = {pow10(n)}, insert + (hit + miss) / 2 + delete, is "
+                 f"{ours:,.0f} ns per key, {ours / per_key:.2f} times the "
+                 f"test's (ours also kmalloc()s and kfree_rcu()s every "
+                 f"object and does not walk the table).")
+    out.append(text + "\n")
+    return per_key
+
+
+def user_table(res, out):
+    ns = res.ns("hmap_ioctl", "insert")
+    if not ns:
+        return
+    for n in ns:
+        out.append(f"### From user space: /dev/hmap vs bpf(2), N = {pow10(n)}"
+                   "\n")
+        out.append("Nanoseconds per key, best of the rounds (median in "
+                   "results.json); 8-byte keys "
+                   "and values; `BPF_MAP_TYPE_HASH` with `BPF_F_NO_PREALLOC` "
+                   "(its bucket array is sized for max_entries = N) against "
+                   "an anonymous hmap with no capacity hint (it grows). "
+                   "bpf(2) has no lookup of a batch of given keys: its batch "
+                   "lookup is `BPF_MAP_LOOKUP_BATCH`, a walk.\n")
+        out.append("| operation | hmap_ioctl | bpf_htab | hmap / bpf |")
+        out.append("|---|---:|---:|---:|")
+        for phase, label in USER_PHASES:
+            h = res.get("hmap_ioctl", n, phase)
+            b = res.get("bpf_htab", n, phase)
+            if h is None and b is None:
+                continue
+            out.append(f"| {label} | {fmt_ns(h)} | {fmt_ns(b)} | "
+                       f"{res.fmt('hmap_ioctl', 'bpf_htab', n, phase)} |")
+        out.append("")
+
+
+def goals(res, out):
+    """The issue's targets, each checked against this run."""
+    rows = []
+    ns = sorted({n for (s, n, p) in res.by if s == "hmap" and p == "insert"})
+
+    def ratios(phases, a="hmap", b="rhashtable", nlist=None):
+        v = []
+        for p in phases:
+            for n in nlist or ns:
+                r = res.ratio(a, b, n, p)
+                if r is not None:
+                    v.append((r, p, n))
+        return v
+
+    def row(goal, vals, ok):
+        if not vals:
+            return
+        worst = max(vals)
+        rows.append(f"| {goal} | {'yes' if ok(worst[0]) else '**no**'} | "
+                    f"{worst[0]:.2f} ({worst[1]}, {pow10(worst[2])}) |")
+
+    row("hmap ahead of rhashtable on lookups, every N",
+        ratios(["lookup_hit", "lookup_miss", "lookup_hit_k32",
+                "lookup_miss_k32"]), lambda x: x < 1)
+    row("hmap at least level on insert and delete (within 5%)",
+        ratios(["insert", "delete"]), lambda x: x <= 1.05)
+    row("ioctl no slower than bpf(2) per single operation (within 5%)",
+        ratios(["insert", "lookup_hit", "lookup_miss", "delete"],
+               "hmap_ioctl", "bpf_htab", res.ns("hmap_ioctl", "insert")),
+        lambda x: x <= 1.05)
+    row("ioctl faster than bpf(2) in batches",
+        ratios(["batch_update", "batch_lookup", "batch_delete"],
+               "hmap_ioctl", "bpf_htab", res.ns("hmap_ioctl", "insert")),
+        lambda x: x < 1)
+    big = max(res.ns("hmap", "insert_lat_max") or [0])
+    if big:
+        h = res.get("hmap", big, "insert_lat_max")
+        r = res.get("rhashtable", big, "insert_lat_max")
+        rows.append(f"| worst insert while growing to {pow10(big)} "
+                    f"(hmap, rhashtable) | – | {fmt_ns(h)} ns, "
+                    f"{fmt_ns(r)} ns |")
+    if rows:
+        out.append("### Targets\n")
+        out.append("| target | met | worst hmap / reference ratio |")
+        out.append("|---|---|---|")
+        out.extend(rows)
+        out.append("")
+
+
+def write_latency_dat(series, path):
+    """Columns: entries, hmap max, hmap mean, rht max, rht mean (us)."""
+    data = {}
+    every = None
+    for s in series:
+        every = s["every"]
+        for i, (mx, mean) in enumerate(zip(s["max"], s["mean"])):
+            w = s["from"] + i
+            data.setdefault(w, {})[s["structure"]] = (mx, mean)
+    if not data:
+        return False
+    with open(path, "w") as f:
+        f.write("# entries hmap_max_us hmap_mean_us rht_max_us rht_mean_us\n")
+        for w in sorted(data):
+            row = [str((w + 1) * every)]
+            for s in ("hmap", "rhashtable"):
+                mx, mean = data[w].get(s, (None, None))
+                row += ["NaN" if mx is None else f"{mx / 1000:.3f}",
+                        "NaN" if mean is None else f"{mean / 1000:.3f}"]
+            f.write(" ".join(row) + "\n")
+    return True
+
+
+def host_cpu():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def main(argv):
+    args = argv[1:]
+    wall = readme = other_load = None
+    if "--host-other-load" in args:
+        i = args.index("--host-other-load")
+        other_load = float(args[i + 1])
+        del args[i:i + 2]
+    if "--wall" in args:
+        i = args.index("--wall")
+        wall = int(args[i + 1])
+        del args[i:i + 2]
+    if "--readme" in args:
+        i = args.index("--readme")
+        readme = args[i + 1]
+        del args[i:i + 2]
+    if len(args) != 2:
+        sys.stderr.write(__doc__)
+        return 2
+    log, outdir = args
+    recs, series, info, prof, rht_avg, errors, splats = parse(log)
+    os.makedirs(outdir, exist_ok=True)
+
+    recs.sort(key=lambda r: (r["structure"], r["phase"], r["n"]))
+    with open(os.path.join(outdir, "results.json"), "w") as f:
+        json.dump(recs, f, indent=1)
+        f.write("\n")
+    res = Results(recs)
+    missing = [p for p in ("insert", "lookup_hit", "lookup_miss", "delete")
+               if not res.ns("hmap", p) or not res.ns("rhashtable", p)]
+    if missing:
+        errors.append("missing in-kernel results: " + ", ".join(missing))
+    if not res.ns("hmap_ioctl", "insert"):
+        errors.append("missing user-space results")
+    if rht_avg is None:
+        errors.append("no test_rhashtable \"Average test time\"")
+
+    guest = next((i for i in info if "kernel" in i), {})
+    timer = next((i for i in info if i.get("what") == "ktime_get_ns"), {})
+    now = datetime.datetime.now(datetime.timezone.utc)
+    run = {
+        "date": now.strftime("%Y-%m-%d %H:%M UTC"),
+        "emulation": "QEMU TCG (software emulation, no KVM)",
+        "guest_cpus": guest.get("cpus"),
+        "guest_kernel": guest.get("kernel"),
+        "clocksource": guest.get("clocksource"),
+        "quick": bool(guest.get("quick")),
+        "host_cpu": host_cpu(),
+        "host_cpus": os.cpu_count(),
+        "ktime_get_ns_cost_ns": timer.get("median_ns"),
+        "test_rhashtable_avg_ns": rht_avg,
+        "wall_seconds": wall,
+        "host_other_load": other_load,
+        "errors": errors,
+        "splats": splats[:20],
+    }
+
+    out = []
+    out.append(f"Measured {run['date']} under **QEMU software emulation** "
+               f"(TCG, no KVM) with {run['guest_cpus']} virtual CPUs, on "
+               f"a {run['host_cpus']}-core {run['host_cpu']} host; guest "
+               f"kernel {run['guest_kernel']} built without debug options "
+               f"(`scripts/kernel-bench.config`), clocksource "
+               f"{run['clocksource']}. Emulation runs kernel code tens of "
+               f"times slower than hardware and not uniformly so: compare "
+               f"the ratios, not the absolute figures.")
+    if other_load is not None and other_load > 0.1:
+        out.append(f"\n**The host was busy with other work during the run "
+                   f"({other_load:.2f} CPUs on average besides QEMU): the "
+                   f"figures are noisier than usual.**")
+    if run["quick"]:
+        out.append("\n**Quick run (HMAP_BENCH_QUICK=1): small sizes, a "
+                   "check of the pipeline, not a measurement.**")
+    out.append("")
+    goals(res, out)
+    kernel_table(res, out)
+    latency_table(res, out)
+    if write_latency_dat(series, os.path.join(outdir, "latency.dat")):
+        out.append("![Per-insert latency while growing to 10^6 entries]"
+                   "(latency.png)\n")
+    mixed_table(res, out)
+    overhead_table(res, out)
+    hash_table(res, out)
+    rht_check(res, info, rht_avg, out)
+    user_table(res, out)
+    if errors or splats:
+        out.append("### Problems in this run\n")
+        out.extend(f"- {e}" for e in errors)
+        out.extend(f"- kernel: `{s}`" for s in splats[:20])
+        out.append("")
+    body = "\n".join(out).rstrip() + "\n"
+
+    with open(os.path.join(outdir, "results.md"), "w") as f:
+        f.write("# hmap benchmarks (`make bench`)\n\n" + body)
+    with open(os.path.join(outdir, "run.json"), "w") as f:
+        json.dump(run, f, indent=1)
+        f.write("\n")
+    if prof:
+        with open(os.path.join(outdir, "profile.txt"), "w") as f:
+            f.write("# cpu-clock samples (10 kHz, idle excluded) per "
+                    "profiled loop: percent, samples, function\n")
+            last = None
+            for p in prof:
+                label = p.split(" ", 1)[0]
+                if label != last:
+                    f.write("\n")
+                    last = label
+                f.write(p + "\n")
+
+    if readme:
+        with open(readme) as f:
+            text = f.read()
+        section = (f"{BEGIN}\n<!-- generated by make bench "
+                   f"(HMAP_BENCH_README=1); do not edit -->\n\n{body}\n{END}")
+        section = section.replace("![Per-insert latency while growing to "
+                                  "10^6 entries](latency.png)",
+                                  "The plot of per-insert latency is "
+                                  "`build/bench/latency.png`.")
+        if BEGIN in text and END in text:
+            pre = text[:text.index(BEGIN)]
+            post = text[text.index(END) + len(END):]
+            text = pre + section + post
+        else:
+            text = text.rstrip() + "\n\n## Benchmarks\n\n" + section + "\n"
+        with open(readme, "w") as f:
+            f.write(text)
+
+    for e in errors:
+        print(f"results: {e}", file=sys.stderr)
+    for s in splats[:10]:
+        print(f"results: kernel: {s}", file=sys.stderr)
+    return 1 if errors or splats else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,113 @@
+#!/bin/bash
+# `make bench`: hmap against rhashtable (in the kernel) and against bpf(2)
+# hash maps (from user space), under QEMU.
+#
+# Same setup as `make check`: scripts/deps.sh (plus gnuplot-nox), the kernel
+# source tarball, a kernel cached in $HMAP_CACHE by scripts/build-kernel.sh
+# (here from scripts/kernel-bench.config: the test kernel's base without the
+# debug options), scripts/initramfs.sh and scripts/run-qemu.sh (2 CPUs).
+# hmap.ko and bench/hmap_bench.ko are built against that kernel in a copy of
+# the sources (build/bench/src), so they never clash with make check's
+# build in the tree; bench/hmap_ubench.c is built static for the guest.
+# The guest runs bench/guest/bench.sh (hmap_guest=scripts); the serial log
+# becomes build/bench/results.{json,md} and latency.png (bench/results.py,
+# bench/latency.gp), and the tables are printed at the end.
+#
+# Environment:
+#   HMAP_BENCH_QUICK=1    small sizes: checks the pipeline in a few minutes
+#   HMAP_BENCH_PROFILE=1  also profile the hot loops (build/bench/profile.txt)
+#   HMAP_BENCH_README=1   also put the tables into README.md
+#   HMAP_TIMEOUT          QEMU time limit in seconds (default 1200)
+set -euo pipefail
+# shellcheck source=scripts/common.sh
+. "$(dirname "$0")/common.sh"
+
+out=$HMAP_OUT/bench
+mkdir -p "$out"
+exec 8>"$out/.lock"
+if ! flock -n 8; then
+	msg "bench: waiting for another make bench in $HMAP_SRC"
+	flock 8
+fi
+start=$(date +%s)
+section() { printf '\n=== %s\n' "$*"; }
+# CPU time of the whole host, and of this script's finished children, in
+# clock ticks: their difference over the QEMU run is what else ran.
+host_ticks() { awk '/^cpu /{print $2 + $3 + $4 + $7 + $8 + $9}' /proc/stat; }
+child_ticks() { awk '{print $16 + $17}' "/proc/$$/stat"; }
+
+section "dependencies"
+"$HMAP_SCRIPTS/deps.sh" gnuplot-nox
+
+section "benchmark kernel"
+t0=$(date +%s)
+kobj=$("$HMAP_SCRIPTS/build-kernel.sh" "$HMAP_SCRIPTS/kernel-bench.config")
+echo "$kobj (ready after $(($(date +%s) - t0))s)"
+[ -f "$kobj/lib/test_rhashtable.ko" ] ||
+	die "bench: $kobj/lib/test_rhashtable.ko missing"
+
+section "modules and guest program"
+src=$out/src
+rsync -a --delete --exclude=/build/ --exclude=/.git/ --include='*/' \
+	--include='*.c' --include='*.h' --include=Kbuild --include=Makefile \
+	--exclude='*.mod.c' --exclude='*' --prune-empty-dirs \
+	"$HMAP_SRC/" "$src/"
+log=$out/modules.log
+if ! { make -C "$kobj" M="$src" -j"$(nproc)" modules &&
+	make -C "$kobj" M="$src/bench" -j"$(nproc)" \
+		KBUILD_EXTRA_SYMBOLS="$src/Module.symvers" modules; } >"$log" 2>&1; then
+	tail -n 40 "$log" >&2
+	die "bench: module build failed (log: $log)"
+fi
+grep -E 'warning:' "$log" || true
+bin=$out/guest-bin
+rm -rf "$bin"
+mkdir -p "$bin"
+gcc -std=gnu11 -O2 -Wall -Wextra -static -I"$HMAP_SRC/include/uapi" \
+	-o "$bin/hmap-ubench" "$HMAP_SRC/bench/hmap_ubench.c"
+HMAP_GUEST_TESTS=$HMAP_SRC/bench/guest HMAP_GUEST_BIN=$bin \
+	"$HMAP_SCRIPTS/initramfs.sh" "$out/initramfs.cpio" "$kobj" \
+	"$src/hmap.ko" "$src/bench/hmap_bench.ko" "$kobj/lib/test_rhashtable.ko"
+echo "built: hmap.ko, hmap_bench.ko, hmap-ubench, initramfs"
+
+section "guest (QEMU, ${HMAP_SMP:-2} CPUs)"
+serial=$out/serial.log
+rm -f "$serial"
+args=(hmap_guest=scripts log_buf_len=4M)
+[ "${HMAP_BENCH_QUICK:-0}" = 1 ] && args+=(hmap_bench_quick=1)
+[ "${HMAP_BENCH_PROFILE:-0}" = 1 ] && args+=(hmap_bench_profile=1)
+t0=$(date +%s)
+h0=$(host_ticks) c0=$(child_ticks)
+qemu_rc=0
+"$HMAP_SCRIPTS/run-qemu.sh" "$kobj/arch/x86/boot/bzImage" \
+	"$out/initramfs.cpio" "$serial" "${args[@]}" || qemu_rc=$?
+qemu_s=$(($(date +%s) - t0))
+other=$(awk -v h="$(($(host_ticks) - h0))" -v c="$(($(child_ticks) - c0))" \
+	-v hz="$(getconf CLK_TCK)" -v s="$qemu_s" \
+	'BEGIN { l = s > 0 ? (h - c) / hz / s : 0; printf "%.2f", l < 0 ? 0 : l }')
+echo "QEMU exited with $qemu_rc after ${qemu_s}s; serial log: $serial"
+echo "other load on the host meanwhile: $other CPUs"
+touch "$serial"
+grep -a '^hmap-bench: .* took ' "$serial" | tr -d '\r' || true
+
+section "results"
+readme=()
+[ "${HMAP_BENCH_README:-0}" = 1 ] && readme=(--readme "$HMAP_SRC/README.md")
+rc=0
+python3 "$HMAP_SRC/bench/results.py" "$serial" "$out" \
+	--wall $(($(date +%s) - start)) --host-other-load "$other" \
+	"${readme[@]}" || rc=$?
+if [ -f "$out/latency.dat" ]; then
+	every=$(sed -n 's/.*"every":\([0-9]*\).*/\1/p' "$serial" | head -n1)
+	gnuplot -e "data='$out/latency.dat'; out='$out/latency.png'; every=${every:-1000}" \
+		"$HMAP_SRC/bench/latency.gp" || rc=1
+fi
+grep -aq '^HMAP-BENCH-END status=0' "$serial" || rc=1
+[ "$qemu_rc" = 0 ] || rc=1
+
+cat "$out/results.md"
+echo
+echo "results: $out/results.md, $out/results.json, $out/latency.png"
+[ -f "$out/profile.txt" ] && echo "profile: $out/profile.txt"
+echo "make bench: $(($(date +%s) - start))s in all, exit status $rc"
+exit "$rc"
