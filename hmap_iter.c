@@ -241,7 +241,10 @@ static u32 hmap_dump_group(struct hmap_bucket *b, u64 pos, u64 last, u64 *rmin)
 	return group;
 }
 
-/* Hand the entries of the chain at @b whose r is @r to @fn, up to @room. */
+/*
+ * Hand the entries of the chain at @b whose r is @r to @fn, up to @room;
+ * room + 1 if there were more (the group grew since it was counted).
+ */
 static u32 hmap_dump_emit(struct hmap_bucket *b, u64 r, u32 first, u32 room,
 			  hmap_dump_fn fn, void *ctx)
 {
@@ -253,10 +256,46 @@ static u32 hmap_dump_emit(struct hmap_bucket *b, u64 r, u32 first, u32 room,
 		if (hmap_rev(e->hash) != r)
 			continue;
 		if (n == room)
-			return n + 1;	/* the group grew: too big */
+			return n + 1;
 		fn(ctx, first + n, hmap_elem_key(e), e->key_len,
 		   hmap_elem_value(e), e->value_len);
 		n++;
+	}
+	return n;
+}
+
+/* Entries of one bucket range a dump sorts on the stack at most. */
+#define HMAP_DUMP_SORT	16
+
+struct hmap_dump_ent {
+	u64 r;
+	struct hmap_elem *e;
+};
+
+/*
+ * Collect the entries of the chain at @b whose r is in [@pos, @last] into
+ * @ents in hash order. Return how many, or more than @max if they do not
+ * all fit (@ents then holds a part).
+ */
+static u32 hmap_dump_collect(struct hmap_bucket *b, u64 pos, u64 last,
+			     struct hmap_dump_ent *ents, u32 max)
+{
+	struct hmap_chain_walk w = { .b = b };
+	struct hmap_elem *e;
+	u32 n = 0, i;
+
+	while ((e = hmap_chain_next(&w))) {
+		u64 r = hmap_rev(e->hash);
+
+		if (r < pos || r > last)
+			continue;
+		if (n == max)
+			return n + 1;
+		/* Insertion sort: a bucket holds a handful. */
+		for (i = n++; i && ents[i - 1].r > r; i--)
+			ents[i] = ents[i - 1];
+		ents[i].r = r;
+		ents[i].e = e;
 	}
 	return n;
 }
@@ -294,15 +333,24 @@ int hmap_dump(struct hmap *map, u64 *cursor, bool *done, u32 room,
 	*done = false;
 	rcu_read_lock();
 	while (n < room && scanned++ < HMAP_DUMP_SCAN) {
+		struct hmap_dump_ent ents[HMAP_DUMP_SORT];
 		struct hmap_bucket *b;
+		u32 group, got, i;
 		unsigned int bits;
-		u32 group, got;
 		u64 last, r;
 
 		b = hmap_find_bucket_rcu(map, hmap_rev(pos), &bits);
 		last = pos | (U64_MAX >> bits);
-		group = hmap_dump_group(b, pos, last, &r);
-		if (!group) {
+		/* The rest of the bucket's range at once, if it fits. */
+		got = hmap_dump_collect(b, pos, last, ents,
+					min_t(u32, room - n, HMAP_DUMP_SORT));
+		if (got <= min_t(u32, room - n, HMAP_DUMP_SORT)) {
+			for (i = 0; i < got; i++)
+				fn(ctx, n + i, hmap_elem_key(ents[i].e),
+				   ents[i].e->key_len,
+				   hmap_elem_value(ents[i].e),
+				   ents[i].e->value_len);
+			n += got;
 			if (last == U64_MAX) {
 				*done = true;
 				break;
@@ -310,6 +358,10 @@ int hmap_dump(struct hmap *map, u64 *cursor, bool *done, u32 room,
 			pos = last + 1;
 			continue;
 		}
+		/* Else a group of equal hashes at a time. */
+		group = hmap_dump_group(b, pos, last, &r);
+		if (!group)
+			continue;	/* emptied since: look again */
 		got = hmap_dump_emit(b, r, n, room - n, fn, ctx);
 		if (got > room - n) {
 			if (!n) {
