@@ -797,11 +797,18 @@ static int hmap_finish_resize(struct hmap *map)
 	return 0;
 }
 
-/* Have the worker finish the resize in progress once writes stop. */
+/*
+ * Have the worker finish the resize in progress once writes stop, or free
+ * a spare array no grow came for.
+ */
 static void hmap_kick_background(struct hmap *map)
 {
-	if (map->background && map->resizing != HMAP_RESIZE_NONE)
+	if (!map->background)
+		return;
+	if (map->resizing != HMAP_RESIZE_NONE)
 		mod_delayed_work(hmap_wq, &map->bg_work, HMAP_BG_DELAY);
+	else if (map->spare)
+		queue_delayed_work(hmap_wq, &map->bg_work, HMAP_SPARE_IDLE);
 }
 
 /* The spare array if it has @bits; a spare of another size is freed. */
@@ -845,9 +852,7 @@ static void hmap_prealloc_work(struct work_struct *work)
 		map->spare = t;
 		t = NULL;
 		/* Freed again if writes stop short of the grow. */
-		if (map->background)
-			queue_delayed_work(hmap_wq, &map->bg_work,
-					   HMAP_SPARE_IDLE);
+		hmap_kick_background(map);
 	}
 	mutex_unlock(&map->lock);
 	if (t)

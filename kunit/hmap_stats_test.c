@@ -5,6 +5,7 @@
  * a resize emits.
  */
 
+#include <linux/delay.h>
 #include <linux/tracepoint.h>
 #include <trace/events/hmap.h>
 
@@ -158,6 +159,69 @@ static void hmap_stats_histogram(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, h.chains[1], 1ULL);
 }
 
+/*
+ * A large map gets the array of its next grow ahead of time, and the grow
+ * uses it; a spare that no grow comes for is freed once writes stop.
+ */
+static void hmap_stats_spare_array(struct kunit *test)
+{
+	struct hmap *map = hmap_kunit_map(test, 100000, 2000, true);
+	struct hmap_stats st;
+	u64 i, alloced;
+	int waits;
+
+	/* 2000 entries: B 9 (3328 before the grow to 10, 2^10 buckets). */
+	for (i = 0; i < 2000; i++)
+		KUNIT_ASSERT_EQ(test, sput(map, i, HMAP_NOEXIST), 0);
+	hmap_get_stats(map, &st);
+	KUNIT_ASSERT_EQ(test, st.B, 9U);
+	KUNIT_EXPECT_EQ(test, st.arrays_alloced, 1ULL);
+
+	/* Past three quarters of the way (2496): the worker allocates it. */
+	for (i = 2000; i < 2600; i++)
+		KUNIT_ASSERT_EQ(test, sput(map, i, HMAP_NOEXIST), 0);
+	for (waits = 0; waits < 250; waits++) {
+		hmap_get_stats(map, &st);
+		if (st.arrays_alloced == 2)
+			break;
+		msleep(20);
+	}
+	KUNIT_ASSERT_EQ(test, st.arrays_alloced, 2ULL);
+	alloced = st.arrays_alloced;
+
+	/* The grow takes the spare: no new allocation by the write. */
+	for (i = 2600; i < 3400; i++)
+		KUNIT_ASSERT_EQ(test, sput(map, i, HMAP_NOEXIST), 0);
+	hmap_get_stats(map, &st);
+	KUNIT_EXPECT_EQ(test, st.grows, 1ULL);
+	KUNIT_EXPECT_EQ(test, st.B, 10U);
+	KUNIT_EXPECT_EQ(test, st.arrays_alloced, alloced);
+
+	/* B 10 -> 11 would come at 6656; stop at 5100, past 4992. */
+	hmap_test_run_background(map);
+	for (i = 3400; i < 5100; i++)
+		KUNIT_ASSERT_EQ(test, sput(map, i, HMAP_NOEXIST), 0);
+	for (waits = 0; waits < 250; waits++) {
+		hmap_get_stats(map, &st);
+		if (st.arrays_alloced == alloced + 1)
+			break;
+		msleep(20);
+	}
+	KUNIT_ASSERT_EQ(test, st.arrays_alloced, alloced + 1);
+
+	/* No more writes: with the worker on, the spare goes after a second. */
+	hmap_test_set_background(map, true);
+	for (waits = 0; waits < 250; waits++) {
+		hmap_flush_frees();
+		hmap_get_stats(map, &st);
+		if (st.arrays_alloced - st.arrays_freed == 1)
+			break;
+		msleep(20);
+	}
+	KUNIT_EXPECT_EQ(test, st.arrays_alloced - st.arrays_freed, 1ULL);
+	KUNIT_EXPECT_EQ(test, st.B, 10U);
+}
+
 /* Iterators started and not stopped are counted. */
 static void hmap_stats_open_cursors(struct kunit *test)
 {
@@ -255,6 +319,7 @@ static struct kunit_case hmap_stats_cases[] = {
 	KUNIT_CASE(hmap_stats_operation_counters),
 	KUNIT_CASE(hmap_stats_grow_shrink_cycle),
 	KUNIT_CASE(hmap_stats_histogram),
+	KUNIT_CASE(hmap_stats_spare_array),
 	KUNIT_CASE(hmap_stats_open_cursors),
 	KUNIT_CASE(hmap_stats_trace_events),
 	{}
