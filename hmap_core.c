@@ -159,11 +159,21 @@ static size_t hmap_elem_size(u32 key_len, u32 value_len)
 				    round_up(key_len, 8) + value_len);
 }
 
+/* An element's allocation size: worked out once for full-size ones. */
+static size_t hmap_map_elem_size(const struct hmap *map, u32 key_len,
+				 u32 value_len)
+{
+	if (key_len == map->params.key_size &&
+	    value_len == map->params.value_size)
+		return map->full_elem_size;
+	return hmap_elem_size(key_len, value_len);
+}
+
 static struct hmap_elem *hmap_elem_new(struct hmap *map, u64 hash,
 				       const void *key, u32 key_len,
 				       const void *value, u32 value_len)
 {
-	size_t size = hmap_elem_size(key_len, value_len);
+	size_t size = hmap_map_elem_size(map, key_len, value_len);
 	struct hmap_elem *e;
 
 	e = kmalloc(size, GFP_KERNEL_ACCOUNT);
@@ -186,9 +196,11 @@ static struct hmap_elem *hmap_elem_new(struct hmap *map, u64 hash,
 
 static void hmap_elem_account_free(struct hmap *map, struct hmap_elem *e)
 {
+	long size = hmap_map_elem_size(map, e->key_len, e->value_len);
+
 	hmap_count_add(map, elems_freed, 1);
 	this_cpu_dec(hmap_global.elems);
-	hmap_bytes_add(map, -(long)hmap_elem_size(e->key_len, e->value_len));
+	hmap_bytes_add(map, -size);
 }
 
 /* Free an element no reader can have seen, or after a grace period. */
@@ -1333,6 +1345,8 @@ struct hmap *hmap_create(const struct hmap_params *params)
 	hint = min(params->capacity_hint, params->max_entries);
 	map->params.capacity_hint = hint;
 	map->init_B = hmap_fit_B(hint);
+	map->full_elem_size = hmap_elem_size(params->key_size,
+					     params->value_size);
 	mutex_init(&map->lock);
 	get_random_bytes(&map->seed, sizeof(map->seed));
 	map->background = true;

@@ -142,6 +142,8 @@ struct hmap_pcpu {
  * @nevacuate: old buckets below this index are all evacuated (under @lock).
  * @params: what the map was created with.
  * @init_B: log2 of the bucket count the map was created with.
+ * @full_elem_size: allocation size of an element with a key and value of
+ *	the largest sizes.
  * @seed: the per-map random siphash key.
  * @hash_fn: test-only replacement of the hash function, normally NULL.
  * @background: whether the background worker may finish resizes.
@@ -164,6 +166,7 @@ struct hmap {
 	unsigned long nevacuate;
 	struct hmap_params params;
 	unsigned int init_B;
+	size_t full_elem_size;
 	siphash_key_t seed;
 	hmap_hash_fn hash_fn;
 	bool background;
