@@ -160,6 +160,18 @@ unlock:
 	return err;
 }
 
+/* Read and check the struct hmap_name of OPEN and DESTROY. */
+static int hmap_get_name(struct hmap_name *n, void __user *uarg)
+{
+	int err = hmap_get_arg(n, sizeof(*n), uarg);
+
+	if (err)
+		return err;
+	if (n->flags)
+		return -EINVAL;
+	return hmap_check_name(n->name);
+}
+
 static int hmap_ioc_open(struct hmap_file *hf, void __user *uarg)
 {
 	bool may_read, may_write;
@@ -167,12 +179,7 @@ static int hmap_ioc_open(struct hmap_file *hf, void __user *uarg)
 	struct hmap_name n;
 	int err;
 
-	err = hmap_get_arg(&n, sizeof(n), uarg);
-	if (err)
-		return err;
-	if (n.flags)
-		return -EINVAL;
-	err = hmap_check_name(n.name);
+	err = hmap_get_name(&n, uarg);
 	if (err)
 		return err;
 
@@ -194,15 +201,8 @@ static int hmap_ioc_destroy(void __user *uarg)
 	struct hmap_name n;
 	int err;
 
-	err = hmap_get_arg(&n, sizeof(n), uarg);
-	if (err)
-		return err;
-	if (n.flags)
-		return -EINVAL;
-	err = hmap_check_name(n.name);
-	if (err)
-		return err;
-	return hmap_obj_destroy(n.name);
+	err = hmap_get_name(&n, uarg);
+	return err ?: hmap_obj_destroy(n.name);
 }
 
 static int hmap_ioc_list(void __user *uarg)
