@@ -24,15 +24,33 @@
  *
  * Resizing follows Go's map and goes one step further. The array doubles
  * when the map holds more than 6.5 entries per bucket, is rebuilt at the
- * same size when there are as many overflow buckets as buckets (up to
- * 2^15), and halves when the load falls below 1.625 (a quarter of the grow
- * threshold, so a map at either boundary does not flap). A resize only
- * allocates the new array and links it as &hmap_table.next of the old one.
- * Every write then first evacuates the old bucket its key hashes to and one
- * more at @nevacuate, two at most; when @nevacuate reaches the old size, the
- * new array becomes &hmap.tbl and the old one is freed after a grace period.
- * A resize left unfinished when writes stop is finished by a worker, and
- * the next array of a large map is allocated ahead by another.
+ * same size when as many overflow buckets as buckets were added since the
+ * array was built, and halves when the load falls below 1.625 (a quarter of
+ * the grow threshold, so a map at either boundary does not flap). A resize
+ * only allocates the new array and links it as &hmap_table.next of the old
+ * one. Every write then first evacuates the old bucket its key hashes to and
+ * one more at @nevacuate, two at most; when @nevacuate reaches the old size,
+ * the new array becomes &hmap.tbl and the old one is freed after a grace
+ * period. The next array of a large map is allocated ahead by a worker.
+ *
+ * The same-size grow is Go's trigger made to converge. Go's map.go starts
+ * one when noverflow >= 2^min(B, 15) but above B = 15 counts an overflow
+ * bucket only with probability 2^-(B-15), so its threshold means "as many
+ * overflow buckets as buckets" at every B; hmap says that directly. Counting
+ * only the overflow buckets added since the array was built (not those its
+ * evacuation needed) makes a rebuild that cannot shorten the chains (keys
+ * that really collide) start no other until as many again are added, and
+ * that takes at least 2^B inserts: a same-size grow is never started by
+ * every write. Random keys at the grow threshold need about 0.21 overflow
+ * buckets per bucket (P(X > 8) for X ~ Poisson(6.5)), far from the trigger;
+ * only chains that deletes left half empty reach it.
+ *
+ * A resize ends in bounded time whatever the write rate: the background
+ * worker starts with it and evacuates %HMAP_BG_BATCH old buckets per hold
+ * of the lock, beside the writers, until it is done, so a resize from 2^B
+ * old buckets takes at most 2^B / %HMAP_BG_BATCH turns of the worker, and
+ * writes only take buckets off it. (Retried after %HMAP_BG_RETRY if memory
+ * for overflow buckets runs out.)
  *
  * Evacuation copies element pointers, it does not copy or free elements,
  * and it never modifies the old bucket except to replace its tags with
@@ -50,9 +68,20 @@
  *   Entries never move within a live array and a marked-evacuated slot still
  *   points to its element, so a lookup never misses a key present for the
  *   whole lookup, whatever resize or evacuation runs beside it.
- * - Writers (update, delete, clear, shrink-to-fit) and the background worker
- *   are serialized by &hmap.lock, a mutex: they may sleep. Only the newest
- *   array is written; old arrays are read-only but for their markers.
+ * - Writers (update, delete, clear, shrink-to-fit) and the workers are
+ *   serialized by &hmap.lock, a mutex: they may sleep. Only the newest array
+ *   is written; old arrays are read-only but for their markers.
+ * - Teardown is final. A map has two works: @bg_work (evacuation beside the
+ *   writers, freeing an idle spare array) and @prealloc_work (allocating
+ *   the next array ahead). Both are queued only under &hmap.lock, by
+ *   hmap_bg_queue() and hmap_maybe_prealloc(), which do nothing once
+ *   &hmap.dying is set. hmap_destroy() sets it under the lock first, then
+ *   cancels @prealloc_work and @bg_work synchronously (in that order:
+ *   a running @prealloc_work may still take the lock, and sees @dying), then
+ *   waits for the tables retired earlier (rcu_barrier() for the grace
+ *   periods, then a flush of the workqueue their frees run on) before it
+ *   frees the map. No timer, work or RCU callback of the map is left, and
+ *   hmap_core_exit() waits for those of every map before the module goes.
  * - An update publishes a new element with rcu_assign_pointer() and frees
  *   the old one after a grace period: a reader sees the old or the new
  *   value, never a mix.
@@ -60,8 +89,9 @@
  *   overflow buckets) is freed only after a grace period.
  *
  * &hmap.lock protects: &hmap.count, &hmap.resizing, &hmap.nevacuate,
- * &hmap.last_write, the contents of the newest array, and the link from an
- * old array to a new one. The counters are per CPU and read without it.
+ * &hmap.last_write, &hmap.spare, &hmap.dying, the contents of the newest
+ * array, and the link from an old array to a new one. The counters are per
+ * CPU and read without it.
  */
 
 #include <linux/bitops.h>
@@ -87,12 +117,12 @@ EXPORT_TRACEPOINT_SYMBOL_GPL(hmap_resize_start);
 EXPORT_TRACEPOINT_SYMBOL_GPL(hmap_resize_finish);
 EXPORT_TRACEPOINT_SYMBOL_GPL(hmap_alloc_fail);
 
-/* How long writes must have stopped before the worker finishes a resize. */
-#define HMAP_BG_DELAY		max(1UL, msecs_to_jiffies(20))
 /* How long writes must have stopped before an unused spare array is freed. */
 #define HMAP_SPARE_IDLE		HZ
 /* Old buckets the worker evacuates per hold of the lock. */
 #define HMAP_BG_BATCH		64
+/* How long the worker waits to retry after an allocation failed. */
+#define HMAP_BG_RETRY		max(1UL, msecs_to_jiffies(20))
 /* How far advancing @nevacuate looks for already evacuated buckets. */
 #define HMAP_ADVANCE_SCAN	1024
 
@@ -136,6 +166,13 @@ static long hmap_count_sum(struct hmap *map, size_t offset)
 
 #define HMAP_COUNT_SUM(map, field) \
 	hmap_count_sum(map, offsetof(struct hmap_pcpu, field))
+/*
+ * A gauge (added to on one CPU, taken from on another) summed while it
+ * changes can come out below zero: a start seen after its stop. Never below
+ * zero when read.
+ */
+#define HMAP_GAUGE_SUM(map, field) \
+	max(0L, HMAP_COUNT_SUM(map, field))
 
 /* ---- Accounting and allocation ---- */
 
@@ -398,9 +435,13 @@ static bool hmap_under_load(unsigned long count, unsigned int bits)
 	       (u64)count * HMAP_SHRINK_DEN < ((u64)HMAP_LOAD_NUM << bits);
 }
 
+/*
+ * Time for a same-size grow: as many overflow buckets as buckets added
+ * since the table was built (see "Theory of operation").
+ */
 static bool hmap_too_many_overflow(const struct hmap_table *t)
 {
-	return t->noverflow >= 1UL << min(t->B, 15U);
+	return t->noverflow - t->noverflow_base >= 1UL << t->B;
 }
 
 /* The smallest B whose array holds @count entries without growing. */
@@ -489,9 +530,11 @@ hmap_lookup_elem(struct hmap *map, const void *key, u32 key_len)
 {
 	struct hmap_elem *e = __hmap_lookup_elem(map, key, key_len);
 
-	hmap_count_add(map, lookups, 1);
+	/* Two counters, not lookups and hits: see hmap_get_stats(). */
 	if (e)
 		hmap_count_add(map, hits, 1);
+	else
+		hmap_count_add(map, misses, 1);
 	return e;
 }
 
@@ -713,6 +756,36 @@ free_spares:
 	return -ENOMEM;
 }
 
+/*
+ * Queue the worker to run after @delay jiffies (a pending run is moved to
+ * the new time). The one place @bg_work is queued: nothing is once the map
+ * is dying.
+ */
+static void hmap_bg_queue(struct hmap *map, unsigned long delay)
+{
+	lockdep_assert_held(&map->lock);
+	if (!map->dying && map->background)
+		mod_delayed_work(hmap_wq, &map->bg_work, delay);
+}
+
+/*
+ * Arm the worker for what the map needs next: the resize in progress is
+ * evacuated now, beside the writers; a spare array no grow came for is
+ * freed once writes have stopped for %HMAP_SPARE_IDLE. Whatever starts or
+ * finishes a resize or installs a spare calls this, so an allocation made
+ * ahead always has the worker as its owner.
+ */
+static void hmap_bg_schedule(struct hmap *map)
+{
+	unsigned long idle_end = map->last_write + HMAP_SPARE_IDLE;
+
+	if (map->resizing != HMAP_RESIZE_NONE)
+		hmap_bg_queue(map, 0);
+	else if (map->spare)
+		hmap_bg_queue(map, time_after(idle_end, jiffies) ?
+				   idle_end - jiffies : 0);
+}
+
 static void hmap_resize_finish(struct hmap *map)
 {
 	struct hmap_table *old = hmap_oldest(map);
@@ -724,7 +797,9 @@ static void hmap_resize_finish(struct hmap *map)
 	rcu_assign_pointer(map->tbl, new);
 	map->resizing = HMAP_RESIZE_NONE;
 	map->nevacuate = 0;
+	new->noverflow_base = new->noverflow;
 	hmap_table_retire(map, old);
+	hmap_bg_schedule(map);	/* a spare array may now be idle */
 }
 
 /*
@@ -809,20 +884,6 @@ static int hmap_finish_resize(struct hmap *map)
 	return 0;
 }
 
-/*
- * Have the worker finish the resize in progress once writes stop, or free
- * a spare array no grow came for.
- */
-static void hmap_kick_background(struct hmap *map)
-{
-	if (!map->background)
-		return;
-	if (map->resizing != HMAP_RESIZE_NONE)
-		mod_delayed_work(hmap_wq, &map->bg_work, HMAP_BG_DELAY);
-	else if (map->spare)
-		queue_delayed_work(hmap_wq, &map->bg_work, HMAP_SPARE_IDLE);
-}
-
 /* The spare array if it has @bits; a spare of another size is freed. */
 static struct hmap_table *hmap_take_spare(struct hmap *map, unsigned int bits)
 {
@@ -847,7 +908,7 @@ static void hmap_prealloc_work(struct work_struct *work)
 
 	mutex_lock(&map->lock);
 	bits = hmap_newest(map)->B + 1;
-	if (map->spare || bits > HMAP_B_MAX) {
+	if (map->dying || map->spare || bits > HMAP_B_MAX) {
 		mutex_unlock(&map->lock);
 		return;
 	}
@@ -860,11 +921,11 @@ static void hmap_prealloc_work(struct work_struct *work)
 	if (!t)
 		return;
 	mutex_lock(&map->lock);
-	if (!map->spare && hmap_newest(map)->B + 1 == bits) {
+	if (!map->dying && !map->spare && hmap_newest(map)->B + 1 == bits) {
 		map->spare = t;
 		t = NULL;
 		/* Freed again if writes stop short of the grow. */
-		hmap_kick_background(map);
+		hmap_bg_schedule(map);
 	}
 	mutex_unlock(&map->lock);
 	if (t)
@@ -874,7 +935,9 @@ static void hmap_prealloc_work(struct work_struct *work)
 /* Three quarters of the way to a grow of a large map: get its array. */
 static void hmap_maybe_prealloc(struct hmap *map, struct hmap_table *t)
 {
-	if (t->B + 1 < HMAP_PREALLOC_MIN_B || t->B >= HMAP_B_MAX || map->spare)
+	lockdep_assert_held(&map->lock);
+	if (t->B + 1 < HMAP_PREALLOC_MIN_B || t->B >= HMAP_B_MAX ||
+	    map->spare || map->dying)
 		return;
 	if ((u64)map->count * HMAP_LOAD_DEN * 4 <
 	    ((u64)HMAP_LOAD_NUM * 3) << t->B)
@@ -907,7 +970,7 @@ static void hmap_resize_start(struct hmap *map, enum hmap_resize_kind kind,
 		hmap_count_add(map, shrinks, 1);
 		break;
 	}
-	hmap_kick_background(map);
+	hmap_bg_schedule(map);
 }
 
 /*
@@ -924,37 +987,46 @@ static void hmap_maybe_shrink(struct hmap *map)
 		hmap_resize_start(map, HMAP_RESIZE_SHRINK, t->B - 1);
 }
 
+/* Free the spare array, if any. */
+static void hmap_spare_free(struct hmap *map)
+{
+	lockdep_assert_held(&map->lock);
+	if (map->spare)
+		hmap_table_free(map->spare);
+	map->spare = NULL;
+}
+
+/*
+ * One turn of the worker: evacuate a batch of the resize in progress (and
+ * start the next shrink when it ends on a map still below its load), or
+ * free a spare array once writes have been idle, then arm itself for what
+ * is left.
+ */
 static void hmap_bg_work(struct work_struct *work)
 {
 	struct hmap *map = container_of(to_delayed_work(work), struct hmap,
 					bg_work);
-	unsigned long delay = 0;
 	struct mem_cgroup *memcg;
 
 	/* Overflow buckets and arrays are charged to the map's creator. */
 	memcg = set_active_memcg(map->memcg);
 	mutex_lock(&map->lock);
-	if (!map->background)
+	if (map->dying || !map->background)
 		goto unlock;
-	if (map->resizing == HMAP_RESIZE_NONE) {
+	if (map->resizing != HMAP_RESIZE_NONE) {
+		if (hmap_evacuate_some(map, HMAP_BG_BATCH, true)) {
+			/* Out of memory: try again later. */
+			hmap_bg_queue(map, HMAP_BG_RETRY);
+			goto unlock;
+		}
+		if (map->resizing == HMAP_RESIZE_NONE)
+			hmap_maybe_shrink(map);
+	} else if (map->spare &&
+		   !time_before(jiffies, map->last_write + HMAP_SPARE_IDLE)) {
 		/* No grow came for the spare array: give it back. */
-		if (map->spare && time_before(jiffies, map->last_write +
-					      HMAP_SPARE_IDLE))
-			queue_delayed_work(hmap_wq, &map->bg_work,
-					   map->last_write + HMAP_SPARE_IDLE -
-					   jiffies);
-		else if (map->spare)
-			hmap_take_spare(map, UINT_MAX);
-		goto unlock;
+		hmap_spare_free(map);
 	}
-	if (time_before(jiffies, map->last_write + HMAP_BG_DELAY))
-		delay = map->last_write + HMAP_BG_DELAY - jiffies;
-	else if (hmap_evacuate_some(map, HMAP_BG_BATCH, true))
-		delay = HMAP_BG_DELAY;	/* out of memory: try again later */
-	else if (map->resizing == HMAP_RESIZE_NONE)
-		hmap_maybe_shrink(map);
-	if (map->resizing != HMAP_RESIZE_NONE)
-		queue_delayed_work(hmap_wq, &map->bg_work, delay);
+	hmap_bg_schedule(map);
 unlock:
 	mutex_unlock(&map->lock);
 	set_active_memcg(memcg);
@@ -1241,7 +1313,7 @@ int hmap_clear(struct hmap *map)
 	map->last_write = jiffies;
 	old = hmap_oldest(map);
 	next = hmap_dereference(map, old->next);
-	hmap_take_spare(map, UINT_MAX);	/* frees it */
+	hmap_spare_free(map);
 	rcu_assign_pointer(map->tbl, fresh);
 	WRITE_ONCE(map->count, 0);
 	map->resizing = HMAP_RESIZE_NONE;
@@ -1349,6 +1421,7 @@ struct hmap *hmap_create(const struct hmap_params *params)
 					     params->value_size);
 	mutex_init(&map->lock);
 	get_random_bytes(&map->seed, sizeof(map->seed));
+	get_random_bytes(&map->cursor_key, sizeof(map->cursor_key));
 	map->background = true;
 	INIT_DELAYED_WORK(&map->bg_work, hmap_bg_work);
 	INIT_WORK(&map->prealloc_work, hmap_prealloc_work);
@@ -1385,8 +1458,12 @@ void hmap_destroy(struct hmap *map)
 
 	if (!map)
 		return;
-	cancel_delayed_work_sync(&map->bg_work);
+	/* See "Concurrency contract": from here on no work is queued. */
+	mutex_lock(&map->lock);
+	map->dying = true;
+	mutex_unlock(&map->lock);
 	cancel_work_sync(&map->prealloc_work);
+	cancel_delayed_work_sync(&map->bg_work);
 	synchronize_rcu();
 
 	if (map->spare)
@@ -1496,15 +1573,20 @@ void hmap_get_stats(struct hmap *map, struct hmap_stats *st)
 	st->elems_alloced = HMAP_COUNT_SUM(map, elems_alloced);
 	st->elems_freed = HMAP_COUNT_SUM(map, elems_freed);
 	st->alloc_failures = HMAP_COUNT_SUM(map, alloc_failures);
-	st->bytes = HMAP_COUNT_SUM(map, bytes);
-	st->pending_frees = HMAP_COUNT_SUM(map, pending_frees);
+	st->bytes = HMAP_GAUGE_SUM(map, bytes);
+	st->pending_frees = HMAP_GAUGE_SUM(map, pending_frees);
 	st->inserts = HMAP_COUNT_SUM(map, inserts);
 	st->updates = HMAP_COUNT_SUM(map, updates);
 	st->deletes = HMAP_COUNT_SUM(map, deletes);
-	st->open_cursors = HMAP_COUNT_SUM(map, open_cursors);
-	st->lookups = HMAP_COUNT_SUM(map, lookups);
+	st->open_cursors = HMAP_GAUGE_SUM(map, open_cursors);
+	/*
+	 * Each counter is summed on its own while lookups go on, so a total
+	 * derived from two sums could be off by the lookups in between:
+	 * lookups is derived as hits + misses, which cannot wrap.
+	 */
 	st->hits = HMAP_COUNT_SUM(map, hits);
-	st->misses = st->lookups - st->hits;
+	st->misses = HMAP_COUNT_SUM(map, misses);
+	st->lookups = st->hits + st->misses;
 }
 EXPORT_SYMBOL_GPL(hmap_get_stats);
 
@@ -1599,7 +1681,7 @@ void hmap_test_set_background(struct hmap *map, bool on)
 {
 	mutex_lock(&map->lock);
 	map->background = on;
-	hmap_kick_background(map);
+	hmap_bg_schedule(map);
 	mutex_unlock(&map->lock);
 	if (!on)
 		cancel_delayed_work_sync(&map->bg_work);
@@ -1625,6 +1707,23 @@ void hmap_test_run_background(struct hmap *map)
 	mutex_unlock(&map->lock);
 }
 EXPORT_SYMBOL_IF_KUNIT(hmap_test_run_background);
+
+/**
+ * __hmap_test_prealloc() - queue the allocation of the next array ahead
+ * @map: the map.
+ *
+ * Does what a write three quarters of the way to a grow does, whatever the
+ * count, so that a test can hold &hmap.lock while the work runs.
+ *
+ * Context: process context; the caller holds &hmap.lock.
+ */
+void __hmap_test_prealloc(struct hmap *map)
+{
+	lockdep_assert_held(&map->lock);
+	if (!map->dying)
+		queue_work(hmap_wq, &map->prealloc_work);
+}
+EXPORT_SYMBOL_IF_KUNIT(__hmap_test_prealloc);
 #endif
 
 /**

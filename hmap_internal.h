@@ -81,6 +81,9 @@ struct hmap_bucket {
  * @next: the table this one is being evacuated into, or NULL.
  * @B: log2 of the bucket count.
  * @noverflow: overflow buckets allocated for this table.
+ * @noverflow_base: @noverflow when the resize that built this table
+ *	finished (0 for a table made empty): the overflow buckets it needs
+ *	for the entries it was built with.
  * @bytes: bytes of the bucket array allocation.
  * @map: the owning map, for the deferred free.
  * @rwork: frees the table after a grace period.
@@ -90,6 +93,7 @@ struct hmap_table {
 	struct hmap_table __rcu *next;
 	unsigned int B;
 	unsigned long noverflow;
+	unsigned long noverflow_base;
 	size_t bytes;
 	struct hmap *map;
 	struct rcu_work rwork;
@@ -110,8 +114,8 @@ typedef u64 (*hmap_hash_fn)(const void *key, u32 key_len);
  * atomic; summed when read. See &struct hmap_stats for what each counts.
  */
 struct hmap_pcpu {
-	long lookups;
 	long hits;
+	long misses;
 	long inserts;
 	long updates;
 	long deletes;
@@ -145,9 +149,14 @@ struct hmap_pcpu {
  * @full_elem_size: allocation size of an element with a key and value of
  *	the largest sizes.
  * @seed: the per-map random siphash key.
+ * @cursor_key: the per-map random key of hmap_dump_cursor(), so that no
+ *	cursor user space sees tells a hash.
  * @hash_fn: test-only replacement of the hash function, normally NULL.
- * @background: whether the background worker may finish resizes.
- * @bg_work: finishes an unfinished resize when writes stop.
+ * @background: whether the background worker may run (tests turn it off).
+ * @dying: hmap_destroy() has begun: no work may be queued any more
+ *	(under @lock).
+ * @bg_work: evacuates beside the writers while a resize is in progress,
+ *	and frees a spare array no grow came for.
  * @last_write: jiffies of the last write, for @bg_work.
  * @resize_start_ns: when the resize in progress began.
  * @spare: the array of the next grow, allocated ahead by @prealloc_work
@@ -168,8 +177,10 @@ struct hmap {
 	unsigned int init_B;
 	size_t full_elem_size;
 	siphash_key_t seed;
+	siphash_key_t cursor_key;
 	hmap_hash_fn hash_fn;
 	bool background;
+	bool dying;
 	struct delayed_work bg_work;
 	unsigned long last_write;
 	u64 resize_start_ns;
@@ -275,6 +286,7 @@ void hmap_core_exit(void);
 void hmap_test_set_hash(struct hmap *map, hmap_hash_fn fn);
 void hmap_test_set_background(struct hmap *map, bool on);
 void hmap_test_run_background(struct hmap *map);
+void __hmap_test_prealloc(struct hmap *map);
 void hmap_flush_frees(void);
 
 #endif /* _HMAP_INTERNAL_H */

@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * hmap_core: every operation and flag of the in-kernel API, every errno it
- * returns, the size limits, max_entries, clear, shrink-to-fit and the
- * destroy of a map that still holds entries.
+ * returns, the size limits, max_entries, clear, shrink-to-fit, the destroy
+ * of a map that still holds entries and of one whose workers are running.
  */
 
+#include <linux/completion.h>
+#include <linux/delay.h>
 #include <linux/err.h>
+#include <linux/kthread.h>
 #include <linux/siphash.h>
 #include <linux/string.h>
 
@@ -389,6 +392,74 @@ static void hmap_core_keyed_hash(struct kunit *test)
 				    hsiphash(bytes, len, &hkey), "len %u", len);
 }
 
+struct destroy_ctx {
+	struct hmap *map;
+	struct completion done;
+};
+
+static int destroy_thread(void *data)
+{
+	struct destroy_ctx *ctx = data;
+
+	hmap_destroy(ctx->map);
+	kthread_complete_and_exit(&ctx->done, 0);
+}
+
+/*
+ * hmap_destroy() while the work that allocates the next array ahead runs:
+ * the test holds the map's lock, so the work is stuck on it when destroy
+ * starts, and gets it (or destroy does) only once the test lets go. The
+ * work must not arm the worker's timer for a map being freed (a timer
+ * that then fires on freed memory: KASAN, and the kernel's debugobjects at
+ * the kfree()). Whatever it allocated must be freed with the map: the
+ * global array count comes back to where it was. The test then waits past
+ * the idle time of a spare array, when such a timer would have fired.
+ */
+static void hmap_core_destroy_during_prealloc(struct kunit *test)
+{
+	struct hmap_global_stats before, after;
+	struct destroy_ctx *ctx;
+	struct task_struct *task;
+	struct hmap *map;
+	u64 id;
+
+	ctx = kunit_kzalloc(test, sizeof(*ctx), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, ctx);
+	init_completion(&ctx->done);
+	hmap_flush_frees();
+	hmap_global_stats(&before);
+
+	/* B 9: its next array (B 10, 80 KiB) is one allocated ahead. */
+	map = hmap_kunit_map_new(100000, 2000, false);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, map);
+	hmap_test_set_background(map, true);
+	for (id = 0; id < 2000; id++)
+		KUNIT_ASSERT_EQ(test, put(map, id, id, HMAP_NOEXIST), 0);
+	KUNIT_ASSERT_EQ(test, map_B(map), 9U);
+
+	mutex_lock(&map->lock);
+	__hmap_test_prealloc(map);
+	msleep(50);		/* the work runs and waits for the lock */
+	ctx->map = map;
+	task = kthread_run(destroy_thread, ctx, "hmap_destroy_test");
+	if (IS_ERR(task)) {
+		mutex_unlock(&map->lock);
+		hmap_destroy(map);
+		KUNIT_ASSERT_FAILURE(test, "kthread_run: %ld", PTR_ERR(task));
+	}
+	msleep(50);		/* destroy starts and waits */
+	mutex_unlock(&map->lock);
+	wait_for_completion(&ctx->done);
+
+	/* Past HMAP_SPARE_IDLE (1 s): a timer left armed would fire now. */
+	msleep(1500);
+	hmap_flush_frees();
+	hmap_global_stats(&after);
+	KUNIT_EXPECT_EQ(test, after.maps, before.maps);
+	KUNIT_EXPECT_EQ(test, after.arrays, before.arrays);
+	KUNIT_EXPECT_EQ(test, after.bytes, before.bytes);
+}
+
 static struct kunit_case hmap_core_cases[] = {
 	KUNIT_CASE(hmap_core_create_rejects_bad_params),
 	KUNIT_CASE(hmap_core_capacity_hint_sizes_map),
@@ -401,6 +472,7 @@ static struct kunit_case hmap_core_cases[] = {
 	KUNIT_CASE(hmap_core_clear),
 	KUNIT_CASE(hmap_core_shrink_to_fit),
 	KUNIT_CASE(hmap_core_destroy_nonempty),
+	KUNIT_CASE(hmap_core_destroy_during_prealloc),
 	KUNIT_CASE(hmap_core_keyed_hash),
 	{}
 };

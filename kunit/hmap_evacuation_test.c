@@ -559,14 +559,156 @@ static void hmap_evacuation_counters_balance(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, after.bytes, before.bytes);
 }
 
+/*
+ * Chains that are full, not degenerate, start no same-size grow: a rebuild
+ * could not shorten them. At B 18, 2^15 buckets hold 9 keys each, so the
+ * map has 2^15 overflow buckets, each with one entry; Go's threshold of
+ * 2^min(B, 15), all overflow buckets counted, is reached, and since a
+ * rebuild leaves the same 2^15, every insert after it started another,
+ * each allocating and zeroing a 20 MiB array.
+ */
+static void hmap_evacuation_same_size_full_chains(struct kunit *test)
+{
+	const u32 nbuckets = 1U << 15, per = 9;
+	struct hmap *map;
+	struct hmap_stats st;
+	u32 i;
+
+	/* One entry over what B 17 holds: the map starts at B 18. */
+	map = hmap_kunit_map(test, 1U << 20, (13U << 17) / 2 + 1, true);
+	hmap_get_stats(map, &st);
+	KUNIT_ASSERT_EQ(test, st.B, 18U);
+	for (i = 0; i < nbuckets * per + 1000; i++) {
+		struct hmap_kunit_key k = { .id = i };
+		u64 v = i;
+
+		/* Buckets 0, 8, 16, ... 9 keys each; then single keys. */
+		if (i < nbuckets * per)
+			k.hash = ((u64)(i % per + 5) << 56) | (i / per) * 8;
+		else
+			k.hash = ((u64)i << 40) | ((i - nbuckets * per) * 8 + 1);
+		KUNIT_ASSERT_EQ_MSG(test, hmap_update(map, &k, sizeof(k), &v,
+						      sizeof(v), HMAP_NOEXIST),
+				    0, "insert %u", i);
+		if (!(i & 4095))
+			cond_resched();
+	}
+	hmap_get_stats(map, &st);
+	KUNIT_EXPECT_EQ(test, st.noverflow, (u64)nbuckets);
+	KUNIT_EXPECT_EQ(test, st.same_size_grows, 0ULL);
+	KUNIT_EXPECT_EQ(test, st.grows, 0ULL);
+	KUNIT_EXPECT_EQ(test, st.arrays_alloced, 1ULL);
+}
+
+/*
+ * Chains that deletes left half empty do start a same-size grow, and the
+ * rebuild ends it. At B 4, 96 keys move from one bucket's chain to the
+ * next, one delete and one insert at a time, seven times over: each move
+ * leaves the 11 overflow buckets of the old chain empty behind it, and 16
+ * (2^B) added since the array was built start a rebuild that gives them
+ * back. Once the churn stops, writes that add no overflow bucket start no
+ * other.
+ */
+static void hmap_evacuation_same_size_degenerate(struct kunit *test)
+{
+	struct evac_ctx *c = ctx_new(test, 96 * 8,
+				     hmap_kunit_map(test, 1000, 100, true));
+	struct hmap_stats st;
+	unsigned int i, round;
+	u64 rebuilds;
+
+	for (i = 0; i < c->nkeys; i++) {
+		/* Bucket i / 96, a tag of its own within the bucket. */
+		c->keys[i].hash = ((u64)(i % 96 + 5) << 56) | (i / 96);
+		c->keys[i].id = i;
+	}
+	for (i = 0; i < 96; i++)
+		KUNIT_ASSERT_EQ(test, ctx_put(c, i, HMAP_NOEXIST), 0);
+	hmap_get_stats(c->map, &st);
+	KUNIT_ASSERT_EQ(test, st.B, 4U);
+	KUNIT_ASSERT_EQ(test, st.noverflow, 11ULL);
+	for (round = 1; round < 8; round++) {
+		for (i = 0; i < 96; i++) {
+			ctx_del(c, (round - 1) * 96 + i);
+			KUNIT_ASSERT_EQ(test, ctx_put(c, round * 96 + i,
+						      HMAP_NOEXIST), 0);
+		}
+	}
+	hmap_test_run_background(c->map);
+	hmap_get_stats(c->map, &st);
+	KUNIT_EXPECT_GE(test, st.same_size_grows, 1ULL);
+	KUNIT_EXPECT_LE(test, st.same_size_grows, 7ULL);
+	KUNIT_EXPECT_EQ(test, st.grows, 0ULL);
+	KUNIT_EXPECT_EQ(test, st.shrinks, 0ULL);
+	KUNIT_EXPECT_EQ(test, st.B, 4U);
+	check_all(c);
+
+	/* No churn: updates in place start no rebuild, however many. */
+	rebuilds = st.same_size_grows;
+	for (i = 0; i < 2000; i++)
+		KUNIT_ASSERT_EQ(test, ctx_put(c, 7 * 96 + i % 96, HMAP_EXIST),
+				0);
+	hmap_test_run_background(c->map);
+	hmap_get_stats(c->map, &st);
+	KUNIT_EXPECT_EQ(test, st.same_size_grows, rebuilds);
+	KUNIT_EXPECT_EQ(test, st.resizing, (u32)HMAP_RESIZE_NONE);
+	check_all(c);
+}
+
+/*
+ * A resize ends in bounded time whatever the write rate. A write every
+ * 5 ms never leaves the map idle, yet the worker evacuates beside the
+ * writers: the grow from B 12 (26625 inserts) has 4096 old buckets, which
+ * the writes alone, two buckets each, would take 2048 writes (10 s) to
+ * move; the worker's batches of 64 end it within 800 writes (4 s) with
+ * room to spare. (Before, the worker waited for 20 ms without writes, and
+ * the grow had moved 634 buckets after 4 s.)
+ */
+static void hmap_evacuation_steady_writes(struct kunit *test)
+{
+	struct hmap *map = hmap_kunit_map(test, 100000, 0, false);
+	struct hmap_kunit_key k = {};
+	struct hmap_stats st;
+	unsigned int writes;
+	u64 v = 0;
+
+	hmap_test_set_background(map, true);
+	for (k.id = 0; k.id < 26625; k.id++)
+		KUNIT_ASSERT_EQ(test, hmap_update(map, &k, sizeof(k), &v,
+						  sizeof(v), HMAP_NOEXIST), 0);
+	hmap_get_stats(map, &st);
+	KUNIT_ASSERT_EQ(test, st.B, 13U);
+	KUNIT_ASSERT_EQ(test, st.grows, 13ULL);
+
+	k.id = 0;
+	for (writes = 0; writes < 800; writes++) {
+		hmap_get_stats(map, &st);
+		if (st.resizing == HMAP_RESIZE_NONE)
+			break;
+		v++;
+		KUNIT_ASSERT_EQ(test, hmap_update(map, &k, sizeof(k), &v,
+						  sizeof(v), HMAP_EXIST), 0);
+		usleep_range(5000, 5500);
+	}
+	KUNIT_EXPECT_EQ_MSG(test, st.resizing, (u32)HMAP_RESIZE_NONE,
+			    "%llu of 4096 old buckets moved after %u writes",
+			    st.nevacuate, writes);
+	KUNIT_EXPECT_GT(test, st.evacuated_by_background, 0ULL);
+	kunit_info(test, "grow to B 13 finished after %u writes 5 ms apart\n",
+		   writes);
+}
+
 static struct kunit_case hmap_evacuation_cases[] = {
 	KUNIT_CASE(hmap_evacuation_grow),
 	KUNIT_CASE(hmap_evacuation_same_size),
+	KUNIT_CASE(hmap_evacuation_same_size_degenerate),
+	KUNIT_CASE(hmap_evacuation_same_size_full_chains),
 	KUNIT_CASE(hmap_evacuation_shrink),
 	KUNIT_CASE(hmap_evacuation_shrink_refills_chain),
 	KUNIT_CASE(hmap_evacuation_random_model),
 	KUNIT_CASE(hmap_evacuation_long_chain),
 	KUNIT_CASE(hmap_evacuation_background),
+	KUNIT_CASE(hmap_evacuation_steady_writes),
 	KUNIT_CASE(hmap_evacuation_counters_balance),
 	{}
 };

@@ -93,7 +93,7 @@ struct hmap *hmap_kunit_map(struct kunit *test, u32 max_entries,
 }
 
 kunit_test_suites(&hmap_core_suite, &hmap_evacuation_suite, &hmap_iter_suite,
-		  &hmap_stats_suite, &hmap_stress_suite);
+		  &hmap_stats_suite, &hmap_stress_suite, &hmap_scale_suite);
 
 MODULE_DESCRIPTION("KUnit suites for hmap");
 MODULE_LICENSE("GPL");

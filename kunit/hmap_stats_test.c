@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * hmap_stats: the counters after known sequences of operations, including
- * a full grow and shrink cycle, the bucket histogram, and the trace events
- * a resize emits.
+ * a full grow and shrink cycle, the bucket histogram, the trace events a
+ * resize emits, a spare array given back on every path, and counters that
+ * stay consistent while lookups run.
  */
 
 #include <linux/delay.h>
+#include <linux/kthread.h>
 #include <linux/tracepoint.h>
 #include <trace/events/hmap.h>
 
@@ -315,6 +317,125 @@ static void hmap_stats_trace_events(struct kunit *test)
 	tracepoint_synchronize_unregister();
 }
 
+/* Wait up to 5 s for the map to hold one array only; return how many. */
+static u64 wait_one_array(struct hmap *map)
+{
+	struct hmap_stats st;
+	int waits;
+
+	for (waits = 0; waits < 250; waits++) {
+		hmap_flush_frees();
+		hmap_get_stats(map, &st);
+		if (st.arrays_alloced - st.arrays_freed == 1)
+			break;
+		msleep(20);
+	}
+	return st.arrays_alloced - st.arrays_freed;
+}
+
+/*
+ * A spare array allocated while a resize is in progress, and the worker
+ * (not a write) finishing that resize: the spare still goes once writes
+ * have stopped for a second, as it does when a write finishes the resize.
+ */
+static void hmap_stats_spare_freed_after_worker_resize(struct kunit *test)
+{
+	struct hmap *map = hmap_kunit_map(test, 100000, 0, true);
+	struct hmap_stats st;
+	u64 i;
+	int waits;
+
+	/* 3329 entries: the grow from B 9 to 10 starts, 512 buckets to go. */
+	for (i = 0; i < 3329; i++)
+		KUNIT_ASSERT_EQ(test, sput(map, i, HMAP_NOEXIST), 0);
+	hmap_get_stats(map, &st);
+	KUNIT_ASSERT_EQ(test, st.resizing, (u32)HMAP_RESIZE_GROW);
+	KUNIT_ASSERT_EQ(test, st.B, 10U);
+	hmap_flush_frees();	/* the work the 2496th insert queued is done */
+	hmap_get_stats(map, &st);
+	KUNIT_ASSERT_EQ(test, st.arrays_alloced - st.arrays_freed, 2ULL);
+
+	/* The array of the grow after (B 11) allocated ahead, mid-resize. */
+	mutex_lock(&map->lock);
+	__hmap_test_prealloc(map);
+	mutex_unlock(&map->lock);
+	for (waits = 0; waits < 250; waits++) {
+		hmap_get_stats(map, &st);
+		if (st.arrays_alloced - st.arrays_freed == 3)
+			break;
+		msleep(20);
+	}
+	KUNIT_ASSERT_EQ(test, st.arrays_alloced - st.arrays_freed, 3ULL);
+	KUNIT_ASSERT_EQ(test, st.resizing, (u32)HMAP_RESIZE_GROW);
+
+	/* The worker finishes the grow; then the spare must go. */
+	hmap_test_set_background(map, true);
+	KUNIT_EXPECT_EQ(test, wait_one_array(map), 1ULL);
+	hmap_get_stats(map, &st);
+	KUNIT_EXPECT_EQ(test, st.resizing, (u32)HMAP_RESIZE_NONE);
+	KUNIT_EXPECT_EQ(test, st.B, 10U);
+	KUNIT_EXPECT_GT(test, st.evacuated_by_background, 0ULL);
+}
+
+struct lookup_ctx {
+	struct hmap *map;
+	u64 keys;
+};
+
+/* Look up keys that are there and keys that are not, until stopped. */
+static int lookup_thread(void *data)
+{
+	struct lookup_ctx *ctx = data;
+	u64 i = 0;
+
+	while (!kthread_should_stop()) {
+		sget(ctx->map, i++ % (2 * ctx->keys));
+		if (!(i & 255))
+			cond_resched();
+	}
+	return 0;
+}
+
+/*
+ * Counters read while lookups run on both CPUs are each consistent: hits
+ * and misses never exceed lookups (a misses derived from two separate
+ * sums could wrap to 2^64 - 1), and lookups is hits plus misses.
+ */
+static void hmap_stats_consistent_under_lookups(struct kunit *test)
+{
+	struct hmap *map = hmap_kunit_map(test, 1000, 0, true);
+	struct lookup_ctx ctx = { .map = map, .keys = 100 };
+	struct task_struct *task[2];
+	struct hmap_stats st;
+	unsigned int bad = 0, reads, cpu;
+	u64 i;
+
+	for (i = 0; i < ctx.keys; i++)
+		KUNIT_ASSERT_EQ(test, sput(map, i, HMAP_NOEXIST), 0);
+	for (cpu = 0; cpu < 2; cpu++) {
+		task[cpu] = kthread_create(lookup_thread, &ctx,
+					   "hmap_lookup/%u", cpu);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(task[cpu]));
+		kthread_bind(task[cpu], cpu % num_online_cpus());
+		wake_up_process(task[cpu]);
+	}
+	for (reads = 0; reads < 20000; reads++) {
+		hmap_get_stats(map, &st);
+		if (st.hits > st.lookups || st.misses > st.lookups ||
+		    st.hits + st.misses != st.lookups)
+			bad++;
+		if (!(reads & 63))
+			cond_resched();
+	}
+	for (cpu = 0; cpu < 2; cpu++)
+		kthread_stop(task[cpu]);
+	KUNIT_EXPECT_EQ_MSG(test, bad, 0U,
+			    "last: lookups %llu hits %llu misses %llu",
+			    st.lookups, st.hits, st.misses);
+	KUNIT_EXPECT_GT(test, st.hits, 0ULL);
+	KUNIT_EXPECT_GT(test, st.misses, 0ULL);
+}
+
 static struct kunit_case hmap_stats_cases[] = {
 	KUNIT_CASE(hmap_stats_operation_counters),
 	KUNIT_CASE(hmap_stats_grow_shrink_cycle),
@@ -322,6 +443,8 @@ static struct kunit_case hmap_stats_cases[] = {
 	KUNIT_CASE(hmap_stats_spare_array),
 	KUNIT_CASE(hmap_stats_open_cursors),
 	KUNIT_CASE(hmap_stats_trace_events),
+	KUNIT_CASE(hmap_stats_spare_freed_after_worker_resize),
+	KUNIT_CASE(hmap_stats_consistent_under_lookups),
 	{}
 };
 

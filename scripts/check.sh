@@ -140,7 +140,8 @@ if [ -n "$mods_ok" ]; then
 		"$kobj/lib/kunit/kunit.ko" "$HMAP_SRC/hmap.ko" "$HMAP_SRC/hmap_kunit.ko"
 	t0=$(date +%s)
 	qemu_rc=0
-	"$HMAP_SCRIPTS/run-qemu.sh" "$kobj/arch/x86/boot/bzImage" \
+	# 3 GiB: the largest KUnit map holds 3.4 million entries under KASAN.
+	HMAP_MEM=${HMAP_MEM:-3G} "$HMAP_SCRIPTS/run-qemu.sh" "$kobj/arch/x86/boot/bzImage" \
 		"$out/initramfs.cpio" "$serial" hmap_guest=check || qemu_rc=$?
 	echo "QEMU exited with $qemu_rc after $(($(date +%s) - t0))s; serial log: $serial"
 	touch "$serial"
