@@ -493,6 +493,7 @@ static int hmap_ioc_dump(struct hmap_obj *obj, void __user *uarg)
 	u32 got = 0, n;
 	bool done = false;
 	size_t per;
+	u64 pos;
 	int err;
 
 	err = hmap_get_arg(&d, sizeof(d), uarg);
@@ -501,6 +502,10 @@ static int hmap_ioc_dump(struct hmap_obj *obj, void __user *uarg)
 	if (d.flags & ~HMAP_DUMP_DONE || d.__reserved ||
 	    (d.value_lens && !d.values))
 		return -EINVAL;
+	/* The cursor user space sees is opaque: it tells no hash. */
+	err = hmap_dump_cursor_decode(obj->map, d.cursor, &pos);
+	if (err)
+		return err;
 	hmap_get_params(obj->map, &p);
 	bb.p = &p;
 	per = sizeof(u32) + p.key_size +
@@ -511,7 +516,7 @@ static int hmap_ioc_dump(struct hmap_obj *obj, void __user *uarg)
 		return err;
 
 	while (got < d.count && !done) {
-		err = hmap_dump(obj->map, &d.cursor, &done,
+		err = hmap_dump(obj->map, &pos, &done,
 				min(bb.room, d.count - got), &n,
 				hmap_bounce_fill, &bb);
 		if (err == -ENOSPC && got) {
@@ -541,6 +546,7 @@ static int hmap_ioc_dump(struct hmap_obj *obj, void __user *uarg)
 	if (err && err != -ENOSPC)
 		return err;
 	d.count = got;
+	d.cursor = hmap_dump_cursor_encode(obj->map, pos);
 	d.flags = done ? HMAP_DUMP_DONE : 0;
 	if (copy_to_user(uarg, &d, sizeof(d)))
 		return -EFAULT;

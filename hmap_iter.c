@@ -219,22 +219,37 @@ void hmap_iter_stop(struct hmap_iter *iter)
 }
 EXPORT_SYMBOL_GPL(hmap_iter_stop);
 
-/* How many entries of the chain at @b share the smallest r in [@pos, @last]. */
-static u32 hmap_dump_group(struct hmap_bucket *b, u64 pos, u64 last, u64 *rmin)
+/*
+ * hmap_dump() walks dump positions: p = bitrev64(hash) >> 1, the cursor of
+ * the iterator with its lowest bit dropped. Positions run from 0 to
+ * 2^63 - 1, so one past the last, %HMAP_DUMP_END, is a position too: a dump
+ * that reached the end returns it, and a call with it finds nothing more.
+ * Entries whose hashes differ only in their top bit share a position and
+ * are handed over in one batch, as entries with equal hashes are.
+ */
+#define HMAP_DUMP_END	BIT_ULL(63)
+
+static u64 hmap_elem_pos(const struct hmap_elem *e)
+{
+	return hmap_rev(e->hash) >> 1;
+}
+
+/* How many entries of the chain at @b share the smallest p in [@pos, @last]. */
+static u32 hmap_dump_group(struct hmap_bucket *b, u64 pos, u64 last, u64 *pmin)
 {
 	struct hmap_chain_walk w = { .b = b };
 	struct hmap_elem *e;
 	u32 group = 0;
 
 	while ((e = hmap_chain_next(&w))) {
-		u64 r = hmap_rev(e->hash);
+		u64 p = hmap_elem_pos(e);
 
-		if (r < pos || r > last)
+		if (p < pos || p > last)
 			continue;
-		if (!group || r < *rmin) {
-			*rmin = r;
+		if (!group || p < *pmin) {
+			*pmin = p;
 			group = 1;
-		} else if (r == *rmin) {
+		} else if (p == *pmin) {
 			group++;
 		}
 	}
@@ -242,10 +257,10 @@ static u32 hmap_dump_group(struct hmap_bucket *b, u64 pos, u64 last, u64 *rmin)
 }
 
 /*
- * Hand the entries of the chain at @b whose r is @r to @fn, up to @room;
+ * Hand the entries of the chain at @b at position @p to @fn, up to @room;
  * room + 1 if there were more (the group grew since it was counted).
  */
-static u32 hmap_dump_emit(struct hmap_bucket *b, u64 r, u32 first, u32 room,
+static u32 hmap_dump_emit(struct hmap_bucket *b, u64 p, u32 first, u32 room,
 			  hmap_dump_fn fn, void *ctx)
 {
 	struct hmap_chain_walk w = { .b = b };
@@ -253,7 +268,7 @@ static u32 hmap_dump_emit(struct hmap_bucket *b, u64 r, u32 first, u32 room,
 	u32 n = 0;
 
 	while ((e = hmap_chain_next(&w))) {
-		if (hmap_rev(e->hash) != r)
+		if (hmap_elem_pos(e) != p)
 			continue;
 		if (n == room)
 			return n + 1;
@@ -268,14 +283,14 @@ static u32 hmap_dump_emit(struct hmap_bucket *b, u64 r, u32 first, u32 room,
 #define HMAP_DUMP_SORT	16
 
 struct hmap_dump_ent {
-	u64 r;
+	u64 p;
 	struct hmap_elem *e;
 };
 
 /*
- * Collect the entries of the chain at @b whose r is in [@pos, @last] into
- * @ents in hash order. Return how many, or more than @max if they do not
- * all fit (@ents then holds a part).
+ * Collect the entries of the chain at @b whose p is in [@pos, @last] into
+ * @ents in position order. Return how many, or more than @max if they do
+ * not all fit (@ents then holds a part).
  */
 static u32 hmap_dump_collect(struct hmap_bucket *b, u64 pos, u64 last,
 			     struct hmap_dump_ent *ents, u32 max)
@@ -285,16 +300,16 @@ static u32 hmap_dump_collect(struct hmap_bucket *b, u64 pos, u64 last,
 	u32 n = 0, i;
 
 	while ((e = hmap_chain_next(&w))) {
-		u64 r = hmap_rev(e->hash);
+		u64 p = hmap_elem_pos(e);
 
-		if (r < pos || r > last)
+		if (p < pos || p > last)
 			continue;
 		if (n == max)
 			return n + 1;
 		/* Insertion sort: a bucket holds a handful. */
-		for (i = n++; i && ents[i - 1].r > r; i--)
+		for (i = n++; i && ents[i - 1].p > p; i--)
 			ents[i] = ents[i - 1];
-		ents[i].r = r;
+		ents[i].p = p;
 		ents[i].e = e;
 	}
 	return n;
@@ -306,21 +321,26 @@ static u32 hmap_dump_collect(struct hmap_bucket *b, u64 pos, u64 last,
 /**
  * hmap_dump() - hand a batch of entries in hash order to a callback
  * @map: the map.
- * @cursor: in/out: the position of the walk, 0 to start. A point in
- *	bit-reversed hash order: valid across calls and any resizes.
- * @done: out: whether the walk reached the end.
+ * @cursor: in/out: the position of the walk, 0 to start, then what the
+ *	previous call left: a point in bit-reversed hash order (0..2^63), valid
+ *	across calls and any resizes. It tells hash bits: what leaves the
+ *	kernel is hmap_dump_cursor_encode() of it.
+ * @done: out: whether the walk reached the end. @cursor is then the end,
+ *	and a call with it hands over nothing and is done again.
  * @room: most entries to hand over.
  * @count: out: entries handed over; on -ENOSPC, the room needed.
  * @fn: receives each entry, under rcu_read_lock().
  * @ctx: passed to @fn.
  *
- * Entries with equal hashes are handed over in one batch. An entry present
- * for the whole walk is handed over exactly once. A call looks at a bounded
- * number of buckets, so it may hand over no entry without being done.
+ * Entries with equal hashes (and those whose hashes differ only in the top
+ * bit) are handed over in one batch. An entry present for the whole walk is
+ * handed over exactly once. A call looks at a bounded number of buckets
+ * (4096), so it may hand over no entry without being done.
  *
  * Context: any; takes and releases rcu_read_lock(). Lock-free.
- * Return: 0, or -ENOSPC if the first entries due have equal hashes and do
- * not fit in @room (nothing is handed over then).
+ * Return: 0; -ENOSPC if the first entries due share a position and do not
+ * fit in @room (nothing is handed over then); -EINVAL if @cursor is past
+ * the end.
  */
 int hmap_dump(struct hmap *map, u64 *cursor, bool *done, u32 room,
 	      u32 *count, hmap_dump_fn fn, void *ctx)
@@ -330,17 +350,21 @@ int hmap_dump(struct hmap *map, u64 *cursor, bool *done, u32 room,
 	u32 n = 0;
 	int err = 0;
 
-	*done = false;
+	*count = 0;
+	*done = pos == HMAP_DUMP_END;
+	if (pos >= HMAP_DUMP_END)
+		return *done ? 0 : -EINVAL;
 	rcu_read_lock();
 	while (n < room && scanned++ < HMAP_DUMP_SCAN) {
 		struct hmap_dump_ent ents[HMAP_DUMP_SORT];
 		struct hmap_bucket *b;
 		u32 group, got, i;
 		unsigned int bits;
-		u64 last, r;
+		u64 last, p;
 
-		b = hmap_find_bucket_rcu(map, hmap_rev(pos), &bits);
-		last = pos | (U64_MAX >> bits);
+		b = hmap_find_bucket_rcu(map, hmap_rev(pos << 1), &bits);
+		/* The bucket's range: the positions with pos's top bits. */
+		last = pos | (U64_MAX >> (bits + 1));
 		/* The rest of the bucket's range at once, if it fits. */
 		got = hmap_dump_collect(b, pos, last, ents,
 					min_t(u32, room - n, HMAP_DUMP_SORT));
@@ -351,18 +375,16 @@ int hmap_dump(struct hmap *map, u64 *cursor, bool *done, u32 room,
 				   hmap_elem_value(ents[i].e),
 				   ents[i].e->value_len);
 			n += got;
-			if (last == U64_MAX) {
-				*done = true;
-				break;
-			}
 			pos = last + 1;
+			if (pos == HMAP_DUMP_END)
+				break;
 			continue;
 		}
-		/* Else a group of equal hashes at a time. */
-		group = hmap_dump_group(b, pos, last, &r);
+		/* Else a group of equal positions at a time. */
+		group = hmap_dump_group(b, pos, last, &p);
 		if (!group)
 			continue;	/* emptied since: look again */
-		got = hmap_dump_emit(b, r, n, room - n, fn, ctx);
+		got = hmap_dump_emit(b, p, n, room - n, fn, ctx);
 		if (got > room - n) {
 			if (!n) {
 				err = -ENOSPC;
@@ -371,15 +393,84 @@ int hmap_dump(struct hmap *map, u64 *cursor, bool *done, u32 room,
 			break;
 		}
 		n += got;
-		if (r == U64_MAX) {
-			*done = true;
+		pos = p + 1;
+		if (pos == HMAP_DUMP_END)
 			break;
-		}
-		pos = r + 1;
 	}
 	rcu_read_unlock();
 	*cursor = pos;
+	*done = pos == HMAP_DUMP_END;
 	*count = n;
 	return err;
 }
 EXPORT_SYMBOL_GPL(hmap_dump);
+
+/*
+ * A keyed permutation of the 64-bit values: a four-round Feistel network on
+ * 32-bit halves whose round function is SipHash-2-4 under @key (Luby and
+ * Rackoff: four rounds of a pseudo-random function make a strong
+ * pseudo-random permutation). @inverse runs it backwards.
+ */
+static u64 hmap_feistel(const siphash_key_t *key, u64 x, bool inverse)
+{
+	u32 l = x >> 32, r = x, t;
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		if (!inverse) {
+			t = r;
+			r = l ^ (u32)siphash_2u32(r, i, key);
+			l = t;
+		} else {
+			t = l;
+			l = r ^ (u32)siphash_2u32(l, 3 - i, key);
+			r = t;
+		}
+	}
+	return (u64)l << 32 | r;
+}
+
+/**
+ * hmap_dump_cursor_encode() - the opaque cursor of a dump position
+ * @map: the map.
+ * @pos: a position hmap_dump() left in its @cursor (0..2^63).
+ *
+ * Dump positions are hash bits, which must not leave the kernel (the
+ * kernel's siphash documentation: outputs of its reduced variants must not
+ * be exposed; with them anyone could choose colliding keys). The cursor is
+ * a keyed permutation of the position under the map's own random key,
+ * shifted so that position 0 stays cursor 0: it tells nothing of any hash,
+ * and two maps holding the same keys give different cursors.
+ *
+ * Context: any.
+ * Return: the cursor.
+ */
+u64 hmap_dump_cursor_encode(const struct hmap *map, u64 pos)
+{
+	return hmap_feistel(&map->cursor_key, pos, false) ^
+	       hmap_feistel(&map->cursor_key, 0, false);
+}
+EXPORT_SYMBOL_GPL(hmap_dump_cursor_encode);
+
+/**
+ * hmap_dump_cursor_decode() - the dump position of an opaque cursor
+ * @map: the map.
+ * @cursor: a cursor from hmap_dump_cursor_encode() of this map, or 0.
+ * @pos: gets the position, for hmap_dump().
+ *
+ * Context: any.
+ * Return: 0; -EINVAL if @cursor is no cursor of this map (it names no
+ * position: about half of all 64-bit values do not).
+ */
+int hmap_dump_cursor_decode(const struct hmap *map, u64 cursor, u64 *pos)
+{
+	u64 p = hmap_feistel(&map->cursor_key,
+			     cursor ^ hmap_feistel(&map->cursor_key, 0, false),
+			     true);
+
+	if (p > HMAP_DUMP_END)
+		return -EINVAL;
+	*pos = p;
+	return 0;
+}
+EXPORT_SYMBOL_GPL(hmap_dump_cursor_decode);

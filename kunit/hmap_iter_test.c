@@ -143,7 +143,7 @@ static bool hmap_it_after_prev(const struct hmap_it *w,
 			       const struct hmap_kunit_key *key, u64 r)
 {
 	if (w->dump)
-		return r >= w->cursor;
+		return (r >> 1) >= w->cursor;	/* dump positions: r >> 1 */
 	if (!w->have_prev)
 		return true;
 	if (r != w->prev_r)
@@ -943,8 +943,9 @@ static void hmap_it_dump_begin(struct hmap_it *w)
 
 /*
  * One hmap_dump() call for up to @room entries. Checks each entry as a
- * step does; entries come in reversed-hash order from the cursor on, equal
- * hashes together, and the cursor moves past the last one returned. On
+ * step does; entries come in dump position order (reversed hash >> 1) from
+ * the cursor on, equal positions together, and the cursor moves past the
+ * last one returned. On
  * -ENOSPC, nothing was handed over, the cursor did not move and *@count is
  * the room the equal-hash group needs. Return: 0 or -ENOSPC.
  */
@@ -980,14 +981,15 @@ static int hmap_it_dump(struct hmap_it *w, u32 room, u32 *count)
 	for (i = 0; i < n; i++) {
 		r = hmap_it_check(w, &b->rec[i].key, b->rec[i].klen,
 				  b->rec[i].value, b->rec[i].vlen);
-		KUNIT_ASSERT_TRUE_MSG(test, r >= from && (!i || r >= prev_r),
+		KUNIT_ASSERT_TRUE_MSG(test, (r >> 1) >= from &&
+				      (!i || (r >> 1) >= (prev_r >> 1)),
 				      "id %llu (rev hash %016llx) out of order, batch from %016llx",
 				      b->rec[i].key.id, r, from);
 		prev_r = r;
 	}
 	KUNIT_EXPECT_GE(test, w->cursor, from);
 	if (n && !done)
-		KUNIT_EXPECT_GT(test, w->cursor, r);
+		KUNIT_EXPECT_GT(test, w->cursor, r >> 1);
 	w->ended = done;
 	return 0;
 }
@@ -1088,6 +1090,85 @@ static void hmap_iter_dump_equal_hashes(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, w->kinds & BIT(HMAP_RESIZE_GROW));
 }
 
+/* The key one hmap_dump() call of room 1 handed over. */
+static void hmap_it_dump_one_fn(void *ctx, u32 i, const void *key,
+				u32 key_len, const void *value, u32 value_len)
+{
+	memcpy(ctx, key, min_t(u32, key_len, sizeof(struct hmap_kunit_key)));
+}
+
+/*
+ * The cursor that leaves the kernel is opaque. Two maps holding the same
+ * keys under the same hash function walk the same positions, yet hand out
+ * different cursors, none of them a hash, a reversed hash or a position;
+ * each cursor decodes to its position in its own map. A walk that is done
+ * stays at the end, and most values that are no cursor are refused.
+ */
+static void hmap_iter_dump_cursor_opaque(struct kunit *test)
+{
+	struct hmap *a = hmap_kunit_map(test, 64, 0, true);
+	struct hmap *b = hmap_kunit_map(test, 64, 0, true);
+	u64 pa = 0, pb = 0, pos, c, r, rng = 42;
+	struct hmap_kunit_key k, kb;
+	unsigned int i, steps = 0, refused = 0, got = 0;
+	bool done = false, done_b;
+	u32 n, nb;
+
+	for (i = 0; i < 16; i++) {
+		k = (struct hmap_kunit_key){ .hash = hmap_it_mix(i), .id = i };
+		KUNIT_ASSERT_EQ(test, hmap_update(a, &k, sizeof(k), &k.id,
+						  sizeof(k.id), HMAP_NOEXIST), 0);
+		KUNIT_ASSERT_EQ(test, hmap_update(b, &k, sizeof(k), &k.id,
+						  sizeof(k.id), HMAP_NOEXIST), 0);
+	}
+	KUNIT_EXPECT_EQ(test, hmap_dump_cursor_encode(a, 0), 0ULL);
+	while (!done && steps++ < 100) {
+		KUNIT_ASSERT_EQ(test, hmap_dump(a, &pa, &done, 1, &n,
+						hmap_it_dump_one_fn, &k), 0);
+		KUNIT_ASSERT_EQ(test, hmap_dump(b, &pb, &done_b, 1, &nb,
+						hmap_it_dump_one_fn, &kb), 0);
+		KUNIT_ASSERT_EQ(test, pa, pb);
+		KUNIT_ASSERT_EQ(test, n, nb);
+		if (!n)
+			continue;
+		got++;
+		r = hmap_it_rev(k.hash);
+		c = hmap_dump_cursor_encode(a, pa);
+		KUNIT_EXPECT_NE(test, c, hmap_dump_cursor_encode(b, pb));
+		KUNIT_EXPECT_NE(test, c, k.hash);
+		KUNIT_EXPECT_NE(test, c, r);
+		KUNIT_EXPECT_NE(test, c, r + 1);
+		KUNIT_EXPECT_NE(test, c, pa);
+		KUNIT_ASSERT_EQ(test, hmap_dump_cursor_decode(a, c, &pos), 0);
+		KUNIT_EXPECT_EQ(test, pos, pa);
+	}
+	KUNIT_ASSERT_TRUE(test, done);
+	KUNIT_EXPECT_EQ(test, got, 16U);
+
+	/* The end is a position: a call with it finds nothing, done again. */
+	c = hmap_dump_cursor_encode(a, pa);
+	KUNIT_ASSERT_EQ(test, hmap_dump_cursor_decode(a, c, &pos), 0);
+	done = false;
+	n = 1;
+	KUNIT_EXPECT_EQ(test, hmap_dump(a, &pos, &done, 16, &n,
+					hmap_it_dump_one_fn, &k), 0);
+	KUNIT_EXPECT_EQ(test, n, 0U);
+	KUNIT_EXPECT_TRUE(test, done);
+	KUNIT_EXPECT_EQ(test, pos, pa);
+	/* Past the end is no position. */
+	pos = pa + 1;
+	KUNIT_EXPECT_EQ(test, hmap_dump(a, &pos, &done, 16, &n,
+					hmap_it_dump_one_fn, &k), -EINVAL);
+
+	/* About half of all values name no position (2^63 + 1 of 2^64). */
+	for (i = 0; i < 1000; i++) {
+		rng = hmap_it_mix(rng);
+		refused += hmap_dump_cursor_decode(a, rng, &pos) == -EINVAL;
+	}
+	KUNIT_EXPECT_GT(test, refused, 300U);
+	KUNIT_EXPECT_LT(test, refused, 700U);
+}
+
 static struct kunit_case hmap_iter_cases[] = {
 	KUNIT_CASE(hmap_iter_full_walk),
 	KUNIT_CASE(hmap_iter_mid_resize_walk),
@@ -1102,6 +1183,7 @@ static struct kunit_case hmap_iter_cases[] = {
 	KUNIT_CASE(hmap_iter_sleep_background),
 	KUNIT_CASE(hmap_iter_dump_resizes),
 	KUNIT_CASE(hmap_iter_dump_equal_hashes),
+	KUNIT_CASE(hmap_iter_dump_cursor_opaque),
 	{}
 };
 

@@ -1620,6 +1620,122 @@ TEST_F(hmap, dump_keys_only)
 	free(c.seen);
 }
 
+/* One DUMP of up to @count 8-byte keys from *@cursor; -errno or 0. */
+static int dump_ids(int fd, __u64 *cursor, __u32 *count, __u64 *keys,
+		    bool *done)
+{
+	__u32 klens[64];
+	struct hmap_dump d = {
+		.argsz = sizeof(d), .count = *count, .cursor = *cursor,
+		.keys = U64P(keys), .key_lens = U64P(klens),
+	};
+	int err;
+
+	if (*count > 64)
+		return -EINVAL;
+	err = hm_ioctl(fd, HMAP_IOC_DUMP, &d);
+	*cursor = d.cursor;
+	*count = d.count;
+	*done = d.flags & HMAP_DUMP_DONE;
+	return err;
+}
+
+/*
+ * The cursor handed back with HMAP_DUMP_DONE stays at the end: a call with
+ * it returns nothing and DONE again, for a map of one entry (where the end
+ * is reached by the call that returns the entry) and for a walk one entry
+ * at a time.
+ */
+TEST_F(hmap, dump_done_cursor_stays_at_end)
+{
+	__u64 cursor = 0, keys[64];
+	__u32 n, total = 0;
+	bool done = false;
+	int fd, calls;
+
+	REQUIRE_HMAP();
+	fd = hm_new(NULL, 8, 8, 100, 0600);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, put_id(fd, 7, 8, HMAP_NOEXIST));
+	n = 64;
+	ASSERT_EQ(0, dump_ids(fd, &cursor, &n, keys, &done));
+	ASSERT_EQ(1U, n);
+	EXPECT_EQ(7ULL, keys[0]);
+	ASSERT_TRUE(done);
+	for (calls = 0; calls < 3; calls++) {
+		n = 64;
+		EXPECT_EQ(0, dump_ids(fd, &cursor, &n, keys, &done));
+		EXPECT_EQ(0U, n);
+		EXPECT_TRUE(done);
+	}
+
+	ASSERT_EQ(0, fill(fd, 100, 40, 8));
+	cursor = 0;
+	done = false;
+	for (calls = 0; !done && calls < 1000; calls++) {
+		n = 1;
+		ASSERT_EQ(0, dump_ids(fd, &cursor, &n, keys, &done));
+		total += n;
+	}
+	ASSERT_TRUE(done);
+	EXPECT_EQ(41U, total);
+	n = 64;
+	EXPECT_EQ(0, dump_ids(fd, &cursor, &n, keys, &done));
+	EXPECT_EQ(0U, n);
+	EXPECT_TRUE(done);
+	close(fd);
+}
+
+/*
+ * Cursors are opaque: two maps holding the same keys walk them in
+ * different cursors, and values that are no cursor of the map are mostly
+ * refused (a cursor that was a hash position would take any value).
+ */
+TEST_F(hmap, dump_cursor_opaque)
+{
+	__u64 ca[64], cb[64], keys[64], c, rng = 0x9e3779b97f4a7c15ULL;
+	int fa, fb, i, j, same = 0, refused = 0;
+	__u32 n, na = 0, nb = 0;
+	bool done;
+
+	REQUIRE_HMAP();
+	fa = hm_new(NULL, 8, 8, 100, 0600);
+	ASSERT_LE(0, fa);
+	fb = hm_new(NULL, 8, 8, 100, 0600);
+	ASSERT_LE(0, fb);
+	ASSERT_EQ(0, fill(fa, 0, 50, 8));
+	ASSERT_EQ(0, fill(fb, 0, 50, 8));
+	for (c = 0, done = false; !done && na < 64;) {
+		n = 1;
+		ASSERT_EQ(0, dump_ids(fa, &c, &n, keys, &done));
+		ca[na++] = c;
+	}
+	for (c = 0, done = false; !done && nb < 64;) {
+		n = 1;
+		ASSERT_EQ(0, dump_ids(fb, &c, &n, keys, &done));
+		cb[nb++] = c;
+	}
+	for (i = 0; i < (int)na; i++)
+		for (j = 0; j < (int)nb; j++)
+			same += ca[i] == cb[j];
+	EXPECT_EQ(0, same);
+
+	for (i = 0; i < 64; i++) {
+		rng ^= rng << 13;
+		rng ^= rng >> 7;
+		rng ^= rng << 17;
+		c = rng;
+		n = 8;
+		if (dump_ids(fa, &c, &n, keys, &done) == -EINVAL)
+			refused++;
+	}
+	/* Half of all values are refused: 64 draws all accepted is 2^-64. */
+	EXPECT_LT(0, refused);
+	EXPECT_GT(64, refused);
+	close(fa);
+	close(fb);
+}
+
 TEST_F(hmap, clear)
 {
 	struct walk_stats ws = { 0 };
@@ -3340,6 +3456,82 @@ TEST_F_TIMEOUT(hmap, concurrent_churn_dump, 240)
 }
 
 /* ---- Lifetime ---- */
+
+/* Wait (up to 10 s) until the map's stats say @arrays bucket arrays are held. */
+static int wait_arrays(int fd, __u64 arrays)
+{
+	struct hmap_map_stats s;
+	int i, err;
+
+	for (i = 0; i < 1000; i++) {
+		err = hm_stats(fd, &s);
+		if (err)
+			return err;
+		if (s.arrays_alloced - s.arrays_freed == arrays)
+			return 0;
+		usleep(10000);
+	}
+	return -ETIMEDOUT;
+}
+
+/* Insert ids [0, n) with one BATCH_UPDATE; 0 or -errno. */
+static int batch_fill(int fd, __u32 n)
+{
+	__u64 *keys = malloc((size_t)n * 8);
+	__u32 count = n, i;
+	int err;
+
+	if (!keys)
+		return -ENOMEM;
+	for (i = 0; i < n; i++)
+		keys[i] = i;
+	err = hm_batch(fd, HMAP_IOC_BATCH_UPDATE, HMAP_NOEXIST, &count, keys,
+		       NULL, keys, NULL);
+	free(keys);
+	return err ?: (count == n ? 0 : -EIO);
+}
+
+/*
+ * Close and destroy maps at each point where the map has work pending:
+ * the next array being allocated ahead (one BATCH_UPDATE to three quarters
+ * of the way to the grow at B 16, then close at once: the case that freed
+ * the map under an armed timer), a resize half done, and a spare array
+ * idle. The module is unloaded after the suites; a timer or work left
+ * behind shows as a KASAN or debugobjects report in the serial log, and
+ * the wait at the end gives such a timer time to fire while the module is
+ * still loaded too.
+ */
+TEST_F_TIMEOUT(hmap, teardown_with_pending_work, 300)
+{
+	int fd, round;
+
+	REQUIRE_HMAP();
+	for (round = 0; round < 2; round++) {
+		/* Allocation ahead in flight. */
+		fd = hm_new(NULL, 8, 8, 400000, 0600);
+		ASSERT_LE(0, fd);
+		ASSERT_EQ(0, batch_fill(fd, 319488));
+		close(fd);
+
+		/* A grow half done (from B 12: 26625 entries), destroyed. */
+		fd = hm_new(self->name, 8, 8, 400000, 0600);
+		ASSERT_LE(0, fd);
+		ASSERT_EQ(0, batch_fill(fd, 26625));
+		ASSERT_EQ(0, hm_destroy(self->fd, self->name));
+		close(fd);
+
+		/* A spare array idle: B 9, past 2496 entries, then wait. */
+		fd = hm_new(self->name, 8, 8, 400000, 0600);
+		ASSERT_LE(0, fd);
+		ASSERT_EQ(0, batch_fill(fd, 2600));
+		ASSERT_EQ(0, wait_arrays(fd, 2));
+		ASSERT_EQ(0, hm_destroy(self->fd, self->name));
+		close(fd);
+	}
+	/* Past the second a spare array may idle: a stray timer fires now. */
+	usleep(1500000);
+	EXPECT_EQ(0, hm_list_find(self->name, NULL, NULL));
+}
 
 TEST_F(hmap, destroy_with_open_fd)
 {

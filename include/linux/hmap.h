@@ -230,6 +230,8 @@ typedef void (*hmap_dump_fn)(void *ctx, u32 i, const void *key, u32 key_len,
 
 int hmap_dump(struct hmap *map, u64 *cursor, bool *done, u32 room,
 	      u32 *count, hmap_dump_fn fn, void *ctx);
+u64 hmap_dump_cursor_encode(const struct hmap *map, u64 pos);
+int hmap_dump_cursor_decode(const struct hmap *map, u64 cursor, u64 *pos);
 size_t hmap_max_bytes(const struct hmap_params *params);
 
 #endif /* _LINUX_HMAP_H */

@@ -215,13 +215,19 @@ struct hmap_batch {
  *	out: HMAP_DUMP_DONE when nothing is left.
  * @count: in: room for entries; out: entries written.
  * @__reserved: zero.
- * @cursor: in/out: where the walk is; zero to start. The cursor is a
- *	position in hash order, not a pointer, so it stays valid across
- *	calls and resizes: an entry present for the whole walk is returned
- *	exactly once. Entries with equal hashes come in one batch;
- *	-ENOSPC with @count set to the room needed if they do not fit (the
- *	cursor may have moved past empty buckets: call again with it). A
- *	call may return no entry without HMAP_DUMP_DONE: call again.
+ * @cursor: in/out: where the walk is; zero to start, then the value the
+ *	last call returned. It names a position in the map's hash order, not
+ *	a pointer, so it stays valid across calls and resizes: an entry
+ *	present for the whole walk is returned exactly once. It is opaque:
+ *	an encryption under a per-map random key, so it tells nothing of the
+ *	keys' hashes and differs between maps holding the same keys; a value
+ *	the map did not hand out is -EINVAL (or names some position).
+ *	Entries with equal hashes come in one batch; -ENOSPC with @count set
+ *	to the room needed if they do not fit (the cursor may have moved past
+ *	empty buckets: call again with it). A call may return no entry
+ *	without HMAP_DUMP_DONE: call again. The cursor returned with
+ *	HMAP_DUMP_DONE stays at the end: a call with it returns no entry and
+ *	HMAP_DUMP_DONE again; start over with zero.
  * @keys: pointer to room for @count keys, key_size bytes apart.
  * @key_lens: pointer to room for @count __u32 key lengths.
  * @values: pointer to room for @count values, value_size bytes apart, or
