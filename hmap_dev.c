@@ -5,8 +5,13 @@
  *
  * An open file starts unbound; HMAP_IOC_CREATE or HMAP_IOC_OPEN binds it to
  * one map for the rest of its life (&hmap_file.bind_lock serializes the
- * bind; the bound object is then read with smp_load_acquire()). What the
- * file may do to the map (read, write) is decided when it binds.
+ * bind; the bound object is then read with smp_load_acquire()).
+ *
+ * Rights follow the file, never the task that calls the ioctl: they are
+ * fixed by the open mode (file->f_mode) and the opener's credentials
+ * (file->f_cred), and what the file may do to its map (read, write) is
+ * decided once, when it binds. Whoever holds the fd (after fork(),
+ * SCM_RIGHTS or pidfd_getfd()) has exactly those rights.
  */
 
 #include <linux/ctype.h>
@@ -25,14 +30,14 @@
  * struct hmap_file - an open /dev/hmap
  * @bind_lock: serializes binding.
  * @obj: the bound map, or NULL.
- * @may_read: lookup, dump and stats are allowed.
- * @may_write: update, delete, clear and shrink are allowed.
+ * @may: HMAP_MAY_READ (lookup, dump) and HMAP_MAY_WRITE (update, delete,
+ *	clear, shrink) on @obj: what both the open mode and the map's mode
+ *	allow.
  */
 struct hmap_file {
 	struct mutex bind_lock;	/* serializes binding */
 	struct hmap_obj *obj;
-	bool may_read;
-	bool may_write;
+	unsigned int may;
 };
 
 /* Largest argument struct accepted, whatever its version. */
@@ -92,13 +97,19 @@ static struct hmap_obj *hmap_file_obj(struct hmap_file *hf)
 }
 
 static void hmap_file_bind(struct hmap_file *hf, struct hmap_obj *obj,
-			   bool may_read, bool may_write)
+			   unsigned int may)
 {
 	lockdep_assert_held(&hf->bind_lock);
-	hf->may_read = may_read;
-	hf->may_write = may_write;
+	hf->may = may;
 	/* Publishes the permissions with the object. */
 	smp_store_release(&hf->obj, obj);
+}
+
+/* The rights the open mode of @file allows on a map. */
+static unsigned int hmap_file_may(const struct file *file)
+{
+	return (file->f_mode & FMODE_READ ? HMAP_MAY_READ : 0) |
+	       (file->f_mode & FMODE_WRITE ? HMAP_MAY_WRITE : 0);
 }
 
 static int hmap_ioc_version(void __user *uarg)
@@ -119,8 +130,9 @@ static int hmap_ioc_version(void __user *uarg)
 	return copy_to_user(uarg, &v, sizeof(v)) ? -EFAULT : 0;
 }
 
-static int hmap_ioc_create(struct hmap_file *hf, void __user *uarg)
+static int hmap_ioc_create(struct file *file, void __user *uarg)
 {
+	struct hmap_file *hf = file->private_data;
 	struct hmap_params p;
 	struct hmap_create c;
 	struct hmap_obj *obj;
@@ -152,9 +164,10 @@ static int hmap_ioc_create(struct hmap_file *hf, void __user *uarg)
 		err = -EBUSY;
 		goto unlock;
 	}
-	err = hmap_obj_create(&p, anon ? NULL : c.name, c.mode, &obj);
+	err = hmap_obj_create(&p, anon ? NULL : c.name, c.mode, file->f_cred,
+			      &obj);
 	if (!err)
-		hmap_file_bind(hf, obj, true, true);
+		hmap_file_bind(hf, obj, hmap_file_may(file));
 unlock:
 	mutex_unlock(&hf->bind_lock);
 	return err;
@@ -172,13 +185,16 @@ static int hmap_get_name(struct hmap_name *n, void __user *uarg)
 	return hmap_check_name(n->name);
 }
 
-static int hmap_ioc_open(struct hmap_file *hf, void __user *uarg)
+static int hmap_ioc_open(struct file *file, void __user *uarg)
 {
-	bool may_read, may_write;
+	struct hmap_file *hf = file->private_data;
+	unsigned int want = hmap_file_may(file), may;
 	struct hmap_obj *obj;
 	struct hmap_name n;
 	int err;
 
+	if (!want)
+		return -EBADF;
 	err = hmap_get_name(&n, uarg);
 	if (err)
 		return err;
@@ -188,24 +204,24 @@ static int hmap_ioc_open(struct hmap_file *hf, void __user *uarg)
 		err = -EBUSY;
 		goto unlock;
 	}
-	err = hmap_obj_open(n.name, &obj, &may_read, &may_write);
+	err = hmap_obj_open(n.name, file->f_cred, want, &obj, &may);
 	if (!err)
-		hmap_file_bind(hf, obj, may_read, may_write);
+		hmap_file_bind(hf, obj, may);
 unlock:
 	mutex_unlock(&hf->bind_lock);
 	return err;
 }
 
-static int hmap_ioc_destroy(void __user *uarg)
+static int hmap_ioc_destroy(const struct cred *cred, void __user *uarg)
 {
 	struct hmap_name n;
 	int err;
 
 	err = hmap_get_name(&n, uarg);
-	return err ?: hmap_obj_destroy(n.name);
+	return err ?: hmap_obj_destroy(n.name, cred);
 }
 
-static int hmap_ioc_list(void __user *uarg)
+static int hmap_ioc_list(const struct cred *cred, void __user *uarg)
 {
 	struct hmap_list_entry *entries;
 	struct hmap_list l;
@@ -221,7 +237,7 @@ static int hmap_ioc_list(void __user *uarg)
 	entries = kvcalloc(room, sizeof(*entries), GFP_KERNEL);
 	if (room && !entries)
 		return -ENOMEM;
-	hmap_obj_list(entries, room, &l.count, &l.total);
+	hmap_obj_list(cred, entries, room, &l.count, &l.total);
 	err = -EFAULT;
 	if (copy_to_user(u64_to_user_ptr(l.entries), entries,
 			 l.count * sizeof(*entries)))
@@ -616,7 +632,7 @@ static long hmap_ioctl_map(struct hmap_file *hf, unsigned int cmd,
 			   void __user *uarg)
 {
 	struct hmap_obj *obj = hmap_file_obj(hf);
-	bool write;
+	unsigned int need;
 
 	switch (cmd) {
 	case HMAP_IOC_STATS:
@@ -626,7 +642,7 @@ static long hmap_ioctl_map(struct hmap_file *hf, unsigned int cmd,
 	case HMAP_IOC_LOOKUP:
 	case HMAP_IOC_BATCH_LOOKUP:
 	case HMAP_IOC_DUMP:
-		write = false;
+		need = HMAP_MAY_READ;
 		break;
 	case HMAP_IOC_UPDATE:
 	case HMAP_IOC_DELETE:
@@ -634,14 +650,14 @@ static long hmap_ioctl_map(struct hmap_file *hf, unsigned int cmd,
 	case HMAP_IOC_BATCH_DELETE:
 	case HMAP_IOC_CLEAR:
 	case HMAP_IOC_SHRINK:
-		write = true;
+		need = HMAP_MAY_WRITE;
 		break;
 	default:
 		return -ENOTTY;
 	}
 	if (!obj)
 		return -ENOTCONN;
-	if (write ? !hf->may_write : !hf->may_read)
+	if (!(hf->may & need))
 		return -EACCES;
 
 	switch (cmd) {
@@ -660,25 +676,54 @@ static long hmap_ioctl_map(struct hmap_file *hf, unsigned int cmd,
 	}
 }
 
+/*
+ * The open mode a command needs, as for read(2) and write(2): changing a
+ * map needs an fd opened for writing, reading one an fd opened for
+ * reading. VERSION, LIST and STATS work on any fd; OPEN needs either.
+ */
+static fmode_t hmap_cmd_fmode(unsigned int cmd)
+{
+	switch (cmd) {
+	case HMAP_IOC_CREATE:
+	case HMAP_IOC_DESTROY:
+	case HMAP_IOC_UPDATE:
+	case HMAP_IOC_DELETE:
+	case HMAP_IOC_BATCH_UPDATE:
+	case HMAP_IOC_BATCH_DELETE:
+	case HMAP_IOC_CLEAR:
+	case HMAP_IOC_SHRINK:
+		return FMODE_WRITE;
+	case HMAP_IOC_LOOKUP:
+	case HMAP_IOC_BATCH_LOOKUP:
+	case HMAP_IOC_DUMP:
+		return FMODE_READ;
+	default:
+		return 0;
+	}
+}
+
 static long hmap_ioctl(struct file *file, unsigned int cmd,
 		       unsigned long arg)
 {
-	struct hmap_file *hf = file->private_data;
 	void __user *uarg = (void __user *)arg;
+	fmode_t need = hmap_cmd_fmode(cmd);
+
+	if ((file->f_mode & need) != need)
+		return -EBADF;
 
 	switch (cmd) {
 	case HMAP_IOC_VERSION:
 		return hmap_ioc_version(uarg);
 	case HMAP_IOC_CREATE:
-		return hmap_ioc_create(hf, uarg);
+		return hmap_ioc_create(file, uarg);
 	case HMAP_IOC_OPEN:
-		return hmap_ioc_open(hf, uarg);
+		return hmap_ioc_open(file, uarg);
 	case HMAP_IOC_DESTROY:
-		return hmap_ioc_destroy(uarg);
+		return hmap_ioc_destroy(file->f_cred, uarg);
 	case HMAP_IOC_LIST:
-		return hmap_ioc_list(uarg);
+		return hmap_ioc_list(file->f_cred, uarg);
 	default:
-		return hmap_ioctl_map(hf, cmd, uarg);
+		return hmap_ioctl_map(file->private_data, cmd, uarg);
 	}
 }
 

@@ -6,6 +6,23 @@
  * HMAP_IOC_CREATE (a new named or anonymous map) or HMAP_IOC_OPEN (an
  * existing named map); every per-map command then works on the bound map.
  *
+ * Rights follow the file descriptor, as for files: they are fixed by the
+ * mode the fd was opened with and the credentials of whoever opened it,
+ * not of whoever calls the ioctl. Commands that change maps (CREATE,
+ * DESTROY, UPDATE, DELETE, BATCH_UPDATE, BATCH_DELETE, CLEAR, SHRINK) need
+ * an fd opened for writing (O_WRONLY or O_RDWR), commands that read one
+ * (LOOKUP, BATCH_LOOKUP, DUMP) an fd opened for reading (O_RDONLY or
+ * O_RDWR): otherwise -EBADF, as write(2) on an fd opened O_RDONLY. OPEN
+ * needs either and binds the fd with the rights that both its open mode
+ * and the map's mode grant the opener (owner, group or other bits, or all
+ * with CAP_DAC_OVERRIDE): -EACCES if that is none. CREATE binds with the
+ * rights of the open mode. The opener's fsuid and fsgid own the maps
+ * created through the fd, its fsuid is charged for them (unless it has
+ * CAP_SYS_RESOURCE), DESTROY needs the opener to own the map or have
+ * CAP_SYS_ADMIN, and LIST shows owners in the opener's user namespace.
+ * VERSION, LIST and STATS work on any fd. An fd handed to another process
+ * (fork(), SCM_RIGHTS, pidfd_getfd()) carries exactly these rights.
+ *
  * Every argument struct starts with @argsz, the size of the struct as the
  * caller knows it, and @flags. @argsz below the kernel's size is -EINVAL
  * (HMAP_IOC_STATS, whose struct is all output, takes any @argsz >= 8).
@@ -26,8 +43,9 @@
  * (key present with HMAP_NOEXIST, or name taken), -E2BIG (map full, or an
  * argument struct with unknown non-zero bytes), -EINVAL (bad size, flag or
  * reserved field), -ENOMEM, plus -EACCES (the map's mode forbids it, or
- * DESTROY by someone other than the owner without CAP_SYS_ADMIN),
- * -ENOTCONN (fd not bound), -EBUSY (fd already bound), -EDQUOT (per-user
+ * DESTROY by someone other than the owner without CAP_SYS_ADMIN), -EBADF
+ * (the fd was not opened for reading, or for writing, as the command
+ * needs), -ENOTCONN (fd not bound), -EBUSY (fd already bound), -EDQUOT (per-user
  * limit), -EFAULT (bad pointer), -ENOSPC (output buffer too small).
  */
 #ifndef _UAPI_LINUX_HMAP_H
@@ -79,9 +97,11 @@ struct hmap_version {
  * @value_size: largest value, bytes.
  * @max_entries: most entries.
  * @capacity_hint: entries to size the map for at creation.
- * @mode: permission bits (0666 at most) for the owner (the creator's uid),
- *	the group (the creator's gid) and others; read bits allow lookup,
- *	dump and stats, write bits allow update, delete, clear and shrink.
+ * @mode: permission bits (0666 at most) for the owner (the fsuid of the
+ *	fd's opener), the group (its fsgid) and others; read bits allow
+ *	lookup and dump, write bits allow update, delete, clear and shrink,
+ *	to fds bound by HMAP_IOC_OPEN (the creating fd has the rights of its
+ *	open mode).
  * @__reserved: zero.
  * @name: NUL-terminated name of a named map; all zero with
  *	HMAP_CREATE_ANON.
@@ -104,9 +124,11 @@ struct hmap_create {
  * @flags: zero.
  * @name: NUL-terminated name.
  *
- * HMAP_IOC_OPEN binds the fd to the map. HMAP_IOC_DESTROY removes the name
- * (owner or CAP_SYS_ADMIN only); fds bound to the map keep working until
- * they are closed, then it is freed.
+ * HMAP_IOC_OPEN binds the fd to the map, with the rights its open mode and
+ * the map's mode grant the fd's opener. HMAP_IOC_DESTROY (an fd opened for
+ * writing) removes the name (the fd's opener must own the map or have
+ * CAP_SYS_ADMIN); fds bound to the map keep working until they are closed,
+ * then it is freed.
  */
 struct hmap_name {
 	__u32 argsz;
@@ -117,7 +139,7 @@ struct hmap_name {
 /**
  * struct hmap_list_entry - one named map, as HMAP_IOC_LIST reports it
  * @name: its name.
- * @owner: uid of its owner.
+ * @owner: uid of its owner, in the user namespace of the fd's opener.
  * @mode: its permission bits.
  * @key_size: largest key.
  * @value_size: largest value.
@@ -288,8 +310,9 @@ struct hmap_cmd {
  *
  * The kernel writes min(@argsz, its size) bytes, so an older caller gets
  * the fields it knows and a newer one sees from @argsz what was filled.
- * Allowed on any bound fd, whether it may read or only write: it tells
- * key_size and value_size, which batches and dumps are laid out by.
+ * Allowed on any bound fd, whatever its open mode and whether it may read
+ * or only write: it tells key_size and value_size, which batches and dumps
+ * are laid out by.
  */
 struct hmap_map_stats {
 	__u32 argsz;
