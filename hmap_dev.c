@@ -14,7 +14,6 @@
  * SCM_RIGHTS or pidfd_getfd()) has exactly those rights.
  */
 
-#include <linux/ctype.h>
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
@@ -69,6 +68,16 @@ static int hmap_get_arg(void *karg, size_t ksize, void __user *uarg)
 }
 
 /*
+ * One character of a name, by explicit ASCII ranges: isalnum() would also
+ * take the Latin-1 letters 0xc0..0xff.
+ */
+static bool hmap_name_char(char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+	       (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
+}
+
+/*
  * A name must be 1..63 of [A-Za-z0-9._-], NUL-terminated, zero after. It
  * names a debugfs directory too: it may not start with a dot nor be
  * "stats", the global file there.
@@ -83,7 +92,7 @@ static int hmap_check_name(const char *name)
 	if (!len || name[0] == '.' || !strcmp(name, "stats"))
 		return -EINVAL;
 	for (i = 0; i < len; i++)
-		if (!isalnum(name[i]) && !strchr("._-", name[i]))
+		if (!hmap_name_char(name[i]))
 			return -EINVAL;
 	if (memchr_inv(name + len, 0, HMAP_NAME_MAX - len))
 		return -EINVAL;

@@ -2326,6 +2326,46 @@ TEST_F(hmap, name_bad_chars)
 	EXPECT_EQ(-ENOTCONN, hm_count(self->fd));
 }
 
+/*
+ * Every byte outside [A-Za-z0-9._-], at the start, in the middle and at
+ * the end of a name: -EINVAL. Latin-1 letters (0xc0..0xff) included,
+ * which isalnum() in the kernel takes for letters.
+ */
+TEST_F(hmap, name_every_bad_byte)
+{
+	char name[HMAP_NAME_MAX];
+	size_t plen = strlen(self->prefix);
+	unsigned int b, at;
+
+	REQUIRE_HMAP();
+	for (b = 1; b < 256; b++) {
+		if ((b >= 'A' && b <= 'Z') || (b >= 'a' && b <= 'z') ||
+		    (b >= '0' && b <= '9') || b == '.' || b == '_' || b == '-')
+			continue;
+		for (at = 0; at < 3; at++) {
+			/* "<b>x", "<prefix>x<b>y", "<prefix>x<b>" */
+			memset(name, 0, sizeof(name));
+			if (at == 0) {
+				name[0] = b;
+				name[1] = 'x';
+			} else {
+				memcpy(name, self->prefix, plen);
+				name[plen] = 'x';
+				name[plen + 1] = b;
+				if (at == 1)
+					name[plen + 2] = 'y';
+			}
+			EXPECT_EQ(-EINVAL, hm_create(self->fd, name, 8, 8, 16,
+						     0600)) {
+				TH_LOG("byte 0x%02x at %u", b, at);
+			}
+			EXPECT_EQ(-EINVAL, hm_open(self->fd, name));
+			EXPECT_EQ(-EINVAL, hm_destroy(self->fd, name));
+		}
+	}
+	EXPECT_EQ(-ENOTCONN, hm_count(self->fd));
+}
+
 /* Names that would clash in debugfs: leading dot, the global "stats". */
 TEST_F(hmap, name_reserved)
 {

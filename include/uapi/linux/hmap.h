@@ -34,10 +34,11 @@
  * unknown commands fail with -ENOTTY. Pointers are passed as __u64. Keys
  * are byte strings of 1..key_size bytes, values of 0..value_size bytes.
  *
- * Names are 1..63 characters of [A-Za-z0-9._-], NUL-terminated within
- * HMAP_NAME_MAX bytes with zeros after the NUL, not starting with a dot and
- * not "stats": -ENAMETOOLONG without a NUL, -EINVAL otherwise. Named maps
- * are listed to everyone (LIST); the mode guards their contents.
+ * Names are 1..63 characters of [A-Za-z0-9._-] (ASCII only: no byte above
+ * 0x7f), NUL-terminated within HMAP_NAME_MAX bytes with zeros after the
+ * NUL, not starting with a dot and not "stats": -ENAMETOOLONG without a
+ * NUL, -EINVAL otherwise. Named maps are listed to everyone (LIST); the
+ * mode guards their contents.
  *
  * Errors follow bpf(2) hash maps: -ENOENT (no such key or map), -EEXIST
  * (key present with HMAP_NOEXIST, or name taken), -E2BIG (map full, or an
