@@ -39,8 +39,6 @@ struct hmap_file {
 	unsigned int may;
 };
 
-/* Largest argument struct accepted, whatever its version. */
-#define HMAP_ARGSZ_MAX		PAGE_SIZE
 /* Key and value bytes small enough for the stack in single-key commands. */
 #define HMAP_STACK_BUF		256
 /* Bytes of bounce buffer a dump fills between user copies. */
@@ -48,11 +46,13 @@ struct hmap_file {
 /* Most named maps one HMAP_IOC_LIST reports. */
 #define HMAP_LIST_MAX		4096
 
-/* Read a versioned argument struct: see the header of the ABI. */
+/*
+ * Read a versioned argument struct: see the header of the ABI. @karg's
+ * argsz keeps the caller's value.
+ */
 static int hmap_get_arg(void *karg, size_t ksize, void __user *uarg)
 {
 	u32 argsz;
-	int err;
 
 	if (get_user(argsz, (u32 __user *)uarg))
 		return -EFAULT;
@@ -60,11 +60,15 @@ static int hmap_get_arg(void *karg, size_t ksize, void __user *uarg)
 		return -EINVAL;
 	if (argsz > HMAP_ARGSZ_MAX)
 		return -E2BIG;
-	err = copy_struct_from_user(karg, ksize, uarg, argsz);
-	if (err)
-		return err;
-	((u32 *)karg)[0] = ksize;
-	return 0;
+	return copy_struct_from_user(karg, ksize, uarg, argsz);
+}
+
+/* Write a struct back, all but its argsz: the caller's is left alone. */
+static int hmap_put_arg(void __user *uarg, const void *karg, size_t ksize)
+{
+	return copy_to_user((u8 __user *)uarg + sizeof(u32),
+			    (const u8 *)karg + sizeof(u32),
+			    ksize - sizeof(u32)) ? -EFAULT : 0;
 }
 
 /*
@@ -136,7 +140,7 @@ static int hmap_ioc_version(void __user *uarg)
 	v.key_size_max = HMAP_KEY_SIZE_MAX;
 	v.value_size_max = HMAP_VALUE_SIZE_MAX;
 	v.max_entries_max = HMAP_MAX_ENTRIES_MAX;
-	return copy_to_user(uarg, &v, sizeof(v)) ? -EFAULT : 0;
+	return hmap_put_arg(uarg, &v, sizeof(v));
 }
 
 static int hmap_ioc_create(struct file *file, void __user *uarg)
@@ -251,9 +255,7 @@ static int hmap_ioc_list(const struct cred *cred, void __user *uarg)
 	if (copy_to_user(u64_to_user_ptr(l.entries), entries,
 			 l.count * sizeof(*entries)))
 		goto out;
-	if (copy_to_user(uarg, &l, sizeof(l)))
-		goto out;
-	err = 0;
+	err = hmap_put_arg(uarg, &l, sizeof(l));
 out:
 	kvfree(entries);
 	return err;
@@ -567,9 +569,7 @@ static int hmap_ioc_dump(struct hmap_obj *obj, void __user *uarg)
 		return err;
 	d.count = got;
 	d.flags = done ? HMAP_DUMP_DONE : 0;
-	if (copy_to_user(uarg, &d, sizeof(d)))
-		return -EFAULT;
-	return err;
+	return hmap_put_arg(uarg, &d, sizeof(d)) ?: err;
 }
 
 static int hmap_ioc_cmd(struct hmap_obj *obj, unsigned int cmd,

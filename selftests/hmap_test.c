@@ -1079,7 +1079,10 @@ TEST_F(hmap_ioctl, argsz_big_nonzero_tail)
 	EXPECT_EQ(1, hm_count(self->fd));
 }
 
-/* argsz larger than the struct, zero bytes beyond it: accepted. */
+/*
+ * argsz larger than the struct, zero bytes beyond it: accepted, and argsz
+ * left as the caller gave it (STATS reports the size it filled).
+ */
 TEST_F(hmap_ioctl, argsz_big_zero_tail)
 {
 	__u32 *arg;
@@ -1088,14 +1091,50 @@ TEST_F(hmap_ioctl, argsz_big_zero_tail)
 	arg = io_arg(self, variant);
 	arg[0] = variant->size + 256;
 	EXPECT_EQ(0, hm_ioctl(io_fd(self, variant), variant->cmd, arg));
-	/* STATS reports the size it filled; the room beyond is untouched */
-	if (variant->cmd == HMAP_IOC_STATS) {
+	if (variant->output_only) {
 		int i;
 
 		EXPECT_EQ(variant->size, arg[0]);
+		/* the room beyond is untouched */
 		for (i = 0; i < 256; i++)
 			ASSERT_EQ(0, self->area[variant->size + i]);
+	} else {
+		EXPECT_EQ(variant->size + 256, arg[0]);
 	}
+}
+
+/*
+ * argsz up to HMAP_ARGSZ_MAX (4096 whatever the page size) with a zero
+ * tail is accepted; above it -E2BIG, before any byte beyond is read (here
+ * they are not readable). STATS, all output, takes any argsz.
+ */
+TEST_F(hmap_ioctl, argsz_max)
+{
+	__u32 sizes[] = { HMAP_ARGSZ_MAX + 1, HMAP_ARGSZ_MAX + 8,
+			  2 * HMAP_ARGSZ_MAX, 0x80000000U, 0xffffffffU };
+	unsigned int i;
+	__u32 *arg;
+	int fd;
+
+	REQUIRE_IO();
+	ASSERT_GE(self->page, (size_t)HMAP_ARGSZ_MAX);
+	fd = io_fd(self, variant);
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		arg = io_arg(self, variant);
+		arg[0] = sizes[i];
+		EXPECT_EQ(variant->output_only ? 0 : -E2BIG,
+			  hm_ioctl(fd, variant->cmd, arg)) {
+			TH_LOG("argsz %u", sizes[i]);
+		}
+		if (!variant->output_only)
+			EXPECT_EQ(sizes[i], arg[0]);
+	}
+	EXPECT_EQ(1, hm_count(self->fd));
+	arg = io_arg(self, variant);
+	arg[0] = HMAP_ARGSZ_MAX;
+	EXPECT_EQ(0, hm_ioctl(fd, variant->cmd, arg));
+	EXPECT_EQ(variant->output_only ? variant->size : HMAP_ARGSZ_MAX,
+		  arg[0]);
 }
 
 /* A flag the command does not know: -EINVAL. */

@@ -24,15 +24,19 @@
  * (fork(), SCM_RIGHTS, pidfd_getfd()) carries exactly these rights.
  *
  * Every argument struct starts with @argsz, the size of the struct as the
- * caller knows it, and @flags. @argsz below the kernel's size is -EINVAL
- * (HMAP_IOC_STATS, whose struct is all output, takes any @argsz >= 8).
+ * caller knows it, and @flags. @argsz below the kernel's size is -EINVAL.
  * Above it, the bytes beyond the kernel's struct must be zero, as for
  * openat2(2) (copy_struct_from_user()): otherwise -E2BIG. So structs can
- * grow at the end. Reserved fields and padding must be zero, fields
- * documented as "out" are ignored on input, and unknown flags are rejected
- * with -EINVAL;
- * unknown commands fail with -ENOTTY. Pointers are passed as __u64. Keys
- * are byte strings of 1..key_size bytes, values of 0..value_size bytes.
+ * grow at the end, up to HMAP_ARGSZ_MAX: a larger @argsz is -E2BIG
+ * whatever the tail (openat2(2) and clone3(2) refuse more than a page;
+ * HMAP_ARGSZ_MAX is the same on every architecture). HMAP_IOC_STATS, whose
+ * struct is all output, takes any @argsz >= 8 instead. The kernel never
+ * writes @argsz back, but for HMAP_IOC_STATS where it is in/out: the
+ * caller's struct keeps the size it gave. Reserved fields and padding
+ * must be zero, fields documented as "out" are ignored on input, and
+ * unknown flags are rejected with -EINVAL; unknown commands fail with
+ * -ENOTTY. Pointers are passed as __u64. Keys are byte strings of
+ * 1..key_size bytes, values of 0..value_size bytes.
  *
  * Names are 1..63 characters of [A-Za-z0-9._-] (ASCII only: no byte above
  * 0x7f), NUL-terminated within HMAP_NAME_MAX bytes with zeros after the
@@ -42,12 +46,13 @@
  *
  * Errors follow bpf(2) hash maps: -ENOENT (no such key or map), -EEXIST
  * (key present with HMAP_NOEXIST, or name taken), -E2BIG (map full, or an
- * argument struct with unknown non-zero bytes), -EINVAL (bad size, flag or
- * reserved field), -ENOMEM, plus -EACCES (the map's mode forbids it, or
- * DESTROY by someone other than the owner without CAP_SYS_ADMIN), -EBADF
- * (the fd was not opened for reading, or for writing, as the command
- * needs), -ENOTCONN (fd not bound), -EBUSY (fd already bound), -EDQUOT (per-user
- * limit), -EFAULT (bad pointer), -ENOSPC (output buffer too small).
+ * argument struct with unknown non-zero bytes or @argsz above
+ * HMAP_ARGSZ_MAX), -EINVAL (bad size, flag or reserved field), -ENOMEM,
+ * plus -EACCES (the map's mode forbids it, or DESTROY by someone other
+ * than the owner without CAP_SYS_ADMIN), -EBADF (the fd was not opened for
+ * reading, or for writing, as the command needs), -ENOTCONN (fd not
+ * bound), -EBUSY (fd already bound), -EDQUOT (per-user limit), -EFAULT
+ * (bad pointer), -ENOSPC (output buffer too small).
  */
 #ifndef _UAPI_LINUX_HMAP_H
 #define _UAPI_LINUX_HMAP_H
@@ -58,6 +63,7 @@
 
 #define HMAP_ABI_VERSION	1
 #define HMAP_NAME_MAX		64	/* including the terminating NUL */
+#define HMAP_ARGSZ_MAX		4096	/* largest @argsz (but STATS') */
 
 /* HMAP_IOC_VERSION features. */
 #define HMAP_FEAT_NAMED		_BITULL(0)	/* named maps, open by name */
