@@ -43,8 +43,6 @@ struct hmap_file {
 #define HMAP_STACK_BUF		256
 /* Bytes of bounce buffer a dump fills between user copies. */
 #define HMAP_BOUNCE_BYTES	SZ_1M
-/* Most named maps one HMAP_IOC_LIST reports. */
-#define HMAP_LIST_MAX		4096
 
 /*
  * Read a versioned argument struct: see the header of the ABI. @karg's

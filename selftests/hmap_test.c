@@ -1347,6 +1347,51 @@ TEST_F(hmap, create_named_and_list)
 	close(fd);
 }
 
+/*
+ * LIST writes at most HMAP_LIST_MAX (4096) entries a call, whatever the
+ * room, and @total still counts every named map. The test destroys its
+ * maps itself: the teardown lists them, which stops at the same limit.
+ */
+TEST_F_TIMEOUT(hmap, list_max_per_call, 600)
+{
+	const unsigned int n = HMAP_LIST_MAX + 1;
+	struct hmap_list l = { .argsz = sizeof(l) };
+	struct hmap_list_entry *e;
+	char name[HMAP_NAME_MAX];
+	unsigned int i, made = 0;
+	int fd;
+
+	REQUIRE_HMAP();
+	for (i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "%.40slist%u", self->prefix, i);
+		fd = hm_new(name, 8, 8, 1, 0600);
+		if (fd < 0) {
+			EXPECT_LE(0, fd) {
+				TH_LOG("map %u: %s", i, strerror(-fd));
+			}
+			break;
+		}
+		close(fd);
+		made++;
+	}
+	e = calloc(n + 16, sizeof(*e));
+	ASSERT_NE(NULL, e);
+	if (made == n) {
+		l.count = n + 16;
+		l.entries = U64P(e);
+		EXPECT_EQ(0, hm_ioctl(self->fd, HMAP_IOC_LIST, &l));
+		EXPECT_EQ((__u32)HMAP_LIST_MAX, l.count);
+		EXPECT_LE(n, l.total);
+		EXPECT_NE(0, e[HMAP_LIST_MAX - 1].name[0]);
+		EXPECT_EQ(0, e[HMAP_LIST_MAX].name[0]);
+	}
+	free(e);
+	for (i = 0; i < made; i++) {
+		snprintf(name, sizeof(name), "%.40slist%u", self->prefix, i);
+		EXPECT_EQ(0, hm_destroy(self->fd, name));
+	}
+}
+
 TEST_F(hmap, create_anon)
 {
 	struct hmap_list_entry *e;

@@ -64,6 +64,7 @@
 #define HMAP_ABI_VERSION	1
 #define HMAP_NAME_MAX		64	/* including the terminating NUL */
 #define HMAP_ARGSZ_MAX		4096	/* largest @argsz (but STATS') */
+#define HMAP_LIST_MAX		4096	/* most entries one LIST writes */
 
 /* HMAP_IOC_VERSION features. */
 #define HMAP_FEAT_NAMED		_BITULL(0)	/* named maps, open by name */
@@ -169,9 +170,11 @@ struct hmap_list_entry {
  * struct hmap_list - list the named maps (HMAP_IOC_LIST)
  * @argsz: sizeof(struct hmap_list).
  * @flags: zero.
- * @count: in: room in @entries (at most 4096 are written a call); out:
- *	entries written.
- * @total: out: named maps that exist (more than @count if it was short).
+ * @count: in: room in @entries (at most HMAP_LIST_MAX are written a call,
+ *	whatever the room); out: entries written.
+ * @total: out: named maps that exist (more than @count if it was short, or
+ *	if there are more than HMAP_LIST_MAX: LIST has no cursor, the rest
+ *	cannot be listed).
  * @entries: pointer to an array of struct hmap_list_entry.
  */
 struct hmap_list {
