@@ -417,14 +417,15 @@ static int hmap_ioc_batch(struct hmap_obj *obj, unsigned int cmd,
 	buf = hmap_op_buf(&p, stack);
 	if (!buf)
 		return -ENOMEM;
+	/* Signals are checked before each key, so @count is what was done. */
 	for (i = 0; i < b.count; i++) {
-		err = hmap_batch_one(obj, cmd, &p, &b, i, buf);
-		if (err)
-			break;
 		if (fatal_signal_pending(current)) {
 			err = -EINTR;
 			break;
 		}
+		err = hmap_batch_one(obj, cmd, &p, &b, i, buf);
+		if (err)
+			break;
 		cond_resched();
 	}
 	hmap_op_buf_free(buf, stack);

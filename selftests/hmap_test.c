@@ -2519,6 +2519,65 @@ TEST_F(hmap, duplicate_name)
 	close(fd);
 }
 
+/*
+ * A batch stops at a fatal signal (the ioctl returns -EINTR to a process
+ * that is being killed) with @count written: exactly the keys it stored,
+ * which a parent sharing the struct can read.
+ */
+#define FATAL_N		(1U << 20)
+
+TEST_F_TIMEOUT(hmap, batch_fatal_signal, 120)
+{
+	struct hmap_batch *b;
+	struct timespec t0, t1;
+	__u64 *keys, *vals;
+	int fd, status, i;
+	long long n = 0;
+	pid_t pid;
+
+	REQUIRE_HMAP();
+	fd = hm_new(NULL, 8, 8, FATAL_N, 0600);
+	ASSERT_LE(0, fd);
+	b = mmap(NULL, sizeof(*b), PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, b);
+	keys = malloc(FATAL_N * sizeof(*keys));
+	vals = calloc(FATAL_N, sizeof(*vals));
+	ASSERT_NE(NULL, keys);
+	ASSERT_NE(NULL, vals);
+	for (i = 0; i < (int)FATAL_N; i++)
+		keys[i] = i;
+	*b = (struct hmap_batch){
+		.argsz = sizeof(*b), .count = FATAL_N,
+		.keys = U64P(keys), .values = U64P(vals),
+	};
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0)
+		_exit(ioctl(fd, HMAP_IOC_BATCH_UPDATE, b) ? 1 : 0);
+	/* let it store some keys, then kill it */
+	for (i = 0; i < 6000 && n < 1000; i++) {
+		usleep(10000);
+		n = hm_count(fd);
+	}
+	ASSERT_LE(1000, n);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ASSERT_EQ(0, kill(pid, SIGKILL));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ASSERT_TRUE(WIFSIGNALED(status));
+	EXPECT_EQ(SIGKILL, WTERMSIG(status));
+	/* it stopped at once, part way, and said how far it got */
+	EXPECT_GT(5, t1.tv_sec - t0.tv_sec);
+	n = hm_count(fd);
+	EXPECT_GT((long long)FATAL_N, n);
+	EXPECT_EQ(n, (long long)b->count);
+	free(keys);
+	free(vals);
+	munmap(b, sizeof(*b));
+	close(fd);
+}
+
 TEST_F(hmap, map_full)
 {
 	__u64 keys[3] = { 10, 11, 12 }, vals[3] = { 0 }, id;

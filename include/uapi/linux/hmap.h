@@ -52,7 +52,9 @@
  * than the owner without CAP_SYS_ADMIN), -EBADF (the fd was not opened for
  * reading, or for writing, as the command needs), -ENOTCONN (fd not
  * bound), -EBUSY (fd already bound), -EDQUOT (per-user limit), -EFAULT
- * (bad pointer), -ENOSPC (output buffer too small).
+ * (bad pointer), -ENOSPC (output buffer too small), -EINTR (a batch cut
+ * short by a fatal signal, @count written: the process is being killed,
+ * so only memory it shares shows how far it got).
  */
 #ifndef _UAPI_LINUX_HMAP_H
 #define _UAPI_LINUX_HMAP_H
