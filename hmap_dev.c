@@ -5,11 +5,15 @@
  *
  * An open file starts unbound; HMAP_IOC_CREATE or HMAP_IOC_OPEN binds it to
  * one map for the rest of its life (&hmap_file.bind_lock serializes the
- * bind; the bound object is then read with smp_load_acquire()). What the
- * file may do to the map (read, write) is decided when it binds.
+ * bind; the bound object is then read with smp_load_acquire()).
+ *
+ * Rights follow the file, never the task that calls the ioctl: they are
+ * fixed by the open mode (file->f_mode) and the opener's credentials
+ * (file->f_cred), and what the file may do to its map (read, write) is
+ * decided once, when it binds. Whoever holds the fd (after fork(),
+ * SCM_RIGHTS or pidfd_getfd()) has exactly those rights.
  */
 
-#include <linux/ctype.h>
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
@@ -25,30 +29,28 @@
  * struct hmap_file - an open /dev/hmap
  * @bind_lock: serializes binding.
  * @obj: the bound map, or NULL.
- * @may_read: lookup, dump and stats are allowed.
- * @may_write: update, delete, clear and shrink are allowed.
+ * @may: HMAP_MAY_READ (lookup, dump) and HMAP_MAY_WRITE (update, delete,
+ *	clear, shrink) on @obj: what both the open mode and the map's mode
+ *	allow.
  */
 struct hmap_file {
 	struct mutex bind_lock;	/* serializes binding */
 	struct hmap_obj *obj;
-	bool may_read;
-	bool may_write;
+	unsigned int may;
 };
 
-/* Largest argument struct accepted, whatever its version. */
-#define HMAP_ARGSZ_MAX		PAGE_SIZE
 /* Key and value bytes small enough for the stack in single-key commands. */
 #define HMAP_STACK_BUF		256
 /* Bytes of bounce buffer a dump fills between user copies. */
 #define HMAP_BOUNCE_BYTES	SZ_1M
-/* Most named maps one HMAP_IOC_LIST reports. */
-#define HMAP_LIST_MAX		4096
 
-/* Read a versioned argument struct: see the header of the ABI. */
+/*
+ * Read a versioned argument struct: see the header of the ABI. @karg's
+ * argsz keeps the caller's value.
+ */
 static int hmap_get_arg(void *karg, size_t ksize, void __user *uarg)
 {
 	u32 argsz;
-	int err;
 
 	if (get_user(argsz, (u32 __user *)uarg))
 		return -EFAULT;
@@ -56,11 +58,25 @@ static int hmap_get_arg(void *karg, size_t ksize, void __user *uarg)
 		return -EINVAL;
 	if (argsz > HMAP_ARGSZ_MAX)
 		return -E2BIG;
-	err = copy_struct_from_user(karg, ksize, uarg, argsz);
-	if (err)
-		return err;
-	((u32 *)karg)[0] = ksize;
-	return 0;
+	return copy_struct_from_user(karg, ksize, uarg, argsz);
+}
+
+/* Write a struct back, all but its argsz: the caller's is left alone. */
+static int hmap_put_arg(void __user *uarg, const void *karg, size_t ksize)
+{
+	return copy_to_user((u8 __user *)uarg + sizeof(u32),
+			    (const u8 *)karg + sizeof(u32),
+			    ksize - sizeof(u32)) ? -EFAULT : 0;
+}
+
+/*
+ * One character of a name, by explicit ASCII ranges: isalnum() would also
+ * take the Latin-1 letters 0xc0..0xff.
+ */
+static bool hmap_name_char(char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+	       (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
 }
 
 /*
@@ -78,7 +94,7 @@ static int hmap_check_name(const char *name)
 	if (!len || name[0] == '.' || !strcmp(name, "stats"))
 		return -EINVAL;
 	for (i = 0; i < len; i++)
-		if (!isalnum(name[i]) && !strchr("._-", name[i]))
+		if (!hmap_name_char(name[i]))
 			return -EINVAL;
 	if (memchr_inv(name + len, 0, HMAP_NAME_MAX - len))
 		return -EINVAL;
@@ -92,13 +108,19 @@ static struct hmap_obj *hmap_file_obj(struct hmap_file *hf)
 }
 
 static void hmap_file_bind(struct hmap_file *hf, struct hmap_obj *obj,
-			   bool may_read, bool may_write)
+			   unsigned int may)
 {
 	lockdep_assert_held(&hf->bind_lock);
-	hf->may_read = may_read;
-	hf->may_write = may_write;
+	hf->may = may;
 	/* Publishes the permissions with the object. */
 	smp_store_release(&hf->obj, obj);
+}
+
+/* The rights the open mode of @file allows on a map. */
+static unsigned int hmap_file_may(const struct file *file)
+{
+	return (file->f_mode & FMODE_READ ? HMAP_MAY_READ : 0) |
+	       (file->f_mode & FMODE_WRITE ? HMAP_MAY_WRITE : 0);
 }
 
 static int hmap_ioc_version(void __user *uarg)
@@ -116,11 +138,12 @@ static int hmap_ioc_version(void __user *uarg)
 	v.key_size_max = HMAP_KEY_SIZE_MAX;
 	v.value_size_max = HMAP_VALUE_SIZE_MAX;
 	v.max_entries_max = HMAP_MAX_ENTRIES_MAX;
-	return copy_to_user(uarg, &v, sizeof(v)) ? -EFAULT : 0;
+	return hmap_put_arg(uarg, &v, sizeof(v));
 }
 
-static int hmap_ioc_create(struct hmap_file *hf, void __user *uarg)
+static int hmap_ioc_create(struct file *file, void __user *uarg)
 {
+	struct hmap_file *hf = file->private_data;
 	struct hmap_params p;
 	struct hmap_create c;
 	struct hmap_obj *obj;
@@ -152,9 +175,10 @@ static int hmap_ioc_create(struct hmap_file *hf, void __user *uarg)
 		err = -EBUSY;
 		goto unlock;
 	}
-	err = hmap_obj_create(&p, anon ? NULL : c.name, c.mode, &obj);
+	err = hmap_obj_create(&p, anon ? NULL : c.name, c.mode, file->f_cred,
+			      &obj);
 	if (!err)
-		hmap_file_bind(hf, obj, true, true);
+		hmap_file_bind(hf, obj, hmap_file_may(file));
 unlock:
 	mutex_unlock(&hf->bind_lock);
 	return err;
@@ -172,13 +196,16 @@ static int hmap_get_name(struct hmap_name *n, void __user *uarg)
 	return hmap_check_name(n->name);
 }
 
-static int hmap_ioc_open(struct hmap_file *hf, void __user *uarg)
+static int hmap_ioc_open(struct file *file, void __user *uarg)
 {
-	bool may_read, may_write;
+	struct hmap_file *hf = file->private_data;
+	unsigned int want = hmap_file_may(file), may;
 	struct hmap_obj *obj;
 	struct hmap_name n;
 	int err;
 
+	if (!want)
+		return -EBADF;
 	err = hmap_get_name(&n, uarg);
 	if (err)
 		return err;
@@ -188,24 +215,24 @@ static int hmap_ioc_open(struct hmap_file *hf, void __user *uarg)
 		err = -EBUSY;
 		goto unlock;
 	}
-	err = hmap_obj_open(n.name, &obj, &may_read, &may_write);
+	err = hmap_obj_open(n.name, file->f_cred, want, &obj, &may);
 	if (!err)
-		hmap_file_bind(hf, obj, may_read, may_write);
+		hmap_file_bind(hf, obj, may);
 unlock:
 	mutex_unlock(&hf->bind_lock);
 	return err;
 }
 
-static int hmap_ioc_destroy(void __user *uarg)
+static int hmap_ioc_destroy(const struct cred *cred, void __user *uarg)
 {
 	struct hmap_name n;
 	int err;
 
 	err = hmap_get_name(&n, uarg);
-	return err ?: hmap_obj_destroy(n.name);
+	return err ?: hmap_obj_destroy(n.name, cred);
 }
 
-static int hmap_ioc_list(void __user *uarg)
+static int hmap_ioc_list(const struct cred *cred, void __user *uarg)
 {
 	struct hmap_list_entry *entries;
 	struct hmap_list l;
@@ -221,14 +248,12 @@ static int hmap_ioc_list(void __user *uarg)
 	entries = kvcalloc(room, sizeof(*entries), GFP_KERNEL);
 	if (room && !entries)
 		return -ENOMEM;
-	hmap_obj_list(entries, room, &l.count, &l.total);
+	hmap_obj_list(cred, entries, room, &l.count, &l.total);
 	err = -EFAULT;
 	if (copy_to_user(u64_to_user_ptr(l.entries), entries,
 			 l.count * sizeof(*entries)))
 		goto out;
-	if (copy_to_user(uarg, &l, sizeof(l)))
-		goto out;
-	err = 0;
+	err = hmap_put_arg(uarg, &l, sizeof(l));
 out:
 	kvfree(entries);
 	return err;
@@ -392,14 +417,15 @@ static int hmap_ioc_batch(struct hmap_obj *obj, unsigned int cmd,
 	buf = hmap_op_buf(&p, stack);
 	if (!buf)
 		return -ENOMEM;
+	/* Signals are checked before each key, so @count is what was done. */
 	for (i = 0; i < b.count; i++) {
-		err = hmap_batch_one(obj, cmd, &p, &b, i, buf);
-		if (err)
-			break;
 		if (fatal_signal_pending(current)) {
 			err = -EINTR;
 			break;
 		}
+		err = hmap_batch_one(obj, cmd, &p, &b, i, buf);
+		if (err)
+			break;
 		cond_resched();
 	}
 	hmap_op_buf_free(buf, stack);
@@ -548,9 +574,7 @@ static int hmap_ioc_dump(struct hmap_obj *obj, void __user *uarg)
 	d.count = got;
 	d.cursor = hmap_dump_cursor_encode(obj->map, pos);
 	d.flags = done ? HMAP_DUMP_DONE : 0;
-	if (copy_to_user(uarg, &d, sizeof(d)))
-		return -EFAULT;
-	return err;
+	return hmap_put_arg(uarg, &d, sizeof(d)) ?: err;
 }
 
 static int hmap_ioc_cmd(struct hmap_obj *obj, unsigned int cmd,
@@ -622,7 +646,7 @@ static long hmap_ioctl_map(struct hmap_file *hf, unsigned int cmd,
 			   void __user *uarg)
 {
 	struct hmap_obj *obj = hmap_file_obj(hf);
-	bool write;
+	unsigned int need;
 
 	switch (cmd) {
 	case HMAP_IOC_STATS:
@@ -632,7 +656,7 @@ static long hmap_ioctl_map(struct hmap_file *hf, unsigned int cmd,
 	case HMAP_IOC_LOOKUP:
 	case HMAP_IOC_BATCH_LOOKUP:
 	case HMAP_IOC_DUMP:
-		write = false;
+		need = HMAP_MAY_READ;
 		break;
 	case HMAP_IOC_UPDATE:
 	case HMAP_IOC_DELETE:
@@ -640,14 +664,14 @@ static long hmap_ioctl_map(struct hmap_file *hf, unsigned int cmd,
 	case HMAP_IOC_BATCH_DELETE:
 	case HMAP_IOC_CLEAR:
 	case HMAP_IOC_SHRINK:
-		write = true;
+		need = HMAP_MAY_WRITE;
 		break;
 	default:
 		return -ENOTTY;
 	}
 	if (!obj)
 		return -ENOTCONN;
-	if (write ? !hf->may_write : !hf->may_read)
+	if (!(hf->may & need))
 		return -EACCES;
 
 	switch (cmd) {
@@ -666,25 +690,54 @@ static long hmap_ioctl_map(struct hmap_file *hf, unsigned int cmd,
 	}
 }
 
+/*
+ * The open mode a command needs, as for read(2) and write(2): changing a
+ * map needs an fd opened for writing, reading one an fd opened for
+ * reading. VERSION, LIST and STATS work on any fd; OPEN needs either.
+ */
+static fmode_t hmap_cmd_fmode(unsigned int cmd)
+{
+	switch (cmd) {
+	case HMAP_IOC_CREATE:
+	case HMAP_IOC_DESTROY:
+	case HMAP_IOC_UPDATE:
+	case HMAP_IOC_DELETE:
+	case HMAP_IOC_BATCH_UPDATE:
+	case HMAP_IOC_BATCH_DELETE:
+	case HMAP_IOC_CLEAR:
+	case HMAP_IOC_SHRINK:
+		return FMODE_WRITE;
+	case HMAP_IOC_LOOKUP:
+	case HMAP_IOC_BATCH_LOOKUP:
+	case HMAP_IOC_DUMP:
+		return FMODE_READ;
+	default:
+		return 0;
+	}
+}
+
 static long hmap_ioctl(struct file *file, unsigned int cmd,
 		       unsigned long arg)
 {
-	struct hmap_file *hf = file->private_data;
 	void __user *uarg = (void __user *)arg;
+	fmode_t need = hmap_cmd_fmode(cmd);
+
+	if ((file->f_mode & need) != need)
+		return -EBADF;
 
 	switch (cmd) {
 	case HMAP_IOC_VERSION:
 		return hmap_ioc_version(uarg);
 	case HMAP_IOC_CREATE:
-		return hmap_ioc_create(hf, uarg);
+		return hmap_ioc_create(file, uarg);
 	case HMAP_IOC_OPEN:
-		return hmap_ioc_open(hf, uarg);
+		return hmap_ioc_open(file, uarg);
 	case HMAP_IOC_DESTROY:
-		return hmap_ioc_destroy(uarg);
+		return hmap_ioc_destroy(file->f_cred, uarg);
 	case HMAP_IOC_LIST:
-		return hmap_ioc_list(uarg);
+		return hmap_ioc_list(file->f_cred, uarg);
 	default:
-		return hmap_ioctl_map(hf, cmd, uarg);
+		return hmap_ioctl_map(file->private_data, cmd, uarg);
 	}
 }
 

@@ -3,6 +3,11 @@
  * hmap registry: the maps user space made, by name, with owner, mode,
  * lifetime and per-user limits. Knows nothing of files or user copies.
  *
+ * Every decision about who may do what is made for the credentials the
+ * caller passes (for /dev/hmap, those of whoever opened the fd:
+ * file->f_cred), never for the calling task: ownership, group membership,
+ * capabilities, the user charged and the user namespace uids are shown in.
+ *
  * hmap_reg_lock protects: hmap_objs (every live object, named or not), the
  * @named flag, @node and debugfs directory of each object, and hmap_users
  * with their counts.
@@ -66,11 +71,37 @@ static struct hmap_user *hmap_user_find(kuid_t uid)
 	return NULL;
 }
 
-/* Reserve a map and @bytes for the current user, within the limits. */
-static int hmap_user_charge(size_t bytes, struct hmap_user **userp)
+/*
+ * capable() and in_group_p() for @cred rather than the current task's
+ * credentials: they look at current_cred(), so @cred stands in for it
+ * meanwhile (override_creds(); the registry sees no file, so
+ * file_ns_capable() does not apply). Capabilities count in the initial
+ * user namespace, as capable() has them.
+ */
+static bool hmap_cred_capable(const struct cred *cred, int cap)
 {
-	bool limited = !capable(CAP_SYS_RESOURCE);
-	kuid_t uid = current_fsuid();
+	const struct cred *old = override_creds(cred);
+	bool ret = capable(cap);
+
+	revert_creds(old);
+	return ret;
+}
+
+static bool hmap_cred_in_group(const struct cred *cred, kgid_t gid)
+{
+	const struct cred *old = override_creds(cred);
+	bool ret = in_group_p(gid);
+
+	revert_creds(old);
+	return ret;
+}
+
+/* Reserve a map and @bytes for @cred's fsuid, within the limits. */
+static int hmap_user_charge(const struct cred *cred, size_t bytes,
+			    struct hmap_user **userp)
+{
+	bool limited = !hmap_cred_capable(cred, CAP_SYS_RESOURCE);
+	kuid_t uid = cred->fsuid;
 	struct hmap_user *u;
 
 	lockdep_assert_held(&hmap_reg_lock);
@@ -124,6 +155,8 @@ static struct hmap_obj *hmap_obj_find(const char *name)
  * @params: the map's parameters.
  * @name: its name (valid, NUL-terminated), or NULL for an anonymous map.
  * @mode: its permission bits.
+ * @cred: whose map it is: its fsuid and fsgid own it, its fsuid is
+ *	charged, unless it has CAP_SYS_RESOURCE, against the per-user limits.
  * @objp: gets the object, with one reference for the caller.
  *
  * Context: process context, may sleep.
@@ -131,7 +164,8 @@ static struct hmap_obj *hmap_obj_find(const char *name)
  * limits; -EINVAL for bad parameters; -ENOMEM.
  */
 int hmap_obj_create(const struct hmap_params *params, const char *name,
-		    umode_t mode, struct hmap_obj **objp)
+		    umode_t mode, const struct cred *cred,
+		    struct hmap_obj **objp)
 {
 	size_t reserve = hmap_max_bytes(params);
 	struct hmap_user *user;
@@ -144,7 +178,7 @@ int hmap_obj_create(const struct hmap_params *params, const char *name,
 	/* Name and limits first: nothing big is allocated for a refusal. */
 	mutex_lock(&hmap_reg_lock);
 	err = name && hmap_obj_find(name) ? -EEXIST :
-	      hmap_user_charge(reserve, &user);
+	      hmap_user_charge(cred, reserve, &user);
 	mutex_unlock(&hmap_reg_lock);
 	if (err)
 		return err;
@@ -160,8 +194,8 @@ int hmap_obj_create(const struct hmap_params *params, const char *name,
 	}
 	kref_init(&obj->ref);
 	obj->map = map;
-	obj->owner = current_fsuid();
-	obj->group = current_fsgid();
+	obj->owner = cred->fsuid;
+	obj->group = cred->fsgid;
 	obj->mode = mode;
 	obj->user = user;
 	obj->reserved = reserve;
@@ -195,37 +229,38 @@ uncharge:
 	return err;
 }
 
-/* Which of read and write the mode grants the current task. */
-static void hmap_obj_access(const struct hmap_obj *obj, bool *may_read,
-			    bool *may_write)
+/* Which of HMAP_MAY_READ and HMAP_MAY_WRITE the mode grants @cred. */
+static unsigned int hmap_obj_access(const struct hmap_obj *obj,
+				    const struct cred *cred)
 {
 	umode_t m = obj->mode;
 
-	if (uid_eq(current_fsuid(), obj->owner))
+	if (uid_eq(cred->fsuid, obj->owner))
 		m >>= 6;
-	else if (in_group_p(obj->group))
+	else if (hmap_cred_in_group(cred, obj->group))
 		m >>= 3;
-	*may_read = m & 4;
-	*may_write = m & 2;
-	if (!*may_read || !*may_write) {
-		if (capable(CAP_DAC_OVERRIDE))
-			*may_read = *may_write = true;
-	}
+	m &= HMAP_MAY_READ | HMAP_MAY_WRITE;
+	if (m != (HMAP_MAY_READ | HMAP_MAY_WRITE) &&
+	    hmap_cred_capable(cred, CAP_DAC_OVERRIDE))
+		m = HMAP_MAY_READ | HMAP_MAY_WRITE;
+	return m;
 }
 
 /**
- * hmap_obj_open() - find a named map and check the caller may use it
+ * hmap_obj_open() - find a named map and check @cred may use it
  * @name: its name.
+ * @cred: whose rights count (owner, group and other bits of the map's
+ *	mode, and CAP_DAC_OVERRIDE).
+ * @want: HMAP_MAY_READ and/or HMAP_MAY_WRITE: the rights asked for.
  * @objp: gets the object, with one reference for the caller.
- * @may_read: gets whether the caller may read it.
- * @may_write: gets whether the caller may change it.
+ * @may: gets the rights of @want that the mode grants @cred (not zero).
  *
  * Context: process context, may sleep.
  * Return: 0; -ENOENT if there is no such map; -EACCES if the mode grants
- * neither read nor write.
+ * @cred none of @want.
  */
-int hmap_obj_open(const char *name, struct hmap_obj **objp, bool *may_read,
-		  bool *may_write)
+int hmap_obj_open(const char *name, const struct cred *cred,
+		  unsigned int want, struct hmap_obj **objp, unsigned int *may)
 {
 	struct hmap_obj *obj;
 	int err = 0;
@@ -236,8 +271,8 @@ int hmap_obj_open(const char *name, struct hmap_obj **objp, bool *may_read,
 		err = -ENOENT;
 		goto unlock;
 	}
-	hmap_obj_access(obj, may_read, may_write);
-	if (!*may_read && !*may_write) {
+	*may = hmap_obj_access(obj, cred) & want;
+	if (!*may) {
 		err = -EACCES;
 		goto unlock;
 	}
@@ -276,14 +311,16 @@ void hmap_obj_put(struct hmap_obj *obj)
 /**
  * hmap_obj_destroy() - remove a map's name
  * @name: the name.
+ * @cred: who asks: its fsuid must own the map, or it must have
+ *	CAP_SYS_ADMIN.
  *
  * The map is freed when the last fd bound to it is closed.
  *
  * Context: process context, may sleep.
- * Return: 0; -ENOENT if there is no such map; -EACCES unless the caller
- * owns it or has CAP_SYS_ADMIN.
+ * Return: 0; -ENOENT if there is no such map; -EACCES unless @cred owns
+ * it or has CAP_SYS_ADMIN.
  */
-int hmap_obj_destroy(const char *name)
+int hmap_obj_destroy(const char *name, const struct cred *cred)
 {
 	struct hmap_obj *obj;
 
@@ -293,7 +330,8 @@ int hmap_obj_destroy(const char *name)
 		mutex_unlock(&hmap_reg_lock);
 		return -ENOENT;
 	}
-	if (!uid_eq(current_fsuid(), obj->owner) && !capable(CAP_SYS_ADMIN)) {
+	if (!uid_eq(cred->fsuid, obj->owner) &&
+	    !hmap_cred_capable(cred, CAP_SYS_ADMIN)) {
 		mutex_unlock(&hmap_reg_lock);
 		return -EACCES;
 	}
@@ -306,6 +344,7 @@ int hmap_obj_destroy(const char *name)
 
 /**
  * hmap_obj_list() - describe the named maps
+ * @cred: whose user namespace the owners' uids are shown in.
  * @entries: room for @room entries.
  * @room: how many fit.
  * @count: gets how many were written.
@@ -314,8 +353,8 @@ int hmap_obj_destroy(const char *name)
  * Context: process context, may sleep.
  * Return: 0.
  */
-int hmap_obj_list(struct hmap_list_entry *entries, u32 room, u32 *count,
-		  u32 *total)
+int hmap_obj_list(const struct cred *cred, struct hmap_list_entry *entries,
+		  u32 room, u32 *count, u32 *total)
 {
 	struct hmap_obj *obj;
 	u32 n = 0, all = 0;
@@ -333,7 +372,7 @@ int hmap_obj_list(struct hmap_list_entry *entries, u32 room, u32 *count,
 		hmap_get_params(obj->map, &p);
 		memset(e, 0, sizeof(*e));
 		strscpy(e->name, obj->name, sizeof(e->name));
-		e->owner = from_kuid_munged(current_user_ns(), obj->owner);
+		e->owner = from_kuid_munged(cred->user_ns, obj->owner);
 		e->mode = obj->mode;
 		e->key_size = p.key_size;
 		e->value_size = p.value_size;

@@ -11,8 +11,13 @@
 #include <linux/list.h>
 #include <linux/uidgid.h>
 
+struct cred;
 struct dentry;
 struct hmap_user;
+
+/* Rights on a map, as the read and write bits of its mode. */
+#define HMAP_MAY_WRITE	2U
+#define HMAP_MAY_READ	4U
 
 /**
  * struct hmap_obj - a map made through /dev/hmap
@@ -21,8 +26,8 @@ struct hmap_user;
  * @node: on the list of every live object.
  * @name: the name, or "" for an anonymous map.
  * @id: unique, stable id (anonymous maps are shown by it).
- * @owner: the creator's fsuid.
- * @group: the creator's fsgid.
+ * @owner: the fsuid of the credentials it was created with.
+ * @group: the fsgid of the credentials it was created with.
  * @mode: permission bits, 0666 at most.
  * @named: whether the name is still registered (cleared by destroy).
  * @user: whose limits the map counts against.
@@ -45,13 +50,14 @@ struct hmap_obj {
 };
 
 int hmap_obj_create(const struct hmap_params *params, const char *name,
-		    umode_t mode, struct hmap_obj **objp);
-int hmap_obj_open(const char *name, struct hmap_obj **objp, bool *may_read,
-		  bool *may_write);
-int hmap_obj_destroy(const char *name);
+		    umode_t mode, const struct cred *cred,
+		    struct hmap_obj **objp);
+int hmap_obj_open(const char *name, const struct cred *cred,
+		  unsigned int want, struct hmap_obj **objp, unsigned int *may);
+int hmap_obj_destroy(const char *name, const struct cred *cred);
 void hmap_obj_put(struct hmap_obj *obj);
-int hmap_obj_list(struct hmap_list_entry *entries, u32 room, u32 *count,
-		  u32 *total);
+int hmap_obj_list(const struct cred *cred, struct hmap_list_entry *entries,
+		  u32 room, u32 *count, u32 *total);
 void hmap_registry_exit(void);
 
 #endif /* _HMAP_REGISTRY_H */

@@ -37,6 +37,7 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -73,11 +74,17 @@ static int hm_ioctl(int fd, unsigned long cmd, void *arg)
 	return ret < 0 ? -errno : ret;
 }
 
-static int hm_dev_open(void)
+/* /dev/hmap opened O_RDONLY, O_WRONLY or O_RDWR: the fd, or -errno. */
+static int hm_dev_open_mode(int mode)
 {
-	int fd = open(DEV_PATH, O_RDWR | O_CLOEXEC);
+	int fd = open(DEV_PATH, mode | O_CLOEXEC);
 
 	return fd < 0 ? -errno : fd;
+}
+
+static int hm_dev_open(void)
+{
+	return hm_dev_open_mode(O_RDWR);
 }
 
 static void hm_set_name(char *dst, const char *name)
@@ -666,6 +673,13 @@ static int run_as(uid_t uid, gid_t gid, int ngroups, const gid_t *groups,
 #define IO_KS	8
 #define IO_VS	8
 
+/* The open mode a command needs (-EBADF without it). */
+enum io_fmode {
+	IO_FM_ANY,	/* VERSION, LIST, STATS; OPEN needs read or write */
+	IO_FM_READ,	/* LOOKUP, BATCH_LOOKUP, DUMP */
+	IO_FM_WRITE,	/* CREATE, DESTROY and the commands changing a map */
+};
+
 enum io_fd_kind {
 	IO_ANY,		/* works on any fd: VERSION, DESTROY, LIST */
 	IO_UNBOUND,	/* needs an unbound fd: CREATE, OPEN */
@@ -694,6 +708,7 @@ FIXTURE_VARIANT(hmap_ioctl) {
 	unsigned long cmd;
 	__u32 size;
 	enum io_fd_kind kind;
+	enum io_fmode fmode;
 	__u32 bad_flags[3];
 	/* STATS: the struct is all output, any argsz >= 8 is room to fill */
 	bool output_only;
@@ -826,6 +841,7 @@ FIXTURE_VARIANT_ADD(hmap_ioctl, version) {
 
 FIXTURE_VARIANT_ADD(hmap_ioctl, create) {
 	.cmd = HMAP_IOC_CREATE, .size = sizeof(struct hmap_create),
+	.fmode = IO_FM_WRITE,
 	.kind = IO_UNBOUND, .bad_flags = { 2, 4, 0x80000000 },
 	.prep = prep_create,
 };
@@ -837,6 +853,7 @@ FIXTURE_VARIANT_ADD(hmap_ioctl, open) {
 
 FIXTURE_VARIANT_ADD(hmap_ioctl, destroy) {
 	.cmd = HMAP_IOC_DESTROY, .size = sizeof(struct hmap_name),
+	.fmode = IO_FM_WRITE,
 	.kind = IO_ANY, .bad_flags = FLAGS_NONE, .prep = prep_name,
 };
 
@@ -847,47 +864,56 @@ FIXTURE_VARIANT_ADD(hmap_ioctl, list) {
 
 FIXTURE_VARIANT_ADD(hmap_ioctl, lookup) {
 	.cmd = HMAP_IOC_LOOKUP, .size = sizeof(struct hmap_elem_op),
+	.fmode = IO_FM_READ,
 	.kind = IO_BOUND, .bad_flags = FLAGS_NONE, .prep = prep_lookup,
 };
 
 FIXTURE_VARIANT_ADD(hmap_ioctl, update) {
 	.cmd = HMAP_IOC_UPDATE, .size = sizeof(struct hmap_elem_op),
+	.fmode = IO_FM_WRITE,
 	.kind = IO_BOUND, .bad_flags = FLAGS_UPDATE, .prep = prep_update,
 };
 
 FIXTURE_VARIANT_ADD(hmap_ioctl, delete) {
 	.cmd = HMAP_IOC_DELETE, .size = sizeof(struct hmap_elem_op),
+	.fmode = IO_FM_WRITE,
 	.kind = IO_BOUND, .bad_flags = FLAGS_NONE, .prep = prep_delete,
 };
 
 FIXTURE_VARIANT_ADD(hmap_ioctl, batch_lookup) {
 	.cmd = HMAP_IOC_BATCH_LOOKUP, .size = sizeof(struct hmap_batch),
+	.fmode = IO_FM_READ,
 	.kind = IO_BOUND, .bad_flags = FLAGS_NONE, .prep = prep_batch_lookup,
 };
 
 FIXTURE_VARIANT_ADD(hmap_ioctl, batch_update) {
 	.cmd = HMAP_IOC_BATCH_UPDATE, .size = sizeof(struct hmap_batch),
+	.fmode = IO_FM_WRITE,
 	.kind = IO_BOUND, .bad_flags = FLAGS_UPDATE, .prep = prep_batch_update,
 };
 
 FIXTURE_VARIANT_ADD(hmap_ioctl, batch_delete) {
 	.cmd = HMAP_IOC_BATCH_DELETE, .size = sizeof(struct hmap_batch),
+	.fmode = IO_FM_WRITE,
 	.kind = IO_BOUND, .bad_flags = FLAGS_NONE, .prep = prep_batch_delete,
 };
 
 FIXTURE_VARIANT_ADD(hmap_ioctl, dump) {
 	.cmd = HMAP_IOC_DUMP, .size = sizeof(struct hmap_dump),
+	.fmode = IO_FM_READ,
 	/* HMAP_DUMP_DONE (1) left over from the last call is ignored */
 	.kind = IO_BOUND, .bad_flags = { 2, 4, 0x80000000 }, .prep = prep_dump,
 };
 
 FIXTURE_VARIANT_ADD(hmap_ioctl, clear) {
 	.cmd = HMAP_IOC_CLEAR, .size = sizeof(struct hmap_cmd),
+	.fmode = IO_FM_WRITE,
 	.kind = IO_BOUND, .bad_flags = FLAGS_NONE, .prep = prep_cmd,
 };
 
 FIXTURE_VARIANT_ADD(hmap_ioctl, shrink) {
 	.cmd = HMAP_IOC_SHRINK, .size = sizeof(struct hmap_cmd),
+	.fmode = IO_FM_WRITE,
 	.kind = IO_BOUND, .bad_flags = FLAGS_NONE, .prep = prep_cmd,
 };
 
@@ -1053,7 +1079,10 @@ TEST_F(hmap_ioctl, argsz_big_nonzero_tail)
 	EXPECT_EQ(1, hm_count(self->fd));
 }
 
-/* argsz larger than the struct, zero bytes beyond it: accepted. */
+/*
+ * argsz larger than the struct, zero bytes beyond it: accepted, and argsz
+ * left as the caller gave it (STATS reports the size it filled).
+ */
 TEST_F(hmap_ioctl, argsz_big_zero_tail)
 {
 	__u32 *arg;
@@ -1062,14 +1091,50 @@ TEST_F(hmap_ioctl, argsz_big_zero_tail)
 	arg = io_arg(self, variant);
 	arg[0] = variant->size + 256;
 	EXPECT_EQ(0, hm_ioctl(io_fd(self, variant), variant->cmd, arg));
-	/* STATS reports the size it filled; the room beyond is untouched */
-	if (variant->cmd == HMAP_IOC_STATS) {
+	if (variant->output_only) {
 		int i;
 
 		EXPECT_EQ(variant->size, arg[0]);
+		/* the room beyond is untouched */
 		for (i = 0; i < 256; i++)
 			ASSERT_EQ(0, self->area[variant->size + i]);
+	} else {
+		EXPECT_EQ(variant->size + 256, arg[0]);
 	}
+}
+
+/*
+ * argsz up to HMAP_ARGSZ_MAX (4096 whatever the page size) with a zero
+ * tail is accepted; above it -E2BIG, before any byte beyond is read (here
+ * they are not readable). STATS, all output, takes any argsz.
+ */
+TEST_F(hmap_ioctl, argsz_max)
+{
+	__u32 sizes[] = { HMAP_ARGSZ_MAX + 1, HMAP_ARGSZ_MAX + 8,
+			  2 * HMAP_ARGSZ_MAX, 0x80000000U, 0xffffffffU };
+	unsigned int i;
+	__u32 *arg;
+	int fd;
+
+	REQUIRE_IO();
+	ASSERT_GE(self->page, (size_t)HMAP_ARGSZ_MAX);
+	fd = io_fd(self, variant);
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		arg = io_arg(self, variant);
+		arg[0] = sizes[i];
+		EXPECT_EQ(variant->output_only ? 0 : -E2BIG,
+			  hm_ioctl(fd, variant->cmd, arg)) {
+			TH_LOG("argsz %u", sizes[i]);
+		}
+		if (!variant->output_only)
+			EXPECT_EQ(sizes[i], arg[0]);
+	}
+	EXPECT_EQ(1, hm_count(self->fd));
+	arg = io_arg(self, variant);
+	arg[0] = HMAP_ARGSZ_MAX;
+	EXPECT_EQ(0, hm_ioctl(fd, variant->cmd, arg));
+	EXPECT_EQ(variant->output_only ? variant->size : HMAP_ARGSZ_MAX,
+		  arg[0]);
 }
 
 /* A flag the command does not know: -EINVAL. */
@@ -1108,6 +1173,37 @@ TEST_F(hmap_ioctl, bound_fd)
 	REQUIRE_IO();
 	EXPECT_EQ(variant->kind == IO_UNBOUND ? -EBUSY : 0,
 		  hm_ioctl(self->fd, variant->cmd, io_arg(self, variant)));
+}
+
+/*
+ * The fd's open mode, not the caller, decides: a command that changes a
+ * map needs an fd opened for writing, one that reads a map an fd opened
+ * for reading (-EBADF otherwise, even for root and the map's owner); the
+ * others work on any fd. Per-map commands run on an fd bound by OPEN.
+ */
+TEST_F(hmap_ioctl, open_mode)
+{
+	static const int modes[] = { O_RDONLY, O_WRONLY };
+	unsigned int i;
+
+	REQUIRE_IO();
+	for (i = 0; i < ARRAY_SIZE(modes); i++) {
+		bool ok = variant->fmode == IO_FM_ANY ||
+			  (variant->fmode == IO_FM_READ) == (modes[i] == O_RDONLY);
+		int fd = hm_dev_open_mode(modes[i]);
+
+		ASSERT_LE(0, fd);
+		if (variant->kind == IO_BOUND)
+			ASSERT_EQ(0, hm_open(fd, self->name));
+		EXPECT_EQ(ok ? 0 : -EBADF,
+			  hm_ioctl(fd, variant->cmd, io_arg(self, variant))) {
+			TH_LOG("%s", modes[i] == O_RDONLY ? "O_RDONLY" :
+			       "O_WRONLY");
+		}
+		if (!ok)	/* refused: the map kept its key */
+			EXPECT_EQ(1, hm_count(self->fd));
+		close(fd);
+	}
 }
 
 /*
@@ -1249,6 +1345,51 @@ TEST_F(hmap, create_named_and_list)
 	EXPECT_EQ(1U, l.count);
 	EXPECT_LE(1U, l.total);
 	close(fd);
+}
+
+/*
+ * LIST writes at most HMAP_LIST_MAX (4096) entries a call, whatever the
+ * room, and @total still counts every named map. The test destroys its
+ * maps itself: the teardown lists them, which stops at the same limit.
+ */
+TEST_F_TIMEOUT(hmap, list_max_per_call, 600)
+{
+	const unsigned int n = HMAP_LIST_MAX + 1;
+	struct hmap_list l = { .argsz = sizeof(l) };
+	struct hmap_list_entry *e;
+	char name[HMAP_NAME_MAX];
+	unsigned int i, made = 0;
+	int fd;
+
+	REQUIRE_HMAP();
+	for (i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "%.40slist%u", self->prefix, i);
+		fd = hm_new(name, 8, 8, 1, 0600);
+		if (fd < 0) {
+			EXPECT_LE(0, fd) {
+				TH_LOG("map %u: %s", i, strerror(-fd));
+			}
+			break;
+		}
+		close(fd);
+		made++;
+	}
+	e = calloc(n + 16, sizeof(*e));
+	ASSERT_NE(NULL, e);
+	if (made == n) {
+		l.count = n + 16;
+		l.entries = U64P(e);
+		EXPECT_EQ(0, hm_ioctl(self->fd, HMAP_IOC_LIST, &l));
+		EXPECT_EQ((__u32)HMAP_LIST_MAX, l.count);
+		EXPECT_LE(n, l.total);
+		EXPECT_NE(0, e[HMAP_LIST_MAX - 1].name[0]);
+		EXPECT_EQ(0, e[HMAP_LIST_MAX].name[0]);
+	}
+	free(e);
+	for (i = 0; i < made; i++) {
+		snprintf(name, sizeof(name), "%.40slist%u", self->prefix, i);
+		EXPECT_EQ(0, hm_destroy(self->fd, name));
+	}
 }
 
 TEST_F(hmap, create_anon)
@@ -2385,6 +2526,46 @@ TEST_F(hmap, name_bad_chars)
 	EXPECT_EQ(-ENOTCONN, hm_count(self->fd));
 }
 
+/*
+ * Every byte outside [A-Za-z0-9._-], at the start, in the middle and at
+ * the end of a name: -EINVAL. Latin-1 letters (0xc0..0xff) included,
+ * which isalnum() in the kernel takes for letters.
+ */
+TEST_F(hmap, name_every_bad_byte)
+{
+	char name[HMAP_NAME_MAX];
+	size_t plen = strlen(self->prefix);
+	unsigned int b, at;
+
+	REQUIRE_HMAP();
+	for (b = 1; b < 256; b++) {
+		if ((b >= 'A' && b <= 'Z') || (b >= 'a' && b <= 'z') ||
+		    (b >= '0' && b <= '9') || b == '.' || b == '_' || b == '-')
+			continue;
+		for (at = 0; at < 3; at++) {
+			/* "<b>x", "<prefix>x<b>y", "<prefix>x<b>" */
+			memset(name, 0, sizeof(name));
+			if (at == 0) {
+				name[0] = b;
+				name[1] = 'x';
+			} else {
+				memcpy(name, self->prefix, plen);
+				name[plen] = 'x';
+				name[plen + 1] = b;
+				if (at == 1)
+					name[plen + 2] = 'y';
+			}
+			EXPECT_EQ(-EINVAL, hm_create(self->fd, name, 8, 8, 16,
+						     0600)) {
+				TH_LOG("byte 0x%02x at %u", b, at);
+			}
+			EXPECT_EQ(-EINVAL, hm_open(self->fd, name));
+			EXPECT_EQ(-EINVAL, hm_destroy(self->fd, name));
+		}
+	}
+	EXPECT_EQ(-ENOTCONN, hm_count(self->fd));
+}
+
 /* Names that would clash in debugfs: leading dot, the global "stats". */
 TEST_F(hmap, name_reserved)
 {
@@ -2451,6 +2632,65 @@ TEST_F(hmap, duplicate_name)
 	EXPECT_EQ(1, matches);
 	EXPECT_EQ(0, get_id(fd, 1, 8));
 	EXPECT_EQ(1, hm_count(fd));
+	close(fd);
+}
+
+/*
+ * A batch stops at a fatal signal (the ioctl returns -EINTR to a process
+ * that is being killed) with @count written: exactly the keys it stored,
+ * which a parent sharing the struct can read.
+ */
+#define FATAL_N		(1U << 20)
+
+TEST_F_TIMEOUT(hmap, batch_fatal_signal, 120)
+{
+	struct hmap_batch *b;
+	struct timespec t0, t1;
+	__u64 *keys, *vals;
+	int fd, status, i;
+	long long n = 0;
+	pid_t pid;
+
+	REQUIRE_HMAP();
+	fd = hm_new(NULL, 8, 8, FATAL_N, 0600);
+	ASSERT_LE(0, fd);
+	b = mmap(NULL, sizeof(*b), PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, b);
+	keys = malloc(FATAL_N * sizeof(*keys));
+	vals = calloc(FATAL_N, sizeof(*vals));
+	ASSERT_NE(NULL, keys);
+	ASSERT_NE(NULL, vals);
+	for (i = 0; i < (int)FATAL_N; i++)
+		keys[i] = i;
+	*b = (struct hmap_batch){
+		.argsz = sizeof(*b), .count = FATAL_N,
+		.keys = U64P(keys), .values = U64P(vals),
+	};
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0)
+		_exit(ioctl(fd, HMAP_IOC_BATCH_UPDATE, b) ? 1 : 0);
+	/* let it store some keys, then kill it */
+	for (i = 0; i < 6000 && n < 1000; i++) {
+		usleep(10000);
+		n = hm_count(fd);
+	}
+	ASSERT_LE(1000, n);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ASSERT_EQ(0, kill(pid, SIGKILL));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ASSERT_TRUE(WIFSIGNALED(status));
+	EXPECT_EQ(SIGKILL, WTERMSIG(status));
+	/* it stopped at once, part way, and said how far it got */
+	EXPECT_GT(5, t1.tv_sec - t0.tv_sec);
+	n = hm_count(fd);
+	EXPECT_GT((long long)FATAL_N, n);
+	EXPECT_EQ(n, (long long)b->count);
+	free(keys);
+	free(vals);
+	munmap(b, sizeof(*b));
 	close(fd);
 }
 
@@ -2866,6 +3106,335 @@ TEST_F(hmap, perm_destroy_not_owner)
 	name_cat(theirs, self->name, "3");
 	EXPECT_EQ(0, hm_list_find(theirs, NULL, NULL));
 	close(fd);
+}
+
+/* ---- Rights follow the fd: open mode and opener (item: file model) ---- */
+
+struct rights_arg {
+	const char *name;	/* a map of root's holding key 1 */
+	const char *name2;	/* a name no map has */
+	int fd;			/* an fd of the parent's, inherited */
+	int ufd;		/* an unbound fd of the parent's, inherited */
+	long limit;		/* max_bytes_per_user */
+};
+
+/*
+ * An fd opened O_RDONLY: it binds and reads, but nothing that changes a
+ * map works through it (-EBADF), whoever uses it.
+ */
+static int child_rdonly(void *p)
+{
+	struct rights_arg *a = p;
+	__u64 k = 1, k2 = 2, v[2] = { 0 };
+	__u32 count, len = 8;
+	struct walk_stats ws = { 0 };
+	struct seen_ctx c = { .n = 2, .vl = 8 };
+	__u8 seen[2] = { 0 };
+	int fd = hm_dev_open_mode(O_RDONLY);
+
+	if (fd < 0)
+		return 2;
+	c.seen = seen;
+	CCHECK(-EBADF, hm_create(fd, NULL, 8, 8, 16, 0600));
+	CCHECK(-EBADF, hm_create(fd, a->name2, 8, 8, 16, 0600));
+	CCHECK(0, hm_list_find(a->name2, NULL, NULL));
+	CCHECK(-EBADF, hm_destroy(fd, a->name));
+	CCHECK(1, hm_list_find(a->name, NULL, NULL));
+	CCHECK(-ENOTCONN, hm_count(fd));
+
+	CCHECK(0, hm_open(fd, a->name));
+	CCHECK(0, get_id(fd, 1, 8));
+	count = 1;
+	CCHECK(0, hm_batch(fd, HMAP_IOC_BATCH_LOOKUP, 0, &count, &k, NULL, v,
+			   &len));
+	CCHECK(0, hm_walk(fd, 8, 8, 4, true, seen_fn, &c, &ws, 1000));
+	CCHECK(1, ws.entries);
+	CCHECK(-EBADF, put_id(fd, 2, 8, HMAP_ANY));
+	CCHECK(-EBADF, put_id(fd, 1, 8, HMAP_EXIST));
+	CCHECK(-EBADF, hm_delete(fd, &k, 8));
+	count = 1;
+	CCHECK(-EBADF, hm_batch(fd, HMAP_IOC_BATCH_UPDATE, 0, &count, &k2,
+				NULL, v, NULL));
+	count = 1;
+	CCHECK(-EBADF, hm_batch(fd, HMAP_IOC_BATCH_DELETE, 0, &count, &k,
+				NULL, NULL, NULL));
+	CCHECK(-EBADF, hm_cmd(fd, HMAP_IOC_CLEAR));
+	CCHECK(-EBADF, hm_cmd(fd, HMAP_IOC_SHRINK));
+	CCHECK(-EBADF, hm_destroy(fd, a->name));
+	CCHECK(1, hm_count(fd));
+	close(fd);
+	return !!cfail;
+}
+
+/* Root (the owner, with every capability) and an unprivileged user alike. */
+TEST_F(hmap, rights_rdonly_fd)
+{
+	struct rights_arg a = { .name = self->name, .name2 = self->name2 };
+	int fd;
+
+	REQUIRE_HMAP();
+	REQUIRE_ROOT();
+	dev_allow_all(_metadata);
+	fd = hm_new(self->name, 8, 8, 16, 0666);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, put_id(fd, 1, 8, HMAP_NOEXIST));
+	EXPECT_EQ(0, run_as(0, 0, 0, NULL, child_rdonly, &a));
+	EXPECT_EQ(0, run_as(1161, 1161, 0, NULL, child_rdonly, &a));
+	EXPECT_EQ(1, hm_list_find(self->name, NULL, NULL));
+	EXPECT_EQ(0, hm_list_find(self->name2, NULL, NULL));
+	EXPECT_EQ(1, hm_count(fd));
+	EXPECT_EQ(0, get_id(fd, 1, 8));
+	close(fd);
+}
+
+/*
+ * An fd opened O_WRONLY: it binds and writes, but reads nothing (-EBADF);
+ * STATS works on it (it tells the sizes a batch is laid out by).
+ */
+static int child_wronly(void *p)
+{
+	struct rights_arg *a = p;
+	__u64 k = 1, keys[2] = { 5, 6 }, v[2] = { 0 }, dk[2];
+	__u32 count, len = 8, dkl[2];
+	struct hmap_dump d = {
+		.argsz = sizeof(d), .count = 2,
+		.keys = U64P(dk), .key_lens = U64P(dkl),
+	};
+	struct hmap_map_stats s;
+	int fd = hm_dev_open_mode(O_WRONLY), afd = hm_dev_open_mode(O_WRONLY);
+
+	if (fd < 0 || afd < 0)
+		return 2;
+	CCHECK(0, hm_open(fd, a->name));
+	CCHECK(-EBADF, hm_lookup(fd, &k, 8, v, &len));
+	count = 1;
+	CCHECK(-EBADF, hm_batch(fd, HMAP_IOC_BATCH_LOOKUP, 0, &count, &k,
+				NULL, v, NULL));
+	CCHECK(-EBADF, hm_ioctl(fd, HMAP_IOC_DUMP, &d));
+	CCHECK(0, hm_stats(fd, &s));
+	CCHECK(8, s.key_size);
+	CCHECK(1, s.count);
+	CCHECK(0, put_id(fd, 2, 8, HMAP_NOEXIST));
+	CCHECK(0, hm_delete(fd, &k, 8));
+	count = 2;
+	CCHECK(0, hm_batch(fd, HMAP_IOC_BATCH_UPDATE, 0, &count, keys, NULL,
+			   v, NULL));
+	count = 2;
+	CCHECK(0, hm_batch(fd, HMAP_IOC_BATCH_DELETE, 0, &count, keys, NULL,
+			   NULL, NULL));
+	CCHECK(0, hm_cmd(fd, HMAP_IOC_SHRINK));
+	CCHECK(1, hm_count(fd));
+	close(fd);
+
+	/* the map it creates is write-only to it too */
+	CCHECK(0, hm_create(afd, NULL, 8, 8, 16, 0600));
+	CCHECK(0, put_id(afd, 3, 8, HMAP_NOEXIST));
+	CCHECK(-EBADF, get_id(afd, 3, 8));
+	CCHECK(1, hm_count(afd));
+	close(afd);
+	return !!cfail;
+}
+
+TEST_F(hmap, rights_wronly_fd)
+{
+	struct rights_arg a = { .name = self->name, .name2 = self->name2 };
+	int fd;
+
+	REQUIRE_HMAP();
+	REQUIRE_ROOT();
+	dev_allow_all(_metadata);
+	fd = hm_new(self->name, 8, 8, 16, 0666);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, put_id(fd, 1, 8, HMAP_NOEXIST));
+	EXPECT_EQ(0, run_as(0, 0, 0, NULL, child_wronly, &a));
+	/* the child deleted key 1 and left key 2 */
+	EXPECT_EQ(0, get_id(fd, 2, 8));
+	ASSERT_EQ(0, put_id(fd, 1, 8, HMAP_NOEXIST));
+	ASSERT_EQ(0, hm_delete(fd, &(__u64){ 2 }, 8));
+	EXPECT_EQ(0, run_as(1162, 1162, 0, NULL, child_wronly, &a));
+	EXPECT_EQ(-ENOENT, get_id(fd, 1, 8));
+	EXPECT_EQ(0, get_id(fd, 2, 8));
+	EXPECT_EQ(1, hm_count(fd));
+	close(fd);
+}
+
+/*
+ * OPEN binds with what both the open mode and the map's mode allow: an
+ * O_WRONLY fd cannot bind to a map the user may only read, nor an
+ * O_RDONLY fd to one the user may only write (-EACCES, as open(2)).
+ */
+static int child_open_modes(void *p)
+{
+	struct rights_arg *a = p;
+	int r = hm_dev_open_mode(O_RDONLY), w = hm_dev_open_mode(O_WRONLY);
+	int rw = hm_dev_open_mode(O_RDWR);
+
+	if (r < 0 || w < 0 || rw < 0)
+		return 2;
+	/* a->name: r for others; a->name2: w for others */
+	CCHECK(-EACCES, hm_open(w, a->name));
+	CCHECK(-EACCES, hm_open(r, a->name2));
+	CCHECK(-ENOTCONN, hm_count(w));
+	CCHECK(-ENOTCONN, hm_count(r));
+	CCHECK(0, hm_open(r, a->name));
+	CCHECK(0, get_id(r, 1, 8));
+	CCHECK(0, hm_open(w, a->name2));
+	CCHECK(0, put_id(w, 7, 8, HMAP_NOEXIST));
+	/* O_RDWR gets what the map allows, as before */
+	CCHECK(0, hm_open(rw, a->name));
+	CCHECK(0, get_id(rw, 1, 8));
+	CCHECK(-EACCES, put_id(rw, 8, 8, HMAP_NOEXIST));
+	close(r);
+	close(w);
+	close(rw);
+	return !!cfail;
+}
+
+TEST_F(hmap, rights_open_mode_and_map_mode)
+{
+	struct rights_arg a = { .name = self->name, .name2 = self->name2 };
+	int fd, fd2;
+
+	REQUIRE_HMAP();
+	REQUIRE_ROOT();
+	dev_allow_all(_metadata);
+	fd = hm_new(self->name, 8, 8, 16, 0604);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, put_id(fd, 1, 8, HMAP_NOEXIST));
+	fd2 = hm_new(self->name2, 8, 8, 16, 0602);
+	ASSERT_LE(0, fd2);
+	EXPECT_EQ(0, run_as(1165, 1165, 0, NULL, child_open_modes, &a));
+	EXPECT_EQ(1, hm_count(fd));
+	EXPECT_EQ(0, get_id(fd2, 7, 8));
+	EXPECT_EQ(1, hm_count(fd2));
+	close(fd);
+	close(fd2);
+}
+
+/*
+ * Fds root opened, inherited across fork() by an unprivileged child, keep
+ * root's rights: the bound one reads and writes root's private map, the
+ * unbound one creates maps owned by root and not counted against the
+ * child's limits, and destroys root's map.
+ */
+static int child_inherited(void *p)
+{
+	struct rights_arg *a = p;
+	int own = child_dev_open();
+
+	CCHECK(0, get_id(a->fd, 1, 8));
+	CCHECK(0, put_id(a->fd, 2, 8, HMAP_NOEXIST));
+	/* its own fd has its own rights */
+	CCHECK(-EACCES, hm_open(own, a->name));
+	CCHECK(-EACCES, hm_destroy(own, a->name));
+	CCHECK(-EDQUOT, hm_create(own, NULL, KEY_SIZE_MAX, VALUE_SIZE_MAX,
+				  MAX_ENTRIES_MAX, 0600));
+	close(own);
+	/* bigger than the child's byte limit */
+	CCHECK(0, hm_create(a->ufd, a->name2, KEY_SIZE_MAX, VALUE_SIZE_MAX,
+			    MAX_ENTRIES_MAX, 0600));
+	CCHECK(0, put_id(a->ufd, 3, 8, HMAP_NOEXIST));
+	CCHECK(0, hm_destroy(a->ufd, a->name));
+	return !!cfail;
+}
+
+TEST_F(hmap, rights_inherited_fd)
+{
+	struct rights_arg a = { .name = self->name, .name2 = self->name2 };
+	struct hmap_list_entry e;
+
+	REQUIRE_HMAP();
+	REQUIRE_ROOT();
+	dev_allow_all(_metadata);
+	a.limit = read_param("max_bytes_per_user");
+	ASSERT_LT(0, a.limit);
+	ASSERT_LT(a.limit, map_bytes(KEY_SIZE_MAX, VALUE_SIZE_MAX,
+				     MAX_ENTRIES_MAX));
+	a.fd = hm_new(self->name, 8, 8, 16, 0600);
+	ASSERT_LE(0, a.fd);
+	ASSERT_EQ(0, put_id(a.fd, 1, 8, HMAP_NOEXIST));
+	a.ufd = hm_dev_open();
+	ASSERT_LE(0, a.ufd);
+	EXPECT_EQ(0, run_as(1163, 1163, 0, NULL, child_inherited, &a));
+	EXPECT_EQ(0, get_id(a.fd, 2, 8));
+	EXPECT_EQ(0, hm_list_find(self->name, NULL, NULL));
+	ASSERT_EQ(1, hm_list_find(self->name2, &e, NULL));
+	EXPECT_EQ(0U, e.owner);
+	EXPECT_EQ(0, get_id(a.ufd, 3, 8));
+	close(a.fd);
+	close(a.ufd);
+}
+
+/*
+ * Fds an unprivileged process opened, taken by root with pidfd_getfd(),
+ * keep the opener's rights: they cannot bind to or destroy root's private
+ * map, and a map created through one is owned by and charged to the
+ * opener.
+ */
+TEST_F(hmap, rights_passed_fd)
+{
+	int up[2], go[2], cfd[2] = { -1, -1 }, fd[2], fd0, pidfd, status, i;
+	struct hmap_list_entry e;
+	pid_t pid;
+
+	REQUIRE_HMAP();
+	REQUIRE_ROOT();
+	dev_allow_all(_metadata);
+	fd0 = hm_new(self->name, 8, 8, 16, 0600);
+	ASSERT_LE(0, fd0);
+	ASSERT_EQ(0, put_id(fd0, 1, 8, HMAP_NOEXIST));
+	ASSERT_EQ(0, pipe(up));
+	ASSERT_EQ(0, pipe(go));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		char c;
+
+		close(up[0]);
+		close(go[1]);
+		if (setgroups(0, NULL) || setgid(1164) || setuid(1164))
+			_exit(90);
+		cfd[0] = hm_dev_open();
+		cfd[1] = hm_dev_open();
+		if (write(up[1], cfd, sizeof(cfd)) != sizeof(cfd))
+			_exit(3);
+		/* keep the fds open until the parent has taken them */
+		_exit(read(go[0], &c, 1) < 0 ? 4 : 0);
+	}
+	close(up[1]);
+	close(go[0]);
+	ASSERT_EQ((ssize_t)sizeof(cfd), read(up[0], cfd, sizeof(cfd)));
+	ASSERT_LE(0, cfd[0]);
+	ASSERT_LE(0, cfd[1]);
+	pidfd = syscall(SYS_pidfd_open, pid, 0);
+	ASSERT_LE(0, pidfd);
+	for (i = 0; i < 2; i++) {
+		fd[i] = syscall(SYS_pidfd_getfd, pidfd, cfd[i], 0);
+		ASSERT_LE(0, fd[i]);
+	}
+	close(go[1]);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_EQ(0, status);
+	close(pidfd);
+	close(up[0]);
+
+	/* root uses them, with the rights of uid 1164 */
+	EXPECT_EQ(-EACCES, hm_open(fd[0], self->name));
+	EXPECT_EQ(-EACCES, hm_destroy(fd[0], self->name));
+	EXPECT_EQ(1, hm_list_find(self->name, NULL, NULL));
+	EXPECT_EQ(-EDQUOT, hm_create(fd[0], NULL, KEY_SIZE_MAX,
+				     VALUE_SIZE_MAX, MAX_ENTRIES_MAX, 0600));
+	EXPECT_EQ(-ENOTCONN, hm_count(fd[0]));
+	ASSERT_EQ(0, hm_create(fd[1], self->name2, 8, 8, 16, 0600));
+	ASSERT_EQ(1, hm_list_find(self->name2, &e, NULL));
+	EXPECT_EQ(1164U, e.owner);
+	/* ... which its owner may destroy through it */
+	EXPECT_EQ(0, hm_destroy(fd[0], self->name2));
+	EXPECT_EQ(0, hm_list_find(self->name2, NULL, NULL));
+	EXPECT_EQ(1, hm_count(fd0));
+	close(fd[0]);
+	close(fd[1]);
+	close(fd0);
 }
 
 /* Retry a create refused with -EDQUOT for a while: freeing may be deferred. */

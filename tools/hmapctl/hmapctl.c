@@ -504,8 +504,9 @@ static long list_maps(struct ctx *c, struct hmap_list_entry **out)
 
 /*
  * The bound map's key_size and value_size, which lay out batch and dump
- * buffers: from HMAP_IOC_STATS, or if the map's mode does not allow that,
- * from the HMAP_IOC_LIST entry of @name. Return 0 or -errno.
+ * buffers: from HMAP_IOC_STATS (allowed on any bound fd, read or write),
+ * or if the kernel refuses it, from the HMAP_IOC_LIST entry of @name.
+ * Return 0 or -errno.
  */
 static int get_sizes(struct ctx *c, const char *name, __u32 *key_size,
 		     __u32 *value_size)

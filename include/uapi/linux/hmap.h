@@ -6,29 +6,55 @@
  * HMAP_IOC_CREATE (a new named or anonymous map) or HMAP_IOC_OPEN (an
  * existing named map); every per-map command then works on the bound map.
  *
+ * Rights follow the file descriptor, as for files: they are fixed by the
+ * mode the fd was opened with and the credentials of whoever opened it,
+ * not of whoever calls the ioctl. Commands that change maps (CREATE,
+ * DESTROY, UPDATE, DELETE, BATCH_UPDATE, BATCH_DELETE, CLEAR, SHRINK) need
+ * an fd opened for writing (O_WRONLY or O_RDWR), commands that read one
+ * (LOOKUP, BATCH_LOOKUP, DUMP) an fd opened for reading (O_RDONLY or
+ * O_RDWR): otherwise -EBADF, as write(2) on an fd opened O_RDONLY. OPEN
+ * needs either and binds the fd with the rights that both its open mode
+ * and the map's mode grant the opener (owner, group or other bits, or all
+ * with CAP_DAC_OVERRIDE): -EACCES if that is none. CREATE binds with the
+ * rights of the open mode. The opener's fsuid and fsgid own the maps
+ * created through the fd, its fsuid is charged for them (unless it has
+ * CAP_SYS_RESOURCE), DESTROY needs the opener to own the map or have
+ * CAP_SYS_ADMIN, and LIST shows owners in the opener's user namespace.
+ * VERSION, LIST and STATS work on any fd. An fd handed to another process
+ * (fork(), SCM_RIGHTS, pidfd_getfd()) carries exactly these rights.
+ *
  * Every argument struct starts with @argsz, the size of the struct as the
- * caller knows it, and @flags. @argsz below the kernel's size is -EINVAL
- * (HMAP_IOC_STATS, whose struct is all output, takes any @argsz >= 8).
+ * caller knows it, and @flags. @argsz below the kernel's size is -EINVAL.
  * Above it, the bytes beyond the kernel's struct must be zero, as for
  * openat2(2) (copy_struct_from_user()): otherwise -E2BIG. So structs can
- * grow at the end. Reserved fields and padding must be zero, fields
- * documented as "out" are ignored on input, and unknown flags are rejected
- * with -EINVAL;
- * unknown commands fail with -ENOTTY. Pointers are passed as __u64. Keys
- * are byte strings of 1..key_size bytes, values of 0..value_size bytes.
+ * grow at the end, up to HMAP_ARGSZ_MAX: a larger @argsz is -E2BIG
+ * whatever the tail (openat2(2) and clone3(2) refuse more than a page;
+ * HMAP_ARGSZ_MAX is the same on every architecture). HMAP_IOC_STATS, whose
+ * struct is all output, takes any @argsz >= 8 instead. The kernel never
+ * writes @argsz back, but for HMAP_IOC_STATS where it is in/out: the
+ * caller's struct keeps the size it gave. Reserved fields and padding
+ * must be zero, fields documented as "out" are ignored on input, and
+ * unknown flags are rejected with -EINVAL; unknown commands fail with
+ * -ENOTTY. Pointers are passed as __u64. Keys are byte strings of
+ * 1..key_size bytes, values of 0..value_size bytes.
  *
- * Names are 1..63 characters of [A-Za-z0-9._-], NUL-terminated within
- * HMAP_NAME_MAX bytes with zeros after the NUL, not starting with a dot and
- * not "stats": -ENAMETOOLONG without a NUL, -EINVAL otherwise. Named maps
- * are listed to everyone (LIST); the mode guards their contents.
+ * Names are 1..63 characters of [A-Za-z0-9._-] (ASCII only: no byte above
+ * 0x7f), NUL-terminated within HMAP_NAME_MAX bytes with zeros after the
+ * NUL, not starting with a dot and not "stats": -ENAMETOOLONG without a
+ * NUL, -EINVAL otherwise. Named maps are listed to everyone (LIST); the
+ * mode guards their contents.
  *
  * Errors follow bpf(2) hash maps: -ENOENT (no such key or map), -EEXIST
  * (key present with HMAP_NOEXIST, or name taken), -E2BIG (map full, or an
- * argument struct with unknown non-zero bytes), -EINVAL (bad size, flag or
- * reserved field), -ENOMEM, plus -EACCES (the map's mode forbids it, or
- * DESTROY by someone other than the owner without CAP_SYS_ADMIN),
- * -ENOTCONN (fd not bound), -EBUSY (fd already bound), -EDQUOT (per-user
- * limit), -EFAULT (bad pointer), -ENOSPC (output buffer too small).
+ * argument struct with unknown non-zero bytes or @argsz above
+ * HMAP_ARGSZ_MAX), -EINVAL (bad size, flag or reserved field), -ENOMEM,
+ * plus -EACCES (the map's mode forbids it, or DESTROY by someone other
+ * than the owner without CAP_SYS_ADMIN), -EBADF (the fd was not opened for
+ * reading, or for writing, as the command needs), -ENOTCONN (fd not
+ * bound), -EBUSY (fd already bound), -EDQUOT (per-user limit), -EFAULT
+ * (bad pointer), -ENOSPC (output buffer too small), -EINTR (a batch cut
+ * short by a fatal signal, @count written: the process is being killed,
+ * so only memory it shares shows how far it got).
  */
 #ifndef _UAPI_LINUX_HMAP_H
 #define _UAPI_LINUX_HMAP_H
@@ -39,6 +65,8 @@
 
 #define HMAP_ABI_VERSION	1
 #define HMAP_NAME_MAX		64	/* including the terminating NUL */
+#define HMAP_ARGSZ_MAX		4096	/* largest @argsz (but STATS') */
+#define HMAP_LIST_MAX		4096	/* most entries one LIST writes */
 
 /* HMAP_IOC_VERSION features. */
 #define HMAP_FEAT_NAMED		_BITULL(0)	/* named maps, open by name */
@@ -79,9 +107,11 @@ struct hmap_version {
  * @value_size: largest value, bytes.
  * @max_entries: most entries.
  * @capacity_hint: entries to size the map for at creation.
- * @mode: permission bits (0666 at most) for the owner (the creator's uid),
- *	the group (the creator's gid) and others; read bits allow lookup,
- *	dump and stats, write bits allow update, delete, clear and shrink.
+ * @mode: permission bits (0666 at most) for the owner (the fsuid of the
+ *	fd's opener), the group (its fsgid) and others; read bits allow
+ *	lookup and dump, write bits allow update, delete, clear and shrink,
+ *	to fds bound by HMAP_IOC_OPEN (the creating fd has the rights of its
+ *	open mode).
  * @__reserved: zero.
  * @name: NUL-terminated name of a named map; all zero with
  *	HMAP_CREATE_ANON.
@@ -104,9 +134,11 @@ struct hmap_create {
  * @flags: zero.
  * @name: NUL-terminated name.
  *
- * HMAP_IOC_OPEN binds the fd to the map. HMAP_IOC_DESTROY removes the name
- * (owner or CAP_SYS_ADMIN only); fds bound to the map keep working until
- * they are closed, then it is freed.
+ * HMAP_IOC_OPEN binds the fd to the map, with the rights its open mode and
+ * the map's mode grant the fd's opener. HMAP_IOC_DESTROY (an fd opened for
+ * writing) removes the name (the fd's opener must own the map or have
+ * CAP_SYS_ADMIN); fds bound to the map keep working until they are closed,
+ * then it is freed.
  */
 struct hmap_name {
 	__u32 argsz;
@@ -117,7 +149,7 @@ struct hmap_name {
 /**
  * struct hmap_list_entry - one named map, as HMAP_IOC_LIST reports it
  * @name: its name.
- * @owner: uid of its owner.
+ * @owner: uid of its owner, in the user namespace of the fd's opener.
  * @mode: its permission bits.
  * @key_size: largest key.
  * @value_size: largest value.
@@ -140,9 +172,11 @@ struct hmap_list_entry {
  * struct hmap_list - list the named maps (HMAP_IOC_LIST)
  * @argsz: sizeof(struct hmap_list).
  * @flags: zero.
- * @count: in: room in @entries (at most 4096 are written a call); out:
- *	entries written.
- * @total: out: named maps that exist (more than @count if it was short).
+ * @count: in: room in @entries (at most HMAP_LIST_MAX are written a call,
+ *	whatever the room); out: entries written.
+ * @total: out: named maps that exist (more than @count if it was short, or
+ *	if there are more than HMAP_LIST_MAX: LIST has no cursor, the rest
+ *	cannot be listed).
  * @entries: pointer to an array of struct hmap_list_entry.
  */
 struct hmap_list {
@@ -294,8 +328,9 @@ struct hmap_cmd {
  *
  * The kernel writes min(@argsz, its size) bytes, so an older caller gets
  * the fields it knows and a newer one sees from @argsz what was filled.
- * Allowed on any bound fd, whether it may read or only write: it tells
- * key_size and value_size, which batches and dumps are laid out by.
+ * Allowed on any bound fd, whatever its open mode and whether it may read
+ * or only write: it tells key_size and value_size, which batches and dumps
+ * are laid out by.
  */
 struct hmap_map_stats {
 	__u32 argsz;
