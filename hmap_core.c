@@ -49,8 +49,9 @@
  * worker starts with it and evacuates %HMAP_BG_BATCH old buckets per hold
  * of the lock, beside the writers, until it is done, so a resize from 2^B
  * old buckets takes at most 2^B / %HMAP_BG_BATCH turns of the worker, and
- * writes only take buckets off it. (Retried after %HMAP_BG_RETRY if memory
- * for overflow buckets runs out.)
+ * writes only take buckets off it. The bound holds while overflow buckets
+ * can be allocated; when one cannot, the worker tries again after
+ * %HMAP_BG_RETRY and the resize waits for memory.
  *
  * Evacuation copies element pointers, it does not copy or free elements,
  * and it never modifies the old bucket except to replace its tags with
@@ -74,13 +75,14 @@
  * - Teardown is final. A map has two works: @bg_work (evacuation beside the
  *   writers, freeing an idle spare array) and @prealloc_work (allocating
  *   the next array ahead). Both are queued only under &hmap.lock, by
- *   hmap_bg_queue() and hmap_maybe_prealloc(), which do nothing once
- *   &hmap.dying is set. hmap_destroy() sets it under the lock first, then
- *   cancels @prealloc_work and @bg_work synchronously (in that order:
- *   a running @prealloc_work may still take the lock, and sees @dying), then
- *   waits for the tables retired earlier (rcu_barrier() for the grace
- *   periods, then a flush of the workqueue their frees run on) before it
- *   frees the map. No timer, work or RCU callback of the map is left, and
+ *   hmap_bg_queue() and hmap_maybe_prealloc() (and the test hook
+ *   __hmap_test_prealloc()), which do nothing once &hmap.dying is set.
+ *   hmap_destroy() sets it under the lock first, then cancels
+ *   @prealloc_work and @bg_work synchronously (in that order: a running
+ *   @prealloc_work may still take the lock, and sees @dying), then waits
+ *   for the tables retired earlier (rcu_barrier() for the grace periods,
+ *   then a flush of the workqueue their frees run on) before it frees the
+ *   map. No timer, work or RCU callback of the map is left, and
  *   hmap_core_exit() waits for those of every map before the module goes.
  * - An update publishes a new element with rcu_assign_pointer() and frees
  *   the old one after a grace period: a reader sees the old or the new
@@ -153,14 +155,14 @@ static long hmap_global_sum(size_t offset)
 }
 
 /* A counter of @map summed over the CPUs. */
-static long hmap_count_sum(struct hmap *map, size_t offset)
+static s64 hmap_count_sum(struct hmap *map, size_t offset)
 {
-	long sum = 0;
+	s64 sum = 0;
 	int cpu;
 
 	for_each_possible_cpu(cpu)
-		sum += READ_ONCE(*(long *)((u8 *)per_cpu_ptr(map->pcpu, cpu) +
-					   offset));
+		sum += READ_ONCE(*(s64 *)((u8 *)per_cpu_ptr(map->pcpu, cpu) +
+					  offset));
 	return sum;
 }
 
@@ -172,7 +174,7 @@ static long hmap_count_sum(struct hmap *map, size_t offset)
  * zero when read.
  */
 #define HMAP_GAUGE_SUM(map, field) \
-	max(0L, HMAP_COUNT_SUM(map, field))
+	max_t(s64, 0, HMAP_COUNT_SUM(map, field))
 
 /* ---- Accounting and allocation ---- */
 
@@ -309,6 +311,21 @@ fail:
 }
 
 /*
+ * Free the array and the table itself: all there is to a table whose chains
+ * hold nothing, such as a spare array no grow used. No scan of the buckets.
+ */
+static void hmap_table_free_array(struct hmap_table *t)
+{
+	struct hmap *map = t->map;
+
+	kvfree(t->buckets);
+	hmap_count_add(map, arrays_freed, 1);
+	this_cpu_dec(hmap_global.arrays);
+	hmap_bytes_add(map, -(long)t->bytes);
+	kfree(t);
+}
+
+/*
  * Free a table no reader can reach any more: its overflow buckets, its
  * array, and the elements of every chain that was not evacuated (those of
  * evacuated chains live on in the next table).
@@ -338,11 +355,7 @@ static void hmap_table_free(struct hmap_table *t)
 		if (!(i & 1023))
 			cond_resched();
 	}
-	kvfree(t->buckets);
-	hmap_count_add(map, arrays_freed, 1);
-	this_cpu_dec(hmap_global.arrays);
-	hmap_bytes_add(map, -(long)t->bytes);
-	kfree(t);
+	hmap_table_free_array(t);
 }
 
 static void hmap_table_free_work(struct work_struct *work)
@@ -895,7 +908,7 @@ static struct hmap_table *hmap_take_spare(struct hmap *map, unsigned int bits)
 	map->spare = NULL;
 	if (t->B == bits)
 		return t;
-	hmap_table_free(t);
+	hmap_table_free_array(t);
 	return NULL;
 }
 
@@ -929,7 +942,7 @@ static void hmap_prealloc_work(struct work_struct *work)
 	}
 	mutex_unlock(&map->lock);
 	if (t)
-		hmap_table_free(t);
+		hmap_table_free_array(t);
 }
 
 /* Three quarters of the way to a grow of a large map: get its array. */
@@ -992,7 +1005,7 @@ static void hmap_spare_free(struct hmap *map)
 {
 	lockdep_assert_held(&map->lock);
 	if (map->spare)
-		hmap_table_free(map->spare);
+		hmap_table_free_array(map->spare);
 	map->spare = NULL;
 }
 
@@ -1447,8 +1460,10 @@ EXPORT_SYMBOL_GPL(hmap_create);
  * @map: the map, or NULL.
  *
  * The caller must have made the map unreachable for new users; lookups
- * still running are waited for. Memory still waiting for a grace period is
- * freed before this returns.
+ * still running are waited for. No work or timer of the map is left when
+ * this returns, and the bucket arrays retired earlier are freed; elements
+ * deleted earlier may still wait in kfree_rcu() (they need nothing of the
+ * map).
  *
  * Context: process context, may sleep (waits for grace periods).
  */
@@ -1467,7 +1482,7 @@ void hmap_destroy(struct hmap *map)
 	synchronize_rcu();
 
 	if (map->spare)
-		hmap_table_free(map->spare);
+		hmap_table_free_array(map->spare);
 	t = rcu_dereference_protected(map->tbl, 1);
 	next = rcu_dereference_protected(t->next, 1);
 	hmap_table_free(t);

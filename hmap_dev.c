@@ -541,7 +541,8 @@ static int hmap_ioc_dump(struct hmap_obj *obj, void __user *uarg)
 	if (err)
 		return err;
 
-	while (got < d.count && !done) {
+	/* At least one call: with room 0 it still says whether it is done. */
+	do {
 		err = hmap_dump(obj->map, &pos, &done,
 				min(bb.room, d.count - got), &n,
 				hmap_bounce_fill, &bb);
@@ -567,7 +568,7 @@ static int hmap_ioc_dump(struct hmap_obj *obj, void __user *uarg)
 		if (fatal_signal_pending(current))
 			break;
 		cond_resched();
-	}
+	} while (got < d.count && !done);
 	kvfree(bb.buf);
 	if (err && err != -ENOSPC)
 		return err;

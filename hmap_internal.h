@@ -82,8 +82,8 @@ struct hmap_bucket {
  * @B: log2 of the bucket count.
  * @noverflow: overflow buckets allocated for this table.
  * @noverflow_base: @noverflow when the resize that built this table
- *	finished (0 for a table made empty): the overflow buckets it needs
- *	for the entries it was built with.
+ *	finished (0 for a table made empty): the overflow buckets its
+ *	entries needed then (and any that writes added during the resize).
  * @bytes: bytes of the bucket array allocation.
  * @map: the owning map, for the deferred free.
  * @rwork: frees the table after a grace period.
@@ -112,28 +112,31 @@ typedef u64 (*hmap_hash_fn)(const void *key, u32 key_len);
  * struct hmap_pcpu - the map's counters, per CPU: bumped with this_cpu_add()
  * by lookups in any context and by writers and workers, never a shared
  * atomic; summed when read. See &struct hmap_stats for what each counts.
+ * 64 bits on every architecture, so that no count wraps on a 32-bit kernel
+ * (a 64-bit read there can tear while another CPU adds: a rare reading off
+ * by a carry, never a wrap).
  */
 struct hmap_pcpu {
-	long hits;
-	long misses;
-	long inserts;
-	long updates;
-	long deletes;
-	long grows;
-	long same_size_grows;
-	long shrinks;
-	long evacuated_by_writers;
-	long evacuated_by_background;
-	long arrays_alloced;
-	long arrays_freed;
-	long overflow_alloced;
-	long overflow_freed;
-	long elems_alloced;
-	long elems_freed;
-	long alloc_failures;
-	long bytes;
-	long pending_frees;
-	long open_cursors;
+	s64 hits;
+	s64 misses;
+	s64 inserts;
+	s64 updates;
+	s64 deletes;
+	s64 grows;
+	s64 same_size_grows;
+	s64 shrinks;
+	s64 evacuated_by_writers;
+	s64 evacuated_by_background;
+	s64 arrays_alloced;
+	s64 arrays_freed;
+	s64 overflow_alloced;
+	s64 overflow_freed;
+	s64 elems_alloced;
+	s64 elems_freed;
+	s64 alloc_failures;
+	s64 bytes;
+	s64 pending_frees;
+	s64 open_cursors;
 };
 
 /**
@@ -149,7 +152,7 @@ struct hmap_pcpu {
  * @full_elem_size: allocation size of an element with a key and value of
  *	the largest sizes.
  * @seed: the per-map random siphash key.
- * @cursor_key: the per-map random key of hmap_dump_cursor(), so that no
+ * @cursor_key: the per-map random key of hmap_dump_cursor_encode(), so that no
  *	cursor user space sees tells a hash.
  * @hash_fn: test-only replacement of the hash function, normally NULL.
  * @background: whether the background worker may run (tests turn it off).
@@ -191,9 +194,9 @@ struct hmap {
 };
 
 /* Add @n to the counter at @offset of this CPU's &struct hmap_pcpu. */
-static inline void __hmap_count_add(struct hmap *map, size_t offset, long n)
+static inline void __hmap_count_add(struct hmap *map, size_t offset, s64 n)
 {
-	this_cpu_add(*(long __percpu *)((void __percpu *)map->pcpu + offset),
+	this_cpu_add(*(s64 __percpu *)((void __percpu *)map->pcpu + offset),
 		     n);
 }
 

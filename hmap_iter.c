@@ -329,7 +329,11 @@ static u32 hmap_dump_collect(struct hmap_bucket *b, u64 pos, u64 last,
  *	and a call with it hands over nothing and is done again.
  * @room: most entries to hand over.
  * @count: out: entries handed over; on -ENOSPC, the room needed.
- * @fn: receives each entry, under rcu_read_lock().
+ * @fn: receives each entry, under rcu_read_lock(), with its index in the
+ *	batch. An entry with an index at or past the @count returned is not
+ *	handed over and must be ignored: a group of equal positions that grew
+ *	while it was being handed over is taken back that way (and on -ENOSPC
+ *	every call was such a one).
  * @ctx: passed to @fn.
  *
  * Entries with equal hashes (and those whose hashes differ only in the top
@@ -384,6 +388,14 @@ int hmap_dump(struct hmap *map, u64 *cursor, bool *done, u32 room,
 		group = hmap_dump_group(b, pos, last, &p);
 		if (!group)
 			continue;	/* emptied since: look again */
+		if (group > room - n) {
+			if (!n) {
+				err = -ENOSPC;
+				n = group;
+			}
+			break;
+		}
+		/* More than counted if the group grew since: see above. */
 		got = hmap_dump_emit(b, p, n, room - n, fn, ctx);
 		if (got > room - n) {
 			if (!n) {

@@ -858,10 +858,16 @@ static void hmap_iter_sleep_background(struct kunit *test)
 	for (i = 0; i < 20; i++)
 		KUNIT_ASSERT_TRUE(test, hmap_it_sleep_step(w));
 
-	/* The worker waits for writes to stop: step once before it can run. */
+	/*
+	 * The worker starts with a resize and moves 64 buckets a turn, the
+	 * whole of this grow: keep it off until the walk has stepped into
+	 * the grow, then let it finish while the walk sleeps.
+	 */
+	hmap_test_set_background(w->map, false);
 	hmap_it_grow_until(w, &next_id);
 	KUNIT_ASSERT_TRUE(test, hmap_it_next(w));
 	KUNIT_EXPECT_TRUE(test, w->kinds & BIT(HMAP_RESIZE_GROW));
+	hmap_test_set_background(w->map, true);
 	for (i = 0; i < 5; i++)
 		KUNIT_ASSERT_TRUE(test, hmap_it_sleep_step(w));
 	KUNIT_EXPECT_TRUE_MSG(test, hmap_it_wait_background(w),
@@ -869,8 +875,10 @@ static void hmap_iter_sleep_background(struct kunit *test)
 	for (i = 0; i < 20 && !w->ended; i++)
 		hmap_it_sleep_step(w);
 
+	hmap_test_set_background(w->map, false);
 	hmap_it_shrink_until(w, 0, next_id);
 	KUNIT_ASSERT_TRUE(test, hmap_it_next(w));
+	hmap_test_set_background(w->map, true);
 	for (i = 0; i < 5 && !w->ended; i++)
 		hmap_it_sleep_step(w);
 	KUNIT_EXPECT_TRUE_MSG(test, hmap_it_wait_background(w),
@@ -1108,9 +1116,9 @@ static void hmap_iter_dump_cursor_opaque(struct kunit *test)
 {
 	struct hmap *a = hmap_kunit_map(test, 64, 0, true);
 	struct hmap *b = hmap_kunit_map(test, 64, 0, true);
-	u64 pa = 0, pb = 0, pos, c, r, rng = 42;
+	u64 pa = 0, pb = 0, pos, c, r, rng = 42, ps[16], cs[16];
 	struct hmap_kunit_key k, kb;
-	unsigned int i, steps = 0, refused = 0, got = 0;
+	unsigned int i, j, steps = 0, refused = 0, got = 0, rising = 0;
 	bool done = false, done_b;
 	u32 n, nb;
 
@@ -1131,9 +1139,13 @@ static void hmap_iter_dump_cursor_opaque(struct kunit *test)
 		KUNIT_ASSERT_EQ(test, n, nb);
 		if (!n)
 			continue;
-		got++;
 		r = hmap_it_rev(k.hash);
 		c = hmap_dump_cursor_encode(a, pa);
+		if (got < ARRAY_SIZE(ps)) {
+			ps[got] = pa;
+			cs[got] = c;
+		}
+		got++;
 		KUNIT_EXPECT_NE(test, c, hmap_dump_cursor_encode(b, pb));
 		KUNIT_EXPECT_NE(test, c, k.hash);
 		KUNIT_EXPECT_NE(test, c, r);
@@ -1143,7 +1155,19 @@ static void hmap_iter_dump_cursor_opaque(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, pos, pa);
 	}
 	KUNIT_ASSERT_TRUE(test, done);
-	KUNIT_EXPECT_EQ(test, got, 16U);
+	KUNIT_ASSERT_EQ(test, got, 16U);
+
+	/*
+	 * Not an order-keeping or XOR-like map of positions: positions rise
+	 * along the walk, cursors of a keyed permutation only by chance
+	 * (16 in order: 1 in 16!), and no two differ as their positions do.
+	 */
+	for (i = 0; i < 16; i++) {
+		rising += i && cs[i] > cs[i - 1];
+		for (j = 0; j < i; j++)
+			KUNIT_EXPECT_NE(test, cs[i] ^ cs[j], ps[i] ^ ps[j]);
+	}
+	KUNIT_EXPECT_LT(test, rising, 15U);
 
 	/* The end is a position: a call with it finds nothing, done again. */
 	c = hmap_dump_cursor_encode(a, pa);

@@ -4072,6 +4072,7 @@ static int batch_fill(int fd, __u32 n)
  */
 TEST_F_TIMEOUT(hmap, teardown_with_pending_work, 300)
 {
+	struct hmap_map_stats s;
 	int fd, round;
 
 	REQUIRE_HMAP();
@@ -4082,10 +4083,15 @@ TEST_F_TIMEOUT(hmap, teardown_with_pending_work, 300)
 		ASSERT_EQ(0, batch_fill(fd, 319488));
 		close(fd);
 
-		/* A grow half done (from B 12: 26625 entries), destroyed. */
+		/*
+		 * A grow half done, destroyed: from B 15 (212993 entries),
+		 * 32768 old buckets, 512 turns of the worker.
+		 */
 		fd = hm_new(self->name, 8, 8, 400000, 0600);
 		ASSERT_LE(0, fd);
-		ASSERT_EQ(0, batch_fill(fd, 26625));
+		ASSERT_EQ(0, batch_fill(fd, 212993));
+		ASSERT_EQ(0, hm_stats(fd, &s));
+		EXPECT_EQ(1U, s.resizing);
 		ASSERT_EQ(0, hm_destroy(self->fd, self->name));
 		close(fd);
 

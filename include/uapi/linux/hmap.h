@@ -253,11 +253,16 @@ struct hmap_batch {
  *	last call returned. It names a position in the map's hash order, not
  *	a pointer, so it stays valid across calls and resizes: an entry
  *	present for the whole walk is returned exactly once. It is opaque:
- *	an encryption under a per-map random key, so it tells nothing of the
- *	keys' hashes and differs between maps holding the same keys; a value
- *	the map did not hand out is -EINVAL (or names some position).
- *	Entries with equal hashes come in one batch; -ENOSPC with @count set
- *	to the room needed if they do not fit (the cursor may have moved past
+ *	an encryption under a per-map random key, so no cursor is a hash and
+ *	cursors differ between maps holding the same keys; a value the map
+ *	did not hand out is -EINVAL (or names some position). The order of
+ *	the entries still follows their hashes bucket by bucket, so whoever
+ *	may dump a map can tell which keys share a bucket (as with any dump
+ *	that walks buckets); give write and read rights on a map together
+ *	only to users trusted not to fill one bucket on purpose.
+ *	Entries with equal hashes (or hashes that differ only in their top
+ *	bit) come in one batch; -ENOSPC with @count set to the room needed
+ *	if they do not fit (the cursor may have moved past
  *	empty buckets: call again with it). A call may return no entry
  *	without HMAP_DUMP_DONE: call again. The cursor returned with
  *	HMAP_DUMP_DONE stays at the end: a call with it returns no entry and
