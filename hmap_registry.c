@@ -17,7 +17,8 @@
  * Users without CAP_SYS_RESOURCE may have at most max_maps_per_user maps
  * alive and reserve at most max_bytes_per_user bytes, each map reserving
  * hmap_max_bytes() of its parameters at creation. Everything a map
- * allocates is also charged to its creator's memory cgroup.
+ * allocates is also charged to the memory cgroup of the task that created
+ * it.
  */
 
 #include <linux/capability.h>

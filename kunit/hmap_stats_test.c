@@ -161,6 +161,22 @@ static void hmap_stats_histogram(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, h.chains[1], 1ULL);
 }
 
+/* Wait up to 5 s for the map to hold one array only; return how many. */
+static u64 wait_one_array(struct hmap *map)
+{
+	struct hmap_stats st;
+	int waits;
+
+	for (waits = 0; waits < 250; waits++) {
+		hmap_flush_frees();
+		hmap_get_stats(map, &st);
+		if (st.arrays_alloced - st.arrays_freed == 1)
+			break;
+		msleep(20);
+	}
+	return st.arrays_alloced - st.arrays_freed;
+}
+
 /*
  * A large map gets the array of its next grow ahead of time, and the grow
  * uses it; a spare that no grow comes for is freed once writes stop.
@@ -213,14 +229,8 @@ static void hmap_stats_spare_array(struct kunit *test)
 
 	/* No more writes: with the worker on, the spare goes after a second. */
 	hmap_test_set_background(map, true);
-	for (waits = 0; waits < 250; waits++) {
-		hmap_flush_frees();
-		hmap_get_stats(map, &st);
-		if (st.arrays_alloced - st.arrays_freed == 1)
-			break;
-		msleep(20);
-	}
-	KUNIT_EXPECT_EQ(test, st.arrays_alloced - st.arrays_freed, 1ULL);
+	KUNIT_EXPECT_EQ(test, wait_one_array(map), 1ULL);
+	hmap_get_stats(map, &st);
 	KUNIT_EXPECT_EQ(test, st.B, 10U);
 }
 
@@ -315,22 +325,6 @@ static void hmap_stats_trace_events(struct kunit *test)
 	unregister_trace_hmap_resize_finish(probe_finish, &seen);
 	unregister_trace_hmap_resize_start(probe_start, &seen);
 	tracepoint_synchronize_unregister();
-}
-
-/* Wait up to 5 s for the map to hold one array only; return how many. */
-static u64 wait_one_array(struct hmap *map)
-{
-	struct hmap_stats st;
-	int waits;
-
-	for (waits = 0; waits < 250; waits++) {
-		hmap_flush_frees();
-		hmap_get_stats(map, &st);
-		if (st.arrays_alloced - st.arrays_freed == 1)
-			break;
-		msleep(20);
-	}
-	return st.arrays_alloced - st.arrays_freed;
 }
 
 /*

@@ -203,8 +203,9 @@ static int check_name(const struct ctx *c, const char *name)
 	size_t len = strlen(name);
 
 	if (!len || len >= HMAP_NAME_MAX ||
-	    strspn(name, NAME_CHARS) != len)
-		return bad_arg(c, "bad map name '%s' (1 to %d of A-Z a-z 0-9 . _ -)",
+	    strspn(name, NAME_CHARS) != len || name[0] == '.' ||
+	    !strcmp(name, "stats"))
+		return bad_arg(c, "bad map name '%s' (1 to %d of A-Z a-z 0-9 . _ -, not starting with '.', not 'stats')",
 			       name, HMAP_NAME_MAX - 1);
 	return 0;
 }
@@ -387,6 +388,9 @@ static int dev_open(struct ctx *c, bool any_abi)
 	int err;
 
 	c->fd = open(HMAP_DEV, O_RDWR | O_CLOEXEC);
+	/* A device only some may write: the commands that read still work. */
+	if (c->fd < 0 && errno == EACCES)
+		c->fd = open(HMAP_DEV, O_RDONLY | O_CLOEXEC);
 	if (c->fd < 0) {
 		err = errno;
 		if (err == ENOENT || err == ENODEV || err == ENXIO)
