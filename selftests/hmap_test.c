@@ -2871,6 +2871,10 @@ static int child_quota_bytes(void *p)
 		CCHECK(-EDQUOT, hm_create(f1, NULL, KEY_SIZE_MAX,
 					  VALUE_SIZE_MAX, MAX_ENTRIES_MAX,
 					  0600));
+	/* 32768 of them: 4 GiB and more, which a 32-bit size_t wraps */
+	if (map_bytes(KEY_SIZE_MAX, VALUE_SIZE_MAX, 32768) > limit)
+		CCHECK(-EDQUOT, hm_create(f1, NULL, KEY_SIZE_MAX,
+					  VALUE_SIZE_MAX, 32768, 0600));
 	/* two maps of 60% each: the second does not fit */
 	n = limit * 0.6 / map_bytes(8, 8168, 1);
 	if (n < 1 || n > MAX_ENTRIES_MAX) {
