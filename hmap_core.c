@@ -102,6 +102,7 @@
 #include <linux/minmax.h>
 #include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/overflow.h>
 #include <linux/random.h>
 #include <linux/sched.h>
 #include <linux/sched/mm.h>
@@ -192,8 +193,14 @@ static void hmap_alloc_failed(struct hmap *map, const char *what,
 	trace_hmap_alloc_fail(map, what, size);
 }
 
+/*
+ * An element's allocation size; SIZE_MAX, which no allocation and no quota
+ * admits, for lengths beyond the limits (below them the sum cannot wrap).
+ */
 static size_t hmap_elem_size(u32 key_len, u32 value_len)
 {
+	if (key_len > HMAP_KEY_SIZE_MAX || value_len > HMAP_VALUE_SIZE_MAX)
+		return SIZE_MAX;
 	return kmalloc_size_roundup(sizeof(struct hmap_elem) +
 				    round_up(key_len, 8) + value_len);
 }
@@ -1522,8 +1529,14 @@ EXPORT_SYMBOL_GPL(hmap_count);
  * bytes at the start of a grow), the pre-allocated next array and overflow
  * buckets.
  *
+ * The arithmetic saturates (size_mul(), size_add()): where the product
+ * does not fit in a size_t, as for large maps on 32-bit kernels, the
+ * estimate is SIZE_MAX, which a quota below SIZE_MAX refuses, never a
+ * wrapped small number.
+ *
  * Context: any.
- * Return: an upper estimate in bytes; 0 for invalid parameters.
+ * Return: an upper estimate in bytes, SIZE_MAX if it exceeds a size_t; 0
+ * for invalid parameters.
  */
 size_t hmap_max_bytes(const struct hmap_params *params)
 {
@@ -1531,10 +1544,11 @@ size_t hmap_max_bytes(const struct hmap_params *params)
 
 	if (!hmap_params_valid(params))
 		return 0;
-	per_entry = hmap_elem_size(params->key_size, params->value_size) +
-		    sizeof(struct hmap_bucket);
+	per_entry = size_add(hmap_elem_size(params->key_size,
+					    params->value_size),
+			     sizeof(struct hmap_bucket));
 
-	return (size_t)params->max_entries * per_entry;
+	return size_mul(params->max_entries, per_entry);
 }
 EXPORT_SYMBOL_GPL(hmap_max_bytes);
 

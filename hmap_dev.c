@@ -17,6 +17,7 @@
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
+#include <linux/overflow.h>
 #include <linux/sched/signal.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
@@ -77,6 +78,24 @@ static bool hmap_name_char(char c)
 {
 	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
 	       (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
+}
+
+/*
+ * Element @i of a user array of @size-byte elements at @base (an ABI
+ * __u64): its address, or -EFAULT, as for an unmapped one, if it does not
+ * fit in a pointer (beyond 2^64, or beyond 4 GiB on a 32-bit kernel, where
+ * u64_to_user_ptr() alone would drop the high bits).
+ */
+static int hmap_uptr(u64 base, u32 i, size_t size, void __user **uptr)
+{
+	u64 addr;
+
+	if (check_mul_overflow((u64)i, (u64)size, &addr) ||
+	    check_add_overflow(base, addr, &addr) ||
+	    addr != (unsigned long)addr)
+		return -EFAULT;
+	*uptr = u64_to_user_ptr(addr);
+	return 0;
 }
 
 /*
@@ -235,6 +254,7 @@ static int hmap_ioc_destroy(const struct cred *cred, void __user *uarg)
 static int hmap_ioc_list(const struct cred *cred, void __user *uarg)
 {
 	struct hmap_list_entry *entries;
+	void __user *uentries;
 	struct hmap_list l;
 	u32 room;
 	int err;
@@ -250,8 +270,9 @@ static int hmap_ioc_list(const struct cred *cred, void __user *uarg)
 		return -ENOMEM;
 	hmap_obj_list(cred, entries, room, &l.count, &l.total);
 	err = -EFAULT;
-	if (copy_to_user(u64_to_user_ptr(l.entries), entries,
-			 l.count * sizeof(*entries)))
+	if (hmap_uptr(l.entries, 0, 0, &uentries) ||
+	    copy_to_user(uentries, entries,
+			 array_size(l.count, sizeof(*entries))))
 		goto out;
 	err = hmap_put_arg(uarg, &l, sizeof(l));
 out:
@@ -259,21 +280,30 @@ out:
 	return err;
 }
 
-/* Copy one key of @len bytes in, checking its length against @map. */
-static int hmap_get_key(const struct hmap_params *p, void *buf, u64 ukey,
-			u32 len)
+/*
+ * Copy key @i of @len bytes in from the array of key_size strides at
+ * @ukeys, checking its length against the map.
+ */
+static int hmap_get_key(const struct hmap_params *p, void *buf, u64 ukeys,
+			u32 i, u32 len)
 {
+	void __user *ukey;
+
 	if (!len || len > p->key_size)
 		return -EINVAL;
-	return copy_from_user(buf, u64_to_user_ptr(ukey), len) ? -EFAULT : 0;
+	if (hmap_uptr(ukeys, i, p->key_size, &ukey))
+		return -EFAULT;
+	return copy_from_user(buf, ukey, len) ? -EFAULT : 0;
 }
 
 /* A buffer for one key and one value: on the stack if they are small. */
 static void *hmap_op_buf(const struct hmap_params *p, u8 *stack)
 {
-	if (p->key_size + p->value_size <= HMAP_STACK_BUF)
+	size_t size = size_add(p->key_size, p->value_size);
+
+	if (size <= HMAP_STACK_BUF)
 		return stack;
-	return kmalloc(p->key_size + p->value_size, GFP_KERNEL);
+	return kmalloc(size, GFP_KERNEL);
 }
 
 static void hmap_op_buf_free(void *buf, u8 *stack)
@@ -288,6 +318,7 @@ static int hmap_ioc_elem(struct hmap_obj *obj, unsigned int cmd,
 	struct hmap_elem_op __user *uop = uarg;
 	u8 stack[HMAP_STACK_BUF];
 	struct hmap_elem_op op;
+	void __user *uvalue;
 	struct hmap_params p;
 	void *key, *value;
 	u32 len;
@@ -303,7 +334,7 @@ static int hmap_ioc_elem(struct hmap_obj *obj, unsigned int cmd,
 	if (!key)
 		return -ENOMEM;
 	value = key + p.key_size;
-	err = hmap_get_key(&p, key, op.key, op.key_len);
+	err = hmap_get_key(&p, key, op.key, 0, op.key_len);
 	if (err)
 		goto out;
 
@@ -314,7 +345,8 @@ static int hmap_ioc_elem(struct hmap_obj *obj, unsigned int cmd,
 			break;
 		if (len > op.value_len)
 			err = -ENOSPC;
-		else if (copy_to_user(u64_to_user_ptr(op.value), value, len))
+		else if (hmap_uptr(op.value, 0, 0, &uvalue) ||
+			 copy_to_user(uvalue, value, len))
 			err = -EFAULT;
 		if (put_user(len, &uop->value_len))
 			err = -EFAULT;
@@ -324,8 +356,8 @@ static int hmap_ioc_elem(struct hmap_obj *obj, unsigned int cmd,
 		if (op.value_len > p.value_size)
 			break;
 		err = -EFAULT;
-		if (copy_from_user(value, u64_to_user_ptr(op.value),
-				   op.value_len))
+		if (hmap_uptr(op.value, 0, 0, &uvalue) ||
+		    copy_from_user(value, uvalue, op.value_len))
 			break;
 		err = hmap_update(obj->map, key, op.key_len, value,
 				  op.value_len, op.flags);
@@ -345,27 +377,29 @@ out:
 /* Length of element @i of a batch: from @ulens if given, else @fixed. */
 static int hmap_batch_len(u64 ulens, u32 i, u32 fixed, u32 *len)
 {
+	void __user *ulen;
+
 	if (!ulens) {
 		*len = fixed;
 		return 0;
 	}
-	return get_user(*len, (u32 __user *)u64_to_user_ptr(ulens) + i) ?
-	       -EFAULT : 0;
+	if (hmap_uptr(ulens, i, sizeof(u32), &ulen))
+		return -EFAULT;
+	return get_user(*len, (u32 __user *)ulen) ? -EFAULT : 0;
 }
 
 static int hmap_batch_one(struct hmap_obj *obj, unsigned int cmd,
 			  const struct hmap_params *p,
 			  const struct hmap_batch *b, u32 i, void *key)
 {
+	void __user *uvalue, *uvlen;
 	void *value = key + p->key_size;
-	u64 uvalue = b->values + (u64)i * p->value_size;
 	u32 klen, vlen;
 	int err;
 
 	err = hmap_batch_len(b->key_lens, i, p->key_size, &klen);
 	if (!err)
-		err = hmap_get_key(p, key, b->keys + (u64)i * p->key_size,
-				   klen);
+		err = hmap_get_key(p, key, b->keys, i, klen);
 	if (err)
 		return err;
 
@@ -374,10 +408,12 @@ static int hmap_batch_one(struct hmap_obj *obj, unsigned int cmd,
 		err = hmap_lookup(obj->map, key, klen, value, &vlen);
 		if (err)
 			return err;
-		if (copy_to_user(u64_to_user_ptr(uvalue), value, vlen))
+		if (hmap_uptr(b->values, i, p->value_size, &uvalue) ||
+		    copy_to_user(uvalue, value, vlen))
 			return -EFAULT;
 		if (b->value_lens &&
-		    put_user(vlen, (u32 __user *)u64_to_user_ptr(b->value_lens) + i))
+		    (hmap_uptr(b->value_lens, i, sizeof(u32), &uvlen) ||
+		     put_user(vlen, (u32 __user *)uvlen)))
 			return -EFAULT;
 		return 0;
 	case HMAP_IOC_BATCH_UPDATE:
@@ -386,7 +422,8 @@ static int hmap_batch_one(struct hmap_obj *obj, unsigned int cmd,
 			return err;
 		if (vlen > p->value_size)
 			return -EINVAL;
-		if (copy_from_user(value, u64_to_user_ptr(uvalue), vlen))
+		if (hmap_uptr(b->values, i, p->value_size, &uvalue) ||
+		    copy_from_user(value, uvalue, vlen))
 			return -EFAULT;
 		return hmap_update(obj->map, key, klen, value, vlen, b->flags);
 	default:
@@ -445,12 +482,25 @@ struct hmap_bounce {
 	void *buf;
 };
 
-/* Room for @room entries: the length arrays first, so they are aligned. */
+/* Bounce buffer bytes per entry (saturating, like kvmalloc_array()). */
+static size_t hmap_bounce_per(const struct hmap_params *p, bool values)
+{
+	size_t per = size_add(sizeof(u32), p->key_size);
+
+	if (values)
+		per = size_add(per, size_add(sizeof(u32), p->value_size));
+	return per;
+}
+
+/*
+ * Room for @room entries: the length arrays first, so they are aligned.
+ * kvmalloc_array() refuses a @room * per that overflows, so the offsets
+ * of the parts, and of any entry below @room, cannot.
+ */
 static int hmap_bounce_alloc(struct hmap_bounce *bb, u32 room, bool values)
 {
 	const struct hmap_params *p = bb->p;
-	size_t per = sizeof(u32) + p->key_size +
-		     (values ? sizeof(u32) + p->value_size : 0);
+	size_t per = hmap_bounce_per(p, values);
 	u8 *at;
 
 	kvfree(bb->buf);
@@ -494,19 +544,21 @@ static int hmap_bounce_out(const struct hmap_bounce *bb,
 			   const struct hmap_dump *d, u32 at, u32 n)
 {
 	const struct hmap_params *p = bb->p;
+	void __user *keys, *key_lens, *values, *value_lens;
 
-	if (copy_to_user(u64_to_user_ptr(d->keys + (u64)at * p->key_size),
-			 bb->keys, (size_t)n * p->key_size) ||
-	    copy_to_user((u32 __user *)u64_to_user_ptr(d->key_lens) + at,
-			 bb->key_lens, n * sizeof(u32)))
+	/* @n is at most bb->room: the lengths are parts of the bounce buffer. */
+	if (hmap_uptr(d->keys, at, p->key_size, &keys) ||
+	    hmap_uptr(d->key_lens, at, sizeof(u32), &key_lens) ||
+	    copy_to_user(keys, bb->keys, (size_t)n * p->key_size) ||
+	    copy_to_user(key_lens, bb->key_lens, n * sizeof(u32)))
 		return -EFAULT;
 	if (bb->values &&
-	    copy_to_user(u64_to_user_ptr(d->values + (u64)at * p->value_size),
-			 bb->values, (size_t)n * p->value_size))
+	    (hmap_uptr(d->values, at, p->value_size, &values) ||
+	     copy_to_user(values, bb->values, (size_t)n * p->value_size)))
 		return -EFAULT;
 	if (bb->values && d->value_lens &&
-	    copy_to_user((u32 __user *)u64_to_user_ptr(d->value_lens) + at,
-			 bb->value_lens, n * sizeof(u32)))
+	    (hmap_uptr(d->value_lens, at, sizeof(u32), &value_lens) ||
+	     copy_to_user(value_lens, bb->value_lens, n * sizeof(u32))))
 		return -EFAULT;
 	return 0;
 }
@@ -534,8 +586,7 @@ static int hmap_ioc_dump(struct hmap_obj *obj, void __user *uarg)
 		return err;
 	hmap_get_params(obj->map, &p);
 	bb.p = &p;
-	per = sizeof(u32) + p.key_size +
-	      (d.values ? sizeof(u32) + p.value_size : 0);
+	per = hmap_bounce_per(&p, d.values);
 	err = hmap_bounce_alloc(&bb, clamp_t(size_t, HMAP_BOUNCE_BYTES / per,
 					     1, max(d.count, 1U)), d.values);
 	if (err)

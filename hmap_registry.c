@@ -16,7 +16,9 @@
  *
  * Users without CAP_SYS_RESOURCE may have at most max_maps_per_user maps
  * alive and reserve at most max_bytes_per_user bytes, each map reserving
- * hmap_max_bytes() of its parameters at creation. Everything a map
+ * hmap_max_bytes() of its parameters at creation. That estimate saturates
+ * at SIZE_MAX rather than wrap, so a map too big for a size_t (on 32-bit
+ * kernels) is refused unless the limit is ULONG_MAX. Everything a map
  * allocates is also charged to the memory cgroup of the task that created
  * it.
  */
@@ -26,6 +28,7 @@
 #include <linux/err.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/overflow.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 
@@ -46,13 +49,14 @@ MODULE_PARM_DESC(max_bytes_per_user,
  * struct hmap_user - what one uid holds
  * @uid: the user.
  * @maps: maps alive.
- * @bytes: bytes reserved.
+ * @bytes: bytes reserved; a u64, so that the sum of a privileged user's
+ *	reservations cannot wrap even on 32-bit kernels.
  * @node: on hmap_users.
  */
 struct hmap_user {
 	kuid_t uid;
 	unsigned int maps;
-	size_t bytes;
+	u64 bytes;
 	struct list_head node;
 };
 
@@ -97,13 +101,17 @@ static bool hmap_cred_in_group(const struct cred *cred, kgid_t gid)
 	return ret;
 }
 
-/* Reserve a map and @bytes for @cred's fsuid, within the limits. */
+/*
+ * Reserve a map and @bytes for @cred's fsuid, within the limits: -EDQUOT
+ * beyond them, or if the user's total would wrap.
+ */
 static int hmap_user_charge(const struct cred *cred, size_t bytes,
 			    struct hmap_user **userp)
 {
 	bool limited = !hmap_cred_capable(cred, CAP_SYS_RESOURCE);
 	kuid_t uid = cred->fsuid;
 	struct hmap_user *u;
+	u64 total;
 
 	lockdep_assert_held(&hmap_reg_lock);
 	u = hmap_user_find(uid);
@@ -114,9 +122,9 @@ static int hmap_user_charge(const struct cred *cred, size_t bytes,
 		u->uid = uid;
 		list_add(&u->node, &hmap_users);
 	}
-	if (limited && (u->maps >= max_maps_per_user ||
-			bytes > max_bytes_per_user - min(u->bytes,
-							 max_bytes_per_user))) {
+	if (check_add_overflow(u->bytes, (u64)bytes, &total) ||
+	    (limited && (u->maps >= max_maps_per_user ||
+			 total > max_bytes_per_user))) {
 		if (!u->maps) {
 			list_del(&u->node);
 			kfree(u);
@@ -124,7 +132,7 @@ static int hmap_user_charge(const struct cred *cred, size_t bytes,
 		return -EDQUOT;
 	}
 	u->maps++;
-	u->bytes += bytes;
+	u->bytes = total;
 	*userp = u;
 	return 0;
 }
@@ -162,7 +170,9 @@ static struct hmap_obj *hmap_obj_find(const char *name)
  *
  * Context: process context, may sleep.
  * Return: 0; -EEXIST if the name is taken; -EDQUOT beyond the user's
- * limits; -EINVAL for bad parameters; -ENOMEM.
+ * limits (as is a map whose hmap_max_bytes() saturated at SIZE_MAX,
+ * unless max_bytes_per_user is ULONG_MAX); -EINVAL for bad parameters;
+ * -ENOMEM.
  */
 int hmap_obj_create(const struct hmap_params *params, const char *name,
 		    umode_t mode, const struct cred *cred,

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * hmap_core: every operation and flag of the in-kernel API, every errno it
- * returns, the size limits, max_entries, clear, shrink-to-fit, the destroy
- * of a map that still holds entries and of one whose workers are running.
+ * returns, the size limits, the quota estimate of the largest maps,
+ * max_entries, clear, shrink-to-fit, the destroy of a map that still holds
+ * entries and of one whose workers are running.
  */
 
 #include <linux/completion.h>
@@ -10,6 +11,7 @@
 #include <linux/err.h>
 #include <linux/kthread.h>
 #include <linux/siphash.h>
+#include <linux/slab.h>
 #include <linux/string.h>
 
 #include "hmap_kunit.h"
@@ -205,6 +207,47 @@ static void hmap_core_size_limits(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hmap_lookup(map, key, 1, out, &len), 0);
 	KUNIT_EXPECT_EQ(test, hmap_lookup(map, key, 2, out, &len), -ENOENT);
 	hmap_destroy(map);
+}
+
+/*
+ * hmap_max_bytes() is what the quota reserves: never below max_entries
+ * times an element and a bucket, worked out here in 64 bits. Where that
+ * exceeds a size_t (32-bit kernels) it must be SIZE_MAX, not wrapped: at
+ * 32768 entries of the largest key and value, 4 GiB and 1.4 MiB would
+ * wrap to 1.4 MiB.
+ */
+static void hmap_core_max_bytes_no_wrap(struct kunit *test)
+{
+	static const struct hmap_params params[] = {
+		{ .key_size = 8, .value_size = 8, .max_entries = 1 },
+		{ .key_size = 8, .value_size = 8,
+		  .max_entries = HMAP_MAX_ENTRIES_MAX },
+		{ .key_size = HMAP_KEY_SIZE_MAX,
+		  .value_size = HMAP_VALUE_SIZE_MAX, .max_entries = 32768 },
+		{ .key_size = HMAP_KEY_SIZE_MAX,
+		  .value_size = HMAP_VALUE_SIZE_MAX,
+		  .max_entries = HMAP_MAX_ENTRIES_MAX },
+	};
+	struct hmap_params bad = params[0];
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(params); i++) {
+		const struct hmap_params *p = &params[i];
+		u64 elem = kmalloc_size_roundup(sizeof(struct hmap_elem) +
+						round_up(p->key_size, 8) +
+						p->value_size);
+		u64 least = p->max_entries *
+			    (elem + sizeof(struct hmap_bucket));
+		u64 got = hmap_max_bytes(p);
+
+		KUNIT_EXPECT_GE_MSG(test, got, min_t(u64, least, SIZE_MAX),
+				    "params #%u", i);
+		if (least > SIZE_MAX)
+			KUNIT_EXPECT_EQ_MSG(test, got, (u64)SIZE_MAX,
+					    "params #%u", i);
+	}
+	bad.max_entries = 0;
+	KUNIT_EXPECT_EQ(test, hmap_max_bytes(&bad), 0U);
 }
 
 static void hmap_core_max_entries(struct kunit *test)
@@ -466,6 +509,7 @@ static struct kunit_case hmap_core_cases[] = {
 	KUNIT_CASE(hmap_core_update_flags),
 	KUNIT_CASE(hmap_core_lookup),
 	KUNIT_CASE(hmap_core_size_limits),
+	KUNIT_CASE(hmap_core_max_bytes_no_wrap),
 	KUNIT_CASE(hmap_core_max_entries),
 	KUNIT_CASE(hmap_core_delete),
 	KUNIT_CASE(hmap_core_many_keys),

@@ -4,8 +4,9 @@
 # "N passed, N failed[, N skipped]". Exits non-zero if anything failed.
 #
 # Counted: every KUnit case, every guest test, and one check each for the
-# module build, the guest run, kernel splats, W=1, checkpatch, sparse and
-# kernel-doc. Everything generated goes to $HMAP_OUT/check (build/check).
+# module build, the guest run, kernel splats, W=1 (amd64 and i386),
+# checkpatch, sparse and kernel-doc. Everything generated goes to
+# $HMAP_OUT/check (build/check).
 set -euo pipefail
 # shellcheck source=scripts/common.sh
 . "$(dirname "$0")/common.sh"
@@ -52,6 +53,16 @@ lint_files() {
 	find "$HMAP_SRC" \( -path "$HMAP_SRC/build" -o -path "$HMAP_SRC/.git" \
 		-o -name selftests \) -prune -o -type f \
 		\( -name '*.c' -o -name '*.h' \) ! -name '*.mod.c' -print | sort
+}
+
+# Copy the module sources to $1, so that a build there cannot clash with the
+# test-kernel build in the tree.
+copy_sources() {
+	mkdir -p "$1"
+	rsync -a --delete --exclude=/build/ --exclude=/.git/ --include='*/' \
+		--include='*.c' --include='*.h' --include='*.S' --include=Kbuild \
+		--include=Makefile --exclude='*.mod.c' --exclude='*' \
+		--prune-empty-dirs "$HMAP_SRC/" "$1/"
 }
 
 # Count the kselftest results the guest printed as "KSFT: ok|not ok N name".
@@ -210,13 +221,7 @@ if [ -z "$hdr" ] || [ ! -d "$hdr" ]; then
 	fail "W=1 build" "no /usr/src/linux-headers-*-amd64"
 else
 	echo "$hdr"
-	# Build a copy of the sources so that it cannot clash with the
-	# test-kernel build in the tree.
-	mkdir -p "$HMAP_OUT/host"
-	rsync -a --delete --exclude=/build/ --exclude=/.git/ --include='*/' \
-		--include='*.c' --include='*.h' --include='*.S' --include=Kbuild \
-		--include=Makefile --exclude='*.mod.c' --exclude='*' \
-		--prune-empty-dirs "$HMAP_SRC/" "$HMAP_OUT/host/"
+	copy_sources "$HMAP_OUT/host"
 	log=$out/host-w1.log
 	if make -C "$hdr" M="$HMAP_OUT/host" W=1 KCFLAGS=-Werror -j"$(nproc)" \
 		modules >"$log" 2>&1 && [ -f "$HMAP_OUT/host/hmap.ko" ]; then
@@ -225,6 +230,36 @@ else
 		grep -E 'warning:|error:' "$log" | head -n 40 || tail -n 20 "$log"
 		fail "W=1 -Werror build (Debian headers)" "log: $log"
 	fi
+fi
+
+# 32-bit size_t and pointers: sizes and user addresses that fit on amd64
+# may wrap here. The tree (scripts/i386-tree.sh) has no Module.symvers, so
+# modpost only warns about the symbols it cannot resolve.
+section "host: W=1 -Werror build (i386)"
+t0=$(date +%s)
+if obj32=$("$HMAP_SCRIPTS/i386-tree.sh"); then
+	t1=$(date +%s)
+	echo "$obj32 (ready after $((t1 - t0))s)"
+	copy_sources "$HMAP_OUT/i386"
+	log=$out/i386-w1.log
+	missing=
+	if make -C "$obj32" ARCH=i386 M="$HMAP_OUT/i386" W=1 KCFLAGS=-Werror \
+		KBUILD_MODPOST_WARN=1 -j"$(nproc)" modules >"$log" 2>&1; then
+		for m in hmap hmap_kunit; do
+			[ -f "$HMAP_OUT/i386/$m.ko" ] || missing+=" $m.ko"
+		done
+		echo "modules built in $(($(date +%s) - t1))s"
+		if [ -z "$missing" ]; then
+			pass "W=1 -Werror build (i386)"
+		else
+			fail "W=1 -Werror build (i386)" "not built:$missing"
+		fi
+	else
+		grep -E 'warning:|error:' "$log" | head -n 40 || tail -n 20 "$log"
+		fail "W=1 -Werror build (i386)" "log: $log"
+	fi
+else
+	fail "W=1 -Werror build (i386)" "no i386 tree"
 fi
 
 mapfile -t files < <(lint_files)

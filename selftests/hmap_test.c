@@ -2138,6 +2138,76 @@ TEST_F(hmap, bad_batch_pointer)
 	close(fd);
 }
 
+/*
+ * An element address past 2^64 (or past a 32-bit pointer) is -EFAULT,
+ * never wrapped around. The values of this batch start value_size bytes
+ * below 2^64: values[1] wraps to 0 and values[n] to a page mapped at a low
+ * address. Only element n has a value (the others have 0-byte values, so
+ * a kernel that wraps touches nothing else): such a kernel reads it from,
+ * and writes it to, that page. The batch must stop at element 1.
+ */
+TEST_F(hmap, batch_address_wraps)
+{
+	static const unsigned long spots[] = { 1UL << 24, 1UL << 28 };
+	__u64 *keys, v = 0x1122334455667788ULL;
+	__u32 *vlens, n, i;
+	__u8 *low = NULL;
+	struct hmap_batch b;
+	int fd;
+
+	REQUIRE_HMAP();
+	for (i = 0; i < ARRAY_SIZE(spots) && !low; i++) {
+		void *p = mmap((void *)spots[i], getpagesize(),
+			       PROT_READ | PROT_WRITE, MAP_PRIVATE |
+			       MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+
+		if (p == (void *)spots[i])
+			low = p;
+		else if (p != MAP_FAILED)
+			munmap(p, getpagesize());
+	}
+	if (!low)
+		SKIP(return, "no free page at a low fixed address");
+	n = (uintptr_t)low / VALUE_SIZE_MAX + 1;	/* n * value_size > low */
+	keys = calloc(n + 1, sizeof(*keys));
+	vlens = calloc(n + 1, sizeof(*vlens));
+	ASSERT_TRUE(keys && vlens);
+	for (i = 0; i <= n; i++)
+		keys[i] = i;
+	vlens[n] = sizeof(v);
+	memcpy(low, &v, sizeof(v));
+	fd = hm_new(NULL, 8, VALUE_SIZE_MAX, n + 1, 0600);
+	ASSERT_LE(0, fd);
+
+	memset(&b, 0, sizeof(b));
+	b.argsz = sizeof(b);
+	b.count = n + 1;
+	b.keys = U64P(keys);
+	b.values = U64P(low) - (__u64)n * VALUE_SIZE_MAX;	/* 2^64 - vs */
+	b.value_lens = U64P(vlens);
+	EXPECT_EQ(-EFAULT, hm_ioctl(fd, HMAP_IOC_BATCH_UPDATE, &b));
+	EXPECT_EQ(1U, b.count);
+	EXPECT_EQ(1, hm_count(fd));
+
+	/* every key present, n with 8 bytes: none may be written to low[] */
+	for (i = 1; i < n; i++)
+		ASSERT_EQ(0, hm_update(fd, &keys[i], 8, NULL, 0, HMAP_ANY));
+	ASSERT_EQ(0, hm_update(fd, &keys[n], 8, &v, sizeof(v), HMAP_ANY));
+	ASSERT_EQ(n + 1, hm_count(fd));
+	memset(low, 0xaa, sizeof(v));
+	b.count = n + 1;
+	b.value_lens = 0;
+	EXPECT_EQ(-EFAULT, hm_ioctl(fd, HMAP_IOC_BATCH_LOOKUP, &b));
+	EXPECT_EQ(1U, b.count);
+	for (i = 0; i < sizeof(v); i++)
+		EXPECT_EQ(0xaa, low[i]);
+
+	close(fd);
+	munmap(low, getpagesize());
+	free(keys);
+	free(vlens);
+}
+
 TEST_F(hmap, bad_dump_pointer)
 {
 	__u8 *bad = map_pages(1, PROT_NONE), *ro = map_pages(1, PROT_READ);
@@ -3556,6 +3626,10 @@ static int child_quota_bytes(void *p)
 		CCHECK(-EDQUOT, hm_create(f1, NULL, KEY_SIZE_MAX,
 					  VALUE_SIZE_MAX, MAX_ENTRIES_MAX,
 					  0600));
+	/* 32768 of them: 4 GiB and more, which a 32-bit size_t wraps */
+	if (map_bytes(KEY_SIZE_MAX, VALUE_SIZE_MAX, 32768) > limit)
+		CCHECK(-EDQUOT, hm_create(f1, NULL, KEY_SIZE_MAX,
+					  VALUE_SIZE_MAX, 32768, 0600));
 	/* two maps of 60% each: the second does not fit */
 	n = limit * 0.6 / map_bytes(8, 8168, 1);
 	if (n < 1 || n > MAX_ENTRIES_MAX) {

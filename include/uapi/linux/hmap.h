@@ -39,8 +39,10 @@
  * caller's struct keeps the size it gave. Reserved fields and padding
  * must be zero, fields documented as "out" are ignored on input, and
  * unknown flags are rejected with -EINVAL; unknown commands fail with
- * -ENOTTY. Pointers are passed as __u64. Keys are byte strings of
- * 1..key_size bytes, values of 0..value_size bytes.
+ * -ENOTTY. Pointers are passed as __u64; an address that does not fit in
+ * a pointer, such as an array element past 2^64 (or past 4 GiB on a 32-bit
+ * kernel), is -EFAULT, never wrapped. Keys are byte strings of 1..key_size
+ * bytes, values of 0..value_size bytes.
  *
  * Names are 1..63 characters of [A-Za-z0-9._-] (ASCII only: no byte above
  * 0x7f), NUL-terminated within HMAP_NAME_MAX bytes with zeros after the
