@@ -205,8 +205,9 @@ static int check_name(const struct ctx *c, const char *name)
 	if (!len || len >= HMAP_NAME_MAX ||
 	    strspn(name, NAME_CHARS) != len || name[0] == '.' ||
 	    !strcmp(name, "stats"))
-		return bad_arg(c, "bad map name '%s' (1 to %d of A-Z a-z 0-9 . _ -, not starting with '.', not 'stats')",
-			       name, HMAP_NAME_MAX - 1);
+		return bad_arg(c, "bad map name '%s' (1 to %d of A-Z a-z 0-9 . _ -, %s)",
+			       name, HMAP_NAME_MAX - 1,
+			       "no leading dot, not 'stats'");
 	return 0;
 }
 
