@@ -3507,6 +3507,79 @@ TEST_F(hmap, rights_passed_fd)
 	close(fd0);
 }
 
+/*
+ * A user who is not in a map's group binds to it with an fd opened by one
+ * who is: group rights come from the opener's groups too (and its own fd
+ * is refused). Root takes the fd from the opener with pidfd_getfd() and
+ * hands it down by fork().
+ */
+static int child_group_fd(void *p)
+{
+	struct rights_arg *a = p;
+	int own = child_dev_open();
+
+	CCHECK(-EACCES, hm_open(own, a->name));
+	close(own);
+	CCHECK(0, hm_open(a->ufd, a->name));
+	CCHECK(0, get_id(a->ufd, 1, 8));
+	CCHECK(0, put_id(a->ufd, 2, 8, HMAP_NOEXIST));
+	return !!cfail;
+}
+
+TEST_F(hmap, rights_passed_fd_group)
+{
+	struct rights_arg a = { .name = self->name, .name2 = self->name2 };
+	int up[2], go[2], cfd = -1, gfd, pidfd, status;
+	const gid_t group = 1175;
+	pid_t pid;
+
+	REQUIRE_HMAP();
+	REQUIRE_ROOT();
+	dev_allow_all(_metadata);
+	/* A map of root's in group 1175, mode 0060: that group only. */
+	ASSERT_EQ(0, setegid(group));
+	gfd = hm_dev_open();
+	ASSERT_EQ(0, setegid(0));
+	ASSERT_LE(0, gfd);
+	ASSERT_EQ(0, hm_create(gfd, self->name, 8, 8, 16, 0060));
+	ASSERT_EQ(0, put_id(gfd, 1, 8, HMAP_NOEXIST));
+
+	ASSERT_EQ(0, pipe(up));
+	ASSERT_EQ(0, pipe(go));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		char c;
+
+		close(up[0]);
+		close(go[1]);
+		if (setgroups(1, &group) || setgid(1176) || setuid(1176))
+			_exit(90);
+		cfd = hm_dev_open();
+		if (write(up[1], &cfd, sizeof(cfd)) != sizeof(cfd))
+			_exit(3);
+		_exit(read(go[0], &c, 1) < 0 ? 4 : 0);
+	}
+	close(up[1]);
+	close(go[0]);
+	ASSERT_EQ((ssize_t)sizeof(cfd), read(up[0], &cfd, sizeof(cfd)));
+	ASSERT_LE(0, cfd);
+	pidfd = syscall(SYS_pidfd_open, pid, 0);
+	ASSERT_LE(0, pidfd);
+	a.ufd = syscall(SYS_pidfd_getfd, pidfd, cfd, 0);
+	ASSERT_LE(0, a.ufd);
+	close(go[1]);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_EQ(0, status);
+	close(pidfd);
+	close(up[0]);
+
+	EXPECT_EQ(0, run_as(1177, 1177, 0, NULL, child_group_fd, &a));
+	EXPECT_EQ(0, get_id(gfd, 2, 8));
+	close(a.ufd);
+	close(gfd);
+}
+
 /* Retry a create refused with -EDQUOT for a while: freeing may be deferred. */
 static int create_retry(int fd, const char *name, __u32 ks, __u32 vs,
 			__u32 max)
