@@ -155,8 +155,8 @@ static long hmap_global_sum(size_t offset)
 	return sum;
 }
 
-/* A counter of @map summed over the CPUs. */
-static s64 hmap_count_sum(struct hmap *map, size_t offset)
+/* A statistics counter of @map summed over the CPUs. */
+static s64 hmap_stat_sum_offset(struct hmap *map, size_t offset)
 {
 	s64 sum = 0;
 	int cpu;
@@ -167,28 +167,28 @@ static s64 hmap_count_sum(struct hmap *map, size_t offset)
 	return sum;
 }
 
-#define HMAP_COUNT_SUM(map, field) \
-	hmap_count_sum(map, offsetof(struct hmap_pcpu, field))
+#define HMAP_STAT_SUM(map, field) \
+	hmap_stat_sum_offset(map, offsetof(struct hmap_pcpu, field))
 /*
  * A gauge (added to on one CPU, taken from on another) summed while it
  * changes can come out below zero: a start seen after its stop. Never below
  * zero when read.
  */
-#define HMAP_GAUGE_SUM(map, field) \
-	max_t(s64, 0, HMAP_COUNT_SUM(map, field))
+#define HMAP_STAT_GAUGE_SUM(map, field) \
+	max_t(s64, 0, HMAP_STAT_SUM(map, field))
 
 /* ---- Accounting and allocation ---- */
 
 static void hmap_bytes_add(struct hmap *map, long bytes)
 {
-	hmap_count_add(map, bytes, bytes);
+	hmap_stat_add(map, bytes, bytes);
 	this_cpu_add(hmap_global.bytes, bytes);
 }
 
 static void hmap_alloc_failed(struct hmap *map, const char *what,
 			      size_t size)
 {
-	hmap_count_add(map, alloc_failures, 1);
+	hmap_stat_add(map, alloc_failures, 1);
 	this_cpu_inc(hmap_global.alloc_failures);
 	trace_hmap_alloc_fail(map, what, size);
 }
@@ -234,7 +234,7 @@ static struct hmap_elem *hmap_elem_new(struct hmap *map, u64 hash,
 	if (value_len)
 		memcpy(hmap_elem_value(e), value, value_len);
 
-	hmap_count_add(map, elems_alloced, 1);
+	hmap_stat_add(map, elems_alloced, 1);
 	this_cpu_inc(hmap_global.elems);
 	hmap_bytes_add(map, size);
 	return e;
@@ -244,7 +244,7 @@ static void hmap_elem_account_free(struct hmap *map, struct hmap_elem *e)
 {
 	long size = hmap_map_elem_size(map, e->key_len, e->value_len);
 
-	hmap_count_add(map, elems_freed, 1);
+	hmap_stat_add(map, elems_freed, 1);
 	this_cpu_dec(hmap_global.elems);
 	hmap_bytes_add(map, -size);
 }
@@ -273,7 +273,7 @@ static struct hmap_bucket *hmap_overflow_new(struct hmap *map)
 				  sizeof(struct hmap_bucket));
 		return NULL;
 	}
-	hmap_count_add(map, overflow_alloced, 1);
+	hmap_stat_add(map, overflow_alloced, 1);
 	this_cpu_inc(hmap_global.overflow);
 	hmap_bytes_add(map, kmem_cache_size(hmap_bucket_cache));
 	return b;
@@ -281,7 +281,7 @@ static struct hmap_bucket *hmap_overflow_new(struct hmap *map)
 
 static void hmap_overflow_free(struct hmap *map, struct hmap_bucket *b)
 {
-	hmap_count_add(map, overflow_freed, 1);
+	hmap_stat_add(map, overflow_freed, 1);
 	this_cpu_dec(hmap_global.overflow);
 	hmap_bytes_add(map, -(long)kmem_cache_size(hmap_bucket_cache));
 	kmem_cache_free(hmap_bucket_cache, b);
@@ -305,7 +305,7 @@ static struct hmap_table *hmap_table_new(struct hmap *map, unsigned int bits)
 		    kmalloc_size_roundup(size)) +
 		   kmalloc_size_roundup(sizeof(*t));
 
-	hmap_count_add(map, arrays_alloced, 1);
+	hmap_stat_add(map, arrays_alloced, 1);
 	this_cpu_inc(hmap_global.arrays);
 	hmap_bytes_add(map, t->bytes);
 	return t;
@@ -326,7 +326,7 @@ static void hmap_table_free_array(struct hmap_table *t)
 	struct hmap *map = t->map;
 
 	kvfree(t->buckets);
-	hmap_count_add(map, arrays_freed, 1);
+	hmap_stat_add(map, arrays_freed, 1);
 	this_cpu_dec(hmap_global.arrays);
 	hmap_bytes_add(map, -(long)t->bytes);
 	kfree(t);
@@ -372,13 +372,13 @@ static void hmap_table_free_work(struct work_struct *work)
 	struct hmap *map = t->map;
 
 	hmap_table_free(t);
-	hmap_count_add(map, pending_frees, -1);
+	hmap_stat_add(map, pending_frees, -1);
 }
 
 /* Free @t after a grace period; readers may still be walking it. */
 static void hmap_table_retire(struct hmap *map, struct hmap_table *t)
 {
-	hmap_count_add(map, pending_frees, 1);
+	hmap_stat_add(map, pending_frees, 1);
 	INIT_RCU_WORK(&t->rwork, hmap_table_free_work);
 	queue_rcu_work(hmap_wq, &t->rwork);
 }
@@ -552,9 +552,9 @@ hmap_lookup_elem(struct hmap *map, const void *key, u32 key_len)
 
 	/* Two counters, not lookups and hits: see hmap_get_stats(). */
 	if (e)
-		hmap_count_add(map, hits, 1);
+		hmap_stat_add(map, hits, 1);
 	else
-		hmap_count_add(map, misses, 1);
+		hmap_stat_add(map, misses, 1);
 	return e;
 }
 
@@ -806,7 +806,11 @@ static void hmap_bg_schedule(struct hmap *map)
 				   idle_end - jiffies : 0);
 }
 
-static void hmap_resize_finish(struct hmap *map)
+/*
+ * The last old bucket was evacuated: make the new table &hmap.tbl and
+ * retire the old one (the trace event keeps the name "resize_finish").
+ */
+static void hmap_resize_commit(struct hmap *map)
 {
 	struct hmap_table *old = hmap_oldest(map);
 	struct hmap_table *new = hmap_dereference(map, old->next);
@@ -840,9 +844,9 @@ static int hmap_evacuate_one(struct hmap *map, unsigned long i,
 		if (err)
 			return err;
 		if (background)
-			hmap_count_add(map, evacuated_by_background, 1);
+			hmap_stat_add(map, evacuated_by_background, 1);
 		else
-			hmap_count_add(map, evacuated_by_writers, 1);
+			hmap_stat_add(map, evacuated_by_writers, 1);
 	}
 	if (i != map->nevacuate)
 		return 0;
@@ -854,16 +858,17 @@ static int hmap_evacuate_one(struct hmap *map, unsigned long i,
 		 map->nevacuate != stop &&
 		 hmap_bucket_evacuated(&old->buckets[map->nevacuate]));
 	if (map->nevacuate > hmap_bucket_mask(old))
-		hmap_resize_finish(map);
+		hmap_resize_commit(map);
 	return 0;
 }
 
 /*
- * Before a write to @hash: evacuate the old bucket it hashes to, then one
- * more at @nevacuate. Only the first one is needed for the write to be
- * correct; a failure of the second is left for later.
+ * Before a write to @hash, during a resize of any kind: evacuate the old
+ * bucket it hashes to, then one more at @nevacuate (two, as Go's growWork
+ * does). Only the first one is needed for the write to be correct; a
+ * failure of the second is left for later.
  */
-static int hmap_grow_work(struct hmap *map, u64 hash)
+static int hmap_evacuate_for_write(struct hmap *map, u64 hash)
 {
 	int err;
 
@@ -879,8 +884,8 @@ static int hmap_grow_work(struct hmap *map, u64 hash)
 }
 
 /* Evacuate up to @max buckets from @nevacuate on; 0 or -ENOMEM. */
-static int hmap_evacuate_some(struct hmap *map, unsigned long max,
-			      bool background)
+static int hmap_evacuate_batch(struct hmap *map, unsigned long max,
+			       bool background)
 {
 	while (max-- && map->resizing != HMAP_RESIZE_NONE) {
 		int err = hmap_evacuate_one(map, map->nevacuate, background);
@@ -891,11 +896,11 @@ static int hmap_evacuate_some(struct hmap *map, unsigned long max,
 	return 0;
 }
 
-/* Finish the resize in progress, if any. */
-static int hmap_finish_resize(struct hmap *map)
+/* Evacuate every old bucket left: finish the resize in progress, if any. */
+static int hmap_evacuate_all(struct hmap *map)
 {
 	while (map->resizing != HMAP_RESIZE_NONE) {
-		int err = hmap_evacuate_some(map, HMAP_BG_BATCH, true);
+		int err = hmap_evacuate_batch(map, HMAP_BG_BATCH, true);
 
 		if (err)
 			return err;
@@ -905,7 +910,7 @@ static int hmap_finish_resize(struct hmap *map)
 }
 
 /* The spare array if it has @bits; a spare of another size is freed. */
-static struct hmap_table *hmap_take_spare(struct hmap *map, unsigned int bits)
+static struct hmap_table *hmap_spare_take(struct hmap *map, unsigned int bits)
 {
 	struct hmap_table *t = map->spare;
 
@@ -971,7 +976,7 @@ static void hmap_resize_start(struct hmap *map, enum hmap_resize_kind kind,
 	struct hmap_table *old = hmap_oldest(map);
 	struct hmap_table *new;
 
-	new = hmap_take_spare(map, bits) ?: hmap_table_new(map, bits);
+	new = hmap_spare_take(map, bits) ?: hmap_table_new(map, bits);
 	if (!new)
 		return;
 	rcu_assign_pointer(old->next, new);
@@ -981,13 +986,13 @@ static void hmap_resize_start(struct hmap *map, enum hmap_resize_kind kind,
 	trace_hmap_resize_start(map, kind, old->B, bits, map->count);
 	switch (kind) {
 	case HMAP_RESIZE_GROW:
-		hmap_count_add(map, grows, 1);
+		hmap_stat_add(map, grows, 1);
 		break;
 	case HMAP_RESIZE_SAME:
-		hmap_count_add(map, same_size_grows, 1);
+		hmap_stat_add(map, same_size_grows, 1);
 		break;
 	default:
-		hmap_count_add(map, shrinks, 1);
+		hmap_stat_add(map, shrinks, 1);
 		break;
 	}
 	hmap_bg_schedule(map);
@@ -1034,7 +1039,7 @@ static void hmap_bg_work(struct work_struct *work)
 	if (map->dying || !map->background)
 		goto unlock;
 	if (map->resizing != HMAP_RESIZE_NONE) {
-		if (hmap_evacuate_some(map, HMAP_BG_BATCH, true)) {
+		if (hmap_evacuate_batch(map, HMAP_BG_BATCH, true)) {
 			/* Out of memory: try again later. */
 			hmap_bg_queue(map, HMAP_BG_RETRY);
 			goto unlock;
@@ -1146,7 +1151,7 @@ static int __hmap_update(struct hmap *map, const void *key, u32 key_len,
 	mutex_lock(&map->lock);
 	map->last_write = jiffies;
 again:
-	err = hmap_grow_work(map, hash);
+	err = hmap_evacuate_for_write(map, hash);
 	if (err)
 		goto free_elem;
 	old = hmap_find_locked(map, hash, key, key_len, &at, &free);
@@ -1157,7 +1162,7 @@ again:
 		}
 		rcu_assign_pointer(at.b->elems[at.slot], ne);
 		hmap_elem_free_rcu(map, old);
-		hmap_count_add(map, updates, 1);
+		hmap_stat_add(map, updates, 1);
 		goto unlock;
 	}
 	if (flags == HMAP_EXIST) {
@@ -1180,7 +1185,7 @@ again:
 	err = hmap_insert_locked(map, ne, &at, &free);
 	if (err)
 		goto free_elem;
-	hmap_count_add(map, inserts, 1);
+	hmap_stat_add(map, inserts, 1);
 	hmap_maybe_prealloc(map, t);
 unlock:
 	mutex_unlock(&map->lock);
@@ -1286,7 +1291,7 @@ int hmap_delete(struct hmap *map, const void *key, u32 key_len)
 	memcg = set_active_memcg(map->memcg);
 	mutex_lock(&map->lock);
 	map->last_write = jiffies;
-	err = hmap_grow_work(map, hash);
+	err = hmap_evacuate_for_write(map, hash);
 	if (err)
 		goto unlock;
 	e = hmap_find_locked(map, hash, key, key_len, &at, &free);
@@ -1299,7 +1304,7 @@ int hmap_delete(struct hmap *map, const void *key, u32 key_len)
 			at.b, at.slot);
 	hmap_elem_free_rcu(map, e);
 	WRITE_ONCE(map->count, map->count - 1);
-	hmap_count_add(map, deletes, 1);
+	hmap_stat_add(map, deletes, 1);
 	hmap_maybe_shrink(map);
 unlock:
 	mutex_unlock(&map->lock);
@@ -1366,7 +1371,7 @@ int hmap_shrink_to_fit(struct hmap *map)
 
 	memcg = set_active_memcg(map->memcg);
 	mutex_lock(&map->lock);
-	err = hmap_finish_resize(map);
+	err = hmap_evacuate_all(map);
 	if (err)
 		goto unlock;
 	t = hmap_oldest(map);
@@ -1380,7 +1385,7 @@ int hmap_shrink_to_fit(struct hmap *map)
 	if (map->resizing == HMAP_RESIZE_NONE)
 		err = -ENOMEM;
 	else
-		err = hmap_finish_resize(map);
+		err = hmap_evacuate_all(map);
 unlock:
 	mutex_unlock(&map->lock);
 	set_active_memcg(memcg);
@@ -1589,32 +1594,32 @@ void hmap_get_stats(struct hmap *map, struct hmap_stats *st)
 	}
 	mutex_unlock(&map->lock);
 
-	st->grows = HMAP_COUNT_SUM(map, grows);
-	st->same_size_grows = HMAP_COUNT_SUM(map, same_size_grows);
-	st->shrinks = HMAP_COUNT_SUM(map, shrinks);
-	st->evacuated_by_writers = HMAP_COUNT_SUM(map, evacuated_by_writers);
+	st->grows = HMAP_STAT_SUM(map, grows);
+	st->same_size_grows = HMAP_STAT_SUM(map, same_size_grows);
+	st->shrinks = HMAP_STAT_SUM(map, shrinks);
+	st->evacuated_by_writers = HMAP_STAT_SUM(map, evacuated_by_writers);
 	st->evacuated_by_background =
-		HMAP_COUNT_SUM(map, evacuated_by_background);
-	st->arrays_alloced = HMAP_COUNT_SUM(map, arrays_alloced);
-	st->arrays_freed = HMAP_COUNT_SUM(map, arrays_freed);
-	st->overflow_alloced = HMAP_COUNT_SUM(map, overflow_alloced);
-	st->overflow_freed = HMAP_COUNT_SUM(map, overflow_freed);
-	st->elems_alloced = HMAP_COUNT_SUM(map, elems_alloced);
-	st->elems_freed = HMAP_COUNT_SUM(map, elems_freed);
-	st->alloc_failures = HMAP_COUNT_SUM(map, alloc_failures);
-	st->bytes = HMAP_GAUGE_SUM(map, bytes);
-	st->pending_frees = HMAP_GAUGE_SUM(map, pending_frees);
-	st->inserts = HMAP_COUNT_SUM(map, inserts);
-	st->updates = HMAP_COUNT_SUM(map, updates);
-	st->deletes = HMAP_COUNT_SUM(map, deletes);
-	st->open_cursors = HMAP_GAUGE_SUM(map, open_cursors);
+		HMAP_STAT_SUM(map, evacuated_by_background);
+	st->arrays_alloced = HMAP_STAT_SUM(map, arrays_alloced);
+	st->arrays_freed = HMAP_STAT_SUM(map, arrays_freed);
+	st->overflow_alloced = HMAP_STAT_SUM(map, overflow_alloced);
+	st->overflow_freed = HMAP_STAT_SUM(map, overflow_freed);
+	st->elems_alloced = HMAP_STAT_SUM(map, elems_alloced);
+	st->elems_freed = HMAP_STAT_SUM(map, elems_freed);
+	st->alloc_failures = HMAP_STAT_SUM(map, alloc_failures);
+	st->bytes = HMAP_STAT_GAUGE_SUM(map, bytes);
+	st->pending_frees = HMAP_STAT_GAUGE_SUM(map, pending_frees);
+	st->inserts = HMAP_STAT_SUM(map, inserts);
+	st->updates = HMAP_STAT_SUM(map, updates);
+	st->deletes = HMAP_STAT_SUM(map, deletes);
+	st->open_cursors = HMAP_STAT_GAUGE_SUM(map, open_cursors);
 	/*
 	 * Each counter is summed on its own while lookups go on, so a total
 	 * derived from two sums could be off by the lookups in between:
 	 * lookups is derived as hits + misses, which cannot wrap.
 	 */
-	st->hits = HMAP_COUNT_SUM(map, hits);
-	st->misses = HMAP_COUNT_SUM(map, misses);
+	st->hits = HMAP_STAT_SUM(map, hits);
+	st->misses = HMAP_STAT_SUM(map, misses);
 	st->lookups = st->hits + st->misses;
 }
 EXPORT_SYMBOL_GPL(hmap_get_stats);
@@ -1731,7 +1736,7 @@ void hmap_test_run_background(struct hmap *map)
 {
 	mutex_lock(&map->lock);
 	while (map->resizing != HMAP_RESIZE_NONE &&
-	       !hmap_finish_resize(map))
+	       !hmap_evacuate_all(map))
 		hmap_maybe_shrink(map);
 	mutex_unlock(&map->lock);
 }
