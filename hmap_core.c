@@ -2,6 +2,29 @@
 /*
  * hmap core: the map, its lookups and writes, and incremental resizing.
  *
+ * Names in this file (and in hmap_iter.c and hmap_internal.h) follow one
+ * rule, so that a name says how it may be called:
+ *
+ * - hmap_*_rcu(): the caller holds rcu_read_lock() (lookups and walks).
+ * - hmap_*_locked(): the caller holds &hmap.lock. The static functions of
+ *   the "Resizing" section below (hmap_evacuate*(), hmap_resize_*(),
+ *   hmap_spare_*(), hmap_bg_queue(), hmap_bg_schedule(), hmap_maybe_*(),
+ *   hmap_oldest(), hmap_newest(), ...) and hmap_clear_slot() need it too,
+ *   without the suffix: they run only inside a write or the worker, and
+ *   lockdep checks the lock where they call lockdep_assert_held() or
+ *   hmap_dereference().
+ * - hmap_*_work(): the function of a work item, run by the workqueue and
+ *   never called directly.
+ * - hmap_stat_*(), HMAP_STAT_*(): the per-CPU statistics counters;
+ *   "count" is only the entry count, &hmap.count (hmap_count()).
+ * - hmap_test_*(): hooks for the KUnit suites, built with CONFIG_KUNIT.
+ * - A double-underscore prefix is not used: a variant is named for what
+ *   differs (hmap_hash_inline(), hmap_do_update()). Freeing "after a grace
+ *   period" is said with _deferred (hmap_elem_free_deferred()), not _rcu.
+ * - @t is a bucket array (struct hmap_table), @b a bucket, @e an element,
+ *   @i or @slot an index; "bits" and B are both log2 of a table's bucket
+ *   count (B is Go's name, and the UAPI's).
+ *
  * DOC: Theory of operation
  *
  * A map is an array of 2^B buckets. A key's 64-bit hash picks the bucket by
@@ -76,7 +99,7 @@
  *   writers, freeing an idle spare array) and @prealloc_work (allocating
  *   the next array ahead). Both are queued only under &hmap.lock, by
  *   hmap_bg_queue() and hmap_maybe_prealloc() (and the test hook
- *   __hmap_test_prealloc()), which do nothing once &hmap.dying is set.
+ *   hmap_test_prealloc_locked()), which do nothing once &hmap.dying is set.
  *   hmap_destroy() sets it under the lock first, then cancels
  *   @prealloc_work and @bg_work synchronously (in that order: a running
  *   @prealloc_work may still take the lock, and sees @dying), then waits
@@ -257,7 +280,7 @@ static void hmap_elem_free(struct hmap *map, struct hmap_elem *e)
 }
 
 /* Free an element readers may still hold, after a grace period. */
-static void hmap_elem_free_rcu(struct hmap *map, struct hmap_elem *e)
+static void hmap_elem_free_deferred(struct hmap *map, struct hmap_elem *e)
 {
 	hmap_elem_account_free(map, e);
 	kfree_rcu_mightsleep(e);
@@ -420,8 +443,8 @@ static __always_inline u64 hmap_siphash13(const u8 *data, u32 len,
 }
 
 /* hmap_hash(), inlined into the lookup and write paths. */
-static __always_inline u64 __hmap_hash(const struct hmap *map,
-				       const void *key, u32 key_len)
+static __always_inline u64 hmap_hash_inline(const struct hmap *map,
+					    const void *key, u32 key_len)
 {
 	if (unlikely(map->hash_fn))
 		return map->hash_fn(key, key_len);
@@ -439,7 +462,7 @@ static __always_inline u64 __hmap_hash(const struct hmap *map,
  */
 u64 hmap_hash(const struct hmap *map, const void *key, u32 key_len)
 {
-	return __hmap_hash(map, key, key_len);
+	return hmap_hash_inline(map, key, key_len);
 }
 EXPORT_SYMBOL_IF_KUNIT(hmap_hash);
 
@@ -518,9 +541,9 @@ static inline u64 hmap_bytes_eq(u64 w, u8 c)
  * EMPTY_REST tag ends the chain.
  */
 static __always_inline struct hmap_elem *
-__hmap_lookup_elem(struct hmap *map, const void *key, u32 key_len)
+hmap_find_elem_rcu(struct hmap *map, const void *key, u32 key_len)
 {
-	u64 hash = __hmap_hash(map, key, key_len);
+	u64 hash = hmap_hash_inline(map, key, key_len);
 	u8 top = hmap_tophash(hash);
 	struct hmap_bucket *b;
 
@@ -546,9 +569,9 @@ __hmap_lookup_elem(struct hmap *map, const void *key, u32 key_len)
 }
 
 static __always_inline struct hmap_elem *
-hmap_lookup_elem(struct hmap *map, const void *key, u32 key_len)
+hmap_lookup_elem_rcu(struct hmap *map, const void *key, u32 key_len)
 {
-	struct hmap_elem *e = __hmap_lookup_elem(map, key, key_len);
+	struct hmap_elem *e = hmap_find_elem_rcu(map, key, key_len);
 
 	/* Two counters, not lookups and hits: see hmap_get_stats(). */
 	if (e)
@@ -576,7 +599,7 @@ void *hmap_lookup_rcu(struct hmap *map, const void *key, u32 key_len,
 
 	if (!key_len || key_len > map->params.key_size)
 		return NULL;
-	e = hmap_lookup_elem(map, key, key_len);
+	e = hmap_lookup_elem_rcu(map, key, key_len);
 	if (!e)
 		return NULL;
 	if (value_len)
@@ -605,7 +628,7 @@ int hmap_lookup(struct hmap *map, const void *key, u32 key_len,
 	if (!key_len || key_len > map->params.key_size)
 		return -EINVAL;
 	rcu_read_lock();
-	e = hmap_lookup_elem(map, key, key_len);
+	e = hmap_lookup_elem_rcu(map, key, key_len);
 	if (e) {
 		memcpy(value, hmap_elem_value(e), e->value_len);
 		*value_len = e->value_len;
@@ -1130,9 +1153,9 @@ static int hmap_insert_locked(struct hmap *map, struct hmap_elem *ne,
 	return 0;
 }
 
-/* hmap_update() without the memory cgroup switch. */
-static int __hmap_update(struct hmap *map, const void *key, u32 key_len,
-			 const void *value, u32 value_len, u64 flags)
+/* The body of hmap_update(), run charged to the map's memory cgroup. */
+static int hmap_do_update(struct hmap *map, const void *key, u32 key_len,
+			  const void *value, u32 value_len, u64 flags)
 {
 	struct hmap_dest at, free;
 	struct hmap_elem *ne, *old;
@@ -1143,7 +1166,7 @@ static int __hmap_update(struct hmap *map, const void *key, u32 key_len,
 	if (!hmap_key_ok(map, key_len) || value_len > map->params.value_size ||
 	    flags > HMAP_EXIST)
 		return -EINVAL;
-	hash = __hmap_hash(map, key, key_len);
+	hash = hmap_hash_inline(map, key, key_len);
 	ne = hmap_elem_new(map, hash, key, key_len, value, value_len);
 	if (!ne)
 		return -ENOMEM;
@@ -1161,7 +1184,7 @@ again:
 			goto free_elem;
 		}
 		rcu_assign_pointer(at.b->elems[at.slot], ne);
-		hmap_elem_free_rcu(map, old);
+		hmap_elem_free_deferred(map, old);
 		hmap_stat_add(map, updates, 1);
 		goto unlock;
 	}
@@ -1221,7 +1244,7 @@ int hmap_update(struct hmap *map, const void *key, u32 key_len,
 	struct mem_cgroup *memcg = set_active_memcg(map->memcg);
 	int err;
 
-	err = __hmap_update(map, key, key_len, value, value_len, flags);
+	err = hmap_do_update(map, key, key_len, value, value_len, flags);
 	set_active_memcg(memcg);
 	return err;
 }
@@ -1286,7 +1309,7 @@ int hmap_delete(struct hmap *map, const void *key, u32 key_len)
 
 	if (!hmap_key_ok(map, key_len))
 		return -EINVAL;
-	hash = __hmap_hash(map, key, key_len);
+	hash = hmap_hash_inline(map, key, key_len);
 
 	memcg = set_active_memcg(map->memcg);
 	mutex_lock(&map->lock);
@@ -1302,7 +1325,7 @@ int hmap_delete(struct hmap *map, const void *key, u32 key_len)
 	t = hmap_newest(map);
 	hmap_clear_slot(map, &t->buckets[hash & hmap_bucket_mask(t)],
 			at.b, at.slot);
-	hmap_elem_free_rcu(map, e);
+	hmap_elem_free_deferred(map, e);
 	WRITE_ONCE(map->count, map->count - 1);
 	hmap_stat_add(map, deletes, 1);
 	hmap_maybe_shrink(map);
@@ -1743,7 +1766,7 @@ void hmap_test_run_background(struct hmap *map)
 EXPORT_SYMBOL_IF_KUNIT(hmap_test_run_background);
 
 /**
- * __hmap_test_prealloc() - queue the allocation of the next array ahead
+ * hmap_test_prealloc_locked() - queue the allocation of the next array ahead
  * @map: the map.
  *
  * Does what a write three quarters of the way to a grow does, whatever the
@@ -1751,13 +1774,13 @@ EXPORT_SYMBOL_IF_KUNIT(hmap_test_run_background);
  *
  * Context: process context; the caller holds &hmap.lock.
  */
-void __hmap_test_prealloc(struct hmap *map)
+void hmap_test_prealloc_locked(struct hmap *map)
 {
 	lockdep_assert_held(&map->lock);
 	if (!map->dying)
 		queue_work(hmap_wq, &map->prealloc_work);
 }
-EXPORT_SYMBOL_IF_KUNIT(__hmap_test_prealloc);
+EXPORT_SYMBOL_IF_KUNIT(hmap_test_prealloc_locked);
 #endif
 
 /**
