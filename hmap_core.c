@@ -2,6 +2,29 @@
 /*
  * hmap core: the map, its lookups and writes, and incremental resizing.
  *
+ * Names in this file (and in hmap_iter.c and hmap_internal.h) follow one
+ * rule, so that a name says how it may be called:
+ *
+ * - hmap_*_rcu(): the caller holds rcu_read_lock() (lookups and walks).
+ * - hmap_*_locked(): the caller holds &hmap.lock. The static functions of
+ *   the "Resizing" section below (hmap_evacuate*(), hmap_resize_*(),
+ *   hmap_spare_*(), hmap_bg_queue(), hmap_bg_schedule(), hmap_maybe_*(),
+ *   hmap_oldest(), hmap_newest(), ...) and hmap_clear_slot() need it too,
+ *   without the suffix: they run only inside a write or the worker, and
+ *   lockdep checks the lock where they call lockdep_assert_held() or
+ *   hmap_dereference().
+ * - hmap_*_work(): the function of a work item, run by the workqueue and
+ *   never called directly.
+ * - hmap_stat_*(), HMAP_STAT_*(): the per-CPU statistics counters;
+ *   "count" is only the entry count, &hmap.count (hmap_count()).
+ * - hmap_test_*(): hooks for the KUnit suites, built with CONFIG_KUNIT.
+ * - A double-underscore prefix is not used: a variant is named for what
+ *   differs (hmap_hash_inline(), hmap_do_update()). Freeing "after a grace
+ *   period" is said with _deferred (hmap_elem_free_deferred()), not _rcu.
+ * - @t is a bucket array (struct hmap_table), @b a bucket, @e an element,
+ *   @i or @slot an index; "bits" and B are both log2 of a table's bucket
+ *   count (B is Go's name, and the UAPI's).
+ *
  * DOC: Theory of operation
  *
  * A map is an array of 2^B buckets. A key's 64-bit hash picks the bucket by
@@ -76,7 +99,7 @@
  *   writers, freeing an idle spare array) and @prealloc_work (allocating
  *   the next array ahead). Both are queued only under &hmap.lock, by
  *   hmap_bg_queue() and hmap_maybe_prealloc() (and the test hook
- *   __hmap_test_prealloc()), which do nothing once &hmap.dying is set.
+ *   hmap_test_prealloc_locked()), which do nothing once &hmap.dying is set.
  *   hmap_destroy() sets it under the lock first, then cancels
  *   @prealloc_work and @bg_work synchronously (in that order: a running
  *   @prealloc_work may still take the lock, and sees @dying), then waits
@@ -155,8 +178,8 @@ static long hmap_global_sum(size_t offset)
 	return sum;
 }
 
-/* A counter of @map summed over the CPUs. */
-static s64 hmap_count_sum(struct hmap *map, size_t offset)
+/* A statistics counter of @map summed over the CPUs. */
+static s64 hmap_stat_sum_offset(struct hmap *map, size_t offset)
 {
 	s64 sum = 0;
 	int cpu;
@@ -167,28 +190,28 @@ static s64 hmap_count_sum(struct hmap *map, size_t offset)
 	return sum;
 }
 
-#define HMAP_COUNT_SUM(map, field) \
-	hmap_count_sum(map, offsetof(struct hmap_pcpu, field))
+#define HMAP_STAT_SUM(map, field) \
+	hmap_stat_sum_offset(map, offsetof(struct hmap_pcpu, field))
 /*
  * A gauge (added to on one CPU, taken from on another) summed while it
  * changes can come out below zero: a start seen after its stop. Never below
  * zero when read.
  */
-#define HMAP_GAUGE_SUM(map, field) \
-	max_t(s64, 0, HMAP_COUNT_SUM(map, field))
+#define HMAP_STAT_GAUGE_SUM(map, field) \
+	max_t(s64, 0, HMAP_STAT_SUM(map, field))
 
 /* ---- Accounting and allocation ---- */
 
 static void hmap_bytes_add(struct hmap *map, long bytes)
 {
-	hmap_count_add(map, bytes, bytes);
+	hmap_stat_add(map, bytes, bytes);
 	this_cpu_add(hmap_global.bytes, bytes);
 }
 
 static void hmap_alloc_failed(struct hmap *map, const char *what,
 			      size_t size)
 {
-	hmap_count_add(map, alloc_failures, 1);
+	hmap_stat_add(map, alloc_failures, 1);
 	this_cpu_inc(hmap_global.alloc_failures);
 	trace_hmap_alloc_fail(map, what, size);
 }
@@ -234,7 +257,7 @@ static struct hmap_elem *hmap_elem_new(struct hmap *map, u64 hash,
 	if (value_len)
 		memcpy(hmap_elem_value(e), value, value_len);
 
-	hmap_count_add(map, elems_alloced, 1);
+	hmap_stat_add(map, elems_alloced, 1);
 	this_cpu_inc(hmap_global.elems);
 	hmap_bytes_add(map, size);
 	return e;
@@ -244,7 +267,7 @@ static void hmap_elem_account_free(struct hmap *map, struct hmap_elem *e)
 {
 	long size = hmap_map_elem_size(map, e->key_len, e->value_len);
 
-	hmap_count_add(map, elems_freed, 1);
+	hmap_stat_add(map, elems_freed, 1);
 	this_cpu_dec(hmap_global.elems);
 	hmap_bytes_add(map, -size);
 }
@@ -257,7 +280,7 @@ static void hmap_elem_free(struct hmap *map, struct hmap_elem *e)
 }
 
 /* Free an element readers may still hold, after a grace period. */
-static void hmap_elem_free_rcu(struct hmap *map, struct hmap_elem *e)
+static void hmap_elem_free_deferred(struct hmap *map, struct hmap_elem *e)
 {
 	hmap_elem_account_free(map, e);
 	kfree_rcu_mightsleep(e);
@@ -273,7 +296,7 @@ static struct hmap_bucket *hmap_overflow_new(struct hmap *map)
 				  sizeof(struct hmap_bucket));
 		return NULL;
 	}
-	hmap_count_add(map, overflow_alloced, 1);
+	hmap_stat_add(map, overflow_alloced, 1);
 	this_cpu_inc(hmap_global.overflow);
 	hmap_bytes_add(map, kmem_cache_size(hmap_bucket_cache));
 	return b;
@@ -281,7 +304,7 @@ static struct hmap_bucket *hmap_overflow_new(struct hmap *map)
 
 static void hmap_overflow_free(struct hmap *map, struct hmap_bucket *b)
 {
-	hmap_count_add(map, overflow_freed, 1);
+	hmap_stat_add(map, overflow_freed, 1);
 	this_cpu_dec(hmap_global.overflow);
 	hmap_bytes_add(map, -(long)kmem_cache_size(hmap_bucket_cache));
 	kmem_cache_free(hmap_bucket_cache, b);
@@ -305,7 +328,7 @@ static struct hmap_table *hmap_table_new(struct hmap *map, unsigned int bits)
 		    kmalloc_size_roundup(size)) +
 		   kmalloc_size_roundup(sizeof(*t));
 
-	hmap_count_add(map, arrays_alloced, 1);
+	hmap_stat_add(map, arrays_alloced, 1);
 	this_cpu_inc(hmap_global.arrays);
 	hmap_bytes_add(map, t->bytes);
 	return t;
@@ -326,7 +349,7 @@ static void hmap_table_free_array(struct hmap_table *t)
 	struct hmap *map = t->map;
 
 	kvfree(t->buckets);
-	hmap_count_add(map, arrays_freed, 1);
+	hmap_stat_add(map, arrays_freed, 1);
 	this_cpu_dec(hmap_global.arrays);
 	hmap_bytes_add(map, -(long)t->bytes);
 	kfree(t);
@@ -372,13 +395,13 @@ static void hmap_table_free_work(struct work_struct *work)
 	struct hmap *map = t->map;
 
 	hmap_table_free(t);
-	hmap_count_add(map, pending_frees, -1);
+	hmap_stat_add(map, pending_frees, -1);
 }
 
 /* Free @t after a grace period; readers may still be walking it. */
 static void hmap_table_retire(struct hmap *map, struct hmap_table *t)
 {
-	hmap_count_add(map, pending_frees, 1);
+	hmap_stat_add(map, pending_frees, 1);
 	INIT_RCU_WORK(&t->rwork, hmap_table_free_work);
 	queue_rcu_work(hmap_wq, &t->rwork);
 }
@@ -420,8 +443,8 @@ static __always_inline u64 hmap_siphash13(const u8 *data, u32 len,
 }
 
 /* hmap_hash(), inlined into the lookup and write paths. */
-static __always_inline u64 __hmap_hash(const struct hmap *map,
-				       const void *key, u32 key_len)
+static __always_inline u64 hmap_hash_inline(const struct hmap *map,
+					    const void *key, u32 key_len)
 {
 	if (unlikely(map->hash_fn))
 		return map->hash_fn(key, key_len);
@@ -439,7 +462,7 @@ static __always_inline u64 __hmap_hash(const struct hmap *map,
  */
 u64 hmap_hash(const struct hmap *map, const void *key, u32 key_len)
 {
-	return __hmap_hash(map, key, key_len);
+	return hmap_hash_inline(map, key, key_len);
 }
 EXPORT_SYMBOL_IF_KUNIT(hmap_hash);
 
@@ -518,9 +541,9 @@ static inline u64 hmap_bytes_eq(u64 w, u8 c)
  * EMPTY_REST tag ends the chain.
  */
 static __always_inline struct hmap_elem *
-__hmap_lookup_elem(struct hmap *map, const void *key, u32 key_len)
+hmap_find_elem_rcu(struct hmap *map, const void *key, u32 key_len)
 {
-	u64 hash = __hmap_hash(map, key, key_len);
+	u64 hash = hmap_hash_inline(map, key, key_len);
 	u8 top = hmap_tophash(hash);
 	struct hmap_bucket *b;
 
@@ -546,15 +569,15 @@ __hmap_lookup_elem(struct hmap *map, const void *key, u32 key_len)
 }
 
 static __always_inline struct hmap_elem *
-hmap_lookup_elem(struct hmap *map, const void *key, u32 key_len)
+hmap_lookup_elem_rcu(struct hmap *map, const void *key, u32 key_len)
 {
-	struct hmap_elem *e = __hmap_lookup_elem(map, key, key_len);
+	struct hmap_elem *e = hmap_find_elem_rcu(map, key, key_len);
 
 	/* Two counters, not lookups and hits: see hmap_get_stats(). */
 	if (e)
-		hmap_count_add(map, hits, 1);
+		hmap_stat_add(map, hits, 1);
 	else
-		hmap_count_add(map, misses, 1);
+		hmap_stat_add(map, misses, 1);
 	return e;
 }
 
@@ -576,7 +599,7 @@ void *hmap_lookup_rcu(struct hmap *map, const void *key, u32 key_len,
 
 	if (!key_len || key_len > map->params.key_size)
 		return NULL;
-	e = hmap_lookup_elem(map, key, key_len);
+	e = hmap_lookup_elem_rcu(map, key, key_len);
 	if (!e)
 		return NULL;
 	if (value_len)
@@ -605,7 +628,7 @@ int hmap_lookup(struct hmap *map, const void *key, u32 key_len,
 	if (!key_len || key_len > map->params.key_size)
 		return -EINVAL;
 	rcu_read_lock();
-	e = hmap_lookup_elem(map, key, key_len);
+	e = hmap_lookup_elem_rcu(map, key, key_len);
 	if (e) {
 		memcpy(value, hmap_elem_value(e), e->value_len);
 		*value_len = e->value_len;
@@ -806,7 +829,11 @@ static void hmap_bg_schedule(struct hmap *map)
 				   idle_end - jiffies : 0);
 }
 
-static void hmap_resize_finish(struct hmap *map)
+/*
+ * The last old bucket was evacuated: make the new table &hmap.tbl and
+ * retire the old one (the trace event keeps the name "resize_finish").
+ */
+static void hmap_resize_commit(struct hmap *map)
 {
 	struct hmap_table *old = hmap_oldest(map);
 	struct hmap_table *new = hmap_dereference(map, old->next);
@@ -840,9 +867,9 @@ static int hmap_evacuate_one(struct hmap *map, unsigned long i,
 		if (err)
 			return err;
 		if (background)
-			hmap_count_add(map, evacuated_by_background, 1);
+			hmap_stat_add(map, evacuated_by_background, 1);
 		else
-			hmap_count_add(map, evacuated_by_writers, 1);
+			hmap_stat_add(map, evacuated_by_writers, 1);
 	}
 	if (i != map->nevacuate)
 		return 0;
@@ -854,16 +881,17 @@ static int hmap_evacuate_one(struct hmap *map, unsigned long i,
 		 map->nevacuate != stop &&
 		 hmap_bucket_evacuated(&old->buckets[map->nevacuate]));
 	if (map->nevacuate > hmap_bucket_mask(old))
-		hmap_resize_finish(map);
+		hmap_resize_commit(map);
 	return 0;
 }
 
 /*
- * Before a write to @hash: evacuate the old bucket it hashes to, then one
- * more at @nevacuate. Only the first one is needed for the write to be
- * correct; a failure of the second is left for later.
+ * Before a write to @hash, during a resize of any kind: evacuate the old
+ * bucket it hashes to, then one more at @nevacuate (two, as Go's growWork
+ * does). Only the first one is needed for the write to be correct; a
+ * failure of the second is left for later.
  */
-static int hmap_grow_work(struct hmap *map, u64 hash)
+static int hmap_evacuate_for_write(struct hmap *map, u64 hash)
 {
 	int err;
 
@@ -879,8 +907,8 @@ static int hmap_grow_work(struct hmap *map, u64 hash)
 }
 
 /* Evacuate up to @max buckets from @nevacuate on; 0 or -ENOMEM. */
-static int hmap_evacuate_some(struct hmap *map, unsigned long max,
-			      bool background)
+static int hmap_evacuate_batch(struct hmap *map, unsigned long max,
+			       bool background)
 {
 	while (max-- && map->resizing != HMAP_RESIZE_NONE) {
 		int err = hmap_evacuate_one(map, map->nevacuate, background);
@@ -891,11 +919,11 @@ static int hmap_evacuate_some(struct hmap *map, unsigned long max,
 	return 0;
 }
 
-/* Finish the resize in progress, if any. */
-static int hmap_finish_resize(struct hmap *map)
+/* Evacuate every old bucket left: finish the resize in progress, if any. */
+static int hmap_evacuate_all(struct hmap *map)
 {
 	while (map->resizing != HMAP_RESIZE_NONE) {
-		int err = hmap_evacuate_some(map, HMAP_BG_BATCH, true);
+		int err = hmap_evacuate_batch(map, HMAP_BG_BATCH, true);
 
 		if (err)
 			return err;
@@ -905,7 +933,7 @@ static int hmap_finish_resize(struct hmap *map)
 }
 
 /* The spare array if it has @bits; a spare of another size is freed. */
-static struct hmap_table *hmap_take_spare(struct hmap *map, unsigned int bits)
+static struct hmap_table *hmap_spare_take(struct hmap *map, unsigned int bits)
 {
 	struct hmap_table *t = map->spare;
 
@@ -971,7 +999,7 @@ static void hmap_resize_start(struct hmap *map, enum hmap_resize_kind kind,
 	struct hmap_table *old = hmap_oldest(map);
 	struct hmap_table *new;
 
-	new = hmap_take_spare(map, bits) ?: hmap_table_new(map, bits);
+	new = hmap_spare_take(map, bits) ?: hmap_table_new(map, bits);
 	if (!new)
 		return;
 	rcu_assign_pointer(old->next, new);
@@ -981,13 +1009,13 @@ static void hmap_resize_start(struct hmap *map, enum hmap_resize_kind kind,
 	trace_hmap_resize_start(map, kind, old->B, bits, map->count);
 	switch (kind) {
 	case HMAP_RESIZE_GROW:
-		hmap_count_add(map, grows, 1);
+		hmap_stat_add(map, grows, 1);
 		break;
 	case HMAP_RESIZE_SAME:
-		hmap_count_add(map, same_size_grows, 1);
+		hmap_stat_add(map, same_size_grows, 1);
 		break;
 	default:
-		hmap_count_add(map, shrinks, 1);
+		hmap_stat_add(map, shrinks, 1);
 		break;
 	}
 	hmap_bg_schedule(map);
@@ -1034,7 +1062,7 @@ static void hmap_bg_work(struct work_struct *work)
 	if (map->dying || !map->background)
 		goto unlock;
 	if (map->resizing != HMAP_RESIZE_NONE) {
-		if (hmap_evacuate_some(map, HMAP_BG_BATCH, true)) {
+		if (hmap_evacuate_batch(map, HMAP_BG_BATCH, true)) {
 			/* Out of memory: try again later. */
 			hmap_bg_queue(map, HMAP_BG_RETRY);
 			goto unlock;
@@ -1125,9 +1153,9 @@ static int hmap_insert_locked(struct hmap *map, struct hmap_elem *ne,
 	return 0;
 }
 
-/* hmap_update() without the memory cgroup switch. */
-static int __hmap_update(struct hmap *map, const void *key, u32 key_len,
-			 const void *value, u32 value_len, u64 flags)
+/* The body of hmap_update(), run charged to the map's memory cgroup. */
+static int hmap_do_update(struct hmap *map, const void *key, u32 key_len,
+			  const void *value, u32 value_len, u64 flags)
 {
 	struct hmap_dest at, free;
 	struct hmap_elem *ne, *old;
@@ -1138,7 +1166,7 @@ static int __hmap_update(struct hmap *map, const void *key, u32 key_len,
 	if (!hmap_key_ok(map, key_len) || value_len > map->params.value_size ||
 	    flags > HMAP_EXIST)
 		return -EINVAL;
-	hash = __hmap_hash(map, key, key_len);
+	hash = hmap_hash_inline(map, key, key_len);
 	ne = hmap_elem_new(map, hash, key, key_len, value, value_len);
 	if (!ne)
 		return -ENOMEM;
@@ -1146,7 +1174,7 @@ static int __hmap_update(struct hmap *map, const void *key, u32 key_len,
 	mutex_lock(&map->lock);
 	map->last_write = jiffies;
 again:
-	err = hmap_grow_work(map, hash);
+	err = hmap_evacuate_for_write(map, hash);
 	if (err)
 		goto free_elem;
 	old = hmap_find_locked(map, hash, key, key_len, &at, &free);
@@ -1156,8 +1184,8 @@ again:
 			goto free_elem;
 		}
 		rcu_assign_pointer(at.b->elems[at.slot], ne);
-		hmap_elem_free_rcu(map, old);
-		hmap_count_add(map, updates, 1);
+		hmap_elem_free_deferred(map, old);
+		hmap_stat_add(map, updates, 1);
 		goto unlock;
 	}
 	if (flags == HMAP_EXIST) {
@@ -1180,7 +1208,7 @@ again:
 	err = hmap_insert_locked(map, ne, &at, &free);
 	if (err)
 		goto free_elem;
-	hmap_count_add(map, inserts, 1);
+	hmap_stat_add(map, inserts, 1);
 	hmap_maybe_prealloc(map, t);
 unlock:
 	mutex_unlock(&map->lock);
@@ -1216,7 +1244,7 @@ int hmap_update(struct hmap *map, const void *key, u32 key_len,
 	struct mem_cgroup *memcg = set_active_memcg(map->memcg);
 	int err;
 
-	err = __hmap_update(map, key, key_len, value, value_len, flags);
+	err = hmap_do_update(map, key, key_len, value, value_len, flags);
 	set_active_memcg(memcg);
 	return err;
 }
@@ -1281,12 +1309,12 @@ int hmap_delete(struct hmap *map, const void *key, u32 key_len)
 
 	if (!hmap_key_ok(map, key_len))
 		return -EINVAL;
-	hash = __hmap_hash(map, key, key_len);
+	hash = hmap_hash_inline(map, key, key_len);
 
 	memcg = set_active_memcg(map->memcg);
 	mutex_lock(&map->lock);
 	map->last_write = jiffies;
-	err = hmap_grow_work(map, hash);
+	err = hmap_evacuate_for_write(map, hash);
 	if (err)
 		goto unlock;
 	e = hmap_find_locked(map, hash, key, key_len, &at, &free);
@@ -1297,9 +1325,9 @@ int hmap_delete(struct hmap *map, const void *key, u32 key_len)
 	t = hmap_newest(map);
 	hmap_clear_slot(map, &t->buckets[hash & hmap_bucket_mask(t)],
 			at.b, at.slot);
-	hmap_elem_free_rcu(map, e);
+	hmap_elem_free_deferred(map, e);
 	WRITE_ONCE(map->count, map->count - 1);
-	hmap_count_add(map, deletes, 1);
+	hmap_stat_add(map, deletes, 1);
 	hmap_maybe_shrink(map);
 unlock:
 	mutex_unlock(&map->lock);
@@ -1366,7 +1394,7 @@ int hmap_shrink_to_fit(struct hmap *map)
 
 	memcg = set_active_memcg(map->memcg);
 	mutex_lock(&map->lock);
-	err = hmap_finish_resize(map);
+	err = hmap_evacuate_all(map);
 	if (err)
 		goto unlock;
 	t = hmap_oldest(map);
@@ -1380,7 +1408,7 @@ int hmap_shrink_to_fit(struct hmap *map)
 	if (map->resizing == HMAP_RESIZE_NONE)
 		err = -ENOMEM;
 	else
-		err = hmap_finish_resize(map);
+		err = hmap_evacuate_all(map);
 unlock:
 	mutex_unlock(&map->lock);
 	set_active_memcg(memcg);
@@ -1589,32 +1617,32 @@ void hmap_get_stats(struct hmap *map, struct hmap_stats *st)
 	}
 	mutex_unlock(&map->lock);
 
-	st->grows = HMAP_COUNT_SUM(map, grows);
-	st->same_size_grows = HMAP_COUNT_SUM(map, same_size_grows);
-	st->shrinks = HMAP_COUNT_SUM(map, shrinks);
-	st->evacuated_by_writers = HMAP_COUNT_SUM(map, evacuated_by_writers);
+	st->grows = HMAP_STAT_SUM(map, grows);
+	st->same_size_grows = HMAP_STAT_SUM(map, same_size_grows);
+	st->shrinks = HMAP_STAT_SUM(map, shrinks);
+	st->evacuated_by_writers = HMAP_STAT_SUM(map, evacuated_by_writers);
 	st->evacuated_by_background =
-		HMAP_COUNT_SUM(map, evacuated_by_background);
-	st->arrays_alloced = HMAP_COUNT_SUM(map, arrays_alloced);
-	st->arrays_freed = HMAP_COUNT_SUM(map, arrays_freed);
-	st->overflow_alloced = HMAP_COUNT_SUM(map, overflow_alloced);
-	st->overflow_freed = HMAP_COUNT_SUM(map, overflow_freed);
-	st->elems_alloced = HMAP_COUNT_SUM(map, elems_alloced);
-	st->elems_freed = HMAP_COUNT_SUM(map, elems_freed);
-	st->alloc_failures = HMAP_COUNT_SUM(map, alloc_failures);
-	st->bytes = HMAP_GAUGE_SUM(map, bytes);
-	st->pending_frees = HMAP_GAUGE_SUM(map, pending_frees);
-	st->inserts = HMAP_COUNT_SUM(map, inserts);
-	st->updates = HMAP_COUNT_SUM(map, updates);
-	st->deletes = HMAP_COUNT_SUM(map, deletes);
-	st->open_cursors = HMAP_GAUGE_SUM(map, open_cursors);
+		HMAP_STAT_SUM(map, evacuated_by_background);
+	st->arrays_alloced = HMAP_STAT_SUM(map, arrays_alloced);
+	st->arrays_freed = HMAP_STAT_SUM(map, arrays_freed);
+	st->overflow_alloced = HMAP_STAT_SUM(map, overflow_alloced);
+	st->overflow_freed = HMAP_STAT_SUM(map, overflow_freed);
+	st->elems_alloced = HMAP_STAT_SUM(map, elems_alloced);
+	st->elems_freed = HMAP_STAT_SUM(map, elems_freed);
+	st->alloc_failures = HMAP_STAT_SUM(map, alloc_failures);
+	st->bytes = HMAP_STAT_GAUGE_SUM(map, bytes);
+	st->pending_frees = HMAP_STAT_GAUGE_SUM(map, pending_frees);
+	st->inserts = HMAP_STAT_SUM(map, inserts);
+	st->updates = HMAP_STAT_SUM(map, updates);
+	st->deletes = HMAP_STAT_SUM(map, deletes);
+	st->open_cursors = HMAP_STAT_GAUGE_SUM(map, open_cursors);
 	/*
 	 * Each counter is summed on its own while lookups go on, so a total
 	 * derived from two sums could be off by the lookups in between:
 	 * lookups is derived as hits + misses, which cannot wrap.
 	 */
-	st->hits = HMAP_COUNT_SUM(map, hits);
-	st->misses = HMAP_COUNT_SUM(map, misses);
+	st->hits = HMAP_STAT_SUM(map, hits);
+	st->misses = HMAP_STAT_SUM(map, misses);
 	st->lookups = st->hits + st->misses;
 }
 EXPORT_SYMBOL_GPL(hmap_get_stats);
@@ -1731,14 +1759,14 @@ void hmap_test_run_background(struct hmap *map)
 {
 	mutex_lock(&map->lock);
 	while (map->resizing != HMAP_RESIZE_NONE &&
-	       !hmap_finish_resize(map))
+	       !hmap_evacuate_all(map))
 		hmap_maybe_shrink(map);
 	mutex_unlock(&map->lock);
 }
 EXPORT_SYMBOL_IF_KUNIT(hmap_test_run_background);
 
 /**
- * __hmap_test_prealloc() - queue the allocation of the next array ahead
+ * hmap_test_prealloc_locked() - queue the allocation of the next array ahead
  * @map: the map.
  *
  * Does what a write three quarters of the way to a grow does, whatever the
@@ -1746,13 +1774,13 @@ EXPORT_SYMBOL_IF_KUNIT(hmap_test_run_background);
  *
  * Context: process context; the caller holds &hmap.lock.
  */
-void __hmap_test_prealloc(struct hmap *map)
+void hmap_test_prealloc_locked(struct hmap *map)
 {
 	lockdep_assert_held(&map->lock);
 	if (!map->dying)
 		queue_work(hmap_wq, &map->prealloc_work);
 }
-EXPORT_SYMBOL_IF_KUNIT(__hmap_test_prealloc);
+EXPORT_SYMBOL_IF_KUNIT(hmap_test_prealloc_locked);
 #endif
 
 /**

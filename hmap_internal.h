@@ -31,8 +31,6 @@
 #define HMAP_LOAD_NUM		13
 #define HMAP_LOAD_DEN		2
 #define HMAP_SHRINK_DEN		8
-/* Old buckets evacuated per write; Go's growWork does the same two. */
-#define HMAP_EVACUATE_PER_WRITE	2
 /*
  * Grows to arrays of 2^HMAP_PREALLOC_MIN_B buckets (80 KiB) or more get
  * their array allocated ahead, by a worker, once the map is three quarters
@@ -193,15 +191,19 @@ struct hmap {
 	struct hmap_pcpu __percpu *pcpu;
 };
 
-/* Add @n to the counter at @offset of this CPU's &struct hmap_pcpu. */
-static inline void __hmap_count_add(struct hmap *map, size_t offset, s64 n)
+/*
+ * Add @n to the statistics counter at @offset of this CPU's &struct
+ * hmap_pcpu (not to &hmap.count, the entry count).
+ */
+static inline void hmap_stat_add_offset(struct hmap *map, size_t offset,
+					s64 n)
 {
 	this_cpu_add(*(s64 __percpu *)((void __percpu *)map->pcpu + offset),
 		     n);
 }
 
-#define hmap_count_add(map, field, n) \
-	__hmap_count_add(map, offsetof(struct hmap_pcpu, field), n)
+#define hmap_stat_add(map, field, n) \
+	hmap_stat_add_offset(map, offsetof(struct hmap_pcpu, field), n)
 
 static inline bool hmap_tophash_is_empty(u8 th)
 {
@@ -289,7 +291,7 @@ void hmap_core_exit(void);
 void hmap_test_set_hash(struct hmap *map, hmap_hash_fn fn);
 void hmap_test_set_background(struct hmap *map, bool on);
 void hmap_test_run_background(struct hmap *map);
-void __hmap_test_prealloc(struct hmap *map);
+void hmap_test_prealloc_locked(struct hmap *map);
 void hmap_flush_frees(void);
 
 #endif /* _HMAP_INTERNAL_H */

@@ -138,7 +138,7 @@ int hmap_iter_start(struct hmap *map, struct hmap_iter *iter)
 	if (!iter->last_key)
 		return -ENOMEM;
 	iter->map = map;
-	hmap_count_add(map, open_cursors, 1);
+	hmap_stat_add(map, open_cursors, 1);
 	return 0;
 }
 EXPORT_SYMBOL_GPL(hmap_iter_start);
@@ -212,7 +212,7 @@ EXPORT_SYMBOL_GPL(hmap_iter_next);
 void hmap_iter_stop(struct hmap_iter *iter)
 {
 	if (iter->last_key)
-		hmap_count_add(iter->map, open_cursors, -1);
+		hmap_stat_add(iter->map, open_cursors, -1);
 	kfree(iter->last_key);
 	iter->last_key = NULL;
 	iter->done = true;

@@ -229,7 +229,7 @@ static void evac_to_end(struct evac_ctx *c, u64 arrays_freed_before)
 }
 
 /* B 2 -> 3: 26 entries fit in 4 buckets, the 27th starts the grow. */
-static void hmap_evacuation_grow(struct kunit *test)
+static void hmap_evacuation_test_grow(struct kunit *test)
 {
 	struct evac_ctx *c = ctx_new(test, 40, hmap_kunit_map(test, 1000, 26, true));
 	struct hmap_stats st;
@@ -270,7 +270,7 @@ static void hmap_evacuation_grow(struct kunit *test)
  * deleting 19 leaves them; 9 keys in bucket 1 need a fourth, and 4 = 2^B
  * overflow buckets make the next insert rebuild the array at its size.
  */
-static void hmap_evacuation_same_size(struct kunit *test)
+static void hmap_evacuation_test_same_size(struct kunit *test)
 {
 	struct evac_ctx *c = ctx_new(test, 40, hmap_kunit_map(test, 1000, 26, true));
 	struct hmap_stats st;
@@ -313,7 +313,7 @@ static void hmap_evacuation_same_size(struct kunit *test)
 }
 
 /* B 3 -> 2 once the count falls below 13 (1.625 per bucket). */
-static void hmap_evacuation_shrink(struct kunit *test)
+static void hmap_evacuation_test_shrink(struct kunit *test)
 {
 	struct evac_ctx *c = ctx_new(test, 40, hmap_kunit_map(test, 1000, 40, true));
 	struct hmap_stats st;
@@ -354,7 +354,7 @@ static void hmap_evacuation_shrink(struct kunit *test)
  * buckets that feed one new bucket: the second one must fill the empty
  * overflow bucket deletes left at the end of the chain, not run past it.
  */
-static void hmap_evacuation_shrink_refills_chain(struct kunit *test)
+static void hmap_evacuation_test_shrink_refills_chain(struct kunit *test)
 {
 	struct evac_ctx *c = ctx_new(test, 20, hmap_kunit_map(test, 1000,
 							      300, true));
@@ -407,7 +407,7 @@ static void hmap_evacuation_shrink_refills_chain(struct kunit *test)
  * checked against the model, and everything with check_all() (placement,
  * markers, lookups) every 64 writes. Fixed seeds: the same run each time.
  */
-static void hmap_evacuation_random_model(struct kunit *test)
+static void hmap_evacuation_test_random_model(struct kunit *test)
 {
 	struct evac_ctx *c = ctx_new(test, 600, hmap_kunit_map(test, 1000, 0,
 							       true));
@@ -458,7 +458,7 @@ static void hmap_evacuation_random_model(struct kunit *test)
 }
 
 /* A long overflow chain of colliding keys splits between X and Y. */
-static void hmap_evacuation_long_chain(struct kunit *test)
+static void hmap_evacuation_test_long_chain(struct kunit *test)
 {
 	struct evac_ctx *c = ctx_new(test, 200, hmap_kunit_map(test, 1000, 0, true));
 	struct hmap_stats st;
@@ -482,7 +482,7 @@ static void hmap_evacuation_long_chain(struct kunit *test)
 }
 
 /* A resize left unfinished is finished by the worker when writes stop. */
-static void hmap_evacuation_background(struct kunit *test)
+static void hmap_evacuation_test_background(struct kunit *test)
 {
 	struct evac_ctx *c = ctx_new(test, 200, hmap_kunit_map(test, 1000, 0, true));
 	struct hmap_stats st;
@@ -521,7 +521,7 @@ static void hmap_evacuation_background(struct kunit *test)
 }
 
 /* Allocations and frees balance across grows, shrinks and a destroy. */
-static void hmap_evacuation_counters_balance(struct kunit *test)
+static void hmap_evacuation_test_counters_balance(struct kunit *test)
 {
 	struct hmap_global_stats before, after;
 	struct evac_ctx *c;
@@ -567,7 +567,7 @@ static void hmap_evacuation_counters_balance(struct kunit *test)
  * rebuild leaves the same 2^15, every insert after it started another,
  * each allocating and zeroing a 20 MiB array.
  */
-static void hmap_evacuation_same_size_full_chains(struct kunit *test)
+static void hmap_evacuation_test_same_size_full_chains(struct kunit *test)
 {
 	const u32 nbuckets = 1U << 15, per = 9;
 	struct hmap *map;
@@ -609,7 +609,7 @@ static void hmap_evacuation_same_size_full_chains(struct kunit *test)
  * back. Once the churn stops, writes that add no overflow bucket start no
  * other.
  */
-static void hmap_evacuation_same_size_degenerate(struct kunit *test)
+static void hmap_evacuation_test_same_size_degenerate(struct kunit *test)
 {
 	struct evac_ctx *c = ctx_new(test, 96 * 8,
 				     hmap_kunit_map(test, 1000, 100, true));
@@ -664,7 +664,7 @@ static void hmap_evacuation_same_size_degenerate(struct kunit *test)
  * room to spare. (Before, the worker waited for 20 ms without writes, and
  * the grow had moved 634 buckets after 4 s.)
  */
-static void hmap_evacuation_steady_writes(struct kunit *test)
+static void hmap_evacuation_test_steady_writes(struct kunit *test)
 {
 	struct hmap *map = hmap_kunit_map(test, 100000, 0, false);
 	struct hmap_kunit_key k = {};
@@ -699,17 +699,17 @@ static void hmap_evacuation_steady_writes(struct kunit *test)
 }
 
 static struct kunit_case hmap_evacuation_cases[] = {
-	KUNIT_CASE(hmap_evacuation_grow),
-	KUNIT_CASE(hmap_evacuation_same_size),
-	KUNIT_CASE(hmap_evacuation_same_size_degenerate),
-	KUNIT_CASE(hmap_evacuation_same_size_full_chains),
-	KUNIT_CASE(hmap_evacuation_shrink),
-	KUNIT_CASE(hmap_evacuation_shrink_refills_chain),
-	KUNIT_CASE(hmap_evacuation_random_model),
-	KUNIT_CASE(hmap_evacuation_long_chain),
-	KUNIT_CASE(hmap_evacuation_background),
-	KUNIT_CASE(hmap_evacuation_steady_writes),
-	KUNIT_CASE(hmap_evacuation_counters_balance),
+	KUNIT_CASE(hmap_evacuation_test_grow),
+	KUNIT_CASE(hmap_evacuation_test_same_size),
+	KUNIT_CASE(hmap_evacuation_test_same_size_degenerate),
+	KUNIT_CASE(hmap_evacuation_test_same_size_full_chains),
+	KUNIT_CASE(hmap_evacuation_test_shrink),
+	KUNIT_CASE(hmap_evacuation_test_shrink_refills_chain),
+	KUNIT_CASE(hmap_evacuation_test_random_model),
+	KUNIT_CASE(hmap_evacuation_test_long_chain),
+	KUNIT_CASE(hmap_evacuation_test_background),
+	KUNIT_CASE(hmap_evacuation_test_steady_writes),
+	KUNIT_CASE(hmap_evacuation_test_counters_balance),
 	{}
 };
 

@@ -17,7 +17,7 @@
  * buckets, all of them counted, is passed at B 18 (about 55000), and then
  * every insert after a finished resize started another rebuild.
  */
-static void hmap_scale_random_keys_no_same_size_grow(struct kunit *test)
+static void hmap_scale_test_random_keys_no_same_size_grow(struct kunit *test)
 {
 	const unsigned int from_B = 16, to_B = 18;
 	const u32 n = (13U << to_B) / 2;	/* the most B 18 holds */
@@ -52,7 +52,7 @@ static void hmap_scale_random_keys_no_same_size_grow(struct kunit *test)
 }
 
 static struct kunit_case hmap_scale_cases[] = {
-	KUNIT_CASE(hmap_scale_random_keys_no_same_size_grow),
+	KUNIT_CASE(hmap_scale_test_random_keys_no_same_size_grow),
 	{}
 };
 

@@ -14,53 +14,53 @@
 #include "hmap_kunit.h"
 
 /* Keys spread evenly: the low bits of id * odd cycle through all buckets. */
-static struct hmap_kunit_key sk(u64 id)
+static struct hmap_kunit_key kt_key(u64 id)
 {
 	return (struct hmap_kunit_key){ .hash = (id + 1) * 0x9e3779b97f4a7c15ULL,
 					.id = id };
 }
 
-static int sput(struct hmap *map, u64 id, u64 flags)
+static int kt_update(struct hmap *map, u64 id, u64 flags)
 {
-	struct hmap_kunit_key k = sk(id);
+	struct hmap_kunit_key k = kt_key(id);
 
 	return hmap_update(map, &k, sizeof(k), &id, sizeof(id), flags);
 }
 
-static int sget(struct hmap *map, u64 id)
+static int kt_lookup(struct hmap *map, u64 id)
 {
-	struct hmap_kunit_key k = sk(id);
+	struct hmap_kunit_key k = kt_key(id);
 	u32 len;
 	u64 v;
 
 	return hmap_lookup(map, &k, sizeof(k), &v, &len);
 }
 
-static int sdel(struct hmap *map, u64 id)
+static int kt_delete(struct hmap *map, u64 id)
 {
-	struct hmap_kunit_key k = sk(id);
+	struct hmap_kunit_key k = kt_key(id);
 
 	return hmap_delete(map, &k, sizeof(k));
 }
 
 /* 100 inserts, 10 updates, 50 hits, 20 misses, 100 deletes. */
-static void hmap_stats_operation_counters(struct kunit *test)
+static void hmap_stats_test_operation_counters(struct kunit *test)
 {
 	struct hmap *map = hmap_kunit_map(test, 1000, 0, true);
 	struct hmap_stats st;
 	u64 i;
 
 	for (i = 0; i < 100; i++)
-		KUNIT_ASSERT_EQ(test, sput(map, i, HMAP_NOEXIST), 0);
+		KUNIT_ASSERT_EQ(test, kt_update(map, i, HMAP_NOEXIST), 0);
 	for (i = 0; i < 10; i++)
-		KUNIT_ASSERT_EQ(test, sput(map, i, HMAP_EXIST), 0);
+		KUNIT_ASSERT_EQ(test, kt_update(map, i, HMAP_EXIST), 0);
 	/* Failed writes count as nothing. */
-	KUNIT_ASSERT_EQ(test, sput(map, 0, HMAP_NOEXIST), -EEXIST);
-	KUNIT_ASSERT_EQ(test, sput(map, 500, HMAP_EXIST), -ENOENT);
+	KUNIT_ASSERT_EQ(test, kt_update(map, 0, HMAP_NOEXIST), -EEXIST);
+	KUNIT_ASSERT_EQ(test, kt_update(map, 500, HMAP_EXIST), -ENOENT);
 	for (i = 0; i < 50; i++)
-		KUNIT_ASSERT_EQ(test, sget(map, i), 0);
+		KUNIT_ASSERT_EQ(test, kt_lookup(map, i), 0);
 	for (i = 500; i < 520; i++)
-		KUNIT_ASSERT_EQ(test, sget(map, i), -ENOENT);
+		KUNIT_ASSERT_EQ(test, kt_lookup(map, i), -ENOENT);
 
 	hmap_get_stats(map, &st);
 	KUNIT_EXPECT_EQ(test, st.count, 100ULL);
@@ -75,8 +75,8 @@ static void hmap_stats_operation_counters(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, st.elems_freed, 12ULL);
 
 	for (i = 0; i < 100; i++)
-		KUNIT_ASSERT_EQ(test, sdel(map, i), 0);
-	KUNIT_EXPECT_EQ(test, sdel(map, 0), -ENOENT);
+		KUNIT_ASSERT_EQ(test, kt_delete(map, i), 0);
+	KUNIT_EXPECT_EQ(test, kt_delete(map, 0), -ENOENT);
 	hmap_get_stats(map, &st);
 	KUNIT_EXPECT_EQ(test, st.deletes, 100ULL);
 	KUNIT_EXPECT_EQ(test, st.count, 0ULL);
@@ -88,7 +88,7 @@ static void hmap_stats_operation_counters(struct kunit *test)
  * (6.5 * 8 < 100 <= 6.5 * 16), so four grows; emptying the map and letting
  * the worker finish takes it back to 1 bucket in four shrinks.
  */
-static void hmap_stats_grow_shrink_cycle(struct kunit *test)
+static void hmap_stats_test_grow_shrink_cycle(struct kunit *test)
 {
 	struct hmap *map = hmap_kunit_map(test, 1000, 0, true);
 	struct hmap_stats st;
@@ -100,7 +100,7 @@ static void hmap_stats_grow_shrink_cycle(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, st.arrays_alloced, 1ULL);
 
 	for (i = 0; i < 100; i++)
-		KUNIT_ASSERT_EQ(test, sput(map, i, HMAP_NOEXIST), 0);
+		KUNIT_ASSERT_EQ(test, kt_update(map, i, HMAP_NOEXIST), 0);
 	hmap_test_run_background(map);
 	hmap_flush_frees();
 	hmap_get_stats(map, &st);
@@ -117,7 +117,7 @@ static void hmap_stats_grow_shrink_cycle(struct kunit *test)
 	KUNIT_EXPECT_GT(test, st.bytes, bytes_empty);
 
 	for (i = 0; i < 100; i++)
-		KUNIT_ASSERT_EQ(test, sdel(map, i), 0);
+		KUNIT_ASSERT_EQ(test, kt_delete(map, i), 0);
 	hmap_test_run_background(map);
 	hmap_flush_frees();
 	hmap_get_stats(map, &st);
@@ -133,7 +133,7 @@ static void hmap_stats_grow_shrink_cycle(struct kunit *test)
 }
 
 /* Chosen hashes at B 2: 4 keys in bucket 0, 1 in bucket 1, 10 in bucket 3. */
-static void hmap_stats_histogram(struct kunit *test)
+static void hmap_stats_test_histogram(struct kunit *test)
 {
 	struct hmap *map = hmap_kunit_map(test, 1000, 20, true);
 	static const u64 bucket[] = { 0, 0, 0, 0, 1, 3, 3, 3, 3, 3, 3, 3, 3,
@@ -181,7 +181,7 @@ static u64 wait_one_array(struct hmap *map)
  * A large map gets the array of its next grow ahead of time, and the grow
  * uses it; a spare that no grow comes for is freed once writes stop.
  */
-static void hmap_stats_spare_array(struct kunit *test)
+static void hmap_stats_test_spare_array(struct kunit *test)
 {
 	struct hmap *map = hmap_kunit_map(test, 100000, 2000, true);
 	struct hmap_stats st;
@@ -190,14 +190,14 @@ static void hmap_stats_spare_array(struct kunit *test)
 
 	/* 2000 entries: B 9 (3328 before the grow to 10, 2^10 buckets). */
 	for (i = 0; i < 2000; i++)
-		KUNIT_ASSERT_EQ(test, sput(map, i, HMAP_NOEXIST), 0);
+		KUNIT_ASSERT_EQ(test, kt_update(map, i, HMAP_NOEXIST), 0);
 	hmap_get_stats(map, &st);
 	KUNIT_ASSERT_EQ(test, st.B, 9U);
 	KUNIT_EXPECT_EQ(test, st.arrays_alloced, 1ULL);
 
 	/* Past three quarters of the way (2496): the worker allocates it. */
 	for (i = 2000; i < 2600; i++)
-		KUNIT_ASSERT_EQ(test, sput(map, i, HMAP_NOEXIST), 0);
+		KUNIT_ASSERT_EQ(test, kt_update(map, i, HMAP_NOEXIST), 0);
 	for (waits = 0; waits < 250; waits++) {
 		hmap_get_stats(map, &st);
 		if (st.arrays_alloced == 2)
@@ -209,7 +209,7 @@ static void hmap_stats_spare_array(struct kunit *test)
 
 	/* The grow takes the spare: no new allocation by the write. */
 	for (i = 2600; i < 3400; i++)
-		KUNIT_ASSERT_EQ(test, sput(map, i, HMAP_NOEXIST), 0);
+		KUNIT_ASSERT_EQ(test, kt_update(map, i, HMAP_NOEXIST), 0);
 	hmap_get_stats(map, &st);
 	KUNIT_EXPECT_EQ(test, st.grows, 1ULL);
 	KUNIT_EXPECT_EQ(test, st.B, 10U);
@@ -218,7 +218,7 @@ static void hmap_stats_spare_array(struct kunit *test)
 	/* B 10 -> 11 would come at 6656; stop at 5100, past 4992. */
 	hmap_test_run_background(map);
 	for (i = 3400; i < 5100; i++)
-		KUNIT_ASSERT_EQ(test, sput(map, i, HMAP_NOEXIST), 0);
+		KUNIT_ASSERT_EQ(test, kt_update(map, i, HMAP_NOEXIST), 0);
 	for (waits = 0; waits < 250; waits++) {
 		hmap_get_stats(map, &st);
 		if (st.arrays_alloced == alloced + 1)
@@ -235,7 +235,7 @@ static void hmap_stats_spare_array(struct kunit *test)
 }
 
 /* Iterators started and not stopped are counted. */
-static void hmap_stats_open_cursors(struct kunit *test)
+static void hmap_stats_test_open_cursors(struct kunit *test)
 {
 	struct hmap *map = hmap_kunit_map(test, 10, 0, false);
 	struct hmap_iter a, b;
@@ -289,7 +289,7 @@ static void probe_finish(void *data, const void *map, unsigned int kind,
 }
 
 /* A grow from 1 bucket to 2 and a shrink back emit start and finish. */
-static void hmap_stats_trace_events(struct kunit *test)
+static void hmap_stats_test_trace_events(struct kunit *test)
 {
 	struct hmap *map = hmap_kunit_map(test, 100, 0, true);
 	struct trace_seen seen = { .map = map };
@@ -304,7 +304,7 @@ static void hmap_stats_trace_events(struct kunit *test)
 	}
 
 	for (i = 0; i < 9; i++)
-		KUNIT_EXPECT_EQ(test, sput(map, i, HMAP_NOEXIST), 0);
+		KUNIT_EXPECT_EQ(test, kt_update(map, i, HMAP_NOEXIST), 0);
 	hmap_test_run_background(map);
 	KUNIT_EXPECT_EQ(test, seen.starts, 1U);
 	KUNIT_EXPECT_EQ(test, seen.finishes, 1U);
@@ -313,7 +313,7 @@ static void hmap_stats_trace_events(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, seen.new_B, 1U);
 
 	for (i = 0; i < 9; i++)
-		KUNIT_EXPECT_EQ(test, sdel(map, i), 0);
+		KUNIT_EXPECT_EQ(test, kt_delete(map, i), 0);
 	hmap_test_run_background(map);
 	KUNIT_EXPECT_EQ(test, seen.starts, 2U);
 	KUNIT_EXPECT_EQ(test, seen.finishes, 2U);
@@ -332,7 +332,7 @@ static void hmap_stats_trace_events(struct kunit *test)
  * (not a write) finishing that resize: the spare still goes once writes
  * have stopped for a second, as it does when a write finishes the resize.
  */
-static void hmap_stats_spare_freed_after_worker_resize(struct kunit *test)
+static void hmap_stats_test_spare_freed_after_worker_resize(struct kunit *test)
 {
 	struct hmap *map = hmap_kunit_map(test, 100000, 0, true);
 	struct hmap_stats st;
@@ -341,7 +341,7 @@ static void hmap_stats_spare_freed_after_worker_resize(struct kunit *test)
 
 	/* 3329 entries: the grow from B 9 to 10 starts, 512 buckets to go. */
 	for (i = 0; i < 3329; i++)
-		KUNIT_ASSERT_EQ(test, sput(map, i, HMAP_NOEXIST), 0);
+		KUNIT_ASSERT_EQ(test, kt_update(map, i, HMAP_NOEXIST), 0);
 	hmap_get_stats(map, &st);
 	KUNIT_ASSERT_EQ(test, st.resizing, (u32)HMAP_RESIZE_GROW);
 	KUNIT_ASSERT_EQ(test, st.B, 10U);
@@ -351,7 +351,7 @@ static void hmap_stats_spare_freed_after_worker_resize(struct kunit *test)
 
 	/* The array of the grow after (B 11) allocated ahead, mid-resize. */
 	mutex_lock(&map->lock);
-	__hmap_test_prealloc(map);
+	hmap_test_prealloc_locked(map);
 	mutex_unlock(&map->lock);
 	for (waits = 0; waits < 250; waits++) {
 		hmap_get_stats(map, &st);
@@ -383,7 +383,7 @@ static int lookup_thread(void *data)
 	u64 i = 0;
 
 	while (!kthread_should_stop()) {
-		sget(ctx->map, i++ % ctx->keys);
+		kt_lookup(ctx->map, i++ % ctx->keys);
 		if (!(i & 255))
 			cond_resched();
 	}
@@ -396,7 +396,7 @@ static int lookup_thread(void *data)
  * derived as lookups minus hits, two sums read one after the other, wraps
  * to 2^64 - 1 whenever a hit lands between them.)
  */
-static void hmap_stats_consistent_under_lookups(struct kunit *test)
+static void hmap_stats_test_consistent_under_lookups(struct kunit *test)
 {
 	struct hmap *map = hmap_kunit_map(test, 1000, 0, true);
 	struct lookup_ctx ctx = { .map = map, .keys = 100 };
@@ -406,7 +406,7 @@ static void hmap_stats_consistent_under_lookups(struct kunit *test)
 	u64 i;
 
 	for (i = 0; i < ctx.keys; i++)
-		KUNIT_ASSERT_EQ(test, sput(map, i, HMAP_NOEXIST), 0);
+		KUNIT_ASSERT_EQ(test, kt_update(map, i, HMAP_NOEXIST), 0);
 	for (cpu = 0; cpu < 2; cpu++) {
 		task[cpu] = kthread_create(lookup_thread, &ctx,
 					   "hmap_lookup/%u", cpu);
@@ -432,14 +432,14 @@ static void hmap_stats_consistent_under_lookups(struct kunit *test)
 }
 
 static struct kunit_case hmap_stats_cases[] = {
-	KUNIT_CASE(hmap_stats_operation_counters),
-	KUNIT_CASE(hmap_stats_grow_shrink_cycle),
-	KUNIT_CASE(hmap_stats_histogram),
-	KUNIT_CASE(hmap_stats_spare_array),
-	KUNIT_CASE(hmap_stats_open_cursors),
-	KUNIT_CASE(hmap_stats_trace_events),
-	KUNIT_CASE(hmap_stats_spare_freed_after_worker_resize),
-	KUNIT_CASE(hmap_stats_consistent_under_lookups),
+	KUNIT_CASE(hmap_stats_test_operation_counters),
+	KUNIT_CASE(hmap_stats_test_grow_shrink_cycle),
+	KUNIT_CASE(hmap_stats_test_histogram),
+	KUNIT_CASE(hmap_stats_test_spare_array),
+	KUNIT_CASE(hmap_stats_test_open_cursors),
+	KUNIT_CASE(hmap_stats_test_trace_events),
+	KUNIT_CASE(hmap_stats_test_spare_freed_after_worker_resize),
+	KUNIT_CASE(hmap_stats_test_consistent_under_lookups),
 	{}
 };
 

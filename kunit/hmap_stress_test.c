@@ -628,7 +628,7 @@ static void hst_report(struct hst_ctx *ctx, struct hmap_stats *st)
  * Lookups of both kinds on both CPUs, while one writer churns other keys
  * through grows and shrinks and replaces the stable keys' values.
  */
-static void hmap_stress_lookup_resize(struct kunit *test)
+static void hmap_stress_test_lookup_resize(struct kunit *test)
 {
 	struct hst_ctx *ctx = hst_setup(test, false);
 	struct hmap_stats st;
@@ -652,7 +652,7 @@ static void hmap_stress_lookup_resize(struct kunit *test)
  * CPU churns keys through grows and shrinks: each walk returns every
  * stable key exactly once. Chosen hashes let the walker check the order.
  */
-static void hmap_stress_walk_resize(struct kunit *test)
+static void hmap_stress_test_walk_resize(struct kunit *test)
 {
 	struct hst_ctx *ctx = hst_setup(test, true);
 	struct hmap_stats st;
@@ -672,8 +672,8 @@ static void hmap_stress_walk_resize(struct kunit *test)
 }
 
 static struct kunit_case hmap_stress_cases[] = {
-	KUNIT_CASE(hmap_stress_lookup_resize),
-	KUNIT_CASE(hmap_stress_walk_resize),
+	KUNIT_CASE(hmap_stress_test_lookup_resize),
+	KUNIT_CASE(hmap_stress_test_walk_resize),
 	{}
 };
 
