@@ -6,20 +6,21 @@
  * rule, so that a name says how it may be called:
  *
  * - hmap_*_rcu(): the caller holds rcu_read_lock() (lookups and walks).
- * - hmap_*_locked(): the caller holds &hmap.lock. The static functions of
- *   the "Resizing" section below (hmap_evacuate*(), hmap_resize_*(),
- *   hmap_spare_*(), hmap_bg_queue(), hmap_bg_schedule(), hmap_maybe_*(),
- *   hmap_oldest(), hmap_newest(), ...) and hmap_clear_slot() need it too,
- *   without the suffix: they run only inside a write or the worker, and
- *   lockdep checks the lock where they call lockdep_assert_held() or
- *   hmap_dereference().
+ * - __hmap_*(): the caller holds &hmap.lock (the kernel's sense of the
+ *   prefix, as in __skb_queue_tail()); _locked is not used. The static
+ *   functions of the "Resizing" section below (hmap_evacuate*(),
+ *   hmap_resize_*(), hmap_spare_*(), hmap_bg_queue(), hmap_bg_schedule(),
+ *   hmap_maybe_*(), hmap_oldest(), hmap_newest(), ...) and
+ *   hmap_clear_slot() need it too, without the prefix: they run only
+ *   inside a write or the worker, and lockdep checks the lock where they
+ *   call lockdep_assert_held() or hmap_dereference().
  * - hmap_*_work(): the function of a work item, run by the workqueue and
  *   never called directly.
  * - hmap_stat_*(), HMAP_STAT_*(): the per-CPU statistics counters;
  *   "count" is only the entry count, &hmap.count (hmap_count()).
  * - hmap_test_*(): hooks for the KUnit suites, built with CONFIG_KUNIT.
- * - A double-underscore prefix is not used: a variant is named for what
- *   differs (hmap_hash_inline(), hmap_do_update()). Freeing "after a grace
+ * - A variant that does not differ by the lock is named for what differs
+ *   (hmap_hash_inline(), hmap_do_update()). Freeing "after a grace
  *   period" is said with _deferred (hmap_elem_free_deferred()), not _rcu.
  * - @t is a bucket array (struct hmap_table), @b a bucket, @e an element,
  *   @i or @slot an index; "bits" and B are both log2 of a table's bucket
@@ -99,7 +100,7 @@
  *   writers, freeing an idle spare array) and @prealloc_work (allocating
  *   the next array ahead). Both are queued only under &hmap.lock, by
  *   hmap_bg_queue() and hmap_maybe_prealloc() (and the test hook
- *   hmap_test_prealloc_locked()), which do nothing once &hmap.dying is set.
+ *   __hmap_test_prealloc()), which do nothing once &hmap.dying is set.
  *   hmap_destroy() sets it under the lock first, then cancels
  *   @prealloc_work and @bg_work synchronously (in that order: a running
  *   @prealloc_work may still take the lock, and sees @dying), then waits
@@ -1088,10 +1089,10 @@ static bool hmap_key_ok(const struct hmap *map, u32 key_len)
 }
 
 /* Find @key in the newest table; on a miss, *@free gets the first free slot. */
-static struct hmap_elem *hmap_find_locked(struct hmap *map, u64 hash,
-					  const void *key, u32 key_len,
-					  struct hmap_dest *at,
-					  struct hmap_dest *free)
+static struct hmap_elem *__hmap_find(struct hmap *map, u64 hash,
+				     const void *key, u32 key_len,
+				     struct hmap_dest *at,
+				     struct hmap_dest *free)
 {
 	struct hmap_table *t = hmap_newest(map);
 	struct hmap_bucket *b = &t->buckets[hash & hmap_bucket_mask(t)];
@@ -1129,8 +1130,8 @@ miss:
 	return NULL;
 }
 
-static int hmap_insert_locked(struct hmap *map, struct hmap_elem *ne,
-			      struct hmap_dest *last, struct hmap_dest *free)
+static int __hmap_insert(struct hmap *map, struct hmap_elem *ne,
+			 struct hmap_dest *last, struct hmap_dest *free)
 {
 	struct hmap_bucket *b = free->b;
 	unsigned int slot = free->slot;
@@ -1177,7 +1178,7 @@ again:
 	err = hmap_evacuate_for_write(map, hash);
 	if (err)
 		goto free_elem;
-	old = hmap_find_locked(map, hash, key, key_len, &at, &free);
+	old = __hmap_find(map, hash, key, key_len, &at, &free);
 	if (old) {
 		if (flags == HMAP_NOEXIST) {
 			err = -EEXIST;
@@ -1205,7 +1206,7 @@ again:
 		if (map->resizing != HMAP_RESIZE_NONE)
 			goto again;
 	}
-	err = hmap_insert_locked(map, ne, &at, &free);
+	err = __hmap_insert(map, ne, &at, &free);
 	if (err)
 		goto free_elem;
 	hmap_stat_add(map, inserts, 1);
@@ -1317,7 +1318,7 @@ int hmap_delete(struct hmap *map, const void *key, u32 key_len)
 	err = hmap_evacuate_for_write(map, hash);
 	if (err)
 		goto unlock;
-	e = hmap_find_locked(map, hash, key, key_len, &at, &free);
+	e = __hmap_find(map, hash, key, key_len, &at, &free);
 	if (!e) {
 		err = -ENOENT;
 		goto unlock;
@@ -1766,7 +1767,7 @@ void hmap_test_run_background(struct hmap *map)
 EXPORT_SYMBOL_IF_KUNIT(hmap_test_run_background);
 
 /**
- * hmap_test_prealloc_locked() - queue the allocation of the next array ahead
+ * __hmap_test_prealloc() - queue the allocation of the next array ahead
  * @map: the map.
  *
  * Does what a write three quarters of the way to a grow does, whatever the
@@ -1774,13 +1775,13 @@ EXPORT_SYMBOL_IF_KUNIT(hmap_test_run_background);
  *
  * Context: process context; the caller holds &hmap.lock.
  */
-void hmap_test_prealloc_locked(struct hmap *map)
+void __hmap_test_prealloc(struct hmap *map)
 {
 	lockdep_assert_held(&map->lock);
 	if (!map->dying)
 		queue_work(hmap_wq, &map->prealloc_work);
 }
-EXPORT_SYMBOL_IF_KUNIT(hmap_test_prealloc_locked);
+EXPORT_SYMBOL_IF_KUNIT(__hmap_test_prealloc);
 #endif
 
 /**

@@ -291,7 +291,7 @@ void hmap_core_exit(void);
 void hmap_test_set_hash(struct hmap *map, hmap_hash_fn fn);
 void hmap_test_set_background(struct hmap *map, bool on);
 void hmap_test_run_background(struct hmap *map);
-void hmap_test_prealloc_locked(struct hmap *map);
+void __hmap_test_prealloc(struct hmap *map);
 void hmap_flush_frees(void);
 
 #endif /* _HMAP_INTERNAL_H */

@@ -481,7 +481,7 @@ static void hmap_core_test_destroy_during_prealloc(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, kt_bits(map), 9U);
 
 	mutex_lock(&map->lock);
-	hmap_test_prealloc_locked(map);
+	__hmap_test_prealloc(map);
 	msleep(50);		/* the work runs and waits for the lock */
 	ctx->map = map;
 	task = kthread_run(destroy_thread, ctx, "hmap_destroy_test");

@@ -351,7 +351,7 @@ static void hmap_stats_test_spare_freed_after_worker_resize(struct kunit *test)
 
 	/* The array of the grow after (B 11) allocated ahead, mid-resize. */
 	mutex_lock(&map->lock);
-	hmap_test_prealloc_locked(map);
+	__hmap_test_prealloc(map);
 	mutex_unlock(&map->lock);
 	for (waits = 0; waits < 250; waits++) {
 		hmap_get_stats(map, &st);
