@@ -25,7 +25,9 @@
  * - @t is a bucket array (struct hmap_table), @b a bucket, @e an element,
  *   @i or @slot an index; "bits" and B are both log2 of a table's bucket
  *   count (B is Go's name, and the UAPI's).
- *
+ */
+
+/**
  * DOC: Theory of operation
  *
  * A map is an array of 2^B buckets. A key's 64-bit hash picks the bucket by
@@ -82,7 +84,9 @@
  * EVACUATED_* markers, tag 0 of the head bucket last. The elements stay
  * where they are; only an element deleted or replaced later is freed, after
  * a grace period.
- *
+ */
+
+/**
  * DOC: Concurrency contract
  *
  * - Lookups (hmap_lookup_rcu(), hmap_lookup(), the iterator) run in any

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * hmap iteration: a cursor in bit-reversed hash order that survives resizes.
- *
+ */
+
+/**
  * DOC: Iteration across resizes
  *
  * With 2^B buckets, bucket j holds the hashes whose low B bits are j, that

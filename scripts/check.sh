@@ -313,4 +313,40 @@ if [ ${#files[@]} -gt 0 ]; then
 	fi
 fi
 
+section "host: kernel-doc directives of Documentation/*.rst"
+# Every ".. kernel-doc:: FILE" (with :doc: TITLE, :export: or nothing)
+# must render something: a directive that finds nothing renders nothing
+# and Sphinx does not fail on it.
+directives=0 empty=()
+while IFS='|' read -r file opt arg; do
+	directives=$((directives + 1))
+	case $opt in
+	doc) args=(-function "$arg") ;;
+	export) args=(-export) ;;
+	*) args=() ;;
+	esac
+	perl "$ksrc/scripts/kernel-doc" -rst "${args[@]}" "$HMAP_SRC/$file" \
+		>"$out/kernel-doc-directive.rst" 2>&1 || true
+	if ! grep -v '^Warning: Sphinx version' "$out/kernel-doc-directive.rst" |
+		grep -q '[^[:space:]]' ||
+		grep -q "warning: '.*' not found" "$out/kernel-doc-directive.rst"; then
+		empty+=("$file${arg:+ :doc: $arg}${opt:+ ($opt)}")
+	fi
+done < <(awk '
+	function flush() { if (file != "") print file "|" opt "|" arg; file = "" }
+	/^\.\. kernel-doc::/ { flush(); file = $3; opt = ""; arg = ""; next }
+	file != "" && /^[ \t]+:doc:/ { opt = "doc"; sub(/^[ \t]+:doc:[ \t]*/, ""); arg = $0; next }
+	file != "" && /^[ \t]+:export:/ { opt = "export"; next }
+	file != "" && /^[ \t]+:/ { next }
+	{ flush() }
+	END { flush() }' "$HMAP_SRC"/Documentation/*.rst)
+if [ "$directives" -eq 0 ]; then
+	fail "kernel-doc directives render" "none found"
+elif [ ${#empty[@]} -gt 0 ]; then
+	printf '    renders nothing: %s\n' "${empty[@]}"
+	fail "kernel-doc directives render" "${#empty[@]} of $directives render nothing"
+else
+	pass "kernel-doc directives render ($directives)"
+fi
+
 finish
