@@ -179,6 +179,12 @@ if [ -n "$mods_ok" ]; then
 		esac
 	done < <(tr -d '\r' <"$serial" | grep -a '^HMAP-GUEST-TEST: ' || true)
 
+	# The fuzzer's runs (guest-tests.d/30-fuzz.sh): calls, checks, seeds.
+	while IFS= read -r line; do
+		echo "fuzz: $line"
+		summary+=("FUZZ  $line")
+	done < <(tr -d '\r' <"$serial" | sed -n 's/^HMAP-FUZZ: \(ok\|FAIL\)/\1/p')
+
 	# The guest ran to the end: no timeout, the end marker, no failed step.
 	problems=()
 	case $qemu_rc in

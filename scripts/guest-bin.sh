@@ -4,6 +4,7 @@
 #   hmapctl     tools/hmapctl
 #   hmap_test   the kselftests (selftests/)
 #   hmap-demo   the scripted hmapctl session of `make demo` (scripts/demo.sh)
+#   hmap_fuzz   the ioctl fuzzer (tools/testing/fuzz)
 set -euo pipefail
 # shellcheck source=scripts/common.sh
 . "$(dirname "$0")/common.sh"
@@ -14,3 +15,4 @@ make -s -C "$HMAP_SRC/tools/hmapctl" O="$bin" >&2
 make -s -C "$HMAP_SRC/selftests" O="$HMAP_OUT/selftests" >&2
 cp "$HMAP_OUT/selftests/hmap_test" "$bin/hmap_test"
 install -m 0755 "$HMAP_SCRIPTS/demo.sh" "$bin/hmap-demo"
+make -s -C "$HMAP_SRC/tools/testing/fuzz" O="$bin" >&2
