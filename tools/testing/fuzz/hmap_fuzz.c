@@ -87,7 +87,7 @@
 #define CHAOS_BYTES		(256UL << 10)
 #define FLAKY_PAGES		16
 /* Seconds a child or a thread may take before it counts as hung. */
-#define HANG_SECONDS		120
+#define HANG_SECONDS		240
 
 /* Rights, as the kernel's HMAP_MAY_*. */
 #define MAY_W			2U
@@ -213,7 +213,6 @@ struct shared {
 	unsigned long grows, shrinks;	/* seen in STATS of model maps */
 	unsigned long max_count;	/* the largest map the model filled */
 	int failed;
-	pid_t child;			/* the episode's child, or 0 */
 };
 
 static struct shared *sh;
@@ -283,6 +282,9 @@ static struct {
 	bool tolerate_enomem;
 	bool verbose;
 	unsigned long trace_from;	/* print ops from this one on */
+	unsigned int burst;		/* bursts of faulty calls, per 1000 ops */
+	unsigned int jobs;		/* fuzzers side by side (1 or 2) */
+	unsigned int instance;		/* which of them this process is */
 	bool trace;
 	struct timespec start;
 } cfg = {
@@ -291,9 +293,16 @@ static struct {
 	.kill_every = 200000,
 	.child_uid = 40009,
 	.trace_from = ~0UL,
+	.burst = 30,
+	.jobs = 1,
 };
 
+/* Name prefixes of each instance: its maps, its children's, its chaos's. */
+static const char main_prefix[] = "mn", child_prefix[] = "cd",
+		  chaos_prefix[] = "xy";
+
 static pid_t main_pid;
+static pid_t episode_child;	/* the episode's child, or 0 */
 
 static double elapsed(void)
 {
@@ -747,8 +756,9 @@ static noreturn void fail(struct world *w, const char *fmt, ...)
 	if (w && w->desc[0])
 		printf("HMAP-FUZZ:   in: %s\n", w->desc);
 	if (w == main_world)
-		printf("HMAP-FUZZ:   replay: hmap_fuzz --seed %#llx --ops %lu\n",
-		       (unsigned long long)cfg.seed, w->op + 1);
+		printf("HMAP-FUZZ:   replay: hmap_fuzz --seed %#llx%s --ops %lu\n",
+		       (unsigned long long)cfg.seed,
+		       cfg.instance ? " --instance 1" : "", w->op + 1);
 	else
 		printf("HMAP-FUZZ:   replay: hmap_fuzz --seed %#llx %s\n",
 		       (unsigned long long)cfg.seed,
@@ -757,8 +767,8 @@ static noreturn void fail(struct world *w, const char *fmt, ...)
 	sh->failed = 1;
 	if (child)
 		_exit(1);
-	if (sh->child > 0)
-		kill(sh->child, SIGKILL);
+	if (episode_child > 0)
+		kill(episode_child, SIGKILL);
 	print_summary();
 	fflush(stdout);
 	_exit(1);
@@ -921,13 +931,13 @@ static const char *slot_str(const struct fslot *s)
 	return buf;
 }
 
-/* The name of pool entry @i of a world. */
-static void pool_name(const struct world *w, unsigned int i, char *name)
+/* The name of pool entry @i of the world whose names start with @prefix. */
+static void pool_name(char prefix, unsigned int i, char *name)
 {
 	static const char * const odd[] = { "-", "stats.", "_x.Y-9", "Stats" };
 
 	memset(name, 0, HMAP_NAME_MAX);
-	if (w->prefix == 'm' && i >= NNAMES - ARRAY_SIZE(odd)) {
+	if (prefix == 'm' && i >= NNAMES - ARRAY_SIZE(odd)) {
 		strcpy(name, odd[i - (NNAMES - ARRAY_SIZE(odd))]);
 	} else if (i == 0) {
 		/* The longest name: 63 characters of every kind. */
@@ -935,12 +945,40 @@ static void pool_name(const struct world *w, unsigned int i, char *name)
 			"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-";
 		unsigned int j;
 
-		name[0] = w->prefix;
+		name[0] = prefix;
 		for (j = 1; j < HMAP_NAME_MAX - 1; j++)
 			name[j] = chars[(j * 5) % (sizeof(chars) - 1)];
 	} else {
-		snprintf(name, HMAP_NAME_MAX, "%c-%u", w->prefix, i);
+		snprintf(name, HMAP_NAME_MAX, "%c-%u", prefix, i);
 	}
+}
+
+/* Whether @name is one the fuzzer gives its maps. */
+static bool fuzz_name(const char *name)
+{
+	char pool[HMAP_NAME_MAX];
+	unsigned int i;
+
+	for (i = 0; i < NNAMES * 4; i++) {
+		pool_name("mncd"[i / NNAMES], i % NNAMES, pool);
+		if (!strcmp(pool, name))
+			return true;
+	}
+	return (name[0] == 'x' || name[0] == 'y') && name[1] == '-';
+}
+
+/* Whether @name is in the pool of @w's names. */
+static bool pool_has(const struct world *w, const char *name)
+{
+	char pool[HMAP_NAME_MAX];
+	unsigned int i;
+
+	for (i = 0; i < NNAMES; i++) {
+		pool_name(w->prefix, i, pool);
+		if (!strcmp(pool, name))
+			return true;
+	}
+	return false;
 }
 
 static struct obj *named_obj(struct world *w, const char *name)
@@ -1512,8 +1550,10 @@ static void stats_check(struct world *w, struct obj *o,
 				     monotonic[i].name,
 				     (unsigned long long)stat_at(l, monotonic[i].off),
 				     (unsigned long long)stat_at(st, monotonic[i].off));
-		sh->grows += st->grows - l->grows;
-		sh->shrinks += st->shrinks - l->shrinks;
+		__atomic_fetch_add(&sh->grows, st->grows - l->grows,
+				   __ATOMIC_RELAXED);
+		__atomic_fetch_add(&sh->shrinks, st->shrinks - l->shrinks,
+				   __ATOMIC_RELAXED);
 	}
 	if (!o->tainted && !o->rebase) {
 		if (st->count != o->m.n)
@@ -1811,7 +1851,8 @@ static void op_list(struct world *w, struct rng *r)
 				fail(w, "LIST: %s twice", e->name);
 		o = named_obj(w, e->name);
 		if (!o) {
-			if (exact && !is_foreign(w, e->name))
+			if ((exact && !is_foreign(w, e->name)) ||
+			    pool_has(w, e->name))
 				fail(w, "LIST shows %s, which should not exist",
 				     e->name);
 			continue;
@@ -1926,7 +1967,7 @@ static void op_create(struct world *w, struct rng *r)
 	if (anon)
 		c.flags = HMAP_CREATE_ANON;
 	else
-		pool_name(w, below(r, NNAMES), c.name);
+		pool_name(w->prefix, below(r, NNAMES), c.name);
 
 	switch (chance(r, 25) ? below(r, 9) : 99) {
 	case 0:
@@ -2065,7 +2106,7 @@ static eset pick_target(struct world *w, struct rng *r, char *name,
 	}
 	if (k < 90)
 		return bad_name(r, name);
-	pool_name(w, below(r, NNAMES), name);
+	pool_name(w->prefix, below(r, NNAMES), name);
 	*op = named_obj(w, name);
 	return 0;
 }
@@ -2132,9 +2173,15 @@ static void op_open(struct world *w, struct rng *r)
 		/* Only looked at: STATS, and the fd goes. */
 		struct hmap_map_stats st;
 
+		struct ofile *f = s->f;
+		unsigned int j;
+
 		err = stats_get(w, s, &st);
 		check_errno(w, "STATS of a foreign map", err, E(0));
-		slot_close(w, s);
+		/* Every fd of the file goes (dup()s share the binding). */
+		for (j = 0; j < NFD; j++)
+			if (w->fd[j].fd >= 0 && w->fd[j].f == f)
+				slot_close(w, &w->fd[j]);
 		return;
 	}
 	s->f->o = o;
@@ -2255,6 +2302,104 @@ static void op_cmd(struct world *w, struct rng *r, unsigned long cmd)
 		if (st.resizing)
 			fail(w, "SHRINK returned with a resize (%u) in progress",
 			     st.resizing);
+	}
+}
+
+/* ---- Bursts of calls that fail before they reach a map ---- */
+
+static const unsigned long all_cmds[] = {
+	HMAP_IOC_VERSION, HMAP_IOC_CREATE, HMAP_IOC_OPEN, HMAP_IOC_DESTROY,
+	HMAP_IOC_LIST, HMAP_IOC_LOOKUP, HMAP_IOC_UPDATE, HMAP_IOC_DELETE,
+	HMAP_IOC_BATCH_LOOKUP, HMAP_IOC_BATCH_UPDATE, HMAP_IOC_BATCH_DELETE,
+	HMAP_IOC_DUMP, HMAP_IOC_CLEAR, HMAP_IOC_SHRINK, HMAP_IOC_STATS,
+};
+
+static const size_t all_sizes[] = {
+	sizeof(struct hmap_version), sizeof(struct hmap_create),
+	sizeof(struct hmap_name), sizeof(struct hmap_name),
+	sizeof(struct hmap_list), sizeof(struct hmap_elem_op),
+	sizeof(struct hmap_elem_op), sizeof(struct hmap_elem_op),
+	sizeof(struct hmap_batch), sizeof(struct hmap_batch),
+	sizeof(struct hmap_batch), sizeof(struct hmap_dump),
+	sizeof(struct hmap_cmd), sizeof(struct hmap_cmd),
+	sizeof(struct hmap_map_stats),
+};
+
+/*
+ * Many cheap calls in a row, each with one fault in its struct (argsz
+ * short, above HMAP_ARGSZ_MAX or with a non-zero tail, a pointer to
+ * nothing, a flag the command does not know) and otherwise zero, on any
+ * fd: each must fail with the fault's errno or the fd's own. The struct
+ * must come back as it went.
+ */
+static void op_burst(struct world *w, struct rng *r)
+{
+	static const __u8 zero[sizeof(struct hmap_map_stats)];
+	__u8 *buf = mem_get(&w->mem, HMAP_ARGSZ_MAX + 64, 0);
+	unsigned int n = 32 + below(r, 64), i, c, kind;
+
+	describe(w, "burst of %u faulty calls", n);
+	for (i = 0; i < n; i++) {
+		struct fslot *s = any_slot(w, r);
+		unsigned long cmd;
+		__u32 argsz, flags = 0, at = 0;
+		__u64 addr = uptr(buf);
+		size_t ksize;
+		eset exp;
+		int err;
+
+		c = below(r, ARRAY_SIZE(all_cmds));
+		cmd = all_cmds[c];
+		ksize = all_sizes[c];
+		exp = gate(s->f, cmd);
+		if ((cmd == HMAP_IOC_CREATE || cmd == HMAP_IOC_OPEN) && s->f->o)
+			exp |= E(EBUSY);
+		kind = below(r, 5);
+		if (cmd == HMAP_IOC_STATS && (kind == 1 || kind == 2))
+			kind = 0;	/* STATS takes any argsz >= 8 */
+		argsz = ksize;
+		switch (kind) {
+		case 0:
+			argsz = below(r, cmd == HMAP_IOC_STATS ? 8 : ksize);
+			exp |= E(EINVAL);
+			break;
+		case 1:
+			argsz = HMAP_ARGSZ_MAX + 1 + below(r, 0x7fffffff);
+			exp |= E(E2BIG);
+			break;
+		case 2:
+			argsz = ksize + 1 + below(r, 64);
+			at = ksize + below(r, argsz - ksize);
+			buf[at] = 1 + below(r, 255);
+			exp |= E(E2BIG);
+			break;
+		case 3:
+			addr = PICK(r, bad_ptrs);
+			exp |= E(EFAULT);
+			break;
+		default:
+			/* Bit 0 is a valid flag of some commands. */
+			flags = 2U << below(r, 31);
+			if (cmd == HMAP_IOC_UPDATE ||
+			    cmd == HMAP_IOC_BATCH_UPDATE)
+				flags |= 1;
+			exp |= E(EINVAL);
+			break;
+		}
+		memcpy(buf, &argsz, 4);
+		memcpy(buf + 4, &flags, 4);
+		err = hioctl(s->fd, cmd, addr);
+		if (!(E(err) & exp) || ebit(err) == 63)
+			fail(w, "burst %u: %s %s fault %u argsz %u flags %#x at %#llx: %s, not %s",
+			     i, cmd_names[cmd_index(cmd)], slot_str(s), kind,
+			     argsz, flags, (unsigned long long)addr, ename(err),
+			     eset_str(exp));
+		if (memcmp(buf, &argsz, 4) || memcmp(buf + 4, &flags, 4) ||
+		    memcmp(buf + 8, zero, ksize - 8))
+			fail(w, "burst call %u: failed %s wrote its struct",
+			     i, cmd_names[cmd_index(cmd)]);
+		buf[at] = 0;
+		inc(&sh->checks);
 	}
 }
 
@@ -2565,7 +2710,8 @@ static void op_elem(struct world *w, struct rng *r, unsigned long cmd)
 				fail(w, "LOOKUP of an absent key wrote value_len %u",
 				     op.value_len);
 		}
-		if (op.value != uptr(vp))
+		/* Read-only struct: the value was copied, value_len not. */
+		if (op.value != uptr(vp) || af == AF_RO)
 			break;
 		if (!err && !val_eq(e->stamp, e->vlen, vp))
 			fail(w, "LOOKUP returned another value (%u bytes)",
@@ -2686,9 +2832,17 @@ static __u32 batch_sim(struct world *w, struct obj *o, unsigned long cmd,
 			}
 			if (i >= n)
 				fail(w, "batch simulation past its values (fuzzer bug)");
-			if (!val_eq(stamps[i], vlen, (const __u8 *)(uintptr_t)va))
-				fail(w, "batch value %u is not what was written (fuzzer bug)",
-				     i);
+			if (!val_eq(stamps[i], vlen, (const __u8 *)(uintptr_t)va)) {
+				const __u8 *v = (const __u8 *)(uintptr_t)va;
+				__u8 want[8];
+
+				val_bytes(stamps[i], 8, want);
+				fail(w, "%s %u (%u, %u at %#llx): %02x%02x%02x%02x, not %02x%02x%02x%02x",
+				     "fuzzer bug: not what was written: value",
+				     i, stamps[i], vlen, (unsigned long long)va,
+				     v[0], v[1], v[2], v[3], want[0], want[1],
+				     want[2], want[3]);
+			}
 			x->had = e;
 			if (e) {
 				x->ostamp = e->stamp;
@@ -2957,13 +3111,15 @@ static void op_batch(struct world *w, struct rng *r, unsigned long cmd)
 	}
 	/* A bad length at element @f. */
 	if (!huge && n && lens && chance(r, 8)) {
-		klens[f] = PICK(r, ((const __u32[]){ 0, 0, 1, 0xffffffff - ks })) +
-			   (chance(r, 50) ? 0 : ks);
-		if (klens[f] && klens[f] <= ks)
-			klens[f] = ks + 1;
+		__u32 bad = chance(r, 50) ? 0 : chance(r, 50) ? ks + 1 :
+			    ks + 1 + below(r, 0xffffffff - ks);
+
+		put_bytes(&w->mem, (__u8 *)&klens[f], &bad, 4);
 	} else if (!huge && n && vl && cmd == HMAP_IOC_BATCH_UPDATE &&
 		   chance(r, 8)) {
-		vlens[f] = vs + 1 + below(r, 0xfffffffe - vs);
+		__u32 bad = vs + 1 + below(r, 0xfffffffe - vs);
+
+		put_bytes(&w->mem, (__u8 *)&vlens[f], &bad, 4);
 	}
 
 	b.flags = cmd == HMAP_IOC_BATCH_UPDATE ? PICK(r, update_flags) : 0;
@@ -4086,6 +4242,8 @@ static void world_step(struct world *w)
 			op_drain(w, &r);
 		else if (k < 916)
 			op_quota(w, &r);
+		else if (k < 916 + cfg.burst)
+			op_burst(w, &r);
 		else
 			op_elem(w, &r, below(&r, 2) ? HMAP_IOC_UPDATE :
 					HMAP_IOC_LOOKUP);
@@ -4132,14 +4290,16 @@ static void child_main(struct world *parent, __u64 seed)
 		if (parent->fd[i].fd >= 0)
 			close(parent->fd[i].fd);
 	if (!geteuid() && cfg.child_uid) {
-		if (setgroups(0, NULL) ||
-		    setresgid(cfg.child_uid, cfg.child_uid, cfg.child_uid) ||
-		    setresuid(cfg.child_uid, cfg.child_uid, cfg.child_uid)) {
+		/* One uid per instance: each has the quota to itself. */
+		unsigned int id = cfg.child_uid + cfg.instance;
+
+		if (setgroups(0, NULL) || setresgid(id, id, id) ||
+		    setresuid(id, id, id)) {
 			perror("hmap_fuzz: dropping privileges");
 			_exit(1);
 		}
 	}
-	world_init(&cw, "child", 'c', seed);
+	world_init(&cw, "child", child_prefix[cfg.instance], seed);
 	cw.foreign = xzalloc(NOBJ * sizeof(*cw.foreign));
 	for (i = 0; i < NOBJ; i++)
 		if (parent->obj[i].live && parent->obj[i].named &&
@@ -4176,7 +4336,7 @@ static void resync(struct world *w, struct obj *o)
 	struct ofile tf = { .acc = O_RDWR };
 	__u64 cursor = 0;
 	unsigned long calls = 0;
-	__u32 i, j;
+	__u32 i, j, room;
 	int err;
 
 	w->mem.top = 0;
@@ -4189,12 +4349,15 @@ static void resync(struct world *w, struct obj *o)
 	memcpy(nm.name, o->name, HMAP_NAME_MAX);
 	err = hioctl(tmp.fd, HMAP_IOC_OPEN, uptr(&nm));
 	check_errno(w, "OPEN a tainted map", err, E(0));
+	room = room_for(BATCH_BYTES, o->ks + o->vs + 8);
+	if (room > 64)
+		room = 64;
 	for (;;) {
-		struct hmap_dump d = { .argsz = sizeof(d), .count = 64 };
-		__u8 *keys = mem_get(&w->mem, 64 * o->ks, 0);
-		__u32 *klens = mem_get(&w->mem, 64 * 4, 0);
-		__u8 *vals = mem_get(&w->mem, 64 * (size_t)o->vs, 0);
-		__u32 *vlens = mem_get(&w->mem, 64 * 4, 0);
+		struct hmap_dump d = { .argsz = sizeof(d), .count = room };
+		__u8 *keys = mem_get(&w->mem, room * o->ks, 0);
+		__u32 *klens = mem_get(&w->mem, room * 4, 0);
+		__u8 *vals = mem_get(&w->mem, room * (size_t)o->vs, 0);
+		__u32 *vlens = mem_get(&w->mem, room * 4, 0);
 		__u8 *v = mem_get(&w->mem, o->vs, 0);
 
 		if (++calls > 4UL * 30000 + 4200)
@@ -4275,7 +4438,8 @@ static void episode(struct world *w)
 	c->stop = 0;
 	c->ntname = 0;
 	for (i = 0; i < NXNAMES; i++)
-		snprintf(c->xname[i], HMAP_NAME_MAX, "x-%u", i);
+		snprintf(c->xname[i], HMAP_NAME_MAX, "%c-%u",
+			 chaos_prefix[cfg.instance], i);
 	/* Up to two named maps of the model go to the chaos: tainted. */
 	for (i = 0; i < NOBJ; i++) {
 		unsigned int j, fds = 0;
@@ -4342,7 +4506,7 @@ static void episode(struct world *w)
 		fail(w, "fork: %s", strerror(errno));
 	if (!pid)
 		child_main(w, child_seed);
-	sh->child = pid;
+	episode_child = pid;
 
 	for (k = 0; k < cfg.episode_ops; k++) {
 		world_step(w);
@@ -4364,7 +4528,7 @@ static void episode(struct world *w)
 		fail(w, "the child (seed %#llx) did not end in %d s",
 		     (unsigned long long)child_seed, HANG_SECONDS);
 	}
-	sh->child = 0;
+	episode_child = 0;
 	if (!WIFEXITED(status) || WEXITSTATUS(status))
 		fail(w, "the child (seed %#llx) failed: status %#x",
 		     (unsigned long long)child_seed, status);
@@ -4385,9 +4549,8 @@ static void episode(struct world *w)
 		}
 		for (i = 0; i < NNAMES; i++) {
 			struct hmap_name nm = { .argsz = sizeof(nm) };
-			struct world tmp = { .prefix = 'c' };
 
-			pool_name(&tmp, i, nm.name);
+			pool_name(child_prefix[cfg.instance], i, nm.name);
 			err = hioctl(fd, HMAP_IOC_DESTROY, uptr(&nm));
 			check_errno(w, "a map of the child outlived it", err,
 				    E(ENOENT));
@@ -4395,7 +4558,7 @@ static void episode(struct world *w)
 		close(fd);
 	}
 	w->chaos = NULL;
-	w->loose = false;
+	w->loose = cfg.jobs > 1;
 	for (i = 0; i < NOBJ; i++) {
 		struct obj *o = &w->obj[i];
 
@@ -4432,8 +4595,8 @@ static void *watchdog_main(void *arg)
 		printf("HMAP-FUZZ: FAIL hang: no op ended in %d s, op %lu: %s\n",
 		       idle, main_world->op, main_world->desc);
 		print_stack(main_tid);
-		if (sh->child > 0)
-			print_stack(sh->child);
+		if (episode_child > 0)
+			print_stack(episode_child);
 		print_summary();
 		fflush(stdout);
 		_exit(1);
@@ -4525,11 +4688,17 @@ static void print_summary(void)
 
 /* ---- main ---- */
 
+/* The seed of this instance's main world: S, or derived from it. */
+static __u64 instance_seed(void)
+{
+	return cfg.instance ? mix64(cfg.seed ^ 0x5bd1e995) : cfg.seed;
+}
+
 static void print_usage(int status)
 {
 	printf("usage: hmap_fuzz [--seed N] [--ops N] [--episode N] [--episode-ops N]\n"
 	       "                 [--kill-every N] [--child-uid UID] [--tolerate-enomem]\n"
-	       "                 [--trace-from N]\n"
+	       "                 [--trace-from N] [--burst N] [--jobs 2] [--instance 1]\n"
 	       "  --seed N          the seed (default: from the clock, printed)\n"
 	       "  --ops N           ops of the main world (default 100000)\n"
 	       "  --episode N       ops between episodes of shared-fd chaos, 0: none (25000)\n"
@@ -4537,6 +4706,9 @@ static void print_usage(int status)
 	       "  --kill-every N    ops between huge batches killed by a signal, 0: none (200000)\n"
 	       "  --child-uid UID   the episodes' child drops to UID if root (40009)\n"
 	       "  --tolerate-enomem ENOMEM from a valid call is accepted, the model checked\n"
+	       "  --burst N         ops in 1000 that are bursts of faulty calls (30, at most 84)\n"
+	       "  --jobs 2          two instances side by side (seeds S and instance 1's)\n"
+	       "  --instance 1      run (replay) only instance 1 of seed S\n"
 	       "  --trace-from N    print every op from op N on\n");
 	exit(status);
 }
@@ -4552,12 +4724,18 @@ int main(int argc, char **argv)
 		{ "child-uid", required_argument, NULL, 'u' },
 		{ "tolerate-enomem", no_argument, NULL, 'm' },
 		{ "trace-from", required_argument, NULL, 't' },
+		{ "burst", required_argument, NULL, 'b' },
+		{ "jobs", required_argument, NULL, 'j' },
+		{ "instance", required_argument, NULL, 'i' },
 		{ "help", no_argument, NULL, 'h' },
 		{ }
 	};
 	static struct world mw;
 	struct hmap_list l = { .argsz = sizeof(l), .count = 256 };
 	struct hmap_list_entry *ents;
+	struct foreign *foreign;
+	unsigned int nforeign = 0;
+	pid_t jobpid = 0;
 	struct gstats g0, g1;
 	pthread_t wd;
 	bool seeded = false;
@@ -4586,6 +4764,17 @@ int main(int argc, char **argv)
 			break;
 		case 'u':
 			cfg.child_uid = strtoul(optarg, NULL, 0);
+			break;
+		case 'j':
+			cfg.jobs = strtoul(optarg, NULL, 0) > 1 ? 2 : 1;
+			break;
+		case 'i':
+			cfg.instance = strtoul(optarg, NULL, 0) ? 1 : 0;
+			break;
+		case 'b':
+			cfg.burst = strtoul(optarg, NULL, 0);
+			if (cfg.burst > 84)
+				cfg.burst = 84;
 			break;
 		case 'm':
 			cfg.tolerate_enomem = true;
@@ -4644,8 +4833,6 @@ int main(int argc, char **argv)
 		       (unsigned long long)lim.features);
 		return 1;
 	}
-	world_init(&mw, "main", 'm', cfg.seed);
-	main_world = &mw;
 	/* Maps named before the run are left alone, and may be listed. */
 	ents = xzalloc(l.count * sizeof(*ents));
 	l.entries = uptr(ents);
@@ -4654,14 +4841,23 @@ int main(int argc, char **argv)
 		printf("HMAP-FUZZ: FAIL LIST: %s\n", ename(err));
 		return 1;
 	}
-	mw.foreign = xzalloc((l.count + 1) * sizeof(*mw.foreign));
+	foreign = xzalloc((l.count + 1) * sizeof(*foreign));
 	for (i = 0; i < l.count; i++) {
-		memcpy(mw.foreign[i].name, ents[i].name, HMAP_NAME_MAX);
-		mw.foreign[i].mode = ents[i].mode;
+		struct hmap_name nm = { .argsz = sizeof(nm) };
+
+		if (fuzz_name(ents[i].name)) {
+			/* Left by a fuzzer that failed: it goes. */
+			memcpy(nm.name, ents[i].name, HMAP_NAME_MAX);
+			err = hioctl(fd, HMAP_IOC_DESTROY, uptr(&nm));
+			printf("hmap_fuzz: map %s of an earlier run: destroyed (%s)\n",
+			       ents[i].name, ename(err));
+			continue;
+		}
+		memcpy(foreign[nforeign].name, ents[i].name, HMAP_NAME_MAX);
+		foreign[nforeign++].mode = ents[i].mode;
 		printf("hmap_fuzz: map %s exists already: left alone\n",
 		       ents[i].name);
 	}
-	mw.nforeign = l.count;
 	close(fd);
 	/* The baseline: once what earlier tests freed has settled. */
 	gstats_read(&g0);
@@ -4672,6 +4868,27 @@ int main(int argc, char **argv)
 			break;
 		g0 = g1;
 	}
+
+	/* A second instance, side by side, with its own seed and names. */
+	if (cfg.jobs > 1) {
+		fflush(stdout);
+		jobpid = fork();
+		if (jobpid < 0) {
+			perror("fork");
+			return 1;
+		}
+		if (!jobpid) {
+			cfg.instance = 1;
+			main_pid = getpid();
+			main_tid = gettid();
+		}
+	}
+	world_init(&mw, cfg.instance ? "instance 1" : "first",
+		   main_prefix[cfg.instance], instance_seed());
+	main_world = &mw;
+	mw.foreign = foreign;
+	mw.nforeign = nforeign;
+	mw.loose = cfg.jobs > 1;
 	if (pthread_create(&wd, NULL, watchdog_main, NULL)) {
 		printf("HMAP-FUZZ: FAIL pthread_create\n");
 		return 1;
@@ -4687,9 +4904,25 @@ int main(int argc, char **argv)
 		}
 		world_step(&mw);
 		inc(&sh->ops);
+		if (sh->failed)
+			fail(&mw, "the other instance failed");
 	}
 	mw.desc[0] = 0;
 	world_fini(&mw);
+	if (cfg.jobs > 1 && !jobpid) {
+		fflush(stdout);
+		_exit(0);
+	}
+	if (jobpid > 0) {
+		int status;
+
+		mw.desc[0] = 0;
+		if (waitpid(jobpid, &status, 0) != jobpid || !WIFEXITED(status) ||
+		    WEXITSTATUS(status))
+			fail(&mw, "instance 1 (seed %#llx) failed: status %#x",
+			     (unsigned long long)mix64(cfg.seed ^ 0x5bd1e995),
+			     status);
+	}
 
 	/* Everything the run made is gone: the global counters are back. */
 	if (g0.ok) {
@@ -4712,10 +4945,11 @@ int main(int argc, char **argv)
 
 		for (i = 0; i < NCMD; i++)
 			calls += sh->calls[i];
-		printf("HMAP-FUZZ: ok seed=%#llx ops=%lu calls=%lu checks=%lu %s=%.0fs rate=%.0f\n",
-		       (unsigned long long)cfg.seed, sh->ops + sh->child_ops +
+		printf("HMAP-FUZZ: ok seed=%#llx%s ops=%lu calls=%lu checks=%lu %s=%.0fs %s=%.0f\n",
+		       (unsigned long long)cfg.seed,
+		       cfg.jobs > 1 ? " jobs=2" : "", sh->ops + sh->child_ops +
 		       sh->chaos_ops, calls, sh->checks, "time", elapsed(),
-		       calls / elapsed());
+		       "rate", calls / elapsed());
 	}
 	return 0;
 }
