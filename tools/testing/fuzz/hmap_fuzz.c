@@ -362,15 +362,16 @@ static void mem_init(struct mem *m)
 		perror("mprotect");
 		exit(1);
 	}
-	/* Each read-only region is followed by a PROT_NONE page too. */
-	m->ro = map_pages((RO_PAGES + 1) * PAGE, PROT_READ | PROT_WRITE);
+	/* Each read-only region is followed by a PROT_NONE guard too. */
+	m->ro = map_pages(RO_PAGES * PAGE + GUARD_BYTES,
+			  PROT_READ | PROT_WRITE);
 	for (i = 0; i < PAGE; i++)
 		m->ro[PAGE + i] = (__u8)(i * 7 + 3);
-	m->ro_arg = map_pages(2 * PAGE, PROT_READ | PROT_WRITE);
+	m->ro_arg = map_pages(PAGE + GUARD_BYTES, PROT_READ | PROT_WRITE);
 	if (mprotect(m->ro, RO_PAGES * PAGE, PROT_READ) ||
-	    mprotect(m->ro + RO_PAGES * PAGE, PAGE, PROT_NONE) ||
+	    mprotect(m->ro + RO_PAGES * PAGE, GUARD_BYTES, PROT_NONE) ||
 	    mprotect(m->ro_arg, PAGE, PROT_READ) ||
-	    mprotect(m->ro_arg + PAGE, PAGE, PROT_NONE)) {
+	    mprotect(m->ro_arg + PAGE, GUARD_BYTES, PROT_NONE)) {
 		perror("mprotect");
 		exit(1);
 	}
@@ -2837,11 +2838,11 @@ static __u32 batch_sim(struct world *w, struct obj *o, unsigned long cmd,
 				__u8 want[8];
 
 				val_bytes(stamps[i], 8, want);
-				fail(w, "%s %u (%u, %u at %#llx): %02x%02x%02x%02x, not %02x%02x%02x%02x",
-				     "fuzzer bug: not what was written: value",
+				fail(w, "%s %u (%u, %u at %#llx): %02x%02x%02x%02x/%02x%02x%02x",
+				     "fuzzer bug: not written: value",
 				     i, stamps[i], vlen, (unsigned long long)va,
 				     v[0], v[1], v[2], v[3], want[0], want[1],
-				     want[2], want[3]);
+				     want[2]);
 			}
 			x->had = e;
 			if (e) {
@@ -3143,7 +3144,8 @@ static void op_batch(struct world *w, struct rng *r, unsigned long cmd)
 			b.values = bad;
 			break;
 		default:
-			b.value_lens = bad;
+			/* Zero would mean "every value is value_size long". */
+			b.value_lens = bad ?: 1;
 			break;
 		}
 	}
@@ -3366,7 +3368,8 @@ static void dump_walk(struct world *w, struct rng *r, struct fslot *s,
 			d.flags = HMAP_DUMP_DONE;	/* ignored on input */
 		if (calls - 1 == faulty_call) {
 			/* One bad pointer or struct: EFAULT, cursor kept. */
-			__u64 p = bad_field_ptr(w, r, true);
+			/* Not zero: that means "not wanted" for some. */
+			__u64 p = bad_field_ptr(w, r, true) ?: 1;
 
 			switch (below(r, 5)) {
 			case 0:
@@ -3925,8 +3928,11 @@ static void chaos_name(struct chaos *c, struct rng *r, char *name,
 		memcpy(name, c->xname[below(r, NXNAMES)], HMAP_NAME_MAX);
 }
 
+/* Who runs a chaos op: only some may replace fds or remap pages. */
+enum actor_kind { ACT_MAIN, ACT_THREAD, ACT_CHILD };
+
 static void chaos_op(struct chaos *c, struct world *w, struct rng *r,
-		     bool thread)
+		     enum actor_kind who)
 {
 	static const unsigned long cmds[] = {
 		HMAP_IOC_VERSION, HMAP_IOC_CREATE, HMAP_IOC_CREATE,
@@ -3959,8 +3965,11 @@ static void chaos_op(struct chaos *c, struct world *w, struct rng *r,
 
 	inc(&sh->chaos_ops);
 	m->top = 0;
-	if (k < 3) {
-		/* The fd is replaced under whoever uses it. */
+	if (k < 3 && who != ACT_CHILD) {
+		/*
+		 * The fd is replaced under whoever uses it (not by the
+		 * child: its new fd would charge its own quota).
+		 */
 		int acc = PICK(r, accs), nfd = open(HMAP_DEV, acc | O_CLOEXEC);
 
 		describe(w, "chaos: replace fd %d with a new %s one", fd,
@@ -3970,7 +3979,7 @@ static void chaos_op(struct chaos *c, struct world *w, struct rng *r,
 		close(nfd);
 		return;
 	}
-	if (k < 8 && thread && c->flaky) {
+	if (k < 8 && who == ACT_THREAD && c->flaky) {
 		/* Pages others point to change under them. */
 		__u8 *p = c->flaky + below(r, FLAKY_PAGES) * PAGE;
 		static const int prots[] = {
@@ -4199,7 +4208,8 @@ static void world_step(struct world *w)
 	w->mem.top = 0;
 	w->desc[0] = 0;
 	if (w->chaos && k < 200) {
-		chaos_op(w->chaos, w, &r, false);
+		chaos_op(w->chaos, w, &r,
+			 w == main_world ? ACT_MAIN : ACT_CHILD);
 	} else {
 		k = below(&r, 1000);
 		if (k < 110)
@@ -4272,7 +4282,7 @@ static void *thread_main(void *arg)
 
 	t->tid = gettid();
 	while (!__atomic_load_n(&the_chaos.stop, __ATOMIC_ACQUIRE)) {
-		chaos_op(&the_chaos, &t->w, &r, true);
+		chaos_op(&the_chaos, &t->w, &r, ACT_THREAD);
 		t->w.op++;
 	}
 	__atomic_store_n(&t->done, 1, __ATOMIC_RELEASE);
@@ -4814,7 +4824,14 @@ int main(int argc, char **argv)
 	main_pid = getpid();
 	main_tid = gettid();
 	is_main = true;
-	the_chaos.flaky = map_pages(FLAKY_PAGES * PAGE, PROT_READ | PROT_WRITE);
+	/* A guard after the flaky pages: strides must not reach past it. */
+	the_chaos.flaky = map_pages(FLAKY_PAGES * PAGE + GUARD_BYTES,
+				    PROT_READ | PROT_WRITE);
+	if (mprotect(the_chaos.flaky + FLAKY_PAGES * PAGE, GUARD_BYTES,
+		     PROT_NONE)) {
+		perror("mprotect");
+		return 1;
+	}
 
 	fd = open(HMAP_DEV, O_RDWR | O_CLOEXEC);
 	if (fd < 0) {
