@@ -1822,6 +1822,10 @@ static void op_list(struct world *w, struct rng *r)
 		 argf_names[af], room, l.flags, (unsigned long long)l.entries);
 	place_arg(w, r, &l, sizeof(l), af, &a);
 	err = hioctl(s->fd, HMAP_IOC_LIST, a.addr);
+	if (err == ENOMEM && cfg.tolerate_enomem && !exp) {
+		inc(&sh->enomem);
+		return;
+	}
 	check_errno(w, "LIST", err, exp ? exp : E(0));
 	check_arg_untouched(w, &a, false);
 	if (err)
@@ -3241,6 +3245,11 @@ static void walk_write(struct world *w, struct fslot *ws, struct obj *o,
 		if (!e)
 			return;
 		err = hioctl(ws->fd, HMAP_IOC_DELETE, uptr(&op));
+		if (err == ENOMEM && cfg.tolerate_enomem) {
+			inc(&sh->enomem);
+			verify_key(w, o, key, klen);
+			return;
+		}
 		check_errno(w, "DELETE during a dump", err, E(0));
 		model_del(&o->m, e);
 		w->entries--;
@@ -3253,6 +3262,11 @@ static void walk_write(struct world *w, struct fslot *ws, struct obj *o,
 	op.value_len = (x >> 20) % (o->vs < 32 ? o->vs + 1 : 33);
 	val_bytes(++w->stamp, op.value_len, val);
 	err = hioctl(ws->fd, HMAP_IOC_UPDATE, uptr(&op));
+	if (err == ENOMEM && cfg.tolerate_enomem) {
+		inc(&sh->enomem);
+		verify_key(w, o, key, klen);
+		return;
+	}
 	check_errno(w, "UPDATE during a dump", err, E(0));
 	if (e) {
 		o->x_updates++;
