@@ -139,6 +139,7 @@
 #include <kunit/visibility.h>
 #include <asm/unaligned.h>
 
+#include "hmap_fault.h"
 #include "hmap_internal.h"
 
 #define CREATE_TRACE_POINTS
@@ -250,7 +251,7 @@ static struct hmap_elem *hmap_elem_new(struct hmap *map, u64 hash,
 	size_t size = hmap_map_elem_size(map, key_len, value_len);
 	struct hmap_elem *e;
 
-	e = kmalloc(size, GFP_KERNEL_ACCOUNT);
+	e = hmap_fault_alloc(ELEM, size, kmalloc(size, GFP_KERNEL_ACCOUNT));
 	if (!e) {
 		hmap_alloc_failed(map, "element", size);
 		return NULL;
@@ -295,7 +296,8 @@ static struct hmap_bucket *hmap_overflow_new(struct hmap *map)
 {
 	struct hmap_bucket *b;
 
-	b = kmem_cache_zalloc(hmap_bucket_cache, GFP_KERNEL);
+	b = hmap_fault_alloc(OVERFLOW, sizeof(*b),
+			     kmem_cache_zalloc(hmap_bucket_cache, GFP_KERNEL));
 	if (!b) {
 		hmap_alloc_failed(map, "overflow bucket",
 				  sizeof(struct hmap_bucket));
@@ -320,10 +322,13 @@ static struct hmap_table *hmap_table_new(struct hmap *map, unsigned int bits)
 	size_t size = sizeof(struct hmap_bucket) << bits;
 	struct hmap_table *t;
 
-	t = kzalloc(sizeof(*t), GFP_KERNEL_ACCOUNT);
+	t = hmap_fault_alloc(TABLE, sizeof(*t),
+			     kzalloc(sizeof(*t), GFP_KERNEL_ACCOUNT));
 	if (!t)
 		goto fail;
-	t->buckets = kvzalloc(size, GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+	t->buckets = hmap_fault_alloc(BUCKETS, size,
+				      kvzalloc(size, GFP_KERNEL_ACCOUNT |
+						     __GFP_NOWARN));
 	if (!t->buckets)
 		goto free_table;
 	t->B = bits;
@@ -1459,10 +1464,13 @@ struct hmap *hmap_create(const struct hmap_params *params)
 	if (!hmap_params_valid(params))
 		return ERR_PTR(-EINVAL);
 
-	map = kzalloc(sizeof(*map), GFP_KERNEL_ACCOUNT);
+	map = hmap_fault_alloc(MAP, sizeof(*map),
+			       kzalloc(sizeof(*map), GFP_KERNEL_ACCOUNT));
 	if (!map)
 		return ERR_PTR(-ENOMEM);
-	map->pcpu = alloc_percpu_gfp(struct hmap_pcpu, GFP_KERNEL_ACCOUNT);
+	map->pcpu = hmap_fault_alloc(PCPU, sizeof(struct hmap_pcpu),
+				     alloc_percpu_gfp(struct hmap_pcpu,
+						      GFP_KERNEL_ACCOUNT));
 	if (!map->pcpu)
 		goto free_map;
 	map->memcg = get_mem_cgroup_from_mm(current->mm);

@@ -24,6 +24,7 @@
 #include <linux/uaccess.h>
 
 #include "hmap_dev.h"
+#include "hmap_fault.h"
 #include "hmap_registry.h"
 
 /**
@@ -265,7 +266,8 @@ static int hmap_ioc_list(const struct cred *cred, void __user *uarg)
 	if (l.flags)
 		return -EINVAL;
 	room = min_t(u32, l.count, HMAP_LIST_MAX);
-	entries = kvcalloc(room, sizeof(*entries), GFP_KERNEL);
+	entries = hmap_fault_alloc(DEV_LIST, array_size(room, sizeof(*entries)),
+				   kvcalloc(room, sizeof(*entries), GFP_KERNEL));
 	if (room && !entries)
 		return -ENOMEM;
 	hmap_obj_list(cred, entries, room, &l.count, &l.total);
@@ -303,7 +305,7 @@ static void *hmap_op_buf(const struct hmap_params *p, u8 *stack)
 
 	if (size <= HMAP_STACK_BUF)
 		return stack;
-	return kmalloc(size, GFP_KERNEL);
+	return hmap_fault_alloc(DEV_OP_BUF, size, kmalloc(size, GFP_KERNEL));
 }
 
 static void hmap_op_buf_free(void *buf, u8 *stack)
@@ -504,7 +506,8 @@ static int hmap_bounce_alloc(struct hmap_bounce *bb, u32 room, bool values)
 	u8 *at;
 
 	kvfree(bb->buf);
-	bb->buf = kvmalloc_array(room, per, GFP_KERNEL);
+	bb->buf = hmap_fault_alloc(DEV_BOUNCE, array_size(room, per),
+				   kvmalloc_array(room, per, GFP_KERNEL));
 	if (!bb->buf)
 		return -ENOMEM;
 	bb->room = room;
@@ -797,7 +800,8 @@ static int hmap_open(struct inode *inode, struct file *file)
 {
 	struct hmap_file *hf;
 
-	hf = kzalloc(sizeof(*hf), GFP_KERNEL_ACCOUNT);
+	hf = hmap_fault_alloc(DEV_FILE, sizeof(*hf),
+			      kzalloc(sizeof(*hf), GFP_KERNEL_ACCOUNT));
 	if (!hf)
 		return -ENOMEM;
 	mutex_init(&hf->bind_lock);

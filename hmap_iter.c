@@ -30,6 +30,7 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 
+#include "hmap_fault.h"
 #include "hmap_internal.h"
 
 static u64 hmap_rev(u64 x)
@@ -136,7 +137,9 @@ static struct hmap_elem *hmap_iter_scan(const struct hmap_iter *iter,
 int hmap_iter_start(struct hmap *map, struct hmap_iter *iter)
 {
 	memset(iter, 0, sizeof(*iter));
-	iter->last_key = kmalloc(map->params.key_size, GFP_KERNEL);
+	iter->last_key = hmap_fault_alloc(ITER_KEY, map->params.key_size,
+					  kmalloc(map->params.key_size,
+						  GFP_KERNEL));
 	if (!iter->last_key)
 		return -ENOMEM;
 	iter->map = map;

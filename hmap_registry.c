@@ -33,6 +33,7 @@
 #include <linux/string.h>
 
 #include "hmap_debugfs.h"
+#include "hmap_fault.h"
 #include "hmap_registry.h"
 
 static unsigned int max_maps_per_user = 32;
@@ -116,7 +117,8 @@ static int hmap_user_charge(const struct cred *cred, size_t bytes,
 	lockdep_assert_held(&hmap_reg_lock);
 	u = hmap_user_find(uid);
 	if (!u) {
-		u = kzalloc(sizeof(*u), GFP_KERNEL);
+		u = hmap_fault_alloc(REG_USER, sizeof(*u),
+				     kzalloc(sizeof(*u), GFP_KERNEL));
 		if (!u)
 			return -ENOMEM;
 		u->uid = uid;
@@ -195,7 +197,8 @@ int hmap_obj_create(const struct hmap_params *params, const char *name,
 		return err;
 
 	err = -ENOMEM;
-	obj = kzalloc(sizeof(*obj), GFP_KERNEL_ACCOUNT);
+	obj = hmap_fault_alloc(REG_OBJ, sizeof(*obj),
+			       kzalloc(sizeof(*obj), GFP_KERNEL_ACCOUNT));
 	if (!obj)
 		goto uncharge;
 	map = hmap_create(params);

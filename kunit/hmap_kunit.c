@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The hmap KUnit module: registers every suite and holds their helpers.
+ * The hmap KUnit module: registers the quick suites and holds the helpers
+ * they and hmap_kunit_scale.ko share.
  */
 
 #include <linux/err.h>
@@ -24,6 +25,7 @@ u64 hmap_kunit_hash(const void *key, u32 key_len)
 	memcpy(&hash, key, sizeof(hash));
 	return hash;
 }
+EXPORT_SYMBOL_GPL(hmap_kunit_hash);
 
 static int hmap_kunit_res_init(struct kunit_resource *res, void *map)
 {
@@ -65,6 +67,7 @@ struct hmap *hmap_kunit_map_new(u32 max_entries, u32 capacity_hint,
 		hmap_test_set_hash(map, hmap_kunit_hash);
 	return map;
 }
+EXPORT_SYMBOL_GPL(hmap_kunit_map_new);
 
 /**
  * hmap_kunit_map() - a map for one test case, destroyed when it ends
@@ -91,9 +94,13 @@ struct hmap *hmap_kunit_map(struct kunit *test, u32 max_entries,
 	}
 	return map;
 }
+EXPORT_SYMBOL_GPL(hmap_kunit_map);
 
 kunit_test_suites(&hmap_core_suite, &hmap_evacuation_suite, &hmap_iter_suite,
-		  &hmap_stats_suite, &hmap_stress_suite, &hmap_scale_suite);
+		  &hmap_stats_suite, &hmap_stress_suite);
+#if IS_ENABLED(CONFIG_FAULT_INJECTION)
+kunit_test_suite(hmap_fault_suite);
+#endif
 
 MODULE_DESCRIPTION("KUnit suites for hmap");
 MODULE_LICENSE("GPL");

@@ -1,27 +1,43 @@
 #!/bin/bash
 # Build (or reuse) the hmap test kernel; print its O= build dir on stdout.
-# Usage: build-kernel.sh [FRAGMENT]
-#   FRAGMENT  config fragment (default scripts/kernel.config, the test
-#             kernel; make bench passes scripts/kernel-bench.config)
+# Usage: build-kernel.sh [FRAGMENT...]
+#   FRAGMENT  config fragments, applied in order, a later line for the same
+#             option replacing an earlier one (default scripts/kernel.config,
+#             the test kernel; make bench passes scripts/kernel-bench.config;
+#             the KCSAN kernel is kernel.config + kernel-kcsan.config)
 #
-# The kernel is `make allnoconfig` + the fragment, built from the
+# The kernel is `make allnoconfig` + the merged fragment, built from the
 # linux-source-6.1 tarball. It is cached in $HMAP_CACHE/kernel-<key>, where
-# <key> hashes everything the build depends on (fragment, this script,
-# tarball, compiler), and is reused only once its .done stamp exists, so an
+# <key> hashes what the build depends on (merged fragment, the recipe
+# version below, tarball, compiler), and is reused only once its .done
+# stamp exists, so an
 # interrupted build is never picked up. Out-of-tree modules build against it
 # with `make -C <objdir> M=<dir>`.
 set -euo pipefail
 # shellcheck source=scripts/common.sh
 . "$(dirname "$0")/common.sh"
 
-fragment=$(realpath "${1:-$HMAP_SCRIPTS/kernel.config}")
-[ -f "$fragment" ] || die "build-kernel: no config fragment $fragment"
+# Bump when a change to this script changes the kernel it builds.
+recipe=2
+
+[ $# -gt 0 ] || set -- "$HMAP_SCRIPTS/kernel.config"
+for f in "$@"; do
+	[ -f "$f" ] || die "build-kernel: no config fragment $f"
+done
 src=$("$HMAP_SCRIPTS/kernel-src.sh")
 
-key=$({ cat "$fragment" "$0"; echo "$src"; gcc --version | head -n1; } |
+# One fragment: the options of all, the last line for an option winning.
+merged=$(awk '
+	/^CONFIG_[A-Za-z0-9_]+=/ { opt = $0; sub(/=.*/, "", opt) }
+	/^# CONFIG_[A-Za-z0-9_]+ is not set$/ { opt = $2 }
+	opt != "" { if (!(opt in val)) order[n++] = opt; val[opt] = $0; opt = "" }
+	END { for (i = 0; i < n; i++) print val[order[i]] }' "$@")
+
+key=$({ echo "$merged"; echo "recipe $recipe"; echo "$src"; gcc --version | head -n1; } |
 	sha256sum | cut -c1-16)
 dir=$HMAP_CACHE/kernel-$key
 obj=$dir/obj
+names=$(for f in "$@"; do basename "$f"; done | paste -sd+)
 
 # Serialize concurrent builds of the same kernel.
 exec 9>"$HMAP_CACHE/.lock-kernel-$key"
@@ -32,11 +48,13 @@ if [ -f "$dir/.done" ]; then
 	exit 0
 fi
 
-msg "build-kernel: building $(basename "$fragment") kernel in $dir (log: $dir/build.log)"
+msg "build-kernel: building $names kernel in $dir (log: $dir/build.log)"
 start=$(date +%s)
 rm -rf "$dir"
 mkdir -p "$obj"
 log=$dir/build.log
+fragment=$dir/fragment.config
+echo "$merged" >"$fragment"
 
 # On failure show the end of the log; the full one stays in the cache.
 fail() {
@@ -65,7 +83,7 @@ while IFS= read -r line; do
 	msg "build-kernel: wanted '$line', got '$have'"
 	missing=1
 done <"$fragment"
-[ "$missing" = 0 ] || die "build-kernel: $(basename "$fragment") options did not stick"
+[ "$missing" = 0 ] || die "build-kernel: $names options did not stick"
 
 make -C "$src" O="$obj" -j"$(nproc)" >>"$log" 2>&1 || fail "kernel build failed"
 [ -f "$obj/arch/x86/boot/bzImage" ] || fail "no bzImage"
@@ -76,9 +94,9 @@ fi
 touch "$dir/.done"
 msg "build-kernel: done in $(($(date +%s) - start))s"
 
-# Keep only the three most recently used kernels.
+# Keep only the four most recently used kernels (test, KCSAN, bench, one more).
 find "$HMAP_CACHE" -maxdepth 2 -path "$HMAP_CACHE/kernel-*/.done" -printf '%T@ %h\n' |
-	sort -rn | tail -n +4 | cut -d' ' -f2- | while IFS= read -r old; do
+	sort -rn | tail -n +5 | cut -d' ' -f2- | while IFS= read -r old; do
 	msg "build-kernel: pruning old kernel $old"
 	rm -rf "$old"
 done

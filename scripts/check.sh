@@ -120,7 +120,7 @@ if [ -n "$kobj" ]; then
 	if make -C "$kobj" M="$HMAP_SRC" -j"$(nproc)" modules >"$log" 2>&1; then
 		grep -E 'warning:' "$log" || true
 		missing=
-		for m in hmap hmap_kunit; do
+		for m in hmap hmap_kunit hmap_kunit_scale; do
 			[ -f "$HMAP_SRC/$m.ko" ] || missing+=" $m.ko"
 		done
 		if [ -z "$missing" ]; then
@@ -148,7 +148,8 @@ if [ -n "$mods_ok" ]; then
 	section "guest (QEMU, KUnit, kselftests)"
 	rm -f "$serial"
 	"$HMAP_SCRIPTS/initramfs.sh" "$out/initramfs.cpio" "$kobj" \
-		"$kobj/lib/kunit/kunit.ko" "$HMAP_SRC/hmap.ko" "$HMAP_SRC/hmap_kunit.ko"
+		"$kobj/lib/kunit/kunit.ko" "$HMAP_SRC/hmap.ko" "$HMAP_SRC/hmap_kunit.ko" \
+		"$HMAP_SRC/hmap_kunit_scale.ko"
 	t0=$(date +%s)
 	qemu_rc=0
 	# 3 GiB: the largest KUnit map holds 3.4 million entries under KASAN.
@@ -209,6 +210,44 @@ if [ -n "$mods_ok" ]; then
 		fail "no kernel splats" "$(wc -l <"$out/splats.txt") line(s)"
 	else
 		pass "no kernel splats"
+	fi
+
+	# Leaks: kmemleak's reports after the KUnit part and after the guest
+	# tests (scripts/guest-init.sh); an object counts when its backtrace
+	# passes through hmap (hmap.ko or its test modules).
+	tr -d '\r' <"$serial" | awk -v out="$out/kmemleak.txt" '
+		function flush() { if (obj != "" && obj ~ /hmap/) { n[part]++; print obj >out } obj = "" }
+		/^HMAP-KMEMLEAK: / { scans[$2] = 1; next }
+		/^KMEMLEAK [a-z]+: / {
+			p = $2; sub(/:$/, "", p); line = $0; sub(/^KMEMLEAK [a-z]+: /, "", line)
+			if (line ~ /^unreferenced object/) { flush(); part = p }
+			obj = obj line "\n"; next }
+		END { flush(); for (p in scans) printf "%s %d\n", p, n[p] + 0 }' \
+		>"$out/kmemleak-counts.txt"
+	scans=$(wc -l <"$out/kmemleak-counts.txt")
+	leaks=$(awk '{ s += $2 } END { print s + 0 }' "$out/kmemleak-counts.txt")
+	if [ "$scans" -lt 2 ]; then
+		fail "kmemleak" "$scans of 2 scans ran"
+	elif [ "$leaks" -gt 0 ]; then
+		show "$out/kmemleak.txt" 60
+		fail "kmemleak: no leaks through hmap" "$leaks object(s): $out/kmemleak.txt"
+	else
+		pass "kmemleak: no leaks through hmap ($(paste -sd, "$out/kmemleak-counts.txt") scans)"
+	fi
+
+	# Fault injection: every allocation site of hmap failed at least once
+	# (scripts/guest-init.sh prints /sys/kernel/debug/fail_hmap_alloc/injected).
+	tr -d '\r' <"$serial" | sed -n 's/^HMAP-FAULT: //p' >"$out/fault-sites.txt"
+	sites=$(wc -l <"$out/fault-sites.txt")
+	never=$(awk '$2 == 0 { print $1 }' "$out/fault-sites.txt" | paste -sd' ')
+	injected=$(awk '{ s += $2 } END { print s + 0 }' "$out/fault-sites.txt")
+	echo "injected failures per site: $(paste -sd' ' "$out/fault-sites.txt")"
+	if [ "$sites" -eq 0 ]; then
+		fail "fault injection at every allocation site" "no counts in the serial log"
+	elif [ -n "$never" ]; then
+		fail "fault injection at every allocation site" "never failed: $never"
+	else
+		pass "fault injection at every allocation site ($sites sites, $injected failures)"
 	fi
 elif [ -n "$kobj" ]; then
 	fail "guest run" "not run: modules did not build"
