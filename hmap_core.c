@@ -699,7 +699,7 @@ found:
 /*
  * The bucket after the full bucket @b of a destination chain: an overflow
  * bucket already there (deletes leave emptied ones linked), else one of
- * the @spare buckets hmap_evacuate() allocated for this.
+ * the @spare buckets hmap_evacuate_reserve() allocated for this.
  */
 static struct hmap_bucket *hmap_dest_next(struct hmap *map,
 					  struct hmap_table *new,
@@ -719,24 +719,20 @@ static struct hmap_bucket *hmap_dest_next(struct hmap *map,
 }
 
 /*
- * Move the entries of old bucket @i to the new table: element pointers are
- * appended to their destination chains, then the old slots are marked, the
- * head's tag 0 last with release semantics. Overflow buckets the
- * destinations need are allocated first, so a failure leaves both tables
- * as they were.
+ * Evacuation, pass 1: count the entries of the old chain at @head by the
+ * new chain they go to, @n[0] to X (new bucket @xi), @n[1] to Y (@xi plus
+ * the old bucket count; only a grow has entries for Y).
  */
-static int hmap_evacuate(struct hmap *map, struct hmap_table *old,
-			 struct hmap_table *new, unsigned long i)
+static void hmap_evacuate_count(struct hmap *map, struct hmap_bucket *head,
+				unsigned long newmask, unsigned long xi,
+				unsigned int n[2])
 {
-	struct hmap_bucket *head = &old->buckets[i], *b;
-	unsigned long newmask = hmap_bucket_mask(new);
-	unsigned long xi = i & newmask;
-	struct hmap_bucket *spare = NULL, *nb;
-	struct hmap_dest dst[2];
-	unsigned int n[2] = { 0, 0 };
-	unsigned int s, d, need = 0;
-	u8 mark0 = HMAP_EVACUATED_EMPTY;
+	struct hmap_bucket *b;
+	unsigned int s;
 
+	lockdep_assert_held(&map->lock);
+	n[0] = 0;
+	n[1] = 0;
 	for (b = head; b; b = hmap_dereference(map, b->overflow)) {
 		for (s = 0; s < HMAP_BUCKET_SLOTS; s++) {
 			struct hmap_elem *e;
@@ -747,6 +743,24 @@ static int hmap_evacuate(struct hmap *map, struct hmap_table *old,
 			n[(e->hash & newmask) != xi]++;
 		}
 	}
+}
+
+/*
+ * Evacuation, pass 2: find where each destination chain that gets entries
+ * is appended to (@dst[d]), and allocate the overflow buckets the @n[d]
+ * entries need beyond the free slots there, linked through their overflow
+ * pointers into *@spare. Return 0, or -ENOMEM with nothing allocated and
+ * both tables unchanged.
+ */
+static int hmap_evacuate_reserve(struct hmap *map, struct hmap_table *old,
+				 struct hmap_table *new, unsigned long xi,
+				 const unsigned int n[2], struct hmap_dest dst[2],
+				 struct hmap_bucket **spare)
+{
+	struct hmap_bucket *nb;
+	unsigned int d, need = 0;
+
+	lockdep_assert_held(&map->lock);
 	for (d = 0; d < 2; d++) {
 		unsigned long di = d ? xi + (1UL << old->B) : xi;
 		unsigned int cap;
@@ -757,14 +771,42 @@ static int hmap_evacuate(struct hmap *map, struct hmap_table *old,
 		if (n[d] > cap)
 			need += DIV_ROUND_UP(n[d] - cap, HMAP_BUCKET_SLOTS);
 	}
+	*spare = NULL;
 	while (need--) {
 		nb = hmap_overflow_new(map);
 		if (!nb)
 			goto free_spares;
-		RCU_INIT_POINTER(nb->overflow, spare);
-		spare = nb;
+		RCU_INIT_POINTER(nb->overflow, *spare);
+		*spare = nb;
 	}
+	return 0;
 
+free_spares:
+	while (*spare) {
+		nb = *spare;
+		*spare = hmap_dereference(map, nb->overflow);
+		hmap_overflow_free(map, nb);
+	}
+	return -ENOMEM;
+}
+
+/*
+ * Evacuation, pass 3: append the element pointers of the old chain at
+ * @head to their destination chains @dst, in chain order, taking the
+ * overflow buckets they need from *@spare, and mark every old slot
+ * EVACUATED_X, EVACUATED_Y or EVACUATED_EMPTY; all but tag 0 of @head,
+ * whose marker is returned for the caller to publish.
+ */
+static u8 hmap_evacuate_move(struct hmap *map, struct hmap_table *new,
+			     struct hmap_bucket *head, unsigned long xi,
+			     struct hmap_dest dst[2], struct hmap_bucket **spare)
+{
+	unsigned long newmask = hmap_bucket_mask(new);
+	u8 mark0 = HMAP_EVACUATED_EMPTY;
+	struct hmap_bucket *b;
+	unsigned int s, d;
+
+	lockdep_assert_held(&map->lock);
 	for (b = head; b; b = hmap_dereference(map, b->overflow)) {
 		for (s = 0; s < HMAP_BUCKET_SLOTS; s++) {
 			u8 th = b->tophash[s], mark = HMAP_EVACUATED_EMPTY;
@@ -777,7 +819,7 @@ static int hmap_evacuate(struct hmap *map, struct hmap_table *old,
 				to = &dst[d];
 				if (to->slot == HMAP_BUCKET_SLOTS) {
 					to->b = hmap_dest_next(map, new, to->b,
-							       &spare);
+							       spare);
 					to->slot = 0;
 				}
 				rcu_assign_pointer(to->b->elems[to->slot], e);
@@ -791,17 +833,34 @@ static int hmap_evacuate(struct hmap *map, struct hmap_table *old,
 				WRITE_ONCE(b->tophash[s], mark);
 		}
 	}
+	return mark0;
+}
+
+/*
+ * Move the entries of old bucket @i to the new table, in three passes:
+ * count them by destination, reserve the overflow buckets the destinations
+ * need (so that a failure leaves both tables as they were), then move the
+ * element pointers and mark the old slots, the head's tag 0 last with
+ * release semantics.
+ */
+static int hmap_evacuate(struct hmap *map, struct hmap_table *old,
+			 struct hmap_table *new, unsigned long i)
+{
+	struct hmap_bucket *head = &old->buckets[i], *spare;
+	unsigned long xi = i & hmap_bucket_mask(new);
+	struct hmap_dest dst[2];
+	unsigned int n[2];
+	u8 mark0;
+	int err;
+
+	hmap_evacuate_count(map, head, hmap_bucket_mask(new), xi, n);
+	err = hmap_evacuate_reserve(map, old, new, xi, n, dst, &spare);
+	if (err)
+		return err;
+	mark0 = hmap_evacuate_move(map, new, head, xi, dst, &spare);
 	/* Publishes everything above to readers that see the marker. */
 	smp_store_release(&head->tophash[0], mark0);
 	return 0;
-
-free_spares:
-	while (spare) {
-		nb = spare;
-		spare = hmap_dereference(map, nb->overflow);
-		hmap_overflow_free(map, nb);
-	}
-	return -ENOMEM;
 }
 
 /*
