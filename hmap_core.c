@@ -1057,6 +1057,11 @@ static void hmap_maybe_prealloc(struct hmap *map, struct hmap_table *t)
 	queue_work(hmap_wq, &map->prealloc_work);
 }
 
+/*
+ * Start a resize of @kind to an array of 2^@bits buckets: the spare array
+ * if it has that size, else a new one. If it cannot be allocated nothing
+ * starts, and @resizing stays %HMAP_RESIZE_NONE.
+ */
 static void hmap_resize_start(struct hmap *map, enum hmap_resize_kind kind,
 			      unsigned int bits)
 {
@@ -1078,8 +1083,10 @@ static void hmap_resize_start(struct hmap *map, enum hmap_resize_kind kind,
 	case HMAP_RESIZE_SAME:
 		hmap_stat_add(map, same_size_grows, 1);
 		break;
-	default:
+	case HMAP_RESIZE_SHRINK:
 		hmap_stat_add(map, shrinks, 1);
+		break;
+	case HMAP_RESIZE_NONE:
 		break;
 	}
 	hmap_bg_schedule(map);
