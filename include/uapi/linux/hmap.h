@@ -80,7 +80,10 @@
 #define HMAP_FEAT_BATCH		_BITULL(2)	/* batch lookup/update/delete */
 #define HMAP_FEAT_DUMP		_BITULL(3)	/* dump by cursor */
 #define HMAP_FEAT_STATS		_BITULL(4)	/* HMAP_IOC_STATS */
-#define HMAP_FEATURES		0x1fULL
+/* Every feature this header describes: what HMAP_IOC_VERSION reports. */
+#define HMAP_FEATURES		(HMAP_FEAT_NAMED | HMAP_FEAT_ANON | \
+				 HMAP_FEAT_BATCH | HMAP_FEAT_DUMP | \
+				 HMAP_FEAT_STATS)
 
 /**
  * enum hmap_resize_kind - which resize, if any, is in progress
