@@ -6,14 +6,16 @@
  * rule, so that a name says how it may be called:
  *
  * - hmap_*_rcu(): the caller holds rcu_read_lock() (lookups and walks).
+ *   They, and the static chain walkers of hmap_iter.c, are marked
+ *   __must_hold(RCU); rcu_dereference() checks it under PROVE_RCU.
  * - __hmap_*(): the caller holds &hmap.lock (the kernel's sense of the
- *   prefix, as in __skb_queue_tail()); _locked is not used. The static
- *   functions of the "Resizing" section below (hmap_evacuate*(),
+ *   prefix, as in __skb_queue_tail()); _locked is not used. They are
+ *   marked __must_hold(&map->lock) and call lockdep_assert_held(). The
+ *   static functions of the "Resizing" section below (hmap_evacuate*(),
  *   hmap_resize_*(), hmap_spare_*(), hmap_bg_queue(), hmap_bg_schedule(),
  *   hmap_maybe_*(), hmap_oldest(), hmap_newest(), ...) and
  *   hmap_clear_slot() need it too, without the prefix: they run only
- *   inside a write or the worker, and lockdep checks the lock where they
- *   call lockdep_assert_held() or hmap_dereference().
+ *   inside a write or the worker, and each calls lockdep_assert_held().
  * - hmap_*_work(): the function of a work item, run by the workqueue and
  *   never called directly.
  * - hmap_stat_*(), HMAP_STAT_*(): the per-CPU statistics counters;
@@ -547,6 +549,7 @@ static inline u64 hmap_bytes_eq(u64 w, u8 c)
  */
 static __always_inline struct hmap_elem *
 hmap_find_elem_rcu(struct hmap *map, const void *key, u32 key_len)
+	__must_hold(RCU)
 {
 	u64 hash = hmap_hash_inline(map, key, key_len);
 	u8 top = hmap_tophash(hash);
@@ -575,6 +578,7 @@ hmap_find_elem_rcu(struct hmap *map, const void *key, u32 key_len)
 
 static __always_inline struct hmap_elem *
 hmap_lookup_elem_rcu(struct hmap *map, const void *key, u32 key_len)
+	__must_hold(RCU)
 {
 	struct hmap_elem *e = hmap_find_elem_rcu(map, key, key_len);
 
@@ -599,6 +603,7 @@ hmap_lookup_elem_rcu(struct hmap *map, const void *key, u32 key_len)
  */
 void *hmap_lookup_rcu(struct hmap *map, const void *key, u32 key_len,
 		      u32 *value_len)
+	__must_hold(RCU)
 {
 	struct hmap_elem *e;
 
@@ -647,6 +652,7 @@ EXPORT_SYMBOL_GPL(hmap_lookup);
 
 static struct hmap_table *hmap_oldest(struct hmap *map)
 {
+	lockdep_assert_held(&map->lock);
 	return hmap_dereference(map, map->tbl);
 }
 
@@ -656,6 +662,7 @@ static struct hmap_table *hmap_newest(struct hmap *map)
 	struct hmap_table *t = hmap_oldest(map);
 	struct hmap_table *next = hmap_dereference(map, t->next);
 
+	lockdep_assert_held(&map->lock);
 	return next ?: t;
 }
 
@@ -675,6 +682,7 @@ static unsigned int hmap_chain_tail(struct hmap *map, struct hmap_bucket *b,
 	struct hmap_bucket *next;
 	unsigned int i, free;
 
+	lockdep_assert_held(&map->lock);
 	for (;; b = next) {
 		for (i = 0; i < HMAP_BUCKET_SLOTS; i++)
 			if (b->tophash[i] == HMAP_EMPTY_REST)
@@ -708,6 +716,7 @@ static struct hmap_bucket *hmap_dest_next(struct hmap *map,
 {
 	struct hmap_bucket *nb = hmap_dereference(map, b->overflow);
 
+	lockdep_assert_held(&map->lock);
 	if (nb)
 		return nb;
 	nb = *spare;
@@ -853,6 +862,7 @@ static int hmap_evacuate(struct hmap *map, struct hmap_table *old,
 	u8 mark0;
 	int err;
 
+	lockdep_assert_held(&map->lock);
 	hmap_evacuate_count(map, head, hmap_bucket_mask(new), xi, n);
 	err = hmap_evacuate_reserve(map, old, new, xi, n, dst, &spare);
 	if (err)
@@ -886,6 +896,7 @@ static void hmap_bg_schedule(struct hmap *map)
 {
 	unsigned long idle_end = map->last_write + HMAP_SPARE_IDLE;
 
+	lockdep_assert_held(&map->lock);
 	if (map->resizing != HMAP_RESIZE_NONE)
 		hmap_bg_queue(map, 0);
 	else if (map->spare)
@@ -902,6 +913,7 @@ static void hmap_resize_commit(struct hmap *map)
 	struct hmap_table *old = hmap_oldest(map);
 	struct hmap_table *new = hmap_dereference(map, old->next);
 
+	lockdep_assert_held(&map->lock);
 	trace_hmap_resize_finish(map, map->resizing, old->B, new->B,
 				 map->count,
 				 ktime_get_ns() - map->resize_start_ns);
@@ -925,6 +937,7 @@ static int hmap_evacuate_one(struct hmap *map, unsigned long i,
 	struct hmap_table *new = hmap_dereference(map, old->next);
 	unsigned long stop;
 
+	lockdep_assert_held(&map->lock);
 	if (!hmap_bucket_evacuated(&old->buckets[i])) {
 		int err = hmap_evacuate(map, old, new, i);
 
@@ -959,6 +972,7 @@ static int hmap_evacuate_for_write(struct hmap *map, u64 hash)
 {
 	int err;
 
+	lockdep_assert_held(&map->lock);
 	if (map->resizing == HMAP_RESIZE_NONE)
 		return 0;
 	err = hmap_evacuate_one(map, hash & hmap_bucket_mask(hmap_oldest(map)),
@@ -974,6 +988,7 @@ static int hmap_evacuate_for_write(struct hmap *map, u64 hash)
 static int hmap_evacuate_batch(struct hmap *map, unsigned long max,
 			       bool background)
 {
+	lockdep_assert_held(&map->lock);
 	while (max-- && map->resizing != HMAP_RESIZE_NONE) {
 		int err = hmap_evacuate_one(map, map->nevacuate, background);
 
@@ -986,6 +1001,7 @@ static int hmap_evacuate_batch(struct hmap *map, unsigned long max,
 /* Evacuate every old bucket left: finish the resize in progress, if any. */
 static int hmap_evacuate_all(struct hmap *map)
 {
+	lockdep_assert_held(&map->lock);
 	while (map->resizing != HMAP_RESIZE_NONE) {
 		int err = hmap_evacuate_batch(map, HMAP_BG_BATCH, true);
 
@@ -1068,6 +1084,7 @@ static void hmap_resize_start(struct hmap *map, enum hmap_resize_kind kind,
 	struct hmap_table *old = hmap_oldest(map);
 	struct hmap_table *new;
 
+	lockdep_assert_held(&map->lock);
 	new = hmap_spare_take(map, bits) ?: hmap_table_new(map, bits);
 	if (!new)
 		return;
@@ -1101,6 +1118,7 @@ static void hmap_maybe_shrink(struct hmap *map)
 {
 	struct hmap_table *t = hmap_oldest(map);
 
+	lockdep_assert_held(&map->lock);
 	if (map->resizing == HMAP_RESIZE_NONE &&
 	    hmap_under_load(map->count, t->B))
 		hmap_resize_start(map, HMAP_RESIZE_SHRINK, t->B - 1);
@@ -1163,12 +1181,14 @@ static struct hmap_elem *__hmap_find(struct hmap *map, u64 hash,
 				     const void *key, u32 key_len,
 				     struct hmap_dest *at,
 				     struct hmap_dest *free)
+	__must_hold(&map->lock)
 {
 	struct hmap_table *t = hmap_newest(map);
 	struct hmap_bucket *b = &t->buckets[hash & hmap_bucket_mask(t)];
 	u8 top = hmap_tophash(hash);
 	unsigned int i;
 
+	lockdep_assert_held(&map->lock);
 	free->b = NULL;
 	for (;;) {
 		for (i = 0; i < HMAP_BUCKET_SLOTS; i++) {
@@ -1202,10 +1222,12 @@ miss:
 
 static int __hmap_insert(struct hmap *map, struct hmap_elem *ne,
 			 struct hmap_dest *last, struct hmap_dest *free)
+	__must_hold(&map->lock)
 {
 	struct hmap_bucket *b = free->b;
 	unsigned int slot = free->slot;
 
+	lockdep_assert_held(&map->lock);
 	if (!b) {
 		struct hmap_table *t = hmap_newest(map);
 
@@ -1327,6 +1349,7 @@ static void hmap_clear_slot(struct hmap *map, struct hmap_bucket *head,
 {
 	struct hmap_bucket *next;
 
+	lockdep_assert_held(&map->lock);
 	WRITE_ONCE(b->tophash[i], HMAP_EMPTY_ONE);
 	RCU_INIT_POINTER(b->elems[i], NULL);
 
@@ -1846,6 +1869,7 @@ EXPORT_SYMBOL_IF_KUNIT(hmap_test_run_background);
  * Context: process context; the caller holds &hmap.lock.
  */
 void __hmap_test_prealloc(struct hmap *map)
+	__must_hold(&map->lock)
 {
 	lockdep_assert_held(&map->lock);
 	if (!map->dying)

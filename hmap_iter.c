@@ -80,6 +80,7 @@ struct hmap_chain_walk {
  * Context: rcu_read_lock() held.
  */
 static struct hmap_elem *hmap_chain_next(struct hmap_chain_walk *w)
+	__must_hold(RCU)
 {
 	for (; w->b; w->b = rcu_dereference(w->b->overflow), w->slot = 0) {
 		while (w->slot < HMAP_BUCKET_SLOTS) {
@@ -107,6 +108,7 @@ static struct hmap_elem *hmap_chain_next(struct hmap_chain_walk *w)
  */
 static struct hmap_elem *hmap_iter_scan(const struct hmap_iter *iter,
 					struct hmap_bucket *b, u64 last)
+	__must_hold(RCU)
 {
 	struct hmap_chain_walk w = { .b = b };
 	struct hmap_elem *best = NULL, *e;
@@ -238,6 +240,7 @@ static u64 hmap_elem_pos(const struct hmap_elem *e)
 
 /* How many entries of the chain at @b share the smallest p in [@pos, @last]. */
 static u32 hmap_dump_group(struct hmap_bucket *b, u64 pos, u64 last, u64 *pmin)
+	__must_hold(RCU)
 {
 	struct hmap_chain_walk w = { .b = b };
 	struct hmap_elem *e;
@@ -264,6 +267,7 @@ static u32 hmap_dump_group(struct hmap_bucket *b, u64 pos, u64 last, u64 *pmin)
  */
 static u32 hmap_dump_emit(struct hmap_bucket *b, u64 p, u32 first, u32 room,
 			  hmap_dump_fn fn, void *ctx)
+	__must_hold(RCU)
 {
 	struct hmap_chain_walk w = { .b = b };
 	struct hmap_elem *e;
@@ -296,6 +300,7 @@ struct hmap_dump_ent {
  */
 static u32 hmap_dump_collect(struct hmap_bucket *b, u64 pos, u64 last,
 			     struct hmap_dump_ent *ents, u32 max)
+	__must_hold(RCU)
 {
 	struct hmap_chain_walk w = { .b = b };
 	struct hmap_elem *e;
