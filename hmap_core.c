@@ -126,6 +126,52 @@
  * CPU and read without it.
  */
 
+/**
+ * DOC: Lock order
+ *
+ * Outermost first: a lock is only taken while holding none below it.
+ *
+ * 1. &hmap_file.bind_lock (hmap_dev.c), one per open /dev/hmap: held while
+ *    HMAP_IOC_CREATE or HMAP_IOC_OPEN binds the file, across
+ *    hmap_obj_create() and hmap_obj_open().
+ * 2. hmap_reg_lock (hmap_registry.c), one mutex: the registry's objects,
+ *    names and per-user charges (see the top of that file). It is held
+ *    across hmap_debugfs_add(), hmap_debugfs_unnamed() and
+ *    hmap_debugfs_remove(), which check it.
+ * 3. debugfs (hmap_debugfs.c): the directory locks debugfs takes to
+ *    create, rename and remove a map's directory, and the wait in
+ *    debugfs_remove_recursive() for readers still inside one of its
+ *    files. A reader starts holding no hmap lock and takes the next one.
+ * 4. &hmap.lock (the map core), one mutex per map: writers, the map's two
+ *    works, hmap_get_stats() and hmap_get_histogram(). No one holds the
+ *    locks of two maps at once.
+ * 5. rcu_read_lock(): lookups, iterators, hmap_dump() and its callback.
+ *    Nothing under it sleeps or takes a mutex.
+ *
+ * Where one lock is taken under another: bind_lock, then hmap_reg_lock in
+ * hmap_obj_create() and hmap_obj_open(); bind_lock, then &hmap.lock when
+ * hmap_obj_create() destroys the map it made because the name was taken
+ * meanwhile; hmap_reg_lock, then a wait for debugfs readers that take
+ * &hmap.lock, in hmap_obj_release(). What keeps the order:
+ *
+ * - The map core calls nothing of the registry, debugfs or the device:
+ *   under &hmap.lock no other hmap lock is taken.
+ * - A debugfs file never takes hmap_reg_lock: hmap_debugfs_remove() waits
+ *   for its readers under that lock. It reads only what never changes in
+ *   an object (name, id) and asks the core for the rest.
+ * - hmap_obj_release() drops hmap_reg_lock before hmap_destroy(), which
+ *   waits for grace periods and for the map's works. The per-map commands
+ *   of /dev/hmap take no registry lock: a reference keeps their object.
+ * - The map's works take &hmap.lock, so no one cancels or flushes them
+ *   while holding it: hmap_destroy() and hmap_test_set_background() unlock
+ *   first. Nothing on the hmap workqueue takes hmap_reg_lock or a
+ *   bind_lock, so hmap_destroy() may wait for it under bind_lock.
+ * - Memory is allocated with GFP_KERNEL under each of these locks: hmap
+ *   has no shrinker, so reclaim takes none of them. Under &hmap.lock a
+ *   delete or update may wait for a grace period (kfree_rcu_mightsleep()
+ *   when memory is short): no RCU reader waits for a lock.
+ */
+
 #include <linux/bitops.h>
 #include <linux/jiffies.h>
 #include <linux/memcontrol.h>

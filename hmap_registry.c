@@ -10,7 +10,8 @@
  *
  * hmap_reg_lock protects: hmap_objs (every live object, named or not), the
  * @named flag, @node and debugfs directory of each object, and hmap_users
- * with their counts.
+ * with their counts. It nests inside a /dev/hmap file's bind_lock and
+ * outside debugfs and every map's lock: see "Lock order" in hmap_core.c.
  * An object lives while it has references: one per bound fd and one for
  * its name until it is destroyed; the last put frees the map.
  *
