@@ -32,9 +32,13 @@
 /**
  * DOC: Theory of operation
  *
- * A map is an array of 2^B buckets. A key's 64-bit hash picks the bucket by
- * its low B bits and is summarized in the slot's tag byte (tophash) by its
- * top 8 bits. A bucket holds eight slots; when all are taken, an overflow
+ * A map is an array of 2^B buckets. A key is hashed with SipHash-1-3 (the
+ * rounds of the kernel's hsiphash() on 64-bit, with a 64-bit result) under
+ * a random key chosen when the map is created, so that nobody can choose
+ * keys that collide. The low B bits of the hash pick the bucket; the top 8
+ * bits are the slot's tag byte (tophash), so a lookup compares the eight
+ * tags of a bucket at once and dereferences only an element whose tag
+ * matches. A bucket holds eight slots; when all are taken, an overflow
  * bucket is chained behind it::
  *
  *   struct hmap_bucket (80 bytes)
@@ -46,20 +50,39 @@
  *   | overflow ---------------------------------> next bucket of the chain
  *   +-----------------------------------------+
  *
- * Tags below 5 are markers: EMPTY_REST (this slot and every later slot of
- * the chain is empty, so a scan stops), EMPTY_ONE, and in a bucket that has
- * been moved to a new array EVACUATED_X, EVACUATED_Y and EVACUATED_EMPTY.
+ * Tags below 5 are markers, as in Go: EMPTY_REST (0: this slot and every
+ * later slot of the chain is empty, so a scan stops), EMPTY_ONE (1), and
+ * in a bucket that has been moved to a new array EVACUATED_X (2),
+ * EVACUATED_Y (3) and EVACUATED_EMPTY (4); a real tag below 5 is bumped
+ * by 5. Unlike Go's, slots hold pointers to elements, so an update
+ * replaces an element whole and readers never see a torn value.
  *
  * Resizing follows Go's map and goes one step further. The array doubles
- * when the map holds more than 6.5 entries per bucket, is rebuilt at the
- * same size when as many overflow buckets as buckets were added since the
- * array was built, and halves when the load falls below 1.625 (a quarter of
- * the grow threshold, so a map at either boundary does not flap). A resize
- * only allocates the new array and links it as &hmap_table.next of the old
- * one. Every write then first evacuates the old bucket its key hashes to and
- * one more at @nevacuate, two at most; when @nevacuate reaches the old size,
- * the new array becomes &hmap.tbl and the old one is freed after a grace
- * period. The next array of a large map is allocated ahead by a worker.
+ * (a grow) when an insert would take the map above 6.5 entries per bucket
+ * (and above 8 entries), is rebuilt at the same size (a same-size grow)
+ * when as many overflow buckets as buckets were added since the array was
+ * built, and halves (a shrink) when a delete leaves fewer than 1.625
+ * entries per bucket: a quarter of the grow threshold, so that a map at
+ * either boundary does not flap. When the worker finishes a resize it
+ * starts a shrink if the map is still below its load, so an emptied map
+ * ends small; hmap_shrink_to_fit() goes to the smallest size in one
+ * resize.
+ *
+ * A resize only allocates the new array and links it as &hmap_table.next
+ * of the old one. Every write then first evacuates the old bucket its key
+ * hashes to and one more at @nevacuate, two at most. Old bucket i goes to
+ * new bucket i (X) or i + 2^(B-1) (Y), by the newly significant hash bit,
+ * in a grow; to i in a same-size grow; to i mod 2^B' in a shrink to 2^B'
+ * buckets. When @nevacuate reaches the old size, the new array becomes
+ * &hmap.tbl and the old one is freed after a grace period.
+ *
+ * The next array of a large map (2^10 buckets or more: see
+ * %HMAP_PREALLOC_MIN_B) is allocated and zeroed ahead by a worker once the
+ * map is three quarters of the way to the grow, so that the write that
+ * starts the grow finds it ready (if the worker has not finished, that
+ * write allocates it). An array allocated ahead that no grow comes for is
+ * freed by the worker once writes have stopped for %HMAP_SPARE_IDLE (a
+ * second).
  *
  * The same-size grow is Go's trigger made to converge. Go's map.go starts
  * one when noverflow >= 2^min(B, 15) but above B = 15 counts an overflow
@@ -74,18 +97,20 @@
  * only chains that deletes left half empty reach it.
  *
  * A resize ends in bounded time whatever the write rate: the background
- * worker starts with it and evacuates %HMAP_BG_BATCH old buckets per hold
- * of the lock, beside the writers, until it is done, so a resize from 2^B
- * old buckets takes at most 2^B / %HMAP_BG_BATCH turns of the worker, and
- * writes only take buckets off it. The bound holds while overflow buckets
- * can be allocated; when one cannot, the worker tries again after
- * %HMAP_BG_RETRY and the resize waits for memory.
+ * worker starts with it and evacuates %HMAP_BG_BATCH (64) old buckets per
+ * hold of the lock, beside the writers, until it is done, so a resize from
+ * 2^B old buckets takes at most 2^B / %HMAP_BG_BATCH turns of the worker,
+ * and writes only take buckets off it. The bound holds while overflow
+ * buckets can be allocated; when one cannot, the worker tries again after
+ * %HMAP_BG_RETRY (20 ms) and the resize waits for memory.
  *
  * Evacuation copies element pointers, it does not copy or free elements,
  * and it never modifies the old bucket except to replace its tags with
- * EVACUATED_* markers, tag 0 of the head bucket last. The elements stay
- * where they are; only an element deleted or replaced later is freed, after
- * a grace period.
+ * EVACUATED_* markers, tag 0 of the head bucket last, with a release
+ * store. The old bucket keeps its element pointers, so a lookup that
+ * started scanning it before the evacuation still finds its key. The
+ * elements stay where they are; only an element deleted or replaced later
+ * is freed, after a grace period.
  */
 
 /**

@@ -22,8 +22,18 @@
  * smallest (r, key) after the cursor in that range, or moves the cursor to
  * the end of the range. An entry present for the whole walk is returned
  * exactly once; entries inserted or deleted during the walk may or may not
- * be. Elements are only copied out under rcu_read_lock(), so a deleted
- * element is never touched after its grace period.
+ * be. The walk never restarts and never fails with -EAGAIN. Elements are
+ * only copied out under rcu_read_lock(), so a deleted element is never
+ * touched after its grace period.
+ *
+ * hmap_dump() drops the lowest bit of that order, so that one position
+ * past the last is a position too: a walk that is done stays at the end.
+ * Positions are hash bits, which must not leave the kernel: the
+ * HMAP_IOC_DUMP cursor is hmap_dump_cursor_encode() of the position, a
+ * keyed permutation (a four-round Feistel network over SipHash, under a
+ * per-map random key). The order of the entries a dump returns still
+ * follows the hash: which keys share a bucket can be inferred from it, as
+ * from any resize-stable walk in bucket order (Redis SCAN, BPF map dumps).
  */
 
 #include <linux/bitrev.h>
