@@ -198,7 +198,8 @@ static void hmap_debugfs_dirname(const struct hmap_obj *obj, const char *kind,
  * hmap_debugfs_add() - give a map its debugfs directory
  * @obj: the map.
  *
- * Context: process context, may sleep.
+ * Context: process context, may sleep; hmap_reg_lock held (it protects
+ * @obj->debugfs).
  */
 void hmap_debugfs_add(struct hmap_obj *obj)
 {
@@ -208,6 +209,7 @@ void hmap_debugfs_add(struct hmap_obj *obj)
 	struct dentry *dir;
 	size_t i;
 
+	hmap_reg_lock_assert_held();
 	if (!hmap_debugfs_root)
 		return;
 	hmap_debugfs_dirname(obj, obj->name[0] ? NULL : "anon", name,
@@ -233,13 +235,14 @@ void hmap_debugfs_add(struct hmap_obj *obj)
  *
  * Renames its directory to destroyed:<id>, so the name can be reused.
  *
- * Context: process context, may sleep.
+ * Context: process context, may sleep; hmap_reg_lock held.
  */
 void hmap_debugfs_unnamed(struct hmap_obj *obj)
 {
 	char name[32];
 	struct dentry *d;
 
+	hmap_reg_lock_assert_held();
 	if (!obj->debugfs)
 		return;
 	hmap_debugfs_dirname(obj, "destroyed", name, sizeof(name));
@@ -255,12 +258,14 @@ void hmap_debugfs_unnamed(struct hmap_obj *obj)
  * hmap_debugfs_remove() - remove a map's debugfs directory
  * @obj: the map.
  *
- * Returns once no reader is inside one of its files.
+ * Returns once no reader is inside one of its files: those take the map's
+ * &hmap.lock, never hmap_reg_lock.
  *
- * Context: process context, may sleep.
+ * Context: process context, may sleep; hmap_reg_lock held.
  */
 void hmap_debugfs_remove(struct hmap_obj *obj)
 {
+	hmap_reg_lock_assert_held();
 	debugfs_remove_recursive(obj->debugfs);
 	obj->debugfs = NULL;
 }

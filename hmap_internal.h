@@ -261,6 +261,7 @@ static inline bool hmap_bucket_evacuated(struct hmap_bucket *b)
  */
 static inline struct hmap_bucket *
 hmap_find_bucket_rcu(struct hmap *map, u64 hash, unsigned int *max_bits)
+	__must_hold(RCU)
 {
 	struct hmap_table *t = rcu_dereference(map->tbl);
 	unsigned int bits = 0;

@@ -52,21 +52,6 @@ struct hmap_params {
 };
 
 /**
- * enum hmap_resize_kind - which resize, if any, is in progress
- * @HMAP_RESIZE_NONE: none.
- * @HMAP_RESIZE_GROW: doubling the bucket array (load factor above 6.5).
- * @HMAP_RESIZE_SAME: rehashing into an array of the same size to compact
- *	overflow chains.
- * @HMAP_RESIZE_SHRINK: halving the bucket array (load factor below 1.625).
- */
-enum hmap_resize_kind {
-	HMAP_RESIZE_NONE,
-	HMAP_RESIZE_GROW,
-	HMAP_RESIZE_SAME,
-	HMAP_RESIZE_SHRINK,
-};
-
-/**
  * struct hmap_stats - a snapshot of a map's counters
  * @count: entries in the map.
  * @B: log2 of the number of buckets writes go to.

@@ -80,7 +80,28 @@
 #define HMAP_FEAT_BATCH		_BITULL(2)	/* batch lookup/update/delete */
 #define HMAP_FEAT_DUMP		_BITULL(3)	/* dump by cursor */
 #define HMAP_FEAT_STATS		_BITULL(4)	/* HMAP_IOC_STATS */
-#define HMAP_FEATURES		0x1fULL
+/* Every feature this header describes: what HMAP_IOC_VERSION reports. */
+#define HMAP_FEATURES		(HMAP_FEAT_NAMED | HMAP_FEAT_ANON | \
+				 HMAP_FEAT_BATCH | HMAP_FEAT_DUMP | \
+				 HMAP_FEAT_STATS)
+
+/**
+ * enum hmap_resize_kind - which resize, if any, is in progress
+ * @HMAP_RESIZE_NONE: none.
+ * @HMAP_RESIZE_GROW: doubling the bucket array (load factor above 6.5).
+ * @HMAP_RESIZE_SAME: rebuilding it at the same size, to compact overflow
+ *	chains (a same-size grow).
+ * @HMAP_RESIZE_SHRINK: halving the bucket array (load factor below 1.625).
+ *
+ * The values of &struct hmap_map_stats @resizing, and of the kind of the
+ * hmap:hmap_resize_start and hmap:hmap_resize_finish trace events.
+ */
+enum hmap_resize_kind {
+	HMAP_RESIZE_NONE = 0,
+	HMAP_RESIZE_GROW = 1,
+	HMAP_RESIZE_SAME = 2,
+	HMAP_RESIZE_SHRINK = 3,
+};
 
 /**
  * struct hmap_version - ABI handshake (HMAP_IOC_VERSION)
@@ -312,7 +333,7 @@ struct hmap_cmd {
  * @B: log2 of the bucket count writes go to.
  * @count: entries.
  * @old_B: log2 of the bucket count being evacuated, while resizing.
- * @resizing: 0 none, 1 grow, 2 same-size grow, 3 shrink.
+ * @resizing: the resize in progress, an &enum hmap_resize_kind.
  * @nevacuate: old buckets below this are evacuated.
  * @noverflow: overflow buckets of the current array.
  * @grows: grows started.
