@@ -161,17 +161,11 @@ EXPORT_TRACEPOINT_SYMBOL_GPL(hmap_alloc_fail);
 static struct workqueue_struct *hmap_wq;
 static struct kmem_cache *hmap_bucket_cache;
 
-/* Counters over all maps, per CPU like the maps' own: see hmap_global_stats(). */
-struct hmap_global_pcpu {
-	long maps;
-	long arrays;
-	long overflow;
-	long elems;
-	long bytes;
-	long alloc_failures;
-};
-
-static DEFINE_PER_CPU(struct hmap_global_pcpu, hmap_global);
+/*
+ * Counters over all maps, per CPU like the maps' own; every field is a
+ * long: see hmap_global_stats().
+ */
+static DEFINE_PER_CPU(struct hmap_global_stats, hmap_global);
 
 static long hmap_global_sum(size_t offset)
 {
@@ -1680,12 +1674,11 @@ EXPORT_SYMBOL_GPL(hmap_get_histogram);
  */
 void hmap_global_stats(struct hmap_global_stats *gs)
 {
-	gs->maps = hmap_global_sum(offsetof(struct hmap_global_pcpu, maps));
-	gs->arrays = hmap_global_sum(offsetof(struct hmap_global_pcpu, arrays));
-	gs->overflow = hmap_global_sum(offsetof(struct hmap_global_pcpu, overflow));
-	gs->elems = hmap_global_sum(offsetof(struct hmap_global_pcpu, elems));
-	gs->bytes = hmap_global_sum(offsetof(struct hmap_global_pcpu, bytes));
-	gs->alloc_failures = hmap_global_sum(offsetof(struct hmap_global_pcpu, alloc_failures));
+	size_t offset;
+
+	BUILD_BUG_ON(sizeof(*gs) % sizeof(long));
+	for (offset = 0; offset < sizeof(*gs); offset += sizeof(long))
+		*(long *)((u8 *)gs + offset) = hmap_global_sum(offset);
 }
 EXPORT_SYMBOL_GPL(hmap_global_stats);
 

@@ -119,6 +119,9 @@ struct hmap_histogram {
  * @elems: elements allocated minus freed.
  * @bytes: bytes held by all maps.
  * @alloc_failures: allocations that failed, in any map.
+ *
+ * Every field is a long: the same struct holds the per-CPU counts, which
+ * hmap_global_stats() sums field by field.
  */
 struct hmap_global_stats {
 	long maps;
