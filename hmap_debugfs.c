@@ -90,16 +90,16 @@ static bool hmap_show_state(struct seq_file *m, const char *name,
 }
 
 /* What the show functions hand to hmap_visit_counters(). */
-struct hmap_counter_show {
+struct hmap_counter_print {
 	struct seq_file *m;
 	struct hmap_stats st;
 	const char *only;	/* the one counter to show, or NULL for all */
 	bool shown;
 };
 
-static void hmap_show_counter(void *arg, const char *name, size_t offset)
+static void hmap_print_counter(void *arg, const char *name, size_t offset)
 {
-	struct hmap_counter_show *cs = arg;
+	struct hmap_counter_print *cs = arg;
 
 	if (cs->only && strcmp(cs->only, name))
 		return;
@@ -111,7 +111,7 @@ static void hmap_show_counter(void *arg, const char *name, size_t offset)
 
 static int hmap_stats_show(struct seq_file *m, void *unused)
 {
-	struct hmap_counter_show cs = { .m = m };
+	struct hmap_counter_print cs = { .m = m };
 	struct hmap_obj *obj = m->private;
 	struct hmap_params p;
 	size_t i;
@@ -126,7 +126,7 @@ static int hmap_stats_show(struct seq_file *m, void *unused)
 		seq_printf(m, "%s: ", hmap_debugfs_state[i]);
 		hmap_show_state(m, hmap_debugfs_state[i], &cs.st);
 	}
-	hmap_visit_counters(hmap_show_counter, &cs);
+	hmap_visit_counters(hmap_print_counter, &cs);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(hmap_stats);
@@ -134,7 +134,7 @@ DEFINE_SHOW_ATTRIBUTE(hmap_stats);
 /* One state value or counter: the file's name says which. */
 static int hmap_counter_show(struct seq_file *m, void *unused)
 {
-	struct hmap_counter_show cs = {
+	struct hmap_counter_print cs = {
 		.m = m,
 		.only = m->file->f_path.dentry->d_name.name,
 	};
@@ -143,7 +143,7 @@ static int hmap_counter_show(struct seq_file *m, void *unused)
 	hmap_get_stats(obj->map, &cs.st);
 	if (hmap_show_state(m, cs.only, &cs.st))
 		return 0;
-	hmap_visit_counters(hmap_show_counter, &cs);
+	hmap_visit_counters(hmap_print_counter, &cs);
 	return cs.shown ? 0 : -ENOENT;
 }
 DEFINE_SHOW_ATTRIBUTE(hmap_counter);

@@ -46,7 +46,7 @@ check "dump -j: last line" "$(tail -n 1 "$out")" ']'
 check "dump -j: the escaped entry" \
 	"$(grep -cxF -e '{"key":"q\"b\\s","value":"v\\\""}' \
 		-e '{"key":"q\"b\\s","value":"v\\\""},' "$out")" 1
-check "dump -j: lines" "$(wc -l <"$out")" 4
+check "dump -j: lines" "$(grep -c "" "$out")" 4
 
 # Errors under -j: JSON on stderr, nothing on stdout, the usual status.
 check "-j get, no such key: exit" "$(run -j get "$m" nokey)" 3

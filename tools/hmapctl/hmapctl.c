@@ -1287,7 +1287,8 @@ static void print_stats(struct stats_out *o)
 		print_stat(o, state_fields[i].name, state_fields[i].offset,
 			   state_fields[i].size);
 #define HMAP_STAT(name) \
-	print_stat(o, #name, offsetof(struct hmap_map_stats, name), 8)
+	print_stat(o, #name, offsetof(struct hmap_map_stats, name), \
+		   sizeof(__u64))
 #include <linux/hmap_stats.h>
 #undef HMAP_STAT
 }
