@@ -18,8 +18,9 @@
  *   inside a write or the worker, and each calls lockdep_assert_held().
  * - hmap_*_work(): the function of a work item, run by the workqueue and
  *   never called directly.
- * - hmap_stat_*(), HMAP_STAT_*(): the per-CPU statistics counters;
- *   "count" is only the entry count, &hmap.count (hmap_count()).
+ * - hmap_stat_*(): the per-CPU statistics counters, listed once by the
+ *   HMAP_STAT() lines of <uapi/linux/hmap_stats.h>; "count" is only the
+ *   entry count, &hmap.count (hmap_count()).
  * - hmap_test_*(): hooks for the KUnit suites, built with CONFIG_KUNIT.
  * - A variant that does not differ by the lock is named for what differs
  *   (hmap_hash_inline(), hmap_do_update()). Freeing "after a grace
@@ -233,17 +234,11 @@ EXPORT_TRACEPOINT_SYMBOL_GPL(hmap_alloc_fail);
 static struct workqueue_struct *hmap_wq;
 static struct kmem_cache *hmap_bucket_cache;
 
-/* Counters over all maps, per CPU like the maps' own: see hmap_global_stats(). */
-struct hmap_global_pcpu {
-	long maps;
-	long arrays;
-	long overflow;
-	long elems;
-	long bytes;
-	long alloc_failures;
-};
-
-static DEFINE_PER_CPU(struct hmap_global_pcpu, hmap_global);
+/*
+ * Counters over all maps, per CPU like the maps' own; every field is a
+ * long: see hmap_global_stats().
+ */
+static DEFINE_PER_CPU(struct hmap_global_stats, hmap_global);
 
 static long hmap_global_sum(size_t offset)
 {
@@ -267,16 +262,6 @@ static s64 hmap_stat_sum_offset(struct hmap *map, size_t offset)
 					  offset));
 	return sum;
 }
-
-#define HMAP_STAT_SUM(map, field) \
-	hmap_stat_sum_offset(map, offsetof(struct hmap_pcpu, field))
-/*
- * A gauge (added to on one CPU, taken from on another) summed while it
- * changes can come out below zero: a start seen after its stop. Never below
- * zero when read.
- */
-#define HMAP_STAT_GAUGE_SUM(map, field) \
-	max_t(s64, 0, HMAP_STAT_SUM(map, field))
 
 /* ---- Accounting and allocation ---- */
 
@@ -1767,8 +1752,13 @@ EXPORT_SYMBOL_GPL(hmap_get_params);
  */
 void hmap_get_stats(struct hmap *map, struct hmap_stats *st)
 {
+	/* The counters of struct hmap_pcpu, in its order, end *@st. */
+	const size_t first = offsetofend(struct hmap_stats, noverflow);
+	u64 *counters = (u64 *)((u8 *)st + first);
 	struct hmap_table *t;
+	size_t i;
 
+	BUILD_BUG_ON(sizeof(*st) - first != sizeof(struct hmap_pcpu));
 	memset(st, 0, sizeof(*st));
 	mutex_lock(&map->lock);
 	t = hmap_newest(map);
@@ -1782,32 +1772,19 @@ void hmap_get_stats(struct hmap *map, struct hmap_stats *st)
 	}
 	mutex_unlock(&map->lock);
 
-	st->grows = HMAP_STAT_SUM(map, grows);
-	st->same_size_grows = HMAP_STAT_SUM(map, same_size_grows);
-	st->shrinks = HMAP_STAT_SUM(map, shrinks);
-	st->evacuated_by_writers = HMAP_STAT_SUM(map, evacuated_by_writers);
-	st->evacuated_by_background =
-		HMAP_STAT_SUM(map, evacuated_by_background);
-	st->arrays_alloced = HMAP_STAT_SUM(map, arrays_alloced);
-	st->arrays_freed = HMAP_STAT_SUM(map, arrays_freed);
-	st->overflow_alloced = HMAP_STAT_SUM(map, overflow_alloced);
-	st->overflow_freed = HMAP_STAT_SUM(map, overflow_freed);
-	st->elems_alloced = HMAP_STAT_SUM(map, elems_alloced);
-	st->elems_freed = HMAP_STAT_SUM(map, elems_freed);
-	st->alloc_failures = HMAP_STAT_SUM(map, alloc_failures);
-	st->bytes = HMAP_STAT_GAUGE_SUM(map, bytes);
-	st->pending_frees = HMAP_STAT_GAUGE_SUM(map, pending_frees);
-	st->inserts = HMAP_STAT_SUM(map, inserts);
-	st->updates = HMAP_STAT_SUM(map, updates);
-	st->deletes = HMAP_STAT_SUM(map, deletes);
-	st->open_cursors = HMAP_STAT_GAUGE_SUM(map, open_cursors);
+	/*
+	 * A gauge (added to on one CPU, taken from on another) summed while
+	 * it changes can come out below zero: a start seen after its stop.
+	 * No counter reads below zero.
+	 */
+	for (i = 0; i < sizeof(struct hmap_pcpu) / sizeof(s64); i++)
+		counters[i] = max_t(s64, 0,
+				    hmap_stat_sum_offset(map, i * sizeof(s64)));
 	/*
 	 * Each counter is summed on its own while lookups go on, so a total
 	 * derived from two sums could be off by the lookups in between:
 	 * lookups is derived as hits + misses, which cannot wrap.
 	 */
-	st->hits = HMAP_STAT_SUM(map, hits);
-	st->misses = HMAP_STAT_SUM(map, misses);
 	st->lookups = st->hits + st->misses;
 }
 EXPORT_SYMBOL_GPL(hmap_get_stats);
@@ -1857,12 +1834,11 @@ EXPORT_SYMBOL_GPL(hmap_get_histogram);
  */
 void hmap_global_stats(struct hmap_global_stats *gs)
 {
-	gs->maps = hmap_global_sum(offsetof(struct hmap_global_pcpu, maps));
-	gs->arrays = hmap_global_sum(offsetof(struct hmap_global_pcpu, arrays));
-	gs->overflow = hmap_global_sum(offsetof(struct hmap_global_pcpu, overflow));
-	gs->elems = hmap_global_sum(offsetof(struct hmap_global_pcpu, elems));
-	gs->bytes = hmap_global_sum(offsetof(struct hmap_global_pcpu, bytes));
-	gs->alloc_failures = hmap_global_sum(offsetof(struct hmap_global_pcpu, alloc_failures));
+	size_t offset;
+
+	BUILD_BUG_ON(sizeof(*gs) % sizeof(long));
+	for (offset = 0; offset < sizeof(*gs); offset += sizeof(long))
+		*(long *)((u8 *)gs + offset) = hmap_global_sum(offset);
 }
 EXPORT_SYMBOL_GPL(hmap_global_stats);
 

@@ -703,6 +703,8 @@ static int hmap_ioc_shrink(struct file *file, struct hmap_obj *obj,
 static int hmap_ioc_stats(struct file *file, struct hmap_obj *obj,
 			  union hmap_ioc_arg *arg, void __user *uarg)
 {
+	const size_t to = offsetofend(struct hmap_map_stats, noverflow);
+	const size_t from = offsetofend(struct hmap_stats, noverflow);
 	struct hmap_map_stats s = {};
 	struct hmap_params p;
 	struct hmap_stats st;
@@ -722,27 +724,12 @@ static int hmap_ioc_stats(struct file *file, struct hmap_obj *obj,
 	s.resizing = st.resizing;
 	s.nevacuate = st.nevacuate;
 	s.noverflow = st.noverflow;
-	s.grows = st.grows;
-	s.same_size_grows = st.same_size_grows;
-	s.shrinks = st.shrinks;
-	s.evacuated_by_writers = st.evacuated_by_writers;
-	s.evacuated_by_background = st.evacuated_by_background;
-	s.arrays_alloced = st.arrays_alloced;
-	s.arrays_freed = st.arrays_freed;
-	s.overflow_alloced = st.overflow_alloced;
-	s.overflow_freed = st.overflow_freed;
-	s.elems_alloced = st.elems_alloced;
-	s.elems_freed = st.elems_freed;
-	s.alloc_failures = st.alloc_failures;
-	s.bytes = st.bytes;
-	s.pending_frees = st.pending_frees;
-	s.lookups = st.lookups;
-	s.hits = st.hits;
-	s.misses = st.misses;
-	s.inserts = st.inserts;
-	s.updates = st.updates;
-	s.deletes = st.deletes;
-	s.open_cursors = st.open_cursors;
+	/* The rest of both: the counters of <uapi/linux/hmap_stats.h>. */
+	BUILD_BUG_ON(sizeof(s) - to != sizeof(st) - from);
+	memcpy((u8 *)&s + to, (u8 *)&st + from, sizeof(st) - from);
+	/* ABI version 1's counters stay where they are; new ones go after. */
+	BUILD_BUG_ON(to != 56 ||
+		     offsetof(struct hmap_map_stats, open_cursors) != 216);
 	return copy_to_user(uarg, &s, s.argsz) ? -EFAULT : 0;
 }
 
