@@ -14,6 +14,8 @@
 #   make bench        benchmark kernel (no debug options) under QEMU: hmap
 #                     against rhashtable and bpf(2) hash maps (scripts/bench.sh;
 #                     results in build/bench/)
+#   make native       the core in user space (tools/testing/hmap): native
+#                     tests under ASan + UBSan, a fuzz run, line coverage
 #   make clean        remove build outputs
 #
 # Later targets (demo, bench) are meant to reuse the same pieces:
@@ -48,6 +50,9 @@ demo:
 bench:
 	@scripts/bench.sh
 
+native:
+	$(MAKE) -C tools/testing/hmap check
+
 clean:
 	find . \( -path ./.git -o -path ./build \) -prune -o -type f \
 		\( -name '*.o' -o -name '*.ko' -o -name '*.mod' -o -name '*.mod.c' \
@@ -55,6 +60,6 @@ clean:
 		-o -name 'modules.order' -o -name '*.dwo' \) -exec rm -f {} +
 	rm -rf build .tmp_versions
 
-.PHONY: all modules check vm demo bench clean
+.PHONY: all modules check vm demo bench native clean
 
 endif

@@ -162,6 +162,7 @@ int hm_init(struct hm_ctx *c, const struct hm_config *cfg)
 
 	memset(c, 0, sizeof(*c));
 	c->cfg = *cfg;
+	hmap_shim_fail_allocs(0, 0);
 	/* Ids must fit in the shortest key. */
 	if (c->cfg.key_size < 4 &&
 	    c->cfg.nids > 1U << (8 * c->cfg.key_size))
@@ -178,15 +179,16 @@ int hm_init(struct hm_ctx *c, const struct hm_config *cfg)
 	if (cfg->seed)
 		hmap_shim_seed_random(cfg->seed);
 	c->keys = calloc(c->cfg.nids, sizeof(*c->keys));
-	c->kbuf = malloc(2 * (HMAP_KEY_SIZE_MAX + 1));
-	c->vbuf = malloc(HMAP_VALUE_SIZE_MAX + 1);
-	c->vbuf2 = malloc(HMAP_VALUE_SIZE_MAX + 1);
+	c->kbuf = malloc(2 * (c->cfg.key_size + 1));
+	c->vbuf = malloc(c->cfg.value_size + 1);
+	c->vbuf2 = malloc(c->cfg.value_size + 1);
 	if (!c->keys || !c->kbuf || !c->vbuf || !c->vbuf2)
 		return -ENOMEM;
 	c->map = hmap_create(&p);
 	if (IS_ERR(c->map)) {
 		int err = PTR_ERR(c->map);
 
+		fprintf(stderr, "hmap_create(): %d\n", err);
 		c->map = NULL;
 		return err;
 	}
@@ -211,6 +213,9 @@ void hm_fini(struct hm_ctx *c)
 	struct hmap_global_stats gs;
 	long live;
 
+	/* A run may end with an op that armed the fault injection. */
+	c->inject = false;
+	hmap_shim_fail_allocs(0, 0);
 	if (c->map) {
 		hm_iter_stop(c);
 		hm_check_all(c);

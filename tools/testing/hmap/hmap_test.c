@@ -256,7 +256,7 @@ struct rd_key {
 
 struct rd_ctx {
 	struct hmap *map;
-	volatile bool stop;
+	bool stop;		/* READ_ONCE(), WRITE_ONCE() */
 	u64 stable_gen[RD_STABLE];	/* written by the writer only */
 	unsigned long lookups, misses, wrong, false_hits;
 	unsigned long walks, walk_bad, walk_missing, walk_dups;
@@ -283,7 +283,7 @@ static void *rd_reader(void *arg)
 	u32 len;
 
 	hmap_shim_rcu_register();
-	while (!c->stop) {
+	while (!READ_ONCE(c->stop)) {
 		u64 r = splitmix(&rs);
 		bool absent = r & 1;
 		u64 id = absent ? RD_STABLE + RD_CHURN + (r >> 8) % RD_ABSENT :
@@ -327,7 +327,7 @@ static void *rd_walker(void *arg)
 	u64 val, id;
 
 	hmap_shim_rcu_register();
-	while (!c->stop) {
+	while (!READ_ONCE(c->stop)) {
 		if (hmap_iter_start(c->map, &it))
 			continue;
 		memset(seen, 0, sizeof(seen));
@@ -402,7 +402,7 @@ static void test_readers(struct result *res)
 		if (w > 100000)
 			break;
 	}
-	c->stop = true;
+	WRITE_ONCE(c->stop, true);
 	for (i = 0; i < RD_READERS; i++)
 		pthread_join(readers[i], NULL);
 	pthread_join(walker, NULL);

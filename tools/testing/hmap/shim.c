@@ -443,17 +443,72 @@ void synchronize_rcu(void)
 	urcu_memb_synchronize_rcu();
 }
 
+/*
+ * call_rcu() and rcu_barrier() of the harness's own: liburcu's call_rcu
+ * thread sleeps 10 ms between batches, which would make every grace period
+ * a test waits for (rcu_barrier()) that long. This thread starts a grace
+ * period (synchronize_rcu()) as soon as callbacks are queued and then runs
+ * them, in order.
+ */
+static pthread_mutex_t cb_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t cb_cond = PTHREAD_COND_INITIALIZER;
+static struct rcu_head *cb_head, **cb_tail = &cb_head;
+static u64 cb_queued, cb_done;
+static pthread_t cb_thread;
+
+/* The callback list is linked through the rcu_head's own link. */
+#define cb_next(h)	(*(struct rcu_head **)&(h)->next)
+
+static void *shim_cb_thread(void *arg)
+{
+	for (;;) {
+		struct rcu_head *list, *h;
+		u64 n = 0;
+
+		pthread_mutex_lock(&cb_lock);
+		while (!cb_head)
+			pthread_cond_wait(&cb_cond, &cb_lock);
+		list = cb_head;
+		cb_head = NULL;
+		cb_tail = &cb_head;
+		pthread_mutex_unlock(&cb_lock);
+
+		urcu_memb_synchronize_rcu();
+		while ((h = list)) {
+			list = cb_next(h);
+			h->func(h);
+			n++;
+		}
+		pthread_mutex_lock(&cb_lock);
+		cb_done += n;
+		pthread_cond_broadcast(&cb_cond);
+		pthread_mutex_unlock(&cb_lock);
+	}
+	return NULL;
+}
+
 void rcu_barrier(void)
 {
+	u64 target;
+
 	might_sleep();
-	urcu_memb_barrier();
+	pthread_mutex_lock(&cb_lock);
+	target = cb_queued;
+	while (cb_done < target)
+		pthread_cond_wait(&cb_cond, &cb_lock);
+	pthread_mutex_unlock(&cb_lock);
 }
 
 void call_rcu(struct rcu_head *head, rcu_callback_t func)
 {
-	if (!hmap_shim_rcu_registered)
-		hmap_shim_rcu_register();
-	urcu_memb_call_rcu(head, func);
+	head->func = func;
+	cb_next(head) = NULL;
+	pthread_mutex_lock(&cb_lock);
+	*cb_tail = head;
+	cb_tail = &cb_next(head);
+	cb_queued++;
+	pthread_cond_signal(&cb_cond);
+	pthread_mutex_unlock(&cb_lock);
 }
 
 struct shim_kvfree {
@@ -918,6 +973,9 @@ static void shim_init_once(void)
 	pthread_condattr_destroy(&ca);
 	shim_boot_ns = ktime_get_ns();
 	pcpu_init();
+	if (pthread_create(&cb_thread, NULL, shim_cb_thread, NULL))
+		hmap_shim_bug(__FILE__, __LINE__, "no call_rcu thread");
+	pthread_detach(cb_thread);
 }
 
 void hmap_shim_init(void)
