@@ -203,9 +203,9 @@ int hm_init(struct hm_ctx *c, const struct hm_config *cfg)
 
 static void hm_iter_stop(struct hm_ctx *c)
 {
-	if (c->iter_on)
+	if (c->iw.on)
 		hmap_iter_stop(&c->iter);
-	c->iter_on = false;
+	c->iw.on = false;
 }
 
 void hm_fini(struct hm_ctx *c)
@@ -339,44 +339,95 @@ static bool hm_absent_since(const struct hm_ctx *c, u32 id, u64 start)
 	return !c->keys[id].live && c->keys[id].changed < start;
 }
 
+static u8 *hm_seen(struct hm_ctx *c, struct hm_walk *w, u32 id)
+{
+	struct hm_key_state *k = &c->keys[id];
+	bool dump = w == &c->dw;
+	u32 *gen = dump ? &k->dump_gen : &k->iter_gen;
+	u8 *seen = dump ? &k->dump_seen : &k->iter_seen;
+
+	if (*gen != w->gen) {
+		*gen = w->gen;
+		*seen = 0;
+	}
+	return seen;
+}
+
+static void hm_walk_begin(struct hm_ctx *c, struct hm_walk *w)
+{
+	w->on = true;
+	w->gen++;
+	w->start = c->ops;
+	w->stable = c->count;
+	w->stable_seen = 0;
+}
+
+/* Key @id is about to be inserted or deleted: a stable key is no more. */
+static void hm_key_changes(struct hm_ctx *c, u32 id)
+{
+	struct hm_walk *walks[] = { &c->iw, &c->dw }, *w;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(walks); i++) {
+		w = walks[i];
+		if (!w->on || !hm_stable_since(c, id, w->start))
+			continue;
+		w->stable--;
+		if (*hm_seen(c, w, id))
+			w->stable_seen--;
+	}
+}
+
 /* An entry a walk handed back: a key of ours, not absent, a right value. */
-static long hm_walk_entry(struct hm_ctx *c, const char *walk, u64 start,
-			  const u8 *key, u32 klen, const u8 *val, u32 vlen)
+static long hm_walk_entry(struct hm_ctx *c, struct hm_walk *w,
+			  const char *walk, const u8 *key, u32 klen,
+			  const u8 *val, u32 vlen)
 {
 	long id = hm_key_id(c, key, klen);
+	u8 *seen;
 
 	if (id < 0) {
 		hm_fail(c, "%s: returned a key never inserted (len %u)", walk,
 			klen);
 		return -1;
 	}
-	if (hm_absent_since(c, id, start))
+	if (hm_absent_since(c, id, w->start))
 		hm_fail(c, "%s: returned key %ld, absent all the walk", walk, id);
-	else if (hm_stable_since(c, id, start) &&
-		 c->keys[id].updated < start && !hm_value_ok(c, id, val, vlen))
+	else if (hm_stable_since(c, id, w->start) &&
+		 c->keys[id].updated < w->start && !hm_value_ok(c, id, val, vlen))
 		hm_fail(c, "%s: key %ld with a wrong value", walk, id);
+	seen = hm_seen(c, w, id);
+	if (++*seen > 1)
+		hm_fail(c, "%s: key %ld returned twice", walk, id);
+	else if (hm_stable_since(c, id, w->start))
+		w->stable_seen++;
 	return id;
 }
 
-static void hm_walk_end(struct hm_ctx *c, const char *walk, u64 start,
-			bool dump)
+static void hm_walk_end(struct hm_ctx *c, struct hm_walk *w, const char *walk)
 {
 	u32 id;
 
+	w->on = false;
+	w->walks++;
+	if (w->stable == w->stable_seen)
+		return;
 	for (id = 0; id < c->cfg.nids; id++) {
-		u8 seen = dump ? c->keys[id].dump_seen : c->keys[id].iter_seen;
+		u8 seen = *hm_seen(c, w, id);
 
-		if (hm_stable_since(c, id, start) && seen != 1)
+		if (hm_stable_since(c, id, w->start) && seen != 1)
 			hm_fail(c, "%s: key %u, present all the walk, returned %u times",
 				walk, id, seen);
 	}
+	hm_fail(c, "%s: %llu keys present all the walk, %llu returned", walk,
+		(unsigned long long)w->stable,
+		(unsigned long long)w->stable_seen);
 }
 
 /* ---- The iterator walk ---- */
 
 static void hm_iter_start(struct hm_ctx *c)
 {
-	u32 id;
 	int err;
 
 	hm_iter_stop(c);
@@ -386,10 +437,7 @@ static void hm_iter_start(struct hm_ctx *c)
 			hm_fail(c, "hmap_iter_start(): %d", err);
 		return;
 	}
-	for (id = 0; id < c->cfg.nids; id++)
-		c->keys[id].iter_seen = 0;
-	c->iter_on = true;
-	c->iter_start = c->ops;
+	hm_walk_begin(c, &c->iw);
 	c->iter_have_last = false;
 }
 
@@ -416,16 +464,15 @@ static void hm_iter_step(struct hm_ctx *c, u32 steps)
 	long id;
 	int err;
 
-	if (!c->iter_on)
+	if (!c->iw.on)
 		hm_iter_start(c);
-	while (c->iter_on && steps--) {
+	while (c->iw.on && steps--) {
 		u64 r;
 
 		err = hmap_iter_next(&c->iter, c->kbuf, &klen, c->vbuf, &vlen);
 		if (err == -ENOENT) {
-			hm_walk_end(c, "iterator", c->iter_start, false);
-			c->iter_walks++;
 			hm_iter_stop(c);
+			hm_walk_end(c, &c->iw, "iterator");
 			return;
 		}
 		if (err) {
@@ -433,12 +480,10 @@ static void hm_iter_step(struct hm_ctx *c, u32 steps)
 			hm_iter_stop(c);
 			return;
 		}
-		id = hm_walk_entry(c, "iterator", c->iter_start, c->kbuf, klen,
+		id = hm_walk_entry(c, &c->iw, "iterator", c->kbuf, klen,
 				   c->vbuf, vlen);
 		if (id < 0)
 			continue;
-		if (++c->keys[id].iter_seen > 1)
-			hm_fail(c, "iterator: key %ld returned twice", id);
 		r = hm_rev(hmap_hash(c->map, c->kbuf, klen));
 		if (c->iter_have_last &&
 		    hm_iter_cmp(c, r, id, c->iter_last_r, c->iter_last_id) <= 0)
@@ -484,15 +529,12 @@ static void hm_dump_step(struct hm_ctx *c, u32 room)
 {
 	struct hm_dump_batch *b;
 	u64 cursor, pos, prev;
-	u32 count, i, id;
+	u32 count, i;
 	bool done;
 	int err;
 
-	if (!c->dump_on) {
-		for (id = 0; id < c->cfg.nids; id++)
-			c->keys[id].dump_seen = 0;
-		c->dump_on = true;
-		c->dump_start = c->ops;
+	if (!c->dw.on) {
+		hm_walk_begin(c, &c->dw);
 		c->dump_cursor = 0;
 		c->dump_last_pos = 0;
 	}
@@ -533,14 +575,12 @@ again:
 	prev = c->dump_last_pos;
 	for (i = 0; i < count && i < room; i++) {
 		const u8 *key = b->keys + (size_t)i * c->cfg.key_size;
-		long kid = hm_walk_entry(c, "dump", c->dump_start, key, b->len[i],
+		long kid = hm_walk_entry(c, &c->dw, "dump", key, b->len[i],
 					 b->vals + (size_t)i * c->cfg.value_size,
 					 b->vlen[i]);
 
 		if (kid < 0)
 			continue;
-		if (++c->keys[kid].dump_seen > 1)
-			hm_fail(c, "dump: key %ld returned twice", kid);
 		pos = hm_rev(hmap_hash(c->map, key, b->len[i])) >> 1;
 		if (pos < prev || pos < c->dump_cursor || pos >= cursor)
 			hm_fail(c, "dump: key %ld at %llx out of order (after %llx, cursor %llx..%llx)",
@@ -558,11 +598,8 @@ again:
 		hm_fail(c, "dump: cursor %llx does not survive encoding",
 			(unsigned long long)cursor);
 	c->dump_cursor = cursor;
-	if (done) {
-		hm_walk_end(c, "dump", c->dump_start, true);
-		c->dump_walks++;
-		c->dump_on = false;
-	}
+	if (done)
+		hm_walk_end(c, &c->dw, "dump");
 out:
 	free(b->keys);
 	free(b->vals);
@@ -600,6 +637,7 @@ static void hm_update(struct hm_ctx *c, u32 id, u64 flags)
 	if (k->live) {
 		k->updated = c->ops;
 	} else {
+		hm_key_changes(c, id);
 		k->live = true;
 		k->changed = c->ops;
 		c->count++;
@@ -620,6 +658,7 @@ static void hm_delete(struct hm_ctx *c, u32 id)
 		return;
 	}
 	if (!err) {
+		hm_key_changes(c, id);
 		k->live = false;
 		k->changed = c->ops;
 		c->count--;
@@ -711,6 +750,7 @@ static void hm_clear(struct hm_ctx *c)
 	}
 	for (id = 0; id < c->cfg.nids; id++) {
 		if (c->keys[id].live) {
+			hm_key_changes(c, id);
 			c->keys[id].live = false;
 			c->keys[id].changed = c->ops;
 		}

@@ -64,8 +64,25 @@ struct hm_key_state {
 	u16 ver;		/* value version */
 	u64 changed;		/* op number of its last insert or delete */
 	u64 updated;		/* op number of its last value change */
+	/* Times the walk of generation iter_gen (dump_gen) returned it. */
+	u32 iter_gen;
+	u32 dump_gen;
 	u8 iter_seen;
 	u8 dump_seen;
+};
+
+/*
+ * A walk in progress: keys present for the whole walk so far (stable),
+ * and how many of them it returned, so that its end is checked without
+ * looking at every key (unless the check fails).
+ */
+struct hm_walk {
+	bool on;
+	u32 gen;
+	u64 start;		/* op number it started at */
+	u64 stable;
+	u64 stable_seen;
+	u64 walks;		/* walks completed */
 };
 
 struct hm_ctx {
@@ -80,19 +97,15 @@ struct hm_ctx {
 
 	/* The iterator walk. */
 	struct hmap_iter iter;
-	bool iter_on;
-	u64 iter_start;
+	struct hm_walk iw;
 	u64 iter_last_r;
 	u32 iter_last_id;
 	bool iter_have_last;
-	u64 iter_walks;
 
 	/* The dump walk. */
-	bool dump_on;
-	u64 dump_start;
+	struct hm_walk dw;
 	u64 dump_cursor;
 	u64 dump_last_pos;
-	u64 dump_walks;
 
 	/* Buffers. */
 	u8 *kbuf, *vbuf, *vbuf2;

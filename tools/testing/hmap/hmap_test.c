@@ -116,8 +116,8 @@ static void model_run(struct result *res, const struct hm_config *cfg,
 		 (unsigned long long)st.grows,
 		 (unsigned long long)st.same_size_grows,
 		 (unsigned long long)st.shrinks,
-		 (unsigned long long)c.iter_walks,
-		 (unsigned long long)c.dump_walks, hmap_shim_failed_allocs(),
+		 (unsigned long long)c.iw.walks,
+		 (unsigned long long)c.dw.walks, hmap_shim_failed_allocs(),
 		 c.failures ? "; first failure: " : "",
 		 c.failures ? c.first_failure : "");
 }
