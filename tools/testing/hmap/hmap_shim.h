@@ -30,6 +30,12 @@ long hmap_shim_live_allocs(void);
 unsigned long hmap_shim_warnings(void);
 void hmap_shim_warn_fatal(bool fatal);
 
+/*
+ * In the calling thread, stall at one preemption point in @one_in (after
+ * acquire loads and rcu_dereference()s); 0 turns them off.
+ */
+void hmap_shim_preempt_points(unsigned int one_in);
+
 /* Register the calling thread with RCU now (else on first use). */
 void hmap_shim_rcu_register(void);
 

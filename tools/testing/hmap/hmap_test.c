@@ -283,6 +283,7 @@ static void *rd_reader(void *arg)
 	u32 len;
 
 	hmap_shim_rcu_register();
+	hmap_shim_preempt_points(8);
 	while (!READ_ONCE(c->stop)) {
 		u64 r = splitmix(&rs);
 		bool absent = r & 1;
@@ -327,11 +328,19 @@ static void *rd_walker(void *arg)
 	u64 val, id;
 
 	hmap_shim_rcu_register();
+	hmap_shim_preempt_points(16);
 	while (!READ_ONCE(c->stop)) {
+		unsigned long steps = 0;
+
 		if (hmap_iter_start(c->map, &it))
 			continue;
 		memset(seen, 0, sizeof(seen));
 		while (!hmap_iter_next(&it, &k, &klen, &val, &vlen)) {
+			/* A walk that runs away: more entries than keys. */
+			if (++steps > 2 * (RD_STABLE + RD_CHURN)) {
+				c->walk_bad++;
+				break;
+			}
 			id = k.id;
 			if (klen != sizeof(k) || id >= RD_STABLE + RD_CHURN ||
 			    k.salt != rd_key(id).salt) {
@@ -357,6 +366,7 @@ static void test_readers(struct result *res)
 		.max_entries = 1 << 20,
 	};
 	u64 waves = scaled(60), w, id, val, rs = 42;
+	double min_s = 10 * scale;
 	pthread_t readers[RD_READERS], walker;
 	struct rd_ctx *c = calloc(1, sizeof(*c));
 	struct hmap_stats st;
@@ -380,7 +390,7 @@ static void test_readers(struct result *res)
 		pthread_create(&readers[i], NULL, rd_reader, c);
 	pthread_create(&walker, NULL, rd_walker, c);
 	/* Waves: the churn keys in, then out, growing and shrinking. */
-	for (w = 0; w < waves || c->walks < 3; w++) {
+	for (w = 0; w < waves || c->walks < 3 || now_s() - t0 < min_s; w++) {
 		for (id = RD_STABLE; id < RD_STABLE + RD_CHURN; id++) {
 			k = rd_key(id);
 			val = id;
@@ -399,7 +409,8 @@ static void test_readers(struct result *res)
 			k = rd_key(id);
 			werr |= hmap_delete(c->map, &k, sizeof(k));
 		}
-		if (w > 100000)
+		/* A safety net only: the walker may never finish a walk. */
+		if (now_s() - t0 > 120)
 			break;
 	}
 	WRITE_ONCE(c->stop, true);

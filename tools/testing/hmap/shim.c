@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,6 +64,34 @@ void hmap_shim_might_sleep(const char *file, int line)
 }
 
 /* ---- Threads ---- */
+
+__thread unsigned int hmap_shim_preempt_on;
+static __thread u64 preempt_rnd;
+
+void hmap_shim_preempt_points(unsigned int one_in)
+{
+	hmap_shim_preempt_on = one_in;
+	preempt_rnd = (uintptr_t)&preempt_rnd ^ ktime_get_ns();
+}
+
+/* Stall now and then: a yield, or a spin of up to a few microseconds. */
+void hmap_shim_preempt_point(void)
+{
+	u64 r = (preempt_rnd = preempt_rnd * 6364136223846793005ULL +
+				1442695040888963407ULL) >> 33;
+	unsigned int i, n;
+
+	if (r % hmap_shim_preempt_on)
+		return;
+	r /= hmap_shim_preempt_on;
+	if (r & 1) {
+		sched_yield();
+		return;
+	}
+	n = (r >> 1) % 1024;
+	for (i = 0; i < n; i++)
+		__builtin_ia32_pause();
+}
 
 __thread struct task_struct hmap_shim_task;
 __thread bool hmap_shim_rcu_registered;

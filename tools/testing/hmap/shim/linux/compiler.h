@@ -10,6 +10,31 @@
 #include_next <linux/compiler.h>
 #include <asm/barrier.h>	/* tools/arch/x86: smp_load_acquire() ... */
 
+/*
+ * Preemption points: in the checking builds, a thread that turned them on
+ * (hmap_shim_preempt_points()) may stall for a moment after each acquire
+ * load and each rcu_dereference(), as a reader in the kernel may be
+ * interrupted there, so that races with a writer on another CPU happen
+ * often instead of once in a blue moon.
+ */
+#ifdef HMAP_SHIM_CHECKS
+extern __thread unsigned int hmap_shim_preempt_on;
+void hmap_shim_preempt_point(void);
+#define hmap_shim_preempt()						\
+	do {								\
+		if (__builtin_expect(hmap_shim_preempt_on, 0))		\
+			hmap_shim_preempt_point();			\
+	} while (0)
+#undef smp_load_acquire
+#define smp_load_acquire(p) ({						\
+	typeof(*p) ___p1 = READ_ONCE(*p);				\
+	barrier();							\
+	hmap_shim_preempt();						\
+	___p1; })
+#else
+#define hmap_shim_preempt()	do { } while (0)
+#endif
+
 #define __percpu
 #define __iomem
 #define __rcu

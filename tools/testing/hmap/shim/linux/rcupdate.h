@@ -59,9 +59,11 @@ static inline bool rcu_read_lock_held(void)
 #define rcu_dereference_raw(p)		READ_ONCE(p)
 #define rcu_access_pointer(p)		READ_ONCE(p)
 #define rcu_dereference_check(p, c) ({					\
+	typeof(p) ___p = READ_ONCE(p);					\
 	__hmap_rcu_check((c) || rcu_read_lock_held(),			\
 			 "suspicious rcu_dereference_check() usage");	\
-	READ_ONCE(p); })
+	hmap_shim_preempt();						\
+	___p; })
 #define rcu_dereference(p)	rcu_dereference_check(p, 0)
 #define rcu_dereference_bh(p)	rcu_dereference(p)
 #define rcu_dereference_sched(p) rcu_dereference(p)
