@@ -483,6 +483,7 @@ static pthread_mutex_t cb_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cb_cond = PTHREAD_COND_INITIALIZER;
 static struct rcu_head *cb_head, **cb_tail = &cb_head;
 static u64 cb_queued, cb_done;
+static bool cb_idle;		/* the thread waits for callbacks */
 static pthread_t cb_thread;
 
 /* The callback list is linked through the rcu_head's own link. */
@@ -495,8 +496,11 @@ static void *shim_cb_thread(void *arg)
 		u64 n = 0;
 
 		pthread_mutex_lock(&cb_lock);
-		while (!cb_head)
+		while (!cb_head) {
+			cb_idle = true;
 			pthread_cond_wait(&cb_cond, &cb_lock);
+			cb_idle = false;
+		}
 		list = cb_head;
 		cb_head = NULL;
 		cb_tail = &cb_head;
@@ -536,7 +540,9 @@ void call_rcu(struct rcu_head *head, rcu_callback_t func)
 	*cb_tail = head;
 	cb_tail = &cb_next(head);
 	cb_queued++;
-	pthread_cond_signal(&cb_cond);
+	/* One wake-up per batch, as the kernel's callbacks are batched. */
+	if (cb_idle)
+		pthread_cond_broadcast(&cb_cond);
 	pthread_mutex_unlock(&cb_lock);
 }
 
