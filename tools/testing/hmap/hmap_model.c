@@ -245,6 +245,7 @@ void hm_fini(struct hm_ctx *c)
 
 void hm_check_all(struct hm_ctx *c)
 {
+	struct hmap_params p;
 	struct hmap_stats st;
 	u32 id, klen, vlen;
 	int err;
@@ -294,6 +295,14 @@ void hm_check_all(struct hm_ctx *c)
 			(unsigned long long)st.nevacuate, st.old_B);
 	if (!st.bytes)
 		hm_fail(c, "no bytes counted");
+	hmap_get_params(c->map, &p);
+	if (p.key_size != c->cfg.key_size || p.value_size != c->cfg.value_size ||
+	    p.max_entries != c->cfg.max_entries ||
+	    p.capacity_hint != min(c->cfg.capacity_hint, c->cfg.max_entries))
+		hm_fail(c, "hmap_get_params() differs from the creation's");
+	if (hmap_max_bytes(&p) < (u64)p.max_entries * (p.key_size + p.value_size))
+		hm_fail(c, "hmap_max_bytes() %zu below the entries' bytes",
+			hmap_max_bytes(&p));
 }
 
 static void hm_check_histogram(struct hm_ctx *c)
@@ -471,6 +480,10 @@ static void hm_iter_step(struct hm_ctx *c, u32 steps)
 
 		err = hmap_iter_next(&c->iter, c->kbuf, &klen, c->vbuf, &vlen);
 		if (err == -ENOENT) {
+			/* And stays at the end. */
+			if (hmap_iter_next(&c->iter, c->kbuf, &klen, NULL,
+					   NULL) != -ENOENT)
+				hm_fail(c, "iterator: an entry after the end");
 			hm_iter_stop(c);
 			hm_walk_end(c, &c->iw, "iterator");
 			return;
@@ -703,7 +716,7 @@ static void hm_bad_args(struct hm_ctx *c, u32 id, u32 how)
 	int err;
 
 	memset(c->kbuf + klen, 0x5a, ks + 1 - klen);
-	switch (how % 7) {
+	switch (how % 9) {
 	case 0:
 		err = hmap_update(c->map, c->kbuf, 0, c->vbuf, 0, HMAP_ANY);
 		break;
@@ -717,7 +730,7 @@ static void hm_bad_args(struct hm_ctx *c, u32 id, u32 how)
 		break;
 	case 3:
 		err = hmap_update(c->map, c->kbuf, klen, c->vbuf, 0,
-				  HMAP_EXIST + 1 + how / 7);
+				  HMAP_EXIST + 1 + how / 9);
 		break;
 	case 4:
 		err = hmap_lookup(c->map, c->kbuf, how & 8 ? 0 : ks + 1,
@@ -726,15 +739,53 @@ static void hm_bad_args(struct hm_ctx *c, u32 id, u32 how)
 	case 5:
 		err = hmap_delete(c->map, c->kbuf, how & 8 ? 0 : ks + 1);
 		break;
-	default:
+	case 6:
 		rcu_read_lock();
 		err = hmap_lookup_rcu(c->map, c->kbuf, how & 8 ? 0 : ks + 1,
 				      &vlen) ? 0 : -EINVAL;
 		rcu_read_unlock();
 		break;
+	case 7: {
+		/* A dump cursor past the end. */
+		u64 cursor = (1ULL << 63) + 1 + how;
+		bool done;
+		u32 count;
+
+		err = hmap_dump(c->map, &cursor, &done, 1, &count, NULL, NULL);
+		break;
+	}
+	default: {
+		/* Parameters out of range, one field at a time. */
+		struct hmap_params p = {
+			.key_size = ks, .value_size = vs, .max_entries = 1,
+		};
+		struct hmap *map;
+
+		switch (how / 9 % 4) {
+		case 0:
+			p.key_size = how & 16 ? 0 : HMAP_KEY_SIZE_MAX + 1;
+			break;
+		case 1:
+			p.value_size = how & 16 ? 0 : HMAP_VALUE_SIZE_MAX + 1;
+			break;
+		case 2:
+			p.max_entries = how & 16 ? 0 : HMAP_MAX_ENTRIES_MAX + 1;
+			break;
+		default:
+			p.key_size = 0;
+			break;
+		}
+		map = hmap_create(&p);
+		err = IS_ERR(map) ? PTR_ERR(map) : 0;
+		if (!IS_ERR(map))
+			hmap_destroy(map);
+		if (hmap_max_bytes(&p))
+			hm_fail(c, "hmap_max_bytes() of bad parameters");
+		break;
+	}
 	}
 	if (err != -EINVAL && !(err == -ENOMEM && c->inject))
-		hm_fail(c, "bad arguments (%u): %d, want -EINVAL", how % 7, err);
+		hm_fail(c, "bad arguments (%u): %d, want -EINVAL", how % 9, err);
 }
 
 static void hm_clear(struct hm_ctx *c)
