@@ -11,6 +11,7 @@
  * Usage: hmap_bench [-q] [-n MAX_N]   (-q: up to 10^5 and one round)
  */
 #include <malloc.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -416,6 +417,105 @@ static void bench_memlat(u32 n, size_t bytes)
 	free(perm);
 }
 
+/*
+ * Mixed: a reader thread per CPU looks up random keys of the first N/8,
+ * present throughout, while a writer deletes the rest of the N keys and
+ * inserts them back, over and over, so that the map keeps resizing.
+ * ns_per_op is reader CPU time per lookup.
+ */
+struct mixed {
+	struct bmap *m;
+	const u8 *keys;
+	u32 n;
+	bool stop;
+	u64 lookups, reader_cpu_ns, writes, misses;
+};
+
+static u64 thread_cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static void *mixed_reader(void *arg)
+{
+	struct mixed *x = arg;
+	u64 rs = (uintptr_t)&rs, n = 0, miss = 0, sink = 0, c0;
+	u32 stable = max(x->n / 8, 1U);
+	bool found;
+
+	hmap_shim_rcu_register();
+	c0 = thread_cpu_ns();
+	while (!READ_ONCE(x->stop)) {
+		u32 i;
+
+		for (i = 0; i < 256; i++) {
+			u64 id = mix(rs++) % stable;
+
+			sink += bm_lookup(x->m, x->keys + id * x->m->ks, &found);
+			miss += !found;
+		}
+		n += 256;
+	}
+	c0 = thread_cpu_ns() - c0;
+	__atomic_add_fetch(&x->lookups, n, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&x->misses, miss + (sink == 42), __ATOMIC_RELAXED);
+	__atomic_add_fetch(&x->reader_cpu_ns, c0, __ATOMIC_RELAXED);
+	return NULL;
+}
+
+static void bench_mixed(u32 n, double seconds)
+{
+	int readers = num_online_cpus(), k, i;
+	u8 *keys = malloc((size_t)n * 8);
+	pthread_t th[16];
+
+	readers = min(readers, 16);
+	make_keys(keys, 0, n, 8);
+	for (k = 0; k < K_NR; k++) {
+		struct mixed x = { .keys = keys, .n = n };
+		struct bmap m;
+		u64 t0, t;
+		u32 j;
+
+		bm_new(&m, k, 8);
+		x.m = &m;
+		for (j = 0; j < n; j++)
+			bm_insert(&m, keys + (size_t)j * 8, j);
+		if (k == K_LFHT)
+			lfht_settle(m.l, n);
+		settle();
+		for (i = 0; i < readers; i++)
+			pthread_create(&th[i], NULL, mixed_reader, &x);
+		t0 = now_ns();
+		while (now_ns() - t0 < seconds * 1e9) {
+			for (j = n / 8; j < n; j++)
+				bm_delete(&m, keys + (size_t)j * 8);
+			for (j = n / 8; j < n; j++)
+				bm_insert(&m, keys + (size_t)j * 8, j);
+			x.writes += 2 * (n - n / 8);
+		}
+		WRITE_ONCE(x.stop, true);
+		for (i = 0; i < readers; i++)
+			pthread_join(th[i], NULL);
+		t = now_ns() - t0;
+		printf("{\"structure\": \"%s\", \"n\": %u, \"phase\": \"mixed_lookup\", \"key_size\": 8, \"ns_per_op\": %.2f, \"lookups_per_s\": %.0f, \"writes_per_s\": %.0f, \"readers\": %d, \"misses\": %llu, \"ops\": %llu}\n",
+		       kind_name[k], n, (double)x.reader_cpu_ns / x.lookups,
+		       x.lookups / (t / 1e9), x.writes / (t / 1e9), readers,
+		       (unsigned long long)x.misses,
+		       (unsigned long long)x.lookups);
+		fflush(stdout);
+		if (x.misses)
+			fprintf(stderr, "hmap_bench: %s missed present keys\n",
+				kind_name[k]);
+		bm_free(&m);
+		settle();
+	}
+	free(keys);
+}
+
 int main(int argc, char **argv)
 {
 	u32 max_n = 10000000, n;
@@ -452,6 +552,8 @@ int main(int argc, char **argv)
 		bench_memory(n, 32);
 		bench_memlat(n, bytes);
 	}
+	for (n = 10000; n <= min(max_n, 1000000U); n *= 10)
+		bench_mixed(n, quick ? 0.5 : 2);
 	bench_latency(min(max_n, 1000000U));
 	hmap_core_exit();
 	return 0;

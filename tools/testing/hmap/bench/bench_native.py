@@ -148,6 +148,28 @@ def tables(res, info):
         out.append("| %s | %s | %s | %s |" % (
             p10(n), "–" if buf is None else "%.1f MiB" % (buf / 2 ** 20),
             f(chase), " | ".join(cells)))
+    mixed_n = sorted({k[1] for k in res.by if k[2] == "mixed_lookup"})
+    if mixed_n:
+        out.append("")
+        out.append("Lookups while a writer resizes the map: a reader thread "
+                   "per CPU looks up keys present throughout while a writer "
+                   "deletes the other 7/8 of the N keys and inserts them "
+                   "back, over and over (Go's map is not safe for this and "
+                   "is not in the table). ns/lookup is reader CPU time.")
+        out.append("")
+        out.append("| N | ns/lookup hmap | ns/lookup rculfhash | hmap / "
+                   "rculfhash | lookups/s hmap | lookups/s rculfhash | "
+                   "writes/s hmap | writes/s rculfhash |")
+        out.append("|---:|---:|---:|---:|---:|---:|---:|---:|")
+        for n in mixed_n:
+            g = lambda s, k="ns_per_op": res.get(s, n, "mixed_lookup", k)
+            out.append("| %s | %s | %s | %s | %s | %s | %s | %s |" % (
+                p10(n), f(g("hmap")), f(g("rculfhash")),
+                r2(res.ratio("hmap", "rculfhash", n, "mixed_lookup")),
+                f(g("hmap", "lookups_per_s")),
+                f(g("rculfhash", "lookups_per_s")),
+                f(g("hmap", "writes_per_s")),
+                f(g("rculfhash", "writes_per_s"))))
     lat_n = sorted({k[1] for k in res.by if k[2] == "insert_lat_p50"})
     if lat_n:
         n = lat_n[-1]
