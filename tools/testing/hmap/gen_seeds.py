@@ -3,7 +3,12 @@
 """Write the hand-made seeds of the fuzz corpus (hmap_fuzz.c's format).
 
 The corpus in corpus/ is these seeds plus what fuzz runs found, merged
-(hmap_fuzz -merge=1) so that it stays small. Usage: gen_seeds.py DIR
+down to the inputs that reach new edges, so that it stays small:
+
+  hmap_fuzz -merge=1 -use_counters=0 -use_cmp=0 NEW corpus RUN_DIRS...
+
+(the seeds and a 3-minute run from them: 115 inputs, 25 KiB, 94% of the
+core's lines in a 10 s run). Usage: gen_seeds.py DIR
 """
 import os
 import sys
