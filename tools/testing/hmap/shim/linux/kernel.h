@@ -22,9 +22,7 @@
 #include <linux/byteorder.h>
 #include <linux/export.h>
 
-#ifndef offsetof
-#define offsetof(TYPE, MEMBER)	__builtin_offsetof(TYPE, MEMBER)
-#endif
+#include <linux/stddef.h>
 #define container_of(ptr, type, member) ({			\
 	void *__mptr = (void *)(ptr);				\
 	((type *)(__mptr - offsetof(type, member))); })
