@@ -47,11 +47,12 @@ finish() {
 # An unexpected error still ends with the summary line.
 trap 'fail "check.sh stopped at line $LINENO"; finish' ERR
 
-# Source files to lint: every .c/.h outside build/, selftests/ and .git,
-# minus the *.mod.c files modpost generates.
+# Source files to lint: every .c/.h outside build/, selftests/, .git and
+# tools/testing/ (user space that imitates kernel APIs: its shims define
+# NR_CPUS, BUG(), EXPORT_SYMBOL()), minus the *.mod.c files modpost makes.
 lint_files() {
 	find "$HMAP_SRC" \( -path "$HMAP_SRC/build" -o -path "$HMAP_SRC/.git" \
-		-o -name selftests \) -prune -o -type f \
+		-o -name selftests -o -path "$HMAP_SRC/tools/testing" \) -prune -o -type f \
 		\( -name '*.c' -o -name '*.h' \) ! -name '*.mod.c' -print | sort
 }
 
@@ -213,6 +214,56 @@ if [ -n "$mods_ok" ]; then
 elif [ -n "$kobj" ]; then
 	fail "guest run" "not run: modules did not build"
 fi
+
+# --- Native: the core in user space (tools/testing/hmap) ---------------------
+# hmap_core.c and hmap_iter.c built unchanged against the harness's kernel
+# shims, with ASan + UBSan: the native tests (one count each), then the
+# fuzz target for HMAP_FUZZ_SECONDS from the corpus, and the core's line
+# coverage by the fuzz run (a count: at least HMAP_FUZZ_MIN_COVERAGE %).
+section "native: hmap core in user space (ASan + UBSan, libFuzzer)"
+t0=$(date +%s)
+nmake=(make -C "$HMAP_SRC/tools/testing/hmap" O="$HMAP_OUT/native" KSRC="$ksrc")
+if "${nmake[@]}" -j"$(nproc)" all >"$out/native-build.log" 2>&1; then
+	"$HMAP_OUT/native/hmap_test" -s "${HMAP_NATIVE_SCALE:-0.2}" \
+		>"$out/native-test.txt" 2>&1 || true
+	grep -E '^(not )?ok |WARNING|FAIL|ERROR|hmap_test:' "$out/native-test.txt" |
+		cut -c1-300 || true
+	ntests=0
+	while read -r status name; do
+		ntests=$((ntests + 1))
+		if [ "$status" = ok ]; then
+			pass "native $name"
+		else
+			fail "native $name" "$out/native-test.txt"
+		fi
+	done < <(sed -n 's/^\(ok\|not ok\) [0-9]* \([^ ]*\).*/\1 \2/p' "$out/native-test.txt" | sed 's/^not ok/not-ok/')
+	grep -q '^hmap_test: [0-9]* passed, 0 failed$' "$out/native-test.txt" && [ "$ntests" -gt 0 ] ||
+		fail "native tests ran to the end" "$out/native-test.txt"
+	if "${nmake[@]}" fuzz FUZZ_SECONDS="${HMAP_FUZZ_SECONDS:-20}" \
+		>"$out/native-fuzz.log" 2>&1; then
+		runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$out/native-fuzz.log")
+		pass "native fuzz (${runs:-?} inputs in ${HMAP_FUZZ_SECONDS:-20}s)"
+	else
+		grep -E -B2 -A12 'ERROR|FAIL|WARNING|BUG' "$out/native-fuzz.log" | head -n 40 || true
+		fail "native fuzz" "$out/native-fuzz.log; the input: $HMAP_OUT/native/crash-*"
+	fi
+	if "${nmake[@]}" coverage >"$out/native-coverage.txt" 2>&1; then
+		cov=$(awk '$1 == "TOTAL" { print $(NF - 3) }' "$out/native-coverage.txt")
+		grep -E '^(Filename|TOTAL|hmap_(core|iter)\.c)' "$out/native-coverage.txt" | sed 's/^/    /' || true
+		if awk -v c="${cov%\%}" -v m="${HMAP_FUZZ_MIN_COVERAGE:-85}" 'BEGIN { exit !(c + 0 >= m) }'; then
+			pass "native fuzz coverage of the core" "lines $cov"
+		else
+			fail "native fuzz coverage of the core" "lines ${cov:-?}, want ${HMAP_FUZZ_MIN_COVERAGE:-85}%"
+		fi
+	else
+		tail -n 5 "$out/native-coverage.txt"
+		fail "native fuzz coverage of the core" "$out/native-coverage.txt"
+	fi
+else
+	grep -E 'error|warning' "$out/native-build.log" | head -n 30 || tail -n 20 "$out/native-build.log"
+	fail "native build (tools/testing/hmap)" "$out/native-build.log"
+fi
+echo "native: $(($(date +%s) - t0))s"
 
 # --- Host checks ---------------------------------------------------------------
 section "host: W=1 -Werror build against Debian's headers"
