@@ -22,6 +22,7 @@
  * "hmt.<pid>." prefix is destroyed in the teardown.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -53,7 +54,7 @@
 
 #define DEV_PATH	"/dev/hmap"
 #ifndef PARAM_DIR
-#define PARAM_DIR	"/sys/module/hmap/parameters/"
+#define PARAM_DIR	"/sys/module/hmap/parameters"
 #endif
 
 #define KEY_SIZE_MAX	512U
@@ -514,11 +515,13 @@ out:
 }
 
 /* Walk callback for maps of put_id() entries: ids < n, each seen once. */
+#define SEEN_MAX	2048U
+
 struct seen_ctx {
-	__u8 *seen;
-	__u64 n;
+	__u64 n;		/* ids [0, n) expected; n <= SEEN_MAX */
 	__u32 vl;		/* expected value length, if values dumped */
 	unsigned long dups, strays, badvals;
+	__u8 seen[SEEN_MAX];
 };
 
 static int seen_fn(void *ctx, const __u8 *key, __u32 klen, const __u8 *val,
@@ -532,7 +535,7 @@ static int seen_fn(void *ctx, const __u8 *key, __u32 klen, const __u8 *val,
 		return 0;
 	}
 	memcpy(&id, key, sizeof(id));
-	if (id >= c->n) {
+	if (id >= c->n || id >= SEEN_MAX) {
 		c->strays++;
 		return 0;
 	}
@@ -543,23 +546,69 @@ static int seen_fn(void *ctx, const __u8 *key, __u32 klen, const __u8 *val,
 	return 0;
 }
 
+/*
+ * Walk a map holding the put_id() entries [0, c->n), 8-byte keys and
+ * values of at most @vs bytes, @room entries per DUMP call, values too if
+ * @values. Returns hm_walk()'s error, or how many things were wrong: ids
+ * seen other than once, strays, bad values (the first few are printed).
+ * *@ws gets the walk's numbers.
+ */
+static long walk_ids(int fd, __u32 vs, __u32 room, bool values,
+		     struct seen_ctx *c, struct walk_stats *ws)
+{
+	unsigned long wrong;
+	__u64 id;
+	int err;
+
+	memset(c->seen, 0, sizeof(c->seen));
+	c->dups = c->strays = c->badvals = 0;
+	memset(ws, 0, sizeof(*ws));
+	err = hm_walk(fd, 8, vs, room, values, seen_fn, c, ws, 100000);
+	if (err)
+		return err;
+	wrong = c->strays + c->badvals;
+	for (id = 0; id < c->n && id < SEEN_MAX; id++) {
+		if (c->seen[id] == 1)
+			continue;
+		if (wrong++ < 3)
+			fprintf(stderr, "#   id %llu seen %u times\n",
+				(unsigned long long)id, c->seen[id]);
+	}
+	if (c->strays || c->badvals)
+		fprintf(stderr, "#   %lu stray keys, %lu bad values\n",
+			c->strays, c->badvals);
+	return wrong;
+}
+
 /* ------------------------------------------------------------------------
  * Misc helpers
  */
 
-static long read_param(const char *name)
+/* The number a file starts with (a sysfs or debugfs file), or -1. */
+static long long file_number(const char *dir, const char *file)
 {
-	char path[128];
-	long val = -1;
+	char path[256];
+	long long val = -1;
 	FILE *f;
 
-	snprintf(path, sizeof(path), PARAM_DIR "%s", name);
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
 	f = fopen(path, "r");
 	if (!f)
 		return -1;
-	if (fscanf(f, "%ld", &val) != 1)
+	if (fscanf(f, "%lld", &val) != 1)
 		val = -1;
 	fclose(f);
+	return val;
+}
+
+/* A per-user limit, module parameter @name: asserted to be positive. */
+static long read_limit(struct __test_metadata *_metadata, const char *name)
+{
+	long long val = file_number(PARAM_DIR, name);
+
+	ASSERT_LT(0, val) {
+		TH_LOG("cannot read " PARAM_DIR "/%s", name);
+	}
 	return val;
 }
 
@@ -638,10 +687,38 @@ static int child_dev_open(void)
 	return fd;
 }
 
+/* What a child of run_as() works on; each child says which it uses. */
+struct child_arg {
+	const char *name;	/* the test's map name */
+	const char *name2;	/* its second name */
+	const char *prefix;	/* the prefix of the test's names */
+	int fd;			/* a bound fd of the parent's, inherited */
+	int ufd;		/* an unbound fd of the parent's, inherited */
+	int expect;		/* what the child should find */
+	long limit;		/* a per-user limit */
+};
+
+#define CHILD_ARG(self) {						\
+	.name = (self)->name, .name2 = (self)->name2,			\
+	.prefix = (self)->prefix, .fd = -1, .ufd = -1,			\
+}
+
+/* setgroups(), setgid(), setuid(): 0 or -errno. */
+static int switch_user(uid_t uid, gid_t gid, int ngroups, const gid_t *groups)
+{
+	if (setgroups(ngroups, groups) || setgid(gid) || setuid(uid))
+		return -errno;
+	return 0;
+}
+
+/*
+ * Run @fn(@arg) in a child as @uid, @gid and the @ngroups @groups: the
+ * child's exit status (as above), 128 + signal, or -errno.
+ */
 static int run_as(uid_t uid, gid_t gid, int ngroups, const gid_t *groups,
 		  int (*fn)(void *), void *arg)
 {
-	int status;
+	int status, err;
 	pid_t pid;
 
 	fflush(stdout);
@@ -650,10 +727,11 @@ static int run_as(uid_t uid, gid_t gid, int ngroups, const gid_t *groups,
 	if (pid < 0)
 		return -errno;
 	if (pid == 0) {
-		if (setgroups(ngroups, groups) || setgid(gid) || setuid(uid)) {
+		err = switch_user(uid, gid, ngroups, groups);
+		if (err) {
 			fprintf(stderr, "#   setuid %u/%u: %s\n",
 				(unsigned int)uid, (unsigned int)gid,
-				strerror(errno));
+				strerror(-err));
 			_exit(90);
 		}
 		cfail = 0;
@@ -665,6 +743,53 @@ static int run_as(uid_t uid, gid_t gid, int ngroups, const gid_t *groups,
 		return WEXITSTATUS(status);
 	return 128 + WTERMSIG(status);
 }
+
+/* ------------------------------------------------------------------------
+ * Skipping. In the 6.1 harness SKIP() in FIXTURE_SETUP() does not stop the
+ * test body: the setups note what is missing, the bodies skip.
+ */
+
+/* Skip if /dev/hmap is absent (self->err: errno of opening it). */
+#define REQUIRE_HMAP() do {						\
+	if (self->err == ENOENT || self->err == ENODEV ||		\
+	    self->err == ENXIO)						\
+		SKIP(return, DEV_PATH " not present (%s)",		\
+		     strerror(self->err));				\
+	ASSERT_EQ(0, self->err) {					\
+		TH_LOG("open " DEV_PATH ": %s", strerror(self->err));	\
+	}								\
+} while (0)
+
+#define REQUIRE_ROOT() do {						\
+	if (geteuid() != 0)						\
+		SKIP(return, "needs root to switch to the test uids");	\
+} while (0)
+
+/* /dev/hmap, root, and /dev/hmap open to the unprivileged test uids. */
+#define REQUIRE_TEST_UIDS() do {					\
+	REQUIRE_HMAP();							\
+	REQUIRE_ROOT();							\
+	dev_allow_all(_metadata);					\
+} while (0)
+
+/* The sizes a map was created with, as LIST and STATS report them. */
+#define EXPECT_SIZES(_ks, _vs, _max, _got) do {				\
+	EXPECT_EQ(_ks, (_got).key_size);				\
+	EXPECT_EQ(_vs, (_got).value_size);				\
+	EXPECT_EQ(_max, (_got).max_entries);				\
+} while (0)
+
+/*
+ * EXPECT_BATCH(err, done, fd, cmd, flags, n, keys, key_lens, values,
+ * value_lens): a batch of @n elements returns @err having done @done.
+ */
+#define EXPECT_BATCH(_err, _done, _fd, _cmd, _flags, _n, ...) do {	\
+	__u32 __count = (_n);						\
+									\
+	EXPECT_EQ(_err, hm_batch(_fd, _cmd, _flags, &__count,		\
+				 __VA_ARGS__));				\
+	EXPECT_EQ((__u32)(_done), __count);				\
+} while (0)
 
 /* ------------------------------------------------------------------------
  * Fixture hmap_ioctl: what every command's argument struct shares.
@@ -831,96 +956,52 @@ static void prep_stats(FIXTURE_DATA(hmap_ioctl) *self, void *arg)
 	s->argsz = sizeof(*s);
 }
 
+/* Flags each command refuses: bit 0 is the one some commands take. */
 #define FLAGS_NONE	{ 1, 2, 0x80000000 }	/* commands taking no flag */
+#define FLAGS_BIT0	{ 2, 4, 0x80000000 }	/* CREATE_ANON; DUMP_DONE, ignored */
 #define FLAGS_UPDATE	{ 3, 4, 0x80000000 }	/* ANY/NOEXIST/EXIST only */
 
-FIXTURE_VARIANT_ADD(hmap_ioctl, version) {
-	.cmd = HMAP_IOC_VERSION, .size = sizeof(struct hmap_version),
-	.kind = IO_ANY, .bad_flags = FLAGS_NONE, .prep = prep_version,
-};
+/* The variant of a command whose argument is read (and maybe written). */
+#define IO_VARIANT(_name, _cmd, _struct, _prep, _kind, _fmode, _flags)	\
+	FIXTURE_VARIANT_ADD(hmap_ioctl, _name) {			\
+		.cmd = _cmd, .size = sizeof(struct _struct),		\
+		.prep = _prep, .kind = _kind, .fmode = _fmode,		\
+		.bad_flags = _flags,					\
+	}
 
-FIXTURE_VARIANT_ADD(hmap_ioctl, create) {
-	.cmd = HMAP_IOC_CREATE, .size = sizeof(struct hmap_create),
-	.fmode = IO_FM_WRITE,
-	.kind = IO_UNBOUND, .bad_flags = { 2, 4, 0x80000000 },
-	.prep = prep_create,
-};
-
-FIXTURE_VARIANT_ADD(hmap_ioctl, open) {
-	.cmd = HMAP_IOC_OPEN, .size = sizeof(struct hmap_name),
-	.kind = IO_UNBOUND, .bad_flags = FLAGS_NONE, .prep = prep_name,
-};
-
-FIXTURE_VARIANT_ADD(hmap_ioctl, destroy) {
-	.cmd = HMAP_IOC_DESTROY, .size = sizeof(struct hmap_name),
-	.fmode = IO_FM_WRITE,
-	.kind = IO_ANY, .bad_flags = FLAGS_NONE, .prep = prep_name,
-};
-
-FIXTURE_VARIANT_ADD(hmap_ioctl, list) {
-	.cmd = HMAP_IOC_LIST, .size = sizeof(struct hmap_list),
-	.kind = IO_ANY, .bad_flags = FLAGS_NONE, .prep = prep_list,
-};
-
-FIXTURE_VARIANT_ADD(hmap_ioctl, lookup) {
-	.cmd = HMAP_IOC_LOOKUP, .size = sizeof(struct hmap_elem_op),
-	.fmode = IO_FM_READ,
-	.kind = IO_BOUND, .bad_flags = FLAGS_NONE, .prep = prep_lookup,
-};
-
-FIXTURE_VARIANT_ADD(hmap_ioctl, update) {
-	.cmd = HMAP_IOC_UPDATE, .size = sizeof(struct hmap_elem_op),
-	.fmode = IO_FM_WRITE,
-	.kind = IO_BOUND, .bad_flags = FLAGS_UPDATE, .prep = prep_update,
-};
-
-FIXTURE_VARIANT_ADD(hmap_ioctl, delete) {
-	.cmd = HMAP_IOC_DELETE, .size = sizeof(struct hmap_elem_op),
-	.fmode = IO_FM_WRITE,
-	.kind = IO_BOUND, .bad_flags = FLAGS_NONE, .prep = prep_delete,
-};
-
-FIXTURE_VARIANT_ADD(hmap_ioctl, batch_lookup) {
-	.cmd = HMAP_IOC_BATCH_LOOKUP, .size = sizeof(struct hmap_batch),
-	.fmode = IO_FM_READ,
-	.kind = IO_BOUND, .bad_flags = FLAGS_NONE, .prep = prep_batch_lookup,
-};
-
-FIXTURE_VARIANT_ADD(hmap_ioctl, batch_update) {
-	.cmd = HMAP_IOC_BATCH_UPDATE, .size = sizeof(struct hmap_batch),
-	.fmode = IO_FM_WRITE,
-	.kind = IO_BOUND, .bad_flags = FLAGS_UPDATE, .prep = prep_batch_update,
-};
-
-FIXTURE_VARIANT_ADD(hmap_ioctl, batch_delete) {
-	.cmd = HMAP_IOC_BATCH_DELETE, .size = sizeof(struct hmap_batch),
-	.fmode = IO_FM_WRITE,
-	.kind = IO_BOUND, .bad_flags = FLAGS_NONE, .prep = prep_batch_delete,
-};
-
-FIXTURE_VARIANT_ADD(hmap_ioctl, dump) {
-	.cmd = HMAP_IOC_DUMP, .size = sizeof(struct hmap_dump),
-	.fmode = IO_FM_READ,
-	/* HMAP_DUMP_DONE (1) left over from the last call is ignored */
-	.kind = IO_BOUND, .bad_flags = { 2, 4, 0x80000000 }, .prep = prep_dump,
-};
-
-FIXTURE_VARIANT_ADD(hmap_ioctl, clear) {
-	.cmd = HMAP_IOC_CLEAR, .size = sizeof(struct hmap_cmd),
-	.fmode = IO_FM_WRITE,
-	.kind = IO_BOUND, .bad_flags = FLAGS_NONE, .prep = prep_cmd,
-};
-
-FIXTURE_VARIANT_ADD(hmap_ioctl, shrink) {
-	.cmd = HMAP_IOC_SHRINK, .size = sizeof(struct hmap_cmd),
-	.fmode = IO_FM_WRITE,
-	.kind = IO_BOUND, .bad_flags = FLAGS_NONE, .prep = prep_cmd,
-};
+IO_VARIANT(version, HMAP_IOC_VERSION, hmap_version, prep_version,
+	   IO_ANY, IO_FM_ANY, FLAGS_NONE);
+IO_VARIANT(create, HMAP_IOC_CREATE, hmap_create, prep_create,
+	   IO_UNBOUND, IO_FM_WRITE, FLAGS_BIT0);
+IO_VARIANT(open, HMAP_IOC_OPEN, hmap_name, prep_name,
+	   IO_UNBOUND, IO_FM_ANY, FLAGS_NONE);
+IO_VARIANT(destroy, HMAP_IOC_DESTROY, hmap_name, prep_name,
+	   IO_ANY, IO_FM_WRITE, FLAGS_NONE);
+IO_VARIANT(list, HMAP_IOC_LIST, hmap_list, prep_list,
+	   IO_ANY, IO_FM_ANY, FLAGS_NONE);
+IO_VARIANT(lookup, HMAP_IOC_LOOKUP, hmap_elem_op, prep_lookup,
+	   IO_BOUND, IO_FM_READ, FLAGS_NONE);
+IO_VARIANT(update, HMAP_IOC_UPDATE, hmap_elem_op, prep_update,
+	   IO_BOUND, IO_FM_WRITE, FLAGS_UPDATE);
+IO_VARIANT(delete, HMAP_IOC_DELETE, hmap_elem_op, prep_delete,
+	   IO_BOUND, IO_FM_WRITE, FLAGS_NONE);
+IO_VARIANT(batch_lookup, HMAP_IOC_BATCH_LOOKUP, hmap_batch, prep_batch_lookup,
+	   IO_BOUND, IO_FM_READ, FLAGS_NONE);
+IO_VARIANT(batch_update, HMAP_IOC_BATCH_UPDATE, hmap_batch, prep_batch_update,
+	   IO_BOUND, IO_FM_WRITE, FLAGS_UPDATE);
+IO_VARIANT(batch_delete, HMAP_IOC_BATCH_DELETE, hmap_batch, prep_batch_delete,
+	   IO_BOUND, IO_FM_WRITE, FLAGS_NONE);
+IO_VARIANT(dump, HMAP_IOC_DUMP, hmap_dump, prep_dump,
+	   IO_BOUND, IO_FM_READ, FLAGS_BIT0);
+IO_VARIANT(clear, HMAP_IOC_CLEAR, hmap_cmd, prep_cmd,
+	   IO_BOUND, IO_FM_WRITE, FLAGS_NONE);
+IO_VARIANT(shrink, HMAP_IOC_SHRINK, hmap_cmd, prep_cmd,
+	   IO_BOUND, IO_FM_WRITE, FLAGS_NONE);
 
 FIXTURE_VARIANT_ADD(hmap_ioctl, stats) {
 	.cmd = HMAP_IOC_STATS, .size = sizeof(struct hmap_map_stats),
-	.kind = IO_BOUND, .bad_flags = FLAGS_NONE, .output_only = true,
-	.prep = prep_stats,
+	.prep = prep_stats, .kind = IO_BOUND, .fmode = IO_FM_ANY,
+	.bad_flags = FLAGS_NONE, .output_only = true,
 };
 
 FIXTURE_SETUP(hmap_ioctl)
@@ -957,19 +1038,6 @@ FIXTURE_TEARDOWN(hmap_ioctl)
 		munmap(self->area, 2 * self->page);
 }
 
-#define REQUIRE_IO() do {						\
-	if (self->ufd < 0) {						\
-		if (self->err == ENOENT || self->err == ENODEV ||	\
-		    self->err == ENXIO)					\
-			SKIP(return, DEV_PATH " not present (%s)",	\
-			     strerror(self->err));			\
-		ASSERT_EQ(0, self->err) {				\
-			TH_LOG("open " DEV_PATH ": %s",			\
-			       strerror(self->err));			\
-		}							\
-	}								\
-} while (0)
-
 /* A valid argument for the variant's command in self->area. */
 static void *io_arg(FIXTURE_DATA(hmap_ioctl) *self,
 		    const FIXTURE_VARIANT(hmap_ioctl) *variant)
@@ -989,7 +1057,7 @@ static int io_fd(FIXTURE_DATA(hmap_ioctl) *self,
 /* Baseline: the argument the other tests spoil is accepted as is. */
 TEST_F(hmap_ioctl, valid_arg)
 {
-	REQUIRE_IO();
+	REQUIRE_HMAP();
 	EXPECT_EQ(0, hm_ioctl(io_fd(self, variant), variant->cmd,
 			      io_arg(self, variant)));
 }
@@ -1000,7 +1068,7 @@ TEST_F(hmap_ioctl, fault_arg)
 	__u32 *straddle = (__u32 *)(self->area + self->page - 4);
 	int fd;
 
-	REQUIRE_IO();
+	REQUIRE_HMAP();
 	fd = io_fd(self, variant);
 	EXPECT_EQ(-EFAULT, hm_ioctl(fd, variant->cmd, NULL));
 	EXPECT_EQ(-EFAULT, hm_ioctl(fd, variant->cmd, self->area + self->page));
@@ -1019,7 +1087,7 @@ TEST_F(hmap_ioctl, argsz_too_small)
 	unsigned int i;
 	int fd;
 
-	REQUIRE_IO();
+	REQUIRE_HMAP();
 	fd = io_fd(self, variant);
 	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
 		__u32 *arg = io_arg(self, variant);
@@ -1047,7 +1115,7 @@ TEST_F(hmap_ioctl, argsz_big_nonzero_tail)
 	__u32 *arg;
 	int fd;
 
-	REQUIRE_IO();
+	REQUIRE_HMAP();
 	fd = io_fd(self, variant);
 
 	if (variant->output_only) {
@@ -1087,7 +1155,7 @@ TEST_F(hmap_ioctl, argsz_big_zero_tail)
 {
 	__u32 *arg;
 
-	REQUIRE_IO();
+	REQUIRE_HMAP();
 	arg = io_arg(self, variant);
 	arg[0] = variant->size + 256;
 	EXPECT_EQ(0, hm_ioctl(io_fd(self, variant), variant->cmd, arg));
@@ -1116,7 +1184,7 @@ TEST_F(hmap_ioctl, argsz_max)
 	__u32 *arg;
 	int fd;
 
-	REQUIRE_IO();
+	REQUIRE_HMAP();
 	ASSERT_GE(self->page, (size_t)HMAP_ARGSZ_MAX);
 	fd = io_fd(self, variant);
 	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
@@ -1143,7 +1211,7 @@ TEST_F(hmap_ioctl, unknown_flag)
 	unsigned int i;
 	int fd;
 
-	REQUIRE_IO();
+	REQUIRE_HMAP();
 	fd = io_fd(self, variant);
 	for (i = 0; i < ARRAY_SIZE(variant->bad_flags); i++) {
 		__u32 *arg = io_arg(self, variant);
@@ -1162,7 +1230,7 @@ TEST_F(hmap_ioctl, unknown_flag)
 /* Per-map commands on an unbound fd: -ENOTCONN; the others work. */
 TEST_F(hmap_ioctl, unbound_fd)
 {
-	REQUIRE_IO();
+	REQUIRE_HMAP();
 	EXPECT_EQ(variant->kind == IO_BOUND ? -ENOTCONN : 0,
 		  hm_ioctl(self->ufd, variant->cmd, io_arg(self, variant)));
 }
@@ -1170,7 +1238,7 @@ TEST_F(hmap_ioctl, unbound_fd)
 /* CREATE/OPEN on a bound fd: -EBUSY; the others work. */
 TEST_F(hmap_ioctl, bound_fd)
 {
-	REQUIRE_IO();
+	REQUIRE_HMAP();
 	EXPECT_EQ(variant->kind == IO_UNBOUND ? -EBUSY : 0,
 		  hm_ioctl(self->fd, variant->cmd, io_arg(self, variant)));
 }
@@ -1186,7 +1254,7 @@ TEST_F(hmap_ioctl, open_mode)
 	static const int modes[] = { O_RDONLY, O_WRONLY };
 	unsigned int i;
 
-	REQUIRE_IO();
+	REQUIRE_HMAP();
 	for (i = 0; i < ARRAY_SIZE(modes); i++) {
 		bool ok = variant->fmode == IO_FM_ANY ||
 			  (variant->fmode == IO_FM_READ) == (modes[i] == O_RDONLY);
@@ -1223,7 +1291,7 @@ TEST_F(hmap_ioctl, cmd_encoding)
 	};
 	unsigned int i;
 
-	REQUIRE_IO();
+	REQUIRE_HMAP();
 	for (i = 0; i < ARRAY_SIZE(cmds); i++) {
 		EXPECT_EQ(-ENOTTY, hm_ioctl(io_fd(self, variant), cmds[i],
 					    io_arg(self, variant))) {
@@ -1257,29 +1325,29 @@ FIXTURE_SETUP(hmap)
 
 FIXTURE_TEARDOWN(hmap)
 {
-	if (self->fd < 0)
+	if (self->err)
 		return;
 	destroy_prefix(self->prefix);
-	close(self->fd);
+	if (self->fd >= 0)
+		close(self->fd);
 }
 
-#define REQUIRE_HMAP() do {						\
-	if (self->fd < 0) {						\
-		if (self->err == ENOENT || self->err == ENODEV ||	\
-		    self->err == ENXIO)					\
-			SKIP(return, DEV_PATH " not present (%s)",	\
-			     strerror(self->err));			\
-		ASSERT_EQ(0, self->err) {				\
-			TH_LOG("open " DEV_PATH ": %s",			\
-			       strerror(self->err));			\
-		}							\
-	}								\
-} while (0)
+/*
+ * A new fd bound to a new map @name (anonymous if NULL) of @mode, with
+ * 8-byte keys and values, 16 entries at most, holding key 1 (put_id()).
+ * Asserts that it worked.
+ */
+static int map_holding_key1(struct __test_metadata *_metadata,
+			    const char *name, __u32 mode)
+{
+	int fd = hm_new(name, 8, 8, 16, mode);
 
-#define REQUIRE_ROOT() do {						\
-	if (geteuid() != 0)						\
-		SKIP(return, "needs root to switch to the test uids");	\
-} while (0)
+	ASSERT_LE(0, fd) {
+		TH_LOG("create %s: %s", name ?: "(anonymous)", strerror(-fd));
+	}
+	ASSERT_EQ(0, put_id(fd, 1, 8, HMAP_NOEXIST));
+	return fd;
+}
 
 /* ---- Operations ---- */
 
@@ -1320,9 +1388,7 @@ TEST_F(hmap, create_named_and_list)
 	ASSERT_EQ(1, hm_list_find(self->name, &e, NULL));
 	EXPECT_EQ(geteuid(), e.owner);
 	EXPECT_EQ(0640U, e.mode);
-	EXPECT_EQ(16U, e.key_size);
-	EXPECT_EQ(32U, e.value_size);
-	EXPECT_EQ(100U, e.max_entries);
+	EXPECT_SIZES(16U, 32U, 100U, e);
 	EXPECT_EQ(0U, e.__reserved);
 	EXPECT_EQ(0ULL, e.count);
 	EXPECT_EQ('\0', e.name[HMAP_NAME_MAX - 1]);
@@ -1600,10 +1666,8 @@ TEST_F(hmap, batch_update_lookup_delete)
 		ASSERT_TRUE(val_ok(out + i * BT_VS, vlens[i], i));
 
 	/* NOEXIST again: the first key already exists */
-	count = BT_N;
-	EXPECT_EQ(-EEXIST, hm_batch(fd, HMAP_IOC_BATCH_UPDATE, HMAP_NOEXIST,
-				    &count, keys, klens, vals, vlens));
-	EXPECT_EQ(0U, count);
+	EXPECT_BATCH(-EEXIST, 0, fd, HMAP_IOC_BATCH_UPDATE, HMAP_NOEXIST, BT_N,
+		     keys, klens, vals, vlens);
 
 	/* EXIST without value_lens: every value is value_size bytes */
 	count = BT_N;
@@ -1626,10 +1690,8 @@ TEST_F(hmap, batch_update_lookup_delete)
 	EXPECT_EQ(BT_N, count);
 	EXPECT_EQ(0, hm_count(fd));
 
-	count = BT_N;
-	EXPECT_EQ(-ENOENT, hm_batch(fd, HMAP_IOC_BATCH_DELETE, 0, &count,
-				    keys, klens, NULL, NULL));
-	EXPECT_EQ(0U, count);
+	EXPECT_BATCH(-ENOENT, 0, fd, HMAP_IOC_BATCH_DELETE, 0, BT_N,
+		     keys, klens, NULL, NULL);
 
 	close(fd);
 	free(keys);
@@ -1644,7 +1706,7 @@ TEST_F(hmap, batch_update_lookup_delete)
 TEST_F(hmap, batch_stops_at_first_error)
 {
 	__u64 keys[100], vals[100];
-	__u32 count, i;
+	__u32 i;
 	int fd;
 
 	REQUIRE_HMAP();
@@ -1657,10 +1719,8 @@ TEST_F(hmap, batch_stops_at_first_error)
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, hm_update(fd, &keys[50], 8, &vals[50], 8, HMAP_NOEXIST));
 
-	count = 100;
-	EXPECT_EQ(-EEXIST, hm_batch(fd, HMAP_IOC_BATCH_UPDATE, HMAP_NOEXIST,
-				    &count, keys, NULL, vals, NULL));
-	EXPECT_EQ(50U, count);
+	EXPECT_BATCH(-EEXIST, 50, fd, HMAP_IOC_BATCH_UPDATE, HMAP_NOEXIST, 100,
+		     keys, NULL, vals, NULL);
 	EXPECT_EQ(51, hm_count(fd));
 	for (i = 0; i < 100; i++) {
 		__u64 v = 0;
@@ -1672,21 +1732,15 @@ TEST_F(hmap, batch_stops_at_first_error)
 			EXPECT_EQ(vals[i], v);
 	}
 
-	count = 100;
-	EXPECT_EQ(-ENOENT, hm_batch(fd, HMAP_IOC_BATCH_LOOKUP, 0, &count,
-				    keys, NULL, vals, NULL));
-	EXPECT_EQ(51U, count);
+	EXPECT_BATCH(-ENOENT, 51, fd, HMAP_IOC_BATCH_LOOKUP, 0, 100,
+		     keys, NULL, vals, NULL);
 
-	count = 100;
-	EXPECT_EQ(-ENOENT, hm_batch(fd, HMAP_IOC_BATCH_DELETE, 0, &count,
-				    keys, NULL, NULL, NULL));
-	EXPECT_EQ(51U, count);
+	EXPECT_BATCH(-ENOENT, 51, fd, HMAP_IOC_BATCH_DELETE, 0, 100,
+		     keys, NULL, NULL, NULL);
 	EXPECT_EQ(0, hm_count(fd));
 
-	count = 100;
-	EXPECT_EQ(-ENOENT, hm_batch(fd, HMAP_IOC_BATCH_UPDATE, HMAP_EXIST,
-				    &count, keys, NULL, vals, NULL));
-	EXPECT_EQ(0U, count);
+	EXPECT_BATCH(-ENOENT, 0, fd, HMAP_IOC_BATCH_UPDATE, HMAP_EXIST, 100,
+		     keys, NULL, vals, NULL);
 	close(fd);
 }
 
@@ -1695,70 +1749,45 @@ TEST_F(hmap, batch_stops_at_first_error)
 TEST_F(hmap, dump_small_batches)
 {
 	struct seen_ctx c = { .n = DUMP_N, .vl = 16 };
-	struct walk_stats ws = { 0 };
-	__u64 id;
+	struct walk_stats ws;
 	int fd;
 
 	REQUIRE_HMAP();
-	c.seen = calloc(DUMP_N, 1);
-	ASSERT_NE(NULL, c.seen);
 	fd = hm_new(NULL, 8, 16, 2 * DUMP_N, 0600);
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, fill(fd, 0, DUMP_N, 16));
 
-	ASSERT_EQ(0, hm_walk(fd, 8, 16, 7, true, seen_fn, &c, &ws, 100000));
+	EXPECT_EQ(0, walk_ids(fd, 16, 7, true, &c, &ws));
 	TH_LOG("room 7: %lu calls, %lu empty, %lu -ENOSPC", ws.calls,
 	       ws.empty, ws.enospc);
 	EXPECT_EQ(DUMP_N, ws.entries);
-	EXPECT_EQ(0UL, c.dups);
-	EXPECT_EQ(0UL, c.strays);
-	EXPECT_EQ(0UL, c.badvals);
-	for (id = 0; id < DUMP_N; id++)
-		ASSERT_EQ(1, c.seen[id]) {
-			TH_LOG("id %llu seen %u times", (unsigned long long)id,
-			       c.seen[id]);
-		}
 
 	/* again from cursor 0, one big batch at a time */
-	memset(c.seen, 0, DUMP_N);
-	memset(&ws, 0, sizeof(ws));
-	ASSERT_EQ(0, hm_walk(fd, 8, 16, 1024, true, seen_fn, &c, &ws, 100000));
+	EXPECT_EQ(0, walk_ids(fd, 16, 1024, true, &c, &ws));
 	EXPECT_EQ(DUMP_N, ws.entries);
-	EXPECT_EQ(0UL, c.dups);
-	for (id = 0; id < DUMP_N; id++)
-		ASSERT_EQ(1, c.seen[id]);
 	close(fd);
-	free(c.seen);
 }
 
 TEST_F(hmap, dump_keys_only)
 {
-	struct seen_ctx c = { .n = 500 };
-	struct walk_stats ws = { 0 };
-	__u64 id;
+	struct seen_ctx c = { .n = 0 };
+	struct walk_stats ws;
 	int fd;
 
 	REQUIRE_HMAP();
-	c.seen = calloc(c.n, 1);
-	ASSERT_NE(NULL, c.seen);
 	fd = hm_new(NULL, 8, 16, 1000, 0600);
 	ASSERT_LE(0, fd);
 
 	/* an empty map: DONE, nothing returned */
-	ASSERT_EQ(0, hm_walk(fd, 8, 16, 8, false, seen_fn, &c, &ws, 100000));
+	EXPECT_EQ(0, walk_ids(fd, 16, 8, false, &c, &ws));
 	EXPECT_EQ(0UL, ws.entries);
 
+	c.n = 500;
 	ASSERT_EQ(0, fill(fd, 0, c.n, 16));
-	memset(&ws, 0, sizeof(ws));
 	/* values and value_lens zero: keys only */
-	ASSERT_EQ(0, hm_walk(fd, 8, 16, 10, false, seen_fn, &c, &ws, 100000));
+	EXPECT_EQ(0, walk_ids(fd, 16, 10, false, &c, &ws));
 	EXPECT_EQ(c.n, ws.entries);
-	EXPECT_EQ(0UL, c.dups);
-	EXPECT_EQ(0UL, c.strays);
-	for (id = 0; id < c.n; id++)
-		ASSERT_EQ(1, c.seen[id]);
 	close(fd);
-	free(c.seen);
 }
 
 /* One DUMP of up to @count 8-byte keys from *@cursor; -errno or 0. */
@@ -1879,14 +1908,12 @@ TEST_F(hmap, dump_cursor_opaque)
 
 TEST_F(hmap, clear)
 {
-	struct walk_stats ws = { 0 };
-	struct seen_ctx c = { .n = 500, .vl = 8 };
+	struct seen_ctx c = { .n = 0, .vl = 8 };
+	struct walk_stats ws;
 	__u64 id;
 	int fd;
 
 	REQUIRE_HMAP();
-	c.seen = calloc(c.n, 1);
-	ASSERT_NE(NULL, c.seen);
 	fd = hm_new(NULL, 8, 8, 1000, 0600);
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, fill(fd, 0, 500, 8));
@@ -1896,7 +1923,7 @@ TEST_F(hmap, clear)
 	EXPECT_EQ(0, hm_count(fd));
 	for (id = 0; id < 500; id += 37)
 		EXPECT_EQ(-ENOENT, get_id(fd, id, 8));
-	ASSERT_EQ(0, hm_walk(fd, 8, 8, 64, true, seen_fn, &c, &ws, 100000));
+	EXPECT_EQ(0, walk_ids(fd, 8, 64, true, &c, &ws));
 	EXPECT_EQ(0UL, ws.entries);
 
 	/* usable again, and clearing an empty map is fine */
@@ -1907,7 +1934,6 @@ TEST_F(hmap, clear)
 	ASSERT_EQ(0, hm_cmd(fd, HMAP_IOC_CLEAR));
 	EXPECT_EQ(0, hm_count(fd));
 	close(fd);
-	free(c.seen);
 }
 
 TEST_F(hmap, shrink)
@@ -1956,9 +1982,7 @@ TEST_F(hmap, stats)
 	ASSERT_EQ(0, hm_stats(fd, &s));
 	EXPECT_EQ(sizeof(s), s.argsz);
 	EXPECT_EQ(0U, s.flags);
-	EXPECT_EQ(8U, s.key_size);
-	EXPECT_EQ(24U, s.value_size);
-	EXPECT_EQ(5000U, s.max_entries);
+	EXPECT_SIZES(8U, 24U, 5000U, s);
 	EXPECT_EQ(0ULL, s.count);
 	EXPECT_EQ(0ULL, s.grows);
 	EXPECT_EQ(0ULL, s.elems_alloced);
@@ -2002,9 +2026,7 @@ TEST_F(hmap, bad_key_pointer)
 	/* a key whose last 4 bytes are in a PROT_NONE page */
 	ASSERT_EQ(0, mprotect(edge + getpagesize(), getpagesize(), PROT_NONE));
 	edge += getpagesize() - 4;
-	fd = hm_new(NULL, 8, 8, 16, 0600);
-	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, put_id(fd, 1, 8, HMAP_NOEXIST));
+	fd = map_holding_key1(_metadata, NULL, 0600);
 
 	EXPECT_EQ(-EFAULT, hm_lookup(fd, NULL, 8, &v, &len));
 	len = sizeof(v);
@@ -2068,48 +2090,30 @@ TEST_F(hmap, bad_batch_pointer)
 	fd = hm_new(NULL, 8, 8, 16, 0600);
 	ASSERT_LE(0, fd);
 
-	count = 4;
-	EXPECT_EQ(-EFAULT, hm_batch(fd, HMAP_IOC_BATCH_UPDATE, 0, &count,
-				    bad, NULL, vals, NULL));
-	EXPECT_EQ(0U, count);
-	count = 4;
-	EXPECT_EQ(-EFAULT, hm_batch(fd, HMAP_IOC_BATCH_UPDATE, 0, &count,
-				    keys, (__u32 *)bad, vals, NULL));
-	EXPECT_EQ(0U, count);
-	count = 4;
-	EXPECT_EQ(-EFAULT, hm_batch(fd, HMAP_IOC_BATCH_UPDATE, 0, &count,
-				    keys, NULL, bad, NULL));
-	EXPECT_EQ(0U, count);
-	count = 4;
-	EXPECT_EQ(-EFAULT, hm_batch(fd, HMAP_IOC_BATCH_UPDATE, 0, &count,
-				    keys, NULL, vals, (__u32 *)bad));
-	EXPECT_EQ(0U, count);
+	EXPECT_BATCH(-EFAULT, 0, fd, HMAP_IOC_BATCH_UPDATE, 0, 4,
+		     bad, NULL, vals, NULL);
+	EXPECT_BATCH(-EFAULT, 0, fd, HMAP_IOC_BATCH_UPDATE, 0, 4,
+		     keys, (__u32 *)bad, vals, NULL);
+	EXPECT_BATCH(-EFAULT, 0, fd, HMAP_IOC_BATCH_UPDATE, 0, 4,
+		     keys, NULL, bad, NULL);
+	EXPECT_BATCH(-EFAULT, 0, fd, HMAP_IOC_BATCH_UPDATE, 0, 4,
+		     keys, NULL, vals, (__u32 *)bad);
 	EXPECT_EQ(0, hm_count(fd));
 
 	count = 4;
 	ASSERT_EQ(0, hm_batch(fd, HMAP_IOC_BATCH_UPDATE, 0, &count,
 			      keys, lens, vals, NULL));
 
-	count = 4;
-	EXPECT_EQ(-EFAULT, hm_batch(fd, HMAP_IOC_BATCH_LOOKUP, 0, &count,
-				    bad, NULL, vals, NULL));
-	EXPECT_EQ(0U, count);
-	count = 4;
-	EXPECT_EQ(-EFAULT, hm_batch(fd, HMAP_IOC_BATCH_LOOKUP, 0, &count,
-				    keys, NULL, ro, NULL));
-	EXPECT_EQ(0U, count);
-	count = 4;
-	EXPECT_EQ(-EFAULT, hm_batch(fd, HMAP_IOC_BATCH_LOOKUP, 0, &count,
-				    keys, NULL, vals, (__u32 *)ro));
-	EXPECT_EQ(0U, count);
-	count = 4;
-	EXPECT_EQ(-EFAULT, hm_batch(fd, HMAP_IOC_BATCH_DELETE, 0, &count,
-				    bad, NULL, NULL, NULL));
-	EXPECT_EQ(0U, count);
-	count = 4;
-	EXPECT_EQ(-EFAULT, hm_batch(fd, HMAP_IOC_BATCH_DELETE, 0, &count,
-				    keys, (__u32 *)bad, NULL, NULL));
-	EXPECT_EQ(0U, count);
+	EXPECT_BATCH(-EFAULT, 0, fd, HMAP_IOC_BATCH_LOOKUP, 0, 4,
+		     bad, NULL, vals, NULL);
+	EXPECT_BATCH(-EFAULT, 0, fd, HMAP_IOC_BATCH_LOOKUP, 0, 4,
+		     keys, NULL, ro, NULL);
+	EXPECT_BATCH(-EFAULT, 0, fd, HMAP_IOC_BATCH_LOOKUP, 0, 4,
+		     keys, NULL, vals, (__u32 *)ro);
+	EXPECT_BATCH(-EFAULT, 0, fd, HMAP_IOC_BATCH_DELETE, 0, 4,
+		     bad, NULL, NULL, NULL);
+	EXPECT_BATCH(-EFAULT, 0, fd, HMAP_IOC_BATCH_DELETE, 0, 4,
+		     keys, (__u32 *)bad, NULL, NULL);
 	EXPECT_EQ(4, hm_count(fd));
 
 	/*
@@ -2298,28 +2302,24 @@ TEST_F(hmap, reserved_nonzero)
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, hm_update(fd, &k, 8, &v, 8, HMAP_ANY));
 	for (i = 0; i < ARRAY_SIZE(cmds); i++) {
+		bool values = cmds[i] != HMAP_IOC_BATCH_DELETE;
+
 		kl = 8;
 		vl = 8;
-		memset(&b, 0, sizeof(b));
-		b.argsz = sizeof(b);
-		b.count = 1;
-		b.__reserved = 1;
-		b.keys = U64P(&k);
-		b.key_lens = U64P(&kl);
-		if (cmds[i] != HMAP_IOC_BATCH_DELETE) {
-			b.values = U64P(&v);
-			b.value_lens = U64P(&vl);
-		}
+		b = (struct hmap_batch){
+			.argsz = sizeof(b), .count = 1, .__reserved = 1,
+			.keys = U64P(&k), .key_lens = U64P(&kl),
+			.values = values ? U64P(&v) : 0,
+			.value_lens = values ? U64P(&vl) : 0,
+		};
 		EXPECT_EQ(-EINVAL, hm_ioctl(fd, cmds[i], &b)) {
 			TH_LOG("batch cmd 0x%lx", cmds[i]);
 		}
 	}
-	memset(&d, 0, sizeof(d));
-	d.argsz = sizeof(d);
-	d.count = 1;
-	d.__reserved = 1;
-	d.keys = U64P(&k);
-	d.key_lens = U64P(&kl);
+	d = (struct hmap_dump){
+		.argsz = sizeof(d), .count = 1, .__reserved = 1,
+		.keys = U64P(&k), .key_lens = U64P(&kl),
+	};
 	EXPECT_EQ(-EINVAL, hm_ioctl(fd, HMAP_IOC_DUMP, &d));
 	EXPECT_EQ(1, hm_count(fd));
 	close(fd);
@@ -2406,7 +2406,6 @@ TEST_F(hmap, key_too_long)
 	__u8 k[17] = "0123456789abcdef", v[8] = { 0 };
 	__u32 len, lens[3] = { 8, 9, 8 };
 	__u64 keys[3] = { 1, 2, 3 };
-	__u32 count;
 	int fd;
 
 	REQUIRE_HMAP();
@@ -2424,10 +2423,8 @@ TEST_F(hmap, key_too_long)
 	EXPECT_EQ(1, hm_count(fd));
 
 	/* the batch stops at the second key */
-	count = 3;
-	EXPECT_EQ(-EINVAL, hm_batch(fd, HMAP_IOC_BATCH_UPDATE, 0, &count,
-				    keys, lens, keys, NULL));
-	EXPECT_EQ(1U, count);
+	EXPECT_BATCH(-EINVAL, 1, fd, HMAP_IOC_BATCH_UPDATE, 0, 3,
+		     keys, lens, keys, NULL);
 	EXPECT_EQ(2, hm_count(fd));
 	close(fd);
 }
@@ -2436,7 +2433,7 @@ TEST_F(hmap, value_too_long)
 {
 	__u8 v[32] = { 0 };
 	__u64 k = 1, keys[3] = { 1, 2, 3 }, vals[3 * 2] = { 0 };
-	__u32 vlens[3] = { 16, 16, 17 }, count;
+	__u32 vlens[3] = { 16, 16, 17 };
 	int fd;
 
 	REQUIRE_HMAP();
@@ -2450,10 +2447,8 @@ TEST_F(hmap, value_too_long)
 	EXPECT_EQ(-EINVAL, hm_update(fd, &k, 8, v, 17, HMAP_EXIST));
 
 	/* the batch stops at the third value */
-	count = 3;
-	EXPECT_EQ(-EINVAL, hm_batch(fd, HMAP_IOC_BATCH_UPDATE, 0, &count,
-				    keys, NULL, vals, vlens));
-	EXPECT_EQ(2U, count);
+	EXPECT_BATCH(-EINVAL, 2, fd, HMAP_IOC_BATCH_UPDATE, 0, 3,
+		     keys, NULL, vals, vlens);
 	EXPECT_EQ(2, hm_count(fd));
 	close(fd);
 }
@@ -2461,7 +2456,7 @@ TEST_F(hmap, value_too_long)
 TEST_F(hmap, zero_length_key)
 {
 	__u64 k = 1, keys[2] = { 1, 2 }, v = 0;
-	__u32 len, lens[2] = { 0, 8 }, count;
+	__u32 len, lens[2] = { 0, 8 };
 	int fd;
 
 	REQUIRE_HMAP();
@@ -2471,14 +2466,10 @@ TEST_F(hmap, zero_length_key)
 	len = sizeof(v);
 	EXPECT_EQ(-EINVAL, hm_lookup(fd, &k, 0, &v, &len));
 	EXPECT_EQ(-EINVAL, hm_delete(fd, &k, 0));
-	count = 2;
-	EXPECT_EQ(-EINVAL, hm_batch(fd, HMAP_IOC_BATCH_UPDATE, 0, &count,
-				    keys, lens, keys, NULL));
-	EXPECT_EQ(0U, count);
-	count = 2;
-	EXPECT_EQ(-EINVAL, hm_batch(fd, HMAP_IOC_BATCH_LOOKUP, 0, &count,
-				    keys, lens, keys, NULL));
-	EXPECT_EQ(0U, count);
+	EXPECT_BATCH(-EINVAL, 0, fd, HMAP_IOC_BATCH_UPDATE, 0, 2,
+		     keys, lens, keys, NULL);
+	EXPECT_BATCH(-EINVAL, 0, fd, HMAP_IOC_BATCH_LOOKUP, 0, 2,
+		     keys, lens, keys, NULL);
 	EXPECT_EQ(0, hm_count(fd));
 	close(fd);
 }
@@ -2691,9 +2682,7 @@ TEST_F(hmap, duplicate_name)
 	int fd, matches = 0;
 
 	REQUIRE_HMAP();
-	fd = hm_new(self->name, 8, 8, 16, 0600);
-	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, put_id(fd, 1, 8, HMAP_NOEXIST));
+	fd = map_holding_key1(_metadata, self->name, 0600);
 
 	EXPECT_EQ(-EEXIST, hm_create(self->fd, self->name, 8, 8, 16, 0600));
 	EXPECT_EQ(-EEXIST, hm_create(self->fd, self->name, 16, 32, 99, 0644));
@@ -2767,7 +2756,6 @@ TEST_F_TIMEOUT(hmap, batch_fatal_signal, 120)
 TEST_F(hmap, map_full)
 {
 	__u64 keys[3] = { 10, 11, 12 }, vals[3] = { 0 }, id;
-	__u32 count;
 	int fd;
 
 	REQUIRE_HMAP();
@@ -2786,10 +2774,8 @@ TEST_F(hmap, map_full)
 	/* one free slot: the batch inserts one key, then -E2BIG */
 	id = 0;
 	ASSERT_EQ(0, hm_delete(fd, &id, sizeof(id)));
-	count = 3;
-	EXPECT_EQ(-E2BIG, hm_batch(fd, HMAP_IOC_BATCH_UPDATE, 0, &count,
-				   keys, NULL, vals, NULL));
-	EXPECT_EQ(1U, count);
+	EXPECT_BATCH(-E2BIG, 1, fd, HMAP_IOC_BATCH_UPDATE, 0, 3,
+		     keys, NULL, vals, NULL);
 	EXPECT_EQ(4, hm_count(fd));
 	close(fd);
 }
@@ -2886,14 +2872,96 @@ TEST_F(hmap, lookup_short_buffer)
 
 /* ---- Permissions (children switch to unprivileged uids) ---- */
 
-struct perm_arg {
-	const char *name;
-	int expect;
-};
+/*
+ * On a bound fd that may read but not write: every read works, every
+ * change is refused with @err (-EACCES when the map's mode refuses it,
+ * -EBADF when the fd's open mode does). The map holds key 1 alone.
+ */
+static void check_read_only(int fd, const char *name, int err)
+{
+	__u64 k = 1, k2 = 2, v[2] = { 0 };
+	__u32 count, len = 8;
+	struct walk_stats ws = { 0 };
+	struct seen_ctx c = { .n = 2, .vl = 8 };
+
+	CCHECK(0, get_id(fd, 1, 8));
+	count = 1;
+	CCHECK(0, hm_batch(fd, HMAP_IOC_BATCH_LOOKUP, 0, &count, &k, NULL, v,
+			   &len));
+	CCHECK(0, hm_walk(fd, 8, 8, 4, true, seen_fn, &c, &ws, 1000));
+	CCHECK(1, ws.entries);
+	CCHECK(err, put_id(fd, 2, 8, HMAP_ANY));
+	CCHECK(err, put_id(fd, 1, 8, HMAP_EXIST));
+	CCHECK(err, hm_delete(fd, &k, 8));
+	count = 1;
+	CCHECK(err, hm_batch(fd, HMAP_IOC_BATCH_UPDATE, 0, &count, &k2, NULL,
+			     v, NULL));
+	count = 1;
+	CCHECK(err, hm_batch(fd, HMAP_IOC_BATCH_DELETE, 0, &count, &k, NULL,
+			     NULL, NULL));
+	CCHECK(err, hm_cmd(fd, HMAP_IOC_CLEAR));
+	CCHECK(err, hm_cmd(fd, HMAP_IOC_SHRINK));
+	CCHECK(err, hm_destroy(fd, name));
+	CCHECK(1, hm_count(fd));
+}
+
+/*
+ * On a bound fd that may write but not read: every read is refused with
+ * @err (as for check_read_only()), STATS works (it tells the sizes a
+ * batch is laid out by), and so does every change. The map holds key 1
+ * alone before, key 2 alone after.
+ */
+static void check_write_only(int fd, int err)
+{
+	__u64 k = 1, keys[2] = { 5, 6 }, v[2] = { 0 }, dk[2];
+	__u32 count, len = 8, dkl[2];
+	struct hmap_dump d = {
+		.argsz = sizeof(d), .count = 2,
+		.keys = U64P(dk), .key_lens = U64P(dkl),
+	};
+	struct hmap_map_stats s;
+
+	CCHECK(err, hm_lookup(fd, &k, 8, v, &len));
+	count = 1;
+	CCHECK(err, hm_batch(fd, HMAP_IOC_BATCH_LOOKUP, 0, &count, &k, NULL,
+			     v, NULL));
+	CCHECK(err, hm_ioctl(fd, HMAP_IOC_DUMP, &d));
+	CCHECK(0, hm_stats(fd, &s));
+	CCHECK(8, s.key_size);
+	CCHECK(1, s.count);
+	CCHECK(0, put_id(fd, 2, 8, HMAP_NOEXIST));
+	CCHECK(0, put_id(fd, 1, 8, HMAP_EXIST));
+	CCHECK(0, hm_delete(fd, &k, 8));
+	count = 2;
+	CCHECK(0, hm_batch(fd, HMAP_IOC_BATCH_UPDATE, 0, &count, keys, NULL,
+			   v, NULL));
+	count = 2;
+	CCHECK(0, hm_batch(fd, HMAP_IOC_BATCH_DELETE, 0, &count, keys, NULL,
+			   NULL, NULL));
+	CCHECK(0, hm_cmd(fd, HMAP_IOC_SHRINK));
+	CCHECK(1, hm_count(fd));
+}
+
+/*
+ * Root's map self->name of @mode holding key 1 (map_holding_key1()), on
+ * which @child then runs as uid and gid @uid: the map's fd.
+ */
+static int map_then_child(struct __test_metadata *_metadata,
+			  FIXTURE_DATA(hmap) *self, __u32 mode, uid_t uid,
+			  int (*child)(void *))
+{
+	struct child_arg a = CHILD_ARG(self);
+	int fd = map_holding_key1(_metadata, self->name, mode);
+
+	EXPECT_EQ(0, run_as(uid, uid, 0, NULL, child, &a)) {
+		TH_LOG("uid %u", (unsigned int)uid);
+	}
+	return fd;
+}
 
 static int child_private(void *p)
 {
-	struct perm_arg *a = p;
+	struct child_arg *a = p;
 	int fd = child_dev_open();
 
 	CCHECK(-EACCES, hm_open(fd, a->name));
@@ -2906,109 +2974,48 @@ static int child_private(void *p)
 
 TEST_F(hmap, perm_private_map)
 {
-	struct perm_arg a = { .name = self->name };
 	int fd;
 
-	REQUIRE_HMAP();
-	REQUIRE_ROOT();
-	dev_allow_all(_metadata);
-	fd = hm_new(self->name, 8, 8, 16, 0600);
-	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, put_id(fd, 1, 8, HMAP_NOEXIST));
-	ASSERT_EQ(0, run_as(1101, 1101, 0, NULL, child_private, &a));
+	REQUIRE_TEST_UIDS();
+	fd = map_then_child(_metadata, self, 0600, 1101, child_private);
 	EXPECT_EQ(1, hm_list_find(self->name, NULL, NULL));
 	EXPECT_EQ(1, hm_count(fd));
 	EXPECT_EQ(0, get_id(fd, 1, 8));
 	close(fd);
 }
 
+/* Through a read-write fd, the map's mode r-- refuses changes. */
 static int child_read_only(void *p)
 {
-	struct perm_arg *a = p;
-	__u64 k = 1, k2 = 2, v[2];
-	__u32 count, len = 8;
-	struct walk_stats ws = { 0 };
-	struct seen_ctx c = { .n = 2, .vl = 8 };
-	__u8 seen[2] = { 0 };
+	struct child_arg *a = p;
 	int fd = child_dev_open();
 
-	c.seen = seen;
 	CCHECK(0, hm_open(fd, a->name));
-	/* reading works */
-	CCHECK(0, get_id(fd, 1, 8));
-	count = 1;
-	CCHECK(0, hm_batch(fd, HMAP_IOC_BATCH_LOOKUP, 0, &count, &k, NULL, v,
-			   &len));
-	CCHECK(0, hm_walk(fd, 8, 8, 4, true, seen_fn, &c, &ws, 1000));
-	CCHECK(1, ws.entries);
-	CCHECK(1, hm_count(fd));
-	/* writing does not */
-	CCHECK(-EACCES, put_id(fd, 2, 8, HMAP_ANY));
-	CCHECK(-EACCES, put_id(fd, 1, 8, HMAP_EXIST));
-	CCHECK(-EACCES, hm_delete(fd, &k, 8));
-	count = 1;
-	CCHECK(-EACCES, hm_batch(fd, HMAP_IOC_BATCH_UPDATE, 0, &count, &k2,
-				 NULL, v, NULL));
-	count = 1;
-	CCHECK(-EACCES, hm_batch(fd, HMAP_IOC_BATCH_DELETE, 0, &count, &k,
-				 NULL, NULL, NULL));
-	CCHECK(-EACCES, hm_cmd(fd, HMAP_IOC_CLEAR));
-	CCHECK(-EACCES, hm_cmd(fd, HMAP_IOC_SHRINK));
-	CCHECK(-EACCES, hm_destroy(fd, a->name));
+	check_read_only(fd, a->name, -EACCES);
 	close(fd);
 	return !!cfail;
 }
 
 TEST_F(hmap, perm_read_only)
 {
-	struct perm_arg a = { .name = self->name };
 	int fd;
 
-	REQUIRE_HMAP();
-	REQUIRE_ROOT();
-	dev_allow_all(_metadata);
-	fd = hm_new(self->name, 8, 8, 16, 0644);
-	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, put_id(fd, 1, 8, HMAP_NOEXIST));
-	ASSERT_EQ(0, run_as(1102, 1102, 0, NULL, child_read_only, &a));
+	REQUIRE_TEST_UIDS();
+	fd = map_then_child(_metadata, self, 0644, 1102, child_read_only);
 	EXPECT_EQ(1, hm_count(fd));
 	EXPECT_EQ(0, get_id(fd, 1, 8));
 	EXPECT_EQ(1, hm_list_find(self->name, NULL, NULL));
 	close(fd);
 }
 
+/* Through a read-write fd, the map's mode -w- refuses reads. */
 static int child_write_only(void *p)
 {
-	struct perm_arg *a = p;
-	__u64 k = 1, keys[2] = { 5, 6 }, v[2] = { 0 }, dk[2];
-	__u32 count, len = 8, dkl[2];
-	struct hmap_dump d = {
-		.argsz = sizeof(d), .count = 2,
-		.keys = U64P(dk), .key_lens = U64P(dkl),
-	};
-	struct hmap_map_stats s;
+	struct child_arg *a = p;
 	int fd = child_dev_open();
 
 	CCHECK(0, hm_open(fd, a->name));
-	/* reading does not work */
-	CCHECK(-EACCES, hm_lookup(fd, &k, 8, v, &len));
-	count = 1;
-	CCHECK(-EACCES, hm_batch(fd, HMAP_IOC_BATCH_LOOKUP, 0, &count, &k,
-				 NULL, v, NULL));
-	CCHECK(-EACCES, hm_ioctl(fd, HMAP_IOC_DUMP, &d));
-	/* STATS works on any bound fd: it tells the sizes batches use */
-	CCHECK(0, hm_stats(fd, &s));
-	/* writing does */
-	CCHECK(0, put_id(fd, 2, 8, HMAP_NOEXIST));
-	CCHECK(0, put_id(fd, 1, 8, HMAP_EXIST));
-	CCHECK(0, hm_delete(fd, &k, 8));
-	count = 2;
-	CCHECK(0, hm_batch(fd, HMAP_IOC_BATCH_UPDATE, 0, &count, keys, NULL,
-			   v, NULL));
-	count = 2;
-	CCHECK(0, hm_batch(fd, HMAP_IOC_BATCH_DELETE, 0, &count, keys, NULL,
-			   NULL, NULL));
-	CCHECK(0, hm_cmd(fd, HMAP_IOC_SHRINK));
+	check_write_only(fd, -EACCES);
 	CCHECK(-EACCES, hm_destroy(fd, a->name));
 	close(fd);
 	return !!cfail;
@@ -3016,16 +3023,10 @@ static int child_write_only(void *p)
 
 TEST_F(hmap, perm_write_only)
 {
-	struct perm_arg a = { .name = self->name };
 	int fd;
 
-	REQUIRE_HMAP();
-	REQUIRE_ROOT();
-	dev_allow_all(_metadata);
-	fd = hm_new(self->name, 8, 8, 16, 0602);
-	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, put_id(fd, 1, 8, HMAP_NOEXIST));
-	ASSERT_EQ(0, run_as(1103, 1103, 0, NULL, child_write_only, &a));
+	REQUIRE_TEST_UIDS();
+	fd = map_then_child(_metadata, self, 0602, 1103, child_write_only);
 	/* the child deleted key 1 and left key 2 */
 	EXPECT_EQ(1, hm_count(fd));
 	EXPECT_EQ(-ENOENT, get_id(fd, 1, 8));
@@ -3035,7 +3036,7 @@ TEST_F(hmap, perm_write_only)
 
 static int child_create_named(void *p)
 {
-	struct perm_arg *a = p;
+	struct child_arg *a = p;
 	int fd = child_dev_open();
 
 	CCHECK(0, hm_create(fd, a->name, 8, 8, 16, 0460));
@@ -3046,7 +3047,7 @@ static int child_create_named(void *p)
 /* a->expect: 0 read only, 1 read-write, 2 no access */
 static int child_access(void *p)
 {
-	struct perm_arg *a = p;
+	struct child_arg *a = p;
 	__u64 id = 100 + getuid();
 	int fd = child_dev_open();
 
@@ -3065,7 +3066,7 @@ static int child_access(void *p)
 
 static int child_destroy(void *p)
 {
-	struct perm_arg *a = p;
+	struct child_arg *a = p;
 	int fd = child_dev_open();
 
 	CCHECK(0, hm_destroy(fd, a->name));
@@ -3080,14 +3081,12 @@ static int child_destroy(void *p)
  */
 TEST_F(hmap, perm_owner_group_other)
 {
-	struct perm_arg a = { .name = self->name };
+	struct child_arg a = CHILD_ARG(self);
 	struct hmap_list_entry e;
 	gid_t supp[] = { 1111 };
 	int fd;
 
-	REQUIRE_HMAP();
-	REQUIRE_ROOT();
-	dev_allow_all(_metadata);
+	REQUIRE_TEST_UIDS();
 	/* uid 1111 creates a map with mode r--rw----, then exits */
 	ASSERT_EQ(0, run_as(1111, 1111, 0, NULL, child_create_named, &a));
 	ASSERT_EQ(1, hm_list_find(self->name, &e, NULL));
@@ -3119,7 +3118,7 @@ TEST_F(hmap, perm_owner_group_other)
 
 static int child_not_owner(void *p)
 {
-	struct perm_arg *a = p;
+	struct child_arg *a = p;
 	int fd = child_dev_open();
 
 	CCHECK(0, hm_open(fd, a->name));	/* mode 0666: rw for all */
@@ -3134,7 +3133,7 @@ static int child_not_owner(void *p)
 
 static int child_own_map(void *p)
 {
-	struct perm_arg *a = p;
+	struct child_arg *a = p;
 	int fd = child_dev_open(), fd2 = child_dev_open();
 	char mine[HMAP_NAME_MAX];
 
@@ -3151,18 +3150,13 @@ static int child_own_map(void *p)
 
 TEST_F(hmap, perm_destroy_not_owner)
 {
-	struct perm_arg a = { .name = self->name };
+	struct child_arg a = CHILD_ARG(self);
 	char theirs[HMAP_NAME_MAX];
 	struct hmap_list_entry e;
 	int fd;
 
-	REQUIRE_HMAP();
-	REQUIRE_ROOT();
-	dev_allow_all(_metadata);
-	fd = hm_new(self->name, 8, 8, 16, 0666);
-	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, put_id(fd, 1, 8, HMAP_NOEXIST));
-	ASSERT_EQ(0, run_as(1121, 1121, 0, NULL, child_not_owner, &a));
+	REQUIRE_TEST_UIDS();
+	fd = map_then_child(_metadata, self, 0666, 1121, child_not_owner);
 	EXPECT_EQ(1, hm_list_find(self->name, NULL, NULL));
 	EXPECT_EQ(2, hm_count(fd));
 
@@ -3180,31 +3174,17 @@ TEST_F(hmap, perm_destroy_not_owner)
 
 /* ---- Rights follow the fd: open mode and opener (item: file model) ---- */
 
-struct rights_arg {
-	const char *name;	/* a map of root's holding key 1 */
-	const char *name2;	/* a name no map has */
-	int fd;			/* an fd of the parent's, inherited */
-	int ufd;		/* an unbound fd of the parent's, inherited */
-	long limit;		/* max_bytes_per_user */
-};
-
 /*
  * An fd opened O_RDONLY: it binds and reads, but nothing that changes a
  * map works through it (-EBADF), whoever uses it.
  */
 static int child_rdonly(void *p)
 {
-	struct rights_arg *a = p;
-	__u64 k = 1, k2 = 2, v[2] = { 0 };
-	__u32 count, len = 8;
-	struct walk_stats ws = { 0 };
-	struct seen_ctx c = { .n = 2, .vl = 8 };
-	__u8 seen[2] = { 0 };
+	struct child_arg *a = p;
 	int fd = hm_dev_open_mode(O_RDONLY);
 
 	if (fd < 0)
 		return 2;
-	c.seen = seen;
 	CCHECK(-EBADF, hm_create(fd, NULL, 8, 8, 16, 0600));
 	CCHECK(-EBADF, hm_create(fd, a->name2, 8, 8, 16, 0600));
 	CCHECK(0, hm_list_find(a->name2, NULL, NULL));
@@ -3213,25 +3193,7 @@ static int child_rdonly(void *p)
 	CCHECK(-ENOTCONN, hm_count(fd));
 
 	CCHECK(0, hm_open(fd, a->name));
-	CCHECK(0, get_id(fd, 1, 8));
-	count = 1;
-	CCHECK(0, hm_batch(fd, HMAP_IOC_BATCH_LOOKUP, 0, &count, &k, NULL, v,
-			   &len));
-	CCHECK(0, hm_walk(fd, 8, 8, 4, true, seen_fn, &c, &ws, 1000));
-	CCHECK(1, ws.entries);
-	CCHECK(-EBADF, put_id(fd, 2, 8, HMAP_ANY));
-	CCHECK(-EBADF, put_id(fd, 1, 8, HMAP_EXIST));
-	CCHECK(-EBADF, hm_delete(fd, &k, 8));
-	count = 1;
-	CCHECK(-EBADF, hm_batch(fd, HMAP_IOC_BATCH_UPDATE, 0, &count, &k2,
-				NULL, v, NULL));
-	count = 1;
-	CCHECK(-EBADF, hm_batch(fd, HMAP_IOC_BATCH_DELETE, 0, &count, &k,
-				NULL, NULL, NULL));
-	CCHECK(-EBADF, hm_cmd(fd, HMAP_IOC_CLEAR));
-	CCHECK(-EBADF, hm_cmd(fd, HMAP_IOC_SHRINK));
-	CCHECK(-EBADF, hm_destroy(fd, a->name));
-	CCHECK(1, hm_count(fd));
+	check_read_only(fd, a->name, -EBADF);
 	close(fd);
 	return !!cfail;
 }
@@ -3239,16 +3201,11 @@ static int child_rdonly(void *p)
 /* Root (the owner, with every capability) and an unprivileged user alike. */
 TEST_F(hmap, rights_rdonly_fd)
 {
-	struct rights_arg a = { .name = self->name, .name2 = self->name2 };
+	struct child_arg a = CHILD_ARG(self);
 	int fd;
 
-	REQUIRE_HMAP();
-	REQUIRE_ROOT();
-	dev_allow_all(_metadata);
-	fd = hm_new(self->name, 8, 8, 16, 0666);
-	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, put_id(fd, 1, 8, HMAP_NOEXIST));
-	EXPECT_EQ(0, run_as(0, 0, 0, NULL, child_rdonly, &a));
+	REQUIRE_TEST_UIDS();
+	fd = map_then_child(_metadata, self, 0666, 0, child_rdonly);
 	EXPECT_EQ(0, run_as(1161, 1161, 0, NULL, child_rdonly, &a));
 	EXPECT_EQ(1, hm_list_find(self->name, NULL, NULL));
 	EXPECT_EQ(0, hm_list_find(self->name2, NULL, NULL));
@@ -3259,44 +3216,19 @@ TEST_F(hmap, rights_rdonly_fd)
 
 /*
  * An fd opened O_WRONLY: it binds and writes, but reads nothing (-EBADF);
- * STATS works on it (it tells the sizes a batch is laid out by).
+ * and the map it creates is write-only to it too.
  */
 static int child_wronly(void *p)
 {
-	struct rights_arg *a = p;
-	__u64 k = 1, keys[2] = { 5, 6 }, v[2] = { 0 }, dk[2];
-	__u32 count, len = 8, dkl[2];
-	struct hmap_dump d = {
-		.argsz = sizeof(d), .count = 2,
-		.keys = U64P(dk), .key_lens = U64P(dkl),
-	};
-	struct hmap_map_stats s;
+	struct child_arg *a = p;
 	int fd = hm_dev_open_mode(O_WRONLY), afd = hm_dev_open_mode(O_WRONLY);
 
 	if (fd < 0 || afd < 0)
 		return 2;
 	CCHECK(0, hm_open(fd, a->name));
-	CCHECK(-EBADF, hm_lookup(fd, &k, 8, v, &len));
-	count = 1;
-	CCHECK(-EBADF, hm_batch(fd, HMAP_IOC_BATCH_LOOKUP, 0, &count, &k,
-				NULL, v, NULL));
-	CCHECK(-EBADF, hm_ioctl(fd, HMAP_IOC_DUMP, &d));
-	CCHECK(0, hm_stats(fd, &s));
-	CCHECK(8, s.key_size);
-	CCHECK(1, s.count);
-	CCHECK(0, put_id(fd, 2, 8, HMAP_NOEXIST));
-	CCHECK(0, hm_delete(fd, &k, 8));
-	count = 2;
-	CCHECK(0, hm_batch(fd, HMAP_IOC_BATCH_UPDATE, 0, &count, keys, NULL,
-			   v, NULL));
-	count = 2;
-	CCHECK(0, hm_batch(fd, HMAP_IOC_BATCH_DELETE, 0, &count, keys, NULL,
-			   NULL, NULL));
-	CCHECK(0, hm_cmd(fd, HMAP_IOC_SHRINK));
-	CCHECK(1, hm_count(fd));
+	check_write_only(fd, -EBADF);
 	close(fd);
 
-	/* the map it creates is write-only to it too */
 	CCHECK(0, hm_create(afd, NULL, 8, 8, 16, 0600));
 	CCHECK(0, put_id(afd, 3, 8, HMAP_NOEXIST));
 	CCHECK(-EBADF, get_id(afd, 3, 8));
@@ -3307,16 +3239,11 @@ static int child_wronly(void *p)
 
 TEST_F(hmap, rights_wronly_fd)
 {
-	struct rights_arg a = { .name = self->name, .name2 = self->name2 };
+	struct child_arg a = CHILD_ARG(self);
 	int fd;
 
-	REQUIRE_HMAP();
-	REQUIRE_ROOT();
-	dev_allow_all(_metadata);
-	fd = hm_new(self->name, 8, 8, 16, 0666);
-	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, put_id(fd, 1, 8, HMAP_NOEXIST));
-	EXPECT_EQ(0, run_as(0, 0, 0, NULL, child_wronly, &a));
+	REQUIRE_TEST_UIDS();
+	fd = map_then_child(_metadata, self, 0666, 0, child_wronly);
 	/* the child deleted key 1 and left key 2 */
 	EXPECT_EQ(0, get_id(fd, 2, 8));
 	ASSERT_EQ(0, put_id(fd, 1, 8, HMAP_NOEXIST));
@@ -3335,7 +3262,7 @@ TEST_F(hmap, rights_wronly_fd)
  */
 static int child_open_modes(void *p)
 {
-	struct rights_arg *a = p;
+	struct child_arg *a = p;
 	int r = hm_dev_open_mode(O_RDONLY), w = hm_dev_open_mode(O_WRONLY);
 	int rw = hm_dev_open_mode(O_RDWR);
 
@@ -3362,15 +3289,11 @@ static int child_open_modes(void *p)
 
 TEST_F(hmap, rights_open_mode_and_map_mode)
 {
-	struct rights_arg a = { .name = self->name, .name2 = self->name2 };
+	struct child_arg a = CHILD_ARG(self);
 	int fd, fd2;
 
-	REQUIRE_HMAP();
-	REQUIRE_ROOT();
-	dev_allow_all(_metadata);
-	fd = hm_new(self->name, 8, 8, 16, 0604);
-	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, put_id(fd, 1, 8, HMAP_NOEXIST));
+	REQUIRE_TEST_UIDS();
+	fd = map_holding_key1(_metadata, self->name, 0604);
 	fd2 = hm_new(self->name2, 8, 8, 16, 0602);
 	ASSERT_LE(0, fd2);
 	EXPECT_EQ(0, run_as(1165, 1165, 0, NULL, child_open_modes, &a));
@@ -3389,7 +3312,7 @@ TEST_F(hmap, rights_open_mode_and_map_mode)
  */
 static int child_inherited(void *p)
 {
-	struct rights_arg *a = p;
+	struct child_arg *a = p;
 	int own = child_dev_open();
 
 	CCHECK(0, get_id(a->fd, 1, 8));
@@ -3410,19 +3333,15 @@ static int child_inherited(void *p)
 
 TEST_F(hmap, rights_inherited_fd)
 {
-	struct rights_arg a = { .name = self->name, .name2 = self->name2 };
+	struct child_arg a = CHILD_ARG(self);
 	struct hmap_list_entry e;
+	long limit;
 
-	REQUIRE_HMAP();
-	REQUIRE_ROOT();
-	dev_allow_all(_metadata);
-	a.limit = read_param("max_bytes_per_user");
-	ASSERT_LT(0, a.limit);
-	ASSERT_LT(a.limit, map_bytes(KEY_SIZE_MAX, VALUE_SIZE_MAX,
-				     MAX_ENTRIES_MAX));
-	a.fd = hm_new(self->name, 8, 8, 16, 0600);
-	ASSERT_LE(0, a.fd);
-	ASSERT_EQ(0, put_id(a.fd, 1, 8, HMAP_NOEXIST));
+	REQUIRE_TEST_UIDS();
+	limit = read_limit(_metadata, "max_bytes_per_user");
+	ASSERT_LT(limit, map_bytes(KEY_SIZE_MAX, VALUE_SIZE_MAX,
+				   MAX_ENTRIES_MAX));
+	a.fd = map_holding_key1(_metadata, self->name, 0600);
 	a.ufd = hm_dev_open();
 	ASSERT_LE(0, a.ufd);
 	EXPECT_EQ(0, run_as(1163, 1163, 0, NULL, child_inherited, &a));
@@ -3436,6 +3355,65 @@ TEST_F(hmap, rights_inherited_fd)
 }
 
 /*
+ * @n (at most 4) fds of /dev/hmap that a child running as @uid, @gid and
+ * the @ngroups @groups opens, taken by this process with pidfd_getfd()
+ * before the child exits: into @fds, 0 or -errno.
+ */
+static int fds_opened_by(uid_t uid, gid_t gid, int ngroups,
+			 const gid_t *groups, int n, int *fds)
+{
+	int up[2], go[2], cfd[4], pidfd, status, i, err = 0;
+	ssize_t len = n * sizeof(int);
+	pid_t pid;
+
+	if (n < 1 || n > 4)
+		return -EINVAL;
+	if (pipe(up))
+		return -errno;
+	if (pipe(go)) {
+		err = -errno;
+		close(up[0]);
+		close(up[1]);
+		return err;
+	}
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid == 0) {
+		char c;
+
+		close(up[0]);
+		close(go[1]);
+		if (switch_user(uid, gid, ngroups, groups))
+			_exit(90);
+		for (i = 0; i < n; i++)
+			cfd[i] = hm_dev_open();
+		if (write(up[1], cfd, len) != len)
+			_exit(3);
+		/* keep the fds open until the parent has taken them */
+		_exit(read(go[0], &c, 1) < 0 ? 4 : 0);
+	}
+	close(up[1]);
+	close(go[0]);
+	pidfd = pid < 0 ? -1 : syscall(SYS_pidfd_open, pid, 0);
+	if (pidfd < 0 || read(up[0], cfd, len) != len)
+		err = -EPROTO;
+	for (i = 0; i < n && !err; i++) {
+		fds[i] = cfd[i] < 0 ? cfd[i] :
+			 syscall(SYS_pidfd_getfd, pidfd, cfd[i], 0);
+		if (fds[i] < 0)
+			err = cfd[i] < 0 ? cfd[i] : -errno;
+	}
+	close(go[1]);
+	close(up[0]);
+	if (pidfd >= 0)
+		close(pidfd);
+	if (pid > 0 && (waitpid(pid, &status, 0) != pid || status) && !err)
+		err = -ECHILD;
+	return err;
+}
+
+/*
  * Fds an unprivileged process opened, taken by root with pidfd_getfd(),
  * keep the opener's rights: they cannot bind to or destroy root's private
  * map, and a map created through one is owned by and charged to the
@@ -3443,50 +3421,12 @@ TEST_F(hmap, rights_inherited_fd)
  */
 TEST_F(hmap, rights_passed_fd)
 {
-	int up[2], go[2], cfd[2] = { -1, -1 }, fd[2], fd0, pidfd, status, i;
 	struct hmap_list_entry e;
-	pid_t pid;
+	int fd[2], fd0;
 
-	REQUIRE_HMAP();
-	REQUIRE_ROOT();
-	dev_allow_all(_metadata);
-	fd0 = hm_new(self->name, 8, 8, 16, 0600);
-	ASSERT_LE(0, fd0);
-	ASSERT_EQ(0, put_id(fd0, 1, 8, HMAP_NOEXIST));
-	ASSERT_EQ(0, pipe(up));
-	ASSERT_EQ(0, pipe(go));
-	pid = fork();
-	ASSERT_LE(0, pid);
-	if (pid == 0) {
-		char c;
-
-		close(up[0]);
-		close(go[1]);
-		if (setgroups(0, NULL) || setgid(1164) || setuid(1164))
-			_exit(90);
-		cfd[0] = hm_dev_open();
-		cfd[1] = hm_dev_open();
-		if (write(up[1], cfd, sizeof(cfd)) != sizeof(cfd))
-			_exit(3);
-		/* keep the fds open until the parent has taken them */
-		_exit(read(go[0], &c, 1) < 0 ? 4 : 0);
-	}
-	close(up[1]);
-	close(go[0]);
-	ASSERT_EQ((ssize_t)sizeof(cfd), read(up[0], cfd, sizeof(cfd)));
-	ASSERT_LE(0, cfd[0]);
-	ASSERT_LE(0, cfd[1]);
-	pidfd = syscall(SYS_pidfd_open, pid, 0);
-	ASSERT_LE(0, pidfd);
-	for (i = 0; i < 2; i++) {
-		fd[i] = syscall(SYS_pidfd_getfd, pidfd, cfd[i], 0);
-		ASSERT_LE(0, fd[i]);
-	}
-	close(go[1]);
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	EXPECT_EQ(0, status);
-	close(pidfd);
-	close(up[0]);
+	REQUIRE_TEST_UIDS();
+	fd0 = map_holding_key1(_metadata, self->name, 0600);
+	ASSERT_EQ(0, fds_opened_by(1164, 1164, 0, NULL, 2, fd));
 
 	/* root uses them, with the rights of uid 1164 */
 	EXPECT_EQ(-EACCES, hm_open(fd[0], self->name));
@@ -3515,7 +3455,7 @@ TEST_F(hmap, rights_passed_fd)
  */
 static int child_group_fd(void *p)
 {
-	struct rights_arg *a = p;
+	struct child_arg *a = p;
 	int own = child_dev_open();
 
 	CCHECK(-EACCES, hm_open(own, a->name));
@@ -3528,14 +3468,11 @@ static int child_group_fd(void *p)
 
 TEST_F(hmap, rights_passed_fd_group)
 {
-	struct rights_arg a = { .name = self->name, .name2 = self->name2 };
-	int up[2], go[2], cfd = -1, gfd, pidfd, status;
+	struct child_arg a = CHILD_ARG(self);
 	const gid_t group = 1175;
-	pid_t pid;
+	int gfd;
 
-	REQUIRE_HMAP();
-	REQUIRE_ROOT();
-	dev_allow_all(_metadata);
+	REQUIRE_TEST_UIDS();
 	/* A map of root's in group 1175, mode 0060: that group only. */
 	ASSERT_EQ(0, setegid(group));
 	gfd = hm_dev_open();
@@ -3544,36 +3481,7 @@ TEST_F(hmap, rights_passed_fd_group)
 	ASSERT_EQ(0, hm_create(gfd, self->name, 8, 8, 16, 0060));
 	ASSERT_EQ(0, put_id(gfd, 1, 8, HMAP_NOEXIST));
 
-	ASSERT_EQ(0, pipe(up));
-	ASSERT_EQ(0, pipe(go));
-	pid = fork();
-	ASSERT_LE(0, pid);
-	if (pid == 0) {
-		char c;
-
-		close(up[0]);
-		close(go[1]);
-		if (setgroups(1, &group) || setgid(1176) || setuid(1176))
-			_exit(90);
-		cfd = hm_dev_open();
-		if (write(up[1], &cfd, sizeof(cfd)) != sizeof(cfd))
-			_exit(3);
-		_exit(read(go[0], &c, 1) < 0 ? 4 : 0);
-	}
-	close(up[1]);
-	close(go[0]);
-	ASSERT_EQ((ssize_t)sizeof(cfd), read(up[0], &cfd, sizeof(cfd)));
-	ASSERT_LE(0, cfd);
-	pidfd = syscall(SYS_pidfd_open, pid, 0);
-	ASSERT_LE(0, pidfd);
-	a.ufd = syscall(SYS_pidfd_getfd, pidfd, cfd, 0);
-	ASSERT_LE(0, a.ufd);
-	close(go[1]);
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	EXPECT_EQ(0, status);
-	close(pidfd);
-	close(up[0]);
-
+	ASSERT_EQ(0, fds_opened_by(1176, 1176, 1, &group, 1, &a.ufd));
 	EXPECT_EQ(0, run_as(1177, 1177, 0, NULL, child_group_fd, &a));
 	EXPECT_EQ(0, get_id(gfd, 2, 8));
 	close(a.ufd);
@@ -3595,14 +3503,10 @@ static int create_retry(int fd, const char *name, __u32 ks, __u32 vs,
 	return err;
 }
 
-struct quota_arg {
-	const char *prefix;
-	long limit;		/* max_maps_per_user or max_bytes_per_user */
-};
-
+/* a->limit: max_maps_per_user */
 static int child_quota_maps(void *p)
 {
-	struct quota_arg *a = p;
+	struct child_arg *a = p;
 	int n = a->limit, *fds = calloc(n + 1, sizeof(int)), fd, i, err;
 	char name[HMAP_NAME_MAX];
 
@@ -3651,17 +3555,12 @@ static int child_quota_maps(void *p)
 
 TEST_F(hmap, quota_maps)
 {
-	struct quota_arg a = { .prefix = self->prefix };
+	struct child_arg a = CHILD_ARG(self);
 	struct rlimit rl;
 	int *fds, i;
 
-	REQUIRE_HMAP();
-	REQUIRE_ROOT();
-	dev_allow_all(_metadata);
-	a.limit = read_param("max_maps_per_user");
-	ASSERT_LT(0, a.limit) {
-		TH_LOG("cannot read " PARAM_DIR "max_maps_per_user");
-	}
+	REQUIRE_TEST_UIDS();
+	a.limit = read_limit(_metadata, "max_maps_per_user");
 	if (a.limit < 2 || a.limit > 4000)
 		SKIP(return, "max_maps_per_user is %ld: not testable", a.limit);
 	ASSERT_EQ(0, getrlimit(RLIMIT_NOFILE, &rl));
@@ -3686,9 +3585,10 @@ TEST_F(hmap, quota_maps)
 	free(fds);
 }
 
+/* a->limit: max_bytes_per_user */
 static int child_quota_bytes(void *p)
 {
-	struct quota_arg *a = p;
+	struct child_arg *a = p;
 	double limit = a->limit;
 	int f1 = child_dev_open(), f2 = child_dev_open(), f3;
 	char name[HMAP_NAME_MAX];
@@ -3728,16 +3628,11 @@ static int child_quota_bytes(void *p)
 
 TEST_F(hmap, quota_bytes)
 {
-	struct quota_arg a = { .prefix = self->prefix };
+	struct child_arg a = CHILD_ARG(self);
 	int fd;
 
-	REQUIRE_HMAP();
-	REQUIRE_ROOT();
-	dev_allow_all(_metadata);
-	a.limit = read_param("max_bytes_per_user");
-	ASSERT_LT(0, a.limit) {
-		TH_LOG("cannot read " PARAM_DIR "max_bytes_per_user");
-	}
+	REQUIRE_TEST_UIDS();
+	a.limit = read_limit(_metadata, "max_bytes_per_user");
 	EXPECT_EQ(0, run_as(1141, 1141, 0, NULL, child_quota_bytes, &a));
 
 	/* root (CAP_SYS_RESOURCE) is not limited */
@@ -4260,9 +4155,7 @@ TEST_F(hmap, destroy_with_open_fd)
 	int fd1, fd2, fd3, matches;
 
 	REQUIRE_HMAP();
-	fd1 = hm_new(self->name, 8, 8, 16, 0600);
-	ASSERT_LE(0, fd1);
-	ASSERT_EQ(0, put_id(fd1, 1, 8, HMAP_NOEXIST));
+	fd1 = map_holding_key1(_metadata, self->name, 0600);
 	fd2 = hm_attach(self->name);
 	ASSERT_LE(0, fd2);
 
@@ -4337,9 +4230,9 @@ static void *close_dump_thread(void *p)
 TEST_F(hmap, close_during_dump)
 {
 	struct seen_ctx c = { .n = 1000, .vl = 8 };
-	struct walk_stats ws = { 0 };
+	struct walk_stats ws;
 	struct close_arg a = { 0 };
-	__u64 keys[16], vals[16], id;
+	__u64 keys[16], vals[16];
 	__u32 klens[16], vlens[16];
 	struct hmap_dump d = {
 		.argsz = sizeof(d), .count = 16,
@@ -4350,8 +4243,6 @@ TEST_F(hmap, close_during_dump)
 	int fd, fd2;
 
 	REQUIRE_HMAP();
-	c.seen = calloc(c.n, 1);
-	ASSERT_NE(NULL, c.seen);
 	fd = hm_new(self->name, 8, 8, 2000, 0600);
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, fill(fd, 0, c.n, 8));
@@ -4366,11 +4257,8 @@ TEST_F(hmap, close_during_dump)
 	/* reopen, walk fully */
 	fd2 = hm_attach(self->name);
 	ASSERT_LE(0, fd2);
-	ASSERT_EQ(0, hm_walk(fd2, 8, 8, 16, true, seen_fn, &c, &ws, 100000));
+	EXPECT_EQ(0, walk_ids(fd2, 8, 16, true, &c, &ws));
 	EXPECT_EQ(c.n, ws.entries);
-	EXPECT_EQ(0UL, c.dups);
-	for (id = 0; id < c.n; id++)
-		ASSERT_EQ(1, c.seen[id]);
 	close(fd2);
 
 	/*
@@ -4391,12 +4279,12 @@ TEST_F(hmap, close_during_dump)
 	/* the named map is unharmed */
 	EXPECT_EQ(1000, hm_count(fd));
 	close(fd);
-	free(c.seen);
 }
 
+/* a->limit: max_maps_per_user */
 static int child_anon_cycle(void *p)
 {
-	struct quota_arg *a = p;
+	struct child_arg *a = p;
 	int n = a->limit, *fds = calloc(n, sizeof(int)), round, i, fd;
 
 	if (!fds)
@@ -4421,7 +4309,7 @@ static int child_anon_cycle(void *p)
 
 TEST_F(hmap, anon_freed_on_close)
 {
-	struct quota_arg a = { .prefix = self->prefix };
+	struct child_arg a = CHILD_ARG(self);
 	struct hmap_list_entry *e;
 	__u32 total0, total1;
 	int fd, fd2, status, n;
@@ -4432,9 +4320,7 @@ TEST_F(hmap, anon_freed_on_close)
 	ASSERT_LE(0, n);
 	free(e);
 
-	fd = hm_new(NULL, 8, 8, 16, 0600);
-	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, put_id(fd, 1, 8, HMAP_NOEXIST));
+	fd = map_holding_key1(_metadata, NULL, 0600);
 	n = hm_list_all(self->fd, &e, &total1);
 	ASSERT_LE(0, n);
 	free(e);
@@ -4470,8 +4356,7 @@ TEST_F(hmap, anon_freed_on_close)
 		return;
 	}
 	dev_allow_all(_metadata);
-	a.limit = read_param("max_maps_per_user");
-	ASSERT_LT(0, a.limit);
+	a.limit = read_limit(_metadata, "max_maps_per_user");
 	if (a.limit > 256) {
 		TH_LOG("max_maps_per_user %ld: skipping the quota round trip",
 		       a.limit);
@@ -4525,35 +4410,24 @@ static long long dbg_field(const char *dir, const char *file, const char *key)
 /* A one-number debugfs file of map @dir, or -1. */
 static long long dbg_counter(const char *dir, const char *file)
 {
-	char path[256], line[64];
-	long long v = -1;
-	FILE *f;
+	char path[256];
 
-	snprintf(path, sizeof(path), DEBUGFS_DIR "/%s/%s", dir, file);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	if (fgets(line, sizeof(line), f))
-		v = strtoll(line, NULL, 10);
-	fclose(f);
-	return v;
+	snprintf(path, sizeof(path), DEBUGFS_DIR "/%s", dir);
+	return file_number(path, file);
 }
 
-/* Directories under DEBUGFS_DIR whose name starts with @prefix. */
+/* Directories under DEBUGFS_DIR whose name starts with @prefix, or -1. */
 static int dbg_count_dirs(const char *prefix)
 {
-	char cmd[256];
-	int n = -1;
-	FILE *p;
+	DIR *dir = opendir(DEBUGFS_DIR);
+	struct dirent *de;
+	int n = 0;
 
-	snprintf(cmd, sizeof(cmd), "ls " DEBUGFS_DIR " | grep -c '^%s'",
-		 prefix);
-	p = popen(cmd, "r");
-	if (!p)
+	if (!dir)
 		return -1;
-	if (fscanf(p, "%d", &n) != 1)
-		n = -1;
-	pclose(p);
+	while ((de = readdir(dir)))
+		n += !strncmp(de->d_name, prefix, strlen(prefix));
+	closedir(dir);
 	return n;
 }
 
@@ -4723,9 +4597,7 @@ TEST_F(hmap, rmmod_busy)
 	EXPECT_EQ(0, access(PARAM_DIR, F_OK));
 
 	/* so does a bound one, alone */
-	fd = hm_new(NULL, 8, 8, 16, 0600);
-	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, put_id(fd, 1, 8, HMAP_NOEXIST));
+	fd = map_holding_key1(_metadata, NULL, 0600);
 	close(self->fd);
 	self->fd = -1;
 	status = system("rmmod hmap 2>/dev/null");
