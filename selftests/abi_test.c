@@ -173,9 +173,13 @@ static void prep_stats(FIXTURE_DATA(hmap_ioctl) *self, void *arg)
 	s->argsz = sizeof(*s);
 }
 
-/* Flags each command refuses: bit 0 is the one some commands take. */
+/*
+ * Flags each command refuses. Bit 0 is HMAP_CREATE_ANON for CREATE and
+ * HMAP_DUMP_DONE for DUMP, where one left over from the last call is
+ * ignored.
+ */
 #define FLAGS_NONE	{ 1, 2, 0x80000000 }	/* commands taking no flag */
-#define FLAGS_BIT0	{ 2, 4, 0x80000000 }	/* CREATE_ANON; DUMP_DONE, ignored */
+#define FLAGS_BIT0	{ 2, 4, 0x80000000 }	/* CREATE, DUMP */
 #define FLAGS_UPDATE	{ 3, 4, 0x80000000 }	/* ANY/NOEXIST/EXIST only */
 
 /* The variant of a command whose argument is read (and maybe written). */
@@ -518,6 +522,11 @@ TEST_F(hmap_ioctl, cmd_encoding)
 	EXPECT_EQ(1, hm_count(self->fd));
 }
 
+/* ------------------------------------------------------------------------
+ * Fixture hmap (common.h): reserved fields, command numbers, fd binding.
+ */
+
+/* A non-zero __reserved field: -EINVAL, nothing done. */
 TEST_F(hmap, reserved_nonzero)
 {
 	struct hmap_create c;
@@ -568,6 +577,7 @@ TEST_F(hmap, reserved_nonzero)
 	close(fd);
 }
 
+/* Command numbers hmap does not define, on unbound and bound fds: -ENOTTY. */
 TEST_F(hmap, unknown_command)
 {
 	unsigned long cmds[] = {
@@ -631,6 +641,7 @@ TEST_F(hmap, unbound_fd)
 	EXPECT_EQ(-ENOTCONN, hm_stats(self->fd, &s));
 }
 
+/* CREATE or OPEN on a bound fd: -EBUSY, and the fd stays bound as it was. */
 TEST_F(hmap, bind_twice)
 {
 	char fresh[HMAP_NAME_MAX];

@@ -633,7 +633,8 @@ static inline long long file_number(const char *dir, const char *file)
 	long long val = -1;
 	FILE *f;
 
-	if (snprintf(path, sizeof(path), "%s/%s", dir, file) >= (int)sizeof(path))
+	if (snprintf(path, sizeof(path), "%s/%s", dir, file) >=
+	    (int)sizeof(path))
 		return -1;
 	f = fopen(path, "r");
 	if (!f)
@@ -682,9 +683,10 @@ static inline void dev_allow_all(struct __test_metadata *_metadata)
 }
 
 /* ------------------------------------------------------------------------
- * Forked children running as another user. They report through their exit
- * status: 0 all checks passed, 1 some failed (each printed), 2 /dev/hmap
- * could not be opened, 90 setuid failed.
+ * Forked children running as another user: they check with CCHECK(), and
+ * report through their exit status: 0 all checks passed, 1 some failed
+ * (each printed), 2 /dev/hmap could not be opened, 3 out of memory, 90
+ * setuid failed.
  */
 
 static int cfail;
@@ -699,9 +701,10 @@ static int cfail;
 	}								\
 } while (0)
 
-static inline int child_dev_open(void)
+/* /dev/hmap opened with @mode in a child, which exits if it cannot. */
+static inline int child_dev_open_mode(int mode)
 {
-	int fd = hm_dev_open();
+	int fd = hm_dev_open_mode(mode);
 
 	if (fd < 0) {
 		fprintf(stderr, "#   [uid %u] open %s: %s\n",
@@ -711,13 +714,31 @@ static inline int child_dev_open(void)
 	return fd;
 }
 
+static inline int child_dev_open(void)
+{
+	return child_dev_open_mode(O_RDWR);
+}
+
+/* A child's fd bound to the map @name; the child exits if it cannot. */
+static inline int child_attach(const char *name)
+{
+	int fd = child_dev_open(), err = hm_open(fd, name);
+
+	if (err) {
+		fprintf(stderr, "#   [uid %u] open map %s: %s\n",
+			(unsigned int)getuid(), name, strerror(-err));
+		_exit(1);
+	}
+	return fd;
+}
+
 /* What a child of run_as() works on; each child says which it uses. */
 struct child_arg {
 	const char *name;	/* the test's map name */
 	const char *name2;	/* its second name */
 	const char *prefix;	/* the prefix of the test's names */
-	int fd;			/* a bound fd of the parent's, inherited */
-	int ufd;		/* an unbound fd of the parent's, inherited */
+	int fd;			/* a bound fd of the parent's */
+	int ufd;		/* an unbound fd of the parent's */
 	int expect;		/* what the child should find */
 	long limit;		/* a per-user limit */
 };
@@ -741,7 +762,8 @@ static inline int switch_user(uid_t uid, gid_t gid, int ngroups,
  * child's exit status (as above), 128 + signal, or -errno.
  */
 static inline int run_as(uid_t uid, gid_t gid, int ngroups, const gid_t *groups,
-			 int (*fn)(void *), void *arg)
+			 void (*fn)(const struct child_arg *),
+			 const struct child_arg *arg)
 {
 	int status, err;
 	pid_t pid;
@@ -760,7 +782,8 @@ static inline int run_as(uid_t uid, gid_t gid, int ngroups, const gid_t *groups,
 			_exit(90);
 		}
 		cfail = 0;
-		_exit(fn(arg));
+		fn(arg);
+		_exit(!!cfail);
 	}
 	if (waitpid(pid, &status, 0) < 0)
 		return -errno;

@@ -224,13 +224,12 @@ TEST_F(hmap, close_during_dump)
 }
 
 /* a->limit: max_maps_per_user */
-static int child_anon_cycle(void *p)
+static void child_anon_cycle(const struct child_arg *a)
 {
-	struct child_arg *a = p;
 	int n = a->limit, *fds = calloc(n, sizeof(int)), round, i, fd;
 
 	if (!fds)
-		return 3;
+		_exit(3);
 	for (round = 0; round < 3; round++) {
 		for (i = 0; i < n; i++) {
 			fds[i] = child_dev_open();
@@ -246,7 +245,6 @@ static int child_anon_cycle(void *p)
 			break;
 	}
 	free(fds);
-	return !!cfail;
 }
 
 TEST_F(hmap, anon_freed_on_close)

@@ -279,7 +279,7 @@ TEST_F(hmap, clear)
 TEST_F(hmap, shrink)
 {
 	struct hmap_map_stats s;
-	__u32 peak_B;
+	__u32 peak_B, fit_B;
 	__u64 id;
 	int fd;
 
@@ -304,9 +304,12 @@ TEST_F(hmap, shrink)
 	for (id = 0; id < 10; id++)
 		EXPECT_EQ(0, get_id(fd, id, 8));
 
-	/* shrinking a fitting map again is a no-op */
+	/* shrinking a fitting map again keeps its size */
+	fit_B = s.B;
 	ASSERT_EQ(0, hm_cmd(fd, HMAP_IOC_SHRINK));
-	EXPECT_EQ(10, hm_count(fd));
+	ASSERT_EQ(0, hm_stats(fd, &s));
+	EXPECT_EQ(fit_B, s.B);
+	EXPECT_EQ(10ULL, s.count);
 	close(fd);
 }
 

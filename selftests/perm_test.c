@@ -97,26 +97,58 @@ static void check_write_only(int fd, int err)
 	CCHECK(1, hm_count(fd));
 }
 
+/* Root's map self->name, bound to @fd, is still there, holding key 1 alone. */
+static void expect_key1_alone(struct __test_metadata *_metadata,
+			      FIXTURE_DATA(hmap) *self, int fd)
+{
+	EXPECT_EQ(1, hm_list_find(self->name, NULL, NULL));
+	EXPECT_EQ(1, hm_count(fd));
+	EXPECT_EQ(0, get_id(fd, 1, 8));
+}
+
+/* @child on the test's names (CHILD_ARG()) as uid and gid @uid. */
+static void child_on_map(struct __test_metadata *_metadata,
+			 FIXTURE_DATA(hmap) *self, uid_t uid,
+			 void (*child)(const struct child_arg *))
+{
+	struct child_arg a = CHILD_ARG(self);
+
+	EXPECT_EQ(0, run_as(uid, uid, 0, NULL, child, &a)) {
+		TH_LOG("uid %u", (unsigned int)uid);
+	}
+}
+
 /*
  * Root's map self->name of @mode holding key 1 (map_holding_key1()), on
  * which @child then runs as uid and gid @uid: the map's fd.
  */
 static int map_then_child(struct __test_metadata *_metadata,
 			  FIXTURE_DATA(hmap) *self, __u32 mode, uid_t uid,
-			  int (*child)(void *))
+			  void (*child)(const struct child_arg *))
 {
-	struct child_arg a = CHILD_ARG(self);
 	int fd = map_holding_key1(_metadata, self->name, mode);
 
-	EXPECT_EQ(0, run_as(uid, uid, 0, NULL, child, &a)) {
-		TH_LOG("uid %u", (unsigned int)uid);
-	}
+	child_on_map(_metadata, self, uid, child);
 	return fd;
 }
 
-static int child_private(void *p)
+/*
+ * @child runs as uid and gid @uid on root's map self->name of @mode
+ * holding key 1, and must leave it as it was.
+ */
+static void child_leaves_map_alone(struct __test_metadata *_metadata,
+				   FIXTURE_DATA(hmap) *self, __u32 mode,
+				   uid_t uid,
+				   void (*child)(const struct child_arg *))
 {
-	struct child_arg *a = p;
+	int fd = map_then_child(_metadata, self, mode, uid, child);
+
+	expect_key1_alone(_metadata, self, fd);
+	close(fd);
+}
+
+static void child_private(const struct child_arg *a)
+{
 	int fd = child_dev_open();
 
 	CCHECK(-EACCES, hm_open(fd, a->name));
@@ -124,56 +156,22 @@ static int child_private(void *p)
 	CCHECK(-EACCES, hm_destroy(fd, a->name));
 	CCHECK(-EEXIST, hm_create(fd, a->name, 8, 8, 16, 0600));
 	close(fd);
-	return !!cfail;
 }
 
 TEST_F(hmap, perm_private_map)
 {
-	int fd;
-
 	REQUIRE_TEST_UIDS();
-	fd = map_then_child(_metadata, self, 0600, 1101, child_private);
-	EXPECT_EQ(1, hm_list_find(self->name, NULL, NULL));
-	EXPECT_EQ(1, hm_count(fd));
-	EXPECT_EQ(0, get_id(fd, 1, 8));
-	close(fd);
-}
-
-/* Through a read-write fd, the map's mode r-- refuses changes. */
-static int child_read_only(void *p)
-{
-	struct child_arg *a = p;
-	int fd = child_dev_open();
-
-	CCHECK(0, hm_open(fd, a->name));
-	check_read_only(fd, a->name, -EACCES);
-	close(fd);
-	return !!cfail;
-}
-
-TEST_F(hmap, perm_read_only)
-{
-	int fd;
-
-	REQUIRE_TEST_UIDS();
-	fd = map_then_child(_metadata, self, 0644, 1102, child_read_only);
-	EXPECT_EQ(1, hm_count(fd));
-	EXPECT_EQ(0, get_id(fd, 1, 8));
-	EXPECT_EQ(1, hm_list_find(self->name, NULL, NULL));
-	close(fd);
+	child_leaves_map_alone(_metadata, self, 0600, 1101, child_private);
 }
 
 /* Through a read-write fd, the map's mode -w- refuses reads. */
-static int child_write_only(void *p)
+static void child_write_only(const struct child_arg *a)
 {
-	struct child_arg *a = p;
-	int fd = child_dev_open();
+	int fd = child_attach(a->name);
 
-	CCHECK(0, hm_open(fd, a->name));
 	check_write_only(fd, -EACCES);
 	CCHECK(-EACCES, hm_destroy(fd, a->name));
 	close(fd);
-	return !!cfail;
 }
 
 TEST_F(hmap, perm_write_only)
@@ -189,20 +187,32 @@ TEST_F(hmap, perm_write_only)
 	close(fd);
 }
 
-static int child_create_named(void *p)
+/* Through a read-write fd, the map's mode r-- refuses changes. */
+static void child_read_only(const struct child_arg *a)
 {
-	struct child_arg *a = p;
+	int fd = child_attach(a->name);
+
+	check_read_only(fd, a->name, -EACCES);
+	close(fd);
+}
+
+TEST_F(hmap, perm_read_only)
+{
+	REQUIRE_TEST_UIDS();
+	child_leaves_map_alone(_metadata, self, 0644, 1102, child_read_only);
+}
+
+static void child_create_named(const struct child_arg *a)
+{
 	int fd = child_dev_open();
 
 	CCHECK(0, hm_create(fd, a->name, 8, 8, 16, 0460));
 	close(fd);
-	return !!cfail;
 }
 
 /* a->expect: 0 read only, 1 read-write, 2 no access */
-static int child_access(void *p)
+static void child_access(const struct child_arg *a)
 {
-	struct child_arg *a = p;
 	__u64 id = 100 + getuid();
 	int fd = child_dev_open();
 
@@ -210,24 +220,21 @@ static int child_access(void *p)
 		CCHECK(-EACCES, hm_open(fd, a->name));
 		CCHECK(-EACCES, hm_destroy(fd, a->name));
 		close(fd);
-		return !!cfail;
+		return;
 	}
 	CCHECK(0, hm_open(fd, a->name));
 	CCHECK(0, get_id(fd, 1, 8));
 	CCHECK(a->expect == 1 ? 0 : -EACCES, put_id(fd, id, 8, HMAP_NOEXIST));
 	close(fd);
-	return !!cfail;
 }
 
-static int child_destroy(void *p)
+static void child_destroy(const struct child_arg *a)
 {
-	struct child_arg *a = p;
 	int fd = child_dev_open();
 
 	CCHECK(0, hm_destroy(fd, a->name));
 	CCHECK(-ENOENT, hm_open(fd, a->name));
 	close(fd);
-	return !!cfail;
 }
 
 /*
@@ -271,24 +278,20 @@ TEST_F(hmap, perm_owner_group_other)
 	close(fd);
 }
 
-static int child_not_owner(void *p)
+static void child_not_owner(const struct child_arg *a)
 {
-	struct child_arg *a = p;
-	int fd = child_dev_open();
+	int fd = child_attach(a->name);	/* mode 0666: rw for all */
 
-	CCHECK(0, hm_open(fd, a->name));	/* mode 0666: rw for all */
 	CCHECK(0, put_id(fd, 2, 8, HMAP_NOEXIST));
 	CCHECK(-EACCES, hm_destroy(fd, a->name));
 	close(fd);
 	fd = child_dev_open();			/* from an unbound fd too */
 	CCHECK(-EACCES, hm_destroy(fd, a->name));
 	close(fd);
-	return !!cfail;
 }
 
-static int child_own_map(void *p)
+static void child_own_map(const struct child_arg *a)
 {
-	struct child_arg *a = p;
 	int fd = child_dev_open(), fd2 = child_dev_open();
 	char mine[HMAP_NAME_MAX];
 
@@ -300,7 +303,6 @@ static int child_own_map(void *p)
 	CCHECK(0, hm_destroy(fd, mine));
 	close(fd);
 	close(fd2);
-	return !!cfail;
 }
 
 TEST_F(hmap, perm_destroy_not_owner)
@@ -333,13 +335,10 @@ TEST_F(hmap, perm_destroy_not_owner)
  * An fd opened O_RDONLY: it binds and reads, but nothing that changes a
  * map works through it (-EBADF), whoever uses it.
  */
-static int child_rdonly(void *p)
+static void child_rdonly(const struct child_arg *a)
 {
-	struct child_arg *a = p;
-	int fd = hm_dev_open_mode(O_RDONLY);
+	int fd = child_dev_open_mode(O_RDONLY);
 
-	if (fd < 0)
-		return 2;
 	CCHECK(-EBADF, hm_create(fd, NULL, 8, 8, 16, 0600));
 	CCHECK(-EBADF, hm_create(fd, a->name2, 8, 8, 16, 0600));
 	CCHECK(0, hm_list_find(a->name2, NULL, NULL));
@@ -350,22 +349,19 @@ static int child_rdonly(void *p)
 	CCHECK(0, hm_open(fd, a->name));
 	check_read_only(fd, a->name, -EBADF);
 	close(fd);
-	return !!cfail;
 }
 
 /* Root (the owner, with every capability) and an unprivileged user alike. */
 TEST_F(hmap, rights_rdonly_fd)
 {
-	struct child_arg a = CHILD_ARG(self);
 	int fd;
 
 	REQUIRE_TEST_UIDS();
-	fd = map_then_child(_metadata, self, 0666, 0, child_rdonly);
-	EXPECT_EQ(0, run_as(1161, 1161, 0, NULL, child_rdonly, &a));
-	EXPECT_EQ(1, hm_list_find(self->name, NULL, NULL));
+	fd = map_holding_key1(_metadata, self->name, 0666);
+	child_on_map(_metadata, self, 0, child_rdonly);
+	child_on_map(_metadata, self, 1161, child_rdonly);
+	expect_key1_alone(_metadata, self, fd);
 	EXPECT_EQ(0, hm_list_find(self->name2, NULL, NULL));
-	EXPECT_EQ(1, hm_count(fd));
-	EXPECT_EQ(0, get_id(fd, 1, 8));
 	close(fd);
 }
 
@@ -373,13 +369,11 @@ TEST_F(hmap, rights_rdonly_fd)
  * An fd opened O_WRONLY: it binds and writes, but reads nothing (-EBADF);
  * and the map it creates is write-only to it too.
  */
-static int child_wronly(void *p)
+static void child_wronly(const struct child_arg *a)
 {
-	struct child_arg *a = p;
-	int fd = hm_dev_open_mode(O_WRONLY), afd = hm_dev_open_mode(O_WRONLY);
+	int fd = child_dev_open_mode(O_WRONLY);
+	int afd = child_dev_open_mode(O_WRONLY);
 
-	if (fd < 0 || afd < 0)
-		return 2;
 	CCHECK(0, hm_open(fd, a->name));
 	check_write_only(fd, -EBADF);
 	close(fd);
@@ -389,25 +383,26 @@ static int child_wronly(void *p)
 	CCHECK(-EBADF, get_id(afd, 3, 8));
 	CCHECK(1, hm_count(afd));
 	close(afd);
-	return !!cfail;
 }
 
+/* Root (the owner, with every capability) and an unprivileged user alike. */
 TEST_F(hmap, rights_wronly_fd)
 {
-	struct child_arg a = CHILD_ARG(self);
+	static const uid_t uids[] = { 0, 1162 };
+	unsigned int i;
 	int fd;
 
 	REQUIRE_TEST_UIDS();
-	fd = map_then_child(_metadata, self, 0666, 0, child_wronly);
-	/* the child deleted key 1 and left key 2 */
-	EXPECT_EQ(0, get_id(fd, 2, 8));
-	ASSERT_EQ(0, put_id(fd, 1, 8, HMAP_NOEXIST));
-	ASSERT_EQ(0, hm_delete(fd, &(__u64){ 2 }, 8));
-	EXPECT_EQ(0, run_as(1162, 1162, 0, NULL, child_wronly, &a));
-	EXPECT_EQ(-ENOENT, get_id(fd, 1, 8));
-	EXPECT_EQ(0, get_id(fd, 2, 8));
-	EXPECT_EQ(1, hm_count(fd));
-	close(fd);
+	for (i = 0; i < ARRAY_SIZE(uids); i++) {
+		fd = map_holding_key1(_metadata, self->name, 0666);
+		child_on_map(_metadata, self, uids[i], child_wronly);
+		/* the child deleted key 1 and left key 2 */
+		EXPECT_EQ(-ENOENT, get_id(fd, 1, 8));
+		EXPECT_EQ(0, get_id(fd, 2, 8));
+		EXPECT_EQ(1, hm_count(fd));
+		close(fd);
+		ASSERT_EQ(0, hm_destroy(self->fd, self->name));
+	}
 }
 
 /*
@@ -415,14 +410,12 @@ TEST_F(hmap, rights_wronly_fd)
  * O_WRONLY fd cannot bind to a map the user may only read, nor an
  * O_RDONLY fd to one the user may only write (-EACCES, as open(2)).
  */
-static int child_open_modes(void *p)
+static void child_open_modes(const struct child_arg *a)
 {
-	struct child_arg *a = p;
-	int r = hm_dev_open_mode(O_RDONLY), w = hm_dev_open_mode(O_WRONLY);
-	int rw = hm_dev_open_mode(O_RDWR);
+	int r = child_dev_open_mode(O_RDONLY);
+	int w = child_dev_open_mode(O_WRONLY);
+	int rw = child_dev_open_mode(O_RDWR);
 
-	if (r < 0 || w < 0 || rw < 0)
-		return 2;
 	/* a->name: r for others; a->name2: w for others */
 	CCHECK(-EACCES, hm_open(w, a->name));
 	CCHECK(-EACCES, hm_open(r, a->name2));
@@ -439,7 +432,6 @@ static int child_open_modes(void *p)
 	close(r);
 	close(w);
 	close(rw);
-	return !!cfail;
 }
 
 TEST_F(hmap, rights_open_mode_and_map_mode)
@@ -465,9 +457,8 @@ TEST_F(hmap, rights_open_mode_and_map_mode)
  * unbound one creates maps owned by root and not counted against the
  * child's limits, and destroys root's map.
  */
-static int child_inherited(void *p)
+static void child_inherited(const struct child_arg *a)
 {
-	struct child_arg *a = p;
 	int own = child_dev_open();
 
 	CCHECK(0, get_id(a->fd, 1, 8));
@@ -483,7 +474,6 @@ static int child_inherited(void *p)
 			    MAX_ENTRIES_MAX, 0600));
 	CCHECK(0, put_id(a->ufd, 3, 8, HMAP_NOEXIST));
 	CCHECK(0, hm_destroy(a->ufd, a->name));
-	return !!cfail;
 }
 
 TEST_F(hmap, rights_inherited_fd)
@@ -608,9 +598,8 @@ TEST_F(hmap, rights_passed_fd)
  * is refused). Root takes the fd from the opener with pidfd_getfd() and
  * hands it down by fork().
  */
-static int child_group_fd(void *p)
+static void child_group_fd(const struct child_arg *a)
 {
-	struct child_arg *a = p;
 	int own = child_dev_open();
 
 	CCHECK(-EACCES, hm_open(own, a->name));
@@ -618,7 +607,6 @@ static int child_group_fd(void *p)
 	CCHECK(0, hm_open(a->ufd, a->name));
 	CCHECK(0, get_id(a->ufd, 1, 8));
 	CCHECK(0, put_id(a->ufd, 2, 8, HMAP_NOEXIST));
-	return !!cfail;
 }
 
 TEST_F(hmap, rights_passed_fd_group)
@@ -644,14 +632,13 @@ TEST_F(hmap, rights_passed_fd_group)
 }
 
 /* a->limit: max_maps_per_user */
-static int child_quota_maps(void *p)
+static void child_quota_maps(const struct child_arg *a)
 {
-	struct child_arg *a = p;
 	int n = a->limit, *fds = calloc(n + 1, sizeof(int)), fd, i, err;
 	char name[HMAP_NAME_MAX];
 
 	if (!fds)
-		return 3;
+		_exit(3);
 	/* half named, half anonymous, all counted */
 	for (i = 0; i < n; i++) {
 		fds[i] = child_dev_open();
@@ -660,7 +647,7 @@ static int child_quota_maps(void *p)
 		if (err) {
 			CCHECK(0, err);
 			fprintf(stderr, "#   map %d of %d\n", i + 1, n);
-			return 1;
+			return;
 		}
 	}
 	fd = child_dev_open();
@@ -690,7 +677,6 @@ static int child_quota_maps(void *p)
 	for (i = 0; i < n; i++)
 		close(fds[i]);
 	free(fds);
-	return !!cfail;
 }
 
 TEST_F(hmap, quota_maps)
@@ -726,9 +712,8 @@ TEST_F(hmap, quota_maps)
 }
 
 /* a->limit: max_bytes_per_user */
-static int child_quota_bytes(void *p)
+static void child_quota_bytes(const struct child_arg *a)
 {
-	struct child_arg *a = p;
 	double limit = a->limit;
 	int f1 = child_dev_open(), f2 = child_dev_open(), f3;
 	char name[HMAP_NAME_MAX];
@@ -748,7 +733,7 @@ static int child_quota_bytes(void *p)
 	if (n < 1 || n > MAX_ENTRIES_MAX) {
 		fprintf(stderr, "#   max_bytes_per_user %ld: skipping the 60%%+60%% check\n",
 			a->limit);
-		return !!cfail;
+		return;
 	}
 	name_cat(name, a->prefix, "b1");
 	CCHECK(0, hm_create(f1, name, 8, 8168, n, 0600));
@@ -763,7 +748,6 @@ static int child_quota_bytes(void *p)
 	f3 = child_dev_open();
 	CCHECK(0, create_retry(f3, NULL, 8, 8168, n));
 	close(f3);
-	return !!cfail;
 }
 
 TEST_F(hmap, quota_bytes)
