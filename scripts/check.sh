@@ -66,28 +66,49 @@ copy_sources() {
 		--prune-empty-dirs "$HMAP_SRC/" "$1/"
 }
 
-# Count the kselftest results the guest printed as "KSFT: ok|not ok N name".
-# A plan ("KSFT: 1..N") with fewer results counts the missing ones failed.
+# Count the kselftest results the guest printed (20-kselftest.sh), one
+# TAP stream per program P: "KSFT: P: 1..N" (its plan), "KSFT: P: ok|not ok
+# N name". Each program is counted against its own plan, so one that stops
+# early counts its missing tests failed; a program built for the guest
+# ($2/*_test) that printed no plan counts one failure.
 ksft_results() {
-	local log=$1 plan p=0 f=0 s=0 line
-	while IFS= read -r line; do
-		case $line in
-		"ok "*"# SKIP"*) s=$((s + 1)) ;;
-		"ok "*) p=$((p + 1)) ;;
-		"not ok "*) f=$((f + 1)); echo "not ok: kselftest ${line#not ok }" ;;
-		esac
-	done < <(tr -d '\r' <"$log" | sed -n 's/^KSFT: \(\(not \)\{0,1\}ok [0-9].*\)$/\1/p')
-	plan=$(tr -d '\r' <"$log" | sed -n 's/^KSFT: 1\.\.\([0-9]*\)$/\1/p' | head -n1)
-	if [ -n "$plan" ] && [ $((p + f + s)) -lt "$plan" ]; then
-		echo "kselftests: $((plan - p - f - s)) of $plan never reported"
-		f=$((plan - p - s))
-	elif [ -z "$plan" ]; then
-		echo "kselftests: no TAP plan in the serial log"
-		f=$((f + 1))
+	local log=$1 bindir=$2 lines prog plan p f s line b
+	local tp=0 tf=0 ts=0
+	local -a progs
+	lines=$(tr -d '\r' <"$log" | grep -a '^KSFT: [A-Za-z0-9_-]*: ' || true)
+	mapfile -t progs < <({
+		sed -n 's/^KSFT: \([A-Za-z0-9_-]*\): .*/\1/p' <<<"$lines"
+		for b in "$bindir"/*_test; do
+			[ -e "$b" ] && basename "$b"
+		done
+	} | sort -u)
+	if [ ${#progs[@]} -eq 0 ]; then
+		fail "kselftests ran" "no KSFT lines in the serial log"
+		return
 	fi
-	echo "kselftests: $p passed, $f failed, $s skipped"
-	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
-	summary+=("KSFT  $p passed, $f failed, $s skipped")
+	for prog in "${progs[@]}"; do
+		p=0 f=0 s=0
+		while IFS= read -r line; do
+			case $line in
+			"ok "*"# SKIP"*) s=$((s + 1)) ;;
+			"ok "*) p=$((p + 1)) ;;
+			"not ok "*) f=$((f + 1)); echo "not ok: kselftest $prog: ${line#not ok }" ;;
+			esac
+		done < <(sed -n "s/^KSFT: $prog: \(\(not \)\{0,1\}ok [0-9].*\)\$/\1/p" <<<"$lines")
+		plan=$(sed -n "s/^KSFT: $prog: 1\.\.\([0-9]*\)\$/\1/p" <<<"$lines" | head -n1)
+		if [ -z "$plan" ]; then
+			echo "kselftests: $prog: no TAP plan in the serial log"
+			f=$((f + 1))
+		elif [ $((p + f + s)) -lt "$plan" ]; then
+			echo "kselftests: $prog: $((plan - p - f - s)) of $plan never reported"
+			f=$((plan - p - s))
+		fi
+		echo "kselftests: $prog: $p passed, $f failed, $s skipped"
+		summary+=("KSFT  $prog: $p passed, $f failed, $s skipped")
+		tp=$((tp + p)) tf=$((tf + f)) ts=$((ts + s))
+	done
+	echo "kselftests: $tp passed, $tf failed, $ts skipped (${#progs[@]} programs)"
+	passed=$((passed + tp)) failed=$((failed + tf)) skipped=$((skipped + ts))
 }
 
 section "dependencies"
@@ -170,7 +191,7 @@ if [ -n "$mods_ok" ]; then
 	[ $((kp + kf + ks)) -gt 0 ] || fail "KUnit cases ran" "no KTAP results in the serial log"
 
 	# kselftests: one count per test, from the "KSFT: " lines.
-	ksft_results "$serial"
+	ksft_results "$serial" "${HMAP_GUEST_BIN:-$HMAP_OUT/guest-bin}"
 
 	# Guest tests (scripts/guest-tests.d): one count each.
 	while read -r _ status name; do
