@@ -478,12 +478,13 @@ hmap_batch_each(struct hmap_obj *obj, const struct hmap_batch *b,
 			   const struct hmap_batch *b, u32 i, u32 klen))
 {
 	struct hmap_op_buf ob;
-	u32 i, klen;
+	u32 i = 0, klen;
 	int err;
 
+	/* No buffer, no key done: @count says so too. */
 	err = hmap_op_buf_alloc(&ob, obj);
 	if (err)
-		return err;
+		goto out;
 	for (i = 0; i < b->count; i++) {
 		if (fatal_signal_pending(current)) {
 			err = -EINTR;
@@ -499,6 +500,7 @@ hmap_batch_each(struct hmap_obj *obj, const struct hmap_batch *b,
 		cond_resched();
 	}
 	hmap_op_buf_free(&ob);
+out:
 	if (put_user(i, &ub->count))
 		return -EFAULT;
 	return err;
