@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The hmap KUnit module: registers the quick suites and holds the helpers
- * they and hmap_kunit_scale.ko share.
+ * The hmap KUnit module: registers every suite but hmap_scale (a module of
+ * its own) and holds their helpers.
  */
 
 #include <linux/err.h>
@@ -25,7 +25,6 @@ u64 hmap_kunit_hash(const void *key, u32 key_len)
 	memcpy(&hash, key, sizeof(hash));
 	return hash;
 }
-EXPORT_SYMBOL_GPL(hmap_kunit_hash);
 
 static int hmap_kunit_res_init(struct kunit_resource *res, void *map)
 {
@@ -67,7 +66,6 @@ struct hmap *hmap_kunit_map_new(u32 max_entries, u32 capacity_hint,
 		hmap_test_set_hash(map, hmap_kunit_hash);
 	return map;
 }
-EXPORT_SYMBOL_GPL(hmap_kunit_map_new);
 
 /**
  * hmap_kunit_map() - a map for one test case, destroyed when it ends
@@ -94,7 +92,6 @@ struct hmap *hmap_kunit_map(struct kunit *test, u32 max_entries,
 	}
 	return map;
 }
-EXPORT_SYMBOL_GPL(hmap_kunit_map);
 
 kunit_test_suites(&hmap_core_suite, &hmap_evacuation_suite, &hmap_iter_suite,
 		  &hmap_stats_suite, &hmap_stress_suite);

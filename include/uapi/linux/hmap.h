@@ -359,6 +359,7 @@ struct hmap_map_stats {
 	__u32 resizing;
 	__u64 nevacuate;
 	__u64 noverflow;
+	/* private: the counters, one per line of hmap_stats.h */
 #define HMAP_STAT(name)	__u64 name
 #include "hmap_stats.h"
 #undef HMAP_STAT
