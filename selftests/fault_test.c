@@ -33,6 +33,7 @@
 #define FAIL_NTH	"/proc/thread-self/fail-nth"
 #define SITES		"/sys/kernel/debug/fail_hmap_alloc/injected"
 #define NKEYS		120
+#define BATCH		40	/* keys a walked batch holds */
 #define VS		512	/* key + value over the ioctl's stack buffer */
 #define U64P(p)		((__u64)(uintptr_t)(p))
 
@@ -179,7 +180,7 @@ FIXTURE_TEARDOWN(fault)
 #define WALK(call, after) do {						\
 	unsigned int __n;						\
 	int __ret;							\
-	for (__n = 1; __n < 64; __n++) {				\
+	for (__n = 1; __n < 256; __n++) {				\
 		bool __hit;						\
 		nth_set(__n);						\
 		__ret = (call);						\
@@ -219,7 +220,8 @@ TEST_F_TIMEOUT(fault, writes, 300)
 TEST_F_TIMEOUT(fault, batches_dumps_clear, 300)
 {
 	static __u64 keys[NKEYS];
-	static __u8 values[NKEYS][VS];
+	static __u8 values[NKEYS][VS], dvalues[64][VS];
+	static __u64 dkeys[64];
 	struct hmap_batch b = { .argsz = sizeof(b) };
 	struct hmap_cmd cmd = { .argsz = sizeof(cmd) };
 	struct hmap_dump d = { .argsz = sizeof(d) };
@@ -233,19 +235,19 @@ TEST_F_TIMEOUT(fault, batches_dumps_clear, 300)
 	/* A batch stops at its first error: count says how far it got. */
 	b.keys = U64P(keys);
 	b.values = U64P(values);
-	WALK((b.count = NKEYS, hm_ioctl(self->fd, HMAP_IOC_BATCH_UPDATE, &b)),
+	WALK((b.count = BATCH, hm_ioctl(self->fd, HMAP_IOC_BATCH_UPDATE, &b)),
 	     for (i = 0; i < b.count; i++) self->m.gen[i] = 3);
 	ASSERT_TRUE(model_ok(self->fd, &self->m));
 
 	WALK(get(self->fd, 5, 3), (void)0);
-	WALK((b.count = NKEYS, hm_ioctl(self->fd, HMAP_IOC_BATCH_LOOKUP, &b)),
+	WALK((b.count = BATCH, hm_ioctl(self->fd, HMAP_IOC_BATCH_LOOKUP, &b)),
 	     (void)0);
-	WALK((d.count = 64, d.cursor = 0, d.keys = U64P(keys),
-	      d.key_lens = U64P(lens), d.values = U64P(values),
+	WALK((d.count = 64, d.cursor = 0, d.keys = U64P(dkeys),
+	      d.key_lens = U64P(lens), d.values = U64P(dvalues),
 	      hm_ioctl(self->fd, HMAP_IOC_DUMP, &d)), (void)0);
 
 	b.values = 0;
-	WALK((b.count = NKEYS / 2,
+	WALK((b.count = BATCH / 2,
 	      hm_ioctl(self->fd, HMAP_IOC_BATCH_DELETE, &b)),
 	     for (i = 0; i < b.count; i++) self->m.gen[i] = 0);
 	ASSERT_TRUE(model_ok(self->fd, &self->m));
