@@ -96,7 +96,7 @@ static int del(int fd, __u64 id)
 	return hm_ioctl(fd, HMAP_IOC_DELETE, &op);
 }
 
-/* 0: @id holds generation @gen; 1: absent; -1: anything else. */
+/* 0: @id holds generation @gen; 1: absent; -errno; -1: a wrong value. */
 static int get(int fd, __u64 id, __u64 gen)
 {
 	__u8 v[VS], want[VS];
@@ -108,6 +108,8 @@ static int get(int fd, __u64 id, __u64 gen)
 
 	if (err == -ENOENT)
 		return 1;
+	if (err)
+		return err;
 	value_of(id, gen, want);
 	return !err && op.value_len == VS && !memcmp(v, want, VS) ? 0 : -1;
 }
