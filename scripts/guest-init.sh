@@ -6,10 +6,9 @@
 #   hmap_guest=check (default)  load kunit.ko, hmap.ko and hmap_kunit.ko
 #       (the KUnit suites run and print KTAP to the console), unload it, run
 #       /etc/hmap/tests.d/*.sh, scan for leaks after each of the two parts,
-#       print the injected-failure counts, then turn kmemleak off and load
-#       hmap_kunit_scale.ko (with hmap_kunit.ko, whose helpers it uses),
-#       unload them and hmap, print the end marker. With hmap_quick=1 on the
-#       command line, hmap_kunit_scale.ko is not loaded.
+#       print the injected-failure counts, then turn kmemleak off, load and
+#       unload hmap_kunit_scale.ko, unload hmap, print the end marker. With
+#       hmap_quick=1 on the command line, hmap_kunit_scale.ko is not loaded.
 #   hmap_guest=shell            load kunit.ko and hmap.ko, start a shell.
 #   hmap_guest=demo             load hmap.ko, run hmap-demo (make demo).
 #   hmap_guest=scripts          load hmap.ko only, run /etc/hmap/tests.d/*.sh
@@ -129,9 +128,7 @@ scripts)
 			[ -w /sys/kernel/debug/kmemleak ] &&
 				echo off >/sys/kernel/debug/kmemleak
 			echo 600 >/proc/sys/kernel/hung_task_timeout_secs
-			load hmap_kunit && load hmap_kunit_scale &&
-				unload hmap_kunit_scale
-			unload hmap_kunit
+			load hmap_kunit_scale && unload hmap_kunit_scale
 		fi
 		unload hmap
 	fi
