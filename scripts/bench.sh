@@ -11,7 +11,8 @@
 # build in the tree; bench/hmap_ubench.c is built static for the guest.
 # The guest runs bench/guest/bench.sh (hmap_guest=scripts); the serial log
 # becomes build/bench/results.{json,md} and latency.png (bench/results.py,
-# bench/latency.gp), and the tables are printed at the end.
+# bench/latency.gp), and the tables are printed at the end. A kernel splat
+# in the log (scripts/kernel-splats.txt) fails the run.
 #
 # Environment:
 #   HMAP_BENCH_QUICK=1    small sizes: checks the pipeline in a few minutes
@@ -104,6 +105,7 @@ if [ -f "$out/latency.dat" ]; then
 fi
 grep -aq '^HMAP-BENCH-END status=0' "$serial" || rc=1
 [ "$qemu_rc" = 0 ] || rc=1
+find_splats "$serial" "$out/splats.txt" || rc=1
 
 cat "$out/results.md"
 echo

@@ -222,16 +222,11 @@ if [ -n "$mods_ok" ]; then
 		fail "guest run" "${detail%; }"
 	fi
 
-	# Kernel splats anywhere in the log.
-	splat='BUG:|WARNING:|KASAN|UBSAN|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|Oops|general protection fault|Kernel panic|INFO: task .* blocked|soft lockup|hard LOCKUP|rcu: INFO:|detected stall|Call Trace:|ODEBUG:|list_(add|del) corruption|kernel BUG at|unable to handle|DEBUG_LOCKS_WARN_ON|refcount_t:|bad unlock balance|held lock freed|still has locks held|scheduling while atomic|sleeping function called from invalid context'
-	if grep -aEn "$splat" "$serial" >"$out/splats.txt"; then
-		show "$out/splats.txt" 40
-		first=$(head -n1 "$out/splats.txt" | cut -d: -f1)
-		echo "the first one in context (serial.log line $first on):"
-		sed -n "$((first > 5 ? first - 5 : 1)),$((first + 30))p" "$serial" | sed 's/^/    /'
-		fail "no kernel splats" "$(wc -l <"$out/splats.txt") line(s)"
-	else
+	# Kernel splats anywhere in the log (scripts/kernel-splats.txt).
+	if find_splats "$serial" "$out/splats.txt" 2>&1; then
 		pass "no kernel splats"
+	else
+		fail "no kernel splats" "$(wc -l <"$out/splats.txt") line(s)"
 	fi
 
 	# Leaks: kmemleak's reports after the KUnit part and after the guest
