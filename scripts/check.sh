@@ -168,15 +168,11 @@ fi
 # --- Guest: KUnit and guest tests under QEMU ----------------------------------
 if [ -n "$mods_ok" ]; then
 	section "guest (QEMU, KUnit, kselftests)"
-	rm -f "$serial"
-	"$HMAP_SCRIPTS/initramfs.sh" "$out/initramfs.cpio" "$kobj" \
-		"$kobj/lib/kunit/kunit.ko" "$HMAP_SRC/hmap.ko" "$HMAP_SRC/hmap_kunit.ko" \
-		"$HMAP_SRC/hmap_kunit_scale.ko"
 	t0=$(date +%s)
 	qemu_rc=0
-	# 3 GiB: the largest KUnit map holds 3.4 million entries under KASAN.
-	HMAP_MEM=${HMAP_MEM:-3G} "$HMAP_SCRIPTS/run-qemu.sh" "$kobj/arch/x86/boot/bzImage" \
-		"$out/initramfs.cpio" "$serial" hmap_guest=check || qemu_rc=$?
+	"$HMAP_SCRIPTS/boot-guest.sh" check "$kobj" "$out" "$kobj/lib/kunit/kunit.ko" \
+		"$HMAP_SRC/hmap.ko" "$HMAP_SRC/hmap_kunit.ko" \
+		"$HMAP_SRC/hmap_kunit_scale.ko" || qemu_rc=$?
 	echo "QEMU exited with $qemu_rc after $(($(date +%s) - t0))s; serial log: $serial"
 	touch "$serial"
 
@@ -206,7 +202,7 @@ if [ -n "$mods_ok" ]; then
 	problems=()
 	case $qemu_rc in
 	0) ;;
-	124 | 137) problems+=("QEMU timed out after ${HMAP_TIMEOUT:-1200}s") ;;
+	124 | 137) problems+=("QEMU timed out") ;;
 	*) problems+=("QEMU exit $qemu_rc") ;;
 	esac
 	grep -aq '^HMAP-GUEST-DONE' "$serial" || problems+=("no HMAP-GUEST-DONE marker")
