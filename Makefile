@@ -21,10 +21,10 @@
 #                     also run by make bench
 #   make clean        remove build outputs
 #
-# Later targets (demo, bench) are meant to reuse the same pieces:
-# scripts/build-kernel.sh (cached test kernel), scripts/initramfs.sh (extra
-# static programs via HMAP_GUEST_BIN, guest scripts via HMAP_GUEST_TESTS)
-# and scripts/run-qemu.sh.
+# check, demo, vm and bench share their pieces: scripts/build-kernel.sh
+# (the cached kernels), scripts/boot-guest.sh (initramfs and QEMU, one mode
+# per target: memory, timeout, console) and scripts/kernel-splats.txt (the
+# kernel complaints that fail any of them).
 
 # Kbuild reads the Kbuild file, not this one; guard anyway.
 ifeq ($(KERNELRELEASE),)

@@ -168,15 +168,11 @@ fi
 # --- Guest: KUnit and guest tests under QEMU ----------------------------------
 if [ -n "$mods_ok" ]; then
 	section "guest (QEMU, KUnit, kselftests)"
-	rm -f "$serial"
-	"$HMAP_SCRIPTS/initramfs.sh" "$out/initramfs.cpio" "$kobj" \
-		"$kobj/lib/kunit/kunit.ko" "$HMAP_SRC/hmap.ko" "$HMAP_SRC/hmap_kunit.ko" \
-		"$HMAP_SRC/hmap_kunit_scale.ko"
 	t0=$(date +%s)
 	qemu_rc=0
-	# 3 GiB: the largest KUnit map holds 3.4 million entries under KASAN.
-	HMAP_MEM=${HMAP_MEM:-3G} "$HMAP_SCRIPTS/run-qemu.sh" "$kobj/arch/x86/boot/bzImage" \
-		"$out/initramfs.cpio" "$serial" hmap_guest=check || qemu_rc=$?
+	"$HMAP_SCRIPTS/boot-guest.sh" check "$kobj" "$out" "$kobj/lib/kunit/kunit.ko" \
+		"$HMAP_SRC/hmap.ko" "$HMAP_SRC/hmap_kunit.ko" \
+		"$HMAP_SRC/hmap_kunit_scale.ko" || qemu_rc=$?
 	echo "QEMU exited with $qemu_rc after $(($(date +%s) - t0))s; serial log: $serial"
 	touch "$serial"
 
@@ -206,7 +202,7 @@ if [ -n "$mods_ok" ]; then
 	problems=()
 	case $qemu_rc in
 	0) ;;
-	124 | 137) problems+=("QEMU timed out after ${HMAP_TIMEOUT:-1200}s") ;;
+	124 | 137) problems+=("QEMU timed out") ;;
 	*) problems+=("QEMU exit $qemu_rc") ;;
 	esac
 	grep -aq '^HMAP-GUEST-DONE' "$serial" || problems+=("no HMAP-GUEST-DONE marker")
@@ -222,16 +218,11 @@ if [ -n "$mods_ok" ]; then
 		fail "guest run" "${detail%; }"
 	fi
 
-	# Kernel splats anywhere in the log.
-	splat='BUG:|WARNING:|KASAN|UBSAN|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|Oops|general protection fault|Kernel panic|INFO: task .* blocked|soft lockup|hard LOCKUP|rcu: INFO:|detected stall|Call Trace:|ODEBUG:|list_(add|del) corruption|kernel BUG at|unable to handle|DEBUG_LOCKS_WARN_ON|refcount_t:|bad unlock balance|held lock freed|still has locks held|scheduling while atomic|sleeping function called from invalid context'
-	if grep -aEn "$splat" "$serial" >"$out/splats.txt"; then
-		show "$out/splats.txt" 40
-		first=$(head -n1 "$out/splats.txt" | cut -d: -f1)
-		echo "the first one in context (serial.log line $first on):"
-		sed -n "$((first > 5 ? first - 5 : 1)),$((first + 30))p" "$serial" | sed 's/^/    /'
-		fail "no kernel splats" "$(wc -l <"$out/splats.txt") line(s)"
-	else
+	# Kernel splats anywhere in the log (scripts/kernel-splats.txt).
+	if find_splats "$serial" "$out/splats.txt" 2>&1; then
 		pass "no kernel splats"
+	else
+		fail "no kernel splats" "$(wc -l <"$out/splats.txt") line(s)"
 	fi
 
 	# Leaks: kmemleak's reports after the KUnit part and after the guest
