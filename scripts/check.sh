@@ -72,7 +72,7 @@ copy_sources() {
 # early counts its missing tests failed; a program built for the guest
 # ($2/*_test) that printed no plan counts one failure.
 ksft_results() {
-	local log=$1 bindir=$2 lines prog plan p f s line b
+	local log=$1 bindir=$2 lines prog plan p f s line b exit_status took
 	local tp=0 tf=0 ts=0
 	local -a progs
 	lines=$(tr -d '\r' <"$log" | grep -a '^KSFT: [A-Za-z0-9_-]*: ' || true)
@@ -96,14 +96,25 @@ ksft_results() {
 			esac
 		done < <(sed -n "s/^KSFT: $prog: \(\(not \)\{0,1\}ok [0-9].*\)\$/\1/p" <<<"$lines")
 		plan=$(sed -n "s/^KSFT: $prog: 1\.\.\([0-9]*\)\$/\1/p" <<<"$lines" | head -n1)
-		if [ -z "$plan" ]; then
-			echo "kselftests: $prog: no TAP plan in the serial log"
+		exit_status=$(sed -n "s/^KSFT: $prog: # exit status \([0-9]*\)\$/\1/p" <<<"$lines")
+		took=$(sed -n "s/^KSFT: $prog: # took \([0-9]*\) s\$/, \1 s/p" <<<"$lines")
+		if [ -z "$plan" ] || [ "$plan" = 0 ]; then
+			echo "kselftests: $prog: no TAP plan (or 1..0) in the serial log"
 			f=$((f + 1))
 		elif [ $((p + f + s)) -lt "$plan" ]; then
 			echo "kselftests: $prog: $((plan - p - f - s)) of $plan never reported"
 			f=$((plan - p - s))
+		elif [ $((p + f + s)) -gt "$plan" ]; then
+			echo "kselftests: $prog: $((p + f + s)) results for a plan of $plan"
+			f=$((f + 1))
 		fi
-		echo "kselftests: $prog: $p passed, $f failed, $s skipped"
+		# A program that reported every test but exited non-zero (the
+		# harness's own failure, a crash after its last test) fails once.
+		if [ -n "$exit_status" ] && [ "$f" = 0 ]; then
+			echo "kselftests: $prog: exit status $exit_status"
+			f=1
+		fi
+		echo "kselftests: $prog: $p passed, $f failed, $s skipped$took"
 		summary+=("KSFT  $prog: $p passed, $f failed, $s skipped")
 		tp=$((tp + p)) tf=$((tf + f)) ts=$((ts + s))
 	done

@@ -11,11 +11,17 @@ export HMAP_TEST_RMMOD=1
 last=lifetime_test
 status=0
 
-# run PATH: one program, its output prefixed; a non-zero exit fails the run.
+# uptime in whole seconds
+now() { cut -d. -f1 /proc/uptime; }
+
+# run PATH: one program, its output prefixed, its wall time after it; a
+# non-zero exit fails the run.
 run() {
 	name=${1##*/}
+	t0=$(now)
 	{ "$1"; echo $? >/tmp/ksft.status; } 2>&1 | sed "s/^/KSFT: $name: /"
 	rc=$(cat /tmp/ksft.status)
+	echo "KSFT: $name: # took $(($(now) - t0)) s"
 	if [ "$rc" != 0 ]; then
 		echo "KSFT: $name: # exit status $rc"
 		status=1
