@@ -14,12 +14,17 @@
 #   make bench        benchmark kernel (no debug options) under QEMU: hmap
 #                     against rhashtable and bpf(2) hash maps (scripts/bench.sh;
 #                     results in build/bench/)
+#   make native       the core in user space (tools/testing/hmap): native
+#                     tests under ASan + UBSan, a fuzz run, line coverage
+#   make bench-native the core on the real CPU against Go's map and
+#                     liburcu's rculfhash (build/bench/native.{json,md});
+#                     also run by make bench
 #   make clean        remove build outputs
 #
-# Later targets (demo, bench) are meant to reuse the same pieces:
-# scripts/build-kernel.sh (cached test kernel), scripts/initramfs.sh (extra
-# static programs via HMAP_GUEST_BIN, guest scripts via HMAP_GUEST_TESTS)
-# and scripts/run-qemu.sh.
+# check, demo, vm and bench share their pieces: scripts/build-kernel.sh
+# (the cached kernels), scripts/boot-guest.sh (initramfs and QEMU, one mode
+# per target: memory, timeout, console) and scripts/kernel-splats.txt (the
+# kernel complaints that fail any of them).
 
 # Kbuild reads the Kbuild file, not this one; guard anyway.
 ifeq ($(KERNELRELEASE),)
@@ -47,6 +52,13 @@ demo:
 
 bench:
 	@scripts/bench.sh
+	$(MAKE) bench-native
+
+bench-native:
+	$(MAKE) -C tools/testing/hmap bench
+
+native:
+	$(MAKE) -C tools/testing/hmap check
 
 clean:
 	find . \( -path ./.git -o -path ./build \) -prune -o -type f \
@@ -55,6 +67,6 @@ clean:
 		-o -name 'modules.order' -o -name '*.dwo' \) -exec rm -f {} +
 	rm -rf build .tmp_versions
 
-.PHONY: all modules check vm demo bench clean
+.PHONY: all modules check vm demo bench bench-native native clean
 
 endif

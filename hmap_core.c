@@ -6,18 +6,21 @@
  * rule, so that a name says how it may be called:
  *
  * - hmap_*_rcu(): the caller holds rcu_read_lock() (lookups and walks).
+ *   They, and the static chain walkers of hmap_iter.c, are marked
+ *   __must_hold(RCU); rcu_dereference() checks it under PROVE_RCU.
  * - __hmap_*(): the caller holds &hmap.lock (the kernel's sense of the
- *   prefix, as in __skb_queue_tail()); _locked is not used. The static
- *   functions of the "Resizing" section below (hmap_evacuate*(),
+ *   prefix, as in __skb_queue_tail()); _locked is not used. They are
+ *   marked __must_hold(&map->lock) and call lockdep_assert_held(). The
+ *   static functions of the "Resizing" section below (hmap_evacuate*(),
  *   hmap_resize_*(), hmap_spare_*(), hmap_bg_queue(), hmap_bg_schedule(),
  *   hmap_maybe_*(), hmap_oldest(), hmap_newest(), ...) and
  *   hmap_clear_slot() need it too, without the prefix: they run only
- *   inside a write or the worker, and lockdep checks the lock where they
- *   call lockdep_assert_held() or hmap_dereference().
+ *   inside a write or the worker, and each calls lockdep_assert_held().
  * - hmap_*_work(): the function of a work item, run by the workqueue and
  *   never called directly.
- * - hmap_stat_*(), HMAP_STAT_*(): the per-CPU statistics counters;
- *   "count" is only the entry count, &hmap.count (hmap_count()).
+ * - hmap_stat_*(): the per-CPU statistics counters, listed once by the
+ *   HMAP_STAT() lines of <uapi/linux/hmap_stats.h>; "count" is only the
+ *   entry count, &hmap.count (hmap_count()).
  * - hmap_test_*(): hooks for the KUnit suites, built with CONFIG_KUNIT.
  * - A variant that does not differ by the lock is named for what differs
  *   (hmap_hash_inline(), hmap_do_update()). Freeing "after a grace
@@ -30,9 +33,13 @@
 /**
  * DOC: Theory of operation
  *
- * A map is an array of 2^B buckets. A key's 64-bit hash picks the bucket by
- * its low B bits and is summarized in the slot's tag byte (tophash) by its
- * top 8 bits. A bucket holds eight slots; when all are taken, an overflow
+ * A map is an array of 2^B buckets. A key is hashed with SipHash-1-3 (the
+ * rounds of the kernel's hsiphash() on 64-bit, with a 64-bit result) under
+ * a random key chosen when the map is created, so that nobody can choose
+ * keys that collide. The low B bits of the hash pick the bucket; the top 8
+ * bits are the slot's tag byte (tophash), so a lookup compares the eight
+ * tags of a bucket at once and dereferences only an element whose tag
+ * matches. A bucket holds eight slots; when all are taken, an overflow
  * bucket is chained behind it::
  *
  *   struct hmap_bucket (80 bytes)
@@ -44,20 +51,39 @@
  *   | overflow ---------------------------------> next bucket of the chain
  *   +-----------------------------------------+
  *
- * Tags below 5 are markers: EMPTY_REST (this slot and every later slot of
- * the chain is empty, so a scan stops), EMPTY_ONE, and in a bucket that has
- * been moved to a new array EVACUATED_X, EVACUATED_Y and EVACUATED_EMPTY.
+ * Tags below 5 are markers, as in Go: EMPTY_REST (0: this slot and every
+ * later slot of the chain is empty, so a scan stops), EMPTY_ONE (1), and
+ * in a bucket that has been moved to a new array EVACUATED_X (2),
+ * EVACUATED_Y (3) and EVACUATED_EMPTY (4); a real tag below 5 is bumped
+ * by 5. Unlike Go's, slots hold pointers to elements, so an update
+ * replaces an element whole and readers never see a torn value.
  *
  * Resizing follows Go's map and goes one step further. The array doubles
- * when the map holds more than 6.5 entries per bucket, is rebuilt at the
- * same size when as many overflow buckets as buckets were added since the
- * array was built, and halves when the load falls below 1.625 (a quarter of
- * the grow threshold, so a map at either boundary does not flap). A resize
- * only allocates the new array and links it as &hmap_table.next of the old
- * one. Every write then first evacuates the old bucket its key hashes to and
- * one more at @nevacuate, two at most; when @nevacuate reaches the old size,
- * the new array becomes &hmap.tbl and the old one is freed after a grace
- * period. The next array of a large map is allocated ahead by a worker.
+ * (a grow) when an insert would take the map above 6.5 entries per bucket
+ * (and above 8 entries), is rebuilt at the same size (a same-size grow)
+ * when as many overflow buckets as buckets were added since the array was
+ * built, and halves (a shrink) when a delete leaves fewer than 1.625
+ * entries per bucket: a quarter of the grow threshold, so that a map at
+ * either boundary does not flap. When the worker finishes a resize it
+ * starts a shrink if the map is still below its load, so an emptied map
+ * ends small; hmap_shrink_to_fit() goes to the smallest size in one
+ * resize.
+ *
+ * A resize only allocates the new array and links it as &hmap_table.next
+ * of the old one. Every write then first evacuates the old bucket its key
+ * hashes to and one more at @nevacuate, two at most. Old bucket i goes to
+ * new bucket i (X) or i + 2^(B-1) (Y), by the newly significant hash bit,
+ * in a grow; to i in a same-size grow; to i mod 2^B' in a shrink to 2^B'
+ * buckets. When @nevacuate reaches the old size, the new array becomes
+ * &hmap.tbl and the old one is freed after a grace period.
+ *
+ * The next array of a large map (2^10 buckets or more: see
+ * %HMAP_PREALLOC_MIN_B) is allocated and zeroed ahead by a worker once the
+ * map is three quarters of the way to the grow, so that the write that
+ * starts the grow finds it ready (if the worker has not finished, that
+ * write allocates it). An array allocated ahead that no grow comes for is
+ * freed by the worker once writes have stopped for %HMAP_SPARE_IDLE (a
+ * second).
  *
  * The same-size grow is Go's trigger made to converge. Go's map.go starts
  * one when noverflow >= 2^min(B, 15) but above B = 15 counts an overflow
@@ -72,18 +98,20 @@
  * only chains that deletes left half empty reach it.
  *
  * A resize ends in bounded time whatever the write rate: the background
- * worker starts with it and evacuates %HMAP_BG_BATCH old buckets per hold
- * of the lock, beside the writers, until it is done, so a resize from 2^B
- * old buckets takes at most 2^B / %HMAP_BG_BATCH turns of the worker, and
- * writes only take buckets off it. The bound holds while overflow buckets
- * can be allocated; when one cannot, the worker tries again after
- * %HMAP_BG_RETRY and the resize waits for memory.
+ * worker starts with it and evacuates %HMAP_BG_BATCH (64) old buckets per
+ * hold of the lock, beside the writers, until it is done, so a resize from
+ * 2^B old buckets takes at most 2^B / %HMAP_BG_BATCH turns of the worker,
+ * and writes only take buckets off it. The bound holds while overflow
+ * buckets can be allocated; when one cannot, the worker tries again after
+ * %HMAP_BG_RETRY (20 ms) and the resize waits for memory.
  *
  * Evacuation copies element pointers, it does not copy or free elements,
  * and it never modifies the old bucket except to replace its tags with
- * EVACUATED_* markers, tag 0 of the head bucket last. The elements stay
- * where they are; only an element deleted or replaced later is freed, after
- * a grace period.
+ * EVACUATED_* markers, tag 0 of the head bucket last, with a release
+ * store. The old bucket keeps its element pointers, so a lookup that
+ * started scanning it before the evacuation still finds its key. The
+ * elements stay where they are; only an element deleted or replaced later
+ * is freed, after a grace period.
  */
 
 /**
@@ -124,6 +152,52 @@
  * CPU and read without it.
  */
 
+/**
+ * DOC: Lock order
+ *
+ * Outermost first: a lock is only taken while holding none below it.
+ *
+ * 1. &hmap_file.bind_lock (hmap_dev.c), one per open /dev/hmap: held while
+ *    HMAP_IOC_CREATE or HMAP_IOC_OPEN binds the file, across
+ *    hmap_obj_create() and hmap_obj_open().
+ * 2. hmap_reg_lock (hmap_registry.c), one mutex: the registry's objects,
+ *    names and per-user charges (see the top of that file). It is held
+ *    across hmap_debugfs_add(), hmap_debugfs_unnamed() and
+ *    hmap_debugfs_remove(), which check it.
+ * 3. debugfs (hmap_debugfs.c): the directory locks debugfs takes to
+ *    create, rename and remove a map's directory, and the wait in
+ *    debugfs_remove_recursive() for readers still inside one of its
+ *    files. A reader starts holding no hmap lock and takes the next one.
+ * 4. &hmap.lock (the map core), one mutex per map: writers, the map's two
+ *    works, hmap_get_stats() and hmap_get_histogram(). No one holds the
+ *    locks of two maps at once.
+ * 5. rcu_read_lock(): lookups, iterators, hmap_dump() and its callback.
+ *    Nothing under it sleeps or takes a mutex.
+ *
+ * Where one lock is taken under another: bind_lock, then hmap_reg_lock in
+ * hmap_obj_create() and hmap_obj_open(); bind_lock, then &hmap.lock when
+ * hmap_obj_create() destroys the map it made because the name was taken
+ * meanwhile; hmap_reg_lock, then a wait for debugfs readers that take
+ * &hmap.lock, in hmap_obj_release(). What keeps the order:
+ *
+ * - The map core calls nothing of the registry, debugfs or the device:
+ *   under &hmap.lock no other hmap lock is taken.
+ * - A debugfs file never takes hmap_reg_lock: hmap_debugfs_remove() waits
+ *   for its readers under that lock. It reads only what never changes in
+ *   an object (name, id) and asks the core for the rest.
+ * - hmap_obj_release() drops hmap_reg_lock before hmap_destroy(), which
+ *   waits for grace periods and for the map's works. The per-map commands
+ *   of /dev/hmap take no registry lock: a reference keeps their object.
+ * - The map's works take &hmap.lock, so no one cancels or flushes them
+ *   while holding it: hmap_destroy() and hmap_test_set_background() unlock
+ *   first. Nothing on the hmap workqueue takes hmap_reg_lock or a
+ *   bind_lock, so hmap_destroy() may wait for it under bind_lock.
+ * - Memory is allocated with GFP_KERNEL under each of these locks: hmap
+ *   has no shrinker, so reclaim takes none of them. Under &hmap.lock a
+ *   delete or update may wait for a grace period (kfree_rcu_mightsleep()
+ *   when memory is short): no RCU reader waits for a lock.
+ */
+
 #include <linux/bitops.h>
 #include <linux/jiffies.h>
 #include <linux/memcontrol.h>
@@ -139,6 +213,7 @@
 #include <kunit/visibility.h>
 #include <asm/unaligned.h>
 
+#include "hmap_fault.h"
 #include "hmap_internal.h"
 
 #define CREATE_TRACE_POINTS
@@ -160,17 +235,11 @@ EXPORT_TRACEPOINT_SYMBOL_GPL(hmap_alloc_fail);
 static struct workqueue_struct *hmap_wq;
 static struct kmem_cache *hmap_bucket_cache;
 
-/* Counters over all maps, per CPU like the maps' own: see hmap_global_stats(). */
-struct hmap_global_pcpu {
-	long maps;
-	long arrays;
-	long overflow;
-	long elems;
-	long bytes;
-	long alloc_failures;
-};
-
-static DEFINE_PER_CPU(struct hmap_global_pcpu, hmap_global);
+/*
+ * Counters over all maps, per CPU like the maps' own; every field is a
+ * long: see hmap_global_stats().
+ */
+static DEFINE_PER_CPU(struct hmap_global_stats, hmap_global);
 
 static long hmap_global_sum(size_t offset)
 {
@@ -194,16 +263,6 @@ static s64 hmap_stat_sum_offset(struct hmap *map, size_t offset)
 					  offset));
 	return sum;
 }
-
-#define HMAP_STAT_SUM(map, field) \
-	hmap_stat_sum_offset(map, offsetof(struct hmap_pcpu, field))
-/*
- * A gauge (added to on one CPU, taken from on another) summed while it
- * changes can come out below zero: a start seen after its stop. Never below
- * zero when read.
- */
-#define HMAP_STAT_GAUGE_SUM(map, field) \
-	max_t(s64, 0, HMAP_STAT_SUM(map, field))
 
 /* ---- Accounting and allocation ---- */
 
@@ -250,7 +309,7 @@ static struct hmap_elem *hmap_elem_new(struct hmap *map, u64 hash,
 	size_t size = hmap_map_elem_size(map, key_len, value_len);
 	struct hmap_elem *e;
 
-	e = kmalloc(size, GFP_KERNEL_ACCOUNT);
+	e = hmap_fault_alloc(ELEM, size, kmalloc(size, GFP_KERNEL_ACCOUNT));
 	if (!e) {
 		hmap_alloc_failed(map, "element", size);
 		return NULL;
@@ -295,7 +354,8 @@ static struct hmap_bucket *hmap_overflow_new(struct hmap *map)
 {
 	struct hmap_bucket *b;
 
-	b = kmem_cache_zalloc(hmap_bucket_cache, GFP_KERNEL);
+	b = hmap_fault_alloc(OVERFLOW, sizeof(*b),
+			     kmem_cache_zalloc(hmap_bucket_cache, GFP_KERNEL));
 	if (!b) {
 		hmap_alloc_failed(map, "overflow bucket",
 				  sizeof(struct hmap_bucket));
@@ -320,10 +380,13 @@ static struct hmap_table *hmap_table_new(struct hmap *map, unsigned int bits)
 	size_t size = sizeof(struct hmap_bucket) << bits;
 	struct hmap_table *t;
 
-	t = kzalloc(sizeof(*t), GFP_KERNEL_ACCOUNT);
+	t = hmap_fault_alloc(TABLE, sizeof(*t),
+			     kzalloc(sizeof(*t), GFP_KERNEL_ACCOUNT));
 	if (!t)
 		goto fail;
-	t->buckets = kvzalloc(size, GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+	t->buckets = hmap_fault_alloc(BUCKETS, size,
+				      kvzalloc(size, GFP_KERNEL_ACCOUNT |
+						     __GFP_NOWARN));
 	if (!t->buckets)
 		goto free_table;
 	t->B = bits;
@@ -547,6 +610,7 @@ static inline u64 hmap_bytes_eq(u64 w, u8 c)
  */
 static __always_inline struct hmap_elem *
 hmap_find_elem_rcu(struct hmap *map, const void *key, u32 key_len)
+	__must_hold(RCU)
 {
 	u64 hash = hmap_hash_inline(map, key, key_len);
 	u8 top = hmap_tophash(hash);
@@ -575,6 +639,7 @@ hmap_find_elem_rcu(struct hmap *map, const void *key, u32 key_len)
 
 static __always_inline struct hmap_elem *
 hmap_lookup_elem_rcu(struct hmap *map, const void *key, u32 key_len)
+	__must_hold(RCU)
 {
 	struct hmap_elem *e = hmap_find_elem_rcu(map, key, key_len);
 
@@ -599,6 +664,7 @@ hmap_lookup_elem_rcu(struct hmap *map, const void *key, u32 key_len)
  */
 void *hmap_lookup_rcu(struct hmap *map, const void *key, u32 key_len,
 		      u32 *value_len)
+	__must_hold(RCU)
 {
 	struct hmap_elem *e;
 
@@ -647,6 +713,7 @@ EXPORT_SYMBOL_GPL(hmap_lookup);
 
 static struct hmap_table *hmap_oldest(struct hmap *map)
 {
+	lockdep_assert_held(&map->lock);
 	return hmap_dereference(map, map->tbl);
 }
 
@@ -656,6 +723,7 @@ static struct hmap_table *hmap_newest(struct hmap *map)
 	struct hmap_table *t = hmap_oldest(map);
 	struct hmap_table *next = hmap_dereference(map, t->next);
 
+	lockdep_assert_held(&map->lock);
 	return next ?: t;
 }
 
@@ -675,6 +743,7 @@ static unsigned int hmap_chain_tail(struct hmap *map, struct hmap_bucket *b,
 	struct hmap_bucket *next;
 	unsigned int i, free;
 
+	lockdep_assert_held(&map->lock);
 	for (;; b = next) {
 		for (i = 0; i < HMAP_BUCKET_SLOTS; i++)
 			if (b->tophash[i] == HMAP_EMPTY_REST)
@@ -699,7 +768,7 @@ found:
 /*
  * The bucket after the full bucket @b of a destination chain: an overflow
  * bucket already there (deletes leave emptied ones linked), else one of
- * the @spare buckets hmap_evacuate() allocated for this.
+ * the @spare buckets hmap_evacuate_reserve() allocated for this.
  */
 static struct hmap_bucket *hmap_dest_next(struct hmap *map,
 					  struct hmap_table *new,
@@ -708,6 +777,7 @@ static struct hmap_bucket *hmap_dest_next(struct hmap *map,
 {
 	struct hmap_bucket *nb = hmap_dereference(map, b->overflow);
 
+	lockdep_assert_held(&map->lock);
 	if (nb)
 		return nb;
 	nb = *spare;
@@ -719,24 +789,20 @@ static struct hmap_bucket *hmap_dest_next(struct hmap *map,
 }
 
 /*
- * Move the entries of old bucket @i to the new table: element pointers are
- * appended to their destination chains, then the old slots are marked, the
- * head's tag 0 last with release semantics. Overflow buckets the
- * destinations need are allocated first, so a failure leaves both tables
- * as they were.
+ * Evacuation, pass 1: count the entries of the old chain at @head by the
+ * new chain they go to, @n[0] to X (new bucket @xi), @n[1] to Y (@xi plus
+ * the old bucket count; only a grow has entries for Y).
  */
-static int hmap_evacuate(struct hmap *map, struct hmap_table *old,
-			 struct hmap_table *new, unsigned long i)
+static void hmap_evacuate_count(struct hmap *map, struct hmap_bucket *head,
+				unsigned long newmask, unsigned long xi,
+				unsigned int n[2])
 {
-	struct hmap_bucket *head = &old->buckets[i], *b;
-	unsigned long newmask = hmap_bucket_mask(new);
-	unsigned long xi = i & newmask;
-	struct hmap_bucket *spare = NULL, *nb;
-	struct hmap_dest dst[2];
-	unsigned int n[2] = { 0, 0 };
-	unsigned int s, d, need = 0;
-	u8 mark0 = HMAP_EVACUATED_EMPTY;
+	struct hmap_bucket *b;
+	unsigned int s;
 
+	lockdep_assert_held(&map->lock);
+	n[0] = 0;
+	n[1] = 0;
 	for (b = head; b; b = hmap_dereference(map, b->overflow)) {
 		for (s = 0; s < HMAP_BUCKET_SLOTS; s++) {
 			struct hmap_elem *e;
@@ -747,6 +813,24 @@ static int hmap_evacuate(struct hmap *map, struct hmap_table *old,
 			n[(e->hash & newmask) != xi]++;
 		}
 	}
+}
+
+/*
+ * Evacuation, pass 2: find where each destination chain that gets entries
+ * is appended to (@dst[d]), and allocate the overflow buckets the @n[d]
+ * entries need beyond the free slots there, linked through their overflow
+ * pointers into *@spare. Return 0, or -ENOMEM with nothing allocated and
+ * both tables unchanged.
+ */
+static int hmap_evacuate_reserve(struct hmap *map, struct hmap_table *old,
+				 struct hmap_table *new, unsigned long xi,
+				 const unsigned int n[2], struct hmap_dest dst[2],
+				 struct hmap_bucket **spare)
+{
+	struct hmap_bucket *nb;
+	unsigned int d, need = 0;
+
+	lockdep_assert_held(&map->lock);
 	for (d = 0; d < 2; d++) {
 		unsigned long di = d ? xi + (1UL << old->B) : xi;
 		unsigned int cap;
@@ -757,14 +841,42 @@ static int hmap_evacuate(struct hmap *map, struct hmap_table *old,
 		if (n[d] > cap)
 			need += DIV_ROUND_UP(n[d] - cap, HMAP_BUCKET_SLOTS);
 	}
+	*spare = NULL;
 	while (need--) {
 		nb = hmap_overflow_new(map);
 		if (!nb)
 			goto free_spares;
-		RCU_INIT_POINTER(nb->overflow, spare);
-		spare = nb;
+		RCU_INIT_POINTER(nb->overflow, *spare);
+		*spare = nb;
 	}
+	return 0;
 
+free_spares:
+	while (*spare) {
+		nb = *spare;
+		*spare = hmap_dereference(map, nb->overflow);
+		hmap_overflow_free(map, nb);
+	}
+	return -ENOMEM;
+}
+
+/*
+ * Evacuation, pass 3: append the element pointers of the old chain at
+ * @head to their destination chains @dst, in chain order, taking the
+ * overflow buckets they need from *@spare, and mark every old slot
+ * EVACUATED_X, EVACUATED_Y or EVACUATED_EMPTY; all but tag 0 of @head,
+ * whose marker is returned for the caller to publish.
+ */
+static u8 hmap_evacuate_move(struct hmap *map, struct hmap_table *new,
+			     struct hmap_bucket *head, unsigned long xi,
+			     struct hmap_dest dst[2], struct hmap_bucket **spare)
+{
+	unsigned long newmask = hmap_bucket_mask(new);
+	u8 mark0 = HMAP_EVACUATED_EMPTY;
+	struct hmap_bucket *b;
+	unsigned int s, d;
+
+	lockdep_assert_held(&map->lock);
 	for (b = head; b; b = hmap_dereference(map, b->overflow)) {
 		for (s = 0; s < HMAP_BUCKET_SLOTS; s++) {
 			u8 th = b->tophash[s], mark = HMAP_EVACUATED_EMPTY;
@@ -777,7 +889,7 @@ static int hmap_evacuate(struct hmap *map, struct hmap_table *old,
 				to = &dst[d];
 				if (to->slot == HMAP_BUCKET_SLOTS) {
 					to->b = hmap_dest_next(map, new, to->b,
-							       &spare);
+							       spare);
 					to->slot = 0;
 				}
 				rcu_assign_pointer(to->b->elems[to->slot], e);
@@ -791,17 +903,35 @@ static int hmap_evacuate(struct hmap *map, struct hmap_table *old,
 				WRITE_ONCE(b->tophash[s], mark);
 		}
 	}
+	return mark0;
+}
+
+/*
+ * Move the entries of old bucket @i to the new table, in three passes:
+ * count them by destination, reserve the overflow buckets the destinations
+ * need (so that a failure leaves both tables as they were), then move the
+ * element pointers and mark the old slots, the head's tag 0 last with
+ * release semantics.
+ */
+static int hmap_evacuate(struct hmap *map, struct hmap_table *old,
+			 struct hmap_table *new, unsigned long i)
+{
+	struct hmap_bucket *head = &old->buckets[i], *spare;
+	unsigned long xi = i & hmap_bucket_mask(new);
+	struct hmap_dest dst[2];
+	unsigned int n[2];
+	u8 mark0;
+	int err;
+
+	lockdep_assert_held(&map->lock);
+	hmap_evacuate_count(map, head, hmap_bucket_mask(new), xi, n);
+	err = hmap_evacuate_reserve(map, old, new, xi, n, dst, &spare);
+	if (err)
+		return err;
+	mark0 = hmap_evacuate_move(map, new, head, xi, dst, &spare);
 	/* Publishes everything above to readers that see the marker. */
 	smp_store_release(&head->tophash[0], mark0);
 	return 0;
-
-free_spares:
-	while (spare) {
-		nb = spare;
-		spare = hmap_dereference(map, nb->overflow);
-		hmap_overflow_free(map, nb);
-	}
-	return -ENOMEM;
 }
 
 /*
@@ -827,6 +957,7 @@ static void hmap_bg_schedule(struct hmap *map)
 {
 	unsigned long idle_end = map->last_write + HMAP_SPARE_IDLE;
 
+	lockdep_assert_held(&map->lock);
 	if (map->resizing != HMAP_RESIZE_NONE)
 		hmap_bg_queue(map, 0);
 	else if (map->spare)
@@ -843,6 +974,7 @@ static void hmap_resize_commit(struct hmap *map)
 	struct hmap_table *old = hmap_oldest(map);
 	struct hmap_table *new = hmap_dereference(map, old->next);
 
+	lockdep_assert_held(&map->lock);
 	trace_hmap_resize_finish(map, map->resizing, old->B, new->B,
 				 map->count,
 				 ktime_get_ns() - map->resize_start_ns);
@@ -866,6 +998,7 @@ static int hmap_evacuate_one(struct hmap *map, unsigned long i,
 	struct hmap_table *new = hmap_dereference(map, old->next);
 	unsigned long stop;
 
+	lockdep_assert_held(&map->lock);
 	if (!hmap_bucket_evacuated(&old->buckets[i])) {
 		int err = hmap_evacuate(map, old, new, i);
 
@@ -900,6 +1033,7 @@ static int hmap_evacuate_for_write(struct hmap *map, u64 hash)
 {
 	int err;
 
+	lockdep_assert_held(&map->lock);
 	if (map->resizing == HMAP_RESIZE_NONE)
 		return 0;
 	err = hmap_evacuate_one(map, hash & hmap_bucket_mask(hmap_oldest(map)),
@@ -915,6 +1049,7 @@ static int hmap_evacuate_for_write(struct hmap *map, u64 hash)
 static int hmap_evacuate_batch(struct hmap *map, unsigned long max,
 			       bool background)
 {
+	lockdep_assert_held(&map->lock);
 	while (max-- && map->resizing != HMAP_RESIZE_NONE) {
 		int err = hmap_evacuate_one(map, map->nevacuate, background);
 
@@ -927,6 +1062,7 @@ static int hmap_evacuate_batch(struct hmap *map, unsigned long max,
 /* Evacuate every old bucket left: finish the resize in progress, if any. */
 static int hmap_evacuate_all(struct hmap *map)
 {
+	lockdep_assert_held(&map->lock);
 	while (map->resizing != HMAP_RESIZE_NONE) {
 		int err = hmap_evacuate_batch(map, HMAP_BG_BATCH, true);
 
@@ -998,12 +1134,18 @@ static void hmap_maybe_prealloc(struct hmap *map, struct hmap_table *t)
 	queue_work(hmap_wq, &map->prealloc_work);
 }
 
+/*
+ * Start a resize of @kind to an array of 2^@bits buckets: the spare array
+ * if it has that size, else a new one. If it cannot be allocated nothing
+ * starts, and @resizing stays %HMAP_RESIZE_NONE.
+ */
 static void hmap_resize_start(struct hmap *map, enum hmap_resize_kind kind,
 			      unsigned int bits)
 {
 	struct hmap_table *old = hmap_oldest(map);
 	struct hmap_table *new;
 
+	lockdep_assert_held(&map->lock);
 	new = hmap_spare_take(map, bits) ?: hmap_table_new(map, bits);
 	if (!new)
 		return;
@@ -1019,8 +1161,10 @@ static void hmap_resize_start(struct hmap *map, enum hmap_resize_kind kind,
 	case HMAP_RESIZE_SAME:
 		hmap_stat_add(map, same_size_grows, 1);
 		break;
-	default:
+	case HMAP_RESIZE_SHRINK:
 		hmap_stat_add(map, shrinks, 1);
+		break;
+	case HMAP_RESIZE_NONE:
 		break;
 	}
 	hmap_bg_schedule(map);
@@ -1035,6 +1179,7 @@ static void hmap_maybe_shrink(struct hmap *map)
 {
 	struct hmap_table *t = hmap_oldest(map);
 
+	lockdep_assert_held(&map->lock);
 	if (map->resizing == HMAP_RESIZE_NONE &&
 	    hmap_under_load(map->count, t->B))
 		hmap_resize_start(map, HMAP_RESIZE_SHRINK, t->B - 1);
@@ -1097,12 +1242,14 @@ static struct hmap_elem *__hmap_find(struct hmap *map, u64 hash,
 				     const void *key, u32 key_len,
 				     struct hmap_dest *at,
 				     struct hmap_dest *free)
+	__must_hold(&map->lock)
 {
 	struct hmap_table *t = hmap_newest(map);
 	struct hmap_bucket *b = &t->buckets[hash & hmap_bucket_mask(t)];
 	u8 top = hmap_tophash(hash);
 	unsigned int i;
 
+	lockdep_assert_held(&map->lock);
 	free->b = NULL;
 	for (;;) {
 		for (i = 0; i < HMAP_BUCKET_SLOTS; i++) {
@@ -1136,10 +1283,12 @@ miss:
 
 static int __hmap_insert(struct hmap *map, struct hmap_elem *ne,
 			 struct hmap_dest *last, struct hmap_dest *free)
+	__must_hold(&map->lock)
 {
 	struct hmap_bucket *b = free->b;
 	unsigned int slot = free->slot;
 
+	lockdep_assert_held(&map->lock);
 	if (!b) {
 		struct hmap_table *t = hmap_newest(map);
 
@@ -1261,6 +1410,7 @@ static void hmap_clear_slot(struct hmap *map, struct hmap_bucket *head,
 {
 	struct hmap_bucket *next;
 
+	lockdep_assert_held(&map->lock);
 	WRITE_ONCE(b->tophash[i], HMAP_EMPTY_ONE);
 	RCU_INIT_POINTER(b->elems[i], NULL);
 
@@ -1459,10 +1609,13 @@ struct hmap *hmap_create(const struct hmap_params *params)
 	if (!hmap_params_valid(params))
 		return ERR_PTR(-EINVAL);
 
-	map = kzalloc(sizeof(*map), GFP_KERNEL_ACCOUNT);
+	map = hmap_fault_alloc(MAP, sizeof(*map),
+			       kzalloc(sizeof(*map), GFP_KERNEL_ACCOUNT));
 	if (!map)
 		return ERR_PTR(-ENOMEM);
-	map->pcpu = alloc_percpu_gfp(struct hmap_pcpu, GFP_KERNEL_ACCOUNT);
+	map->pcpu = hmap_fault_alloc(PCPU, sizeof(struct hmap_pcpu),
+				     alloc_percpu_gfp(struct hmap_pcpu,
+						      GFP_KERNEL_ACCOUNT));
 	if (!map->pcpu)
 		goto free_map;
 	map->memcg = get_mem_cgroup_from_mm(current->mm);
@@ -1607,8 +1760,13 @@ EXPORT_SYMBOL_GPL(hmap_get_params);
  */
 void hmap_get_stats(struct hmap *map, struct hmap_stats *st)
 {
+	/* The counters of struct hmap_pcpu, in its order, end *@st. */
+	const size_t first = offsetofend(struct hmap_stats, noverflow);
+	u64 *counters = (u64 *)((u8 *)st + first);
 	struct hmap_table *t;
+	size_t i;
 
+	BUILD_BUG_ON(sizeof(*st) - first != sizeof(struct hmap_pcpu));
 	memset(st, 0, sizeof(*st));
 	mutex_lock(&map->lock);
 	t = hmap_newest(map);
@@ -1622,32 +1780,19 @@ void hmap_get_stats(struct hmap *map, struct hmap_stats *st)
 	}
 	mutex_unlock(&map->lock);
 
-	st->grows = HMAP_STAT_SUM(map, grows);
-	st->same_size_grows = HMAP_STAT_SUM(map, same_size_grows);
-	st->shrinks = HMAP_STAT_SUM(map, shrinks);
-	st->evacuated_by_writers = HMAP_STAT_SUM(map, evacuated_by_writers);
-	st->evacuated_by_background =
-		HMAP_STAT_SUM(map, evacuated_by_background);
-	st->arrays_alloced = HMAP_STAT_SUM(map, arrays_alloced);
-	st->arrays_freed = HMAP_STAT_SUM(map, arrays_freed);
-	st->overflow_alloced = HMAP_STAT_SUM(map, overflow_alloced);
-	st->overflow_freed = HMAP_STAT_SUM(map, overflow_freed);
-	st->elems_alloced = HMAP_STAT_SUM(map, elems_alloced);
-	st->elems_freed = HMAP_STAT_SUM(map, elems_freed);
-	st->alloc_failures = HMAP_STAT_SUM(map, alloc_failures);
-	st->bytes = HMAP_STAT_GAUGE_SUM(map, bytes);
-	st->pending_frees = HMAP_STAT_GAUGE_SUM(map, pending_frees);
-	st->inserts = HMAP_STAT_SUM(map, inserts);
-	st->updates = HMAP_STAT_SUM(map, updates);
-	st->deletes = HMAP_STAT_SUM(map, deletes);
-	st->open_cursors = HMAP_STAT_GAUGE_SUM(map, open_cursors);
+	/*
+	 * A gauge (added to on one CPU, taken from on another) summed while
+	 * it changes can come out below zero: a start seen after its stop.
+	 * No counter reads below zero.
+	 */
+	for (i = 0; i < sizeof(struct hmap_pcpu) / sizeof(s64); i++)
+		counters[i] = max_t(s64, 0,
+				    hmap_stat_sum_offset(map, i * sizeof(s64)));
 	/*
 	 * Each counter is summed on its own while lookups go on, so a total
 	 * derived from two sums could be off by the lookups in between:
 	 * lookups is derived as hits + misses, which cannot wrap.
 	 */
-	st->hits = HMAP_STAT_SUM(map, hits);
-	st->misses = HMAP_STAT_SUM(map, misses);
 	st->lookups = st->hits + st->misses;
 }
 EXPORT_SYMBOL_GPL(hmap_get_stats);
@@ -1697,12 +1842,11 @@ EXPORT_SYMBOL_GPL(hmap_get_histogram);
  */
 void hmap_global_stats(struct hmap_global_stats *gs)
 {
-	gs->maps = hmap_global_sum(offsetof(struct hmap_global_pcpu, maps));
-	gs->arrays = hmap_global_sum(offsetof(struct hmap_global_pcpu, arrays));
-	gs->overflow = hmap_global_sum(offsetof(struct hmap_global_pcpu, overflow));
-	gs->elems = hmap_global_sum(offsetof(struct hmap_global_pcpu, elems));
-	gs->bytes = hmap_global_sum(offsetof(struct hmap_global_pcpu, bytes));
-	gs->alloc_failures = hmap_global_sum(offsetof(struct hmap_global_pcpu, alloc_failures));
+	size_t offset;
+
+	BUILD_BUG_ON(sizeof(*gs) % sizeof(long));
+	for (offset = 0; offset < sizeof(*gs); offset += sizeof(long))
+		*(long *)((u8 *)gs + offset) = hmap_global_sum(offset);
 }
 EXPORT_SYMBOL_GPL(hmap_global_stats);
 
@@ -1780,6 +1924,7 @@ EXPORT_SYMBOL_IF_KUNIT(hmap_test_run_background);
  * Context: process context; the caller holds &hmap.lock.
  */
 void __hmap_test_prealloc(struct hmap *map)
+	__must_hold(&map->lock)
 {
 	lockdep_assert_held(&map->lock);
 	if (!map->dying)

@@ -22,44 +22,22 @@
 
 static struct dentry *hmap_debugfs_root;
 
-/* A counter of struct hmap_stats shown in a file of its own. */
-struct hmap_debugfs_counter {
-	const char *name;
-	size_t offset;
-	bool is_u32;
+/* The files of the map's state, besides one per counter and histogram. */
+static const char * const hmap_debugfs_state[] = {
+	"entries", "B", "overflow_buckets", "buckets", "load_factor",
+	"resizing",
 };
 
-#define HMAP_U64(field, file) \
-	{ file, offsetof(struct hmap_stats, field), false }
-#define HMAP_U32(field, file) \
-	{ file, offsetof(struct hmap_stats, field), true }
+/* What is done with a counter: its name and its offset in hmap_stats. */
+typedef void (*hmap_counter_fn)(void *arg, const char *name, size_t offset);
 
-static const struct hmap_debugfs_counter hmap_debugfs_counters[] = {
-	HMAP_U64(count, "entries"),
-	HMAP_U32(B, "B"),
-	HMAP_U64(noverflow, "overflow_buckets"),
-	HMAP_U64(grows, "grows"),
-	HMAP_U64(same_size_grows, "same_size_grows"),
-	HMAP_U64(shrinks, "shrinks"),
-	HMAP_U64(evacuated_by_writers, "evacuated_by_writers"),
-	HMAP_U64(evacuated_by_background, "evacuated_by_background"),
-	HMAP_U64(lookups, "lookups"),
-	HMAP_U64(hits, "hits"),
-	HMAP_U64(misses, "misses"),
-	HMAP_U64(inserts, "inserts"),
-	HMAP_U64(updates, "updates"),
-	HMAP_U64(deletes, "deletes"),
-	HMAP_U64(bytes, "bytes"),
-	HMAP_U64(arrays_alloced, "arrays_alloced"),
-	HMAP_U64(arrays_freed, "arrays_freed"),
-	HMAP_U64(elems_alloced, "elems_alloced"),
-	HMAP_U64(elems_freed, "elems_freed"),
-	HMAP_U64(overflow_alloced, "overflow_alloced"),
-	HMAP_U64(overflow_freed, "overflow_freed"),
-	HMAP_U64(pending_frees, "pending_frees"),
-	HMAP_U64(open_cursors, "open_cursors"),
-	HMAP_U64(alloc_failures, "alloc_failures"),
-};
+/* Call @fn on each counter, in the order of <uapi/linux/hmap_stats.h>. */
+static void hmap_visit_counters(hmap_counter_fn fn, void *arg)
+{
+#define HMAP_STAT(name)	fn(arg, #name, offsetof(struct hmap_stats, name))
+#include <uapi/linux/hmap_stats.h>
+#undef HMAP_STAT
+}
 
 static const char * const hmap_resize_names[] = {
 	[HMAP_RESIZE_NONE] = "none",
@@ -68,12 +46,9 @@ static const char * const hmap_resize_names[] = {
 	[HMAP_RESIZE_SHRINK] = "shrink",
 };
 
-static u64 hmap_counter_value(const struct hmap_debugfs_counter *c,
-			      const struct hmap_stats *st)
+static u64 hmap_counter_value(const struct hmap_stats *st, size_t offset)
 {
-	const void *p = (const u8 *)st + c->offset;
-
-	return c->is_u32 ? *(const u32 *)p : *(const u64 *)p;
+	return *(const u64 *)((const u8 *)st + offset);
 }
 
 /* Load factor in hundredths of an entry per bucket. */
@@ -91,63 +66,85 @@ static void hmap_show_resize(struct seq_file *m, const struct hmap_stats *st)
 	seq_putc(m, '\n');
 }
 
+/* Print the state value @name of @st as its file shows it, if it is one. */
+static bool hmap_show_state(struct seq_file *m, const char *name,
+			    const struct hmap_stats *st)
+{
+	u64 load = hmap_load_x100(st);
+
+	if (!strcmp(name, "entries"))
+		seq_printf(m, "%llu\n", st->count);
+	else if (!strcmp(name, "B"))
+		seq_printf(m, "%u\n", st->B);
+	else if (!strcmp(name, "overflow_buckets"))
+		seq_printf(m, "%llu\n", st->noverflow);
+	else if (!strcmp(name, "buckets"))
+		seq_printf(m, "%llu\n", 1ULL << st->B);
+	else if (!strcmp(name, "load_factor"))
+		seq_printf(m, "%llu.%02llu\n", load / 100, load % 100);
+	else if (!strcmp(name, "resizing"))
+		hmap_show_resize(m, st);
+	else
+		return false;
+	return true;
+}
+
+/* What the show functions hand to hmap_visit_counters(). */
+struct hmap_counter_print {
+	struct seq_file *m;
+	struct hmap_stats st;
+	const char *only;	/* the one counter to show, or NULL for all */
+	bool shown;
+};
+
+static void hmap_print_counter(void *arg, const char *name, size_t offset)
+{
+	struct hmap_counter_print *cs = arg;
+
+	if (cs->only && strcmp(cs->only, name))
+		return;
+	if (!cs->only)
+		seq_printf(cs->m, "%s: ", name);
+	seq_printf(cs->m, "%llu\n", hmap_counter_value(&cs->st, offset));
+	cs->shown = true;
+}
+
 static int hmap_stats_show(struct seq_file *m, void *unused)
 {
+	struct hmap_counter_print cs = { .m = m };
 	struct hmap_obj *obj = m->private;
 	struct hmap_params p;
-	struct hmap_stats st;
-	u64 load = 0;
 	size_t i;
 
 	hmap_get_params(obj->map, &p);
-	hmap_get_stats(obj->map, &st);
-	load = hmap_load_x100(&st);
+	hmap_get_stats(obj->map, &cs.st);
 	seq_printf(m, "name: %s\nid: %llu\n", obj->name[0] ? obj->name : "-",
 		   obj->id);
 	seq_printf(m, "key_size: %u\nvalue_size: %u\nmax_entries: %u\n",
 		   p.key_size, p.value_size, p.max_entries);
-	seq_printf(m, "buckets: %llu\nload_factor: %llu.%02llu\n",
-		   1ULL << st.B, load / 100, load % 100);
-	seq_puts(m, "resizing: ");
-	hmap_show_resize(m, &st);
-	for (i = 0; i < ARRAY_SIZE(hmap_debugfs_counters); i++)
-		seq_printf(m, "%s: %llu\n", hmap_debugfs_counters[i].name,
-			   hmap_counter_value(&hmap_debugfs_counters[i], &st));
+	for (i = 0; i < ARRAY_SIZE(hmap_debugfs_state); i++) {
+		seq_printf(m, "%s: ", hmap_debugfs_state[i]);
+		hmap_show_state(m, hmap_debugfs_state[i], &cs.st);
+	}
+	hmap_visit_counters(hmap_print_counter, &cs);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(hmap_stats);
 
-/* One counter: the file's name says which. */
+/* One state value or counter: the file's name says which. */
 static int hmap_counter_show(struct seq_file *m, void *unused)
 {
-	const struct hmap_debugfs_counter *c = NULL;
-	const char *name = m->file->f_path.dentry->d_name.name;
+	struct hmap_counter_print cs = {
+		.m = m,
+		.only = m->file->f_path.dentry->d_name.name,
+	};
 	struct hmap_obj *obj = m->private;
-	struct hmap_stats st;
-	u64 load;
-	size_t i;
 
-	hmap_get_stats(obj->map, &st);
-	if (!strcmp(name, "buckets")) {
-		seq_printf(m, "%llu\n", 1ULL << st.B);
+	hmap_get_stats(obj->map, &cs.st);
+	if (hmap_show_state(m, cs.only, &cs.st))
 		return 0;
-	}
-	if (!strcmp(name, "load_factor")) {
-		load = hmap_load_x100(&st);
-		seq_printf(m, "%llu.%02llu\n", load / 100, load % 100);
-		return 0;
-	}
-	if (!strcmp(name, "resizing")) {
-		hmap_show_resize(m, &st);
-		return 0;
-	}
-	for (i = 0; i < ARRAY_SIZE(hmap_debugfs_counters); i++)
-		if (!strcmp(name, hmap_debugfs_counters[i].name))
-			c = &hmap_debugfs_counters[i];
-	if (!c)
-		return -ENOENT;
-	seq_printf(m, "%llu\n", hmap_counter_value(c, &st));
-	return 0;
+	hmap_visit_counters(hmap_print_counter, &cs);
+	return cs.shown ? 0 : -ENOENT;
 }
 DEFINE_SHOW_ATTRIBUTE(hmap_counter);
 
@@ -194,20 +191,35 @@ static void hmap_debugfs_dirname(const struct hmap_obj *obj, const char *kind,
 		strscpy(buf, obj->name, len);
 }
 
+/* Where hmap_debugfs_add() creates the files of a map's counters. */
+struct hmap_debugfs_dir {
+	struct dentry *dir;
+	struct hmap_obj *obj;
+};
+
+static void hmap_debugfs_add_counter(void *arg, const char *name,
+				     size_t offset)
+{
+	struct hmap_debugfs_dir *d = arg;
+
+	debugfs_create_file(name, 0444, d->dir, d->obj, &hmap_counter_fops);
+}
+
 /**
  * hmap_debugfs_add() - give a map its debugfs directory
  * @obj: the map.
  *
- * Context: process context, may sleep.
+ * Context: process context, may sleep; hmap_reg_lock held (it protects
+ * @obj->debugfs).
  */
 void hmap_debugfs_add(struct hmap_obj *obj)
 {
-	static const char * const extra[] = { "buckets", "load_factor",
-					       "resizing" };
+	struct hmap_debugfs_dir d = { .obj = obj };
 	char name[HMAP_NAME_MAX + 16];
 	struct dentry *dir;
 	size_t i;
 
+	hmap_reg_lock_assert_held();
 	if (!hmap_debugfs_root)
 		return;
 	hmap_debugfs_dirname(obj, obj->name[0] ? NULL : "anon", name,
@@ -218,12 +230,11 @@ void hmap_debugfs_add(struct hmap_obj *obj)
 	debugfs_create_file("stats", 0444, dir, obj, &hmap_stats_fops);
 	debugfs_create_file("histogram", 0444, dir, obj,
 			    &hmap_histogram_fops);
-	for (i = 0; i < ARRAY_SIZE(hmap_debugfs_counters); i++)
-		debugfs_create_file(hmap_debugfs_counters[i].name, 0444, dir,
-				    obj, &hmap_counter_fops);
-	for (i = 0; i < ARRAY_SIZE(extra); i++)
-		debugfs_create_file(extra[i], 0444, dir, obj,
+	for (i = 0; i < ARRAY_SIZE(hmap_debugfs_state); i++)
+		debugfs_create_file(hmap_debugfs_state[i], 0444, dir, obj,
 				    &hmap_counter_fops);
+	d.dir = dir;
+	hmap_visit_counters(hmap_debugfs_add_counter, &d);
 	obj->debugfs = dir;
 }
 
@@ -233,13 +244,14 @@ void hmap_debugfs_add(struct hmap_obj *obj)
  *
  * Renames its directory to destroyed:<id>, so the name can be reused.
  *
- * Context: process context, may sleep.
+ * Context: process context, may sleep; hmap_reg_lock held.
  */
 void hmap_debugfs_unnamed(struct hmap_obj *obj)
 {
 	char name[32];
 	struct dentry *d;
 
+	hmap_reg_lock_assert_held();
 	if (!obj->debugfs)
 		return;
 	hmap_debugfs_dirname(obj, "destroyed", name, sizeof(name));
@@ -255,12 +267,14 @@ void hmap_debugfs_unnamed(struct hmap_obj *obj)
  * hmap_debugfs_remove() - remove a map's debugfs directory
  * @obj: the map.
  *
- * Returns once no reader is inside one of its files.
+ * Returns once no reader is inside one of its files: those take the map's
+ * &hmap.lock, never hmap_reg_lock.
  *
- * Context: process context, may sleep.
+ * Context: process context, may sleep; hmap_reg_lock held.
  */
 void hmap_debugfs_remove(struct hmap_obj *obj)
 {
+	hmap_reg_lock_assert_held();
 	debugfs_remove_recursive(obj->debugfs);
 	obj->debugfs = NULL;
 }

@@ -12,11 +12,16 @@
  * (file->f_cred), and what the file may do to its map (read, write) is
  * decided once, when it binds. Whoever holds the fd (after fork(),
  * SCM_RIGHTS or pidfd_getfd()) has exactly those rights.
+ *
+ * Every command goes through hmap_ioctl(), which checks the rights that
+ * its entry in the command table, hmap_iocs[], says it needs and reads its
+ * argument struct, then calls its handler, hmap_ioc_<command>().
  */
 
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
+#include <linux/nospec.h>
 #include <linux/overflow.h>
 #include <linux/sched/signal.h>
 #include <linux/sizes.h>
@@ -24,6 +29,7 @@
 #include <linux/uaccess.h>
 
 #include "hmap_dev.h"
+#include "hmap_fault.h"
 #include "hmap_registry.h"
 
 /**
@@ -45,22 +51,17 @@ struct hmap_file {
 /* Bytes of bounce buffer a dump fills between user copies. */
 #define HMAP_BOUNCE_BYTES	SZ_1M
 
-/*
- * Read a versioned argument struct: see the header of the ABI. @karg's
- * argsz keeps the caller's value.
- */
-static int hmap_get_arg(void *karg, size_t ksize, void __user *uarg)
-{
-	u32 argsz;
-
-	if (get_user(argsz, (u32 __user *)uarg))
-		return -EFAULT;
-	if (argsz < ksize)
-		return -EINVAL;
-	if (argsz > HMAP_ARGSZ_MAX)
-		return -E2BIG;
-	return copy_struct_from_user(karg, ksize, uarg, argsz);
-}
+/* An argument struct, as hmap_ioctl() reads it in for a handler. */
+union hmap_ioc_arg {
+	struct hmap_version version;
+	struct hmap_create create;
+	struct hmap_name name;
+	struct hmap_list list;
+	struct hmap_elem_op elem;
+	struct hmap_batch batch;
+	struct hmap_dump dump;
+	struct hmap_cmd cmd;
+};
 
 /* Write a struct back, all but its argsz: the caller's is left alone. */
 static int hmap_put_arg(void __user *uarg, const void *karg, size_t ksize)
@@ -135,146 +136,131 @@ static void hmap_file_bind(struct hmap_file *hf, struct hmap_obj *obj,
 	smp_store_release(&hf->obj, obj);
 }
 
-/* The rights the open mode of @file allows on a map. */
-static unsigned int hmap_file_may(const struct file *file)
+/* The rights on a map that match open mode @fmode: read, write or both. */
+static unsigned int hmap_fmode_may(fmode_t fmode)
 {
-	return (file->f_mode & FMODE_READ ? HMAP_MAY_READ : 0) |
-	       (file->f_mode & FMODE_WRITE ? HMAP_MAY_WRITE : 0);
+	return (fmode & FMODE_READ ? HMAP_MAY_READ : 0) |
+	       (fmode & FMODE_WRITE ? HMAP_MAY_WRITE : 0);
 }
 
-static int hmap_ioc_version(void __user *uarg)
-{
-	struct hmap_version v;
-	int err;
+/*
+ * The handlers below run one command each, called by hmap_ioctl() once it
+ * has checked what hmap_iocs[] says the command needs and read its
+ * argument struct into @arg (@arg->*.argsz is the caller's). @obj is the
+ * bound map for the commands that need one, else NULL; @uarg is where the
+ * argument struct is in user space, for what they write back.
+ */
 
-	err = hmap_get_arg(&v, sizeof(v), uarg);
-	if (err)
-		return err;
-	if (v.flags)
+static int hmap_ioc_version(struct file *file, struct hmap_obj *obj,
+			    union hmap_ioc_arg *arg, void __user *uarg)
+{
+	struct hmap_version *v = &arg->version;
+
+	if (v->flags)
 		return -EINVAL;
-	v.abi_version = HMAP_ABI_VERSION;
-	v.features = HMAP_FEATURES;
-	v.key_size_max = HMAP_KEY_SIZE_MAX;
-	v.value_size_max = HMAP_VALUE_SIZE_MAX;
-	v.max_entries_max = HMAP_MAX_ENTRIES_MAX;
-	return hmap_put_arg(uarg, &v, sizeof(v));
+	v->abi_version = HMAP_ABI_VERSION;
+	v->features = HMAP_FEATURES;
+	v->key_size_max = HMAP_KEY_SIZE_MAX;
+	v->value_size_max = HMAP_VALUE_SIZE_MAX;
+	v->max_entries_max = HMAP_MAX_ENTRIES_MAX;
+	return hmap_put_arg(uarg, v, sizeof(*v));
 }
 
-static int hmap_ioc_create(struct file *file, void __user *uarg)
+static int hmap_ioc_create(struct file *file, struct hmap_obj *obj,
+			   union hmap_ioc_arg *arg, void __user *uarg)
 {
+	struct hmap_create *c = &arg->create;
 	struct hmap_file *hf = file->private_data;
+	struct hmap_obj *created;
 	struct hmap_params p;
-	struct hmap_create c;
-	struct hmap_obj *obj;
 	bool anon;
 	int err;
 
-	err = hmap_get_arg(&c, sizeof(c), uarg);
-	if (err)
-		return err;
-	if (c.flags & ~HMAP_CREATE_ANON || c.__reserved || c.mode & ~0666)
+	if (c->flags & ~HMAP_CREATE_ANON || c->__reserved || c->mode & ~0666)
 		return -EINVAL;
-	anon = c.flags & HMAP_CREATE_ANON;
-	if (anon && memchr_inv(c.name, 0, sizeof(c.name)))
+	anon = c->flags & HMAP_CREATE_ANON;
+	if (anon && memchr_inv(c->name, 0, sizeof(c->name)))
 		return -EINVAL;
 	if (!anon) {
-		err = hmap_check_name(c.name);
+		err = hmap_check_name(c->name);
 		if (err)
 			return err;
 	}
 	p = (struct hmap_params){
-		.key_size = c.key_size,
-		.value_size = c.value_size,
-		.max_entries = c.max_entries,
-		.capacity_hint = c.capacity_hint,
+		.key_size = c->key_size,
+		.value_size = c->value_size,
+		.max_entries = c->max_entries,
+		.capacity_hint = c->capacity_hint,
 	};
 
-	mutex_lock(&hf->bind_lock);
-	if (hf->obj) {
-		err = -EBUSY;
-		goto unlock;
-	}
-	err = hmap_obj_create(&p, anon ? NULL : c.name, c.mode, file->f_cred,
-			      &obj);
+	lockdep_assert_held(&hf->bind_lock);
+	if (hf->obj)
+		return -EBUSY;
+	err = hmap_obj_create(&p, anon ? NULL : c->name, c->mode, file->f_cred,
+			      &created);
 	if (!err)
-		hmap_file_bind(hf, obj, hmap_file_may(file));
-unlock:
-	mutex_unlock(&hf->bind_lock);
+		hmap_file_bind(hf, created, hmap_fmode_may(file->f_mode));
 	return err;
 }
 
-/* Read and check the struct hmap_name of OPEN and DESTROY. */
-static int hmap_get_name(struct hmap_name *n, void __user *uarg)
+/* Check the struct hmap_name of OPEN and DESTROY. */
+static int hmap_check_name_arg(const struct hmap_name *n)
 {
-	int err = hmap_get_arg(n, sizeof(*n), uarg);
-
-	if (err)
-		return err;
 	if (n->flags)
 		return -EINVAL;
 	return hmap_check_name(n->name);
 }
 
-static int hmap_ioc_open(struct file *file, void __user *uarg)
+static int hmap_ioc_open(struct file *file, struct hmap_obj *obj,
+			 union hmap_ioc_arg *arg, void __user *uarg)
 {
+	unsigned int want = hmap_fmode_may(file->f_mode), may;
 	struct hmap_file *hf = file->private_data;
-	unsigned int want = hmap_file_may(file), may;
-	struct hmap_obj *obj;
-	struct hmap_name n;
+	struct hmap_obj *opened;
 	int err;
 
-	if (!want)
-		return -EBADF;
-	err = hmap_get_name(&n, uarg);
+	err = hmap_check_name_arg(&arg->name);
 	if (err)
 		return err;
-
-	mutex_lock(&hf->bind_lock);
-	if (hf->obj) {
-		err = -EBUSY;
-		goto unlock;
-	}
-	err = hmap_obj_open(n.name, file->f_cred, want, &obj, &may);
+	lockdep_assert_held(&hf->bind_lock);
+	if (hf->obj)
+		return -EBUSY;
+	err = hmap_obj_open(arg->name.name, file->f_cred, want, &opened, &may);
 	if (!err)
-		hmap_file_bind(hf, obj, may);
-unlock:
-	mutex_unlock(&hf->bind_lock);
+		hmap_file_bind(hf, opened, may);
 	return err;
 }
 
-static int hmap_ioc_destroy(const struct cred *cred, void __user *uarg)
+static int hmap_ioc_destroy(struct file *file, struct hmap_obj *obj,
+			    union hmap_ioc_arg *arg, void __user *uarg)
 {
-	struct hmap_name n;
-	int err;
-
-	err = hmap_get_name(&n, uarg);
-	return err ?: hmap_obj_destroy(n.name, cred);
+	return hmap_check_name_arg(&arg->name) ?:
+	       hmap_obj_destroy(arg->name.name, file->f_cred);
 }
 
-static int hmap_ioc_list(const struct cred *cred, void __user *uarg)
+static int hmap_ioc_list(struct file *file, struct hmap_obj *obj,
+			 union hmap_ioc_arg *arg, void __user *uarg)
 {
 	struct hmap_list_entry *entries;
+	struct hmap_list *l = &arg->list;
 	void __user *uentries;
-	struct hmap_list l;
 	u32 room;
 	int err;
 
-	err = hmap_get_arg(&l, sizeof(l), uarg);
-	if (err)
-		return err;
-	if (l.flags)
+	if (l->flags)
 		return -EINVAL;
-	room = min_t(u32, l.count, HMAP_LIST_MAX);
-	entries = kvcalloc(room, sizeof(*entries), GFP_KERNEL);
+	room = min_t(u32, l->count, HMAP_LIST_MAX);
+	entries = hmap_fault_alloc(DEV_LIST, array_size(room, sizeof(*entries)),
+				   kvcalloc(room, sizeof(*entries), GFP_KERNEL));
 	if (room && !entries)
 		return -ENOMEM;
-	hmap_obj_list(cred, entries, room, &l.count, &l.total);
+	hmap_obj_list(file->f_cred, entries, room, &l->count, &l->total);
 	err = -EFAULT;
-	if (hmap_uptr(l.entries, 0, 0, &uentries) ||
+	if (hmap_uptr(l->entries, 0, 0, &uentries) ||
 	    copy_to_user(uentries, entries,
-			 array_size(l.count, sizeof(*entries))))
+			 array_size(l->count, sizeof(*entries))))
 		goto out;
-	err = hmap_put_arg(uarg, &l, sizeof(l));
+	err = hmap_put_arg(uarg, l, sizeof(*l));
 out:
 	kvfree(entries);
 	return err;
@@ -296,82 +282,128 @@ static int hmap_get_key(const struct hmap_params *p, void *buf, u64 ukeys,
 	return copy_from_user(buf, ukey, len) ? -EFAULT : 0;
 }
 
-/* A buffer for one key and one value: on the stack if they are small. */
-static void *hmap_op_buf(const struct hmap_params *p, u8 *stack)
-{
-	size_t size = size_add(p->key_size, p->value_size);
-
-	if (size <= HMAP_STACK_BUF)
-		return stack;
-	return kmalloc(size, GFP_KERNEL);
-}
-
-static void hmap_op_buf_free(void *buf, u8 *stack)
-{
-	if (buf != stack)
-		kfree(buf);
-}
-
-static int hmap_ioc_elem(struct hmap_obj *obj, unsigned int cmd,
-			 void __user *uarg)
-{
-	struct hmap_elem_op __user *uop = uarg;
-	u8 stack[HMAP_STACK_BUF];
-	struct hmap_elem_op op;
-	void __user *uvalue;
+/* Room for one key and one value of a map: on the stack if they are small. */
+struct hmap_op_buf {
 	struct hmap_params p;
-	void *key, *value;
+	void *key;		/* key_size bytes */
+	void *value;		/* value_size bytes, right after @key */
+	u8 stack[HMAP_STACK_BUF];
+};
+
+static int hmap_op_buf_alloc(struct hmap_op_buf *ob, struct hmap_obj *obj)
+{
+	size_t size;
+
+	hmap_get_params(obj->map, &ob->p);
+	size = size_add(ob->p.key_size, ob->p.value_size);
+	ob->key = ob->stack;
+	if (size > HMAP_STACK_BUF) {
+		ob->key = hmap_fault_alloc(DEV_OP_BUF, size,
+					   kmalloc(size, GFP_KERNEL));
+		if (!ob->key)
+			return -ENOMEM;
+	}
+	ob->value = ob->key + ob->p.key_size;
+	return 0;
+}
+
+static void hmap_op_buf_free(struct hmap_op_buf *ob)
+{
+	if (ob->key != ob->stack)
+		kfree(ob->key);
+}
+
+static int hmap_elem_op_lookup(struct hmap_obj *obj, struct hmap_op_buf *ob,
+			       const struct hmap_elem_op *op,
+			       struct hmap_elem_op __user *uop)
+{
+	void __user *uvalue;
 	u32 len;
 	int err;
 
-	err = hmap_get_arg(&op, sizeof(op), uarg);
+	err = hmap_lookup(obj->map, ob->key, op->key_len, ob->value, &len);
 	if (err)
 		return err;
-	if (cmd == HMAP_IOC_UPDATE ? op.flags > HMAP_EXIST : op.flags)
-		return -EINVAL;
-	hmap_get_params(obj->map, &p);
-	key = hmap_op_buf(&p, stack);
-	if (!key)
-		return -ENOMEM;
-	value = key + p.key_size;
-	err = hmap_get_key(&p, key, op.key, 0, op.key_len);
-	if (err)
-		goto out;
-
-	switch (cmd) {
-	case HMAP_IOC_LOOKUP:
-		err = hmap_lookup(obj->map, key, op.key_len, value, &len);
-		if (err)
-			break;
-		if (len > op.value_len)
-			err = -ENOSPC;
-		else if (hmap_uptr(op.value, 0, 0, &uvalue) ||
-			 copy_to_user(uvalue, value, len))
-			err = -EFAULT;
-		if (put_user(len, &uop->value_len))
-			err = -EFAULT;
-		break;
-	case HMAP_IOC_UPDATE:
-		err = -EINVAL;
-		if (op.value_len > p.value_size)
-			break;
+	if (len > op->value_len)
+		err = -ENOSPC;
+	else if (hmap_uptr(op->value, 0, 0, &uvalue) ||
+		 copy_to_user(uvalue, ob->value, len))
 		err = -EFAULT;
-		if (hmap_uptr(op.value, 0, 0, &uvalue) ||
-		    copy_from_user(value, uvalue, op.value_len))
-			break;
-		err = hmap_update(obj->map, key, op.key_len, value,
-				  op.value_len, op.flags);
-		break;
-	default:
-		err = -EINVAL;
-		if (op.value || op.value_len)
-			break;
-		err = hmap_delete(obj->map, key, op.key_len);
-		break;
-	}
-out:
-	hmap_op_buf_free(key, stack);
+	if (put_user(len, &uop->value_len))
+		err = -EFAULT;
 	return err;
+}
+
+static int hmap_elem_op_update(struct hmap_obj *obj, struct hmap_op_buf *ob,
+			       const struct hmap_elem_op *op,
+			       struct hmap_elem_op __user *uop)
+{
+	void __user *uvalue;
+
+	if (op->value_len > ob->p.value_size)
+		return -EINVAL;
+	if (hmap_uptr(op->value, 0, 0, &uvalue) ||
+	    copy_from_user(ob->value, uvalue, op->value_len))
+		return -EFAULT;
+	return hmap_update(obj->map, ob->key, op->key_len, ob->value,
+			   op->value_len, op->flags);
+}
+
+static int hmap_elem_op_delete(struct hmap_obj *obj, struct hmap_op_buf *ob,
+			       const struct hmap_elem_op *op,
+			       struct hmap_elem_op __user *uop)
+{
+	if (op->value || op->value_len)
+		return -EINVAL;
+	return hmap_delete(obj->map, ob->key, op->key_len);
+}
+
+/*
+ * Read the key of single-key command @op into a buffer and do @one to it.
+ * Inlined into each handler, so that @one is a direct call.
+ */
+static __always_inline int
+hmap_elem_op_run(struct hmap_obj *obj, const struct hmap_elem_op *op,
+		 struct hmap_elem_op __user *uop,
+		 int (*one)(struct hmap_obj *obj, struct hmap_op_buf *ob,
+			    const struct hmap_elem_op *op,
+			    struct hmap_elem_op __user *uop))
+{
+	struct hmap_op_buf ob;
+	int err;
+
+	err = hmap_op_buf_alloc(&ob, obj);
+	if (err)
+		return err;
+	err = hmap_get_key(&ob.p, ob.key, op->key, 0, op->key_len);
+	if (!err)
+		err = one(obj, &ob, op, uop);
+	hmap_op_buf_free(&ob);
+	return err;
+}
+
+static int hmap_ioc_lookup(struct file *file, struct hmap_obj *obj,
+			   union hmap_ioc_arg *arg, void __user *uarg)
+{
+	if (arg->elem.flags)
+		return -EINVAL;
+	return hmap_elem_op_run(obj, &arg->elem, uarg, hmap_elem_op_lookup);
+}
+
+static int hmap_ioc_update(struct file *file, struct hmap_obj *obj,
+			   union hmap_ioc_arg *arg, void __user *uarg)
+{
+	if (arg->elem.flags > HMAP_EXIST)
+		return -EINVAL;
+	return hmap_elem_op_run(obj, &arg->elem, uarg, hmap_elem_op_update);
+}
+
+static int hmap_ioc_delete(struct file *file, struct hmap_obj *obj,
+			   union hmap_ioc_arg *arg, void __user *uarg)
+{
+	if (arg->elem.flags)
+		return -EINVAL;
+	return hmap_elem_op_run(obj, &arg->elem, uarg, hmap_elem_op_delete);
 }
 
 /* Length of element @i of a batch: from @ulens if given, else @fixed. */
@@ -388,87 +420,120 @@ static int hmap_batch_len(u64 ulens, u32 i, u32 fixed, u32 *len)
 	return get_user(*len, (u32 __user *)ulen) ? -EFAULT : 0;
 }
 
-static int hmap_batch_one(struct hmap_obj *obj, unsigned int cmd,
-			  const struct hmap_params *p,
-			  const struct hmap_batch *b, u32 i, void *key)
+static int hmap_batch_lookup_one(struct hmap_obj *obj, struct hmap_op_buf *ob,
+				 const struct hmap_batch *b, u32 i, u32 klen)
 {
 	void __user *uvalue, *uvlen;
-	void *value = key + p->key_size;
-	u32 klen, vlen;
+	u32 vlen;
 	int err;
 
-	err = hmap_batch_len(b->key_lens, i, p->key_size, &klen);
-	if (!err)
-		err = hmap_get_key(p, key, b->keys, i, klen);
+	err = hmap_lookup(obj->map, ob->key, klen, ob->value, &vlen);
 	if (err)
 		return err;
-
-	switch (cmd) {
-	case HMAP_IOC_BATCH_LOOKUP:
-		err = hmap_lookup(obj->map, key, klen, value, &vlen);
-		if (err)
-			return err;
-		if (hmap_uptr(b->values, i, p->value_size, &uvalue) ||
-		    copy_to_user(uvalue, value, vlen))
-			return -EFAULT;
-		if (b->value_lens &&
-		    (hmap_uptr(b->value_lens, i, sizeof(u32), &uvlen) ||
-		     put_user(vlen, (u32 __user *)uvlen)))
-			return -EFAULT;
-		return 0;
-	case HMAP_IOC_BATCH_UPDATE:
-		err = hmap_batch_len(b->value_lens, i, p->value_size, &vlen);
-		if (err)
-			return err;
-		if (vlen > p->value_size)
-			return -EINVAL;
-		if (hmap_uptr(b->values, i, p->value_size, &uvalue) ||
-		    copy_from_user(value, uvalue, vlen))
-			return -EFAULT;
-		return hmap_update(obj->map, key, klen, value, vlen, b->flags);
-	default:
-		return hmap_delete(obj->map, key, klen);
-	}
+	if (hmap_uptr(b->values, i, ob->p.value_size, &uvalue) ||
+	    copy_to_user(uvalue, ob->value, vlen))
+		return -EFAULT;
+	if (b->value_lens &&
+	    (hmap_uptr(b->value_lens, i, sizeof(u32), &uvlen) ||
+	     put_user(vlen, (u32 __user *)uvlen)))
+		return -EFAULT;
+	return 0;
 }
 
-static int hmap_ioc_batch(struct hmap_obj *obj, unsigned int cmd,
-			  void __user *uarg)
+static int hmap_batch_update_one(struct hmap_obj *obj, struct hmap_op_buf *ob,
+				 const struct hmap_batch *b, u32 i, u32 klen)
 {
-	struct hmap_batch __user *ub = uarg;
-	u8 stack[HMAP_STACK_BUF];
-	struct hmap_params p;
-	struct hmap_batch b;
-	void *buf;
-	u32 i;
+	void __user *uvalue;
+	u32 vlen;
 	int err;
 
-	err = hmap_get_arg(&b, sizeof(b), uarg);
+	err = hmap_batch_len(b->value_lens, i, ob->p.value_size, &vlen);
 	if (err)
 		return err;
-	if (b.__reserved ||
-	    (cmd == HMAP_IOC_BATCH_UPDATE ? b.flags > HMAP_EXIST : b.flags))
+	if (vlen > ob->p.value_size)
 		return -EINVAL;
-	if (cmd == HMAP_IOC_BATCH_DELETE && (b.values || b.value_lens))
-		return -EINVAL;
-	hmap_get_params(obj->map, &p);
-	buf = hmap_op_buf(&p, stack);
-	if (!buf)
-		return -ENOMEM;
-	/* Signals are checked before each key, so @count is what was done. */
-	for (i = 0; i < b.count; i++) {
+	if (hmap_uptr(b->values, i, ob->p.value_size, &uvalue) ||
+	    copy_from_user(ob->value, uvalue, vlen))
+		return -EFAULT;
+	return hmap_update(obj->map, ob->key, klen, ob->value, vlen, b->flags);
+}
+
+static int hmap_batch_delete_one(struct hmap_obj *obj, struct hmap_op_buf *ob,
+				 const struct hmap_batch *b, u32 i, u32 klen)
+{
+	return hmap_delete(obj->map, ob->key, klen);
+}
+
+/*
+ * Read each key of batch @b in turn into a buffer and do @one to key @i,
+ * of @klen bytes, at @ob->key (@ob->value is room for its value); stop at
+ * the first error. Signals are checked before each key, so the @count
+ * written back is what was done. Inlined into each batch handler, so that
+ * @one is a direct call.
+ */
+static __always_inline int
+hmap_batch_each(struct hmap_obj *obj, const struct hmap_batch *b,
+		struct hmap_batch __user *ub,
+		int (*one)(struct hmap_obj *obj, struct hmap_op_buf *ob,
+			   const struct hmap_batch *b, u32 i, u32 klen))
+{
+	struct hmap_op_buf ob;
+	u32 i = 0, klen;
+	int err;
+
+	/* No buffer, no key done: @count says so too. */
+	err = hmap_op_buf_alloc(&ob, obj);
+	if (err)
+		goto out;
+	for (i = 0; i < b->count; i++) {
 		if (fatal_signal_pending(current)) {
 			err = -EINTR;
 			break;
 		}
-		err = hmap_batch_one(obj, cmd, &p, &b, i, buf);
+		err = hmap_batch_len(b->key_lens, i, ob.p.key_size, &klen);
+		if (!err)
+			err = hmap_get_key(&ob.p, ob.key, b->keys, i, klen);
+		if (!err)
+			err = one(obj, &ob, b, i, klen);
 		if (err)
 			break;
 		cond_resched();
 	}
-	hmap_op_buf_free(buf, stack);
+	hmap_op_buf_free(&ob);
+out:
 	if (put_user(i, &ub->count))
 		return -EFAULT;
 	return err;
+}
+
+static int hmap_ioc_batch_lookup(struct file *file, struct hmap_obj *obj,
+				 union hmap_ioc_arg *arg, void __user *uarg)
+{
+	struct hmap_batch *b = &arg->batch;
+
+	if (b->flags || b->__reserved)
+		return -EINVAL;
+	return hmap_batch_each(obj, b, uarg, hmap_batch_lookup_one);
+}
+
+static int hmap_ioc_batch_update(struct file *file, struct hmap_obj *obj,
+				 union hmap_ioc_arg *arg, void __user *uarg)
+{
+	struct hmap_batch *b = &arg->batch;
+
+	if (b->flags > HMAP_EXIST || b->__reserved)
+		return -EINVAL;
+	return hmap_batch_each(obj, b, uarg, hmap_batch_update_one);
+}
+
+static int hmap_ioc_batch_delete(struct file *file, struct hmap_obj *obj,
+				 union hmap_ioc_arg *arg, void __user *uarg)
+{
+	struct hmap_batch *b = &arg->batch;
+
+	if (b->flags || b->__reserved || b->values || b->value_lens)
+		return -EINVAL;
+	return hmap_batch_each(obj, b, uarg, hmap_batch_delete_one);
 }
 
 /* Where hmap_dump() puts entries between two copies to user space. */
@@ -504,7 +569,8 @@ static int hmap_bounce_alloc(struct hmap_bounce *bb, u32 room, bool values)
 	u8 *at;
 
 	kvfree(bb->buf);
-	bb->buf = kvmalloc_array(room, per, GFP_KERNEL);
+	bb->buf = hmap_fault_alloc(DEV_BOUNCE, array_size(room, per),
+				   kvmalloc_array(room, per, GFP_KERNEL));
 	if (!bb->buf)
 		return -ENOMEM;
 	bb->room = room;
@@ -563,47 +629,45 @@ static int hmap_bounce_out(const struct hmap_bounce *bb,
 	return 0;
 }
 
-static int hmap_ioc_dump(struct hmap_obj *obj, void __user *uarg)
+static int hmap_ioc_dump(struct file *file, struct hmap_obj *obj,
+			 union hmap_ioc_arg *arg, void __user *uarg)
 {
+	struct hmap_dump *d = &arg->dump;
 	struct hmap_bounce bb = {};
 	struct hmap_params p;
-	struct hmap_dump d;
 	u32 got = 0, n;
 	bool done = false;
 	size_t per;
 	u64 pos;
 	int err;
 
-	err = hmap_get_arg(&d, sizeof(d), uarg);
-	if (err)
-		return err;
-	if (d.flags & ~HMAP_DUMP_DONE || d.__reserved ||
-	    (d.value_lens && !d.values))
+	if (d->flags & ~HMAP_DUMP_DONE || d->__reserved ||
+	    (d->value_lens && !d->values))
 		return -EINVAL;
 	/* The cursor user space sees is opaque: it tells no hash. */
-	err = hmap_dump_cursor_decode(obj->map, d.cursor, &pos);
+	err = hmap_dump_cursor_decode(obj->map, d->cursor, &pos);
 	if (err)
 		return err;
 	hmap_get_params(obj->map, &p);
 	bb.p = &p;
-	per = hmap_bounce_per(&p, d.values);
+	per = hmap_bounce_per(&p, d->values);
 	err = hmap_bounce_alloc(&bb, clamp_t(size_t, HMAP_BOUNCE_BYTES / per,
-					     1, max(d.count, 1U)), d.values);
+					     1, max(d->count, 1U)), d->values);
 	if (err)
 		return err;
 
 	/* At least one call: with room 0 it still says whether it is done. */
 	do {
 		err = hmap_dump(obj->map, &pos, &done,
-				min(bb.room, d.count - got), &n,
+				min(bb.room, d->count - got), &n,
 				hmap_bounce_fill, &bb);
 		if (err == -ENOSPC && got) {
 			err = 0;	/* return what fits; the rest next call */
 			break;
 		}
-		if (err == -ENOSPC && n <= d.count) {
+		if (err == -ENOSPC && n <= d->count) {
 			/* Equal hashes beyond the bounce buffer: grow it. */
-			err = hmap_bounce_alloc(&bb, n, d.values);
+			err = hmap_bounce_alloc(&bb, n, d->values);
 			if (err)
 				break;
 			continue;
@@ -612,50 +676,47 @@ static int hmap_ioc_dump(struct hmap_obj *obj, void __user *uarg)
 			got = n;	/* the room needed */
 			break;
 		}
-		err = hmap_bounce_out(&bb, &d, got, n);
+		err = hmap_bounce_out(&bb, d, got, n);
 		if (err)
 			break;
 		got += n;
 		if (fatal_signal_pending(current))
 			break;
 		cond_resched();
-	} while (got < d.count && !done);
+	} while (got < d->count && !done);
 	kvfree(bb.buf);
 	if (err && err != -ENOSPC)
 		return err;
-	d.count = got;
-	d.cursor = hmap_dump_cursor_encode(obj->map, pos);
-	d.flags = done ? HMAP_DUMP_DONE : 0;
-	return hmap_put_arg(uarg, &d, sizeof(d)) ?: err;
+	d->count = got;
+	d->cursor = hmap_dump_cursor_encode(obj->map, pos);
+	d->flags = done ? HMAP_DUMP_DONE : 0;
+	return hmap_put_arg(uarg, d, sizeof(*d)) ?: err;
 }
 
-static int hmap_ioc_cmd(struct hmap_obj *obj, unsigned int cmd,
-			void __user *uarg)
+static int hmap_ioc_clear(struct file *file, struct hmap_obj *obj,
+			  union hmap_ioc_arg *arg, void __user *uarg)
 {
-	struct hmap_cmd c;
-	int err;
-
-	err = hmap_get_arg(&c, sizeof(c), uarg);
-	if (err)
-		return err;
-	if (c.flags)
-		return -EINVAL;
-	if (cmd == HMAP_IOC_CLEAR)
-		return hmap_clear(obj->map);
-	return hmap_shrink_to_fit(obj->map);
+	return arg->cmd.flags ? -EINVAL : hmap_clear(obj->map);
 }
 
-static int hmap_ioc_stats(struct hmap_obj *obj, void __user *uarg)
+static int hmap_ioc_shrink(struct file *file, struct hmap_obj *obj,
+			   union hmap_ioc_arg *arg, void __user *uarg)
 {
+	return arg->cmd.flags ? -EINVAL : hmap_shrink_to_fit(obj->map);
+}
+
+/* Only {argsz, flags} is read in: @argsz is the room, at least 8 bytes. */
+static int hmap_ioc_stats(struct file *file, struct hmap_obj *obj,
+			  union hmap_ioc_arg *arg, void __user *uarg)
+{
+	const size_t to = offsetofend(struct hmap_map_stats, noverflow);
+	const size_t from = offsetofend(struct hmap_stats, noverflow);
 	struct hmap_map_stats s = {};
 	struct hmap_params p;
 	struct hmap_stats st;
-	u32 argsz, flags;
+	u32 argsz = arg->cmd.argsz;
 
-	if (get_user(argsz, (u32 __user *)uarg) ||
-	    get_user(flags, (u32 __user *)uarg + 1))
-		return -EFAULT;
-	if (argsz < offsetofend(struct hmap_map_stats, flags) || flags)
+	if (arg->cmd.flags)
 		return -EINVAL;
 	hmap_get_params(obj->map, &p);
 	hmap_get_stats(obj->map, &st);
@@ -669,135 +730,200 @@ static int hmap_ioc_stats(struct hmap_obj *obj, void __user *uarg)
 	s.resizing = st.resizing;
 	s.nevacuate = st.nevacuate;
 	s.noverflow = st.noverflow;
-	s.grows = st.grows;
-	s.same_size_grows = st.same_size_grows;
-	s.shrinks = st.shrinks;
-	s.evacuated_by_writers = st.evacuated_by_writers;
-	s.evacuated_by_background = st.evacuated_by_background;
-	s.arrays_alloced = st.arrays_alloced;
-	s.arrays_freed = st.arrays_freed;
-	s.overflow_alloced = st.overflow_alloced;
-	s.overflow_freed = st.overflow_freed;
-	s.elems_alloced = st.elems_alloced;
-	s.elems_freed = st.elems_freed;
-	s.alloc_failures = st.alloc_failures;
-	s.bytes = st.bytes;
-	s.pending_frees = st.pending_frees;
-	s.lookups = st.lookups;
-	s.hits = st.hits;
-	s.misses = st.misses;
-	s.inserts = st.inserts;
-	s.updates = st.updates;
-	s.deletes = st.deletes;
-	s.open_cursors = st.open_cursors;
+	/* The rest of both: the counters of <uapi/linux/hmap_stats.h>. */
+	BUILD_BUG_ON(sizeof(s) - to != sizeof(st) - from);
+	memcpy((u8 *)&s + to, (u8 *)&st + from, sizeof(st) - from);
+	/* ABI version 1's counters stay where they are; new ones go after. */
+	BUILD_BUG_ON(to != 56 ||
+		     offsetof(struct hmap_map_stats, open_cursors) != 216);
 	return copy_to_user(uarg, &s, s.argsz) ? -EFAULT : 0;
 }
 
-/* The commands on the bound map: which need read and which write. */
-static long hmap_ioctl_map(struct hmap_file *hf, unsigned int cmd,
-			   void __user *uarg)
-{
-	struct hmap_obj *obj = hmap_file_obj(hf);
-	unsigned int need;
+/**
+ * enum hmap_fd_bind - whether a command needs the fd bound to a map
+ * @HMAP_FD_ANY: bound or not.
+ * @HMAP_FD_UNBOUND: not bound yet: the command binds it. hmap_ioctl() holds
+ *	&hmap_file.bind_lock around the handler, which fails with -EBUSY if
+ *	the fd is bound, after its own checks of the argument.
+ * @HMAP_FD_BOUND: bound (-ENOTCONN otherwise); the handler gets the map.
+ */
+enum hmap_fd_bind {
+	HMAP_FD_ANY,
+	HMAP_FD_UNBOUND,
+	HMAP_FD_BOUND,
+};
 
-	switch (cmd) {
-	case HMAP_IOC_STATS:
-		if (!obj)
-			return -ENOTCONN;
-		return hmap_ioc_stats(obj, uarg);
-	case HMAP_IOC_LOOKUP:
-	case HMAP_IOC_BATCH_LOOKUP:
-	case HMAP_IOC_DUMP:
-		need = HMAP_MAY_READ;
-		break;
-	case HMAP_IOC_UPDATE:
-	case HMAP_IOC_DELETE:
-	case HMAP_IOC_BATCH_UPDATE:
-	case HMAP_IOC_BATCH_DELETE:
-	case HMAP_IOC_CLEAR:
-	case HMAP_IOC_SHRINK:
-		need = HMAP_MAY_WRITE;
-		break;
-	default:
-		return -ENOTTY;
-	}
-	if (!obj)
-		return -ENOTCONN;
-	if (!(hf->may & need))
-		return -EACCES;
-
-	switch (cmd) {
-	case HMAP_IOC_LOOKUP:
-	case HMAP_IOC_UPDATE:
-	case HMAP_IOC_DELETE:
-		return hmap_ioc_elem(obj, cmd, uarg);
-	case HMAP_IOC_BATCH_LOOKUP:
-	case HMAP_IOC_BATCH_UPDATE:
-	case HMAP_IOC_BATCH_DELETE:
-		return hmap_ioc_batch(obj, cmd, uarg);
-	case HMAP_IOC_DUMP:
-		return hmap_ioc_dump(obj, uarg);
-	default:
-		return hmap_ioc_cmd(obj, cmd, uarg);
-	}
-}
+/**
+ * struct hmap_ioc - one command of /dev/hmap, as hmap_ioctl() runs it
+ * @cmd: the command, with the direction and size bits it is defined with;
+ *	any other value with its number is unknown (-ENOTTY).
+ * @fmode: FMODE_READ for a command that reads a map, FMODE_WRITE for one
+ *	that changes maps, both for one that may do either, 0 for one that
+ *	does neither. The fd must have been opened with at least one of them
+ *	(-EBADF otherwise, as for read(2) and write(2)); and if the command
+ *	works on the bound map, its binding must have the matching
+ *	HMAP_MAY_* right on the map (-EACCES otherwise).
+ * @bind: whether the fd must be bound.
+ * @out: the argument struct is all output: only its first @argsz bytes
+ *	({argsz, flags}) are read in, and the caller's argsz, the room it
+ *	has, may be anything from @argsz up.
+ * @argsz: the size of the argument struct, as the kernel knows it: the
+ *	caller's argsz must be from @argsz to %HMAP_ARGSZ_MAX, and the
+ *	bytes beyond @argsz zero (see the ABI header).
+ * @fn: the handler, called with the argument struct read in.
+ */
+struct hmap_ioc {
+	unsigned int cmd;
+	fmode_t fmode;
+	enum hmap_fd_bind bind;
+	bool out;
+	u32 argsz;
+	int (*fn)(struct file *file, struct hmap_obj *obj,
+		  union hmap_ioc_arg *arg, void __user *uarg);
+};
 
 /*
- * The open mode a command needs, as for read(2) and write(2): changing a
- * map needs an fd opened for writing, reading one an fd opened for
- * reading. VERSION, LIST and STATS work on any fd; OPEN needs either.
+ * The entry of hmap_iocs[] for HMAP_IOC_@_name, at its number (as DRM's
+ * DRM_IOCTL_DEF_DRV()): @_fn reads member @_arg of union hmap_ioc_arg.
+ * Further fields (.out) may follow.
  */
-static fmode_t hmap_cmd_fmode(unsigned int cmd)
-{
-	switch (cmd) {
-	case HMAP_IOC_CREATE:
-	case HMAP_IOC_DESTROY:
-	case HMAP_IOC_UPDATE:
-	case HMAP_IOC_DELETE:
-	case HMAP_IOC_BATCH_UPDATE:
-	case HMAP_IOC_BATCH_DELETE:
-	case HMAP_IOC_CLEAR:
-	case HMAP_IOC_SHRINK:
-		return FMODE_WRITE;
-	case HMAP_IOC_LOOKUP:
-	case HMAP_IOC_BATCH_LOOKUP:
-	case HMAP_IOC_DUMP:
-		return FMODE_READ;
-	default:
-		return 0;
+#define HMAP_IOC_DEF(_name, _fn, _arg, _fmode, _bind, ...)		\
+	[_IOC_NR(HMAP_IOC_##_name)] = {					\
+		.cmd = HMAP_IOC_##_name,				\
+		.fn = (_fn),						\
+		.argsz = sizeof_field(union hmap_ioc_arg, _arg),	\
+		.fmode = (_fmode),					\
+		.bind = (_bind),					\
+		__VA_ARGS__						\
 	}
+
+/**
+ * DOC: the command table
+ *
+ * hmap_iocs[] lists every command of /dev/hmap at its number, _IOC_NR():
+ * the command, its handler and the member of union hmap_ioc_arg its
+ * argument struct is read into; then the open mode the fd needs (for a
+ * command on the bound map, also the right its binding needs on the map)
+ * and whether the fd must be bound. hmap_ioctl() checks these, reads the
+ * argument struct and calls the handler, which does its command only.
+ * Numbers the table skips are holes, with no handler: -ENOTTY.
+ */
+static const struct hmap_ioc hmap_iocs[] = {
+	/* On any fd. */
+	HMAP_IOC_DEF(VERSION, hmap_ioc_version, version, 0, HMAP_FD_ANY),
+	HMAP_IOC_DEF(LIST, hmap_ioc_list, list, 0, HMAP_FD_ANY),
+	HMAP_IOC_DEF(DESTROY, hmap_ioc_destroy, name, FMODE_WRITE, HMAP_FD_ANY),
+	/* They bind the fd. */
+	HMAP_IOC_DEF(CREATE, hmap_ioc_create, create, FMODE_WRITE, HMAP_FD_UNBOUND),
+	HMAP_IOC_DEF(OPEN, hmap_ioc_open, name, FMODE_READ | FMODE_WRITE, HMAP_FD_UNBOUND),
+	/* On the bound map: they read it, */
+	HMAP_IOC_DEF(LOOKUP, hmap_ioc_lookup, elem, FMODE_READ, HMAP_FD_BOUND),
+	HMAP_IOC_DEF(BATCH_LOOKUP, hmap_ioc_batch_lookup, batch, FMODE_READ, HMAP_FD_BOUND),
+	HMAP_IOC_DEF(DUMP, hmap_ioc_dump, dump, FMODE_READ, HMAP_FD_BOUND),
+	/* change it, */
+	HMAP_IOC_DEF(UPDATE, hmap_ioc_update, elem, FMODE_WRITE, HMAP_FD_BOUND),
+	HMAP_IOC_DEF(DELETE, hmap_ioc_delete, elem, FMODE_WRITE, HMAP_FD_BOUND),
+	HMAP_IOC_DEF(BATCH_UPDATE, hmap_ioc_batch_update, batch, FMODE_WRITE, HMAP_FD_BOUND),
+	HMAP_IOC_DEF(BATCH_DELETE, hmap_ioc_batch_delete, batch, FMODE_WRITE, HMAP_FD_BOUND),
+	HMAP_IOC_DEF(CLEAR, hmap_ioc_clear, cmd, FMODE_WRITE, HMAP_FD_BOUND),
+	HMAP_IOC_DEF(SHRINK, hmap_ioc_shrink, cmd, FMODE_WRITE, HMAP_FD_BOUND),
+	/*
+	 * or tell its sizes and counters: its argument is output, but for the
+	 * {argsz, flags} that struct hmap_cmd also starts with.
+	 */
+	HMAP_IOC_DEF(STATS, hmap_ioc_stats, cmd, 0, HMAP_FD_BOUND, .out = true),
+};
+
+static_assert(offsetofend(struct hmap_map_stats, flags) ==
+	      sizeof(struct hmap_cmd));
+
+/*
+ * Read the argument struct of @ioc into @arg (see the header of the ABI);
+ * @arg's argsz keeps the caller's value.
+ */
+static int hmap_ioc_get_arg(const struct hmap_ioc *ioc,
+			    union hmap_ioc_arg *arg, void __user *uarg)
+{
+	u32 argsz;
+
+	if (ioc->out) {
+		if (copy_from_user(arg, uarg, ioc->argsz))
+			return -EFAULT;
+		return arg->cmd.argsz < ioc->argsz ? -EINVAL : 0;
+	}
+	if (get_user(argsz, (u32 __user *)uarg))
+		return -EFAULT;
+	if (argsz < ioc->argsz)
+		return -EINVAL;
+	if (argsz > HMAP_ARGSZ_MAX)
+		return -E2BIG;
+	return copy_struct_from_user(arg, ioc->argsz, uarg, argsz);
 }
 
+/**
+ * hmap_ioctl() - run a command of /dev/hmap
+ * @file: the open /dev/hmap.
+ * @cmd: the command, HMAP_IOC_*.
+ * @arg: the address of its argument struct in user space.
+ *
+ * Finds @cmd in hmap_iocs[] and checks, in this order, that @file was
+ * opened with a mode the command needs, that it is bound to a map if the
+ * command needs one, and that the binding has the rights on the map the
+ * command needs; then reads the argument struct and calls the handler.
+ *
+ * Context: process context; may sleep. Holds &hmap_file.bind_lock around
+ * the handlers of the commands that bind @file.
+ * Return: what the handler returns, 0 or -errno as the ABI header lists
+ * them; or -ENOTTY if @cmd is not a command (or has other direction or
+ * size bits), -EBADF if @file was not opened for what it needs, -ENOTCONN
+ * if it is not bound and must be, -EACCES if its binding may not do it;
+ * -EFAULT, -EINVAL or -E2BIG for an argument struct that cannot be read
+ * or has a bad argsz.
+ */
 static long hmap_ioctl(struct file *file, unsigned int cmd,
 		       unsigned long arg)
 {
+	struct hmap_file *hf = file->private_data;
 	void __user *uarg = (void __user *)arg;
-	fmode_t need = hmap_cmd_fmode(cmd);
+	unsigned int nr = _IOC_NR(cmd);
+	const struct hmap_ioc *ioc;
+	struct hmap_obj *obj = NULL;
+	union hmap_ioc_arg karg;
+	unsigned int may;
+	int err;
 
-	if ((file->f_mode & need) != need)
+	if (nr >= ARRAY_SIZE(hmap_iocs))
+		return -ENOTTY;
+	ioc = &hmap_iocs[array_index_nospec(nr, ARRAY_SIZE(hmap_iocs))];
+	if (ioc->cmd != cmd || !ioc->fn)
+		return -ENOTTY;
+	if (ioc->fmode && !(file->f_mode & ioc->fmode))
 		return -EBADF;
-
-	switch (cmd) {
-	case HMAP_IOC_VERSION:
-		return hmap_ioc_version(uarg);
-	case HMAP_IOC_CREATE:
-		return hmap_ioc_create(file, uarg);
-	case HMAP_IOC_OPEN:
-		return hmap_ioc_open(file, uarg);
-	case HMAP_IOC_DESTROY:
-		return hmap_ioc_destroy(file->f_cred, uarg);
-	case HMAP_IOC_LIST:
-		return hmap_ioc_list(file->f_cred, uarg);
-	default:
-		return hmap_ioctl_map(file->private_data, cmd, uarg);
+	if (ioc->bind == HMAP_FD_BOUND) {
+		obj = hmap_file_obj(hf);
+		if (!obj)
+			return -ENOTCONN;
+		may = hmap_fmode_may(ioc->fmode);
+		if ((hf->may & may) != may)
+			return -EACCES;
 	}
+	err = hmap_ioc_get_arg(ioc, &karg, uarg);
+	if (err)
+		return err;
+	if (ioc->bind != HMAP_FD_UNBOUND)
+		return ioc->fn(file, obj, &karg, uarg);
+	mutex_lock(&hf->bind_lock);
+	err = ioc->fn(file, NULL, &karg, uarg);
+	mutex_unlock(&hf->bind_lock);
+	return err;
 }
 
 static int hmap_open(struct inode *inode, struct file *file)
 {
 	struct hmap_file *hf;
 
-	hf = kzalloc(sizeof(*hf), GFP_KERNEL_ACCOUNT);
+	hf = hmap_fault_alloc(DEV_FILE, sizeof(*hf),
+			      kzalloc(sizeof(*hf), GFP_KERNEL_ACCOUNT));
 	if (!hf)
 		return -ENOMEM;
 	mutex_init(&hf->bind_lock);

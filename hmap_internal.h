@@ -109,32 +109,17 @@ typedef u64 (*hmap_hash_fn)(const void *key, u32 key_len);
 /*
  * struct hmap_pcpu - the map's counters, per CPU: bumped with this_cpu_add()
  * by lookups in any context and by writers and workers, never a shared
- * atomic; summed when read. See &struct hmap_stats for what each counts.
+ * atomic; summed when read. One per line of <uapi/linux/hmap_stats.h>, in
+ * its order, as at the end of &struct hmap_stats; lookups is never added
+ * to, hmap_get_stats() derives it.
  * 64 bits on every architecture, so that no count wraps on a 32-bit kernel
  * (a 64-bit read there can tear while another CPU adds: a rare reading off
  * by a carry, never a wrap).
  */
 struct hmap_pcpu {
-	s64 hits;
-	s64 misses;
-	s64 inserts;
-	s64 updates;
-	s64 deletes;
-	s64 grows;
-	s64 same_size_grows;
-	s64 shrinks;
-	s64 evacuated_by_writers;
-	s64 evacuated_by_background;
-	s64 arrays_alloced;
-	s64 arrays_freed;
-	s64 overflow_alloced;
-	s64 overflow_freed;
-	s64 elems_alloced;
-	s64 elems_freed;
-	s64 alloc_failures;
-	s64 bytes;
-	s64 pending_frees;
-	s64 open_cursors;
+#define HMAP_STAT(name)	s64 name
+#include <uapi/linux/hmap_stats.h>
+#undef HMAP_STAT
 };
 
 /**
@@ -261,6 +246,7 @@ static inline bool hmap_bucket_evacuated(struct hmap_bucket *b)
  */
 static inline struct hmap_bucket *
 hmap_find_bucket_rcu(struct hmap *map, u64 hash, unsigned int *max_bits)
+	__must_hold(RCU)
 {
 	struct hmap_table *t = rcu_dereference(map->tbl);
 	unsigned int bits = 0;

@@ -22,14 +22,25 @@
  * smallest (r, key) after the cursor in that range, or moves the cursor to
  * the end of the range. An entry present for the whole walk is returned
  * exactly once; entries inserted or deleted during the walk may or may not
- * be. Elements are only copied out under rcu_read_lock(), so a deleted
- * element is never touched after its grace period.
+ * be. The walk never restarts and never fails with -EAGAIN. Elements are
+ * only copied out under rcu_read_lock(), so a deleted element is never
+ * touched after its grace period.
+ *
+ * hmap_dump() drops the lowest bit of that order, so that one position
+ * past the last is a position too: a walk that is done stays at the end.
+ * Positions are hash bits, which must not leave the kernel: the
+ * HMAP_IOC_DUMP cursor is hmap_dump_cursor_encode() of the position, a
+ * keyed permutation (a four-round Feistel network over SipHash, under a
+ * per-map random key). The order of the entries a dump returns still
+ * follows the hash: which keys share a bucket can be inferred from it, as
+ * from any resize-stable walk in bucket order (Redis SCAN, BPF map dumps).
  */
 
 #include <linux/bitrev.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 
+#include "hmap_fault.h"
 #include "hmap_internal.h"
 
 static u64 hmap_rev(u64 x)
@@ -80,6 +91,7 @@ struct hmap_chain_walk {
  * Context: rcu_read_lock() held.
  */
 static struct hmap_elem *hmap_chain_next(struct hmap_chain_walk *w)
+	__must_hold(RCU)
 {
 	for (; w->b; w->b = rcu_dereference(w->b->overflow), w->slot = 0) {
 		while (w->slot < HMAP_BUCKET_SLOTS) {
@@ -107,6 +119,7 @@ static struct hmap_elem *hmap_chain_next(struct hmap_chain_walk *w)
  */
 static struct hmap_elem *hmap_iter_scan(const struct hmap_iter *iter,
 					struct hmap_bucket *b, u64 last)
+	__must_hold(RCU)
 {
 	struct hmap_chain_walk w = { .b = b };
 	struct hmap_elem *best = NULL, *e;
@@ -136,7 +149,9 @@ static struct hmap_elem *hmap_iter_scan(const struct hmap_iter *iter,
 int hmap_iter_start(struct hmap *map, struct hmap_iter *iter)
 {
 	memset(iter, 0, sizeof(*iter));
-	iter->last_key = kmalloc(map->params.key_size, GFP_KERNEL);
+	iter->last_key = hmap_fault_alloc(ITER_KEY, map->params.key_size,
+					  kmalloc(map->params.key_size,
+						  GFP_KERNEL));
 	if (!iter->last_key)
 		return -ENOMEM;
 	iter->map = map;
@@ -238,6 +253,7 @@ static u64 hmap_elem_pos(const struct hmap_elem *e)
 
 /* How many entries of the chain at @b share the smallest p in [@pos, @last]. */
 static u32 hmap_dump_group(struct hmap_bucket *b, u64 pos, u64 last, u64 *pmin)
+	__must_hold(RCU)
 {
 	struct hmap_chain_walk w = { .b = b };
 	struct hmap_elem *e;
@@ -264,6 +280,7 @@ static u32 hmap_dump_group(struct hmap_bucket *b, u64 pos, u64 last, u64 *pmin)
  */
 static u32 hmap_dump_emit(struct hmap_bucket *b, u64 p, u32 first, u32 room,
 			  hmap_dump_fn fn, void *ctx)
+	__must_hold(RCU)
 {
 	struct hmap_chain_walk w = { .b = b };
 	struct hmap_elem *e;
@@ -296,6 +313,7 @@ struct hmap_dump_ent {
  */
 static u32 hmap_dump_collect(struct hmap_bucket *b, u64 pos, u64 last,
 			     struct hmap_dump_ent *ents, u32 max)
+	__must_hold(RCU)
 {
 	struct hmap_chain_walk w = { .b = b };
 	struct hmap_elem *e;

@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * hmap module: sets up the map core, then the front ends (debugfs,
- * /dev/hmap), and tears them down in the opposite order.
+ * hmap module: sets up the map core, then the front ends (debugfs, fault
+ * injection knobs, /dev/hmap), and tears them down in the opposite order.
  */
 
 #include <linux/module.h>
 
 #include "hmap_debugfs.h"
 #include "hmap_dev.h"
+#include "hmap_fault.h"
 #include "hmap_internal.h"
 
 static int __init hmap_init(void)
@@ -18,12 +19,14 @@ static int __init hmap_init(void)
 	if (err)
 		return err;
 	hmap_debugfs_init();
+	hmap_fault_init();
 	err = hmap_dev_init();
 	if (err)
 		goto debugfs_exit;
 	return 0;
 
 debugfs_exit:
+	hmap_fault_exit();
 	hmap_debugfs_exit();
 	hmap_core_exit();
 	return err;
@@ -32,6 +35,7 @@ debugfs_exit:
 static void __exit hmap_exit(void)
 {
 	hmap_dev_exit();
+	hmap_fault_exit();
 	hmap_debugfs_exit();
 	hmap_core_exit();
 }

@@ -10,7 +10,8 @@
  *
  * hmap_reg_lock protects: hmap_objs (every live object, named or not), the
  * @named flag, @node and debugfs directory of each object, and hmap_users
- * with their counts.
+ * with their counts. It nests inside a /dev/hmap file's bind_lock and
+ * outside debugfs and every map's lock: see "Lock order" in hmap_core.c.
  * An object lives while it has references: one per bound fd and one for
  * its name until it is destroyed; the last put frees the map.
  *
@@ -33,6 +34,7 @@
 #include <linux/string.h>
 
 #include "hmap_debugfs.h"
+#include "hmap_fault.h"
 #include "hmap_registry.h"
 
 static unsigned int max_maps_per_user = 32;
@@ -64,6 +66,17 @@ static DEFINE_MUTEX(hmap_reg_lock);
 static LIST_HEAD(hmap_objs);
 static LIST_HEAD(hmap_users);
 static u64 hmap_next_id;
+
+/**
+ * hmap_reg_lock_assert_held() - have lockdep check that hmap_reg_lock is held
+ *
+ * Context: any. For the debugfs functions the registry calls under the
+ * lock, which protects each object's debugfs directory.
+ */
+void hmap_reg_lock_assert_held(void)
+{
+	lockdep_assert_held(&hmap_reg_lock);
+}
 
 static struct hmap_user *hmap_user_find(kuid_t uid)
 {
@@ -116,7 +129,8 @@ static int hmap_user_charge(const struct cred *cred, size_t bytes,
 	lockdep_assert_held(&hmap_reg_lock);
 	u = hmap_user_find(uid);
 	if (!u) {
-		u = kzalloc(sizeof(*u), GFP_KERNEL);
+		u = hmap_fault_alloc(REG_USER, sizeof(*u),
+				     kzalloc(sizeof(*u), GFP_KERNEL));
 		if (!u)
 			return -ENOMEM;
 		u->uid = uid;
@@ -148,11 +162,12 @@ static void hmap_user_uncharge(struct hmap_user *u, size_t bytes)
 	}
 }
 
-/* Must hold hmap_reg_lock. */
+/* The live named map called @name, or NULL. */
 static struct hmap_obj *hmap_obj_find(const char *name)
 {
 	struct hmap_obj *obj;
 
+	lockdep_assert_held(&hmap_reg_lock);
 	list_for_each_entry(obj, &hmap_objs, node)
 		if (obj->named && !strcmp(obj->name, name))
 			return obj;
@@ -195,7 +210,8 @@ int hmap_obj_create(const struct hmap_params *params, const char *name,
 		return err;
 
 	err = -ENOMEM;
-	obj = kzalloc(sizeof(*obj), GFP_KERNEL_ACCOUNT);
+	obj = hmap_fault_alloc(REG_OBJ, sizeof(*obj),
+			       kzalloc(sizeof(*obj), GFP_KERNEL_ACCOUNT));
 	if (!obj)
 		goto uncharge;
 	map = hmap_create(params);
@@ -294,15 +310,21 @@ unlock:
 	return err;
 }
 
-/* Called by kref_put_mutex() with hmap_reg_lock held; drops it. */
+/*
+ * Called by kref_put_mutex() with hmap_reg_lock held; drops it before the
+ * map is destroyed (see "Lock order" in hmap_core.c).
+ */
 static void hmap_obj_release(struct kref *ref)
+	__releases(&hmap_reg_lock)
 {
 	struct hmap_obj *obj = container_of(ref, struct hmap_obj, ref);
 
+	lockdep_assert_held(&hmap_reg_lock);
 	list_del(&obj->node);
 	hmap_debugfs_remove(obj);
 	hmap_user_uncharge(obj->user, obj->reserved);
 	mutex_unlock(&hmap_reg_lock);
+	__release(&hmap_reg_lock);	/* for sparse, which knows no mutex */
 
 	hmap_destroy(obj->map);
 	kfree(obj);

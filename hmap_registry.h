@@ -59,5 +59,6 @@ void hmap_obj_put(struct hmap_obj *obj);
 int hmap_obj_list(const struct cred *cred, struct hmap_list_entry *entries,
 		  u32 room, u32 *count, u32 *total);
 void hmap_registry_exit(void);
+void hmap_reg_lock_assert_held(void);
 
 #endif /* _HMAP_REGISTRY_H */

@@ -33,10 +33,18 @@ import sys
 LINE = re.compile(r"(HMAP-BENCH(?:-SERIES|-INFO)?) (\{.*\})\s*$")
 PROF = re.compile(r"HMAP-PROF (.*?)\s*$")
 RHT_AVG = re.compile(r"Average test time: (\d+)")
-SPLAT = re.compile(r"BUG:|WARNING:|Oops|general protection fault|"
-                   r"Kernel panic|soft lockup|hard LOCKUP|rcu: INFO:|"
-                   r"detected stall|Call Trace:|kernel BUG at|"
-                   r"unable to handle")
+
+
+def splat_patterns():
+    """The kernel splats of scripts/kernel-splats.txt, as one expression."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                        os.pardir, "scripts", "kernel-splats.txt")
+    with open(path) as f:
+        pats = [p.rstrip("\n") for p in f if p.strip() and p[0] != "#"]
+    return re.compile("|".join(f"(?:{p})" for p in pats))
+
+
+SPLAT = splat_patterns()
 ERROR = re.compile(r"HMAP-BENCH-ERROR (.*?)\s*$|hmap_bench: ('.*' failed.*?)\s*$"
                    r"|HMAP-GUEST-FAIL: (.*?)\s*$")
 BEGIN = "<!-- bench-results:begin -->"

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The hmap KUnit module: registers every suite and holds their helpers.
+ * The hmap KUnit module: registers every suite but hmap_scale (a module of
+ * its own) and holds their helpers.
  */
 
 #include <linux/err.h>
@@ -93,7 +94,10 @@ struct hmap *hmap_kunit_map(struct kunit *test, u32 max_entries,
 }
 
 kunit_test_suites(&hmap_core_suite, &hmap_evacuation_suite, &hmap_iter_suite,
-		  &hmap_stats_suite, &hmap_stress_suite, &hmap_scale_suite);
+		  &hmap_stats_suite, &hmap_stress_suite);
+#if IS_ENABLED(CONFIG_FAULT_INJECTION)
+kunit_test_suite(hmap_fault_suite);
+#endif
 
 MODULE_DESCRIPTION("KUnit suites for hmap");
 MODULE_LICENSE("GPL");

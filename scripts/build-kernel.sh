@@ -1,30 +1,64 @@
 #!/bin/bash
-# Build (or reuse) the hmap test kernel; print its O= build dir on stdout.
-# Usage: build-kernel.sh [FRAGMENT]
-#   FRAGMENT  config fragment (default scripts/kernel.config, the test
-#             kernel; make bench passes scripts/kernel-bench.config)
+# Build (or reuse) a kernel tree for the modules to build against; print its
+# O= dir on stdout.
+# Usage: build-kernel.sh [--i386] [FRAGMENT...]
+#   FRAGMENT  config fragments, applied in order, a later line for the same
+#             option replacing an earlier one (default scripts/kernel.config,
+#             the test kernel; make bench passes scripts/kernel-bench.config;
+#             the KCSAN kernel is kernel.config + kernel-kcsan.config)
+#   --i386    an i386 tree (scripts/i386-tree.sh; default fragment
+#             scripts/kernel-i386.config): `make modules_prepare` only
 #
-# The kernel is `make allnoconfig` + the fragment, built from the
-# linux-source-6.1 tarball. It is cached in $HMAP_CACHE/kernel-<key>, where
-# <key> hashes everything the build depends on (fragment, this script,
-# tarball, compiler), and is reused only once its .done stamp exists, so an
-# interrupted build is never picked up. Out-of-tree modules build against it
-# with `make -C <objdir> M=<dir>`.
+# The tree is `make allnoconfig` + the merged fragment, from the
+# linux-source-6.1 tarball. It is cached in $HMAP_CACHE/kernel-<key> (or
+# i386-<key>), where <key> hashes what the tree depends on (the merged
+# fragment's options, the recipe version below, tarball, compiler) and not
+# the text of this script, and is reused only once its .done stamp exists,
+# so an interrupted build is never picked up. Out-of-tree modules build
+# against it with `make -C <objdir> M=<dir>` (and ARCH=i386 for an i386
+# tree).
 set -euo pipefail
 # shellcheck source=scripts/common.sh
 . "$(dirname "$0")/common.sh"
 
-fragment=$(realpath "${1:-$HMAP_SCRIPTS/kernel.config}")
-[ -f "$fragment" ] || die "build-kernel: no config fragment $fragment"
+# Bump when a change to this script changes the trees it builds.
+recipe=2
+
+# The two kinds of tree: ARCH, make target, what the build must produce,
+# how many trees of the kind the cache keeps.
+if [ "${1:-}" = --i386 ]; then
+	shift
+	[ $# -gt 0 ] || set -- "$HMAP_SCRIPTS/kernel-i386.config"
+	kind=i386 arch=(ARCH=i386) target=modules_prepare keep=2
+	products=(scripts/mod/modpost)
+else
+	[ $# -gt 0 ] || set -- "$HMAP_SCRIPTS/kernel.config"
+	kind=kernel arch=() target=all keep=4	# test, KCSAN, bench, one more
+	products=(arch/x86/boot/bzImage)
+fi
+for f in "$@"; do
+	[ -f "$f" ] || die "build-kernel: no config fragment $f"
+done
 src=$("$HMAP_SCRIPTS/kernel-src.sh")
 
-key=$({ cat "$fragment" "$0"; echo "$src"; gcc --version | head -n1; } |
-	sha256sum | cut -c1-16)
-dir=$HMAP_CACHE/kernel-$key
-obj=$dir/obj
+# One fragment: the options of all, the last line for an option winning.
+merged=$(awk '
+	/^CONFIG_[A-Za-z0-9_]+=/ { opt = $0; sub(/=.*/, "", opt) }
+	/^# CONFIG_[A-Za-z0-9_]+ is not set$/ { opt = $2 }
+	opt != "" { if (!(opt in val)) order[n++] = opt; val[opt] = $0; opt = "" }
+	END { for (i = 0; i < n; i++) print val[order[i]] }' "$@")
+if [ "$kind" = kernel ] && grep -qx 'CONFIG_KUNIT=m' <<<"$merged"; then
+	products+=(lib/kunit/kunit.ko)
+fi
 
-# Serialize concurrent builds of the same kernel.
-exec 9>"$HMAP_CACHE/.lock-kernel-$key"
+key=$({ echo "$merged"; echo "recipe $recipe"; echo "$src"; gcc --version | head -n1; } |
+	sha256sum | cut -c1-16)
+dir=$HMAP_CACHE/$kind-$key
+obj=$dir/obj
+names=$(for f in "$@"; do basename "$f"; done | paste -sd+)
+
+# Serialize concurrent builds of the same tree.
+exec 9>"$HMAP_CACHE/.lock-$kind-$key"
 flock 9
 if [ -f "$dir/.done" ]; then
 	touch "$dir/.done"	# mark as recently used, for pruning
@@ -32,11 +66,13 @@ if [ -f "$dir/.done" ]; then
 	exit 0
 fi
 
-msg "build-kernel: building $(basename "$fragment") kernel in $dir (log: $dir/build.log)"
+msg "build-kernel: building the $names $kind tree in $dir (log: $dir/build.log)"
 start=$(date +%s)
 rm -rf "$dir"
 mkdir -p "$obj"
 log=$dir/build.log
+fragment=$dir/fragment.config
+echo "$merged" >"$fragment"
 
 # On failure show the end of the log; the full one stays in the cache.
 fail() {
@@ -45,8 +81,8 @@ fail() {
 }
 
 # allnoconfig with the fragment forced in (what merge_config.sh -n does).
-make -C "$src" O="$obj" KCONFIG_ALLCONFIG="$fragment" allnoconfig \
-	>"$log" 2>&1 || fail "allnoconfig failed"
+make -C "$src" O="$obj" "${arch[@]}" KCONFIG_ALLCONFIG="$fragment" \
+	allnoconfig >"$log" 2>&1 || fail "allnoconfig failed"
 
 # allnoconfig silently drops options whose dependencies are missing:
 # insist that every line of the fragment is in the final .config.
@@ -65,21 +101,21 @@ while IFS= read -r line; do
 	msg "build-kernel: wanted '$line', got '$have'"
 	missing=1
 done <"$fragment"
-[ "$missing" = 0 ] || die "build-kernel: $(basename "$fragment") options did not stick"
+[ "$missing" = 0 ] || die "build-kernel: $names options did not stick"
 
-make -C "$src" O="$obj" -j"$(nproc)" >>"$log" 2>&1 || fail "kernel build failed"
-[ -f "$obj/arch/x86/boot/bzImage" ] || fail "no bzImage"
-if grep -qx 'CONFIG_KUNIT=m' "$fragment"; then
-	[ -f "$obj/lib/kunit/kunit.ko" ] || fail "no lib/kunit/kunit.ko"
-fi
+make -C "$src" O="$obj" "${arch[@]}" -j"$(nproc)" "$target" >>"$log" 2>&1 ||
+	fail "make $target failed"
+for p in "${products[@]}"; do
+	[ -e "$obj/$p" ] || fail "no $p"
+done
 
 touch "$dir/.done"
 msg "build-kernel: done in $(($(date +%s) - start))s"
 
-# Keep only the three most recently used kernels.
-find "$HMAP_CACHE" -maxdepth 2 -path "$HMAP_CACHE/kernel-*/.done" -printf '%T@ %h\n' |
-	sort -rn | tail -n +4 | cut -d' ' -f2- | while IFS= read -r old; do
-	msg "build-kernel: pruning old kernel $old"
+# Keep only the most recently used trees of the kind.
+find "$HMAP_CACHE" -maxdepth 2 -path "$HMAP_CACHE/$kind-*/.done" -printf '%T@ %h\n' |
+	sort -rn | tail -n +$((keep + 1)) | cut -d' ' -f2- | while IFS= read -r old; do
+	msg "build-kernel: pruning old $kind tree $old"
 	rm -rf "$old"
 done
 

@@ -47,11 +47,12 @@ finish() {
 # An unexpected error still ends with the summary line.
 trap 'fail "check.sh stopped at line $LINENO"; finish' ERR
 
-# Source files to lint: every .c/.h outside build/, selftests/ and .git,
-# minus the *.mod.c files modpost generates.
+# Source files to lint: every .c/.h outside build/, selftests/, .git and
+# tools/testing/ (user space that imitates kernel APIs: its shims define
+# NR_CPUS, BUG(), EXPORT_SYMBOL()), minus the *.mod.c files modpost makes.
 lint_files() {
 	find "$HMAP_SRC" \( -path "$HMAP_SRC/build" -o -path "$HMAP_SRC/.git" \
-		-o -name selftests \) -prune -o -type f \
+		-o -name selftests -o -path "$HMAP_SRC/tools/testing" \) -prune -o -type f \
 		\( -name '*.c' -o -name '*.h' \) ! -name '*.mod.c' -print | sort
 }
 
@@ -65,28 +66,60 @@ copy_sources() {
 		--prune-empty-dirs "$HMAP_SRC/" "$1/"
 }
 
-# Count the kselftest results the guest printed as "KSFT: ok|not ok N name".
-# A plan ("KSFT: 1..N") with fewer results counts the missing ones failed.
+# Count the kselftest results the guest printed (20-kselftest.sh), one
+# TAP stream per program P: "KSFT: P: 1..N" (its plan), "KSFT: P: ok|not ok
+# N name". Each program is counted against its own plan, so one that stops
+# early counts its missing tests failed; a program built for the guest
+# ($2/*_test) that printed no plan counts one failure.
 ksft_results() {
-	local log=$1 plan p=0 f=0 s=0 line
-	while IFS= read -r line; do
-		case $line in
-		"ok "*"# SKIP"*) s=$((s + 1)) ;;
-		"ok "*) p=$((p + 1)) ;;
-		"not ok "*) f=$((f + 1)); echo "not ok: kselftest ${line#not ok }" ;;
-		esac
-	done < <(tr -d '\r' <"$log" | sed -n 's/^KSFT: \(\(not \)\{0,1\}ok [0-9].*\)$/\1/p')
-	plan=$(tr -d '\r' <"$log" | sed -n 's/^KSFT: 1\.\.\([0-9]*\)$/\1/p' | head -n1)
-	if [ -n "$plan" ] && [ $((p + f + s)) -lt "$plan" ]; then
-		echo "kselftests: $((plan - p - f - s)) of $plan never reported"
-		f=$((plan - p - s))
-	elif [ -z "$plan" ]; then
-		echo "kselftests: no TAP plan in the serial log"
-		f=$((f + 1))
+	local log=$1 bindir=$2 lines prog plan p f s line b exit_status took
+	local tp=0 tf=0 ts=0
+	local -a progs
+	lines=$(tr -d '\r' <"$log" | grep -a '^KSFT: [A-Za-z0-9_-]*: ' || true)
+	mapfile -t progs < <({
+		sed -n 's/^KSFT: \([A-Za-z0-9_-]*\): .*/\1/p' <<<"$lines"
+		for b in "$bindir"/*_test; do
+			[ -e "$b" ] && basename "$b"
+		done
+	} | sort -u)
+	if [ ${#progs[@]} -eq 0 ]; then
+		fail "kselftests ran" "no KSFT lines in the serial log"
+		return
 	fi
-	echo "kselftests: $p passed, $f failed, $s skipped"
-	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
-	summary+=("KSFT  $p passed, $f failed, $s skipped")
+	for prog in "${progs[@]}"; do
+		p=0 f=0 s=0
+		while IFS= read -r line; do
+			case $line in
+			"ok "*"# SKIP"*) s=$((s + 1)) ;;
+			"ok "*) p=$((p + 1)) ;;
+			"not ok "*) f=$((f + 1)); echo "not ok: kselftest $prog: ${line#not ok }" ;;
+			esac
+		done < <(sed -n "s/^KSFT: $prog: \(\(not \)\{0,1\}ok [0-9].*\)\$/\1/p" <<<"$lines")
+		plan=$(sed -n "s/^KSFT: $prog: 1\.\.\([0-9]*\)\$/\1/p" <<<"$lines" | head -n1)
+		exit_status=$(sed -n "s/^KSFT: $prog: # exit status \([0-9]*\)\$/\1/p" <<<"$lines")
+		took=$(sed -n "s/^KSFT: $prog: # took \([0-9]*\) s\$/, \1 s/p" <<<"$lines")
+		if [ -z "$plan" ] || [ "$plan" = 0 ]; then
+			echo "kselftests: $prog: no TAP plan (or 1..0) in the serial log"
+			f=$((f + 1))
+		elif [ $((p + f + s)) -lt "$plan" ]; then
+			echo "kselftests: $prog: $((plan - p - f - s)) of $plan never reported"
+			f=$((plan - p - s))
+		elif [ $((p + f + s)) -gt "$plan" ]; then
+			echo "kselftests: $prog: $((p + f + s)) results for a plan of $plan"
+			f=$((f + 1))
+		fi
+		# A program that reported every test but exited non-zero (the
+		# harness's own failure, a crash after its last test) fails once.
+		if [ -n "$exit_status" ] && [ "$f" = 0 ]; then
+			echo "kselftests: $prog: exit status $exit_status"
+			f=1
+		fi
+		echo "kselftests: $prog: $p passed, $f failed, $s skipped$took"
+		summary+=("KSFT  $prog: $p passed, $f failed, $s skipped")
+		tp=$((tp + p)) tf=$((tf + f)) ts=$((ts + s))
+	done
+	echo "kselftests: $tp passed, $tf failed, $ts skipped (${#progs[@]} programs)"
+	passed=$((passed + tp)) failed=$((failed + tf)) skipped=$((skipped + ts))
 }
 
 section "dependencies"
@@ -120,7 +153,7 @@ if [ -n "$kobj" ]; then
 	if make -C "$kobj" M="$HMAP_SRC" -j"$(nproc)" modules >"$log" 2>&1; then
 		grep -E 'warning:' "$log" || true
 		missing=
-		for m in hmap hmap_kunit; do
+		for m in hmap hmap_kunit hmap_kunit_scale; do
 			[ -f "$HMAP_SRC/$m.ko" ] || missing+=" $m.ko"
 		done
 		if [ -z "$missing" ]; then
@@ -146,14 +179,11 @@ fi
 # --- Guest: KUnit and guest tests under QEMU ----------------------------------
 if [ -n "$mods_ok" ]; then
 	section "guest (QEMU, KUnit, kselftests)"
-	rm -f "$serial"
-	"$HMAP_SCRIPTS/initramfs.sh" "$out/initramfs.cpio" "$kobj" \
-		"$kobj/lib/kunit/kunit.ko" "$HMAP_SRC/hmap.ko" "$HMAP_SRC/hmap_kunit.ko"
 	t0=$(date +%s)
 	qemu_rc=0
-	# 3 GiB: the largest KUnit map holds 3.4 million entries under KASAN.
-	HMAP_MEM=${HMAP_MEM:-3G} "$HMAP_SCRIPTS/run-qemu.sh" "$kobj/arch/x86/boot/bzImage" \
-		"$out/initramfs.cpio" "$serial" hmap_guest=check || qemu_rc=$?
+	"$HMAP_SCRIPTS/boot-guest.sh" check "$kobj" "$out" "$kobj/lib/kunit/kunit.ko" \
+		"$HMAP_SRC/hmap.ko" "$HMAP_SRC/hmap_kunit.ko" \
+		"$HMAP_SRC/hmap_kunit_scale.ko" || qemu_rc=$?
 	echo "QEMU exited with $qemu_rc after $(($(date +%s) - t0))s; serial log: $serial"
 	touch "$serial"
 
@@ -169,7 +199,7 @@ if [ -n "$mods_ok" ]; then
 	[ $((kp + kf + ks)) -gt 0 ] || fail "KUnit cases ran" "no KTAP results in the serial log"
 
 	# kselftests: one count per test, from the "KSFT: " lines.
-	ksft_results "$serial"
+	ksft_results "$serial" "${HMAP_GUEST_BIN:-$HMAP_OUT/guest-bin}"
 
 	# Guest tests (scripts/guest-tests.d): one count each.
 	while read -r _ status name; do
@@ -189,7 +219,7 @@ if [ -n "$mods_ok" ]; then
 	problems=()
 	case $qemu_rc in
 	0) ;;
-	124 | 137) problems+=("QEMU timed out after ${HMAP_TIMEOUT:-1200}s") ;;
+	124 | 137) problems+=("QEMU timed out") ;;
 	*) problems+=("QEMU exit $qemu_rc") ;;
 	esac
 	grep -aq '^HMAP-GUEST-DONE' "$serial" || problems+=("no HMAP-GUEST-DONE marker")
@@ -205,20 +235,103 @@ if [ -n "$mods_ok" ]; then
 		fail "guest run" "${detail%; }"
 	fi
 
-	# Kernel splats anywhere in the log.
-	splat='BUG:|WARNING:|KASAN|UBSAN|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|Oops|general protection fault|Kernel panic|INFO: task .* blocked|soft lockup|hard LOCKUP|rcu: INFO:|detected stall|Call Trace:|ODEBUG:|list_(add|del) corruption|kernel BUG at|unable to handle|DEBUG_LOCKS_WARN_ON|refcount_t:|bad unlock balance|held lock freed|still has locks held|scheduling while atomic|sleeping function called from invalid context'
-	if grep -aEn "$splat" "$serial" >"$out/splats.txt"; then
-		show "$out/splats.txt" 40
-		first=$(head -n1 "$out/splats.txt" | cut -d: -f1)
-		echo "the first one in context (serial.log line $first on):"
-		sed -n "$((first > 5 ? first - 5 : 1)),$((first + 30))p" "$serial" | sed 's/^/    /'
-		fail "no kernel splats" "$(wc -l <"$out/splats.txt") line(s)"
-	else
+	# Kernel splats anywhere in the log (scripts/kernel-splats.txt).
+	if find_splats "$serial" "$out/splats.txt" 2>&1; then
 		pass "no kernel splats"
+	else
+		fail "no kernel splats" "$(wc -l <"$out/splats.txt") line(s)"
+	fi
+
+	# Leaks: kmemleak's reports after the KUnit part and after the guest
+	# tests (scripts/guest-init.sh); an object counts when its backtrace
+	# passes through hmap (hmap.ko or its test modules).
+	tr -d '\r' <"$serial" | awk -v out="$out/kmemleak.txt" '
+		function flush() { if (obj != "" && obj ~ /hmap/) { n[part]++; print obj >out } obj = "" }
+		/^HMAP-KMEMLEAK: / { scans[$2] = 1; next }
+		/^KMEMLEAK [a-z]+: / {
+			p = $2; sub(/:$/, "", p); line = $0; sub(/^KMEMLEAK [a-z]+: /, "", line)
+			if (line ~ /^unreferenced object/) { flush(); part = p }
+			obj = obj line "\n"; next }
+		END { flush(); for (p in scans) printf "%s %d\n", p, n[p] + 0 }' \
+		>"$out/kmemleak-counts.txt"
+	scans=$(wc -l <"$out/kmemleak-counts.txt")
+	leaks=$(awk '{ s += $2 } END { print s + 0 }' "$out/kmemleak-counts.txt")
+	if [ "$scans" -lt 2 ]; then
+		fail "kmemleak" "$scans of 2 scans ran"
+	elif [ "$leaks" -gt 0 ]; then
+		show "$out/kmemleak.txt" 60
+		fail "kmemleak: no leaks through hmap" "$leaks object(s): $out/kmemleak.txt"
+	else
+		pass "kmemleak: no leaks through hmap ($(paste -sd, "$out/kmemleak-counts.txt") scans)"
+	fi
+
+	# Fault injection: every allocation site of hmap failed at least once
+	# (scripts/guest-init.sh prints /sys/kernel/debug/fail_hmap_alloc/injected).
+	tr -d '\r' <"$serial" | sed -n 's/^HMAP-FAULT: //p' >"$out/fault-sites.txt"
+	sites=$(wc -l <"$out/fault-sites.txt")
+	never=$(awk '$2 == 0 { print $1 }' "$out/fault-sites.txt" | paste -sd' ')
+	injected=$(awk '{ s += $2 } END { print s + 0 }' "$out/fault-sites.txt")
+	echo "injected failures per site: $(paste -sd' ' "$out/fault-sites.txt")"
+	if [ "$sites" -eq 0 ]; then
+		fail "fault injection at every allocation site" "no counts in the serial log"
+	elif [ -n "$never" ]; then
+		fail "fault injection at every allocation site" "never failed: $never"
+	else
+		pass "fault injection at every allocation site ($sites sites, $injected failures)"
 	fi
 elif [ -n "$kobj" ]; then
 	fail "guest run" "not run: modules did not build"
 fi
+
+# --- Native: the core in user space (tools/testing/hmap) ---------------------
+# hmap_core.c and hmap_iter.c built unchanged against the harness's kernel
+# shims, with ASan + UBSan: the native tests (one count each), then the
+# fuzz target for HMAP_FUZZ_SECONDS from the corpus, and the core's line
+# coverage by the fuzz run (a count: at least HMAP_FUZZ_MIN_COVERAGE %).
+section "native: hmap core in user space (ASan + UBSan, libFuzzer)"
+t0=$(date +%s)
+nmake=(make -C "$HMAP_SRC/tools/testing/hmap" O="$HMAP_OUT/native" KSRC="$ksrc")
+if "${nmake[@]}" -j"$(nproc)" all >"$out/native-build.log" 2>&1; then
+	"$HMAP_OUT/native/hmap_test" -s "${HMAP_NATIVE_SCALE:-0.2}" \
+		>"$out/native-test.txt" 2>&1 || true
+	grep -E '^(not )?ok |WARNING|FAIL|ERROR|hmap_test:' "$out/native-test.txt" |
+		cut -c1-300 || true
+	ntests=0
+	while read -r status name; do
+		ntests=$((ntests + 1))
+		if [ "$status" = ok ]; then
+			pass "native $name"
+		else
+			fail "native $name" "$out/native-test.txt"
+		fi
+	done < <(sed -n 's/^\(ok\|not ok\) [0-9]* \([^ ]*\).*/\1 \2/p' "$out/native-test.txt" | sed 's/^not ok/not-ok/')
+	grep -q '^hmap_test: [0-9]* passed, 0 failed$' "$out/native-test.txt" && [ "$ntests" -gt 0 ] ||
+		fail "native tests ran to the end" "$out/native-test.txt"
+	if "${nmake[@]}" fuzz FUZZ_SECONDS="${HMAP_FUZZ_SECONDS:-20}" \
+		>"$out/native-fuzz.log" 2>&1; then
+		runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$out/native-fuzz.log")
+		pass "native fuzz (${runs:-?} inputs in ${HMAP_FUZZ_SECONDS:-20}s)"
+	else
+		grep -E -B2 -A12 'ERROR|FAIL|WARNING|BUG' "$out/native-fuzz.log" | head -n 40 || true
+		fail "native fuzz" "$out/native-fuzz.log; the input: $HMAP_OUT/native/crash-*"
+	fi
+	if "${nmake[@]}" coverage >"$out/native-coverage.txt" 2>&1; then
+		cov=$(awk '$1 == "TOTAL" { print $(NF - 3) }' "$out/native-coverage.txt")
+		grep -E '^(Filename|TOTAL|hmap_(core|iter)\.c)' "$out/native-coverage.txt" | sed 's/^/    /' || true
+		if awk -v c="${cov%\%}" -v m="${HMAP_FUZZ_MIN_COVERAGE:-85}" 'BEGIN { exit !(c + 0 >= m) }'; then
+			pass "native fuzz coverage of the core" "lines $cov"
+		else
+			fail "native fuzz coverage of the core" "lines ${cov:-?}, want ${HMAP_FUZZ_MIN_COVERAGE:-85}%"
+		fi
+	else
+		tail -n 5 "$out/native-coverage.txt"
+		fail "native fuzz coverage of the core" "$out/native-coverage.txt"
+	fi
+else
+	grep -E 'error|warning' "$out/native-build.log" | head -n 30 || tail -n 20 "$out/native-build.log"
+	fail "native build (tools/testing/hmap)" "$out/native-build.log"
+fi
+echo "native: $(($(date +%s) - t0))s"
 
 # --- Host checks ---------------------------------------------------------------
 section "host: W=1 -Werror build against Debian's headers"

@@ -19,3 +19,39 @@ export HMAP_SRC HMAP_OUT HMAP_CACHE HMAP_TARBALL
 # Messages go to stderr so that stdout can carry a script's result (a path).
 msg() { printf '%s\n' "$*" >&2; }
 die() { msg "error: $*"; exit 1; }
+
+# find_splats LOG REPORT: write the kernel splats in the serial log LOG (the
+# lines that match a pattern of scripts/kernel-splats.txt, as "N:line") to
+# REPORT. Returns 0 when there are none. Otherwise prints them (40 at most)
+# and the first one in context, and returns 1; 2 when LOG cannot be read.
+find_splats() {
+	local log=$1 report=$2 rc=0 first
+	grep -aEn -f <(grep -Ev '^(#|$)' "$HMAP_SCRIPTS/kernel-splats.txt") \
+		"$log" >"$report" || rc=$?
+	case $rc in
+	1) return 0 ;;
+	0) ;;
+	*) msg "find_splats: cannot scan $log"; return 2 ;;
+	esac
+	msg "kernel splats in $log ($(wc -l <"$report") line(s)):"
+	head -n 40 "$report" | sed 's/^/    /' >&2
+	first=$(head -n1 "$report" | cut -d: -f1)
+	msg "the first one in context (line $first on):"
+	sed -n "$((first > 5 ? first - 5 : 1)),$((first + 30))p" "$log" |
+		sed 's/^/    /' >&2
+	return 1
+}
+
+# test_guest: what `make demo` and `make vm` boot, made ready: the packages
+# (scripts/deps.sh), the test kernel (scripts/build-kernel.sh), hmap.ko and
+# hmap_kunit.ko built in the tree against it, and the guest programs
+# (scripts/guest-bin.sh). Prints the kernel's O= dir for scripts/boot-guest.sh.
+test_guest() {
+	local kobj
+	# Each step checked: set -e does not reach into $(test_guest).
+	"$HMAP_SCRIPTS/deps.sh" || return
+	kobj=$("$HMAP_SCRIPTS/build-kernel.sh") || return
+	make -s -C "$kobj" M="$HMAP_SRC" -j"$(nproc)" modules >&2 || return
+	"$HMAP_SCRIPTS/guest-bin.sh" || return
+	echo "$kobj"
+}

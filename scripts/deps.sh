@@ -3,14 +3,27 @@
 # A no-op (one dpkg-query) when everything is already installed.
 # Usage: deps.sh [PACKAGE...]   (extra packages a target needs, e.g. bench's
 #                               gnuplot-nox)
+#        deps.sh --native [PACKAGE...]  (only what tools/testing/hmap needs,
+#                               for its standalone make)
 set -euo pipefail
 
-pkgs=(
-	build-essential bc bison flex libelf-dev libssl-dev kmod cpio
-	linux-source-6.1 linux-headers-amd64 sparse perl python3 rsync xz-utils
-	qemu-system-x86 busybox-static
-	"$@"
-)
+# tools/testing/hmap: clang with its ASan/UBSan/libFuzzer runtimes, llvm's
+# profdata and cov for the coverage, liburcu for RCU, and the kernel source
+# (lib/siphash.c ...).
+native=(clang llvm libclang-rt-dev liburcu-dev linux-source-6.1 xz-utils)
+
+if [ "${1:-}" = --native ]; then
+	shift
+	pkgs=("${native[@]}" "$@")
+else
+	pkgs=(
+		build-essential bc bison flex libelf-dev libssl-dev kmod cpio
+		linux-source-6.1 linux-headers-amd64 sparse perl python3 rsync
+		xz-utils qemu-system-x86 busybox-static
+		"${native[@]}"
+		"$@"
+	)
+fi
 
 missing=()
 for p in "${pkgs[@]}"; do

@@ -2,7 +2,8 @@
 # Build the static programs the guest runs into $HMAP_OUT/guest-bin, which
 # scripts/initramfs.sh packs into /opt/hmap/bin (on the guest's PATH):
 #   hmapctl     tools/hmapctl
-#   hmap_test   the kselftests (selftests/)
+#   *_test      the kselftests (selftests/*_test.c, one program each), which
+#               scripts/guest-tests.d/20-kselftest.sh runs
 #   hmap-demo   the scripted hmapctl session of `make demo` (scripts/demo.sh)
 #   hmap_fuzz   the ioctl fuzzer (tools/testing/fuzz)
 set -euo pipefail
@@ -12,7 +13,8 @@ set -euo pipefail
 bin=${HMAP_GUEST_BIN:-$HMAP_OUT/guest-bin}
 mkdir -p "$bin"
 make -s -C "$HMAP_SRC/tools/hmapctl" O="$bin" >&2
-make -s -C "$HMAP_SRC/selftests" O="$HMAP_OUT/selftests" >&2
-cp "$HMAP_OUT/selftests/hmap_test" "$bin/hmap_test"
+rm -f "$bin"/*_test	# the guest runs every *_test: none of an old build
+make -s -C "$HMAP_SRC/selftests" O="$HMAP_OUT/selftests" \
+	INSTALL_PATH="$bin" install >&2
 install -m 0755 "$HMAP_SCRIPTS/demo.sh" "$bin/hmap-demo"
 make -s -C "$HMAP_SRC/tools/testing/fuzz" O="$bin" >&2

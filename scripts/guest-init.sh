@@ -3,9 +3,12 @@
 #
 # Mode, from the kernel command line (unknown key=value args reach /init
 # as environment variables):
-#   hmap_guest=check (default)  load kunit.ko, hmap.ko, hmap_kunit.ko (the
-#       KUnit suites run and print KTAP to the console), unload the test
-#       module, run /etc/hmap/tests.d/*.sh, unload hmap, print the end marker.
+#   hmap_guest=check (default)  load kunit.ko, hmap.ko and hmap_kunit.ko
+#       (the KUnit suites run and print KTAP to the console), unload it, run
+#       /etc/hmap/tests.d/*.sh, scan for leaks after each of the two parts,
+#       print the injected-failure counts, then turn kmemleak off, load and
+#       unload hmap_kunit_scale.ko, unload hmap, print the end marker. With
+#       hmap_quick=1 on the command line, hmap_kunit_scale.ko is not loaded.
 #   hmap_guest=shell            load kunit.ko and hmap.ko, start a shell.
 #   hmap_guest=demo             load hmap.ko, run hmap-demo (make demo).
 #   hmap_guest=scripts          load hmap.ko only, run /etc/hmap/tests.d/*.sh
@@ -16,6 +19,9 @@
 #   HMAP-GUEST-FAIL: <what>           a step that went wrong
 #   HMAP-GUEST-TEST: ok|not ok <name> one result per tests.d script
 #   HMAP-GUEST-DONE                   the run got to the end
+#   KMEMLEAK <part>: <line>           what kmemleak reported after <part>
+#   HMAP-KMEMLEAK: <part> scanned     a scan ran (none: kmemleak is off)
+#   HMAP-FAULT: <site> <count>        failures injected at each hmap site
 
 /bin/busybox --install -s
 export PATH=/opt/hmap/bin:/bin:/sbin:/usr/bin:/usr/sbin
@@ -40,6 +46,28 @@ load() {
 
 unload() {
 	rmmod "$1" || fail "rmmod $1 (exit $?)"
+}
+
+# Scan for leaks (two scans: kmemleak reports an object only once a scan
+# has found it unreferenced and it is older than 5 s), print what it found
+# prefixed with "KMEMLEAK <part>: ", then forget it, so that the next part
+# reports only its own. scripts/check.sh counts the objects whose
+# backtrace passes through hmap.
+leak_scan() {
+	kml=/sys/kernel/debug/kmemleak
+	[ -w $kml ] || return 0
+	sleep 6
+	echo scan >$kml
+	echo scan >$kml
+	sed "s/^/KMEMLEAK $1: /" $kml
+	echo clear >$kml
+	echo "HMAP-KMEMLEAK: $1 scanned"
+}
+
+# Failures injected at each allocation site of hmap so far.
+fault_counts() {
+	f=/sys/kernel/debug/fail_hmap_alloc/injected
+	[ -r $f ] && sed 's/^/HMAP-FAULT: /' $f
 }
 
 # Each tests.d script is one check; it may use the binaries in /opt/hmap/bin.
@@ -89,7 +117,19 @@ scripts)
 		echo 300 >/proc/sys/kernel/hung_task_timeout_secs
 		load hmap_kunit && unload hmap_kunit
 		echo 120 >/proc/sys/kernel/hung_task_timeout_secs
+		leak_scan kunit
 		run_tests
+		leak_scan tests
+		fault_counts
+		# The scale suite allocates millions of objects: kmemleak
+		# tracking each costs it minutes, so it runs last, with
+		# kmemleak off (it cannot be turned on again).
+		if [ "${hmap_quick:-0}" != 1 ]; then
+			[ -w /sys/kernel/debug/kmemleak ] &&
+				echo off >/sys/kernel/debug/kmemleak
+			echo 600 >/proc/sys/kernel/hung_task_timeout_secs
+			load hmap_kunit_scale && unload hmap_kunit_scale
+		fi
 		unload hmap
 	fi
 	echo "HMAP-GUEST-DONE"

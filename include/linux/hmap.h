@@ -52,21 +52,6 @@ struct hmap_params {
 };
 
 /**
- * enum hmap_resize_kind - which resize, if any, is in progress
- * @HMAP_RESIZE_NONE: none.
- * @HMAP_RESIZE_GROW: doubling the bucket array (load factor above 6.5).
- * @HMAP_RESIZE_SAME: rehashing into an array of the same size to compact
- *	overflow chains.
- * @HMAP_RESIZE_SHRINK: halving the bucket array (load factor below 1.625).
- */
-enum hmap_resize_kind {
-	HMAP_RESIZE_NONE,
-	HMAP_RESIZE_GROW,
-	HMAP_RESIZE_SAME,
-	HMAP_RESIZE_SHRINK,
-};
-
-/**
  * struct hmap_stats - a snapshot of a map's counters
  * @count: entries in the map.
  * @B: log2 of the number of buckets writes go to.
@@ -76,28 +61,10 @@ enum hmap_resize_kind {
  * @__pad: zero.
  * @nevacuate: old buckets below this index are all evacuated.
  * @noverflow: overflow buckets in the array writes go to.
- * @grows: grows (doubling) started.
- * @same_size_grows: same-size grows started.
- * @shrinks: shrinks (halving) started.
- * @evacuated_by_writers: old buckets evacuated by inserts, updates and
- *	deletes.
- * @evacuated_by_background: old buckets evacuated by the background worker.
- * @arrays_alloced: bucket arrays allocated.
- * @arrays_freed: bucket arrays freed.
- * @overflow_alloced: overflow buckets allocated.
- * @overflow_freed: overflow buckets freed.
- * @elems_alloced: elements (key + value) allocated.
- * @elems_freed: elements freed or queued to be freed after a grace period.
- * @alloc_failures: allocations that failed.
- * @bytes: bytes of memory the map holds, by allocation size.
- * @pending_frees: bucket arrays waiting for a grace period to be freed.
- * @lookups: lookups, counted per CPU.
- * @hits: lookups that found their key.
- * @misses: lookups that did not.
- * @inserts: updates that inserted a new key.
- * @updates: updates that replaced a value.
- * @deletes: keys deleted (one by one; clear is not counted).
- * @open_cursors: iterators started and not yet stopped.
+ *
+ * Then, to the end of the struct, one u64 per line of
+ * <uapi/linux/hmap_stats.h> (@grows ... @open_cursors), in its order, each
+ * summed over the CPUs.
  */
 struct hmap_stats {
 	u64 count;
@@ -107,27 +74,9 @@ struct hmap_stats {
 	u32 __pad;
 	u64 nevacuate;
 	u64 noverflow;
-	u64 grows;
-	u64 same_size_grows;
-	u64 shrinks;
-	u64 evacuated_by_writers;
-	u64 evacuated_by_background;
-	u64 arrays_alloced;
-	u64 arrays_freed;
-	u64 overflow_alloced;
-	u64 overflow_freed;
-	u64 elems_alloced;
-	u64 elems_freed;
-	u64 alloc_failures;
-	u64 bytes;
-	u64 pending_frees;
-	u64 lookups;
-	u64 hits;
-	u64 misses;
-	u64 inserts;
-	u64 updates;
-	u64 deletes;
-	u64 open_cursors;
+#define HMAP_STAT(name)	u64 name
+#include <uapi/linux/hmap_stats.h>
+#undef HMAP_STAT
 };
 
 /* Chain lengths above this are counted together in a histogram. */
@@ -155,6 +104,9 @@ struct hmap_histogram {
  * @elems: elements allocated minus freed.
  * @bytes: bytes held by all maps.
  * @alloc_failures: allocations that failed, in any map.
+ *
+ * Every field is a long: the same struct holds the per-CPU counts, which
+ * hmap_global_stats() sums field by field.
  */
 struct hmap_global_stats {
 	long maps;

@@ -1,10 +1,35 @@
 #!/bin/sh
-# The kselftests of /dev/hmap, as root; they fork an unprivileged child
-# for the permission and limit tests. Each result line is prefixed with
-# "KSFT: " so that scripts/check.sh counts every test.
-# HMAP_TEST_RMMOD=1: the lifetime test may try `rmmod hmap` with an fd open
-# (it must be refused).
+# The kselftests of /dev/hmap: every *_test program in /opt/hmap/bin (one
+# per selftests/*_test.c), as root; some fork unprivileged children for
+# the permission and limit tests. Each line program P prints is prefixed
+# with "KSFT: P: ", so that scripts/check.sh counts every test against P's
+# own TAP plan.
+# lifetime_test runs last: its leak check needs every other test's maps
+# gone, and with HMAP_TEST_RMMOD=1 its rmmod_busy tries `rmmod hmap` with
+# an fd open (it must be refused).
 export HMAP_TEST_RMMOD=1
-status=/tmp/hmap_test.status
-{ hmap_test; echo $? >"$status"; } 2>&1 | sed 's/^/KSFT: /'
-exit "$(cat "$status")"
+last=lifetime_test
+status=0
+
+# uptime in whole seconds
+now() { cut -d. -f1 /proc/uptime; }
+
+# run PATH: one program, its output prefixed, its wall time after it; a
+# non-zero exit fails the run.
+run() {
+	name=${1##*/}
+	t0=$(now)
+	{ "$1"; echo $? >/tmp/ksft.status; } 2>&1 | sed "s/^/KSFT: $name: /"
+	rc=$(cat /tmp/ksft.status)
+	echo "KSFT: $name: # took $(($(now) - t0)) s"
+	if [ "$rc" != 0 ]; then
+		echo "KSFT: $name: # exit status $rc"
+		status=1
+	fi
+}
+
+for p in /opt/hmap/bin/*_test; do
+	[ "${p##*/}" = "$last" ] || run "$p"
+done
+run "/opt/hmap/bin/$last"
+exit "$status"

@@ -50,10 +50,30 @@
 
 struct cmd;
 
+/* Objects and arrays nested in one another, at most. */
+#define JW_DEPTH		4
+
+/*
+ * A JSON writer: it puts the commas, the colons and the brackets, and
+ * every string goes through jw_str(), which escapes it. A document ends
+ * with a newline.
+ */
+struct jw {
+	FILE *f;
+	int depth;
+	bool after_key;			/* a key was written: its value is next */
+	struct {
+		char close;		/* ']' or '}' */
+		bool lines;		/* one element per line */
+		bool empty;		/* nothing written in it yet */
+	} level[JW_DEPTH];
+};
+
 /* Everything a subcommand works with; main() owns it. */
 struct ctx {
-	const struct cmd *cmd;		/* the subcommand running */
-	bool json;			/* -j: JSON output */
+	const struct cmd *cmd;		/* the subcommand running, or NULL */
+	bool json;			/* -j: JSON output (and errors) */
+	struct jw out;			/* the JSON writer on stdout */
 	int fd;				/* /dev/hmap, or -1 */
 	struct hmap_version ver;	/* the kernel's handshake answer */
 };
@@ -71,28 +91,267 @@ struct bytes {
 	__u32 len;
 };
 
-/* ---- Small helpers ---- */
+/* ---- JSON ---- */
 
-static void *xmalloc(size_t size)
+/* The separator a value or key needs where it goes. */
+static void jw_sep(struct jw *w)
 {
-	void *p = malloc(size ? size : 1);
-
-	if (!p) {
-		fputs("hmapctl: out of memory\n", stderr);
-		exit(RC_ERROR);
+	if (w->after_key) {
+		w->after_key = false;
+		return;
 	}
-	return p;
+	if (!w->depth)
+		return;
+	if (!w->level[w->depth - 1].empty)
+		fputc(',', w->f);
+	if (w->level[w->depth - 1].lines)
+		fputc('\n', w->f);
+	w->level[w->depth - 1].empty = false;
 }
 
-static void *xcalloc(size_t n, size_t size)
+/* Open an object ('{') or array ('['), with @lines one element a line. */
+static void jw_begin(struct jw *w, char open, bool lines)
+{
+	if (w->depth == JW_DEPTH)
+		abort();	/* hmapctl nests less deep */
+	jw_sep(w);
+	fputc(open, w->f);
+	w->level[w->depth].close = open == '[' ? ']' : '}';
+	w->level[w->depth].lines = lines;
+	w->level[w->depth].empty = true;
+	w->depth++;
+}
+
+static void jw_end(struct jw *w)
+{
+	w->depth--;
+	if (w->level[w->depth].lines && !w->level[w->depth].empty)
+		fputc('\n', w->f);
+	fputc(w->level[w->depth].close, w->f);
+	if (!w->depth)
+		fputc('\n', w->f);
+}
+
+/* The two-character JSON escape of @ch, or NULL if it has none. */
+static const char *jw_short_escape(unsigned char ch)
+{
+	switch (ch) {
+	case '"':
+		return "\\\"";
+	case '\\':
+		return "\\\\";
+	case '\b':
+		return "\\b";
+	case '\f':
+		return "\\f";
+	case '\n':
+		return "\\n";
+	case '\r':
+		return "\\r";
+	case '\t':
+		return "\\t";
+	default:
+		return NULL;
+	}
+}
+
+/*
+ * A string of @len bytes, escaped: the quote, the backslash and five
+ * control characters with a backslash and a letter (jw_short_escape()),
+ * any other byte outside printable ASCII as \u00XX, the byte's value as
+ * a code point. The output is ASCII.
+ */
+static void jw_str(struct jw *w, const char *s, size_t len)
+{
+	size_t i;
+
+	jw_sep(w);
+	fputc('"', w->f);
+	for (i = 0; i < len; i++) {
+		unsigned char ch = s[i];
+		const char *e = jw_short_escape(ch);
+
+		if (e)
+			fputs(e, w->f);
+		else if (ch < 0x20 || ch > 0x7e)
+			fprintf(w->f, "\\u%04x", ch);
+		else
+			fputc(ch, w->f);
+	}
+	fputc('"', w->f);
+}
+
+static void jw_cstr(struct jw *w, const char *s)
+{
+	jw_str(w, s, strlen(s));
+}
+
+static void jw_key(struct jw *w, const char *key)
+{
+	jw_cstr(w, key);
+	fputc(':', w->f);
+	w->after_key = true;
+}
+
+static void jw_u64(struct jw *w, unsigned long long v)
+{
+	jw_sep(w);
+	fprintf(w->f, "%llu", v);
+}
+
+static void jw_key_u64(struct jw *w, const char *key, unsigned long long v)
+{
+	jw_key(w, key);
+	jw_u64(w, v);
+}
+
+static void jw_key_str(struct jw *w, const char *key, const char *s)
+{
+	jw_key(w, key);
+	jw_cstr(w, s);
+}
+
+/* A number with three decimals (finite: never NaN or infinite). */
+static void jw_key_fraction(struct jw *w, const char *key, double v)
+{
+	jw_key(w, key);
+	jw_sep(w);
+	fprintf(w->f, "%.3f", v);
+}
+
+/* ---- Messages ---- */
+
+#define USAGE		"hmapctl [-j|--json] [-h|--help] COMMAND [ARGS]"
+
+/*
+ * Report on stderr: "hmapctl: CMD: message", then the usage if @usage; or
+ * under -j one JSON object on a line, {"command":CMD, @what:message,
+ * "errno":@err, "usage":@usage}, where command is left out outside a
+ * command, errno if @err is 0 and usage if @usage is NULL.
+ */
+static void vreport(const struct ctx *c, const char *what, int err,
+		    const char *usage, const char *fmt, va_list ap)
+{
+	char *msg = NULL;
+
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
+	if (c->json) {
+		struct jw w = { .f = stderr };
+
+		jw_begin(&w, '{', false);
+		if (c->cmd)
+			jw_key_str(&w, "command", c->cmd->name);
+		jw_key_str(&w, what, msg ? msg : fmt);
+		if (err)
+			jw_key_u64(&w, "errno", err);
+		if (usage)
+			jw_key_str(&w, "usage", usage);
+		jw_end(&w);
+	} else {
+		fprintf(stderr, "hmapctl: %s%s%s\n", c->cmd ? c->cmd->name : "",
+			c->cmd ? ": " : "", msg ? msg : fmt);
+		if (usage)
+			fprintf(stderr, "usage: %s\nRun 'hmapctl help' for more.\n",
+				usage);
+	}
+	free(msg);
+}
+
+/* Report an error (@err: the errno a call failed with, or 0); return @rc. */
+static int fail(const struct ctx *c, int rc, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vreport(c, "error", err, NULL, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+static void warn(const struct ctx *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vreport(c, "warning", 0, NULL, fmt, ap);
+	va_end(ap);
+}
+
+/* Report a usage error with the command's synopsis; return RC_USAGE. */
+static int bad_arg(const struct ctx *c, const char *fmt, ...)
+{
+	char usage[256];
+	va_list ap;
+
+	if (c->cmd)
+		snprintf(usage, sizeof(usage), "hmapctl %s%s%s", c->cmd->name,
+			 *c->cmd->args ? " " : "", c->cmd->args);
+	else
+		snprintf(usage, sizeof(usage), "%s", USAGE);
+	va_start(ap, fmt);
+	vreport(c, "error", 0, usage, fmt, ap);
+	va_end(ap);
+	return RC_USAGE;
+}
+
+static int usage_cmd(const struct ctx *c)
+{
+	return bad_arg(c, "wrong number of arguments");
+}
+
+/* What an errno means for a command on keys and on a whole map. */
+static const struct {
+	int err;
+	const char *key, *map;		/* NULL: what strerror() says */
+} err_texts[] = {
+	{ ENOENT, "No such key", "No such map" },
+	{ EEXIST, "Key already exists", "Map already exists" },
+	{ E2BIG, "Map is full (max_entries reached)", NULL },
+	{ EACCES, "Permission denied by the map's mode",
+	  "Permission denied by the map's mode" },
+	{ EDQUOT, NULL, "Per-user map limit reached" },
+};
+
+static const char *err_text(int err, bool of_key)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(err_texts); i++) {
+		const char *text = of_key ? err_texts[i].key : err_texts[i].map;
+
+		if (err_texts[i].err == err && text)
+			return text;
+	}
+	return strerror(err);
+}
+
+/* What an errno means for a command on one key or a batch of keys. */
+static const char *key_strerror(int err)
+{
+	return err_text(err, true);
+}
+
+/* What an errno means for a command on a whole map. */
+static const char *map_strerror(int err)
+{
+	return err_text(err, false);
+}
+
+/* ---- Small helpers ---- */
+
+static void *xcalloc(const struct ctx *c, size_t n, size_t size)
 {
 	void *p = calloc(n ? n : 1, size ? size : 1);
 
-	if (!p) {
-		fputs("hmapctl: out of memory\n", stderr);
-		exit(RC_ERROR);
-	}
+	if (!p)
+		exit(fail(c, RC_ERROR, ENOMEM, "out of memory"));
 	return p;
+}
+
+static void *xmalloc(const struct ctx *c, size_t size)
+{
+	return xcalloc(c, 1, size);
 }
 
 static __u64 ptr(const void *p)
@@ -109,74 +368,6 @@ static int hioctl(int fd, unsigned long req, void *arg)
 static int rc_of(int err)
 {
 	return err == ENOENT ? RC_NOTFOUND : RC_ERROR;
-}
-
-/* Print "hmapctl: CMD: message" on stderr and return @rc. */
-static int fail(const struct ctx *c, int rc, const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "hmapctl: %s: ", c->cmd->name);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return rc;
-}
-
-/* What an errno means for a command on one key or a batch of keys. */
-static const char *key_strerror(int err)
-{
-	switch (err) {
-	case ENOENT:
-		return "No such key";
-	case EEXIST:
-		return "Key already exists";
-	case E2BIG:
-		return "Map is full (max_entries reached)";
-	case EACCES:
-		return "Permission denied by the map's mode";
-	default:
-		return strerror(err);
-	}
-}
-
-/* What an errno means for a command on a whole map. */
-static const char *map_strerror(int err)
-{
-	switch (err) {
-	case ENOENT:
-		return "No such map";
-	case EEXIST:
-		return "Map already exists";
-	case EACCES:
-		return "Permission denied by the map's mode";
-	case EDQUOT:
-		return "Per-user map limit reached";
-	default:
-		return strerror(err);
-	}
-}
-
-static int usage_cmd(const struct ctx *c)
-{
-	fprintf(stderr, "usage: hmapctl %s%s%s\n", c->cmd->name,
-		*c->cmd->args ? " " : "", c->cmd->args);
-	fputs("Run 'hmapctl help' for more.\n", stderr);
-	return RC_USAGE;
-}
-
-/* Print a usage error about one argument; return RC_USAGE. */
-static int bad_arg(const struct ctx *c, const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "hmapctl: %s: ", c->cmd->name);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return usage_cmd(c);
 }
 
 /* ---- Argument parsing ---- */
@@ -245,17 +436,18 @@ static int parse_hex_byte(const char *s)
  * without the NUL), or the word "hex" followed by bytes in hex, one per
  * word, as many words as parse as a byte. Return the words used.
  */
-static int parse_bytes(int argc, char **argv, struct bytes *b)
+static int parse_bytes(const struct ctx *c, int argc, char **argv,
+		       struct bytes *b)
 {
 	int n;
 
 	if (strcmp(argv[0], "hex")) {
 		b->len = strlen(argv[0]);
-		b->data = xmalloc(b->len);
+		b->data = xmalloc(c, b->len);
 		memcpy(b->data, argv[0], b->len);
 		return 1;
 	}
-	b->data = xmalloc(argc);
+	b->data = xmalloc(c, argc);
 	b->len = 0;
 	for (n = 1; n < argc; n++) {
 		int v = parse_hex_byte(argv[n]);
@@ -297,50 +489,33 @@ static void print_bytes(const unsigned char *p, __u32 len)
 		printf(" %02x", p[i]);
 }
 
-/* A JSON string; bytes outside printable ASCII are \u00XX escapes. */
-static void json_string(const char *s, size_t len)
-{
-	size_t i;
-
-	putchar('"');
-	for (i = 0; i < len; i++) {
-		unsigned char ch = s[i];
-
-		if (ch == '"' || ch == '\\')
-			printf("\\%c", ch);
-		else if (ch < 0x20 || ch > 0x7e)
-			printf("\\u%04x", ch);
-		else
-			putchar(ch);
-	}
-	putchar('"');
-}
-
 /* A key or value in JSON: a string if printable, else an array of bytes. */
-static void json_bytes(const unsigned char *p, __u32 len)
+static void jw_bytes(struct jw *w, const unsigned char *p, __u32 len)
 {
 	__u32 i;
 
 	if (printable(p, len)) {
-		json_string((const char *)p, len);
+		jw_str(w, (const char *)p, len);
 		return;
 	}
-	putchar('[');
+	jw_begin(w, '[', false);
 	for (i = 0; i < len; i++)
-		printf("%s%u", i ? "," : "", p[i]);
-	putchar(']');
+		jw_u64(w, p[i]);
+	jw_end(w);
 }
 
-static void print_entry(const struct ctx *c, const unsigned char *key,
+/* An entry: a JSON object, or "key: KEY  value: VALUE" (no newline). */
+static void print_entry(struct ctx *c, const unsigned char *key,
 			__u32 key_len, const unsigned char *value,
 			__u32 value_len)
 {
 	if (c->json) {
-		fputs("{\"key\":", stdout);
-		json_bytes(key, key_len);
-		fputs(",\"value\":", stdout);
-		json_bytes(value, value_len);
-		putchar('}');
+		jw_begin(&c->out, '{', false);
+		jw_key(&c->out, "key");
+		jw_bytes(&c->out, key, key_len);
+		jw_key(&c->out, "value");
+		jw_bytes(&c->out, value, value_len);
+		jw_end(&c->out);
 		return;
 	}
 	fputs("key: ", stdout);
@@ -355,27 +530,29 @@ static const char *const feature_names[] = {
 	"named", "anon", "batch", "dump", "stats",
 };
 
-/* The feature names, space-separated or as JSON strings. */
-static void print_features(FILE *f, bool json, __u64 features)
+/* The name of feature bit @bit: its name, or "bitN" in @buf. */
+static const char *feature_name(unsigned int bit, char *buf, size_t len)
 {
-	bool first = true;
-	unsigned int i;
+	if (bit < ARRAY_SIZE(feature_names))
+		return feature_names[bit];
+	snprintf(buf, len, "bit%u", bit);
+	return buf;
+}
 
-	for (i = 0; i < 64; i++) {
-		if (!(features & (1ULL << i)))
-			continue;
-		if (!first)
-			fputc(json ? ',' : ' ', f);
-		if (json)
-			fputc('"', f);
-		if (i < ARRAY_SIZE(feature_names))
-			fputs(feature_names[i], f);
-		else
-			fprintf(f, "bit%u", i);
-		if (json)
-			fputc('"', f);
-		first = false;
-	}
+/* The names of the bits of @features, space-separated, in @buf. */
+static const char *features_text(__u64 features, char *buf, size_t len)
+{
+	size_t used = 0;
+	unsigned int i;
+	char tmp[8];
+
+	buf[0] = '\0';
+	for (i = 0; i < 64 && used < len; i++)
+		if (features & (1ULL << i))
+			used += snprintf(buf + used, len - used, "%s%s",
+					 used ? " " : "",
+					 feature_name(i, tmp, sizeof(tmp)));
+	return buf;
 }
 
 /*
@@ -385,6 +562,7 @@ static void print_features(FILE *f, bool json, __u64 features)
  */
 static int dev_open(struct ctx *c, bool any_abi)
 {
+	char names[512];
 	__u64 missing;
 	int err;
 
@@ -395,35 +573,38 @@ static int dev_open(struct ctx *c, bool any_abi)
 	if (c->fd < 0) {
 		err = errno;
 		if (err == ENOENT || err == ENODEV || err == ENXIO)
-			return fail(c, RC_ERROR,
+			return fail(c, RC_ERROR, err,
 				    "%s: %s (is the hmap module loaded?)",
 				    HMAP_DEV, strerror(err));
-		return fail(c, RC_ERROR, "%s: %s", HMAP_DEV, strerror(err));
+		return fail(c, RC_ERROR, err, "%s: %s", HMAP_DEV,
+			    strerror(err));
 	}
 
 	memset(&c->ver, 0, sizeof(c->ver));
 	c->ver.argsz = sizeof(c->ver);
 	err = hioctl(c->fd, HMAP_IOC_VERSION, &c->ver);
 	if (err == -ENOTTY)
-		return fail(c, RC_ERROR, "%s is not an hmap device (%s)",
+		return fail(c, RC_ERROR, -err, "%s is not an hmap device (%s)",
 			    HMAP_DEV, strerror(-err));
 	if (err)
-		return fail(c, RC_ERROR, "HMAP_IOC_VERSION: %s",
+		return fail(c, RC_ERROR, -err, "HMAP_IOC_VERSION: %s",
 			    strerror(-err));
 	if (c->ver.abi_version != HMAP_ABI_VERSION && !any_abi)
-		return fail(c, RC_ERROR,
+		return fail(c, RC_ERROR, 0,
 			    "kernel hmap ABI version %u, hmapctl was built for %u; rebuild hmapctl against the kernel's <linux/hmap.h>",
 			    c->ver.abi_version, HMAP_ABI_VERSION);
 
 	missing = c->cmd->features & ~c->ver.features;
-	if (missing) {
-		fprintf(stderr, "hmapctl: %s: the kernel's hmap lacks: ",
-			c->cmd->name);
-		print_features(stderr, false, missing);
-		fputc('\n', stderr);
-		return RC_ERROR;
-	}
+	if (missing)
+		return fail(c, RC_ERROR, 0, "the kernel's hmap lacks: %s",
+			    features_text(missing, names, sizeof(names)));
 	return 0;
+}
+
+/* The commands that take no arguments: check, then dev_open(). */
+static int dev_open_no_args(struct ctx *c, int argc, bool any_abi)
+{
+	return argc ? usage_cmd(c) : dev_open(c, any_abi);
 }
 
 /* dev_open(), then bind the fd to the map @name. */
@@ -440,7 +621,8 @@ static int dev_bind(struct ctx *c, const char *name)
 	strncpy(arg.name, name, sizeof(arg.name) - 1);
 	err = hioctl(c->fd, HMAP_IOC_OPEN, &arg);
 	if (err)
-		return fail(c, rc_of(-err), "%s: %s", name, map_strerror(-err));
+		return fail(c, rc_of(-err), -err, "%s: %s", name,
+			    map_strerror(-err));
 	return 0;
 }
 
@@ -472,7 +654,7 @@ static long list_maps(struct ctx *c, struct hmap_list_entry **out)
 		struct hmap_list arg;
 
 		free(e);
-		e = xcalloc(room, sizeof(*e));
+		e = xcalloc(c, room, sizeof(*e));
 		memset(&arg, 0, sizeof(arg));
 		arg.argsz = sizeof(arg);
 		arg.count = room;
@@ -491,8 +673,8 @@ static long list_maps(struct ctx *c, struct hmap_list_entry **out)
 		 */
 		if (!err && (arg.total <= arg.count || arg.count < room)) {
 			if (arg.total > arg.count)
-				fprintf(stderr, "hmapctl: %s: showing %u of %u maps\n",
-					c->cmd->name, arg.count, arg.total);
+				warn(c, "showing %u of %u maps", arg.count,
+				     arg.total);
 			for (i = 0; i < arg.count; i++)
 				e[i].name[sizeof(e[i].name) - 1] = '\0';
 			qsort(e, arg.count, sizeof(*e), compare_entries);
@@ -548,8 +730,9 @@ static int map_sizes(struct ctx *c, const char *name, __u32 *key_size,
 	int err = get_sizes(c, name, key_size, value_size);
 
 	if (err)
-		return fail(c, rc_of(-err), "%s: cannot learn its key_size: %s",
-			    name, map_strerror(-err));
+		return fail(c, rc_of(-err), -err,
+			    "%s: cannot learn its key_size: %s", name,
+			    map_strerror(-err));
 	return 0;
 }
 
@@ -561,53 +744,72 @@ static int key_einval(struct ctx *c, const char *name, __u32 key_len,
 
 	if (!get_sizes(c, name, &ks, &vs)) {
 		if (key_len > ks)
-			return fail(c, RC_ERROR,
+			return fail(c, RC_ERROR, EINVAL,
 				    "key is %u bytes, the map's key_size is %u",
 				    key_len, ks);
 		if (value_len > vs)
-			return fail(c, RC_ERROR,
+			return fail(c, RC_ERROR, EINVAL,
 				    "value is %u bytes, the map's value_size is %u",
 				    value_len, vs);
 	}
-	return fail(c, RC_ERROR, "%s", strerror(EINVAL));
+	return fail(c, RC_ERROR, EINVAL, "%s", strerror(EINVAL));
 }
 
 /* ---- Commands on the device ---- */
 
-static int cmd_version(struct ctx *c, int argc, char **argv)
+static void print_version_json(struct ctx *c)
 {
 	const struct hmap_version *v = &c->ver;
+	struct jw *w = &c->out;
+	unsigned int i;
+	char buf[8];
+
+	jw_begin(w, '{', false);
+	jw_key_u64(w, "abi_version", v->abi_version);
+	jw_key_u64(w, "hmapctl_abi_version", HMAP_ABI_VERSION);
+	jw_key(w, "features");
+	jw_begin(w, '[', false);
+	for (i = 0; i < 64; i++)
+		if (v->features & (1ULL << i))
+			jw_cstr(w, feature_name(i, buf, sizeof(buf)));
+	jw_end(w);
+	jw_key_u64(w, "features_mask", v->features);
+	jw_key_u64(w, "key_size_max", v->key_size_max);
+	jw_key_u64(w, "value_size_max", v->value_size_max);
+	jw_key_u64(w, "max_entries_max", v->max_entries_max);
+	jw_end(w);
+}
+
+static void print_version(const struct ctx *c)
+{
+	const struct hmap_version *v = &c->ver;
+	char names[512];
+
+	printf("abi_version: %u\n", v->abi_version);
+	printf("hmapctl_abi_version: %u\n", HMAP_ABI_VERSION);
+	printf("features: 0x%llx (%s)\n", (unsigned long long)v->features,
+	       features_text(v->features, names, sizeof(names)));
+	printf("key_size_max: %u\n", v->key_size_max);
+	printf("value_size_max: %u\n", v->value_size_max);
+	printf("max_entries_max: %u\n", v->max_entries_max);
+}
+
+static int cmd_version(struct ctx *c, int argc, char **argv)
+{
 	int rc;
 
 	(void)argv;
-	if (argc)
-		return usage_cmd(c);
-	rc = dev_open(c, true);
+	rc = dev_open_no_args(c, argc, true);
 	if (rc)
 		return rc;
-	if (c->json) {
-		printf("{\"abi_version\":%u,\"hmapctl_abi_version\":%u,",
-		       v->abi_version, HMAP_ABI_VERSION);
-		printf("\"features\":[");
-		print_features(stdout, true, v->features);
-		printf("],\"features_mask\":%llu,",
-		       (unsigned long long)v->features);
-		printf("\"key_size_max\":%u,\"value_size_max\":%u,\"max_entries_max\":%u}\n",
-		       v->key_size_max, v->value_size_max, v->max_entries_max);
-	} else {
-		printf("abi_version: %u\n", v->abi_version);
-		printf("hmapctl_abi_version: %u\n", HMAP_ABI_VERSION);
-		printf("features: 0x%llx (", (unsigned long long)v->features);
-		print_features(stdout, false, v->features);
-		printf(")\n");
-		printf("key_size_max: %u\n", v->key_size_max);
-		printf("value_size_max: %u\n", v->value_size_max);
-		printf("max_entries_max: %u\n", v->max_entries_max);
-	}
-	if (v->abi_version != HMAP_ABI_VERSION)
-		return fail(c, RC_ERROR,
+	if (c->json)
+		print_version_json(c);
+	else
+		print_version(c);
+	if (c->ver.abi_version != HMAP_ABI_VERSION)
+		return fail(c, RC_ERROR, 0,
 			    "kernel hmap ABI version %u, hmapctl was built for %u",
-			    v->abi_version, HMAP_ABI_VERSION);
+			    c->ver.abi_version, HMAP_ABI_VERSION);
 	return RC_OK;
 }
 
@@ -662,12 +864,13 @@ static int cmd_create(struct ctx *c, int argc, char **argv)
 		return rc;
 	err = hioctl(c->fd, HMAP_IOC_CREATE, &arg);
 	if (err == -EINVAL)
-		return fail(c, RC_ERROR,
+		return fail(c, RC_ERROR, EINVAL,
 			    "%s: %s (limits: key_size 1..%u, value_size 1..%u, max_entries 1..%u, mode 0666 at most)",
 			    name, strerror(EINVAL), c->ver.key_size_max,
 			    c->ver.value_size_max, c->ver.max_entries_max);
 	if (err)
-		return fail(c, RC_ERROR, "%s: %s", name, map_strerror(-err));
+		return fail(c, RC_ERROR, -err, "%s: %s", name,
+			    map_strerror(-err));
 	return RC_OK;
 }
 
@@ -689,13 +892,30 @@ static int cmd_destroy(struct ctx *c, int argc, char **argv)
 	strncpy(arg.name, argv[0], sizeof(arg.name) - 1);
 	err = hioctl(c->fd, HMAP_IOC_DESTROY, &arg);
 	if (err == -EACCES || err == -EPERM)
-		return fail(c, RC_ERROR,
+		return fail(c, RC_ERROR, -err,
 			    "%s: %s (only its owner or CAP_SYS_ADMIN may)",
 			    argv[0], strerror(-err));
 	if (err)
-		return fail(c, rc_of(-err), "%s: %s", argv[0],
+		return fail(c, rc_of(-err), -err, "%s: %s", argv[0],
 			    map_strerror(-err));
 	return RC_OK;
+}
+
+static void print_list_entry_json(struct jw *w,
+				  const struct hmap_list_entry *e)
+{
+	char mode[8];
+
+	snprintf(mode, sizeof(mode), "%04o", e->mode);
+	jw_begin(w, '{', false);
+	jw_key_str(w, "name", e->name);
+	jw_key_u64(w, "owner", e->owner);
+	jw_key_str(w, "mode", mode);
+	jw_key_u64(w, "key_size", e->key_size);
+	jw_key_u64(w, "value_size", e->value_size);
+	jw_key_u64(w, "max_entries", e->max_entries);
+	jw_key_u64(w, "count", e->count);
+	jw_end(w);
 }
 
 static int cmd_list(struct ctx *c, int argc, char **argv)
@@ -705,28 +925,18 @@ static int cmd_list(struct ctx *c, int argc, char **argv)
 	int rc;
 
 	(void)argv;
-	if (argc)
-		return usage_cmd(c);
-	rc = dev_open(c, false);
+	rc = dev_open_no_args(c, argc, false);
 	if (rc)
 		return rc;
 	n = list_maps(c, &e);
 	if (n < 0)
-		return fail(c, RC_ERROR, "%s", strerror(-n));
+		return fail(c, RC_ERROR, -n, "%s", strerror(-n));
 
 	if (c->json) {
-		putchar('[');
-		for (i = 0; i < n; i++) {
-			fputs(i ? ",\n{\"name\":" : "\n{\"name\":", stdout);
-			json_string(e[i].name, strlen(e[i].name));
-			printf(",\"owner\":%u,\"mode\":\"%04o\"", e[i].owner,
-			       e[i].mode);
-			printf(",\"key_size\":%u,\"value_size\":%u", e[i].key_size,
-			       e[i].value_size);
-			printf(",\"max_entries\":%u,\"count\":%llu}",
-			       e[i].max_entries, (unsigned long long)e[i].count);
-		}
-		fputs(n ? "\n]\n" : "]\n", stdout);
+		jw_begin(&c->out, '[', true);
+		for (i = 0; i < n; i++)
+			print_list_entry_json(&c->out, &e[i]);
+		jw_end(&c->out);
 	} else {
 		printf("%-16s %6s %5s %8s %10s %11s %10s\n", "NAME", "OWNER",
 		       "MODE", "KEY_SIZE", "VALUE_SIZE", "MAX_ENTRIES", "COUNT");
@@ -775,7 +985,7 @@ static int parse_elem(struct ctx *c, int argc, char **argv, bool put,
 	rc = check_name(c, a->name);
 	if (rc)
 		return rc;
-	n = 1 + parse_bytes(argc - 1, argv + 1, &a->key);
+	n = 1 + parse_bytes(c, argc - 1, argv + 1, &a->key);
 	if (!a->key.len && n < argc)
 		return bad_arg(c, "bad hex byte '%s'", argv[n]);
 	if (!a->key.len)
@@ -783,7 +993,7 @@ static int parse_elem(struct ctx *c, int argc, char **argv, bool put,
 	if (put) {
 		if (n >= argc)
 			return bad_arg(c, "missing value");
-		n += parse_bytes(argc - n, argv + n, &a->value);
+		n += parse_bytes(c, argc - n, argv + n, &a->value);
 		a->flags = HMAP_ANY;
 		for (i = 0; n < argc && i < ARRAY_SIZE(put_flags); i++) {
 			if (!strcmp(argv[n], put_flags[i].word)) {
@@ -815,7 +1025,7 @@ static int lookup(struct ctx *c, struct elem_args *a)
 	       VALUE_ROOM_DEFAULT;
 	for (tries = 0; tries < 8; tries++) {
 		free(a->value.data);
-		a->value.data = xmalloc(room);
+		a->value.data = xmalloc(c, room);
 		memset(&op, 0, sizeof(op));
 		op.argsz = sizeof(op);
 		op.key = ptr(a->key.data);
@@ -828,31 +1038,9 @@ static int lookup(struct ctx *c, struct elem_args *a)
 		room = op.value_len > room ? op.value_len : room * 2;
 	}
 	if (err)
-		return fail(c, rc_of(-err), "%s", key_strerror(-err));
+		return fail(c, rc_of(-err), -err, "%s", key_strerror(-err));
 	a->value.len = op.value_len > room ? room : op.value_len;
 	return 0;
-}
-
-static int cmd_get(struct ctx *c, int argc, char **argv)
-{
-	struct elem_args a;
-	int rc;
-
-	rc = parse_elem(c, argc, argv, false, &a);
-	if (!rc)
-		rc = dev_bind(c, a.name);
-	if (!rc)
-		rc = lookup(c, &a);
-	if (!rc) {
-		if (c->json)
-			print_entry(c, a.key.data, a.key.len, a.value.data,
-				    a.value.len);
-		else
-			print_bytes(a.value.data, a.value.len);
-		putchar('\n');
-	}
-	elem_args_free(&a);
-	return rc;
 }
 
 /* HMAP_IOC_UPDATE or HMAP_IOC_DELETE of @a. */
@@ -874,36 +1062,46 @@ static int write_elem(struct ctx *c, struct elem_args *a, unsigned long req)
 	if (err == -EINVAL)
 		return key_einval(c, a->name, a->key.len, a->value.len);
 	if (err)
-		return fail(c, rc_of(-err), "%s", key_strerror(-err));
+		return fail(c, rc_of(-err), -err, "%s", key_strerror(-err));
 	return 0;
+}
+
+/* get, put or del: HMAP_IOC_LOOKUP, _UPDATE or _DELETE of one key. */
+static int elem_cmd(struct ctx *c, int argc, char **argv, unsigned long req)
+{
+	struct elem_args a;
+	int rc;
+
+	rc = parse_elem(c, argc, argv, req == HMAP_IOC_UPDATE, &a);
+	if (!rc)
+		rc = dev_bind(c, a.name);
+	if (!rc)
+		rc = req == HMAP_IOC_LOOKUP ? lookup(c, &a) :
+		     write_elem(c, &a, req);
+	if (!rc && req == HMAP_IOC_LOOKUP && c->json) {
+		print_entry(c, a.key.data, a.key.len, a.value.data,
+			    a.value.len);
+	} else if (!rc && req == HMAP_IOC_LOOKUP) {
+		print_bytes(a.value.data, a.value.len);
+		putchar('\n');
+	}
+	elem_args_free(&a);
+	return rc;
+}
+
+static int cmd_get(struct ctx *c, int argc, char **argv)
+{
+	return elem_cmd(c, argc, argv, HMAP_IOC_LOOKUP);
 }
 
 static int cmd_put(struct ctx *c, int argc, char **argv)
 {
-	struct elem_args a;
-	int rc;
-
-	rc = parse_elem(c, argc, argv, true, &a);
-	if (!rc)
-		rc = dev_bind(c, a.name);
-	if (!rc)
-		rc = write_elem(c, &a, HMAP_IOC_UPDATE);
-	elem_args_free(&a);
-	return rc;
+	return elem_cmd(c, argc, argv, HMAP_IOC_UPDATE);
 }
 
 static int cmd_del(struct ctx *c, int argc, char **argv)
 {
-	struct elem_args a;
-	int rc;
-
-	rc = parse_elem(c, argc, argv, false, &a);
-	if (!rc)
-		rc = dev_bind(c, a.name);
-	if (!rc)
-		rc = write_elem(c, &a, HMAP_IOC_DELETE);
-	elem_args_free(&a);
-	return rc;
+	return elem_cmd(c, argc, argv, HMAP_IOC_DELETE);
 }
 
 /* ---- Commands on a whole map ---- */
@@ -923,15 +1121,26 @@ static void dump_buf_free(struct dump_buf *b)
 	free(b->value_lens);
 }
 
-static void dump_buf_alloc(struct dump_buf *b, __u32 room, __u32 ks,
-			   __u32 vs)
+static void dump_buf_alloc(const struct ctx *c, struct dump_buf *b,
+			   __u32 room, __u32 ks, __u32 vs)
 {
 	dump_buf_free(b);
 	b->room = room;
-	b->keys = xcalloc(room, ks);
-	b->values = xcalloc(room, vs);
-	b->key_lens = xcalloc(room, sizeof(__u32));
-	b->value_lens = xcalloc(room, sizeof(__u32));
+	b->keys = xcalloc(c, room, ks);
+	b->values = xcalloc(c, room, vs);
+	b->key_lens = xcalloc(c, room, sizeof(__u32));
+	b->value_lens = xcalloc(c, room, sizeof(__u32));
+}
+
+/* The commands whose one argument is a map name: bind to the map. */
+static int bind_named(struct ctx *c, int argc, char **argv)
+{
+	int rc;
+
+	if (argc != 1)
+		return usage_cmd(c);
+	rc = check_name(c, argv[0]);
+	return rc ? rc : dev_bind(c, argv[0]);
 }
 
 static int cmd_dump(struct ctx *c, int argc, char **argv)
@@ -941,23 +1150,19 @@ static int cmd_dump(struct ctx *c, int argc, char **argv)
 	__u32 ks, vs, room, i;
 	int rc, err, stalls = 0;
 
-	if (argc != 1)
-		return usage_cmd(c);
-	rc = check_name(c, argv[0]);
-	if (!rc)
-		rc = dev_bind(c, argv[0]);
+	rc = bind_named(c, argc, argv);
 	if (!rc)
 		rc = map_sizes(c, argv[0], &ks, &vs);
 	if (rc)
 		return rc;
 	if (!ks)
-		return fail(c, RC_ERROR, "%s: key_size is 0", argv[0]);
+		return fail(c, RC_ERROR, 0, "%s: key_size is 0", argv[0]);
 
 	room = DUMP_BUF_BYTES / (ks + vs);
 	room = room < 1 ? 1 : room > DUMP_ROOM_MAX ? DUMP_ROOM_MAX : room;
-	dump_buf_alloc(&b, room, ks, vs);
+	dump_buf_alloc(c, &b, room, ks, vs);
 	if (c->json)
-		putchar('[');
+		jw_begin(&c->out, '[', true);
 	for (;;) {
 		struct hmap_dump d;
 
@@ -972,16 +1177,17 @@ static int cmd_dump(struct ctx *c, int argc, char **argv)
 		err = hioctl(c->fd, HMAP_IOC_DUMP, &d);
 		if (err == -ENOSPC && d.count > b.room) {
 			/* Entries with equal hashes need more room. */
-			dump_buf_alloc(&b, d.count, ks, vs);
+			dump_buf_alloc(c, &b, d.count, ks, vs);
 			continue;
 		}
 		if (err) {
-			rc = fail(c, RC_ERROR, "after %llu entries: %s",
+			rc = fail(c, RC_ERROR, -err, "after %llu entries: %s",
 				  (unsigned long long)total, strerror(-err));
 			break;
 		}
 		if (d.count > b.room) {
-			rc = fail(c, RC_ERROR, "kernel returned %u entries for room %u",
+			rc = fail(c, RC_ERROR, EPROTO,
+				  "kernel returned %u entries for room %u",
 				  d.count, b.room);
 			break;
 		}
@@ -990,8 +1196,6 @@ static int cmd_dump(struct ctx *c, int argc, char **argv)
 
 			kl = kl > ks ? ks : kl;
 			vl = vl > vs ? vs : vl;
-			if (c->json)
-				fputs(total ? ",\n" : "\n", stdout);
 			print_entry(c, b.keys + (size_t)i * ks, kl,
 				    b.values + (size_t)i * vs, vl);
 			if (!c->json)
@@ -1002,7 +1206,8 @@ static int cmd_dump(struct ctx *c, int argc, char **argv)
 			break;
 		/* An empty batch without DONE: call again, unless stuck. */
 		if (!d.count && d.cursor == cursor && ++stalls > DUMP_STALLS_MAX) {
-			rc = fail(c, RC_ERROR, "the walk makes no progress (cursor %llu)",
+			rc = fail(c, RC_ERROR, 0,
+				  "the walk makes no progress (cursor %llu)",
 				  (unsigned long long)cursor);
 			break;
 		}
@@ -1011,12 +1216,12 @@ static int cmd_dump(struct ctx *c, int argc, char **argv)
 		cursor = d.cursor;
 	}
 	if (c->json)
-		fputs(total ? "\n]\n" : "]\n", stdout);
+		jw_end(&c->out);
 	dump_buf_free(&b);
 	return rc;
 }
 
-/* HMAP_IOC_STATS fields in the order of the struct. */
+/* The fields of struct hmap_map_stats before its counters. */
 #define STAT_FIELD(f, type) \
 	{ #f, offsetof(struct hmap_map_stats, f), sizeof(type) }
 
@@ -1024,7 +1229,7 @@ static const struct stat_field {
 	const char *name;
 	size_t offset;
 	size_t size;
-} stat_fields[] = {
+} state_fields[] = {
 	STAT_FIELD(key_size, __u32),
 	STAT_FIELD(value_size, __u32),
 	STAT_FIELD(max_entries, __u32),
@@ -1034,94 +1239,88 @@ static const struct stat_field {
 	STAT_FIELD(resizing, __u32),
 	STAT_FIELD(nevacuate, __u64),
 	STAT_FIELD(noverflow, __u64),
-	STAT_FIELD(grows, __u64),
-	STAT_FIELD(same_size_grows, __u64),
-	STAT_FIELD(shrinks, __u64),
-	STAT_FIELD(evacuated_by_writers, __u64),
-	STAT_FIELD(evacuated_by_background, __u64),
-	STAT_FIELD(arrays_alloced, __u64),
-	STAT_FIELD(arrays_freed, __u64),
-	STAT_FIELD(overflow_alloced, __u64),
-	STAT_FIELD(overflow_freed, __u64),
-	STAT_FIELD(elems_alloced, __u64),
-	STAT_FIELD(elems_freed, __u64),
-	STAT_FIELD(alloc_failures, __u64),
-	STAT_FIELD(bytes, __u64),
-	STAT_FIELD(pending_frees, __u64),
-	STAT_FIELD(lookups, __u64),
-	STAT_FIELD(hits, __u64),
-	STAT_FIELD(misses, __u64),
-	STAT_FIELD(inserts, __u64),
-	STAT_FIELD(updates, __u64),
-	STAT_FIELD(deletes, __u64),
-	STAT_FIELD(open_cursors, __u64),
 };
 
 static const char *const resize_names[] = {
 	"none", "grow", "same_size_grow", "shrink",
 };
 
-static __u64 stat_value(const struct hmap_map_stats *st,
-			const struct stat_field *f)
+/* What stats prints: a map's HMAP_IOC_STATS, as much as the kernel filled. */
+struct stats_out {
+	struct ctx *c;
+	struct hmap_map_stats st;
+	size_t filled;
+};
+
+/* The field @name of @size bytes at @offset, as a JSON key or a line. */
+static void print_stat(struct stats_out *o, const char *name, size_t offset,
+		       size_t size)
 {
-	const unsigned char *p = (const unsigned char *)st + f->offset;
+	const unsigned char *p = (const unsigned char *)&o->st + offset;
+	unsigned long long v;
 	__u32 v32;
 	__u64 v64;
 
-	if (f->size == sizeof(v32)) {
+	if (offset + size > o->filled)
+		return;
+	if (size == sizeof(v32)) {
 		memcpy(&v32, p, sizeof(v32));
-		return v32;
+		v = v32;
+	} else {
+		memcpy(&v64, p, sizeof(v64));
+		v = v64;
 	}
-	memcpy(&v64, p, sizeof(v64));
-	return v64;
+	if (o->c->json)
+		jw_key_u64(&o->c->out, name, v);
+	else if (!strcmp(name, "resizing") && v < ARRAY_SIZE(resize_names))
+		printf("%s: %llu (%s)\n", name, v, resize_names[v]);
+	else
+		printf("%s: %llu\n", name, v);
+}
+
+/* Every field of struct hmap_map_stats that the kernel filled, in order. */
+static void print_stats(struct stats_out *o)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(state_fields); i++)
+		print_stat(o, state_fields[i].name, state_fields[i].offset,
+			   state_fields[i].size);
+#define HMAP_STAT(name) \
+	print_stat(o, #name, offsetof(struct hmap_map_stats, name), \
+		   sizeof(__u64))
+#include <linux/hmap_stats.h>
+#undef HMAP_STAT
 }
 
 static int cmd_stats(struct ctx *c, int argc, char **argv)
 {
-	struct hmap_map_stats st;
-	size_t filled, i;
+	struct stats_out o = { .c = c };
 	int rc, err;
 
-	if (argc != 1)
-		return usage_cmd(c);
-	rc = check_name(c, argv[0]);
-	if (!rc)
-		rc = dev_bind(c, argv[0]);
+	rc = bind_named(c, argc, argv);
 	if (rc)
 		return rc;
-	err = get_stats(c, &st);
+	err = get_stats(c, &o.st);
 	if (err)
-		return fail(c, RC_ERROR, "%s: %s", argv[0], map_strerror(-err));
+		return fail(c, RC_ERROR, -err, "%s: %s", argv[0],
+			    map_strerror(-err));
 	/* An older kernel fills less: show only what it filled. */
-	filled = st.argsz < sizeof(st) ? st.argsz : sizeof(st);
+	o.filled = o.st.argsz < sizeof(o.st) ? o.st.argsz : sizeof(o.st);
 
 	if (c->json)
-		putchar('{');
-	for (i = 0; i < ARRAY_SIZE(stat_fields); i++) {
-		const struct stat_field *f = &stat_fields[i];
-		unsigned long long v;
-
-		if (f->offset + f->size > filled)
-			break;
-		v = stat_value(&st, f);
-		if (c->json)
-			printf("%s\"%s\":%llu", i ? "," : "", f->name, v);
-		else if (!strcmp(f->name, "resizing") &&
-			 v < ARRAY_SIZE(resize_names))
-			printf("%s: %llu (%s)\n", f->name, v, resize_names[v]);
-		else
-			printf("%s: %llu\n", f->name, v);
-	}
-	if (filled >= offsetof(struct hmap_map_stats, old_B) && st.B < 64) {
-		double lf = (double)st.count / (double)(1ULL << st.B);
+		jw_begin(&c->out, '{', false);
+	print_stats(&o);
+	if (o.filled >= offsetof(struct hmap_map_stats, old_B) && o.st.B < 64) {
+		double lf = (double)o.st.count / (double)(1ULL << o.st.B);
 
 		if (c->json)
-			printf(",\"load_factor\":%.3f", lf);
+			jw_key_fraction(&c->out, "load_factor", lf);
 		else
 			printf("load_factor: %.3f\n", lf);
 	}
 	if (c->json)
-		puts("}");
+		jw_end(&c->out);
 	return RC_OK;
 }
 
@@ -1130,18 +1329,15 @@ static int map_cmd(struct ctx *c, int argc, char **argv, unsigned long req)
 	struct hmap_cmd arg;
 	int rc, err;
 
-	if (argc != 1)
-		return usage_cmd(c);
-	rc = check_name(c, argv[0]);
-	if (!rc)
-		rc = dev_bind(c, argv[0]);
+	rc = bind_named(c, argc, argv);
 	if (rc)
 		return rc;
 	memset(&arg, 0, sizeof(arg));
 	arg.argsz = sizeof(arg);
 	err = hioctl(c->fd, req, &arg);
 	if (err)
-		return fail(c, RC_ERROR, "%s: %s", argv[0], map_strerror(-err));
+		return fail(c, RC_ERROR, -err, "%s: %s", argv[0],
+			    map_strerror(-err));
 	return RC_OK;
 }
 
@@ -1190,14 +1386,16 @@ static int range_setup(struct ctx *c, struct range *r, const char *name,
 	snprintf(last, sizeof(last), "%u", r->to - 1);
 	klen = strlen(r->prefix) + strlen(last);
 	if (klen > r->ks)
-		return fail(c, RC_ERROR, "key '%s%s' is longer than key_size %u",
+		return fail(c, RC_ERROR, 0,
+			    "key '%s%s' is longer than key_size %u",
 			    r->prefix, last, r->ks);
 	if (values && strlen("value-") + strlen(last) > r->vs)
-		return fail(c, RC_ERROR, "value 'value-%s' is longer than value_size %u",
+		return fail(c, RC_ERROR, 0,
+			    "value 'value-%s' is longer than value_size %u",
 			    last, r->vs);
-	r->keys = xcalloc(BATCH, r->ks);
+	r->keys = xcalloc(c, BATCH, r->ks);
 	if (values)
-		r->values = xcalloc(BATCH, r->vs);
+		r->values = xcalloc(c, BATCH, r->vs);
 	return 0;
 }
 
@@ -1280,7 +1478,7 @@ static int cmd_fill(struct ctx *c, int argc, char **argv)
 		b.value_lens = ptr(r.value_lens);
 		err = hioctl(c->fd, HMAP_IOC_BATCH_UPDATE, &b);
 		if (err)
-			rc = fail(c, RC_ERROR, "%s: put %u of %u keys: %s",
+			rc = fail(c, RC_ERROR, -err, "%s: put %u of %u keys: %s",
 				  r.name, start + (b.count < n ? b.count : 0),
 				  count, key_strerror(-err));
 	}
@@ -1325,7 +1523,7 @@ static int cmd_delete_range(struct ctx *c, int argc, char **argv)
 			absent++;
 			start += b.count + 1;
 		} else if (err) {
-			rc = fail(c, RC_ERROR, "%s: after %u keys: %s", r.name,
+			rc = fail(c, RC_ERROR, -err, "%s: after %u keys: %s", r.name,
 				  deleted, key_strerror(-err));
 		} else {
 			start += n;
@@ -1366,7 +1564,7 @@ static void print_usage(FILE *f)
 {
 	size_t i;
 
-	fputs("usage: hmapctl [-j|--json] [-h|--help] COMMAND [ARGS]\n\n", f);
+	fputs("usage: " USAGE "\n\n", f);
 	fputs("commands:\n", f);
 	for (i = 0; i < ARRAY_SIZE(cmds); i++)
 		fprintf(f, "  %s%s%s\n", cmds[i].name, *cmds[i].args ? " " : "",
@@ -1374,17 +1572,11 @@ static void print_usage(FILE *f)
 	fputs("\nKEY and VALUE: a plain string (its bytes, no NUL), or the word\n"
 	      "'hex' followed by bytes in hex, one per word: hex 0a 0b 0c.\n"
 	      "\n"
-	      "-j, --json  JSON output (get, dump, list, stats, version)\n"
+	      "-j, --json  JSON output (get, dump, list, stats, version), and\n"
+	      "            errors as JSON on stderr\n"
 	      "\n"
 	      "exit status: 0 ok, 1 error, 2 usage, 3 no such map or key\n"
 	      "See hmapctl(8).\n", f);
-}
-
-static int usage_short(void)
-{
-	fputs("usage: hmapctl [-j|--json] [-h|--help] COMMAND [ARGS]\n", stderr);
-	fputs("Run 'hmapctl help' for the commands.\n", stderr);
-	return RC_USAGE;
 }
 
 static int cmd_help(struct ctx *c, int argc, char **argv)
@@ -1403,46 +1595,49 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct ctx c = { .fd = -1 };
-	const char *name;
+	struct ctx c = { .fd = -1, .out = { .f = stdout } };
+	const char *name, *bad_opt = NULL;
+	bool help = false;
 	size_t i;
 	int opt, rc;
 
+	/* Read every option first: -j after a bad one still means JSON. */
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, "+jh", opts, NULL)) != -1) {
-		switch (opt) {
-		case 'j':
+		if (opt == 'j')
 			c.json = true;
-			break;
-		case 'h':
-			print_usage(stdout);
-			return RC_OK;
-		default:
-			fprintf(stderr, "hmapctl: unknown option '%s'\n",
-				argv[optind - 1]);
-			return usage_short();
-		}
+		else if (opt == 'h')
+			help = true;
+		else if (!bad_opt)
+			bad_opt = argv[optind - 1];
 	}
-	if (optind >= argc) {
+	if (bad_opt)
+		return bad_arg(&c, "unknown option '%s'", bad_opt);
+	if (help) {
+		print_usage(stdout);
+		return RC_OK;
+	}
+	if (optind >= argc && !c.json) {
 		print_usage(stderr);
 		return RC_USAGE;
 	}
+	if (optind >= argc)
+		return bad_arg(&c, "no command");
 	name = argv[optind];
 	for (i = 0; i < ARRAY_SIZE(cmds); i++)
 		if (!strcmp(name, cmds[i].name))
 			c.cmd = &cmds[i];
-	if (!c.cmd) {
-		fprintf(stderr, "hmapctl: unknown command '%s'\n", name);
-		return usage_short();
-	}
+	if (!c.cmd)
+		return bad_arg(&c, "unknown command '%s'", name);
 
 	rc = c.cmd->run(&c, argc - optind - 1, argv + optind + 1);
 	if (c.fd >= 0)
 		close(c.fd);
 	if (fflush(stdout) || ferror(stdout)) {
-		fprintf(stderr, "hmapctl: write error: %s\n", strerror(errno));
-		if (!rc)
-			rc = RC_ERROR;
+		int err = errno;
+
+		rc = fail(&c, rc ? rc : RC_ERROR, err, "write error: %s",
+			  strerror(err));
 	}
 	return rc;
 }

@@ -10,18 +10,28 @@
 #if !defined(_TRACE_HMAP_H) || defined(TRACE_HEADER_MULTI_READ)
 #define _TRACE_HMAP_H
 
+#include <linux/hmap.h>
 #include <linux/tracepoint.h>
+
+/*
+ * The kinds of resize, &enum hmap_resize_kind of the ABI header: exported
+ * with TRACE_DEFINE_ENUM(), so that tools reading the event format see
+ * their values, and printed by name.
+ */
+TRACE_DEFINE_ENUM(HMAP_RESIZE_GROW);
+TRACE_DEFINE_ENUM(HMAP_RESIZE_SAME);
+TRACE_DEFINE_ENUM(HMAP_RESIZE_SHRINK);
 
 #define hmap_show_resize_kind(kind)				\
 	__print_symbolic(kind,					\
-			     { 1, "grow" },				\
-			     { 2, "same-size" },			\
-			     { 3, "shrink" })
+			 { HMAP_RESIZE_GROW, "grow" },		\
+			 { HMAP_RESIZE_SAME, "same-size" },	\
+			 { HMAP_RESIZE_SHRINK, "shrink" })
 
 /*
  * hmap_resize_start - a resize began: its new array is allocated
  * @map: the map.
- * @kind: 1 grow, 2 same-size grow, 3 shrink.
+ * @kind: the resize, an &enum hmap_resize_kind (not %HMAP_RESIZE_NONE).
  * @old_B: log2 of the bucket count evacuated from.
  * @new_B: log2 of the bucket count evacuated to.
  * @entries: entries in the map.
@@ -48,7 +58,7 @@ TRACE_EVENT(hmap_resize_start,
 /*
  * hmap_resize_finish - the last old bucket was evacuated
  * @map: the map.
- * @kind: 1 grow, 2 same-size grow, 3 shrink.
+ * @kind: the resize, an &enum hmap_resize_kind (not %HMAP_RESIZE_NONE).
  * @old_B: log2 of the bucket count evacuated from.
  * @new_B: log2 of the bucket count evacuated to.
  * @entries: entries in the map.

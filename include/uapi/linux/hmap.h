@@ -80,7 +80,28 @@
 #define HMAP_FEAT_BATCH		_BITULL(2)	/* batch lookup/update/delete */
 #define HMAP_FEAT_DUMP		_BITULL(3)	/* dump by cursor */
 #define HMAP_FEAT_STATS		_BITULL(4)	/* HMAP_IOC_STATS */
-#define HMAP_FEATURES		0x1fULL
+/* Every feature this header describes: what HMAP_IOC_VERSION reports. */
+#define HMAP_FEATURES		(HMAP_FEAT_NAMED | HMAP_FEAT_ANON | \
+				 HMAP_FEAT_BATCH | HMAP_FEAT_DUMP | \
+				 HMAP_FEAT_STATS)
+
+/**
+ * enum hmap_resize_kind - which resize, if any, is in progress
+ * @HMAP_RESIZE_NONE: none.
+ * @HMAP_RESIZE_GROW: doubling the bucket array (load factor above 6.5).
+ * @HMAP_RESIZE_SAME: rebuilding it at the same size, to compact overflow
+ *	chains (a same-size grow).
+ * @HMAP_RESIZE_SHRINK: halving the bucket array (load factor below 1.625).
+ *
+ * The values of &struct hmap_map_stats @resizing, and of the kind of the
+ * hmap:hmap_resize_start and hmap:hmap_resize_finish trace events.
+ */
+enum hmap_resize_kind {
+	HMAP_RESIZE_NONE = 0,
+	HMAP_RESIZE_GROW = 1,
+	HMAP_RESIZE_SAME = 2,
+	HMAP_RESIZE_SHRINK = 3,
+};
 
 /**
  * struct hmap_version - ABI handshake (HMAP_IOC_VERSION)
@@ -312,30 +333,13 @@ struct hmap_cmd {
  * @B: log2 of the bucket count writes go to.
  * @count: entries.
  * @old_B: log2 of the bucket count being evacuated, while resizing.
- * @resizing: 0 none, 1 grow, 2 same-size grow, 3 shrink.
+ * @resizing: the resize in progress, an &enum hmap_resize_kind.
  * @nevacuate: old buckets below this are evacuated.
  * @noverflow: overflow buckets of the current array.
- * @grows: grows started.
- * @same_size_grows: same-size grows started.
- * @shrinks: shrinks started.
- * @evacuated_by_writers: old buckets evacuated by writes.
- * @evacuated_by_background: old buckets evacuated by the worker.
- * @arrays_alloced: bucket arrays allocated.
- * @arrays_freed: bucket arrays freed.
- * @overflow_alloced: overflow buckets allocated.
- * @overflow_freed: overflow buckets freed.
- * @elems_alloced: elements allocated.
- * @elems_freed: elements freed (or queued to be, after a grace period).
- * @alloc_failures: failed allocations.
- * @bytes: bytes the map holds.
- * @pending_frees: arrays waiting for a grace period.
- * @lookups: lookups (per-CPU counters, summed).
- * @hits: lookups that found their key.
- * @misses: lookups that did not.
- * @inserts: updates that inserted a key.
- * @updates: updates that replaced a value.
- * @deletes: keys deleted one by one.
- * @open_cursors: in-kernel iterators open on the map.
+ *
+ * Then, to the end of the struct, one __u64 per line of
+ * <linux/hmap_stats.h>, which says what each counts (@grows ...
+ * @open_cursors).
  *
  * The kernel writes min(@argsz, its size) bytes, so an older caller gets
  * the fields it knows and a newer one sees from @argsz what was filled.
@@ -355,27 +359,10 @@ struct hmap_map_stats {
 	__u32 resizing;
 	__u64 nevacuate;
 	__u64 noverflow;
-	__u64 grows;
-	__u64 same_size_grows;
-	__u64 shrinks;
-	__u64 evacuated_by_writers;
-	__u64 evacuated_by_background;
-	__u64 arrays_alloced;
-	__u64 arrays_freed;
-	__u64 overflow_alloced;
-	__u64 overflow_freed;
-	__u64 elems_alloced;
-	__u64 elems_freed;
-	__u64 alloc_failures;
-	__u64 bytes;
-	__u64 pending_frees;
-	__u64 lookups;
-	__u64 hits;
-	__u64 misses;
-	__u64 inserts;
-	__u64 updates;
-	__u64 deletes;
-	__u64 open_cursors;
+	/* private: the counters, one per line of hmap_stats.h */
+#define HMAP_STAT(name)	__u64 name
+#include "hmap_stats.h"
+#undef HMAP_STAT
 };
 
 /*

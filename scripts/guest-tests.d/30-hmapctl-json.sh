@@ -1,0 +1,97 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# hmapctl's JSON, without a JSON parser (busybox): keys and values that
+# need escapes come out escaped, errors under -j are one JSON object on
+# stderr, and `hmapctl stats`, `hmapctl -j stats` and debugfs show every
+# counter under the same name with the same value (all three are made
+# from <linux/hmap_stats.h>).
+set -u
+m=hmapctl-json
+dbg=/sys/kernel/debug/hmap/$m
+out=/tmp/hmapctl-json.out
+err=/tmp/hmapctl-json.err
+bad=0
+
+# check WHAT GOT WANT
+check() {
+	if [ "$2" = "$3" ]; then
+		echo "ok: $1"
+	else
+		printf 'not ok: %s\n  got:  %s\n  want: %s\n' "$1" "$2" "$3"
+		bad=1
+	fi
+}
+
+# run ARGS...: hmapctl with stdout in $out, stderr in $err; prints its exit.
+run() {
+	hmapctl "$@" >"$out" 2>"$err"
+	echo $?
+}
+
+hmapctl destroy "$m" >/dev/null 2>&1
+hmapctl create "$m" key_size 16 value_size 16 max_entries 100 || exit 1
+
+# A key with a quote and a backslash, a value with a backslash and a quote.
+hmapctl put "$m" 'q"b\s' 'v\"' || exit 1
+check "get -j: escaped strings" "$(hmapctl -j get "$m" 'q"b\s')" \
+	'{"key":"q\"b\\s","value":"v\\\""}'
+# Bytes outside printable ASCII: an array of numbers.
+hmapctl put "$m" hex 00 ff 22 hex 0a || exit 1
+check "get -j: bytes" "$(hmapctl -j get "$m" hex 00 ff 22)" \
+	'{"key":[0,255,34],"value":[10]}'
+run -j dump "$m" >/dev/null
+check "dump -j: first line" "$(head -n 1 "$out")" '['
+check "dump -j: last line" "$(tail -n 1 "$out")" ']'
+check "dump -j: the escaped entry" \
+	"$(grep -cxF -e '{"key":"q\"b\\s","value":"v\\\""}' \
+		-e '{"key":"q\"b\\s","value":"v\\\""},' "$out")" 1
+check "dump -j: lines" "$(grep -c "" "$out")" 4
+
+# Errors under -j: JSON on stderr, nothing on stdout, the usual status.
+check "-j get, no such key: exit" "$(run -j get "$m" nokey)" 3
+check "-j get, no such key: stderr" "$(cat "$err")" \
+	'{"command":"get","error":"No such key","errno":2}'
+check "-j get, no such key: stdout" "$(cat "$out")" ''
+check "-j stats, no such map" "$(run -j stats no-such-map; cat "$err")" \
+	'3
+{"command":"stats","error":"no-such-map: No such map","errno":2}'
+check "-j, a name with a tab and a quote: exit" \
+	"$(run -j get "$(printf 'a\tb"c')" k)" 2
+check "-j, a name with a tab and a quote: escaped" \
+	"$(grep -c "^{\"command\":\"get\",\"error\":\"bad map name 'a\\\\tb\\\\\"c' (" "$err")" 1
+check "-j, unknown command" "$(run -j 'no"such'; cat "$err")" \
+	'2
+{"error":"unknown command '"'"'no\"such'"'"'","usage":"hmapctl [-j|--json] [-h|--help] COMMAND [ARGS]"}'
+
+# Every field of `stats` is in `stats -j` with the same value, and every
+# counter (the fields after noverflow) is a debugfs file and a line of the
+# debugfs stats file with that value too.
+hmapctl stats "$m" >/tmp/hmapctl-stats.txt
+hmapctl -j stats "$m" >/tmp/hmapctl-stats.json
+fields=0 counters=0 in_counters=
+while IFS=': ' read -r name value _; do
+	fields=$((fields + 1))
+	if ! grep -qF -e "\"$name\":$value," -e "\"$name\":$value}" \
+		/tmp/hmapctl-stats.json; then
+		echo "not ok: stats -j lacks \"$name\":$value"
+		bad=1
+	fi
+	[ "$name" = load_factor ] && in_counters=
+	if [ -n "$in_counters" ]; then
+		counters=$((counters + 1))
+		check "debugfs $name" "$(cat "$dbg/$name" 2>&1)" "$value"
+		grep -qx "$name: $value" "$dbg/stats" ||
+			check "debugfs stats: $name" "$(grep "^$name:" "$dbg/stats")" \
+				"$name: $value"
+	fi
+	[ "$name" = noverflow ] && in_counters=1
+done </tmp/hmapctl-stats.txt
+check "stats -j: as many fields as stats" \
+	"$(tr ',' '\n' </tmp/hmapctl-stats.json | grep -c ':')" "$fields"
+[ "$counters" -ge 21 ] || { echo "not ok: only $counters counters"; bad=1; }
+echo "stats: $fields fields, $counters counters"
+
+hmapctl destroy "$m" || bad=1
+rm -f "$out" "$err" /tmp/hmapctl-stats.txt /tmp/hmapctl-stats.json
+exit "$bad"

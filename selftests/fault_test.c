@@ -1,0 +1,301 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Fault injection through /dev/hmap: every allocation on the path of each
+ * ioctl fails once, by /proc/thread-self/fail-nth (the N-th fault point of
+ * the task's next calls fails; Documentation/fault-injection/), N = 1, 2,
+ * ... until the call runs without a failure. What must hold after each
+ * failure: the call returned -ENOMEM (or succeeded, if the allocation was
+ * one it can do without), and the map holds what the calls that succeeded
+ * put there, no more, no less.
+ *
+ * Needs a kernel with CONFIG_FAULT_INJECTION (the fail-nth file) and hmap
+ * built against it (its allocation sites, hmap_fault.h); skips otherwise.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <linux/hmap.h>
+
+/* the 6.1 harness has an unused parameter; keep -Wextra quiet about it */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wunused-parameter"
+#include "kselftest_harness.h"
+#pragma GCC diagnostic pop
+
+#define FAIL_NTH	"/proc/thread-self/fail-nth"
+#define SITES		"/sys/kernel/debug/fail_hmap_alloc/injected"
+#define NKEYS		120
+#define BATCH		40	/* keys a walked batch holds */
+#define VS		512	/* key + value over the ioctl's stack buffer */
+#define U64P(p)		((__u64)(uintptr_t)(p))
+
+static int nth_fd = -1;
+
+/* Fail the @n-th fault point from now on (0: none). */
+static void nth_set(unsigned int n)
+{
+	char buf[16];
+	int len = snprintf(buf, sizeof(buf), "%u", n);
+
+	if (pwrite(nth_fd, buf, len, 0) != len)
+		abort();
+}
+
+/* Whether the fault set by nth_set() has happened; resets it. */
+static bool nth_hit(void)
+{
+	char buf[16] = "";
+	bool hit;
+
+	if (pread(nth_fd, buf, sizeof(buf) - 1, 0) <= 0)
+		abort();
+	hit = atoi(buf) == 0;
+	nth_set(0);
+	return hit;
+}
+
+static int hm_ioctl(int fd, unsigned long cmd, void *arg)
+{
+	return ioctl(fd, cmd, arg) < 0 ? -errno : 0;
+}
+
+static void value_of(__u64 id, __u64 gen, __u8 *v)
+{
+	unsigned int i;
+
+	for (i = 0; i < VS; i++)
+		v[i] = (__u8)(id * 31 + gen * 7 + i);
+}
+
+static int put(int fd, __u64 id, __u64 gen)
+{
+	__u8 v[VS];
+	struct hmap_elem_op op = {
+		.argsz = sizeof(op), .key = U64P(&id), .value = U64P(v),
+		.key_len = sizeof(id), .value_len = VS,
+	};
+
+	value_of(id, gen, v);
+	return hm_ioctl(fd, HMAP_IOC_UPDATE, &op);
+}
+
+static int del(int fd, __u64 id)
+{
+	struct hmap_elem_op op = {
+		.argsz = sizeof(op), .key = U64P(&id), .key_len = sizeof(id),
+	};
+
+	return hm_ioctl(fd, HMAP_IOC_DELETE, &op);
+}
+
+/* 0: @id holds generation @gen; 1: absent; -errno; -1: a wrong value. */
+static int get(int fd, __u64 id, __u64 gen)
+{
+	__u8 v[VS], want[VS];
+	struct hmap_elem_op op = {
+		.argsz = sizeof(op), .key = U64P(&id), .value = U64P(v),
+		.key_len = sizeof(id), .value_len = VS,
+	};
+	int err = hm_ioctl(fd, HMAP_IOC_LOOKUP, &op);
+
+	if (err == -ENOENT)
+		return 1;
+	if (err)
+		return err;
+	value_of(id, gen, want);
+	return !err && op.value_len == VS && !memcmp(v, want, VS) ? 0 : -1;
+}
+
+/* The model: generation of each key, 0 when absent. */
+struct model {
+	__u64 gen[NKEYS];
+};
+
+/* Every key as the model says, and the count (by a dump: hash order). */
+static bool model_ok(int fd, const struct model *m)
+{
+	__u64 keys[64];
+	__u32 lens[64];
+	struct hmap_dump d = { .argsz = sizeof(d) };
+	unsigned int id, live = 0, dumped = 0;
+
+	for (id = 0; id < NKEYS; id++) {
+		if (get(fd, id, m->gen[id]) != (m->gen[id] ? 0 : 1))
+			return false;
+		live += !!m->gen[id];
+	}
+	do {
+		d.count = 64;
+		d.keys = U64P(keys);
+		d.key_lens = U64P(lens);
+		if (hm_ioctl(fd, HMAP_IOC_DUMP, &d))
+			return false;
+		dumped += d.count;
+	} while (!(d.flags & HMAP_DUMP_DONE));
+	return dumped == live;
+}
+
+FIXTURE(fault) {
+	int fd;
+	struct model m;
+};
+
+FIXTURE_SETUP(fault)
+{
+	struct hmap_create c = {
+		.argsz = sizeof(c), .flags = HMAP_CREATE_ANON, .key_size = 8,
+		.value_size = VS, .max_entries = NKEYS, .mode = 0600,
+	};
+
+	memset(&self->m, 0, sizeof(self->m));
+	if (access("/dev/hmap", R_OK | W_OK))
+		SKIP(return, "no /dev/hmap");
+	nth_fd = open(FAIL_NTH, O_RDWR);
+	if (nth_fd < 0)
+		SKIP(return, "no %s (CONFIG_FAULT_INJECTION)", FAIL_NTH);
+	if (access(SITES, R_OK))
+		SKIP(return, "hmap has no fault injection sites");
+	self->fd = open("/dev/hmap", O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, self->fd);
+	ASSERT_EQ(0, hm_ioctl(self->fd, HMAP_IOC_CREATE, &c));
+}
+
+FIXTURE_TEARDOWN(fault)
+{
+	if (self->fd >= 0)
+		close(self->fd);
+}
+
+/*
+ * Run @call with fail-nth at 1, 2, ... until it runs without a failure:
+ * each failed run returned -ENOMEM or 0; @after (which may read __ret)
+ * brings the model up to date after every run, and the model holds.
+ */
+#define WALK(call, after) do {						\
+	unsigned int __n;						\
+	int __ret;							\
+	for (__n = 1; __n < 256; __n++) {				\
+		bool __hit;						\
+		nth_set(__n);						\
+		__ret = (call);						\
+		__hit = nth_hit();					\
+		after;							\
+		if (!__hit)						\
+			break;						\
+		ASSERT_TRUE(__ret == 0 || __ret == -ENOMEM)		\
+			TH_LOG("fault %u: %s", __n, strerror(-__ret));	\
+		failures++;						\
+		if (failures % 16 == 0)					\
+			ASSERT_TRUE(model_ok(self->fd, &self->m));	\
+	}								\
+	ASSERT_EQ(0, __ret);						\
+} while (0)
+
+/* Inserts through grows, replaces, deletes through shrinks. */
+TEST_F_TIMEOUT(fault, writes, 300)
+{
+	unsigned int id, failures = 0;
+
+	for (id = 0; id < NKEYS; id++)
+		WALK(put(self->fd, id, 1), if (!__ret) self->m.gen[id] = 1);
+	for (id = 0; id < NKEYS; id += 7)
+		WALK(put(self->fd, id, self->m.gen[id] + 1),
+		     if (!__ret) self->m.gen[id]++);
+	for (id = 0; id < NKEYS; id++)
+		if (id % 5)
+			WALK(del(self->fd, id), if (!__ret) self->m.gen[id] = 0);
+	ASSERT_TRUE(model_ok(self->fd, &self->m));
+	TH_LOG("%u allocations failed one at a time", failures);
+	/* Each insert has at least its element and its key buffer. */
+	ASSERT_LT(NKEYS, (int)failures);
+}
+
+/* Lookups, batches, dumps, clear and shrink: read-only or all-or-model. */
+TEST_F_TIMEOUT(fault, batches_dumps_clear, 300)
+{
+	static __u64 keys[NKEYS];
+	static __u8 values[NKEYS][VS], dvalues[64][VS];
+	static __u64 dkeys[64];
+	struct hmap_batch b = { .argsz = sizeof(b) };
+	struct hmap_cmd cmd = { .argsz = sizeof(cmd) };
+	struct hmap_dump d = { .argsz = sizeof(d) };
+	unsigned int id, i, failures = 0;
+	__u32 lens[64];
+
+	for (id = 0; id < NKEYS; id++) {
+		keys[id] = id;
+		value_of(id, 3, values[id]);
+	}
+	/* A batch stops at its first error: count says how far it got. */
+	b.keys = U64P(keys);
+	b.values = U64P(values);
+	WALK((b.count = BATCH, hm_ioctl(self->fd, HMAP_IOC_BATCH_UPDATE, &b)),
+	     for (i = 0; i < b.count; i++) self->m.gen[i] = 3);
+	ASSERT_TRUE(model_ok(self->fd, &self->m));
+
+	WALK(get(self->fd, 5, 3), (void)0);
+	WALK((b.count = BATCH, hm_ioctl(self->fd, HMAP_IOC_BATCH_LOOKUP, &b)),
+	     (void)0);
+	WALK((d.count = 64, d.cursor = 0, d.keys = U64P(dkeys),
+	      d.key_lens = U64P(lens), d.values = U64P(dvalues),
+	      hm_ioctl(self->fd, HMAP_IOC_DUMP, &d)), (void)0);
+
+	b.values = 0;
+	WALK((b.count = BATCH / 2,
+	      hm_ioctl(self->fd, HMAP_IOC_BATCH_DELETE, &b)),
+	     for (i = 0; i < b.count; i++) self->m.gen[i] = 0);
+	ASSERT_TRUE(model_ok(self->fd, &self->m));
+
+	WALK(hm_ioctl(self->fd, HMAP_IOC_SHRINK, &cmd), (void)0);
+	ASSERT_TRUE(model_ok(self->fd, &self->m));
+	WALK(hm_ioctl(self->fd, HMAP_IOC_CLEAR, &cmd),
+	     if (!__ret) memset(&self->m, 0, sizeof(self->m)));
+	ASSERT_TRUE(model_ok(self->fd, &self->m));
+	TH_LOG("%u allocations failed one at a time", failures);
+	ASSERT_LT(0, (int)failures);
+}
+
+/* open(), CREATE of a named map, OPEN and LIST: nothing half made. */
+TEST_F(fault, open_create_list)
+{
+	struct hmap_create c = {
+		.argsz = sizeof(c), .key_size = 8, .value_size = 8,
+		.max_entries = 16, .mode = 0600,
+	};
+	struct hmap_list_entry e[4];
+	struct hmap_list l = { .argsz = sizeof(l) };
+	struct hmap_name n = { .argsz = sizeof(n) };
+	unsigned int failures = 0;
+	int fd = -1, fd2 = -1;
+
+	/* No map of ours left: CREATE also makes our quota record. */
+	close(self->fd);
+	self->fd = -1;
+	snprintf(c.name, sizeof(c.name), "hft.%d", getpid());
+	memcpy(n.name, c.name, sizeof(n.name));
+	WALK((fd = open("/dev/hmap", O_RDWR | O_CLOEXEC)) < 0 ? -errno : 0,
+	     (void)0);
+	/* A failed CREATE leaves no name behind and the fd unbound. */
+	WALK(hm_ioctl(fd, HMAP_IOC_CREATE, &c), (void)0);
+	ASSERT_EQ(1, get(fd, 1, 0));	/* bound, empty */
+	ASSERT_LE(0, fd2 = open("/dev/hmap", O_RDWR | O_CLOEXEC));
+	WALK(hm_ioctl(fd2, HMAP_IOC_OPEN, &n), (void)0);
+	WALK((l.count = 4, l.entries = U64P(e),
+	      hm_ioctl(fd2, HMAP_IOC_LIST, &l)), (void)0);
+	ASSERT_LE(1U, l.total);
+	ASSERT_EQ(0, hm_ioctl(fd2, HMAP_IOC_DESTROY, &n));
+	close(fd2);
+	close(fd);
+	TH_LOG("%u allocations failed one at a time", failures);
+	ASSERT_LT(0, (int)failures);
+}
+
+TEST_HARNESS_MAIN

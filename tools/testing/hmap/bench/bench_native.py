@@ -1,0 +1,271 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""make bench-native: run the native benchmarks and write their results.
+
+Usage: bench_native.py --out DIR --hmap HMAP_BENCH --go GOMAP
+                       [--readme README.md] [-- ARGS...]
+
+Runs hmap_bench (hmap and rculfhash, bench.c) and gomap (Go's map,
+gomap.go) with ARGS (-q: up to 10^5 entries), one after the other, and
+writes into DIR:
+  native.json   one record per result, the shape of make bench's
+                results.json (structure, n, phase, ns_per_op, ...) plus
+                cpu and compiler
+  native.md     the tables, printed too
+With --readme, the tables also replace the part of README.md between
+"<!-- bench-native:begin -->" and "<!-- bench-native:end -->".
+"""
+import argparse
+import datetime
+import json
+import os
+import platform
+import subprocess
+import sys
+
+BEGIN = "<!-- bench-native:begin -->"
+END = "<!-- bench-native:end -->"
+MAPS = ["hmap", "gomap", "rculfhash"]
+PHASES = [("insert", "insert (into an empty map)"), ("lookup_hit", "lookup, hit"),
+          ("lookup_miss", "lookup, miss"), ("delete", "delete (down to empty)")]
+
+
+def run(cmd):
+    print("bench-native: " + " ".join(cmd), file=sys.stderr, flush=True)
+    p = subprocess.run(cmd, stdout=subprocess.PIPE, text=True, check=True)
+    return [json.loads(line) for line in p.stdout.splitlines()
+            if line.startswith("{")]
+
+
+def cpu():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def tool_version(cmd):
+    try:
+        out = subprocess.run(cmd, stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT, text=True).stdout
+        return out.splitlines()[0].strip()
+    except (OSError, IndexError):
+        return "unknown"
+
+
+class Results:
+    def __init__(self, recs):
+        self.by = {(r["structure"], r["n"], r["phase"]): r for r in recs}
+        self.ns = sorted({r["n"] for r in recs if r["structure"] == "hmap"
+                          and r["phase"] == "insert"})
+
+    def get(self, s, n, phase, key="ns_per_op"):
+        r = self.by.get((s, n, phase))
+        return None if r is None else r.get(key)
+
+    def ratio(self, a, b, n, phase, key="ns_per_op"):
+        x, y = self.get(a, n, phase, key), self.get(b, n, phase, key)
+        return x / y if x is not None and y else None
+
+
+def p10(n):
+    e = len(str(n)) - 1
+    return "10^%d" % e if n == 10 ** e else str(n)
+
+
+def f(v, digits=1):
+    if v is None:
+        return "–"
+    if abs(v) >= 100:
+        return "{:,.0f}".format(v)
+    return "{:.{}f}".format(v, digits)
+
+
+def r2(v):
+    return "–" if v is None else "%.2f" % v
+
+
+def tables(res, info):
+    out = []
+    out.append("Measured %s on the **real CPU** (%s, %d online CPUs), "
+               "%s; Go %s. hmap is the kernel core built by "
+               "`tools/testing/hmap` (RCU from liburcu, no sanitizers); "
+               "rculfhash is liburcu's, keyed with the kernel's hsiphash() "
+               "(SipHash-1-3, as hmap); Go's map hashes with AES. Best of "
+               "the rounds, nanoseconds per operation; 8-byte values; "
+               "lookups take the RCU read lock (Go: none) and read the "
+               "value."
+               % (info["date"], info["cpu"], info["cpus"], info["compiler"],
+                  info["go"]))
+    out.append("")
+    out.append("| operation | N | hmap | Go map | rculfhash | hmap / Go | "
+               "hmap / rculfhash |")
+    out.append("|---|---:|---:|---:|---:|---:|---:|")
+    for suffix, what in [("", ""), ("_k32", ", 32-byte keys")]:
+        for ph, name in PHASES:
+            for n in res.ns:
+                p = ph + suffix
+                out.append("| %s%s | %s | %s | %s | %s | %s | %s |" % (
+                    name, what, p10(n), f(res.get("hmap", n, p)),
+                    f(res.get("gomap", n, p)), f(res.get("rculfhash", n, p)),
+                    r2(res.ratio("hmap", "gomap", n, p)),
+                    r2(res.ratio("hmap", "rculfhash", n, p))))
+    out.append("")
+    out.append("Memory the map holds per entry beyond its key and value "
+               "(bytes; heap in use after the map settled: glibc's for hmap "
+               "and rculfhash, Go's after a GC; hmap's own counter in "
+               "brackets).")
+    out.append("")
+    out.append("| N | key | hmap | Go map | rculfhash |")
+    out.append("|---:|---:|---:|---:|---:|")
+    for ph, key in [("overhead", 8), ("overhead_k32", 32)]:
+        for n in res.ns:
+            out.append("| %s | %d | %s (%s) | %s | %s |" % (
+                p10(n), key, f(res.get("hmap", n, ph, "bytes_per_entry")),
+                f(res.get("hmap", n, ph, "bytes_per_entry_counter")),
+                f(res.get("gomap", n, ph, "bytes_per_entry")),
+                f(res.get("rculfhash", n, ph, "bytes_per_entry"))))
+    out.append("")
+    out.append("Lookups against the machine's memory latency: a dependent "
+               "pointer chase through a buffer as large as hmap at N, in "
+               "random 64-byte lines (ns per step), and each map's lookup "
+               "hit in units of it.")
+    out.append("")
+    out.append("| N | buffer | chase | hmap hit | Go hit | rculfhash hit |")
+    out.append("|---:|---:|---:|---:|---:|---:|")
+    for n in res.ns:
+        chase = res.get("memory", n, "pointer_chase")
+        buf = res.get("memory", n, "pointer_chase", "bytes")
+        cells = []
+        for s in MAPS:
+            hit = res.get(s, n, "lookup_hit")
+            cells.append("–" if hit is None or not chase else
+                         "%.2f" % (hit / chase))
+        out.append("| %s | %s | %s | %s |" % (
+            p10(n), "–" if buf is None else "%.1f MiB" % (buf / 2 ** 20),
+            f(chase), " | ".join(cells)))
+    mixed_n = sorted({k[1] for k in res.by if k[2] == "mixed_lookup"})
+    if mixed_n:
+        out.append("")
+        out.append("Lookups while a writer resizes the map: a reader thread "
+                   "per CPU looks up keys present throughout while a writer "
+                   "deletes the other 7/8 of the N keys and inserts them "
+                   "back, over and over (Go's map is not safe for this and "
+                   "is not in the table). ns/lookup is reader CPU time.")
+        out.append("")
+        out.append("| N | ns/lookup hmap | ns/lookup rculfhash | hmap / "
+                   "rculfhash | lookups/s hmap | lookups/s rculfhash | "
+                   "writes/s hmap | writes/s rculfhash |")
+        out.append("|---:|---:|---:|---:|---:|---:|---:|---:|")
+        for n in mixed_n:
+            g = lambda s, k="ns_per_op": res.get(s, n, "mixed_lookup", k)
+            out.append("| %s | %s | %s | %s | %s | %s | %s | %s |" % (
+                p10(n), f(g("hmap")), f(g("rculfhash")),
+                r2(res.ratio("hmap", "rculfhash", n, "mixed_lookup")),
+                f(g("hmap", "lookups_per_s")),
+                f(g("rculfhash", "lookups_per_s")),
+                f(g("hmap", "writes_per_s")),
+                f(g("rculfhash", "writes_per_s"))))
+    lat_n = sorted({k[1] for k in res.by if k[2] == "insert_lat_p50"})
+    if lat_n:
+        n = lat_n[-1]
+        out.append("")
+        out.append("Per-insert latency while growing from empty to %s "
+                   "(8-byte keys; ns, each insert timed alone)." % p10(n))
+        out.append("")
+        out.append("| map | p50 | p99 | p99.9 | max | mean |")
+        out.append("|---|---:|---:|---:|---:|---:|")
+        for s in MAPS:
+            out.append("| %s | %s | %s | %s | %s | %s |" % (
+                s, *[f(res.get(s, n, "insert_lat_" + p))
+                     for p in ["p50", "p99", "p999", "max"]],
+                f(res.get(s, n, "insert_lat_p50", "mean_ns"))))
+    out.append("")
+    out.append("Targets of issue 12 (worst ratio over N):")
+    out.append("")
+    out.append("| target | met | worst |")
+    out.append("|---|---|---|")
+
+    def worst(b, phases, limit):
+        vals = [(res.ratio("hmap", b, n, p), p, n) for p in phases
+                for n in res.ns]
+        vals = [v for v in vals if v[0] is not None]
+        if not vals:
+            return "–", "–"
+        w = max(vals)
+        return ("yes" if w[0] <= limit else "**no**",
+                "%.2f (%s, %s)" % (w[0], w[1], p10(w[2])))
+
+    look_ins = ["lookup_hit", "lookup_miss", "insert", "lookup_hit_k32",
+                "lookup_miss_k32", "insert_k32"]
+    for goal, b, limit in [("lookups and inserts no slower than Go's map",
+                            "gomap", 1.0),
+                           ("lookups and inserts at most 0.7x rculfhash's",
+                            "rculfhash", 0.7)]:
+        met, w = worst(b, look_ins, limit)
+        out.append("| %s | %s | %s |" % (goal, met, w))
+    mem = [(res.ratio("hmap", "rculfhash", n, p, "bytes_per_entry"), p, n)
+           for p in ["overhead", "overhead_k32"] for n in res.ns]
+    mem = [m for m in mem if m[0] is not None]
+    if mem:
+        w = max(mem)
+        out.append("| memory per entry at most rculfhash's | %s | "
+                   "%.2f (%s, %s) |" % ("yes" if w[0] <= 1 else "**no**",
+                                        w[0], w[1], p10(w[2])))
+    big = max(res.ns) if res.ns else None
+    if big and res.get("memory", big, "pointer_chase"):
+        u = res.get("hmap", big, "lookup_hit") / \
+            res.get("memory", big, "pointer_chase")
+        out.append("| lookup hits at %s within 2.5 memory latencies | %s | "
+                   "%.2f |" % (p10(big), "yes" if u <= 2.5 else "**no**", u))
+    return "\n".join(out) + "\n"
+
+
+def main(argv):
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--hmap", required=True)
+    ap.add_argument("--go", required=True)
+    ap.add_argument("--readme")
+    ap.add_argument("args", nargs="*")
+    a = ap.parse_args(argv)
+    os.makedirs(a.out, exist_ok=True)
+    recs = run([a.hmap] + a.args) + run([a.go] + a.args)
+    info = {
+        "date": datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M UTC"),
+        "cpu": cpu(),
+        "cpus": os.cpu_count() or 1,
+        "compiler": tool_version(["clang", "--version"]),
+        "go": tool_version([os.environ.get("GO", "go"), "version"]),
+    }
+    for r in recs:
+        r["cpu"] = info["cpu"]
+        r["compiler"] = info["go"] if r["structure"] == "gomap" \
+            else info["compiler"]
+    recs.sort(key=lambda r: (r["structure"], r["n"], r["phase"]))
+    with open(os.path.join(a.out, "native.json"), "w") as fh:
+        json.dump(recs, fh, indent=1)
+    md = tables(Results(recs), info)
+    with open(os.path.join(a.out, "native.md"), "w") as fh:
+        fh.write(md)
+    print(md)
+    if a.readme:
+        with open(a.readme) as fh:
+            text = fh.read()
+        if BEGIN in text and END in text:
+            head, rest = text.split(BEGIN, 1)
+            tail = rest.split(END, 1)[1]
+            text = head + BEGIN + "\n<!-- generated by make bench-native " \
+                "(HMAP_BENCH_README=1); do not edit -->\n\n" + md + "\n" + \
+                END + tail
+            with open(a.readme, "w") as fh:
+                fh.write(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

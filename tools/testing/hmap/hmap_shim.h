@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What the user-space harness adds to the kernel API it imitates (shim/):
+ * thread set-up, fault injection, replayable randomness, and counters the
+ * tests read.
+ */
+#ifndef _HMAP_SHIM_H
+#define _HMAP_SHIM_H
+
+#include <linux/types.h>
+
+/* Set up the shims (idempotent); hmap_core_init() needs it first. */
+void hmap_shim_init(void);
+
+/*
+ * Fail allocations made by the calling thread: after @after more succeed,
+ * the next @count fail (as a kernel allocation may). 0, 0 turns it off.
+ */
+void hmap_shim_fail_allocs(unsigned long after, unsigned long count);
+/* Allocations the fault injection failed so far, all threads. */
+unsigned long hmap_shim_failed_allocs(void);
+
+/* Make get_random_bytes() a fixed sequence from @seed. */
+void hmap_shim_seed_random(u64 seed);
+
+/* Allocations (kmalloc, kvmalloc, kmem caches) not yet freed. */
+long hmap_shim_live_allocs(void);
+
+/* WARN()s and failed lock or RCU checks so far; fatal unless turned off. */
+unsigned long hmap_shim_warnings(void);
+void hmap_shim_warn_fatal(bool fatal);
+
+/*
+ * In the calling thread, stall at one preemption point in @one_in (after
+ * acquire loads and rcu_dereference()s); 0 turns them off.
+ */
+void hmap_shim_preempt_points(unsigned int one_in);
+
+/* Register the calling thread with RCU now (else on first use). */
+void hmap_shim_rcu_register(void);
+
+#endif /* _HMAP_SHIM_H */

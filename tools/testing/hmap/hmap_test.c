@@ -1,0 +1,506 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Native tests of the hmap core, built with AddressSanitizer and
+ * UndefinedBehaviorSanitizer:
+ *
+ * - differential model runs (hmap_model.c): millions of random operations,
+ *   each result checked against a model, in waves that grow and shrink the
+ *   map, with iterator and dump walks interleaved, allocation failures
+ *   injected, keyed SipHash and chosen hashes that collide;
+ * - walks across resizes: a walk steps once per write, so that every walk
+ *   spans resizes, and must return each stable key exactly once;
+ * - readers: threads look up keys present throughout while a writer grows
+ *   and shrinks the map and the worker evacuates, and must never miss one
+ *   or see a wrong value; a walker must see each exactly once per walk.
+ *
+ * Prints one "ok"/"not ok" line per test and ends with
+ * "hmap_test: N passed, N failed". -q scales the runs down (make check),
+ * -s N scales them by N, -t NAME runs one test.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <linux/err.h>
+#include <linux/hmap.h>
+#include <linux/ktime.h>
+#include <linux/rcupdate.h>
+
+#include "hmap_model.h"
+#include "hmap_shim.h"
+
+static double scale = 1.0;
+
+static u64 splitmix(void *state)
+{
+	u64 *s = state, z = (*s += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static u64 scaled(u64 n)
+{
+	u64 s = n * scale;
+
+	return s ? s : 1;
+}
+
+static double now_s(void)
+{
+	return ktime_get_ns() / 1e9;
+}
+
+/* A test's verdict and what it reports. */
+struct result {
+	bool ok;
+	char note[200];
+};
+
+/* ---- Differential model runs ---- */
+
+/*
+ * @ops random operations in waves of @wave: inserts outweigh deletes, then
+ * the other way round. Then every key is checked and the map destroyed.
+ * Fails unless it grew and shrank at least @min_resizes times.
+ */
+static void model_run(struct result *res, const struct hm_config *cfg,
+		      u64 ops, u64 wave, u64 seed, u64 min_resizes,
+		      bool walk_every_op)
+{
+	struct hmap_stats st;
+	struct hm_ctx c;
+	struct hm_op op;
+	u64 rs = seed, i, resizes;
+	double t0 = now_s();
+	int err;
+
+	err = hm_init(&c, cfg);
+	if (err) {
+		snprintf(res->note, sizeof(res->note), "set-up: %d", err);
+		res->ok = false;
+		hm_fini(&c);
+		return;
+	}
+	for (i = 0; i < ops && c.failures < 10; i++) {
+		hm_random_op(&c, splitmix, &rs, &op, (i / wave) % 2 == 0);
+		hm_apply(&c, &op);
+		if (walk_every_op) {
+			struct hm_op step = { .kind = HM_ITER_STEP, .arg = 0 };
+			struct hm_op dump = { .kind = HM_DUMP_STEP,
+					      .arg = splitmix(&rs) % 8 };
+
+			hm_apply(&c, &step);
+			hm_apply(&c, &dump);
+		}
+	}
+	hmap_get_stats(c.map, &st);
+	resizes = st.grows + st.shrinks + st.same_size_grows;
+	hm_fini(&c);
+	res->ok = !c.failures;
+	if (res->ok && resizes < min_resizes) {
+		res->ok = false;
+		snprintf(res->note, sizeof(res->note),
+			 "only %llu resizes, want %llu",
+			 (unsigned long long)resizes,
+			 (unsigned long long)min_resizes);
+		return;
+	}
+	snprintf(res->note, sizeof(res->note),
+		 "%llu ops, %.0f ops/s; %llu grows, %llu same-size, %llu shrinks; %llu + %llu walks; %lu failed allocations%s%s",
+		 (unsigned long long)c.ops, c.ops / (now_s() - t0),
+		 (unsigned long long)st.grows,
+		 (unsigned long long)st.same_size_grows,
+		 (unsigned long long)st.shrinks,
+		 (unsigned long long)c.iw.walks,
+		 (unsigned long long)c.dw.walks, hmap_shim_failed_allocs(),
+		 c.failures ? "; first failure: " : "",
+		 c.failures ? c.first_failure : "");
+}
+
+/* Keyed SipHash, 16-byte keys: a map of up to 40,000 keys. */
+static void test_model_siphash(struct result *res)
+{
+	struct hm_config cfg = {
+		.key_size = 16, .value_size = 24, .max_entries = 1 << 20,
+		.nids = 40000,
+	};
+
+	model_run(res, &cfg, scaled(2000000), scaled(100000), 1, 4, false);
+}
+
+/* Chosen hashes: 37 classes, all in bucket 0 up to 4096 buckets. */
+static void test_model_collisions(struct result *res)
+{
+	struct hm_config cfg = {
+		.key_size = 24, .value_size = 8, .max_entries = 1 << 20,
+		.nids = 3000, .hashes = 37,
+	};
+
+	model_run(res, &cfg, scaled(600000), scaled(20000), 2, 4, false);
+}
+
+/* Chosen hashes: 6 classes of random hashes; a max_entries that bites. */
+static void test_model_equal_hashes(struct result *res)
+{
+	struct hm_config cfg = {
+		.key_size = 40, .value_size = 100, .max_entries = 700,
+		.nids = 1000, .hashes = 6, .capacity_hint = 50,
+	};
+
+	model_run(res, &cfg, scaled(400000), scaled(5000), 3, 4, false);
+}
+
+/* One-byte keys and values: 256 keys. */
+static void test_model_tiny(struct result *res)
+{
+	struct hm_config cfg = {
+		.key_size = 1, .value_size = 1, .max_entries = 200,
+		.nids = 256,
+	};
+
+	model_run(res, &cfg, scaled(400000), scaled(3000), 4, 4, false);
+}
+
+/* The background worker on, evacuating beside the writes. */
+static void test_model_background(struct result *res)
+{
+	struct hm_config cfg = {
+		.key_size = 12, .value_size = 16, .max_entries = 1 << 20,
+		.nids = 20000, .background = true,
+	};
+
+	model_run(res, &cfg, scaled(1000000), scaled(60000), 5, 4, false);
+}
+
+/* Walks that step once per write, so that every walk spans resizes. */
+static void test_walks_across_resizes(struct result *res)
+{
+	struct hm_config cfg = {
+		.key_size = 16, .value_size = 8, .max_entries = 1 << 20,
+		.nids = 4000, .hashes = 0,
+	};
+
+	model_run(res, &cfg, scaled(300000), scaled(8000), 6, 8, true);
+}
+
+/* The same with colliding hashes and equal hashes. */
+static void test_walks_across_resizes_collisions(struct result *res)
+{
+	struct hm_config cfg = {
+		.key_size = 16, .value_size = 8, .max_entries = 1 << 20,
+		.nids = 2000, .hashes = 40,
+	};
+
+	model_run(res, &cfg, scaled(200000), scaled(6000), 7, 8, true);
+}
+
+/* A large map: grows to @n keys through many resizes, then empties. */
+static void test_large(struct result *res)
+{
+	u32 n = scaled(1000000);
+	struct hm_config cfg = {
+		.key_size = 8, .value_size = 8, .max_entries = 1 << 24,
+		.nids = n,
+	};
+	struct hm_op op = { .kind = HM_BULK_INSERT, .arg = 1000 };
+	struct hm_op walk = { .kind = HM_ITER_STEP, .arg = 63 };
+	struct hmap_stats st;
+	double t0 = now_s();
+	struct hm_ctx c;
+	u32 id;
+
+	if (hm_init(&c, &cfg)) {
+		res->ok = false;
+		hm_fini(&c);
+		return;
+	}
+	for (id = 0; id < n && !c.failures; id += 1000) {
+		op.id = id;
+		hm_apply(&c, &op);
+		hm_apply(&c, &walk);
+	}
+	hm_check_all(&c);
+	op.kind = HM_BULK_DELETE;
+	for (id = 0; id < n && !c.failures; id += 1000) {
+		op.id = id;
+		hm_apply(&c, &op);
+		hm_apply(&c, &walk);
+	}
+	hmap_get_stats(c.map, &st);
+	hm_fini(&c);
+	/* From 1 bucket to the first that holds n at 6.5 a bucket, and back. */
+	res->ok = !c.failures && st.grows >= (u64)fls(n / 7) &&
+		  st.shrinks >= (u64)fls(n / 7) - 2;
+	snprintf(res->note, sizeof(res->note),
+		 "%u keys in and out in %.1f s; %llu grows, %llu shrinks",
+		 n, now_s() - t0, (unsigned long long)st.grows,
+		 (unsigned long long)st.shrinks);
+}
+
+/* ---- Readers that never miss ---- */
+
+#define RD_STABLE	512
+#define RD_CHURN	4096
+#define RD_ABSENT	512
+#define RD_READERS	2
+
+struct rd_key {
+	u64 id;
+	u64 salt;
+};
+
+struct rd_ctx {
+	struct hmap *map;
+	bool stop;		/* READ_ONCE(), WRITE_ONCE() */
+	u64 stable_gen[RD_STABLE];	/* written by the writer only */
+	unsigned long lookups, misses, wrong, false_hits;
+	unsigned long walks, walk_bad, walk_missing, walk_dups;
+};
+
+static struct rd_key rd_key(u64 id)
+{
+	struct rd_key k = { .id = id, .salt = id * 0x9e3779b97f4a7c15ULL };
+
+	return k;
+}
+
+/* Stable key @id's value: the id above, a version in the low byte. */
+static u64 rd_value(u64 id, u64 gen)
+{
+	return (id << 8) | (gen & 0xff);
+}
+
+static void *rd_reader(void *arg)
+{
+	struct rd_ctx *c = arg;
+	u64 rs = (u64)(uintptr_t)&rs, val;
+	unsigned long n = 0;
+	u32 len;
+
+	hmap_shim_rcu_register();
+	hmap_shim_preempt_points(8);
+	while (!READ_ONCE(c->stop)) {
+		u64 r = splitmix(&rs);
+		bool absent = r & 1;
+		u64 id = absent ? RD_STABLE + RD_CHURN + (r >> 8) % RD_ABSENT :
+				  (r >> 8) % RD_STABLE;
+		struct rd_key k = rd_key(id);
+		int err;
+
+		if (r & 2) {
+			err = hmap_lookup(c->map, &k, sizeof(k), &val, &len);
+		} else {
+			const u64 *v;
+
+			rcu_read_lock();
+			v = hmap_lookup_rcu(c->map, &k, sizeof(k), &len);
+			err = v ? 0 : -ENOENT;
+			if (v)
+				val = READ_ONCE(*v);
+			rcu_read_unlock();
+		}
+		n++;
+		if (absent) {
+			if (!err)
+				__atomic_add_fetch(&c->false_hits, 1, __ATOMIC_RELAXED);
+		} else if (err) {
+			__atomic_add_fetch(&c->misses, 1, __ATOMIC_RELAXED);
+		} else if (len != sizeof(val) || val >> 8 != id) {
+			__atomic_add_fetch(&c->wrong, 1, __ATOMIC_RELAXED);
+		}
+	}
+	__atomic_add_fetch(&c->lookups, n, __ATOMIC_RELAXED);
+	return NULL;
+}
+
+static void *rd_walker(void *arg)
+{
+	struct rd_ctx *c = arg;
+	static __thread u8 seen[RD_STABLE + RD_CHURN];
+	struct hmap_iter it;
+	struct rd_key k;
+	u32 klen, vlen;
+	u64 val, id;
+
+	hmap_shim_rcu_register();
+	hmap_shim_preempt_points(16);
+	while (!READ_ONCE(c->stop)) {
+		unsigned long steps = 0;
+
+		if (hmap_iter_start(c->map, &it))
+			continue;
+		memset(seen, 0, sizeof(seen));
+		while (!hmap_iter_next(&it, &k, &klen, &val, &vlen)) {
+			/* A walk that runs away: more entries than keys. */
+			if (++steps > 2 * (RD_STABLE + RD_CHURN)) {
+				c->walk_bad++;
+				break;
+			}
+			id = k.id;
+			if (klen != sizeof(k) || id >= RD_STABLE + RD_CHURN ||
+			    k.salt != rd_key(id).salt) {
+				c->walk_bad++;
+				continue;
+			}
+			if (seen[id]++)
+				c->walk_dups++;
+		}
+		hmap_iter_stop(&it);
+		for (id = 0; id < RD_STABLE; id++)
+			if (seen[id] != 1)
+				c->walk_missing++;
+		c->walks++;
+	}
+	return NULL;
+}
+
+static void test_readers(struct result *res)
+{
+	struct hmap_params p = {
+		.key_size = sizeof(struct rd_key), .value_size = 8,
+		.max_entries = 1 << 20,
+	};
+	u64 waves = scaled(60), w, id, val, rs = 42;
+	double min_s = 10 * scale;
+	pthread_t readers[RD_READERS], walker;
+	struct rd_ctx *c = calloc(1, sizeof(*c));
+	struct hmap_stats st;
+	double t0 = now_s();
+	struct rd_key k;
+	int i, werr = 0;
+
+	c->map = hmap_create(&p);
+	if (IS_ERR(c->map)) {
+		res->ok = false;
+		free(c);
+		return;
+	}
+	for (id = 0; id < RD_STABLE; id++) {
+		k = rd_key(id);
+		val = rd_value(id, 0);
+		werr |= hmap_update(c->map, &k, sizeof(k), &val, sizeof(val),
+				    HMAP_NOEXIST);
+	}
+	for (i = 0; i < RD_READERS; i++)
+		pthread_create(&readers[i], NULL, rd_reader, c);
+	pthread_create(&walker, NULL, rd_walker, c);
+	/* Waves: the churn keys in, then out, growing and shrinking. */
+	for (w = 0; w < waves || c->walks < 3 || now_s() - t0 < min_s; w++) {
+		for (id = RD_STABLE; id < RD_STABLE + RD_CHURN; id++) {
+			k = rd_key(id);
+			val = id;
+			werr |= hmap_update(c->map, &k, sizeof(k), &val,
+					    sizeof(val), HMAP_NOEXIST);
+			if (id % 64 == 0) {
+				u64 s = splitmix(&rs) % RD_STABLE;
+
+				k = rd_key(s);
+				val = rd_value(s, ++c->stable_gen[s]);
+				werr |= hmap_update(c->map, &k, sizeof(k), &val,
+						    sizeof(val), HMAP_EXIST);
+			}
+		}
+		for (id = RD_STABLE; id < RD_STABLE + RD_CHURN; id++) {
+			k = rd_key(id);
+			werr |= hmap_delete(c->map, &k, sizeof(k));
+		}
+		/* A safety net only: the walker may never finish a walk. */
+		if (now_s() - t0 > 120)
+			break;
+	}
+	WRITE_ONCE(c->stop, true);
+	for (i = 0; i < RD_READERS; i++)
+		pthread_join(readers[i], NULL);
+	pthread_join(walker, NULL);
+	hmap_get_stats(c->map, &st);
+	hmap_destroy(c->map);
+	res->ok = !werr && !c->misses && !c->wrong && !c->false_hits &&
+		  !c->walk_bad && !c->walk_missing && !c->walk_dups &&
+		  st.grows >= waves && st.shrinks >= waves &&
+		  st.evacuated_by_background > 0 && c->walks >= 3;
+	snprintf(res->note, sizeof(res->note),
+		 "%lu lookups (%.0f/s) in %.1f s: %lu misses, %lu wrong, %lu false hits; %lu walks: %lu bad, %lu missing, %lu twice; %llu grows, %llu shrinks, %llu buckets by the worker%s",
+		 c->lookups, c->lookups / (now_s() - t0), now_s() - t0,
+		 c->misses, c->wrong, c->false_hits, c->walks, c->walk_bad,
+		 c->walk_missing, c->walk_dups, (unsigned long long)st.grows,
+		 (unsigned long long)st.shrinks,
+		 (unsigned long long)st.evacuated_by_background,
+		 werr ? "; a write failed" : "");
+	free(c);
+}
+
+/* ---- Main ---- */
+
+static const struct {
+	const char *name;
+	void (*fn)(struct result *res);
+} tests[] = {
+	{ "model_siphash", test_model_siphash },
+	{ "model_collisions", test_model_collisions },
+	{ "model_equal_hashes", test_model_equal_hashes },
+	{ "model_tiny", test_model_tiny },
+	{ "model_background", test_model_background },
+	{ "walks_across_resizes", test_walks_across_resizes },
+	{ "walks_across_resizes_collisions", test_walks_across_resizes_collisions },
+	{ "large_map", test_large },
+	{ "readers_never_miss", test_readers },
+};
+
+int main(int argc, char **argv)
+{
+	const char *only = NULL;
+	int opt, passed = 0, failed = 0, n = 0;
+	size_t i;
+
+	while ((opt = getopt(argc, argv, "qs:t:")) != -1) {
+		switch (opt) {
+		case 'q':
+			scale = 0.1;
+			break;
+		case 's':
+			scale = atof(optarg);
+			break;
+		case 't':
+			only = optarg;
+			break;
+		default:
+			fprintf(stderr, "usage: %s [-q] [-s SCALE] [-t TEST]\n",
+				argv[0]);
+			return 2;
+		}
+	}
+	hmap_shim_init();
+	hmap_shim_rcu_register();
+	if (hmap_core_init()) {
+		fprintf(stderr, "hmap_core_init() failed\n");
+		return 1;
+	}
+	printf("TAP version 13\n");
+	for (i = 0; i < ARRAY_SIZE(tests); i++) {
+		struct result res = { .ok = true };
+		double t0 = now_s();
+
+		if (only && strcmp(only, tests[i].name))
+			continue;
+		tests[i].fn(&res);
+		n++;
+		printf("%s %d %s # %.1f s; %s\n", res.ok ? "ok" : "not ok", n,
+		       tests[i].name, now_s() - t0, res.note);
+		fflush(stdout);
+		if (res.ok)
+			passed++;
+		else
+			failed++;
+	}
+	hmap_core_exit();
+	printf("1..%d\n", n);
+	if (hmap_shim_warnings())
+		failed++;
+	printf("hmap_test: %d passed, %d failed\n", passed, failed);
+	return failed ? 1 : 0;
+}

@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _HMAP_SHIM_LINUX_SCHED_H
+#define _HMAP_SHIM_LINUX_SCHED_H
+
+#include <linux/kernel.h>
+
+struct mm_struct;
+struct mem_cgroup;
+
+struct task_struct {
+	struct mm_struct *mm;
+	struct mem_cgroup *active_memcg;
+	char comm[16];
+};
+
+extern __thread struct task_struct hmap_shim_task;
+#define current		(&hmap_shim_task)
+
+/* A point where the kernel may reschedule: must not be in an RCU reader. */
+#define cond_resched()	({ might_sleep(); 0; })
+
+#endif

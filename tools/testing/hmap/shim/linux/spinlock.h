@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Spinlocks on pthread mutexes (a holder never sleeps, so that is fine). */
+#ifndef _HMAP_SHIM_LINUX_SPINLOCK_H
+#define _HMAP_SHIM_LINUX_SPINLOCK_H
+
+#include <pthread.h>
+#include <linux/lockdep.h>
+
+typedef struct {
+	pthread_mutex_t m;
+	struct lockdep_map dep_map;
+} spinlock_t;
+
+#define DEFINE_SPINLOCK(name) \
+	spinlock_t name = { .m = PTHREAD_MUTEX_INITIALIZER }
+
+static inline void spin_lock_init(spinlock_t *lock)
+{
+	pthread_mutex_init(&lock->m, NULL);
+	lock->dep_map.held = false;
+}
+
+static inline void spin_lock(spinlock_t *lock)
+{
+	pthread_mutex_lock(&lock->m);
+	hmap_shim_lock_acquired(&lock->dep_map);
+}
+
+static inline void spin_unlock(spinlock_t *lock)
+{
+	hmap_shim_lock_released(&lock->dep_map);
+	pthread_mutex_unlock(&lock->m);
+}
+
+#define spin_lock_bh		spin_lock
+#define spin_unlock_bh		spin_unlock
+#define spin_lock_irq		spin_lock
+#define spin_unlock_irq		spin_unlock
+#define spin_lock_irqsave(l, f)		do { (f) = 0; spin_lock(l); } while (0)
+#define spin_unlock_irqrestore(l, f)	do { (void)(f); spin_unlock(l); } while (0)
+
+#endif /* _HMAP_SHIM_LINUX_SPINLOCK_H */
