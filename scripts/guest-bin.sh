@@ -5,7 +5,7 @@
 #   *_test      the kselftests (selftests/*_test.c, one program each), which
 #               scripts/guest-tests.d/20-kselftest.sh runs
 #   hmap-demo   the scripted hmapctl session of `make demo` (scripts/demo.sh)
-#   hmap_fuzz   the ioctl fuzzer (tools/testing/fuzz)
+#   hmap_ioctl_fuzz   the ioctl fuzzer (tools/testing/fuzz)
 set -euo pipefail
 # shellcheck source=scripts/common.sh
 . "$(dirname "$0")/common.sh"

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * hmap_fuzz - a seeded, reproducible ioctl fuzzer for /dev/hmap
+ * hmap_ioctl_fuzz - a seeded, reproducible ioctl fuzzer for /dev/hmap
  *
  * In the manner of syzkaller's programs, but with a model: the fuzzer
  * opens several fds, creates named and anonymous maps and issues random
@@ -384,7 +384,7 @@ static void *mem_get(struct mem *m, size_t size, unsigned int skew)
 	void *p;
 
 	if (at + size > ARENA_BYTES / 2) {
-		fprintf(stderr, "hmap_fuzz: arena exhausted (%zu bytes)\n",
+		fprintf(stderr, "hmap_ioctl_fuzz: arena exhausted (%zu bytes)\n",
 			at + size);
 		exit(1);
 	}
@@ -504,7 +504,7 @@ static void *xzalloc(size_t n)
 	void *p = calloc(1, n ? n : 1);
 
 	if (!p) {
-		fprintf(stderr, "hmap_fuzz: out of memory\n");
+		fprintf(stderr, "hmap_ioctl_fuzz: out of memory\n");
 		exit(1);
 	}
 	return p;
@@ -557,7 +557,7 @@ static struct ent *model_add(struct model *md, const __u8 *key, __u32 len)
 		md->cap = md->cap ? md->cap * 2 : 16;
 		md->e = realloc(md->e, md->cap * sizeof(*md->e));
 		if (!md->e) {
-			fprintf(stderr, "hmap_fuzz: out of memory\n");
+			fprintf(stderr, "hmap_ioctl_fuzz: out of memory\n");
 			exit(1);
 		}
 	}
@@ -757,11 +757,11 @@ static noreturn void fail(struct world *w, const char *fmt, ...)
 	if (w && w->desc[0])
 		printf("HMAP-FUZZ:   in: %s\n", w->desc);
 	if (w == main_world)
-		printf("HMAP-FUZZ:   replay: hmap_fuzz --seed %#llx%s --ops %lu\n",
+		printf("HMAP-FUZZ:   replay: hmap_ioctl_fuzz --seed %#llx%s --ops %lu\n",
 		       (unsigned long long)cfg.seed,
 		       cfg.instance ? " --instance 1" : "", w->op + 1);
 	else
-		printf("HMAP-FUZZ:   replay: hmap_fuzz --seed %#llx %s\n",
+		printf("HMAP-FUZZ:   replay: hmap_ioctl_fuzz --seed %#llx %s\n",
 		       (unsigned long long)cfg.seed,
 		       "(episodes race: not exactly replayable)");
 	fflush(stdout);
@@ -4319,7 +4319,7 @@ static void child_main(struct world *parent, __u64 seed)
 
 		if (setgroups(0, NULL) || setresgid(id, id, id) ||
 		    setresuid(id, id, id)) {
-			perror("hmap_fuzz: dropping privileges");
+			perror("hmap_ioctl_fuzz: dropping privileges");
 			_exit(1);
 		}
 	}
@@ -4690,20 +4690,20 @@ static void print_summary(void)
 		calls += sh->calls[i];
 		fails += sh->fails[i];
 	}
-	printf("hmap_fuzz: seed %#llx: %lu ops (main), %lu (children), %lu chaos ops;",
+	printf("hmap_ioctl_fuzz: seed %#llx: %lu ops (main), %lu (children), %lu chaos ops;",
 	       (unsigned long long)cfg.seed, sh->ops, sh->child_ops,
 	       sh->chaos_ops);
 	printf(" %lu calls in %.1f s: %.0f calls/s\n", calls, t,
 	       t > 0 ? calls / t : 0);
-	printf("hmap_fuzz: calls (failed):");
+	printf("hmap_ioctl_fuzz: calls (failed):");
 	for (i = 0; i < NCMD; i++)
 		printf(" %s %lu (%lu)", cmd_names[i], sh->calls[i],
 		       sh->fails[i]);
-	printf("\nhmap_fuzz: errno:");
+	printf("\nhmap_ioctl_fuzz: errno:");
 	for (i = 0; i < 256; i++)
 		if (sh->errs[i])
 			printf(" %s %lu", i ? ename(i) : "ok", sh->errs[i]);
-	printf("\nhmap_fuzz: %lu checks, %lu dump walks, %lu episodes (fork, thread), %lu resyncs,",
+	printf("\nhmap_ioctl_fuzz: %lu checks, %lu dump walks, %lu episodes (fork, thread), %lu resyncs,",
 	       sh->checks, sh->dumps, sh->episodes, sh->resyncs);
 	printf(" %lu kill tests, %lu grows, %lu shrinks seen, largest map %lu entries,",
 	       sh->kills, sh->grows, sh->shrinks, sh->max_count);
@@ -4720,7 +4720,7 @@ static __u64 instance_seed(void)
 
 static void print_usage(int status)
 {
-	printf("usage: hmap_fuzz [--seed N] [--ops N] [--episode N] [--episode-ops N]\n"
+	printf("usage: hmap_ioctl_fuzz [--seed N] [--ops N] [--episode N] [--episode-ops N]\n"
 	       "                 [--kill-every N] [--child-uid UID] [--tolerate-enomem]\n"
 	       "                 [--trace-from N] [--burst N] [--jobs 2] [--instance 1]\n"
 	       "  --seed N          the seed (default: from the clock, printed)\n"
@@ -4825,7 +4825,7 @@ int main(int argc, char **argv)
 		cfg.seed = mix64(ts.tv_sec ^ ((__u64)ts.tv_nsec << 20) ^ getpid());
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	printf("hmap_fuzz: seed %#llx, %lu ops, episodes every %lu (%lu ops), kills every %lu%s\n",
+	printf("hmap_ioctl_fuzz: seed %#llx, %lu ops, episodes every %lu (%lu ops), kills every %lu%s\n",
 	       (unsigned long long)cfg.seed, cfg.ops, cfg.episode,
 	       cfg.episode_ops, cfg.kill_every,
 	       cfg.tolerate_enomem ? ", ENOMEM tolerated" : "");
@@ -4880,13 +4880,13 @@ int main(int argc, char **argv)
 			/* Left by a fuzzer that failed: it goes. */
 			memcpy(nm.name, ents[i].name, HMAP_NAME_MAX);
 			err = hioctl(fd, HMAP_IOC_DESTROY, uptr(&nm));
-			printf("hmap_fuzz: map %s of an earlier run: destroyed (%s)\n",
+			printf("hmap_ioctl_fuzz: map %s of an earlier run: destroyed (%s)\n",
 			       ents[i].name, ename(err));
 			continue;
 		}
 		memcpy(foreign[nforeign].name, ents[i].name, HMAP_NAME_MAX);
 		foreign[nforeign++].mode = ents[i].mode;
-		printf("hmap_fuzz: map %s exists already: left alone\n",
+		printf("hmap_ioctl_fuzz: map %s exists already: left alone\n",
 		       ents[i].name);
 	}
 	close(fd);
