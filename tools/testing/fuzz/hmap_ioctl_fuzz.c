@@ -33,9 +33,18 @@
  * are checked for consistency (dump against lookups against STATS) and
  * cleared afterwards, so that the model stays exact.
  *
- * Output: per-ioctl counts, an errno histogram, model checks; the last
- * line is "HMAP-FUZZ: ok ..." or "HMAP-FUZZ: FAIL ..." with the replay
- * command. Exit status 0 on success, 1 on a failed check, 2 on usage.
+ * Bursts of cheap calls (--burst per 1000 other ops) make up most of a
+ * long run: LOOKUPs checked against the model, and structs with one fault
+ * each. With --fault P, a share of the calls fail an allocation of hmap's
+ * (fail-nth; see fault_arm()): ENOMEM is then accepted, and checked to
+ * have left the maps as they were. A watchdog thread fails a run whose
+ * calls stop (--hang) or that takes too long (--timeout).
+ *
+ * Output: per-ioctl counts, an errno histogram, model checks, the ops and
+ * time of each kind; a failure prints what it saw and the options that
+ * replay it; the last line is "HMAP-FUZZ: LABEL ok|FAIL seed=S ops=N
+ * calls=N ..." (print_result()). Exit status 0 on success, 1 on a failed
+ * check, 2 on usage.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -54,6 +63,8 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/random.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -86,8 +97,6 @@
 #define NXNAMES			6
 #define CHAOS_BYTES		(256UL << 10)
 #define FLAKY_PAGES		16
-/* Seconds a child or a thread may take before it counts as hung. */
-#define HANG_SECONDS		240
 
 /* Rights, as the kernel's HMAP_MAY_*. */
 #define MAY_W			2U
@@ -209,9 +218,14 @@ struct shared {
 	unsigned long resyncs;		/* maps checked and reset after chaos */
 	unsigned long episodes;
 	unsigned long kills;		/* huge batches cut short by SIGKILL */
-	unsigned long enomem;		/* ENOMEM tolerated */
+	unsigned long enomem;		/* ENOMEM after an injected failure */
+	unsigned long fault_armed;	/* calls made with fail-nth set */
+	unsigned long fault_hits;	/* ... that failed an allocation */
+	unsigned long fault_other;	/* ... and did not return ENOMEM */
 	unsigned long grows, shrinks;	/* seen in STATS of model maps */
 	unsigned long max_count;	/* the largest map the model filled */
+	unsigned long kind_ops[32];	/* ops of each kind (opkinds[]) */
+	unsigned long kind_ns[32];	/* and their time */
 	int failed;
 };
 
@@ -279,15 +293,20 @@ static struct {
 	unsigned long episode_ops;	/* ops of each actor in an episode */
 	unsigned long kill_every;	/* ops between kill tests, 0: none */
 	unsigned int child_uid;
-	bool tolerate_enomem;
+	unsigned int fault;		/* percent of calls with fail-nth set */
+	unsigned long calls;		/* run until this many calls, 0: --ops */
+	unsigned int hang;		/* seconds without progress: a hang */
+	unsigned int timeout;		/* seconds the whole run may take, 0: any */
 	bool verbose;
 	unsigned long trace_from;	/* print ops from this one on */
-	unsigned int burst;		/* bursts of faulty calls, per 1000 ops */
+	unsigned int burst;		/* bursts per 1000 other ops */
 	unsigned int jobs;		/* fuzzers side by side (1 or 2) */
 	unsigned int instance;		/* which of them this process is */
 	bool trace;
+	const char *label;		/* of the run, in the result line */
 	struct timespec start;
 } cfg = {
+	.label = "run",
 	.episode = 25000,
 	.episode_ops = 1500,
 	.kill_every = 200000,
@@ -295,6 +314,7 @@ static struct {
 	.trace_from = ~0UL,
 	.burst = 30,
 	.jobs = 1,
+	.hang = 120,
 };
 
 /* Name prefixes of each instance: its maps, its children's, its chaos's. */
@@ -314,6 +334,7 @@ static double elapsed(void)
 }
 
 static void print_summary(void);
+static void print_result(const char *result);
 
 /* The Makefile defines __printf() as the format attribute. */
 #ifndef __printf
@@ -383,11 +404,9 @@ static void *mem_get(struct mem *m, size_t size, unsigned int skew)
 	size_t at = ((m->top + 7) & ~7UL) + skew;
 	void *p;
 
-	if (at + size > ARENA_BYTES / 2) {
-		fprintf(stderr, "hmap_ioctl_fuzz: arena exhausted (%zu bytes)\n",
-			at + size);
-		exit(1);
-	}
+	if (at + size > ARENA_BYTES / 2)
+		fail(NULL, "the argument arena is exhausted: %zu bytes (fuzzer bug)",
+		     at + size);
 	p = m->rw + at;
 	memset(p, 0, size);
 	m->top = at + size;
@@ -503,10 +522,8 @@ static void *xzalloc(size_t n)
 {
 	void *p = calloc(1, n ? n : 1);
 
-	if (!p) {
-		fprintf(stderr, "hmap_ioctl_fuzz: out of memory\n");
-		exit(1);
-	}
+	if (!p)
+		fail(NULL, "out of memory");
 	return p;
 }
 
@@ -556,10 +573,8 @@ static struct ent *model_add(struct model *md, const __u8 *key, __u32 len)
 	if (md->n == md->cap) {
 		md->cap = md->cap ? md->cap * 2 : 16;
 		md->e = realloc(md->e, md->cap * sizeof(*md->e));
-		if (!md->e) {
-			fprintf(stderr, "hmap_ioctl_fuzz: out of memory\n");
-			exit(1);
-		}
+		if (!md->e)
+			fail(NULL, "out of memory");
 	}
 	if (!md->slot || (md->n + 1) * 2 > md->mask + 1)
 		model_rehash(md, md->slot ? (md->mask + 1) * 2 : 64);
@@ -623,40 +638,52 @@ static void model_free(struct model *md)
 	memset(md, 0, sizeof(*md));
 }
 
-/* The bytes of the value stamped @stamp. */
+/*
+ * The bytes of the value stamped @stamp: 8 at a time, those of
+ * mix64(@stamp << 32 ^ offset) in memory order. Word by word, as the
+ * checks below: byte loops over 64 KiB values are slow under emulation.
+ */
 static void val_bytes(__u32 stamp, __u32 len, __u8 *out)
 {
 	__u32 i;
-	__u64 x = 0;
 
-	for (i = 0; i < len; i++) {
-		if (!(i & 7))
-			x = mix64(((__u64)stamp << 32) ^ i);
-		out[i] = (__u8)(x >> (8 * (i & 7)));
+	for (i = 0; i < len; i += 8) {
+		__u64 x = mix64(((__u64)stamp << 32) ^ i);
+
+		memcpy(out + i, &x, len - i < 8 ? len - i : 8);
 	}
 }
 
 static bool val_eq(__u32 stamp, __u32 len, const __u8 *got)
 {
-	__u8 buf[256];
-	__u32 at, n;
+	__u32 i;
 
-	for (at = 0; at < len; at += n) {
-		__u8 tmp[sizeof(buf) + 8];
-		__u32 i;
-		__u64 x = 0;
+	for (i = 0; i < len; i += 8) {
+		__u64 x = mix64(((__u64)stamp << 32) ^ i);
 
-		n = len - at < sizeof(buf) ? len - at : sizeof(buf);
-		for (i = 0; i < n; i++) {
-			if (!((at + i) & 7) || !i)
-				x = mix64(((__u64)stamp << 32) ^
-					  ((at + i) & ~7U));
-			tmp[i] = (__u8)(x >> (8 * ((at + i) & 7)));
-		}
-		if (memcmp(tmp, got + at, n))
+		if (memcmp(got + i, &x, len - i < 8 ? len - i : 8))
 			return false;
 	}
 	return true;
+}
+
+/* The index of the first of @n bytes at @p that is not @c, or @n. */
+static size_t bytes_not(const __u8 *p, size_t n, __u8 c)
+{
+	const __u64 cc = 0x0101010101010101ULL * c;
+	size_t i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		__u64 x;
+
+		memcpy(&x, p + i, 8);
+		if (x != cc)
+			break;
+	}
+	for (; i < n; i++)
+		if (p[i] != c)
+			break;
+	return i;
 }
 
 /* ---- Worlds: fds, maps and their models ---- */
@@ -677,7 +704,6 @@ struct obj {
 	__u64 x_hits, x_misses, x_inserts, x_updates, x_deletes;
 	struct hmap_map_stats last;	/* the last STATS, for monotony */
 	bool have_last;
-	bool rebase;			/* take the counters STATS shows */
 	__u64 res_lo, res_hi;		/* bytes reserved against the quota */
 };
 
@@ -711,7 +737,11 @@ struct bexp {
 	__u32 klen;
 	bool had;		/* UPDATE, DELETE: the key was there, with */
 	__u32 ostamp, ovlen;	/* this value */
+	unsigned int ctr;	/* the counter of STATS it adds to (enum ctr) */
 };
+
+/* The counters of STATS the model predicts. */
+enum ctr { CTR_NONE, CTR_HIT, CTR_MISS, CTR_INSERT, CTR_UPDATE, CTR_DELETE };
 
 struct world {
 	const char *who;
@@ -737,10 +767,22 @@ struct world {
 	struct foreign *foreign;
 	unsigned int nforeign;
 	struct chaos *chaos;	/* the episode running, or NULL */
+	int nth_fd;		/* /proc/thread-self/fail-nth, or -1 */
+	bool hit;		/* the last fioctl() failed an allocation */
 	struct bexp bx[BATCH_MAX + 2];
 };
 
 static struct world *main_world;
+
+/* The options that make the op stream of a seed: what replays a run. */
+static void print_replay(unsigned long ops)
+{
+	printf("hmap_ioctl_fuzz:   replay: hmap_ioctl_fuzz --seed %#llx --burst %u",
+	       (unsigned long long)cfg.seed, cfg.burst);
+	printf(" --episode %lu --episode-ops %lu --kill-every %lu --fault %u%s --ops %lu\n",
+	       cfg.episode, cfg.episode_ops, cfg.kill_every, cfg.fault,
+	       cfg.instance ? " --instance 1" : "", ops);
+}
 
 static noreturn void fail(struct world *w, const char *fmt, ...)
 {
@@ -748,22 +790,20 @@ static noreturn void fail(struct world *w, const char *fmt, ...)
 	bool child = getpid() != main_pid;
 
 	fflush(stdout);
-	printf("HMAP-FUZZ: FAIL %s op %lu (seed %#llx): ", w ? w->who : "-",
-	       w ? w->op : 0, (unsigned long long)(w ? w->seed : cfg.seed));
+	printf("hmap_ioctl_fuzz: FAIL %s op %lu (seed %#llx): ",
+	       w ? w->who : "-", w ? w->op : 0,
+	       (unsigned long long)(w ? w->seed : cfg.seed));
 	va_start(ap, fmt);
 	vprintf(fmt, ap);
 	va_end(ap);
 	printf("\n");
 	if (w && w->desc[0])
-		printf("HMAP-FUZZ:   in: %s\n", w->desc);
-	if (w == main_world)
-		printf("HMAP-FUZZ:   replay: hmap_ioctl_fuzz --seed %#llx%s --ops %lu\n",
-		       (unsigned long long)cfg.seed,
-		       cfg.instance ? " --instance 1" : "", w->op + 1);
+		printf("hmap_ioctl_fuzz:   in: %s\n", w->desc);
+	if (w && w == main_world)
+		print_replay(w->op + 1);
 	else
-		printf("HMAP-FUZZ:   replay: hmap_ioctl_fuzz --seed %#llx %s\n",
-		       (unsigned long long)cfg.seed,
-		       "(episodes race: not exactly replayable)");
+		printf("hmap_ioctl_fuzz:   (in an episode: %s)\n",
+		       "the actors race, so not exactly replayable");
 	fflush(stdout);
 	sh->failed = 1;
 	if (child)
@@ -771,6 +811,7 @@ static noreturn void fail(struct world *w, const char *fmt, ...)
 	if (episode_child > 0)
 		kill(episode_child, SIGKILL);
 	print_summary();
+	print_result("FAIL");
 	fflush(stdout);
 	_exit(1);
 }
@@ -803,6 +844,112 @@ static int hioctl(int fd, unsigned long cmd, __u64 arg)
 	if (ret > 0)
 		return -ret;	/* no command returns a positive value */
 	return e;
+}
+
+/* ---- Fault injection: /proc/thread-self/fail-nth ---- */
+
+/*
+ * With --fault P, P percent of the calls an op makes to read or change a
+ * map (and of its opens of /dev/hmap) run with the calling thread's
+ * fail-nth set to N (Documentation/fault-injection/fault-injection.rst):
+ * the N-th fault point on its path fails, and in the test kernel hmap's
+ * allocation sites are the only fault points (hmap_fault.c). Reading the
+ * file back says whether one failed. Then, and only then, the call may
+ * fail with ENOMEM, and must have done nothing (a batch: nothing from
+ * element @count on); whatever else it returns is checked as without a
+ * failure. N is drawn from the op's stream, so a seed replays the same
+ * failures on the same kernel. Every world uses it, each on its own
+ * thread's file: the main one, the chaos thread, and the episode's child,
+ * which opens its file before it drops its privileges.
+ */
+static void nth_open(struct world *w)
+{
+	w->nth_fd = open("/proc/thread-self/fail-nth", O_RDWR | O_CLOEXEC);
+	if (w->nth_fd < 0)
+		fail(w, "--fault: /proc/thread-self/fail-nth: %s (CONFIG_FAULT_INJECTION?)",
+		     strerror(errno));
+}
+
+static void nth_write(struct world *w, unsigned int n)
+{
+	char buf[16];
+	int len = snprintf(buf, sizeof(buf), "%u", n);
+
+	if (pwrite(w->nth_fd, buf, len, 0) != len)
+		fail(w, "fail-nth: write: %s", strerror(errno));
+}
+
+/* Arm fail-nth for the next call, by chance: the N set, or 0. */
+static unsigned int fault_arm(struct world *w, struct rng *r)
+{
+	unsigned int n;
+
+	w->hit = false;
+	if (w->nth_fd < 0 || !chance(r, cfg.fault))
+		return 0;
+	switch (below(r, 8)) {
+	case 0:
+	case 1:
+	case 2:
+	case 3:
+		n = 1;
+		break;
+	case 4:
+	case 5:
+		n = 2 + below(r, 3);
+		break;
+	default:	/* deep into a batch or a fill */
+		n = 5 + below(r, 300);
+		break;
+	}
+	nth_write(w, n);
+	inc(&sh->fault_armed);
+	return n;
+}
+
+/* After the call: whether the N-th fault point failed (w->hit); disarm. */
+static void fault_check(struct world *w, unsigned int n)
+{
+	char buf[16] = "";
+
+	if (!n)
+		return;
+	if (pread(w->nth_fd, buf, sizeof(buf) - 1, 0) <= 0)
+		fail(w, "fail-nth: read: %s", strerror(errno));
+	if (atoi(buf) == 0) {
+		w->hit = true;
+		inc(&sh->fault_hits);
+	} else {
+		nth_write(w, 0);
+	}
+}
+
+/* hioctl() with fail-nth set by chance (--fault); w->hit says if it hit. */
+static int fioctl(struct world *w, struct rng *r, int fd, unsigned long cmd,
+		  __u64 arg)
+{
+	unsigned int n = fault_arm(w, r);
+	int err = hioctl(fd, cmd, arg);
+
+	fault_check(w, n);
+	return err;
+}
+
+/*
+ * Whether @err is the ENOMEM of an allocation fault injection failed in
+ * the last fioctl(): the caller then checks that the call did nothing.
+ * Without an injected failure, ENOMEM is checked as any other errno.
+ */
+static bool injected_enomem(struct world *w, int err)
+{
+	if (!w->hit)
+		return false;
+	if (err == ENOMEM) {
+		inc(&sh->enomem);
+		return true;
+	}
+	inc(&sh->fault_other);
+	return false;
 }
 
 static unsigned int acc_rights(int acc)
@@ -1298,22 +1445,40 @@ static unsigned int slots_used(const struct world *w)
 	return n;
 }
 
-/* Open /dev/hmap into a free slot (NULL if none is free). */
-static struct fslot *slot_open(struct world *w, int acc)
+/*
+ * Open /dev/hmap into a free slot (NULL if none is free); with @r, under
+ * fault injection by chance (NULL when it failed the open).
+ */
+static struct fslot *slot_open_r(struct world *w, int acc, struct rng *r)
 {
-	unsigned int j;
-	int fd;
+	unsigned int j, n;
+	int fd, e;
 
 	if (slots_used(w) == NFD)
 		return NULL;
 	for (j = 0; j < NFD && w->file[j].refs; j++)
 		;
+	n = r ? fault_arm(w, r) : 0;
 	fd = open(HMAP_DEV, acc | O_CLOEXEC);
+	e = errno;
+	fault_check(w, n);
+	if (n && w->hit) {
+		if (fd >= 0 || e != ENOMEM)
+			fail(w, "open %s (%s) after an injected failure: %s, not ENOMEM",
+			     HMAP_DEV, acc_name(acc), fd >= 0 ? "an fd" : strerror(e));
+		inc(&sh->enomem);
+		return NULL;
+	}
 	if (fd < 0)
 		fail(w, "open %s (%s): %s", HMAP_DEV, acc_name(acc),
-		     strerror(errno));
+		     strerror(e));
 	w->file[j] = (struct ofile){ .acc = acc };
 	return slot_new(w, fd, &w->file[j]);
+}
+
+static struct fslot *slot_open(struct world *w, int acc)
+{
+	return slot_open_r(w, acc, NULL);
 }
 
 static void slot_close(struct world *w, struct fslot *s)
@@ -1556,7 +1721,7 @@ static void stats_check(struct world *w, struct obj *o,
 		__atomic_fetch_add(&sh->shrinks, st->shrinks - l->shrinks,
 				   __ATOMIC_RELAXED);
 	}
-	if (!o->tainted && !o->rebase) {
+	if (!o->tainted) {
 		if (st->count != o->m.n)
 			fail(w, "STATS: count %llu, the model has %u",
 			     (unsigned long long)st->count, o->m.n);
@@ -1576,17 +1741,6 @@ static void stats_check(struct world *w, struct obj *o,
 			     (unsigned long long)o->x_inserts,
 			     (unsigned long long)o->x_updates,
 			     (unsigned long long)o->x_deletes);
-	} else if (!o->tainted) {
-		/* After ENOMEM, the counters are taken as they are. */
-		if (st->count != o->m.n)
-			fail(w, "STATS: count %llu, the model has %u",
-			     (unsigned long long)st->count, o->m.n);
-		o->x_hits = st->hits;
-		o->x_misses = st->misses;
-		o->x_inserts = st->inserts;
-		o->x_updates = st->updates;
-		o->x_deletes = st->deletes;
-		o->rebase = false;
 	}
 	o->last = *st;
 	o->have_last = true;
@@ -1821,11 +1975,9 @@ static void op_list(struct world *w, struct rng *r)
 	describe(w, "LIST %s arg %s room %u flags %#x entries %#llx", slot_str(s),
 		 argf_names[af], room, l.flags, (unsigned long long)l.entries);
 	place_arg(w, r, &l, sizeof(l), af, &a);
-	err = hioctl(s->fd, HMAP_IOC_LIST, a.addr);
-	if (err == ENOMEM && cfg.tolerate_enomem && !exp) {
-		inc(&sh->enomem);
+	err = fioctl(w, r, s->fd, HMAP_IOC_LIST, a.addr);
+	if (injected_enomem(w, err))
 		return;
-	}
 	check_errno(w, "LIST", err, exp ? exp : E(0));
 	check_arg_untouched(w, &a, false);
 	if (err)
@@ -2041,11 +2193,9 @@ static void op_create(struct world *w, struct rng *r)
 		 c.value_size, c.max_entries, c.capacity_hint, c.mode,
 		 "reserved", c.__reserved, c.name);
 	place_arg(w, r, &c, sizeof(c), af, &a);
-	err = hioctl(s->fd, HMAP_IOC_CREATE, a.addr);
-	if (err == ENOMEM && cfg.tolerate_enomem && !exp) {
-		inc(&sh->enomem);
-		return;
-	}
+	err = fioctl(w, r, s->fd, HMAP_IOC_CREATE, a.addr);
+	if (injected_enomem(w, err))
+		return;		/* no map, no name: later calls see */
 	check_errno(w, "CREATE", err,
 		    exp ? exp : maybe_dquot ? E(0) | E(EDQUOT) : E(0));
 	check_arg_untouched(w, &a, false);
@@ -2169,7 +2319,9 @@ static void op_open(struct world *w, struct rng *r)
 	describe(w, "OPEN %s arg %s flags %#x name '%.63s'%s", slot_str(s),
 		 argf_names[af], nm.flags, nm.name, fo ? " (foreign)" : "");
 	place_arg(w, r, &nm, sizeof(nm), af, &a);
-	err = hioctl(s->fd, HMAP_IOC_OPEN, a.addr);
+	err = fioctl(w, r, s->fd, HMAP_IOC_OPEN, a.addr);
+	if (injected_enomem(w, err))
+		return;
 	check_errno(w, "OPEN", err, exp ? exp : maybe ? maybe : E(0));
 	check_arg_untouched(w, &a, false);
 	if (err)
@@ -2245,8 +2397,13 @@ static void op_fd(struct world *w, struct rng *r)
 	int fd;
 
 	if (k < 45 && used < NFD) {
-		s = slot_open(w, PICK(r, accs));
-		describe(w, "open %s", slot_str(s));
+		int acc = PICK(r, accs);
+
+		s = slot_open_r(w, acc, r);
+		if (s)
+			describe(w, "open %s", slot_str(s));
+		else
+			describe(w, "open (%s): ENOMEM injected", acc_name(acc));
 	} else if (k < 60 && used < NFD && used) {
 		s = any_slot(w, r);
 		fd = fcntl(s->fd, F_DUPFD_CLOEXEC, 0);
@@ -2284,11 +2441,9 @@ static void op_cmd(struct world *w, struct rng *r, unsigned long cmd)
 		 cmd == HMAP_IOC_CLEAR ? "CLEAR" : "SHRINK", slot_str(s),
 		 argf_names[af], c.flags);
 	place_arg(w, r, &c, sizeof(c), af, &a);
-	err = hioctl(s->fd, cmd, a.addr);
-	if (err == ENOMEM && cfg.tolerate_enomem && !exp) {
-		inc(&sh->enomem);
-		return;
-	}
+	err = fioctl(w, r, s->fd, cmd, a.addr);
+	if (injected_enomem(w, err))
+		return;		/* the map as it was: STATS counts it later */
 	check_errno(w, cmd == HMAP_IOC_CLEAR ? "CLEAR" : "SHRINK", err,
 		    exp ? exp : E(0));
 	check_arg_untouched(w, &a, false);
@@ -2330,12 +2485,44 @@ static const size_t all_sizes[] = {
 	sizeof(struct hmap_map_stats),
 };
 
+static void verify_key(struct world *w, struct obj *o, const __u8 *key,
+		       __u32 klen);
+
 /*
- * Many cheap calls in a row, each with one fault in its struct (argsz
- * short, above HMAP_ARGSZ_MAX or with a non-zero tail, a pointer to
- * nothing, a flag the command does not know) and otherwise zero, on any
- * fd: each must fail with the fault's errno or the fd's own. The struct
- * must come back as it went.
+ * A LOOKUP of a burst, on a map an fd may read, of values up to 256 bytes
+ * (cheap): false if there is none.
+ */
+static bool burst_lookup(struct world *w, struct rng *r)
+{
+	struct obj *c[NFD];
+	size_t top = w->mem.top;
+	unsigned int i, n = 0;
+	struct obj *o;
+	__u8 *key;
+
+	for (i = 0; i < NFD; i++) {
+		const struct fslot *s = &w->fd[i];
+
+		if (slot_usable(s) && s->f->o && (s->f->may & MAY_R) &&
+		    (acc_rights(s->f->acc) & MAY_R) && s->f->o->vs <= 256)
+			c[n++] = s->f->o;
+	}
+	if (!n)
+		return false;
+	o = c[below(r, n)];
+	key = mem_get(&w->mem, o->ks, 0);
+	verify_key(w, o, key, pick_key(r, o, key, false));
+	w->mem.top = top;
+	return true;
+}
+
+/*
+ * Many cheap calls in a row. A quarter are LOOKUPs of keys present or
+ * not, checked against the model. The others have one fault in their
+ * struct (argsz short, above HMAP_ARGSZ_MAX or with a non-zero tail, a
+ * pointer to nothing, a flag the command does not know) and are otherwise
+ * zero, on any fd: each must fail with the fault's errno or the fd's own,
+ * and the struct must come back as it went.
  */
 static void op_burst(struct world *w, struct rng *r)
 {
@@ -2343,7 +2530,7 @@ static void op_burst(struct world *w, struct rng *r)
 	__u8 *buf = mem_get(&w->mem, HMAP_ARGSZ_MAX + 64, 0);
 	unsigned int n = 32 + below(r, 64), i, c, kind;
 
-	describe(w, "burst of %u faulty calls", n);
+	describe(w, "burst of %u calls", n);
 	for (i = 0; i < n; i++) {
 		struct fslot *s = any_slot(w, r);
 		unsigned long cmd;
@@ -2353,6 +2540,8 @@ static void op_burst(struct world *w, struct rng *r)
 		eset exp;
 		int err;
 
+		if (chance(r, 25) && burst_lookup(w, r))
+			continue;
 		c = below(r, ARRAY_SIZE(all_cmds));
 		cmd = all_cmds[c];
 		ksize = all_sizes[c];
@@ -2456,35 +2645,41 @@ static struct fslot *read_slot(struct world *w, const struct obj *o)
 
 	for (i = 0; i < NFD; i++)
 		if (w->fd[i].fd >= 0 && w->fd[i].f->o == o &&
-		    (w->fd[i].f->may & MAY_R) && w->fd[i].f->acc != O_WRONLY)
+		    (w->fd[i].f->may & MAY_R) &&
+		    (acc_rights(w->fd[i].f->acc) & MAY_R))
 			return &w->fd[i];
 	return NULL;
 }
 
-/* The kernel's answer for @key must be what the model says. */
+/* The kernel's answer for @key must be what the model says (any fd). */
 static void verify_key(struct world *w, struct obj *o, const __u8 *key,
 		       __u32 klen)
 {
 	struct fslot *s = read_slot(w, o);
 	struct hmap_elem_op op = { .argsz = sizeof(op) };
 	const struct ent *e = model_find(&o->m, key, klen);
+	size_t top;
 	__u8 *v;
 	int err;
 
 	if (!s)
 		return;
+	top = w->mem.top;
 	v = mem_get(&w->mem, o->vs, 0);
 	op.key = uptr(key);
 	op.key_len = klen;
 	op.value = uptr(v);
 	op.value_len = o->vs;
 	err = hioctl(s->fd, HMAP_IOC_LOOKUP, uptr(&op));
-	if (err == ENOMEM && cfg.tolerate_enomem)
-		return;
-	check_errno(w, "LOOKUP after ENOMEM", err, e ? E(0) : E(ENOENT));
+	check_errno(w, "LOOKUP (checked)", err, e ? E(0) : E(ENOENT));
+	if (e)
+		o->x_hits++;
+	else
+		o->x_misses++;
 	if (e && (op.value_len != e->vlen || !val_eq(e->stamp, e->vlen, v)))
-		fail(w, "after ENOMEM the key holds another value");
-	o->rebase = true;
+		fail(w, "LOOKUP (checked): another value, or value_len %u, not %u",
+		     op.value_len, e->vlen);
+	w->mem.top = top;
 }
 
 /* ---- Single keys: LOOKUP, UPDATE, DELETE ---- */
@@ -2689,9 +2884,9 @@ static void op_elem(struct world *w, struct rng *r, unsigned long cmd)
 		 op.key_len, e ? "present" : "absent",
 		 (unsigned long long)op.value, op.value_len);
 	place_arg(w, r, &op, sizeof(op), af, &a);
-	err = hioctl(s->fd, cmd, a.addr);
-	if (err == ENOMEM && cfg.tolerate_enomem && !pre) {
-		inc(&sh->enomem);
+	err = fioctl(w, r, s->fd, cmd, a.addr);
+	if (injected_enomem(w, err)) {
+		check_arg_untouched(w, &a, false);
 		verify_key(w, o, key, klen);
 		return;
 	}
@@ -2721,10 +2916,11 @@ static void op_elem(struct world *w, struct rng *r, unsigned long cmd)
 		if (!err && !val_eq(e->stamp, e->vlen, vp))
 			fail(w, "LOOKUP returned another value (%u bytes)",
 			     e->vlen);
-		for (i = err ? 0 : e->vlen; i < bufsz + 64; i++)
-			if (vp[i] != 0x5a)
-				fail(w, "LOOKUP (%s) wrote byte %u of the value buffer (%u bytes)",
-				     ename(err), i, e ? e->vlen : 0);
+		i = err ? 0 : e->vlen;
+		i += bytes_not(vp + i, bufsz + 64 - i, 0x5a);
+		if (i < bufsz + 64)
+			fail(w, "LOOKUP (%s) wrote byte %u of the value buffer (%u bytes)",
+			     ename(err), i, e ? e->vlen : 0);
 		break;
 	case HMAP_IOC_UPDATE:
 		if (err)
@@ -2793,10 +2989,12 @@ static __u32 batch_sim(struct world *w, struct obj *o, unsigned long cmd,
 		case HMAP_IOC_BATCH_LOOKUP:
 			if (!e) {
 				o->x_misses++;
+				x->ctr = CTR_MISS;
 				*err = E(ENOENT);
 				return i;
 			}
 			o->x_hits++;
+			x->ctr = CTR_HIT;
 			x->stamp = e->stamp;
 			x->vlen = e->vlen;
 			if (!uelem(b->values, i, o->vs, &va) ||
@@ -2853,9 +3051,11 @@ static __u32 batch_sim(struct world *w, struct obj *o, unsigned long cmd,
 				x->ostamp = e->stamp;
 				x->ovlen = e->vlen;
 				o->x_updates++;
+				x->ctr = CTR_UPDATE;
 			} else {
 				e = model_add(&o->m, x->key, klen);
 				o->x_inserts++;
+				x->ctr = CTR_INSERT;
 				w->entries++;
 				set_max(&sh->max_count, o->m.n);
 			}
@@ -2872,6 +3072,7 @@ static __u32 batch_sim(struct world *w, struct obj *o, unsigned long cmd,
 			x->ovlen = e->vlen;
 			model_del(&o->m, e);
 			o->x_deletes++;
+			x->ctr = CTR_DELETE;
 			w->entries--;
 			break;
 		}
@@ -2885,14 +3086,45 @@ einval:
 	return i;
 }
 
-/* Undo elements @from..@to-1 of a simulated batch (after ENOMEM). */
-static void batch_undo(struct world *w, struct obj *o, unsigned long cmd,
-		       __u32 from, __u32 to)
+/* Take back what element @x of a simulated batch added to the counters. */
+static void ctr_undo(struct obj *o, const struct bexp *x)
 {
+	switch (x->ctr) {
+	case CTR_HIT:
+		o->x_hits--;
+		break;
+	case CTR_MISS:
+		o->x_misses--;
+		break;
+	case CTR_INSERT:
+		o->x_inserts--;
+		break;
+	case CTR_UPDATE:
+		o->x_updates--;
+		break;
+	case CTR_DELETE:
+		o->x_deletes--;
+		break;
+	default:
+		break;
+	}
+}
+
+/*
+ * Undo elements @from..@to-1 of a simulated batch that stopped at @to
+ * (after ENOMEM at @from), and the counter element @to added if @at_stop
+ * (a lookup's miss).
+ */
+static void batch_undo(struct world *w, struct obj *o, unsigned long cmd,
+		       __u32 from, __u32 to, bool at_stop)
+{
+	if (at_stop)
+		ctr_undo(o, &w->bx[to]);
 	while (to-- > from) {
 		const struct bexp *x = &w->bx[to];
 		struct ent *e;
 
+		ctr_undo(o, x);
 		if (cmd == HMAP_IOC_BATCH_LOOKUP)
 			continue;
 		e = model_find(&o->m, x->key, x->klen);
@@ -2909,7 +3141,6 @@ static void batch_undo(struct world *w, struct obj *o, unsigned long cmd,
 			e->vlen = x->ovlen;
 		}
 	}
-	o->rebase = true;
 }
 
 static const char * const batch_names[] = { "BATCH_LOOKUP", "BATCH_UPDATE",
@@ -2941,33 +3172,47 @@ static void batch_exec(struct world *w, struct rng *r, struct fslot *s,
 	if (af == AF_RO && !pre)
 		exp = E(EFAULT);
 	place_arg(w, r, b, sizeof(*b), af, &a);
-	err = hioctl(s->fd, cmd, a.addr);
-	if (err == ENOMEM && cfg.tolerate_enomem && !pre) {
-		struct hmap_batch out = { .count = count };
-		__u32 done;
-
-		/* Elements before @count were done, the rest not. */
-		inc(&sh->enomem);
-		if (a.p && af != AF_RO)
-			read_arg(&a, &out);
-		done = out.count < stop ? out.count : stop;
-		if (out.count == count && count)
-			done = 0;	/* before the first element */
-		batch_undo(w, o, cmd, done, stop);
-		for (j = done; j < stop; j++)
-			verify_key(w, o, w->bx[j].key, w->bx[j].klen);
-		return;
+	/*
+	 * A read-only struct takes no @count back: after an injected failure
+	 * how far the batch got would be unknown, so none is injected.
+	 */
+	if (af == AF_RO) {
+		w->hit = false;
+		err = hioctl(s->fd, cmd, a.addr);
+	} else {
+		err = fioctl(w, r, s->fd, cmd, a.addr);
 	}
-	check_errno(w, what, err, pre ? pre : exp ? exp : E(0));
-	check_arg_untouched(w, &a, false);
-	if (!a.p || af == AF_RO)
-		return;
-	read_arg(&a, b);
-	if (pre) {
-		if (b->count != count)
-			fail(w, "%s failed before any element but wrote count %u",
-			     what, b->count);
-		return;
+	if (injected_enomem(w, err)) {
+		/* Elements before @count were done, the rest not. */
+		check_arg_untouched(w, &a, false);
+		if (!a.p)
+			return;
+		read_arg(&a, b);
+		if (pre) {
+			if (b->count != count && b->count)
+				fail(w, "%s: ENOMEM before any element, count out %u",
+				     what, b->count);
+			return;
+		}
+		if (b->count > stop)
+			fail(w, "%s: ENOMEM with count %u, beyond the %u elements of the model",
+			     what, b->count, stop);
+		batch_undo(w, o, cmd, b->count, stop, stop < count);
+		for (j = b->count; j < stop; j++)
+			verify_key(w, o, w->bx[j].key, w->bx[j].klen);
+		stop = b->count;
+	} else {
+		check_errno(w, what, err, pre ? pre : exp ? exp : E(0));
+		check_arg_untouched(w, &a, false);
+		if (!a.p || af == AF_RO)
+			return;
+		read_arg(&a, b);
+		if (pre) {
+			if (b->count != count)
+				fail(w, "%s failed before any element but wrote count %u",
+				     what, b->count);
+			return;
+		}
 	}
 	if (b->count != stop)
 		fail(w, "%s count out %u, the model stops at %u of %u", what,
@@ -2983,12 +3228,13 @@ static void batch_exec(struct world *w, struct rng *r, struct fslot *s,
 		if (x->vla && *(const __u32 *)(uintptr_t)x->vla != x->vlen)
 			fail(w, "%s element %u: value_len %u, not %u", what, i,
 			     *(const __u32 *)(uintptr_t)x->vla, x->vlen);
-		if (x->va >= uptr(w->mem.rw) &&
-		    x->va + o->vs <= uptr(w->mem.guard))
-			for (j = x->vlen; j < o->vs; j++)
-				if (v[j] != 0x5a)
-					fail(w, "%s element %u: byte %u beyond the value written",
-					     what, i, j);
+		if (x->va < uptr(w->mem.rw) ||
+		    x->va + o->vs > uptr(w->mem.guard))
+			continue;
+		j = x->vlen + bytes_not(v + x->vlen, o->vs - x->vlen, 0x5a);
+		if (j < o->vs)
+			fail(w, "%s element %u: byte %u beyond the value written",
+			     what, i, j);
 	}
 }
 
@@ -3227,8 +3473,8 @@ static __u32 room_for(__u64 bytes, __u64 per)
 }
 
 /* A write between two calls of a dump walk, decided by @x in advance. */
-static void walk_write(struct world *w, struct fslot *ws, struct obj *o,
-		       __u32 x, struct model *touched)
+static void walk_write(struct world *w, struct rng *r, struct fslot *ws,
+		       struct obj *o, __u32 x, struct model *touched)
 {
 	struct hmap_elem_op op = { .argsz = sizeof(op) };
 	__u8 *key = mem_get(&w->mem, o->ks, 0);
@@ -3244,9 +3490,8 @@ static void walk_write(struct world *w, struct fslot *ws, struct obj *o,
 	if (x & 0x10000) {
 		if (!e)
 			return;
-		err = hioctl(ws->fd, HMAP_IOC_DELETE, uptr(&op));
-		if (err == ENOMEM && cfg.tolerate_enomem) {
-			inc(&sh->enomem);
+		err = fioctl(w, r, ws->fd, HMAP_IOC_DELETE, uptr(&op));
+		if (injected_enomem(w, err)) {
 			verify_key(w, o, key, klen);
 			return;
 		}
@@ -3261,9 +3506,8 @@ static void walk_write(struct world *w, struct fslot *ws, struct obj *o,
 	op.value = uptr(val);
 	op.value_len = (x >> 20) % (o->vs < 32 ? o->vs + 1 : 33);
 	val_bytes(++w->stamp, op.value_len, val);
-	err = hioctl(ws->fd, HMAP_IOC_UPDATE, uptr(&op));
-	if (err == ENOMEM && cfg.tolerate_enomem) {
-		inc(&sh->enomem);
+	err = fioctl(w, r, ws->fd, HMAP_IOC_UPDATE, uptr(&op));
+	if (injected_enomem(w, err)) {
 		verify_key(w, o, key, klen);
 		return;
 	}
@@ -3418,10 +3662,16 @@ static void dump_walk(struct world *w, struct rng *r, struct fslot *s,
 			 d.values ? "yes" : "no", d.value_lens ? "yes" : "no",
 			 seen.n, exp & E(EFAULT) ? "(faulty)" : "");
 		place_arg(w, r, &d, sizeof(d), af, &a);
-		err = hioctl(s->fd, HMAP_IOC_DUMP, a.addr);
-		if (err == ENOMEM && cfg.tolerate_enomem) {
-			inc(&sh->enomem);
-			continue;
+		/* Read-only: nothing comes back, ENOMEM or EFAULT alike. */
+		if (af == AF_RO) {
+			w->hit = false;
+			err = hioctl(s->fd, HMAP_IOC_DUMP, a.addr);
+		} else {
+			err = fioctl(w, r, s->fd, HMAP_IOC_DUMP, a.addr);
+		}
+		if (injected_enomem(w, err)) {
+			check_arg_untouched(w, &a, false);
+			continue;	/* the same cursor again */
 		}
 		check_errno(w, "DUMP", err, exp);
 		check_arg_untouched(w, &a, false);
@@ -3484,16 +3734,18 @@ static void dump_walk(struct world *w, struct rng *r, struct fslot *s,
 
 				if (!val_eq(e->stamp, e->vlen, v))
 					fail(w, "DUMP entry %u: another value", i);
-				for (j = e->vlen; j < vs; j++)
-					if (v[j])
-						fail(w, "DUMP entry %u: value byte %u (%u) is %#x",
-						     i, j, e->vlen, v[j]);
+				j = e->vlen + bytes_not(v + e->vlen,
+							vs - e->vlen, 0);
+				if (j < vs)
+					fail(w, "DUMP entry %u: value byte %u (%u) is %#x",
+					     i, j, e->vlen, v[j]);
 			}
 		}
 		/* Nothing beyond what was returned. */
-		for (i = d.count * ks; i < db.room * ks + 64; i++)
-			if (db.keys[i] != 0x5a)
-				fail(w, "DUMP of %u entries wrote key byte %u", d.count, i);
+		i = d.count * ks;
+		i += bytes_not(db.keys + i, db.room * ks + 64 - i, 0x5a);
+		if (i < db.room * ks + 64)
+			fail(w, "DUMP of %u entries wrote key byte %u", d.count, i);
 		if (d.flags & HMAP_DUMP_DONE)
 			done = true;
 		else if (d.cursor == cursor && d.count && room)
@@ -3501,11 +3753,11 @@ static void dump_walk(struct world *w, struct rng *r, struct fslot *s,
 		cursor = d.cursor;
 		/* The planned writes, one after each call. */
 		if (done_writes < planned && !done)
-			walk_write(w, ws, o, ops[done_writes++], &touched);
+			walk_write(w, r, ws, o, ops[done_writes++], &touched);
 	}
 	/* The rest, so that the model's end state does not depend on the walk. */
 	while (done_writes < planned)
-		walk_write(w, ws, o, ops[done_writes++], &touched);
+		walk_write(w, r, ws, o, ops[done_writes++], &touched);
 	/* Every key there all along, untouched, was seen. */
 	for (i = 0; i < o->m.n; i++) {
 		const struct ent *e = &o->m.e[i];
@@ -3588,11 +3840,9 @@ static void dump_faulty(struct world *w, struct rng *r, struct fslot *s)
 		 slot_str(s), argf_names[af], d.flags, d.__reserved,
 		 (unsigned long long)d.cursor, d.count);
 	place_arg(w, r, &d, sizeof(d), af, &a);
-	err = hioctl(s->fd, HMAP_IOC_DUMP, a.addr);
-	if (err == ENOMEM && cfg.tolerate_enomem && !exp) {
-		inc(&sh->enomem);
+	err = fioctl(w, r, s->fd, HMAP_IOC_DUMP, a.addr);
+	if (injected_enomem(w, err))
 		return;
-	}
 	check_errno(w, "DUMP", err, exp ? exp : maybe);
 	check_arg_untouched(w, &a, false);
 	if (err || !a.p || af == AF_RO || !o)
@@ -3736,12 +3986,12 @@ static void print_stack(pid_t tid)
 	}
 }
 
-/* Wait up to HANG_SECONDS for @pid; false if it is still running. */
+/* Wait up to cfg.hang seconds for @pid; false if it is still running. */
 static bool wait_child(pid_t pid, int *status)
 {
-	int i;
+	unsigned int i;
 
-	for (i = 0; i < HANG_SECONDS * 100; i++) {
+	for (i = 0; i < cfg.hang * 100; i++) {
 		pid_t got = waitpid(pid, status, WNOHANG);
 
 		if (got == pid)
@@ -3815,7 +4065,7 @@ static void op_kill(struct world *w, struct rng *r)
 	if (!wait_child(pid, &status)) {
 		print_stack(pid);
 		kill(pid, SIGKILL);
-		fail(w, "a batch went on %d s after %s", HANG_SECONDS,
+		fail(w, "a batch went on %u s after %s", cfg.hang,
 		     sig == SIGKILL ? "SIGKILL" : "SIGTERM");
 	}
 	if (!WIFSIGNALED(status) || WTERMSIG(status) != sig)
@@ -4107,7 +4357,7 @@ static void chaos_op(struct chaos *c, struct world *w, struct rng *r,
 	addr = chance(r, 95) ? uptr(u) : chaos_ptr(c, m, r, size);
 	describe(w, "chaos: %s on fd %d argsz %u flags %#x", cmd_names[cmd_index(cmd)],
 		 fd, u->v.argsz, u->v.flags);
-	err = hioctl(fd, cmd, addr);
+	err = fioctl(w, r, fd, cmd, addr);
 	if (!(E(err) & chaos_allowed(cmd)) || ebit(err) == 63)
 		fail(w, "chaos: %s got %s, not one of %s",
 		     cmd_names[cmd_index(cmd)], ename(err),
@@ -4166,6 +4416,7 @@ static void world_init(struct world *w, const char *who, char prefix,
 	w->priv = !w->uid;
 	for (i = 0; i < NFD; i++)
 		w->fd[i].fd = -1;
+	w->nth_fd = -1;
 	mem_init(&w->mem);
 	read_param("max_maps_per_user", &maps);
 	read_param("max_bytes_per_user", &bytes);
@@ -4210,68 +4461,132 @@ static void world_fini(struct world *w)
 
 static void episode(struct world *w);
 
+static void op_lookup(struct world *w, struct rng *r)
+{
+	op_elem(w, r, HMAP_IOC_LOOKUP);
+}
+
+static void op_update(struct world *w, struct rng *r)
+{
+	op_elem(w, r, HMAP_IOC_UPDATE);
+}
+
+static void op_delete(struct world *w, struct rng *r)
+{
+	op_elem(w, r, HMAP_IOC_DELETE);
+}
+
+static void op_blookup(struct world *w, struct rng *r)
+{
+	op_batch(w, r, HMAP_IOC_BATCH_LOOKUP);
+}
+
+static void op_bupdate(struct world *w, struct rng *r)
+{
+	op_batch(w, r, HMAP_IOC_BATCH_UPDATE);
+}
+
+static void op_bdelete(struct world *w, struct rng *r)
+{
+	op_batch(w, r, HMAP_IOC_BATCH_DELETE);
+}
+
+static void op_clear(struct world *w, struct rng *r)
+{
+	op_cmd(w, r, HMAP_IOC_CLEAR);
+}
+
+static void op_shrink(struct world *w, struct rng *r)
+{
+	op_cmd(w, r, HMAP_IOC_SHRINK);
+}
+
+/* The ops the weights of world_step() leave: single-key traffic. */
+static void op_last(struct world *w, struct rng *r)
+{
+	op_elem(w, r, below(r, 2) ? HMAP_IOC_UPDATE : HMAP_IOC_LOOKUP);
+}
+
+/*
+ * The kinds of op and their weights, per 1000 ops (the rest of the 1000
+ * goes to op_last); bursts come on top, cfg.burst of them for every 1000
+ * of these.
+ */
+static const struct opkind {
+	const char *name;
+	void (*fn)(struct world *w, struct rng *r);
+	unsigned int weight;
+} opkinds[] = {
+	{ "lookup", op_lookup, 110 },
+	{ "update", op_update, 150 },
+	{ "delete", op_delete, 70 },
+	{ "batch_lookup", op_blookup, 45 },
+	{ "batch_update", op_bupdate, 55 },
+	{ "batch_delete", op_bdelete, 30 },
+	{ "dump", op_dump, 35 },
+	{ "stats", op_stats, 75 },
+	{ "list", op_list, 30 },
+	{ "version", op_version, 40 },
+	{ "unknown", op_unknown, 50 },
+	{ "clear", op_clear, 8 },
+	{ "shrink", op_shrink, 17 },
+	{ "fd", op_fd, 60 },
+	{ "create", op_create, 60 },
+	{ "open", op_open, 35 },
+	{ "destroy", op_destroy, 25 },
+	{ "fill", op_fill, 10 },
+	{ "drain", op_drain, 8 },
+	{ "quota", op_quota, 3 },
+	{ "lookup_update", op_last, 0 },
+	{ "burst", op_burst, 0 },
+	{ "chaos", NULL, 0 },
+};
+
+#define NOPKIND		ARRAY_SIZE(opkinds)
+#define OPK_LAST	(NOPKIND - 3)
+#define OPK_BURST	(NOPKIND - 2)
+#define OPK_CHAOS	(NOPKIND - 1)
+
+static __u64 now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
 /*
  * One op, drawn from the world's stream; a fifth of them are chaos ops
- * while an episode runs.
+ * while an episode runs. Each kind's count and time are kept for the
+ * summary.
  */
 static void world_step(struct world *w)
 {
 	struct rng r = { rnd(&w->rng) };
-	unsigned int k = below(&r, 1000);
+	unsigned int k = below(&r, 1000), i;
+	__u64 t0 = now_ns();
 
 	w->mem.top = 0;
 	w->desc[0] = 0;
 	if (w->chaos && k < 200) {
 		chaos_op(w->chaos, w, &r,
 			 w == main_world ? ACT_MAIN : ACT_CHILD);
+		i = OPK_CHAOS;
 	} else {
-		k = below(&r, 1000);
-		if (k < 110)
-			op_elem(w, &r, HMAP_IOC_LOOKUP);
-		else if (k < 260)
-			op_elem(w, &r, HMAP_IOC_UPDATE);
-		else if (k < 330)
-			op_elem(w, &r, HMAP_IOC_DELETE);
-		else if (k < 375)
-			op_batch(w, &r, HMAP_IOC_BATCH_LOOKUP);
-		else if (k < 430)
-			op_batch(w, &r, HMAP_IOC_BATCH_UPDATE);
-		else if (k < 460)
-			op_batch(w, &r, HMAP_IOC_BATCH_DELETE);
-		else if (k < 495)
-			op_dump(w, &r);
-		else if (k < 570)
-			op_stats(w, &r);
-		else if (k < 600)
-			op_list(w, &r);
-		else if (k < 640)
-			op_version(w, &r);
-		else if (k < 690)
-			op_unknown(w, &r);
-		else if (k < 698)
-			op_cmd(w, &r, HMAP_IOC_CLEAR);
-		else if (k < 715)
-			op_cmd(w, &r, HMAP_IOC_SHRINK);
-		else if (k < 775)
-			op_fd(w, &r);
-		else if (k < 835)
-			op_create(w, &r);
-		else if (k < 870)
-			op_open(w, &r);
-		else if (k < 895)
-			op_destroy(w, &r);
-		else if (k < 905)
-			op_fill(w, &r);
-		else if (k < 913)
-			op_drain(w, &r);
-		else if (k < 916)
-			op_quota(w, &r);
-		else if (k < 916 + cfg.burst)
-			op_burst(w, &r);
-		else
-			op_elem(w, &r, below(&r, 2) ? HMAP_IOC_UPDATE :
-					HMAP_IOC_LOOKUP);
+		k = below(&r, 1000 + cfg.burst);
+		if (k >= 1000) {
+			i = OPK_BURST;
+		} else {
+			for (i = 0; i < OPK_LAST; i++) {
+				if (k < opkinds[i].weight)
+					break;
+				k -= opkinds[i].weight;
+			}
+		}
+		opkinds[i].fn(w, &r);
 	}
+	inc(&sh->kind_ops[i]);
+	__atomic_fetch_add(&sh->kind_ns[i], now_ns() - t0, __ATOMIC_RELAXED);
 	w->op++;
 }
 
@@ -4295,10 +4610,15 @@ static void *thread_main(void *arg)
 	struct rng r = { t->seed };
 
 	t->tid = gettid();
+	t->w.nth_fd = -1;
+	if (cfg.fault)
+		nth_open(&t->w);
 	while (!__atomic_load_n(&the_chaos.stop, __ATOMIC_ACQUIRE)) {
 		chaos_op(&the_chaos, &t->w, &r, ACT_THREAD);
 		t->w.op++;
 	}
+	if (t->w.nth_fd >= 0)
+		close(t->w.nth_fd);
 	__atomic_store_n(&t->done, 1, __ATOMIC_RELEASE);
 	return NULL;
 }
@@ -4308,11 +4628,23 @@ static void child_main(struct world *parent, __u64 seed)
 	static struct world cw;
 	unsigned int i, n = 0;
 	unsigned long k;
+	int nth_fd = -1;
 
 	/* The parent's own fds are not the child's business. */
 	for (i = 0; i < NFD; i++)
 		if (parent->fd[i].fd >= 0)
 			close(parent->fd[i].fd);
+	if (parent->nth_fd >= 0)
+		close(parent->nth_fd);
+	/*
+	 * Its own fail-nth, opened while it may: once the child is another
+	 * user, the file is root's. The quota must come back after every
+	 * injected failure.
+	 */
+	if (cfg.fault) {
+		nth_open(parent);
+		nth_fd = parent->nth_fd;
+	}
 	if (!geteuid() && cfg.child_uid) {
 		/* One uid per instance: each has the quota to itself. */
 		unsigned int id = cfg.child_uid + cfg.instance;
@@ -4324,6 +4656,7 @@ static void child_main(struct world *parent, __u64 seed)
 		}
 	}
 	world_init(&cw, "child", child_prefix[cfg.instance], seed);
+	cw.nth_fd = nth_fd;
 	cw.foreign = xzalloc(NOBJ * sizeof(*cw.foreign));
 	for (i = 0; i < NOBJ; i++)
 		if (parent->obj[i].live && parent->obj[i].named &&
@@ -4540,17 +4873,17 @@ static void episode(struct world *w)
 	/* Everyone stops, in bounded time. */
 	__atomic_store_n(&c->stop, 1, __ATOMIC_RELEASE);
 	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += HANG_SECONDS;
+	ts.tv_sec += cfg.hang;
 	err = pthread_timedjoin_np(the_thread->thread, NULL, &ts);
 	if (err) {
 		print_stack(the_thread->tid);
 		snprintf(w->desc, sizeof(w->desc), "%s", the_thread->w.desc);
-		fail(w, "the chaos thread did not stop in %d s", HANG_SECONDS);
+		fail(w, "the chaos thread did not stop in %u s", cfg.hang);
 	}
 	if (!wait_child(pid, &status)) {
 		print_stack(pid);
-		fail(w, "the child (seed %#llx) did not end in %d s",
-		     (unsigned long long)child_seed, HANG_SECONDS);
+		fail(w, "the child (seed %#llx) did not end in %u s",
+		     (unsigned long long)child_seed, cfg.hang);
 	}
 	episode_child = 0;
 	if (!WIFEXITED(status) || WEXITSTATUS(status))
@@ -4601,7 +4934,7 @@ static pid_t main_tid;
 static void *watchdog_main(void *arg)
 {
 	unsigned long last = ~0UL;
-	int idle = 0;
+	unsigned int idle = 0;
 
 	(void)arg;
 	for (;;) {
@@ -4609,19 +4942,25 @@ static void *watchdog_main(void *arg)
 
 		sleep(1);
 		now = __atomic_load_n(&main_progress, __ATOMIC_RELAXED);
-		if (now != last) {
+		if (cfg.timeout && elapsed() > cfg.timeout) {
+			printf("hmap_ioctl_fuzz: FAIL timeout: more than %u s, op %lu: %s\n",
+			       cfg.timeout, main_world->op, main_world->desc);
+		} else if (now != last) {
 			last = now;
 			idle = 0;
 			continue;
-		}
-		if (++idle < HANG_SECONDS + 30)
+		} else if (++idle < cfg.hang) {
 			continue;
-		printf("HMAP-FUZZ: FAIL hang: no op ended in %d s, op %lu: %s\n",
-		       idle, main_world->op, main_world->desc);
+		} else {
+			printf("hmap_ioctl_fuzz: FAIL hang: no call ended in %u s, op %lu: %s\n",
+			       idle, main_world->op, main_world->desc);
+		}
+		print_replay(main_world->op + 1);
 		print_stack(main_tid);
 		if (episode_child > 0)
 			print_stack(episode_child);
 		print_summary();
+		print_result("FAIL");
 		fflush(stdout);
 		_exit(1);
 	}
@@ -4680,8 +5019,89 @@ static bool gstats_eq(const struct gstats *a, const struct gstats *b)
 
 /* ---- Summary ---- */
 
+/* Failures injected at each of hmap's allocation sites (debugfs). */
+#define NSITES			32
+
+struct sites {
+	unsigned int n;
+	char name[NSITES][32];
+	long count[NSITES];
+};
+
+static struct sites sites0;	/* at the start */
+
+static void sites_read(struct sites *st)
+{
+	FILE *f = fopen("/sys/kernel/debug/fail_hmap_alloc/injected", "r");
+
+	memset(st, 0, sizeof(*st));
+	if (!f)
+		return;
+	while (st->n < NSITES &&
+	       fscanf(f, "%31s %ld", st->name[st->n], &st->count[st->n]) == 2)
+		st->n++;
+	fclose(f);
+}
+
+/* Sites that failed during the run; their counts go to @out if not NULL. */
+static unsigned int sites_hit(FILE *out)
+{
+	struct sites now;
+	unsigned int i, hit = 0;
+
+	sites_read(&now);
+	for (i = 0; i < now.n && i < sites0.n; i++) {
+		long d = now.count[i] - sites0.count[i];
+
+		hit += d > 0;
+		if (out)
+			fprintf(out, " %s %ld", now.name[i], d);
+	}
+	return hit;
+}
+
+static unsigned long total_calls(void)
+{
+	unsigned long calls = 0;
+	unsigned int i;
+
+	for (i = 0; i < NCMD; i++)
+		calls += __atomic_load_n(&sh->calls[i], __ATOMIC_RELAXED);
+	return calls;
+}
+
+static pid_t orig_pid;		/* the process that prints the result */
+
+/*
+ * The one line scripts/check.sh reads: "HMAP-FUZZ: LABEL ok|FAIL
+ * seed=S ops=N calls=N checks=N time=Ns rate=N", and with --fault the
+ * share of calls made under fault injection, the failures it injected,
+ * the ENOMEMs they gave, and how many of hmap's allocation sites failed.
+ */
+static void print_result(const char *result)
+{
+	unsigned long calls = total_calls();
+	double t = elapsed();
+
+	if (getpid() != orig_pid)
+		return;
+	printf("HMAP-FUZZ: %s %s seed=%#llx ops=%lu calls=%lu checks=%lu time=%.0fs rate=%.0f",
+	       cfg.label, result, (unsigned long long)cfg.seed,
+	       sh->ops + sh->child_ops + sh->chaos_ops, calls, sh->checks,
+	       t, t > 0 ? calls / t : 0);
+	if (cfg.fault)
+		printf(" fault_calls=%lu (%.1f%%) injected=%lu enomem=%lu sites=%u/%u",
+		       sh->fault_armed,
+		       calls ? 100.0 * sh->fault_armed / calls : 0.0,
+		       sh->fault_hits, sh->enomem, sites_hit(NULL),
+		       sites0.n);
+	printf("\n");
+	fflush(stdout);
+}
+
 static void print_summary(void)
 {
+	struct rusage ru;
 	unsigned long calls = 0, fails = 0;
 	double t = elapsed();
 	unsigned int i;
@@ -4693,8 +5113,11 @@ static void print_summary(void)
 	printf("hmap_ioctl_fuzz: seed %#llx: %lu ops (main), %lu (children), %lu chaos ops;",
 	       (unsigned long long)cfg.seed, sh->ops, sh->child_ops,
 	       sh->chaos_ops);
-	printf(" %lu calls in %.1f s: %.0f calls/s\n", calls, t,
-	       t > 0 ? calls / t : 0);
+	getrusage(RUSAGE_SELF, &ru);
+	printf(" %lu calls in %.1f s: %.0f calls/s, CPU %.1f s user, %.1f s system\n",
+	       calls, t, t > 0 ? calls / t : 0,
+	       ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6,
+	       ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6);
 	printf("hmap_ioctl_fuzz: calls (failed):");
 	for (i = 0; i < NCMD; i++)
 		printf(" %s %lu (%lu)", cmd_names[i], sh->calls[i],
@@ -4703,11 +5126,25 @@ static void print_summary(void)
 	for (i = 0; i < 256; i++)
 		if (sh->errs[i])
 			printf(" %s %lu", i ? ename(i) : "ok", sh->errs[i]);
-	printf("\nhmap_ioctl_fuzz: %lu checks, %lu dump walks, %lu episodes (fork, thread), %lu resyncs,",
-	       sh->checks, sh->dumps, sh->episodes, sh->resyncs);
-	printf(" %lu kill tests, %lu grows, %lu shrinks seen, largest map %lu entries,",
-	       sh->kills, sh->grows, sh->shrinks, sh->max_count);
-	printf(" %lu ENOMEM tolerated\n", sh->enomem);
+	printf("\nhmap_ioctl_fuzz: %lu checks, %lu dump walks, %lu episodes (fork, thread),",
+	       sh->checks, sh->dumps, sh->episodes);
+	printf(" %lu resyncs, %lu kill tests, %lu grows, %lu shrinks seen,",
+	       sh->resyncs, sh->kills, sh->grows, sh->shrinks);
+	printf(" largest map %lu entries\n", sh->max_count);
+	printf("hmap_ioctl_fuzz: fault injection: %lu calls armed, %lu failed an allocation",
+	       sh->fault_armed, sh->fault_hits);
+	printf(" (%lu ENOMEM, %lu other results)\n", sh->enomem, sh->fault_other);
+	if (cfg.fault) {
+		printf("hmap_ioctl_fuzz: failures injected per site:");
+		sites_hit(stdout);
+		printf("\n");
+	}
+	printf("hmap_ioctl_fuzz: ops and seconds per kind:");
+	for (i = 0; i < NOPKIND; i++)
+		if (sh->kind_ops[i])
+			printf(" %s %lu %.1f", opkinds[i].name, sh->kind_ops[i],
+			       sh->kind_ns[i] / 1e9);
+	printf("\n");
 }
 
 /* ---- main ---- */
@@ -4720,20 +5157,28 @@ static __u64 instance_seed(void)
 
 static void print_usage(int status)
 {
-	printf("usage: hmap_ioctl_fuzz [--seed N] [--ops N] [--episode N] [--episode-ops N]\n"
-	       "                 [--kill-every N] [--child-uid UID] [--tolerate-enomem]\n"
-	       "                 [--trace-from N] [--burst N] [--jobs 2] [--instance 1]\n"
-	       "  --seed N          the seed (default: from the clock, printed)\n"
+	printf("usage: hmap_ioctl_fuzz [--seed N] [--ops N | --calls N] [--fault P] [--burst N]\n"
+	       "         [--episode N] [--episode-ops N] [--kill-every N] [--child-uid UID]\n"
+	       "         [--jobs 2] [--instance 1] [--timeout S] [--hang S] [--label L]\n"
+	       "         [--trace-from N]\n"
+	       "  --seed N          the seed (default: a random one, printed)\n"
 	       "  --ops N           ops of the main world (default 100000)\n"
+	       "  --calls N         instead: ops until N ioctl calls are made\n"
+	       "  --fault P         P%% of the calls that reach a map, and of the opens,\n"
+	       "                    fail an allocation of hmap's (fail-nth)\n"
 	       "  --episode N       ops between episodes of shared-fd chaos, 0: none (25000)\n"
 	       "  --episode-ops N   ops of the main world and of the child in one (1500)\n"
 	       "  --kill-every N    ops between huge batches killed by a signal, 0: none (200000)\n"
 	       "  --child-uid UID   the episodes' child drops to UID if root (40009)\n"
-	       "  --tolerate-enomem ENOMEM from a valid call is accepted, the model checked\n"
-	       "  --burst N         ops in 1000 that are bursts of faulty calls (30, at most 84)\n"
+	       "  --burst N         bursts of cheap calls per 1000 other ops (30)\n"
 	       "  --jobs 2          two instances side by side (seeds S and instance 1's)\n"
 	       "  --instance 1      run (replay) only instance 1 of seed S\n"
-	       "  --trace-from N    print every op from op N on\n");
+	       "  --timeout S       fail if the run takes more than S seconds (0: none)\n"
+	       "  --hang S          fail if no call ends in S seconds (120)\n"
+	       "  --label L         the name of the run in the result line (run)\n"
+	       "  --trace-from N    print every op from op N on\n"
+	       "The last line is \"HMAP-FUZZ: L ok|FAIL seed=S ... calls=N ...\"; a failure\n"
+	       "prints the options that replay it.\n");
 	exit(status);
 }
 
@@ -4746,7 +5191,11 @@ int main(int argc, char **argv)
 		{ "episode-ops", required_argument, NULL, 'E' },
 		{ "kill-every", required_argument, NULL, 'k' },
 		{ "child-uid", required_argument, NULL, 'u' },
-		{ "tolerate-enomem", no_argument, NULL, 'm' },
+		{ "calls", required_argument, NULL, 'c' },
+		{ "fault", required_argument, NULL, 'f' },
+		{ "timeout", required_argument, NULL, 'T' },
+		{ "hang", required_argument, NULL, 'H' },
+		{ "label", required_argument, NULL, 'l' },
 		{ "trace-from", required_argument, NULL, 't' },
 		{ "burst", required_argument, NULL, 'b' },
 		{ "jobs", required_argument, NULL, 'j' },
@@ -4797,11 +5246,25 @@ int main(int argc, char **argv)
 			break;
 		case 'b':
 			cfg.burst = strtoul(optarg, NULL, 0);
-			if (cfg.burst > 84)
-				cfg.burst = 84;
+			if (cfg.burst > 100000)
+				cfg.burst = 100000;
 			break;
-		case 'm':
-			cfg.tolerate_enomem = true;
+		case 'c':
+			cfg.calls = strtoul(optarg, NULL, 0);
+			break;
+		case 'f':
+			cfg.fault = strtoul(optarg, NULL, 0);
+			if (cfg.fault > 100)
+				cfg.fault = 100;
+			break;
+		case 'T':
+			cfg.timeout = strtoul(optarg, NULL, 0);
+			break;
+		case 'H':
+			cfg.hang = strtoul(optarg, NULL, 0) ?: 1;
+			break;
+		case 'l':
+			cfg.label = optarg;
 			break;
 		case 't':
 			cfg.trace_from = strtoul(optarg, NULL, 0);
@@ -4818,23 +5281,30 @@ int main(int argc, char **argv)
 	if (optind != argc)
 		print_usage(2);
 	clock_gettime(CLOCK_MONOTONIC, &cfg.start);
-	if (!seeded) {
+	if (!seeded &&
+	    getrandom(&cfg.seed, sizeof(cfg.seed), 0) != sizeof(cfg.seed)) {
 		struct timespec ts;
 
 		clock_gettime(CLOCK_REALTIME, &ts);
 		cfg.seed = mix64(ts.tv_sec ^ ((__u64)ts.tv_nsec << 20) ^ getpid());
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	printf("hmap_ioctl_fuzz: seed %#llx, %lu ops, episodes every %lu (%lu ops), kills every %lu%s\n",
-	       (unsigned long long)cfg.seed, cfg.ops, cfg.episode,
-	       cfg.episode_ops, cfg.kill_every,
-	       cfg.tolerate_enomem ? ", ENOMEM tolerated" : "");
+	if (cfg.calls)
+		printf("hmap_ioctl_fuzz: %s: seed %#llx, until %lu calls, ",
+		       cfg.label, (unsigned long long)cfg.seed, cfg.calls);
+	else
+		printf("hmap_ioctl_fuzz: %s: seed %#llx, %lu ops, ", cfg.label,
+		       (unsigned long long)cfg.seed, cfg.ops);
+	printf("episodes every %lu (%lu ops), kills every %lu, ", cfg.episode,
+	       cfg.episode_ops, cfg.kill_every);
+	printf("bursts %u/1000, fault injection %u%%\n", cfg.burst, cfg.fault);
 	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE,
 		  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (sh == MAP_FAILED) {
 		perror("mmap");
 		return 1;
 	}
+	orig_pid = getpid();
 	main_pid = getpid();
 	main_tid = gettid();
 	is_main = true;
@@ -4848,30 +5318,22 @@ int main(int argc, char **argv)
 	}
 
 	fd = open(HMAP_DEV, O_RDWR | O_CLOEXEC);
-	if (fd < 0) {
-		printf("HMAP-FUZZ: FAIL cannot open %s: %s\n", HMAP_DEV,
-		       strerror(errno));
-		return 1;
-	}
+	if (fd < 0)
+		fail(NULL, "cannot open %s: %s", HMAP_DEV, strerror(errno));
 	lim.argsz = sizeof(lim);
 	err = hioctl(fd, HMAP_IOC_VERSION, uptr(&lim));
 	if (err || lim.abi_version != HMAP_ABI_VERSION ||
 	    (lim.features & HMAP_FEATURES) != HMAP_FEATURES ||
 	    lim.key_size_max < 512 || !lim.value_size_max ||
-	    !lim.max_entries_max) {
-		printf("HMAP-FUZZ: FAIL VERSION: %s, abi %u features %#llx\n",
-		       ename(err), lim.abi_version,
-		       (unsigned long long)lim.features);
-		return 1;
-	}
+	    !lim.max_entries_max)
+		fail(NULL, "VERSION: %s, abi %u features %#llx", ename(err),
+		     lim.abi_version, (unsigned long long)lim.features);
 	/* Maps named before the run are left alone, and may be listed. */
 	ents = xzalloc(l.count * sizeof(*ents));
 	l.entries = uptr(ents);
 	err = hioctl(fd, HMAP_IOC_LIST, uptr(&l));
-	if (err) {
-		printf("HMAP-FUZZ: FAIL LIST: %s\n", ename(err));
-		return 1;
-	}
+	if (err)
+		fail(NULL, "LIST: %s", ename(err));
 	foreign = xzalloc((l.count + 1) * sizeof(*foreign));
 	for (i = 0; i < l.count; i++) {
 		struct hmap_name nm = { .argsz = sizeof(nm) };
@@ -4920,12 +5382,17 @@ int main(int argc, char **argv)
 	mw.foreign = foreign;
 	mw.nforeign = nforeign;
 	mw.loose = cfg.jobs > 1;
-	if (pthread_create(&wd, NULL, watchdog_main, NULL)) {
-		printf("HMAP-FUZZ: FAIL pthread_create\n");
-		return 1;
+	if (cfg.fault) {
+		sites_read(&sites0);
+		nth_open(&mw);
 	}
+	if (pthread_create(&wd, NULL, watchdog_main, NULL))
+		fail(NULL, "pthread_create failed");
+	/* The watchdog's backstop: nothing blocks a run for ever. */
+	if (cfg.timeout)
+		alarm(cfg.timeout + cfg.hang + 30);
 
-	for (k = 0; k < cfg.ops; k++) {
+	for (k = 0; cfg.calls ? total_calls() < cfg.calls : k < cfg.ops; k++) {
 		if (cfg.episode && k && !(k % cfg.episode))
 			episode(&mw);
 		if (cfg.kill_every && k && !(k % cfg.kill_every)) {
@@ -4971,16 +5438,6 @@ int main(int argc, char **argv)
 			     g1.elems);
 	}
 	print_summary();
-	{
-		unsigned long calls = 0;
-
-		for (i = 0; i < NCMD; i++)
-			calls += sh->calls[i];
-		printf("HMAP-FUZZ: ok seed=%#llx%s ops=%lu calls=%lu checks=%lu %s=%.0fs %s=%.0f\n",
-		       (unsigned long long)cfg.seed,
-		       cfg.jobs > 1 ? " jobs=2" : "", sh->ops + sh->child_ops +
-		       sh->chaos_ops, calls, sh->checks, "time", elapsed(),
-		       "rate", calls / elapsed());
-	}
+	print_result("ok");
 	return 0;
 }
