@@ -5,7 +5,10 @@
 #   *_test      the kselftests (selftests/*_test.c, one program each), which
 #               scripts/guest-tests.d/20-kselftest.sh runs
 #   hmap-demo   the scripted hmapctl session of `make demo` (scripts/demo.sh)
-#   hmap_ioctl_fuzz   the ioctl fuzzer (tools/testing/fuzz)
+#   hmap_ioctl_fuzz
+#               the ioctl fuzzer (tools/testing/fuzz), which
+#               scripts/guest-tests.d/40-fuzz.sh runs (not *_test: it is no
+#               kselftest)
 set -euo pipefail
 # shellcheck source=scripts/common.sh
 . "$(dirname "$0")/common.sh"
