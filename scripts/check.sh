@@ -209,6 +209,22 @@ if [ -n "$mods_ok" ]; then
 		esac
 	done < <(tr -d '\r' <"$serial" | grep -a '^HMAP-GUEST-TEST: ' || true)
 
+	# The ioctl fuzzer (guest-tests.d/40-fuzz.sh): one count per run, with
+	# its figures (seed, calls, share under fault injection); the fixed
+	# seed's run must make 10^6 calls. A failure shows what replays it.
+	tr -d '\r' <"$serial" | grep -a '^HMAP-FUZZ: ' >"$out/fuzz.txt" || true
+	for run in fixed random fault; do
+		read -r _ _ result rest < <(grep -m1 "^HMAP-FUZZ: $run " "$out/fuzz.txt") ||
+			result=
+		calls=$(sed -n 's/.* calls=\([0-9]*\) .*/\1/p' <<<"$rest")
+		if [ "$result" = ok ] && { [ "$run" != fixed ] || [ "${calls:-0}" -ge 1000000 ]; }; then
+			pass "fuzz $run" "$rest"
+		else
+			fail "fuzz $run" "${rest:-no result line in the serial log}"
+		fi
+	done
+	tr -d '\r' <"$serial" | grep -a -A2 '^hmap_ioctl_fuzz: FAIL' | head -n 20 || true
+
 	# The fuzzer's runs (guest-tests.d/30-fuzz.sh): calls, checks, seeds.
 	while IFS= read -r line; do
 		echo "fuzz: $line"

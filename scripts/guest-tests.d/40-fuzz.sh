@@ -1,0 +1,62 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# The ioctl fuzzer of /dev/hmap (tools/testing/fuzz/hmap_ioctl_fuzz.c), in
+# three runs, each ending with one line that scripts/check.sh counts:
+#   HMAP-FUZZ: LABEL ok|FAIL seed=S ops=N calls=N checks=N time=Ns rate=N ...
+#   fixed   a fixed seed, at least 10^6 calls (two instances side by side;
+#           most calls are bursts of cheap ones: lookups checked against
+#           the model, and structs with one fault each)
+#   random  a seed that changes every run, a few thousand calls
+#   fault   another changing seed, a share of the calls with an
+#           allocation of hmap's failed (fail-nth): ENOMEM where one
+#           failed, the model checked for everything else
+# Each run has an episode (fds shared with a thread and an unprivileged
+# child) and a batch killed by a signal. A failure prints what replays it;
+# a run that does not end within its time limit fails (the fuzzer's own
+# watchdog, then timeout(1)). Kernel command line (HMAP_APPEND) overrides:
+#   hmap_fuzz_seed=S        the seed of the random run
+#   hmap_fuzz_fault_seed=S  the seed of the fault run
+#   hmap_fuzz_calls=N       the calls of the fixed run
+status=0
+
+# uptime in whole seconds
+now() { cut -d. -f1 /proc/uptime; }
+
+# run LABEL LIMIT ARGS...: one run of at most LIMIT seconds; one that
+# ends without its result line (a crash, a kill) gets one here.
+run() {
+	label=$1 limit=$2
+	shift 2
+	t0=$(now)
+	{
+		timeout -s KILL $((limit + 60)) hmap_ioctl_fuzz --label "$label" \
+			--timeout "$limit" --hang 60 "$@"
+		echo $? >/tmp/fuzz.status
+	} 2>&1 | tee /tmp/fuzz.out
+	rc=$(cat /tmp/fuzz.status)
+	echo "hmap-fuzz: $label: exit status $rc after $(($(now) - t0)) s"
+	if ! grep -q "^HMAP-FUZZ: $label \(ok\|FAIL\) " /tmp/fuzz.out; then
+		seed=$(sed -n "s/^hmap_ioctl_fuzz: $label: seed \([0-9a-fx]*\),.*/\1/p" /tmp/fuzz.out)
+		echo "HMAP-FUZZ: $label FAIL seed=${seed:-?} exit status $rc, no result line"
+		status=1
+	elif [ "$rc" != 0 ]; then
+		status=1
+	fi
+}
+
+# The unprivileged child fills its quota of maps to the limit now and then:
+# 8 maps instead of 32 makes that cheap (each map it frees waits for RCU).
+param=/sys/module/hmap/parameters/max_maps_per_user
+max_maps=$(cat $param)
+echo 8 >$param
+
+run fixed 300 --seed 0x9e3779b97f4a7c15 --calls "${hmap_fuzz_calls:-1000000}" \
+	--jobs 2 --burst 5000 --episode 6000 --episode-ops 400 --kill-every 5000
+run random 120 ${hmap_fuzz_seed:+--seed "$hmap_fuzz_seed"} --calls 5000 \
+	--episode 600 --episode-ops 200 --kill-every 700
+run fault 120 ${hmap_fuzz_fault_seed:+--seed "$hmap_fuzz_fault_seed"} \
+	--calls 8000 --fault 40 --episode 1500 --episode-ops 200 --kill-every 1200
+echo "$max_maps" >$param
+rm -f /tmp/fuzz.out /tmp/fuzz.status
+exit "$status"
