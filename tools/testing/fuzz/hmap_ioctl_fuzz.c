@@ -781,7 +781,8 @@ static void print_replay(unsigned long ops)
 	       (unsigned long long)cfg.seed, cfg.burst);
 	printf(" --episode %lu --episode-ops %lu --kill-every %lu --fault %u%s --ops %lu\n",
 	       cfg.episode, cfg.episode_ops, cfg.kill_every, cfg.fault,
-	       cfg.instance ? " --instance 1" : "", ops);
+	       cfg.jobs > 1 ? " --jobs 2" : cfg.instance ? " --instance 1" : "",
+	       ops);
 }
 
 static noreturn void fail(struct world *w, const char *fmt, ...)
