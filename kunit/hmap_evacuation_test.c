@@ -560,47 +560,6 @@ static void hmap_evacuation_test_counters_balance(struct kunit *test)
 }
 
 /*
- * Chains that are full, not degenerate, start no same-size grow: a rebuild
- * could not shorten them. At B 18, 2^15 buckets hold 9 keys each, so the
- * map has 2^15 overflow buckets, each with one entry; Go's threshold of
- * 2^min(B, 15), all overflow buckets counted, is reached, and since a
- * rebuild leaves the same 2^15, every insert after it started another,
- * each allocating and zeroing a 20 MiB array.
- */
-static void hmap_evacuation_test_same_size_full_chains(struct kunit *test)
-{
-	const u32 nbuckets = 1U << 15, per = 9;
-	struct hmap *map;
-	struct hmap_stats st;
-	u32 i;
-
-	/* One entry over what B 17 holds: the map starts at B 18. */
-	map = hmap_kunit_map(test, 1U << 20, (13U << 17) / 2 + 1, true);
-	hmap_get_stats(map, &st);
-	KUNIT_ASSERT_EQ(test, st.B, 18U);
-	for (i = 0; i < nbuckets * per + 1000; i++) {
-		struct hmap_kunit_key k = { .id = i };
-		u64 v = i;
-
-		/* Buckets 0, 8, 16, ... 9 keys each; then single keys. */
-		if (i < nbuckets * per)
-			k.hash = ((u64)(i % per + 5) << 56) | (i / per) * 8;
-		else
-			k.hash = ((u64)i << 40) | ((i - nbuckets * per) * 8 + 1);
-		KUNIT_ASSERT_EQ_MSG(test, hmap_update(map, &k, sizeof(k), &v,
-						      sizeof(v), HMAP_NOEXIST),
-				    0, "insert %u", i);
-		if (!(i & 4095))
-			cond_resched();
-	}
-	hmap_get_stats(map, &st);
-	KUNIT_EXPECT_EQ(test, st.noverflow, (u64)nbuckets);
-	KUNIT_EXPECT_EQ(test, st.same_size_grows, 0ULL);
-	KUNIT_EXPECT_EQ(test, st.grows, 0ULL);
-	KUNIT_EXPECT_EQ(test, st.arrays_alloced, 1ULL);
-}
-
-/*
  * Chains that deletes left half empty do start a same-size grow, and the
  * rebuild ends it. At B 4, 96 keys move from one bucket's chain to the
  * next, one delete and one insert at a time, seven times over: each move
@@ -702,7 +661,6 @@ static struct kunit_case hmap_evacuation_cases[] = {
 	KUNIT_CASE(hmap_evacuation_test_grow),
 	KUNIT_CASE(hmap_evacuation_test_same_size),
 	KUNIT_CASE(hmap_evacuation_test_same_size_degenerate),
-	KUNIT_CASE(hmap_evacuation_test_same_size_full_chains),
 	KUNIT_CASE(hmap_evacuation_test_shrink),
 	KUNIT_CASE(hmap_evacuation_test_shrink_refills_chain),
 	KUNIT_CASE(hmap_evacuation_test_random_model),

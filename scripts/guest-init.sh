@@ -6,9 +6,12 @@
 #   hmap_guest=check (default)  load kunit.ko, hmap.ko and hmap_kunit.ko
 #       (the KUnit suites run and print KTAP to the console), unload it, run
 #       /etc/hmap/tests.d/*.sh, scan for leaks after each of the two parts,
-#       print the injected-failure counts, then turn kmemleak off, load and
-#       unload hmap_kunit_scale.ko, unload hmap, print the end marker. With
-#       hmap_quick=1 on the command line, hmap_kunit_scale.ko is not loaded.
+#       print the injected-failure counts, then, if hmap_kunit_scale.ko was
+#       packed, turn kmemleak off, load and unload it; unload hmap, print
+#       the end marker. hmap_tests= and hmap_ksft= on the command line
+#       choose guest tests and kselftests (the KCSAN run: see
+#       scripts/check.sh). Without kmemleak, fault injection or KCSAN in
+#       the kernel, the scans and counts are left out.
 #   hmap_guest=shell            load kunit.ko and hmap.ko, start a shell.
 #   hmap_guest=demo             load hmap.ko, run hmap-demo (make demo).
 #   hmap_guest=scripts          load hmap.ko only, run /etc/hmap/tests.d/*.sh
@@ -22,6 +25,7 @@
 #   KMEMLEAK <part>: <line>           what kmemleak reported after <part>
 #   HMAP-KMEMLEAK: <part> scanned     a scan ran (none: kmemleak is off)
 #   HMAP-FAULT: <site> <count>        failures injected at each hmap site
+#   HMAP-KCSAN: <counter>: <value>    KCSAN's counters at the end
 
 /bin/busybox --install -s
 export PATH=/opt/hmap/bin:/bin:/sbin:/usr/bin:/usr/sbin
@@ -70,11 +74,22 @@ fault_counts() {
 	[ -r $f ] && sed 's/^/HMAP-FAULT: /' $f
 }
 
+# KCSAN's counters (a KCSAN kernel only): watchpoints set up, races found.
+kcsan_stats() {
+	f=/sys/kernel/debug/kcsan
+	[ -r $f ] && sed 's/^/HMAP-KCSAN: /' $f
+}
+
 # Each tests.d script is one check; it may use the binaries in /opt/hmap/bin.
+# hmap_tests=A,B on the command line runs only the scripts named A.sh, B.sh.
 run_tests() {
 	for t in /etc/hmap/tests.d/*.sh; do
 		[ -f "$t" ] || continue
 		name=$(basename "$t" .sh)
+		case ",${hmap_tests:-$name}," in
+		*",$name,"*) ;;
+		*) continue ;;
+		esac
 		echo "hmap-guest: running $name"
 		if sh "$t"; then
 			echo "HMAP-GUEST-TEST: ok $name"
@@ -124,7 +139,7 @@ scripts)
 		# The scale suite allocates millions of objects: kmemleak
 		# tracking each costs it minutes, so it runs last, with
 		# kmemleak off (it cannot be turned on again).
-		if [ "${hmap_quick:-0}" != 1 ]; then
+		if [ -f $mods/hmap_kunit_scale.ko ]; then
 			[ -w /sys/kernel/debug/kmemleak ] &&
 				echo off >/sys/kernel/debug/kmemleak
 			echo 600 >/proc/sys/kernel/hung_task_timeout_secs
@@ -132,6 +147,7 @@ scripts)
 		fi
 		unload hmap
 	fi
+	kcsan_stats
 	echo "HMAP-GUEST-DONE"
 	;;
 esac
