@@ -135,11 +135,12 @@
  *   __hmap_test_prealloc()), which do nothing once &hmap.dying is set.
  *   hmap_destroy() sets it under the lock first, then cancels
  *   @prealloc_work and @bg_work synchronously (in that order: a running
- *   @prealloc_work may still take the lock, and sees @dying), then waits
- *   for the tables retired earlier (rcu_barrier() for the grace periods,
- *   then a flush of the workqueue their frees run on) before it frees the
- *   map. No timer, work or RCU callback of the map is left, and
- *   hmap_core_exit() waits for those of every map before the module goes.
+ *   @prealloc_work may still take the lock, and sees @dying), and queues
+ *   the free of the map's tables for after a grace period. The map itself
+ *   is freed by whichever comes last, that free or the free of a table it
+ *   retired earlier (&hmap.refs). No timer or work of the map runs once
+ *   hmap_destroy() returns, and hmap_core_exit() waits for the deferred
+ *   frees of every map before the module goes.
  * - An update publishes a new element with rcu_assign_pointer() and frees
  *   the old one after a grace period: a reader sees the old or the new
  *   value, never a mix.
@@ -456,6 +457,23 @@ static void hmap_table_free(struct hmap_table *t)
 	hmap_table_free_array(t);
 }
 
+/* Free the map itself: its last table is gone, and so are its users. */
+static void hmap_free(struct hmap *map)
+{
+	this_cpu_dec(hmap_global.maps);
+	mutex_destroy(&map->lock);
+	mem_cgroup_put(map->memcg);
+	free_percpu(map->pcpu);
+	kfree(map);
+}
+
+/* Drop a reference to @map (&hmap.refs); the last one frees it. */
+static void hmap_put(struct hmap *map)
+{
+	if (refcount_dec_and_test(&map->refs))
+		hmap_free(map);
+}
+
 static void hmap_table_free_work(struct work_struct *work)
 {
 	struct hmap_table *t = container_of(to_rcu_work(work),
@@ -464,11 +482,16 @@ static void hmap_table_free_work(struct work_struct *work)
 
 	hmap_table_free(t);
 	hmap_stat_add(map, pending_frees, -1);
+	hmap_put(map);
 }
 
-/* Free @t after a grace period; readers may still be walking it. */
+/*
+ * Free @t after a grace period; readers may still be walking it. The free
+ * counts in the map's statistics, so it holds a reference to the map.
+ */
 static void hmap_table_retire(struct hmap *map, struct hmap_table *t)
 {
+	refcount_inc(&map->refs);
 	hmap_stat_add(map, pending_frees, 1);
 	INIT_RCU_WORK(&t->rwork, hmap_table_free_work);
 	queue_rcu_work(hmap_wq, &t->rwork);
@@ -1631,6 +1654,7 @@ struct hmap *hmap_create(const struct hmap_params *params)
 	map->background = true;
 	INIT_DELAYED_WORK(&map->bg_work, hmap_bg_work);
 	INIT_WORK(&map->prealloc_work, hmap_prealloc_work);
+	refcount_set(&map->refs, 1);
 
 	t = hmap_table_new(map, map->init_B);
 	if (!t)
@@ -1648,31 +1672,12 @@ free_map:
 }
 EXPORT_SYMBOL_GPL(hmap_create);
 
-/**
- * hmap_destroy() - free a map and everything in it
- * @map: the map, or NULL.
- *
- * The caller must have made the map unreachable for new users; lookups
- * still running are waited for. No work or timer of the map is left when
- * this returns, and the bucket arrays retired earlier are freed; elements
- * deleted earlier may still wait in kfree_rcu() (they need nothing of the
- * map).
- *
- * Context: process context, may sleep (waits for grace periods).
- */
-void hmap_destroy(struct hmap *map)
+/* After the grace period hmap_destroy() waited for: no reader is left. */
+static void hmap_destroy_work(struct work_struct *work)
 {
+	struct hmap *map = container_of(to_rcu_work(work), struct hmap,
+					destroy_rwork);
 	struct hmap_table *t, *next;
-
-	if (!map)
-		return;
-	/* See "Concurrency contract": from here on no work is queued. */
-	mutex_lock(&map->lock);
-	map->dying = true;
-	mutex_unlock(&map->lock);
-	cancel_work_sync(&map->prealloc_work);
-	cancel_delayed_work_sync(&map->bg_work);
-	synchronize_rcu();
 
 	if (map->spare)
 		hmap_table_free_array(map->spare);
@@ -1681,15 +1686,39 @@ void hmap_destroy(struct hmap *map)
 	hmap_table_free(t);
 	if (next)
 		hmap_table_free(next);
+	hmap_put(map);
+}
 
-	/* Tables retired earlier still count against this map. */
-	rcu_barrier();
-	flush_workqueue(hmap_wq);
-	this_cpu_dec(hmap_global.maps);
-	mutex_destroy(&map->lock);
-	mem_cgroup_put(map->memcg);
-	free_percpu(map->pcpu);
-	kfree(map);
+/**
+ * hmap_destroy() - free a map and everything in it
+ * @map: the map, or NULL.
+ *
+ * The caller must have made the map unreachable for new users; lookups
+ * still running may go on until their grace period ends. No work or timer
+ * of the map runs or is queued when this returns. The memory goes after a
+ * grace period, on the hmap workqueue: the map's bucket arrays and
+ * elements, then the map itself once the arrays it retired earlier are
+ * freed too (&hmap.refs). So destroy does not wait for grace periods (it
+ * waited for two, tens of milliseconds each under load, which made
+ * destroying thousands of maps take minutes), as bpf(2) maps free theirs
+ * from a work item; hmap_flush_frees() waits for it all, and module exit
+ * (hmap_core_exit()) does.
+ *
+ * Context: process context, may sleep (waits for the map's works).
+ */
+void hmap_destroy(struct hmap *map)
+{
+	if (!map)
+		return;
+	/* See "Concurrency contract": from here on no work is queued. */
+	mutex_lock(&map->lock);
+	map->dying = true;
+	mutex_unlock(&map->lock);
+	cancel_work_sync(&map->prealloc_work);
+	cancel_delayed_work_sync(&map->bg_work);
+
+	INIT_RCU_WORK(&map->destroy_rwork, hmap_destroy_work);
+	queue_rcu_work(hmap_wq, &map->destroy_rwork);
 }
 EXPORT_SYMBOL_GPL(hmap_destroy);
 

@@ -11,6 +11,7 @@
 #include <linux/mutex.h>
 #include <linux/percpu.h>
 #include <linux/rcupdate.h>
+#include <linux/refcount.h>
 #include <linux/siphash.h>
 #include <linux/workqueue.h>
 
@@ -152,6 +153,11 @@ struct hmap_pcpu {
  * @memcg: the creator's memory cgroup, charged for what the workers
  *	allocate too.
  * @pcpu: counters.
+ * @refs: one for the map's user, until hmap_destroy(), and one for each
+ *	retired table whose free is still pending; the last put frees the
+ *	map (hmap_put()).
+ * @destroy_rwork: frees the map's tables after the grace period that
+ *	hmap_destroy() starts.
  */
 struct hmap {
 	struct hmap_table __rcu *tbl;
@@ -174,6 +180,8 @@ struct hmap {
 	struct work_struct prealloc_work;
 	struct mem_cgroup *memcg;
 	struct hmap_pcpu __percpu *pcpu;
+	refcount_t refs;
+	struct rcu_work destroy_rwork;
 };
 
 /*
