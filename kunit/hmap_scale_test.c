@@ -195,9 +195,10 @@ static struct task_struct *scale_reader_start(struct scale_reader *r)
  *    then updates of one key, 1 ms apart: the worker ends the grow
  *    beside them (the bound of "Theory of operation": 2^19 / 64 turns)
  *    within a quarter of the 2^18 writes that would end it alone.
- * 4. Deletes of the non-stable keys until a shrink starts, then the map is
- *    destroyed with the shrink, the worker and the grace periods of the
- *    deleted elements pending.
+ * 4. Deletes of the non-stable keys: none starts a shrink but the one that
+ *    leaves 1.625 entries per bucket, and then the map is destroyed with
+ *    the shrink, the worker and the grace periods of the deleted elements
+ *    pending.
  */
 static void hmap_scale_test_millions_readers_never_miss(struct kunit *test)
 {
@@ -263,19 +264,26 @@ static void hmap_scale_test_millions_readers_never_miss(struct kunit *test)
 	kunit_info(test, "grow to B 20 ended after %llu writes 1 ms apart\n",
 		   writes);
 
-	/* 4. */
-	for (i = peak; i >= stable; i--) {
+	/*
+	 * 4. Below 1.625 entries per bucket, a quarter of the grow load, the
+	 * delete that gets there starts the shrink: 13 * 2^20 / 8 entries.
+	 */
+	hmap_get_stats(map, &st);
+	KUNIT_EXPECT_EQ(test, st.resizing, (u32)HMAP_RESIZE_NONE);
+	for (i = peak; i > peak - (st.count - (13U << 20) / 8) - 1; i--) {
 		err = scale_del(map, i);
 		if (err) {
 			KUNIT_FAIL(test, "delete %llu: %d", i, err);
 			break;
 		}
-		hmap_get_stats(map, &st);
-		if (st.resizing == HMAP_RESIZE_SHRINK)
-			break;
-		if (!(i & 4095))
+		if (!(i & 4095)) {
+			hmap_get_stats(map, &st);
+			KUNIT_EXPECT_EQ(test, st.resizing, (u32)HMAP_RESIZE_NONE);
 			cond_resched();
+		}
 	}
+	hmap_get_stats(map, &st);
+	KUNIT_EXPECT_EQ(test, st.count, (13ULL << 20) / 8 - 1);
 	KUNIT_EXPECT_EQ(test, st.resizing, (u32)HMAP_RESIZE_SHRINK);
 	kunit_info(test, "a shrink to B %u started at %llu entries\n",
 		   st.B, st.count);
@@ -290,15 +298,15 @@ out:
 }
 
 /*
- * Churn at a constant size: 500,000 entries (B 17), then a million times
- * the oldest key out and a new one in. The count never moves, so no grow
+ * Churn at a constant size: 500,000 entries (B 17), then each of them
+ * replaced, the oldest key out and a new one in. The count never moves, so no grow
  * and no shrink; the overflow buckets the deletes empty are given back by
  * same-size grows, at most one per 2^B overflow buckets allocated, and
  * chains stay as short as random keys make them.
  */
 static void hmap_scale_test_churn_constant_size(struct kunit *test)
 {
-	const u64 n = 500000, ops = 1000000;
+	const u64 n = 500000, ops = n;
 	struct hmap_stats st0, st;
 	struct hmap *map;
 	u64 i;
