@@ -14,8 +14,10 @@
  * SCM_RIGHTS or pidfd_getfd()) has exactly those rights.
  *
  * Every command goes through hmap_ioctl(), which checks the rights that
- * its entry in the command table, hmap_iocs[], says it needs and reads its
- * argument struct, then calls its handler, hmap_ioc_<command>().
+ * its entry in the command table, hmap_iocs[], says it needs and copies its
+ * argument struct in, then calls its handler, hmap_ioc_<command>(). A
+ * helper that crosses the user boundary says which way: _copy_in (from
+ * user space), _copy_out (to it).
  */
 
 #include <linux/fs.h>
@@ -63,8 +65,85 @@ union hmap_ioc_arg {
 	struct hmap_cmd cmd;
 };
 
-/* Write a struct back, all but its argsz: the caller's is left alone. */
-static int hmap_put_arg(void __user *uarg, const void *karg, size_t ksize)
+/**
+ * enum hmap_fd_bind - whether a command needs the fd bound to a map
+ * @HMAP_FD_ANY: bound or not.
+ * @HMAP_FD_UNBOUND: not bound yet: the command binds it. hmap_ioctl() holds
+ *	&hmap_file.bind_lock around the handler, which fails with -EBUSY if
+ *	the fd is bound, after its own checks of the argument.
+ * @HMAP_FD_BOUND: bound (-ENOTCONN otherwise); the handler gets the map.
+ */
+enum hmap_fd_bind {
+	HMAP_FD_ANY,
+	HMAP_FD_UNBOUND,
+	HMAP_FD_BOUND,
+};
+
+/**
+ * struct hmap_ioc - one command of /dev/hmap, as hmap_ioctl() runs it
+ * @cmd: the command, with the direction and size bits it is defined with;
+ *	any other value with its number is unknown (-ENOTTY).
+ * @fmode: FMODE_READ for a command that reads a map, FMODE_WRITE for one
+ *	that changes maps, both for one that may do either, 0 for one that
+ *	does neither. The fd must have been opened with at least one of them
+ *	(-EBADF otherwise, as for read(2) and write(2)); and if the command
+ *	works on the bound map, its binding must have the matching
+ *	HMAP_MAY_* right on the map (-EACCES otherwise).
+ * @bind: whether the fd must be bound.
+ * @out: the argument struct is all output: only its first @argsz bytes
+ *	({argsz, flags}) are read in, and the caller's argsz, the room it
+ *	has, may be anything from @argsz up.
+ * @argsz: the size of the argument struct, as the kernel knows it: the
+ *	caller's argsz must be from @argsz to %HMAP_ARGSZ_MAX, and the
+ *	bytes beyond @argsz zero (see the ABI header).
+ * @fn: the handler, called with the argument struct read in.
+ */
+struct hmap_ioc {
+	unsigned int cmd;
+	fmode_t fmode;
+	enum hmap_fd_bind bind;
+	bool out;
+	u32 argsz;
+	int (*fn)(struct file *file, struct hmap_obj *obj,
+		  union hmap_ioc_arg *arg, void __user *uarg);
+};
+
+/*
+ * The argument struct: hmap_ioctl() copies it in before the handler runs,
+ * and a handler that answers in it copies it out, or puts just the one
+ * field it answers in (a batch's @count, a lookup's @value_len).
+ */
+
+/*
+ * Copy the argument struct of @ioc in from @uarg to @arg, checking the
+ * caller's argsz (see the header of the ABI); @arg's argsz keeps the
+ * caller's value.
+ */
+static int hmap_arg_copy_in(const struct hmap_ioc *ioc,
+			    union hmap_ioc_arg *arg, void __user *uarg)
+{
+	u32 argsz;
+
+	if (ioc->out) {
+		if (copy_from_user(arg, uarg, ioc->argsz))
+			return -EFAULT;
+		return arg->cmd.argsz < ioc->argsz ? -EINVAL : 0;
+	}
+	if (get_user(argsz, (u32 __user *)uarg))
+		return -EFAULT;
+	if (argsz < ioc->argsz)
+		return -EINVAL;
+	if (argsz > HMAP_ARGSZ_MAX)
+		return -E2BIG;
+	return copy_struct_from_user(arg, ioc->argsz, uarg, argsz);
+}
+
+/*
+ * Copy the argument struct @karg of @ksize bytes out to @uarg, all but its
+ * argsz: the caller's is left alone (HMAP_IOC_STATS, whose argsz is in/out,
+ * writes its own).
+ */
+static int hmap_arg_copy_out(void __user *uarg, const void *karg, size_t ksize)
 {
 	return copy_to_user((u8 __user *)uarg + sizeof(u32),
 			    (const u8 *)karg + sizeof(u32),
@@ -163,7 +242,7 @@ static int hmap_ioc_version(struct file *file, struct hmap_obj *obj,
 	v->key_size_max = HMAP_KEY_SIZE_MAX;
 	v->value_size_max = HMAP_VALUE_SIZE_MAX;
 	v->max_entries_max = HMAP_MAX_ENTRIES_MAX;
-	return hmap_put_arg(uarg, v, sizeof(*v));
+	return hmap_arg_copy_out(uarg, v, sizeof(*v));
 }
 
 static int hmap_ioc_create(struct file *file, struct hmap_obj *obj,
@@ -260,7 +339,7 @@ static int hmap_ioc_list(struct file *file, struct hmap_obj *obj,
 	    copy_to_user(uentries, entries,
 			 array_size(l->count, sizeof(*entries))))
 		goto out;
-	err = hmap_put_arg(uarg, l, sizeof(*l));
+	err = hmap_arg_copy_out(uarg, l, sizeof(*l));
 out:
 	kvfree(entries);
 	return err;
@@ -270,8 +349,8 @@ out:
  * Copy key @i of @len bytes in from the array of key_size strides at
  * @ukeys, checking its length against the map.
  */
-static int hmap_get_key(const struct hmap_params *p, void *buf, u64 ukeys,
-			u32 i, u32 len)
+static int hmap_key_copy_in(const struct hmap_params *p, void *buf,
+			    u64 ukeys, u32 i, u32 len)
 {
 	void __user *ukey;
 
@@ -375,7 +454,7 @@ hmap_elem_op_run(struct hmap_obj *obj, const struct hmap_elem_op *op,
 	err = hmap_op_buf_alloc(&ob, obj);
 	if (err)
 		return err;
-	err = hmap_get_key(&ob.p, ob.key, op->key, 0, op->key_len);
+	err = hmap_key_copy_in(&ob.p, ob.key, op->key, 0, op->key_len);
 	if (!err)
 		err = one(obj, &ob, op, uop);
 	hmap_op_buf_free(&ob);
@@ -492,7 +571,7 @@ hmap_batch_each(struct hmap_obj *obj, const struct hmap_batch *b,
 		}
 		err = hmap_batch_len(b->key_lens, i, ob.p.key_size, &klen);
 		if (!err)
-			err = hmap_get_key(&ob.p, ob.key, b->keys, i, klen);
+			err = hmap_key_copy_in(&ob.p, ob.key, b->keys, i, klen);
 		if (!err)
 			err = one(obj, &ob, b, i, klen);
 		if (err)
@@ -606,8 +685,8 @@ static void hmap_bounce_fill(void *ctx, u32 i, const void *key, u32 key_len,
 }
 
 /* Copy @n entries from the bounce buffer to the caller's arrays at @at. */
-static int hmap_bounce_out(const struct hmap_bounce *bb,
-			   const struct hmap_dump *d, u32 at, u32 n)
+static int hmap_bounce_copy_out(const struct hmap_bounce *bb,
+				const struct hmap_dump *d, u32 at, u32 n)
 {
 	const struct hmap_params *p = bb->p;
 	void __user *keys, *key_lens, *values, *value_lens;
@@ -676,7 +755,7 @@ static int hmap_ioc_dump(struct file *file, struct hmap_obj *obj,
 			got = n;	/* the room needed */
 			break;
 		}
-		err = hmap_bounce_out(&bb, d, got, n);
+		err = hmap_bounce_copy_out(&bb, d, got, n);
 		if (err)
 			break;
 		got += n;
@@ -690,7 +769,7 @@ static int hmap_ioc_dump(struct file *file, struct hmap_obj *obj,
 	d->count = got;
 	d->cursor = hmap_dump_cursor_encode(obj->map, pos);
 	d->flags = done ? HMAP_DUMP_DONE : 0;
-	return hmap_put_arg(uarg, d, sizeof(*d)) ?: err;
+	return hmap_arg_copy_out(uarg, d, sizeof(*d)) ?: err;
 }
 
 static int hmap_ioc_clear(struct file *file, struct hmap_obj *obj,
@@ -738,49 +817,6 @@ static int hmap_ioc_stats(struct file *file, struct hmap_obj *obj,
 		     offsetof(struct hmap_map_stats, open_cursors) != 216);
 	return copy_to_user(uarg, &s, s.argsz) ? -EFAULT : 0;
 }
-
-/**
- * enum hmap_fd_bind - whether a command needs the fd bound to a map
- * @HMAP_FD_ANY: bound or not.
- * @HMAP_FD_UNBOUND: not bound yet: the command binds it. hmap_ioctl() holds
- *	&hmap_file.bind_lock around the handler, which fails with -EBUSY if
- *	the fd is bound, after its own checks of the argument.
- * @HMAP_FD_BOUND: bound (-ENOTCONN otherwise); the handler gets the map.
- */
-enum hmap_fd_bind {
-	HMAP_FD_ANY,
-	HMAP_FD_UNBOUND,
-	HMAP_FD_BOUND,
-};
-
-/**
- * struct hmap_ioc - one command of /dev/hmap, as hmap_ioctl() runs it
- * @cmd: the command, with the direction and size bits it is defined with;
- *	any other value with its number is unknown (-ENOTTY).
- * @fmode: FMODE_READ for a command that reads a map, FMODE_WRITE for one
- *	that changes maps, both for one that may do either, 0 for one that
- *	does neither. The fd must have been opened with at least one of them
- *	(-EBADF otherwise, as for read(2) and write(2)); and if the command
- *	works on the bound map, its binding must have the matching
- *	HMAP_MAY_* right on the map (-EACCES otherwise).
- * @bind: whether the fd must be bound.
- * @out: the argument struct is all output: only its first @argsz bytes
- *	({argsz, flags}) are read in, and the caller's argsz, the room it
- *	has, may be anything from @argsz up.
- * @argsz: the size of the argument struct, as the kernel knows it: the
- *	caller's argsz must be from @argsz to %HMAP_ARGSZ_MAX, and the
- *	bytes beyond @argsz zero (see the ABI header).
- * @fn: the handler, called with the argument struct read in.
- */
-struct hmap_ioc {
-	unsigned int cmd;
-	fmode_t fmode;
-	enum hmap_fd_bind bind;
-	bool out;
-	u32 argsz;
-	int (*fn)(struct file *file, struct hmap_obj *obj,
-		  union hmap_ioc_arg *arg, void __user *uarg);
-};
 
 /*
  * The entry of hmap_iocs[] for HMAP_IOC_@_name, at its number (as DRM's
@@ -837,29 +873,6 @@ static const struct hmap_ioc hmap_iocs[] = {
 static_assert(offsetofend(struct hmap_map_stats, flags) ==
 	      sizeof(struct hmap_cmd));
 
-/*
- * Read the argument struct of @ioc into @arg (see the header of the ABI);
- * @arg's argsz keeps the caller's value.
- */
-static int hmap_ioc_get_arg(const struct hmap_ioc *ioc,
-			    union hmap_ioc_arg *arg, void __user *uarg)
-{
-	u32 argsz;
-
-	if (ioc->out) {
-		if (copy_from_user(arg, uarg, ioc->argsz))
-			return -EFAULT;
-		return arg->cmd.argsz < ioc->argsz ? -EINVAL : 0;
-	}
-	if (get_user(argsz, (u32 __user *)uarg))
-		return -EFAULT;
-	if (argsz < ioc->argsz)
-		return -EINVAL;
-	if (argsz > HMAP_ARGSZ_MAX)
-		return -E2BIG;
-	return copy_struct_from_user(arg, ioc->argsz, uarg, argsz);
-}
-
 /**
  * hmap_ioctl() - run a command of /dev/hmap
  * @file: the open /dev/hmap.
@@ -907,7 +920,7 @@ static long hmap_ioctl(struct file *file, unsigned int cmd,
 		if ((hf->may & may) != may)
 			return -EACCES;
 	}
-	err = hmap_ioc_get_arg(ioc, &karg, uarg);
+	err = hmap_arg_copy_in(ioc, &karg, uarg);
 	if (err)
 		return err;
 	if (ioc->bind != HMAP_FD_UNBOUND)
