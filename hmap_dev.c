@@ -90,20 +90,27 @@ enum hmap_fd_bind {
  *	works on the bound map, its binding must have the matching
  *	HMAP_MAY_* right on the map (-EACCES otherwise).
  * @bind: whether the fd must be bound.
- * @out: the argument struct is all output: only its first @argsz bytes
- *	({argsz, flags}) are read in, and the caller's argsz, the room it
- *	has, may be anything from @argsz up.
- * @argsz: the size of the argument struct, as the kernel knows it: the
- *	caller's argsz must be from @argsz to %HMAP_ARGSZ_MAX, and the
- *	bytes beyond @argsz zero (see the ABI header).
- * @fn: the handler, called with the argument struct read in.
+ * @out: the argument struct is output, but for its first @in_size bytes.
+ * @in_size: how many bytes of the argument struct hmap_arg_copy_in() copies
+ *	in: the size of the member of union hmap_ioc_arg that the handler
+ *	reads. It is also the smallest argsz the caller may give (-EINVAL
+ *	below it). For a command that is not @out, it is the size of the
+ *	command's struct as this kernel knows it, and the caller's argsz
+ *	must be at most %HMAP_ARGSZ_MAX (-E2BIG) with zero bytes beyond
+ *	@in_size (-E2BIG, as copy_struct_from_user()). For an @out command,
+ *	HMAP_IOC_STATS, it is 8: the {argsz, flags} of struct hmap_cmd that
+ *	struct hmap_map_stats starts with; the caller's argsz is then the
+ *	room it has for the answer, any value from 8 up, and the handler
+ *	writes back min(argsz, sizeof(struct hmap_map_stats)) bytes, argsz
+ *	included.
+ * @fn: the handler, called with the argument struct copied in.
  */
 struct hmap_ioc {
 	unsigned int cmd;
 	fmode_t fmode;
 	enum hmap_fd_bind bind;
 	bool out;
-	u32 argsz;
+	u32 in_size;
 	int (*fn)(struct file *file, struct hmap_obj *obj,
 		  union hmap_ioc_arg *arg, void __user *uarg);
 };
@@ -125,17 +132,17 @@ static int hmap_arg_copy_in(const struct hmap_ioc *ioc,
 	u32 argsz;
 
 	if (ioc->out) {
-		if (copy_from_user(arg, uarg, ioc->argsz))
+		if (copy_from_user(arg, uarg, ioc->in_size))
 			return -EFAULT;
-		return arg->cmd.argsz < ioc->argsz ? -EINVAL : 0;
+		return arg->cmd.argsz < ioc->in_size ? -EINVAL : 0;
 	}
 	if (get_user(argsz, (u32 __user *)uarg))
 		return -EFAULT;
-	if (argsz < ioc->argsz)
+	if (argsz < ioc->in_size)
 		return -EINVAL;
 	if (argsz > HMAP_ARGSZ_MAX)
 		return -E2BIG;
-	return copy_struct_from_user(arg, ioc->argsz, uarg, argsz);
+	return copy_struct_from_user(arg, ioc->in_size, uarg, argsz);
 }
 
 /*
@@ -784,7 +791,10 @@ static int hmap_ioc_shrink(struct file *file, struct hmap_obj *obj,
 	return arg->cmd.flags ? -EINVAL : hmap_shrink_to_fit(obj->map);
 }
 
-/* Only {argsz, flags} is read in: @argsz is the room, at least 8 bytes. */
+/*
+ * Only {argsz, flags} was copied in (in_size 8): argsz is the room the
+ * caller has, at least 8 bytes; the bytes filled are written back in it.
+ */
 static int hmap_ioc_stats(struct file *file, struct hmap_obj *obj,
 			  union hmap_ioc_arg *arg, void __user *uarg)
 {
@@ -827,7 +837,7 @@ static int hmap_ioc_stats(struct file *file, struct hmap_obj *obj,
 	[_IOC_NR(HMAP_IOC_##_name)] = {					\
 		.cmd = HMAP_IOC_##_name,				\
 		.fn = (_fn),						\
-		.argsz = sizeof_field(union hmap_ioc_arg, _arg),	\
+		.in_size = sizeof_field(union hmap_ioc_arg, _arg),	\
 		.fmode = (_fmode),					\
 		.bind = (_bind),					\
 		__VA_ARGS__						\
@@ -838,10 +848,12 @@ static int hmap_ioc_stats(struct file *file, struct hmap_obj *obj,
  *
  * hmap_iocs[] lists every command of /dev/hmap at its number, _IOC_NR():
  * the command, its handler and the member of union hmap_ioc_arg its
- * argument struct is read into; then the open mode the fd needs (for a
- * command on the bound map, also the right its binding needs on the map)
- * and whether the fd must be bound. hmap_ioctl() checks these, reads the
- * argument struct and calls the handler, which does its command only.
+ * argument struct is copied into (whose size, &hmap_ioc.in_size, is the
+ * bytes copied in and the smallest argsz); then the open mode the fd
+ * needs (for a command on the bound map, also the right its binding needs
+ * on the map) and whether the fd must be bound. hmap_ioctl() checks
+ * these, copies the argument struct in and calls the handler, which does
+ * its command only.
  * Numbers the table skips are holes, with no handler: -ENOTTY.
  */
 static const struct hmap_ioc hmap_iocs[] = {
@@ -870,8 +882,9 @@ static const struct hmap_ioc hmap_iocs[] = {
 	HMAP_IOC_DEF(STATS, hmap_ioc_stats, cmd, 0, HMAP_FD_BOUND, .out = true),
 };
 
+/* STATS copies in the struct hmap_cmd its struct starts with: 8 bytes. */
 static_assert(offsetofend(struct hmap_map_stats, flags) ==
-	      sizeof(struct hmap_cmd));
+	      sizeof(struct hmap_cmd) && sizeof(struct hmap_cmd) == 8);
 
 /**
  * hmap_ioctl() - run a command of /dev/hmap
