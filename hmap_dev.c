@@ -66,16 +66,18 @@ union hmap_ioc_arg {
 };
 
 /**
- * enum hmap_fd_bind - whether a command needs the fd bound to a map
- * @HMAP_FD_ANY: bound or not.
- * @HMAP_FD_UNBOUND: not bound yet: the command binds it. hmap_ioctl() holds
- *	&hmap_file.bind_lock around the handler, which fails with -EBUSY if
- *	the fd is bound, after its own checks of the argument.
- * @HMAP_FD_BOUND: bound (-ENOTCONN otherwise); the handler gets the map.
+ * enum hmap_fd_binding - what binding a command needs the fd to have
+ * @HMAP_FD_BOUND_OR_NOT: none in particular: bound or not.
+ * @HMAP_FD_UNBOUND_TO_BIND: not bound yet, for the command binds it.
+ *	hmap_ioctl() holds &hmap_file.bind_lock around the handler, which
+ *	checks this (-EBUSY if the fd is bound) after its own checks of the
+ *	argument.
+ * @HMAP_FD_BOUND: bound to a map (-ENOTCONN otherwise); the handler gets
+ *	the map.
  */
-enum hmap_fd_bind {
-	HMAP_FD_ANY,
-	HMAP_FD_UNBOUND,
+enum hmap_fd_binding {
+	HMAP_FD_BOUND_OR_NOT,
+	HMAP_FD_UNBOUND_TO_BIND,
 	HMAP_FD_BOUND,
 };
 
@@ -89,7 +91,7 @@ enum hmap_fd_bind {
  *	(-EBADF otherwise, as for read(2) and write(2)); and if the command
  *	works on the bound map, its binding must have the matching
  *	HMAP_MAY_* right on the map (-EACCES otherwise).
- * @bind: whether the fd must be bound.
+ * @binding: what binding the fd must have.
  * @out: the argument struct is output, but for its first @in_size bytes.
  * @in_size: how many bytes of the argument struct hmap_arg_copy_in() copies
  *	in: the size of the member of union hmap_ioc_arg that the handler
@@ -108,7 +110,7 @@ enum hmap_fd_bind {
 struct hmap_ioc {
 	unsigned int cmd;
 	fmode_t fmode;
-	enum hmap_fd_bind bind;
+	enum hmap_fd_binding binding;
 	bool out;
 	u32 in_size;
 	int (*fn)(struct file *file, struct hmap_obj *obj,
@@ -833,13 +835,13 @@ static int hmap_ioc_stats(struct file *file, struct hmap_obj *obj,
  * DRM_IOCTL_DEF_DRV()): @_fn reads member @_arg of union hmap_ioc_arg.
  * Further fields (.out) may follow.
  */
-#define HMAP_IOC_DEF(_name, _fn, _arg, _fmode, _bind, ...)		\
+#define HMAP_IOC_DEF(_name, _fn, _arg, _fmode, _binding, ...)		\
 	[_IOC_NR(HMAP_IOC_##_name)] = {					\
 		.cmd = HMAP_IOC_##_name,				\
 		.fn = (_fn),						\
 		.in_size = sizeof_field(union hmap_ioc_arg, _arg),	\
 		.fmode = (_fmode),					\
-		.bind = (_bind),					\
+		.binding = (_binding),					\
 		__VA_ARGS__						\
 	}
 
@@ -851,19 +853,19 @@ static int hmap_ioc_stats(struct file *file, struct hmap_obj *obj,
  * argument struct is copied into (whose size, &hmap_ioc.in_size, is the
  * bytes copied in and the smallest argsz); then the open mode the fd
  * needs (for a command on the bound map, also the right its binding needs
- * on the map) and whether the fd must be bound. hmap_ioctl() checks
+ * on the map) and the binding the fd needs. hmap_ioctl() checks
  * these, copies the argument struct in and calls the handler, which does
  * its command only.
  * Numbers the table skips are holes, with no handler: -ENOTTY.
  */
 static const struct hmap_ioc hmap_iocs[] = {
 	/* On any fd. */
-	HMAP_IOC_DEF(VERSION, hmap_ioc_version, version, 0, HMAP_FD_ANY),
-	HMAP_IOC_DEF(LIST, hmap_ioc_list, list, 0, HMAP_FD_ANY),
-	HMAP_IOC_DEF(DESTROY, hmap_ioc_destroy, name, FMODE_WRITE, HMAP_FD_ANY),
+	HMAP_IOC_DEF(VERSION, hmap_ioc_version, version, 0, HMAP_FD_BOUND_OR_NOT),
+	HMAP_IOC_DEF(LIST, hmap_ioc_list, list, 0, HMAP_FD_BOUND_OR_NOT),
+	HMAP_IOC_DEF(DESTROY, hmap_ioc_destroy, name, FMODE_WRITE, HMAP_FD_BOUND_OR_NOT),
 	/* They bind the fd. */
-	HMAP_IOC_DEF(CREATE, hmap_ioc_create, create, FMODE_WRITE, HMAP_FD_UNBOUND),
-	HMAP_IOC_DEF(OPEN, hmap_ioc_open, name, FMODE_READ | FMODE_WRITE, HMAP_FD_UNBOUND),
+	HMAP_IOC_DEF(CREATE, hmap_ioc_create, create, FMODE_WRITE, HMAP_FD_UNBOUND_TO_BIND),
+	HMAP_IOC_DEF(OPEN, hmap_ioc_open, name, FMODE_READ | FMODE_WRITE, HMAP_FD_UNBOUND_TO_BIND),
 	/* On the bound map: they read it, */
 	HMAP_IOC_DEF(LOOKUP, hmap_ioc_lookup, elem, FMODE_READ, HMAP_FD_BOUND),
 	HMAP_IOC_DEF(BATCH_LOOKUP, hmap_ioc_batch_lookup, batch, FMODE_READ, HMAP_FD_BOUND),
@@ -925,7 +927,7 @@ static long hmap_ioctl(struct file *file, unsigned int cmd,
 		return -ENOTTY;
 	if (ioc->fmode && !(file->f_mode & ioc->fmode))
 		return -EBADF;
-	if (ioc->bind == HMAP_FD_BOUND) {
+	if (ioc->binding == HMAP_FD_BOUND) {
 		obj = hmap_file_obj(hf);
 		if (!obj)
 			return -ENOTCONN;
@@ -936,7 +938,7 @@ static long hmap_ioctl(struct file *file, unsigned int cmd,
 	err = hmap_arg_copy_in(ioc, &karg, uarg);
 	if (err)
 		return err;
-	if (ioc->bind != HMAP_FD_UNBOUND)
+	if (ioc->binding != HMAP_FD_UNBOUND_TO_BIND)
 		return ioc->fn(file, obj, &karg, uarg);
 	mutex_lock(&hf->bind_lock);
 	err = ioc->fn(file, NULL, &karg, uarg);
