@@ -85,12 +85,15 @@ enum hmap_fd_binding {
  * struct hmap_ioc - one command of /dev/hmap, as hmap_ioctl() runs it
  * @cmd: the command, with the direction and size bits it is defined with;
  *	any other value with its number is unknown (-ENOTTY).
- * @fmode: FMODE_READ for a command that reads a map, FMODE_WRITE for one
- *	that changes maps, both for one that may do either, 0 for one that
- *	does neither. The fd must have been opened with at least one of them
- *	(-EBADF otherwise, as for read(2) and write(2)); and if the command
- *	works on the bound map, its binding must have the matching
- *	HMAP_MAY_* right on the map (-EACCES otherwise).
+ * @fmode: the open modes of the command: FMODE_READ for one that reads a
+ *	map, FMODE_WRITE for one that changes maps, both for HMAP_IOC_OPEN,
+ *	which binds the fd for reading, writing or both, as it was opened,
+ *	and 0 for one that needs neither. The fd must have been opened with
+ *	at least one of the modes @fmode has (-EBADF otherwise, as for
+ *	read(2) and write(2)). A command on the bound map also needs every
+ *	HMAP_MAY_* right on the map that matches a mode of @fmode
+ *	(hmap_fmode_may(); -EACCES otherwise): every one, not one of them,
+ *	though none has both modes today.
  * @binding: what binding the fd must have.
  * @out: the argument struct is output, but for its first @in_size bytes.
  * @in_size: how many bytes of the argument struct hmap_arg_copy_in() copies
