@@ -11,6 +11,9 @@
  * was destroyed while fds still use it is renamed destroyed:<id> (':' is
  * not allowed in names, so these never collide with one). debugfs
  * is not ABI: scripts should use HMAP_IOC_STATS or `hmapctl stats -j`.
+ *
+ * A file's show callback is hmap_<file>_show() (DEFINE_SHOW_ATTRIBUTE());
+ * what it calls to print one value into the seq_file is hmap_seq_<value>().
  */
 
 #include <linux/debugfs.h>
@@ -57,7 +60,7 @@ static u64 hmap_load_x100(const struct hmap_stats *st)
 	return div64_u64(st->count * 100, 1ULL << st->B);
 }
 
-static void hmap_show_resize(struct seq_file *m, const struct hmap_stats *st)
+static void hmap_seq_resize(struct seq_file *m, const struct hmap_stats *st)
 {
 	seq_printf(m, "%s", hmap_resize_names[st->resizing]);
 	if (st->resizing != HMAP_RESIZE_NONE)
@@ -67,8 +70,8 @@ static void hmap_show_resize(struct seq_file *m, const struct hmap_stats *st)
 }
 
 /* Print the state value @name of @st as its file shows it, if it is one. */
-static bool hmap_show_state(struct seq_file *m, const char *name,
-			    const struct hmap_stats *st)
+static bool hmap_seq_state(struct seq_file *m, const char *name,
+			   const struct hmap_stats *st)
 {
 	u64 load = hmap_load_x100(st);
 
@@ -83,23 +86,27 @@ static bool hmap_show_state(struct seq_file *m, const char *name,
 	else if (!strcmp(name, "load_factor"))
 		seq_printf(m, "%llu.%02llu\n", load / 100, load % 100);
 	else if (!strcmp(name, "resizing"))
-		hmap_show_resize(m, st);
+		hmap_seq_resize(m, st);
 	else
 		return false;
 	return true;
 }
 
-/* What the show functions hand to hmap_visit_counters(). */
-struct hmap_counter_print {
+/* What a show callback hands hmap_seq_counter(), by hmap_visit_counters(). */
+struct hmap_seq_counter_arg {
 	struct seq_file *m;
 	struct hmap_stats st;
 	const char *only;	/* the one counter to show, or NULL for all */
 	bool shown;
 };
 
-static void hmap_print_counter(void *arg, const char *name, size_t offset)
+/*
+ * Print counter @name, at @offset in the snapshot: "name: value" when all
+ * are printed, the value alone when it is the one asked for.
+ */
+static void hmap_seq_counter(void *arg, const char *name, size_t offset)
 {
-	struct hmap_counter_print *cs = arg;
+	struct hmap_seq_counter_arg *cs = arg;
 
 	if (cs->only && strcmp(cs->only, name))
 		return;
@@ -111,7 +118,7 @@ static void hmap_print_counter(void *arg, const char *name, size_t offset)
 
 static int hmap_stats_show(struct seq_file *m, void *unused)
 {
-	struct hmap_counter_print cs = { .m = m };
+	struct hmap_seq_counter_arg cs = { .m = m };
 	struct hmap_obj *obj = m->private;
 	struct hmap_params p;
 	size_t i;
@@ -124,29 +131,29 @@ static int hmap_stats_show(struct seq_file *m, void *unused)
 		   p.key_size, p.value_size, p.max_entries);
 	for (i = 0; i < ARRAY_SIZE(hmap_debugfs_state); i++) {
 		seq_printf(m, "%s: ", hmap_debugfs_state[i]);
-		hmap_show_state(m, hmap_debugfs_state[i], &cs.st);
+		hmap_seq_state(m, hmap_debugfs_state[i], &cs.st);
 	}
-	hmap_visit_counters(hmap_print_counter, &cs);
+	hmap_visit_counters(hmap_seq_counter, &cs);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(hmap_stats);
 
 /* One state value or counter: the file's name says which. */
-static int hmap_counter_show(struct seq_file *m, void *unused)
+static int hmap_value_show(struct seq_file *m, void *unused)
 {
-	struct hmap_counter_print cs = {
+	struct hmap_seq_counter_arg cs = {
 		.m = m,
 		.only = m->file->f_path.dentry->d_name.name,
 	};
 	struct hmap_obj *obj = m->private;
 
 	hmap_get_stats(obj->map, &cs.st);
-	if (hmap_show_state(m, cs.only, &cs.st))
+	if (hmap_seq_state(m, cs.only, &cs.st))
 		return 0;
-	hmap_visit_counters(hmap_print_counter, &cs);
+	hmap_visit_counters(hmap_seq_counter, &cs);
 	return cs.shown ? 0 : -ENOENT;
 }
-DEFINE_SHOW_ATTRIBUTE(hmap_counter);
+DEFINE_SHOW_ATTRIBUTE(hmap_value);
 
 static int hmap_histogram_show(struct seq_file *m, void *unused)
 {
@@ -202,7 +209,7 @@ static void hmap_debugfs_add_counter(void *arg, const char *name,
 {
 	struct hmap_debugfs_dir *d = arg;
 
-	debugfs_create_file(name, 0444, d->dir, d->obj, &hmap_counter_fops);
+	debugfs_create_file(name, 0444, d->dir, d->obj, &hmap_value_fops);
 }
 
 /**
@@ -232,7 +239,7 @@ void hmap_debugfs_add(struct hmap_obj *obj)
 			    &hmap_histogram_fops);
 	for (i = 0; i < ARRAY_SIZE(hmap_debugfs_state); i++)
 		debugfs_create_file(hmap_debugfs_state[i], 0444, dir, obj,
-				    &hmap_counter_fops);
+				    &hmap_value_fops);
 	d.dir = dir;
 	hmap_visit_counters(hmap_debugfs_add_counter, &d);
 	obj->debugfs = dir;
