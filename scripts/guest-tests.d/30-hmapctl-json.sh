@@ -3,9 +3,10 @@
 #
 # hmapctl's JSON, without a JSON parser (busybox): keys and values that
 # need escapes come out escaped, errors under -j are one JSON object on
-# stderr, and `hmapctl stats`, `hmapctl -j stats` and debugfs show every
-# counter under the same name with the same value (all three are made
-# from <linux/hmap_stats.h>).
+# stderr (a bad option named by its letter, not its cluster), and
+# `hmapctl stats`, `hmapctl -j stats` and debugfs show every counter under
+# the same name with the same value (all three are made from
+# <linux/hmap_stats.h>).
 set -u
 m=hmapctl-json
 dbg=/sys/kernel/debug/hmap/$m
@@ -63,6 +64,25 @@ check "-j, a name with a tab and a quote: escaped" \
 check "-j, unknown command" "$(run -j 'no"such'; cat "$err")" \
 	'2
 {"error":"unknown command '"'"'no\"such'"'"'","usage":"hmapctl [-j|--json] [-h|--help] COMMAND [ARGS]"}'
+
+# A bad option is named as getopt_long() saw it: the one letter of a
+# cluster (not the cluster, nor the word before it), a long option whole.
+usage='"usage":"hmapctl [-j|--json] [-h|--help] COMMAND [ARGS]"}'
+check "-jx: the bad letter" "$(run -jx version; cat "$err")" \
+	"2
+{\"error\":\"unknown option '-x'\",$usage"
+check "-xj: the bad letter" "$(run -xj version; cat "$err")" \
+	"2
+{\"error\":\"unknown option '-x'\",$usage"
+check "-hq, text: the bad letter" "$(run -hq version; head -n 1 "$err")" \
+	"2
+hmapctl: unknown option '-q'"
+check "--bogus" "$(run -j --bogus version; cat "$err")" \
+	"2
+{\"error\":\"unknown option '--bogus'\",$usage"
+check "--json=1" "$(run --json=1 version; head -n 1 "$err")" \
+	"2
+hmapctl: option '--json' takes no value"
 
 # Every field of `stats` is in `stats -j` with the same value, and every
 # counter (the fields after noverflow) is a debugfs file and a line of the

@@ -1588,31 +1588,63 @@ static int cmd_help(struct ctx *c, int argc, char **argv)
 	return RC_OK;
 }
 
+static const struct option long_opts[] = {
+	{ "json", no_argument, NULL, 'j' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/*
+ * What getopt_long() refused in @word, said in @buf: for a long option the
+ * word ("--name", or "--name=value" for an option that takes no value),
+ * else the one letter of a cluster of short options (optopt), never the
+ * whole cluster nor a word getopt_long() had not reached.
+ */
+static void bad_option(const char *word, char *buf, size_t len)
+{
+	const char *eq = strchr(word, '=');
+	size_t i;
+
+	if (word[0] != '-' || word[1] != '-') {
+		snprintf(buf, len, "unknown option '-%c'", optopt);
+		return;
+	}
+	for (i = 0; eq && eq > word + 2 && long_opts[i].name; i++)
+		if (!strncmp(long_opts[i].name, word + 2, eq - word - 2)) {
+			snprintf(buf, len, "option '--%s' takes no value",
+				 long_opts[i].name);
+			return;
+		}
+	snprintf(buf, len, "unknown option '%s'", word);
+}
+
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct ctx c = { .fd = -1, .out = { .f = stdout } };
-	const char *name, *bad_opt = NULL;
+	char bad_opt[64] = "";
 	bool help = false;
+	const char *name;
 	size_t i;
 	int opt, rc;
 
 	/* Read every option first: -j after a bad one still means JSON. */
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "+jh", opts, NULL)) != -1) {
+	for (;;) {
+		/* The word getopt_long() reads from, before it moves on. */
+		const char *word = optind < argc ? argv[optind] : "";
+
+		opt = getopt_long(argc, argv, "+jh", long_opts, NULL);
+		if (opt == -1)
+			break;
 		if (opt == 'j')
 			c.json = true;
 		else if (opt == 'h')
 			help = true;
-		else if (!bad_opt)
-			bad_opt = argv[optind - 1];
+		else if (!*bad_opt)
+			bad_option(word, bad_opt, sizeof(bad_opt));
 	}
-	if (bad_opt)
-		return bad_arg(&c, "unknown option '%s'", bad_opt);
+	if (*bad_opt)
+		return bad_arg(&c, "%s", bad_opt);
 	if (help) {
 		print_usage(stdout);
 		return RC_OK;
