@@ -61,6 +61,23 @@ check "-j, a name with a tab and a quote: exit" \
 	"$(run -j get "$(printf 'a\tb"c')" k)" 2
 check "-j, a name with a tab and a quote: escaped" \
 	"$(grep -c "^{\"command\":\"get\",\"error\":\"bad map name 'a\\\\tb\\\\\"c' (" "$err")" 1
+# Bytes above 0x7f in a message that quotes an argument: UTF-8 as the
+# characters it encodes, a byte that is not UTF-8 as U+FFFD, never a byte
+# as the code point U+00XX.
+name_in_err() {
+	run -j get "$1" k >/dev/null
+	grep -o "bad map name '[^']*'" "$err"
+}
+check "-j, a UTF-8 name: its characters" \
+	"$(name_in_err "$(printf 'caf\303\251 \360\237\230\200')")" \
+	"bad map name 'caf\\u00e9 \\ud83d\\ude00'"
+check "-j, bytes that are not UTF-8: U+FFFD" \
+	"$(name_in_err "$(printf 'a\377\300\201b')")" \
+	"bad map name 'a\\ufffd\\ufffd\\ufffdb'"
+# A value in UTF-8 is bytes all the same: an array, never a string.
+hmapctl put "$m" utf8 "$(printf 'caf\303\251')" || exit 1
+check "get -j: a UTF-8 value" "$(hmapctl -j get "$m" utf8)" \
+	'{"key":"utf8","value":[99,97,102,195,169]}'
 check "-j, unknown command" "$(run -j 'no"such'; cat "$err")" \
 	'2
 {"error":"unknown command '"'"'no\"such'"'"'","usage":"hmapctl [-j|--json] [-h|--help] COMMAND [ARGS]"}'
