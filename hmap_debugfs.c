@@ -19,17 +19,47 @@
 #include <linux/debugfs.h>
 #include <linux/seq_file.h>
 #include <linux/stddef.h>
+#include <linux/stringify.h>
 
 #include "hmap_debugfs.h"
 #include "hmap_registry.h"
 
 static struct dentry *hmap_debugfs_root;
 
-/* The files of the map's state, besides one per counter and histogram. */
-static const char * const hmap_debugfs_state[] = {
-	"entries", "B", "overflow_buckets", "buckets", "load_factor",
-	"resizing",
-};
+/*
+ * The files of the map's state, besides stats, histogram and one per
+ * counter, in the order of the stats file: HMAP_STATE(name) for each.
+ */
+#define HMAP_DEBUGFS_STATES {						\
+	HMAP_STATE(entries) HMAP_STATE(B) HMAP_STATE(overflow_buckets)	\
+	HMAP_STATE(buckets) HMAP_STATE(load_factor) HMAP_STATE(resizing) \
+}
+
+#define HMAP_STATE(name)	__stringify(name),
+static const char * const hmap_debugfs_state[] = HMAP_DEBUGFS_STATES;
+#undef HMAP_STATE
+
+/*
+ * A map's directory has a file per counter beside its other files, and its
+ * stats file a line per counter beside its other lines: a counter named
+ * like one of those would lose its file (debugfs refuses a second file of
+ * a name) and show twice in stats. So every such name is declared in the
+ * scope of this function, which is never called: a counter added to
+ * <uapi/linux/hmap_stats.h> under a name that is taken redeclares it, and
+ * hmap.ko does not build. (A name in struct hmap_map_stats is taken from
+ * the counters already: they are members of it too.)
+ */
+static void __maybe_unused hmap_debugfs_names_differ(void)
+{
+	/* The files stats and histogram, the first lines of stats. */
+	enum { stats, histogram, name, id, key_size, value_size, max_entries };
+#define HMAP_STATE(name)	name,
+	enum HMAP_DEBUGFS_STATES;
+#undef HMAP_STATE
+#define HMAP_STAT(name)	char name __maybe_unused
+#include <uapi/linux/hmap_stats.h>
+#undef HMAP_STAT
+}
 
 /* What is done with a counter: its name and its offset in hmap_stats. */
 typedef void (*hmap_counter_fn)(void *arg, const char *name, size_t offset);
