@@ -11,22 +11,55 @@
  * was destroyed while fds still use it is renamed destroyed:<id> (':' is
  * not allowed in names, so these never collide with one). debugfs
  * is not ABI: scripts should use HMAP_IOC_STATS or `hmapctl stats -j`.
+ *
+ * A file's show callback is hmap_<file>_show() (DEFINE_SHOW_ATTRIBUTE());
+ * what it calls to print one value into the seq_file is hmap_seq_<value>().
  */
 
 #include <linux/debugfs.h>
 #include <linux/seq_file.h>
 #include <linux/stddef.h>
+#include <linux/stringify.h>
 
 #include "hmap_debugfs.h"
 #include "hmap_registry.h"
 
 static struct dentry *hmap_debugfs_root;
 
-/* The files of the map's state, besides one per counter and histogram. */
-static const char * const hmap_debugfs_state[] = {
-	"entries", "B", "overflow_buckets", "buckets", "load_factor",
-	"resizing",
-};
+/*
+ * The files of the map's state, besides stats, histogram and one per
+ * counter, in the order of the stats file: HMAP_STATE(name) for each.
+ */
+#define HMAP_DEBUGFS_STATES {						\
+	HMAP_STATE(entries) HMAP_STATE(B) HMAP_STATE(overflow_buckets)	\
+	HMAP_STATE(buckets) HMAP_STATE(load_factor) HMAP_STATE(resizing) \
+}
+
+#define HMAP_STATE(name)	__stringify(name),
+static const char * const hmap_debugfs_state[] = HMAP_DEBUGFS_STATES;
+#undef HMAP_STATE
+
+/*
+ * A map's directory has a file per counter beside its other files, and its
+ * stats file a line per counter beside its other lines: a counter named
+ * like one of those would lose its file (debugfs refuses a second file of
+ * a name) and show twice in stats. So every such name is declared in the
+ * scope of this function, which is never called: a counter added to
+ * <uapi/linux/hmap_stats.h> under a name that is taken redeclares it, and
+ * hmap.ko does not build. (A name in struct hmap_map_stats is taken from
+ * the counters already: they are members of it too.)
+ */
+static void __maybe_unused hmap_debugfs_names_differ(void)
+{
+	/* The files stats and histogram, the first lines of stats. */
+	enum { stats, histogram, name, id, key_size, value_size, max_entries };
+#define HMAP_STATE(name)	name,
+	enum HMAP_DEBUGFS_STATES;
+#undef HMAP_STATE
+#define HMAP_STAT(name)	char name __maybe_unused
+#include <uapi/linux/hmap_stats.h>
+#undef HMAP_STAT
+}
 
 /* What is done with a counter: its name and its offset in hmap_stats. */
 typedef void (*hmap_counter_fn)(void *arg, const char *name, size_t offset);
@@ -57,7 +90,7 @@ static u64 hmap_load_x100(const struct hmap_stats *st)
 	return div64_u64(st->count * 100, 1ULL << st->B);
 }
 
-static void hmap_show_resize(struct seq_file *m, const struct hmap_stats *st)
+static void hmap_seq_resize(struct seq_file *m, const struct hmap_stats *st)
 {
 	seq_printf(m, "%s", hmap_resize_names[st->resizing]);
 	if (st->resizing != HMAP_RESIZE_NONE)
@@ -67,8 +100,8 @@ static void hmap_show_resize(struct seq_file *m, const struct hmap_stats *st)
 }
 
 /* Print the state value @name of @st as its file shows it, if it is one. */
-static bool hmap_show_state(struct seq_file *m, const char *name,
-			    const struct hmap_stats *st)
+static bool hmap_seq_state(struct seq_file *m, const char *name,
+			   const struct hmap_stats *st)
 {
 	u64 load = hmap_load_x100(st);
 
@@ -83,23 +116,27 @@ static bool hmap_show_state(struct seq_file *m, const char *name,
 	else if (!strcmp(name, "load_factor"))
 		seq_printf(m, "%llu.%02llu\n", load / 100, load % 100);
 	else if (!strcmp(name, "resizing"))
-		hmap_show_resize(m, st);
+		hmap_seq_resize(m, st);
 	else
 		return false;
 	return true;
 }
 
-/* What the show functions hand to hmap_visit_counters(). */
-struct hmap_counter_print {
+/* What a show callback hands hmap_seq_counter(), by hmap_visit_counters(). */
+struct hmap_seq_counter_arg {
 	struct seq_file *m;
 	struct hmap_stats st;
 	const char *only;	/* the one counter to show, or NULL for all */
 	bool shown;
 };
 
-static void hmap_print_counter(void *arg, const char *name, size_t offset)
+/*
+ * Print counter @name, at @offset in the snapshot: "name: value" when all
+ * are printed, the value alone when it is the one asked for.
+ */
+static void hmap_seq_counter(void *arg, const char *name, size_t offset)
 {
-	struct hmap_counter_print *cs = arg;
+	struct hmap_seq_counter_arg *cs = arg;
 
 	if (cs->only && strcmp(cs->only, name))
 		return;
@@ -111,7 +148,7 @@ static void hmap_print_counter(void *arg, const char *name, size_t offset)
 
 static int hmap_stats_show(struct seq_file *m, void *unused)
 {
-	struct hmap_counter_print cs = { .m = m };
+	struct hmap_seq_counter_arg cs = { .m = m };
 	struct hmap_obj *obj = m->private;
 	struct hmap_params p;
 	size_t i;
@@ -124,29 +161,29 @@ static int hmap_stats_show(struct seq_file *m, void *unused)
 		   p.key_size, p.value_size, p.max_entries);
 	for (i = 0; i < ARRAY_SIZE(hmap_debugfs_state); i++) {
 		seq_printf(m, "%s: ", hmap_debugfs_state[i]);
-		hmap_show_state(m, hmap_debugfs_state[i], &cs.st);
+		hmap_seq_state(m, hmap_debugfs_state[i], &cs.st);
 	}
-	hmap_visit_counters(hmap_print_counter, &cs);
+	hmap_visit_counters(hmap_seq_counter, &cs);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(hmap_stats);
 
 /* One state value or counter: the file's name says which. */
-static int hmap_counter_show(struct seq_file *m, void *unused)
+static int hmap_value_show(struct seq_file *m, void *unused)
 {
-	struct hmap_counter_print cs = {
+	struct hmap_seq_counter_arg cs = {
 		.m = m,
 		.only = m->file->f_path.dentry->d_name.name,
 	};
 	struct hmap_obj *obj = m->private;
 
 	hmap_get_stats(obj->map, &cs.st);
-	if (hmap_show_state(m, cs.only, &cs.st))
+	if (hmap_seq_state(m, cs.only, &cs.st))
 		return 0;
-	hmap_visit_counters(hmap_print_counter, &cs);
+	hmap_visit_counters(hmap_seq_counter, &cs);
 	return cs.shown ? 0 : -ENOENT;
 }
-DEFINE_SHOW_ATTRIBUTE(hmap_counter);
+DEFINE_SHOW_ATTRIBUTE(hmap_value);
 
 static int hmap_histogram_show(struct seq_file *m, void *unused)
 {
@@ -202,7 +239,7 @@ static void hmap_debugfs_add_counter(void *arg, const char *name,
 {
 	struct hmap_debugfs_dir *d = arg;
 
-	debugfs_create_file(name, 0444, d->dir, d->obj, &hmap_counter_fops);
+	debugfs_create_file(name, 0444, d->dir, d->obj, &hmap_value_fops);
 }
 
 /**
@@ -232,7 +269,7 @@ void hmap_debugfs_add(struct hmap_obj *obj)
 			    &hmap_histogram_fops);
 	for (i = 0; i < ARRAY_SIZE(hmap_debugfs_state); i++)
 		debugfs_create_file(hmap_debugfs_state[i], 0444, dir, obj,
-				    &hmap_counter_fops);
+				    &hmap_value_fops);
 	d.dir = dir;
 	hmap_visit_counters(hmap_debugfs_add_counter, &d);
 	obj->debugfs = dir;

@@ -14,8 +14,10 @@
  * SCM_RIGHTS or pidfd_getfd()) has exactly those rights.
  *
  * Every command goes through hmap_ioctl(), which checks the rights that
- * its entry in the command table, hmap_iocs[], says it needs and reads its
- * argument struct, then calls its handler, hmap_ioc_<command>().
+ * its entry in the command table, hmap_iocs[], says it needs and copies its
+ * argument struct in, then calls its handler, hmap_ioc_<command>(). A
+ * helper that crosses the user boundary says which way: _copy_in (from
+ * user space), _copy_out (to it).
  */
 
 #include <linux/fs.h>
@@ -63,8 +65,97 @@ union hmap_ioc_arg {
 	struct hmap_cmd cmd;
 };
 
-/* Write a struct back, all but its argsz: the caller's is left alone. */
-static int hmap_put_arg(void __user *uarg, const void *karg, size_t ksize)
+/**
+ * enum hmap_fd_binding - what binding a command needs the fd to have
+ * @HMAP_FD_BOUND_OR_NOT: none in particular: bound or not.
+ * @HMAP_FD_UNBOUND_TO_BIND: not bound yet, for the command binds it.
+ *	hmap_ioctl() holds &hmap_file.bind_lock around the handler, which
+ *	checks this (-EBUSY if the fd is bound) after its own checks of the
+ *	argument.
+ * @HMAP_FD_BOUND: bound to a map (-ENOTCONN otherwise); the handler gets
+ *	the map.
+ */
+enum hmap_fd_binding {
+	HMAP_FD_BOUND_OR_NOT,
+	HMAP_FD_UNBOUND_TO_BIND,
+	HMAP_FD_BOUND,
+};
+
+/**
+ * struct hmap_ioc - one command of /dev/hmap, as hmap_ioctl() runs it
+ * @cmd: the command, with the direction and size bits it is defined with;
+ *	any other value with its number is unknown (-ENOTTY).
+ * @fmode: the open modes of the command: FMODE_READ for one that reads a
+ *	map, FMODE_WRITE for one that changes maps, both for HMAP_IOC_OPEN,
+ *	which binds the fd for reading, writing or both, as it was opened,
+ *	and 0 for one that needs neither. The fd must have been opened with
+ *	at least one of the modes @fmode has (-EBADF otherwise, as for
+ *	read(2) and write(2)). A command on the bound map also needs every
+ *	HMAP_MAY_* right on the map that matches a mode of @fmode
+ *	(hmap_fmode_may(); -EACCES otherwise): every one, not one of them,
+ *	though none has both modes today.
+ * @binding: what binding the fd must have.
+ * @out: the argument struct is output, but for its first @in_size bytes.
+ * @in_size: how many bytes of the argument struct hmap_arg_copy_in() copies
+ *	in: the size of the member of union hmap_ioc_arg that the handler
+ *	reads. It is also the smallest argsz the caller may give (-EINVAL
+ *	below it). For a command that is not @out, it is the size of the
+ *	command's struct as this kernel knows it, and the caller's argsz
+ *	must be at most %HMAP_ARGSZ_MAX (-E2BIG) with zero bytes beyond
+ *	@in_size (-E2BIG, as copy_struct_from_user()). For an @out command,
+ *	HMAP_IOC_STATS, it is 8: the {argsz, flags} of struct hmap_cmd that
+ *	struct hmap_map_stats starts with; the caller's argsz is then the
+ *	room it has for the answer, any value from 8 up, and the handler
+ *	writes back min(argsz, sizeof(struct hmap_map_stats)) bytes, argsz
+ *	included.
+ * @fn: the handler, called with the argument struct copied in.
+ */
+struct hmap_ioc {
+	unsigned int cmd;
+	fmode_t fmode;
+	enum hmap_fd_binding binding;
+	bool out;
+	u32 in_size;
+	int (*fn)(struct file *file, struct hmap_obj *obj,
+		  union hmap_ioc_arg *arg, void __user *uarg);
+};
+
+/*
+ * The argument struct: hmap_ioctl() copies it in before the handler runs,
+ * and a handler that answers in it copies it out, or puts just the one
+ * field it answers in (a batch's @count, a lookup's @value_len).
+ */
+
+/*
+ * Copy the argument struct of @ioc in from @uarg to @arg, checking the
+ * caller's argsz (see the header of the ABI); @arg's argsz keeps the
+ * caller's value.
+ */
+static int hmap_arg_copy_in(const struct hmap_ioc *ioc,
+			    union hmap_ioc_arg *arg, void __user *uarg)
+{
+	u32 argsz;
+
+	if (ioc->out) {
+		if (copy_from_user(arg, uarg, ioc->in_size))
+			return -EFAULT;
+		return arg->cmd.argsz < ioc->in_size ? -EINVAL : 0;
+	}
+	if (get_user(argsz, (u32 __user *)uarg))
+		return -EFAULT;
+	if (argsz < ioc->in_size)
+		return -EINVAL;
+	if (argsz > HMAP_ARGSZ_MAX)
+		return -E2BIG;
+	return copy_struct_from_user(arg, ioc->in_size, uarg, argsz);
+}
+
+/*
+ * Copy the argument struct @karg of @ksize bytes out to @uarg, all but its
+ * argsz: the caller's is left alone (HMAP_IOC_STATS, whose argsz is in/out,
+ * writes its own).
+ */
+static int hmap_arg_copy_out(void __user *uarg, const void *karg, size_t ksize)
 {
 	return copy_to_user((u8 __user *)uarg + sizeof(u32),
 			    (const u8 *)karg + sizeof(u32),
@@ -163,7 +254,7 @@ static int hmap_ioc_version(struct file *file, struct hmap_obj *obj,
 	v->key_size_max = HMAP_KEY_SIZE_MAX;
 	v->value_size_max = HMAP_VALUE_SIZE_MAX;
 	v->max_entries_max = HMAP_MAX_ENTRIES_MAX;
-	return hmap_put_arg(uarg, v, sizeof(*v));
+	return hmap_arg_copy_out(uarg, v, sizeof(*v));
 }
 
 static int hmap_ioc_create(struct file *file, struct hmap_obj *obj,
@@ -260,7 +351,7 @@ static int hmap_ioc_list(struct file *file, struct hmap_obj *obj,
 	    copy_to_user(uentries, entries,
 			 array_size(l->count, sizeof(*entries))))
 		goto out;
-	err = hmap_put_arg(uarg, l, sizeof(*l));
+	err = hmap_arg_copy_out(uarg, l, sizeof(*l));
 out:
 	kvfree(entries);
 	return err;
@@ -270,8 +361,8 @@ out:
  * Copy key @i of @len bytes in from the array of key_size strides at
  * @ukeys, checking its length against the map.
  */
-static int hmap_get_key(const struct hmap_params *p, void *buf, u64 ukeys,
-			u32 i, u32 len)
+static int hmap_key_copy_in(const struct hmap_params *p, void *buf,
+			    u64 ukeys, u32 i, u32 len)
 {
 	void __user *ukey;
 
@@ -375,7 +466,7 @@ hmap_elem_op_run(struct hmap_obj *obj, const struct hmap_elem_op *op,
 	err = hmap_op_buf_alloc(&ob, obj);
 	if (err)
 		return err;
-	err = hmap_get_key(&ob.p, ob.key, op->key, 0, op->key_len);
+	err = hmap_key_copy_in(&ob.p, ob.key, op->key, 0, op->key_len);
 	if (!err)
 		err = one(obj, &ob, op, uop);
 	hmap_op_buf_free(&ob);
@@ -492,7 +583,7 @@ hmap_batch_each(struct hmap_obj *obj, const struct hmap_batch *b,
 		}
 		err = hmap_batch_len(b->key_lens, i, ob.p.key_size, &klen);
 		if (!err)
-			err = hmap_get_key(&ob.p, ob.key, b->keys, i, klen);
+			err = hmap_key_copy_in(&ob.p, ob.key, b->keys, i, klen);
 		if (!err)
 			err = one(obj, &ob, b, i, klen);
 		if (err)
@@ -606,8 +697,8 @@ static void hmap_bounce_fill(void *ctx, u32 i, const void *key, u32 key_len,
 }
 
 /* Copy @n entries from the bounce buffer to the caller's arrays at @at. */
-static int hmap_bounce_out(const struct hmap_bounce *bb,
-			   const struct hmap_dump *d, u32 at, u32 n)
+static int hmap_bounce_copy_out(const struct hmap_bounce *bb,
+				const struct hmap_dump *d, u32 at, u32 n)
 {
 	const struct hmap_params *p = bb->p;
 	void __user *keys, *key_lens, *values, *value_lens;
@@ -676,7 +767,7 @@ static int hmap_ioc_dump(struct file *file, struct hmap_obj *obj,
 			got = n;	/* the room needed */
 			break;
 		}
-		err = hmap_bounce_out(&bb, d, got, n);
+		err = hmap_bounce_copy_out(&bb, d, got, n);
 		if (err)
 			break;
 		got += n;
@@ -690,7 +781,7 @@ static int hmap_ioc_dump(struct file *file, struct hmap_obj *obj,
 	d->count = got;
 	d->cursor = hmap_dump_cursor_encode(obj->map, pos);
 	d->flags = done ? HMAP_DUMP_DONE : 0;
-	return hmap_put_arg(uarg, d, sizeof(*d)) ?: err;
+	return hmap_arg_copy_out(uarg, d, sizeof(*d)) ?: err;
 }
 
 static int hmap_ioc_clear(struct file *file, struct hmap_obj *obj,
@@ -705,7 +796,10 @@ static int hmap_ioc_shrink(struct file *file, struct hmap_obj *obj,
 	return arg->cmd.flags ? -EINVAL : hmap_shrink_to_fit(obj->map);
 }
 
-/* Only {argsz, flags} is read in: @argsz is the room, at least 8 bytes. */
+/*
+ * Only {argsz, flags} was copied in (in_size 8): argsz is the room the
+ * caller has, at least 8 bytes; the bytes filled are written back in it.
+ */
 static int hmap_ioc_stats(struct file *file, struct hmap_obj *obj,
 			  union hmap_ioc_arg *arg, void __user *uarg)
 {
@@ -739,61 +833,18 @@ static int hmap_ioc_stats(struct file *file, struct hmap_obj *obj,
 	return copy_to_user(uarg, &s, s.argsz) ? -EFAULT : 0;
 }
 
-/**
- * enum hmap_fd_bind - whether a command needs the fd bound to a map
- * @HMAP_FD_ANY: bound or not.
- * @HMAP_FD_UNBOUND: not bound yet: the command binds it. hmap_ioctl() holds
- *	&hmap_file.bind_lock around the handler, which fails with -EBUSY if
- *	the fd is bound, after its own checks of the argument.
- * @HMAP_FD_BOUND: bound (-ENOTCONN otherwise); the handler gets the map.
- */
-enum hmap_fd_bind {
-	HMAP_FD_ANY,
-	HMAP_FD_UNBOUND,
-	HMAP_FD_BOUND,
-};
-
-/**
- * struct hmap_ioc - one command of /dev/hmap, as hmap_ioctl() runs it
- * @cmd: the command, with the direction and size bits it is defined with;
- *	any other value with its number is unknown (-ENOTTY).
- * @fmode: FMODE_READ for a command that reads a map, FMODE_WRITE for one
- *	that changes maps, both for one that may do either, 0 for one that
- *	does neither. The fd must have been opened with at least one of them
- *	(-EBADF otherwise, as for read(2) and write(2)); and if the command
- *	works on the bound map, its binding must have the matching
- *	HMAP_MAY_* right on the map (-EACCES otherwise).
- * @bind: whether the fd must be bound.
- * @out: the argument struct is all output: only its first @argsz bytes
- *	({argsz, flags}) are read in, and the caller's argsz, the room it
- *	has, may be anything from @argsz up.
- * @argsz: the size of the argument struct, as the kernel knows it: the
- *	caller's argsz must be from @argsz to %HMAP_ARGSZ_MAX, and the
- *	bytes beyond @argsz zero (see the ABI header).
- * @fn: the handler, called with the argument struct read in.
- */
-struct hmap_ioc {
-	unsigned int cmd;
-	fmode_t fmode;
-	enum hmap_fd_bind bind;
-	bool out;
-	u32 argsz;
-	int (*fn)(struct file *file, struct hmap_obj *obj,
-		  union hmap_ioc_arg *arg, void __user *uarg);
-};
-
 /*
  * The entry of hmap_iocs[] for HMAP_IOC_@_name, at its number (as DRM's
  * DRM_IOCTL_DEF_DRV()): @_fn reads member @_arg of union hmap_ioc_arg.
  * Further fields (.out) may follow.
  */
-#define HMAP_IOC_DEF(_name, _fn, _arg, _fmode, _bind, ...)		\
+#define HMAP_IOC_DEF(_name, _fn, _arg, _fmode, _binding, ...)		\
 	[_IOC_NR(HMAP_IOC_##_name)] = {					\
 		.cmd = HMAP_IOC_##_name,				\
 		.fn = (_fn),						\
-		.argsz = sizeof_field(union hmap_ioc_arg, _arg),	\
+		.in_size = sizeof_field(union hmap_ioc_arg, _arg),	\
 		.fmode = (_fmode),					\
-		.bind = (_bind),					\
+		.binding = (_binding),					\
 		__VA_ARGS__						\
 	}
 
@@ -802,20 +853,22 @@ struct hmap_ioc {
  *
  * hmap_iocs[] lists every command of /dev/hmap at its number, _IOC_NR():
  * the command, its handler and the member of union hmap_ioc_arg its
- * argument struct is read into; then the open mode the fd needs (for a
- * command on the bound map, also the right its binding needs on the map)
- * and whether the fd must be bound. hmap_ioctl() checks these, reads the
- * argument struct and calls the handler, which does its command only.
+ * argument struct is copied into (whose size, &hmap_ioc.in_size, is the
+ * bytes copied in and the smallest argsz); then the open mode the fd
+ * needs (for a command on the bound map, also the right its binding needs
+ * on the map) and the binding the fd needs. hmap_ioctl() checks
+ * these, copies the argument struct in and calls the handler, which does
+ * its command only.
  * Numbers the table skips are holes, with no handler: -ENOTTY.
  */
 static const struct hmap_ioc hmap_iocs[] = {
 	/* On any fd. */
-	HMAP_IOC_DEF(VERSION, hmap_ioc_version, version, 0, HMAP_FD_ANY),
-	HMAP_IOC_DEF(LIST, hmap_ioc_list, list, 0, HMAP_FD_ANY),
-	HMAP_IOC_DEF(DESTROY, hmap_ioc_destroy, name, FMODE_WRITE, HMAP_FD_ANY),
+	HMAP_IOC_DEF(VERSION, hmap_ioc_version, version, 0, HMAP_FD_BOUND_OR_NOT),
+	HMAP_IOC_DEF(LIST, hmap_ioc_list, list, 0, HMAP_FD_BOUND_OR_NOT),
+	HMAP_IOC_DEF(DESTROY, hmap_ioc_destroy, name, FMODE_WRITE, HMAP_FD_BOUND_OR_NOT),
 	/* They bind the fd. */
-	HMAP_IOC_DEF(CREATE, hmap_ioc_create, create, FMODE_WRITE, HMAP_FD_UNBOUND),
-	HMAP_IOC_DEF(OPEN, hmap_ioc_open, name, FMODE_READ | FMODE_WRITE, HMAP_FD_UNBOUND),
+	HMAP_IOC_DEF(CREATE, hmap_ioc_create, create, FMODE_WRITE, HMAP_FD_UNBOUND_TO_BIND),
+	HMAP_IOC_DEF(OPEN, hmap_ioc_open, name, FMODE_READ | FMODE_WRITE, HMAP_FD_UNBOUND_TO_BIND),
 	/* On the bound map: they read it, */
 	HMAP_IOC_DEF(LOOKUP, hmap_ioc_lookup, elem, FMODE_READ, HMAP_FD_BOUND),
 	HMAP_IOC_DEF(BATCH_LOOKUP, hmap_ioc_batch_lookup, batch, FMODE_READ, HMAP_FD_BOUND),
@@ -834,31 +887,9 @@ static const struct hmap_ioc hmap_iocs[] = {
 	HMAP_IOC_DEF(STATS, hmap_ioc_stats, cmd, 0, HMAP_FD_BOUND, .out = true),
 };
 
+/* STATS copies in the struct hmap_cmd its struct starts with: 8 bytes. */
 static_assert(offsetofend(struct hmap_map_stats, flags) ==
-	      sizeof(struct hmap_cmd));
-
-/*
- * Read the argument struct of @ioc into @arg (see the header of the ABI);
- * @arg's argsz keeps the caller's value.
- */
-static int hmap_ioc_get_arg(const struct hmap_ioc *ioc,
-			    union hmap_ioc_arg *arg, void __user *uarg)
-{
-	u32 argsz;
-
-	if (ioc->out) {
-		if (copy_from_user(arg, uarg, ioc->argsz))
-			return -EFAULT;
-		return arg->cmd.argsz < ioc->argsz ? -EINVAL : 0;
-	}
-	if (get_user(argsz, (u32 __user *)uarg))
-		return -EFAULT;
-	if (argsz < ioc->argsz)
-		return -EINVAL;
-	if (argsz > HMAP_ARGSZ_MAX)
-		return -E2BIG;
-	return copy_struct_from_user(arg, ioc->argsz, uarg, argsz);
-}
+	      sizeof(struct hmap_cmd) && sizeof(struct hmap_cmd) == 8);
 
 /**
  * hmap_ioctl() - run a command of /dev/hmap
@@ -899,7 +930,7 @@ static long hmap_ioctl(struct file *file, unsigned int cmd,
 		return -ENOTTY;
 	if (ioc->fmode && !(file->f_mode & ioc->fmode))
 		return -EBADF;
-	if (ioc->bind == HMAP_FD_BOUND) {
+	if (ioc->binding == HMAP_FD_BOUND) {
 		obj = hmap_file_obj(hf);
 		if (!obj)
 			return -ENOTCONN;
@@ -907,10 +938,10 @@ static long hmap_ioctl(struct file *file, unsigned int cmd,
 		if ((hf->may & may) != may)
 			return -EACCES;
 	}
-	err = hmap_ioc_get_arg(ioc, &karg, uarg);
+	err = hmap_arg_copy_in(ioc, &karg, uarg);
 	if (err)
 		return err;
-	if (ioc->bind != HMAP_FD_UNBOUND)
+	if (ioc->binding != HMAP_FD_UNBOUND_TO_BIND)
 		return ioc->fn(file, obj, &karg, uarg);
 	mutex_lock(&hf->bind_lock);
 	err = ioc->fn(file, NULL, &karg, uarg);

@@ -30,7 +30,7 @@
 
 #include "hmap_fault.h"
 
-static DECLARE_FAULT_ATTR(hmap_fail_alloc);	/* probability 0: off */
+static DECLARE_FAULT_ATTR(hmap_fault_attr);	/* probability 0: off */
 static u32 hmap_fault_sites = GENMASK(HMAP_FAULT_NR - 1, 0);
 static atomic_long_t hmap_fault_injected[HMAP_FAULT_NR];
 static struct dentry *hmap_fault_dir;
@@ -69,7 +69,7 @@ bool hmap_should_fail_alloc(enum hmap_fault_site site, size_t size)
 {
 	if (!(READ_ONCE(hmap_fault_sites) & BIT(site)))
 		return false;
-	if (!should_fail(&hmap_fail_alloc, size))
+	if (!should_fail(&hmap_fault_attr, size))
 		return false;
 	atomic_long_inc(&hmap_fault_injected[site]);
 	return true;
@@ -88,9 +88,9 @@ bool hmap_should_fail_alloc(enum hmap_fault_site site, size_t size)
 void hmap_test_fault_set(u32 sites, unsigned int percent)
 {
 	WRITE_ONCE(hmap_fault_sites, sites);
-	hmap_fail_alloc.interval = 1;
-	atomic_set(&hmap_fail_alloc.times, -1);
-	WRITE_ONCE(hmap_fail_alloc.probability, min(percent, 100U));
+	hmap_fault_attr.interval = 1;
+	atomic_set(&hmap_fault_attr.times, -1);
+	WRITE_ONCE(hmap_fault_attr.probability, min(percent, 100U));
 }
 EXPORT_SYMBOL_IF_KUNIT(hmap_test_fault_set);
 
@@ -128,9 +128,9 @@ void __init hmap_fault_init(void)
 {
 	struct dentry *dir;
 
-	hmap_fail_alloc.verbose = 0;
+	hmap_fault_attr.verbose = 0;
 	dir = fault_create_debugfs_attr("fail_hmap_alloc", NULL,
-					&hmap_fail_alloc);
+					&hmap_fault_attr);
 	if (IS_ERR(dir))
 		return;
 	debugfs_create_x32("sites", 0600, dir, &hmap_fault_sites);

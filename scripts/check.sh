@@ -538,4 +538,21 @@ else
 	pass "kernel-doc directives render ($directives)"
 fi
 
+section "host: reST (docutils)"
+# Every .rst as Sphinx would read it, kernel-doc directives expanded
+# (scripts/rst-check.py): a malformed table or bad markup, in the .rst or
+# in a kernel-doc comment it pulls in, is a warning, and fails. Debian's
+# python3, for whose docutils deps.sh answers.
+mapfile -t rst < <(find "$HMAP_SRC" \( -path "$HMAP_SRC/build" -o -path "$HMAP_SRC/.git" \) \
+	-prune -o -name '*.rst' -print | sort)
+if [ ${#rst[@]} -eq 0 ]; then
+	fail "reST without warnings (docutils)" "no .rst files"
+elif /usr/bin/python3 "$HMAP_SCRIPTS/rst-check.py" --kernel-doc "$ksrc/scripts/kernel-doc" \
+	--srctree "$HMAP_SRC" "${rst[@]}" >"$out/rst-check.txt" 2>&1; then
+	pass "reST without warnings (docutils, ${#rst[@]} file(s))"
+else
+	show "$out/rst-check.txt" 60
+	fail "reST without warnings (docutils)" "$(tail -n 1 "$out/rst-check.txt")"
+fi
+
 finish
