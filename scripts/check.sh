@@ -1,12 +1,17 @@
 #!/bin/bash
-# `make check`: build the test kernel and the modules, run the KUnit suites
-# (and guest tests) under QEMU, run the host checks, and end with the line
+# `make check`: build the two test kernels (KASAN, KCSAN) and the modules,
+# run the KUnit suites, kselftests and guest tests under QEMU on each, the
+# core in user space, the host checks, and end with the line
 # "N passed, N failed[, N skipped]". Exits non-zero if anything failed.
+# `make quick` (HMAP_QUICK=1) leaves the KCSAN guest out.
 #
-# Counted: every KUnit case, every guest test, and one check each for the
-# module build, the guest run, kernel splats, W=1 (amd64 and i386),
-# checkpatch, sparse and kernel-doc. Everything generated goes to
-# $HMAP_OUT/check (build/check).
+# Counted: every KUnit case and kselftest (on each kernel), every guest
+# test, every native test, and one check each for the module build, each
+# guest run, kernel splats in each serial log, kmemleak, fault injection at
+# every allocation site, KCSAN's watch, the native fuzz run and its
+# coverage, W=1 (amd64 and i386), checkpatch, sparse, kernel-doc, the
+# kernel-doc directives of the .rst files and docutils over them.
+# Everything generated goes to $HMAP_OUT/check (build/check).
 set -euo pipefail
 # shellcheck source=scripts/common.sh
 . "$(dirname "$0")/common.sh"
