@@ -314,43 +314,6 @@ static bool have_rmmod(void)
 }
 
 /*
- * Destroy frees after a grace period, from a work item, but what waits is
- * bounded: closing 10 anonymous maps of 5 MiB each (B 16 for 2^18
- * entries) one after the other never leaves more than 16 MiB of destroyed
- * maps waiting (hmap_destroy(), HMAP_DESTROY_PENDING_MAX) beside the one
- * just closed. Unbounded, a loop like this outran the per-user quota,
- * which comes back at close.
- */
-TEST_F(hmap, destroy_pending_bounded)
-{
-	const long long bound = 16LL << 20;
-	long long before, one = 0, held, most = 0;
-	struct hmap_create c;
-	int i, fd;
-
-	REQUIRE_HMAP();
-	REQUIRE_DEBUGFS();
-	for (i = 0; i < 10; i++) {
-		fd = hm_dev_open();
-		ASSERT_LE(0, fd);
-		hm_create_init(&c, NULL, 1, 1, 1U << 18, 0600);
-		c.capacity_hint = 1U << 18;
-		before = dbg_field("", "stats", "bytes");
-		ASSERT_EQ(0, hm_ioctl(fd, HMAP_IOC_CREATE, &c));
-		if (!one)
-			one = dbg_field("", "stats", "bytes") - before;
-		close(fd);
-		held = dbg_field("", "stats", "bytes");
-		if (held > most)
-			most = held;
-	}
-	TH_LOG("one map %lld bytes; most held after a close %lld", one, most);
-	/* 10 maps would be 50 MiB: the bound must have been hit. */
-	EXPECT_LE(4LL << 20, one);
-	EXPECT_GE(bound + one, most);
-}
-
-/*
  * The leak check: once every map is gone, the global counters of what was
  * allocated and not freed are all zero. Runs after the other tests have
  * destroyed their maps, so it must be last but for rmmod_busy.
