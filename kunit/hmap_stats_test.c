@@ -339,13 +339,21 @@ static void hmap_stats_test_spare_freed_after_worker_resize(struct kunit *test)
 	u64 i;
 	int waits;
 
-	/* 3329 entries: the grow from B 9 to 10 starts, 512 buckets to go. */
-	for (i = 0; i < 3329; i++)
+	/*
+	 * 3329 entries: the grow from B 9 to 10 starts, 512 buckets to go,
+	 * in the array the 2496th insert had allocated ahead (waited for
+	 * here: on a busy workqueue the work could run after the grow and
+	 * allocate a spare of its own).
+	 */
+	for (i = 0; i < 3329; i++) {
 		KUNIT_ASSERT_EQ(test, kt_update(map, i, HMAP_NOEXIST), 0);
+		if (i == 2495)
+			hmap_flush_frees();
+	}
 	hmap_get_stats(map, &st);
 	KUNIT_ASSERT_EQ(test, st.resizing, (u32)HMAP_RESIZE_GROW);
 	KUNIT_ASSERT_EQ(test, st.B, 10U);
-	hmap_flush_frees();	/* the work the 2496th insert queued is done */
+	hmap_flush_frees();
 	hmap_get_stats(map, &st);
 	KUNIT_ASSERT_EQ(test, st.arrays_alloced - st.arrays_freed, 2ULL);
 
