@@ -72,12 +72,23 @@ static void hmap_visit_counters(hmap_counter_fn fn, void *arg)
 #undef HMAP_STAT
 }
 
-static const char * const hmap_resize_names[] = {
-	[HMAP_RESIZE_NONE] = "none",
-	[HMAP_RESIZE_GROW] = "grow",
-	[HMAP_RESIZE_SAME] = "same-size",
-	[HMAP_RESIZE_SHRINK] = "shrink",
-};
+/* The pairs of HMAP_RESIZE_KINDS() as an initializer; @unused is its arg. */
+#define HMAP_RESIZE_PAIRS(unused, pairs...)	{ pairs }
+
+static const struct {
+	u32 kind;
+	const char *name;
+} hmap_resize_names[] = HMAP_RESIZE_KINDS(HMAP_RESIZE_PAIRS, 0);
+
+static const char *hmap_resize_name(u32 kind)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(hmap_resize_names); i++)
+		if (hmap_resize_names[i].kind == kind)
+			return hmap_resize_names[i].name;
+	return "?";
+}
 
 static u64 hmap_counter_value(const struct hmap_stats *st, size_t offset)
 {
@@ -92,7 +103,7 @@ static u64 hmap_load_x100(const struct hmap_stats *st)
 
 static void hmap_seq_resize(struct seq_file *m, const struct hmap_stats *st)
 {
-	seq_printf(m, "%s", hmap_resize_names[st->resizing]);
+	seq_puts(m, hmap_resize_name(st->resizing));
 	if (st->resizing != HMAP_RESIZE_NONE)
 		seq_printf(m, " B %u->%u nevacuate %llu/%llu", st->old_B,
 			   st->B, st->nevacuate, 1ULL << st->old_B);

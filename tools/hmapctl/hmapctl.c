@@ -1297,8 +1297,12 @@ static const struct stat_field {
 	STAT_FIELD(noverflow, __u64),
 };
 
+/* As debugfs and the trace events spell them (HMAP_RESIZE_KINDS()). */
 static const char *const resize_names[] = {
-	"none", "grow", "same_size_grow", "shrink",
+	[HMAP_RESIZE_NONE] = "none",
+	[HMAP_RESIZE_GROW] = "grow",
+	[HMAP_RESIZE_SAME] = "same-size",
+	[HMAP_RESIZE_SHRINK] = "shrink",
 };
 
 /* What stats prints: a map's HMAP_IOC_STATS, as much as the kernel filled. */
