@@ -5,17 +5,20 @@
  * Names in this file (and in hmap_iter.c and hmap_internal.h) follow one
  * rule, so that a name says how it may be called:
  *
- * - hmap_*_rcu(): the caller holds rcu_read_lock() (lookups and walks).
- *   They, and the static chain walkers of hmap_iter.c, are marked
- *   __must_hold(RCU); rcu_dereference() checks it under PROVE_RCU.
- * - __hmap_*(): the caller holds &hmap.lock (the kernel's sense of the
- *   prefix, as in __skb_queue_tail()); _locked is not used. They are
- *   marked __must_hold(&map->lock) and call lockdep_assert_held(). The
- *   static functions of the "Resizing" section below (hmap_evacuate*(),
- *   hmap_resize_*(), hmap_spare_*(), hmap_bg_queue(), hmap_bg_schedule(),
- *   hmap_maybe_*(), hmap_oldest(), hmap_newest(), ...) and
- *   hmap_clear_slot() need it too, without the prefix: they run only
- *   inside a write or the worker, and each calls lockdep_assert_held().
+ * - hmap_*_rcu(): the caller holds rcu_read_lock(). Every function that
+ *   needs it is named so, static or not (hmap_lookup_rcu(),
+ *   hmap_find_elem_rcu(), and hmap_chain_next_rcu() and the dump walkers
+ *   of hmap_iter.c), and marked __must_hold(RCU); rcu_dereference()
+ *   checks it under PROVE_RCU.
+ * - &hmap.lock held: every function that needs it is marked
+ *   __must_hold(&map->lock) and calls lockdep_assert_held(), for sparse
+ *   and lockdep to check. The kernel's __ prefix (as in __skb_queue_tail())
+ *   says it too on a function another file calls with the lock held:
+ *   __hmap_test_prealloc(), the one there is. The static ones (the resize
+ *   machinery, hmap_evacuate*(), hmap_resize_*(), hmap_spare_*(), ...,
+ *   and the steps of a write, hmap_find_for_write(), ...) run only inside
+ *   a write or a work item of this file that took the lock, and are named
+ *   for what they do; _locked is not used.
  * - hmap_*_work(): the function of a work item, run by the workqueue and
  *   never called directly.
  * - hmap_stat_*(): the per-CPU statistics counters, listed once by the
@@ -735,6 +738,7 @@ EXPORT_SYMBOL_GPL(hmap_lookup);
 /* ---- Resizing ---- */
 
 static struct hmap_table *hmap_oldest(struct hmap *map)
+	__must_hold(&map->lock)
 {
 	lockdep_assert_held(&map->lock);
 	return hmap_dereference(map, map->tbl);
@@ -742,6 +746,7 @@ static struct hmap_table *hmap_oldest(struct hmap *map)
 
 /* The table writes go to. */
 static struct hmap_table *hmap_newest(struct hmap *map)
+	__must_hold(&map->lock)
 {
 	struct hmap_table *t = hmap_oldest(map);
 	struct hmap_table *next = hmap_dereference(map, t->next);
@@ -762,6 +767,7 @@ struct hmap_dest {
  */
 static unsigned int hmap_chain_tail(struct hmap *map, struct hmap_bucket *b,
 				    struct hmap_dest *d)
+	__must_hold(&map->lock)
 {
 	struct hmap_bucket *next;
 	unsigned int i, free;
@@ -797,6 +803,7 @@ static struct hmap_bucket *hmap_dest_next(struct hmap *map,
 					  struct hmap_table *new,
 					  struct hmap_bucket *b,
 					  struct hmap_bucket **spare)
+	__must_hold(&map->lock)
 {
 	struct hmap_bucket *nb = hmap_dereference(map, b->overflow);
 
@@ -819,6 +826,7 @@ static struct hmap_bucket *hmap_dest_next(struct hmap *map,
 static void hmap_evacuate_count(struct hmap *map, struct hmap_bucket *head,
 				unsigned long newmask, unsigned long xi,
 				unsigned int n[2])
+	__must_hold(&map->lock)
 {
 	struct hmap_bucket *b;
 	unsigned int s;
@@ -849,6 +857,7 @@ static int hmap_evacuate_reserve(struct hmap *map, struct hmap_table *old,
 				 struct hmap_table *new, unsigned long xi,
 				 const unsigned int n[2], struct hmap_dest dst[2],
 				 struct hmap_bucket **spare)
+	__must_hold(&map->lock)
 {
 	struct hmap_bucket *nb;
 	unsigned int d, need = 0;
@@ -893,6 +902,7 @@ free_spares:
 static u8 hmap_evacuate_move(struct hmap *map, struct hmap_table *new,
 			     struct hmap_bucket *head, unsigned long xi,
 			     struct hmap_dest dst[2], struct hmap_bucket **spare)
+	__must_hold(&map->lock)
 {
 	unsigned long newmask = hmap_bucket_mask(new);
 	u8 mark0 = HMAP_EVACUATED_EMPTY;
@@ -938,6 +948,7 @@ static u8 hmap_evacuate_move(struct hmap *map, struct hmap_table *new,
  */
 static int hmap_evacuate(struct hmap *map, struct hmap_table *old,
 			 struct hmap_table *new, unsigned long i)
+	__must_hold(&map->lock)
 {
 	struct hmap_bucket *head = &old->buckets[i], *spare;
 	unsigned long xi = i & hmap_bucket_mask(new);
@@ -963,6 +974,7 @@ static int hmap_evacuate(struct hmap *map, struct hmap_table *old,
  * is dying.
  */
 static void hmap_bg_queue(struct hmap *map, unsigned long delay)
+	__must_hold(&map->lock)
 {
 	lockdep_assert_held(&map->lock);
 	if (!map->dying && map->background)
@@ -977,6 +989,7 @@ static void hmap_bg_queue(struct hmap *map, unsigned long delay)
  * ahead always has the worker as its owner.
  */
 static void hmap_bg_schedule(struct hmap *map)
+	__must_hold(&map->lock)
 {
 	unsigned long idle_end = map->last_write + HMAP_SPARE_IDLE;
 
@@ -993,6 +1006,7 @@ static void hmap_bg_schedule(struct hmap *map)
  * retire the old one (the trace event keeps the name "resize_finish").
  */
 static void hmap_resize_commit(struct hmap *map)
+	__must_hold(&map->lock)
 {
 	struct hmap_table *old = hmap_oldest(map);
 	struct hmap_table *new = hmap_dereference(map, old->next);
@@ -1016,6 +1030,7 @@ static void hmap_resize_commit(struct hmap *map)
  */
 static int hmap_evacuate_one(struct hmap *map, unsigned long i,
 			     bool background)
+	__must_hold(&map->lock)
 {
 	struct hmap_table *old = hmap_oldest(map);
 	struct hmap_table *new = hmap_dereference(map, old->next);
@@ -1053,6 +1068,7 @@ static int hmap_evacuate_one(struct hmap *map, unsigned long i,
  * failure of the second is left for later.
  */
 static int hmap_evacuate_for_write(struct hmap *map, u64 hash)
+	__must_hold(&map->lock)
 {
 	int err;
 
@@ -1071,6 +1087,7 @@ static int hmap_evacuate_for_write(struct hmap *map, u64 hash)
 /* Evacuate up to @max buckets from @nevacuate on; 0 or -ENOMEM. */
 static int hmap_evacuate_batch(struct hmap *map, unsigned long max,
 			       bool background)
+	__must_hold(&map->lock)
 {
 	lockdep_assert_held(&map->lock);
 	while (max-- && map->resizing != HMAP_RESIZE_NONE) {
@@ -1084,6 +1101,7 @@ static int hmap_evacuate_batch(struct hmap *map, unsigned long max,
 
 /* Evacuate every old bucket left: finish the resize in progress, if any. */
 static int hmap_evacuate_all(struct hmap *map)
+	__must_hold(&map->lock)
 {
 	lockdep_assert_held(&map->lock);
 	while (map->resizing != HMAP_RESIZE_NONE) {
@@ -1098,6 +1116,7 @@ static int hmap_evacuate_all(struct hmap *map)
 
 /* The spare array if it has @bits; a spare of another size is freed. */
 static struct hmap_table *hmap_spare_take(struct hmap *map, unsigned int bits)
+	__must_hold(&map->lock)
 {
 	struct hmap_table *t = map->spare;
 
@@ -1146,6 +1165,7 @@ static void hmap_prealloc_work(struct work_struct *work)
 
 /* Three quarters of the way to a grow of a large map: get its array. */
 static void hmap_maybe_prealloc(struct hmap *map, struct hmap_table *t)
+	__must_hold(&map->lock)
 {
 	lockdep_assert_held(&map->lock);
 	if (t->B + 1 < HMAP_PREALLOC_MIN_B || t->B >= HMAP_B_MAX ||
@@ -1164,6 +1184,7 @@ static void hmap_maybe_prealloc(struct hmap *map, struct hmap_table *t)
  */
 static void hmap_resize_start(struct hmap *map, enum hmap_resize_kind kind,
 			      unsigned int bits)
+	__must_hold(&map->lock)
 {
 	struct hmap_table *old = hmap_oldest(map);
 	struct hmap_table *new;
@@ -1199,6 +1220,7 @@ static void hmap_resize_start(struct hmap *map, enum hmap_resize_kind kind,
  * faster than one shrink per resize still ends at the size it needs.
  */
 static void hmap_maybe_shrink(struct hmap *map)
+	__must_hold(&map->lock)
 {
 	struct hmap_table *t = hmap_oldest(map);
 
@@ -1210,6 +1232,7 @@ static void hmap_maybe_shrink(struct hmap *map)
 
 /* Free the spare array, if any. */
 static void hmap_spare_free(struct hmap *map)
+	__must_hold(&map->lock)
 {
 	lockdep_assert_held(&map->lock);
 	if (map->spare)
@@ -1260,11 +1283,14 @@ static bool hmap_key_ok(const struct hmap *map, u32 key_len)
 	return key_len && key_len <= map->params.key_size;
 }
 
-/* Find @key in the newest table; on a miss, *@free gets the first free slot. */
-static struct hmap_elem *__hmap_find(struct hmap *map, u64 hash,
-				     const void *key, u32 key_len,
-				     struct hmap_dest *at,
-				     struct hmap_dest *free)
+/*
+ * The find of a write: @key in the newest table, at *@at; on a miss, NULL,
+ * with *@at the last bucket looked at and *@free the first free slot.
+ */
+static struct hmap_elem *hmap_find_for_write(struct hmap *map, u64 hash,
+					     const void *key, u32 key_len,
+					     struct hmap_dest *at,
+					     struct hmap_dest *free)
 	__must_hold(&map->lock)
 {
 	struct hmap_table *t = hmap_newest(map);
@@ -1304,8 +1330,13 @@ miss:
 	return NULL;
 }
 
-static int __hmap_insert(struct hmap *map, struct hmap_elem *ne,
-			 struct hmap_dest *last, struct hmap_dest *free)
+/*
+ * The insert of a write: @ne at the free slot hmap_find_for_write() found,
+ * or in a new overflow bucket after @last, the end of the chain.
+ */
+static int hmap_insert_for_write(struct hmap *map, struct hmap_elem *ne,
+				 struct hmap_dest *last,
+				 struct hmap_dest *free)
 	__must_hold(&map->lock)
 {
 	struct hmap_bucket *b = free->b;
@@ -1354,7 +1385,7 @@ again:
 	err = hmap_evacuate_for_write(map, hash);
 	if (err)
 		goto free_elem;
-	old = __hmap_find(map, hash, key, key_len, &at, &free);
+	old = hmap_find_for_write(map, hash, key, key_len, &at, &free);
 	if (old) {
 		if (flags == HMAP_NOEXIST) {
 			err = -EEXIST;
@@ -1382,7 +1413,7 @@ again:
 		if (map->resizing != HMAP_RESIZE_NONE)
 			goto again;
 	}
-	err = __hmap_insert(map, ne, &at, &free);
+	err = hmap_insert_for_write(map, ne, &at, &free);
 	if (err)
 		goto free_elem;
 	hmap_stat_add(map, inserts, 1);
@@ -1430,6 +1461,7 @@ EXPORT_SYMBOL_GPL(hmap_update);
 /* Go's delete: mark the slot empty and turn a trailing run into EMPTY_REST. */
 static void hmap_clear_slot(struct hmap *map, struct hmap_bucket *head,
 			    struct hmap_bucket *b, unsigned int i)
+	__must_hold(&map->lock)
 {
 	struct hmap_bucket *next;
 
@@ -1495,7 +1527,7 @@ int hmap_delete(struct hmap *map, const void *key, u32 key_len)
 	err = hmap_evacuate_for_write(map, hash);
 	if (err)
 		goto unlock;
-	e = __hmap_find(map, hash, key, key_len, &at, &free);
+	e = hmap_find_for_write(map, hash, key, key_len, &at, &free);
 	if (!e) {
 		err = -ENOENT;
 		goto unlock;

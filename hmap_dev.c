@@ -220,6 +220,7 @@ static struct hmap_obj *hmap_file_obj(struct hmap_file *hf)
 
 static void hmap_file_bind(struct hmap_file *hf, struct hmap_obj *obj,
 			   unsigned int may)
+	__must_hold(&hf->bind_lock)
 {
 	lockdep_assert_held(&hf->bind_lock);
 	hf->may = may;

@@ -79,6 +79,7 @@ void hmap_reg_lock_assert_held(void)
 }
 
 static struct hmap_user *hmap_user_find(kuid_t uid)
+	__must_hold(&hmap_reg_lock)
 {
 	struct hmap_user *u;
 
@@ -120,6 +121,7 @@ static bool hmap_cred_in_group(const struct cred *cred, kgid_t gid)
  */
 static int hmap_user_charge(const struct cred *cred, size_t bytes,
 			    struct hmap_user **userp)
+	__must_hold(&hmap_reg_lock)
 {
 	bool limited = !hmap_cred_capable(cred, CAP_SYS_RESOURCE);
 	kuid_t uid = cred->fsuid;
@@ -152,6 +154,7 @@ static int hmap_user_charge(const struct cred *cred, size_t bytes,
 }
 
 static void hmap_user_uncharge(struct hmap_user *u, size_t bytes)
+	__must_hold(&hmap_reg_lock)
 {
 	lockdep_assert_held(&hmap_reg_lock);
 	u->maps--;
@@ -164,6 +167,7 @@ static void hmap_user_uncharge(struct hmap_user *u, size_t bytes)
 
 /* The live named map called @name, or NULL. */
 static struct hmap_obj *hmap_obj_find(const char *name)
+	__must_hold(&hmap_reg_lock)
 {
 	struct hmap_obj *obj;
 
