@@ -16,8 +16,11 @@
  * Every command goes through hmap_ioctl(), which checks the rights that
  * its entry in the command table, hmap_iocs[], says it needs and copies its
  * argument struct in, then calls its handler, hmap_ioc_<command>(). A
- * helper that crosses the user boundary says which way: _copy_in (from
- * user space), _copy_out (to it).
+ * helper whose only job is a copy across the user boundary says which way:
+ * _copy_in (from user space), _copy_out (to it). The handlers and the
+ * steps they are made of (hmap_elem_op_*(), hmap_batch_*_one(),
+ * hmap_batch_each()) copy what their command reads and answers as part of
+ * doing it, and are named for the command.
  */
 
 #include <linux/fs.h>
@@ -498,8 +501,11 @@ static int hmap_ioc_delete(struct file *file, struct hmap_obj *obj,
 	return hmap_elem_op_run(obj, &arg->elem, uarg, hmap_elem_op_delete);
 }
 
-/* Length of element @i of a batch: from @ulens if given, else @fixed. */
-static int hmap_batch_len(u64 ulens, u32 i, u32 fixed, u32 *len)
+/*
+ * Copy the length of element @i of a batch in from the array @ulens, or,
+ * if the batch has none, take @fixed.
+ */
+static int hmap_batch_len_copy_in(u64 ulens, u32 i, u32 fixed, u32 *len)
 {
 	void __user *ulen;
 
@@ -539,7 +545,7 @@ static int hmap_batch_update_one(struct hmap_obj *obj, struct hmap_op_buf *ob,
 	u32 vlen;
 	int err;
 
-	err = hmap_batch_len(b->value_lens, i, ob->p.value_size, &vlen);
+	err = hmap_batch_len_copy_in(b->value_lens, i, ob->p.value_size, &vlen);
 	if (err)
 		return err;
 	if (vlen > ob->p.value_size)
@@ -582,7 +588,7 @@ hmap_batch_each(struct hmap_obj *obj, const struct hmap_batch *b,
 			err = -EINTR;
 			break;
 		}
-		err = hmap_batch_len(b->key_lens, i, ob.p.key_size, &klen);
+		err = hmap_batch_len_copy_in(b->key_lens, i, ob.p.key_size, &klen);
 		if (!err)
 			err = hmap_key_copy_in(&ob.p, ob.key, b->keys, i, klen);
 		if (!err)
