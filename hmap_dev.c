@@ -72,9 +72,10 @@ union hmap_ioc_arg {
  * enum hmap_fd_binding - what binding a command needs the fd to have
  * @HMAP_FD_BOUND_OR_NOT: none in particular: bound or not.
  * @HMAP_FD_UNBOUND_TO_BIND: not bound yet, for the command binds it.
- *	hmap_ioctl() holds &hmap_file.bind_lock around the handler, which
- *	checks this (-EBUSY if the fd is bound) after its own checks of the
- *	argument.
+ *	hmap_ioctl() runs the command's &hmap_ioc.check_arg, then checks
+ *	this (-EBUSY if the fd is bound) and calls the handler, holding
+ *	&hmap_file.bind_lock across both: a bad argument is refused as such
+ *	on a bound fd too.
  * @HMAP_FD_BOUND: bound to a map (-ENOTCONN otherwise); the handler gets
  *	the map.
  */
@@ -112,6 +113,8 @@ enum hmap_fd_binding {
  *	writes back min(argsz, sizeof(struct hmap_map_stats)) bytes, argsz
  *	included.
  * @fn: the handler, called with the argument struct copied in.
+ * @check_arg: for a command that binds the fd, the checks of its argument
+ *	struct, which hmap_ioctl() runs before it checks the binding.
  */
 struct hmap_ioc {
 	unsigned int cmd;
@@ -121,6 +124,7 @@ struct hmap_ioc {
 	u32 in_size;
 	int (*fn)(struct file *file, struct hmap_obj *obj,
 		  union hmap_ioc_arg *arg, void __user *uarg);
+	int (*check_arg)(const union hmap_ioc_arg *arg);
 };
 
 /*
@@ -261,40 +265,37 @@ static int hmap_ioc_version(struct file *file, struct hmap_obj *obj,
 	return hmap_arg_copy_out(uarg, v, sizeof(*v));
 }
 
+/* What CREATE's argument must be, checked before the fd's binding. */
+static int hmap_ioc_create_check(const union hmap_ioc_arg *arg)
+{
+	const struct hmap_create *c = &arg->create;
+
+	if (c->flags & ~HMAP_CREATE_ANON || c->__reserved || c->mode & ~0666)
+		return -EINVAL;
+	if (c->flags & HMAP_CREATE_ANON)
+		return memchr_inv(c->name, 0, sizeof(c->name)) ? -EINVAL : 0;
+	return hmap_check_name(c->name);
+}
+
 static int hmap_ioc_create(struct file *file, struct hmap_obj *obj,
 			   union hmap_ioc_arg *arg, void __user *uarg)
 {
 	struct hmap_create *c = &arg->create;
-	struct hmap_file *hf = file->private_data;
-	struct hmap_obj *created;
-	struct hmap_params p;
-	bool anon;
-	int err;
-
-	if (c->flags & ~HMAP_CREATE_ANON || c->__reserved || c->mode & ~0666)
-		return -EINVAL;
-	anon = c->flags & HMAP_CREATE_ANON;
-	if (anon && memchr_inv(c->name, 0, sizeof(c->name)))
-		return -EINVAL;
-	if (!anon) {
-		err = hmap_check_name(c->name);
-		if (err)
-			return err;
-	}
-	p = (struct hmap_params){
+	bool anon = c->flags & HMAP_CREATE_ANON;
+	struct hmap_params p = {
 		.key_size = c->key_size,
 		.value_size = c->value_size,
 		.max_entries = c->max_entries,
 		.capacity_hint = c->capacity_hint,
 	};
+	struct hmap_obj *created;
+	int err;
 
-	lockdep_assert_held(&hf->bind_lock);
-	if (hf->obj)
-		return -EBUSY;
 	err = hmap_obj_create(&p, anon ? NULL : c->name, c->mode, file->f_cred,
 			      &created);
 	if (!err)
-		hmap_file_bind(hf, created, hmap_fmode_may(file->f_mode));
+		hmap_file_bind(file->private_data, created,
+			       hmap_fmode_may(file->f_mode));
 	return err;
 }
 
@@ -306,23 +307,22 @@ static int hmap_check_name_arg(const struct hmap_name *n)
 	return hmap_check_name(n->name);
 }
 
+/* What OPEN's argument must be, checked before the fd's binding. */
+static int hmap_ioc_open_check(const union hmap_ioc_arg *arg)
+{
+	return hmap_check_name_arg(&arg->name);
+}
+
 static int hmap_ioc_open(struct file *file, struct hmap_obj *obj,
 			 union hmap_ioc_arg *arg, void __user *uarg)
 {
 	unsigned int want = hmap_fmode_may(file->f_mode), may;
-	struct hmap_file *hf = file->private_data;
 	struct hmap_obj *opened;
 	int err;
 
-	err = hmap_check_name_arg(&arg->name);
-	if (err)
-		return err;
-	lockdep_assert_held(&hf->bind_lock);
-	if (hf->obj)
-		return -EBUSY;
 	err = hmap_obj_open(arg->name.name, file->f_cred, want, &opened, &may);
 	if (!err)
-		hmap_file_bind(hf, opened, may);
+		hmap_file_bind(file->private_data, opened, may);
 	return err;
 }
 
@@ -863,9 +863,10 @@ static int hmap_ioc_stats(struct file *file, struct hmap_obj *obj,
  * argument struct is copied into (whose size, &hmap_ioc.in_size, is the
  * bytes copied in and the smallest argsz); then the open mode the fd
  * needs (for a command on the bound map, also the right its binding needs
- * on the map) and the binding the fd needs. hmap_ioctl() checks
- * these, copies the argument struct in and calls the handler, which does
- * its command only.
+ * on the map) and the binding the fd needs; for a command that binds the
+ * fd, the checks of its argument that come before the binding's. hmap_ioctl()
+ * checks these, copies the argument struct in and calls the handler, which
+ * does its command only.
  * Numbers the table skips are holes, with no handler: -ENOTTY.
  */
 static const struct hmap_ioc hmap_iocs[] = {
@@ -874,8 +875,10 @@ static const struct hmap_ioc hmap_iocs[] = {
 	HMAP_IOC_DEF(LIST, hmap_ioc_list, list, 0, HMAP_FD_BOUND_OR_NOT),
 	HMAP_IOC_DEF(DESTROY, hmap_ioc_destroy, name, FMODE_WRITE, HMAP_FD_BOUND_OR_NOT),
 	/* They bind the fd. */
-	HMAP_IOC_DEF(CREATE, hmap_ioc_create, create, FMODE_WRITE, HMAP_FD_UNBOUND_TO_BIND),
-	HMAP_IOC_DEF(OPEN, hmap_ioc_open, name, FMODE_READ | FMODE_WRITE, HMAP_FD_UNBOUND_TO_BIND),
+	HMAP_IOC_DEF(CREATE, hmap_ioc_create, create, FMODE_WRITE, HMAP_FD_UNBOUND_TO_BIND,
+		     .check_arg = hmap_ioc_create_check),
+	HMAP_IOC_DEF(OPEN, hmap_ioc_open, name, FMODE_READ | FMODE_WRITE, HMAP_FD_UNBOUND_TO_BIND,
+		     .check_arg = hmap_ioc_open_check),
 	/* On the bound map: they read it, */
 	HMAP_IOC_DEF(LOOKUP, hmap_ioc_lookup, elem, FMODE_READ, HMAP_FD_BOUND),
 	HMAP_IOC_DEF(BATCH_LOOKUP, hmap_ioc_batch_lookup, batch, FMODE_READ, HMAP_FD_BOUND),
@@ -908,15 +911,17 @@ static_assert(offsetofend(struct hmap_map_stats, flags) ==
  * opened with a mode the command needs, that it is bound to a map if the
  * command needs one, and that the binding has the rights on the map the
  * command needs; then reads the argument struct and calls the handler.
+ * For a command that binds @file it checks the argument, then that @file
+ * is not bound yet, before the handler.
  *
  * Context: process context; may sleep. Holds &hmap_file.bind_lock around
- * the handlers of the commands that bind @file.
+ * the checks and handlers of the commands that bind @file.
  * Return: what the handler returns, 0 or -errno as the ABI header lists
  * them; or -ENOTTY if @cmd is not a command (or has other direction or
  * size bits), -EBADF if @file was not opened for what it needs, -ENOTCONN
- * if it is not bound and must be, -EACCES if its binding may not do it;
- * -EFAULT, -EINVAL or -E2BIG for an argument struct that cannot be read
- * or has a bad argsz.
+ * if it is not bound and must be, -EBUSY if it is bound and must not be,
+ * -EACCES if its binding may not do it; -EFAULT, -EINVAL or -E2BIG for an
+ * argument struct that cannot be read or has a bad argsz.
  */
 static long hmap_ioctl(struct file *file, unsigned int cmd,
 		       unsigned long arg)
@@ -951,7 +956,9 @@ static long hmap_ioctl(struct file *file, unsigned int cmd,
 	if (ioc->binding != HMAP_FD_UNBOUND_TO_BIND)
 		return ioc->fn(file, obj, &karg, uarg);
 	mutex_lock(&hf->bind_lock);
-	err = ioc->fn(file, NULL, &karg, uarg);
+	err = ioc->check_arg(&karg);
+	if (!err)
+		err = hf->obj ? -EBUSY : ioc->fn(file, NULL, &karg, uarg);
 	mutex_unlock(&hf->bind_lock);
 	return err;
 }

@@ -666,4 +666,28 @@ TEST_F(hmap, bind_twice)
 	close(other);
 }
 
+/*
+ * On a bound fd, CREATE or OPEN with a bad argument is refused for the
+ * argument (-EINVAL), as on an unbound fd: the argument is checked before
+ * the binding.
+ */
+TEST_F(hmap, bind_twice_bad_arg)
+{
+	struct hmap_create c;
+
+	REQUIRE_HMAP();
+	ASSERT_EQ(0, hm_create(self->fd, self->name, 8, 8, 16, 0600));
+	hm_create_init(&c, self->name2, 8, 8, 16, 0600);
+	c.flags = 0x80;
+	EXPECT_EQ(-EINVAL, hm_ioctl(self->fd, HMAP_IOC_CREATE, &c));
+	EXPECT_EQ(-EINVAL, hm_create(self->fd, self->name2, 8, 8, 16, 0700));
+	EXPECT_EQ(-EINVAL, hm_create(self->fd, ".hidden", 8, 8, 16, 0600));
+	EXPECT_EQ(-EINVAL, hm_open(self->fd, ""));
+	EXPECT_EQ(-EINVAL, hm_open(self->fd, "stats"));
+	/* and with a good one, -EBUSY: still bound to the first map */
+	EXPECT_EQ(-EBUSY, hm_create(self->fd, self->name2, 8, 8, 16, 0600));
+	EXPECT_EQ(0, hm_count(self->fd));
+	EXPECT_EQ(0, hm_list_find(self->name2, NULL, NULL));
+}
+
 TEST_HARNESS_MAIN
