@@ -217,6 +217,7 @@
 #include <kunit/visibility.h>
 #include <asm/unaligned.h>
 
+#include "hmap_core.h"
 #include "hmap_fault.h"
 #include "hmap_internal.h"
 
