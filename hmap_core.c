@@ -166,7 +166,7 @@
  *    hmap_obj_create() and hmap_obj_open().
  * 2. hmap_reg_lock (hmap_registry.c), one mutex: the registry's objects,
  *    names and per-user charges (see the top of that file). It is held
- *    across hmap_debugfs_add(), hmap_debugfs_unnamed() and
+ *    across hmap_debugfs_add(), hmap_debugfs_rename_destroyed() and
  *    hmap_debugfs_remove(), which check it.
  * 3. debugfs (hmap_debugfs.c): the directory locks debugfs takes to
  *    create, rename and remove a map's directory, and the wait in
@@ -182,7 +182,10 @@
  * hmap_obj_create() and hmap_obj_open(); bind_lock, then &hmap.lock when
  * hmap_obj_create() destroys the map it made because the name was taken
  * meanwhile; hmap_reg_lock, then a wait for debugfs readers that take
- * &hmap.lock, in hmap_obj_release(). What keeps the order:
+ * &hmap.lock, in hmap_obj_release(), and in hmap_obj_unname() when the
+ * rename of the map's directory fails and
+ * hmap_debugfs_rename_destroyed() removes it instead. What keeps the
+ * order:
  *
  * - The map core calls nothing of the registry, debugfs or the device:
  *   under &hmap.lock no other hmap lock is taken.

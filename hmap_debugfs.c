@@ -287,14 +287,17 @@ void hmap_debugfs_add(struct hmap_obj *obj)
 }
 
 /**
- * hmap_debugfs_unnamed() - a named map lost its name but lives on
- * @obj: the map.
+ * hmap_debugfs_rename_destroyed() - rename the directory of a map whose
+ *	name was taken away
+ * @obj: the map, which lives on while fds use it.
  *
- * Renames its directory to destroyed:<id>, so the name can be reused.
+ * Renames its directory to destroyed:<id>, so that the name can be reused.
+ * If debugfs cannot rename it, removes it, waiting as
+ * hmap_debugfs_remove() does for the readers inside its files.
  *
  * Context: process context, may sleep; hmap_reg_lock held.
  */
-void hmap_debugfs_unnamed(struct hmap_obj *obj)
+void hmap_debugfs_rename_destroyed(struct hmap_obj *obj)
 {
 	char name[32];
 	struct dentry *d;

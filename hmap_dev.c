@@ -330,7 +330,7 @@ static int hmap_ioc_destroy(struct file *file, struct hmap_obj *obj,
 			    union hmap_ioc_arg *arg, void __user *uarg)
 {
 	return hmap_check_name_arg(&arg->name) ?:
-	       hmap_obj_destroy(arg->name.name, file->f_cred);
+	       hmap_obj_unname(arg->name.name, file->f_cred);
 }
 
 static int hmap_ioc_list(struct file *file, struct hmap_obj *obj,
