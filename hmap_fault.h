@@ -24,8 +24,8 @@ enum hmap_fault_site {
 	HMAP_FAULT_ITER_KEY,	/* hmap_iter_start(): the last key */
 	HMAP_FAULT_DEV_FILE,	/* open("/dev/hmap") */
 	HMAP_FAULT_DEV_LIST,	/* HMAP_IOC_LIST entries */
-	HMAP_FAULT_DEV_OP_BUF,	/* a key and value over the stack buffer */
-	HMAP_FAULT_DEV_BOUNCE,	/* batch and dump bounce buffer */
+	HMAP_FAULT_DEV_OP_BUF,	/* key + value of a command, over the stack's */
+	HMAP_FAULT_DEV_BOUNCE,	/* HMAP_IOC_DUMP's bounce buffer */
 	HMAP_FAULT_REG_USER,	/* a user's quota record */
 	HMAP_FAULT_REG_OBJ,	/* a map's registry entry */
 	HMAP_FAULT_NR
