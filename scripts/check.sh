@@ -466,8 +466,10 @@ if [ ${#files[@]} -eq 0 ]; then
 	fail "checkpatch" "no .c/.h files found"
 else
 	# Run outside the git tree, so checkpatch leaves no cache files there.
+	# The kselftests too, --strict as the kernel's are (not kernel-doc).
 	(cd "$out" && perl "$ksrc/scripts/checkpatch.pl" --strict --no-tree \
-		--terse --no-summary --show-types -f "${files[@]}") \
+		--terse --no-summary --show-types -f "${files[@]}" \
+		"$HMAP_SRC"/selftests/*.[ch]) \
 		>"$out/checkpatch.txt" 2>&1 || true
 	if grep -Eq ': (ERROR|WARNING|CHECK)' "$out/checkpatch.txt"; then
 		show "$out/checkpatch.txt" 60
