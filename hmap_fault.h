@@ -35,8 +35,8 @@ enum hmap_fault_site {
 bool hmap_should_fail_alloc(enum hmap_fault_site site, size_t size);
 void hmap_fault_init(void);
 void hmap_fault_exit(void);
-void hmap_test_fault_set(u32 sites, unsigned int percent);
-long hmap_test_fault_injected(enum hmap_fault_site site);
+void hmap_test_set_fault_sites(u32 sites, unsigned int percent);
+long hmap_test_read_injected(enum hmap_fault_site site);
 #else
 static inline bool hmap_should_fail_alloc(enum hmap_fault_site site,
 					  size_t size)

@@ -37,7 +37,7 @@ struct ft_ctx {
 
 static void ft_exit(struct kunit *test)
 {
-	hmap_test_fault_set(FT_ALL_SITES, 0);
+	hmap_test_set_fault_sites(FT_ALL_SITES, 0);
 	current->fail_nth = 0;
 }
 
@@ -178,7 +178,7 @@ static void ft_check_all(struct ft_ctx *c)
 
 static long ft_site_count(enum hmap_fault_site site)
 {
-	return hmap_test_fault_injected(site);
+	return hmap_test_read_injected(site);
 }
 
 /*
@@ -326,8 +326,8 @@ static void hmap_fault_test_grow_retried(struct kunit *test)
 	unsigned int k;
 
 	hmap_get_stats(c->map, &st0);
-	hmap_test_fault_set(BIT(HMAP_FAULT_TABLE) | BIT(HMAP_FAULT_BUCKETS),
-			    100);
+	hmap_test_set_fault_sites(BIT(HMAP_FAULT_TABLE) |
+				  BIT(HMAP_FAULT_BUCKETS), 100);
 	for (k = 0; k < 700; k++)
 		KUNIT_ASSERT_EQ_MSG(test, ft_put(c, k), 0, "key %u", k);
 	hmap_get_stats(c->map, &st);
@@ -338,7 +338,7 @@ static void hmap_fault_test_grow_retried(struct kunit *test)
 	ft_check_all(c);
 
 	/* Each insert now starts the next grow, until the map fits. */
-	hmap_test_fault_set(FT_ALL_SITES, 0);
+	hmap_test_set_fault_sites(FT_ALL_SITES, 0);
 	for (; k < c->nkeys; k++) {
 		KUNIT_ASSERT_EQ(test, ft_put(c, k), 0);
 		hmap_test_run_background(c->map);
@@ -376,7 +376,7 @@ static void hmap_fault_test_worker_retries(struct kunit *test)
 	}
 	KUNIT_ASSERT_NE(test, st.resizing, (u32)HMAP_RESIZE_NONE);
 
-	hmap_test_fault_set(BIT(HMAP_FAULT_OVERFLOW), 100);
+	hmap_test_set_fault_sites(BIT(HMAP_FAULT_OVERFLOW), 100);
 	hmap_test_set_background(c->map, true);
 	msleep(200);
 	hmap_get_stats(c->map, &st);
@@ -384,7 +384,7 @@ static void hmap_fault_test_worker_retries(struct kunit *test)
 	KUNIT_EXPECT_GT(test, st.alloc_failures, 0ULL);
 	ft_check_all(c);
 
-	hmap_test_fault_set(FT_ALL_SITES, 0);
+	hmap_test_set_fault_sites(FT_ALL_SITES, 0);
 	for (waits = 0; waits < 300; waits++) {
 		hmap_get_stats(c->map, &st);
 		if (st.resizing == HMAP_RESIZE_NONE)
@@ -418,7 +418,7 @@ static void hmap_fault_test_random_failures(struct kunit *test)
 	c = ft_new(test, 1000, 128, map);
 	hmap_test_set_background(map, true);
 	prandom_seed_state(&rnd, 42);
-	hmap_test_fault_set(FT_ALL_SITES, 10);
+	hmap_test_set_fault_sites(FT_ALL_SITES, 10);
 	for (op = 0; op < 20000; op++) {
 		/* Waves: mostly writes, then mostly deletes. */
 		bool grow = (op / 2500) % 2 == 0;
@@ -436,14 +436,14 @@ static void hmap_fault_test_random_failures(struct kunit *test)
 			KUNIT_EXPECT_TRUE(test, !err || err == -ENOMEM);
 		}
 		if (op % 1000 == 999) {
-			hmap_test_fault_set(FT_ALL_SITES, 0);
+			hmap_test_set_fault_sites(FT_ALL_SITES, 0);
 			ft_check_all(c);
-			hmap_test_fault_set(FT_ALL_SITES, 10);
+			hmap_test_set_fault_sites(FT_ALL_SITES, 10);
 		}
 		if (op % 256 == 0)
 			cond_resched();
 	}
-	hmap_test_fault_set(FT_ALL_SITES, 0);
+	hmap_test_set_fault_sites(FT_ALL_SITES, 0);
 	ft_check_all(c);
 	KUNIT_EXPECT_GT(test, c->enomem, 100UL);
 
