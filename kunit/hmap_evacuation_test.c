@@ -235,10 +235,8 @@ static void hmap_evacuation_test_grow(struct kunit *test)
 	struct hmap_stats st;
 	unsigned int i;
 
-	for (i = 0; i < c->nkeys; i++) {
-		c->keys[i].hash = (i + 1) * 0x9e3779b97f4a7c15ULL;
-		c->keys[i].id = i;
-	}
+	for (i = 0; i < c->nkeys; i++)
+		c->keys[i] = hmap_kunit_spread_key(i);
 	hmap_get_stats(c->map, &st);
 	KUNIT_ASSERT_EQ(test, st.B, 2U);
 	for (i = 0; i < 26; i++)
@@ -319,10 +317,8 @@ static void hmap_evacuation_test_shrink(struct kunit *test)
 	struct hmap_stats st;
 	unsigned int i;
 
-	for (i = 0; i < c->nkeys; i++) {
-		c->keys[i].hash = (i + 1) * 0x9e3779b97f4a7c15ULL;
-		c->keys[i].id = i;
-	}
+	for (i = 0; i < c->nkeys; i++)
+		c->keys[i] = hmap_kunit_spread_key(i);
 	for (i = 0; i < 40; i++)
 		KUNIT_ASSERT_EQ(test, ctx_put(c, i, HMAP_NOEXIST), 0);
 	hmap_get_stats(c->map, &st);
@@ -489,10 +485,8 @@ static void hmap_evacuation_test_background(struct kunit *test)
 	unsigned int i;
 	int waits;
 
-	for (i = 0; i < c->nkeys; i++) {
-		c->keys[i].hash = (i + 1) * 0x9e3779b97f4a7c15ULL;
-		c->keys[i].id = i;
-	}
+	for (i = 0; i < c->nkeys; i++)
+		c->keys[i] = hmap_kunit_spread_key(i);
 	/* 105 entries at B 4 start a grow to 5 with 16 buckets to move. */
 	for (i = 0; i < 105; i++)
 		KUNIT_ASSERT_EQ(test, ctx_put(c, i, HMAP_NOEXIST), 0);
@@ -534,10 +528,8 @@ static void hmap_evacuation_test_counters_balance(struct kunit *test)
 	map = hmap_kunit_map_new(1000, 0, true);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, map);
 	c = ctx_new(test, 300, map);
-	for (i = 0; i < c->nkeys; i++) {
-		c->keys[i].hash = (i + 1) * 0x9e3779b97f4a7c15ULL;
-		c->keys[i].id = i;
-	}
+	for (i = 0; i < c->nkeys; i++)
+		c->keys[i] = hmap_kunit_spread_key(i);
 	for (round = 0; round < 3; round++) {
 		for (i = 0; i < c->nkeys; i++)
 			KUNIT_ASSERT_EQ(test, ctx_put(c, i, HMAP_ANY), 0);

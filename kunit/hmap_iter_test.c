@@ -57,26 +57,6 @@ struct kt_walk {
 	struct kt_walk_batch *batch;
 };
 
-/* A bijective mixer (splitmix64's finalizer): hashes spread over all bits. */
-static u64 kt_walk_mix(u64 x)
-{
-	x += 0x9e3779b97f4a7c15ULL;
-	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-	return x ^ (x >> 31);
-}
-
-/* Bit reversal written independently of the core's. */
-static u64 kt_walk_rev(u64 x)
-{
-	u64 r = 0;
-	int i;
-
-	for (i = 0; i < 64; i++, x >>= 1)
-		r = (r << 1) | (x & 1);
-	return r;
-}
-
 static u64 kt_walk_value(const struct hmap_kunit_key *key)
 {
 	return (key->hash ^ 0x5a5a5a5a5a5a5a5aULL) + key->id * 3;
@@ -84,7 +64,7 @@ static u64 kt_walk_value(const struct hmap_kunit_key *key)
 
 static u32 kt_walk_rand(struct kt_walk *w, u32 bound)
 {
-	w->rng = kt_walk_mix(w->rng);
+	w->rng = hmap_kunit_mix(w->rng);
 	return (u32)((w->rng >> 32) * bound >> 32);
 }
 
@@ -107,7 +87,7 @@ static void kt_walk_res_free(struct kunit_resource *res)
 	hmap_iter_stop(res->data);
 }
 
-/* A map for up to @nids keys, every id hashed by kt_walk_mix() for now. */
+/* A map for up to @nids keys, every id hashed by hmap_kunit_mix() for now. */
 static struct kt_walk *kt_walk_init(struct kunit *test, u32 nids, u32 hint)
 {
 	size_t longs = BITS_TO_LONGS(nids);
@@ -130,7 +110,7 @@ static struct kt_walk *kt_walk_init(struct kunit *test, u32 nids, u32 hint)
 	KUNIT_ASSERT_NOT_NULL(test, w->ahead);
 	KUNIT_ASSERT_NOT_NULL(test, w->seen);
 	for (id = 0; id < nids; id++)
-		w->hash[id] = kt_walk_mix(id);
+		w->hash[id] = hmap_kunit_mix(id);
 	w->map = hmap_kunit_map(test, nids, hint, true);
 	return w;
 }
@@ -168,7 +148,7 @@ static void kt_walk_insert(struct kt_walk *w, u32 id)
 	if (w->walking) {
 		__set_bit(id, w->churned);
 		if (!w->ended &&
-		    kt_walk_after_prev(w, &key, kt_walk_rev(key.hash)))
+		    kt_walk_after_prev(w, &key, hmap_kunit_rev(key.hash)))
 			__set_bit(id, w->ahead);
 	}
 }
@@ -271,7 +251,8 @@ static void kt_walk_begin(struct kt_walk *w)
 	if (!kunit_alloc_resource(test, kt_walk_res_init, kt_walk_res_free,
 				  GFP_KERNEL, w->iter)) {
 		hmap_iter_stop(w->iter);
-		KUNIT_ASSERT_FAILURE(test, "cannot register the walk for cleanup");
+		KUNIT_ASSERT_FAILURE(test,
+				     "cannot register the walk for cleanup");
 	}
 	w->walking = true;
 }
@@ -288,7 +269,8 @@ static u64 kt_walk_check(struct kt_walk *w, const struct hmap_kunit_key *key,
 
 	KUNIT_ASSERT_EQ(test, klen, (u32)sizeof(*key));
 	KUNIT_ASSERT_EQ(test, vlen, (u32)sizeof(value));
-	KUNIT_ASSERT_LT_MSG(test, key->id, (u64)w->nids, "unknown key returned");
+	KUNIT_ASSERT_LT_MSG(test, key->id, (u64)w->nids,
+			    "unknown key returned");
 	KUNIT_ASSERT_EQ_MSG(test, key->hash, w->hash[key->id],
 			    "id %llu returned with a wrong key", key->id);
 	KUNIT_ASSERT_EQ_MSG(test, value, kt_walk_value(key),
@@ -298,7 +280,7 @@ static u64 kt_walk_check(struct kt_walk *w, const struct hmap_kunit_key *key,
 	KUNIT_ASSERT_FALSE_MSG(test, __test_and_set_bit(key->id, w->seen),
 			       "id %llu returned twice", key->id);
 	w->returned++;
-	return kt_walk_rev(key->hash);
+	return hmap_kunit_rev(key->hash);
 }
 
 /* One step of an hmap_iter walk; Return: false at the end. */
@@ -607,7 +589,7 @@ static void hmap_iter_test_same_size_grow(struct kunit *test)
 	for (id = 0; id < 64; id++) {
 		u32 bucket = id < 26 ? 0 : id < 35 ? 1 : id == 35 ? 3 : 2;
 
-		w->hash[id] = (kt_walk_mix(id) & ~3ULL) | bucket;
+		w->hash[id] = (hmap_kunit_mix(id) & ~3ULL) | bucket;
 	}
 	kt_walk_stats(w, &st);
 	KUNIT_ASSERT_EQ(test, st.B, 2U);
@@ -717,7 +699,7 @@ static void hmap_iter_test_equal_hashes(struct kunit *test)
 	struct kt_walk *w = kt_walk_init(test, 1024, 0);
 	const u32 group = 32, others = 300;
 	u32 next_id = group + others, in_group = 0, id;
-	u64 h = kt_walk_mix(0xc0ffee);
+	u64 h = hmap_kunit_mix(0xc0ffee);
 
 	/* ids 0..31 share one hash; their keys sort by id (below 256). */
 	for (id = 0; id < group; id++)
@@ -1070,7 +1052,7 @@ static void hmap_iter_test_dump_equal_hashes(struct kunit *test)
 	struct kt_walk *w = kt_walk_init(test, 1024, 0);
 	const u32 group = 12, others = 200;
 	u32 next_id = group + others, id, n, nospc = 0;
-	u64 h = kt_walk_mix(0xbadc0de);
+	u64 h = hmap_kunit_mix(0xbadc0de);
 
 	for (id = 0; id < group; id++)
 		w->hash[id] = h;
@@ -1123,7 +1105,8 @@ static void hmap_iter_test_dump_cursor_opaque(struct kunit *test)
 	u32 n, nb;
 
 	for (i = 0; i < 16; i++) {
-		k = (struct hmap_kunit_key){ .hash = kt_walk_mix(i), .id = i };
+		k = (struct hmap_kunit_key){ .hash = hmap_kunit_mix(i),
+					     .id = i };
 		KUNIT_ASSERT_EQ(test, hmap_update(a, &k, sizeof(k), &k.id,
 						  sizeof(k.id), HMAP_NOEXIST), 0);
 		KUNIT_ASSERT_EQ(test, hmap_update(b, &k, sizeof(k), &k.id,
@@ -1139,7 +1122,7 @@ static void hmap_iter_test_dump_cursor_opaque(struct kunit *test)
 		KUNIT_ASSERT_EQ(test, n, nb);
 		if (!n)
 			continue;
-		r = kt_walk_rev(k.hash);
+		r = hmap_kunit_rev(k.hash);
 		c = hmap_dump_cursor_encode(a, pa);
 		if (got < ARRAY_SIZE(ps)) {
 			ps[got] = pa;
@@ -1186,7 +1169,7 @@ static void hmap_iter_test_dump_cursor_opaque(struct kunit *test)
 
 	/* About half of all values name no position (2^63 + 1 of 2^64). */
 	for (i = 0; i < 1000; i++) {
-		rng = kt_walk_mix(rng);
+		rng = hmap_kunit_mix(rng);
 		refused += hmap_dump_cursor_decode(a, rng, &pos) == -EINVAL;
 	}
 	KUNIT_EXPECT_GT(test, refused, 300U);

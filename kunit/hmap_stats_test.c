@@ -13,36 +13,6 @@
 
 #include "hmap_kunit.h"
 
-/* Keys spread evenly: the low bits of id * odd cycle through all buckets. */
-static struct hmap_kunit_key kt_key(u64 id)
-{
-	return (struct hmap_kunit_key){ .hash = (id + 1) * 0x9e3779b97f4a7c15ULL,
-					.id = id };
-}
-
-static int kt_update(struct hmap *map, u64 id, u64 flags)
-{
-	struct hmap_kunit_key k = kt_key(id);
-
-	return hmap_update(map, &k, sizeof(k), &id, sizeof(id), flags);
-}
-
-static int kt_lookup(struct hmap *map, u64 id)
-{
-	struct hmap_kunit_key k = kt_key(id);
-	u32 len;
-	u64 v;
-
-	return hmap_lookup(map, &k, sizeof(k), &v, &len);
-}
-
-static int kt_delete(struct hmap *map, u64 id)
-{
-	struct hmap_kunit_key k = kt_key(id);
-
-	return hmap_delete(map, &k, sizeof(k));
-}
-
 /* 100 inserts, 10 updates, 50 hits, 20 misses, 100 deletes. */
 static void hmap_stats_test_operation_counters(struct kunit *test)
 {
@@ -51,16 +21,20 @@ static void hmap_stats_test_operation_counters(struct kunit *test)
 	u64 i;
 
 	for (i = 0; i < 100; i++)
-		KUNIT_ASSERT_EQ(test, kt_update(map, i, HMAP_NOEXIST), 0);
+		KUNIT_ASSERT_EQ(test,
+				hmap_kunit_update(map, i, i, HMAP_NOEXIST), 0);
 	for (i = 0; i < 10; i++)
-		KUNIT_ASSERT_EQ(test, kt_update(map, i, HMAP_EXIST), 0);
+		KUNIT_ASSERT_EQ(test, hmap_kunit_update(map, i, i, HMAP_EXIST),
+				0);
 	/* Failed writes count as nothing. */
-	KUNIT_ASSERT_EQ(test, kt_update(map, 0, HMAP_NOEXIST), -EEXIST);
-	KUNIT_ASSERT_EQ(test, kt_update(map, 500, HMAP_EXIST), -ENOENT);
+	KUNIT_ASSERT_EQ(test, hmap_kunit_update(map, 0, 0, HMAP_NOEXIST),
+			-EEXIST);
+	KUNIT_ASSERT_EQ(test, hmap_kunit_update(map, 500, 500, HMAP_EXIST),
+			-ENOENT);
 	for (i = 0; i < 50; i++)
-		KUNIT_ASSERT_EQ(test, kt_lookup(map, i), 0);
+		KUNIT_ASSERT_EQ(test, hmap_kunit_lookup(map, i), (s64)i);
 	for (i = 500; i < 520; i++)
-		KUNIT_ASSERT_EQ(test, kt_lookup(map, i), -ENOENT);
+		KUNIT_ASSERT_EQ(test, hmap_kunit_lookup(map, i), -ENOENT);
 
 	hmap_get_stats(map, &st);
 	KUNIT_EXPECT_EQ(test, st.count, 100ULL);
@@ -75,8 +49,8 @@ static void hmap_stats_test_operation_counters(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, st.elems_freed, 12ULL);
 
 	for (i = 0; i < 100; i++)
-		KUNIT_ASSERT_EQ(test, kt_delete(map, i), 0);
-	KUNIT_EXPECT_EQ(test, kt_delete(map, 0), -ENOENT);
+		KUNIT_ASSERT_EQ(test, hmap_kunit_delete(map, i), 0);
+	KUNIT_EXPECT_EQ(test, hmap_kunit_delete(map, 0), -ENOENT);
 	hmap_get_stats(map, &st);
 	KUNIT_EXPECT_EQ(test, st.deletes, 100ULL);
 	KUNIT_EXPECT_EQ(test, st.count, 0ULL);
@@ -100,7 +74,8 @@ static void hmap_stats_test_grow_shrink_cycle(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, st.arrays_alloced, 1ULL);
 
 	for (i = 0; i < 100; i++)
-		KUNIT_ASSERT_EQ(test, kt_update(map, i, HMAP_NOEXIST), 0);
+		KUNIT_ASSERT_EQ(test,
+				hmap_kunit_update(map, i, i, HMAP_NOEXIST), 0);
 	hmap_test_run_background(map);
 	hmap_flush_frees();
 	hmap_get_stats(map, &st);
@@ -117,7 +92,7 @@ static void hmap_stats_test_grow_shrink_cycle(struct kunit *test)
 	KUNIT_EXPECT_GT(test, st.bytes, bytes_empty);
 
 	for (i = 0; i < 100; i++)
-		KUNIT_ASSERT_EQ(test, kt_delete(map, i), 0);
+		KUNIT_ASSERT_EQ(test, hmap_kunit_delete(map, i), 0);
 	hmap_test_run_background(map);
 	hmap_flush_frees();
 	hmap_get_stats(map, &st);
@@ -190,14 +165,16 @@ static void hmap_stats_test_spare_array(struct kunit *test)
 
 	/* 2000 entries: B 9 (3328 before the grow to 10, 2^10 buckets). */
 	for (i = 0; i < 2000; i++)
-		KUNIT_ASSERT_EQ(test, kt_update(map, i, HMAP_NOEXIST), 0);
+		KUNIT_ASSERT_EQ(test,
+				hmap_kunit_update(map, i, i, HMAP_NOEXIST), 0);
 	hmap_get_stats(map, &st);
 	KUNIT_ASSERT_EQ(test, st.B, 9U);
 	KUNIT_EXPECT_EQ(test, st.arrays_alloced, 1ULL);
 
 	/* Past three quarters of the way (2496): the worker allocates it. */
 	for (i = 2000; i < 2600; i++)
-		KUNIT_ASSERT_EQ(test, kt_update(map, i, HMAP_NOEXIST), 0);
+		KUNIT_ASSERT_EQ(test,
+				hmap_kunit_update(map, i, i, HMAP_NOEXIST), 0);
 	for (waits = 0; waits < 250; waits++) {
 		hmap_get_stats(map, &st);
 		if (st.arrays_alloced == 2)
@@ -209,7 +186,8 @@ static void hmap_stats_test_spare_array(struct kunit *test)
 
 	/* The grow takes the spare: no new allocation by the write. */
 	for (i = 2600; i < 3400; i++)
-		KUNIT_ASSERT_EQ(test, kt_update(map, i, HMAP_NOEXIST), 0);
+		KUNIT_ASSERT_EQ(test,
+				hmap_kunit_update(map, i, i, HMAP_NOEXIST), 0);
 	hmap_get_stats(map, &st);
 	KUNIT_EXPECT_EQ(test, st.grows, 1ULL);
 	KUNIT_EXPECT_EQ(test, st.B, 10U);
@@ -218,7 +196,8 @@ static void hmap_stats_test_spare_array(struct kunit *test)
 	/* B 10 -> 11 would come at 6656; stop at 5100, past 4992. */
 	hmap_test_run_background(map);
 	for (i = 3400; i < 5100; i++)
-		KUNIT_ASSERT_EQ(test, kt_update(map, i, HMAP_NOEXIST), 0);
+		KUNIT_ASSERT_EQ(test,
+				hmap_kunit_update(map, i, i, HMAP_NOEXIST), 0);
 	for (waits = 0; waits < 250; waits++) {
 		hmap_get_stats(map, &st);
 		if (st.arrays_alloced == alloced + 1)
@@ -304,7 +283,8 @@ static void hmap_stats_test_trace_events(struct kunit *test)
 	}
 
 	for (i = 0; i < 9; i++)
-		KUNIT_EXPECT_EQ(test, kt_update(map, i, HMAP_NOEXIST), 0);
+		KUNIT_EXPECT_EQ(test,
+				hmap_kunit_update(map, i, i, HMAP_NOEXIST), 0);
 	hmap_test_run_background(map);
 	KUNIT_EXPECT_EQ(test, seen.starts, 1U);
 	KUNIT_EXPECT_EQ(test, seen.finishes, 1U);
@@ -313,7 +293,7 @@ static void hmap_stats_test_trace_events(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, seen.new_B, 1U);
 
 	for (i = 0; i < 9; i++)
-		KUNIT_EXPECT_EQ(test, kt_delete(map, i), 0);
+		KUNIT_EXPECT_EQ(test, hmap_kunit_delete(map, i), 0);
 	hmap_test_run_background(map);
 	KUNIT_EXPECT_EQ(test, seen.starts, 2U);
 	KUNIT_EXPECT_EQ(test, seen.finishes, 2U);
@@ -341,7 +321,8 @@ static void hmap_stats_test_spare_freed_after_worker_resize(struct kunit *test)
 
 	/* 3329 entries: the grow from B 9 to 10 starts, 512 buckets to go. */
 	for (i = 0; i < 3329; i++)
-		KUNIT_ASSERT_EQ(test, kt_update(map, i, HMAP_NOEXIST), 0);
+		KUNIT_ASSERT_EQ(test,
+				hmap_kunit_update(map, i, i, HMAP_NOEXIST), 0);
 	hmap_get_stats(map, &st);
 	KUNIT_ASSERT_EQ(test, st.resizing, (u32)HMAP_RESIZE_GROW);
 	KUNIT_ASSERT_EQ(test, st.B, 10U);
@@ -383,7 +364,7 @@ static int lookup_thread(void *data)
 	u64 i = 0;
 
 	while (!kthread_should_stop()) {
-		kt_lookup(ctx->map, i++ % ctx->keys);
+		hmap_kunit_lookup(ctx->map, i++ % ctx->keys);
 		if (!(i & 255))
 			cond_resched();
 	}
@@ -406,7 +387,8 @@ static void hmap_stats_test_consistent_under_lookups(struct kunit *test)
 	u64 i;
 
 	for (i = 0; i < ctx.keys; i++)
-		KUNIT_ASSERT_EQ(test, kt_update(map, i, HMAP_NOEXIST), 0);
+		KUNIT_ASSERT_EQ(test,
+				hmap_kunit_update(map, i, i, HMAP_NOEXIST), 0);
 	for (cpu = 0; cpu < 2; cpu++) {
 		task[cpu] = kthread_create(lookup_thread, &ctx,
 					   "hmap_lookup/%u", cpu);

@@ -102,34 +102,16 @@ struct hst_ctx {
 	atomic_long_t walks_in_resize;
 };
 
-static u64 hst_mix(u64 x)
-{
-	x += 0x9e3779b97f4a7c15ULL;
-	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-	return x ^ (x >> 31);
-}
-
-static u64 hst_rev(u64 x)
-{
-	u64 r = 0;
-	int i;
-
-	for (i = 0; i < 64; i++, x >>= 1)
-		r = (r << 1) | (x & 1);
-	return r;
-}
-
 static void hst_key(u32 id, struct hmap_kunit_key *key)
 {
-	key->hash = hst_mix(id);
+	key->hash = hmap_kunit_mix(id);
 	key->id = id;
 }
 
 /* The value of @id, version 0; stable keys get versions up to 255. */
 static u64 hst_value(u32 id)
 {
-	return hst_mix(id ^ 0x5eedULL) & ~HST_GEN_MASK;
+	return hmap_kunit_mix(id ^ 0x5eedULL) & ~HST_GEN_MASK;
 }
 
 static bool hst_value_ok(u32 id, u64 value)
@@ -389,7 +371,7 @@ static void hst_walk(struct hst_thread *th)
 			cond_resched();
 		if (klen != sizeof(key) || vlen != sizeof(value) ||
 		    key.id >= HST_STABLE + HST_CHURN ||
-		    key.hash != hst_mix(key.id) ||
+		    key.hash != hmap_kunit_mix(key.id) ||
 		    !hst_value_ok(key.id, value)) {
 			hst_fail(ctx, &ctx->walk_bad, "walk entry", key.id,
 				 value);
@@ -398,7 +380,7 @@ static void hst_walk(struct hst_thread *th)
 		if (__test_and_set_bit(key.id, th->seen))
 			hst_fail(ctx, &ctx->walk_dups, "walk duplicate",
 				 key.id, 0);
-		r = hst_rev(key.hash);
+		r = hmap_kunit_rev(key.hash);
 		if (have_prev && !hst_after(&key, r, &prev, prev_r))
 			hst_fail(ctx, &ctx->walk_order, "walk order", key.id,
 				 prev.id);
