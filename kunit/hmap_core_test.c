@@ -16,7 +16,7 @@
 
 #include "hmap_kunit.h"
 
-static u32 kt_bits(struct hmap *map)
+static u32 core_bits(struct hmap *map)
 {
 	struct hmap_stats st;
 
@@ -63,16 +63,16 @@ static void hmap_core_test_capacity_hint_sizes_map(struct kunit *test)
 
 	/* 1000 entries need 2^8 buckets: 6.5 * 2^7 = 832 < 1000 <= 1664. */
 	map = hmap_kunit_map(test, 5000, 1000, false);
-	KUNIT_EXPECT_EQ(test, kt_bits(map), 8U);
+	KUNIT_EXPECT_EQ(test, core_bits(map), 8U);
 
 	/* The hint is clamped to max_entries. */
 	map = hmap_kunit_map(test, 10, 100000, false);
 	hmap_get_params(map, &p);
 	KUNIT_EXPECT_EQ(test, p.capacity_hint, 10U);
-	KUNIT_EXPECT_EQ(test, kt_bits(map), 1U);
+	KUNIT_EXPECT_EQ(test, core_bits(map), 1U);
 
 	map = hmap_kunit_map(test, 10, 0, false);
-	KUNIT_EXPECT_EQ(test, kt_bits(map), 0U);
+	KUNIT_EXPECT_EQ(test, core_bits(map), 0U);
 }
 
 static void hmap_core_test_update_flags(struct kunit *test)
@@ -330,15 +330,15 @@ static void hmap_core_test_shrink_to_fit(struct kunit *test)
 		KUNIT_ASSERT_EQ(test, hmap_kunit_update(map, i, i, HMAP_ANY),
 				0);
 	hmap_test_run_background(map);
-	KUNIT_EXPECT_EQ(test, kt_bits(map), 9U);
+	KUNIT_EXPECT_EQ(test, core_bits(map), 9U);
 	/* 2990 deletes only shrink a level or two. */
 	for (i = 10; i < 3000; i++)
 		KUNIT_ASSERT_EQ(test, hmap_kunit_delete(map, i), 0);
-	KUNIT_EXPECT_GT(test, kt_bits(map), 1U);
+	KUNIT_EXPECT_GT(test, core_bits(map), 1U);
 
 	/* 10 entries fit in 2 buckets: 10 > 8 and 10 > 6.5 but <= 13. */
 	KUNIT_EXPECT_EQ(test, hmap_shrink_to_fit(map), 0);
-	KUNIT_EXPECT_EQ(test, kt_bits(map), 1U);
+	KUNIT_EXPECT_EQ(test, core_bits(map), 1U);
 	for (i = 0; i < 10; i++)
 		KUNIT_EXPECT_EQ(test, hmap_kunit_lookup(map, i), i);
 }
@@ -415,14 +415,14 @@ static void hmap_core_test_keyed_hash(struct kunit *test)
 				    hsiphash(bytes, len, &hkey), "len %u", len);
 }
 
-struct destroy_ctx {
+struct core_destroy_ctx {
 	struct hmap *map;
 	struct completion done;
 };
 
-static int destroy_thread(void *data)
+static int core_destroy_thread(void *data)
 {
-	struct destroy_ctx *ctx = data;
+	struct core_destroy_ctx *ctx = data;
 
 	hmap_destroy(ctx->map);
 	kthread_complete_and_exit(&ctx->done, 0);
@@ -441,7 +441,7 @@ static int destroy_thread(void *data)
 static void hmap_core_test_destroy_during_prealloc(struct kunit *test)
 {
 	struct hmap_global_stats before, after;
-	struct destroy_ctx *ctx;
+	struct core_destroy_ctx *ctx;
 	struct task_struct *task;
 	struct hmap *map;
 	u64 id;
@@ -459,13 +459,13 @@ static void hmap_core_test_destroy_during_prealloc(struct kunit *test)
 	for (id = 0; id < 2000; id++)
 		KUNIT_ASSERT_EQ(test, hmap_kunit_update(map, id, id,
 							HMAP_NOEXIST), 0);
-	KUNIT_ASSERT_EQ(test, kt_bits(map), 9U);
+	KUNIT_ASSERT_EQ(test, core_bits(map), 9U);
 
 	mutex_lock(&map->lock);
 	__hmap_test_prealloc(map);
 	msleep(50);		/* the work runs and waits for the lock */
 	ctx->map = map;
-	task = kthread_run(destroy_thread, ctx, "hmap_destroy_test");
+	task = kthread_run(core_destroy_thread, ctx, "hmap_destroy_test");
 	if (IS_ERR(task)) {
 		mutex_unlock(&map->lock);
 		hmap_destroy(map);

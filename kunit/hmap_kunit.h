@@ -2,6 +2,22 @@
 /*
  * Shared by the hmap KUnit suites: the suites, and helpers to make maps and
  * keys whose hashes a test chooses.
+ *
+ * Names in the suites (after Documentation/dev-tools/kunit/style.rst), so
+ * that none is taken for an API function and a case says what it checks:
+ *
+ * - suite hmap_<area>, in kunit/hmap_<area>_test.c; its cases are
+ *   hmap_<area>_test_<what it checks>(): what is done and what must come
+ *   of it (hmap_core_test_delete_removes_only_its_key()), not only the
+ *   function or feature exercised;
+ * - what several suites share is here and in hmap_kunit.c, and is named
+ *   hmap_kunit_<name>() (struct hmap_kunit_<name>);
+ * - a suite's own helpers, types and constants carry its area as prefix,
+ *   <area>_<name>() (struct <area>_<name>, <AREA>_<NAME>): core_, evac_
+ *   (hmap_evacuation), iter_, stats_, stress_, fault_, scale_; such a name
+ *   is the file's own and means one thing;
+ * - the hooks of the module that the suites call are hmap_test_<verb>_*()
+ *   (hmap_test_set_hash(), hmap_test_set_fault_sites()).
  */
 #ifndef _HMAP_KUNIT_H
 #define _HMAP_KUNIT_H

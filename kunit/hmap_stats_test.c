@@ -137,7 +137,7 @@ static void hmap_stats_test_histogram(struct kunit *test)
 }
 
 /* Wait up to 5 s for the map to hold one array only; return how many. */
-static u64 wait_one_array(struct hmap *map)
+static u64 stats_wait_one_array(struct hmap *map)
 {
 	struct hmap_stats st;
 	int waits;
@@ -208,7 +208,7 @@ static void hmap_stats_test_spare_array(struct kunit *test)
 
 	/* No more writes: with the worker on, the spare goes after a second. */
 	hmap_test_set_background(map, true);
-	KUNIT_EXPECT_EQ(test, wait_one_array(map), 1ULL);
+	KUNIT_EXPECT_EQ(test, stats_wait_one_array(map), 1ULL);
 	hmap_get_stats(map, &st);
 	KUNIT_EXPECT_EQ(test, st.B, 10U);
 }
@@ -233,18 +233,18 @@ static void hmap_stats_test_open_cursors(struct kunit *test)
 }
 
 /* What the resize trace events saw. */
-struct trace_seen {
+struct stats_trace_seen {
 	const void *map;
 	unsigned int starts, finishes;
 	unsigned int kind, old_B, new_B;
 	bool bad_finish;
 };
 
-static void probe_start(void *data, const void *map, unsigned int kind,
-			unsigned int old_B, unsigned int new_B,
-			unsigned long entries)
+static void stats_probe_start(void *data, const void *map, unsigned int kind,
+			      unsigned int old_B, unsigned int new_B,
+			      unsigned long entries)
 {
-	struct trace_seen *seen = data;
+	struct stats_trace_seen *seen = data;
 
 	if (map != seen->map)
 		return;
@@ -254,11 +254,11 @@ static void probe_start(void *data, const void *map, unsigned int kind,
 	seen->new_B = new_B;
 }
 
-static void probe_finish(void *data, const void *map, unsigned int kind,
-			 unsigned int old_B, unsigned int new_B,
-			 unsigned long entries, u64 duration_ns)
+static void stats_probe_finish(void *data, const void *map, unsigned int kind,
+			       unsigned int old_B, unsigned int new_B,
+			       unsigned long entries, u64 duration_ns)
 {
-	struct trace_seen *seen = data;
+	struct stats_trace_seen *seen = data;
 
 	if (map != seen->map)
 		return;
@@ -271,13 +271,14 @@ static void probe_finish(void *data, const void *map, unsigned int kind,
 static void hmap_stats_test_trace_events(struct kunit *test)
 {
 	struct hmap *map = hmap_kunit_map(test, 100, 0, true);
-	struct trace_seen seen = { .map = map };
+	struct stats_trace_seen seen = { .map = map };
 	u64 i;
 
-	KUNIT_ASSERT_EQ(test, register_trace_hmap_resize_start(probe_start,
-							       &seen), 0);
-	if (register_trace_hmap_resize_finish(probe_finish, &seen)) {
-		unregister_trace_hmap_resize_start(probe_start, &seen);
+	KUNIT_ASSERT_EQ(test,
+			register_trace_hmap_resize_start(stats_probe_start,
+							 &seen), 0);
+	if (register_trace_hmap_resize_finish(stats_probe_finish, &seen)) {
+		unregister_trace_hmap_resize_start(stats_probe_start, &seen);
 		tracepoint_synchronize_unregister();
 		KUNIT_ASSERT_FAILURE(test, "cannot register the finish probe");
 	}
@@ -302,8 +303,8 @@ static void hmap_stats_test_trace_events(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, seen.new_B, 0U);
 	KUNIT_EXPECT_FALSE(test, seen.bad_finish);
 
-	unregister_trace_hmap_resize_finish(probe_finish, &seen);
-	unregister_trace_hmap_resize_start(probe_start, &seen);
+	unregister_trace_hmap_resize_finish(stats_probe_finish, &seen);
+	unregister_trace_hmap_resize_start(stats_probe_start, &seen);
 	tracepoint_synchronize_unregister();
 }
 
@@ -345,22 +346,22 @@ static void hmap_stats_test_spare_freed_after_worker_resize(struct kunit *test)
 
 	/* The worker finishes the grow; then the spare must go. */
 	hmap_test_set_background(map, true);
-	KUNIT_EXPECT_EQ(test, wait_one_array(map), 1ULL);
+	KUNIT_EXPECT_EQ(test, stats_wait_one_array(map), 1ULL);
 	hmap_get_stats(map, &st);
 	KUNIT_EXPECT_EQ(test, st.resizing, (u32)HMAP_RESIZE_NONE);
 	KUNIT_EXPECT_EQ(test, st.B, 10U);
 	KUNIT_EXPECT_GT(test, st.evacuated_by_background, 0ULL);
 }
 
-struct lookup_ctx {
+struct stats_lookup_ctx {
 	struct hmap *map;
 	u64 keys;
 };
 
 /* Look up keys that are there, until stopped. */
-static int lookup_thread(void *data)
+static int stats_lookup_thread(void *data)
 {
-	struct lookup_ctx *ctx = data;
+	struct stats_lookup_ctx *ctx = data;
 	u64 i = 0;
 
 	while (!kthread_should_stop()) {
@@ -380,7 +381,7 @@ static int lookup_thread(void *data)
 static void hmap_stats_test_consistent_under_lookups(struct kunit *test)
 {
 	struct hmap *map = hmap_kunit_map(test, 1000, 0, true);
-	struct lookup_ctx ctx = { .map = map, .keys = 100 };
+	struct stats_lookup_ctx ctx = { .map = map, .keys = 100 };
 	struct task_struct *task[2];
 	struct hmap_stats st;
 	unsigned int bad = 0, reads, cpu;
@@ -390,7 +391,7 @@ static void hmap_stats_test_consistent_under_lookups(struct kunit *test)
 		KUNIT_ASSERT_EQ(test,
 				hmap_kunit_update(map, i, i, HMAP_NOEXIST), 0);
 	for (cpu = 0; cpu < 2; cpu++) {
-		task[cpu] = kthread_create(lookup_thread, &ctx,
+		task[cpu] = kthread_create(stats_lookup_thread, &ctx,
 					   "hmap_lookup/%u", cpu);
 		KUNIT_ASSERT_FALSE(test, IS_ERR(task[cpu]));
 		kthread_bind(task[cpu], cpu % num_online_cpus());
