@@ -103,7 +103,7 @@ static void hmap_core_test_update_flags(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hmap_count(map), 2ULL);
 }
 
-static void hmap_core_test_lookup(struct kunit *test)
+static void hmap_core_test_lookup_returns_value_or_misses(struct kunit *test)
 {
 	struct hmap *map = hmap_kunit_map(test, 100, 0, false);
 	struct hmap_kunit_key other = hmap_kunit_spread_key(8);
@@ -244,7 +244,7 @@ static void hmap_core_test_max_entries(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hmap_count(map), 10ULL);
 }
 
-static void hmap_core_test_delete(struct kunit *test)
+static void hmap_core_test_delete_removes_only_its_key(struct kunit *test)
 {
 	struct hmap *map = hmap_kunit_map(test, 100, 0, false);
 	u64 i;
@@ -294,7 +294,7 @@ static void hmap_core_test_many_keys(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, st.elems_alloced - st.elems_freed, 0ULL);
 }
 
-static void hmap_core_test_clear(struct kunit *test)
+static void hmap_core_test_clear_frees_all_map_stays_usable(struct kunit *test)
 {
 	struct hmap *map = hmap_kunit_map(test, 5000, 0, false);
 	struct hmap_stats st;
@@ -488,13 +488,13 @@ static struct kunit_case hmap_core_cases[] = {
 	KUNIT_CASE(hmap_core_test_create_rejects_bad_params),
 	KUNIT_CASE(hmap_core_test_capacity_hint_sizes_map),
 	KUNIT_CASE(hmap_core_test_update_flags),
-	KUNIT_CASE(hmap_core_test_lookup),
+	KUNIT_CASE(hmap_core_test_lookup_returns_value_or_misses),
 	KUNIT_CASE(hmap_core_test_size_limits),
 	KUNIT_CASE(hmap_core_test_max_bytes_no_wrap),
 	KUNIT_CASE(hmap_core_test_max_entries),
-	KUNIT_CASE(hmap_core_test_delete),
+	KUNIT_CASE(hmap_core_test_delete_removes_only_its_key),
 	KUNIT_CASE(hmap_core_test_many_keys),
-	KUNIT_CASE(hmap_core_test_clear),
+	KUNIT_CASE(hmap_core_test_clear_frees_all_map_stays_usable),
 	KUNIT_CASE(hmap_core_test_shrink_to_fit),
 	KUNIT_CASE(hmap_core_test_destroy_nonempty),
 	KUNIT_CASE(hmap_core_test_destroy_during_prealloc),

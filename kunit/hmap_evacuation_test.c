@@ -232,7 +232,7 @@ static void evac_to_end(struct evac_ctx *c, u64 arrays_freed_before)
 }
 
 /* B 2 -> 3: 26 entries fit in 4 buckets, the 27th starts the grow. */
-static void hmap_evacuation_test_grow(struct kunit *test)
+static void hmap_evacuation_test_grow_two_buckets_per_write(struct kunit *test)
 {
 	struct hmap *map = hmap_kunit_map(test, 1000, 26, true);
 	struct evac_ctx *c = evac_new(test, 40, map);
@@ -486,7 +486,7 @@ static void hmap_evacuation_test_long_chain(struct kunit *test)
 }
 
 /* A resize left unfinished is finished by the worker when writes stop. */
-static void hmap_evacuation_test_background(struct kunit *test)
+static void hmap_evacuation_test_worker_finishes_resize(struct kunit *test)
 {
 	struct hmap *map = hmap_kunit_map(test, 1000, 0, true);
 	struct evac_ctx *c = evac_new(test, 200, map);
@@ -659,14 +659,14 @@ static void hmap_evacuation_test_steady_writes(struct kunit *test)
 }
 
 static struct kunit_case hmap_evacuation_cases[] = {
-	KUNIT_CASE(hmap_evacuation_test_grow),
+	KUNIT_CASE(hmap_evacuation_test_grow_two_buckets_per_write),
 	KUNIT_CASE(hmap_evacuation_test_same_size),
 	KUNIT_CASE(hmap_evacuation_test_same_size_degenerate),
 	KUNIT_CASE(hmap_evacuation_test_shrink),
 	KUNIT_CASE(hmap_evacuation_test_shrink_refills_chain),
 	KUNIT_CASE(hmap_evacuation_test_random_model),
 	KUNIT_CASE(hmap_evacuation_test_long_chain),
-	KUNIT_CASE(hmap_evacuation_test_background),
+	KUNIT_CASE(hmap_evacuation_test_worker_finishes_resize),
 	KUNIT_CASE(hmap_evacuation_test_steady_writes),
 	KUNIT_CASE(hmap_evacuation_test_counters_balance),
 	{}

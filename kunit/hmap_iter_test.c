@@ -457,7 +457,7 @@ static void hmap_iter_test_mid_resize_walk(struct kunit *test)
 }
 
 /* Nothing to return, also after the map had entries, and the end sticks. */
-static void hmap_iter_test_empty(struct kunit *test)
+static void hmap_iter_test_empty_map_returns_nothing(struct kunit *test)
 {
 	struct iter_walk *w = iter_walk_init(test, 64, 0);
 	u32 id;
@@ -521,7 +521,7 @@ static void hmap_iter_test_insert_delete(struct kunit *test)
 }
 
 /* Grows, left half done between steps (the worker is off). */
-static void hmap_iter_test_grow(struct kunit *test)
+static void hmap_iter_test_grows_mid_walk_return_each_once(struct kunit *test)
 {
 	struct iter_walk *w = iter_walk_init(test, 2048, 0);
 	struct hmap_stats before, st;
@@ -549,7 +549,7 @@ static void hmap_iter_test_grow(struct kunit *test)
 }
 
 /* Shrinks, left half done between steps. */
-static void hmap_iter_test_shrink(struct kunit *test)
+static void hmap_iter_test_shrinks_mid_walk_return_each_once(struct kunit *test)
 {
 	struct iter_walk *w = iter_walk_init(test, 1200, 0);
 	struct hmap_stats before, st;
@@ -751,7 +751,7 @@ static void hmap_iter_test_equal_hashes(struct kunit *test)
  * hmap_clear() in the middle of a walk, during a grow: nothing from before
  * the clear comes back, and the walk goes on in the new, smaller table.
  */
-static void hmap_iter_test_clear(struct kunit *test)
+static void hmap_iter_test_clear_mid_walk_drops_old_keys(struct kunit *test)
 {
 	struct iter_walk *w = iter_walk_init(test, 1024, 0);
 	u32 next_id = 300, id, after = 0;
@@ -1180,14 +1180,14 @@ static void hmap_iter_test_dump_cursor_opaque(struct kunit *test)
 static struct kunit_case hmap_iter_cases[] = {
 	KUNIT_CASE(hmap_iter_test_full_walk),
 	KUNIT_CASE(hmap_iter_test_mid_resize_walk),
-	KUNIT_CASE(hmap_iter_test_empty),
+	KUNIT_CASE(hmap_iter_test_empty_map_returns_nothing),
 	KUNIT_CASE(hmap_iter_test_insert_delete),
-	KUNIT_CASE(hmap_iter_test_grow),
-	KUNIT_CASE(hmap_iter_test_shrink),
+	KUNIT_CASE(hmap_iter_test_grows_mid_walk_return_each_once),
+	KUNIT_CASE(hmap_iter_test_shrinks_mid_walk_return_each_once),
 	KUNIT_CASE(hmap_iter_test_same_size_grow),
 	KUNIT_CASE(hmap_iter_test_several_resizes),
 	KUNIT_CASE(hmap_iter_test_equal_hashes),
-	KUNIT_CASE(hmap_iter_test_clear),
+	KUNIT_CASE(hmap_iter_test_clear_mid_walk_drops_old_keys),
 	KUNIT_CASE(hmap_iter_test_sleep_background),
 	KUNIT_CASE(hmap_iter_test_dump_resizes),
 	KUNIT_CASE(hmap_iter_test_dump_equal_hashes),

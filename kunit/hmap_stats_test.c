@@ -108,7 +108,7 @@ static void hmap_stats_test_grow_shrink_cycle(struct kunit *test)
 }
 
 /* Chosen hashes at B 2: 4 keys in bucket 0, 1 in bucket 1, 10 in bucket 3. */
-static void hmap_stats_test_histogram(struct kunit *test)
+static void hmap_stats_test_histogram_counts_slots_chains(struct kunit *test)
 {
 	struct hmap *map = hmap_kunit_map(test, 1000, 20, true);
 	static const u64 bucket[] = { 0, 0, 0, 0, 1, 3, 3, 3, 3, 3, 3, 3, 3,
@@ -417,7 +417,7 @@ static void hmap_stats_test_consistent_under_lookups(struct kunit *test)
 static struct kunit_case hmap_stats_cases[] = {
 	KUNIT_CASE(hmap_stats_test_operation_counters),
 	KUNIT_CASE(hmap_stats_test_grow_shrink_cycle),
-	KUNIT_CASE(hmap_stats_test_histogram),
+	KUNIT_CASE(hmap_stats_test_histogram_counts_slots_chains),
 	KUNIT_CASE(hmap_stats_test_spare_array),
 	KUNIT_CASE(hmap_stats_test_open_cursors),
 	KUNIT_CASE(hmap_stats_test_trace_events),
