@@ -141,9 +141,11 @@
  *   @prealloc_work may still take the lock, and sees @dying), and queues
  *   the free of the map's tables for after a grace period. The map itself
  *   is freed by whichever comes last, that free or the free of a table it
- *   retired earlier (&hmap.refs). No timer or work of the map runs once
- *   hmap_destroy() returns, and hmap_core_exit() waits for the deferred
- *   frees of every map before the module goes.
+ *   retired earlier (&hmap.refs). Once hmap_destroy() returns, neither of
+ *   the map's two works runs again; what remains is the deferred free on
+ *   the hmap workqueue, which touches nothing but the map's memory, and
+ *   hmap_core_exit() waits for the deferred frees of every map before the
+ *   module goes.
  * - An update publishes a new element with rcu_assign_pointer() and frees
  *   the old one after a grace period: a reader sees the old or the new
  *   value, never a mix.
@@ -193,7 +195,8 @@
  *   for its readers under that lock. It reads only what never changes in
  *   an object (name, id) and asks the core for the rest.
  * - hmap_obj_release() drops hmap_reg_lock before hmap_destroy(), which
- *   waits for grace periods and for the map's works. The per-map commands
+ *   waits for the map's works (and, past %HMAP_DESTROY_PENDING_MAX, for
+ *   grace periods and the workqueue). The per-map commands
  *   of /dev/hmap take no registry lock: a reference keeps their object.
  * - The map's works take &hmap.lock, so no one cancels or flushes them
  *   while holding it: hmap_destroy() and hmap_test_set_background() unlock
@@ -260,7 +263,13 @@ static long hmap_global_sum(size_t offset)
 	return sum;
 }
 
-/* A statistics counter of @map summed over the CPUs. */
+/*
+ * A statistics counter of @map summed over the CPUs. Each CPU adds to its
+ * own counter with this_cpu_add() while this reads them all: the race is
+ * intended, and READ_ONCE() tells KCSAN and the compiler so. On 32-bit a
+ * 64-bit read may tear (off by 2^32 for as long as a carry takes): a
+ * statistic, never used to decide anything but the destroy bound.
+ */
 static s64 hmap_stat_sum_offset(struct hmap *map, size_t offset)
 {
 	s64 sum = 0;
@@ -464,9 +473,16 @@ static void hmap_table_free(struct hmap_table *t)
 	hmap_table_free_array(t);
 }
 
+/*
+ * Bytes of destroyed maps not yet freed, all maps together: see
+ * hmap_destroy() and %HMAP_DESTROY_PENDING_MAX.
+ */
+static atomic_long_t hmap_destroy_pending;
+
 /* Free the map itself: its last table is gone, and so are its users. */
 static void hmap_free(struct hmap *map)
 {
+	atomic_long_sub(map->destroy_bytes, &hmap_destroy_pending);
 	this_cpu_dec(hmap_global.maps);
 	mutex_destroy(&map->lock);
 	mem_cgroup_put(map->memcg);
@@ -496,7 +512,7 @@ static void hmap_table_free_work(struct work_struct *work)
  * Free @t after a grace period; readers may still be walking it. The free
  * counts in the map's statistics, so it holds a reference to the map.
  */
-static void hmap_table_retire(struct hmap *map, struct hmap_table *t)
+static void hmap_table_free_deferred(struct hmap *map, struct hmap_table *t)
 {
 	refcount_inc(&map->refs);
 	hmap_stat_add(map, pending_frees, 1);
@@ -1023,7 +1039,7 @@ static void hmap_resize_commit(struct hmap *map)
 	map->resizing = HMAP_RESIZE_NONE;
 	map->nevacuate = 0;
 	new->noverflow_base = new->noverflow;
-	hmap_table_retire(map, old);
+	hmap_table_free_deferred(map, old);
 	hmap_bg_schedule(map);	/* a spare array may now be idle */
 }
 
@@ -1580,9 +1596,9 @@ int hmap_clear(struct hmap *map)
 	WRITE_ONCE(map->count, 0);
 	map->resizing = HMAP_RESIZE_NONE;
 	map->nevacuate = 0;
-	hmap_table_retire(map, old);
+	hmap_table_free_deferred(map, old);
 	if (next)
-		hmap_table_retire(map, next);
+		hmap_table_free_deferred(map, next);
 	mutex_unlock(&map->lock);
 	return 0;
 }
@@ -1700,6 +1716,7 @@ struct hmap *hmap_create(const struct hmap_params *params)
 	return map;
 
 free_pcpu:
+	mutex_destroy(&map->lock);
 	mem_cgroup_put(map->memcg);
 	free_percpu(map->pcpu);
 free_map:
@@ -1708,7 +1725,7 @@ free_map:
 }
 EXPORT_SYMBOL_GPL(hmap_create);
 
-/* After the grace period hmap_destroy() waited for: no reader is left. */
+/* After the grace period hmap_destroy() queued it for: no reader is left. */
 static void hmap_destroy_work(struct work_struct *work)
 {
 	struct hmap *map = container_of(to_rcu_work(work), struct hmap,
@@ -1730,31 +1747,46 @@ static void hmap_destroy_work(struct work_struct *work)
  * @map: the map, or NULL.
  *
  * The caller must have made the map unreachable for new users; lookups
- * still running may go on until their grace period ends. No work or timer
- * of the map runs or is queued when this returns. The memory goes after a
- * grace period, on the hmap workqueue: the map's bucket arrays and
- * elements, then the map itself once the arrays it retired earlier are
- * freed too (&hmap.refs). So destroy does not wait for grace periods (it
- * waited for two, tens of milliseconds each under load, which made
- * destroying thousands of maps take minutes), as bpf(2) maps free theirs
- * from a work item; hmap_flush_frees() waits for it all, and module exit
- * (hmap_core_exit()) does.
+ * still running may go on until their grace period ends. The map's own
+ * works (evacuation beside the writers, allocation ahead) are cancelled
+ * and never run again. The memory goes after a grace period, from the
+ * hmap workqueue: the bucket arrays and elements, then the map itself once
+ * the arrays it retired earlier are freed too (&hmap.refs). So destroy
+ * does not wait for a grace period (it waited for two, tens of
+ * milliseconds each under load, which made destroying thousands of maps
+ * take minutes), as bpf(2) maps free theirs from a work item. Unlike
+ * theirs, what waits is bounded: once the destroyed maps not yet freed
+ * hold more than %HMAP_DESTROY_PENDING_MAX (16 MiB) together, destroy
+ * waits for them, so a caller that creates and destroys maps in a loop
+ * holds at most that much more than its live maps (and the per-user
+ * limits of the registry, which are returned at destroy, stay limits).
+ * hmap_flush_frees() waits for every deferred free, and so does module
+ * exit (hmap_core_exit()).
  *
- * Context: process context, may sleep (waits for the map's works).
+ * Context: process context, may sleep (waits for the map's works, and for
+ * grace periods past the bound).
  */
 void hmap_destroy(struct hmap *map)
 {
+	long pending;
+
 	if (!map)
 		return;
-	/* See "Concurrency contract": from here on no work is queued. */
+	/* See "Concurrency contract": no work of the map is queued now. */
 	mutex_lock(&map->lock);
 	map->dying = true;
 	mutex_unlock(&map->lock);
 	cancel_work_sync(&map->prealloc_work);
 	cancel_delayed_work_sync(&map->bg_work);
 
+	pending = hmap_stat_sum_offset(map, offsetof(struct hmap_pcpu, bytes));
+	map->destroy_bytes = max_t(s64, 0, pending);
+	pending = atomic_long_add_return(map->destroy_bytes,
+					 &hmap_destroy_pending);
 	INIT_RCU_WORK(&map->destroy_rwork, hmap_destroy_work);
 	queue_rcu_work(hmap_wq, &map->destroy_rwork);
+	if (pending > HMAP_DESTROY_PENDING_MAX)
+		hmap_flush_frees();
 }
 EXPORT_SYMBOL_GPL(hmap_destroy);
 

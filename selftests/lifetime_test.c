@@ -286,8 +286,9 @@ TEST_F(hmap, anon_freed_on_close)
 	close(fd2);
 
 	/*
-	 * Freed for real: an unprivileged user can fill its map quota with
-	 * anonymous maps, close them, and do it again.
+	 * Released for real: an unprivileged user can fill its map quota
+	 * with anonymous maps, close them, and do it again (the quota comes
+	 * back at close; the memory after a grace period).
 	 */
 	if (geteuid() != 0) {
 		TH_LOG("not root: skipping the quota round trip");
@@ -314,6 +315,42 @@ static bool have_rmmod(void)
 		if (!access(paths[i], X_OK))
 			return true;
 	return false;
+}
+
+/*
+ * Destroy frees after a grace period, from a work item, but what waits is
+ * bounded: closing 24 anonymous maps of 20 MiB each (B 18 for 2^20
+ * entries) one after the other never leaves more than 16 MiB of destroyed
+ * maps waiting (hmap_destroy(), HMAP_DESTROY_PENDING_MAX) beside the one
+ * just closed. Unbounded, a loop like this outran the per-user quota,
+ * which comes back at close.
+ */
+TEST_F(hmap, destroy_pending_bounded)
+{
+	const long long bound = 16LL << 20;
+	long long before, one = 0, held, most = 0;
+	struct hmap_create c;
+	int i, fd;
+
+	REQUIRE_HMAP();
+	REQUIRE_DEBUGFS();
+	for (i = 0; i < 24; i++) {
+		fd = hm_dev_open();
+		ASSERT_LE(0, fd);
+		hm_create_init(&c, NULL, 1, 1, 1U << 20, 0600);
+		c.capacity_hint = 1U << 20;
+		before = dbg_field("", "stats", "bytes");
+		ASSERT_EQ(0, hm_ioctl(fd, HMAP_IOC_CREATE, &c));
+		if (!one)
+			one = dbg_field("", "stats", "bytes") - before;
+		close(fd);
+		held = dbg_field("", "stats", "bytes");
+		if (held > most)
+			most = held;
+	}
+	TH_LOG("one map %lld bytes; most held after a close %lld", one, most);
+	EXPECT_LE(16LL << 20, one);
+	EXPECT_GE(bound + one, most);
 }
 
 /*

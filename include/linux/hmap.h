@@ -108,7 +108,8 @@ struct hmap_histogram {
 
 /**
  * struct hmap_global_stats - counters summed over every map
- * @maps: live maps.
+ * @maps: maps created and not yet freed (hmap_destroy() frees after a
+ *	grace period).
  * @arrays: bucket arrays allocated minus freed.
  * @overflow: overflow buckets allocated minus freed.
  * @elems: elements allocated minus freed.
