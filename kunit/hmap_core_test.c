@@ -484,6 +484,48 @@ static void hmap_core_test_destroy_during_prealloc(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, after.bytes, before.bytes);
 }
 
+/*
+ * Destroyed maps wait for their grace period in bounded number: ten maps
+ * of 5 MiB (B 16), destroyed one after the other faster than a grace
+ * period ends, never leave more than HMAP_DESTROY_PENDING_MAX (16 MiB) of
+ * destroyed maps not yet freed beside the one just destroyed; unbounded,
+ * all 50 MiB waited.
+ */
+static void hmap_core_test_destroy_pending_bounded(struct kunit *test)
+{
+	struct hmap_params p = { .key_size = 1, .value_size = 1,
+				 .max_entries = 1U << 18,
+				 .capacity_hint = 1U << 18 };
+	struct hmap_global_stats before, gs;
+	struct hmap *maps[10];
+	long one, pending, most = 0;
+	unsigned int i;
+
+	hmap_flush_frees();
+	hmap_global_stats(&before);
+	for (i = 0; i < ARRAY_SIZE(maps); i++) {
+		maps[i] = hmap_create(&p);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(maps[i]));
+	}
+	hmap_global_stats(&gs);
+	one = (gs.bytes - before.bytes) / (long)ARRAY_SIZE(maps);
+	KUNIT_EXPECT_GE(test, one, 4L << 20);
+	for (i = 0; i < ARRAY_SIZE(maps); i++) {
+		hmap_destroy(maps[i]);
+		hmap_global_stats(&gs);
+		/* What is held but by the maps still alive. */
+		pending = gs.bytes - before.bytes -
+			  (long)(ARRAY_SIZE(maps) - 1 - i) * one;
+		most = max(most, pending);
+	}
+	KUNIT_EXPECT_LE(test, most, HMAP_DESTROY_PENDING_MAX + one);
+	kunit_info(test, "one map %ld bytes; destroyed and waiting at most %ld\n",
+		   one, most);
+	hmap_flush_frees();
+	hmap_global_stats(&gs);
+	KUNIT_EXPECT_EQ(test, gs.bytes, before.bytes);
+}
+
 static struct kunit_case hmap_core_cases[] = {
 	KUNIT_CASE(hmap_core_test_create_rejects_bad_params),
 	KUNIT_CASE(hmap_core_test_capacity_hint_sizes_map),
@@ -497,6 +539,7 @@ static struct kunit_case hmap_core_cases[] = {
 	KUNIT_CASE(hmap_core_test_clear_frees_all_map_stays_usable),
 	KUNIT_CASE(hmap_core_test_shrink_to_fit),
 	KUNIT_CASE(hmap_core_test_destroy_nonempty),
+	KUNIT_CASE(hmap_core_test_destroy_pending_bounded),
 	KUNIT_CASE(hmap_core_test_destroy_during_prealloc),
 	KUNIT_CASE(hmap_core_test_keyed_hash),
 	{}

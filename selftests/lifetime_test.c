@@ -318,44 +318,6 @@ static bool have_rmmod(void)
 }
 
 /*
- * Destroy frees after a grace period, from a work item, but what waits is
- * bounded: closing 24 anonymous maps of 20 MiB each (B 18 for 2^20
- * entries) one after the other never leaves more than 16 MiB of destroyed
- * maps waiting (hmap_destroy(), HMAP_DESTROY_PENDING_MAX) beside the one
- * just closed. Unbounded, a loop like this outran the per-user quota,
- * which comes back at close.
- */
-TEST_F(hmap, destroy_pending_bounded)
-{
-	const long long bound = 16LL << 20;
-	long long before, one = 0, held, most = 0;
-	struct hmap_create c;
-	int i, fd;
-
-	if (skip_without_hmap(_metadata, self->err))
-		return;
-	if (skip_without_debugfs(_metadata))
-		return;
-	for (i = 0; i < 24; i++) {
-		fd = hm_dev_open();
-		ASSERT_LE(0, fd);
-		hm_create_init(&c, NULL, 1, 1, 1U << 20, 0600);
-		c.capacity_hint = 1U << 20;
-		before = dbg_field("", "stats", "bytes");
-		ASSERT_EQ(0, hm_ioctl(fd, HMAP_IOC_CREATE, &c));
-		if (!one)
-			one = dbg_field("", "stats", "bytes") - before;
-		close(fd);
-		held = dbg_field("", "stats", "bytes");
-		if (held > most)
-			most = held;
-	}
-	TH_LOG("one map %lld bytes; most held after a close %lld", one, most);
-	EXPECT_LE(16LL << 20, one);
-	EXPECT_GE(bound + one, most);
-}
-
-/*
  * The leak check: once every map is gone, the global counters of what was
  * allocated and not freed are all zero. Runs after the other tests have
  * destroyed their maps, so it must be last but for rmmod_busy.
