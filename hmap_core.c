@@ -5,17 +5,20 @@
  * Names in this file (and in hmap_iter.c and hmap_internal.h) follow one
  * rule, so that a name says how it may be called:
  *
- * - hmap_*_rcu(): the caller holds rcu_read_lock() (lookups and walks).
- *   They, and the static chain walkers of hmap_iter.c, are marked
- *   __must_hold(RCU); rcu_dereference() checks it under PROVE_RCU.
- * - __hmap_*(): the caller holds &hmap.lock (the kernel's sense of the
- *   prefix, as in __skb_queue_tail()); _locked is not used. They are
- *   marked __must_hold(&map->lock) and call lockdep_assert_held(). The
- *   static functions of the "Resizing" section below (hmap_evacuate*(),
- *   hmap_resize_*(), hmap_spare_*(), hmap_bg_queue(), hmap_bg_schedule(),
- *   hmap_maybe_*(), hmap_oldest(), hmap_newest(), ...) and
- *   hmap_clear_slot() need it too, without the prefix: they run only
- *   inside a write or the worker, and each calls lockdep_assert_held().
+ * - hmap_*_rcu(): the caller holds rcu_read_lock(). Every function that
+ *   needs it is named so, static or not (hmap_lookup_rcu(),
+ *   hmap_find_elem_rcu(), and hmap_chain_next_rcu() and the dump walkers
+ *   of hmap_iter.c), and marked __must_hold(RCU); rcu_dereference()
+ *   checks it under PROVE_RCU.
+ * - &hmap.lock held: every function that needs it is marked
+ *   __must_hold(&map->lock) and calls lockdep_assert_held(), for sparse
+ *   and lockdep to check. The kernel's __ prefix (as in __skb_queue_tail())
+ *   says it too on a function another file calls with the lock held:
+ *   __hmap_test_prealloc(), the one there is. The static ones (the resize
+ *   machinery, hmap_evacuate*(), hmap_resize_*(), hmap_spare_*(), ...,
+ *   and the steps of a write, hmap_find_for_write(), ...) run only inside
+ *   a write or a work item of this file that took the lock, and are named
+ *   for what they do; _locked is not used.
  * - hmap_*_work(): the function of a work item, run by the workqueue and
  *   never called directly.
  * - hmap_stat_*(): the per-CPU statistics counters, listed once by the
@@ -165,7 +168,7 @@
  *    hmap_obj_create() and hmap_obj_open().
  * 2. hmap_reg_lock (hmap_registry.c), one mutex: the registry's objects,
  *    names and per-user charges (see the top of that file). It is held
- *    across hmap_debugfs_add(), hmap_debugfs_unnamed() and
+ *    across hmap_debugfs_add(), hmap_debugfs_rename_destroyed() and
  *    hmap_debugfs_remove(), which check it.
  * 3. debugfs (hmap_debugfs.c): the directory locks debugfs takes to
  *    create, rename and remove a map's directory, and the wait in
@@ -181,7 +184,10 @@
  * hmap_obj_create() and hmap_obj_open(); bind_lock, then &hmap.lock when
  * hmap_obj_create() destroys the map it made because the name was taken
  * meanwhile; hmap_reg_lock, then a wait for debugfs readers that take
- * &hmap.lock, in hmap_obj_release(). What keeps the order:
+ * &hmap.lock, in hmap_obj_release(), and in hmap_obj_unname() when the
+ * rename of the map's directory fails and
+ * hmap_debugfs_rename_destroyed() removes it instead. What keeps the
+ * order:
  *
  * - The map core calls nothing of the registry, debugfs or the device:
  *   under &hmap.lock no other hmap lock is taken.
@@ -217,6 +223,7 @@
 #include <kunit/visibility.h>
 #include <asm/unaligned.h>
 
+#include "hmap_core.h"
 #include "hmap_fault.h"
 #include "hmap_internal.h"
 
@@ -751,6 +758,7 @@ EXPORT_SYMBOL_GPL(hmap_lookup);
 /* ---- Resizing ---- */
 
 static struct hmap_table *hmap_oldest(struct hmap *map)
+	__must_hold(&map->lock)
 {
 	lockdep_assert_held(&map->lock);
 	return hmap_dereference(map, map->tbl);
@@ -758,6 +766,7 @@ static struct hmap_table *hmap_oldest(struct hmap *map)
 
 /* The table writes go to. */
 static struct hmap_table *hmap_newest(struct hmap *map)
+	__must_hold(&map->lock)
 {
 	struct hmap_table *t = hmap_oldest(map);
 	struct hmap_table *next = hmap_dereference(map, t->next);
@@ -778,6 +787,7 @@ struct hmap_dest {
  */
 static unsigned int hmap_chain_tail(struct hmap *map, struct hmap_bucket *b,
 				    struct hmap_dest *d)
+	__must_hold(&map->lock)
 {
 	struct hmap_bucket *next;
 	unsigned int i, free;
@@ -813,6 +823,7 @@ static struct hmap_bucket *hmap_dest_next(struct hmap *map,
 					  struct hmap_table *new,
 					  struct hmap_bucket *b,
 					  struct hmap_bucket **spare)
+	__must_hold(&map->lock)
 {
 	struct hmap_bucket *nb = hmap_dereference(map, b->overflow);
 
@@ -835,6 +846,7 @@ static struct hmap_bucket *hmap_dest_next(struct hmap *map,
 static void hmap_evacuate_count(struct hmap *map, struct hmap_bucket *head,
 				unsigned long newmask, unsigned long xi,
 				unsigned int n[2])
+	__must_hold(&map->lock)
 {
 	struct hmap_bucket *b;
 	unsigned int s;
@@ -865,6 +877,7 @@ static int hmap_evacuate_reserve(struct hmap *map, struct hmap_table *old,
 				 struct hmap_table *new, unsigned long xi,
 				 const unsigned int n[2], struct hmap_dest dst[2],
 				 struct hmap_bucket **spare)
+	__must_hold(&map->lock)
 {
 	struct hmap_bucket *nb;
 	unsigned int d, need = 0;
@@ -909,6 +922,7 @@ free_spares:
 static u8 hmap_evacuate_move(struct hmap *map, struct hmap_table *new,
 			     struct hmap_bucket *head, unsigned long xi,
 			     struct hmap_dest dst[2], struct hmap_bucket **spare)
+	__must_hold(&map->lock)
 {
 	unsigned long newmask = hmap_bucket_mask(new);
 	u8 mark0 = HMAP_EVACUATED_EMPTY;
@@ -954,6 +968,7 @@ static u8 hmap_evacuate_move(struct hmap *map, struct hmap_table *new,
  */
 static int hmap_evacuate(struct hmap *map, struct hmap_table *old,
 			 struct hmap_table *new, unsigned long i)
+	__must_hold(&map->lock)
 {
 	struct hmap_bucket *head = &old->buckets[i], *spare;
 	unsigned long xi = i & hmap_bucket_mask(new);
@@ -979,6 +994,7 @@ static int hmap_evacuate(struct hmap *map, struct hmap_table *old,
  * is dying.
  */
 static void hmap_bg_queue(struct hmap *map, unsigned long delay)
+	__must_hold(&map->lock)
 {
 	lockdep_assert_held(&map->lock);
 	if (!map->dying && map->background)
@@ -993,6 +1009,7 @@ static void hmap_bg_queue(struct hmap *map, unsigned long delay)
  * ahead always has the worker as its owner.
  */
 static void hmap_bg_schedule(struct hmap *map)
+	__must_hold(&map->lock)
 {
 	unsigned long idle_end = map->last_write + HMAP_SPARE_IDLE;
 
@@ -1009,6 +1026,7 @@ static void hmap_bg_schedule(struct hmap *map)
  * retire the old one (the trace event keeps the name "resize_finish").
  */
 static void hmap_resize_commit(struct hmap *map)
+	__must_hold(&map->lock)
 {
 	struct hmap_table *old = hmap_oldest(map);
 	struct hmap_table *new = hmap_dereference(map, old->next);
@@ -1032,6 +1050,7 @@ static void hmap_resize_commit(struct hmap *map)
  */
 static int hmap_evacuate_one(struct hmap *map, unsigned long i,
 			     bool background)
+	__must_hold(&map->lock)
 {
 	struct hmap_table *old = hmap_oldest(map);
 	struct hmap_table *new = hmap_dereference(map, old->next);
@@ -1069,6 +1088,7 @@ static int hmap_evacuate_one(struct hmap *map, unsigned long i,
  * failure of the second is left for later.
  */
 static int hmap_evacuate_for_write(struct hmap *map, u64 hash)
+	__must_hold(&map->lock)
 {
 	int err;
 
@@ -1087,6 +1107,7 @@ static int hmap_evacuate_for_write(struct hmap *map, u64 hash)
 /* Evacuate up to @max buckets from @nevacuate on; 0 or -ENOMEM. */
 static int hmap_evacuate_batch(struct hmap *map, unsigned long max,
 			       bool background)
+	__must_hold(&map->lock)
 {
 	lockdep_assert_held(&map->lock);
 	while (max-- && map->resizing != HMAP_RESIZE_NONE) {
@@ -1100,6 +1121,7 @@ static int hmap_evacuate_batch(struct hmap *map, unsigned long max,
 
 /* Evacuate every old bucket left: finish the resize in progress, if any. */
 static int hmap_evacuate_all(struct hmap *map)
+	__must_hold(&map->lock)
 {
 	lockdep_assert_held(&map->lock);
 	while (map->resizing != HMAP_RESIZE_NONE) {
@@ -1114,6 +1136,7 @@ static int hmap_evacuate_all(struct hmap *map)
 
 /* The spare array if it has @bits; a spare of another size is freed. */
 static struct hmap_table *hmap_spare_take(struct hmap *map, unsigned int bits)
+	__must_hold(&map->lock)
 {
 	struct hmap_table *t = map->spare;
 
@@ -1162,6 +1185,7 @@ static void hmap_prealloc_work(struct work_struct *work)
 
 /* Three quarters of the way to a grow of a large map: get its array. */
 static void hmap_maybe_prealloc(struct hmap *map, struct hmap_table *t)
+	__must_hold(&map->lock)
 {
 	lockdep_assert_held(&map->lock);
 	if (t->B + 1 < HMAP_PREALLOC_MIN_B || t->B >= HMAP_B_MAX ||
@@ -1180,6 +1204,7 @@ static void hmap_maybe_prealloc(struct hmap *map, struct hmap_table *t)
  */
 static void hmap_resize_start(struct hmap *map, enum hmap_resize_kind kind,
 			      unsigned int bits)
+	__must_hold(&map->lock)
 {
 	struct hmap_table *old = hmap_oldest(map);
 	struct hmap_table *new;
@@ -1215,6 +1240,7 @@ static void hmap_resize_start(struct hmap *map, enum hmap_resize_kind kind,
  * faster than one shrink per resize still ends at the size it needs.
  */
 static void hmap_maybe_shrink(struct hmap *map)
+	__must_hold(&map->lock)
 {
 	struct hmap_table *t = hmap_oldest(map);
 
@@ -1226,6 +1252,7 @@ static void hmap_maybe_shrink(struct hmap *map)
 
 /* Free the spare array, if any. */
 static void hmap_spare_free(struct hmap *map)
+	__must_hold(&map->lock)
 {
 	lockdep_assert_held(&map->lock);
 	if (map->spare)
@@ -1276,11 +1303,14 @@ static bool hmap_key_ok(const struct hmap *map, u32 key_len)
 	return key_len && key_len <= map->params.key_size;
 }
 
-/* Find @key in the newest table; on a miss, *@free gets the first free slot. */
-static struct hmap_elem *__hmap_find(struct hmap *map, u64 hash,
-				     const void *key, u32 key_len,
-				     struct hmap_dest *at,
-				     struct hmap_dest *free)
+/*
+ * The find of a write: @key in the newest table, at *@at; on a miss, NULL,
+ * with *@at the last bucket looked at and *@free the first free slot.
+ */
+static struct hmap_elem *hmap_find_for_write(struct hmap *map, u64 hash,
+					     const void *key, u32 key_len,
+					     struct hmap_dest *at,
+					     struct hmap_dest *free)
 	__must_hold(&map->lock)
 {
 	struct hmap_table *t = hmap_newest(map);
@@ -1320,8 +1350,13 @@ miss:
 	return NULL;
 }
 
-static int __hmap_insert(struct hmap *map, struct hmap_elem *ne,
-			 struct hmap_dest *last, struct hmap_dest *free)
+/*
+ * The insert of a write: @ne at the free slot hmap_find_for_write() found,
+ * or in a new overflow bucket after @last, the end of the chain.
+ */
+static int hmap_insert_for_write(struct hmap *map, struct hmap_elem *ne,
+				 struct hmap_dest *last,
+				 struct hmap_dest *free)
 	__must_hold(&map->lock)
 {
 	struct hmap_bucket *b = free->b;
@@ -1370,7 +1405,7 @@ again:
 	err = hmap_evacuate_for_write(map, hash);
 	if (err)
 		goto free_elem;
-	old = __hmap_find(map, hash, key, key_len, &at, &free);
+	old = hmap_find_for_write(map, hash, key, key_len, &at, &free);
 	if (old) {
 		if (flags == HMAP_NOEXIST) {
 			err = -EEXIST;
@@ -1398,7 +1433,7 @@ again:
 		if (map->resizing != HMAP_RESIZE_NONE)
 			goto again;
 	}
-	err = __hmap_insert(map, ne, &at, &free);
+	err = hmap_insert_for_write(map, ne, &at, &free);
 	if (err)
 		goto free_elem;
 	hmap_stat_add(map, inserts, 1);
@@ -1446,6 +1481,7 @@ EXPORT_SYMBOL_GPL(hmap_update);
 /* Go's delete: mark the slot empty and turn a trailing run into EMPTY_REST. */
 static void hmap_clear_slot(struct hmap *map, struct hmap_bucket *head,
 			    struct hmap_bucket *b, unsigned int i)
+	__must_hold(&map->lock)
 {
 	struct hmap_bucket *next;
 
@@ -1511,7 +1547,7 @@ int hmap_delete(struct hmap *map, const void *key, u32 key_len)
 	err = hmap_evacuate_for_write(map, hash);
 	if (err)
 		goto unlock;
-	e = __hmap_find(map, hash, key, key_len, &at, &free);
+	e = hmap_find_for_write(map, hash, key, key_len, &at, &free);
 	if (!e) {
 		err = -ENOENT;
 		goto unlock;

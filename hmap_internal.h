@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * hmap internals, shared only by the map core (hmap_core.c, hmap_iter.c)
- * and its KUnit suites. Nothing outside those may include this file.
+ * and its tests (the KUnit suites, tools/testing/hmap). Nothing outside
+ * those may include this file: the module's other parts use <linux/hmap.h>,
+ * and hmap_mod.c the core's setup in hmap_core.h.
  */
 #ifndef _HMAP_INTERNAL_H
 #define _HMAP_INTERNAL_H
@@ -287,10 +289,8 @@ hmap_find_bucket_rcu(struct hmap *map, u64 hash, unsigned int *max_bits)
 #define hmap_dereference(map, p) \
 	rcu_dereference_protected(p, lockdep_is_held(&(map)->lock))
 
-/* Core functions shared with hmap_iter.c. */
+/* The map's keyed hash, exported to the tests (KUnit, tools/testing/hmap). */
 u64 hmap_hash(const struct hmap *map, const void *key, u32 key_len);
-int __init hmap_core_init(void);
-void hmap_core_exit(void);
 
 /* Test hooks, exported to the KUnit module only. */
 void hmap_test_set_hash(struct hmap *map, hmap_hash_fn fn);

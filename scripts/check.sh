@@ -9,8 +9,9 @@
 # test, every native test, and one check each for the module build, each
 # guest run, kernel splats in each serial log, kmemleak, fault injection at
 # every allocation site, KCSAN's watch, the native fuzz run and its
-# coverage, W=1 (amd64 and i386), checkpatch, sparse, kernel-doc, the
-# kernel-doc directives of the .rst files and docutils over them.
+# coverage, W=1 (amd64 and i386), checkpatch, sparse, kernel-doc, and
+# docutils over the .rst files with their kernel-doc directives expanded
+# (each must render something).
 # Everything generated goes to $HMAP_OUT/check (build/check).
 set -euo pipefail
 # shellcheck source=scripts/common.sh
@@ -474,8 +475,10 @@ if [ ${#files[@]} -eq 0 ]; then
 	fail "checkpatch" "no .c/.h files found"
 else
 	# Run outside the git tree, so checkpatch leaves no cache files there.
+	# The kselftests too, --strict as the kernel's are (not kernel-doc).
 	(cd "$out" && perl "$ksrc/scripts/checkpatch.pl" --strict --no-tree \
-		--terse --no-summary --show-types -f "${files[@]}") \
+		--terse --no-summary --show-types -f "${files[@]}" \
+		"$HMAP_SRC"/selftests/*.[ch]) \
 		>"$out/checkpatch.txt" 2>&1 || true
 	if grep -Eq ': (ERROR|WARNING|CHECK)' "$out/checkpatch.txt"; then
 		show "$out/checkpatch.txt" 60
@@ -516,57 +519,25 @@ if [ ${#files[@]} -gt 0 ]; then
 	fi
 fi
 
-section "host: kernel-doc directives of Documentation/*.rst"
-# Every ".. kernel-doc:: FILE" (with :doc: TITLE, :export: or nothing)
-# must render something: a directive that finds nothing renders nothing
-# and Sphinx does not fail on it.
-directives=0 empty=()
-while IFS='|' read -r file opt arg; do
-	directives=$((directives + 1))
-	case $opt in
-	doc) args=(-function "$arg") ;;
-	export) args=(-export) ;;
-	*) args=() ;;
-	esac
-	perl "$ksrc/scripts/kernel-doc" -rst "${args[@]}" "$HMAP_SRC/$file" \
-		>"$out/kernel-doc-directive.rst" 2>&1 || true
-	if ! grep -v '^Warning: Sphinx version' "$out/kernel-doc-directive.rst" |
-		grep -q '[^[:space:]]' ||
-		grep -q "warning: '.*' not found" "$out/kernel-doc-directive.rst"; then
-		empty+=("$file${arg:+ :doc: $arg}${opt:+ ($opt)}")
-	fi
-done < <(awk '
-	function flush() { if (file != "") print file "|" opt "|" arg; file = "" }
-	/^\.\. kernel-doc::/ { flush(); file = $3; opt = ""; arg = ""; next }
-	file != "" && /^[ \t]+:doc:/ { opt = "doc"; sub(/^[ \t]+:doc:[ \t]*/, ""); arg = $0; next }
-	file != "" && /^[ \t]+:export:/ { opt = "export"; next }
-	file != "" && /^[ \t]+:/ { next }
-	{ flush() }
-	END { flush() }' "$HMAP_SRC"/Documentation/*.rst)
-if [ "$directives" -eq 0 ]; then
-	fail "kernel-doc directives render" "none found"
-elif [ ${#empty[@]} -gt 0 ]; then
-	printf '    renders nothing: %s\n' "${empty[@]}"
-	fail "kernel-doc directives render" "${#empty[@]} of $directives render nothing"
-else
-	pass "kernel-doc directives render ($directives)"
-fi
-
 section "host: reST (docutils)"
 # Every .rst as Sphinx would read it, kernel-doc directives expanded
 # (scripts/rst-check.py): a malformed table or bad markup, in the .rst or
-# in a kernel-doc comment it pulls in, is a warning, and fails. Debian's
-# python3, for whose docutils deps.sh answers.
+# in a kernel-doc comment it pulls in, is a warning, and fails; so does a
+# kernel-doc directive that renders nothing (a :doc: or :identifiers: name
+# not in its file, an :export: or :internal: that selects nothing, a file
+# without kernel-doc comments), which Sphinx would show as an empty
+# section. Debian's python3, for whose docutils deps.sh answers.
 mapfile -t rst < <(find "$HMAP_SRC" \( -path "$HMAP_SRC/build" -o -path "$HMAP_SRC/.git" \) \
 	-prune -o -name '*.rst' -print | sort)
 if [ ${#rst[@]} -eq 0 ]; then
 	fail "reST without warnings (docutils)" "no .rst files"
 elif /usr/bin/python3 "$HMAP_SCRIPTS/rst-check.py" --kernel-doc "$ksrc/scripts/kernel-doc" \
 	--srctree "$HMAP_SRC" "${rst[@]}" >"$out/rst-check.txt" 2>&1; then
-	pass "reST without warnings (docutils, ${#rst[@]} file(s))"
+	pass "reST without warnings, kernel-doc directives render (docutils, ${#rst[@]} file(s))"
 else
 	show "$out/rst-check.txt" 60
-	fail "reST without warnings (docutils)" "$(tail -n 1 "$out/rst-check.txt")"
+	fail "reST without warnings, kernel-doc directives render (docutils)" \
+		"$(tail -n 1 "$out/rst-check.txt")"
 fi
 
 finish
