@@ -6,7 +6,10 @@
 #   make [KDIR=...]   build hmap.ko against KDIR (default: the running
 #                     kernel's headers, else the newest Debian headers)
 #   make check        test kernel + KUnit under QEMU + host checks
-#                     (scripts/check.sh; output under build/)
+#                     (scripts/check.sh; output under build/); what CI runs
+#   make quick        make check for between commits: no KCSAN guest (so
+#                     no scale suite), shorter native runs (HMAP_QUICK=1);
+#                     the same summary line
 #   make demo         boot the test kernel and run a scripted hmapctl session
 #   make vm           boot the test kernel with hmap.ko loaded, hmapctl on
 #                     the PATH and a shell on the serial console (Ctrl-A x
@@ -44,6 +47,9 @@ modules:
 check:
 	@scripts/check.sh
 
+quick:
+	@HMAP_QUICK=1 scripts/check.sh
+
 vm:
 	@scripts/vm.sh
 
@@ -67,6 +73,6 @@ clean:
 		-o -name 'modules.order' -o -name '*.dwo' \) -exec rm -f {} +
 	rm -rf build .tmp_versions
 
-.PHONY: all modules check vm demo bench bench-native native clean
+.PHONY: all modules check quick vm demo bench bench-native native clean
 
 endif

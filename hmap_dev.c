@@ -14,8 +14,13 @@
  * SCM_RIGHTS or pidfd_getfd()) has exactly those rights.
  *
  * Every command goes through hmap_ioctl(), which checks the rights that
- * its entry in the command table, hmap_iocs[], says it needs and reads its
- * argument struct, then calls its handler, hmap_ioc_<command>().
+ * its entry in the command table, hmap_iocs[], says it needs and copies its
+ * argument struct in, then calls its handler, hmap_ioc_<command>(). A
+ * helper whose only job is a copy across the user boundary says which way:
+ * _copy_in (from user space), _copy_out (to it). The handlers and the
+ * steps they are made of (hmap_elem_op_*(), hmap_batch_*_one(),
+ * hmap_batch_each()) copy what their command reads and answers as part of
+ * doing it, and are named for the command.
  */
 
 #include <linux/fs.h>
@@ -63,8 +68,101 @@ union hmap_ioc_arg {
 	struct hmap_cmd cmd;
 };
 
-/* Write a struct back, all but its argsz: the caller's is left alone. */
-static int hmap_put_arg(void __user *uarg, const void *karg, size_t ksize)
+/**
+ * enum hmap_fd_binding - what binding a command needs the fd to have
+ * @HMAP_FD_BOUND_OR_NOT: none in particular: bound or not.
+ * @HMAP_FD_UNBOUND_TO_BIND: not bound yet, for the command binds it.
+ *	hmap_ioctl() runs the command's &hmap_ioc.check_arg, then checks
+ *	this (-EBUSY if the fd is bound) and calls the handler, holding
+ *	&hmap_file.bind_lock across both: a bad argument is refused as such
+ *	on a bound fd too.
+ * @HMAP_FD_BOUND: bound to a map (-ENOTCONN otherwise); the handler gets
+ *	the map.
+ */
+enum hmap_fd_binding {
+	HMAP_FD_BOUND_OR_NOT,
+	HMAP_FD_UNBOUND_TO_BIND,
+	HMAP_FD_BOUND,
+};
+
+/**
+ * struct hmap_ioc - one command of /dev/hmap, as hmap_ioctl() runs it
+ * @cmd: the command, with the direction and size bits it is defined with;
+ *	any other value with its number is unknown (-ENOTTY).
+ * @fmode: the open modes of the command: FMODE_READ for one that reads a
+ *	map, FMODE_WRITE for one that changes maps, both for HMAP_IOC_OPEN,
+ *	which binds the fd for reading, writing or both, as it was opened,
+ *	and 0 for one that needs neither. The fd must have been opened with
+ *	at least one of the modes @fmode has (-EBADF otherwise, as for
+ *	read(2) and write(2)). A command on the bound map also needs every
+ *	HMAP_MAY_* right on the map that matches a mode of @fmode
+ *	(hmap_fmode_may(); -EACCES otherwise): every one, not one of them,
+ *	though none has both modes today.
+ * @binding: what binding the fd must have.
+ * @out: the argument struct is output, but for its first @in_size bytes.
+ * @in_size: how many bytes of the argument struct hmap_arg_copy_in() copies
+ *	in: the size of the member of union hmap_ioc_arg that the handler
+ *	reads. It is also the smallest argsz the caller may give (-EINVAL
+ *	below it). For a command that is not @out, it is the size of the
+ *	command's struct as this kernel knows it, and the caller's argsz
+ *	must be at most %HMAP_ARGSZ_MAX (-E2BIG) with zero bytes beyond
+ *	@in_size (-E2BIG, as copy_struct_from_user()). For an @out command,
+ *	HMAP_IOC_STATS, it is 8: the {argsz, flags} of struct hmap_cmd that
+ *	struct hmap_map_stats starts with; the caller's argsz is then the
+ *	room it has for the answer, any value from 8 up, and the handler
+ *	writes back min(argsz, sizeof(struct hmap_map_stats)) bytes, argsz
+ *	included.
+ * @fn: the handler, called with the argument struct copied in.
+ * @check_arg: for a command that binds the fd, the checks of its argument
+ *	struct, which hmap_ioctl() runs before it checks the binding.
+ */
+struct hmap_ioc {
+	unsigned int cmd;
+	fmode_t fmode;
+	enum hmap_fd_binding binding;
+	bool out;
+	u32 in_size;
+	int (*fn)(struct file *file, struct hmap_obj *obj,
+		  union hmap_ioc_arg *arg, void __user *uarg);
+	int (*check_arg)(const union hmap_ioc_arg *arg);
+};
+
+/*
+ * The argument struct: hmap_ioctl() copies it in before the handler runs,
+ * and a handler that answers in it copies it out, or puts just the one
+ * field it answers in (a batch's @count, a lookup's @value_len).
+ */
+
+/*
+ * Copy the argument struct of @ioc in from @uarg to @arg, checking the
+ * caller's argsz (see the header of the ABI); @arg's argsz keeps the
+ * caller's value.
+ */
+static int hmap_arg_copy_in(const struct hmap_ioc *ioc,
+			    union hmap_ioc_arg *arg, void __user *uarg)
+{
+	u32 argsz;
+
+	if (ioc->out) {
+		if (copy_from_user(arg, uarg, ioc->in_size))
+			return -EFAULT;
+		return arg->cmd.argsz < ioc->in_size ? -EINVAL : 0;
+	}
+	if (get_user(argsz, (u32 __user *)uarg))
+		return -EFAULT;
+	if (argsz < ioc->in_size)
+		return -EINVAL;
+	if (argsz > HMAP_ARGSZ_MAX)
+		return -E2BIG;
+	return copy_struct_from_user(arg, ioc->in_size, uarg, argsz);
+}
+
+/*
+ * Copy the argument struct @karg of @ksize bytes out to @uarg, all but its
+ * argsz: the caller's is left alone (HMAP_IOC_STATS, whose argsz is in/out,
+ * writes its own).
+ */
+static int hmap_arg_copy_out(void __user *uarg, const void *karg, size_t ksize)
 {
 	return copy_to_user((u8 __user *)uarg + sizeof(u32),
 			    (const u8 *)karg + sizeof(u32),
@@ -129,6 +227,7 @@ static struct hmap_obj *hmap_file_obj(struct hmap_file *hf)
 
 static void hmap_file_bind(struct hmap_file *hf, struct hmap_obj *obj,
 			   unsigned int may)
+	__must_hold(&hf->bind_lock)
 {
 	lockdep_assert_held(&hf->bind_lock);
 	hf->may = may;
@@ -163,43 +262,40 @@ static int hmap_ioc_version(struct file *file, struct hmap_obj *obj,
 	v->key_size_max = HMAP_KEY_SIZE_MAX;
 	v->value_size_max = HMAP_VALUE_SIZE_MAX;
 	v->max_entries_max = HMAP_MAX_ENTRIES_MAX;
-	return hmap_put_arg(uarg, v, sizeof(*v));
+	return hmap_arg_copy_out(uarg, v, sizeof(*v));
+}
+
+/* What CREATE's argument must be, checked before the fd's binding. */
+static int hmap_ioc_create_check(const union hmap_ioc_arg *arg)
+{
+	const struct hmap_create *c = &arg->create;
+
+	if (c->flags & ~HMAP_CREATE_ANON || c->__reserved || c->mode & ~0666)
+		return -EINVAL;
+	if (c->flags & HMAP_CREATE_ANON)
+		return memchr_inv(c->name, 0, sizeof(c->name)) ? -EINVAL : 0;
+	return hmap_check_name(c->name);
 }
 
 static int hmap_ioc_create(struct file *file, struct hmap_obj *obj,
 			   union hmap_ioc_arg *arg, void __user *uarg)
 {
 	struct hmap_create *c = &arg->create;
-	struct hmap_file *hf = file->private_data;
-	struct hmap_obj *created;
-	struct hmap_params p;
-	bool anon;
-	int err;
-
-	if (c->flags & ~HMAP_CREATE_ANON || c->__reserved || c->mode & ~0666)
-		return -EINVAL;
-	anon = c->flags & HMAP_CREATE_ANON;
-	if (anon && memchr_inv(c->name, 0, sizeof(c->name)))
-		return -EINVAL;
-	if (!anon) {
-		err = hmap_check_name(c->name);
-		if (err)
-			return err;
-	}
-	p = (struct hmap_params){
+	bool anon = c->flags & HMAP_CREATE_ANON;
+	struct hmap_params p = {
 		.key_size = c->key_size,
 		.value_size = c->value_size,
 		.max_entries = c->max_entries,
 		.capacity_hint = c->capacity_hint,
 	};
+	struct hmap_obj *created;
+	int err;
 
-	lockdep_assert_held(&hf->bind_lock);
-	if (hf->obj)
-		return -EBUSY;
 	err = hmap_obj_create(&p, anon ? NULL : c->name, c->mode, file->f_cred,
 			      &created);
 	if (!err)
-		hmap_file_bind(hf, created, hmap_fmode_may(file->f_mode));
+		hmap_file_bind(file->private_data, created,
+			       hmap_fmode_may(file->f_mode));
 	return err;
 }
 
@@ -211,23 +307,22 @@ static int hmap_check_name_arg(const struct hmap_name *n)
 	return hmap_check_name(n->name);
 }
 
+/* What OPEN's argument must be, checked before the fd's binding. */
+static int hmap_ioc_open_check(const union hmap_ioc_arg *arg)
+{
+	return hmap_check_name_arg(&arg->name);
+}
+
 static int hmap_ioc_open(struct file *file, struct hmap_obj *obj,
 			 union hmap_ioc_arg *arg, void __user *uarg)
 {
 	unsigned int want = hmap_fmode_may(file->f_mode), may;
-	struct hmap_file *hf = file->private_data;
 	struct hmap_obj *opened;
 	int err;
 
-	err = hmap_check_name_arg(&arg->name);
-	if (err)
-		return err;
-	lockdep_assert_held(&hf->bind_lock);
-	if (hf->obj)
-		return -EBUSY;
 	err = hmap_obj_open(arg->name.name, file->f_cred, want, &opened, &may);
 	if (!err)
-		hmap_file_bind(hf, opened, may);
+		hmap_file_bind(file->private_data, opened, may);
 	return err;
 }
 
@@ -235,7 +330,7 @@ static int hmap_ioc_destroy(struct file *file, struct hmap_obj *obj,
 			    union hmap_ioc_arg *arg, void __user *uarg)
 {
 	return hmap_check_name_arg(&arg->name) ?:
-	       hmap_obj_destroy(arg->name.name, file->f_cred);
+	       hmap_obj_unname(arg->name.name, file->f_cred);
 }
 
 static int hmap_ioc_list(struct file *file, struct hmap_obj *obj,
@@ -260,7 +355,7 @@ static int hmap_ioc_list(struct file *file, struct hmap_obj *obj,
 	    copy_to_user(uentries, entries,
 			 array_size(l->count, sizeof(*entries))))
 		goto out;
-	err = hmap_put_arg(uarg, l, sizeof(*l));
+	err = hmap_arg_copy_out(uarg, l, sizeof(*l));
 out:
 	kvfree(entries);
 	return err;
@@ -270,8 +365,8 @@ out:
  * Copy key @i of @len bytes in from the array of key_size strides at
  * @ukeys, checking its length against the map.
  */
-static int hmap_get_key(const struct hmap_params *p, void *buf, u64 ukeys,
-			u32 i, u32 len)
+static int hmap_key_copy_in(const struct hmap_params *p, void *buf,
+			    u64 ukeys, u32 i, u32 len)
 {
 	void __user *ukey;
 
@@ -375,7 +470,7 @@ hmap_elem_op_run(struct hmap_obj *obj, const struct hmap_elem_op *op,
 	err = hmap_op_buf_alloc(&ob, obj);
 	if (err)
 		return err;
-	err = hmap_get_key(&ob.p, ob.key, op->key, 0, op->key_len);
+	err = hmap_key_copy_in(&ob.p, ob.key, op->key, 0, op->key_len);
 	if (!err)
 		err = one(obj, &ob, op, uop);
 	hmap_op_buf_free(&ob);
@@ -406,8 +501,11 @@ static int hmap_ioc_delete(struct file *file, struct hmap_obj *obj,
 	return hmap_elem_op_run(obj, &arg->elem, uarg, hmap_elem_op_delete);
 }
 
-/* Length of element @i of a batch: from @ulens if given, else @fixed. */
-static int hmap_batch_len(u64 ulens, u32 i, u32 fixed, u32 *len)
+/*
+ * Copy the length of element @i of a batch in from the array @ulens, or,
+ * if the batch has none, take @fixed.
+ */
+static int hmap_batch_len_copy_in(u64 ulens, u32 i, u32 fixed, u32 *len)
 {
 	void __user *ulen;
 
@@ -447,7 +545,7 @@ static int hmap_batch_update_one(struct hmap_obj *obj, struct hmap_op_buf *ob,
 	u32 vlen;
 	int err;
 
-	err = hmap_batch_len(b->value_lens, i, ob->p.value_size, &vlen);
+	err = hmap_batch_len_copy_in(b->value_lens, i, ob->p.value_size, &vlen);
 	if (err)
 		return err;
 	if (vlen > ob->p.value_size)
@@ -490,9 +588,9 @@ hmap_batch_each(struct hmap_obj *obj, const struct hmap_batch *b,
 			err = -EINTR;
 			break;
 		}
-		err = hmap_batch_len(b->key_lens, i, ob.p.key_size, &klen);
+		err = hmap_batch_len_copy_in(b->key_lens, i, ob.p.key_size, &klen);
 		if (!err)
-			err = hmap_get_key(&ob.p, ob.key, b->keys, i, klen);
+			err = hmap_key_copy_in(&ob.p, ob.key, b->keys, i, klen);
 		if (!err)
 			err = one(obj, &ob, b, i, klen);
 		if (err)
@@ -606,8 +704,8 @@ static void hmap_bounce_fill(void *ctx, u32 i, const void *key, u32 key_len,
 }
 
 /* Copy @n entries from the bounce buffer to the caller's arrays at @at. */
-static int hmap_bounce_out(const struct hmap_bounce *bb,
-			   const struct hmap_dump *d, u32 at, u32 n)
+static int hmap_bounce_copy_out(const struct hmap_bounce *bb,
+				const struct hmap_dump *d, u32 at, u32 n)
 {
 	const struct hmap_params *p = bb->p;
 	void __user *keys, *key_lens, *values, *value_lens;
@@ -676,7 +774,7 @@ static int hmap_ioc_dump(struct file *file, struct hmap_obj *obj,
 			got = n;	/* the room needed */
 			break;
 		}
-		err = hmap_bounce_out(&bb, d, got, n);
+		err = hmap_bounce_copy_out(&bb, d, got, n);
 		if (err)
 			break;
 		got += n;
@@ -690,7 +788,7 @@ static int hmap_ioc_dump(struct file *file, struct hmap_obj *obj,
 	d->count = got;
 	d->cursor = hmap_dump_cursor_encode(obj->map, pos);
 	d->flags = done ? HMAP_DUMP_DONE : 0;
-	return hmap_put_arg(uarg, d, sizeof(*d)) ?: err;
+	return hmap_arg_copy_out(uarg, d, sizeof(*d)) ?: err;
 }
 
 static int hmap_ioc_clear(struct file *file, struct hmap_obj *obj,
@@ -705,7 +803,10 @@ static int hmap_ioc_shrink(struct file *file, struct hmap_obj *obj,
 	return arg->cmd.flags ? -EINVAL : hmap_shrink_to_fit(obj->map);
 }
 
-/* Only {argsz, flags} is read in: @argsz is the room, at least 8 bytes. */
+/*
+ * Only {argsz, flags} was copied in (in_size 8): argsz is the room the
+ * caller has, at least 8 bytes; the bytes filled are written back in it.
+ */
 static int hmap_ioc_stats(struct file *file, struct hmap_obj *obj,
 			  union hmap_ioc_arg *arg, void __user *uarg)
 {
@@ -739,61 +840,18 @@ static int hmap_ioc_stats(struct file *file, struct hmap_obj *obj,
 	return copy_to_user(uarg, &s, s.argsz) ? -EFAULT : 0;
 }
 
-/**
- * enum hmap_fd_bind - whether a command needs the fd bound to a map
- * @HMAP_FD_ANY: bound or not.
- * @HMAP_FD_UNBOUND: not bound yet: the command binds it. hmap_ioctl() holds
- *	&hmap_file.bind_lock around the handler, which fails with -EBUSY if
- *	the fd is bound, after its own checks of the argument.
- * @HMAP_FD_BOUND: bound (-ENOTCONN otherwise); the handler gets the map.
- */
-enum hmap_fd_bind {
-	HMAP_FD_ANY,
-	HMAP_FD_UNBOUND,
-	HMAP_FD_BOUND,
-};
-
-/**
- * struct hmap_ioc - one command of /dev/hmap, as hmap_ioctl() runs it
- * @cmd: the command, with the direction and size bits it is defined with;
- *	any other value with its number is unknown (-ENOTTY).
- * @fmode: FMODE_READ for a command that reads a map, FMODE_WRITE for one
- *	that changes maps, both for one that may do either, 0 for one that
- *	does neither. The fd must have been opened with at least one of them
- *	(-EBADF otherwise, as for read(2) and write(2)); and if the command
- *	works on the bound map, its binding must have the matching
- *	HMAP_MAY_* right on the map (-EACCES otherwise).
- * @bind: whether the fd must be bound.
- * @out: the argument struct is all output: only its first @argsz bytes
- *	({argsz, flags}) are read in, and the caller's argsz, the room it
- *	has, may be anything from @argsz up.
- * @argsz: the size of the argument struct, as the kernel knows it: the
- *	caller's argsz must be from @argsz to %HMAP_ARGSZ_MAX, and the
- *	bytes beyond @argsz zero (see the ABI header).
- * @fn: the handler, called with the argument struct read in.
- */
-struct hmap_ioc {
-	unsigned int cmd;
-	fmode_t fmode;
-	enum hmap_fd_bind bind;
-	bool out;
-	u32 argsz;
-	int (*fn)(struct file *file, struct hmap_obj *obj,
-		  union hmap_ioc_arg *arg, void __user *uarg);
-};
-
 /*
  * The entry of hmap_iocs[] for HMAP_IOC_@_name, at its number (as DRM's
  * DRM_IOCTL_DEF_DRV()): @_fn reads member @_arg of union hmap_ioc_arg.
  * Further fields (.out) may follow.
  */
-#define HMAP_IOC_DEF(_name, _fn, _arg, _fmode, _bind, ...)		\
+#define HMAP_IOC_DEF(_name, _fn, _arg, _fmode, _binding, ...)		\
 	[_IOC_NR(HMAP_IOC_##_name)] = {					\
 		.cmd = HMAP_IOC_##_name,				\
 		.fn = (_fn),						\
-		.argsz = sizeof_field(union hmap_ioc_arg, _arg),	\
+		.in_size = sizeof_field(union hmap_ioc_arg, _arg),	\
 		.fmode = (_fmode),					\
-		.bind = (_bind),					\
+		.binding = (_binding),					\
 		__VA_ARGS__						\
 	}
 
@@ -802,20 +860,25 @@ struct hmap_ioc {
  *
  * hmap_iocs[] lists every command of /dev/hmap at its number, _IOC_NR():
  * the command, its handler and the member of union hmap_ioc_arg its
- * argument struct is read into; then the open mode the fd needs (for a
- * command on the bound map, also the right its binding needs on the map)
- * and whether the fd must be bound. hmap_ioctl() checks these, reads the
- * argument struct and calls the handler, which does its command only.
+ * argument struct is copied into (whose size, &hmap_ioc.in_size, is the
+ * bytes copied in and the smallest argsz); then the open mode the fd
+ * needs (for a command on the bound map, also the right its binding needs
+ * on the map) and the binding the fd needs; for a command that binds the
+ * fd, the checks of its argument that come before the binding's. hmap_ioctl()
+ * checks these, copies the argument struct in and calls the handler, which
+ * does its command only.
  * Numbers the table skips are holes, with no handler: -ENOTTY.
  */
 static const struct hmap_ioc hmap_iocs[] = {
 	/* On any fd. */
-	HMAP_IOC_DEF(VERSION, hmap_ioc_version, version, 0, HMAP_FD_ANY),
-	HMAP_IOC_DEF(LIST, hmap_ioc_list, list, 0, HMAP_FD_ANY),
-	HMAP_IOC_DEF(DESTROY, hmap_ioc_destroy, name, FMODE_WRITE, HMAP_FD_ANY),
+	HMAP_IOC_DEF(VERSION, hmap_ioc_version, version, 0, HMAP_FD_BOUND_OR_NOT),
+	HMAP_IOC_DEF(LIST, hmap_ioc_list, list, 0, HMAP_FD_BOUND_OR_NOT),
+	HMAP_IOC_DEF(DESTROY, hmap_ioc_destroy, name, FMODE_WRITE, HMAP_FD_BOUND_OR_NOT),
 	/* They bind the fd. */
-	HMAP_IOC_DEF(CREATE, hmap_ioc_create, create, FMODE_WRITE, HMAP_FD_UNBOUND),
-	HMAP_IOC_DEF(OPEN, hmap_ioc_open, name, FMODE_READ | FMODE_WRITE, HMAP_FD_UNBOUND),
+	HMAP_IOC_DEF(CREATE, hmap_ioc_create, create, FMODE_WRITE, HMAP_FD_UNBOUND_TO_BIND,
+		     .check_arg = hmap_ioc_create_check),
+	HMAP_IOC_DEF(OPEN, hmap_ioc_open, name, FMODE_READ | FMODE_WRITE, HMAP_FD_UNBOUND_TO_BIND,
+		     .check_arg = hmap_ioc_open_check),
 	/* On the bound map: they read it, */
 	HMAP_IOC_DEF(LOOKUP, hmap_ioc_lookup, elem, FMODE_READ, HMAP_FD_BOUND),
 	HMAP_IOC_DEF(BATCH_LOOKUP, hmap_ioc_batch_lookup, batch, FMODE_READ, HMAP_FD_BOUND),
@@ -834,31 +897,9 @@ static const struct hmap_ioc hmap_iocs[] = {
 	HMAP_IOC_DEF(STATS, hmap_ioc_stats, cmd, 0, HMAP_FD_BOUND, .out = true),
 };
 
+/* STATS copies in the struct hmap_cmd its struct starts with: 8 bytes. */
 static_assert(offsetofend(struct hmap_map_stats, flags) ==
-	      sizeof(struct hmap_cmd));
-
-/*
- * Read the argument struct of @ioc into @arg (see the header of the ABI);
- * @arg's argsz keeps the caller's value.
- */
-static int hmap_ioc_get_arg(const struct hmap_ioc *ioc,
-			    union hmap_ioc_arg *arg, void __user *uarg)
-{
-	u32 argsz;
-
-	if (ioc->out) {
-		if (copy_from_user(arg, uarg, ioc->argsz))
-			return -EFAULT;
-		return arg->cmd.argsz < ioc->argsz ? -EINVAL : 0;
-	}
-	if (get_user(argsz, (u32 __user *)uarg))
-		return -EFAULT;
-	if (argsz < ioc->argsz)
-		return -EINVAL;
-	if (argsz > HMAP_ARGSZ_MAX)
-		return -E2BIG;
-	return copy_struct_from_user(arg, ioc->argsz, uarg, argsz);
-}
+	      sizeof(struct hmap_cmd) && sizeof(struct hmap_cmd) == 8);
 
 /**
  * hmap_ioctl() - run a command of /dev/hmap
@@ -870,15 +911,17 @@ static int hmap_ioc_get_arg(const struct hmap_ioc *ioc,
  * opened with a mode the command needs, that it is bound to a map if the
  * command needs one, and that the binding has the rights on the map the
  * command needs; then reads the argument struct and calls the handler.
+ * For a command that binds @file it checks the argument, then that @file
+ * is not bound yet, before the handler.
  *
  * Context: process context; may sleep. Holds &hmap_file.bind_lock around
- * the handlers of the commands that bind @file.
+ * the checks and handlers of the commands that bind @file.
  * Return: what the handler returns, 0 or -errno as the ABI header lists
  * them; or -ENOTTY if @cmd is not a command (or has other direction or
  * size bits), -EBADF if @file was not opened for what it needs, -ENOTCONN
- * if it is not bound and must be, -EACCES if its binding may not do it;
- * -EFAULT, -EINVAL or -E2BIG for an argument struct that cannot be read
- * or has a bad argsz.
+ * if it is not bound and must be, -EBUSY if it is bound and must not be,
+ * -EACCES if its binding may not do it; -EFAULT, -EINVAL or -E2BIG for an
+ * argument struct that cannot be read or has a bad argsz.
  */
 static long hmap_ioctl(struct file *file, unsigned int cmd,
 		       unsigned long arg)
@@ -899,7 +942,7 @@ static long hmap_ioctl(struct file *file, unsigned int cmd,
 		return -ENOTTY;
 	if (ioc->fmode && !(file->f_mode & ioc->fmode))
 		return -EBADF;
-	if (ioc->bind == HMAP_FD_BOUND) {
+	if (ioc->binding == HMAP_FD_BOUND) {
 		obj = hmap_file_obj(hf);
 		if (!obj)
 			return -ENOTCONN;
@@ -907,13 +950,15 @@ static long hmap_ioctl(struct file *file, unsigned int cmd,
 		if ((hf->may & may) != may)
 			return -EACCES;
 	}
-	err = hmap_ioc_get_arg(ioc, &karg, uarg);
+	err = hmap_arg_copy_in(ioc, &karg, uarg);
 	if (err)
 		return err;
-	if (ioc->bind != HMAP_FD_UNBOUND)
+	if (ioc->binding != HMAP_FD_UNBOUND_TO_BIND)
 		return ioc->fn(file, obj, &karg, uarg);
 	mutex_lock(&hf->bind_lock);
-	err = ioc->fn(file, NULL, &karg, uarg);
+	err = ioc->check_arg(&karg);
+	if (!err)
+		err = hf->obj ? -EBUSY : ioc->fn(file, NULL, &karg, uarg);
 	mutex_unlock(&hf->bind_lock);
 	return err;
 }

@@ -6,25 +6,9 @@
 
 #include <linux/err.h>
 #include <linux/module.h>
-#include <linux/string.h>
 #include <kunit/resource.h>
 
 #include "hmap_kunit.h"
-
-/**
- * hmap_kunit_hash() - the chosen-hash function: a key's first eight bytes
- * @key: a key of at least eight bytes (a &struct hmap_kunit_key).
- * @key_len: its length.
- *
- * Return: the hash the key carries.
- */
-u64 hmap_kunit_hash(const void *key, u32 key_len)
-{
-	u64 hash;
-
-	memcpy(&hash, key, sizeof(hash));
-	return hash;
-}
 
 static int hmap_kunit_res_init(struct kunit_resource *res, void *map)
 {
@@ -38,43 +22,13 @@ static void hmap_kunit_res_free(struct kunit_resource *res)
 }
 
 /**
- * hmap_kunit_map_new() - a map for a test that destroys it itself
- * @max_entries: the map's max_entries.
- * @capacity_hint: the map's capacity hint.
- * @chosen_hash: hash keys with hmap_kunit_hash() instead of siphash.
- *
- * Keys up to 16 bytes, values up to 8 bytes. The background worker is off,
- * so resizes advance only when the test writes.
- *
- * Return: the map or an ERR_PTR().
- */
-struct hmap *hmap_kunit_map_new(u32 max_entries, u32 capacity_hint,
-				bool chosen_hash)
-{
-	struct hmap_params p = {
-		.key_size = sizeof(struct hmap_kunit_key),
-		.value_size = sizeof(u64),
-		.max_entries = max_entries,
-		.capacity_hint = capacity_hint,
-	};
-	struct hmap *map = hmap_create(&p);
-
-	if (IS_ERR(map))
-		return map;
-	hmap_test_set_background(map, false);
-	if (chosen_hash)
-		hmap_test_set_hash(map, hmap_kunit_hash);
-	return map;
-}
-
-/**
  * hmap_kunit_map() - a map for one test case, destroyed when it ends
  * @test: the test case.
  * @max_entries: the map's max_entries.
  * @capacity_hint: the map's capacity hint.
  * @chosen_hash: hash keys with hmap_kunit_hash() instead of siphash.
  *
- * As hmap_kunit_map_new().
+ * As hmap_kunit_map_new() (kunit/hmap_kunit.h).
  *
  * Return: the map; the case fails and stops if it cannot be created.
  */

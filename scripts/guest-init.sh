@@ -6,9 +6,12 @@
 #   hmap_guest=check (default)  load kunit.ko, hmap.ko and hmap_kunit.ko
 #       (the KUnit suites run and print KTAP to the console), unload it, run
 #       /etc/hmap/tests.d/*.sh, scan for leaks after each of the two parts,
-#       print the injected-failure counts, then turn kmemleak off, load and
-#       unload hmap_kunit_scale.ko, unload hmap, print the end marker. With
-#       hmap_quick=1 on the command line, hmap_kunit_scale.ko is not loaded.
+#       print the injected-failure counts, then, if hmap_kunit_scale.ko was
+#       packed, turn kmemleak off, load and unload it; unload hmap, print
+#       the end marker. hmap_tests= and hmap_ksft= on the command line
+#       choose guest tests and kselftests (the KCSAN run: see
+#       scripts/check.sh). Without kmemleak, fault injection or KCSAN in
+#       the kernel, the scans and counts are left out.
 #   hmap_guest=shell            load kunit.ko and hmap.ko, start a shell.
 #   hmap_guest=demo             load hmap.ko, run hmap-demo (make demo).
 #   hmap_guest=scripts          load hmap.ko only, run /etc/hmap/tests.d/*.sh
@@ -22,6 +25,7 @@
 #   KMEMLEAK <part>: <line>           what kmemleak reported after <part>
 #   HMAP-KMEMLEAK: <part> scanned     a scan ran (none: kmemleak is off)
 #   HMAP-FAULT: <site> <count>        failures injected at each hmap site
+#   HMAP-KCSAN: start|end <counter>: <value>  KCSAN's counters
 
 /bin/busybox --install -s
 export PATH=/opt/hmap/bin:/bin:/sbin:/usr/bin:/usr/sbin
@@ -70,11 +74,23 @@ fault_counts() {
 	[ -r $f ] && sed 's/^/HMAP-FAULT: /' $f
 }
 
+# KCSAN's counters (a KCSAN kernel only) at point $1 (start, end):
+# watchpoints set up, races found.
+kcsan_stats() {
+	f=/sys/kernel/debug/kcsan
+	[ -r $f ] && grep ': [0-9]*$' $f | sed "s/^/HMAP-KCSAN: $1 /"
+}
+
 # Each tests.d script is one check; it may use the binaries in /opt/hmap/bin.
+# hmap_tests=A,B on the command line runs only the scripts named A.sh, B.sh.
 run_tests() {
 	for t in /etc/hmap/tests.d/*.sh; do
 		[ -f "$t" ] || continue
 		name=$(basename "$t" .sh)
+		case ",${hmap_tests:-$name}," in
+		*",$name,"*) ;;
+		*) continue ;;
+		esac
 		echo "hmap-guest: running $name"
 		if sh "$t"; then
 			echo "HMAP-GUEST-TEST: ok $name"
@@ -85,6 +101,7 @@ run_tests() {
 }
 
 echo "hmap-guest: mode=$mode, $(uname -r), $(nproc) cpus"
+kcsan_stats start
 case $mode in
 demo)
 	if load hmap; then
@@ -111,9 +128,9 @@ scripts)
 	;;
 *)
 	if load kunit && load hmap; then
-		# insmod waits in D state while each KUnit case runs, and the
-		# scale cases take about two minutes under KASAN in QEMU: give
-		# them KUnit's own 300 s before the hung-task detector speaks.
+		# insmod waits in D state while each KUnit case runs, and a case
+		# may take minutes in QEMU (the scale suite below): give them
+		# KUnit's own 300 s before the hung-task detector speaks.
 		echo 300 >/proc/sys/kernel/hung_task_timeout_secs
 		load hmap_kunit && unload hmap_kunit
 		echo 120 >/proc/sys/kernel/hung_task_timeout_secs
@@ -124,7 +141,7 @@ scripts)
 		# The scale suite allocates millions of objects: kmemleak
 		# tracking each costs it minutes, so it runs last, with
 		# kmemleak off (it cannot be turned on again).
-		if [ "${hmap_quick:-0}" != 1 ]; then
+		if [ -f $mods/hmap_kunit_scale.ko ]; then
 			[ -w /sys/kernel/debug/kmemleak ] &&
 				echo off >/sys/kernel/debug/kmemleak
 			echo 600 >/proc/sys/kernel/hung_task_timeout_secs
@@ -132,6 +149,7 @@ scripts)
 		fi
 		unload hmap
 	fi
+	kcsan_stats end
 	echo "HMAP-GUEST-DONE"
 	;;
 esac

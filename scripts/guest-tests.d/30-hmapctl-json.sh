@@ -3,9 +3,10 @@
 #
 # hmapctl's JSON, without a JSON parser (busybox): keys and values that
 # need escapes come out escaped, errors under -j are one JSON object on
-# stderr, and `hmapctl stats`, `hmapctl -j stats` and debugfs show every
-# counter under the same name with the same value (all three are made
-# from <linux/hmap_stats.h>).
+# stderr (a bad option named by its letter, not its cluster), and
+# `hmapctl stats`, `hmapctl -j stats` and debugfs show every counter under
+# the same name with the same value (all three are made from
+# <linux/hmap_stats.h>).
 set -u
 m=hmapctl-json
 dbg=/sys/kernel/debug/hmap/$m
@@ -60,9 +61,45 @@ check "-j, a name with a tab and a quote: exit" \
 	"$(run -j get "$(printf 'a\tb"c')" k)" 2
 check "-j, a name with a tab and a quote: escaped" \
 	"$(grep -c "^{\"command\":\"get\",\"error\":\"bad map name 'a\\\\tb\\\\\"c' (" "$err")" 1
+# Bytes above 0x7f in a message that quotes an argument: UTF-8 as the
+# characters it encodes, a byte that is not UTF-8 as U+FFFD, never a byte
+# as the code point U+00XX.
+name_in_err() {
+	run -j get "$1" k >/dev/null
+	grep -o "bad map name '[^']*'" "$err"
+}
+check "-j, a UTF-8 name: its characters" \
+	"$(name_in_err "$(printf 'caf\303\251 \360\237\230\200')")" \
+	"bad map name 'caf\\u00e9 \\ud83d\\ude00'"
+check "-j, bytes that are not UTF-8: U+FFFD" \
+	"$(name_in_err "$(printf 'a\377\300\201b')")" \
+	"bad map name 'a\\ufffd\\ufffd\\ufffdb'"
+# A value in UTF-8 is bytes all the same: an array, never a string.
+hmapctl put "$m" utf8 "$(printf 'caf\303\251')" || exit 1
+check "get -j: a UTF-8 value" "$(hmapctl -j get "$m" utf8)" \
+	'{"key":"utf8","value":[99,97,102,195,169]}'
 check "-j, unknown command" "$(run -j 'no"such'; cat "$err")" \
 	'2
 {"error":"unknown command '"'"'no\"such'"'"'","usage":"hmapctl [-j|--json] [-h|--help] COMMAND [ARGS]"}'
+
+# A bad option is named as getopt_long() saw it: the one letter of a
+# cluster (not the cluster, nor the word before it), a long option whole.
+usage='"usage":"hmapctl [-j|--json] [-h|--help] COMMAND [ARGS]"}'
+check "-jx: the bad letter" "$(run -jx version; cat "$err")" \
+	"2
+{\"error\":\"unknown option '-x'\",$usage"
+check "-xj: the bad letter" "$(run -xj version; cat "$err")" \
+	"2
+{\"error\":\"unknown option '-x'\",$usage"
+check "-hq, text: the bad letter" "$(run -hq version; head -n 1 "$err")" \
+	"2
+hmapctl: unknown option '-q'"
+check "--bogus" "$(run -j --bogus version; cat "$err")" \
+	"2
+{\"error\":\"unknown option '--bogus'\",$usage"
+check "--json=1" "$(run --json=1 version; head -n 1 "$err")" \
+	"2
+hmapctl: option '--json' takes no value"
 
 # Every field of `stats` is in `stats -j` with the same value, and every
 # counter (the fields after noverflow) is a debugfs file and a line of the

@@ -9,6 +9,7 @@
  * output and the exit codes.
  */
 #define _GNU_SOURCE
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -156,27 +157,83 @@ static const char *jw_short_escape(unsigned char ch)
 }
 
 /*
- * A string of @len bytes, escaped: the quote, the backslash and five
- * control characters with a backslash and a letter (jw_short_escape()),
- * any other byte outside printable ASCII as \u00XX, the byte's value as
- * a code point. The output is ASCII.
+ * The length of the UTF-8 sequence at @p (at most @len bytes) and its code
+ * point in *@cp, or 0 if @p does not start a valid one: overlong forms,
+ * UTF-16 surrogates and code points above U+10FFFF are not valid.
+ */
+static size_t utf8_decode(const unsigned char *p, size_t len, unsigned int *cp)
+{
+	unsigned int min, n, i;
+
+	if (p[0] >= 0xc2 && p[0] <= 0xdf) {
+		n = 2;
+		min = 0x80;
+		*cp = p[0] & 0x1f;
+	} else if (p[0] >= 0xe0 && p[0] <= 0xef) {
+		n = 3;
+		min = 0x800;
+		*cp = p[0] & 0x0f;
+	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
+		n = 4;
+		min = 0x10000;
+		*cp = p[0] & 0x07;
+	} else {
+		return 0;
+	}
+	if (len < n)
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		*cp = *cp << 6 | (p[i] & 0x3f);
+	}
+	if (*cp < min || *cp > 0x10ffff || (*cp >= 0xd800 && *cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
+/*
+ * A string of @len bytes, escaped, as ASCII: the quote, the backslash and
+ * five control characters with a backslash and a letter
+ * (jw_short_escape()), the other control characters and DEL as \u00XX
+ * (the same byte in any decoder), a UTF-8 sequence as the \uXXXX of its
+ * code point (a surrogate pair above U+FFFF), so that a decoder reads the
+ * same characters; and a byte that is not part of valid UTF-8 as \ufffd,
+ * the replacement character, for a JSON string holds characters, and no
+ * escape gives such a byte back. Keys and values that are not printable
+ * ASCII never come here (jw_bytes()); map names are ASCII.
  */
 static void jw_str(struct jw *w, const char *s, size_t len)
 {
-	size_t i;
+	const unsigned char *p = (const unsigned char *)s;
+	unsigned int cp;
+	size_t i, n;
 
 	jw_sep(w);
 	fputc('"', w->f);
-	for (i = 0; i < len; i++) {
-		unsigned char ch = s[i];
-		const char *e = jw_short_escape(ch);
+	for (i = 0; i < len; i += n) {
+		const char *e = jw_short_escape(p[i]);
 
-		if (e)
+		n = 1;
+		if (e) {
 			fputs(e, w->f);
-		else if (ch < 0x20 || ch > 0x7e)
-			fprintf(w->f, "\\u%04x", ch);
-		else
-			fputc(ch, w->f);
+		} else if (p[i] >= 0x20 && p[i] <= 0x7e) {
+			fputc(p[i], w->f);
+		} else if (p[i] < 0x80) {
+			fprintf(w->f, "\\u%04x", p[i]);
+		} else {
+			n = utf8_decode(p + i, len - i, &cp);
+			if (!n) {
+				n = 1;
+				cp = 0xfffd;
+			}
+			if (cp >= 0x10000)
+				fprintf(w->f, "\\u%04x\\u%04x",
+					0xd800 + ((cp - 0x10000) >> 10),
+					0xdc00 + ((cp - 0x10000) & 0x3ff));
+			else
+				fprintf(w->f, "\\u%04x", cp);
+		}
 	}
 	fputc('"', w->f);
 }
@@ -526,14 +583,28 @@ static void print_entry(struct ctx *c, const unsigned char *key,
 
 /* ---- The device ---- */
 
+/* The name of each HMAP_FEAT_* bit, at its bit number. */
+#define FEATURE(bit)	__builtin_ctzll(HMAP_FEAT_##bit)
 static const char *const feature_names[] = {
-	"named", "anon", "batch", "dump", "stats",
+	[FEATURE(NAMED)] = "named",
+	[FEATURE(ANON)] = "anon",
+	[FEATURE(BATCH)] = "batch",
+	[FEATURE(DUMP)] = "dump",
+	[FEATURE(STATS)] = "stats",
 };
+
+/*
+ * HMAP_FEATURES is bits 0 to N - 1 and feature_names[] has N entries: a
+ * bit added to the UAPI without a name here, or a name without its bit,
+ * does not build.
+ */
+static_assert(HMAP_FEATURES == (1ULL << ARRAY_SIZE(feature_names)) - 1,
+	      "feature_names[] names every bit of HMAP_FEATURES");
 
 /* The name of feature bit @bit: its name, or "bitN" in @buf. */
 static const char *feature_name(unsigned int bit, char *buf, size_t len)
 {
-	if (bit < ARRAY_SIZE(feature_names))
+	if (bit < ARRAY_SIZE(feature_names) && feature_names[bit])
 		return feature_names[bit];
 	snprintf(buf, len, "bit%u", bit);
 	return buf;
@@ -1241,8 +1312,12 @@ static const struct stat_field {
 	STAT_FIELD(noverflow, __u64),
 };
 
+/* As debugfs and the trace events spell them (HMAP_RESIZE_KINDS()). */
 static const char *const resize_names[] = {
-	"none", "grow", "same_size_grow", "shrink",
+	[HMAP_RESIZE_NONE] = "none",
+	[HMAP_RESIZE_GROW] = "grow",
+	[HMAP_RESIZE_SAME] = "same-size",
+	[HMAP_RESIZE_SHRINK] = "shrink",
 };
 
 /* What stats prints: a map's HMAP_IOC_STATS, as much as the kernel filled. */
@@ -1292,6 +1367,20 @@ static void print_stats(struct stats_out *o)
 #include <linux/hmap_stats.h>
 #undef HMAP_STAT
 }
+
+/*
+ * stats prints every field of struct hmap_map_stats and then load_factor:
+ * a counter named load_factor would be a second key of that name in the
+ * JSON. Both are members of this struct, which is never used, so such a
+ * counter does not build. (The fields, counters included, are members of
+ * one struct already: their names are apart.)
+ */
+struct stats_names {
+	char load_factor;
+#define HMAP_STAT(name)	char name
+#include <linux/hmap_stats.h>
+#undef HMAP_STAT
+};
 
 static int cmd_stats(struct ctx *c, int argc, char **argv)
 {
@@ -1588,31 +1677,63 @@ static int cmd_help(struct ctx *c, int argc, char **argv)
 	return RC_OK;
 }
 
+static const struct option long_opts[] = {
+	{ "json", no_argument, NULL, 'j' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/*
+ * What getopt_long() refused in @word, said in @buf: for a long option the
+ * word ("--name", or "--name=value" for an option that takes no value),
+ * else the one letter of a cluster of short options (optopt), never the
+ * whole cluster nor a word getopt_long() had not reached.
+ */
+static void bad_option(const char *word, char *buf, size_t len)
+{
+	const char *eq = strchr(word, '=');
+	size_t i;
+
+	if (word[0] != '-' || word[1] != '-') {
+		snprintf(buf, len, "unknown option '-%c'", optopt);
+		return;
+	}
+	for (i = 0; eq && eq > word + 2 && long_opts[i].name; i++)
+		if (!strncmp(long_opts[i].name, word + 2, eq - word - 2)) {
+			snprintf(buf, len, "option '--%s' takes no value",
+				 long_opts[i].name);
+			return;
+		}
+	snprintf(buf, len, "unknown option '%s'", word);
+}
+
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct ctx c = { .fd = -1, .out = { .f = stdout } };
-	const char *name, *bad_opt = NULL;
+	char bad_opt[64] = "";
 	bool help = false;
+	const char *name;
 	size_t i;
 	int opt, rc;
 
 	/* Read every option first: -j after a bad one still means JSON. */
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "+jh", opts, NULL)) != -1) {
+	for (;;) {
+		/* The word getopt_long() reads from, before it moves on. */
+		const char *word = optind < argc ? argv[optind] : "";
+
+		opt = getopt_long(argc, argv, "+jh", long_opts, NULL);
+		if (opt == -1)
+			break;
 		if (opt == 'j')
 			c.json = true;
 		else if (opt == 'h')
 			help = true;
-		else if (!bad_opt)
-			bad_opt = argv[optind - 1];
+		else if (!*bad_opt)
+			bad_option(word, bad_opt, sizeof(bad_opt));
 	}
-	if (bad_opt)
-		return bad_arg(&c, "unknown option '%s'", bad_opt);
+	if (*bad_opt)
+		return bad_arg(&c, "%s", bad_opt);
 	if (help) {
 		print_usage(stdout);
 		return RC_OK;

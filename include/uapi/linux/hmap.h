@@ -20,11 +20,12 @@
  * created through the fd, its fsuid is charged for them (unless it has
  * CAP_SYS_RESOURCE), DESTROY needs the opener to own the map or have
  * CAP_SYS_ADMIN, and LIST shows owners in the opener's user namespace.
- * VERSION, LIST and STATS work on any fd. An fd handed to another process
- * (fork(), SCM_RIGHTS, pidfd_getfd()) carries exactly these rights, and
- * for the commands that name a map (CREATE, OPEN, DESTROY) its opener's
- * identity, bound or not: bind an fd before passing it on, and do not
- * pass an fd opened by a privileged user to one who may not DESTROY.
+ * VERSION and LIST work on any fd, STATS on any bound one. An fd handed
+ * to another process (fork(), SCM_RIGHTS, pidfd_getfd()) carries exactly
+ * these rights, and for the commands that name a map (CREATE, OPEN,
+ * DESTROY) its opener's identity, bound or not: bind an fd before passing
+ * it on, and do not pass an fd opened by a privileged user to one who may
+ * not DESTROY.
  * Memory is charged to the memory cgroup of the task that calls CREATE.
  *
  * Every argument struct starts with @argsz, the size of the struct as the

@@ -19,7 +19,10 @@
  * ABI: in struct hmap_map_stats each counter is a __u64, in this order,
  * from the end of @noverflow to the end of the struct. A new counter is a
  * new last line (a caller sees from the @argsz the kernel writes back
- * which counters it filled); never reorder, rename or remove one.
+ * which counters it filled); never reorder, rename or remove one. A name
+ * must not be one that a map's debugfs directory or `hmapctl stats` has
+ * for something else (entries, buckets, load_factor, ...): hmap_debugfs.c
+ * and hmapctl do not build then.
  * Counters only grow, but for the three gauges, which tell how much there
  * is now.
  */
