@@ -271,7 +271,7 @@ static void kt_walk_begin(struct kt_walk *w)
 	if (!kunit_alloc_resource(test, kt_walk_res_init, kt_walk_res_free,
 				  GFP_KERNEL, w->iter)) {
 		hmap_iter_stop(w->iter);
-		KUNIT_ASSERT_FAILURE(test, "cannot register the walk for cleanup");
+		KUNIT_FAIL_AND_ABORT(test, "cannot register the walk for cleanup");
 	}
 	w->walking = true;
 }

@@ -300,7 +300,7 @@ static void hmap_stats_test_trace_events(struct kunit *test)
 	if (register_trace_hmap_resize_finish(probe_finish, &seen)) {
 		unregister_trace_hmap_resize_start(probe_start, &seen);
 		tracepoint_synchronize_unregister();
-		KUNIT_ASSERT_FAILURE(test, "cannot register the finish probe");
+		KUNIT_FAIL_AND_ABORT(test, "cannot register the finish probe");
 	}
 
 	for (i = 0; i < 9; i++)

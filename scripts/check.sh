@@ -9,8 +9,9 @@
 # test, every native test, and one check each for the module build, each
 # guest run, kernel splats in each serial log, kmemleak, fault injection at
 # every allocation site, KCSAN's watch, the native fuzz run and its
-# coverage, W=1 (amd64 and i386), checkpatch, sparse, kernel-doc, the
-# kernel-doc directives of the .rst files and docutils over them.
+# coverage, W=1 (amd64 and i386 on 6.1, amd64 on 6.12), sparse,
+# checkpatch and kernel-doc (6.1's and 6.12's), the kernel-doc directives
+# of the .rst files and docutils over them.
 # Everything generated goes to $HMAP_OUT/check (build/check).
 set -euo pipefail
 # shellcheck source=scripts/common.sh
@@ -456,18 +457,76 @@ else
 	fail "W=1 -Werror build (i386)" "no i386 tree"
 fi
 
+# --- Host: the modules against 6.12 ------------------------------------------
+# hmap builds on 6.1 and 6.12 (differences in hmap_compat.h). A 6.12 tree
+# of Debian's linux-source-6.12, the test kernel's fragment and `make
+# modules_prepare` (build-kernel.sh --prepare, cached like the others)
+# compiles all three modules with W=1 -Werror and sparse in one build;
+# without vmlinux there is no Module.symvers, so modpost only warns.
+section "host: W=1 -Werror build and sparse (6.12)"
+t0=$(date +%s)
+if obj612=$(KVER=6.12 "$HMAP_SCRIPTS/build-kernel.sh" --prepare); then
+	echo "$obj612 (ready after $(($(date +%s) - t0))s)"
+	copy_sources "$HMAP_OUT/k612"
+	log=$out/k612-w1.log
+	missing=
+	if make -C "$obj612" M="$HMAP_OUT/k612" W=1 KCFLAGS=-Werror C=2 \
+		KBUILD_MODPOST_WARN=1 -j"$(nproc)" modules >"$log" 2>&1; then
+		for m in hmap hmap_kunit hmap_kunit_scale; do
+			[ -f "$HMAP_OUT/k612/$m.ko" ] || missing+=" $m.ko"
+		done
+		if [ -z "$missing" ]; then
+			pass "W=1 -Werror build (6.12)"
+		else
+			fail "W=1 -Werror build (6.12)" "not built:$missing"
+		fi
+		# The compiler's warnings failed the build: what is left is sparse.
+		if grep -E ': (warning|error):' "$log" >"$out/k612-sparse.txt"; then
+			show "$out/k612-sparse.txt" 60
+			fail "sparse (6.12)" "$(wc -l <"$out/k612-sparse.txt") finding(s)"
+		else
+			pass "sparse (6.12)"
+		fi
+	else
+		grep -E 'warning:|error:' "$log" | head -n 40 || tail -n 20 "$log"
+		fail "W=1 -Werror build (6.12)" "log: $log"
+		fail "sparse (6.12)" "not run: the build failed"
+	fi
+else
+	fail "W=1 -Werror build (6.12)" "no 6.12 tree"
+fi
+
 mapfile -t files < <(lint_files)
 echo
 echo "lint files: ${files[*]/#"$HMAP_SRC/"/}"
+
+# checkpatch KSRC: KSRC's checkpatch.pl --strict over the lint files, one
+# finding a line. hmap_compat.h is the one file that tests
+# LINUX_VERSION_CODE, with macros that take an older kernel's arguments:
+# it is let off the warnings about exactly that, which still stand in
+# every other file. Run outside the git tree, so that checkpatch leaves
+# no cache files there.
+checkpatch() {
+	local f rest=() compat=()
+	local cp=(perl "$1/scripts/checkpatch.pl" --strict --no-tree --terse
+		--no-summary --show-types)
+	for f in "${files[@]}"; do
+		case $f in
+		"$HMAP_SRC/hmap_compat.h") compat+=("$f") ;;
+		*) rest+=("$f") ;;
+		esac
+	done
+	(cd "$out" && "${cp[@]}" -f "${rest[@]}"
+	[ ${#compat[@]} -eq 0 ] ||
+		"${cp[@]}" --ignore LINUX_VERSION_CODE,CONSTANT_COMPARISON,MACRO_ARG_UNUSED \
+			-f "${compat[@]}") 2>&1 || true
+}
 
 section "host: checkpatch --strict"
 if [ ${#files[@]} -eq 0 ]; then
 	fail "checkpatch" "no .c/.h files found"
 else
-	# Run outside the git tree, so checkpatch leaves no cache files there.
-	(cd "$out" && perl "$ksrc/scripts/checkpatch.pl" --strict --no-tree \
-		--terse --no-summary --show-types -f "${files[@]}") \
-		>"$out/checkpatch.txt" 2>&1 || true
+	checkpatch "$ksrc" >"$out/checkpatch.txt"
 	if grep -Eq ': (ERROR|WARNING|CHECK)' "$out/checkpatch.txt"; then
 		show "$out/checkpatch.txt" 60
 		fail "checkpatch --strict" "$(grep -Ec ': (ERROR|WARNING|CHECK)' "$out/checkpatch.txt") finding(s)"
@@ -504,6 +563,27 @@ if [ ${#files[@]} -gt 0 ]; then
 		fail "kernel-doc" "$(grep -Ec 'warning:|error:' "$out/kernel-doc.txt") finding(s)"
 	else
 		pass "kernel-doc"
+	fi
+fi
+
+section "host: checkpatch --strict and kernel-doc of 6.12"
+# The same files through 6.12's scripts, whose checks are newer.
+if ! ksrc612=$(KVER=6.12 "$HMAP_SCRIPTS/kernel-src.sh"); then
+	fail "checkpatch --strict (6.12)" "no 6.12 source"
+elif [ ${#files[@]} -gt 0 ]; then
+	checkpatch "$ksrc612" >"$out/checkpatch-6.12.txt"
+	if grep -Eq ': (ERROR|WARNING|CHECK)' "$out/checkpatch-6.12.txt"; then
+		show "$out/checkpatch-6.12.txt" 60
+		fail "checkpatch --strict (6.12)" "$(grep -Ec ': (ERROR|WARNING|CHECK)' "$out/checkpatch-6.12.txt") finding(s)"
+	else
+		pass "checkpatch --strict (6.12)"
+	fi
+	perl "$ksrc612/scripts/kernel-doc" -none -Wall "${files[@]}" >"$out/kernel-doc-6.12.txt" 2>&1 || true
+	if grep -Eq 'warning:|error:' "$out/kernel-doc-6.12.txt"; then
+		grep -E 'warning:|error:' "$out/kernel-doc-6.12.txt" | head -n 60 | sed 's/^/    /'
+		fail "kernel-doc (6.12)" "$(grep -Ec 'warning:|error:' "$out/kernel-doc-6.12.txt") finding(s)"
+	else
+		pass "kernel-doc (6.12)"
 	fi
 fi
 

@@ -18,7 +18,8 @@ if [ "${1:-}" = --native ]; then
 else
 	pkgs=(
 		build-essential bc bison flex libelf-dev libssl-dev kmod cpio
-		linux-source-6.1 linux-headers-amd64 sparse perl python3
+		linux-source-6.1 linux-source-6.12 linux-headers-amd64
+		sparse perl python3
 		python3-docutils rsync
 		xz-utils qemu-system-x86 busybox-static
 		"${native[@]}"
