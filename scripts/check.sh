@@ -496,6 +496,65 @@ else
 	fail "W=1 -Werror build (6.12)" "no 6.12 tree"
 fi
 
+# --- Host: installing (DKMS, make install) -----------------------------------
+# From a copy of the tree without build outputs, as a user would have it.
+# DKMS builds hmap.ko against Debian's linux-headers-amd64 (`dkms build -k
+# <release>`), with its source and build trees under build/ so that nothing
+# is added to the host's /usr/src or /var/lib/dkms; its module-signing key
+# is made there too (dkms reads the paths from the environment unless
+# /etc/dkms/framework.conf sets them).
+section "host: DKMS build and make install"
+pkg=$HMAP_OUT/pkg
+rm -rf "$pkg"
+mkdir -p "$pkg/src" "$pkg/usrsrc" "$pkg/dkms" "$pkg/dest"
+rsync -a --filter=':- .gitignore' --exclude=/.git/ "$HMAP_SRC/" "$pkg/src/"
+hdr=${HMAP_HOST_KDIR:-$(find /usr/src -maxdepth 1 -name 'linux-headers-*-amd64' | sort -V | tail -n1)}
+krel=$(sed -n 's/^#define UTS_RELEASE "\(.*\)"$/\1/p' "$hdr/include/generated/utsrelease.h" 2>/dev/null || true)
+dver=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"$/\1/p' "$HMAP_SRC/dkms.conf")
+dkms=(dkms --sourcetree "$pkg/usrsrc" --dkmstree "$pkg/dkms" --kernelsourcedir "$hdr")
+if [ -z "$krel" ] || [ -z "$dver" ]; then
+	fail "DKMS build" "no kernel release in ${hdr:-/usr/src/linux-headers-*-amd64} or no version in dkms.conf"
+elif ! "$HMAP_SCRIPTS/deps.sh" dkms; then
+	fail "DKMS build" "dkms not installed"
+elif (export mok_signing_key=$pkg/mok.key mok_certificate=$pkg/mok.pub
+	"${dkms[@]}" add "$pkg/src" && "${dkms[@]}" build -k "$krel" "hmap/$dver") \
+	>"$out/dkms.log" 2>&1; then
+	ko=$pkg/dkms/hmap/$dver/$krel/$(uname -m)/module/hmap.ko
+	vermagic=$(modinfo -F vermagic "$ko" 2>/dev/null || true)
+	if [ "${vermagic%% *}" = "$krel" ]; then
+		pass "DKMS build (hmap/$dver for $krel)"
+	else
+		fail "DKMS build" "no hmap.ko for $krel in $pkg/dkms (vermagic '${vermagic:-none}')"
+	fi
+else
+	tail -n 20 "$out/dkms.log"
+	find "$pkg/dkms" -name make.log -exec tail -n 20 {} \;
+	fail "DKMS build" "log: $out/dkms.log"
+fi
+
+# make install into an empty DESTDIR: exactly the expected files, and make
+# uninstall takes them all away again (directories too).
+want=$(printf '%s\n' "lib/modules/$krel/extra/hmap.ko" usr/bin/hmapctl \
+	usr/include/linux/hmap.h usr/include/linux/hmap_stats.h usr/lib/udev/rules.d/60-hmap.rules \
+	usr/share/man/man8/hmapctl.8)
+imake=(make -C "$pkg/src" KDIR="$hdr" DESTDIR="$pkg/dest" PREFIX=/usr)
+if ! "${imake[@]}" install >"$out/install.log" 2>&1; then
+	tail -n 20 "$out/install.log"
+	fail "make install and uninstall" "install failed, log: $out/install.log"
+elif ! got=$(cd "$pkg/dest" && find . ! -type d | sed 's|^\./||' | sort) ||
+	[ "$got" != "$want" ]; then
+	diff <(echo "$want") <(echo "$got") | sed 's/^/    /' || true
+	fail "make install and uninstall" "installed files differ from the list"
+elif ! "${imake[@]}" uninstall >>"$out/install.log" 2>&1; then
+	tail -n 20 "$out/install.log"
+	fail "make install and uninstall" "uninstall failed, log: $out/install.log"
+elif [ -n "$(ls -A "$pkg/dest")" ]; then
+	(cd "$pkg/dest" && find . | sed 's/^/    left: /')
+	fail "make install and uninstall" "uninstall left files in DESTDIR"
+else
+	pass "make install and uninstall ($(wc -l <<<"$want") files)"
+fi
+
 mapfile -t files < <(lint_files)
 echo
 echo "lint files: ${files[*]/#"$HMAP_SRC/"/}"

@@ -2,7 +2,7 @@
 # Install the Debian packages the hmap build and tests need, if missing.
 # A no-op (one dpkg-query) when everything is already installed.
 # Usage: deps.sh [PACKAGE...]   (extra packages a target needs, e.g. bench's
-#                               gnuplot-nox)
+#                               gnuplot-nox, make check's dkms)
 #        deps.sh --native [PACKAGE...]  (only what tools/testing/hmap needs,
 #                               for its standalone make)
 set -euo pipefail
