@@ -1,17 +1,19 @@
 #!/bin/bash
-# `make check`: build the two test kernels (KASAN, KCSAN) and the modules,
-# run the KUnit suites, kselftests and guest tests under QEMU on each, the
-# core in user space, the host checks, and end with the line
-# "N passed, N failed[, N skipped]". Exits non-zero if anything failed.
-# `make quick` (HMAP_QUICK=1) leaves the KCSAN guest out.
+# `make check`: build the three test kernels (6.1 KASAN, 6.1 KCSAN, 6.12
+# KASAN) and the modules, run the KUnit suites, kselftests and guest tests
+# under QEMU on each, the core in user space, the host checks, and end
+# with the line "N passed, N failed[, N skipped]". Exits non-zero if
+# anything failed. `make quick` (HMAP_QUICK=1) leaves the KCSAN guest out;
+# HMAP_612=0 the 6.12 guest.
 #
-# Counted: every KUnit case and kselftest (on each kernel), every guest
-# test, every native test, and one check each for the module build, each
-# guest run, kernel splats in each serial log, kmemleak, fault injection at
-# every allocation site, KCSAN's watch, the native fuzz run and its
-# coverage, W=1 (amd64 and i386 on 6.1, amd64 on 6.12), sparse,
-# checkpatch and kernel-doc (6.1's and 6.12's), the kernel-doc directives
-# of the .rst files and docutils over them.
+# Counted: every KUnit case and kselftest (on each kernel, named with it),
+# every guest test, every native test, and one check each for the module
+# builds, each guest run, kernel splats in each serial log, kmemleak and
+# fault injection at every allocation site (each KASAN kernel), KCSAN's
+# watch, the native fuzz run and its coverage, W=1 (amd64 and i386 on 6.1,
+# amd64 on 6.12), sparse, checkpatch and kernel-doc (6.1's and 6.12's),
+# the DKMS build, make install and uninstall, the kernel-doc directives of
+# the .rst files and docutils over them.
 # Everything generated goes to $HMAP_OUT/check (build/check).
 set -euo pipefail
 # shellcheck source=scripts/common.sh
@@ -194,6 +196,50 @@ guest_results() {
 	fi
 }
 
+# leak_fault_results LABEL LOG DIR: count what a KASAN-kernel guest run
+# (kmemleak, fault injection) printed in its serial log LOG beyond
+# guest_results: one check for kmemleak, one for fault injection.
+leak_fault_results() {
+	local label=$1 log=$2 dir=$3 scans leaks sites never injected
+	# Leaks: kmemleak's reports after the KUnit part and after the guest
+	# tests (scripts/guest-init.sh); an object counts when its backtrace
+	# passes through hmap (hmap.ko or its test modules).
+	tr -d '\r' <"$log" | awk -v out="$dir/kmemleak.txt" '
+		function flush() { if (obj != "" && obj ~ /hmap/) { n[part]++; print obj >out } obj = "" }
+		/^HMAP-KMEMLEAK: / { scans[$2] = 1; next }
+		/^KMEMLEAK [a-z]+: / {
+			p = $2; sub(/:$/, "", p); line = $0; sub(/^KMEMLEAK [a-z]+: /, "", line)
+			if (line ~ /^unreferenced object/) { flush(); part = p }
+			obj = obj line "\n"; next }
+		END { flush(); for (p in scans) printf "%s %d\n", p, n[p] + 0 }' \
+		>"$dir/kmemleak-counts.txt"
+	scans=$(wc -l <"$dir/kmemleak-counts.txt")
+	leaks=$(awk '{ s += $2 } END { print s + 0 }' "$dir/kmemleak-counts.txt")
+	if [ "$scans" -lt 2 ]; then
+		fail "${label}kmemleak" "$scans of 2 scans ran"
+	elif [ "$leaks" -gt 0 ]; then
+		show "$dir/kmemleak.txt" 60
+		fail "${label}kmemleak: no leaks through hmap" "$leaks object(s): $dir/kmemleak.txt"
+	else
+		pass "${label}kmemleak: no leaks through hmap ($(paste -sd, "$dir/kmemleak-counts.txt") scans)"
+	fi
+
+	# Fault injection: every allocation site of hmap failed at least once
+	# (scripts/guest-init.sh prints /sys/kernel/debug/fail_hmap_alloc/injected).
+	tr -d '\r' <"$log" | sed -n 's/^HMAP-FAULT: //p' >"$dir/fault-sites.txt"
+	sites=$(wc -l <"$dir/fault-sites.txt")
+	never=$(awk '$2 == 0 { print $1 }' "$dir/fault-sites.txt" | paste -sd' ')
+	injected=$(awk '{ s += $2 } END { print s + 0 }' "$dir/fault-sites.txt")
+	echo "${label}injected failures per site: $(paste -sd' ' "$dir/fault-sites.txt")"
+	if [ "$sites" -eq 0 ]; then
+		fail "${label}fault injection at every allocation site" "no counts in the serial log"
+	elif [ -n "$never" ]; then
+		fail "${label}fault injection at every allocation site" "never failed: $never"
+	else
+		pass "${label}fault injection at every allocation site ($sites sites, $injected failures)"
+	fi
+}
+
 section "dependencies"
 if ! "$HMAP_SCRIPTS/deps.sh"; then
 	fail "install dependencies"
@@ -258,48 +304,12 @@ if [ -n "$mods_ok" ]; then
 	echo "QEMU exited with $qemu_rc after $(($(date +%s) - t0))s; serial log: $serial"
 	touch "$serial"
 
-	guest_results "" "$serial" "$qemu_rc" "$out" \
+	guest_results "6.1: " "$serial" "$qemu_rc" "$out" \
 		"${HMAP_GUEST_BIN:-$HMAP_OUT/guest-bin}"/*_test
 
-	# Leaks: kmemleak's reports after the KUnit part and after the guest
-	# tests (scripts/guest-init.sh); an object counts when its backtrace
-	# passes through hmap (hmap.ko or its test modules).
-	tr -d '\r' <"$serial" | awk -v out="$out/kmemleak.txt" '
-		function flush() { if (obj != "" && obj ~ /hmap/) { n[part]++; print obj >out } obj = "" }
-		/^HMAP-KMEMLEAK: / { scans[$2] = 1; next }
-		/^KMEMLEAK [a-z]+: / {
-			p = $2; sub(/:$/, "", p); line = $0; sub(/^KMEMLEAK [a-z]+: /, "", line)
-			if (line ~ /^unreferenced object/) { flush(); part = p }
-			obj = obj line "\n"; next }
-		END { flush(); for (p in scans) printf "%s %d\n", p, n[p] + 0 }' \
-		>"$out/kmemleak-counts.txt"
-	scans=$(wc -l <"$out/kmemleak-counts.txt")
-	leaks=$(awk '{ s += $2 } END { print s + 0 }' "$out/kmemleak-counts.txt")
-	if [ "$scans" -lt 2 ]; then
-		fail "kmemleak" "$scans of 2 scans ran"
-	elif [ "$leaks" -gt 0 ]; then
-		show "$out/kmemleak.txt" 60
-		fail "kmemleak: no leaks through hmap" "$leaks object(s): $out/kmemleak.txt"
-	else
-		pass "kmemleak: no leaks through hmap ($(paste -sd, "$out/kmemleak-counts.txt") scans)"
-	fi
-
-	# Fault injection: every allocation site of hmap failed at least once
-	# (scripts/guest-init.sh prints /sys/kernel/debug/fail_hmap_alloc/injected).
-	tr -d '\r' <"$serial" | sed -n 's/^HMAP-FAULT: //p' >"$out/fault-sites.txt"
-	sites=$(wc -l <"$out/fault-sites.txt")
-	never=$(awk '$2 == 0 { print $1 }' "$out/fault-sites.txt" | paste -sd' ')
-	injected=$(awk '{ s += $2 } END { print s + 0 }' "$out/fault-sites.txt")
-	echo "injected failures per site: $(paste -sd' ' "$out/fault-sites.txt")"
-	if [ "$sites" -eq 0 ]; then
-		fail "fault injection at every allocation site" "no counts in the serial log"
-	elif [ -n "$never" ]; then
-		fail "fault injection at every allocation site" "never failed: $never"
-	else
-		pass "fault injection at every allocation site ($sites sites, $injected failures)"
-	fi
+	leak_fault_results "6.1: " "$serial" "$out"
 elif [ -n "$kobj" ]; then
-	fail "guest run" "not run: modules did not build"
+	fail "6.1: guest run" "not run: modules did not build"
 fi
 
 # --- Guest on the KCSAN kernel: data races -----------------------------------
@@ -323,7 +333,7 @@ if [ -n "$mods_ok" ] && [ "${HMAP_KCSAN:-1}" = 1 ]; then
 		echo "$kcsan_obj (ready after $(($(date +%s) - t0))s)"
 	else
 		kcsan_obj=
-		fail "KCSAN: build the KCSAN kernel"
+		fail "6.1 KCSAN: build the KCSAN kernel"
 	fi
 fi
 if [ -n "${kcsan_obj:-}" ]; then
@@ -339,7 +349,7 @@ if [ -n "${kcsan_obj:-}" ]; then
 			-- hmap_tests=20-kselftest hmap_ksft=$kcsan_ksft || qemu_rc=$?
 		echo "QEMU exited with $qemu_rc after $(($(date +%s) - t0))s; serial log: $kcsan_out/serial.log"
 		touch "$kcsan_out/serial.log"
-		guest_results "KCSAN: " "$kcsan_out/serial.log" "$qemu_rc" "$kcsan_out" \
+		guest_results "6.1 KCSAN: " "$kcsan_out/serial.log" "$qemu_rc" "$kcsan_out" \
 			${kcsan_ksft//,/ }
 		# KCSAN watched: the watchpoints it set up during the run.
 		tr -d '\r' <"$kcsan_out/serial.log" | sed -n 's/^HMAP-KCSAN: //p' \
@@ -348,14 +358,54 @@ if [ -n "${kcsan_obj:-}" ]; then
 		races=$(awk '$1 == "data_races:" { print $2 }' "$kcsan_out/kcsan-stats.txt")
 		echo "KCSAN counters: $(paste -sd' ' "$kcsan_out/kcsan-stats.txt")"
 		if [ "${watch:-0}" -gt 0 ] && [ "${races:-1}" = 0 ]; then
-			pass "KCSAN: watched, no data races" "$watch watchpoints"
+			pass "6.1 KCSAN: watched, no data races" "$watch watchpoints"
 		else
-			fail "KCSAN: watched, no data races" \
+			fail "6.1 KCSAN: watched, no data races" \
 				"${watch:-no} watchpoints, ${races:-unknown} races: $kcsan_out/serial.log"
 		fi
 	else
 		tail -n 40 "$kcsan_out/modules.log"
-		fail "KCSAN: build modules against the KCSAN kernel" "$kcsan_out/modules.log"
+		fail "6.1 KCSAN: build modules against the KCSAN kernel" "$kcsan_out/modules.log"
+	fi
+fi
+
+# --- Guest on 6.12 -----------------------------------------------------------
+# The second kernel hmap supports, built from linux-source-6.12 with the
+# test kernel's options (kernel.config; scripts/kernel-6.12.config says
+# what 6.12 spells differently: KASAN, UBSAN, lockdep, PROVE_RCU, debug
+# objects, kmemleak, fault injection): the same run as the 6.1 KASAN
+# guest, every result labelled "6.12: ". HMAP_612=0 leaves it out. KCSAN
+# runs on 6.1 only (the KCSAN guest above).
+if [ "${HMAP_612:-1}" = 1 ]; then
+	section "6.12 kernel"
+	t0=$(date +%s)
+	k612_out=$out/6.12
+	if k612_obj=$(KVER=6.12 "$HMAP_SCRIPTS/build-kernel.sh"); then
+		echo "$k612_obj (ready after $(($(date +%s) - t0))s)"
+	else
+		k612_obj=
+		fail "6.12: build the test kernel"
+	fi
+fi
+if [ -n "${k612_obj:-}" ]; then
+	section "6.12: modules and guest"
+	copy_sources "$k612_out/src"
+	if make -C "$k612_obj" M="$k612_out/src" -j"$(nproc)" modules \
+		>"$k612_out/modules.log" 2>&1; then
+		pass "6.12: build modules against the test kernel"
+		t0=$(date +%s)
+		qemu_rc=0
+		"$HMAP_SCRIPTS/boot-guest.sh" check "$k612_obj" "$k612_out" \
+			"$k612_obj/lib/kunit/kunit.ko" "$k612_out/src/hmap.ko" \
+			"$k612_out/src/hmap_kunit.ko" || qemu_rc=$?
+		echo "QEMU exited with $qemu_rc after $(($(date +%s) - t0))s; serial log: $k612_out/serial.log"
+		touch "$k612_out/serial.log"
+		guest_results "6.12: " "$k612_out/serial.log" "$qemu_rc" "$k612_out" \
+			"${HMAP_GUEST_BIN:-$HMAP_OUT/guest-bin}"/*_test
+		leak_fault_results "6.12: " "$k612_out/serial.log" "$k612_out"
+	else
+		tail -n 40 "$k612_out/modules.log"
+		fail "6.12: build modules against the test kernel" "$k612_out/modules.log"
 	fi
 fi
 
