@@ -5,17 +5,20 @@
  * Names in this file (and in hmap_iter.c and hmap_internal.h) follow one
  * rule, so that a name says how it may be called:
  *
- * - hmap_*_rcu(): the caller holds rcu_read_lock() (lookups and walks).
- *   They, and the static chain walkers of hmap_iter.c, are marked
- *   __must_hold(RCU); rcu_dereference() checks it under PROVE_RCU.
- * - __hmap_*(): the caller holds &hmap.lock (the kernel's sense of the
- *   prefix, as in __skb_queue_tail()); _locked is not used. They are
- *   marked __must_hold(&map->lock) and call lockdep_assert_held(). The
- *   static functions of the "Resizing" section below (hmap_evacuate*(),
- *   hmap_resize_*(), hmap_spare_*(), hmap_bg_queue(), hmap_bg_schedule(),
- *   hmap_maybe_*(), hmap_oldest(), hmap_newest(), ...) and
- *   hmap_clear_slot() need it too, without the prefix: they run only
- *   inside a write or the worker, and each calls lockdep_assert_held().
+ * - hmap_*_rcu(): the caller holds rcu_read_lock(). Every function that
+ *   needs it is named so, static or not (hmap_lookup_rcu(),
+ *   hmap_find_elem_rcu(), and hmap_chain_next_rcu() and the dump walkers
+ *   of hmap_iter.c), and marked __must_hold(RCU); rcu_dereference()
+ *   checks it under PROVE_RCU.
+ * - &hmap.lock held: every function that needs it is marked
+ *   __must_hold(&map->lock) and calls lockdep_assert_held(), for sparse
+ *   and lockdep to check. The kernel's __ prefix (as in __skb_queue_tail())
+ *   says it too on a function another file calls with the lock held:
+ *   __hmap_test_prealloc(), the one there is. The static ones (the resize
+ *   machinery, hmap_evacuate*(), hmap_resize_*(), hmap_spare_*(), ...,
+ *   and the steps of a write, hmap_find_for_write(), ...) run only inside
+ *   a write or a work item of this file that took the lock, and are named
+ *   for what they do; _locked is not used.
  * - hmap_*_work(): the function of a work item, run by the workqueue and
  *   never called directly.
  * - hmap_stat_*(): the per-CPU statistics counters, listed once by the
@@ -138,9 +141,11 @@
  *   @prealloc_work may still take the lock, and sees @dying), and queues
  *   the free of the map's tables for after a grace period. The map itself
  *   is freed by whichever comes last, that free or the free of a table it
- *   retired earlier (&hmap.refs). No timer or work of the map runs once
- *   hmap_destroy() returns, and hmap_core_exit() waits for the deferred
- *   frees of every map before the module goes.
+ *   retired earlier (&hmap.refs). Once hmap_destroy() returns, neither of
+ *   the map's two works runs again; what remains is the deferred free on
+ *   the hmap workqueue, which touches nothing but the map's memory, and
+ *   hmap_core_exit() waits for the deferred frees of every map before the
+ *   module goes.
  * - An update publishes a new element with rcu_assign_pointer() and frees
  *   the old one after a grace period: a reader sees the old or the new
  *   value, never a mix.
@@ -163,7 +168,7 @@
  *    hmap_obj_create() and hmap_obj_open().
  * 2. hmap_reg_lock (hmap_registry.c), one mutex: the registry's objects,
  *    names and per-user charges (see the top of that file). It is held
- *    across hmap_debugfs_add(), hmap_debugfs_unnamed() and
+ *    across hmap_debugfs_add(), hmap_debugfs_rename_destroyed() and
  *    hmap_debugfs_remove(), which check it.
  * 3. debugfs (hmap_debugfs.c): the directory locks debugfs takes to
  *    create, rename and remove a map's directory, and the wait in
@@ -179,7 +184,10 @@
  * hmap_obj_create() and hmap_obj_open(); bind_lock, then &hmap.lock when
  * hmap_obj_create() destroys the map it made because the name was taken
  * meanwhile; hmap_reg_lock, then a wait for debugfs readers that take
- * &hmap.lock, in hmap_obj_release(). What keeps the order:
+ * &hmap.lock, in hmap_obj_release(), and in hmap_obj_unname() when the
+ * rename of the map's directory fails and
+ * hmap_debugfs_rename_destroyed() removes it instead. What keeps the
+ * order:
  *
  * - The map core calls nothing of the registry, debugfs or the device:
  *   under &hmap.lock no other hmap lock is taken.
@@ -187,7 +195,8 @@
  *   for its readers under that lock. It reads only what never changes in
  *   an object (name, id) and asks the core for the rest.
  * - hmap_obj_release() drops hmap_reg_lock before hmap_destroy(), which
- *   waits for grace periods and for the map's works. The per-map commands
+ *   waits for the map's works (and, past %HMAP_DESTROY_PENDING_MAX, for
+ *   grace periods and the workqueue). The per-map commands
  *   of /dev/hmap take no registry lock: a reference keeps their object.
  * - The map's works take &hmap.lock, so no one cancels or flushes them
  *   while holding it: hmap_destroy() and hmap_test_set_background() unlock
@@ -214,6 +223,7 @@
 #include <kunit/visibility.h>
 
 #include "hmap_compat.h"
+#include "hmap_core.h"
 #include "hmap_fault.h"
 #include "hmap_internal.h"
 
@@ -253,7 +263,13 @@ static long hmap_global_sum(size_t offset)
 	return sum;
 }
 
-/* A statistics counter of @map summed over the CPUs. */
+/*
+ * A statistics counter of @map summed over the CPUs. Each CPU adds to its
+ * own counter with this_cpu_add() while this reads them all: the race is
+ * intended, and READ_ONCE() tells KCSAN and the compiler so. On 32-bit a
+ * 64-bit read may tear (off by 2^32 for as long as a carry takes): a
+ * statistic, never used to decide anything but the destroy bound.
+ */
 static s64 hmap_stat_sum_offset(struct hmap *map, size_t offset)
 {
 	s64 sum = 0;
@@ -457,9 +473,16 @@ static void hmap_table_free(struct hmap_table *t)
 	hmap_table_free_array(t);
 }
 
+/*
+ * Bytes of destroyed maps not yet freed, all maps together: see
+ * hmap_destroy() and %HMAP_DESTROY_PENDING_MAX.
+ */
+static atomic_long_t hmap_destroy_pending;
+
 /* Free the map itself: its last table is gone, and so are its users. */
 static void hmap_free(struct hmap *map)
 {
+	atomic_long_sub(map->destroy_bytes, &hmap_destroy_pending);
 	this_cpu_dec(hmap_global.maps);
 	mutex_destroy(&map->lock);
 	mem_cgroup_put(map->memcg);
@@ -489,7 +512,7 @@ static void hmap_table_free_work(struct work_struct *work)
  * Free @t after a grace period; readers may still be walking it. The free
  * counts in the map's statistics, so it holds a reference to the map.
  */
-static void hmap_table_retire(struct hmap *map, struct hmap_table *t)
+static void hmap_table_free_deferred(struct hmap *map, struct hmap_table *t)
 {
 	refcount_inc(&map->refs);
 	hmap_stat_add(map, pending_frees, 1);
@@ -735,6 +758,7 @@ EXPORT_SYMBOL_GPL(hmap_lookup);
 /* ---- Resizing ---- */
 
 static struct hmap_table *hmap_oldest(struct hmap *map)
+	__must_hold(&map->lock)
 {
 	lockdep_assert_held(&map->lock);
 	return hmap_dereference(map, map->tbl);
@@ -742,6 +766,7 @@ static struct hmap_table *hmap_oldest(struct hmap *map)
 
 /* The table writes go to. */
 static struct hmap_table *hmap_newest(struct hmap *map)
+	__must_hold(&map->lock)
 {
 	struct hmap_table *t = hmap_oldest(map);
 	struct hmap_table *next = hmap_dereference(map, t->next);
@@ -762,6 +787,7 @@ struct hmap_dest {
  */
 static unsigned int hmap_chain_tail(struct hmap *map, struct hmap_bucket *b,
 				    struct hmap_dest *d)
+	__must_hold(&map->lock)
 {
 	struct hmap_bucket *next;
 	unsigned int i, free;
@@ -797,6 +823,7 @@ static struct hmap_bucket *hmap_dest_next(struct hmap *map,
 					  struct hmap_table *new,
 					  struct hmap_bucket *b,
 					  struct hmap_bucket **spare)
+	__must_hold(&map->lock)
 {
 	struct hmap_bucket *nb = hmap_dereference(map, b->overflow);
 
@@ -819,6 +846,7 @@ static struct hmap_bucket *hmap_dest_next(struct hmap *map,
 static void hmap_evacuate_count(struct hmap *map, struct hmap_bucket *head,
 				unsigned long newmask, unsigned long xi,
 				unsigned int n[2])
+	__must_hold(&map->lock)
 {
 	struct hmap_bucket *b;
 	unsigned int s;
@@ -849,6 +877,7 @@ static int hmap_evacuate_reserve(struct hmap *map, struct hmap_table *old,
 				 struct hmap_table *new, unsigned long xi,
 				 const unsigned int n[2], struct hmap_dest dst[2],
 				 struct hmap_bucket **spare)
+	__must_hold(&map->lock)
 {
 	struct hmap_bucket *nb;
 	unsigned int d, need = 0;
@@ -893,6 +922,7 @@ free_spares:
 static u8 hmap_evacuate_move(struct hmap *map, struct hmap_table *new,
 			     struct hmap_bucket *head, unsigned long xi,
 			     struct hmap_dest dst[2], struct hmap_bucket **spare)
+	__must_hold(&map->lock)
 {
 	unsigned long newmask = hmap_bucket_mask(new);
 	u8 mark0 = HMAP_EVACUATED_EMPTY;
@@ -938,6 +968,7 @@ static u8 hmap_evacuate_move(struct hmap *map, struct hmap_table *new,
  */
 static int hmap_evacuate(struct hmap *map, struct hmap_table *old,
 			 struct hmap_table *new, unsigned long i)
+	__must_hold(&map->lock)
 {
 	struct hmap_bucket *head = &old->buckets[i], *spare;
 	unsigned long xi = i & hmap_bucket_mask(new);
@@ -963,6 +994,7 @@ static int hmap_evacuate(struct hmap *map, struct hmap_table *old,
  * is dying.
  */
 static void hmap_bg_queue(struct hmap *map, unsigned long delay)
+	__must_hold(&map->lock)
 {
 	lockdep_assert_held(&map->lock);
 	if (!map->dying && map->background)
@@ -977,6 +1009,7 @@ static void hmap_bg_queue(struct hmap *map, unsigned long delay)
  * ahead always has the worker as its owner.
  */
 static void hmap_bg_schedule(struct hmap *map)
+	__must_hold(&map->lock)
 {
 	unsigned long idle_end = map->last_write + HMAP_SPARE_IDLE;
 
@@ -993,6 +1026,7 @@ static void hmap_bg_schedule(struct hmap *map)
  * retire the old one (the trace event keeps the name "resize_finish").
  */
 static void hmap_resize_commit(struct hmap *map)
+	__must_hold(&map->lock)
 {
 	struct hmap_table *old = hmap_oldest(map);
 	struct hmap_table *new = hmap_dereference(map, old->next);
@@ -1005,7 +1039,7 @@ static void hmap_resize_commit(struct hmap *map)
 	map->resizing = HMAP_RESIZE_NONE;
 	map->nevacuate = 0;
 	new->noverflow_base = new->noverflow;
-	hmap_table_retire(map, old);
+	hmap_table_free_deferred(map, old);
 	hmap_bg_schedule(map);	/* a spare array may now be idle */
 }
 
@@ -1016,6 +1050,7 @@ static void hmap_resize_commit(struct hmap *map)
  */
 static int hmap_evacuate_one(struct hmap *map, unsigned long i,
 			     bool background)
+	__must_hold(&map->lock)
 {
 	struct hmap_table *old = hmap_oldest(map);
 	struct hmap_table *new = hmap_dereference(map, old->next);
@@ -1053,6 +1088,7 @@ static int hmap_evacuate_one(struct hmap *map, unsigned long i,
  * failure of the second is left for later.
  */
 static int hmap_evacuate_for_write(struct hmap *map, u64 hash)
+	__must_hold(&map->lock)
 {
 	int err;
 
@@ -1071,6 +1107,7 @@ static int hmap_evacuate_for_write(struct hmap *map, u64 hash)
 /* Evacuate up to @max buckets from @nevacuate on; 0 or -ENOMEM. */
 static int hmap_evacuate_batch(struct hmap *map, unsigned long max,
 			       bool background)
+	__must_hold(&map->lock)
 {
 	lockdep_assert_held(&map->lock);
 	while (max-- && map->resizing != HMAP_RESIZE_NONE) {
@@ -1084,6 +1121,7 @@ static int hmap_evacuate_batch(struct hmap *map, unsigned long max,
 
 /* Evacuate every old bucket left: finish the resize in progress, if any. */
 static int hmap_evacuate_all(struct hmap *map)
+	__must_hold(&map->lock)
 {
 	lockdep_assert_held(&map->lock);
 	while (map->resizing != HMAP_RESIZE_NONE) {
@@ -1098,6 +1136,7 @@ static int hmap_evacuate_all(struct hmap *map)
 
 /* The spare array if it has @bits; a spare of another size is freed. */
 static struct hmap_table *hmap_spare_take(struct hmap *map, unsigned int bits)
+	__must_hold(&map->lock)
 {
 	struct hmap_table *t = map->spare;
 
@@ -1146,6 +1185,7 @@ static void hmap_prealloc_work(struct work_struct *work)
 
 /* Three quarters of the way to a grow of a large map: get its array. */
 static void hmap_maybe_prealloc(struct hmap *map, struct hmap_table *t)
+	__must_hold(&map->lock)
 {
 	lockdep_assert_held(&map->lock);
 	if (t->B + 1 < HMAP_PREALLOC_MIN_B || t->B >= HMAP_B_MAX ||
@@ -1164,6 +1204,7 @@ static void hmap_maybe_prealloc(struct hmap *map, struct hmap_table *t)
  */
 static void hmap_resize_start(struct hmap *map, enum hmap_resize_kind kind,
 			      unsigned int bits)
+	__must_hold(&map->lock)
 {
 	struct hmap_table *old = hmap_oldest(map);
 	struct hmap_table *new;
@@ -1199,6 +1240,7 @@ static void hmap_resize_start(struct hmap *map, enum hmap_resize_kind kind,
  * faster than one shrink per resize still ends at the size it needs.
  */
 static void hmap_maybe_shrink(struct hmap *map)
+	__must_hold(&map->lock)
 {
 	struct hmap_table *t = hmap_oldest(map);
 
@@ -1210,6 +1252,7 @@ static void hmap_maybe_shrink(struct hmap *map)
 
 /* Free the spare array, if any. */
 static void hmap_spare_free(struct hmap *map)
+	__must_hold(&map->lock)
 {
 	lockdep_assert_held(&map->lock);
 	if (map->spare)
@@ -1260,11 +1303,14 @@ static bool hmap_key_ok(const struct hmap *map, u32 key_len)
 	return key_len && key_len <= map->params.key_size;
 }
 
-/* Find @key in the newest table; on a miss, *@free gets the first free slot. */
-static struct hmap_elem *__hmap_find(struct hmap *map, u64 hash,
-				     const void *key, u32 key_len,
-				     struct hmap_dest *at,
-				     struct hmap_dest *free)
+/*
+ * The find of a write: @key in the newest table, at *@at; on a miss, NULL,
+ * with *@at the last bucket looked at and *@free the first free slot.
+ */
+static struct hmap_elem *hmap_find_for_write(struct hmap *map, u64 hash,
+					     const void *key, u32 key_len,
+					     struct hmap_dest *at,
+					     struct hmap_dest *free)
 	__must_hold(&map->lock)
 {
 	struct hmap_table *t = hmap_newest(map);
@@ -1304,8 +1350,13 @@ miss:
 	return NULL;
 }
 
-static int __hmap_insert(struct hmap *map, struct hmap_elem *ne,
-			 struct hmap_dest *last, struct hmap_dest *free)
+/*
+ * The insert of a write: @ne at the free slot hmap_find_for_write() found,
+ * or in a new overflow bucket after @last, the end of the chain.
+ */
+static int hmap_insert_for_write(struct hmap *map, struct hmap_elem *ne,
+				 struct hmap_dest *last,
+				 struct hmap_dest *free)
 	__must_hold(&map->lock)
 {
 	struct hmap_bucket *b = free->b;
@@ -1354,7 +1405,7 @@ again:
 	err = hmap_evacuate_for_write(map, hash);
 	if (err)
 		goto free_elem;
-	old = __hmap_find(map, hash, key, key_len, &at, &free);
+	old = hmap_find_for_write(map, hash, key, key_len, &at, &free);
 	if (old) {
 		if (flags == HMAP_NOEXIST) {
 			err = -EEXIST;
@@ -1382,7 +1433,7 @@ again:
 		if (map->resizing != HMAP_RESIZE_NONE)
 			goto again;
 	}
-	err = __hmap_insert(map, ne, &at, &free);
+	err = hmap_insert_for_write(map, ne, &at, &free);
 	if (err)
 		goto free_elem;
 	hmap_stat_add(map, inserts, 1);
@@ -1430,6 +1481,7 @@ EXPORT_SYMBOL_GPL(hmap_update);
 /* Go's delete: mark the slot empty and turn a trailing run into EMPTY_REST. */
 static void hmap_clear_slot(struct hmap *map, struct hmap_bucket *head,
 			    struct hmap_bucket *b, unsigned int i)
+	__must_hold(&map->lock)
 {
 	struct hmap_bucket *next;
 
@@ -1495,7 +1547,7 @@ int hmap_delete(struct hmap *map, const void *key, u32 key_len)
 	err = hmap_evacuate_for_write(map, hash);
 	if (err)
 		goto unlock;
-	e = __hmap_find(map, hash, key, key_len, &at, &free);
+	e = hmap_find_for_write(map, hash, key, key_len, &at, &free);
 	if (!e) {
 		err = -ENOENT;
 		goto unlock;
@@ -1544,9 +1596,9 @@ int hmap_clear(struct hmap *map)
 	WRITE_ONCE(map->count, 0);
 	map->resizing = HMAP_RESIZE_NONE;
 	map->nevacuate = 0;
-	hmap_table_retire(map, old);
+	hmap_table_free_deferred(map, old);
 	if (next)
-		hmap_table_retire(map, next);
+		hmap_table_free_deferred(map, next);
 	mutex_unlock(&map->lock);
 	return 0;
 }
@@ -1664,6 +1716,7 @@ struct hmap *hmap_create(const struct hmap_params *params)
 	return map;
 
 free_pcpu:
+	mutex_destroy(&map->lock);
 	mem_cgroup_put(map->memcg);
 	free_percpu(map->pcpu);
 free_map:
@@ -1672,7 +1725,7 @@ free_map:
 }
 EXPORT_SYMBOL_GPL(hmap_create);
 
-/* After the grace period hmap_destroy() waited for: no reader is left. */
+/* After the grace period hmap_destroy() queued it for: no reader is left. */
 static void hmap_destroy_work(struct work_struct *work)
 {
 	struct hmap *map = container_of(to_rcu_work(work), struct hmap,
@@ -1694,31 +1747,46 @@ static void hmap_destroy_work(struct work_struct *work)
  * @map: the map, or NULL.
  *
  * The caller must have made the map unreachable for new users; lookups
- * still running may go on until their grace period ends. No work or timer
- * of the map runs or is queued when this returns. The memory goes after a
- * grace period, on the hmap workqueue: the map's bucket arrays and
- * elements, then the map itself once the arrays it retired earlier are
- * freed too (&hmap.refs). So destroy does not wait for grace periods (it
- * waited for two, tens of milliseconds each under load, which made
- * destroying thousands of maps take minutes), as bpf(2) maps free theirs
- * from a work item; hmap_flush_frees() waits for it all, and module exit
- * (hmap_core_exit()) does.
+ * still running may go on until their grace period ends. The map's own
+ * works (evacuation beside the writers, allocation ahead) are cancelled
+ * and never run again. The memory goes after a grace period, from the
+ * hmap workqueue: the bucket arrays and elements, then the map itself once
+ * the arrays it retired earlier are freed too (&hmap.refs). So destroy
+ * does not wait for a grace period (it waited for two, tens of
+ * milliseconds each under load, which made destroying thousands of maps
+ * take minutes), as bpf(2) maps free theirs from a work item. Unlike
+ * theirs, what waits is bounded: once the destroyed maps not yet freed
+ * hold more than %HMAP_DESTROY_PENDING_MAX (16 MiB) together, destroy
+ * waits for them, so a caller that creates and destroys maps in a loop
+ * holds at most that much more than its live maps (and the per-user
+ * limits of the registry, which are returned at destroy, stay limits).
+ * hmap_flush_frees() waits for every deferred free, and so does module
+ * exit (hmap_core_exit()).
  *
- * Context: process context, may sleep (waits for the map's works).
+ * Context: process context, may sleep (waits for the map's works, and for
+ * grace periods past the bound).
  */
 void hmap_destroy(struct hmap *map)
 {
+	long pending;
+
 	if (!map)
 		return;
-	/* See "Concurrency contract": from here on no work is queued. */
+	/* See "Concurrency contract": no work of the map is queued now. */
 	mutex_lock(&map->lock);
 	map->dying = true;
 	mutex_unlock(&map->lock);
 	cancel_work_sync(&map->prealloc_work);
 	cancel_delayed_work_sync(&map->bg_work);
 
+	pending = hmap_stat_sum_offset(map, offsetof(struct hmap_pcpu, bytes));
+	map->destroy_bytes = max_t(s64, 0, pending);
+	pending = atomic_long_add_return(map->destroy_bytes,
+					 &hmap_destroy_pending);
 	INIT_RCU_WORK(&map->destroy_rwork, hmap_destroy_work);
 	queue_rcu_work(hmap_wq, &map->destroy_rwork);
+	if (pending > HMAP_DESTROY_PENDING_MAX)
+		hmap_flush_frees();
 }
 EXPORT_SYMBOL_GPL(hmap_destroy);
 

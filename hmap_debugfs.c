@@ -28,16 +28,13 @@ static struct dentry *hmap_debugfs_root;
 
 /*
  * The files of the map's state, besides stats, histogram and one per
- * counter, in the order of the stats file: HMAP_STATE(name) for each.
+ * counter, in the order of the stats file: HMAP_STATE(name) for each, shown
+ * by hmap_seq_<name>() (hmap_debugfs_states[]).
  */
 #define HMAP_DEBUGFS_STATES {						\
 	HMAP_STATE(entries) HMAP_STATE(B) HMAP_STATE(overflow_buckets)	\
 	HMAP_STATE(buckets) HMAP_STATE(load_factor) HMAP_STATE(resizing) \
 }
-
-#define HMAP_STATE(name)	__stringify(name),
-static const char * const hmap_debugfs_state[] = HMAP_DEBUGFS_STATES;
-#undef HMAP_STATE
 
 /*
  * A map's directory has a file per counter beside its other files, and its
@@ -72,12 +69,23 @@ static void hmap_visit_counters(hmap_counter_fn fn, void *arg)
 #undef HMAP_STAT
 }
 
-static const char * const hmap_resize_names[] = {
-	[HMAP_RESIZE_NONE] = "none",
-	[HMAP_RESIZE_GROW] = "grow",
-	[HMAP_RESIZE_SAME] = "same-size",
-	[HMAP_RESIZE_SHRINK] = "shrink",
-};
+/* The pairs of HMAP_RESIZE_KINDS() as an initializer; @unused is its arg. */
+#define HMAP_RESIZE_PAIRS(unused, pairs...)	{ pairs }
+
+static const struct {
+	u32 kind;
+	const char *name;
+} hmap_resize_names[] = HMAP_RESIZE_KINDS(HMAP_RESIZE_PAIRS, 0);
+
+static const char *hmap_resize_name(u32 kind)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(hmap_resize_names); i++)
+		if (hmap_resize_names[i].kind == kind)
+			return hmap_resize_names[i].name;
+	return "?";
+}
 
 static u64 hmap_counter_value(const struct hmap_stats *st, size_t offset)
 {
@@ -90,36 +98,65 @@ static u64 hmap_load_x100(const struct hmap_stats *st)
 	return div64_u64(st->count * 100, 1ULL << st->B);
 }
 
-static void hmap_seq_resize(struct seq_file *m, const struct hmap_stats *st)
+static void hmap_seq_entries(struct seq_file *m, const struct hmap_stats *st)
 {
-	seq_printf(m, "%s", hmap_resize_names[st->resizing]);
+	seq_printf(m, "%llu\n", st->count);
+}
+
+static void hmap_seq_B(struct seq_file *m, const struct hmap_stats *st)
+{
+	seq_printf(m, "%u\n", st->B);
+}
+
+static void hmap_seq_overflow_buckets(struct seq_file *m,
+				      const struct hmap_stats *st)
+{
+	seq_printf(m, "%llu\n", st->noverflow);
+}
+
+static void hmap_seq_buckets(struct seq_file *m, const struct hmap_stats *st)
+{
+	seq_printf(m, "%llu\n", 1ULL << st->B);
+}
+
+static void hmap_seq_load_factor(struct seq_file *m,
+				 const struct hmap_stats *st)
+{
+	u64 load = hmap_load_x100(st);
+
+	seq_printf(m, "%llu.%02llu\n", load / 100, load % 100);
+}
+
+static void hmap_seq_resizing(struct seq_file *m, const struct hmap_stats *st)
+{
+	seq_puts(m, hmap_resize_name(st->resizing));
 	if (st->resizing != HMAP_RESIZE_NONE)
 		seq_printf(m, " B %u->%u nevacuate %llu/%llu", st->old_B,
 			   st->B, st->nevacuate, 1ULL << st->old_B);
 	seq_putc(m, '\n');
 }
 
-/* Print the state value @name of @st as its file shows it, if it is one. */
-static bool hmap_seq_state(struct seq_file *m, const char *name,
-			   const struct hmap_stats *st)
-{
-	u64 load = hmap_load_x100(st);
+/* A state value: its file's name, and what prints it. */
+struct hmap_debugfs_state {
+	const char *name;
+	void (*show)(struct seq_file *m, const struct hmap_stats *st);
+};
 
-	if (!strcmp(name, "entries"))
-		seq_printf(m, "%llu\n", st->count);
-	else if (!strcmp(name, "B"))
-		seq_printf(m, "%u\n", st->B);
-	else if (!strcmp(name, "overflow_buckets"))
-		seq_printf(m, "%llu\n", st->noverflow);
-	else if (!strcmp(name, "buckets"))
-		seq_printf(m, "%llu\n", 1ULL << st->B);
-	else if (!strcmp(name, "load_factor"))
-		seq_printf(m, "%llu.%02llu\n", load / 100, load % 100);
-	else if (!strcmp(name, "resizing"))
-		hmap_seq_resize(m, st);
-	else
-		return false;
-	return true;
+#define HMAP_STATE(name)	{ __stringify(name), hmap_seq_##name },
+static const struct hmap_debugfs_state hmap_debugfs_states[] =
+	HMAP_DEBUGFS_STATES;
+#undef HMAP_STATE
+
+/* The state value whose file is called @name, or NULL. */
+static const struct hmap_debugfs_state *
+hmap_debugfs_state_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(hmap_debugfs_states); i++)
+		if (!strcmp(hmap_debugfs_states[i].name, name))
+			return &hmap_debugfs_states[i];
+	return NULL;
 }
 
 /* What a show callback hands hmap_seq_counter(), by hmap_visit_counters(). */
@@ -159,9 +196,9 @@ static int hmap_stats_show(struct seq_file *m, void *unused)
 		   obj->id);
 	seq_printf(m, "key_size: %u\nvalue_size: %u\nmax_entries: %u\n",
 		   p.key_size, p.value_size, p.max_entries);
-	for (i = 0; i < ARRAY_SIZE(hmap_debugfs_state); i++) {
-		seq_printf(m, "%s: ", hmap_debugfs_state[i]);
-		hmap_seq_state(m, hmap_debugfs_state[i], &cs.st);
+	for (i = 0; i < ARRAY_SIZE(hmap_debugfs_states); i++) {
+		seq_printf(m, "%s: ", hmap_debugfs_states[i].name);
+		hmap_debugfs_states[i].show(m, &cs.st);
 	}
 	hmap_visit_counters(hmap_seq_counter, &cs);
 	return 0;
@@ -175,11 +212,15 @@ static int hmap_value_show(struct seq_file *m, void *unused)
 		.m = m,
 		.only = m->file->f_path.dentry->d_name.name,
 	};
+	const struct hmap_debugfs_state *state;
 	struct hmap_obj *obj = m->private;
 
 	hmap_get_stats(obj->map, &cs.st);
-	if (hmap_seq_state(m, cs.only, &cs.st))
+	state = hmap_debugfs_state_find(cs.only);
+	if (state) {
+		state->show(m, &cs.st);
 		return 0;
+	}
 	hmap_visit_counters(hmap_seq_counter, &cs);
 	return cs.shown ? 0 : -ENOENT;
 }
@@ -267,8 +308,8 @@ void hmap_debugfs_add(struct hmap_obj *obj)
 	debugfs_create_file("stats", 0444, dir, obj, &hmap_stats_fops);
 	debugfs_create_file("histogram", 0444, dir, obj,
 			    &hmap_histogram_fops);
-	for (i = 0; i < ARRAY_SIZE(hmap_debugfs_state); i++)
-		debugfs_create_file(hmap_debugfs_state[i], 0444, dir, obj,
+	for (i = 0; i < ARRAY_SIZE(hmap_debugfs_states); i++)
+		debugfs_create_file(hmap_debugfs_states[i].name, 0444, dir, obj,
 				    &hmap_value_fops);
 	d.dir = dir;
 	hmap_visit_counters(hmap_debugfs_add_counter, &d);
@@ -276,14 +317,17 @@ void hmap_debugfs_add(struct hmap_obj *obj)
 }
 
 /**
- * hmap_debugfs_unnamed() - a named map lost its name but lives on
- * @obj: the map.
+ * hmap_debugfs_rename_destroyed() - rename the directory of a map whose
+ *	name was taken away
+ * @obj: the map, which lives on while fds use it.
  *
- * Renames its directory to destroyed:<id>, so the name can be reused.
+ * Renames its directory to destroyed:<id>, so that the name can be reused.
+ * If debugfs cannot rename it, removes it, waiting as
+ * hmap_debugfs_remove() does for the readers inside its files.
  *
  * Context: process context, may sleep; hmap_reg_lock held.
  */
-void hmap_debugfs_unnamed(struct hmap_obj *obj)
+void hmap_debugfs_rename_destroyed(struct hmap_obj *obj)
 {
 	char name[32];
 	struct dentry *d;

@@ -8,7 +8,7 @@ struct hmap_obj;
 void __init hmap_debugfs_init(void);
 void hmap_debugfs_exit(void);
 void hmap_debugfs_add(struct hmap_obj *obj);
-void hmap_debugfs_unnamed(struct hmap_obj *obj);
+void hmap_debugfs_rename_destroyed(struct hmap_obj *obj);
 void hmap_debugfs_remove(struct hmap_obj *obj);
 
 #endif /* _HMAP_DEBUGFS_H */

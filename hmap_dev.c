@@ -16,8 +16,11 @@
  * Every command goes through hmap_ioctl(), which checks the rights that
  * its entry in the command table, hmap_iocs[], says it needs and copies its
  * argument struct in, then calls its handler, hmap_ioc_<command>(). A
- * helper that crosses the user boundary says which way: _copy_in (from
- * user space), _copy_out (to it).
+ * helper whose only job is a copy across the user boundary says which way:
+ * _copy_in (from user space), _copy_out (to it). The handlers and the
+ * steps they are made of (hmap_elem_op_*(), hmap_batch_*_one(),
+ * hmap_batch_each()) copy what their command reads and answers as part of
+ * doing it, and are named for the command.
  */
 
 #include <linux/fs.h>
@@ -69,9 +72,10 @@ union hmap_ioc_arg {
  * enum hmap_fd_binding - what binding a command needs the fd to have
  * @HMAP_FD_BOUND_OR_NOT: none in particular: bound or not.
  * @HMAP_FD_UNBOUND_TO_BIND: not bound yet, for the command binds it.
- *	hmap_ioctl() holds &hmap_file.bind_lock around the handler, which
- *	checks this (-EBUSY if the fd is bound) after its own checks of the
- *	argument.
+ *	hmap_ioctl() runs the command's &hmap_ioc.check_arg, then checks
+ *	this (-EBUSY if the fd is bound) and calls the handler, holding
+ *	&hmap_file.bind_lock across both: a bad argument is refused as such
+ *	on a bound fd too.
  * @HMAP_FD_BOUND: bound to a map (-ENOTCONN otherwise); the handler gets
  *	the map.
  */
@@ -109,6 +113,8 @@ enum hmap_fd_binding {
  *	writes back min(argsz, sizeof(struct hmap_map_stats)) bytes, argsz
  *	included.
  * @fn: the handler, called with the argument struct copied in.
+ * @check_arg: for a command that binds the fd, the checks of its argument
+ *	struct, which hmap_ioctl() runs before it checks the binding.
  */
 struct hmap_ioc {
 	unsigned int cmd;
@@ -118,6 +124,7 @@ struct hmap_ioc {
 	u32 in_size;
 	int (*fn)(struct file *file, struct hmap_obj *obj,
 		  union hmap_ioc_arg *arg, void __user *uarg);
+	int (*check_arg)(const union hmap_ioc_arg *arg);
 };
 
 /*
@@ -220,6 +227,7 @@ static struct hmap_obj *hmap_file_obj(struct hmap_file *hf)
 
 static void hmap_file_bind(struct hmap_file *hf, struct hmap_obj *obj,
 			   unsigned int may)
+	__must_hold(&hf->bind_lock)
 {
 	lockdep_assert_held(&hf->bind_lock);
 	hf->may = may;
@@ -257,40 +265,37 @@ static int hmap_ioc_version(struct file *file, struct hmap_obj *obj,
 	return hmap_arg_copy_out(uarg, v, sizeof(*v));
 }
 
+/* What CREATE's argument must be, checked before the fd's binding. */
+static int hmap_ioc_create_check(const union hmap_ioc_arg *arg)
+{
+	const struct hmap_create *c = &arg->create;
+
+	if (c->flags & ~HMAP_CREATE_ANON || c->__reserved || c->mode & ~0666)
+		return -EINVAL;
+	if (c->flags & HMAP_CREATE_ANON)
+		return memchr_inv(c->name, 0, sizeof(c->name)) ? -EINVAL : 0;
+	return hmap_check_name(c->name);
+}
+
 static int hmap_ioc_create(struct file *file, struct hmap_obj *obj,
 			   union hmap_ioc_arg *arg, void __user *uarg)
 {
 	struct hmap_create *c = &arg->create;
-	struct hmap_file *hf = file->private_data;
-	struct hmap_obj *created;
-	struct hmap_params p;
-	bool anon;
-	int err;
-
-	if (c->flags & ~HMAP_CREATE_ANON || c->__reserved || c->mode & ~0666)
-		return -EINVAL;
-	anon = c->flags & HMAP_CREATE_ANON;
-	if (anon && memchr_inv(c->name, 0, sizeof(c->name)))
-		return -EINVAL;
-	if (!anon) {
-		err = hmap_check_name(c->name);
-		if (err)
-			return err;
-	}
-	p = (struct hmap_params){
+	bool anon = c->flags & HMAP_CREATE_ANON;
+	struct hmap_params p = {
 		.key_size = c->key_size,
 		.value_size = c->value_size,
 		.max_entries = c->max_entries,
 		.capacity_hint = c->capacity_hint,
 	};
+	struct hmap_obj *created;
+	int err;
 
-	lockdep_assert_held(&hf->bind_lock);
-	if (hf->obj)
-		return -EBUSY;
 	err = hmap_obj_create(&p, anon ? NULL : c->name, c->mode, file->f_cred,
 			      &created);
 	if (!err)
-		hmap_file_bind(hf, created, hmap_fmode_may(file->f_mode));
+		hmap_file_bind(file->private_data, created,
+			       hmap_fmode_may(file->f_mode));
 	return err;
 }
 
@@ -302,23 +307,22 @@ static int hmap_check_name_arg(const struct hmap_name *n)
 	return hmap_check_name(n->name);
 }
 
+/* What OPEN's argument must be, checked before the fd's binding. */
+static int hmap_ioc_open_check(const union hmap_ioc_arg *arg)
+{
+	return hmap_check_name_arg(&arg->name);
+}
+
 static int hmap_ioc_open(struct file *file, struct hmap_obj *obj,
 			 union hmap_ioc_arg *arg, void __user *uarg)
 {
 	unsigned int want = hmap_fmode_may(file->f_mode), may;
-	struct hmap_file *hf = file->private_data;
 	struct hmap_obj *opened;
 	int err;
 
-	err = hmap_check_name_arg(&arg->name);
-	if (err)
-		return err;
-	lockdep_assert_held(&hf->bind_lock);
-	if (hf->obj)
-		return -EBUSY;
 	err = hmap_obj_open(arg->name.name, file->f_cred, want, &opened, &may);
 	if (!err)
-		hmap_file_bind(hf, opened, may);
+		hmap_file_bind(file->private_data, opened, may);
 	return err;
 }
 
@@ -326,7 +330,7 @@ static int hmap_ioc_destroy(struct file *file, struct hmap_obj *obj,
 			    union hmap_ioc_arg *arg, void __user *uarg)
 {
 	return hmap_check_name_arg(&arg->name) ?:
-	       hmap_obj_destroy(arg->name.name, file->f_cred);
+	       hmap_obj_unname(arg->name.name, file->f_cred);
 }
 
 static int hmap_ioc_list(struct file *file, struct hmap_obj *obj,
@@ -497,8 +501,11 @@ static int hmap_ioc_delete(struct file *file, struct hmap_obj *obj,
 	return hmap_elem_op_run(obj, &arg->elem, uarg, hmap_elem_op_delete);
 }
 
-/* Length of element @i of a batch: from @ulens if given, else @fixed. */
-static int hmap_batch_len(u64 ulens, u32 i, u32 fixed, u32 *len)
+/*
+ * Copy the length of element @i of a batch in from the array @ulens, or,
+ * if the batch has none, take @fixed.
+ */
+static int hmap_batch_len_copy_in(u64 ulens, u32 i, u32 fixed, u32 *len)
 {
 	void __user *ulen;
 
@@ -538,7 +545,7 @@ static int hmap_batch_update_one(struct hmap_obj *obj, struct hmap_op_buf *ob,
 	u32 vlen;
 	int err;
 
-	err = hmap_batch_len(b->value_lens, i, ob->p.value_size, &vlen);
+	err = hmap_batch_len_copy_in(b->value_lens, i, ob->p.value_size, &vlen);
 	if (err)
 		return err;
 	if (vlen > ob->p.value_size)
@@ -581,7 +588,7 @@ hmap_batch_each(struct hmap_obj *obj, const struct hmap_batch *b,
 			err = -EINTR;
 			break;
 		}
-		err = hmap_batch_len(b->key_lens, i, ob.p.key_size, &klen);
+		err = hmap_batch_len_copy_in(b->key_lens, i, ob.p.key_size, &klen);
 		if (!err)
 			err = hmap_key_copy_in(&ob.p, ob.key, b->keys, i, klen);
 		if (!err)
@@ -856,9 +863,10 @@ static int hmap_ioc_stats(struct file *file, struct hmap_obj *obj,
  * argument struct is copied into (whose size, &hmap_ioc.in_size, is the
  * bytes copied in and the smallest argsz); then the open mode the fd
  * needs (for a command on the bound map, also the right its binding needs
- * on the map) and the binding the fd needs. hmap_ioctl() checks
- * these, copies the argument struct in and calls the handler, which does
- * its command only.
+ * on the map) and the binding the fd needs; for a command that binds the
+ * fd, the checks of its argument that come before the binding's. hmap_ioctl()
+ * checks these, copies the argument struct in and calls the handler, which
+ * does its command only.
  * Numbers the table skips are holes, with no handler: -ENOTTY.
  */
 static const struct hmap_ioc hmap_iocs[] = {
@@ -867,8 +875,10 @@ static const struct hmap_ioc hmap_iocs[] = {
 	HMAP_IOC_DEF(LIST, hmap_ioc_list, list, 0, HMAP_FD_BOUND_OR_NOT),
 	HMAP_IOC_DEF(DESTROY, hmap_ioc_destroy, name, FMODE_WRITE, HMAP_FD_BOUND_OR_NOT),
 	/* They bind the fd. */
-	HMAP_IOC_DEF(CREATE, hmap_ioc_create, create, FMODE_WRITE, HMAP_FD_UNBOUND_TO_BIND),
-	HMAP_IOC_DEF(OPEN, hmap_ioc_open, name, FMODE_READ | FMODE_WRITE, HMAP_FD_UNBOUND_TO_BIND),
+	HMAP_IOC_DEF(CREATE, hmap_ioc_create, create, FMODE_WRITE, HMAP_FD_UNBOUND_TO_BIND,
+		     .check_arg = hmap_ioc_create_check),
+	HMAP_IOC_DEF(OPEN, hmap_ioc_open, name, FMODE_READ | FMODE_WRITE, HMAP_FD_UNBOUND_TO_BIND,
+		     .check_arg = hmap_ioc_open_check),
 	/* On the bound map: they read it, */
 	HMAP_IOC_DEF(LOOKUP, hmap_ioc_lookup, elem, FMODE_READ, HMAP_FD_BOUND),
 	HMAP_IOC_DEF(BATCH_LOOKUP, hmap_ioc_batch_lookup, batch, FMODE_READ, HMAP_FD_BOUND),
@@ -901,15 +911,17 @@ static_assert(offsetofend(struct hmap_map_stats, flags) ==
  * opened with a mode the command needs, that it is bound to a map if the
  * command needs one, and that the binding has the rights on the map the
  * command needs; then reads the argument struct and calls the handler.
+ * For a command that binds @file it checks the argument, then that @file
+ * is not bound yet, before the handler.
  *
  * Context: process context; may sleep. Holds &hmap_file.bind_lock around
- * the handlers of the commands that bind @file.
+ * the checks and handlers of the commands that bind @file.
  * Return: what the handler returns, 0 or -errno as the ABI header lists
  * them; or -ENOTTY if @cmd is not a command (or has other direction or
  * size bits), -EBADF if @file was not opened for what it needs, -ENOTCONN
- * if it is not bound and must be, -EACCES if its binding may not do it;
- * -EFAULT, -EINVAL or -E2BIG for an argument struct that cannot be read
- * or has a bad argsz.
+ * if it is not bound and must be, -EBUSY if it is bound and must not be,
+ * -EACCES if its binding may not do it; -EFAULT, -EINVAL or -E2BIG for an
+ * argument struct that cannot be read or has a bad argsz.
  */
 static long hmap_ioctl(struct file *file, unsigned int cmd,
 		       unsigned long arg)
@@ -944,7 +956,9 @@ static long hmap_ioctl(struct file *file, unsigned int cmd,
 	if (ioc->binding != HMAP_FD_UNBOUND_TO_BIND)
 		return ioc->fn(file, obj, &karg, uarg);
 	mutex_lock(&hf->bind_lock);
-	err = ioc->fn(file, NULL, &karg, uarg);
+	err = ioc->check_arg(&karg);
+	if (!err)
+		err = hf->obj ? -EBUSY : ioc->fn(file, NULL, &karg, uarg);
 	mutex_unlock(&hf->bind_lock);
 	return err;
 }

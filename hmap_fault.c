@@ -77,7 +77,7 @@ bool hmap_should_fail_alloc(enum hmap_fault_site site, size_t size)
 
 #if IS_ENABLED(CONFIG_KUNIT)
 /**
- * hmap_test_fault_set() - fail allocation sites at random (tests only)
+ * hmap_test_set_fault_sites() - fail allocation sites at random (tests only)
  * @sites: the sites that may fail, a bit per &enum hmap_fault_site.
  * @percent: the chance, 0 to 100, that an allocation at one of @sites
  *	fails; 0 turns injection off.
@@ -85,27 +85,27 @@ bool hmap_should_fail_alloc(enum hmap_fault_site site, size_t size)
  * Context: any; as the debugfs knobs, not synchronised with allocations
  * in flight.
  */
-void hmap_test_fault_set(u32 sites, unsigned int percent)
+void hmap_test_set_fault_sites(u32 sites, unsigned int percent)
 {
 	WRITE_ONCE(hmap_fault_sites, sites);
 	hmap_fault_attr.interval = 1;
 	atomic_set(&hmap_fault_attr.times, -1);
 	WRITE_ONCE(hmap_fault_attr.probability, min(percent, 100U));
 }
-EXPORT_SYMBOL_IF_KUNIT(hmap_test_fault_set);
+EXPORT_SYMBOL_IF_KUNIT(hmap_test_set_fault_sites);
 
 /**
- * hmap_test_fault_injected() - failures injected at a site so far
+ * hmap_test_read_injected() - failures injected at a site so far
  * @site: the site.
  *
  * Context: any.
  * Return: the count since the module was loaded.
  */
-long hmap_test_fault_injected(enum hmap_fault_site site)
+long hmap_test_read_injected(enum hmap_fault_site site)
 {
 	return atomic_long_read(&hmap_fault_injected[site]);
 }
-EXPORT_SYMBOL_IF_KUNIT(hmap_test_fault_injected);
+EXPORT_SYMBOL_IF_KUNIT(hmap_test_read_injected);
 #endif
 
 static int hmap_fault_injected_show(struct seq_file *m, void *v)

@@ -24,8 +24,8 @@ enum hmap_fault_site {
 	HMAP_FAULT_ITER_KEY,	/* hmap_iter_start(): the last key */
 	HMAP_FAULT_DEV_FILE,	/* open("/dev/hmap") */
 	HMAP_FAULT_DEV_LIST,	/* HMAP_IOC_LIST entries */
-	HMAP_FAULT_DEV_OP_BUF,	/* a key and value over the stack buffer */
-	HMAP_FAULT_DEV_BOUNCE,	/* batch and dump bounce buffer */
+	HMAP_FAULT_DEV_OP_BUF,	/* key + value of a command, over the stack's */
+	HMAP_FAULT_DEV_BOUNCE,	/* HMAP_IOC_DUMP's bounce buffer */
 	HMAP_FAULT_REG_USER,	/* a user's quota record */
 	HMAP_FAULT_REG_OBJ,	/* a map's registry entry */
 	HMAP_FAULT_NR
@@ -35,8 +35,8 @@ enum hmap_fault_site {
 bool hmap_should_fail_alloc(enum hmap_fault_site site, size_t size);
 void hmap_fault_init(void);
 void hmap_fault_exit(void);
-void hmap_test_fault_set(u32 sites, unsigned int percent);
-long hmap_test_fault_injected(enum hmap_fault_site site);
+void hmap_test_set_fault_sites(u32 sites, unsigned int percent);
+long hmap_test_read_injected(enum hmap_fault_site site);
 #else
 static inline bool hmap_should_fail_alloc(enum hmap_fault_site site,
 					  size_t size)

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * hmap internals, shared only by the map core (hmap_core.c, hmap_iter.c)
- * and its KUnit suites. Nothing outside those may include this file.
+ * and its tests (the KUnit suites, tools/testing/hmap). Nothing outside
+ * those may include this file: the module's other parts use <linux/hmap.h>,
+ * and hmap_mod.c the core's setup in hmap_core.h.
  */
 #ifndef _HMAP_INTERNAL_H
 #define _HMAP_INTERNAL_H
@@ -32,6 +34,14 @@
 #define HMAP_LOAD_NUM		13
 #define HMAP_LOAD_DEN		2
 #define HMAP_SHRINK_DEN		8
+
+/*
+ * Bytes of destroyed maps that may wait for their deferred free before
+ * hmap_destroy() waits too: a quarter of the registry's default per-user
+ * limit (max_bytes_per_user, 64 MiB), so that creating and destroying
+ * maps in a loop cannot pin much more than the limit allows.
+ */
+#define HMAP_DESTROY_PENDING_MAX	(16L << 20)
 /*
  * Grows to arrays of 2^HMAP_PREALLOC_MIN_B buckets (80 KiB) or more get
  * their array allocated ahead, by a worker, once the map is three quarters
@@ -140,8 +150,8 @@ struct hmap_pcpu {
  *	cursor user space sees tells a hash.
  * @hash_fn: test-only replacement of the hash function, normally NULL.
  * @background: whether the background worker may run (tests turn it off).
- * @dying: hmap_destroy() has begun: no work may be queued any more
- *	(under @lock).
+ * @dying: hmap_destroy() has begun: neither @bg_work nor @prealloc_work
+ *	may be queued any more (under @lock).
  * @bg_work: evacuates beside the writers while a resize is in progress,
  *	and frees a spare array no grow came for.
  * @last_write: jiffies of the last write, for @bg_work.
@@ -153,11 +163,13 @@ struct hmap_pcpu {
  * @memcg: the creator's memory cgroup, charged for what the workers
  *	allocate too.
  * @pcpu: counters.
- * @refs: one for the map's user, until hmap_destroy(), and one for each
- *	retired table whose free is still pending; the last put frees the
- *	map (hmap_put()).
+ * @refs: one for the map's tables, dropped by the deferred free that
+ *	hmap_destroy() queues, and one for each retired table whose free is
+ *	still pending; the last put frees the map (hmap_put()).
  * @destroy_rwork: frees the map's tables after the grace period that
- *	hmap_destroy() starts.
+ *	hmap_destroy() queues it for.
+ * @destroy_bytes: what the map held when destroyed, counted in the bytes
+ *	of destroyed maps not yet freed until the map is.
  */
 struct hmap {
 	struct hmap_table __rcu *tbl;
@@ -182,6 +194,7 @@ struct hmap {
 	struct hmap_pcpu __percpu *pcpu;
 	refcount_t refs;
 	struct rcu_work destroy_rwork;
+	long destroy_bytes;
 };
 
 /*
@@ -276,10 +289,8 @@ hmap_find_bucket_rcu(struct hmap *map, u64 hash, unsigned int *max_bits)
 #define hmap_dereference(map, p) \
 	rcu_dereference_protected(p, lockdep_is_held(&(map)->lock))
 
-/* Core functions shared with hmap_iter.c. */
+/* The map's keyed hash, exported to the tests (KUnit, tools/testing/hmap). */
 u64 hmap_hash(const struct hmap *map, const void *key, u32 key_len);
-int __init hmap_core_init(void);
-void hmap_core_exit(void);
 
 /* Test hooks, exported to the KUnit module only. */
 void hmap_test_set_hash(struct hmap *map, hmap_hash_fn fn);

@@ -78,7 +78,7 @@ static bool hmap_iter_before(const struct hmap_elem *a, u64 ra,
 			   b->key_len) < 0;
 }
 
-/* A position in a chain, for hmap_chain_next(). */
+/* A position in a chain, for hmap_chain_next_rcu(). */
 struct hmap_chain_walk {
 	struct hmap_bucket *b;
 	unsigned int slot;
@@ -90,7 +90,7 @@ struct hmap_chain_walk {
  * tags into markers and leaves the element pointers.
  * Context: rcu_read_lock() held.
  */
-static struct hmap_elem *hmap_chain_next(struct hmap_chain_walk *w)
+static struct hmap_elem *hmap_chain_next_rcu(struct hmap_chain_walk *w)
 	__must_hold(RCU)
 {
 	for (; w->b; w->b = rcu_dereference(w->b->overflow), w->slot = 0) {
@@ -117,15 +117,15 @@ static struct hmap_elem *hmap_chain_next(struct hmap_chain_walk *w)
  * The first entry after the cursor up to @last in the chain at @b, or NULL.
  * Context: rcu_read_lock() held.
  */
-static struct hmap_elem *hmap_iter_scan(const struct hmap_iter *iter,
-					struct hmap_bucket *b, u64 last)
+static struct hmap_elem *hmap_iter_scan_rcu(const struct hmap_iter *iter,
+					    struct hmap_bucket *b, u64 last)
 	__must_hold(RCU)
 {
 	struct hmap_chain_walk w = { .b = b };
 	struct hmap_elem *best = NULL, *e;
 	u64 rbest = 0;
 
-	while ((e = hmap_chain_next(&w))) {
+	while ((e = hmap_chain_next_rcu(&w))) {
 		u64 r = hmap_rev(e->hash);
 
 		if (r > last || !hmap_iter_after(iter, e, r))
@@ -193,7 +193,7 @@ int hmap_iter_next(struct hmap_iter *iter, void *key, u32 *key_len,
 
 		b = hmap_find_bucket_rcu(iter->map, hmap_rev(iter->pos), &bits);
 		last = iter->pos | (U64_MAX >> bits);
-		e = hmap_iter_scan(iter, b, last);
+		e = hmap_iter_scan_rcu(iter, b, last);
 		if (e)
 			break;
 		if (last == U64_MAX) {
@@ -252,14 +252,15 @@ static u64 hmap_elem_pos(const struct hmap_elem *e)
 }
 
 /* How many entries of the chain at @b share the smallest p in [@pos, @last]. */
-static u32 hmap_dump_group(struct hmap_bucket *b, u64 pos, u64 last, u64 *pmin)
+static u32 hmap_dump_group_rcu(struct hmap_bucket *b, u64 pos, u64 last,
+			       u64 *pmin)
 	__must_hold(RCU)
 {
 	struct hmap_chain_walk w = { .b = b };
 	struct hmap_elem *e;
 	u32 group = 0;
 
-	while ((e = hmap_chain_next(&w))) {
+	while ((e = hmap_chain_next_rcu(&w))) {
 		u64 p = hmap_elem_pos(e);
 
 		if (p < pos || p > last)
@@ -278,15 +279,15 @@ static u32 hmap_dump_group(struct hmap_bucket *b, u64 pos, u64 last, u64 *pmin)
  * Hand the entries of the chain at @b at position @p to @fn, up to @room;
  * room + 1 if there were more (the group grew since it was counted).
  */
-static u32 hmap_dump_emit(struct hmap_bucket *b, u64 p, u32 first, u32 room,
-			  hmap_dump_fn fn, void *ctx)
+static u32 hmap_dump_emit_rcu(struct hmap_bucket *b, u64 p, u32 first,
+			      u32 room, hmap_dump_fn fn, void *ctx)
 	__must_hold(RCU)
 {
 	struct hmap_chain_walk w = { .b = b };
 	struct hmap_elem *e;
 	u32 n = 0;
 
-	while ((e = hmap_chain_next(&w))) {
+	while ((e = hmap_chain_next_rcu(&w))) {
 		if (hmap_elem_pos(e) != p)
 			continue;
 		if (n == room)
@@ -311,15 +312,15 @@ struct hmap_dump_ent {
  * @ents in position order. Return how many, or more than @max if they do
  * not all fit (@ents then holds a part).
  */
-static u32 hmap_dump_collect(struct hmap_bucket *b, u64 pos, u64 last,
-			     struct hmap_dump_ent *ents, u32 max)
+static u32 hmap_dump_collect_rcu(struct hmap_bucket *b, u64 pos, u64 last,
+				 struct hmap_dump_ent *ents, u32 max)
 	__must_hold(RCU)
 {
 	struct hmap_chain_walk w = { .b = b };
 	struct hmap_elem *e;
 	u32 n = 0, i;
 
-	while ((e = hmap_chain_next(&w))) {
+	while ((e = hmap_chain_next_rcu(&w))) {
 		u64 p = hmap_elem_pos(e);
 
 		if (p < pos || p > last)
@@ -390,8 +391,8 @@ int hmap_dump(struct hmap *map, u64 *cursor, bool *done, u32 room,
 		/* The bucket's range: the positions with pos's top bits. */
 		last = pos | (U64_MAX >> (bits + 1));
 		/* The rest of the bucket's range at once, if it fits. */
-		got = hmap_dump_collect(b, pos, last, ents,
-					min_t(u32, room - n, HMAP_DUMP_SORT));
+		got = hmap_dump_collect_rcu(b, pos, last, ents,
+					    min_t(u32, room - n, HMAP_DUMP_SORT));
 		if (got <= min_t(u32, room - n, HMAP_DUMP_SORT)) {
 			for (i = 0; i < got; i++)
 				fn(ctx, n + i, hmap_elem_key(ents[i].e),
@@ -405,7 +406,7 @@ int hmap_dump(struct hmap *map, u64 *cursor, bool *done, u32 room,
 			continue;
 		}
 		/* Else a group of equal positions at a time. */
-		group = hmap_dump_group(b, pos, last, &p);
+		group = hmap_dump_group_rcu(b, pos, last, &p);
 		if (!group)
 			continue;	/* emptied since: look again */
 		if (group > room - n) {
@@ -416,7 +417,7 @@ int hmap_dump(struct hmap *map, u64 *cursor, bool *done, u32 room,
 			break;
 		}
 		/* More than counted if the group grew since: see above. */
-		got = hmap_dump_emit(b, p, n, room - n, fn, ctx);
+		got = hmap_dump_emit_rcu(b, p, n, room - n, fn, ctx);
 		if (got > room - n) {
 			if (!n) {
 				err = -ENOSPC;

@@ -6,10 +6,10 @@
 
 #include <linux/module.h>
 
+#include "hmap_core.h"
 #include "hmap_debugfs.h"
 #include "hmap_dev.h"
 #include "hmap_fault.h"
-#include "hmap_internal.h"
 
 static int __init hmap_init(void)
 {

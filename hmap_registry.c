@@ -79,6 +79,7 @@ void hmap_reg_lock_assert_held(void)
 }
 
 static struct hmap_user *hmap_user_find(kuid_t uid)
+	__must_hold(&hmap_reg_lock)
 {
 	struct hmap_user *u;
 
@@ -120,6 +121,7 @@ static bool hmap_cred_in_group(const struct cred *cred, kgid_t gid)
  */
 static int hmap_user_charge(const struct cred *cred, size_t bytes,
 			    struct hmap_user **userp)
+	__must_hold(&hmap_reg_lock)
 {
 	bool limited = !hmap_cred_capable(cred, CAP_SYS_RESOURCE);
 	kuid_t uid = cred->fsuid;
@@ -152,6 +154,7 @@ static int hmap_user_charge(const struct cred *cred, size_t bytes,
 }
 
 static void hmap_user_uncharge(struct hmap_user *u, size_t bytes)
+	__must_hold(&hmap_reg_lock)
 {
 	lockdep_assert_held(&hmap_reg_lock);
 	u->maps--;
@@ -164,6 +167,7 @@ static void hmap_user_uncharge(struct hmap_user *u, size_t bytes)
 
 /* The live named map called @name, or NULL. */
 static struct hmap_obj *hmap_obj_find(const char *name)
+	__must_hold(&hmap_reg_lock)
 {
 	struct hmap_obj *obj;
 
@@ -342,18 +346,21 @@ void hmap_obj_put(struct hmap_obj *obj)
 }
 
 /**
- * hmap_obj_destroy() - remove a map's name
+ * hmap_obj_unname() - take a map's name away, for HMAP_IOC_DESTROY
  * @name: the name.
  * @cred: who asks: its fsuid must own the map, or it must have
  *	CAP_SYS_ADMIN.
  *
- * The map is freed when the last fd bound to it is closed.
+ * The name can be taken again at once, and its debugfs directory becomes
+ * destroyed:<id>. The name's reference is dropped: the map is freed when
+ * the last fd bound to it is closed.
  *
- * Context: process context, may sleep.
+ * Context: process context, may sleep; under hmap_reg_lock, it may wait
+ * for debugfs readers (see "Lock order" in hmap_core.c).
  * Return: 0; -ENOENT if there is no such map; -EACCES unless @cred owns
  * it or has CAP_SYS_ADMIN.
  */
-int hmap_obj_destroy(const char *name, const struct cred *cred)
+int hmap_obj_unname(const char *name, const struct cred *cred)
 {
 	struct hmap_obj *obj;
 
@@ -369,7 +376,7 @@ int hmap_obj_destroy(const char *name, const struct cred *cred)
 		return -EACCES;
 	}
 	obj->named = false;
-	hmap_debugfs_unnamed(obj);
+	hmap_debugfs_rename_destroyed(obj);
 	mutex_unlock(&hmap_reg_lock);
 	hmap_obj_put(obj);
 	return 0;

@@ -54,7 +54,7 @@ int hmap_obj_create(const struct hmap_params *params, const char *name,
 		    struct hmap_obj **objp);
 int hmap_obj_open(const char *name, const struct cred *cred,
 		  unsigned int want, struct hmap_obj **objp, unsigned int *may);
-int hmap_obj_destroy(const char *name, const struct cred *cred);
+int hmap_obj_unname(const char *name, const struct cred *cred);
 void hmap_obj_put(struct hmap_obj *obj);
 int hmap_obj_list(const struct cred *cred, struct hmap_list_entry *entries,
 		  u32 room, u32 *count, u32 *total);

@@ -16,41 +16,7 @@
 
 #include "hmap_kunit.h"
 
-static struct hmap_kunit_key kt_key(u64 id)
-{
-	return (struct hmap_kunit_key){ .hash = id * 0x9e3779b97f4a7c15ULL,
-					.id = id };
-}
-
-static int kt_update(struct hmap *map, u64 id, u64 val, u64 flags)
-{
-	struct hmap_kunit_key k = kt_key(id);
-
-	return hmap_update(map, &k, sizeof(k), &val, sizeof(val), flags);
-}
-
-/* The value stored for @id, or an errno as a negative value. */
-static s64 kt_lookup(struct hmap *map, u64 id)
-{
-	struct hmap_kunit_key k = kt_key(id);
-	u32 len = 0;
-	u64 val;
-	int err;
-
-	err = hmap_lookup(map, &k, sizeof(k), &val, &len);
-	if (err)
-		return err;
-	return len == sizeof(val) ? (s64)val : -EBADMSG;
-}
-
-static int kt_delete(struct hmap *map, u64 id)
-{
-	struct hmap_kunit_key k = kt_key(id);
-
-	return hmap_delete(map, &k, sizeof(k));
-}
-
-static u32 kt_bits(struct hmap *map)
+static u32 core_bits(struct hmap *map)
 {
 	struct hmap_stats st;
 
@@ -97,47 +63,51 @@ static void hmap_core_test_capacity_hint_sizes_map(struct kunit *test)
 
 	/* 1000 entries need 2^8 buckets: 6.5 * 2^7 = 832 < 1000 <= 1664. */
 	map = hmap_kunit_map(test, 5000, 1000, false);
-	KUNIT_EXPECT_EQ(test, kt_bits(map), 8U);
+	KUNIT_EXPECT_EQ(test, core_bits(map), 8U);
 
 	/* The hint is clamped to max_entries. */
 	map = hmap_kunit_map(test, 10, 100000, false);
 	hmap_get_params(map, &p);
 	KUNIT_EXPECT_EQ(test, p.capacity_hint, 10U);
-	KUNIT_EXPECT_EQ(test, kt_bits(map), 1U);
+	KUNIT_EXPECT_EQ(test, core_bits(map), 1U);
 
 	map = hmap_kunit_map(test, 10, 0, false);
-	KUNIT_EXPECT_EQ(test, kt_bits(map), 0U);
+	KUNIT_EXPECT_EQ(test, core_bits(map), 0U);
 }
 
 static void hmap_core_test_update_flags(struct kunit *test)
 {
 	struct hmap *map = hmap_kunit_map(test, 100, 0, false);
 
-	KUNIT_EXPECT_EQ(test, kt_update(map, 1, 10, HMAP_ANY), 0);
-	KUNIT_EXPECT_EQ(test, kt_lookup(map, 1), 10);
-	KUNIT_EXPECT_EQ(test, kt_update(map, 1, 11, HMAP_ANY), 0);
-	KUNIT_EXPECT_EQ(test, kt_lookup(map, 1), 11);
+	KUNIT_EXPECT_EQ(test, hmap_kunit_update(map, 1, 10, HMAP_ANY), 0);
+	KUNIT_EXPECT_EQ(test, hmap_kunit_lookup(map, 1), 10);
+	KUNIT_EXPECT_EQ(test, hmap_kunit_update(map, 1, 11, HMAP_ANY), 0);
+	KUNIT_EXPECT_EQ(test, hmap_kunit_lookup(map, 1), 11);
 
-	KUNIT_EXPECT_EQ(test, kt_update(map, 1, 12, HMAP_NOEXIST), -EEXIST);
-	KUNIT_EXPECT_EQ(test, kt_lookup(map, 1), 11);
-	KUNIT_EXPECT_EQ(test, kt_update(map, 2, 20, HMAP_NOEXIST), 0);
-	KUNIT_EXPECT_EQ(test, kt_lookup(map, 2), 20);
+	KUNIT_EXPECT_EQ(test, hmap_kunit_update(map, 1, 12, HMAP_NOEXIST),
+			-EEXIST);
+	KUNIT_EXPECT_EQ(test, hmap_kunit_lookup(map, 1), 11);
+	KUNIT_EXPECT_EQ(test, hmap_kunit_update(map, 2, 20, HMAP_NOEXIST), 0);
+	KUNIT_EXPECT_EQ(test, hmap_kunit_lookup(map, 2), 20);
 
-	KUNIT_EXPECT_EQ(test, kt_update(map, 2, 21, HMAP_EXIST), 0);
-	KUNIT_EXPECT_EQ(test, kt_lookup(map, 2), 21);
-	KUNIT_EXPECT_EQ(test, kt_update(map, 3, 30, HMAP_EXIST), -ENOENT);
-	KUNIT_EXPECT_EQ(test, kt_lookup(map, 3), -ENOENT);
+	KUNIT_EXPECT_EQ(test, hmap_kunit_update(map, 2, 21, HMAP_EXIST), 0);
+	KUNIT_EXPECT_EQ(test, hmap_kunit_lookup(map, 2), 21);
+	KUNIT_EXPECT_EQ(test, hmap_kunit_update(map, 3, 30, HMAP_EXIST),
+			-ENOENT);
+	KUNIT_EXPECT_EQ(test, hmap_kunit_lookup(map, 3), -ENOENT);
 
-	KUNIT_EXPECT_EQ(test, kt_update(map, 4, 40, 3), -EINVAL);
-	KUNIT_EXPECT_EQ(test, kt_update(map, 4, 40, BIT_ULL(63)), -EINVAL);
-	KUNIT_EXPECT_EQ(test, kt_lookup(map, 4), -ENOENT);
+	KUNIT_EXPECT_EQ(test, hmap_kunit_update(map, 4, 40, 3), -EINVAL);
+	KUNIT_EXPECT_EQ(test, hmap_kunit_update(map, 4, 40, BIT_ULL(63)),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, hmap_kunit_lookup(map, 4), -ENOENT);
 	KUNIT_EXPECT_EQ(test, hmap_count(map), 2ULL);
 }
 
-static void hmap_core_test_lookup(struct kunit *test)
+static void hmap_core_test_lookup_returns_value_or_misses(struct kunit *test)
 {
 	struct hmap *map = hmap_kunit_map(test, 100, 0, false);
-	struct hmap_kunit_key k = kt_key(7), other = kt_key(8);
+	struct hmap_kunit_key other = hmap_kunit_spread_key(8);
+	struct hmap_kunit_key k = hmap_kunit_spread_key(7);
 	u64 val = 0x1122334455667788ULL, out = 0;
 	u32 len = 0;
 	void *p;
@@ -256,40 +226,44 @@ static void hmap_core_test_max_entries(struct kunit *test)
 	u64 i;
 
 	for (i = 0; i < 10; i++)
-		KUNIT_EXPECT_EQ(test, kt_update(map, i, i, HMAP_ANY), 0);
-	KUNIT_EXPECT_EQ(test, kt_update(map, 10, 10, HMAP_ANY), -E2BIG);
-	KUNIT_EXPECT_EQ(test, kt_update(map, 10, 10, HMAP_NOEXIST), -E2BIG);
-	KUNIT_EXPECT_EQ(test, kt_lookup(map, 10), -ENOENT);
+		KUNIT_EXPECT_EQ(test, hmap_kunit_update(map, i, i, HMAP_ANY),
+				0);
+	KUNIT_EXPECT_EQ(test, hmap_kunit_update(map, 10, 10, HMAP_ANY), -E2BIG);
+	KUNIT_EXPECT_EQ(test, hmap_kunit_update(map, 10, 10, HMAP_NOEXIST),
+			-E2BIG);
+	KUNIT_EXPECT_EQ(test, hmap_kunit_lookup(map, 10), -ENOENT);
 	/* Replacing is not inserting. */
-	KUNIT_EXPECT_EQ(test, kt_update(map, 3, 33, HMAP_ANY), 0);
-	KUNIT_EXPECT_EQ(test, kt_update(map, 4, 44, HMAP_EXIST), 0);
-	KUNIT_EXPECT_EQ(test, kt_lookup(map, 3), 33);
+	KUNIT_EXPECT_EQ(test, hmap_kunit_update(map, 3, 33, HMAP_ANY), 0);
+	KUNIT_EXPECT_EQ(test, hmap_kunit_update(map, 4, 44, HMAP_EXIST), 0);
+	KUNIT_EXPECT_EQ(test, hmap_kunit_lookup(map, 3), 33);
 	KUNIT_EXPECT_EQ(test, hmap_count(map), 10ULL);
 
-	KUNIT_EXPECT_EQ(test, kt_delete(map, 0), 0);
-	KUNIT_EXPECT_EQ(test, kt_update(map, 10, 10, HMAP_ANY), 0);
-	KUNIT_EXPECT_EQ(test, kt_lookup(map, 10), 10);
+	KUNIT_EXPECT_EQ(test, hmap_kunit_delete(map, 0), 0);
+	KUNIT_EXPECT_EQ(test, hmap_kunit_update(map, 10, 10, HMAP_ANY), 0);
+	KUNIT_EXPECT_EQ(test, hmap_kunit_lookup(map, 10), 10);
 	KUNIT_EXPECT_EQ(test, hmap_count(map), 10ULL);
 }
 
-static void hmap_core_test_delete(struct kunit *test)
+static void hmap_core_test_delete_removes_only_its_key(struct kunit *test)
 {
 	struct hmap *map = hmap_kunit_map(test, 100, 0, false);
 	u64 i;
 
 	for (i = 0; i < 20; i++)
-		KUNIT_ASSERT_EQ(test, kt_update(map, i, i + 100, HMAP_ANY), 0);
-	KUNIT_EXPECT_EQ(test, kt_delete(map, 5), 0);
+		KUNIT_ASSERT_EQ(test, hmap_kunit_update(map, i, i + 100,
+							HMAP_ANY), 0);
+	KUNIT_EXPECT_EQ(test, hmap_kunit_delete(map, 5), 0);
 	KUNIT_EXPECT_EQ(test, hmap_count(map), 19ULL);
-	KUNIT_EXPECT_EQ(test, kt_lookup(map, 5), -ENOENT);
-	KUNIT_EXPECT_EQ(test, kt_delete(map, 5), -ENOENT);
-	KUNIT_EXPECT_EQ(test, kt_delete(map, 1000), -ENOENT);
+	KUNIT_EXPECT_EQ(test, hmap_kunit_lookup(map, 5), -ENOENT);
+	KUNIT_EXPECT_EQ(test, hmap_kunit_delete(map, 5), -ENOENT);
+	KUNIT_EXPECT_EQ(test, hmap_kunit_delete(map, 1000), -ENOENT);
 	for (i = 0; i < 20; i++)
 		if (i != 5)
-			KUNIT_EXPECT_EQ(test, kt_lookup(map, i), i + 100);
+			KUNIT_EXPECT_EQ(test, hmap_kunit_lookup(map, i),
+					i + 100);
 	/* A deleted key can come back. */
-	KUNIT_EXPECT_EQ(test, kt_update(map, 5, 55, HMAP_NOEXIST), 0);
-	KUNIT_EXPECT_EQ(test, kt_lookup(map, 5), 55);
+	KUNIT_EXPECT_EQ(test, hmap_kunit_update(map, 5, 55, HMAP_NOEXIST), 0);
+	KUNIT_EXPECT_EQ(test, hmap_kunit_lookup(map, 5), 55);
 }
 
 /* Many keys through the real hash: every one found, then every one gone. */
@@ -300,17 +274,18 @@ static void hmap_core_test_many_keys(struct kunit *test)
 	u64 i, n = 5000;
 
 	for (i = 0; i < n; i++)
-		KUNIT_ASSERT_EQ(test, kt_update(map, i, i ^ 0xabc, HMAP_NOEXIST), 0);
+		KUNIT_ASSERT_EQ(test, hmap_kunit_update(map, i, i ^ 0xabc,
+							HMAP_NOEXIST), 0);
 	KUNIT_EXPECT_EQ(test, hmap_count(map), n);
 	for (i = 0; i < n; i++)
-		KUNIT_ASSERT_EQ(test, kt_lookup(map, i), i ^ 0xabc);
-	KUNIT_EXPECT_EQ(test, kt_lookup(map, n), -ENOENT);
+		KUNIT_ASSERT_EQ(test, hmap_kunit_lookup(map, i), i ^ 0xabc);
+	KUNIT_EXPECT_EQ(test, hmap_kunit_lookup(map, n), -ENOENT);
 	hmap_get_stats(map, &st);
 	KUNIT_EXPECT_GE(test, st.grows, 8ULL);
 	KUNIT_EXPECT_GE(test, st.B, 9U);
 
 	for (i = 0; i < n; i++)
-		KUNIT_ASSERT_EQ(test, kt_delete(map, i), 0);
+		KUNIT_ASSERT_EQ(test, hmap_kunit_delete(map, i), 0);
 	KUNIT_EXPECT_EQ(test, hmap_count(map), 0ULL);
 	hmap_test_run_background(map);
 	hmap_get_stats(map, &st);
@@ -319,18 +294,19 @@ static void hmap_core_test_many_keys(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, st.elems_alloced - st.elems_freed, 0ULL);
 }
 
-static void hmap_core_test_clear(struct kunit *test)
+static void hmap_core_test_clear_frees_all_map_stays_usable(struct kunit *test)
 {
 	struct hmap *map = hmap_kunit_map(test, 5000, 0, false);
 	struct hmap_stats st;
 	u64 i;
 
 	for (i = 0; i < 1000; i++)
-		KUNIT_ASSERT_EQ(test, kt_update(map, i, i, HMAP_ANY), 0);
+		KUNIT_ASSERT_EQ(test, hmap_kunit_update(map, i, i, HMAP_ANY),
+				0);
 	KUNIT_EXPECT_EQ(test, hmap_clear(map), 0);
 	KUNIT_EXPECT_EQ(test, hmap_count(map), 0ULL);
 	for (i = 0; i < 1000; i++)
-		KUNIT_EXPECT_EQ(test, kt_lookup(map, i), -ENOENT);
+		KUNIT_EXPECT_EQ(test, hmap_kunit_lookup(map, i), -ENOENT);
 
 	hmap_flush_frees();
 	hmap_get_stats(map, &st);
@@ -341,8 +317,8 @@ static void hmap_core_test_clear(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, st.resizing, (u32)HMAP_RESIZE_NONE);
 
 	/* The map is usable after a clear. */
-	KUNIT_EXPECT_EQ(test, kt_update(map, 1, 2, HMAP_NOEXIST), 0);
-	KUNIT_EXPECT_EQ(test, kt_lookup(map, 1), 2);
+	KUNIT_EXPECT_EQ(test, hmap_kunit_update(map, 1, 2, HMAP_NOEXIST), 0);
+	KUNIT_EXPECT_EQ(test, hmap_kunit_lookup(map, 1), 2);
 }
 
 static void hmap_core_test_shrink_to_fit(struct kunit *test)
@@ -351,19 +327,20 @@ static void hmap_core_test_shrink_to_fit(struct kunit *test)
 	u64 i;
 
 	for (i = 0; i < 3000; i++)
-		KUNIT_ASSERT_EQ(test, kt_update(map, i, i, HMAP_ANY), 0);
+		KUNIT_ASSERT_EQ(test, hmap_kunit_update(map, i, i, HMAP_ANY),
+				0);
 	hmap_test_run_background(map);
-	KUNIT_EXPECT_EQ(test, kt_bits(map), 9U);
+	KUNIT_EXPECT_EQ(test, core_bits(map), 9U);
 	/* 2990 deletes only shrink a level or two. */
 	for (i = 10; i < 3000; i++)
-		KUNIT_ASSERT_EQ(test, kt_delete(map, i), 0);
-	KUNIT_EXPECT_GT(test, kt_bits(map), 1U);
+		KUNIT_ASSERT_EQ(test, hmap_kunit_delete(map, i), 0);
+	KUNIT_EXPECT_GT(test, core_bits(map), 1U);
 
 	/* 10 entries fit in 2 buckets: 10 > 8 and 10 > 6.5 but <= 13. */
 	KUNIT_EXPECT_EQ(test, hmap_shrink_to_fit(map), 0);
-	KUNIT_EXPECT_EQ(test, kt_bits(map), 1U);
+	KUNIT_EXPECT_EQ(test, core_bits(map), 1U);
 	for (i = 0; i < 10; i++)
-		KUNIT_EXPECT_EQ(test, kt_lookup(map, i), i);
+		KUNIT_EXPECT_EQ(test, hmap_kunit_lookup(map, i), i);
 }
 
 /* Destroying a map in the middle of a grow frees everything it held. */
@@ -382,15 +359,18 @@ static void hmap_core_test_destroy_nonempty(struct kunit *test)
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, map);
 	hmap_test_set_background(map, false);
 	for (i = 0; i < 2000; i++)
-		KUNIT_ASSERT_EQ(test, kt_update(map, i, i, HMAP_ANY), 0);
+		KUNIT_ASSERT_EQ(test, hmap_kunit_update(map, i, i, HMAP_ANY),
+				0);
 	for (i = 0; i < 500; i++)
-		KUNIT_ASSERT_EQ(test, kt_update(map, i, i + 1, HMAP_ANY), 0);
+		KUNIT_ASSERT_EQ(test,
+				hmap_kunit_update(map, i, i + 1, HMAP_ANY), 0);
 	/* Keep inserting until a grow is left half done. */
 	for (i = 2000; i < 10000; i++) {
 		hmap_get_stats(map, &st);
 		if (st.resizing == HMAP_RESIZE_GROW && st.nevacuate > 0)
 			break;
-		KUNIT_ASSERT_EQ(test, kt_update(map, i, i, HMAP_ANY), 0);
+		KUNIT_ASSERT_EQ(test, hmap_kunit_update(map, i, i, HMAP_ANY),
+				0);
 	}
 	KUNIT_EXPECT_EQ(test, st.resizing, (u32)HMAP_RESIZE_GROW);
 	hmap_global_stats(&after);
@@ -414,7 +394,7 @@ static void hmap_core_test_keyed_hash(struct kunit *test)
 	static const char bytes[] = "0123456789abcdefghijklmnopqrstuvwxyzABCD";
 	struct hmap *a = hmap_kunit_map(test, 10, 0, false);
 	struct hmap *b = hmap_kunit_map(test, 10, 0, false);
-	struct hmap_kunit_key k = kt_key(1);
+	struct hmap_kunit_key k = hmap_kunit_spread_key(1);
 	hsiphash_key_t hkey;
 	u32 len;
 
@@ -435,14 +415,14 @@ static void hmap_core_test_keyed_hash(struct kunit *test)
 				    hsiphash(bytes, len, &hkey), "len %u", len);
 }
 
-struct destroy_ctx {
+struct core_destroy_ctx {
 	struct hmap *map;
 	struct completion done;
 };
 
-static int destroy_thread(void *data)
+static int core_destroy_thread(void *data)
 {
-	struct destroy_ctx *ctx = data;
+	struct core_destroy_ctx *ctx = data;
 
 	hmap_destroy(ctx->map);
 	kthread_complete_and_exit(&ctx->done, 0);
@@ -461,7 +441,7 @@ static int destroy_thread(void *data)
 static void hmap_core_test_destroy_during_prealloc(struct kunit *test)
 {
 	struct hmap_global_stats before, after;
-	struct destroy_ctx *ctx;
+	struct core_destroy_ctx *ctx;
 	struct task_struct *task;
 	struct hmap *map;
 	u64 id;
@@ -477,14 +457,15 @@ static void hmap_core_test_destroy_during_prealloc(struct kunit *test)
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, map);
 	hmap_test_set_background(map, true);
 	for (id = 0; id < 2000; id++)
-		KUNIT_ASSERT_EQ(test, kt_update(map, id, id, HMAP_NOEXIST), 0);
-	KUNIT_ASSERT_EQ(test, kt_bits(map), 9U);
+		KUNIT_ASSERT_EQ(test, hmap_kunit_update(map, id, id,
+							HMAP_NOEXIST), 0);
+	KUNIT_ASSERT_EQ(test, core_bits(map), 9U);
 
 	mutex_lock(&map->lock);
 	__hmap_test_prealloc(map);
 	msleep(50);		/* the work runs and waits for the lock */
 	ctx->map = map;
-	task = kthread_run(destroy_thread, ctx, "hmap_destroy_test");
+	task = kthread_run(core_destroy_thread, ctx, "hmap_destroy_test");
 	if (IS_ERR(task)) {
 		mutex_unlock(&map->lock);
 		hmap_destroy(map);
@@ -503,19 +484,63 @@ static void hmap_core_test_destroy_during_prealloc(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, after.bytes, before.bytes);
 }
 
+/*
+ * Destroyed maps wait for their grace period in bounded number: ten maps
+ * of 5 MiB (B 16), destroyed one after the other faster than a grace
+ * period ends, never leave more than HMAP_DESTROY_PENDING_MAX (16 MiB) of
+ * destroyed maps not yet freed beside the one just destroyed; unbounded,
+ * all 50 MiB waited.
+ */
+static void hmap_core_test_destroy_pending_bounded(struct kunit *test)
+{
+	struct hmap_params p = { .key_size = 1, .value_size = 1,
+				 .max_entries = 1U << 18,
+				 .capacity_hint = 1U << 18 };
+	struct hmap_global_stats before, gs;
+	struct hmap *maps[10];
+	long one, pending, most = 0;
+	unsigned int i;
+
+	hmap_flush_frees();
+	hmap_global_stats(&before);
+	for (i = 0; i < ARRAY_SIZE(maps); i++) {
+		maps[i] = hmap_create(&p);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(maps[i]));
+	}
+	hmap_global_stats(&gs);
+	one = (gs.bytes - before.bytes) / (long)ARRAY_SIZE(maps);
+	KUNIT_EXPECT_GE(test, one, 4L << 20);
+	for (i = 0; i < ARRAY_SIZE(maps); i++) {
+		hmap_destroy(maps[i]);
+		hmap_global_stats(&gs);
+		/* What is held but by the maps still alive. */
+		pending = gs.bytes - before.bytes -
+			  (long)(ARRAY_SIZE(maps) - 1 - i) * one;
+		most = max(most, pending);
+	}
+	/* The documented bound, not the macro: a test of the number. */
+	KUNIT_EXPECT_LE(test, most, (16L << 20) + one);
+	kunit_info(test, "one map %ld bytes; destroyed and waiting at most %ld\n",
+		   one, most);
+	hmap_flush_frees();
+	hmap_global_stats(&gs);
+	KUNIT_EXPECT_EQ(test, gs.bytes, before.bytes);
+}
+
 static struct kunit_case hmap_core_cases[] = {
 	KUNIT_CASE(hmap_core_test_create_rejects_bad_params),
 	KUNIT_CASE(hmap_core_test_capacity_hint_sizes_map),
 	KUNIT_CASE(hmap_core_test_update_flags),
-	KUNIT_CASE(hmap_core_test_lookup),
+	KUNIT_CASE(hmap_core_test_lookup_returns_value_or_misses),
 	KUNIT_CASE(hmap_core_test_size_limits),
 	KUNIT_CASE(hmap_core_test_max_bytes_no_wrap),
 	KUNIT_CASE(hmap_core_test_max_entries),
-	KUNIT_CASE(hmap_core_test_delete),
+	KUNIT_CASE(hmap_core_test_delete_removes_only_its_key),
 	KUNIT_CASE(hmap_core_test_many_keys),
-	KUNIT_CASE(hmap_core_test_clear),
+	KUNIT_CASE(hmap_core_test_clear_frees_all_map_stays_usable),
 	KUNIT_CASE(hmap_core_test_shrink_to_fit),
 	KUNIT_CASE(hmap_core_test_destroy_nonempty),
+	KUNIT_CASE(hmap_core_test_destroy_pending_bounded),
 	KUNIT_CASE(hmap_core_test_destroy_during_prealloc),
 	KUNIT_CASE(hmap_core_test_keyed_hash),
 	{}

@@ -25,14 +25,16 @@ struct evac_ctx {
 	unsigned int next;	/* the key evac_step() writes next */
 };
 
-static u64 key_value(const struct hmap_kunit_key *k, u64 ver)
+static u64 evac_value(const struct hmap_kunit_key *k, u64 ver)
 {
 	return k->id * 1000003 + ver;
 }
 
 /* Find the element of @k in the chain of bucket @i of @t; its tag too. */
-static struct hmap_elem *chain_find(struct hmap_table *t, unsigned long i,
-				    const struct hmap_kunit_key *k, u8 *tag)
+static struct hmap_elem *evac_chain_find(struct hmap_table *t,
+					 unsigned long i,
+					 const struct hmap_kunit_key *k,
+					 u8 *tag)
 {
 	struct hmap_bucket *b;
 	unsigned int s;
@@ -56,8 +58,9 @@ static struct hmap_elem *chain_find(struct hmap_table *t, unsigned long i,
  * same-size grow or a shrink only uses X. Its elements are not looked at:
  * those replaced or deleted since may already be freed.
  */
-static void check_evacuated_chain(struct kunit *test, struct hmap_table *old,
-				  struct hmap_table *new, unsigned long i)
+static void evac_check_evacuated_chain(struct kunit *test,
+				       struct hmap_table *old,
+				       struct hmap_table *new, unsigned long i)
 {
 	struct hmap_bucket *b;
 	unsigned int s;
@@ -77,7 +80,7 @@ static void check_evacuated_chain(struct kunit *test, struct hmap_table *old,
 }
 
 /* Check the placement of every live key and that lookups find them. */
-static void check_all(struct evac_ctx *c)
+static void evac_check_all(struct evac_ctx *c)
 {
 	struct kunit *test = c->test;
 	struct hmap *map = c->map;
@@ -104,7 +107,7 @@ static void check_all(struct evac_ctx *c)
 		}
 		KUNIT_EXPECT_EQ_MSG(test, hmap_lookup(map, k, sizeof(*k), &v,
 						      &len), 0, "key %u", i);
-		KUNIT_EXPECT_EQ(test, v, key_value(k, c->ver[i]));
+		KUNIT_EXPECT_EQ(test, v, evac_value(k, c->ver[i]));
 
 		/*
 		 * In its old bucket until that is evacuated, then in the
@@ -118,14 +121,14 @@ static void check_all(struct evac_ctx *c)
 				KUNIT_EXPECT_EQ(test, at, oi +
 					(((k->hash >> old->B) & 1) << old->B));
 		}
-		KUNIT_EXPECT_NOT_NULL_MSG(test, chain_find(t, at, k, &tag),
+		KUNIT_EXPECT_NOT_NULL_MSG(test, evac_chain_find(t, at, k, &tag),
 					  "key %u", i);
 		KUNIT_EXPECT_EQ(test, tag, hmap_tophash(k->hash));
 	}
 	if (new) {
 		for (b = 0; b <= hmap_bucket_mask(old); b++) {
 			if (hmap_bucket_evacuated(&old->buckets[b]))
-				check_evacuated_chain(test, old, new, b);
+				evac_check_evacuated_chain(test, old, new, b);
 			else
 				KUNIT_EXPECT_GE(test, b, map->nevacuate);
 		}
@@ -133,9 +136,9 @@ static void check_all(struct evac_ctx *c)
 	rcu_read_unlock();
 }
 
-static int ctx_put(struct evac_ctx *c, unsigned int i, u64 flags)
+static int evac_put(struct evac_ctx *c, unsigned int i, u64 flags)
 {
-	u64 v = key_value(&c->keys[i], c->ver[i] + 1);
+	u64 v = evac_value(&c->keys[i], c->ver[i] + 1);
 	int err;
 
 	err = hmap_update(c->map, &c->keys[i], sizeof(c->keys[i]), &v,
@@ -147,7 +150,7 @@ static int ctx_put(struct evac_ctx *c, unsigned int i, u64 flags)
 	return err;
 }
 
-static void ctx_del(struct evac_ctx *c, unsigned int i)
+static void evac_del(struct evac_ctx *c, unsigned int i)
 {
 	KUNIT_ASSERT_EQ(c->test, hmap_delete(c->map, &c->keys[i],
 					     sizeof(c->keys[i])), 0);
@@ -174,17 +177,17 @@ static void evac_step(struct evac_ctx *c)
 		i = c->next++ % c->nkeys;
 	} while (!c->live[i]);
 
-	KUNIT_ASSERT_EQ(test, ctx_put(c, i, HMAP_EXIST), 0);
+	KUNIT_ASSERT_EQ(test, evac_put(c, i, HMAP_EXIST), 0);
 	hmap_get_stats(c->map, &st);
 	KUNIT_EXPECT_LE(test, st.evacuated_by_writers - before, 2ULL);
 	KUNIT_EXPECT_GE(test, st.evacuated_by_writers - before, 1ULL);
 	if (st.resizing != HMAP_RESIZE_NONE)
 		KUNIT_EXPECT_GT(test, st.nevacuate, nevac);
-	check_all(c);
+	evac_check_all(c);
 }
 
-static struct evac_ctx *ctx_new(struct kunit *test, unsigned int nkeys,
-				struct hmap *map)
+static struct evac_ctx *evac_new(struct kunit *test, unsigned int nkeys,
+				 struct hmap *map)
 {
 	struct evac_ctx *c = kunit_kzalloc(test, sizeof(*c), GFP_KERNEL);
 
@@ -229,26 +232,25 @@ static void evac_to_end(struct evac_ctx *c, u64 arrays_freed_before)
 }
 
 /* B 2 -> 3: 26 entries fit in 4 buckets, the 27th starts the grow. */
-static void hmap_evacuation_test_grow(struct kunit *test)
+static void hmap_evacuation_test_grow_two_buckets_per_write(struct kunit *test)
 {
-	struct evac_ctx *c = ctx_new(test, 40, hmap_kunit_map(test, 1000, 26, true));
+	struct hmap *map = hmap_kunit_map(test, 1000, 26, true);
+	struct evac_ctx *c = evac_new(test, 40, map);
 	struct hmap_stats st;
 	unsigned int i;
 
-	for (i = 0; i < c->nkeys; i++) {
-		c->keys[i].hash = (i + 1) * 0x9e3779b97f4a7c15ULL;
-		c->keys[i].id = i;
-	}
+	for (i = 0; i < c->nkeys; i++)
+		c->keys[i] = hmap_kunit_spread_key(i);
 	hmap_get_stats(c->map, &st);
 	KUNIT_ASSERT_EQ(test, st.B, 2U);
 	for (i = 0; i < 26; i++)
-		KUNIT_ASSERT_EQ(test, ctx_put(c, i, HMAP_NOEXIST), 0);
+		KUNIT_ASSERT_EQ(test, evac_put(c, i, HMAP_NOEXIST), 0);
 	hmap_get_stats(c->map, &st);
 	KUNIT_ASSERT_EQ(test, st.resizing, (u32)HMAP_RESIZE_NONE);
 	KUNIT_ASSERT_EQ(test, st.grows, 0ULL);
-	check_all(c);
+	evac_check_all(c);
 
-	KUNIT_ASSERT_EQ(test, ctx_put(c, 26, HMAP_NOEXIST), 0);
+	KUNIT_ASSERT_EQ(test, evac_put(c, 26, HMAP_NOEXIST), 0);
 	hmap_get_stats(c->map, &st);
 	KUNIT_EXPECT_EQ(test, st.grows, 1ULL);
 	KUNIT_EXPECT_EQ(test, st.resizing, (u32)HMAP_RESIZE_GROW);
@@ -256,13 +258,13 @@ static void hmap_evacuation_test_grow(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, st.old_B, 2U);
 	KUNIT_EXPECT_LE(test, st.evacuated_by_writers, 2ULL);
 	KUNIT_EXPECT_GE(test, st.evacuated_by_writers, 1ULL);
-	check_all(c);
+	evac_check_all(c);
 
 	evac_to_end(c, st.arrays_freed);
 	hmap_get_stats(c->map, &st);
 	KUNIT_EXPECT_EQ(test, st.B, 3U);
 	KUNIT_EXPECT_EQ(test, st.evacuated_by_writers, 4ULL);
-	check_all(c);
+	evac_check_all(c);
 }
 
 /*
@@ -272,7 +274,8 @@ static void hmap_evacuation_test_grow(struct kunit *test)
  */
 static void hmap_evacuation_test_same_size(struct kunit *test)
 {
-	struct evac_ctx *c = ctx_new(test, 40, hmap_kunit_map(test, 1000, 26, true));
+	struct hmap *map = hmap_kunit_map(test, 1000, 26, true);
+	struct evac_ctx *c = evac_new(test, 40, map);
 	struct hmap_stats st;
 	unsigned int i;
 
@@ -282,71 +285,70 @@ static void hmap_evacuation_test_same_size(struct kunit *test)
 		c->keys[i].id = i;
 	}
 	for (i = 0; i < 26; i++)
-		KUNIT_ASSERT_EQ(test, ctx_put(c, i, HMAP_NOEXIST), 0);
+		KUNIT_ASSERT_EQ(test, evac_put(c, i, HMAP_NOEXIST), 0);
 	hmap_get_stats(c->map, &st);
 	KUNIT_ASSERT_EQ(test, st.noverflow, 3ULL);
 	for (i = 0; i < 19; i++)
-		ctx_del(c, i);
+		evac_del(c, i);
 	for (i = 26; i < 35; i++)
-		KUNIT_ASSERT_EQ(test, ctx_put(c, i, HMAP_NOEXIST), 0);
+		KUNIT_ASSERT_EQ(test, evac_put(c, i, HMAP_NOEXIST), 0);
 	hmap_get_stats(c->map, &st);
 	KUNIT_ASSERT_EQ(test, st.noverflow, 4ULL);
 	KUNIT_ASSERT_EQ(test, st.resizing, (u32)HMAP_RESIZE_NONE);
 	KUNIT_ASSERT_EQ(test, st.shrinks, 0ULL);
-	check_all(c);
+	evac_check_all(c);
 
-	KUNIT_ASSERT_EQ(test, ctx_put(c, 35, HMAP_NOEXIST), 0);
+	KUNIT_ASSERT_EQ(test, evac_put(c, 35, HMAP_NOEXIST), 0);
 	hmap_get_stats(c->map, &st);
 	KUNIT_EXPECT_EQ(test, st.same_size_grows, 1ULL);
 	KUNIT_EXPECT_EQ(test, st.grows, 0ULL);
 	KUNIT_EXPECT_EQ(test, st.resizing, (u32)HMAP_RESIZE_SAME);
 	KUNIT_EXPECT_EQ(test, st.B, 2U);
 	KUNIT_EXPECT_EQ(test, st.old_B, 2U);
-	check_all(c);
+	evac_check_all(c);
 
 	evac_to_end(c, st.arrays_freed);
 	hmap_get_stats(c->map, &st);
 	/* Bucket 0 keeps 7 entries, bucket 1 has 10: one overflow bucket. */
 	KUNIT_EXPECT_EQ(test, st.noverflow, 1ULL);
 	KUNIT_EXPECT_EQ(test, st.overflow_alloced - st.overflow_freed, 1ULL);
-	check_all(c);
+	evac_check_all(c);
 }
 
 /* B 3 -> 2 once the count falls below 13 (1.625 per bucket). */
 static void hmap_evacuation_test_shrink(struct kunit *test)
 {
-	struct evac_ctx *c = ctx_new(test, 40, hmap_kunit_map(test, 1000, 40, true));
+	struct hmap *map = hmap_kunit_map(test, 1000, 40, true);
+	struct evac_ctx *c = evac_new(test, 40, map);
 	struct hmap_stats st;
 	unsigned int i;
 
-	for (i = 0; i < c->nkeys; i++) {
-		c->keys[i].hash = (i + 1) * 0x9e3779b97f4a7c15ULL;
-		c->keys[i].id = i;
-	}
+	for (i = 0; i < c->nkeys; i++)
+		c->keys[i] = hmap_kunit_spread_key(i);
 	for (i = 0; i < 40; i++)
-		KUNIT_ASSERT_EQ(test, ctx_put(c, i, HMAP_NOEXIST), 0);
+		KUNIT_ASSERT_EQ(test, evac_put(c, i, HMAP_NOEXIST), 0);
 	hmap_get_stats(c->map, &st);
 	KUNIT_ASSERT_EQ(test, st.B, 3U);
 	for (i = 0; i < 27; i++)
-		ctx_del(c, i);
+		evac_del(c, i);
 	hmap_get_stats(c->map, &st);
 	KUNIT_ASSERT_EQ(test, st.resizing, (u32)HMAP_RESIZE_NONE);
-	check_all(c);
+	evac_check_all(c);
 
-	ctx_del(c, 27);
+	evac_del(c, 27);
 	hmap_get_stats(c->map, &st);
 	KUNIT_EXPECT_EQ(test, st.count, 12ULL);
 	KUNIT_EXPECT_EQ(test, st.shrinks, 1ULL);
 	KUNIT_EXPECT_EQ(test, st.resizing, (u32)HMAP_RESIZE_SHRINK);
 	KUNIT_EXPECT_EQ(test, st.B, 2U);
 	KUNIT_EXPECT_EQ(test, st.old_B, 3U);
-	check_all(c);
+	evac_check_all(c);
 
 	evac_to_end(c, st.arrays_freed);
 	hmap_get_stats(c->map, &st);
 	KUNIT_EXPECT_EQ(test, st.B, 2U);
 	KUNIT_EXPECT_EQ(test, st.evacuated_by_writers, 8ULL);
-	check_all(c);
+	evac_check_all(c);
 }
 
 /*
@@ -356,7 +358,7 @@ static void hmap_evacuation_test_shrink(struct kunit *test)
  */
 static void hmap_evacuation_test_shrink_refills_chain(struct kunit *test)
 {
-	struct evac_ctx *c = ctx_new(test, 20, hmap_kunit_map(test, 1000,
+	struct evac_ctx *c = evac_new(test, 20, hmap_kunit_map(test, 1000,
 							      300, true));
 	struct hmap_stats st;
 	unsigned int i;
@@ -370,32 +372,32 @@ static void hmap_evacuation_test_shrink_refills_chain(struct kunit *test)
 	hmap_get_stats(c->map, &st);
 	KUNIT_ASSERT_EQ(test, st.B, 6U);
 	for (i = 0; i < 7; i++)
-		KUNIT_ASSERT_EQ(test, ctx_put(c, i, HMAP_NOEXIST), 0);
-	KUNIT_ASSERT_EQ(test, ctx_put(c, 13, HMAP_NOEXIST), 0);
-	ctx_del(c, 13);
+		KUNIT_ASSERT_EQ(test, evac_put(c, i, HMAP_NOEXIST), 0);
+	KUNIT_ASSERT_EQ(test, evac_put(c, 13, HMAP_NOEXIST), 0);
+	evac_del(c, 13);
 	hmap_get_stats(c->map, &st);
 	KUNIT_ASSERT_EQ(test, st.resizing, (u32)HMAP_RESIZE_SHRINK);
 	KUNIT_ASSERT_EQ(test, st.B, 5U);
 
 	/* New bucket 0: keys 0-2, then 7-12, the last in an overflow bucket. */
 	for (i = 7; i < 13; i++)
-		KUNIT_ASSERT_EQ(test, ctx_put(c, i, HMAP_NOEXIST), 0);
+		KUNIT_ASSERT_EQ(test, evac_put(c, i, HMAP_NOEXIST), 0);
 	hmap_get_stats(c->map, &st);
 	KUNIT_ASSERT_EQ(test, st.noverflow, 1ULL);
 	/* Empty its overflow bucket and slots 5-7: room 3 + 8 for 4 keys. */
 	for (i = 12; i >= 9; i--)
-		ctx_del(c, i);
+		evac_del(c, i);
 	hmap_get_stats(c->map, &st);
 	KUNIT_ASSERT_LT(test, st.nevacuate, 32ULL);
-	check_all(c);
+	evac_check_all(c);
 
 	/* Evacuates old bucket 32 into new bucket 0. */
-	KUNIT_ASSERT_EQ(test, ctx_put(c, 3, HMAP_EXIST), 0);
-	check_all(c);
+	KUNIT_ASSERT_EQ(test, evac_put(c, 3, HMAP_EXIST), 0);
+	evac_check_all(c);
 	hmap_get_stats(c->map, &st);
 	KUNIT_EXPECT_EQ(test, st.noverflow, 1ULL);
 	hmap_test_run_background(c->map);
-	check_all(c);
+	evac_check_all(c);
 }
 
 /*
@@ -404,12 +406,12 @@ static void hmap_evacuation_test_shrink_refills_chain(struct kunit *test)
  * to bucket 2^j (j < 7), with 4 tags: chains are long, overflow buckets
  * fill and empty, and a shrink's two source buckets meet in bucket 0 with
  * writes in between. Every write's result is
- * checked against the model, and everything with check_all() (placement,
+ * checked against the model, and everything with evac_check_all() (placement,
  * markers, lookups) every 64 writes. Fixed seeds: the same run each time.
  */
 static void hmap_evacuation_test_random_model(struct kunit *test)
 {
-	struct evac_ctx *c = ctx_new(test, 600, hmap_kunit_map(test, 1000, 0,
+	struct evac_ctx *c = evac_new(test, 600, hmap_kunit_map(test, 1000, 0,
 							       true));
 	struct rnd_state rnd;
 	unsigned int i, op, seed;
@@ -430,14 +432,15 @@ static void hmap_evacuation_test_random_model(struct kunit *test)
 			bool live = c->live[k];
 
 			if ((r >> 16) % 16 < (grow ? 14 : 1)) {
-				KUNIT_ASSERT_EQ(test, ctx_put(c, k, HMAP_NOEXIST),
+				KUNIT_ASSERT_EQ(test,
+						evac_put(c, k, HMAP_NOEXIST),
 						live ? -EEXIST : 0);
 			} else if (live || (r >> 24) % 4) {
 				/* Mostly a live key: the next one from k. */
 				for (i = 0; !live && i < c->nkeys; i++)
 					live = c->live[k = (k + 1) % c->nkeys];
 				if (live)
-					ctx_del(c, k);
+					evac_del(c, k);
 			} else {
 				int err = hmap_delete(c->map, &c->keys[k],
 						      sizeof(c->keys[k]));
@@ -445,11 +448,11 @@ static void hmap_evacuation_test_random_model(struct kunit *test)
 				KUNIT_ASSERT_EQ(test, err, -ENOENT);
 			}
 			if (op % 64 == 0)
-				check_all(c);
+				evac_check_all(c);
 			if ((r >> 8) % 512 == 0)
 				hmap_test_run_background(c->map);
 		}
-		check_all(c);
+		evac_check_all(c);
 	}
 	hmap_get_stats(c->map, &st);
 	KUNIT_EXPECT_GE(test, st.grows, 6ULL);
@@ -460,7 +463,8 @@ static void hmap_evacuation_test_random_model(struct kunit *test)
 /* A long overflow chain of colliding keys splits between X and Y. */
 static void hmap_evacuation_test_long_chain(struct kunit *test)
 {
-	struct evac_ctx *c = ctx_new(test, 200, hmap_kunit_map(test, 1000, 0, true));
+	struct hmap *map = hmap_kunit_map(test, 1000, 0, true);
+	struct evac_ctx *c = evac_new(test, 200, map);
 	struct hmap_stats st;
 	unsigned int i;
 
@@ -470,39 +474,38 @@ static void hmap_evacuation_test_long_chain(struct kunit *test)
 		c->keys[i].id = i;
 	}
 	for (i = 0; i < c->nkeys; i++)
-		KUNIT_ASSERT_EQ(test, ctx_put(c, i, HMAP_NOEXIST), 0);
+		KUNIT_ASSERT_EQ(test, evac_put(c, i, HMAP_NOEXIST), 0);
 	hmap_get_stats(c->map, &st);
 	KUNIT_EXPECT_GE(test, st.noverflow, 10ULL);
-	check_all(c);
+	evac_check_all(c);
 	while (st.resizing != HMAP_RESIZE_NONE) {
 		evac_to_end(c, st.arrays_freed);
 		hmap_get_stats(c->map, &st);
 	}
-	check_all(c);
+	evac_check_all(c);
 }
 
 /* A resize left unfinished is finished by the worker when writes stop. */
-static void hmap_evacuation_test_background(struct kunit *test)
+static void hmap_evacuation_test_worker_finishes_resize(struct kunit *test)
 {
-	struct evac_ctx *c = ctx_new(test, 200, hmap_kunit_map(test, 1000, 0, true));
+	struct hmap *map = hmap_kunit_map(test, 1000, 0, true);
+	struct evac_ctx *c = evac_new(test, 200, map);
 	struct hmap_stats st;
 	unsigned int i;
 	int waits;
 
-	for (i = 0; i < c->nkeys; i++) {
-		c->keys[i].hash = (i + 1) * 0x9e3779b97f4a7c15ULL;
-		c->keys[i].id = i;
-	}
+	for (i = 0; i < c->nkeys; i++)
+		c->keys[i] = hmap_kunit_spread_key(i);
 	/* 105 entries at B 4 start a grow to 5 with 16 buckets to move. */
 	for (i = 0; i < 105; i++)
-		KUNIT_ASSERT_EQ(test, ctx_put(c, i, HMAP_NOEXIST), 0);
+		KUNIT_ASSERT_EQ(test, evac_put(c, i, HMAP_NOEXIST), 0);
 	hmap_get_stats(c->map, &st);
 	KUNIT_ASSERT_EQ(test, st.resizing, (u32)HMAP_RESIZE_GROW);
 	KUNIT_ASSERT_EQ(test, st.B, 5U);
 	KUNIT_ASSERT_LT(test, st.nevacuate, 16ULL);
 
 	hmap_test_set_background(c->map, true);
-	KUNIT_ASSERT_EQ(test, ctx_put(c, 105, HMAP_NOEXIST), 0);
+	KUNIT_ASSERT_EQ(test, evac_put(c, 105, HMAP_NOEXIST), 0);
 	for (waits = 0; waits < 500; waits++) {
 		hmap_get_stats(c->map, &st);
 		if (st.resizing == HMAP_RESIZE_NONE)
@@ -514,7 +517,7 @@ static void hmap_evacuation_test_background(struct kunit *test)
 	/* Grows from 1 bucket to 32 moved 1 + 2 + 4 + 8 + 16 old buckets. */
 	KUNIT_EXPECT_EQ(test, st.evacuated_by_background +
 			st.evacuated_by_writers, 31ULL);
-	check_all(c);
+	evac_check_all(c);
 	hmap_flush_frees();
 	hmap_get_stats(c->map, &st);
 	KUNIT_EXPECT_EQ(test, st.arrays_alloced - st.arrays_freed, 1ULL);
@@ -533,16 +536,14 @@ static void hmap_evacuation_test_counters_balance(struct kunit *test)
 	hmap_global_stats(&before);
 	map = hmap_kunit_map_new(1000, 0, true);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, map);
-	c = ctx_new(test, 300, map);
-	for (i = 0; i < c->nkeys; i++) {
-		c->keys[i].hash = (i + 1) * 0x9e3779b97f4a7c15ULL;
-		c->keys[i].id = i;
-	}
+	c = evac_new(test, 300, map);
+	for (i = 0; i < c->nkeys; i++)
+		c->keys[i] = hmap_kunit_spread_key(i);
 	for (round = 0; round < 3; round++) {
 		for (i = 0; i < c->nkeys; i++)
-			KUNIT_ASSERT_EQ(test, ctx_put(c, i, HMAP_ANY), 0);
+			KUNIT_ASSERT_EQ(test, evac_put(c, i, HMAP_ANY), 0);
 		for (i = 0; i < c->nkeys; i++)
-			ctx_del(c, i);
+			evac_del(c, i);
 	}
 	hmap_get_stats(c->map, &st);
 	KUNIT_EXPECT_GE(test, st.grows, 3ULL);
@@ -570,7 +571,7 @@ static void hmap_evacuation_test_counters_balance(struct kunit *test)
  */
 static void hmap_evacuation_test_same_size_degenerate(struct kunit *test)
 {
-	struct evac_ctx *c = ctx_new(test, 96 * 8,
+	struct evac_ctx *c = evac_new(test, 96 * 8,
 				     hmap_kunit_map(test, 1000, 100, true));
 	struct hmap_stats st;
 	unsigned int i, round;
@@ -582,15 +583,15 @@ static void hmap_evacuation_test_same_size_degenerate(struct kunit *test)
 		c->keys[i].id = i;
 	}
 	for (i = 0; i < 96; i++)
-		KUNIT_ASSERT_EQ(test, ctx_put(c, i, HMAP_NOEXIST), 0);
+		KUNIT_ASSERT_EQ(test, evac_put(c, i, HMAP_NOEXIST), 0);
 	hmap_get_stats(c->map, &st);
 	KUNIT_ASSERT_EQ(test, st.B, 4U);
 	KUNIT_ASSERT_EQ(test, st.noverflow, 11ULL);
 	for (round = 1; round < 8; round++) {
 		for (i = 0; i < 96; i++) {
-			ctx_del(c, (round - 1) * 96 + i);
-			KUNIT_ASSERT_EQ(test, ctx_put(c, round * 96 + i,
-						      HMAP_NOEXIST), 0);
+			evac_del(c, (round - 1) * 96 + i);
+			KUNIT_ASSERT_EQ(test, evac_put(c, round * 96 + i,
+						       HMAP_NOEXIST), 0);
 		}
 	}
 	hmap_test_run_background(c->map);
@@ -600,18 +601,18 @@ static void hmap_evacuation_test_same_size_degenerate(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, st.grows, 0ULL);
 	KUNIT_EXPECT_EQ(test, st.shrinks, 0ULL);
 	KUNIT_EXPECT_EQ(test, st.B, 4U);
-	check_all(c);
+	evac_check_all(c);
 
 	/* No churn: updates in place start no rebuild, however many. */
 	rebuilds = st.same_size_grows;
 	for (i = 0; i < 2000; i++)
-		KUNIT_ASSERT_EQ(test, ctx_put(c, 7 * 96 + i % 96, HMAP_EXIST),
+		KUNIT_ASSERT_EQ(test, evac_put(c, 7 * 96 + i % 96, HMAP_EXIST),
 				0);
 	hmap_test_run_background(c->map);
 	hmap_get_stats(c->map, &st);
 	KUNIT_EXPECT_EQ(test, st.same_size_grows, rebuilds);
 	KUNIT_EXPECT_EQ(test, st.resizing, (u32)HMAP_RESIZE_NONE);
-	check_all(c);
+	evac_check_all(c);
 }
 
 /*
@@ -658,14 +659,14 @@ static void hmap_evacuation_test_steady_writes(struct kunit *test)
 }
 
 static struct kunit_case hmap_evacuation_cases[] = {
-	KUNIT_CASE(hmap_evacuation_test_grow),
+	KUNIT_CASE(hmap_evacuation_test_grow_two_buckets_per_write),
 	KUNIT_CASE(hmap_evacuation_test_same_size),
 	KUNIT_CASE(hmap_evacuation_test_same_size_degenerate),
 	KUNIT_CASE(hmap_evacuation_test_shrink),
 	KUNIT_CASE(hmap_evacuation_test_shrink_refills_chain),
 	KUNIT_CASE(hmap_evacuation_test_random_model),
 	KUNIT_CASE(hmap_evacuation_test_long_chain),
-	KUNIT_CASE(hmap_evacuation_test_background),
+	KUNIT_CASE(hmap_evacuation_test_worker_finishes_resize),
 	KUNIT_CASE(hmap_evacuation_test_steady_writes),
 	KUNIT_CASE(hmap_evacuation_test_counters_balance),
 	{}

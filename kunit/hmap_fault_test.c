@@ -22,10 +22,10 @@
 #include "../hmap_fault.h"
 #include "hmap_kunit.h"
 
-#define FT_ALL_SITES	GENMASK(HMAP_FAULT_NR - 1, 0)
+#define FAULT_ALL_SITES	GENMASK(HMAP_FAULT_NR - 1, 0)
 
 /* A map and the model of what it holds. */
-struct ft_ctx {
+struct fault_ctx {
 	struct kunit *test;
 	struct hmap *map;
 	struct hmap_kunit_key *keys;
@@ -35,9 +35,9 @@ struct ft_ctx {
 	unsigned long enomem;	/* operations that failed with -ENOMEM */
 };
 
-static void ft_exit(struct kunit *test)
+static void fault_case_exit(struct kunit *test)
 {
-	hmap_test_fault_set(FT_ALL_SITES, 0);
+	hmap_test_set_fault_sites(FAULT_ALL_SITES, 0);
 	current->fail_nth = 0;
 }
 
@@ -46,10 +46,10 @@ static void ft_exit(struct kunit *test)
  * than the map has: chains of overflow buckets), over @map (NULL: a map
  * destroyed when the case ends).
  */
-static struct ft_ctx *ft_new(struct kunit *test, unsigned int n,
-			     unsigned int buckets, struct hmap *map)
+static struct fault_ctx *fault_new(struct kunit *test, unsigned int n,
+				   unsigned int buckets, struct hmap *map)
 {
-	struct ft_ctx *c = kunit_kzalloc(test, sizeof(*c), GFP_KERNEL);
+	struct fault_ctx *c = kunit_kzalloc(test, sizeof(*c), GFP_KERNEL);
 	unsigned int i;
 
 	KUNIT_ASSERT_NOT_NULL(test, c);
@@ -69,7 +69,7 @@ static struct ft_ctx *ft_new(struct kunit *test, unsigned int n,
 }
 
 /* Insert or replace key @k with a fresh value; check the result. */
-static int ft_put(struct ft_ctx *c, unsigned int k)
+static int fault_put(struct fault_ctx *c, unsigned int k)
 {
 	u64 v = c->val[k] + 1 + ((u64)k << 32);
 	int err;
@@ -88,7 +88,7 @@ static int ft_put(struct ft_ctx *c, unsigned int k)
 }
 
 /* Delete key @k; check the result against the model. */
-static int ft_del(struct ft_ctx *c, unsigned int k)
+static int fault_del(struct fault_ctx *c, unsigned int k)
 {
 	int err = hmap_delete(c->map, &c->keys[k], sizeof(c->keys[k]));
 
@@ -106,7 +106,7 @@ static int ft_del(struct ft_ctx *c, unsigned int k)
 }
 
 /* The model matches key @k: a lookup allocates nothing, so cannot fail. */
-static void ft_check_key(struct ft_ctx *c, unsigned int k)
+static void fault_check_key(struct fault_ctx *c, unsigned int k)
 {
 	u32 len;
 	u64 v;
@@ -115,7 +115,8 @@ static void ft_check_key(struct ft_ctx *c, unsigned int k)
 
 	if (c->live[k]) {
 		KUNIT_EXPECT_EQ_MSG(c->test, err, 0, "lost key %u", k);
-		KUNIT_EXPECT_EQ_MSG(c->test, v, c->val[k], "value of key %u", k);
+		KUNIT_EXPECT_EQ_MSG(c->test, v, c->val[k], "value of key %u",
+				    k);
 	} else {
 		KUNIT_EXPECT_EQ_MSG(c->test, err, -ENOENT, "stale key %u", k);
 	}
@@ -125,7 +126,7 @@ static void ft_check_key(struct ft_ctx *c, unsigned int k)
  * Every key looked up, the count, and a walk that sees each live key once
  * and no other (the walk's own allocation may fail: then it is retried).
  */
-static void ft_check_all(struct ft_ctx *c)
+static void fault_check_all(struct fault_ctx *c)
 {
 	struct kunit *test = c->test;
 	unsigned long live = 0, walked = 0;
@@ -137,7 +138,7 @@ static void ft_check_all(struct ft_ctx *c)
 	int err;
 
 	for (i = 0; i < c->nkeys; i++) {
-		ft_check_key(c, i);
+		fault_check_key(c, i);
 		live += c->live[i];
 	}
 	KUNIT_EXPECT_EQ(test, hmap_count(c->map), live);
@@ -155,7 +156,8 @@ static void ft_check_all(struct ft_ctx *c)
 		KUNIT_EXPECT_LT(test, key.id, (u64)c->nkeys);
 		if (key.id >= c->nkeys)
 			continue;
-		KUNIT_EXPECT_TRUE_MSG(test, c->live[key.id], "walked dead key %llu",
+		KUNIT_EXPECT_TRUE_MSG(test, c->live[key.id],
+				      "walked dead key %llu",
 				      key.id);
 		KUNIT_EXPECT_EQ_MSG(test, seen[key.id]++, 0,
 				    "walked key %llu twice", key.id);
@@ -166,7 +168,7 @@ static void ft_check_all(struct ft_ctx *c)
 }
 
 /* Run @op with the task's @n-th allocation failing; did one fail? */
-#define ft_fail_nth(n, op) ({			\
+#define fault_fail_nth(n, op) ({			\
 	__auto_type __ret = ({			\
 		current->fail_nth = (n);	\
 		(op);				\
@@ -176,9 +178,9 @@ static void ft_check_all(struct ft_ctx *c)
 	__ret;					\
 })
 
-static long ft_site_count(enum hmap_fault_site site)
+static long fault_injected_at(enum hmap_fault_site site)
 {
-	return hmap_test_fault_injected(site);
+	return hmap_test_read_injected(site);
 }
 
 /*
@@ -199,11 +201,11 @@ static void hmap_fault_test_create_each_allocation(struct kunit *test)
 	bool *injected = &injected_now;
 
 	for (n = 0; n < HMAP_FAULT_NR; n++)
-		sites[n] = ft_site_count(n);
+		sites[n] = fault_injected_at(n);
 	hmap_flush_frees();
 	hmap_global_stats(&before);
 	for (n = 1; n < 50; n++) {
-		map = ft_fail_nth(n, hmap_create(&p));
+		map = fault_fail_nth(n, hmap_create(&p));
 		if (!injected_now)
 			break;
 		KUNIT_ASSERT_EQ_MSG(test, PTR_ERR_OR_ZERO(map), -ENOMEM,
@@ -219,7 +221,8 @@ static void hmap_fault_test_create_each_allocation(struct kunit *test)
 	/* struct hmap, its per-CPU stats, the table and its buckets. */
 	KUNIT_EXPECT_EQ(test, failed, 4U);
 	for (n = HMAP_FAULT_MAP; n <= HMAP_FAULT_BUCKETS; n++)
-		KUNIT_EXPECT_GT_MSG(test, ft_site_count(n), sites[n], "site %u",
+		KUNIT_EXPECT_GT_MSG(test, fault_injected_at(n), sites[n],
+				    "site %u",
 				    n);
 	hmap_flush_frees();
 	hmap_global_stats(&after);
@@ -236,7 +239,7 @@ static void hmap_fault_test_create_each_allocation(struct kunit *test)
  */
 static void hmap_fault_test_writes_each_allocation(struct kunit *test)
 {
-	struct ft_ctx *c = ft_new(test, 600, 16, NULL);
+	struct fault_ctx *c = fault_new(test, 600, 16, NULL);
 	long sites[HMAP_FAULT_NR];
 	unsigned int k, n, points = 0;
 	struct hmap_stats st;
@@ -245,51 +248,52 @@ static void hmap_fault_test_writes_each_allocation(struct kunit *test)
 	int err;
 
 	for (n = 0; n < HMAP_FAULT_NR; n++)
-		sites[n] = ft_site_count(n);
+		sites[n] = fault_injected_at(n);
 	for (k = 0; k < c->nkeys; k++) {
 		for (n = 1; n < 20; n++) {
-			err = ft_fail_nth(n, ft_put(c, k));
+			err = fault_fail_nth(n, fault_put(c, k));
 			if (!injected_now)
 				break;
 			points++;
-			ft_check_key(c, k);
+			fault_check_key(c, k);
 			/*
 			 * The insert did without what failed (a grow that
 			 * could not start): take it back, so that the next
 			 * N walks the same insert, up to the grow itself.
 			 */
 			if (!err)
-				KUNIT_ASSERT_EQ(test, ft_del(c, k), 0);
+				KUNIT_ASSERT_EQ(test, fault_del(c, k), 0);
 		}
 		KUNIT_ASSERT_EQ_MSG(test, err, 0, "key %u", k);
 		if (k % 64 == 0)
-			ft_check_all(c);
+			fault_check_all(c);
 	}
-	ft_check_all(c);
+	fault_check_all(c);
 	/* Down to a quarter: below the load that starts a shrink. */
 	for (k = 0; k < c->nkeys; k++) {
 		if (k % 4 == 0)
 			continue;
 		for (n = 1; n < 20; n++) {
-			err = ft_fail_nth(n, ft_del(c, k));
+			err = fault_fail_nth(n, fault_del(c, k));
 			if (!injected_now)
 				break;
 			points++;
-			ft_check_key(c, k);
+			fault_check_key(c, k);
 			/* A shrink could not start: put the key back. */
 			if (!err)
-				KUNIT_ASSERT_EQ(test, ft_put(c, k), 0);
+				KUNIT_ASSERT_EQ(test, fault_put(c, k), 0);
 		}
 		KUNIT_ASSERT_EQ_MSG(test, err, 0, "key %u", k);
 		if (k % 64 == 0)
-			ft_check_all(c);
+			fault_check_all(c);
 	}
-	ft_check_all(c);
+	fault_check_all(c);
 	hmap_get_stats(c->map, &st);
 	KUNIT_EXPECT_GE(test, st.grows, 3ULL);
 	KUNIT_EXPECT_GE(test, st.shrinks, 1ULL);
 	for (n = HMAP_FAULT_TABLE; n <= HMAP_FAULT_ELEM; n++)
-		KUNIT_EXPECT_GT_MSG(test, ft_site_count(n), sites[n], "site %u",
+		KUNIT_EXPECT_GT_MSG(test, fault_injected_at(n), sites[n],
+				    "site %u",
 				    n);
 	kunit_info(test, "%u allocations failed one by one, %lu -ENOMEM\n",
 		   points, c->enomem);
@@ -298,20 +302,21 @@ static void hmap_fault_test_writes_each_allocation(struct kunit *test)
 /* The iterator's start fails alone and leaves nothing to stop. */
 static void hmap_fault_test_iter_start(struct kunit *test)
 {
-	struct ft_ctx *c = ft_new(test, 100, 64, NULL);
-	long before = ft_site_count(HMAP_FAULT_ITER_KEY);
+	struct fault_ctx *c = fault_new(test, 100, 64, NULL);
+	long before = fault_injected_at(HMAP_FAULT_ITER_KEY);
 	struct hmap_iter iter;
 	bool injected_now;
 	bool *injected = &injected_now;
 	unsigned int k;
 
 	for (k = 0; k < c->nkeys; k++)
-		KUNIT_ASSERT_EQ(test, ft_put(c, k), 0);
-	KUNIT_EXPECT_EQ(test, ft_fail_nth(1, hmap_iter_start(c->map, &iter)),
+		KUNIT_ASSERT_EQ(test, fault_put(c, k), 0);
+	KUNIT_EXPECT_EQ(test, fault_fail_nth(1, hmap_iter_start(c->map, &iter)),
 			-ENOMEM);
 	KUNIT_EXPECT_TRUE(test, injected_now);
-	KUNIT_EXPECT_EQ(test, ft_site_count(HMAP_FAULT_ITER_KEY), before + 1);
-	ft_check_all(c);
+	KUNIT_EXPECT_EQ(test, fault_injected_at(HMAP_FAULT_ITER_KEY),
+			before + 1);
+	fault_check_all(c);
 }
 
 /*
@@ -321,26 +326,26 @@ static void hmap_fault_test_iter_start(struct kunit *test)
  */
 static void hmap_fault_test_grow_retried(struct kunit *test)
 {
-	struct ft_ctx *c = ft_new(test, 800, 1U << 20, NULL);
+	struct fault_ctx *c = fault_new(test, 800, 1U << 20, NULL);
 	struct hmap_stats st, st0;
 	unsigned int k;
 
 	hmap_get_stats(c->map, &st0);
-	hmap_test_fault_set(BIT(HMAP_FAULT_TABLE) | BIT(HMAP_FAULT_BUCKETS),
-			    100);
+	hmap_test_set_fault_sites(BIT(HMAP_FAULT_TABLE) |
+				  BIT(HMAP_FAULT_BUCKETS), 100);
 	for (k = 0; k < 700; k++)
-		KUNIT_ASSERT_EQ_MSG(test, ft_put(c, k), 0, "key %u", k);
+		KUNIT_ASSERT_EQ_MSG(test, fault_put(c, k), 0, "key %u", k);
 	hmap_get_stats(c->map, &st);
 	KUNIT_EXPECT_EQ(test, st.B, st0.B);
 	KUNIT_EXPECT_EQ(test, st.grows, 0ULL);
 	KUNIT_EXPECT_GT(test, st.alloc_failures, 0ULL);
 	KUNIT_EXPECT_GT(test, st.noverflow, 0ULL);
-	ft_check_all(c);
+	fault_check_all(c);
 
 	/* Each insert now starts the next grow, until the map fits. */
-	hmap_test_fault_set(FT_ALL_SITES, 0);
+	hmap_test_set_fault_sites(FAULT_ALL_SITES, 0);
 	for (; k < c->nkeys; k++) {
-		KUNIT_ASSERT_EQ(test, ft_put(c, k), 0);
+		KUNIT_ASSERT_EQ(test, fault_put(c, k), 0);
 		hmap_test_run_background(c->map);
 	}
 	hmap_get_stats(c->map, &st);
@@ -349,7 +354,7 @@ static void hmap_fault_test_grow_retried(struct kunit *test)
 	/* At most 6.5 entries per bucket (HMAP_LOAD_NUM / HMAP_LOAD_DEN). */
 	KUNIT_EXPECT_LE(test, st.count * HMAP_LOAD_DEN,
 			(u64)HMAP_LOAD_NUM << st.B);
-	ft_check_all(c);
+	fault_check_all(c);
 }
 
 /*
@@ -362,29 +367,29 @@ static void hmap_fault_test_worker_retries(struct kunit *test)
 	 * Keys in 8 buckets: at a grow each old chain moves whole to its
 	 * X bucket (the new hash bit is 0), which needs overflow buckets.
 	 */
-	struct ft_ctx *c = ft_new(test, 600, 8, NULL);
+	struct fault_ctx *c = fault_new(test, 600, 8, NULL);
 	struct hmap_stats st;
 	unsigned int k;
 	int waits;
 
 	/* Insert until a write starts a grow; it evacuates 2 buckets. */
 	for (k = 0; k < c->nkeys; k++) {
-		KUNIT_ASSERT_EQ(test, ft_put(c, k), 0);
+		KUNIT_ASSERT_EQ(test, fault_put(c, k), 0);
 		hmap_get_stats(c->map, &st);
 		if (st.resizing != HMAP_RESIZE_NONE && st.B >= 5)
 			break;
 	}
 	KUNIT_ASSERT_NE(test, st.resizing, (u32)HMAP_RESIZE_NONE);
 
-	hmap_test_fault_set(BIT(HMAP_FAULT_OVERFLOW), 100);
+	hmap_test_set_fault_sites(BIT(HMAP_FAULT_OVERFLOW), 100);
 	hmap_test_set_background(c->map, true);
 	msleep(200);
 	hmap_get_stats(c->map, &st);
 	KUNIT_EXPECT_NE(test, st.resizing, (u32)HMAP_RESIZE_NONE);
 	KUNIT_EXPECT_GT(test, st.alloc_failures, 0ULL);
-	ft_check_all(c);
+	fault_check_all(c);
 
-	hmap_test_fault_set(FT_ALL_SITES, 0);
+	hmap_test_set_fault_sites(FAULT_ALL_SITES, 0);
 	for (waits = 0; waits < 300; waits++) {
 		hmap_get_stats(c->map, &st);
 		if (st.resizing == HMAP_RESIZE_NONE)
@@ -392,7 +397,7 @@ static void hmap_fault_test_worker_retries(struct kunit *test)
 		msleep(100);
 	}
 	KUNIT_EXPECT_EQ(test, st.resizing, (u32)HMAP_RESIZE_NONE);
-	ft_check_all(c);
+	fault_check_all(c);
 }
 
 /*
@@ -406,7 +411,7 @@ static void hmap_fault_test_random_failures(struct kunit *test)
 	struct hmap_global_stats before, after;
 	struct rnd_state rnd;
 	struct hmap_stats st;
-	struct ft_ctx *c;
+	struct fault_ctx *c;
 	unsigned int op, k;
 	struct hmap *map;
 	int waits;
@@ -415,10 +420,10 @@ static void hmap_fault_test_random_failures(struct kunit *test)
 	hmap_global_stats(&before);
 	map = hmap_kunit_map_new(1000, 0, true);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, map);
-	c = ft_new(test, 1000, 128, map);
+	c = fault_new(test, 1000, 128, map);
 	hmap_test_set_background(map, true);
 	prandom_seed_state(&rnd, 42);
-	hmap_test_fault_set(FT_ALL_SITES, 10);
+	hmap_test_set_fault_sites(FAULT_ALL_SITES, 10);
 	for (op = 0; op < 20000; op++) {
 		/* Waves: mostly writes, then mostly deletes. */
 		bool grow = (op / 2500) % 2 == 0;
@@ -426,9 +431,9 @@ static void hmap_fault_test_random_failures(struct kunit *test)
 
 		k = r % c->nkeys;
 		if ((r >> 16) % 16 < (grow ? 12 : 3))
-			ft_put(c, k);
+			fault_put(c, k);
 		else
-			ft_del(c, k);
+			fault_del(c, k);
 		if ((r >> 8) % 2048 == 0) {
 			/* A fresh array or nothing changes. */
 			int err = hmap_shrink_to_fit(map);
@@ -436,15 +441,15 @@ static void hmap_fault_test_random_failures(struct kunit *test)
 			KUNIT_EXPECT_TRUE(test, !err || err == -ENOMEM);
 		}
 		if (op % 1000 == 999) {
-			hmap_test_fault_set(FT_ALL_SITES, 0);
-			ft_check_all(c);
-			hmap_test_fault_set(FT_ALL_SITES, 10);
+			hmap_test_set_fault_sites(FAULT_ALL_SITES, 0);
+			fault_check_all(c);
+			hmap_test_set_fault_sites(FAULT_ALL_SITES, 10);
 		}
 		if (op % 256 == 0)
 			cond_resched();
 	}
-	hmap_test_fault_set(FT_ALL_SITES, 0);
-	ft_check_all(c);
+	hmap_test_set_fault_sites(FAULT_ALL_SITES, 0);
+	fault_check_all(c);
 	KUNIT_EXPECT_GT(test, c->enomem, 100UL);
 
 	/* The worker finishes what the failures left. */
@@ -455,7 +460,7 @@ static void hmap_fault_test_random_failures(struct kunit *test)
 		msleep(100);
 	}
 	KUNIT_EXPECT_EQ(test, st.resizing, (u32)HMAP_RESIZE_NONE);
-	ft_check_all(c);
+	fault_check_all(c);
 	kunit_info(test, "%lu operations failed with -ENOMEM; %llu grows, %llu shrinks\n",
 		   c->enomem, st.grows, st.shrinks);
 
@@ -481,6 +486,6 @@ static struct kunit_case hmap_fault_cases[] = {
 
 struct kunit_suite hmap_fault_suite = {
 	.name = "hmap_fault",
-	.exit = ft_exit,
+	.exit = fault_case_exit,
 	.test_cases = hmap_fault_cases,
 };

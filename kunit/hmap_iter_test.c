@@ -29,9 +29,9 @@
  * The state of one walk and of the map it walks. Ids index the bitmaps;
  * the key of id i is { hash[i], i }.
  */
-struct kt_walk_batch;
+struct iter_walk_batch;
 
-struct kt_walk {
+struct iter_walk {
 	struct kunit *test;
 	struct hmap *map;
 	struct hmap_iter *iter;
@@ -54,64 +54,44 @@ struct kt_walk {
 	bool dump;
 	u64 cursor;
 	u32 batches;
-	struct kt_walk_batch *batch;
+	struct iter_walk_batch *batch;
 };
 
-/* A bijective mixer (splitmix64's finalizer): hashes spread over all bits. */
-static u64 kt_walk_mix(u64 x)
-{
-	x += 0x9e3779b97f4a7c15ULL;
-	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-	return x ^ (x >> 31);
-}
-
-/* Bit reversal written independently of the core's. */
-static u64 kt_walk_rev(u64 x)
-{
-	u64 r = 0;
-	int i;
-
-	for (i = 0; i < 64; i++, x >>= 1)
-		r = (r << 1) | (x & 1);
-	return r;
-}
-
-static u64 kt_walk_value(const struct hmap_kunit_key *key)
+static u64 iter_walk_value(const struct hmap_kunit_key *key)
 {
 	return (key->hash ^ 0x5a5a5a5a5a5a5a5aULL) + key->id * 3;
 }
 
-static u32 kt_walk_rand(struct kt_walk *w, u32 bound)
+static u32 iter_walk_rand(struct iter_walk *w, u32 bound)
 {
-	w->rng = kt_walk_mix(w->rng);
+	w->rng = hmap_kunit_mix(w->rng);
 	return (u32)((w->rng >> 32) * bound >> 32);
 }
 
-static void kt_walk_key(const struct kt_walk *w, u32 id,
-			struct hmap_kunit_key *key)
+static void iter_walk_key(const struct iter_walk *w, u32 id,
+			  struct hmap_kunit_key *key)
 {
 	key->hash = w->hash[id];
 	key->id = id;
 }
 
-static int kt_walk_res_init(struct kunit_resource *res, void *iter)
+static int iter_walk_res_init(struct kunit_resource *res, void *iter)
 {
 	res->data = iter;
 	return 0;
 }
 
 /* Stops a walk a failed assertion left running; a second stop is a no-op. */
-static void kt_walk_res_free(struct kunit_resource *res)
+static void iter_walk_res_free(struct kunit_resource *res)
 {
 	hmap_iter_stop(res->data);
 }
 
-/* A map for up to @nids keys, every id hashed by kt_walk_mix() for now. */
-static struct kt_walk *kt_walk_init(struct kunit *test, u32 nids, u32 hint)
+/* A map for up to @nids keys, every id hashed by hmap_kunit_mix() for now. */
+static struct iter_walk *iter_walk_init(struct kunit *test, u32 nids, u32 hint)
 {
 	size_t longs = BITS_TO_LONGS(nids);
-	struct kt_walk *w;
+	struct iter_walk *w;
 	u32 id;
 
 	w = kunit_kzalloc(test, sizeof(*w), GFP_KERNEL);
@@ -130,7 +110,7 @@ static struct kt_walk *kt_walk_init(struct kunit *test, u32 nids, u32 hint)
 	KUNIT_ASSERT_NOT_NULL(test, w->ahead);
 	KUNIT_ASSERT_NOT_NULL(test, w->seen);
 	for (id = 0; id < nids; id++)
-		w->hash[id] = kt_walk_mix(id);
+		w->hash[id] = hmap_kunit_mix(id);
 	w->map = hmap_kunit_map(test, nids, hint, true);
 	return w;
 }
@@ -139,8 +119,8 @@ static struct kt_walk *kt_walk_init(struct kunit *test, u32 nids, u32 hint)
  * Is @key (reversed hash @r) ahead of the cursor: after the last entry the
  * walk returned, or for a dump at or after the position it goes on from?
  */
-static bool kt_walk_after_prev(const struct kt_walk *w,
-			       const struct hmap_kunit_key *key, u64 r)
+static bool iter_walk_after_prev(const struct iter_walk *w,
+				 const struct hmap_kunit_key *key, u64 r)
 {
 	if (w->dump)
 		return (r >> 1) >= w->cursor;	/* dump positions: r >> 1 */
@@ -151,15 +131,15 @@ static bool kt_walk_after_prev(const struct kt_walk *w,
 	return memcmp(key, &w->prev, sizeof(*key)) > 0;
 }
 
-static void kt_walk_insert(struct kt_walk *w, u32 id)
+static void iter_walk_insert(struct iter_walk *w, u32 id)
 {
 	struct hmap_kunit_key key;
 	u64 value;
 
 	KUNIT_ASSERT_LT(w->test, id, w->nids);
 	KUNIT_ASSERT_FALSE(w->test, test_bit(id, w->present));
-	kt_walk_key(w, id, &key);
-	value = kt_walk_value(&key);
+	iter_walk_key(w, id, &key);
+	value = iter_walk_value(&key);
 	KUNIT_ASSERT_EQ_MSG(w->test,
 			    hmap_update(w->map, &key, sizeof(key), &value,
 					sizeof(value), HMAP_NOEXIST), 0,
@@ -168,17 +148,17 @@ static void kt_walk_insert(struct kt_walk *w, u32 id)
 	if (w->walking) {
 		__set_bit(id, w->churned);
 		if (!w->ended &&
-		    kt_walk_after_prev(w, &key, kt_walk_rev(key.hash)))
+		    iter_walk_after_prev(w, &key, hmap_kunit_rev(key.hash)))
 			__set_bit(id, w->ahead);
 	}
 }
 
-static void kt_walk_delete(struct kt_walk *w, u32 id)
+static void iter_walk_delete(struct iter_walk *w, u32 id)
 {
 	struct hmap_kunit_key key;
 
 	KUNIT_ASSERT_TRUE(w->test, test_bit(id, w->present));
-	kt_walk_key(w, id, &key);
+	iter_walk_key(w, id, &key);
 	KUNIT_ASSERT_EQ_MSG(w->test, hmap_delete(w->map, &key, sizeof(key)), 0,
 			    "deleting id %u", id);
 	__clear_bit(id, w->present);
@@ -190,67 +170,67 @@ static void kt_walk_delete(struct kt_walk *w, u32 id)
 	}
 }
 
-static void kt_walk_insert_range(struct kt_walk *w, u32 first, u32 end)
+static void iter_walk_insert_range(struct iter_walk *w, u32 first, u32 end)
 {
 	u32 id;
 
 	for (id = first; id < end; id++)
-		kt_walk_insert(w, id);
+		iter_walk_insert(w, id);
 }
 
 /* Delete a pseudo-random present id in [@first, @end); there must be one. */
-static u32 kt_walk_delete_random(struct kt_walk *w, u32 first, u32 end)
+static u32 iter_walk_delete_random(struct iter_walk *w, u32 first, u32 end)
 {
-	u32 id = first + kt_walk_rand(w, end - first);
+	u32 id = first + iter_walk_rand(w, end - first);
 
 	id = find_next_bit(w->present, end, id);
 	if (id >= end)
 		id = find_next_bit(w->present, end, first);
 	KUNIT_ASSERT_LT_MSG(w->test, id, end, "no key left to delete");
-	kt_walk_delete(w, id);
+	iter_walk_delete(w, id);
 	return id;
 }
 
-static void kt_walk_stats(struct kt_walk *w, struct hmap_stats *st)
+static void iter_walk_stats(struct iter_walk *w, struct hmap_stats *st)
 {
 	hmap_get_stats(w->map, st);
 }
 
 /* Insert ids from *@next_id on until a grow starts; it is left unfinished. */
-static void kt_walk_grow_until(struct kt_walk *w, u32 *next_id)
+static void iter_walk_grow_until(struct iter_walk *w, u32 *next_id)
 {
 	struct hmap_stats st;
 	u64 grows;
 
-	kt_walk_stats(w, &st);
+	iter_walk_stats(w, &st);
 	KUNIT_ASSERT_EQ(w->test, st.resizing, (u32)HMAP_RESIZE_NONE);
 	grows = st.grows;
 	do {
 		KUNIT_ASSERT_LT_MSG(w->test, *next_id, w->nids,
 				    "ids ran out before a grow started");
-		kt_walk_insert(w, (*next_id)++);
-		kt_walk_stats(w, &st);
+		iter_walk_insert(w, (*next_id)++);
+		iter_walk_stats(w, &st);
 	} while (st.grows == grows);
 	KUNIT_ASSERT_EQ(w->test, st.resizing, (u32)HMAP_RESIZE_GROW);
 }
 
 /* Delete random ids of [@first, @end) until a shrink starts. */
-static void kt_walk_shrink_until(struct kt_walk *w, u32 first, u32 end)
+static void iter_walk_shrink_until(struct iter_walk *w, u32 first, u32 end)
 {
 	struct hmap_stats st;
 	u64 shrinks;
 
-	kt_walk_stats(w, &st);
+	iter_walk_stats(w, &st);
 	shrinks = st.shrinks;
 	do {
-		kt_walk_delete_random(w, first, end);
-		kt_walk_stats(w, &st);
+		iter_walk_delete_random(w, first, end);
+		iter_walk_stats(w, &st);
 	} while (st.shrinks == shrinks);
 	KUNIT_ASSERT_EQ(w->test, st.resizing, (u32)HMAP_RESIZE_SHRINK);
 }
 
 /* Start a walk; it is stopped at the end of the case whatever happens. */
-static void kt_walk_begin(struct kt_walk *w)
+static void iter_walk_begin(struct iter_walk *w)
 {
 	struct kunit *test = w->test;
 	size_t bytes = BITS_TO_LONGS(w->nids) * sizeof(long);
@@ -268,10 +248,11 @@ static void kt_walk_begin(struct kt_walk *w)
 	w->iter = kunit_kzalloc(test, sizeof(*w->iter), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, w->iter);
 	KUNIT_ASSERT_EQ(test, hmap_iter_start(w->map, w->iter), 0);
-	if (!kunit_alloc_resource(test, kt_walk_res_init, kt_walk_res_free,
+	if (!kunit_alloc_resource(test, iter_walk_res_init, iter_walk_res_free,
 				  GFP_KERNEL, w->iter)) {
 		hmap_iter_stop(w->iter);
-		KUNIT_FAIL_AND_ABORT(test, "cannot register the walk for cleanup");
+		KUNIT_FAIL_AND_ABORT(test,
+				     "cannot register the walk for cleanup");
 	}
 	w->walking = true;
 }
@@ -281,28 +262,30 @@ static void kt_walk_begin(struct kt_walk *w)
  * in the map right now, and not returned before by this walk. Return: its
  * reversed hash.
  */
-static u64 kt_walk_check(struct kt_walk *w, const struct hmap_kunit_key *key,
-			 u32 klen, u64 value, u32 vlen)
+static u64 iter_walk_check(struct iter_walk *w,
+			   const struct hmap_kunit_key *key, u32 klen,
+			   u64 value, u32 vlen)
 {
 	struct kunit *test = w->test;
 
 	KUNIT_ASSERT_EQ(test, klen, (u32)sizeof(*key));
 	KUNIT_ASSERT_EQ(test, vlen, (u32)sizeof(value));
-	KUNIT_ASSERT_LT_MSG(test, key->id, (u64)w->nids, "unknown key returned");
+	KUNIT_ASSERT_LT_MSG(test, key->id, (u64)w->nids,
+			    "unknown key returned");
 	KUNIT_ASSERT_EQ_MSG(test, key->hash, w->hash[key->id],
 			    "id %llu returned with a wrong key", key->id);
-	KUNIT_ASSERT_EQ_MSG(test, value, kt_walk_value(key),
+	KUNIT_ASSERT_EQ_MSG(test, value, iter_walk_value(key),
 			    "id %llu returned with a wrong value", key->id);
 	KUNIT_ASSERT_TRUE_MSG(test, test_bit(key->id, w->present),
 			      "id %llu returned while not in the map", key->id);
 	KUNIT_ASSERT_FALSE_MSG(test, __test_and_set_bit(key->id, w->seen),
 			       "id %llu returned twice", key->id);
 	w->returned++;
-	return kt_walk_rev(key->hash);
+	return hmap_kunit_rev(key->hash);
 }
 
 /* One step of an hmap_iter walk; Return: false at the end. */
-static bool kt_walk_next(struct kt_walk *w)
+static bool iter_walk_next(struct iter_walk *w)
 {
 	struct kunit *test = w->test;
 	struct hmap_kunit_key key;
@@ -312,7 +295,7 @@ static bool kt_walk_next(struct kt_walk *w)
 	int ret;
 
 	KUNIT_ASSERT_FALSE_MSG(test, w->ended, "stepping a finished walk");
-	kt_walk_stats(w, &st);
+	iter_walk_stats(w, &st);
 	w->kinds |= BIT(st.resizing);
 
 	memset(&key, 0, sizeof(key));
@@ -322,8 +305,8 @@ static bool kt_walk_next(struct kt_walk *w)
 		return false;
 	}
 	KUNIT_ASSERT_EQ(test, ret, 0);
-	r = kt_walk_check(w, &key, klen, value, vlen);
-	KUNIT_ASSERT_TRUE_MSG(test, kt_walk_after_prev(w, &key, r),
+	r = iter_walk_check(w, &key, klen, value, vlen);
+	KUNIT_ASSERT_TRUE_MSG(test, iter_walk_after_prev(w, &key, r),
 			      "id %llu (rev hash %016llx) returned after id %llu (rev hash %016llx)",
 			      key.id, r, w->prev.id, w->prev_r);
 	w->have_prev = true;
@@ -333,22 +316,22 @@ static bool kt_walk_next(struct kt_walk *w)
 }
 
 /* Take up to @n steps; Return: the steps that returned an entry. */
-static u32 kt_walk_steps(struct kt_walk *w, u32 n)
+static u32 iter_walk_steps(struct iter_walk *w, u32 n)
 {
 	u32 done = 0;
 
-	while (done < n && !w->ended && kt_walk_next(w))
+	while (done < n && !w->ended && iter_walk_next(w))
 		done++;
 	return done;
 }
 
 /* Step to the end; every id can be returned once at most. */
-static void kt_walk_walk_rest(struct kt_walk *w)
+static void iter_walk_rest(struct iter_walk *w)
 {
 	u32 bound = w->nids + 1;
 
 	while (!w->ended && bound--)
-		kt_walk_next(w);
+		iter_walk_next(w);
 	KUNIT_ASSERT_TRUE_MSG(w->test, w->ended, "the walk does not end");
 }
 
@@ -360,7 +343,7 @@ static void kt_walk_walk_rest(struct kt_walk *w)
  * position in hash order: when the cursor gets there, the key is in the
  * chain a lookup would find it in.)
  */
-static void kt_walk_check_end(struct kt_walk *w)
+static void iter_walk_check_end(struct iter_walk *w)
 {
 	struct kunit *test = w->test;
 	u32 id, missing = 0, first = 0;
@@ -389,21 +372,21 @@ static void kt_walk_check_end(struct kt_walk *w)
 }
 
 /* The end of an hmap_iter walk: the end is sticky; then as above. */
-static void kt_walk_end(struct kt_walk *w)
+static void iter_walk_end(struct iter_walk *w)
 {
 	struct hmap_kunit_key key;
 	u32 klen, vlen;
 	u64 value;
 
-	kt_walk_walk_rest(w);
+	iter_walk_rest(w);
 	KUNIT_EXPECT_EQ_MSG(w->test, hmap_iter_next(w->iter, &key, &klen,
 						    &value, &vlen), -ENOENT,
 			    "the end of a walk is not sticky");
-	kt_walk_check_end(w);
+	iter_walk_check_end(w);
 	hmap_iter_stop(w->iter);
 }
 
-static u32 kt_walk_count_seen(const struct kt_walk *w, u32 first, u32 end)
+static u32 iter_walk_count_seen(const struct iter_walk *w, u32 first, u32 end)
 {
 	u32 id, n = 0;
 
@@ -415,26 +398,26 @@ static u32 kt_walk_count_seen(const struct kt_walk *w, u32 first, u32 end)
 /* A map that does not change: every key once, in order. */
 static void hmap_iter_test_full_walk(struct kunit *test)
 {
-	struct kt_walk *w = kt_walk_init(test, 1000, 0);
+	struct iter_walk *w = iter_walk_init(test, 1000, 0);
 	struct hmap_stats st;
 
-	kt_walk_insert_range(w, 0, 1000);
+	iter_walk_insert_range(w, 0, 1000);
 	hmap_test_run_background(w->map);
-	kt_walk_stats(w, &st);
+	iter_walk_stats(w, &st);
 	KUNIT_ASSERT_EQ(test, st.resizing, (u32)HMAP_RESIZE_NONE);
 
-	kt_walk_begin(w);
-	kt_walk_stats(w, &st);
+	iter_walk_begin(w);
+	iter_walk_stats(w, &st);
 	KUNIT_EXPECT_EQ(test, st.open_cursors, 1ULL);
-	kt_walk_end(w);
+	iter_walk_end(w);
 	KUNIT_EXPECT_EQ(test, w->returned, 1000U);
-	KUNIT_EXPECT_EQ(test, kt_walk_count_seen(w, 0, 1000), 1000U);
-	kt_walk_stats(w, &st);
+	KUNIT_EXPECT_EQ(test, iter_walk_count_seen(w, 0, 1000), 1000U);
+	iter_walk_stats(w, &st);
 	KUNIT_EXPECT_EQ(test, st.open_cursors, 0ULL);
 
 	/* And again, over the same map. */
-	kt_walk_begin(w);
-	kt_walk_end(w);
+	iter_walk_begin(w);
+	iter_walk_end(w);
 	KUNIT_EXPECT_EQ(test, w->returned, 1000U);
 }
 
@@ -444,65 +427,65 @@ static void hmap_iter_test_full_walk(struct kunit *test)
  */
 static void hmap_iter_test_mid_resize_walk(struct kunit *test)
 {
-	struct kt_walk *w = kt_walk_init(test, 1000, 0);
+	struct iter_walk *w = iter_walk_init(test, 1000, 0);
 	struct hmap_stats st;
 	u32 next_id = 400;
 	int i;
 
-	kt_walk_insert_range(w, 0, next_id);
+	iter_walk_insert_range(w, 0, next_id);
 	hmap_test_run_background(w->map);
 
 	/* A few more writes: some old buckets moved, most not. */
-	kt_walk_grow_until(w, &next_id);
-	kt_walk_insert_range(w, next_id, next_id + 4);
+	iter_walk_grow_until(w, &next_id);
+	iter_walk_insert_range(w, next_id, next_id + 4);
 	next_id += 4;
-	kt_walk_begin(w);
-	kt_walk_end(w);
+	iter_walk_begin(w);
+	iter_walk_end(w);
 	KUNIT_EXPECT_EQ(test, w->returned, next_id);
 	KUNIT_EXPECT_EQ(test, w->kinds, (u32)BIT(HMAP_RESIZE_GROW));
-	kt_walk_stats(w, &st);
+	iter_walk_stats(w, &st);
 	KUNIT_EXPECT_EQ(test, st.resizing, (u32)HMAP_RESIZE_GROW);
 
 	hmap_test_run_background(w->map);
-	kt_walk_shrink_until(w, 0, next_id);
+	iter_walk_shrink_until(w, 0, next_id);
 	for (i = 0; i < 4; i++)
-		kt_walk_delete_random(w, 0, next_id);
-	kt_walk_begin(w);
-	kt_walk_end(w);
+		iter_walk_delete_random(w, 0, next_id);
+	iter_walk_begin(w);
+	iter_walk_end(w);
 	KUNIT_EXPECT_EQ(test, (u64)w->returned, hmap_count(w->map));
 	KUNIT_EXPECT_EQ(test, w->kinds, (u32)BIT(HMAP_RESIZE_SHRINK));
 }
 
 /* Nothing to return, also after the map had entries, and the end sticks. */
-static void hmap_iter_test_empty(struct kunit *test)
+static void hmap_iter_test_empty_map_returns_nothing(struct kunit *test)
 {
-	struct kt_walk *w = kt_walk_init(test, 64, 0);
+	struct iter_walk *w = iter_walk_init(test, 64, 0);
 	u32 id;
 
-	kt_walk_begin(w);
-	KUNIT_EXPECT_FALSE(test, kt_walk_next(w));
+	iter_walk_begin(w);
+	KUNIT_EXPECT_FALSE(test, iter_walk_next(w));
 	/* A key inserted after the end is not returned: the end sticks. */
-	kt_walk_insert(w, 0);
-	kt_walk_end(w);
+	iter_walk_insert(w, 0);
+	iter_walk_end(w);
 	KUNIT_EXPECT_EQ(test, w->returned, 0U);
 
 	/* Emptied by deletes: chains of empty slots, maybe a shrink. */
-	kt_walk_insert_range(w, 1, 64);
+	iter_walk_insert_range(w, 1, 64);
 	for (id = 0; id < 64; id++)
-		kt_walk_delete(w, id);
+		iter_walk_delete(w, id);
 	KUNIT_ASSERT_EQ(test, hmap_count(w->map), 0ULL);
-	kt_walk_begin(w);
-	KUNIT_EXPECT_FALSE(test, kt_walk_next(w));
-	kt_walk_end(w);
+	iter_walk_begin(w);
+	KUNIT_EXPECT_FALSE(test, iter_walk_next(w));
+	iter_walk_end(w);
 	KUNIT_EXPECT_EQ(test, w->returned, 0U);
 
 	/* Emptied by hmap_clear(). */
-	kt_walk_insert_range(w, 0, 64);
+	iter_walk_insert_range(w, 0, 64);
 	KUNIT_ASSERT_EQ(test, hmap_clear(w->map), 0);
 	bitmap_zero(w->present, w->nids);
-	kt_walk_begin(w);
-	KUNIT_EXPECT_FALSE(test, kt_walk_next(w));
-	kt_walk_end(w);
+	iter_walk_begin(w);
+	KUNIT_EXPECT_FALSE(test, iter_walk_next(w));
+	iter_walk_end(w);
 }
 
 /*
@@ -512,78 +495,78 @@ static void hmap_iter_test_empty(struct kunit *test)
  */
 static void hmap_iter_test_insert_delete(struct kunit *test)
 {
-	struct kt_walk *w = kt_walk_init(test, 1024, 400);
+	struct iter_walk *w = iter_walk_init(test, 1024, 400);
 	u32 next_id = 400, back = 0, step = 0, id;
 	u32 deleted[16];
 	struct hmap_stats st;
 
-	kt_walk_insert_range(w, 0, next_id);
+	iter_walk_insert_range(w, 0, next_id);
 	hmap_test_run_background(w->map);
-	kt_walk_stats(w, &st);
+	iter_walk_stats(w, &st);
 	KUNIT_ASSERT_EQ(test, st.resizing, (u32)HMAP_RESIZE_NONE);
 
-	kt_walk_begin(w);
-	while (kt_walk_next(w)) {
+	iter_walk_begin(w);
+	while (iter_walk_next(w)) {
 		if (next_id < w->nids)
-			kt_walk_insert(w, next_id++);
-		id = kt_walk_delete_random(w, 0, next_id);
+			iter_walk_insert(w, next_id++);
+		id = iter_walk_delete_random(w, 0, next_id);
 		if (back < ARRAY_SIZE(deleted))
 			deleted[back++] = id;
 		if (++step % 4 == 0 && back)
-			kt_walk_insert(w, deleted[--back]);
+			iter_walk_insert(w, deleted[--back]);
 	}
-	kt_walk_end(w);
+	iter_walk_end(w);
 	KUNIT_EXPECT_GT(test, w->deleted_unseen, 0U);
 	KUNIT_EXPECT_GT(test, w->returned, 300U);
 }
 
 /* Grows, left half done between steps (the worker is off). */
-static void hmap_iter_test_grow(struct kunit *test)
+static void hmap_iter_test_grows_mid_walk_return_each_once(struct kunit *test)
 {
-	struct kt_walk *w = kt_walk_init(test, 2048, 0);
+	struct iter_walk *w = iter_walk_init(test, 2048, 0);
 	struct hmap_stats before, st;
 	u32 next_id = 100, in_grow = 0;
 
-	kt_walk_insert_range(w, 0, next_id);
+	iter_walk_insert_range(w, 0, next_id);
 	hmap_test_run_background(w->map);
-	kt_walk_stats(w, &before);
+	iter_walk_stats(w, &before);
 	KUNIT_ASSERT_EQ(test, before.resizing, (u32)HMAP_RESIZE_NONE);
 
-	kt_walk_begin(w);
-	while (kt_walk_next(w)) {
+	iter_walk_begin(w);
+	while (iter_walk_next(w)) {
 		if (next_id + 2 > w->nids)
 			continue;
-		kt_walk_insert(w, next_id++);
-		kt_walk_insert(w, next_id++);
-		kt_walk_stats(w, &st);
+		iter_walk_insert(w, next_id++);
+		iter_walk_insert(w, next_id++);
+		iter_walk_stats(w, &st);
 		in_grow += st.resizing == HMAP_RESIZE_GROW;
 	}
-	kt_walk_end(w);
-	kt_walk_stats(w, &st);
+	iter_walk_end(w);
+	iter_walk_stats(w, &st);
 	KUNIT_EXPECT_GE(test, st.grows - before.grows, 2ULL);
 	KUNIT_EXPECT_TRUE(test, w->kinds & BIT(HMAP_RESIZE_GROW));
 	KUNIT_EXPECT_GT(test, in_grow, 0U);
 }
 
 /* Shrinks, left half done between steps. */
-static void hmap_iter_test_shrink(struct kunit *test)
+static void hmap_iter_test_shrinks_mid_walk_return_each_once(struct kunit *test)
 {
-	struct kt_walk *w = kt_walk_init(test, 1200, 0);
+	struct iter_walk *w = iter_walk_init(test, 1200, 0);
 	struct hmap_stats before, st;
 	int i;
 
-	kt_walk_insert_range(w, 0, 1200);
+	iter_walk_insert_range(w, 0, 1200);
 	hmap_test_run_background(w->map);
-	kt_walk_stats(w, &before);
+	iter_walk_stats(w, &before);
 	KUNIT_ASSERT_EQ(test, before.resizing, (u32)HMAP_RESIZE_NONE);
 
-	kt_walk_begin(w);
-	while (kt_walk_next(w)) {
+	iter_walk_begin(w);
+	while (iter_walk_next(w)) {
 		for (i = 0; i < 4 && hmap_count(w->map) > 60; i++)
-			kt_walk_delete_random(w, 0, w->nids);
+			iter_walk_delete_random(w, 0, w->nids);
 	}
-	kt_walk_end(w);
-	kt_walk_stats(w, &st);
+	iter_walk_end(w);
+	iter_walk_stats(w, &st);
 	KUNIT_EXPECT_GE(test, st.shrinks - before.shrinks, 3ULL);
 	KUNIT_EXPECT_TRUE(test, w->kinds & BIT(HMAP_RESIZE_SHRINK));
 	KUNIT_EXPECT_GT(test, w->deleted_unseen, 0U);
@@ -599,7 +582,7 @@ static void hmap_iter_test_shrink(struct kunit *test)
  */
 static void hmap_iter_test_same_size_grow(struct kunit *test)
 {
-	struct kt_walk *w = kt_walk_init(test, 64, 26);
+	struct iter_walk *w = iter_walk_init(test, 64, 26);
 	struct hmap_stats st;
 	u32 id, next_id;
 
@@ -607,58 +590,58 @@ static void hmap_iter_test_same_size_grow(struct kunit *test)
 	for (id = 0; id < 64; id++) {
 		u32 bucket = id < 26 ? 0 : id < 35 ? 1 : id == 35 ? 3 : 2;
 
-		w->hash[id] = (kt_walk_mix(id) & ~3ULL) | bucket;
+		w->hash[id] = (hmap_kunit_mix(id) & ~3ULL) | bucket;
 	}
-	kt_walk_stats(w, &st);
+	iter_walk_stats(w, &st);
 	KUNIT_ASSERT_EQ(test, st.B, 2U);
 
-	kt_walk_insert_range(w, 0, 26);
-	kt_walk_stats(w, &st);
+	iter_walk_insert_range(w, 0, 26);
+	iter_walk_stats(w, &st);
 	KUNIT_ASSERT_EQ(test, st.noverflow, 3ULL);
 	for (id = 0; id < 26; id++)
 		if (id % 4)
-			kt_walk_delete(w, id);
-	kt_walk_insert_range(w, 36, 40);
-	kt_walk_stats(w, &st);
+			iter_walk_delete(w, id);
+	iter_walk_insert_range(w, 36, 40);
+	iter_walk_stats(w, &st);
 	KUNIT_ASSERT_EQ(test, st.count, 11ULL);
 	KUNIT_ASSERT_EQ(test, st.B, 2U);
 	KUNIT_ASSERT_EQ(test, st.resizing, (u32)HMAP_RESIZE_NONE);
 	KUNIT_ASSERT_EQ(test, st.same_size_grows, 0ULL);
 
-	kt_walk_begin(w);
+	iter_walk_begin(w);
 	/* Bucket 0 comes first in reversed-hash order: 3 of its 7 keys. */
-	KUNIT_ASSERT_EQ(test, kt_walk_steps(w, 3), 3U);
-	KUNIT_ASSERT_EQ(test, kt_walk_count_seen(w, 0, 26), 3U);
+	KUNIT_ASSERT_EQ(test, iter_walk_steps(w, 3), 3U);
+	KUNIT_ASSERT_EQ(test, iter_walk_count_seen(w, 0, 26), 3U);
 
-	kt_walk_insert_range(w, 26, 35);
-	kt_walk_stats(w, &st);
+	iter_walk_insert_range(w, 26, 35);
+	iter_walk_stats(w, &st);
 	KUNIT_ASSERT_EQ(test, st.noverflow, 4ULL);
 	KUNIT_ASSERT_EQ(test, st.same_size_grows, 0ULL);
-	kt_walk_insert(w, 35);
-	kt_walk_stats(w, &st);
+	iter_walk_insert(w, 35);
+	iter_walk_stats(w, &st);
 	KUNIT_ASSERT_EQ(test, st.same_size_grows, 1ULL);
 	KUNIT_ASSERT_EQ(test, st.resizing, (u32)HMAP_RESIZE_SAME);
 	KUNIT_ASSERT_EQ(test, st.B, 2U);
 
 	/* The rest of bucket 0, all of bucket 2, 5 of bucket 1: no writes. */
-	KUNIT_ASSERT_EQ(test, kt_walk_steps(w, 13), 13U);
+	KUNIT_ASSERT_EQ(test, iter_walk_steps(w, 13), 13U);
 	KUNIT_EXPECT_EQ(test, w->kinds, (u32)BIT(HMAP_RESIZE_NONE) |
 			BIT(HMAP_RESIZE_SAME));
-	kt_walk_stats(w, &st);
+	iter_walk_stats(w, &st);
 	KUNIT_EXPECT_EQ(test, st.resizing, (u32)HMAP_RESIZE_SAME);
-	KUNIT_EXPECT_EQ(test, kt_walk_count_seen(w, 0, 26), 7U);
-	KUNIT_EXPECT_EQ(test, kt_walk_count_seen(w, 36, 40), 4U);
-	KUNIT_EXPECT_EQ(test, kt_walk_count_seen(w, 26, 35), 5U);
+	KUNIT_EXPECT_EQ(test, iter_walk_count_seen(w, 0, 26), 7U);
+	KUNIT_EXPECT_EQ(test, iter_walk_count_seen(w, 36, 40), 4U);
+	KUNIT_EXPECT_EQ(test, iter_walk_count_seen(w, 26, 35), 5U);
 
 	/* Writes finish it; at most 3, so that no grow starts (26 max). */
 	next_id = 40;
-	while (kt_walk_next(w))
+	while (iter_walk_next(w))
 		if (next_id < 43)
-			kt_walk_insert(w, next_id++);
-	kt_walk_end(w);
-	KUNIT_EXPECT_EQ(test, kt_walk_count_seen(w, 0, 26), 7U);
-	KUNIT_EXPECT_EQ(test, kt_walk_count_seen(w, 26, 36), 10U);
-	kt_walk_stats(w, &st);
+			iter_walk_insert(w, next_id++);
+	iter_walk_end(w);
+	KUNIT_EXPECT_EQ(test, iter_walk_count_seen(w, 0, 26), 7U);
+	KUNIT_EXPECT_EQ(test, iter_walk_count_seen(w, 26, 36), 10U);
+	iter_walk_stats(w, &st);
 	KUNIT_EXPECT_EQ(test, st.resizing, (u32)HMAP_RESIZE_NONE);
 	KUNIT_EXPECT_EQ(test, st.same_size_grows, 1ULL);
 	KUNIT_EXPECT_EQ(test, st.grows, 0ULL);
@@ -670,38 +653,38 @@ static void hmap_iter_test_same_size_grow(struct kunit *test)
  */
 static void hmap_iter_test_several_resizes(struct kunit *test)
 {
-	struct kt_walk *w = kt_walk_init(test, 2048, 0);
+	struct iter_walk *w = iter_walk_init(test, 2048, 0);
 	struct hmap_stats before, st;
 	u32 next_id = 100;
 
-	kt_walk_insert_range(w, 0, next_id);
+	iter_walk_insert_range(w, 0, next_id);
 	hmap_test_run_background(w->map);
-	kt_walk_stats(w, &before);
+	iter_walk_stats(w, &before);
 	KUNIT_ASSERT_EQ(test, before.resizing, (u32)HMAP_RESIZE_NONE);
 
-	kt_walk_begin(w);
-	KUNIT_ASSERT_EQ(test, kt_walk_steps(w, 5), 5U);
+	iter_walk_begin(w);
+	KUNIT_ASSERT_EQ(test, iter_walk_steps(w, 5), 5U);
 
-	kt_walk_grow_until(w, &next_id);
-	KUNIT_ASSERT_EQ(test, kt_walk_steps(w, 3), 3U);
+	iter_walk_grow_until(w, &next_id);
+	KUNIT_ASSERT_EQ(test, iter_walk_steps(w, 3), 3U);
 	KUNIT_ASSERT_TRUE(test, w->kinds & BIT(HMAP_RESIZE_GROW));
 	hmap_test_run_background(w->map);
-	KUNIT_ASSERT_EQ(test, kt_walk_steps(w, 3), 3U);
+	KUNIT_ASSERT_EQ(test, iter_walk_steps(w, 3), 3U);
 
-	kt_walk_grow_until(w, &next_id);
-	KUNIT_ASSERT_EQ(test, kt_walk_steps(w, 3), 3U);
+	iter_walk_grow_until(w, &next_id);
+	KUNIT_ASSERT_EQ(test, iter_walk_steps(w, 3), 3U);
 
 	/* Deletes finish the grow, then start a shrink. */
-	kt_walk_shrink_until(w, 0, next_id);
-	KUNIT_ASSERT_EQ(test, kt_walk_steps(w, 3), 3U);
+	iter_walk_shrink_until(w, 0, next_id);
+	KUNIT_ASSERT_EQ(test, iter_walk_steps(w, 3), 3U);
 	KUNIT_ASSERT_TRUE(test, w->kinds & BIT(HMAP_RESIZE_SHRINK));
 	hmap_test_run_background(w->map);
-	KUNIT_ASSERT_EQ(test, kt_walk_steps(w, 3), 3U);
+	KUNIT_ASSERT_EQ(test, iter_walk_steps(w, 3), 3U);
 
-	kt_walk_shrink_until(w, 0, next_id);
-	kt_walk_end(w);
+	iter_walk_shrink_until(w, 0, next_id);
+	iter_walk_end(w);
 
-	kt_walk_stats(w, &st);
+	iter_walk_stats(w, &st);
 	KUNIT_EXPECT_EQ(test, st.grows - before.grows, 2ULL);
 	KUNIT_EXPECT_EQ(test, st.shrinks - before.shrinks, 2ULL);
 	KUNIT_EXPECT_EQ(test, st.resizing, (u32)HMAP_RESIZE_SHRINK);
@@ -714,40 +697,40 @@ static void hmap_iter_test_several_resizes(struct kunit *test)
  */
 static void hmap_iter_test_equal_hashes(struct kunit *test)
 {
-	struct kt_walk *w = kt_walk_init(test, 1024, 0);
+	struct iter_walk *w = iter_walk_init(test, 1024, 0);
 	const u32 group = 32, others = 300;
 	u32 next_id = group + others, in_group = 0, id;
-	u64 h = kt_walk_mix(0xc0ffee);
+	u64 h = hmap_kunit_mix(0xc0ffee);
 
 	/* ids 0..31 share one hash; their keys sort by id (below 256). */
 	for (id = 0; id < group; id++)
 		w->hash[id] = h;
-	kt_walk_insert_range(w, 1, group - 2);
-	kt_walk_insert_range(w, group, next_id);
+	iter_walk_insert_range(w, 1, group - 2);
+	iter_walk_insert_range(w, group, next_id);
 	hmap_test_run_background(w->map);
 
-	kt_walk_begin(w);
-	while (kt_walk_next(w)) {
+	iter_walk_begin(w);
+	while (iter_walk_next(w)) {
 		if (w->prev.id >= group)
 			continue;
 		switch (++in_group) {
 		case 1:
-			kt_walk_grow_until(w, &next_id);
+			iter_walk_grow_until(w, &next_id);
 			break;
 		case 2:
 			hmap_test_run_background(w->map);
 			break;
 		case 3:
-			kt_walk_insert(w, 0);		/* behind the cursor */
-			kt_walk_insert(w, group - 2);	/* ahead of it */
-			kt_walk_delete(w, group - 3);	/* ahead of it */
+			iter_walk_insert(w, 0);		/* behind the cursor */
+			iter_walk_insert(w, group - 2);	/* ahead of it */
+			iter_walk_delete(w, group - 3);	/* ahead of it */
 			break;
 		case 4:
-			kt_walk_shrink_until(w, group, next_id);
+			iter_walk_shrink_until(w, group, next_id);
 			break;
 		case 5:
 			hmap_test_run_background(w->map);
-			kt_walk_grow_until(w, &next_id);
+			iter_walk_grow_until(w, &next_id);
 			break;
 		default:
 			if (in_group % 2)
@@ -755,11 +738,11 @@ static void hmap_iter_test_equal_hashes(struct kunit *test)
 			break;
 		}
 	}
-	kt_walk_end(w);
+	iter_walk_end(w);
 	KUNIT_EXPECT_FALSE(test, test_bit(0, w->seen));
 	KUNIT_EXPECT_TRUE(test, test_bit(group - 2, w->seen));
 	KUNIT_EXPECT_FALSE(test, test_bit(group - 3, w->seen));
-	KUNIT_EXPECT_EQ(test, kt_walk_count_seen(w, 0, group), group - 3);
+	KUNIT_EXPECT_EQ(test, iter_walk_count_seen(w, 0, group), group - 3);
 	KUNIT_EXPECT_TRUE(test, w->kinds & BIT(HMAP_RESIZE_GROW));
 	KUNIT_EXPECT_TRUE(test, w->kinds & BIT(HMAP_RESIZE_SHRINK));
 }
@@ -768,18 +751,18 @@ static void hmap_iter_test_equal_hashes(struct kunit *test)
  * hmap_clear() in the middle of a walk, during a grow: nothing from before
  * the clear comes back, and the walk goes on in the new, smaller table.
  */
-static void hmap_iter_test_clear(struct kunit *test)
+static void hmap_iter_test_clear_mid_walk_drops_old_keys(struct kunit *test)
 {
-	struct kt_walk *w = kt_walk_init(test, 1024, 0);
+	struct iter_walk *w = iter_walk_init(test, 1024, 0);
 	u32 next_id = 300, id, after = 0;
 
-	kt_walk_insert_range(w, 0, next_id);
+	iter_walk_insert_range(w, 0, next_id);
 	hmap_test_run_background(w->map);
 
-	kt_walk_begin(w);
-	KUNIT_ASSERT_EQ(test, kt_walk_steps(w, 50), 50U);
-	kt_walk_grow_until(w, &next_id);
-	KUNIT_ASSERT_EQ(test, kt_walk_steps(w, 2), 2U);
+	iter_walk_begin(w);
+	KUNIT_ASSERT_EQ(test, iter_walk_steps(w, 50), 50U);
+	iter_walk_grow_until(w, &next_id);
+	KUNIT_ASSERT_EQ(test, iter_walk_steps(w, 2), 2U);
 
 	KUNIT_ASSERT_EQ(test, hmap_clear(w->map), 0);
 	for_each_set_bit(id, w->present, w->nids)
@@ -789,52 +772,52 @@ static void hmap_iter_test_clear(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, hmap_count(w->map), 0ULL);
 
 	/* New keys, behind and ahead of the cursor, in a table of 1 bucket. */
-	kt_walk_insert_range(w, 600, 800);
+	iter_walk_insert_range(w, 600, 800);
 	KUNIT_ASSERT_GT(test, bitmap_weight(w->ahead, w->nids), 0U);
-	while (kt_walk_next(w))
+	while (iter_walk_next(w))
 		after++;
-	kt_walk_end(w);
+	iter_walk_end(w);
 	KUNIT_EXPECT_EQ(test, after, (u32)bitmap_weight(w->ahead, w->nids));
-	KUNIT_EXPECT_EQ(test, kt_walk_count_seen(w, 0, next_id), 52U);
+	KUNIT_EXPECT_EQ(test, iter_walk_count_seen(w, 0, next_id), 52U);
 
 	/* A clear that leaves nothing ends the walk. */
-	kt_walk_begin(w);
-	KUNIT_ASSERT_EQ(test, kt_walk_steps(w, 100), 100U);
+	iter_walk_begin(w);
+	KUNIT_ASSERT_EQ(test, iter_walk_steps(w, 100), 100U);
 	KUNIT_ASSERT_EQ(test, hmap_clear(w->map), 0);
 	for_each_set_bit(id, w->present, w->nids)
 		__set_bit(id, w->churned);
 	bitmap_zero(w->present, w->nids);
-	KUNIT_EXPECT_FALSE(test, kt_walk_next(w));
-	kt_walk_end(w);
+	KUNIT_EXPECT_FALSE(test, iter_walk_next(w));
+	iter_walk_end(w);
 	KUNIT_EXPECT_EQ(test, w->returned, 100U);
 }
 
 /* Sleep between steps; Return: whether the walk has more. */
-static bool kt_walk_sleep_step(struct kt_walk *w)
+static bool iter_walk_sleep_step(struct iter_walk *w)
 {
 	if (w->returned % 4)
 		schedule();
 	else
 		usleep_range(1000, 2000);
-	return kt_walk_next(w);
+	return iter_walk_next(w);
 }
 
 /*
  * Wait, sleeping, for the background worker to finish the resize in
  * progress; stepping the walk now and then. Return: whether it finished.
  */
-static bool kt_walk_wait_background(struct kt_walk *w)
+static bool iter_walk_wait_background(struct iter_walk *w)
 {
 	struct hmap_stats st;
 	int i;
 
 	for (i = 0; i < 500; i++) {
-		kt_walk_stats(w, &st);
+		iter_walk_stats(w, &st);
 		if (st.resizing == HMAP_RESIZE_NONE)
 			return true;
 		msleep(20);
 		if (i % 4 == 0 && !w->ended)
-			kt_walk_next(w);
+			iter_walk_next(w);
 	}
 	return false;
 }
@@ -845,18 +828,18 @@ static bool kt_walk_wait_background(struct kt_walk *w)
  */
 static void hmap_iter_test_sleep_background(struct kunit *test)
 {
-	struct kt_walk *w = kt_walk_init(test, 1024, 0);
+	struct iter_walk *w = iter_walk_init(test, 1024, 0);
 	struct hmap_stats before, st;
 	u32 next_id = 400, i;
 
-	kt_walk_insert_range(w, 0, next_id);
+	iter_walk_insert_range(w, 0, next_id);
 	hmap_test_run_background(w->map);
 	hmap_test_set_background(w->map, true);
-	kt_walk_stats(w, &before);
+	iter_walk_stats(w, &before);
 
-	kt_walk_begin(w);
+	iter_walk_begin(w);
 	for (i = 0; i < 20; i++)
-		KUNIT_ASSERT_TRUE(test, kt_walk_sleep_step(w));
+		KUNIT_ASSERT_TRUE(test, iter_walk_sleep_step(w));
 
 	/*
 	 * The worker starts with a resize and moves 64 buckets a turn, the
@@ -864,30 +847,30 @@ static void hmap_iter_test_sleep_background(struct kunit *test)
 	 * the grow, then let it finish while the walk sleeps.
 	 */
 	hmap_test_set_background(w->map, false);
-	kt_walk_grow_until(w, &next_id);
-	KUNIT_ASSERT_TRUE(test, kt_walk_next(w));
+	iter_walk_grow_until(w, &next_id);
+	KUNIT_ASSERT_TRUE(test, iter_walk_next(w));
 	KUNIT_EXPECT_TRUE(test, w->kinds & BIT(HMAP_RESIZE_GROW));
 	hmap_test_set_background(w->map, true);
 	for (i = 0; i < 5; i++)
-		KUNIT_ASSERT_TRUE(test, kt_walk_sleep_step(w));
-	KUNIT_EXPECT_TRUE_MSG(test, kt_walk_wait_background(w),
+		KUNIT_ASSERT_TRUE(test, iter_walk_sleep_step(w));
+	KUNIT_EXPECT_TRUE_MSG(test, iter_walk_wait_background(w),
 			      "the background worker did not finish the grow");
 	for (i = 0; i < 20 && !w->ended; i++)
-		kt_walk_sleep_step(w);
+		iter_walk_sleep_step(w);
 
 	hmap_test_set_background(w->map, false);
-	kt_walk_shrink_until(w, 0, next_id);
-	KUNIT_ASSERT_TRUE(test, kt_walk_next(w));
+	iter_walk_shrink_until(w, 0, next_id);
+	KUNIT_ASSERT_TRUE(test, iter_walk_next(w));
 	hmap_test_set_background(w->map, true);
 	for (i = 0; i < 5 && !w->ended; i++)
-		kt_walk_sleep_step(w);
-	KUNIT_EXPECT_TRUE_MSG(test, kt_walk_wait_background(w),
+		iter_walk_sleep_step(w);
+	KUNIT_EXPECT_TRUE_MSG(test, iter_walk_wait_background(w),
 			      "the background worker did not finish the shrink");
-	while (!w->ended && kt_walk_sleep_step(w))
+	while (!w->ended && iter_walk_sleep_step(w))
 		;
-	kt_walk_end(w);
+	iter_walk_end(w);
 
-	kt_walk_stats(w, &st);
+	iter_walk_stats(w, &st);
 	KUNIT_EXPECT_GT(test, st.evacuated_by_background,
 			before.evacuated_by_background);
 	KUNIT_EXPECT_EQ(test, st.grows - before.grows, 1ULL);
@@ -897,26 +880,26 @@ static void hmap_iter_test_sleep_background(struct kunit *test)
 
 /* ---- hmap_dump(): the same cursor, handed over in batches ---- */
 
-#define HMAP_IT_ROOM_MAX	16
+#define ITER_ROOM_MAX	16
 
 /* One hmap_dump() batch, as its callback copied it. */
-struct kt_walk_batch {
+struct iter_walk_batch {
 	u32 n;
 	struct {
 		struct hmap_kunit_key key;
 		u64 value;
 		u32 klen;
 		u32 vlen;
-	} rec[HMAP_IT_ROOM_MAX];
+	} rec[ITER_ROOM_MAX];
 };
 
 /* The hmap_dump() callback: under rcu_read_lock(), it only copies. */
-static void kt_walk_dump_fn(void *ctx, u32 i, const void *key, u32 key_len,
-			    const void *value, u32 value_len)
+static void iter_walk_dump_fn(void *ctx, u32 i, const void *key, u32 key_len,
+			      const void *value, u32 value_len)
 {
-	struct kt_walk_batch *b = ctx;
+	struct iter_walk_batch *b = ctx;
 
-	if (i >= HMAP_IT_ROOM_MAX)
+	if (i >= ITER_ROOM_MAX)
 		return;
 	b->rec[i].klen = key_len;
 	b->rec[i].vlen = value_len;
@@ -927,7 +910,7 @@ static void kt_walk_dump_fn(void *ctx, u32 i, const void *key, u32 key_len,
 	b->n = max(b->n, i + 1);
 }
 
-static void kt_walk_dump_begin(struct kt_walk *w)
+static void iter_walk_dump_begin(struct iter_walk *w)
 {
 	size_t bytes = BITS_TO_LONGS(w->nids) * sizeof(long);
 
@@ -957,10 +940,10 @@ static void kt_walk_dump_begin(struct kt_walk *w)
  * -ENOSPC, nothing was handed over, the cursor did not move and *@count is
  * the room the equal-hash group needs. Return: 0 or -ENOSPC.
  */
-static int kt_walk_dump(struct kt_walk *w, u32 room, u32 *count)
+static int iter_walk_dump(struct iter_walk *w, u32 room, u32 *count)
 {
 	struct kunit *test = w->test;
-	struct kt_walk_batch *b = w->batch;
+	struct iter_walk_batch *b = w->batch;
 	struct hmap_stats st;
 	u64 from = w->cursor, r = 0, prev_r = 0;
 	bool done = false;
@@ -968,12 +951,12 @@ static int kt_walk_dump(struct kt_walk *w, u32 room, u32 *count)
 	int err;
 
 	KUNIT_ASSERT_FALSE_MSG(test, w->ended, "dumping a finished walk");
-	KUNIT_ASSERT_LE(test, room, (u32)HMAP_IT_ROOM_MAX);
+	KUNIT_ASSERT_LE(test, room, (u32)ITER_ROOM_MAX);
 	memset(b, 0, sizeof(*b));
-	kt_walk_stats(w, &st);
+	iter_walk_stats(w, &st);
 	w->kinds |= BIT(st.resizing);
 
-	err = hmap_dump(w->map, &w->cursor, &done, room, &n, kt_walk_dump_fn,
+	err = hmap_dump(w->map, &w->cursor, &done, room, &n, iter_walk_dump_fn,
 			b);
 	w->batches++;
 	*count = n;
@@ -987,8 +970,8 @@ static int kt_walk_dump(struct kt_walk *w, u32 room, u32 *count)
 	KUNIT_ASSERT_LE(test, n, room);
 	KUNIT_ASSERT_LE(test, n, b->n);
 	for (i = 0; i < n; i++) {
-		r = kt_walk_check(w, &b->rec[i].key, b->rec[i].klen,
-				  b->rec[i].value, b->rec[i].vlen);
+		r = iter_walk_check(w, &b->rec[i].key, b->rec[i].klen,
+				    b->rec[i].value, b->rec[i].vlen);
 		KUNIT_ASSERT_TRUE_MSG(test, (r >> 1) >= from &&
 				      (!i || (r >> 1) >= (prev_r >> 1)),
 				      "id %llu (rev hash %016llx) out of order, batch from %016llx",
@@ -1003,59 +986,59 @@ static int kt_walk_dump(struct kt_walk *w, u32 room, u32 *count)
 }
 
 /* Dump the rest in batches of @room; equal hashes must fit in it. */
-static void kt_walk_dump_end(struct kt_walk *w, u32 room)
+static void iter_walk_dump_end(struct iter_walk *w, u32 room)
 {
 	u32 bound = w->nids + 64, n;
 
 	while (!w->ended && bound--)
-		KUNIT_ASSERT_EQ(w->test, kt_walk_dump(w, room, &n), 0);
+		KUNIT_ASSERT_EQ(w->test, iter_walk_dump(w, room, &n), 0);
 	KUNIT_ASSERT_TRUE_MSG(w->test, w->ended, "the dump does not end");
-	kt_walk_check_end(w);
+	iter_walk_check_end(w);
 }
 
 /* Dump batches of 1, 3 and 8 entries across grows and shrinks. */
 static void hmap_iter_test_dump_resizes(struct kunit *test)
 {
-	struct kt_walk *w = kt_walk_init(test, 2048, 0);
+	struct iter_walk *w = iter_walk_init(test, 2048, 0);
 	struct hmap_stats before, st;
 	u32 next_id = 100, n;
 	int i;
 
-	kt_walk_insert_range(w, 0, next_id);
+	iter_walk_insert_range(w, 0, next_id);
 	hmap_test_run_background(w->map);
-	kt_walk_stats(w, &before);
+	iter_walk_stats(w, &before);
 
-	kt_walk_dump_begin(w);
-	KUNIT_ASSERT_EQ(test, kt_walk_dump(w, 3, &n), 0);
+	iter_walk_dump_begin(w);
+	KUNIT_ASSERT_EQ(test, iter_walk_dump(w, 3, &n), 0);
 	KUNIT_ASSERT_EQ(test, n, 3U);
-	kt_walk_grow_until(w, &next_id);
-	KUNIT_ASSERT_EQ(test, kt_walk_dump(w, 1, &n), 0);
-	KUNIT_ASSERT_EQ(test, kt_walk_dump(w, 3, &n), 0);
+	iter_walk_grow_until(w, &next_id);
+	KUNIT_ASSERT_EQ(test, iter_walk_dump(w, 1, &n), 0);
+	KUNIT_ASSERT_EQ(test, iter_walk_dump(w, 3, &n), 0);
 	KUNIT_ASSERT_TRUE(test, w->kinds & BIT(HMAP_RESIZE_GROW));
 	hmap_test_run_background(w->map);
-	KUNIT_ASSERT_EQ(test, kt_walk_dump(w, 8, &n), 0);
-	kt_walk_grow_until(w, &next_id);
-	KUNIT_ASSERT_EQ(test, kt_walk_dump(w, 3, &n), 0);
+	KUNIT_ASSERT_EQ(test, iter_walk_dump(w, 8, &n), 0);
+	iter_walk_grow_until(w, &next_id);
+	KUNIT_ASSERT_EQ(test, iter_walk_dump(w, 3, &n), 0);
 	/* A shrink with a few old buckets moved: half of some new ones. */
-	kt_walk_shrink_until(w, 0, next_id);
+	iter_walk_shrink_until(w, 0, next_id);
 	for (i = 0; i < 3; i++)
-		kt_walk_delete_random(w, 0, next_id);
-	KUNIT_ASSERT_EQ(test, kt_walk_dump(w, 1, &n), 0);
+		iter_walk_delete_random(w, 0, next_id);
+	KUNIT_ASSERT_EQ(test, iter_walk_dump(w, 1, &n), 0);
 	for (i = 0; i < 4; i++)
-		KUNIT_ASSERT_EQ(test, kt_walk_dump(w, 8, &n), 0);
+		KUNIT_ASSERT_EQ(test, iter_walk_dump(w, 8, &n), 0);
 	KUNIT_ASSERT_TRUE(test, w->kinds & BIT(HMAP_RESIZE_SHRINK));
 	hmap_test_run_background(w->map);
 
 	/* Then a write between batches. */
 	while (!w->ended) {
-		KUNIT_ASSERT_EQ(test, kt_walk_dump(w, 3, &n), 0);
+		KUNIT_ASSERT_EQ(test, iter_walk_dump(w, 3, &n), 0);
 		if (w->batches % 2)
-			kt_walk_delete_random(w, 0, next_id);
+			iter_walk_delete_random(w, 0, next_id);
 		else if (next_id < w->nids)
-			kt_walk_insert(w, next_id++);
+			iter_walk_insert(w, next_id++);
 	}
-	kt_walk_check_end(w);
-	kt_walk_stats(w, &st);
+	iter_walk_check_end(w);
+	iter_walk_stats(w, &st);
 	KUNIT_EXPECT_GE(test, st.grows - before.grows, 2ULL);
 	KUNIT_EXPECT_GE(test, st.shrinks - before.shrinks, 1ULL);
 }
@@ -1067,40 +1050,40 @@ static void hmap_iter_test_dump_resizes(struct kunit *test)
  */
 static void hmap_iter_test_dump_equal_hashes(struct kunit *test)
 {
-	struct kt_walk *w = kt_walk_init(test, 1024, 0);
+	struct iter_walk *w = iter_walk_init(test, 1024, 0);
 	const u32 group = 12, others = 200;
 	u32 next_id = group + others, id, n, nospc = 0;
-	u64 h = kt_walk_mix(0xbadc0de);
+	u64 h = hmap_kunit_mix(0xbadc0de);
 
 	for (id = 0; id < group; id++)
 		w->hash[id] = h;
-	kt_walk_insert_range(w, 0, next_id);
+	iter_walk_insert_range(w, 0, next_id);
 	hmap_test_run_background(w->map);
 
-	kt_walk_dump_begin(w);
+	iter_walk_dump_begin(w);
 	while (!w->ended && w->batches < w->nids) {
-		if (kt_walk_dump(w, 4, &n) != -ENOSPC)
+		if (iter_walk_dump(w, 4, &n) != -ENOSPC)
 			continue;
 		KUNIT_EXPECT_EQ(test, n, group);
-		KUNIT_ASSERT_EQ(test, kt_walk_count_seen(w, 0, group), 0U);
+		KUNIT_ASSERT_EQ(test, iter_walk_count_seen(w, 0, group), 0U);
 		/* The first time, grow and go on with too little room. */
 		if (!nospc++) {
-			kt_walk_grow_until(w, &next_id);
+			iter_walk_grow_until(w, &next_id);
 			continue;
 		}
-		KUNIT_ASSERT_EQ(test, kt_walk_dump(w, group, &n), 0);
+		KUNIT_ASSERT_EQ(test, iter_walk_dump(w, group, &n), 0);
 		KUNIT_EXPECT_EQ(test, n, group);
-		KUNIT_EXPECT_EQ(test, kt_walk_count_seen(w, 0, group), group);
+		KUNIT_EXPECT_EQ(test, iter_walk_count_seen(w, 0, group), group);
 	}
-	kt_walk_dump_end(w, 4);
+	iter_walk_dump_end(w, 4);
 	KUNIT_EXPECT_EQ(test, nospc, 2U);
-	KUNIT_EXPECT_EQ(test, kt_walk_count_seen(w, 0, group), group);
+	KUNIT_EXPECT_EQ(test, iter_walk_count_seen(w, 0, group), group);
 	KUNIT_EXPECT_TRUE(test, w->kinds & BIT(HMAP_RESIZE_GROW));
 }
 
 /* The key one hmap_dump() call of room 1 handed over. */
-static void kt_walk_dump_one_fn(void *ctx, u32 i, const void *key,
-				u32 key_len, const void *value, u32 value_len)
+static void iter_walk_dump_one_fn(void *ctx, u32 i, const void *key,
+				  u32 key_len, const void *value, u32 value_len)
 {
 	memcpy(ctx, key, min_t(u32, key_len, sizeof(struct hmap_kunit_key)));
 }
@@ -1123,7 +1106,8 @@ static void hmap_iter_test_dump_cursor_opaque(struct kunit *test)
 	u32 n, nb;
 
 	for (i = 0; i < 16; i++) {
-		k = (struct hmap_kunit_key){ .hash = kt_walk_mix(i), .id = i };
+		k = (struct hmap_kunit_key){ .hash = hmap_kunit_mix(i),
+					     .id = i };
 		KUNIT_ASSERT_EQ(test, hmap_update(a, &k, sizeof(k), &k.id,
 						  sizeof(k.id), HMAP_NOEXIST), 0);
 		KUNIT_ASSERT_EQ(test, hmap_update(b, &k, sizeof(k), &k.id,
@@ -1132,14 +1116,14 @@ static void hmap_iter_test_dump_cursor_opaque(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hmap_dump_cursor_encode(a, 0), 0ULL);
 	while (!done && steps++ < 100) {
 		KUNIT_ASSERT_EQ(test, hmap_dump(a, &pa, &done, 1, &n,
-						kt_walk_dump_one_fn, &k), 0);
+						iter_walk_dump_one_fn, &k), 0);
 		KUNIT_ASSERT_EQ(test, hmap_dump(b, &pb, &done_b, 1, &nb,
-						kt_walk_dump_one_fn, &kb), 0);
+						iter_walk_dump_one_fn, &kb), 0);
 		KUNIT_ASSERT_EQ(test, pa, pb);
 		KUNIT_ASSERT_EQ(test, n, nb);
 		if (!n)
 			continue;
-		r = kt_walk_rev(k.hash);
+		r = hmap_kunit_rev(k.hash);
 		c = hmap_dump_cursor_encode(a, pa);
 		if (got < ARRAY_SIZE(ps)) {
 			ps[got] = pa;
@@ -1175,18 +1159,18 @@ static void hmap_iter_test_dump_cursor_opaque(struct kunit *test)
 	done = false;
 	n = 1;
 	KUNIT_EXPECT_EQ(test, hmap_dump(a, &pos, &done, 16, &n,
-					kt_walk_dump_one_fn, &k), 0);
+					iter_walk_dump_one_fn, &k), 0);
 	KUNIT_EXPECT_EQ(test, n, 0U);
 	KUNIT_EXPECT_TRUE(test, done);
 	KUNIT_EXPECT_EQ(test, pos, pa);
 	/* Past the end is no position. */
 	pos = pa + 1;
 	KUNIT_EXPECT_EQ(test, hmap_dump(a, &pos, &done, 16, &n,
-					kt_walk_dump_one_fn, &k), -EINVAL);
+					iter_walk_dump_one_fn, &k), -EINVAL);
 
 	/* About half of all values name no position (2^63 + 1 of 2^64). */
 	for (i = 0; i < 1000; i++) {
-		rng = kt_walk_mix(rng);
+		rng = hmap_kunit_mix(rng);
 		refused += hmap_dump_cursor_decode(a, rng, &pos) == -EINVAL;
 	}
 	KUNIT_EXPECT_GT(test, refused, 300U);
@@ -1196,14 +1180,14 @@ static void hmap_iter_test_dump_cursor_opaque(struct kunit *test)
 static struct kunit_case hmap_iter_cases[] = {
 	KUNIT_CASE(hmap_iter_test_full_walk),
 	KUNIT_CASE(hmap_iter_test_mid_resize_walk),
-	KUNIT_CASE(hmap_iter_test_empty),
+	KUNIT_CASE(hmap_iter_test_empty_map_returns_nothing),
 	KUNIT_CASE(hmap_iter_test_insert_delete),
-	KUNIT_CASE(hmap_iter_test_grow),
-	KUNIT_CASE(hmap_iter_test_shrink),
+	KUNIT_CASE(hmap_iter_test_grows_mid_walk_return_each_once),
+	KUNIT_CASE(hmap_iter_test_shrinks_mid_walk_return_each_once),
 	KUNIT_CASE(hmap_iter_test_same_size_grow),
 	KUNIT_CASE(hmap_iter_test_several_resizes),
 	KUNIT_CASE(hmap_iter_test_equal_hashes),
-	KUNIT_CASE(hmap_iter_test_clear),
+	KUNIT_CASE(hmap_iter_test_clear_mid_walk_drops_old_keys),
 	KUNIT_CASE(hmap_iter_test_sleep_background),
 	KUNIT_CASE(hmap_iter_test_dump_resizes),
 	KUNIT_CASE(hmap_iter_test_dump_equal_hashes),

@@ -2,6 +2,22 @@
 /*
  * Shared by the hmap KUnit suites: the suites, and helpers to make maps and
  * keys whose hashes a test chooses.
+ *
+ * Names in the suites (after Documentation/dev-tools/kunit/style.rst), so
+ * that none is taken for an API function and a case says what it checks:
+ *
+ * - suite hmap_<area>, in kunit/hmap_<area>_test.c; its cases are
+ *   hmap_<area>_test_<what it checks>(): what is done and what must come
+ *   of it (hmap_core_test_delete_removes_only_its_key()), not only the
+ *   function or feature exercised;
+ * - what several suites share is here and in hmap_kunit.c, and is named
+ *   hmap_kunit_<name>() (struct hmap_kunit_<name>);
+ * - a suite's own helpers, types and constants carry its area as prefix,
+ *   <area>_<name>() (struct <area>_<name>, <AREA>_<NAME>): core_, evac_
+ *   (hmap_evacuation), iter_, stats_, stress_, fault_, scale_; such a name
+ *   is the file's own and means one thing;
+ * - the hooks of the module that the suites call are hmap_test_<verb>_*()
+ *   (hmap_test_set_hash(), hmap_test_set_fault_sites()).
  */
 #ifndef _HMAP_KUNIT_H
 #define _HMAP_KUNIT_H
@@ -31,9 +47,116 @@ struct hmap_kunit_key {
 };
 
 /*
- * The two helpers below are inline so that both test modules, hmap_kunit.ko
+ * The helpers below are inline so that both test modules, hmap_kunit.ko
  * and hmap_kunit_scale.ko, have them without sharing an object file.
  */
+
+/**
+ * hmap_kunit_mix() - a bijective mixer (splitmix64's finalizer)
+ * @x: any value.
+ *
+ * For hashes and pseudo-random numbers spread over all 64 bits.
+ *
+ * Context: any.
+ * Return: the mixed value; distinct for distinct @x.
+ */
+static inline u64 hmap_kunit_mix(u64 x)
+{
+	x += 0x9e3779b97f4a7c15ULL;
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+	return x ^ (x >> 31);
+}
+
+/**
+ * hmap_kunit_rev() - the bits of a value in reverse order
+ * @x: the value.
+ *
+ * Written independently of the core's hmap_rev(), to check the order of
+ * walks and dumps against.
+ *
+ * Context: any.
+ * Return: @x with bit i moved to bit 63 - i.
+ */
+static inline u64 hmap_kunit_rev(u64 x)
+{
+	u64 r = 0;
+	int i;
+
+	for (i = 0; i < 64; i++, x >>= 1)
+		r = (r << 1) | (x & 1);
+	return r;
+}
+
+/**
+ * hmap_kunit_spread_key() - a key whose chosen hash spreads ids over buckets
+ * @id: the key's id.
+ *
+ * Return: the key { (@id + 1) * 2^64 / phi, @id }: the low bits of the
+ * hashes of consecutive ids cycle through every bucket.
+ */
+static inline struct hmap_kunit_key hmap_kunit_spread_key(u64 id)
+{
+	return (struct hmap_kunit_key){
+		.hash = (id + 1) * 0x9e3779b97f4a7c15ULL,
+		.id = id,
+	};
+}
+
+/**
+ * hmap_kunit_update() - hmap_update() of the spread key of an id
+ * @map: a map made by hmap_kunit_map() or hmap_kunit_map_new().
+ * @id: the key's id (hmap_kunit_spread_key()).
+ * @value: the value, 8 bytes.
+ * @flags: as for hmap_update().
+ *
+ * Context: process context, may sleep.
+ * Return: what hmap_update() returns.
+ */
+static inline int hmap_kunit_update(struct hmap *map, u64 id, u64 value,
+				    u64 flags)
+{
+	struct hmap_kunit_key k = hmap_kunit_spread_key(id);
+
+	return hmap_update(map, &k, sizeof(k), &value, sizeof(value), flags);
+}
+
+/**
+ * hmap_kunit_lookup() - hmap_lookup() of the spread key of an id
+ * @map: a map made by hmap_kunit_map() or hmap_kunit_map_new().
+ * @id: the key's id (hmap_kunit_spread_key()).
+ *
+ * Context: any.
+ * Return: the value, as a non-negative s64 below 2^63; the errno of
+ * hmap_lookup(), negative; -EBADMSG for a value that is not 8 bytes.
+ */
+static inline s64 hmap_kunit_lookup(struct hmap *map, u64 id)
+{
+	struct hmap_kunit_key k = hmap_kunit_spread_key(id);
+	u32 len = 0;
+	u64 value;
+	int err;
+
+	err = hmap_lookup(map, &k, sizeof(k), &value, &len);
+	if (err)
+		return err;
+	return len == sizeof(value) ? (s64)value : -EBADMSG;
+}
+
+/**
+ * hmap_kunit_delete() - hmap_delete() of the spread key of an id
+ * @map: a map made by hmap_kunit_map() or hmap_kunit_map_new().
+ * @id: the key's id (hmap_kunit_spread_key()).
+ *
+ * Context: process context, may sleep.
+ * Return: what hmap_delete() returns.
+ */
+static inline int hmap_kunit_delete(struct hmap *map, u64 id)
+{
+	struct hmap_kunit_key k = hmap_kunit_spread_key(id);
+
+	return hmap_delete(map, &k, sizeof(k));
+}
 
 /**
  * hmap_kunit_hash() - the chosen-hash function: a key's first eight bytes

@@ -30,44 +30,45 @@
 #include "hmap_kunit.h"
 
 /* Ids: keys present throughout, keys the writer churns, keys never added. */
-#define HST_STABLE		64
-#define HST_CHURN		512
-#define HST_ABSENT		64
-#define HST_NIDS		(HST_STABLE + HST_CHURN + HST_ABSENT)
+#define STRESS_STABLE		64
+#define STRESS_CHURN		512
+#define STRESS_ABSENT		64
+#define STRESS_NIDS		(STRESS_STABLE + STRESS_CHURN + STRESS_ABSENT)
 
-/* Waves of HST_CHURN inserts then HST_CHURN deletes. */
-#define HST_WAVES		4
-#define HST_MAX_WAVES		40
+/* Waves of STRESS_CHURN inserts then STRESS_CHURN deletes. */
+#define STRESS_WAVES		4
+#define STRESS_MAX_WAVES		40
 /* The walk case writes until the walker has done this many walks. */
-#define HST_MIN_WALKS		4
-#define HST_MAX_WALKS		1000
+#define STRESS_MIN_WALKS		4
+#define STRESS_MAX_WALKS		1000
 /* Safety nets only, far above the expected run time; never asserted. */
-#define HST_TIME_LIMIT		(100 * HZ)
-#define HST_WAIT_LIMIT		(150 * HZ)
+#define STRESS_TIME_LIMIT		(100 * HZ)
+#define STRESS_WAIT_LIMIT		(150 * HZ)
 
-#define HST_MAX_THREADS		4
+#define STRESS_MAX_THREADS		4
 
 /* Each stable key's value carries a version in its low byte. */
-#define HST_GEN_MASK		0xffULL
+#define STRESS_GEN_MASK		0xffULL
 
-enum hst_role {
-	HST_READER,
-	HST_WRITER,
-	HST_WALKER,
+enum stress_role {
+	STRESS_READER,
+	STRESS_WRITER,
+	STRESS_WALKER,
 };
 
-struct hst_ctx;
+struct stress_ctx;
 
-struct hst_thread {
-	struct hst_ctx *ctx;
+struct stress_thread {
+	struct stress_ctx *ctx;
 	struct task_struct *task;
-	enum hst_role role;
+	enum stress_role role;
 	int cpu;
 	u64 rounds;		/* reader rounds or walks done */
-	DECLARE_BITMAP(seen, HST_NIDS);	/* walker: ids returned by a walk */
+	DECLARE_BITMAP(seen,
+		       STRESS_NIDS);	/* walker: ids returned by a walk */
 };
 
-struct hst_ctx {
+struct stress_ctx {
 	struct kunit *test;
 	struct hmap *map;
 	struct hmap_stats before;
@@ -76,7 +77,7 @@ struct hst_ctx {
 	u32 waves;
 	int nthreads;
 	int start_errors;
-	struct hst_thread threads[HST_MAX_THREADS];
+	struct stress_thread threads[STRESS_MAX_THREADS];
 	struct completion writer_done;
 
 	/* Failures, counted by the threads. */
@@ -102,50 +103,32 @@ struct hst_ctx {
 	atomic_long_t walks_in_resize;
 };
 
-static u64 hst_mix(u64 x)
+static void stress_key(u32 id, struct hmap_kunit_key *key)
 {
-	x += 0x9e3779b97f4a7c15ULL;
-	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-	return x ^ (x >> 31);
-}
-
-static u64 hst_rev(u64 x)
-{
-	u64 r = 0;
-	int i;
-
-	for (i = 0; i < 64; i++, x >>= 1)
-		r = (r << 1) | (x & 1);
-	return r;
-}
-
-static void hst_key(u32 id, struct hmap_kunit_key *key)
-{
-	key->hash = hst_mix(id);
+	key->hash = hmap_kunit_mix(id);
 	key->id = id;
 }
 
 /* The value of @id, version 0; stable keys get versions up to 255. */
-static u64 hst_value(u32 id)
+static u64 stress_value(u32 id)
 {
-	return hst_mix(id ^ 0x5eedULL) & ~HST_GEN_MASK;
+	return hmap_kunit_mix(id ^ 0x5eedULL) & ~STRESS_GEN_MASK;
 }
 
-static bool hst_value_ok(u32 id, u64 value)
+static bool stress_value_ok(u32 id, u64 value)
 {
-	if (id < HST_STABLE)
-		return (value & ~HST_GEN_MASK) == hst_value(id);
-	return value == hst_value(id);
+	if (id < STRESS_STABLE)
+		return (value & ~STRESS_GEN_MASK) == stress_value(id);
+	return value == stress_value(id);
 }
 
-static bool hst_expired(const struct hst_ctx *ctx)
+static bool stress_expired(const struct stress_ctx *ctx)
 {
 	return time_after(jiffies, ctx->deadline);
 }
 
-static void hst_fail(struct hst_ctx *ctx, atomic_long_t *counter,
-		     const char *what, u64 id, u64 got)
+static void stress_fail(struct stress_ctx *ctx, atomic_long_t *counter,
+			const char *what, u64 id, u64 got)
 {
 	atomic_long_inc(counter);
 	if (atomic_cmpxchg(&ctx->failed, 0, 1) == 0) {
@@ -156,7 +139,7 @@ static void hst_fail(struct hst_ctx *ctx, atomic_long_t *counter,
 }
 
 /* Sleep until kthread_stop(), for a thread whose work is done. */
-static void hst_wait_stop(void)
+static void stress_wait_stop(void)
 {
 	set_current_state(TASK_INTERRUPTIBLE);
 	while (!kthread_should_stop()) {
@@ -168,7 +151,7 @@ static void hst_wait_stop(void)
 
 /* ---- Readers ---- */
 
-static void hst_lookup(struct hst_ctx *ctx, u32 id, u64 *in_resize)
+static void stress_lookup(struct stress_ctx *ctx, u32 id, u64 *in_resize)
 {
 	struct hmap_kunit_key key;
 	struct hmap_table *t;
@@ -177,16 +160,16 @@ static void hst_lookup(struct hst_ctx *ctx, u32 id, u64 *in_resize)
 	void *v;
 	int ret;
 
-	hst_key(id, &key);
+	stress_key(id, &key);
 	ret = hmap_lookup(ctx->map, &key, sizeof(key), &value, &len);
-	if (ret == 0 && (len != sizeof(value) || !hst_value_ok(id, value)))
-		hst_fail(ctx, &ctx->wrong, "hmap_lookup() value", id, value);
+	if (ret == 0 && (len != sizeof(value) || !stress_value_ok(id, value)))
+		stress_fail(ctx, &ctx->wrong, "hmap_lookup() value", id, value);
 	else if (ret && ret != -ENOENT)
-		hst_fail(ctx, &ctx->wrong, "hmap_lookup() error", id, ret);
-	else if (ret && id < HST_STABLE)
-		hst_fail(ctx, &ctx->misses, "hmap_lookup() miss", id, 0);
-	else if (!ret && id >= HST_STABLE + HST_CHURN)
-		hst_fail(ctx, &ctx->false_hits, "hmap_lookup() hit", id, 0);
+		stress_fail(ctx, &ctx->wrong, "hmap_lookup() error", id, ret);
+	else if (ret && id < STRESS_STABLE)
+		stress_fail(ctx, &ctx->misses, "hmap_lookup() miss", id, 0);
+	else if (!ret && id >= STRESS_STABLE + STRESS_CHURN)
+		stress_fail(ctx, &ctx->false_hits, "hmap_lookup() hit", id, 0);
 
 	rcu_read_lock();
 	t = rcu_dereference(ctx->map->tbl);
@@ -196,14 +179,15 @@ static void hst_lookup(struct hst_ctx *ctx, u32 id, u64 *in_resize)
 	v = hmap_lookup_rcu(ctx->map, &key, sizeof(key), &len);
 	if (v) {
 		memcpy(&value, v, sizeof(value));
-		if (len != sizeof(value) || !hst_value_ok(id, value))
-			hst_fail(ctx, &ctx->wrong, "hmap_lookup_rcu() value",
-				 id, value);
-		else if (id >= HST_STABLE + HST_CHURN)
-			hst_fail(ctx, &ctx->false_hits, "hmap_lookup_rcu() hit",
-				 id, 0);
-	} else if (id < HST_STABLE) {
-		hst_fail(ctx, &ctx->misses, "hmap_lookup_rcu() miss", id, 0);
+		if (len != sizeof(value) || !stress_value_ok(id, value))
+			stress_fail(ctx, &ctx->wrong, "hmap_lookup_rcu() value",
+				    id, value);
+		else if (id >= STRESS_STABLE + STRESS_CHURN)
+			stress_fail(ctx, &ctx->false_hits,
+				    "hmap_lookup_rcu() hit",
+				    id, 0);
+	} else if (id < STRESS_STABLE) {
+		stress_fail(ctx, &ctx->misses, "hmap_lookup_rcu() miss", id, 0);
 	}
 	rcu_read_unlock();
 }
@@ -212,21 +196,21 @@ static void hst_lookup(struct hst_ctx *ctx, u32 id, u64 *in_resize)
  * Look up every stable key, one churned key (any answer, but the right
  * value if found) and one absent key per round, until stopped.
  */
-static int hst_reader(void *arg)
+static int stress_reader(void *arg)
 {
-	struct hst_thread *th = arg;
-	struct hst_ctx *ctx = th->ctx;
+	struct stress_thread *th = arg;
+	struct stress_ctx *ctx = th->ctx;
 	u64 lookups = 0, in_resize = 0;
 	u32 id;
 
 	while (!kthread_should_stop()) {
-		for (id = 0; id < HST_STABLE; id++)
-			hst_lookup(ctx, id, &in_resize);
-		hst_lookup(ctx, HST_STABLE + th->rounds % HST_CHURN,
-			   &in_resize);
-		hst_lookup(ctx, HST_STABLE + HST_CHURN +
-			   th->rounds % HST_ABSENT, &in_resize);
-		lookups += HST_STABLE + 2;
+		for (id = 0; id < STRESS_STABLE; id++)
+			stress_lookup(ctx, id, &in_resize);
+		stress_lookup(ctx, STRESS_STABLE + th->rounds % STRESS_CHURN,
+			      &in_resize);
+		stress_lookup(ctx, STRESS_STABLE + STRESS_CHURN +
+			   th->rounds % STRESS_ABSENT, &in_resize);
+		lookups += STRESS_STABLE + 2;
 		th->rounds++;
 		cond_resched();
 	}
@@ -237,13 +221,13 @@ static int hst_reader(void *arg)
 
 /* ---- Writer ---- */
 
-static u64 hst_resizes(const struct hmap_stats *st)
+static u64 stress_resizes(const struct hmap_stats *st)
 {
 	return st->grows + st->same_size_grows + st->shrinks;
 }
 
 /* Resizes started so far, from the per-CPU counters: cheap, no lock. */
-static u64 hst_resizes_now(struct hmap *map)
+static u64 stress_resizes_now(struct hmap *map)
 {
 	u64 sum = 0;
 	int cpu;
@@ -262,14 +246,14 @@ static u64 hst_resizes_now(struct hmap *map)
  * writing until the background worker has finished it, so that readers
  * also run beside the worker's evacuations.
  */
-static void hst_maybe_pause(struct hst_ctx *ctx, u64 *resizes)
+static void stress_maybe_pause(struct stress_ctx *ctx, u64 *resizes)
 {
 	struct hmap_stats st;
 	int i;
 
-	if (hst_resizes_now(ctx->map) == *resizes)
+	if (stress_resizes_now(ctx->map) == *resizes)
 		return;
-	*resizes = hst_resizes_now(ctx->map);
+	*resizes = stress_resizes_now(ctx->map);
 	if (*resizes % 2)
 		return;
 	hmap_get_stats(ctx->map, &st);
@@ -279,22 +263,23 @@ static void hst_maybe_pause(struct hst_ctx *ctx, u64 *resizes)
 	}
 }
 
-static void hst_write(struct hst_ctx *ctx, u32 id, bool insert, u64 gen)
+static void stress_write(struct stress_ctx *ctx, u32 id, bool insert, u64 gen)
 {
 	struct hmap_kunit_key key;
-	u64 value = hst_value(id) | gen;
+	u64 value = stress_value(id) | gen;
 	int ret;
 
-	hst_key(id, &key);
+	stress_key(id, &key);
 	if (insert)
 		ret = hmap_update(ctx->map, &key, sizeof(key), &value,
-				  sizeof(value),
-				  id < HST_STABLE ? HMAP_EXIST : HMAP_NOEXIST);
+				  sizeof(value), id < STRESS_STABLE ?
+				  HMAP_EXIST : HMAP_NOEXIST);
 	else
 		ret = hmap_delete(ctx->map, &key, sizeof(key));
 	if (ret)
-		hst_fail(ctx, &ctx->write_errors,
-			 insert ? "hmap_update()" : "hmap_delete()", id, ret);
+		stress_fail(ctx, &ctx->write_errors,
+			    insert ? "hmap_update()" : "hmap_delete()", id,
+			    ret);
 }
 
 /*
@@ -303,56 +288,58 @@ static void hst_write(struct hst_ctx *ctx, u32 id, bool insert, u64 gen)
  * a stable key. A wave is never cut short, so the map ends with the stable
  * keys only.
  */
-static int hst_writer(void *arg)
+static int stress_writer(void *arg)
 {
-	struct hst_thread *th = arg;
-	struct hst_ctx *ctx = th->ctx;
-	u64 resizes = hst_resizes_now(ctx->map), gen = 0;
+	struct stress_thread *th = arg;
+	struct stress_ctx *ctx = th->ctx;
+	u64 resizes = stress_resizes_now(ctx->map), gen = 0;
 	u32 wave, j;
 
-	for (wave = 0; wave < HST_MAX_WAVES && !kthread_should_stop(); wave++) {
-		if (wave >= HST_WAVES &&
+	for (wave = 0; wave < STRESS_MAX_WAVES && !kthread_should_stop();
+	     wave++) {
+		if (wave >= STRESS_WAVES &&
 		    atomic_long_read(&ctx->walks) >= ctx->min_walks)
 			break;
-		if (hst_expired(ctx))
+		if (stress_expired(ctx))
 			break;
-		for (j = 0; j < HST_CHURN; j++) {
-			hst_write(ctx, HST_STABLE + (j * 5 + wave * 37) %
-				  HST_CHURN, true, 0);
+		for (j = 0; j < STRESS_CHURN; j++) {
+			stress_write(ctx, STRESS_STABLE + (j * 5 + wave * 37) %
+				  STRESS_CHURN, true, 0);
 			if (j % 8 == 0) {
-				gen = (gen + 1) & HST_GEN_MASK;
-				hst_write(ctx, (j / 8 + wave) % HST_STABLE,
-					  true, gen);
+				gen = (gen + 1) & STRESS_GEN_MASK;
+				stress_write(ctx,
+					     (j / 8 + wave) % STRESS_STABLE,
+					     true, gen);
 			}
-			hst_maybe_pause(ctx, &resizes);
+			stress_maybe_pause(ctx, &resizes);
 		}
-		for (j = 0; j < HST_CHURN; j++) {
-			hst_write(ctx, HST_STABLE + (j * 11 + wave * 13) %
-				  HST_CHURN, false, 0);
-			hst_maybe_pause(ctx, &resizes);
+		for (j = 0; j < STRESS_CHURN; j++) {
+			stress_write(ctx, STRESS_STABLE + (j * 11 + wave * 13) %
+				  STRESS_CHURN, false, 0);
+			stress_maybe_pause(ctx, &resizes);
 		}
 		cond_resched();
 	}
 	ctx->waves = wave;
 	complete(&ctx->writer_done);
-	hst_wait_stop();
+	stress_wait_stop();
 	return 0;
 }
 
 /* ---- Walker ---- */
 
 /* Is @key (reversed hash @r) after @prev (@prev_r) in walk order? */
-static bool hst_after(const struct hmap_kunit_key *key, u64 r,
-		      const struct hmap_kunit_key *prev, u64 prev_r)
+static bool stress_after(const struct hmap_kunit_key *key, u64 r,
+			 const struct hmap_kunit_key *prev, u64 prev_r)
 {
 	if (r != prev_r)
 		return r > prev_r;
 	return memcmp(key, prev, sizeof(*key)) > 0;
 }
 
-static void hst_walk(struct hst_thread *th)
+static void stress_walk(struct stress_thread *th)
 {
-	struct hst_ctx *ctx = th->ctx;
+	struct stress_ctx *ctx = th->ctx;
 	struct hmap_kunit_key key, prev = {};
 	struct hmap_iter iter;
 	struct hmap_stats st;
@@ -361,13 +348,14 @@ static void hst_walk(struct hst_thread *th)
 	u32 klen, vlen, steps = 0, found;
 	int ret;
 
-	bitmap_zero(th->seen, HST_NIDS);
+	bitmap_zero(th->seen, STRESS_NIDS);
 	hmap_get_stats(ctx->map, &st);
-	resizes = hst_resizes(&st);
+	resizes = stress_resizes(&st);
 	in_resize = st.resizing != HMAP_RESIZE_NONE;
 	ret = hmap_iter_start(ctx->map, &iter);
 	if (ret) {
-		hst_fail(ctx, &ctx->walk_errors, "hmap_iter_start()", 0, ret);
+		stress_fail(ctx, &ctx->walk_errors, "hmap_iter_start()", 0,
+			    ret);
 		return;
 	}
 	for (;;) {
@@ -378,9 +366,9 @@ static void hst_walk(struct hst_thread *th)
 		ret = hmap_iter_next(&iter, &key, &klen, &value, &vlen);
 		if (ret)
 			break;
-		if (++steps > HST_NIDS) {
-			hst_fail(ctx, &ctx->walk_errors, "walk runaway", 0,
-				 steps);
+		if (++steps > STRESS_NIDS) {
+			stress_fail(ctx, &ctx->walk_errors, "walk runaway", 0,
+				    steps);
 			break;
 		}
 		if (steps % 256 == 0)
@@ -388,52 +376,52 @@ static void hst_walk(struct hst_thread *th)
 		else
 			cond_resched();
 		if (klen != sizeof(key) || vlen != sizeof(value) ||
-		    key.id >= HST_STABLE + HST_CHURN ||
-		    key.hash != hst_mix(key.id) ||
-		    !hst_value_ok(key.id, value)) {
-			hst_fail(ctx, &ctx->walk_bad, "walk entry", key.id,
-				 value);
+		    key.id >= STRESS_STABLE + STRESS_CHURN ||
+		    key.hash != hmap_kunit_mix(key.id) ||
+		    !stress_value_ok(key.id, value)) {
+			stress_fail(ctx, &ctx->walk_bad, "walk entry", key.id,
+				    value);
 			continue;
 		}
 		if (__test_and_set_bit(key.id, th->seen))
-			hst_fail(ctx, &ctx->walk_dups, "walk duplicate",
-				 key.id, 0);
-		r = hst_rev(key.hash);
-		if (have_prev && !hst_after(&key, r, &prev, prev_r))
-			hst_fail(ctx, &ctx->walk_order, "walk order", key.id,
-				 prev.id);
+			stress_fail(ctx, &ctx->walk_dups, "walk duplicate",
+				    key.id, 0);
+		r = hmap_kunit_rev(key.hash);
+		if (have_prev && !stress_after(&key, r, &prev, prev_r))
+			stress_fail(ctx, &ctx->walk_order, "walk order", key.id,
+				    prev.id);
 		have_prev = true;
 		prev_r = r;
 		prev = key;
 	}
 	if (ret && ret != -ENOENT)
-		hst_fail(ctx, &ctx->walk_errors, "hmap_iter_next()", 0, ret);
+		stress_fail(ctx, &ctx->walk_errors, "hmap_iter_next()", 0, ret);
 	hmap_iter_stop(&iter);
 
-	found = bitmap_weight(th->seen, HST_STABLE);
-	if (found != HST_STABLE)
-		hst_fail(ctx, &ctx->walk_missing, "walk missed stable keys",
-			 find_first_zero_bit(th->seen, HST_STABLE),
-			 HST_STABLE - found);
+	found = bitmap_weight(th->seen, STRESS_STABLE);
+	if (found != STRESS_STABLE)
+		stress_fail(ctx, &ctx->walk_missing, "walk missed stable keys",
+			    find_first_zero_bit(th->seen, STRESS_STABLE),
+			    STRESS_STABLE - found);
 	hmap_get_stats(ctx->map, &st);
 	if (in_resize || st.resizing != HMAP_RESIZE_NONE ||
-	    hst_resizes(&st) != resizes)
+	    stress_resizes(&st) != resizes)
 		atomic_long_inc(&ctx->walks_in_resize);
 	th->rounds++;
 	atomic_long_inc(&ctx->walks);
 }
 
 /* Walk the map over and over, sleeping now and then, until stopped. */
-static int hst_walker(void *arg)
+static int stress_walker(void *arg)
 {
-	struct hst_thread *th = arg;
+	struct stress_thread *th = arg;
 
 	while (!kthread_should_stop()) {
-		if (th->rounds >= HST_MAX_WALKS || hst_expired(th->ctx)) {
-			hst_wait_stop();
+		if (th->rounds >= STRESS_MAX_WALKS || stress_expired(th->ctx)) {
+			stress_wait_stop();
 			break;
 		}
-		hst_walk(th);
+		stress_walk(th);
 		cond_resched();
 	}
 	return 0;
@@ -441,21 +429,21 @@ static int hst_walker(void *arg)
 
 /* ---- Set-up and tear-down ---- */
 
-static int hst_thread_fn(void *arg)
+static int stress_thread_fn(void *arg)
 {
-	struct hst_thread *th = arg;
+	struct stress_thread *th = arg;
 
 	switch (th->role) {
-	case HST_READER:
-		return hst_reader(th);
-	case HST_WRITER:
-		return hst_writer(th);
+	case STRESS_READER:
+		return stress_reader(th);
+	case STRESS_WRITER:
+		return stress_writer(th);
 	default:
-		return hst_walker(th);
+		return stress_walker(th);
 	}
 }
 
-static void hst_stop_all(struct hst_ctx *ctx)
+static void stress_stop_all(struct stress_ctx *ctx)
 {
 	int i;
 
@@ -467,38 +455,39 @@ static void hst_stop_all(struct hst_ctx *ctx)
 	}
 }
 
-static int hst_res_init(struct kunit_resource *res, void *ctx)
+static int stress_res_init(struct kunit_resource *res, void *ctx)
 {
 	res->data = ctx;
 	return 0;
 }
 
 /* Stops the threads if the case ends before it stopped them itself. */
-static void hst_res_free(struct kunit_resource *res)
+static void stress_res_free(struct kunit_resource *res)
 {
-	hst_stop_all(res->data);
+	stress_stop_all(res->data);
 }
 
 /*
  * A map holding the stable keys, the background worker on, and a context
  * whose threads are stopped before the map is destroyed, whatever happens.
  */
-static struct hst_ctx *hst_setup(struct kunit *test, bool chosen_hash)
+static struct stress_ctx *stress_setup(struct kunit *test, bool chosen_hash)
 {
 	struct hmap_kunit_key key;
-	struct hst_ctx *ctx;
+	struct stress_ctx *ctx;
 	u64 value;
 	u32 id;
 
 	ctx = kunit_kzalloc(test, sizeof(*ctx), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, ctx);
 	ctx->test = test;
-	ctx->deadline = jiffies + HST_TIME_LIMIT;
+	ctx->deadline = jiffies + STRESS_TIME_LIMIT;
 	init_completion(&ctx->writer_done);
-	ctx->map = hmap_kunit_map(test, HST_NIDS, HST_STABLE, chosen_hash);
-	for (id = 0; id < HST_STABLE; id++) {
-		hst_key(id, &key);
-		value = hst_value(id);
+	ctx->map = hmap_kunit_map(test, STRESS_NIDS, STRESS_STABLE,
+				  chosen_hash);
+	for (id = 0; id < STRESS_STABLE; id++) {
+		stress_key(id, &key);
+		value = stress_value(id);
 		KUNIT_ASSERT_EQ(test, hmap_update(ctx->map, &key, sizeof(key),
 						  &value, sizeof(value),
 						  HMAP_NOEXIST), 0);
@@ -506,17 +495,17 @@ static struct hst_ctx *hst_setup(struct kunit *test, bool chosen_hash)
 	hmap_test_run_background(ctx->map);
 	hmap_test_set_background(ctx->map, true);
 	hmap_get_stats(ctx->map, &ctx->before);
-	KUNIT_ASSERT_EQ(test, ctx->before.count, (u64)HST_STABLE);
+	KUNIT_ASSERT_EQ(test, ctx->before.count, (u64)STRESS_STABLE);
 
 	/* Registered after the map: freed, so run, before it is destroyed. */
-	if (!kunit_alloc_resource(test, hst_res_init, hst_res_free, GFP_KERNEL,
-				  ctx))
+	if (!kunit_alloc_resource(test, stress_res_init, stress_res_free,
+				  GFP_KERNEL, ctx))
 		KUNIT_FAIL_AND_ABORT(test, "cannot register thread cleanup");
 	return ctx;
 }
 
 /* Up to two online CPUs; the same one twice if there is only one. */
-static void hst_cpus(int cpus[2])
+static void stress_cpus(int cpus[2])
 {
 	int cpu, n = 0;
 
@@ -528,12 +517,12 @@ static void hst_cpus(int cpus[2])
 		cpus[1] = cpus[0];
 }
 
-static void hst_spawn(struct hst_ctx *ctx, enum hst_role role, int cpu)
+static void stress_spawn(struct stress_ctx *ctx, enum stress_role role, int cpu)
 {
-	struct hst_thread *th;
+	struct stress_thread *th;
 	struct task_struct *task;
 
-	if (ctx->nthreads >= HST_MAX_THREADS) {
+	if (ctx->nthreads >= STRESS_MAX_THREADS) {
 		ctx->start_errors++;
 		return;
 	}
@@ -541,7 +530,7 @@ static void hst_spawn(struct hst_ctx *ctx, enum hst_role role, int cpu)
 	th->ctx = ctx;
 	th->role = role;
 	th->cpu = cpu;
-	task = kthread_create(hst_thread_fn, th, "hmap_stress/%d:%d",
+	task = kthread_create(stress_thread_fn, th, "hmap_stress/%d:%d",
 			      ctx->nthreads, cpu);
 	if (IS_ERR(task)) {
 		ctx->start_errors++;
@@ -554,21 +543,21 @@ static void hst_spawn(struct hst_ctx *ctx, enum hst_role role, int cpu)
 }
 
 /* Wait for the writer's waves (or the safety net), then stop everyone. */
-static void hst_run(struct hst_ctx *ctx)
+static void stress_run(struct stress_ctx *ctx)
 {
-	unsigned long until = jiffies + HST_WAIT_LIMIT;
+	unsigned long until = jiffies + STRESS_WAIT_LIMIT;
 	bool done = false;
 
 	while (!ctx->start_errors && !done && time_before(jiffies, until))
 		done = wait_for_completion_timeout(&ctx->writer_done, 10 * HZ);
-	hst_stop_all(ctx);
+	stress_stop_all(ctx);
 	KUNIT_EXPECT_EQ(ctx->test, ctx->start_errors, 0);
 	KUNIT_EXPECT_TRUE_MSG(ctx->test, done || ctx->start_errors,
 			      "the writer did not finish its waves");
 }
 
 /* Threads are stopped: report what they counted. */
-static void hst_report(struct hst_ctx *ctx, struct hmap_stats *st)
+static void stress_report(struct stress_ctx *ctx, struct hmap_stats *st)
 {
 	struct kunit *test = ctx->test;
 	struct hmap_kunit_key key;
@@ -602,17 +591,17 @@ static void hst_report(struct hst_ctx *ctx, struct hmap_stats *st)
 		   atomic_long_read(&ctx->walks_in_resize));
 
 	/* The resizes the case is about did happen. */
-	KUNIT_EXPECT_GE(test, ctx->waves, (u32)HST_WAVES);
+	KUNIT_EXPECT_GE(test, ctx->waves, (u32)STRESS_WAVES);
 	KUNIT_EXPECT_GE(test, st->grows - ctx->before.grows, 4ULL);
 	KUNIT_EXPECT_GE(test, st->shrinks - ctx->before.shrinks, 4ULL);
 	KUNIT_EXPECT_GT(test, st->evacuated_by_background,
 			ctx->before.evacuated_by_background);
 
 	/* Only the stable keys are left, with their values. */
-	KUNIT_EXPECT_EQ(test, st->count, (u64)HST_STABLE);
-	for (id = 0; id < HST_STABLE + HST_CHURN; id++) {
-		hst_key(id, &key);
-		if (id >= HST_STABLE) {
+	KUNIT_EXPECT_EQ(test, st->count, (u64)STRESS_STABLE);
+	for (id = 0; id < STRESS_STABLE + STRESS_CHURN; id++) {
+		stress_key(id, &key);
+		if (id >= STRESS_STABLE) {
 			KUNIT_EXPECT_EQ(test, hmap_lookup(ctx->map, &key,
 							  sizeof(key), &value,
 							  &len), -ENOENT);
@@ -620,7 +609,7 @@ static void hst_report(struct hst_ctx *ctx, struct hmap_stats *st)
 		}
 		KUNIT_EXPECT_EQ(test, hmap_lookup(ctx->map, &key, sizeof(key),
 						  &value, &len), 0);
-		KUNIT_EXPECT_TRUE(test, hst_value_ok(id, value));
+		KUNIT_EXPECT_TRUE(test, stress_value_ok(id, value));
 	}
 }
 
@@ -630,20 +619,20 @@ static void hst_report(struct hst_ctx *ctx, struct hmap_stats *st)
  */
 static void hmap_stress_test_lookup_resize(struct kunit *test)
 {
-	struct hst_ctx *ctx = hst_setup(test, false);
+	struct stress_ctx *ctx = stress_setup(test, false);
 	struct hmap_stats st;
 	int cpus[2], i;
 
-	hst_cpus(cpus);
-	hst_spawn(ctx, HST_READER, cpus[0]);
-	hst_spawn(ctx, HST_READER, cpus[1]);
-	hst_spawn(ctx, HST_WRITER, cpus[0]);
-	hst_run(ctx);
-	hst_report(ctx, &st);
+	stress_cpus(cpus);
+	stress_spawn(ctx, STRESS_READER, cpus[0]);
+	stress_spawn(ctx, STRESS_READER, cpus[1]);
+	stress_spawn(ctx, STRESS_WRITER, cpus[0]);
+	stress_run(ctx);
+	stress_report(ctx, &st);
 
 	KUNIT_EXPECT_GT(test, atomic_long_read(&ctx->lookups_in_resize), 0L);
 	for (i = 0; i < ctx->nthreads; i++)
-		if (ctx->threads[i].role == HST_READER)
+		if (ctx->threads[i].role == STRESS_READER)
 			KUNIT_EXPECT_GT(test, ctx->threads[i].rounds, 0ULL);
 }
 
@@ -654,20 +643,20 @@ static void hmap_stress_test_lookup_resize(struct kunit *test)
  */
 static void hmap_stress_test_walk_resize(struct kunit *test)
 {
-	struct hst_ctx *ctx = hst_setup(test, true);
+	struct stress_ctx *ctx = stress_setup(test, true);
 	struct hmap_stats st;
 	int cpus[2];
 
-	ctx->min_walks = HST_MIN_WALKS;
-	hst_cpus(cpus);
-	hst_spawn(ctx, HST_WALKER, cpus[0]);
-	hst_spawn(ctx, HST_WALKER, cpus[1]);
-	hst_spawn(ctx, HST_WRITER, cpus[1]);
-	hst_run(ctx);
-	hst_report(ctx, &st);
+	ctx->min_walks = STRESS_MIN_WALKS;
+	stress_cpus(cpus);
+	stress_spawn(ctx, STRESS_WALKER, cpus[0]);
+	stress_spawn(ctx, STRESS_WALKER, cpus[1]);
+	stress_spawn(ctx, STRESS_WRITER, cpus[1]);
+	stress_run(ctx);
+	stress_report(ctx, &st);
 
 	KUNIT_EXPECT_GE(test, atomic_long_read(&ctx->walks),
-			(long)HST_MIN_WALKS);
+			(long)STRESS_MIN_WALKS);
 	KUNIT_EXPECT_GT(test, atomic_long_read(&ctx->walks_in_resize), 0L);
 }
 

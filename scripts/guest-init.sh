@@ -25,7 +25,7 @@
 #   KMEMLEAK <part>: <line>           what kmemleak reported after <part>
 #   HMAP-KMEMLEAK: <part> scanned     a scan ran (none: kmemleak is off)
 #   HMAP-FAULT: <site> <count>        failures injected at each hmap site
-#   HMAP-KCSAN: <counter>: <value>    KCSAN's counters at the end
+#   HMAP-KCSAN: start|end <counter>: <value>  KCSAN's counters
 
 /bin/busybox --install -s
 export PATH=/opt/hmap/bin:/bin:/sbin:/usr/bin:/usr/sbin
@@ -74,10 +74,11 @@ fault_counts() {
 	[ -r $f ] && sed 's/^/HMAP-FAULT: /' $f
 }
 
-# KCSAN's counters (a KCSAN kernel only): watchpoints set up, races found.
+# KCSAN's counters (a KCSAN kernel only) at point $1 (start, end):
+# watchpoints set up, races found.
 kcsan_stats() {
 	f=/sys/kernel/debug/kcsan
-	[ -r $f ] && sed 's/^/HMAP-KCSAN: /' $f
+	[ -r $f ] && grep ': [0-9]*$' $f | sed "s/^/HMAP-KCSAN: $1 /"
 }
 
 # Each tests.d script is one check; it may use the binaries in /opt/hmap/bin.
@@ -100,6 +101,7 @@ run_tests() {
 }
 
 echo "hmap-guest: mode=$mode, $(uname -r), $(nproc) cpus"
+kcsan_stats start
 case $mode in
 demo)
 	if load hmap; then
@@ -126,9 +128,9 @@ scripts)
 	;;
 *)
 	if load kunit && load hmap; then
-		# insmod waits in D state while each KUnit case runs, and the
-		# scale cases take about two minutes under KASAN in QEMU: give
-		# them KUnit's own 300 s before the hung-task detector speaks.
+		# insmod waits in D state while each KUnit case runs, and a case
+		# may take minutes in QEMU (the scale suite below): give them
+		# KUnit's own 300 s before the hung-task detector speaks.
 		echo 300 >/proc/sys/kernel/hung_task_timeout_secs
 		load hmap_kunit && unload hmap_kunit
 		echo 120 >/proc/sys/kernel/hung_task_timeout_secs
@@ -147,7 +149,7 @@ scripts)
 		fi
 		unload hmap
 	fi
-	kcsan_stats
+	kcsan_stats end
 	echo "HMAP-GUEST-DONE"
 	;;
 esac

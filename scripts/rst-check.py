@@ -13,7 +13,11 @@ there was any. What docutils alone does not know is stood in for:
   :identifiers:, :functions:, :no-identifiers:) runs SCRIPT -rst on
   DIR/FILE and parses what it prints in place, as the kernel's Sphinx
   extension does, so the markup of the kernel-doc comments is checked
-  too; a message about it points at the line of the C file;
+  too; a message about it points at the line of the C file. A directive
+  that renders nothing is an error, where Sphinx shows an empty section:
+  one whose output has no line but kernel-doc's line markers, or for
+  which kernel-doc says on stderr that a name was "not found" or that
+  the file has "no structured comments";
 - ``.. literalinclude::`` reads its file (relative to the .rst) and checks
   that :start-after: and :end-before: are found;
 - the directives and roles of Sphinx's C domain and its cross-reference
@@ -32,6 +36,14 @@ from docutils.core import publish_doctree
 from docutils.parsers.rst import Directive, directives, roles
 
 ARGS = None
+DIRECTIVES = 0  # kernel-doc directives expanded
+
+# What kernel-doc says on stderr when a directive finds nothing: a :doc: or
+# :identifiers: name that is not in the file, or a file (or, with
+# -export/-internal, a selection) without one kernel-doc comment. Not its
+# "Warning: Sphinx version not found", which it always prints.
+NOTHING_FOUND = re.compile(r": warning: ('.*' not found"
+                           r"|no structured comments found)")
 
 # Roles Sphinx defines (its C domain and its general cross-references):
 # shown as literal text here.
@@ -110,13 +122,36 @@ class KernelDoc(Directive):
         "no-identifiers": directives.unchanged,
     }
 
+    def kernel_doc(self, cmd, name=None):
+        """Run kernel-doc @cmd (for @name); an error if it renders nothing."""
+        run = subprocess.run(cmd, capture_output=True, text=True, check=False)
+        if run.returncode:
+            raise self.error("%s failed (%d): %s" % (" ".join(cmd),
+                             run.returncode, run.stderr.strip()))
+        found_nothing = [m.group(0).lstrip(": ") for m in
+                         map(NOTHING_FOUND.search, run.stderr.splitlines())
+                         if m]
+        rendered = [line for line in run.stdout.splitlines()
+                    if line.strip() and not line.startswith(".. LINENO ")]
+        if found_nothing or not rendered:
+            raise self.error("kernel-doc:: %s%s renders nothing%s (%s)" % (
+                self.arguments[0],
+                "".join(" :%s: %s" % (k, v) if v else " :%s:" % k
+                        for k, v in sorted(self.options.items())),
+                " for " + name if name else "",
+                "; ".join(found_nothing) or "no output"))
+        return run
+
     def run(self):
+        global DIRECTIVES
+        DIRECTIVES += 1
         path = os.path.join(ARGS.srctree, self.arguments[0])
         if not os.path.isfile(path):
             raise self.error("kernel-doc: no file %s" % path)
         cmd = ["perl", ARGS.kernel_doc, "-rst", "-enable-lineno"]
         opts = self.options
         ids = opts.get("identifiers", opts.get("functions"))
+        names = []
         if "export" in opts:
             cmd.append("-export")
         elif "internal" in opts:
@@ -124,17 +159,21 @@ class KernelDoc(Directive):
         elif "doc" in opts:
             cmd += ["-function", opts["doc"]]
         elif ids is not None:
-            for name in ids.split():
+            names = ids.split()
+            for name in names:
                 cmd += ["-function", name]
-            if not ids.split():
+            if not names:
                 cmd.append("-no-doc-sections")
         for name in opts.get("no-identifiers", "").split():
             cmd += ["-nosymbol", name]
         cmd.append(path)
-        run = subprocess.run(cmd, capture_output=True, text=True, check=False)
-        if run.returncode:
-            raise self.error("%s failed (%d): %s" % (" ".join(cmd),
-                             run.returncode, run.stderr.strip()))
+        run = self.kernel_doc(cmd)
+        # kernel-doc warns only when a run found nothing at all: each of
+        # several names gets a run of its own.
+        if len(names) > 1:
+            for name in names:
+                self.kernel_doc(["perl", ARGS.kernel_doc, "-rst",
+                                 "-function", name, path], name)
         lines = statemachine.string2lines(run.stdout, 8,
                                           convert_whitespace=True)
         content = statemachine.StringList()
@@ -246,7 +285,8 @@ def main():
         for m in found:
             print(m)
         problems += len(found)
-    print("rst-check: %d file(s), %d problem(s)" % (len(ARGS.files), problems))
+    print("rst-check: %d file(s), %d kernel-doc directive(s), %d problem(s)"
+          % (len(ARGS.files), DIRECTIVES, problems))
     return 1 if problems else 0
 
 

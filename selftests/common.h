@@ -74,7 +74,7 @@
 
 #define KEY_SIZE_MAX	512U
 #define VALUE_SIZE_MAX	65536U
-#define MAX_ENTRIES_MAX	(1U << 26)
+#define MAX_ENTRIES_MAX	(64U << 20)	/* 2^26 */
 
 #define U64P(p)		((__u64)(uintptr_t)(p))
 
@@ -121,17 +121,13 @@ static inline void name_cat(char *dst, const char *a, const char *b)
 	memcpy(dst + la, b, lb);
 }
 
-/* @dst = @prefix + printf(@fmt, ...), cut to HMAP_NAME_MAX - 1 characters. */
-__attribute__((format(printf, 3, 4)))
-static inline void name_printf(char *dst, const char *prefix,
-			       const char *fmt, ...)
+/* @dst = @prefix + @stem + @n, cut to HMAP_NAME_MAX - 1 characters. */
+static inline void name_num(char *dst, const char *prefix, const char *stem,
+			    long n)
 {
 	char suffix[HMAP_NAME_MAX];
-	va_list ap;
 
-	va_start(ap, fmt);
-	vsnprintf(suffix, sizeof(suffix), fmt, ap);
-	va_end(ap);
+	snprintf(suffix, sizeof(suffix), "%s%ld", stem, n);
 	name_cat(dst, prefix, suffix);
 }
 
@@ -603,7 +599,9 @@ static inline long walk_ids(int fd, __u32 vs, __u32 room, bool values,
 	int err;
 
 	memset(c->seen, 0, sizeof(c->seen));
-	c->dups = c->strays = c->badvals = 0;
+	c->dups = 0;
+	c->strays = 0;
+	c->badvals = 0;
 	memset(ws, 0, sizeof(*ws));
 	err = hm_walk(fd, 8, vs, room, values, seen_fn, c, ws, 100000);
 	if (err)
@@ -743,11 +741,6 @@ struct child_arg {
 	long limit;		/* a per-user limit */
 };
 
-#define CHILD_ARG(self) {						\
-	.name = (self)->name, .name2 = (self)->name2,			\
-	.prefix = (self)->prefix, .fd = -1, .ufd = -1,			\
-}
-
 /* setgroups(), setgid(), setuid(): 0 or -errno. */
 static inline int switch_user(uid_t uid, gid_t gid, int ngroups,
 			      const gid_t *groups)
@@ -809,31 +802,45 @@ static inline int create_retry(int fd, const char *name, __u32 ks, __u32 vs,
 
 /* ------------------------------------------------------------------------
  * Skipping. In the 6.1 harness SKIP() in FIXTURE_SETUP() does not stop the
- * test body: the setups note what is missing, the bodies skip.
+ * test body: the setups note what is missing, and each body that needs
+ * something starts with "if (skip_without_...()) return;".
  */
 
-/* Skip if /dev/hmap is absent (self->err: errno of opening it). */
-#define REQUIRE_HMAP() do {						\
-	if (self->err == ENOENT || self->err == ENODEV ||		\
-	    self->err == ENXIO)						\
-		SKIP(return, DEV_PATH " not present (%s)",		\
-		     strerror(self->err));				\
-	ASSERT_EQ(0, self->err) {					\
-		TH_LOG("open " DEV_PATH ": %s", strerror(self->err));	\
-	}								\
-} while (0)
+/* Skip unless /dev/hmap is there (@err: errno of opening it); true if so. */
+static inline bool skip_without_hmap(struct __test_metadata *_metadata,
+				     int err)
+{
+	if (err == ENOENT || err == ENODEV || err == ENXIO) {
+		SKIP((void)0, DEV_PATH " not present (%s)", strerror(err));
+		return true;
+	}
+	ASSERT_EQ(0, err) {
+		TH_LOG("open " DEV_PATH ": %s", strerror(err));
+	}
+	return false;
+}
 
-#define REQUIRE_ROOT() do {						\
-	if (geteuid() != 0)						\
-		SKIP(return, "needs root to switch to the test uids");	\
-} while (0)
+/* Skip unless running as root, who can switch to the test uids. */
+static inline bool skip_unless_root(struct __test_metadata *_metadata)
+{
+	if (geteuid() == 0)
+		return false;
+	SKIP((void)0, "needs root to switch to the test uids");
+	return true;
+}
 
-/* /dev/hmap, root, and /dev/hmap open to the unprivileged test uids. */
-#define REQUIRE_TEST_UIDS() do {					\
-	REQUIRE_HMAP();							\
-	REQUIRE_ROOT();							\
-	dev_allow_all(_metadata);					\
-} while (0)
+/*
+ * Skip without /dev/hmap or root; else open /dev/hmap to the unprivileged
+ * test uids.
+ */
+static inline bool skip_without_test_uids(struct __test_metadata *_metadata,
+					  int err)
+{
+	if (skip_without_hmap(_metadata, err) || skip_unless_root(_metadata))
+		return true;
+	dev_allow_all(_metadata);
+	return false;
+}
 
 /*
  * EXPECT_BATCH(err, done, fd, cmd, flags, n, keys, key_lens, values,
@@ -853,10 +860,14 @@ static inline int create_retry(int fd, const char *name, __u32 ks, __u32 vs,
 
 #define DEBUGFS_DIR	"/sys/kernel/debug/hmap"
 
-#define REQUIRE_DEBUGFS() do {						\
-	if (access(DEBUGFS_DIR "/stats", R_OK))				\
-		SKIP(return, DEBUGFS_DIR " not available");		\
-} while (0)
+/* Skip unless hmap's debugfs directory is there. */
+static inline bool skip_without_debugfs(struct __test_metadata *_metadata)
+{
+	if (!access(DEBUGFS_DIR "/stats", R_OK))
+		return false;
+	SKIP((void)0, DEBUGFS_DIR " not available");
+	return true;
+}
 
 /* "key: value" from a debugfs file of @dir ("" for the top), or -1. */
 static inline long long dbg_field(const char *dir, const char *file,
@@ -890,6 +901,20 @@ FIXTURE(hmap) {
 	char name[HMAP_NAME_MAX];	/* prefix + test name */
 	char name2[HMAP_NAME_MAX];	/* name + ".2" */
 };
+
+/* The type of self in TEST_F(hmap, ...), for the helpers. */
+#define HMAP_FIXTURE	FIXTURE_DATA(hmap)
+
+/* A child_arg on the names of the test, with no fd. */
+static inline struct child_arg child_arg_of(const HMAP_FIXTURE *self)
+{
+	struct child_arg a = {
+		.name = self->name, .name2 = self->name2,
+		.prefix = self->prefix, .fd = -1, .ufd = -1,
+	};
+
+	return a;
+}
 
 FIXTURE_SETUP(hmap)
 {

@@ -119,6 +119,29 @@ struct model {
 	__u64 gen[NKEYS];
 };
 
+/* After a write of @id at @gen (0: a delete) that returned @ret. */
+static void model_write(struct model *m, int ret, unsigned int id, __u64 gen)
+{
+	if (!ret)
+		m->gen[id] = gen;
+}
+
+/* After a batch that did its first @count keys, each now at @gen. */
+static void model_batch(struct model *m, __u32 count, __u64 gen)
+{
+	__u32 i;
+
+	for (i = 0; i < count; i++)
+		m->gen[i] = gen;
+}
+
+/* After a clear that returned @ret. */
+static void model_clear(struct model *m, int ret)
+{
+	if (!ret)
+		memset(m, 0, sizeof(*m));
+}
+
 /* Every key as the model says, and the count (by a dump: hash order). */
 static bool model_ok(int fd, const struct model *m)
 {
@@ -205,13 +228,14 @@ TEST_F_TIMEOUT(fault, writes, 300)
 	unsigned int id, failures = 0;
 
 	for (id = 0; id < NKEYS; id++)
-		WALK(put(self->fd, id, 1), if (!__ret) self->m.gen[id] = 1);
+		WALK(put(self->fd, id, 1), model_write(&self->m, __ret, id, 1));
 	for (id = 0; id < NKEYS; id += 7)
 		WALK(put(self->fd, id, self->m.gen[id] + 1),
-		     if (!__ret) self->m.gen[id]++);
+		     model_write(&self->m, __ret, id, self->m.gen[id] + 1));
 	for (id = 0; id < NKEYS; id++)
 		if (id % 5)
-			WALK(del(self->fd, id), if (!__ret) self->m.gen[id] = 0);
+			WALK(del(self->fd, id),
+			     model_write(&self->m, __ret, id, 0));
 	ASSERT_TRUE(model_ok(self->fd, &self->m));
 	TH_LOG("%u allocations failed one at a time", failures);
 	/* Each insert has at least its element and its key buffer. */
@@ -227,7 +251,7 @@ TEST_F_TIMEOUT(fault, batches_dumps_clear, 300)
 	struct hmap_batch b = { .argsz = sizeof(b) };
 	struct hmap_cmd cmd = { .argsz = sizeof(cmd) };
 	struct hmap_dump d = { .argsz = sizeof(d) };
-	unsigned int id, i, failures = 0;
+	unsigned int id, failures = 0;
 	__u32 lens[64];
 
 	for (id = 0; id < NKEYS; id++) {
@@ -238,7 +262,7 @@ TEST_F_TIMEOUT(fault, batches_dumps_clear, 300)
 	b.keys = U64P(keys);
 	b.values = U64P(values);
 	WALK((b.count = BATCH, hm_ioctl(self->fd, HMAP_IOC_BATCH_UPDATE, &b)),
-	     for (i = 0; i < b.count; i++) self->m.gen[i] = 3);
+	     model_batch(&self->m, b.count, 3));
 	ASSERT_TRUE(model_ok(self->fd, &self->m));
 
 	WALK(get(self->fd, 5, 3), (void)0);
@@ -251,13 +275,13 @@ TEST_F_TIMEOUT(fault, batches_dumps_clear, 300)
 	b.values = 0;
 	WALK((b.count = BATCH / 2,
 	      hm_ioctl(self->fd, HMAP_IOC_BATCH_DELETE, &b)),
-	     for (i = 0; i < b.count; i++) self->m.gen[i] = 0);
+	     model_batch(&self->m, b.count, 0));
 	ASSERT_TRUE(model_ok(self->fd, &self->m));
 
 	WALK(hm_ioctl(self->fd, HMAP_IOC_SHRINK, &cmd), (void)0);
 	ASSERT_TRUE(model_ok(self->fd, &self->m));
 	WALK(hm_ioctl(self->fd, HMAP_IOC_CLEAR, &cmd),
-	     if (!__ret) memset(&self->m, 0, sizeof(self->m)));
+	     model_clear(&self->m, __ret));
 	ASSERT_TRUE(model_ok(self->fd, &self->m));
 	TH_LOG("%u allocations failed one at a time", failures);
 	ASSERT_LT(0, (int)failures);

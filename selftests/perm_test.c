@@ -99,19 +99,19 @@ static void check_write_only(int fd, int err)
 
 /* Root's map self->name, bound to @fd, is still there, holding key 1 alone. */
 static void expect_key1_alone(struct __test_metadata *_metadata,
-			      FIXTURE_DATA(hmap) *self, int fd)
+			      HMAP_FIXTURE *self, int fd)
 {
 	EXPECT_EQ(1, hm_list_find(self->name, NULL, NULL));
 	EXPECT_EQ(1, hm_count(fd));
 	EXPECT_EQ(0, get_id(fd, 1, 8));
 }
 
-/* @child on the test's names (CHILD_ARG()) as uid and gid @uid. */
+/* @child on the test's names (child_arg_of()) as uid and gid @uid. */
 static void child_on_map(struct __test_metadata *_metadata,
-			 FIXTURE_DATA(hmap) *self, uid_t uid,
+			 HMAP_FIXTURE *self, uid_t uid,
 			 void (*child)(const struct child_arg *))
 {
-	struct child_arg a = CHILD_ARG(self);
+	struct child_arg a = child_arg_of(self);
 
 	EXPECT_EQ(0, run_as(uid, uid, 0, NULL, child, &a)) {
 		TH_LOG("uid %u", (unsigned int)uid);
@@ -123,7 +123,7 @@ static void child_on_map(struct __test_metadata *_metadata,
  * which @child then runs as uid and gid @uid: the map's fd.
  */
 static int map_then_child(struct __test_metadata *_metadata,
-			  FIXTURE_DATA(hmap) *self, __u32 mode, uid_t uid,
+			  HMAP_FIXTURE *self, __u32 mode, uid_t uid,
 			  void (*child)(const struct child_arg *))
 {
 	int fd = map_holding_key1(_metadata, self->name, mode);
@@ -137,7 +137,7 @@ static int map_then_child(struct __test_metadata *_metadata,
  * holding key 1, and must leave it as it was.
  */
 static void child_leaves_map_alone(struct __test_metadata *_metadata,
-				   FIXTURE_DATA(hmap) *self, __u32 mode,
+				   HMAP_FIXTURE *self, __u32 mode,
 				   uid_t uid,
 				   void (*child)(const struct child_arg *))
 {
@@ -160,7 +160,8 @@ static void child_private(const struct child_arg *a)
 
 TEST_F(hmap, perm_private_map)
 {
-	REQUIRE_TEST_UIDS();
+	if (skip_without_test_uids(_metadata, self->err))
+		return;
 	child_leaves_map_alone(_metadata, self, 0600, 1101, child_private);
 }
 
@@ -178,7 +179,8 @@ TEST_F(hmap, perm_write_only)
 {
 	int fd;
 
-	REQUIRE_TEST_UIDS();
+	if (skip_without_test_uids(_metadata, self->err))
+		return;
 	fd = map_then_child(_metadata, self, 0602, 1103, child_write_only);
 	/* the child deleted key 1 and left key 2 */
 	EXPECT_EQ(1, hm_count(fd));
@@ -198,7 +200,8 @@ static void child_read_only(const struct child_arg *a)
 
 TEST_F(hmap, perm_read_only)
 {
-	REQUIRE_TEST_UIDS();
+	if (skip_without_test_uids(_metadata, self->err))
+		return;
 	child_leaves_map_alone(_metadata, self, 0644, 1102, child_read_only);
 }
 
@@ -243,12 +246,13 @@ static void child_destroy(const struct child_arg *a)
  */
 TEST_F(hmap, perm_owner_group_other)
 {
-	struct child_arg a = CHILD_ARG(self);
+	struct child_arg a = child_arg_of(self);
 	struct hmap_list_entry e;
 	gid_t supp[] = { 1111 };
 	int fd;
 
-	REQUIRE_TEST_UIDS();
+	if (skip_without_test_uids(_metadata, self->err))
+		return;
 	/* uid 1111 creates a map with mode r--rw----, then exits */
 	ASSERT_EQ(0, run_as(1111, 1111, 0, NULL, child_create_named, &a));
 	ASSERT_EQ(1, hm_list_find(self->name, &e, NULL));
@@ -307,12 +311,13 @@ static void child_own_map(const struct child_arg *a)
 
 TEST_F(hmap, perm_destroy_not_owner)
 {
-	struct child_arg a = CHILD_ARG(self);
+	struct child_arg a = child_arg_of(self);
 	char theirs[HMAP_NAME_MAX];
 	struct hmap_list_entry e;
 	int fd;
 
-	REQUIRE_TEST_UIDS();
+	if (skip_without_test_uids(_metadata, self->err))
+		return;
 	fd = map_then_child(_metadata, self, 0666, 1121, child_not_owner);
 	EXPECT_EQ(1, hm_list_find(self->name, NULL, NULL));
 	EXPECT_EQ(2, hm_count(fd));
@@ -356,7 +361,8 @@ TEST_F(hmap, rights_rdonly_fd)
 {
 	int fd;
 
-	REQUIRE_TEST_UIDS();
+	if (skip_without_test_uids(_metadata, self->err))
+		return;
 	fd = map_holding_key1(_metadata, self->name, 0666);
 	child_on_map(_metadata, self, 0, child_rdonly);
 	child_on_map(_metadata, self, 1161, child_rdonly);
@@ -392,7 +398,8 @@ TEST_F(hmap, rights_wronly_fd)
 	unsigned int i;
 	int fd;
 
-	REQUIRE_TEST_UIDS();
+	if (skip_without_test_uids(_metadata, self->err))
+		return;
 	for (i = 0; i < ARRAY_SIZE(uids); i++) {
 		fd = map_holding_key1(_metadata, self->name, 0666);
 		child_on_map(_metadata, self, uids[i], child_wronly);
@@ -436,10 +443,11 @@ static void child_open_modes(const struct child_arg *a)
 
 TEST_F(hmap, rights_open_mode_and_map_mode)
 {
-	struct child_arg a = CHILD_ARG(self);
+	struct child_arg a = child_arg_of(self);
 	int fd, fd2;
 
-	REQUIRE_TEST_UIDS();
+	if (skip_without_test_uids(_metadata, self->err))
+		return;
 	fd = map_holding_key1(_metadata, self->name, 0604);
 	fd2 = hm_new(self->name2, 8, 8, 16, 0602);
 	ASSERT_LE(0, fd2);
@@ -478,11 +486,12 @@ static void child_inherited(const struct child_arg *a)
 
 TEST_F(hmap, rights_inherited_fd)
 {
-	struct child_arg a = CHILD_ARG(self);
+	struct child_arg a = child_arg_of(self);
 	struct hmap_list_entry e;
 	long limit;
 
-	REQUIRE_TEST_UIDS();
+	if (skip_without_test_uids(_metadata, self->err))
+		return;
 	limit = read_limit(_metadata, "max_bytes_per_user");
 	ASSERT_LT(limit, map_bytes(KEY_SIZE_MAX, VALUE_SIZE_MAX,
 				   MAX_ENTRIES_MAX));
@@ -569,7 +578,8 @@ TEST_F(hmap, rights_passed_fd)
 	struct hmap_list_entry e;
 	int fd[2], fd0;
 
-	REQUIRE_TEST_UIDS();
+	if (skip_without_test_uids(_metadata, self->err))
+		return;
 	fd0 = map_holding_key1(_metadata, self->name, 0600);
 	ASSERT_EQ(0, fds_opened_by(1164, 1164, 0, NULL, 2, fd));
 
@@ -611,11 +621,12 @@ static void child_group_fd(const struct child_arg *a)
 
 TEST_F(hmap, rights_passed_fd_group)
 {
-	struct child_arg a = CHILD_ARG(self);
+	struct child_arg a = child_arg_of(self);
 	const gid_t group = 1175;
 	int gfd;
 
-	REQUIRE_TEST_UIDS();
+	if (skip_without_test_uids(_metadata, self->err))
+		return;
 	/* A map of root's in group 1175, mode 0060: that group only. */
 	ASSERT_EQ(0, setegid(group));
 	gfd = hm_dev_open();
@@ -642,7 +653,7 @@ static void child_quota_maps(const struct child_arg *a)
 	/* half named, half anonymous, all counted */
 	for (i = 0; i < n; i++) {
 		fds[i] = child_dev_open();
-		name_printf(name, a->prefix, "q%d", i);
+		name_num(name, a->prefix, "q", i);
 		err = hm_create(fds[i], i % 2 ? NULL : name, 8, 8, 1, 0600);
 		if (err) {
 			CCHECK(0, err);
@@ -671,7 +682,7 @@ static void child_quota_maps(const struct child_arg *a)
 	fds[0] = fd;
 
 	for (i = 0; i < n; i += 2) {
-		name_printf(name, a->prefix, "q%d", i);
+		name_num(name, a->prefix, "q", i);
 		CCHECK(0, hm_destroy(fds[i], name));
 	}
 	for (i = 0; i < n; i++)
@@ -681,11 +692,12 @@ static void child_quota_maps(const struct child_arg *a)
 
 TEST_F(hmap, quota_maps)
 {
-	struct child_arg a = CHILD_ARG(self);
+	struct child_arg a = child_arg_of(self);
 	struct rlimit rl;
 	int *fds, i;
 
-	REQUIRE_TEST_UIDS();
+	if (skip_without_test_uids(_metadata, self->err))
+		return;
 	a.limit = read_limit(_metadata, "max_maps_per_user");
 	if (a.limit < 2 || a.limit > 4000)
 		SKIP(return, "max_maps_per_user is %ld: not testable", a.limit);
@@ -752,10 +764,11 @@ static void child_quota_bytes(const struct child_arg *a)
 
 TEST_F(hmap, quota_bytes)
 {
-	struct child_arg a = CHILD_ARG(self);
+	struct child_arg a = child_arg_of(self);
 	int fd;
 
-	REQUIRE_TEST_UIDS();
+	if (skip_without_test_uids(_metadata, self->err))
+		return;
 	a.limit = read_limit(_metadata, "max_bytes_per_user");
 	EXPECT_EQ(0, run_as(1141, 1141, 0, NULL, child_quota_bytes, &a));
 

@@ -51,6 +51,16 @@ struct hmap_params {
 	u32 capacity_hint;
 };
 
+/*
+ * The name of each &enum hmap_resize_kind, the one spelling that debugfs
+ * and the trace events print (hmapctl, in user space, keeps the same by
+ * the enum): HMAP_RESIZE_KINDS(fn, arg) is fn(arg, { kind, "name" }, ...)
+ * with a pair for every kind, such as __print_symbolic() takes.
+ */
+#define HMAP_RESIZE_KINDS(fn, arg)					\
+	fn(arg, { HMAP_RESIZE_NONE, "none" }, { HMAP_RESIZE_GROW, "grow" }, \
+	   { HMAP_RESIZE_SAME, "same-size" }, { HMAP_RESIZE_SHRINK, "shrink" })
+
 /**
  * struct hmap_stats - a snapshot of a map's counters
  * @count: entries in the map.
@@ -98,7 +108,8 @@ struct hmap_histogram {
 
 /**
  * struct hmap_global_stats - counters summed over every map
- * @maps: live maps.
+ * @maps: maps created and not yet freed (hmap_destroy() frees after a
+ *	grace period).
  * @arrays: bucket arrays allocated minus freed.
  * @overflow: overflow buckets allocated minus freed.
  * @elems: elements allocated minus freed.

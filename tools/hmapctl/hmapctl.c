@@ -9,6 +9,7 @@
  * output and the exit codes.
  */
 #define _GNU_SOURCE
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -591,14 +592,28 @@ static void print_entry(struct ctx *c, const unsigned char *key,
 
 /* ---- The device ---- */
 
+/* The name of each HMAP_FEAT_* bit, at its bit number. */
+#define FEATURE(bit)	__builtin_ctzll(HMAP_FEAT_##bit)
 static const char *const feature_names[] = {
-	"named", "anon", "batch", "dump", "stats",
+	[FEATURE(NAMED)] = "named",
+	[FEATURE(ANON)] = "anon",
+	[FEATURE(BATCH)] = "batch",
+	[FEATURE(DUMP)] = "dump",
+	[FEATURE(STATS)] = "stats",
 };
+
+/*
+ * HMAP_FEATURES is bits 0 to N - 1 and feature_names[] has N entries: a
+ * bit added to the UAPI without a name here, or a name without its bit,
+ * does not build.
+ */
+static_assert(HMAP_FEATURES == (1ULL << ARRAY_SIZE(feature_names)) - 1,
+	      "feature_names[] names every bit of HMAP_FEATURES");
 
 /* The name of feature bit @bit: its name, or "bitN" in @buf. */
 static const char *feature_name(unsigned int bit, char *buf, size_t len)
 {
-	if (bit < ARRAY_SIZE(feature_names))
+	if (bit < ARRAY_SIZE(feature_names) && feature_names[bit])
 		return feature_names[bit];
 	snprintf(buf, len, "bit%u", bit);
 	return buf;
@@ -1306,8 +1321,12 @@ static const struct stat_field {
 	STAT_FIELD(noverflow, __u64),
 };
 
+/* As debugfs and the trace events spell them (HMAP_RESIZE_KINDS()). */
 static const char *const resize_names[] = {
-	"none", "grow", "same_size_grow", "shrink",
+	[HMAP_RESIZE_NONE] = "none",
+	[HMAP_RESIZE_GROW] = "grow",
+	[HMAP_RESIZE_SAME] = "same-size",
+	[HMAP_RESIZE_SHRINK] = "shrink",
 };
 
 /* What stats prints: a map's HMAP_IOC_STATS, as much as the kernel filled. */

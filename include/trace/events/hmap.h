@@ -18,17 +18,15 @@
 /*
  * The kinds of resize, &enum hmap_resize_kind of the ABI header: exported
  * with TRACE_DEFINE_ENUM(), so that tools reading the event format see
- * their values, and printed by name.
+ * their values, and printed by the names of HMAP_RESIZE_KINDS().
  */
+TRACE_DEFINE_ENUM(HMAP_RESIZE_NONE);
 TRACE_DEFINE_ENUM(HMAP_RESIZE_GROW);
 TRACE_DEFINE_ENUM(HMAP_RESIZE_SAME);
 TRACE_DEFINE_ENUM(HMAP_RESIZE_SHRINK);
 
-#define hmap_show_resize_kind(kind)				\
-	__print_symbolic(kind,					\
-			 { HMAP_RESIZE_GROW, "grow" },		\
-			 { HMAP_RESIZE_SAME, "same-size" },	\
-			 { HMAP_RESIZE_SHRINK, "shrink" })
+#define hmap_show_resize_kind(kind)	\
+	HMAP_RESIZE_KINDS(__print_symbolic, kind)
 
 /*
  * hmap_resize_start - a resize began: its new array is allocated

@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hmap_core.h"
 #include "hmap_model.h"
 #include "hmap_shim.h"
 

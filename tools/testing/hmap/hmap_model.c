@@ -305,16 +305,39 @@ void hm_check_all(struct hm_ctx *c)
 			hmap_max_bytes(&p));
 }
 
+/* The map's shape did not change between two hmap_get_stats(). */
+static bool hm_same_shape(const struct hmap_stats *a, const struct hmap_stats *b)
+{
+	return a->B == b->B && a->resizing == b->resizing &&
+	       a->nevacuate == b->nevacuate && a->noverflow == b->noverflow &&
+	       a->count == b->count;
+}
+
 static void hm_check_histogram(struct hm_ctx *c)
 {
 	struct hmap_histogram h;
-	struct hmap_stats st;
+	struct hmap_stats st0, st;
 	u64 entries = 0, chains = 0, slots = 0;
-	unsigned int i;
+	unsigned int i, tries;
 
-	if (hmap_get_histogram(c->map, &h))
-		hm_fail(c, "hmap_get_histogram() failed");
-	hmap_get_stats(c->map, &st);
+	/*
+	 * The histogram and the statistics are two snapshots, each under the
+	 * map's lock: the background worker may move buckets, end a resize
+	 * or start one between them. Compare only a histogram taken while
+	 * the statistics before and after it agree.
+	 */
+	for (tries = 0;; tries++) {
+		hmap_get_stats(c->map, &st0);
+		if (hmap_get_histogram(c->map, &h))
+			hm_fail(c, "hmap_get_histogram() failed");
+		hmap_get_stats(c->map, &st);
+		if (hm_same_shape(&st0, &st))
+			break;
+		if (tries == 1000) {
+			hm_fail(c, "histogram: the map never held still");
+			return;
+		}
+	}
 	for (i = 0; i <= HMAP_BUCKET_SLOTS_ABI; i++) {
 		entries += (u64)i * h.slots[i];
 		slots += h.slots[i];

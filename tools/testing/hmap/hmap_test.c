@@ -29,6 +29,7 @@
 #include <linux/ktime.h>
 #include <linux/rcupdate.h>
 
+#include "hmap_core.h"
 #include "hmap_model.h"
 #include "hmap_shim.h"
 

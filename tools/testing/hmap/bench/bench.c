@@ -22,6 +22,7 @@
 #include <linux/hmap.h>
 #include <linux/rcupdate.h>
 
+#include "hmap_core.h"
 #include "hmap_internal.h"
 #include "hmap_shim.h"
 #include "lfht.h"
