@@ -22,7 +22,16 @@
 #   make bench-native the core on the real CPU against Go's map and
 #                     liburcu's rculfhash (build/bench/native.{json,md});
 #                     also run by make bench
+#   make install      hmap.ko through the kernel's modules_install
+#                     (/lib/modules/<release>/extra), hmapctl and hmapctl(8),
+#                     the UAPI headers (include/linux/hmap*.h) and the udev
+#                     rule for /dev/hmap's mode, under DESTDIR and PREFIX
+#                     (default /usr/local); depmod when DESTDIR is empty
+#   make uninstall    remove what make install installed (same DESTDIR,
+#                     PREFIX and KDIR)
 #   make clean        remove build outputs
+#
+# DKMS builds hmap.ko from dkms.conf (`dkms add . && dkms install hmap/0.1`).
 #
 # check, demo, vm and bench share their pieces: scripts/build-kernel.sh
 # (the cached kernels), scripts/boot-guest.sh (initramfs and QEMU, one mode
@@ -73,6 +82,56 @@ clean:
 		-o -name 'modules.order' -o -name '*.dwo' \) -exec rm -f {} +
 	rm -rf build .tmp_versions
 
-.PHONY: all modules check quick vm demo bench bench-native native clean
+# --- make install / make uninstall --------------------------------------------
+# The module goes where the kernel's modules_install puts external modules,
+# for the release of KDIR. Its depmod needs a System.map that distribution
+# headers lack, so it is skipped (DEPMOD=true) and depmod runs here, on the
+# live system only: with DESTDIR, a package's postinst runs it.
+PREFIX ?= /usr/local
+INSTALL_MOD_DIR ?= extra
+# The release modules_install uses (and uname -r prints): UTS_RELEASE, not
+# include/config/kernel.release, which Debian's headers fill with the
+# upstream version.
+KRELEASE = $(shell sed -n 's/^\#define UTS_RELEASE "\(.*\)"$$/\1/p' \
+	$(KDIR)/include/generated/utsrelease.h 2>/dev/null)
+MODDIR = $(DESTDIR)/lib/modules/$(KRELEASE)/$(INSTALL_MOD_DIR)
+# What install puts under $(DESTDIR)$(PREFIX): source, then destination.
+INSTALL_FILES := \
+	tools/hmapctl/hmapctl:bin/hmapctl \
+	tools/hmapctl/hmapctl.8:share/man/man8/hmapctl.8 \
+	include/uapi/linux/hmap.h:include/linux/hmap.h \
+	include/uapi/linux/hmap_stats.h:include/linux/hmap_stats.h \
+	tools/udev/60-hmap.rules:lib/udev/rules.d/60-hmap.rules
+
+install: modules
+	@test -n "$(KRELEASE)" || { echo "no UTS_RELEASE in $(KDIR)" >&2; exit 1; }
+	$(MAKE) -C tools/hmapctl
+	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_PATH=$(DESTDIR) \
+		INSTALL_MOD_DIR=$(INSTALL_MOD_DIR) DEPMOD=true modules_install
+	@set -e; for f in $(INSTALL_FILES); do \
+		src=$${f%%:*} dst=$(DESTDIR)$(PREFIX)/$${f#*:}; \
+		case $$src in */hmapctl) mode=0755 ;; *) mode=0644 ;; esac; \
+		echo "  INSTALL $$dst"; install -D -m $$mode $$src $$dst; \
+	done
+	$(if $(DESTDIR),,depmod -a $(KRELEASE))
+
+# Every module of the build (hmap.ko, and the KUnit modules when KDIR has
+# KUnit), compressed or not; then, under a DESTDIR only, the directories
+# left empty, so that a staging directory ends as it began.
+uninstall:
+	@test -n "$(KRELEASE)" || { echo "no UTS_RELEASE in $(KDIR)" >&2; exit 1; }
+	rm -f $(addprefix $(MODDIR)/,$(addsuffix .ko*,hmap hmap_kunit hmap_kunit_scale))
+	rm -f $(foreach f,$(INSTALL_FILES),$(DESTDIR)$(PREFIX)/$(lastword $(subst :, ,$(f))))
+	$(if $(DESTDIR),,depmod -a $(KRELEASE))
+ifneq ($(DESTDIR),)
+	@for d in $(MODDIR) $(foreach f,$(INSTALL_FILES),$(dir $(DESTDIR)$(PREFIX)/$(lastword $(subst :, ,$(f))))); do \
+		d=$${d%/}; \
+		while [ "$$d" != "$(DESTDIR)" ] && [ "$$d" != "$(patsubst %/,%,$(DESTDIR))" ] && \
+			rmdir "$$d" 2>/dev/null; do d=$${d%/*}; done; \
+	done
+endif
+
+.PHONY: all modules check quick vm demo bench bench-native native clean \
+	install uninstall
 
 endif

@@ -221,8 +221,8 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <kunit/visibility.h>
-#include <asm/unaligned.h>
 
+#include "hmap_compat.h"
 #include "hmap_core.h"
 #include "hmap_fault.h"
 #include "hmap_internal.h"

@@ -69,22 +69,35 @@ static void hmap_visit_counters(hmap_counter_fn fn, void *arg)
 #undef HMAP_STAT
 }
 
-/* The pairs of HMAP_RESIZE_KINDS() as an initializer; @unused is its arg. */
-#define HMAP_RESIZE_PAIRS(unused, pairs...)	{ pairs }
-
-static const struct {
+struct hmap_resize_name {
 	u32 kind;
 	const char *name;
-} hmap_resize_names[] = HMAP_RESIZE_KINDS(HMAP_RESIZE_PAIRS, 0);
+};
 
-static const char *hmap_resize_name(u32 kind)
+static const char *hmap_resize_name_in(const struct hmap_resize_name *names,
+				       size_t n, u32 kind)
 {
 	size_t i;
 
-	for (i = 0; i < ARRAY_SIZE(hmap_resize_names); i++)
-		if (hmap_resize_names[i].kind == kind)
-			return hmap_resize_names[i].name;
+	for (i = 0; i < n; i++)
+		if (names[i].kind == kind)
+			return names[i].name;
 	return "?";
+}
+
+/*
+ * The name of @kind, from the pairs HMAP_RESIZE_KINDS() passes, as
+ * __print_symbolic() takes them.
+ */
+#define HMAP_RESIZE_NAME(kind, pairs...)				\
+({									\
+	static const struct hmap_resize_name __names[] = { pairs };	\
+	hmap_resize_name_in(__names, ARRAY_SIZE(__names), kind);	\
+})
+
+static const char *hmap_resize_name(u32 kind)
+{
+	return HMAP_RESIZE_KINDS(HMAP_RESIZE_NAME, kind);
 }
 
 static u64 hmap_counter_value(const struct hmap_stats *st, size_t offset)

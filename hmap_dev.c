@@ -987,13 +987,13 @@ static int hmap_release(struct inode *inode, struct file *file)
 	return 0;
 }
 
+/* No .llseek: nonseekable_open() makes lseek() fail with -ESPIPE. */
 static const struct file_operations hmap_fops = {
 	.owner = THIS_MODULE,
 	.open = hmap_open,
 	.release = hmap_release,
 	.unlocked_ioctl = hmap_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
-	.llseek = no_llseek,
 };
 
 static struct miscdevice hmap_misc = {

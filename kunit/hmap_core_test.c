@@ -469,7 +469,7 @@ static void hmap_core_test_destroy_during_prealloc(struct kunit *test)
 	if (IS_ERR(task)) {
 		mutex_unlock(&map->lock);
 		hmap_destroy(map);
-		KUNIT_ASSERT_FAILURE(test, "kthread_run: %ld", PTR_ERR(task));
+		KUNIT_FAIL_AND_ABORT(test, "kthread_run: %ld", PTR_ERR(task));
 	}
 	msleep(50);		/* destroy starts and waits */
 	mutex_unlock(&map->lock);

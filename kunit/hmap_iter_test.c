@@ -251,7 +251,7 @@ static void iter_walk_begin(struct iter_walk *w)
 	if (!kunit_alloc_resource(test, iter_walk_res_init, iter_walk_res_free,
 				  GFP_KERNEL, w->iter)) {
 		hmap_iter_stop(w->iter);
-		KUNIT_ASSERT_FAILURE(test,
+		KUNIT_FAIL_AND_ABORT(test,
 				     "cannot register the walk for cleanup");
 	}
 	w->walking = true;

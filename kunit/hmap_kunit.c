@@ -42,7 +42,7 @@ struct hmap *hmap_kunit_map(struct kunit *test, u32 max_entries,
 	if (!kunit_alloc_resource(test, hmap_kunit_res_init,
 				  hmap_kunit_res_free, GFP_KERNEL, map)) {
 		hmap_destroy(map);
-		KUNIT_ASSERT_FAILURE(test, "cannot register the map for cleanup");
+		KUNIT_FAIL_AND_ABORT(test, "cannot register the map for cleanup");
 	}
 	return map;
 }

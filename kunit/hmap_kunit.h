@@ -26,6 +26,7 @@
 #include <linux/string.h>
 #include <kunit/test.h>
 
+#include "../hmap_compat.h"
 #include "../hmap_internal.h"
 
 extern struct kunit_suite hmap_core_suite;

@@ -280,7 +280,7 @@ static void hmap_stats_test_trace_events(struct kunit *test)
 	if (register_trace_hmap_resize_finish(stats_probe_finish, &seen)) {
 		unregister_trace_hmap_resize_start(stats_probe_start, &seen);
 		tracepoint_synchronize_unregister();
-		KUNIT_ASSERT_FAILURE(test, "cannot register the finish probe");
+		KUNIT_FAIL_AND_ABORT(test, "cannot register the finish probe");
 	}
 
 	for (i = 0; i < 9; i++)

@@ -500,7 +500,7 @@ static struct stress_ctx *stress_setup(struct kunit *test, bool chosen_hash)
 	/* Registered after the map: freed, so run, before it is destroyed. */
 	if (!kunit_alloc_resource(test, stress_res_init, stress_res_free,
 				  GFP_KERNEL, ctx))
-		KUNIT_ASSERT_FAILURE(test, "cannot register thread cleanup");
+		KUNIT_FAIL_AND_ABORT(test, "cannot register thread cleanup");
 	return ctx;
 }
 

@@ -1,22 +1,29 @@
 #!/bin/bash
 # Build (or reuse) a kernel tree for the modules to build against; print its
 # O= dir on stdout.
-# Usage: build-kernel.sh [--i386] [FRAGMENT...]
-#   FRAGMENT  config fragments, applied in order, a later line for the same
-#             option replacing an earlier one (default scripts/kernel.config,
-#             the test kernel; make bench passes scripts/kernel-bench.config;
-#             the KCSAN kernel is kernel.config + kernel-kcsan.config)
-#   --i386    an i386 tree (scripts/i386-tree.sh; default fragment
-#             scripts/kernel-i386.config): `make modules_prepare` only
+# Usage: [KVER=6.1|6.12] build-kernel.sh [--i386 | --prepare] [FRAGMENT...]
+#   FRAGMENT   config fragments, applied in order, a later line for the same
+#              option replacing an earlier one (default scripts/kernel.config,
+#              the test kernel; make bench passes scripts/kernel-bench.config;
+#              the KCSAN kernel is kernel.config + kernel-kcsan.config)
+#   --i386     an i386 tree (scripts/i386-tree.sh; default fragment
+#              scripts/kernel-i386.config): `make modules_prepare` only
+#   --prepare  an amd64 tree made with `make modules_prepare` only: enough
+#              to compile the modules against (with KBUILD_MODPOST_WARN=1:
+#              no vmlinux, no Module.symvers), not to boot
+#   KVER       the source: Debian's linux-source-$KVER (scripts/common.sh;
+#              default 6.1); scripts/kernel-$KVER.config, if there is one,
+#              is applied after the fragments
 #
 # The tree is `make allnoconfig` + the merged fragment, from the
-# linux-source-6.1 tarball. It is cached in $HMAP_CACHE/kernel-<key> (or
-# i386-<key>), where <key> hashes what the tree depends on (the merged
-# fragment's options, the recipe version below, tarball, compiler) and not
-# the text of this script, and is reused only once its .done stamp exists,
-# so an interrupted build is never picked up. Out-of-tree modules build
-# against it with `make -C <objdir> M=<dir>` (and ARCH=i386 for an i386
-# tree).
+# linux-source-$KVER tarball. It is cached in $HMAP_CACHE/<kind>-<key>
+# (kind: kernel, i386 or prep; <kind>-<KVER>-<key> for a KVER other than
+# the default), where <key> hashes what the tree depends on (the merged
+# fragment's options, the recipe version below, the extracted source,
+# compiler) and not the text of this script, and is reused only once its
+# .done stamp exists, so an interrupted build is never picked up.
+# Out-of-tree modules build against it with `make -C <objdir> M=<dir>` (and
+# ARCH=i386 for an i386 tree).
 set -euo pipefail
 # shellcheck source=scripts/common.sh
 . "$(dirname "$0")/common.sh"
@@ -24,17 +31,27 @@ set -euo pipefail
 # Bump when a change to this script changes the trees it builds.
 recipe=2
 
-# The two kinds of tree: ARCH, make target, what the build must produce,
-# how many trees of the kind the cache keeps.
-if [ "${1:-}" = --i386 ]; then
+# The kinds of tree: ARCH, make target, what the build must produce, how
+# many trees of the kind (and KVER) the cache keeps.
+case ${1:-} in
+--i386)
 	shift
 	[ $# -gt 0 ] || set -- "$HMAP_SCRIPTS/kernel-i386.config"
 	kind=i386 arch=(ARCH=i386) target=modules_prepare keep=2
-	products=(scripts/mod/modpost)
-else
+	products=(scripts/mod/modpost) ;;
+--prepare)
+	shift
+	[ $# -gt 0 ] || set -- "$HMAP_SCRIPTS/kernel.config"
+	kind=prep arch=() target=modules_prepare keep=2
+	products=(scripts/mod/modpost) ;;
+*)
 	[ $# -gt 0 ] || set -- "$HMAP_SCRIPTS/kernel.config"
 	kind=kernel arch=() target=all keep=4	# test, KCSAN, bench, one more
-	products=(arch/x86/boot/bzImage)
+	products=(arch/x86/boot/bzImage) ;;
+esac
+# What the fragments became in this KVER (scripts/kernel-6.12.config), last.
+if [ -f "$HMAP_SCRIPTS/kernel-$HMAP_KVER.config" ]; then
+	set -- "$@" "$HMAP_SCRIPTS/kernel-$HMAP_KVER.config"
 fi
 for f in "$@"; do
 	[ -f "$f" ] || die "build-kernel: no config fragment $f"
@@ -51,14 +68,18 @@ if [ "$kind" = kernel ] && grep -qx 'CONFIG_KUNIT=m' <<<"$merged"; then
 	products+=(lib/kunit/kunit.ko)
 fi
 
+# The key of a 6.1 tree is what it was before KVER existed: the source
+# directory already tells the versions apart. The name says the version.
 key=$({ echo "$merged"; echo "recipe $recipe"; echo "$src"; gcc --version | head -n1; } |
 	sha256sum | cut -c1-16)
-dir=$HMAP_CACHE/$kind-$key
+prefix=$kind
+[ "$HMAP_KVER" = "${HMAP_KVERS[0]}" ] || prefix=$kind-$HMAP_KVER
+dir=$HMAP_CACHE/$prefix-$key
 obj=$dir/obj
 names=$(for f in "$@"; do basename "$f"; done | paste -sd+)
 
 # Serialize concurrent builds of the same tree.
-exec 9>"$HMAP_CACHE/.lock-$kind-$key"
+exec 9>"$HMAP_CACHE/.lock-$prefix-$key"
 flock 9
 if [ -f "$dir/.done" ]; then
 	touch "$dir/.done"	# mark as recently used, for pruning
@@ -66,7 +87,7 @@ if [ -f "$dir/.done" ]; then
 	exit 0
 fi
 
-msg "build-kernel: building the $names $kind tree in $dir (log: $dir/build.log)"
+msg "build-kernel: building the $names $kind tree of $HMAP_KVER in $dir (log: $dir/build.log)"
 start=$(date +%s)
 rm -rf "$dir"
 mkdir -p "$obj"
@@ -112,10 +133,12 @@ done
 touch "$dir/.done"
 msg "build-kernel: done in $(($(date +%s) - start))s"
 
-# Keep only the most recently used trees of the kind.
-find "$HMAP_CACHE" -maxdepth 2 -path "$HMAP_CACHE/$kind-*/.done" -printf '%T@ %h\n' |
+# Keep only the most recently used trees of the kind and version
+# (<prefix>-<16 hex digits>: kernel-6.12-* is not a 6.1 kernel-* tree).
+find "$HMAP_CACHE" -maxdepth 2 -path "$HMAP_CACHE/$prefix-*/.done" -printf '%T@ %h\n' |
+	{ grep -E "/${prefix//./\\.}-[0-9a-f]{16}\$" || true; } |
 	sort -rn | tail -n +$((keep + 1)) | cut -d' ' -f2- | while IFS= read -r old; do
-	msg "build-kernel: pruning old $kind tree $old"
+	msg "build-kernel: pruning old $kind tree of $HMAP_KVER $old"
 	rm -rf "$old"
 done
 

@@ -1,17 +1,20 @@
 #!/bin/bash
-# `make check`: build the two test kernels (KASAN, KCSAN) and the modules,
-# run the KUnit suites, kselftests and guest tests under QEMU on each, the
-# core in user space, the host checks, and end with the line
-# "N passed, N failed[, N skipped]". Exits non-zero if anything failed.
-# `make quick` (HMAP_QUICK=1) leaves the KCSAN guest out.
+# `make check`: build the three test kernels (6.1 KASAN, 6.1 KCSAN, 6.12
+# KASAN) and the modules, run the KUnit suites, kselftests and guest tests
+# under QEMU on each, the core in user space, the host checks, and end
+# with the line "N passed, N failed[, N skipped]". Exits non-zero if
+# anything failed. `make quick` (HMAP_QUICK=1) leaves the KCSAN guest out;
+# HMAP_612=0 the 6.12 guest.
 #
-# Counted: every KUnit case and kselftest (on each kernel), every guest
-# test, every native test, and one check each for the module build, each
-# guest run, kernel splats in each serial log, kmemleak, fault injection at
-# every allocation site, KCSAN's watch, the native fuzz run and its
-# coverage, W=1 (amd64 and i386), checkpatch, sparse, kernel-doc, and
-# docutils over the .rst files with their kernel-doc directives expanded
-# (each must render something).
+# Counted: every KUnit case and kselftest (on each kernel, named with it),
+# every guest test, every native test, and one check each for the module
+# builds, each guest run, kernel splats in each serial log, kmemleak and
+# fault injection at every allocation site (each KASAN kernel), KCSAN's
+# watch, the native fuzz run and its coverage, W=1 (amd64 and i386 on 6.1,
+# amd64 on 6.12), sparse, checkpatch and kernel-doc (6.1's and 6.12's),
+# the DKMS build, make install and uninstall, and docutils over the .rst
+# files with their kernel-doc directives expanded (each must render
+# something).
 # Everything generated goes to $HMAP_OUT/check (build/check).
 set -euo pipefail
 # shellcheck source=scripts/common.sh
@@ -143,7 +146,7 @@ ksft_results() {
 # printed in its serial log LOG (QEMU's exit status RC, reports in DIR):
 # every KUnit case, every kselftest of each PROGRAM (which must all have
 # run), every guest test, the run itself and its kernel splats. LABEL
-# prefixes every name ("KCSAN: " for the KCSAN kernel's run).
+# prefixes every name ("6.1: ", "6.1 KCSAN: ", "6.12: ": the kernel of the run).
 guest_results() {
 	local label=$1 log=$2 rc=$3 dir=$4 kp=0 kf=0 ks=0 status name problems detail
 	shift 4
@@ -194,6 +197,70 @@ guest_results() {
 		pass "${label}no kernel splats"
 	else
 		fail "${label}no kernel splats" "$(wc -l <"$dir/splats.txt") line(s)"
+	fi
+}
+
+# fuzz_results LABEL LOG DIR: count the ioctl fuzzer's runs
+# (guest-tests.d/40-fuzz.sh) in the serial log LOG: one check per run, with
+# its figures (seed, calls, share under fault injection); the fixed seed's
+# run must make 10^6 calls. A failure shows what replays it.
+fuzz_results() {
+	local label=$1 log=$2 dir=$3 run result rest calls
+	tr -d '\r' <"$log" | grep -a '^HMAP-FUZZ: ' >"$dir/fuzz.txt" || true
+	for run in fixed random fault; do
+		read -r _ _ result rest < <(grep -m1 "^HMAP-FUZZ: $run " "$dir/fuzz.txt") ||
+			result=
+		calls=$(sed -n 's/.* calls=\([0-9]*\) .*/\1/p' <<<"$rest")
+		if [ "$result" = ok ] && { [ "$run" != fixed ] || [ "${calls:-0}" -ge 1000000 ]; }; then
+			pass "${label}fuzz $run" "$rest"
+		else
+			fail "${label}fuzz $run" "${rest:-no result line in the serial log}"
+		fi
+	done
+	tr -d '\r' <"$log" | grep -a -A2 '^hmap_ioctl_fuzz: FAIL' | head -n 20 || true
+}
+
+# leak_fault_results LABEL LOG DIR: count what a KASAN-kernel guest run
+# (kmemleak, fault injection) printed in its serial log LOG beyond
+# guest_results: one check for kmemleak, one for fault injection.
+leak_fault_results() {
+	local label=$1 log=$2 dir=$3 scans leaks sites never injected
+	# Leaks: kmemleak's reports after the KUnit part and after the guest
+	# tests (scripts/guest-init.sh); an object counts when its backtrace
+	# passes through hmap (hmap.ko or its test modules).
+	tr -d '\r' <"$log" | awk -v out="$dir/kmemleak.txt" '
+		function flush() { if (obj != "" && obj ~ /hmap/) { n[part]++; print obj >out } obj = "" }
+		/^HMAP-KMEMLEAK: / { scans[$2] = 1; next }
+		/^KMEMLEAK [a-z]+: / {
+			p = $2; sub(/:$/, "", p); line = $0; sub(/^KMEMLEAK [a-z]+: /, "", line)
+			if (line ~ /^unreferenced object/) { flush(); part = p }
+			obj = obj line "\n"; next }
+		END { flush(); for (p in scans) printf "%s %d\n", p, n[p] + 0 }' \
+		>"$dir/kmemleak-counts.txt"
+	scans=$(wc -l <"$dir/kmemleak-counts.txt")
+	leaks=$(awk '{ s += $2 } END { print s + 0 }' "$dir/kmemleak-counts.txt")
+	if [ "$scans" -lt 2 ]; then
+		fail "${label}kmemleak" "$scans of 2 scans ran"
+	elif [ "$leaks" -gt 0 ]; then
+		show "$dir/kmemleak.txt" 60
+		fail "${label}kmemleak: no leaks through hmap" "$leaks object(s): $dir/kmemleak.txt"
+	else
+		pass "${label}kmemleak: no leaks through hmap ($(paste -sd, "$dir/kmemleak-counts.txt") scans)"
+	fi
+
+	# Fault injection: every allocation site of hmap failed at least once
+	# (scripts/guest-init.sh prints /sys/kernel/debug/fail_hmap_alloc/injected).
+	tr -d '\r' <"$log" | sed -n 's/^HMAP-FAULT: //p' >"$dir/fault-sites.txt"
+	sites=$(wc -l <"$dir/fault-sites.txt")
+	never=$(awk '$2 == 0 { print $1 }' "$dir/fault-sites.txt" | paste -sd' ')
+	injected=$(awk '{ s += $2 } END { print s + 0 }' "$dir/fault-sites.txt")
+	echo "${label}injected failures per site: $(paste -sd' ' "$dir/fault-sites.txt")"
+	if [ "$sites" -eq 0 ]; then
+		fail "${label}fault injection at every allocation site" "no counts in the serial log"
+	elif [ -n "$never" ]; then
+		fail "${label}fault injection at every allocation site" "never failed: $never"
+	else
+		pass "${label}fault injection at every allocation site ($sites sites, $injected failures)"
 	fi
 }
 
@@ -261,64 +328,13 @@ if [ -n "$mods_ok" ]; then
 	echo "QEMU exited with $qemu_rc after $(($(date +%s) - t0))s; serial log: $serial"
 	touch "$serial"
 
-	guest_results "" "$serial" "$qemu_rc" "$out" \
+	guest_results "6.1: " "$serial" "$qemu_rc" "$out" \
 		"${HMAP_GUEST_BIN:-$HMAP_OUT/guest-bin}"/*_test
 
-	# The ioctl fuzzer (guest-tests.d/40-fuzz.sh): one count per run, with
-	# its figures (seed, calls, share under fault injection); the fixed
-	# seed's run must make 10^6 calls. A failure shows what replays it.
-	tr -d '\r' <"$serial" | grep -a '^HMAP-FUZZ: ' >"$out/fuzz.txt" || true
-	for run in fixed random fault; do
-		read -r _ _ result rest < <(grep -m1 "^HMAP-FUZZ: $run " "$out/fuzz.txt") ||
-			result=
-		calls=$(sed -n 's/.* calls=\([0-9]*\) .*/\1/p' <<<"$rest")
-		if [ "$result" = ok ] && { [ "$run" != fixed ] || [ "${calls:-0}" -ge 1000000 ]; }; then
-			pass "fuzz $run" "$rest"
-		else
-			fail "fuzz $run" "${rest:-no result line in the serial log}"
-		fi
-	done
-	tr -d '\r' <"$serial" | grep -a -A2 '^hmap_ioctl_fuzz: FAIL' | head -n 20 || true
-
-	# Leaks: kmemleak's reports after the KUnit part and after the guest
-	# tests (scripts/guest-init.sh); an object counts when its backtrace
-	# passes through hmap (hmap.ko or its test modules).
-	tr -d '\r' <"$serial" | awk -v out="$out/kmemleak.txt" '
-		function flush() { if (obj != "" && obj ~ /hmap/) { n[part]++; print obj >out } obj = "" }
-		/^HMAP-KMEMLEAK: / { scans[$2] = 1; next }
-		/^KMEMLEAK [a-z]+: / {
-			p = $2; sub(/:$/, "", p); line = $0; sub(/^KMEMLEAK [a-z]+: /, "", line)
-			if (line ~ /^unreferenced object/) { flush(); part = p }
-			obj = obj line "\n"; next }
-		END { flush(); for (p in scans) printf "%s %d\n", p, n[p] + 0 }' \
-		>"$out/kmemleak-counts.txt"
-	scans=$(wc -l <"$out/kmemleak-counts.txt")
-	leaks=$(awk '{ s += $2 } END { print s + 0 }' "$out/kmemleak-counts.txt")
-	if [ "$scans" -lt 2 ]; then
-		fail "kmemleak" "$scans of 2 scans ran"
-	elif [ "$leaks" -gt 0 ]; then
-		show "$out/kmemleak.txt" 60
-		fail "kmemleak: no leaks through hmap" "$leaks object(s): $out/kmemleak.txt"
-	else
-		pass "kmemleak: no leaks through hmap ($(paste -sd, "$out/kmemleak-counts.txt") scans)"
-	fi
-
-	# Fault injection: every allocation site of hmap failed at least once
-	# (scripts/guest-init.sh prints /sys/kernel/debug/fail_hmap_alloc/injected).
-	tr -d '\r' <"$serial" | sed -n 's/^HMAP-FAULT: //p' >"$out/fault-sites.txt"
-	sites=$(wc -l <"$out/fault-sites.txt")
-	never=$(awk '$2 == 0 { print $1 }' "$out/fault-sites.txt" | paste -sd' ')
-	injected=$(awk '{ s += $2 } END { print s + 0 }' "$out/fault-sites.txt")
-	echo "injected failures per site: $(paste -sd' ' "$out/fault-sites.txt")"
-	if [ "$sites" -eq 0 ]; then
-		fail "fault injection at every allocation site" "no counts in the serial log"
-	elif [ -n "$never" ]; then
-		fail "fault injection at every allocation site" "never failed: $never"
-	else
-		pass "fault injection at every allocation site ($sites sites, $injected failures)"
-	fi
+	fuzz_results "6.1: " "$serial" "$out"
+	leak_fault_results "6.1: " "$serial" "$out"
 elif [ -n "$kobj" ]; then
-	fail "guest run" "not run: modules did not build"
+	fail "6.1: guest run" "not run: modules did not build"
 fi
 
 # --- Guest on the KCSAN kernel: data races -----------------------------------
@@ -342,7 +358,7 @@ if [ -n "$mods_ok" ] && [ "${HMAP_KCSAN:-1}" = 1 ]; then
 		echo "$kcsan_obj (ready after $(($(date +%s) - t0))s)"
 	else
 		kcsan_obj=
-		fail "KCSAN: build the KCSAN kernel"
+		fail "6.1 KCSAN: build the KCSAN kernel"
 	fi
 fi
 if [ -n "${kcsan_obj:-}" ]; then
@@ -358,7 +374,7 @@ if [ -n "${kcsan_obj:-}" ]; then
 			-- hmap_tests=20-kselftest hmap_ksft=$kcsan_ksft || qemu_rc=$?
 		echo "QEMU exited with $qemu_rc after $(($(date +%s) - t0))s; serial log: $kcsan_out/serial.log"
 		touch "$kcsan_out/serial.log"
-		guest_results "KCSAN: " "$kcsan_out/serial.log" "$qemu_rc" "$kcsan_out" \
+		guest_results "6.1 KCSAN: " "$kcsan_out/serial.log" "$qemu_rc" "$kcsan_out" \
 			${kcsan_ksft//,/ }
 		# KCSAN watched hmap: the modules are instrumented (they call
 		# __tsan_*), and KCSAN set up watchpoints between the guest's
@@ -372,15 +388,56 @@ if [ -n "${kcsan_obj:-}" ]; then
 		races=$(awk '$1 == "end" && $2 == "data_races:" { print $3 }' "$kcsan_out/kcsan-stats.txt")
 		echo "KCSAN counters: $(grep '^end' "$kcsan_out/kcsan-stats.txt" | paste -sd' ')"
 		if [ "$tsan" -gt 0 ] && [ "${watch:-0}" -gt 0 ] && [ "${races:-1}" = 0 ]; then
-			pass "KCSAN: watched, no data races" \
+			pass "6.1 KCSAN: watched, no data races" \
 				"$watch watchpoints while hmap ran; hmap.ko calls $tsan __tsan_* functions"
 		else
-			fail "KCSAN: watched, no data races" \
+			fail "6.1 KCSAN: watched, no data races" \
 				"${watch:-no} watchpoints, ${races:-unknown} races, $tsan __tsan_* calls: $kcsan_out/serial.log"
 		fi
 	else
 		tail -n 40 "$kcsan_out/modules.log"
-		fail "KCSAN: build modules against the KCSAN kernel" "$kcsan_out/modules.log"
+		fail "6.1 KCSAN: build modules against the KCSAN kernel" "$kcsan_out/modules.log"
+	fi
+fi
+
+# --- Guest on 6.12 -----------------------------------------------------------
+# The second kernel hmap supports, built from linux-source-6.12 with the
+# test kernel's options (kernel.config; scripts/kernel-6.12.config says
+# what 6.12 spells differently: KASAN, UBSAN, lockdep, PROVE_RCU, debug
+# objects, kmemleak, fault injection): the same run as the 6.1 KASAN
+# guest, every result labelled "6.12: ". HMAP_612=0 leaves it out. KCSAN
+# runs on 6.1 only (the KCSAN guest above).
+if [ "${HMAP_612:-1}" = 1 ]; then
+	section "6.12 kernel"
+	t0=$(date +%s)
+	k612_out=$out/6.12
+	if k612_obj=$(KVER=6.12 "$HMAP_SCRIPTS/build-kernel.sh"); then
+		echo "$k612_obj (ready after $(($(date +%s) - t0))s)"
+	else
+		k612_obj=
+		fail "6.12: build the test kernel"
+	fi
+fi
+if [ -n "${k612_obj:-}" ]; then
+	section "6.12: modules and guest"
+	copy_sources "$k612_out/src"
+	if make -C "$k612_obj" M="$k612_out/src" -j"$(nproc)" modules \
+		>"$k612_out/modules.log" 2>&1; then
+		pass "6.12: build modules against the test kernel"
+		t0=$(date +%s)
+		qemu_rc=0
+		"$HMAP_SCRIPTS/boot-guest.sh" check "$k612_obj" "$k612_out" \
+			"$k612_obj/lib/kunit/kunit.ko" "$k612_out/src/hmap.ko" \
+			"$k612_out/src/hmap_kunit.ko" || qemu_rc=$?
+		echo "QEMU exited with $qemu_rc after $(($(date +%s) - t0))s; serial log: $k612_out/serial.log"
+		touch "$k612_out/serial.log"
+		guest_results "6.12: " "$k612_out/serial.log" "$qemu_rc" "$k612_out" \
+			"${HMAP_GUEST_BIN:-$HMAP_OUT/guest-bin}"/*_test
+		fuzz_results "6.12: " "$k612_out/serial.log" "$k612_out"
+		leak_fault_results "6.12: " "$k612_out/serial.log" "$k612_out"
+	else
+		tail -n 40 "$k612_out/modules.log"
+		fail "6.12: build modules against the test kernel" "$k612_out/modules.log"
 	fi
 fi
 
@@ -482,20 +539,135 @@ else
 	fail "W=1 -Werror build (i386)" "no i386 tree"
 fi
 
+# --- Host: the modules against 6.12 ------------------------------------------
+# hmap builds on 6.1 and 6.12 (differences in hmap_compat.h). A 6.12 tree
+# of Debian's linux-source-6.12, the test kernel's fragment and `make
+# modules_prepare` (build-kernel.sh --prepare, cached like the others)
+# compiles all three modules with W=1 -Werror and sparse in one build;
+# without vmlinux there is no Module.symvers, so modpost only warns.
+section "host: W=1 -Werror build and sparse (6.12)"
+t0=$(date +%s)
+if obj612=$(KVER=6.12 "$HMAP_SCRIPTS/build-kernel.sh" --prepare); then
+	echo "$obj612 (ready after $(($(date +%s) - t0))s)"
+	copy_sources "$HMAP_OUT/k612"
+	log=$out/k612-w1.log
+	missing=
+	if make -C "$obj612" M="$HMAP_OUT/k612" W=1 KCFLAGS=-Werror C=2 \
+		KBUILD_MODPOST_WARN=1 -j"$(nproc)" modules >"$log" 2>&1; then
+		for m in hmap hmap_kunit hmap_kunit_scale; do
+			[ -f "$HMAP_OUT/k612/$m.ko" ] || missing+=" $m.ko"
+		done
+		if [ -z "$missing" ]; then
+			pass "W=1 -Werror build (6.12)"
+		else
+			fail "W=1 -Werror build (6.12)" "not built:$missing"
+		fi
+		# The compiler's warnings failed the build: what is left is sparse.
+		if grep -E ': (warning|error):' "$log" >"$out/k612-sparse.txt"; then
+			show "$out/k612-sparse.txt" 60
+			fail "sparse (6.12)" "$(wc -l <"$out/k612-sparse.txt") finding(s)"
+		else
+			pass "sparse (6.12)"
+		fi
+	else
+		grep -E 'warning:|error:' "$log" | head -n 40 || tail -n 20 "$log"
+		fail "W=1 -Werror build (6.12)" "log: $log"
+		fail "sparse (6.12)" "not run: the build failed"
+	fi
+else
+	fail "W=1 -Werror build (6.12)" "no 6.12 tree"
+fi
+
+# --- Host: installing (DKMS, make install) -----------------------------------
+# From a copy of the tree without build outputs, as a user would have it.
+# DKMS builds hmap.ko against Debian's linux-headers-amd64 (`dkms build -k
+# <release>`), with its source and build trees under build/ so that nothing
+# is added to the host's /usr/src or /var/lib/dkms; its module-signing key
+# is made there too (dkms reads the paths from the environment unless
+# /etc/dkms/framework.conf sets them).
+section "host: DKMS build and make install"
+pkg=$HMAP_OUT/pkg
+rm -rf "$pkg"
+mkdir -p "$pkg/src" "$pkg/usrsrc" "$pkg/dkms" "$pkg/dest"
+rsync -a --filter=':- .gitignore' --exclude=/.git/ "$HMAP_SRC/" "$pkg/src/"
+hdr=${HMAP_HOST_KDIR:-$(find /usr/src -maxdepth 1 -name 'linux-headers-*-amd64' | sort -V | tail -n1)}
+krel=$(sed -n 's/^#define UTS_RELEASE "\(.*\)"$/\1/p' "$hdr/include/generated/utsrelease.h" 2>/dev/null || true)
+dver=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"$/\1/p' "$HMAP_SRC/dkms.conf")
+dkms=(dkms --sourcetree "$pkg/usrsrc" --dkmstree "$pkg/dkms" --kernelsourcedir "$hdr")
+if [ -z "$krel" ] || [ -z "$dver" ]; then
+	fail "DKMS build" "no kernel release in ${hdr:-/usr/src/linux-headers-*-amd64} or no version in dkms.conf"
+elif ! "$HMAP_SCRIPTS/deps.sh" dkms; then
+	fail "DKMS build" "dkms not installed"
+elif (export mok_signing_key=$pkg/mok.key mok_certificate=$pkg/mok.pub
+	"${dkms[@]}" add "$pkg/src" && "${dkms[@]}" build -k "$krel" "hmap/$dver") \
+	>"$out/dkms.log" 2>&1; then
+	ko=$pkg/dkms/hmap/$dver/$krel/$(uname -m)/module/hmap.ko
+	vermagic=$(modinfo -F vermagic "$ko" 2>/dev/null || true)
+	if [ "${vermagic%% *}" = "$krel" ]; then
+		pass "DKMS build (hmap/$dver for $krel)"
+	else
+		fail "DKMS build" "no hmap.ko for $krel in $pkg/dkms (vermagic '${vermagic:-none}')"
+	fi
+else
+	tail -n 20 "$out/dkms.log"
+	find "$pkg/dkms" -name make.log -exec tail -n 20 {} \;
+	fail "DKMS build" "log: $out/dkms.log"
+fi
+
+# make install into an empty DESTDIR: exactly the expected files, and make
+# uninstall takes them all away again (directories too).
+want=$(printf '%s\n' "lib/modules/$krel/extra/hmap.ko" usr/bin/hmapctl \
+	usr/include/linux/hmap.h usr/include/linux/hmap_stats.h usr/lib/udev/rules.d/60-hmap.rules \
+	usr/share/man/man8/hmapctl.8)
+imake=(make -C "$pkg/src" KDIR="$hdr" DESTDIR="$pkg/dest" PREFIX=/usr)
+if ! "${imake[@]}" install >"$out/install.log" 2>&1; then
+	tail -n 20 "$out/install.log"
+	fail "make install and uninstall" "install failed, log: $out/install.log"
+elif ! got=$(cd "$pkg/dest" && find . ! -type d | sed 's|^\./||' | sort) ||
+	[ "$got" != "$want" ]; then
+	diff <(echo "$want") <(echo "$got") | sed 's/^/    /' || true
+	fail "make install and uninstall" "installed files differ from the list"
+elif ! "${imake[@]}" uninstall >>"$out/install.log" 2>&1; then
+	tail -n 20 "$out/install.log"
+	fail "make install and uninstall" "uninstall failed, log: $out/install.log"
+elif [ -n "$(ls -A "$pkg/dest")" ]; then
+	(cd "$pkg/dest" && find . | sed 's/^/    left: /')
+	fail "make install and uninstall" "uninstall left files in DESTDIR"
+else
+	pass "make install and uninstall ($(wc -l <<<"$want") files)"
+fi
+
 mapfile -t files < <(lint_files)
 echo
 echo "lint files: ${files[*]/#"$HMAP_SRC/"/}"
+
+# checkpatch KSRC: KSRC's checkpatch.pl --strict over the lint files and
+# the kselftests (--strict as the kernel's are), one finding a line. hmap_compat.h is the one file that tests
+# LINUX_VERSION_CODE, with macros that take an older kernel's arguments:
+# it is let off the warnings about exactly that, which still stand in
+# every other file. Run outside the git tree, so that checkpatch leaves
+# no cache files there.
+checkpatch() {
+	local f rest=() compat=()
+	local cp=(perl "$1/scripts/checkpatch.pl" --strict --no-tree --terse
+		--no-summary --show-types)
+	for f in "${files[@]}" "$HMAP_SRC"/selftests/*.[ch]; do
+		case $f in
+		"$HMAP_SRC/hmap_compat.h") compat+=("$f") ;;
+		*) rest+=("$f") ;;
+		esac
+	done
+	(cd "$out" && "${cp[@]}" -f "${rest[@]}"
+	[ ${#compat[@]} -eq 0 ] ||
+		"${cp[@]}" --ignore LINUX_VERSION_CODE,CONSTANT_COMPARISON,MACRO_ARG_UNUSED \
+			-f "${compat[@]}") 2>&1 || true
+}
 
 section "host: checkpatch --strict"
 if [ ${#files[@]} -eq 0 ]; then
 	fail "checkpatch" "no .c/.h files found"
 else
-	# Run outside the git tree, so checkpatch leaves no cache files there.
-	# The kselftests too, --strict as the kernel's are (not kernel-doc).
-	(cd "$out" && perl "$ksrc/scripts/checkpatch.pl" --strict --no-tree \
-		--terse --no-summary --show-types -f "${files[@]}" \
-		"$HMAP_SRC"/selftests/*.[ch]) \
-		>"$out/checkpatch.txt" 2>&1 || true
+	checkpatch "$ksrc" >"$out/checkpatch.txt"
 	if grep -Eq ': (ERROR|WARNING|CHECK)' "$out/checkpatch.txt"; then
 		show "$out/checkpatch.txt" 60
 		fail "checkpatch --strict" "$(grep -Ec ': (ERROR|WARNING|CHECK)' "$out/checkpatch.txt") finding(s)"
@@ -532,6 +704,27 @@ if [ ${#files[@]} -gt 0 ]; then
 		fail "kernel-doc" "$(grep -Ec 'warning:|error:' "$out/kernel-doc.txt") finding(s)"
 	else
 		pass "kernel-doc"
+	fi
+fi
+
+section "host: checkpatch --strict and kernel-doc of 6.12"
+# The same files through 6.12's scripts, whose checks are newer.
+if ! ksrc612=$(KVER=6.12 "$HMAP_SCRIPTS/kernel-src.sh"); then
+	fail "checkpatch --strict (6.12)" "no 6.12 source"
+elif [ ${#files[@]} -gt 0 ]; then
+	checkpatch "$ksrc612" >"$out/checkpatch-6.12.txt"
+	if grep -Eq ': (ERROR|WARNING|CHECK)' "$out/checkpatch-6.12.txt"; then
+		show "$out/checkpatch-6.12.txt" 60
+		fail "checkpatch --strict (6.12)" "$(grep -Ec ': (ERROR|WARNING|CHECK)' "$out/checkpatch-6.12.txt") finding(s)"
+	else
+		pass "checkpatch --strict (6.12)"
+	fi
+	perl "$ksrc612/scripts/kernel-doc" -none -Wall "${files[@]}" >"$out/kernel-doc-6.12.txt" 2>&1 || true
+	if grep -Eq 'warning:|error:' "$out/kernel-doc-6.12.txt"; then
+		grep -E 'warning:|error:' "$out/kernel-doc-6.12.txt" | head -n 60 | sed 's/^/    /'
+		fail "kernel-doc (6.12)" "$(grep -Ec 'warning:|error:' "$out/kernel-doc-6.12.txt") finding(s)"
+	else
+		pass "kernel-doc (6.12)"
 	fi
 fi
 

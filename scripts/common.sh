@@ -5,16 +5,27 @@
 #   HMAP_SRC      module source dir (default: repo root)
 #   HMAP_OUT      where generated files go (default: $HMAP_SRC/build)
 #   HMAP_CACHE    kernel/source cache outside the tree (default: /var/cache/hmap)
-#   HMAP_TARBALL  kernel source tarball (default: Debian's linux-source-6.1)
+#   KVER          the kernel to build and test against: 6.1 (default) or
+#                 6.12, from Debian's linux-source-$KVER (HMAP_KVER)
+#   HMAP_TARBALL  its source tarball (default: /usr/src/linux-source-$KVER.tar.xz)
 
 HMAP_SCRIPTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 HMAP_ROOT=$(cd "$HMAP_SCRIPTS/.." && pwd)
 HMAP_SRC=$(cd "${HMAP_SRC:-$HMAP_ROOT}" && pwd)
 HMAP_OUT=${HMAP_OUT:-$HMAP_SRC/build}
 HMAP_CACHE=${HMAP_CACHE:-/var/cache/hmap}
-HMAP_TARBALL=${HMAP_TARBALL:-/usr/src/linux-source-6.1.tar.xz}
-export HMAP_SRC_PKG=linux-source-6.1
-export HMAP_SRC HMAP_OUT HMAP_CACHE HMAP_TARBALL
+export HMAP_SRC HMAP_OUT HMAP_CACHE
+
+# The kernel versions hmap is tested on; the first is the default. Not
+# exported: a script that runs another for the other kernel sets KVER.
+HMAP_KVERS=(6.1 6.12)
+HMAP_KVER=${KVER:-${HMAP_KVERS[0]}}
+case " ${HMAP_KVERS[*]} " in
+*" $HMAP_KVER "*) ;;
+*) printf 'error: KVER=%s: one of %s\n' "$HMAP_KVER" "${HMAP_KVERS[*]}" >&2; exit 1 ;;
+esac
+HMAP_SRC_PKG=linux-source-$HMAP_KVER
+HMAP_TARBALL=${HMAP_TARBALL:-/usr/src/$HMAP_SRC_PKG.tar.xz}
 
 # Messages go to stderr so that stdout can carry a script's result (a path).
 msg() { printf '%s\n' "$*" >&2; }

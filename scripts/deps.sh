@@ -2,7 +2,7 @@
 # Install the Debian packages the hmap build and tests need, if missing.
 # A no-op (one dpkg-query) when everything is already installed.
 # Usage: deps.sh [PACKAGE...]   (extra packages a target needs, e.g. bench's
-#                               gnuplot-nox)
+#                               gnuplot-nox, make check's dkms)
 #        deps.sh --native [PACKAGE...]  (only what tools/testing/hmap needs,
 #                               for its standalone make)
 set -euo pipefail
@@ -18,7 +18,8 @@ if [ "${1:-}" = --native ]; then
 else
 	pkgs=(
 		build-essential bc bison flex libelf-dev libssl-dev kmod cpio
-		linux-source-6.1 linux-headers-amd64 sparse perl python3
+		linux-source-6.1 linux-source-6.12 linux-headers-amd64
+		sparse perl python3
 		python3-docutils rsync
 		xz-utils qemu-system-x86 busybox-static
 		"${native[@]}"

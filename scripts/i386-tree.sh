@@ -4,7 +4,7 @@
 #   make -C <objdir> ARCH=i386 M=<dir> KBUILD_MODPOST_WARN=1 modules
 #
 # Debian ships no i386 headers for an amd64 host, so the tree is made from
-# the same linux-source-6.1 tarball as the test kernel: `make allnoconfig`
+# the same linux-source-$KVER tarball as the test kernel: `make allnoconfig`
 # for ARCH=i386 with scripts/kernel-i386.config forced in, then
 # `make modules_prepare` (the amd64 gcc builds it with -m32). No vmlinux is
 # built, so there is no Module.symvers: modpost can only warn about the

@@ -1,7 +1,10 @@
 #!/bin/bash
-# Extract the kernel source tarball once into the cache; print the source dir.
-# The tree is shared by every kernel config and by the host checks
-# (checkpatch.pl, kernel-doc), and is never built in (builds use O=).
+# Extract the kernel source tarball of KVER (scripts/common.sh: Debian's
+# linux-source-$KVER, default 6.1) once into the cache; print the source dir.
+# The tree is shared by every kernel config of that version and by the host
+# checks (checkpatch.pl, kernel-doc), and is never built in (builds use O=).
+# Its name hashes the package version and the tarball's size and mtime, so
+# a new upload of the package is extracted beside the old one.
 set -euo pipefail
 # shellcheck source=scripts/common.sh
 . "$(dirname "$0")/common.sh"

@@ -459,6 +459,15 @@ static int check_name(const struct ctx *c, const char *name)
 	return 0;
 }
 
+/*
+ * Copy a name that check_name() accepted into an ioctl's zeroed name
+ * field; it stays NUL-terminated even if it were too long.
+ */
+static void set_name(char dst[HMAP_NAME_MAX], const char *name)
+{
+	memcpy(dst, name, strnlen(name, HMAP_NAME_MAX - 1));
+}
+
 static int hexval(char ch)
 {
 	if (ch >= '0' && ch <= '9')
@@ -689,7 +698,7 @@ static int dev_bind(struct ctx *c, const char *name)
 		return rc;
 	memset(&arg, 0, sizeof(arg));
 	arg.argsz = sizeof(arg);
-	strncpy(arg.name, name, sizeof(arg.name) - 1);
+	set_name(arg.name, name);
 	err = hioctl(c->fd, HMAP_IOC_OPEN, &arg);
 	if (err)
 		return fail(c, rc_of(-err), -err, "%s: %s", name,
@@ -904,7 +913,7 @@ static int cmd_create(struct ctx *c, int argc, char **argv)
 	arg.max_entries = 65536;
 	arg.capacity_hint = 0;
 	arg.mode = 0600;
-	strncpy(arg.name, name, sizeof(arg.name) - 1);
+	set_name(arg.name, name);
 	for (i = 1; i < argc; i += 2) {
 		const char *kw = argv[i], *val = argv[i + 1];
 		__u32 *field;
@@ -960,7 +969,7 @@ static int cmd_destroy(struct ctx *c, int argc, char **argv)
 		return rc;
 	memset(&arg, 0, sizeof(arg));
 	arg.argsz = sizeof(arg);
-	strncpy(arg.name, argv[0], sizeof(arg.name) - 1);
+	set_name(arg.name, argv[0]);
 	err = hioctl(c->fd, HMAP_IOC_DESTROY, &arg);
 	if (err == -EACCES || err == -EPERM)
 		return fail(c, RC_ERROR, -err,

@@ -13,6 +13,8 @@
 #include <linux/hmap.h>
 #include <linux/tracepoint.h>
 
+#include "hmap_compat.h"	/* hmap_assign_str() */
+
 /*
  * The kinds of resize, &enum hmap_resize_kind of the ABI header: exported
  * with TRACE_DEFINE_ENUM(), so that tools reading the event format see
@@ -97,7 +99,7 @@ TRACE_EVENT(hmap_alloc_fail,
 			     __string(what, what)
 			     __field(size_t, size)),
 	    TP_fast_assign(__entry->map = map;
-			   __assign_str(what, what);
+			   hmap_assign_str(what, what);
 			   __entry->size = size;),
 	    TP_printk("map=%p what=%s size=%zu", __entry->map, __get_str(what),
 		      __entry->size)
