@@ -7,8 +7,9 @@
 #                     kernel's headers, else the newest Debian headers)
 #   make check        test kernel + KUnit under QEMU + host checks
 #                     (scripts/check.sh; output under build/); what CI runs
-#   make quick        make check for between commits: no KCSAN guest (so
-#                     no scale suite), shorter native runs (HMAP_QUICK=1);
+#   make quick        make check for between commits: the 6.1 KASAN guest
+#                     only (no KCSAN guest, so no scale suite; no 6.12
+#                     guest), shorter native runs (HMAP_QUICK=1);
 #                     the same summary line
 #   make demo         boot the test kernel and run a scripted hmapctl session
 #   make vm           boot the test kernel with hmap.ko loaded, hmapctl on
