@@ -229,10 +229,12 @@ static void iter_walk_shrink_until(struct iter_walk *w, u32 first, u32 end)
 	KUNIT_ASSERT_EQ(w->test, st.resizing, (u32)HMAP_RESIZE_SHRINK);
 }
 
-/* Start a walk; it is stopped at the end of the case whatever happens. */
-static void iter_walk_begin(struct iter_walk *w)
+/*
+ * What a walk of either kind (@dump: hmap_dump() calls, else an iterator)
+ * knows when it begins: nothing seen, churned or returned yet.
+ */
+static void iter_walk_reset(struct iter_walk *w, bool dump)
 {
-	struct kunit *test = w->test;
 	size_t bytes = BITS_TO_LONGS(w->nids) * sizeof(long);
 
 	memset(w->churned, 0, bytes);
@@ -243,8 +245,15 @@ static void iter_walk_begin(struct iter_walk *w)
 	w->returned = 0;
 	w->kinds = 0;
 	w->deleted_unseen = 0;
-	w->dump = false;
+	w->dump = dump;
+}
 
+/* Start a walk; it is stopped at the end of the case whatever happens. */
+static void iter_walk_begin(struct iter_walk *w)
+{
+	struct kunit *test = w->test;
+
+	iter_walk_reset(w, false);
 	w->iter = kunit_kzalloc(test, sizeof(*w->iter), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, w->iter);
 	KUNIT_ASSERT_EQ(test, hmap_iter_start(w->map, w->iter), 0);
@@ -912,17 +921,7 @@ static void iter_walk_dump_fn(void *ctx, u32 i, const void *key, u32 key_len,
 
 static void iter_walk_dump_begin(struct iter_walk *w)
 {
-	size_t bytes = BITS_TO_LONGS(w->nids) * sizeof(long);
-
-	memset(w->churned, 0, bytes);
-	memset(w->ahead, 0, bytes);
-	memset(w->seen, 0, bytes);
-	w->ended = false;
-	w->have_prev = false;
-	w->returned = 0;
-	w->kinds = 0;
-	w->deleted_unseen = 0;
-	w->dump = true;
+	iter_walk_reset(w, true);
 	w->cursor = 0;
 	w->batches = 0;
 	w->walking = true;
