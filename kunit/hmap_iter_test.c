@@ -230,6 +230,19 @@ static void iter_walk_shrink_until(struct iter_walk *w, u32 first, u32 end)
 }
 
 /*
+ * Insert ids [0, @n) and finish whatever resize that started, as the
+ * worker would: the walk starts on a settled map. *@st gets its stats.
+ */
+static void iter_walk_fill_settled(struct iter_walk *w, u32 n,
+				   struct hmap_stats *st)
+{
+	iter_walk_insert_range(w, 0, n);
+	hmap_test_run_background(w->map);
+	iter_walk_stats(w, st);
+	KUNIT_ASSERT_EQ(w->test, st->resizing, (u32)HMAP_RESIZE_NONE);
+}
+
+/*
  * What a walk of either kind (@dump: hmap_dump() calls, else an iterator)
  * knows when it begins: nothing seen, churned or returned yet.
  */
@@ -345,6 +358,26 @@ static void iter_walk_rest(struct iter_walk *w)
 }
 
 /*
+ * How many ids of @want the walk did not return, leaving out those of
+ * @skip (NULL: none); *@first gets the first of them.
+ */
+static u32 iter_walk_unreturned(const struct iter_walk *w,
+				const unsigned long *want,
+				const unsigned long *skip, u32 *first)
+{
+	u32 id, missing = 0;
+
+	*first = 0;
+	for_each_set_bit(id, want, w->nids) {
+		if ((skip && test_bit(id, skip)) || test_bit(id, w->seen))
+			continue;
+		if (!missing++)
+			*first = id;
+	}
+	return missing;
+}
+
+/*
  * After a walk: every key present for the whole walk was returned, and so
  * was every key inserted ahead of the cursor and not deleted since. (The
  * second is stronger than the documented contract, which leaves keys
@@ -355,25 +388,13 @@ static void iter_walk_rest(struct iter_walk *w)
 static void iter_walk_check_end(struct iter_walk *w)
 {
 	struct kunit *test = w->test;
-	u32 id, missing = 0, first = 0;
+	u32 missing, first;
 
-	for_each_set_bit(id, w->present, w->nids) {
-		if (test_bit(id, w->churned) || test_bit(id, w->seen))
-			continue;
-		if (!missing++)
-			first = id;
-	}
+	missing = iter_walk_unreturned(w, w->present, w->churned, &first);
 	KUNIT_EXPECT_EQ_MSG(test, missing, 0U,
 			    "%u keys present for the whole walk not returned, first id %u",
 			    missing, first);
-
-	missing = 0;
-	for_each_set_bit(id, w->ahead, w->nids) {
-		if (test_bit(id, w->seen))
-			continue;
-		if (!missing++)
-			first = id;
-	}
+	missing = iter_walk_unreturned(w, w->ahead, NULL, &first);
 	KUNIT_EXPECT_EQ_MSG(test, missing, 0U,
 			    "%u keys inserted ahead of the cursor not returned, first id %u",
 			    missing, first);
@@ -410,10 +431,7 @@ static void hmap_iter_test_full_walk(struct kunit *test)
 	struct iter_walk *w = iter_walk_init(test, 1000, 0);
 	struct hmap_stats st;
 
-	iter_walk_insert_range(w, 0, 1000);
-	hmap_test_run_background(w->map);
-	iter_walk_stats(w, &st);
-	KUNIT_ASSERT_EQ(test, st.resizing, (u32)HMAP_RESIZE_NONE);
+	iter_walk_fill_settled(w, 1000, &st);
 
 	iter_walk_begin(w);
 	iter_walk_stats(w, &st);
@@ -509,10 +527,7 @@ static void hmap_iter_test_insert_delete(struct kunit *test)
 	u32 deleted[16];
 	struct hmap_stats st;
 
-	iter_walk_insert_range(w, 0, next_id);
-	hmap_test_run_background(w->map);
-	iter_walk_stats(w, &st);
-	KUNIT_ASSERT_EQ(test, st.resizing, (u32)HMAP_RESIZE_NONE);
+	iter_walk_fill_settled(w, next_id, &st);
 
 	iter_walk_begin(w);
 	while (iter_walk_next(w)) {
@@ -536,10 +551,7 @@ static void hmap_iter_test_grows_mid_walk_return_each_once(struct kunit *test)
 	struct hmap_stats before, st;
 	u32 next_id = 100, in_grow = 0;
 
-	iter_walk_insert_range(w, 0, next_id);
-	hmap_test_run_background(w->map);
-	iter_walk_stats(w, &before);
-	KUNIT_ASSERT_EQ(test, before.resizing, (u32)HMAP_RESIZE_NONE);
+	iter_walk_fill_settled(w, next_id, &before);
 
 	iter_walk_begin(w);
 	while (iter_walk_next(w)) {
@@ -564,10 +576,7 @@ static void hmap_iter_test_shrinks_mid_walk_return_each_once(struct kunit *test)
 	struct hmap_stats before, st;
 	int i;
 
-	iter_walk_insert_range(w, 0, 1200);
-	hmap_test_run_background(w->map);
-	iter_walk_stats(w, &before);
-	KUNIT_ASSERT_EQ(test, before.resizing, (u32)HMAP_RESIZE_NONE);
+	iter_walk_fill_settled(w, 1200, &before);
 
 	iter_walk_begin(w);
 	while (iter_walk_next(w)) {
@@ -666,10 +675,7 @@ static void hmap_iter_test_several_resizes(struct kunit *test)
 	struct hmap_stats before, st;
 	u32 next_id = 100;
 
-	iter_walk_insert_range(w, 0, next_id);
-	hmap_test_run_background(w->map);
-	iter_walk_stats(w, &before);
-	KUNIT_ASSERT_EQ(test, before.resizing, (u32)HMAP_RESIZE_NONE);
+	iter_walk_fill_settled(w, next_id, &before);
 
 	iter_walk_begin(w);
 	KUNIT_ASSERT_EQ(test, iter_walk_steps(w, 5), 5U);
