@@ -599,8 +599,14 @@ static s64 bench_map_overhead(struct bench_map *m, u32 n, s64 *exact)
 
 /* ---- Timed loops ---- */
 
-static u64 bench_insert_all(struct bench_map *m, const void *keys, u32 n,
-			    int *errp)
+/*
+ * Insert (@insert) or delete the @n keys, stopping at the first error
+ * (*@errp). Always inlined, with @insert a constant at each call: the
+ * timed loop has no branch on it.
+ */
+static __always_inline u64 bench_write_all(struct bench_map *m,
+					   const void *keys, u32 n,
+					   bool insert, int *errp)
 {
 	size_t ksize = m->k32 ? sizeof(struct bench_key32) : sizeof(u64);
 	u64 t0 = ktime_get_ns();
@@ -608,7 +614,8 @@ static u64 bench_insert_all(struct bench_map *m, const void *keys, u32 n,
 	u32 i;
 
 	for (i = 0; i < n; i++) {
-		err = bench_insert(m, keys + i * ksize);
+		err = insert ? bench_insert(m, keys + i * ksize) :
+			       bench_delete(m, keys + i * ksize);
 		if (unlikely(err))
 			break;
 		if (!(i & BENCH_RESCHED_MASK))
@@ -616,6 +623,12 @@ static u64 bench_insert_all(struct bench_map *m, const void *keys, u32 n,
 	}
 	*errp = err;
 	return ktime_get_ns() - t0;
+}
+
+static u64 bench_insert_all(struct bench_map *m, const void *keys, u32 n,
+			    int *errp)
+{
+	return bench_write_all(m, keys, n, true, errp);
 }
 
 /* Look up the @n keys @passes times; *@found gets the hits of one pass. */
@@ -648,20 +661,7 @@ static u32 bench_passes(u32 n)
 static u64 bench_delete_all(struct bench_map *m, const void *keys, u32 n,
 			    int *errp)
 {
-	size_t ksize = m->k32 ? sizeof(struct bench_key32) : sizeof(u64);
-	u64 t0 = ktime_get_ns();
-	int err = 0;
-	u32 i;
-
-	for (i = 0; i < n; i++) {
-		err = bench_delete(m, keys + i * ksize);
-		if (unlikely(err))
-			break;
-		if (!(i & BENCH_RESCHED_MASK))
-			cond_resched();
-	}
-	*errp = err;
-	return ktime_get_ns() - t0;
+	return bench_write_all(m, keys, n, false, errp);
 }
 
 /* ---- suite ---- */

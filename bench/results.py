@@ -26,9 +26,11 @@ expected result is missing; the files are written anyway.
 import datetime
 import json
 import os
-import platform
 import re
 import sys
+
+from bench_common import (Results, fmt_ns, fmt_x, host_cpu, pow10,
+                          target_row, update_readme)
 
 LINE = re.compile(r"(HMAP-BENCH(?:-SERIES|-INFO)?) (\{.*\})\s*$")
 PROF = re.compile(r"HMAP-PROF (.*?)\s*$")
@@ -108,18 +110,8 @@ def parse(path):
     return recs, series, info, prof, rht_avg, errors, splats
 
 
-def fmt_ns(v):
-    if v is None:
-        return "–"
-    if v >= 100:
-        return f"{v:,.0f}"
-    return f"{v:.1f}"
-
-
 def fmt_ratio(a, b):
-    if a is None or b is None or b == 0:
-        return "–"
-    return f"{a / b:.2f}"
+    return fmt_x(None if a is None or not b else a / b)
 
 
 def fmt_pct(v):
@@ -132,26 +124,7 @@ def median(v):
     return v[n // 2] if n % 2 else (v[n // 2 - 1] + v[n // 2]) / 2
 
 
-def pow10(n):
-    e = len(str(n)) - 1
-    return f"10^{e}" if n == 10 ** e else f"{n:,}"
-
-
-class Results:
-    def __init__(self, recs):
-        self.by = {}
-        for r in recs:
-            self.by[(r["structure"], r["n"], r["phase"])] = r
-
-    def get(self, structure, n, phase, key="ns_per_op"):
-        r = self.by.get((structure, n, phase))
-        return None if r is None else r.get(key)
-
-    def ratio(self, a, b, n, phase):
-        """a / b of ns_per_op (for timed phases, the best round of each)."""
-        x, y = self.get(a, n, phase), self.get(b, n, phase)
-        return None if x is None or not y else x / y
-
+class GuestResults(Results):
     def spread(self, structure, n, phase):
         """How far the median round is above the best one, in percent."""
         best = self.get(structure, n, phase)
@@ -159,12 +132,7 @@ class Results:
         return None if not best or med is None else 100 * (med / best - 1)
 
     def fmt(self, a, b, n, phase):
-        r = self.ratio(a, b, n, phase)
-        return "–" if r is None else f"{r:.2f}"
-
-    def ns(self, structure, phase):
-        return sorted({n for (s, n, p) in self.by if s == structure and
-                       p == phase})
+        return fmt_x(self.ratio(a, b, n, phase))
 
 
 def kernel_table(res, out):
@@ -361,23 +329,16 @@ def user_table(res, out):
 def goals(res, out):
     """The issue's targets, each checked against this run."""
     rows = []
-    ns = sorted({n for (s, n, p) in res.by if s == "hmap" and p == "insert"})
+    ns = res.ns("hmap", "insert")
+    user_ns = res.ns("hmap_ioctl", "insert")
 
     def ratios(phases, a="hmap", b="rhashtable", nlist=None):
-        v = []
-        for p in phases:
-            for n in nlist or ns:
-                r = res.ratio(a, b, n, p)
-                if r is not None:
-                    v.append((r, p, n))
-        return v
+        return res.ratios(a, b, phases, nlist or ns)
 
     def row(goal, vals, ok):
-        if not vals:
-            return
-        worst = max(vals)
-        rows.append(f"| {goal} | {'yes' if ok(worst[0]) else '**no**'} | "
-                    f"{worst[0]:.2f} ({worst[1]}, {pow10(worst[2])}) |")
+        r = target_row(goal, vals, ok)
+        if r:
+            rows.append(r)
 
     row("hmap ahead of rhashtable on lookups, every N",
         ratios(["lookup_hit", "lookup_miss", "lookup_hit_k32",
@@ -386,11 +347,11 @@ def goals(res, out):
         ratios(["insert", "delete"]), lambda x: x <= 1.05)
     row("ioctl no slower than bpf(2) per single operation (within 5%)",
         ratios(["insert", "lookup_hit", "lookup_miss", "delete"],
-               "hmap_ioctl", "bpf_htab", res.ns("hmap_ioctl", "insert")),
+               "hmap_ioctl", "bpf_htab", user_ns),
         lambda x: x <= 1.05)
     row("ioctl faster than bpf(2) in batches",
         ratios(["batch_update", "batch_lookup", "batch_delete"],
-               "hmap_ioctl", "bpf_htab", res.ns("hmap_ioctl", "insert")),
+               "hmap_ioctl", "bpf_htab", user_ns),
         lambda x: x < 1)
     big = max(res.ns("hmap", "insert_lat_max") or [0])
     if big:
@@ -430,17 +391,6 @@ def write_latency_dat(series, path):
     return True
 
 
-def host_cpu():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
 def main(argv):
     args = argv[1:]
     wall = readme = other_load = None
@@ -467,7 +417,7 @@ def main(argv):
     with open(os.path.join(outdir, "results.json"), "w") as f:
         json.dump(recs, f, indent=1)
         f.write("\n")
-    res = Results(recs)
+    res = GuestResults(recs)
     missing = [p for p in ("insert", "lookup_hit", "lookup_miss", "delete")
                if not res.ns("hmap", p) or not res.ns("rhashtable", p)]
     if missing:
@@ -550,22 +500,12 @@ def main(argv):
                 f.write(p + "\n")
 
     if readme:
-        with open(readme) as f:
-            text = f.read()
-        section = (f"{BEGIN}\n<!-- generated by make bench "
-                   f"(HMAP_BENCH_README=1); do not edit -->\n\n{body}\n{END}")
-        section = section.replace("![Per-insert latency while growing to "
-                                  "10^6 entries](latency.png)",
-                                  "The plot of per-insert latency is "
-                                  "`build/bench/latency.png`.")
-        if BEGIN in text and END in text:
-            pre = text[:text.index(BEGIN)]
-            post = text[text.index(END) + len(END):]
-            text = pre + section + post
-        else:
-            text = text.rstrip() + "\n\n## Benchmarks\n\n" + section + "\n"
-        with open(readme, "w") as f:
-            f.write(text)
+        update_readme(readme, BEGIN, END, "make bench",
+                      body.replace("![Per-insert latency while growing to "
+                                   "10^6 entries](latency.png)",
+                                   "The plot of per-insert latency is "
+                                   "`build/bench/latency.png`."),
+                      "Benchmarks")
 
     for e in errors:
         print(f"results: {e}", file=sys.stderr)

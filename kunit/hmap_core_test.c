@@ -223,11 +223,8 @@ static void hmap_core_test_max_bytes_no_wrap(struct kunit *test)
 static void hmap_core_test_max_entries(struct kunit *test)
 {
 	struct hmap *map = hmap_kunit_map(test, 10, 0, false);
-	u64 i;
 
-	for (i = 0; i < 10; i++)
-		KUNIT_EXPECT_EQ(test, hmap_kunit_update(map, i, i, HMAP_ANY),
-				0);
+	hmap_kunit_fill(test, map, 0, 10, HMAP_ANY);
 	KUNIT_EXPECT_EQ(test, hmap_kunit_update(map, 10, 10, HMAP_ANY), -E2BIG);
 	KUNIT_EXPECT_EQ(test, hmap_kunit_update(map, 10, 10, HMAP_NOEXIST),
 			-E2BIG);
@@ -300,9 +297,7 @@ static void hmap_core_test_clear_frees_all_map_stays_usable(struct kunit *test)
 	struct hmap_stats st;
 	u64 i;
 
-	for (i = 0; i < 1000; i++)
-		KUNIT_ASSERT_EQ(test, hmap_kunit_update(map, i, i, HMAP_ANY),
-				0);
+	hmap_kunit_fill(test, map, 0, 1000, HMAP_ANY);
 	KUNIT_EXPECT_EQ(test, hmap_clear(map), 0);
 	KUNIT_EXPECT_EQ(test, hmap_count(map), 0ULL);
 	for (i = 0; i < 1000; i++)
@@ -326,9 +321,7 @@ static void hmap_core_test_shrink_to_fit(struct kunit *test)
 	struct hmap *map = hmap_kunit_map(test, 5000, 0, false);
 	u64 i;
 
-	for (i = 0; i < 3000; i++)
-		KUNIT_ASSERT_EQ(test, hmap_kunit_update(map, i, i, HMAP_ANY),
-				0);
+	hmap_kunit_fill(test, map, 0, 3000, HMAP_ANY);
 	hmap_test_run_background(map);
 	KUNIT_EXPECT_EQ(test, core_bits(map), 9U);
 	/* 2990 deletes only shrink a level or two. */
@@ -353,14 +346,11 @@ static void hmap_core_test_destroy_nonempty(struct kunit *test)
 	struct hmap *map;
 	u64 i;
 
-	hmap_flush_frees();
-	hmap_global_stats(&before);
+	hmap_kunit_globals_start(&before);
 	map = hmap_create(&p);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, map);
 	hmap_test_set_background(map, false);
-	for (i = 0; i < 2000; i++)
-		KUNIT_ASSERT_EQ(test, hmap_kunit_update(map, i, i, HMAP_ANY),
-				0);
+	hmap_kunit_fill(test, map, 0, 2000, HMAP_ANY);
 	for (i = 0; i < 500; i++)
 		KUNIT_ASSERT_EQ(test,
 				hmap_kunit_update(map, i, i + 1, HMAP_ANY), 0);
@@ -379,13 +369,7 @@ static void hmap_core_test_destroy_nonempty(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, after.arrays, before.arrays + 2);
 
 	hmap_destroy(map);
-	hmap_flush_frees();
-	hmap_global_stats(&after);
-	KUNIT_EXPECT_EQ(test, after.maps, before.maps);
-	KUNIT_EXPECT_EQ(test, after.elems, before.elems);
-	KUNIT_EXPECT_EQ(test, after.arrays, before.arrays);
-	KUNIT_EXPECT_EQ(test, after.overflow, before.overflow);
-	KUNIT_EXPECT_EQ(test, after.bytes, before.bytes);
+	hmap_kunit_expect_globals_back(test, &before);
 }
 
 /* Each map hashes under its own random key. */
@@ -440,25 +424,21 @@ static int core_destroy_thread(void *data)
  */
 static void hmap_core_test_destroy_during_prealloc(struct kunit *test)
 {
-	struct hmap_global_stats before, after;
+	struct hmap_global_stats before;
 	struct core_destroy_ctx *ctx;
 	struct task_struct *task;
 	struct hmap *map;
-	u64 id;
 
 	ctx = kunit_kzalloc(test, sizeof(*ctx), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, ctx);
 	init_completion(&ctx->done);
-	hmap_flush_frees();
-	hmap_global_stats(&before);
+	hmap_kunit_globals_start(&before);
 
 	/* B 9: its next array (B 10, 80 KiB) is one allocated ahead. */
 	map = hmap_kunit_map_new(100000, 2000, false);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, map);
 	hmap_test_set_background(map, true);
-	for (id = 0; id < 2000; id++)
-		KUNIT_ASSERT_EQ(test, hmap_kunit_update(map, id, id,
-							HMAP_NOEXIST), 0);
+	hmap_kunit_fill(test, map, 0, 2000, HMAP_NOEXIST);
 	KUNIT_ASSERT_EQ(test, core_bits(map), 9U);
 
 	mutex_lock(&map->lock);
@@ -477,11 +457,7 @@ static void hmap_core_test_destroy_during_prealloc(struct kunit *test)
 
 	/* Past HMAP_SPARE_IDLE (1 s): a timer left armed would fire now. */
 	msleep(1500);
-	hmap_flush_frees();
-	hmap_global_stats(&after);
-	KUNIT_EXPECT_EQ(test, after.maps, before.maps);
-	KUNIT_EXPECT_EQ(test, after.arrays, before.arrays);
-	KUNIT_EXPECT_EQ(test, after.bytes, before.bytes);
+	hmap_kunit_expect_globals_back(test, &before);
 }
 
 /*
@@ -501,8 +477,7 @@ static void hmap_core_test_destroy_pending_bounded(struct kunit *test)
 	long one, pending, most = 0;
 	unsigned int i;
 
-	hmap_flush_frees();
-	hmap_global_stats(&before);
+	hmap_kunit_globals_start(&before);
 	for (i = 0; i < ARRAY_SIZE(maps); i++) {
 		maps[i] = hmap_create(&p);
 		KUNIT_ASSERT_FALSE(test, IS_ERR(maps[i]));
@@ -522,9 +497,7 @@ static void hmap_core_test_destroy_pending_bounded(struct kunit *test)
 	KUNIT_EXPECT_LE(test, most, (16L << 20) + one);
 	kunit_info(test, "one map %ld bytes; destroyed and waiting at most %ld\n",
 		   one, most);
-	hmap_flush_frees();
-	hmap_global_stats(&gs);
-	KUNIT_EXPECT_EQ(test, gs.bytes, before.bytes);
+	hmap_kunit_expect_globals_back(test, &before);
 }
 
 static struct kunit_case hmap_core_cases[] = {

@@ -204,31 +204,52 @@ static struct evac_ctx *evac_new(struct kunit *test, unsigned int nkeys,
 	return c;
 }
 
-/* Drive the resize in progress to its end, one write at a time. */
-static void evac_to_end(struct evac_ctx *c, u64 arrays_freed_before)
+/*
+ * The write just done started a resize of @kind (HMAP_RESIZE_*) from
+ * B @old_B to B @B, and every key is as the model says; *@st gets the
+ * map's stats.
+ */
+static void evac_expect_started(struct evac_ctx *c, struct hmap_stats *st,
+				u32 kind, u32 old_B, u32 B)
 {
+	hmap_get_stats(c->map, st);
+	KUNIT_EXPECT_EQ(c->test, st->resizing, kind);
+	KUNIT_EXPECT_EQ(c->test, st->old_B, old_B);
+	KUNIT_EXPECT_EQ(c->test, st->B, B);
+	evac_check_all(c);
+}
+
+/*
+ * Drive the resize in progress to its end, one write at a time, and check
+ * every key. *@st holds the map's stats read since the resize started (its
+ * arrays_freed: the count before the old array goes); it gets them at the
+ * end.
+ */
+static void evac_to_end(struct evac_ctx *c, struct hmap_stats *st)
+{
+	const u64 arrays_freed_before = st->arrays_freed;
 	struct kunit *test = c->test;
-	struct hmap_stats st;
 	int rounds;
 
 	for (rounds = 0; rounds < 1000; rounds++) {
-		hmap_get_stats(c->map, &st);
-		if (st.resizing == HMAP_RESIZE_NONE)
+		hmap_get_stats(c->map, st);
+		if (st->resizing == HMAP_RESIZE_NONE)
 			break;
 		/* The old array lives until the last bucket is evacuated. */
 		hmap_flush_frees();
-		hmap_get_stats(c->map, &st);
-		KUNIT_EXPECT_EQ(test, st.arrays_freed, arrays_freed_before);
+		hmap_get_stats(c->map, st);
+		KUNIT_EXPECT_EQ(test, st->arrays_freed, arrays_freed_before);
 		evac_step(c);
 	}
-	hmap_get_stats(c->map, &st);
-	KUNIT_ASSERT_EQ(test, st.resizing, (u32)HMAP_RESIZE_NONE);
-	KUNIT_EXPECT_EQ(test, st.evacuated_by_background, 0ULL);
+	hmap_get_stats(c->map, st);
+	KUNIT_ASSERT_EQ(test, st->resizing, (u32)HMAP_RESIZE_NONE);
+	KUNIT_EXPECT_EQ(test, st->evacuated_by_background, 0ULL);
 	hmap_flush_frees();
-	hmap_get_stats(c->map, &st);
-	KUNIT_EXPECT_EQ(test, st.arrays_freed, arrays_freed_before + 1);
-	KUNIT_EXPECT_EQ(test, st.arrays_alloced - st.arrays_freed, 1ULL);
-	KUNIT_EXPECT_EQ(test, st.pending_frees, 0ULL);
+	hmap_get_stats(c->map, st);
+	KUNIT_EXPECT_EQ(test, st->arrays_freed, arrays_freed_before + 1);
+	KUNIT_EXPECT_EQ(test, st->arrays_alloced - st->arrays_freed, 1ULL);
+	KUNIT_EXPECT_EQ(test, st->pending_frees, 0ULL);
+	evac_check_all(c);
 }
 
 /* B 2 -> 3: 26 entries fit in 4 buckets, the 27th starts the grow. */
@@ -251,20 +272,14 @@ static void hmap_evacuation_test_grow_two_buckets_per_write(struct kunit *test)
 	evac_check_all(c);
 
 	KUNIT_ASSERT_EQ(test, evac_put(c, 26, HMAP_NOEXIST), 0);
-	hmap_get_stats(c->map, &st);
+	evac_expect_started(c, &st, HMAP_RESIZE_GROW, 2, 3);
 	KUNIT_EXPECT_EQ(test, st.grows, 1ULL);
-	KUNIT_EXPECT_EQ(test, st.resizing, (u32)HMAP_RESIZE_GROW);
-	KUNIT_EXPECT_EQ(test, st.B, 3U);
-	KUNIT_EXPECT_EQ(test, st.old_B, 2U);
 	KUNIT_EXPECT_LE(test, st.evacuated_by_writers, 2ULL);
 	KUNIT_EXPECT_GE(test, st.evacuated_by_writers, 1ULL);
-	evac_check_all(c);
 
-	evac_to_end(c, st.arrays_freed);
-	hmap_get_stats(c->map, &st);
+	evac_to_end(c, &st);
 	KUNIT_EXPECT_EQ(test, st.B, 3U);
 	KUNIT_EXPECT_EQ(test, st.evacuated_by_writers, 4ULL);
-	evac_check_all(c);
 }
 
 /*
@@ -299,20 +314,14 @@ static void hmap_evacuation_test_same_size(struct kunit *test)
 	evac_check_all(c);
 
 	KUNIT_ASSERT_EQ(test, evac_put(c, 35, HMAP_NOEXIST), 0);
-	hmap_get_stats(c->map, &st);
+	evac_expect_started(c, &st, HMAP_RESIZE_SAME, 2, 2);
 	KUNIT_EXPECT_EQ(test, st.same_size_grows, 1ULL);
 	KUNIT_EXPECT_EQ(test, st.grows, 0ULL);
-	KUNIT_EXPECT_EQ(test, st.resizing, (u32)HMAP_RESIZE_SAME);
-	KUNIT_EXPECT_EQ(test, st.B, 2U);
-	KUNIT_EXPECT_EQ(test, st.old_B, 2U);
-	evac_check_all(c);
 
-	evac_to_end(c, st.arrays_freed);
-	hmap_get_stats(c->map, &st);
+	evac_to_end(c, &st);
 	/* Bucket 0 keeps 7 entries, bucket 1 has 10: one overflow bucket. */
 	KUNIT_EXPECT_EQ(test, st.noverflow, 1ULL);
 	KUNIT_EXPECT_EQ(test, st.overflow_alloced - st.overflow_freed, 1ULL);
-	evac_check_all(c);
 }
 
 /* B 3 -> 2 once the count falls below 13 (1.625 per bucket). */
@@ -336,19 +345,13 @@ static void hmap_evacuation_test_shrink(struct kunit *test)
 	evac_check_all(c);
 
 	evac_del(c, 27);
-	hmap_get_stats(c->map, &st);
+	evac_expect_started(c, &st, HMAP_RESIZE_SHRINK, 3, 2);
 	KUNIT_EXPECT_EQ(test, st.count, 12ULL);
 	KUNIT_EXPECT_EQ(test, st.shrinks, 1ULL);
-	KUNIT_EXPECT_EQ(test, st.resizing, (u32)HMAP_RESIZE_SHRINK);
-	KUNIT_EXPECT_EQ(test, st.B, 2U);
-	KUNIT_EXPECT_EQ(test, st.old_B, 3U);
-	evac_check_all(c);
 
-	evac_to_end(c, st.arrays_freed);
-	hmap_get_stats(c->map, &st);
+	evac_to_end(c, &st);
 	KUNIT_EXPECT_EQ(test, st.B, 2U);
 	KUNIT_EXPECT_EQ(test, st.evacuated_by_writers, 8ULL);
-	evac_check_all(c);
 }
 
 /*
@@ -478,11 +481,8 @@ static void hmap_evacuation_test_long_chain(struct kunit *test)
 	hmap_get_stats(c->map, &st);
 	KUNIT_EXPECT_GE(test, st.noverflow, 10ULL);
 	evac_check_all(c);
-	while (st.resizing != HMAP_RESIZE_NONE) {
-		evac_to_end(c, st.arrays_freed);
-		hmap_get_stats(c->map, &st);
-	}
-	evac_check_all(c);
+	while (st.resizing != HMAP_RESIZE_NONE)
+		evac_to_end(c, &st);
 }
 
 /* A resize left unfinished is finished by the worker when writes stop. */
@@ -526,14 +526,13 @@ static void hmap_evacuation_test_worker_finishes_resize(struct kunit *test)
 /* Allocations and frees balance across grows, shrinks and a destroy. */
 static void hmap_evacuation_test_counters_balance(struct kunit *test)
 {
-	struct hmap_global_stats before, after;
+	struct hmap_global_stats before;
 	struct evac_ctx *c;
 	struct hmap_stats st;
 	unsigned int i, round;
 	struct hmap *map;
 
-	hmap_flush_frees();
-	hmap_global_stats(&before);
+	hmap_kunit_globals_start(&before);
 	map = hmap_kunit_map_new(1000, 0, true);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, map);
 	c = evac_new(test, 300, map);
@@ -551,13 +550,7 @@ static void hmap_evacuation_test_counters_balance(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, st.elems_alloced, st.elems_freed);
 
 	hmap_destroy(map);
-	hmap_flush_frees();
-	hmap_global_stats(&after);
-	KUNIT_EXPECT_EQ(test, after.maps, before.maps);
-	KUNIT_EXPECT_EQ(test, after.arrays, before.arrays);
-	KUNIT_EXPECT_EQ(test, after.overflow, before.overflow);
-	KUNIT_EXPECT_EQ(test, after.elems, before.elems);
-	KUNIT_EXPECT_EQ(test, after.bytes, before.bytes);
+	hmap_kunit_expect_globals_back(test, &before);
 }
 
 /*

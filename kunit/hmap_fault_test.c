@@ -202,8 +202,7 @@ static void hmap_fault_test_create_each_allocation(struct kunit *test)
 
 	for (n = 0; n < HMAP_FAULT_NR; n++)
 		sites[n] = fault_injected_at(n);
-	hmap_flush_frees();
-	hmap_global_stats(&before);
+	hmap_kunit_globals_start(&before);
 	for (n = 1; n < 50; n++) {
 		map = fault_fail_nth(n, hmap_create(&p));
 		if (!injected_now)
@@ -224,11 +223,38 @@ static void hmap_fault_test_create_each_allocation(struct kunit *test)
 		KUNIT_EXPECT_GT_MSG(test, fault_injected_at(n), sites[n],
 				    "site %u",
 				    n);
-	hmap_flush_frees();
-	hmap_global_stats(&after);
-	KUNIT_EXPECT_EQ(test, after.maps, before.maps);
-	KUNIT_EXPECT_EQ(test, after.arrays, before.arrays);
-	KUNIT_EXPECT_EQ(test, after.bytes, before.bytes);
+	hmap_kunit_expect_globals_back(test, &before);
+}
+
+/*
+ * Fail each allocation of one write of key @k in turn (@put: an insert,
+ * else a delete), N = 1, 2, ... until the write runs without a failure;
+ * after each failure the key is as the model says. A write that did
+ * without what failed (a grow or a shrink that could not start) is taken
+ * back, so that the next N walks the same write, up to the resize itself.
+ * Return: how many allocations failed.
+ */
+static unsigned int fault_write_each_allocation(struct fault_ctx *c,
+						unsigned int k, bool put)
+{
+	unsigned int n, points = 0;
+	bool injected_now;
+	bool *injected = &injected_now;
+	int err;
+
+	for (n = 1; n < 20; n++) {
+		err = fault_fail_nth(n, put ? fault_put(c, k) : fault_del(c, k));
+		if (!injected_now)
+			break;
+		points++;
+		fault_check_key(c, k);
+		if (!err)
+			KUNIT_ASSERT_EQ(c->test,
+					put ? fault_del(c, k) : fault_put(c, k),
+					0);
+	}
+	KUNIT_ASSERT_EQ_MSG(c->test, err, 0, "key %u", k);
+	return points;
 }
 
 /*
@@ -243,28 +269,11 @@ static void hmap_fault_test_writes_each_allocation(struct kunit *test)
 	long sites[HMAP_FAULT_NR];
 	unsigned int k, n, points = 0;
 	struct hmap_stats st;
-	bool injected_now;
-	bool *injected = &injected_now;
-	int err;
 
 	for (n = 0; n < HMAP_FAULT_NR; n++)
 		sites[n] = fault_injected_at(n);
 	for (k = 0; k < c->nkeys; k++) {
-		for (n = 1; n < 20; n++) {
-			err = fault_fail_nth(n, fault_put(c, k));
-			if (!injected_now)
-				break;
-			points++;
-			fault_check_key(c, k);
-			/*
-			 * The insert did without what failed (a grow that
-			 * could not start): take it back, so that the next
-			 * N walks the same insert, up to the grow itself.
-			 */
-			if (!err)
-				KUNIT_ASSERT_EQ(test, fault_del(c, k), 0);
-		}
-		KUNIT_ASSERT_EQ_MSG(test, err, 0, "key %u", k);
+		points += fault_write_each_allocation(c, k, true);
 		if (k % 64 == 0)
 			fault_check_all(c);
 	}
@@ -273,17 +282,7 @@ static void hmap_fault_test_writes_each_allocation(struct kunit *test)
 	for (k = 0; k < c->nkeys; k++) {
 		if (k % 4 == 0)
 			continue;
-		for (n = 1; n < 20; n++) {
-			err = fault_fail_nth(n, fault_del(c, k));
-			if (!injected_now)
-				break;
-			points++;
-			fault_check_key(c, k);
-			/* A shrink could not start: put the key back. */
-			if (!err)
-				KUNIT_ASSERT_EQ(test, fault_put(c, k), 0);
-		}
-		KUNIT_ASSERT_EQ_MSG(test, err, 0, "key %u", k);
+		points += fault_write_each_allocation(c, k, false);
 		if (k % 64 == 0)
 			fault_check_all(c);
 	}
@@ -408,7 +407,7 @@ static void hmap_fault_test_worker_retries(struct kunit *test)
  */
 static void hmap_fault_test_random_failures(struct kunit *test)
 {
-	struct hmap_global_stats before, after;
+	struct hmap_global_stats before;
 	struct rnd_state rnd;
 	struct hmap_stats st;
 	struct fault_ctx *c;
@@ -416,8 +415,7 @@ static void hmap_fault_test_random_failures(struct kunit *test)
 	struct hmap *map;
 	int waits;
 
-	hmap_flush_frees();
-	hmap_global_stats(&before);
+	hmap_kunit_globals_start(&before);
 	map = hmap_kunit_map_new(1000, 0, true);
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, map);
 	c = fault_new(test, 1000, 128, map);
@@ -465,13 +463,7 @@ static void hmap_fault_test_random_failures(struct kunit *test)
 		   c->enomem, st.grows, st.shrinks);
 
 	hmap_destroy(map);
-	hmap_flush_frees();
-	hmap_global_stats(&after);
-	KUNIT_EXPECT_EQ(test, after.maps, before.maps);
-	KUNIT_EXPECT_EQ(test, after.arrays, before.arrays);
-	KUNIT_EXPECT_EQ(test, after.overflow, before.overflow);
-	KUNIT_EXPECT_EQ(test, after.elems, before.elems);
-	KUNIT_EXPECT_EQ(test, after.bytes, before.bytes);
+	hmap_kunit_expect_globals_back(test, &before);
 }
 
 static struct kunit_case hmap_fault_cases[] = {

@@ -229,10 +229,25 @@ static void iter_walk_shrink_until(struct iter_walk *w, u32 first, u32 end)
 	KUNIT_ASSERT_EQ(w->test, st.resizing, (u32)HMAP_RESIZE_SHRINK);
 }
 
-/* Start a walk; it is stopped at the end of the case whatever happens. */
-static void iter_walk_begin(struct iter_walk *w)
+/*
+ * Insert ids [0, @n) and finish whatever resize that started, as the
+ * worker would: the walk starts on a settled map. *@st gets its stats.
+ */
+static void iter_walk_fill_settled(struct iter_walk *w, u32 n,
+				   struct hmap_stats *st)
 {
-	struct kunit *test = w->test;
+	iter_walk_insert_range(w, 0, n);
+	hmap_test_run_background(w->map);
+	iter_walk_stats(w, st);
+	KUNIT_ASSERT_EQ(w->test, st->resizing, (u32)HMAP_RESIZE_NONE);
+}
+
+/*
+ * What a walk of either kind (@dump: hmap_dump() calls, else an iterator)
+ * knows when it begins: nothing seen, churned or returned yet.
+ */
+static void iter_walk_reset(struct iter_walk *w, bool dump)
+{
 	size_t bytes = BITS_TO_LONGS(w->nids) * sizeof(long);
 
 	memset(w->churned, 0, bytes);
@@ -243,8 +258,15 @@ static void iter_walk_begin(struct iter_walk *w)
 	w->returned = 0;
 	w->kinds = 0;
 	w->deleted_unseen = 0;
-	w->dump = false;
+	w->dump = dump;
+}
 
+/* Start a walk; it is stopped at the end of the case whatever happens. */
+static void iter_walk_begin(struct iter_walk *w)
+{
+	struct kunit *test = w->test;
+
+	iter_walk_reset(w, false);
 	w->iter = kunit_kzalloc(test, sizeof(*w->iter), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, w->iter);
 	KUNIT_ASSERT_EQ(test, hmap_iter_start(w->map, w->iter), 0);
@@ -336,6 +358,26 @@ static void iter_walk_rest(struct iter_walk *w)
 }
 
 /*
+ * How many ids of @want the walk did not return, leaving out those of
+ * @skip (NULL: none); *@first gets the first of them.
+ */
+static u32 iter_walk_unreturned(const struct iter_walk *w,
+				const unsigned long *want,
+				const unsigned long *skip, u32 *first)
+{
+	u32 id, missing = 0;
+
+	*first = 0;
+	for_each_set_bit(id, want, w->nids) {
+		if ((skip && test_bit(id, skip)) || test_bit(id, w->seen))
+			continue;
+		if (!missing++)
+			*first = id;
+	}
+	return missing;
+}
+
+/*
  * After a walk: every key present for the whole walk was returned, and so
  * was every key inserted ahead of the cursor and not deleted since. (The
  * second is stronger than the documented contract, which leaves keys
@@ -346,25 +388,13 @@ static void iter_walk_rest(struct iter_walk *w)
 static void iter_walk_check_end(struct iter_walk *w)
 {
 	struct kunit *test = w->test;
-	u32 id, missing = 0, first = 0;
+	u32 missing, first;
 
-	for_each_set_bit(id, w->present, w->nids) {
-		if (test_bit(id, w->churned) || test_bit(id, w->seen))
-			continue;
-		if (!missing++)
-			first = id;
-	}
+	missing = iter_walk_unreturned(w, w->present, w->churned, &first);
 	KUNIT_EXPECT_EQ_MSG(test, missing, 0U,
 			    "%u keys present for the whole walk not returned, first id %u",
 			    missing, first);
-
-	missing = 0;
-	for_each_set_bit(id, w->ahead, w->nids) {
-		if (test_bit(id, w->seen))
-			continue;
-		if (!missing++)
-			first = id;
-	}
+	missing = iter_walk_unreturned(w, w->ahead, NULL, &first);
 	KUNIT_EXPECT_EQ_MSG(test, missing, 0U,
 			    "%u keys inserted ahead of the cursor not returned, first id %u",
 			    missing, first);
@@ -401,10 +431,7 @@ static void hmap_iter_test_full_walk(struct kunit *test)
 	struct iter_walk *w = iter_walk_init(test, 1000, 0);
 	struct hmap_stats st;
 
-	iter_walk_insert_range(w, 0, 1000);
-	hmap_test_run_background(w->map);
-	iter_walk_stats(w, &st);
-	KUNIT_ASSERT_EQ(test, st.resizing, (u32)HMAP_RESIZE_NONE);
+	iter_walk_fill_settled(w, 1000, &st);
 
 	iter_walk_begin(w);
 	iter_walk_stats(w, &st);
@@ -500,10 +527,7 @@ static void hmap_iter_test_insert_delete(struct kunit *test)
 	u32 deleted[16];
 	struct hmap_stats st;
 
-	iter_walk_insert_range(w, 0, next_id);
-	hmap_test_run_background(w->map);
-	iter_walk_stats(w, &st);
-	KUNIT_ASSERT_EQ(test, st.resizing, (u32)HMAP_RESIZE_NONE);
+	iter_walk_fill_settled(w, next_id, &st);
 
 	iter_walk_begin(w);
 	while (iter_walk_next(w)) {
@@ -527,10 +551,7 @@ static void hmap_iter_test_grows_mid_walk_return_each_once(struct kunit *test)
 	struct hmap_stats before, st;
 	u32 next_id = 100, in_grow = 0;
 
-	iter_walk_insert_range(w, 0, next_id);
-	hmap_test_run_background(w->map);
-	iter_walk_stats(w, &before);
-	KUNIT_ASSERT_EQ(test, before.resizing, (u32)HMAP_RESIZE_NONE);
+	iter_walk_fill_settled(w, next_id, &before);
 
 	iter_walk_begin(w);
 	while (iter_walk_next(w)) {
@@ -555,10 +576,7 @@ static void hmap_iter_test_shrinks_mid_walk_return_each_once(struct kunit *test)
 	struct hmap_stats before, st;
 	int i;
 
-	iter_walk_insert_range(w, 0, 1200);
-	hmap_test_run_background(w->map);
-	iter_walk_stats(w, &before);
-	KUNIT_ASSERT_EQ(test, before.resizing, (u32)HMAP_RESIZE_NONE);
+	iter_walk_fill_settled(w, 1200, &before);
 
 	iter_walk_begin(w);
 	while (iter_walk_next(w)) {
@@ -657,10 +675,7 @@ static void hmap_iter_test_several_resizes(struct kunit *test)
 	struct hmap_stats before, st;
 	u32 next_id = 100;
 
-	iter_walk_insert_range(w, 0, next_id);
-	hmap_test_run_background(w->map);
-	iter_walk_stats(w, &before);
-	KUNIT_ASSERT_EQ(test, before.resizing, (u32)HMAP_RESIZE_NONE);
+	iter_walk_fill_settled(w, next_id, &before);
 
 	iter_walk_begin(w);
 	KUNIT_ASSERT_EQ(test, iter_walk_steps(w, 5), 5U);
@@ -912,17 +927,7 @@ static void iter_walk_dump_fn(void *ctx, u32 i, const void *key, u32 key_len,
 
 static void iter_walk_dump_begin(struct iter_walk *w)
 {
-	size_t bytes = BITS_TO_LONGS(w->nids) * sizeof(long);
-
-	memset(w->churned, 0, bytes);
-	memset(w->ahead, 0, bytes);
-	memset(w->seen, 0, bytes);
-	w->ended = false;
-	w->have_prev = false;
-	w->returned = 0;
-	w->kinds = 0;
-	w->deleted_unseen = 0;
-	w->dump = true;
+	iter_walk_reset(w, true);
 	w->cursor = 0;
 	w->batches = 0;
 	w->walking = true;

@@ -159,6 +159,29 @@ static inline int hmap_kunit_delete(struct hmap *map, u64 id)
 }
 
 /**
+ * hmap_kunit_fill() - write the spread keys of ids [@first, @end)
+ * @test: the test case.
+ * @map: a map made by hmap_kunit_map() or hmap_kunit_map_new().
+ * @first: the first id.
+ * @end: one past the last id.
+ * @flags: as for hmap_update().
+ *
+ * Each key gets its id as value (hmap_kunit_update()). The case fails and
+ * stops at the first write that does not return 0.
+ *
+ * Context: process context, may sleep.
+ */
+static inline void hmap_kunit_fill(struct kunit *test, struct hmap *map,
+				   u64 first, u64 end, u64 flags)
+{
+	u64 id;
+
+	for (id = first; id < end; id++)
+		KUNIT_ASSERT_EQ_MSG(test, hmap_kunit_update(map, id, id, flags),
+				    0, "id %llu", id);
+}
+
+/**
  * hmap_kunit_hash() - the chosen-hash function: a key's first eight bytes
  * @key: a key of at least eight bytes (a &struct hmap_kunit_key).
  * @key_len: its length in bytes.
@@ -208,5 +231,48 @@ static inline struct hmap *hmap_kunit_map_new(u32 max_entries,
 
 struct hmap *hmap_kunit_map(struct kunit *test, u32 max_entries,
 			    u32 capacity_hint, bool chosen_hash);
+
+/**
+ * hmap_kunit_globals_start() - hmap's global counters before a case's maps
+ * @before: filled with hmap_global_stats().
+ *
+ * Read once the frees that earlier cases deferred have run
+ * (hmap_flush_frees()), for hmap_kunit_expect_globals_back() to compare.
+ *
+ * Context: process context, may sleep.
+ */
+static inline void hmap_kunit_globals_start(struct hmap_global_stats *before)
+{
+	hmap_flush_frees();
+	hmap_global_stats(before);
+}
+
+/**
+ * hmap_kunit_expect_globals_back() - hmap's global counters are back
+ * @test: the test case.
+ * @before: what hmap_kunit_globals_start() read.
+ *
+ * For a case that destroyed every map it made: once the frees they
+ * deferred have run (hmap_flush_frees(), here), every global counter of
+ * what maps hold (maps, bucket arrays, overflow buckets, elements, bytes)
+ * is where it was at @before. The case fails, and goes on, for each
+ * counter that is not: something leaked or was freed twice.
+ *
+ * Context: process context, may sleep.
+ */
+static inline void
+hmap_kunit_expect_globals_back(struct kunit *test,
+			       const struct hmap_global_stats *before)
+{
+	struct hmap_global_stats now;
+
+	hmap_flush_frees();
+	hmap_global_stats(&now);
+	KUNIT_EXPECT_EQ(test, now.maps, before->maps);
+	KUNIT_EXPECT_EQ(test, now.arrays, before->arrays);
+	KUNIT_EXPECT_EQ(test, now.overflow, before->overflow);
+	KUNIT_EXPECT_EQ(test, now.elems, before->elems);
+	KUNIT_EXPECT_EQ(test, now.bytes, before->bytes);
+}
 
 #endif /* _HMAP_KUNIT_H */

@@ -207,7 +207,7 @@ static void hmap_scale_test_millions_readers_never_miss(struct kunit *test)
 {
 	const u64 stable = 400000, peak = (13U << 19) / 2;
 	struct scale_reader r = { .stable = stable };
-	struct hmap_global_stats before, after;
+	struct hmap_global_stats before;
 	u64 i, v, writes, last, by_writers, by_worker;
 	struct hmap_stats st0, st;
 	struct hmap_kunit_key k;
@@ -215,8 +215,7 @@ static void hmap_scale_test_millions_readers_never_miss(struct kunit *test)
 	struct hmap *map;
 	int err = 0;
 
-	hmap_flush_frees();
-	hmap_global_stats(&before);
+	hmap_kunit_globals_start(&before);
 	/* One entry over what B 15 holds: the map starts at B 16. */
 	map = hmap_kunit_map_new(1U << 23, (13U << 15) / 2 + 1, false);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(map));
@@ -325,13 +324,7 @@ stop:
 out:
 	/* Destroyed with the shrink and the worker going: all of it freed. */
 	hmap_destroy(map);
-	hmap_flush_frees();
-	hmap_global_stats(&after);
-	KUNIT_EXPECT_EQ(test, after.maps, before.maps);
-	KUNIT_EXPECT_EQ(test, after.arrays, before.arrays);
-	KUNIT_EXPECT_EQ(test, after.overflow, before.overflow);
-	KUNIT_EXPECT_EQ(test, after.elems, before.elems);
-	KUNIT_EXPECT_EQ(test, after.bytes, before.bytes);
+	hmap_kunit_expect_globals_back(test, &before);
 }
 
 /*

@@ -20,12 +20,8 @@ static void hmap_stats_test_operation_counters(struct kunit *test)
 	struct hmap_stats st;
 	u64 i;
 
-	for (i = 0; i < 100; i++)
-		KUNIT_ASSERT_EQ(test,
-				hmap_kunit_update(map, i, i, HMAP_NOEXIST), 0);
-	for (i = 0; i < 10; i++)
-		KUNIT_ASSERT_EQ(test, hmap_kunit_update(map, i, i, HMAP_EXIST),
-				0);
+	hmap_kunit_fill(test, map, 0, 100, HMAP_NOEXIST);
+	hmap_kunit_fill(test, map, 0, 10, HMAP_EXIST);
 	/* Failed writes count as nothing. */
 	KUNIT_ASSERT_EQ(test, hmap_kunit_update(map, 0, 0, HMAP_NOEXIST),
 			-EEXIST);
@@ -73,9 +69,7 @@ static void hmap_stats_test_grow_shrink_cycle(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, st.B, 0U);
 	KUNIT_EXPECT_EQ(test, st.arrays_alloced, 1ULL);
 
-	for (i = 0; i < 100; i++)
-		KUNIT_ASSERT_EQ(test,
-				hmap_kunit_update(map, i, i, HMAP_NOEXIST), 0);
+	hmap_kunit_fill(test, map, 0, 100, HMAP_NOEXIST);
 	hmap_test_run_background(map);
 	hmap_flush_frees();
 	hmap_get_stats(map, &st);
@@ -160,21 +154,17 @@ static void hmap_stats_test_spare_array(struct kunit *test)
 {
 	struct hmap *map = hmap_kunit_map(test, 100000, 2000, true);
 	struct hmap_stats st;
-	u64 i, alloced;
+	u64 alloced;
 	int waits;
 
 	/* 2000 entries: B 9 (3328 before the grow to 10, 2^10 buckets). */
-	for (i = 0; i < 2000; i++)
-		KUNIT_ASSERT_EQ(test,
-				hmap_kunit_update(map, i, i, HMAP_NOEXIST), 0);
+	hmap_kunit_fill(test, map, 0, 2000, HMAP_NOEXIST);
 	hmap_get_stats(map, &st);
 	KUNIT_ASSERT_EQ(test, st.B, 9U);
 	KUNIT_EXPECT_EQ(test, st.arrays_alloced, 1ULL);
 
 	/* Past three quarters of the way (2496): the worker allocates it. */
-	for (i = 2000; i < 2600; i++)
-		KUNIT_ASSERT_EQ(test,
-				hmap_kunit_update(map, i, i, HMAP_NOEXIST), 0);
+	hmap_kunit_fill(test, map, 2000, 2600, HMAP_NOEXIST);
 	for (waits = 0; waits < 250; waits++) {
 		hmap_get_stats(map, &st);
 		if (st.arrays_alloced == 2)
@@ -185,9 +175,7 @@ static void hmap_stats_test_spare_array(struct kunit *test)
 	alloced = st.arrays_alloced;
 
 	/* The grow takes the spare: no new allocation by the write. */
-	for (i = 2600; i < 3400; i++)
-		KUNIT_ASSERT_EQ(test,
-				hmap_kunit_update(map, i, i, HMAP_NOEXIST), 0);
+	hmap_kunit_fill(test, map, 2600, 3400, HMAP_NOEXIST);
 	hmap_get_stats(map, &st);
 	KUNIT_EXPECT_EQ(test, st.grows, 1ULL);
 	KUNIT_EXPECT_EQ(test, st.B, 10U);
@@ -195,9 +183,7 @@ static void hmap_stats_test_spare_array(struct kunit *test)
 
 	/* B 10 -> 11 would come at 6656; stop at 5100, past 4992. */
 	hmap_test_run_background(map);
-	for (i = 3400; i < 5100; i++)
-		KUNIT_ASSERT_EQ(test,
-				hmap_kunit_update(map, i, i, HMAP_NOEXIST), 0);
+	hmap_kunit_fill(test, map, 3400, 5100, HMAP_NOEXIST);
 	for (waits = 0; waits < 250; waits++) {
 		hmap_get_stats(map, &st);
 		if (st.arrays_alloced == alloced + 1)
@@ -267,6 +253,22 @@ static void stats_probe_finish(void *data, const void *map, unsigned int kind,
 		seen->bad_finish = true;
 }
 
+/*
+ * The probes saw @n resizes start and finish, the last one of @kind from
+ * B @old_B to B @new_B.
+ */
+static void stats_expect_traced(struct kunit *test,
+				const struct stats_trace_seen *seen,
+				unsigned int n, unsigned int kind,
+				unsigned int old_B, unsigned int new_B)
+{
+	KUNIT_EXPECT_EQ(test, seen->starts, n);
+	KUNIT_EXPECT_EQ(test, seen->finishes, n);
+	KUNIT_EXPECT_EQ(test, seen->kind, kind);
+	KUNIT_EXPECT_EQ(test, seen->old_B, old_B);
+	KUNIT_EXPECT_EQ(test, seen->new_B, new_B);
+}
+
 /* A grow from 1 bucket to 2 and a shrink back emit start and finish. */
 static void hmap_stats_test_trace_events(struct kunit *test)
 {
@@ -283,24 +285,17 @@ static void hmap_stats_test_trace_events(struct kunit *test)
 		KUNIT_FAIL_AND_ABORT(test, "cannot register the finish probe");
 	}
 
+	/* EXPECT, not ASSERT: the probes must be unregistered below. */
 	for (i = 0; i < 9; i++)
 		KUNIT_EXPECT_EQ(test,
 				hmap_kunit_update(map, i, i, HMAP_NOEXIST), 0);
 	hmap_test_run_background(map);
-	KUNIT_EXPECT_EQ(test, seen.starts, 1U);
-	KUNIT_EXPECT_EQ(test, seen.finishes, 1U);
-	KUNIT_EXPECT_EQ(test, seen.kind, (unsigned int)HMAP_RESIZE_GROW);
-	KUNIT_EXPECT_EQ(test, seen.old_B, 0U);
-	KUNIT_EXPECT_EQ(test, seen.new_B, 1U);
+	stats_expect_traced(test, &seen, 1, HMAP_RESIZE_GROW, 0, 1);
 
 	for (i = 0; i < 9; i++)
 		KUNIT_EXPECT_EQ(test, hmap_kunit_delete(map, i), 0);
 	hmap_test_run_background(map);
-	KUNIT_EXPECT_EQ(test, seen.starts, 2U);
-	KUNIT_EXPECT_EQ(test, seen.finishes, 2U);
-	KUNIT_EXPECT_EQ(test, seen.kind, (unsigned int)HMAP_RESIZE_SHRINK);
-	KUNIT_EXPECT_EQ(test, seen.old_B, 1U);
-	KUNIT_EXPECT_EQ(test, seen.new_B, 0U);
+	stats_expect_traced(test, &seen, 2, HMAP_RESIZE_SHRINK, 1, 0);
 	KUNIT_EXPECT_FALSE(test, seen.bad_finish);
 
 	unregister_trace_hmap_resize_finish(stats_probe_finish, &seen);
@@ -393,11 +388,8 @@ static void hmap_stats_test_consistent_under_lookups(struct kunit *test)
 	struct task_struct *task[2];
 	struct hmap_stats st;
 	unsigned int bad = 0, reads, cpu;
-	u64 i;
 
-	for (i = 0; i < ctx.keys; i++)
-		KUNIT_ASSERT_EQ(test,
-				hmap_kunit_update(map, i, i, HMAP_NOEXIST), 0);
+	hmap_kunit_fill(test, map, 0, ctx.keys, HMAP_NOEXIST);
 	for (cpu = 0; cpu < 2; cpu++) {
 		task[cpu] = kthread_create(stats_lookup_thread, &ctx,
 					   "hmap_lookup/%u", cpu);

@@ -31,7 +31,6 @@ enum io_fd_kind {
 FIXTURE(hmap_ioctl) {
 	int fd;		/* bound to the named map self->name, holding key 1 */
 	int ufd;	/* unbound */
-	int err;	/* errno of opening /dev/hmap */
 	char prefix[HMAP_NAME_MAX];
 	char name[HMAP_NAME_MAX];
 	__u64 key;
@@ -249,10 +248,7 @@ FIXTURE_SETUP(hmap_ioctl)
 {
 	self->fd = -1;
 	self->ufd = hm_dev_open();
-	if (self->ufd < 0) {
-		self->err = -self->ufd;
-		return;
-	}
+	setup_require(_metadata, self->ufd, 0);
 	snprintf(self->prefix, sizeof(self->prefix), "hmt.%d.", getpid());
 	name_cat(self->name, self->prefix, _metadata->name);
 	self->page = getpagesize();
@@ -269,8 +265,6 @@ FIXTURE_SETUP(hmap_ioctl)
 
 FIXTURE_TEARDOWN(hmap_ioctl)
 {
-	if (self->ufd < 0)
-		return;
 	destroy_prefix(self->prefix);
 	if (self->fd >= 0)
 		close(self->fd);
@@ -296,8 +290,6 @@ static int io_fd(IO_FIXTURE *self, const IO_FIXTURE_VARIANT *variant)
 /* Baseline: the argument the other tests spoil is accepted as is. */
 TEST_F(hmap_ioctl, valid_arg)
 {
-	if (skip_without_hmap(_metadata, self->err))
-		return;
 	EXPECT_EQ(0, hm_ioctl(io_fd(self, variant), variant->cmd,
 			      io_arg(self, variant)));
 }
@@ -308,8 +300,6 @@ TEST_F(hmap_ioctl, fault_arg)
 	__u32 *straddle = (__u32 *)(self->area + self->page - 4);
 	int fd;
 
-	if (skip_without_hmap(_metadata, self->err))
-		return;
 	fd = io_fd(self, variant);
 	EXPECT_EQ(-EFAULT, hm_ioctl(fd, variant->cmd, NULL));
 	EXPECT_EQ(-EFAULT, hm_ioctl(fd, variant->cmd, self->area + self->page));
@@ -328,8 +318,6 @@ TEST_F(hmap_ioctl, argsz_too_small)
 	unsigned int i;
 	int fd;
 
-	if (skip_without_hmap(_metadata, self->err))
-		return;
 	fd = io_fd(self, variant);
 	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
 		__u32 *arg = io_arg(self, variant);
@@ -357,8 +345,6 @@ TEST_F(hmap_ioctl, argsz_big_nonzero_tail)
 	__u32 *arg;
 	int fd;
 
-	if (skip_without_hmap(_metadata, self->err))
-		return;
 	fd = io_fd(self, variant);
 
 	if (variant->output_only) {
@@ -398,8 +384,6 @@ TEST_F(hmap_ioctl, argsz_big_zero_tail)
 {
 	__u32 *arg;
 
-	if (skip_without_hmap(_metadata, self->err))
-		return;
 	arg = io_arg(self, variant);
 	arg[0] = variant->size + 256;
 	EXPECT_EQ(0, hm_ioctl(io_fd(self, variant), variant->cmd, arg));
@@ -428,8 +412,6 @@ TEST_F(hmap_ioctl, argsz_max)
 	__u32 *arg;
 	int fd;
 
-	if (skip_without_hmap(_metadata, self->err))
-		return;
 	ASSERT_GE(self->page, (size_t)HMAP_ARGSZ_MAX);
 	fd = io_fd(self, variant);
 	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
@@ -456,8 +438,6 @@ TEST_F(hmap_ioctl, unknown_flag)
 	unsigned int i;
 	int fd;
 
-	if (skip_without_hmap(_metadata, self->err))
-		return;
 	fd = io_fd(self, variant);
 	for (i = 0; i < ARRAY_SIZE(variant->bad_flags); i++) {
 		__u32 *arg = io_arg(self, variant);
@@ -476,8 +456,6 @@ TEST_F(hmap_ioctl, unknown_flag)
 /* Per-map commands on an unbound fd: -ENOTCONN; the others work. */
 TEST_F(hmap_ioctl, unbound_fd)
 {
-	if (skip_without_hmap(_metadata, self->err))
-		return;
 	EXPECT_EQ(variant->kind == IO_BOUND ? -ENOTCONN : 0,
 		  hm_ioctl(self->ufd, variant->cmd, io_arg(self, variant)));
 }
@@ -485,8 +463,6 @@ TEST_F(hmap_ioctl, unbound_fd)
 /* CREATE/OPEN on a bound fd: -EBUSY; the others work. */
 TEST_F(hmap_ioctl, bound_fd)
 {
-	if (skip_without_hmap(_metadata, self->err))
-		return;
 	EXPECT_EQ(variant->kind == IO_UNBOUND ? -EBUSY : 0,
 		  hm_ioctl(self->fd, variant->cmd, io_arg(self, variant)));
 }
@@ -502,8 +478,6 @@ TEST_F(hmap_ioctl, open_mode)
 	static const int modes[] = { O_RDONLY, O_WRONLY };
 	unsigned int i;
 
-	if (skip_without_hmap(_metadata, self->err))
-		return;
 	for (i = 0; i < ARRAY_SIZE(modes); i++) {
 		bool ok = variant->fmode == IO_FM_ANY ||
 			  (variant->fmode == IO_FM_READ) == (modes[i] == O_RDONLY);
@@ -540,8 +514,6 @@ TEST_F(hmap_ioctl, cmd_encoding)
 	};
 	unsigned int i;
 
-	if (skip_without_hmap(_metadata, self->err))
-		return;
 	for (i = 0; i < ARRAY_SIZE(cmds); i++) {
 		EXPECT_EQ(-ENOTTY, hm_ioctl(io_fd(self, variant), cmds[i],
 					    io_arg(self, variant))) {
@@ -570,8 +542,6 @@ TEST_F(hmap, reserved_nonzero)
 	unsigned int i;
 	int fd;
 
-	if (skip_without_hmap(_metadata, self->err))
-		return;
 	hm_create_init(&c, self->name, 8, 8, 16, 0600);
 	c.__reserved = 1;
 	EXPECT_EQ(-EINVAL, hm_ioctl(self->fd, HMAP_IOC_CREATE, &c));
@@ -624,8 +594,6 @@ TEST_F(hmap, unknown_command)
 	unsigned int i;
 	int fd;
 
-	if (skip_without_hmap(_metadata, self->err))
-		return;
 	fd = hm_new(NULL, 8, 8, 16, 0600);
 	ASSERT_LE(0, fd);
 	for (i = 0; i < ARRAY_SIZE(cmds); i++) {
@@ -650,8 +618,6 @@ TEST_F(hmap, unbound_fd)
 	};
 	struct hmap_map_stats s;
 
-	if (skip_without_hmap(_metadata, self->err))
-		return;
 	/* a failed CREATE leaves the fd unbound */
 	EXPECT_EQ(-EINVAL, hm_create(self->fd, NULL, 0, 8, 16, 0600));
 
@@ -679,8 +645,6 @@ TEST_F(hmap, bind_twice)
 	char fresh[HMAP_NAME_MAX];
 	int other;
 
-	if (skip_without_hmap(_metadata, self->err))
-		return;
 	other = hm_new(self->name2, 8, 8, 16, 0600);
 	ASSERT_LE(0, other);
 	ASSERT_EQ(0, hm_create(self->fd, self->name, 8, 8, 16, 0600));
@@ -708,8 +672,6 @@ TEST_F(hmap, bind_twice_bad_arg)
 {
 	struct hmap_create c;
 
-	if (skip_without_hmap(_metadata, self->err))
-		return;
 	ASSERT_EQ(0, hm_create(self->fd, self->name, 8, 8, 16, 0600));
 	hm_create_init(&c, self->name2, 8, 8, 16, 0600);
 	c.flags = 0x80;

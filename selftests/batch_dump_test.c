@@ -28,8 +28,6 @@ TEST_F(hmap, batch_update_lookup_delete)
 	__u32 *klens, *vlens, *olens, count, i;
 	int fd;
 
-	if (skip_without_hmap(_metadata, self->err))
-		return;
 	keys = calloc(BT_N, BT_KS);
 	vals = calloc(BT_N, BT_VS);
 	out = calloc(BT_N, BT_VS);
@@ -127,8 +125,6 @@ TEST_F(hmap, batch_stops_at_first_error)
 	__u32 i;
 	int fd;
 
-	if (skip_without_hmap(_metadata, self->err))
-		return;
 	for (i = 0; i < 100; i++) {
 		keys[i] = i;
 		vals[i] = ~(__u64)i;
@@ -171,8 +167,6 @@ TEST_F(hmap, dump_small_batches)
 	struct walk_stats ws;
 	int fd;
 
-	if (skip_without_hmap(_metadata, self->err))
-		return;
 	fd = hm_new(NULL, 8, 16, 2 * DUMP_N, 0600);
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, fill(fd, 0, DUMP_N, 16));
@@ -194,8 +188,6 @@ TEST_F(hmap, dump_keys_only)
 	struct walk_stats ws;
 	int fd;
 
-	if (skip_without_hmap(_metadata, self->err))
-		return;
 	fd = hm_new(NULL, 8, 16, 1000, 0600);
 	ASSERT_LE(0, fd);
 
@@ -244,8 +236,6 @@ TEST_F(hmap, dump_done_cursor_stays_at_end)
 	bool done = false;
 	int fd, calls;
 
-	if (skip_without_hmap(_metadata, self->err))
-		return;
 	fd = hm_new(NULL, 8, 8, 100, 0600);
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, put_id(fd, 7, 8, HMAP_NOEXIST));
@@ -290,8 +280,6 @@ TEST_F(hmap, dump_cursor_opaque)
 	__u32 n, na = 0, nb = 0;
 	bool done;
 
-	if (skip_without_hmap(_metadata, self->err))
-		return;
 	fa = hm_new(NULL, 8, 8, 100, 0600);
 	ASSERT_LE(0, fa);
 	fb = hm_new(NULL, 8, 8, 100, 0600);
@@ -345,8 +333,6 @@ TEST_F_TIMEOUT(hmap, batch_fatal_signal, 120)
 	long long n = 0;
 	pid_t pid;
 
-	if (skip_without_hmap(_metadata, self->err))
-		return;
 	fd = hm_new(NULL, 8, 8, FATAL_N, 0600);
 	ASSERT_LE(0, fd);
 	b = mmap(NULL, sizeof(*b), PROT_READ | PROT_WRITE,

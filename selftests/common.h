@@ -24,9 +24,10 @@
  *                    scripts/guest-tests.d/20-kselftest.sh and `make run`
  *                    see to it)
  *
- * Every test skips when /dev/hmap does not exist (hmap.ko not loaded).
- * Tests that switch uids need root and skip otherwise. rmmod_busy runs
- * only with HMAP_TEST_RMMOD=1 and an rmmod binary.
+ * Every test skips when /dev/hmap does not exist (hmap.ko not loaded),
+ * in its fixture's setup (see "Skipping" below). Tests that switch uids
+ * need root and skip otherwise. rmmod_busy runs only with
+ * HMAP_TEST_RMMOD=1 and an rmmod binary.
  *
  * Maps are named "hmt.<pid>.<test>..." and every map with the test's
  * "hmt.<pid>." prefix is destroyed in the teardown.
@@ -801,45 +802,50 @@ static inline int create_retry(int fd, const char *name, __u32 ks, __u32 vs,
 }
 
 /* ------------------------------------------------------------------------
- * Skipping. In the 6.1 harness SKIP() in FIXTURE_SETUP() does not stop the
- * test body: the setups note what is missing, and each body that needs
- * something starts with "if (skip_without_...()) return;".
+ * Skipping: once, in a fixture's setup. In the 6.1 harness (the one the
+ * programs are built with) a SKIP() in FIXTURE_SETUP() marks the result
+ * but does not stop the test body, which then runs without what it needs.
+ * SKIP_SETUP() leaves the setup the way a failed ASSERT does, through
+ * _metadata->env, but without marking the test aborted: the harness runs
+ * neither the body nor the teardown and reports the skip. The 6.12
+ * harness stops after a setup that skipped by itself, and takes the same
+ * way out here. A body that needs more than its fixture gives skips
+ * with SKIP(return, ...).
  */
+#define SKIP_SETUP(fmt, ...) \
+	SKIP(longjmp(_metadata->env, 1), fmt, ##__VA_ARGS__)
 
-/* Skip unless /dev/hmap is there (@err: errno of opening it); true if so. */
-static inline bool skip_without_hmap(struct __test_metadata *_metadata,
-				     int err)
+#define DEBUGFS_DIR	"/sys/kernel/debug/hmap"
+
+/* Whether hmap's debugfs directory is there. */
+static inline bool have_debugfs(void)
 {
-	if (err == ENOENT || err == ENODEV || err == ENXIO) {
-		SKIP((void)0, DEV_PATH " not present (%s)", strerror(err));
-		return true;
-	}
-	ASSERT_EQ(0, err) {
-		TH_LOG("open " DEV_PATH ": %s", strerror(err));
-	}
-	return false;
+	return !access(DEBUGFS_DIR "/stats", R_OK);
 }
 
-/* Skip unless running as root, who can switch to the test uids. */
-static inline bool skip_unless_root(struct __test_metadata *_metadata)
-{
-	if (geteuid() == 0)
-		return false;
-	SKIP((void)0, "needs root to switch to the test uids");
-	return true;
-}
+/* What a program's tests need besides /dev/hmap: setup_require()'s @needs */
+#define NEEDS_ROOT	0x1	/* to switch to the test uids */
+#define NEEDS_DEBUGFS	0x2	/* hmap's debugfs directory */
 
 /*
- * Skip without /dev/hmap or root; else open /dev/hmap to the unprivileged
- * test uids.
+ * From a FIXTURE_SETUP(): skip the test unless /dev/hmap could be opened
+ * (@fd: the fd, or -errno of opening it) and what @needs names is there;
+ * with NEEDS_ROOT, open /dev/hmap to the unprivileged test uids.
  */
-static inline bool skip_without_test_uids(struct __test_metadata *_metadata,
-					  int err)
+static inline void setup_require(struct __test_metadata *_metadata, int fd,
+				 unsigned int needs)
 {
-	if (skip_without_hmap(_metadata, err) || skip_unless_root(_metadata))
-		return true;
-	dev_allow_all(_metadata);
-	return false;
+	if (fd == -ENOENT || fd == -ENODEV || fd == -ENXIO)
+		SKIP_SETUP(DEV_PATH " not present (%s)", strerror(-fd));
+	ASSERT_LE(0, fd) {
+		TH_LOG("open " DEV_PATH ": %s", strerror(-fd));
+	}
+	if ((needs & NEEDS_ROOT) && geteuid())
+		SKIP_SETUP("needs root to switch to the test uids");
+	if ((needs & NEEDS_DEBUGFS) && !have_debugfs())
+		SKIP_SETUP(DEBUGFS_DIR " not available");
+	if (needs & NEEDS_ROOT)
+		dev_allow_all(_metadata);
 }
 
 /*
@@ -857,17 +863,6 @@ static inline bool skip_without_test_uids(struct __test_metadata *_metadata,
 /* ------------------------------------------------------------------------
  * debugfs (not ABI): debugfs_test.c, and the leak check in lifetime_test.c
  */
-
-#define DEBUGFS_DIR	"/sys/kernel/debug/hmap"
-
-/* Skip unless hmap's debugfs directory is there. */
-static inline bool skip_without_debugfs(struct __test_metadata *_metadata)
-{
-	if (!access(DEBUGFS_DIR "/stats", R_OK))
-		return false;
-	SKIP((void)0, DEBUGFS_DIR " not available");
-	return true;
-}
 
 /* "key: value" from a debugfs file of @dir ("" for the top), or -1. */
 static inline long long dbg_field(const char *dir, const char *file,
@@ -894,9 +889,17 @@ static inline long long dbg_field(const char *dir, const char *file,
  * Fixture hmap
  */
 
+/*
+ * What every test of the program's fixture hmap needs besides /dev/hmap
+ * (NEEDS_*): a program that needs more defines HMAP_FIXTURE_NEEDS before
+ * it includes this file.
+ */
+#ifndef HMAP_FIXTURE_NEEDS
+#define HMAP_FIXTURE_NEEDS	0
+#endif
+
 FIXTURE(hmap) {
 	int fd;		/* an unbound fd */
-	int err;	/* errno of opening /dev/hmap */
 	char prefix[HMAP_NAME_MAX];	/* "hmt.<pid>." */
 	char name[HMAP_NAME_MAX];	/* prefix + test name */
 	char name2[HMAP_NAME_MAX];	/* name + ".2" */
@@ -919,8 +922,7 @@ static inline struct child_arg child_arg_of(const HMAP_FIXTURE *self)
 FIXTURE_SETUP(hmap)
 {
 	self->fd = hm_dev_open();
-	if (self->fd < 0)
-		self->err = -self->fd;
+	setup_require(_metadata, self->fd, HMAP_FIXTURE_NEEDS);
 	snprintf(self->prefix, sizeof(self->prefix), "hmt.%d.", getpid());
 	name_cat(self->name, self->prefix, _metadata->name);
 	name_cat(self->name2, self->name, ".2");
@@ -928,8 +930,6 @@ FIXTURE_SETUP(hmap)
 
 FIXTURE_TEARDOWN(hmap)
 {
-	if (self->err)
-		return;
 	destroy_prefix(self->prefix);
 	if (self->fd >= 0)
 		close(self->fd);

@@ -4,6 +4,7 @@
  * operator reads matches what was done. The leak check, which reads the
  * global counters, is in lifetime_test.c. See common.h.
  */
+#define HMAP_FIXTURE_NEEDS	NEEDS_DEBUGFS
 #include "common.h"
 
 /* A one-number debugfs file of map @dir, or -1. */
@@ -53,10 +54,6 @@ TEST_F(hmap, debugfs_counters)
 	__u64 id;
 	int fd;
 
-	if (skip_without_hmap(_metadata, self->err))
-		return;
-	if (skip_without_debugfs(_metadata))
-		return;
 	fd = hm_new(self->name, 8, 16, 10000, 0600);
 	ASSERT_LE(0, fd);
 	for (id = 0; id < 1000; id++)
@@ -112,10 +109,6 @@ TEST_F(hmap, debugfs_map_dirs)
 {
 	int anon0, dead0, a, n;
 
-	if (skip_without_hmap(_metadata, self->err))
-		return;
-	if (skip_without_debugfs(_metadata))
-		return;
 	anon0 = dbg_count_dirs("anon:");
 	dead0 = dbg_count_dirs("destroyed:");
 	a = hm_new(NULL, 8, 8, 10, 0600);

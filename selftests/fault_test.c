@@ -11,31 +11,13 @@
  * Needs a kernel with CONFIG_FAULT_INJECTION (the fail-nth file) and hmap
  * built against it (its allocation sites, hmap_fault.h); skips otherwise.
  */
-#define _GNU_SOURCE
-#include <errno.h>
-#include <fcntl.h>
-#include <stdbool.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/ioctl.h>
-#include <unistd.h>
-
-#include <linux/hmap.h>
-
-/* the 6.1 harness has an unused parameter; keep -Wextra quiet about it */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wunused-parameter"
-#include "kselftest_harness.h"
-#pragma GCC diagnostic pop
+#include "common.h"
 
 #define FAIL_NTH	"/proc/thread-self/fail-nth"
 #define SITES		"/sys/kernel/debug/fail_hmap_alloc/injected"
 #define NKEYS		120
 #define BATCH		40	/* keys a walked batch holds */
 #define VS		512	/* key + value over the ioctl's stack buffer */
-#define U64P(p)		((__u64)(uintptr_t)(p))
 
 static int nth_fd = -1;
 
@@ -60,11 +42,6 @@ static bool nth_hit(void)
 	hit = atoi(buf) == 0;
 	nth_set(0);
 	return hit;
-}
-
-static int hm_ioctl(int fd, unsigned long cmd, void *arg)
-{
-	return ioctl(fd, cmd, arg) < 0 ? -errno : 0;
 }
 
 static void value_of(__u64 id, __u64 gen, __u8 *v)
@@ -179,15 +156,13 @@ FIXTURE_SETUP(fault)
 	};
 
 	memset(&self->m, 0, sizeof(self->m));
-	if (access("/dev/hmap", R_OK | W_OK))
-		SKIP(return, "no /dev/hmap");
+	self->fd = hm_dev_open();
+	setup_require(_metadata, self->fd, 0);
 	nth_fd = open(FAIL_NTH, O_RDWR);
 	if (nth_fd < 0)
-		SKIP(return, "no %s (CONFIG_FAULT_INJECTION)", FAIL_NTH);
+		SKIP_SETUP("no %s (CONFIG_FAULT_INJECTION)", FAIL_NTH);
 	if (access(SITES, R_OK))
-		SKIP(return, "hmap has no fault injection sites");
-	self->fd = open("/dev/hmap", O_RDWR | O_CLOEXEC);
-	ASSERT_LE(0, self->fd);
+		SKIP_SETUP("hmap has no fault injection sites");
 	ASSERT_EQ(0, hm_ioctl(self->fd, HMAP_IOC_CREATE, &c));
 }
 
@@ -305,12 +280,12 @@ TEST_F(fault, open_create_list)
 	self->fd = -1;
 	snprintf(c.name, sizeof(c.name), "hft.%d", getpid());
 	memcpy(n.name, c.name, sizeof(n.name));
-	WALK((fd = open("/dev/hmap", O_RDWR | O_CLOEXEC)) < 0 ? -errno : 0,
+	WALK((fd = open(DEV_PATH, O_RDWR | O_CLOEXEC)) < 0 ? -errno : 0,
 	     (void)0);
 	/* A failed CREATE leaves no name behind and the fd unbound. */
 	WALK(hm_ioctl(fd, HMAP_IOC_CREATE, &c), (void)0);
 	ASSERT_EQ(1, get(fd, 1, 0));	/* bound, empty */
-	ASSERT_LE(0, fd2 = open("/dev/hmap", O_RDWR | O_CLOEXEC));
+	ASSERT_LE(0, fd2 = open(DEV_PATH, O_RDWR | O_CLOEXEC));
 	WALK(hm_ioctl(fd2, HMAP_IOC_OPEN, &n), (void)0);
 	WALK((l.count = 4, l.entries = U64P(e),
 	      hm_ioctl(fd2, HMAP_IOC_LIST, &l)), (void)0);

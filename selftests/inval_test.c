@@ -14,8 +14,6 @@ TEST_F(hmap, bad_key_pointer)
 	__u32 len = sizeof(v);
 	int fd;
 
-	if (skip_without_hmap(_metadata, self->err))
-		return;
 	ASSERT_TRUE(bad && edge);
 	/* a key whose last 4 bytes are in a PROT_NONE page */
 	ASSERT_EQ(0, mprotect(edge + getpagesize(), getpagesize(), PROT_NONE));
@@ -45,8 +43,6 @@ TEST_F(hmap, bad_value_pointer)
 	__u32 len;
 	int fd;
 
-	if (skip_without_hmap(_metadata, self->err))
-		return;
 	ASSERT_TRUE(bad && ro);
 	fd = hm_new(NULL, 8, 8, 16, 0600);
 	ASSERT_LE(0, fd);
@@ -79,8 +75,6 @@ TEST_F(hmap, bad_batch_pointer)
 	long long n;
 	int fd;
 
-	if (skip_without_hmap(_metadata, self->err))
-		return;
 	ASSERT_TRUE(bad && ro && edge);
 	ASSERT_EQ(0, mprotect(edge + getpagesize(), getpagesize(), PROT_NONE));
 	fd = hm_new(NULL, 8, 8, 16, 0600);
@@ -155,8 +149,6 @@ TEST_F(hmap, batch_address_wraps)
 	struct hmap_batch b;
 	int fd;
 
-	if (skip_without_hmap(_metadata, self->err))
-		return;
 	for (i = 0; i < ARRAY_SIZE(spots) && !low; i++) {
 		void *p = mmap((void *)spots[i], getpagesize(),
 			       PROT_READ | PROT_WRITE, MAP_PRIVATE |
@@ -218,8 +210,6 @@ TEST_F(hmap, bad_dump_pointer)
 	int fd, i;
 	void *bufs[4] = { keys, klens, vals, vlens };
 
-	if (skip_without_hmap(_metadata, self->err))
-		return;
 	ASSERT_TRUE(bad && ro);
 	fd = hm_new(NULL, 8, 8, 16, 0600);
 	ASSERT_LE(0, fd);
@@ -258,8 +248,6 @@ TEST_F(hmap, bad_list_pointer)
 	void *bad = map_pages(1, PROT_NONE), *ro = map_pages(1, PROT_READ);
 	int fd;
 
-	if (skip_without_hmap(_metadata, self->err))
-		return;
 	ASSERT_TRUE(bad && ro);
 	fd = hm_new(self->name, 8, 8, 16, 0600);	/* at least one named map */
 	ASSERT_LE(0, fd);
@@ -290,8 +278,6 @@ TEST_F(hmap, create_bad_sizes)
 	unsigned int i;
 	int fd;
 
-	if (skip_without_hmap(_metadata, self->err))
-		return;
 	for (i = 0; i < ARRAY_SIZE(bad); i++) {
 		EXPECT_EQ(-EINVAL, hm_create(self->fd, NULL, bad[i].ks,
 					     bad[i].vs, bad[i].max, 0600)) {
@@ -325,8 +311,6 @@ TEST_F(hmap, create_bad_mode)
 	unsigned int i;
 	int fd;
 
-	if (skip_without_hmap(_metadata, self->err))
-		return;
 	for (i = 0; i < ARRAY_SIZE(bad); i++) {
 		EXPECT_EQ(-EINVAL, hm_create(self->fd, self->name, 8, 8, 16,
 					     bad[i])) {
@@ -359,8 +343,6 @@ TEST_F(hmap, key_too_long)
 	__u64 keys[3] = { 1, 2, 3 };
 	int fd;
 
-	if (skip_without_hmap(_metadata, self->err))
-		return;
 	fd = hm_new(NULL, 8, 8, 16, 0600);
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, hm_update(fd, k, 8, v, 8, HMAP_ANY));
@@ -388,8 +370,6 @@ TEST_F(hmap, value_too_long)
 	__u32 vlens[3] = { 16, 16, 17 };
 	int fd;
 
-	if (skip_without_hmap(_metadata, self->err))
-		return;
 	fd = hm_new(NULL, 8, 16, 16, 0600);
 	ASSERT_LE(0, fd);
 	EXPECT_EQ(-EINVAL, hm_update(fd, &k, 8, v, 17, HMAP_ANY));
@@ -412,8 +392,6 @@ TEST_F(hmap, zero_length_key)
 	__u32 len, lens[2] = { 0, 8 };
 	int fd;
 
-	if (skip_without_hmap(_metadata, self->err))
-		return;
 	fd = hm_new(NULL, 8, 8, 16, 0600);
 	ASSERT_LE(0, fd);
 	EXPECT_EQ(-EINVAL, hm_update(fd, &k, 0, &v, 8, HMAP_ANY));
@@ -436,8 +414,6 @@ TEST_F(hmap, name_not_terminated)
 	char max[HMAP_NAME_MAX];
 	int fd;
 
-	if (skip_without_hmap(_metadata, self->err))
-		return;
 	hm_create_init(&c, NULL, 8, 8, 16, 0600);
 	c.flags = 0;
 	memset(c.name, 'a', HMAP_NAME_MAX);
@@ -469,8 +445,6 @@ TEST_F(hmap, name_garbage_after_nul)
 	unsigned int i;
 	int fd;
 
-	if (skip_without_hmap(_metadata, self->err))
-		return;
 	fd = hm_new(self->name, 8, 8, 16, 0600);	/* exists: OPEN/DESTROY */
 	ASSERT_LE(0, fd);
 	for (i = 0; i < 2; i++) {
@@ -501,8 +475,6 @@ TEST_F(hmap, name_bad_chars)
 	char name[HMAP_NAME_MAX];
 	unsigned int i;
 
-	if (skip_without_hmap(_metadata, self->err))
-		return;
 	for (i = 0; i < ARRAY_SIZE(suffixes); i++) {
 		name_cat(name, self->prefix, suffixes[i]);
 		EXPECT_EQ(-EINVAL, hm_create(self->fd, name, 8, 8, 16, 0600)) {
@@ -525,8 +497,6 @@ TEST_F(hmap, name_every_bad_byte)
 	size_t plen = strlen(self->prefix);
 	unsigned int b, at;
 
-	if (skip_without_hmap(_metadata, self->err))
-		return;
 	for (b = 1; b < 256; b++) {
 		if ((b >= 'A' && b <= 'Z') || (b >= 'a' && b <= 'z') ||
 		    (b >= '0' && b <= '9') || b == '.' || b == '_' || b == '-')
@@ -561,8 +531,6 @@ TEST_F(hmap, name_reserved)
 	static const char *const names[] = { ".", "..", ".hidden", "stats" };
 	unsigned int i;
 
-	if (skip_without_hmap(_metadata, self->err))
-		return;
 	for (i = 0; i < ARRAY_SIZE(names); i++) {
 		EXPECT_EQ(-EINVAL, hm_create(self->fd, names[i], 8, 8, 16,
 					     0600)) {
@@ -575,8 +543,6 @@ TEST_F(hmap, name_reserved)
 
 TEST_F(hmap, name_empty)
 {
-	if (skip_without_hmap(_metadata, self->err))
-		return;
 	/* an empty name without HMAP_CREATE_ANON */
 	EXPECT_EQ(-EINVAL, hm_create(self->fd, "", 8, 8, 16, 0600));
 	EXPECT_EQ(-EINVAL, hm_open(self->fd, ""));
@@ -588,8 +554,6 @@ TEST_F(hmap, anon_with_name)
 {
 	struct hmap_create c;
 
-	if (skip_without_hmap(_metadata, self->err))
-		return;
 	hm_create_init(&c, self->name, 8, 8, 16, 0600);
 	c.flags = HMAP_CREATE_ANON;
 	EXPECT_EQ(-EINVAL, hm_ioctl(self->fd, HMAP_IOC_CREATE, &c));
@@ -602,8 +566,6 @@ TEST_F(hmap, anon_with_name)
 
 TEST_F(hmap, name_missing)
 {
-	if (skip_without_hmap(_metadata, self->err))
-		return;
 	EXPECT_EQ(-ENOENT, hm_open(self->fd, self->name));
 	EXPECT_EQ(-ENOENT, hm_destroy(self->fd, self->name));
 	EXPECT_EQ(-ENOTCONN, hm_count(self->fd));
@@ -613,8 +575,6 @@ TEST_F(hmap, duplicate_name)
 {
 	int fd, matches = 0;
 
-	if (skip_without_hmap(_metadata, self->err))
-		return;
 	fd = map_holding_key1(_metadata, self->name, 0600);
 
 	EXPECT_EQ(-EEXIST, hm_create(self->fd, self->name, 8, 8, 16, 0600));
@@ -632,8 +592,6 @@ TEST_F(hmap, map_full)
 	__u64 keys[3] = { 10, 11, 12 }, vals[3] = { 0 }, id;
 	int fd;
 
-	if (skip_without_hmap(_metadata, self->err))
-		return;
 	fd = hm_new(NULL, 8, 8, 4, 0600);
 	ASSERT_LE(0, fd);
 	for (id = 0; id < 4; id++)
@@ -662,8 +620,6 @@ TEST_F(hmap, lookup_short_buffer)
 	__u32 len;
 	int fd, i;
 
-	if (skip_without_hmap(_metadata, self->err))
-		return;
 	fd = hm_new(NULL, 8, 128, 16, 0600);
 	ASSERT_LE(0, fd);
 	val_fill(want, sizeof(want), 5);

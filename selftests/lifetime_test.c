@@ -59,8 +59,6 @@ TEST_F_TIMEOUT(hmap, teardown_with_pending_work, 300)
 	struct hmap_map_stats s;
 	int fd;
 
-	if (skip_without_hmap(_metadata, self->err))
-		return;
 	/* Allocation ahead in flight. */
 	fd = hm_new(NULL, 8, 8, 400000, 0600);
 	ASSERT_LE(0, fd);
@@ -97,8 +95,6 @@ TEST_F(hmap, destroy_with_open_fd)
 	struct hmap_list_entry e;
 	int fd1, fd2, fd3, matches;
 
-	if (skip_without_hmap(_metadata, self->err))
-		return;
 	fd1 = map_holding_key1(_metadata, self->name, 0600);
 	fd2 = hm_attach(self->name);
 	ASSERT_LE(0, fd2);
@@ -186,8 +182,6 @@ TEST_F(hmap, close_during_dump)
 	pthread_t t;
 	int fd, fd2;
 
-	if (skip_without_hmap(_metadata, self->err))
-		return;
 	fd = hm_new(self->name, 8, 8, 2000, 0600);
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, fill(fd, 0, c.n, 8));
@@ -257,8 +251,6 @@ TEST_F(hmap, anon_freed_on_close)
 	int fd, fd2, status;
 	pid_t pid;
 
-	if (skip_without_hmap(_metadata, self->err))
-		return;
 	total = hm_list_total(self->fd);
 	ASSERT_LE(0, total);
 	fd = map_holding_key1(_metadata, NULL, 0600);
@@ -327,10 +319,8 @@ TEST_F(hmap, debugfs_leak_check)
 	int fds[3], i;
 	__u64 id;
 
-	if (skip_without_hmap(_metadata, self->err))
-		return;
-	if (skip_without_debugfs(_metadata))
-		return;
+	if (!have_debugfs())
+		SKIP(return, DEBUGFS_DIR " not available");
 	fds[0] = hm_new(self->name, 8, 16, 100000, 0600);
 	fds[1] = hm_new(self->name2, 8, 16, 100000, 0600);
 	fds[2] = hm_new(NULL, 8, 16, 100000, 0600);
@@ -369,14 +359,12 @@ TEST_F(hmap, rmmod_busy)
 	const char *env = getenv("HMAP_TEST_RMMOD");
 	int fd, status;
 
-	if (skip_without_hmap(_metadata, self->err))
-		return;
 	if (!env || strcmp(env, "1"))
 		SKIP(return, "set HMAP_TEST_RMMOD=1 to try rmmod hmap");
 	if (!have_rmmod())
 		SKIP(return, "no rmmod binary");
-	if (skip_unless_root(_metadata))
-		return;
+	if (geteuid())
+		SKIP(return, "needs root to run rmmod");
 
 	/* an unbound fd pins the module */
 	status = system("rmmod hmap 2>/dev/null");

@@ -20,8 +20,6 @@ TEST_F(hmap, version)
 	struct hmap_version v;
 	int fd;
 
-	if (skip_without_hmap(_metadata, self->err))
-		return;
 	ASSERT_EQ(0, hm_version(self->fd, &v));
 	EXPECT_EQ(HMAP_ABI_VERSION, (int)v.abi_version);
 	EXPECT_EQ(HMAP_FEATURES, v.features);
@@ -45,8 +43,6 @@ TEST_F(hmap, create_named_and_list)
 	__u64 id;
 	int fd;
 
-	if (skip_without_hmap(_metadata, self->err))
-		return;
 	ASSERT_EQ(0, hm_list_find(self->name, NULL, NULL));
 	fd = hm_new(self->name, 16, 32, 100, 0640);
 	ASSERT_LE(0, fd);
@@ -93,8 +89,6 @@ TEST_F_TIMEOUT(hmap, list_max_per_call, 600)
 	unsigned int i, made = 0;
 	int fd;
 
-	if (skip_without_hmap(_metadata, self->err))
-		return;
 	for (i = 0; i < n; i++) {
 		name_num(name, self->prefix, "list", i);
 		fd = hm_new(name, 8, 8, 1, 0600);
@@ -130,8 +124,6 @@ TEST_F(hmap, create_anon)
 	long long total;
 	int fd;
 
-	if (skip_without_hmap(_metadata, self->err))
-		return;
 	total = hm_list_total(self->fd);
 	ASSERT_LE(0, total);
 
@@ -150,8 +142,6 @@ TEST_F(hmap, open_existing)
 {
 	int fd1, fd2;
 
-	if (skip_without_hmap(_metadata, self->err))
-		return;
 	fd1 = hm_new(self->name, 8, 16, 10, 0600);
 	ASSERT_LE(0, fd1);
 	ASSERT_EQ(0, put_id(fd1, 1, 16, HMAP_NOEXIST));
@@ -176,8 +166,6 @@ TEST_F(hmap, update_flags)
 {
 	int fd;
 
-	if (skip_without_hmap(_metadata, self->err))
-		return;
 	fd = hm_new(NULL, 8, 16, 16, 0600);
 	ASSERT_LE(0, fd);
 
@@ -209,8 +197,6 @@ TEST_F(hmap, lookup_delete)
 	__u32 len;
 	int fd;
 
-	if (skip_without_hmap(_metadata, self->err))
-		return;
 	fd = hm_new(NULL, 8, 64, 16, 0600);
 	ASSERT_LE(0, fd);
 
@@ -262,8 +248,6 @@ TEST_F(hmap, clear)
 	__u64 id;
 	int fd;
 
-	if (skip_without_hmap(_metadata, self->err))
-		return;
 	fd = hm_new(NULL, 8, 8, 1000, 0600);
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, fill(fd, 0, 500, 8));
@@ -293,8 +277,6 @@ TEST_F(hmap, shrink)
 	__u64 id;
 	int fd;
 
-	if (skip_without_hmap(_metadata, self->err))
-		return;
 	fd = hm_new(NULL, 8, 8, 4000, 0600);
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, hm_cmd(fd, HMAP_IOC_SHRINK));	/* empty: nothing to do */
@@ -330,8 +312,6 @@ TEST_F(hmap, stats)
 	__u64 id;
 	int fd;
 
-	if (skip_without_hmap(_metadata, self->err))
-		return;
 	fd = hm_new(NULL, 8, 24, 5000, 0600);
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, hm_stats(fd, &s));

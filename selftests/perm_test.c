@@ -3,8 +3,10 @@
  * Who may do what: the owner, group and other bits of a map's mode, the
  * rights an fd carries (its open mode and its opener, inherited or passed)
  * and the per-user limits on maps and bytes. Forked children switch to
- * unprivileged uids, so these tests need root. See common.h.
+ * unprivileged uids, so these tests need root: the fixture's setup skips
+ * every one of them without it (HMAP_FIXTURE_NEEDS). See common.h.
  */
+#define HMAP_FIXTURE_NEEDS	NEEDS_ROOT
 #include "common.h"
 
 /* Like the kernel's kmalloc_size_roundup() for the sizes used here. */
@@ -160,8 +162,6 @@ static void child_private(const struct child_arg *a)
 
 TEST_F(hmap, perm_private_map)
 {
-	if (skip_without_test_uids(_metadata, self->err))
-		return;
 	child_leaves_map_alone(_metadata, self, 0600, 1101, child_private);
 }
 
@@ -179,8 +179,6 @@ TEST_F(hmap, perm_write_only)
 {
 	int fd;
 
-	if (skip_without_test_uids(_metadata, self->err))
-		return;
 	fd = map_then_child(_metadata, self, 0602, 1103, child_write_only);
 	/* the child deleted key 1 and left key 2 */
 	EXPECT_EQ(1, hm_count(fd));
@@ -200,8 +198,6 @@ static void child_read_only(const struct child_arg *a)
 
 TEST_F(hmap, perm_read_only)
 {
-	if (skip_without_test_uids(_metadata, self->err))
-		return;
 	child_leaves_map_alone(_metadata, self, 0644, 1102, child_read_only);
 }
 
@@ -251,8 +247,6 @@ TEST_F(hmap, perm_owner_group_other)
 	gid_t supp[] = { 1111 };
 	int fd;
 
-	if (skip_without_test_uids(_metadata, self->err))
-		return;
 	/* uid 1111 creates a map with mode r--rw----, then exits */
 	ASSERT_EQ(0, run_as(1111, 1111, 0, NULL, child_create_named, &a));
 	ASSERT_EQ(1, hm_list_find(self->name, &e, NULL));
@@ -316,8 +310,6 @@ TEST_F(hmap, perm_destroy_not_owner)
 	struct hmap_list_entry e;
 	int fd;
 
-	if (skip_without_test_uids(_metadata, self->err))
-		return;
 	fd = map_then_child(_metadata, self, 0666, 1121, child_not_owner);
 	EXPECT_EQ(1, hm_list_find(self->name, NULL, NULL));
 	EXPECT_EQ(2, hm_count(fd));
@@ -361,8 +353,6 @@ TEST_F(hmap, rights_rdonly_fd)
 {
 	int fd;
 
-	if (skip_without_test_uids(_metadata, self->err))
-		return;
 	fd = map_holding_key1(_metadata, self->name, 0666);
 	child_on_map(_metadata, self, 0, child_rdonly);
 	child_on_map(_metadata, self, 1161, child_rdonly);
@@ -398,8 +388,6 @@ TEST_F(hmap, rights_wronly_fd)
 	unsigned int i;
 	int fd;
 
-	if (skip_without_test_uids(_metadata, self->err))
-		return;
 	for (i = 0; i < ARRAY_SIZE(uids); i++) {
 		fd = map_holding_key1(_metadata, self->name, 0666);
 		child_on_map(_metadata, self, uids[i], child_wronly);
@@ -446,8 +434,6 @@ TEST_F(hmap, rights_open_mode_and_map_mode)
 	struct child_arg a = child_arg_of(self);
 	int fd, fd2;
 
-	if (skip_without_test_uids(_metadata, self->err))
-		return;
 	fd = map_holding_key1(_metadata, self->name, 0604);
 	fd2 = hm_new(self->name2, 8, 8, 16, 0602);
 	ASSERT_LE(0, fd2);
@@ -490,8 +476,6 @@ TEST_F(hmap, rights_inherited_fd)
 	struct hmap_list_entry e;
 	long limit;
 
-	if (skip_without_test_uids(_metadata, self->err))
-		return;
 	limit = read_limit(_metadata, "max_bytes_per_user");
 	ASSERT_LT(limit, map_bytes(KEY_SIZE_MAX, VALUE_SIZE_MAX,
 				   MAX_ENTRIES_MAX));
@@ -578,8 +562,6 @@ TEST_F(hmap, rights_passed_fd)
 	struct hmap_list_entry e;
 	int fd[2], fd0;
 
-	if (skip_without_test_uids(_metadata, self->err))
-		return;
 	fd0 = map_holding_key1(_metadata, self->name, 0600);
 	ASSERT_EQ(0, fds_opened_by(1164, 1164, 0, NULL, 2, fd));
 
@@ -625,8 +607,6 @@ TEST_F(hmap, rights_passed_fd_group)
 	const gid_t group = 1175;
 	int gfd;
 
-	if (skip_without_test_uids(_metadata, self->err))
-		return;
 	/* A map of root's in group 1175, mode 0060: that group only. */
 	ASSERT_EQ(0, setegid(group));
 	gfd = hm_dev_open();
@@ -696,8 +676,6 @@ TEST_F(hmap, quota_maps)
 	struct rlimit rl;
 	int *fds, i;
 
-	if (skip_without_test_uids(_metadata, self->err))
-		return;
 	a.limit = read_limit(_metadata, "max_maps_per_user");
 	if (a.limit < 2 || a.limit > 4000)
 		SKIP(return, "max_maps_per_user is %ld: not testable", a.limit);
@@ -767,8 +745,6 @@ TEST_F(hmap, quota_bytes)
 	struct child_arg a = child_arg_of(self);
 	int fd;
 
-	if (skip_without_test_uids(_metadata, self->err))
-		return;
 	a.limit = read_limit(_metadata, "max_bytes_per_user");
 	EXPECT_EQ(0, run_as(1141, 1141, 0, NULL, child_quota_bytes, &a));
 

@@ -2685,6 +2685,36 @@ static void verify_key(struct world *w, struct obj *o, const __u8 *key,
 
 /* ---- Single keys: LOOKUP, UPDATE, DELETE ---- */
 
+/*
+ * The model of map @o after a write of @key that the kernel did: entry @e
+ * (NULL: the key was absent, now inserted) holds the value of @stamp,
+ * @vlen bytes. Counts the insert or update. Return: the entry.
+ */
+static struct ent *model_write(struct world *w, struct obj *o, struct ent *e,
+			       const __u8 *key, __u32 klen, __u32 stamp,
+			       __u32 vlen)
+{
+	if (e) {
+		o->x_updates++;
+	} else {
+		e = model_add(&o->m, key, klen);
+		o->x_inserts++;
+		w->entries++;
+		set_max(&sh->max_count, o->m.n);
+	}
+	e->stamp = stamp;
+	e->vlen = vlen;
+	return e;
+}
+
+/* The model of map @o after the kernel deleted entry @e; counts it. */
+static void model_erase(struct world *w, struct obj *o, struct ent *e)
+{
+	model_del(&o->m, e);
+	o->x_deletes++;
+	w->entries--;
+}
+
 static const __u32 update_flags[] = {
 	HMAP_ANY, HMAP_ANY, HMAP_NOEXIST, HMAP_EXIST,
 };
@@ -2924,25 +2954,12 @@ static void op_elem(struct world *w, struct rng *r, unsigned long cmd)
 			     ename(err), i, e ? e->vlen : 0);
 		break;
 	case HMAP_IOC_UPDATE:
-		if (err)
-			break;
-		if (e) {
-			o->x_updates++;
-		} else {
-			e = model_add(&o->m, key, klen);
-			o->x_inserts++;
-			w->entries++;
-			set_max(&sh->max_count, o->m.n);
-		}
-		e->stamp = stamp;
-		e->vlen = vlen;
+		if (!err)
+			model_write(w, o, e, key, klen, stamp, vlen);
 		break;
 	default:
-		if (err)
-			break;
-		model_del(&o->m, e);
-		o->x_deletes++;
-		w->entries--;
+		if (!err)
+			model_erase(w, o, e);
 		break;
 	}
 }
@@ -3048,20 +3065,12 @@ static __u32 batch_sim(struct world *w, struct obj *o, unsigned long cmd,
 				     want[2]);
 			}
 			x->had = e;
+			x->ctr = e ? CTR_UPDATE : CTR_INSERT;
 			if (e) {
 				x->ostamp = e->stamp;
 				x->ovlen = e->vlen;
-				o->x_updates++;
-				x->ctr = CTR_UPDATE;
-			} else {
-				e = model_add(&o->m, x->key, klen);
-				o->x_inserts++;
-				x->ctr = CTR_INSERT;
-				w->entries++;
-				set_max(&sh->max_count, o->m.n);
 			}
-			e->stamp = stamps[i];
-			e->vlen = vlen;
+			model_write(w, o, e, x->key, klen, stamps[i], vlen);
 			break;
 		default:
 			if (!e) {
@@ -3071,10 +3080,8 @@ static __u32 batch_sim(struct world *w, struct obj *o, unsigned long cmd,
 			x->had = true;
 			x->ostamp = e->stamp;
 			x->ovlen = e->vlen;
-			model_del(&o->m, e);
-			o->x_deletes++;
 			x->ctr = CTR_DELETE;
-			w->entries--;
+			model_erase(w, o, e);
 			break;
 		}
 	}
@@ -3497,9 +3504,7 @@ static void walk_write(struct world *w, struct rng *r, struct fslot *ws,
 			return;
 		}
 		check_errno(w, "DELETE during a dump", err, E(0));
-		model_del(&o->m, e);
-		w->entries--;
-		o->x_deletes++;
+		model_erase(w, o, e);
 		return;
 	}
 	if (!e && o->m.n >= o->maxe)
@@ -3513,15 +3518,7 @@ static void walk_write(struct world *w, struct rng *r, struct fslot *ws,
 		return;
 	}
 	check_errno(w, "UPDATE during a dump", err, E(0));
-	if (e) {
-		o->x_updates++;
-	} else {
-		e = model_add(&o->m, key, klen);
-		o->x_inserts++;
-		w->entries++;
-	}
-	e->stamp = w->stamp;
-	e->vlen = op.value_len;
+	model_write(w, o, e, key, klen, w->stamp, op.value_len);
 }
 
 /*
@@ -3969,22 +3966,32 @@ static void op_drain(struct world *w, struct rng *r)
 
 /* ---- A batch that would run for hours, cut short by a signal ---- */
 
+/*
+ * The start of a small file (procfs, sysfs, debugfs) into @buf of @size
+ * bytes, NUL-terminated: its length, or -1 if it is empty or unreadable.
+ */
+static ssize_t read_small_file(const char *path, char *buf, size_t size)
+{
+	ssize_t n;
+	int fd = open(path, O_RDONLY);
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, size - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	return n;
+}
+
 static void print_stack(pid_t tid)
 {
 	char path[64], buf[4096];
-	ssize_t n;
-	int fd;
 
 	snprintf(path, sizeof(path), "/proc/%d/stack", tid);
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n > 0) {
-		buf[n] = 0;
+	if (read_small_file(path, buf, sizeof(buf)) > 0)
 		printf("HMAP-FUZZ:   kernel stack of %d:\n%s", tid, buf);
-	}
 }
 
 /* Wait up to cfg.hang seconds for @pid; false if it is still running. */
@@ -4386,19 +4393,10 @@ static void chaos_op(struct chaos *c, struct world *w, struct rng *r,
 static void read_param(const char *name, __u64 *val)
 {
 	char path[128], buf[64];
-	ssize_t n;
-	int fd;
 
 	snprintf(path, sizeof(path), "/sys/module/hmap/parameters/%s", name);
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n > 0) {
-		buf[n] = 0;
+	if (read_small_file(path, buf, sizeof(buf)) > 0)
 		*val = strtoull(buf, NULL, 10);
-	}
 }
 
 static void world_init(struct world *w, const char *who, char prefix,
@@ -4462,46 +4460,6 @@ static void world_fini(struct world *w)
 
 static void episode(struct world *w);
 
-static void op_lookup(struct world *w, struct rng *r)
-{
-	op_elem(w, r, HMAP_IOC_LOOKUP);
-}
-
-static void op_update(struct world *w, struct rng *r)
-{
-	op_elem(w, r, HMAP_IOC_UPDATE);
-}
-
-static void op_delete(struct world *w, struct rng *r)
-{
-	op_elem(w, r, HMAP_IOC_DELETE);
-}
-
-static void op_blookup(struct world *w, struct rng *r)
-{
-	op_batch(w, r, HMAP_IOC_BATCH_LOOKUP);
-}
-
-static void op_bupdate(struct world *w, struct rng *r)
-{
-	op_batch(w, r, HMAP_IOC_BATCH_UPDATE);
-}
-
-static void op_bdelete(struct world *w, struct rng *r)
-{
-	op_batch(w, r, HMAP_IOC_BATCH_DELETE);
-}
-
-static void op_clear(struct world *w, struct rng *r)
-{
-	op_cmd(w, r, HMAP_IOC_CLEAR);
-}
-
-static void op_shrink(struct world *w, struct rng *r)
-{
-	op_cmd(w, r, HMAP_IOC_SHRINK);
-}
-
 /* The ops the weights of world_step() leave: single-key traffic. */
 static void op_last(struct world *w, struct rng *r)
 {
@@ -4511,36 +4469,45 @@ static void op_last(struct world *w, struct rng *r)
 /*
  * The kinds of op and their weights, per 1000 ops (the rest of the 1000
  * goes to op_last); bursts come on top, cfg.burst of them for every 1000
- * of these.
+ * of these. An op is fn(), or cmd_fn() of its command for the ops that
+ * serve several (op_elem(), op_batch(), op_cmd()).
  */
 static const struct opkind {
 	const char *name;
 	void (*fn)(struct world *w, struct rng *r);
+	void (*cmd_fn)(struct world *w, struct rng *r, unsigned long cmd);
+	unsigned long cmd;
 	unsigned int weight;
 } opkinds[] = {
-	{ "lookup", op_lookup, 110 },
-	{ "update", op_update, 150 },
-	{ "delete", op_delete, 70 },
-	{ "batch_lookup", op_blookup, 45 },
-	{ "batch_update", op_bupdate, 55 },
-	{ "batch_delete", op_bdelete, 30 },
-	{ "dump", op_dump, 35 },
-	{ "stats", op_stats, 75 },
-	{ "list", op_list, 30 },
-	{ "version", op_version, 40 },
-	{ "unknown", op_unknown, 50 },
-	{ "clear", op_clear, 8 },
-	{ "shrink", op_shrink, 17 },
-	{ "fd", op_fd, 60 },
-	{ "create", op_create, 60 },
-	{ "open", op_open, 35 },
-	{ "destroy", op_destroy, 25 },
-	{ "fill", op_fill, 10 },
-	{ "drain", op_drain, 8 },
-	{ "quota", op_quota, 3 },
-	{ "lookup_update", op_last, 0 },
-	{ "burst", op_burst, 0 },
-	{ "chaos", NULL, 0 },
+#define OPK(_name, _fn, _weight) \
+	{ .name = (_name), .fn = (_fn), .weight = (_weight) }
+#define OPK_CMD(_name, _fn, _cmd, _weight) \
+	{ .name = (_name), .cmd_fn = (_fn), .cmd = (_cmd), .weight = (_weight) }
+	OPK_CMD("lookup", op_elem, HMAP_IOC_LOOKUP, 110),
+	OPK_CMD("update", op_elem, HMAP_IOC_UPDATE, 150),
+	OPK_CMD("delete", op_elem, HMAP_IOC_DELETE, 70),
+	OPK_CMD("batch_lookup", op_batch, HMAP_IOC_BATCH_LOOKUP, 45),
+	OPK_CMD("batch_update", op_batch, HMAP_IOC_BATCH_UPDATE, 55),
+	OPK_CMD("batch_delete", op_batch, HMAP_IOC_BATCH_DELETE, 30),
+	OPK("dump", op_dump, 35),
+	OPK("stats", op_stats, 75),
+	OPK("list", op_list, 30),
+	OPK("version", op_version, 40),
+	OPK("unknown", op_unknown, 50),
+	OPK_CMD("clear", op_cmd, HMAP_IOC_CLEAR, 8),
+	OPK_CMD("shrink", op_cmd, HMAP_IOC_SHRINK, 17),
+	OPK("fd", op_fd, 60),
+	OPK("create", op_create, 60),
+	OPK("open", op_open, 35),
+	OPK("destroy", op_destroy, 25),
+	OPK("fill", op_fill, 10),
+	OPK("drain", op_drain, 8),
+	OPK("quota", op_quota, 3),
+	OPK("lookup_update", op_last, 0),
+	OPK("burst", op_burst, 0),
+	OPK("chaos", NULL, 0),
+#undef OPK
+#undef OPK_CMD
 };
 
 #define NOPKIND		ARRAY_SIZE(opkinds)
@@ -4584,7 +4551,10 @@ static void world_step(struct world *w)
 				k -= opkinds[i].weight;
 			}
 		}
-		opkinds[i].fn(w, &r);
+		if (opkinds[i].cmd_fn)
+			opkinds[i].cmd_fn(w, &r, opkinds[i].cmd);
+		else
+			opkinds[i].fn(w, &r);
 	}
 	inc(&sh->kind_ops[i]);
 	__atomic_fetch_add(&sh->kind_ns[i], now_ns() - t0, __ATOMIC_RELAXED);
@@ -4992,18 +4962,11 @@ static bool gfield(const char *buf, const char *name, long *val)
 static void gstats_read(struct gstats *g)
 {
 	char buf[1024];
-	ssize_t n;
-	int fd;
 
 	memset(g, 0, sizeof(*g));
-	fd = open("/sys/kernel/debug/hmap/stats", O_RDONLY);
-	if (fd < 0)
+	if (read_small_file("/sys/kernel/debug/hmap/stats", buf,
+			    sizeof(buf)) < 0)
 		return;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return;
-	buf[n] = 0;
 	g->ok = gfield(buf, "maps", &g->maps) &&
 		gfield(buf, "bytes", &g->bytes) &&
 		gfield(buf, "arrays_outstanding", &g->arrays) &&

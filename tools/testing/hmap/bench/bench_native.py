@@ -19,9 +19,14 @@ import argparse
 import datetime
 import json
 import os
-import platform
 import subprocess
 import sys
+
+# bench/bench_common.py, shared with make bench's bench/results.py
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                *[os.pardir] * 4, "bench"))
+from bench_common import (Results, fmt_ns, fmt_x, host_cpu,  # noqa: E402
+                          pow10, target_row, update_readme)
 
 BEGIN = "<!-- bench-native:begin -->"
 END = "<!-- bench-native:end -->"
@@ -37,17 +42,6 @@ def run(cmd):
             if line.startswith("{")]
 
 
-def cpu():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
 def tool_version(cmd):
     try:
         out = subprocess.run(cmd, stdout=subprocess.PIPE,
@@ -57,39 +51,8 @@ def tool_version(cmd):
         return "unknown"
 
 
-class Results:
-    def __init__(self, recs):
-        self.by = {(r["structure"], r["n"], r["phase"]): r for r in recs}
-        self.ns = sorted({r["n"] for r in recs if r["structure"] == "hmap"
-                          and r["phase"] == "insert"})
-
-    def get(self, s, n, phase, key="ns_per_op"):
-        r = self.by.get((s, n, phase))
-        return None if r is None else r.get(key)
-
-    def ratio(self, a, b, n, phase, key="ns_per_op"):
-        x, y = self.get(a, n, phase, key), self.get(b, n, phase, key)
-        return x / y if x is not None and y else None
-
-
-def p10(n):
-    e = len(str(n)) - 1
-    return "10^%d" % e if n == 10 ** e else str(n)
-
-
-def f(v, digits=1):
-    if v is None:
-        return "–"
-    if abs(v) >= 100:
-        return "{:,.0f}".format(v)
-    return "{:.{}f}".format(v, digits)
-
-
-def r2(v):
-    return "–" if v is None else "%.2f" % v
-
-
 def tables(res, info):
+    ns = res.ns("hmap", "insert")
     out = []
     out.append("Measured %s on the **real CPU** (%s, %d online CPUs), "
                "%s; Go %s. hmap is the kernel core built by "
@@ -107,13 +70,14 @@ def tables(res, info):
     out.append("|---|---:|---:|---:|---:|---:|---:|")
     for suffix, what in [("", ""), ("_k32", ", 32-byte keys")]:
         for ph, name in PHASES:
-            for n in res.ns:
+            for n in ns:
                 p = ph + suffix
                 out.append("| %s%s | %s | %s | %s | %s | %s | %s |" % (
-                    name, what, p10(n), f(res.get("hmap", n, p)),
-                    f(res.get("gomap", n, p)), f(res.get("rculfhash", n, p)),
-                    r2(res.ratio("hmap", "gomap", n, p)),
-                    r2(res.ratio("hmap", "rculfhash", n, p))))
+                    name, what, pow10(n), fmt_ns(res.get("hmap", n, p)),
+                    fmt_ns(res.get("gomap", n, p)),
+                    fmt_ns(res.get("rculfhash", n, p)),
+                    fmt_x(res.ratio("hmap", "gomap", n, p)),
+                    fmt_x(res.ratio("hmap", "rculfhash", n, p))))
     out.append("")
     out.append("Memory the map holds per entry beyond its key and value "
                "(bytes; heap in use after the map settled: glibc's for hmap "
@@ -123,12 +87,13 @@ def tables(res, info):
     out.append("| N | key | hmap | Go map | rculfhash |")
     out.append("|---:|---:|---:|---:|---:|")
     for ph, key in [("overhead", 8), ("overhead_k32", 32)]:
-        for n in res.ns:
+        for n in ns:
             out.append("| %s | %d | %s (%s) | %s | %s |" % (
-                p10(n), key, f(res.get("hmap", n, ph, "bytes_per_entry")),
-                f(res.get("hmap", n, ph, "bytes_per_entry_counter")),
-                f(res.get("gomap", n, ph, "bytes_per_entry")),
-                f(res.get("rculfhash", n, ph, "bytes_per_entry"))))
+                pow10(n), key,
+                fmt_ns(res.get("hmap", n, ph, "bytes_per_entry")),
+                fmt_ns(res.get("hmap", n, ph, "bytes_per_entry_counter")),
+                fmt_ns(res.get("gomap", n, ph, "bytes_per_entry")),
+                fmt_ns(res.get("rculfhash", n, ph, "bytes_per_entry"))))
     out.append("")
     out.append("Lookups against the machine's memory latency: a dependent "
                "pointer chase through a buffer as large as hmap at N, in "
@@ -137,7 +102,7 @@ def tables(res, info):
     out.append("")
     out.append("| N | buffer | chase | hmap hit | Go hit | rculfhash hit |")
     out.append("|---:|---:|---:|---:|---:|---:|")
-    for n in res.ns:
+    for n in ns:
         chase = res.get("memory", n, "pointer_chase")
         buf = res.get("memory", n, "pointer_chase", "bytes")
         cells = []
@@ -146,8 +111,8 @@ def tables(res, info):
             cells.append("–" if hit is None or not chase else
                          "%.2f" % (hit / chase))
         out.append("| %s | %s | %s | %s |" % (
-            p10(n), "–" if buf is None else "%.1f MiB" % (buf / 2 ** 20),
-            f(chase), " | ".join(cells)))
+            pow10(n), "–" if buf is None else "%.1f MiB" % (buf / 2 ** 20),
+            fmt_ns(chase), " | ".join(cells)))
     mixed_n = sorted({k[1] for k in res.by if k[2] == "mixed_lookup"})
     if mixed_n:
         out.append("")
@@ -164,41 +129,31 @@ def tables(res, info):
         for n in mixed_n:
             g = lambda s, k="ns_per_op": res.get(s, n, "mixed_lookup", k)
             out.append("| %s | %s | %s | %s | %s | %s | %s | %s |" % (
-                p10(n), f(g("hmap")), f(g("rculfhash")),
-                r2(res.ratio("hmap", "rculfhash", n, "mixed_lookup")),
-                f(g("hmap", "lookups_per_s")),
-                f(g("rculfhash", "lookups_per_s")),
-                f(g("hmap", "writes_per_s")),
-                f(g("rculfhash", "writes_per_s"))))
+                pow10(n), fmt_ns(g("hmap")), fmt_ns(g("rculfhash")),
+                fmt_x(res.ratio("hmap", "rculfhash", n, "mixed_lookup")),
+                fmt_ns(g("hmap", "lookups_per_s")),
+                fmt_ns(g("rculfhash", "lookups_per_s")),
+                fmt_ns(g("hmap", "writes_per_s")),
+                fmt_ns(g("rculfhash", "writes_per_s"))))
     lat_n = sorted({k[1] for k in res.by if k[2] == "insert_lat_p50"})
     if lat_n:
         n = lat_n[-1]
         out.append("")
         out.append("Per-insert latency while growing from empty to %s "
-                   "(8-byte keys; ns, each insert timed alone)." % p10(n))
+                   "(8-byte keys; ns, each insert timed alone)." % pow10(n))
         out.append("")
         out.append("| map | p50 | p99 | p99.9 | max | mean |")
         out.append("|---|---:|---:|---:|---:|---:|")
         for s in MAPS:
             out.append("| %s | %s | %s | %s | %s | %s |" % (
-                s, *[f(res.get(s, n, "insert_lat_" + p))
+                s, *[fmt_ns(res.get(s, n, "insert_lat_" + p))
                      for p in ["p50", "p99", "p999", "max"]],
-                f(res.get(s, n, "insert_lat_p50", "mean_ns"))))
+                fmt_ns(res.get(s, n, "insert_lat_p50", "mean_ns"))))
     out.append("")
     out.append("Targets of issue 12 (worst ratio over N):")
     out.append("")
     out.append("| target | met | worst |")
     out.append("|---|---|---|")
-
-    def worst(b, phases, limit):
-        vals = [(res.ratio("hmap", b, n, p), p, n) for p in phases
-                for n in res.ns]
-        vals = [v for v in vals if v[0] is not None]
-        if not vals:
-            return "–", "–"
-        w = max(vals)
-        return ("yes" if w[0] <= limit else "**no**",
-                "%.2f (%s, %s)" % (w[0], w[1], p10(w[2])))
 
     look_ins = ["lookup_hit", "lookup_miss", "insert", "lookup_hit_k32",
                 "lookup_miss_k32", "insert_k32"]
@@ -206,22 +161,21 @@ def tables(res, info):
                             "gomap", 1.0),
                            ("lookups and inserts at most 0.7x rculfhash's",
                             "rculfhash", 0.7)]:
-        met, w = worst(b, look_ins, limit)
-        out.append("| %s | %s | %s |" % (goal, met, w))
-    mem = [(res.ratio("hmap", "rculfhash", n, p, "bytes_per_entry"), p, n)
-           for p in ["overhead", "overhead_k32"] for n in res.ns]
-    mem = [m for m in mem if m[0] is not None]
+        out.append(target_row(goal, res.ratios("hmap", b, look_ins, ns),
+                              lambda x: x <= limit) or
+                   "| %s | – | – |" % goal)
+    mem = target_row("memory per entry at most rculfhash's",
+                     res.ratios("hmap", "rculfhash",
+                                ["overhead", "overhead_k32"], ns,
+                                "bytes_per_entry"), lambda x: x <= 1)
     if mem:
-        w = max(mem)
-        out.append("| memory per entry at most rculfhash's | %s | "
-                   "%.2f (%s, %s) |" % ("yes" if w[0] <= 1 else "**no**",
-                                        w[0], w[1], p10(w[2])))
-    big = max(res.ns) if res.ns else None
+        out.append(mem)
+    big = max(ns) if ns else None
     if big and res.get("memory", big, "pointer_chase"):
         u = res.get("hmap", big, "lookup_hit") / \
             res.get("memory", big, "pointer_chase")
         out.append("| lookup hits at %s within 2.5 memory latencies | %s | "
-                   "%.2f |" % (p10(big), "yes" if u <= 2.5 else "**no**", u))
+                   "%.2f |" % (pow10(big), "yes" if u <= 2.5 else "**no**", u))
     return "\n".join(out) + "\n"
 
 
@@ -237,7 +191,7 @@ def main(argv):
     recs = run([a.hmap] + a.args) + run([a.go] + a.args)
     info = {
         "date": datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M UTC"),
-        "cpu": cpu(),
+        "cpu": host_cpu(),
         "cpus": os.cpu_count() or 1,
         "compiler": tool_version(["clang", "--version"]),
         "go": tool_version([os.environ.get("GO", "go"), "version"]),
@@ -254,16 +208,7 @@ def main(argv):
         fh.write(md)
     print(md)
     if a.readme:
-        with open(a.readme) as fh:
-            text = fh.read()
-        if BEGIN in text and END in text:
-            head, rest = text.split(BEGIN, 1)
-            tail = rest.split(END, 1)[1]
-            text = head + BEGIN + "\n<!-- generated by make bench-native " \
-                "(HMAP_BENCH_README=1); do not edit -->\n\n" + md + "\n" + \
-                END + tail
-            with open(a.readme, "w") as fh:
-                fh.write(text)
+        update_readme(a.readme, BEGIN, END, "make bench-native", md)
     return 0
 
 

@@ -77,11 +77,12 @@ func emit(n int, phase string, ks int, ns []float64, ops int) {
 
 var sink uint64
 
-// One map type at a time: Go has no generic map over both key types in
-// 1.19 without type parameters on the map ops, so the loops are written
-// twice, the same way.
-func ops8(n, rounds int) {
-	keys, miss, o := keys8(0, n), keys8(1<<40, n), order(n)
+// The four timed phases on a map of K keys: uint64 for 8-byte keys, k32
+// for 32-byte ones (@ks). Go compiles one copy per key type (a map of
+// uint64 keys keeps the runtime's fast64 paths), as it would the same
+// loops written twice.
+func ops[K comparable](n, rounds, ks int, keys, miss []K) {
+	o := order(n)
 	passes := 1
 	if n < 200000 {
 		passes = 200000 / n
@@ -90,7 +91,7 @@ func ops8(n, rounds int) {
 	for r := 0; r < rounds; r++ {
 		var d [4]time.Duration
 		for p := 0; p < passes; p++ {
-			m := make(map[uint64]uint64)
+			m := make(map[K]uint64)
 			t0 := time.Now()
 			for i, k := range keys {
 				m[k] = uint64(i)
@@ -124,55 +125,7 @@ func ops8(n, rounds int) {
 		runtime.GC()
 	}
 	for ph, name := range []string{"insert", "lookup_hit", "lookup_miss", "delete"} {
-		emit(n, name, 8, t[ph], n*passes)
-	}
-}
-
-func ops32(n, rounds int) {
-	keys, miss, o := keys32(0, n), keys32(1<<40, n), order(n)
-	passes := 1
-	if n < 200000 {
-		passes = 200000 / n
-	}
-	t := make([][]float64, 4)
-	for r := 0; r < rounds; r++ {
-		var d [4]time.Duration
-		for p := 0; p < passes; p++ {
-			m := make(map[k32]uint64)
-			t0 := time.Now()
-			for i, k := range keys {
-				m[k] = uint64(i)
-			}
-			d[0] += time.Since(t0)
-			t0 = time.Now()
-			for _, i := range o {
-				v, ok := m[keys[i]]
-				if !ok {
-					panic("miss")
-				}
-				sink += v
-			}
-			d[1] += time.Since(t0)
-			t0 = time.Now()
-			for _, k := range miss {
-				if _, ok := m[k]; ok {
-					panic("hit")
-				}
-			}
-			d[2] += time.Since(t0)
-			t0 = time.Now()
-			for _, i := range o {
-				delete(m, keys[i])
-			}
-			d[3] += time.Since(t0)
-		}
-		for ph := range d {
-			t[ph] = append(t[ph], float64(d[ph].Nanoseconds()))
-		}
-		runtime.GC()
-	}
-	for ph, name := range []string{"insert", "lookup_hit", "lookup_miss", "delete"} {
-		emit(n, name, 32, t[ph], n*passes)
+		emit(n, name, ks, t[ph], n*passes)
 	}
 }
 
@@ -258,8 +211,8 @@ func main() {
 			}
 		}
 		fmt.Fprintf(os.Stderr, "gomap: n = %d\n", n)
-		ops8(n, rounds)
-		ops32(n, rounds)
+		ops(n, rounds, 8, keys8(0, n), keys8(1<<40, n))
+		ops(n, rounds, 32, keys32(0, n), keys32(1<<40, n))
 		memory(n)
 	}
 	lat := 1000000
