@@ -13,10 +13,8 @@
 #
 # What differs per mode:
 #   MODE     memory  timeout  serial console
-#   check    3G      2400 s   serial.log (the largest KUnit map holds 3.4
-#                             million entries under KASAN; make check runs
-#                             three guests side by side on two cores, each
-#                             up to about 15 minutes)
+#   check    3G      1200 s   serial.log (the largest KUnit map holds 3.4
+#                             million entries under KASAN)
 #   demo     2G      600 s    serial.log, warnings and worse only
 #                             (loglevel=5), so that the session reads
 #   shell    2G      1 day    the terminal (Ctrl-A x quits QEMU), and a
@@ -50,7 +48,7 @@ done
 [ $# -eq 0 ] || shift	# the --
 
 case $mode in
-check) mem=3G timeout=2400 loglevel=8 ;;
+check) mem=3G timeout=1200 loglevel=8 ;;
 demo) mem=2G timeout=600 loglevel=5 ;;
 shell) mem=2G timeout=86400 loglevel=8 ;;
 scripts) mem=2G timeout=1200 loglevel=8 ;;

@@ -33,7 +33,9 @@ fi
 
 # make quick (HMAP_QUICK=1): the same checks but the KCSAN guest (and the
 # scale suite it runs) and the 6.12 guest, with shorter fuzz runs; each
-# HMAP_* variable below still wins when set.
+# HMAP_* variable below still wins when set. The guests run one after the
+# other: each keeps both cores busy (under three guests side by side, each
+# took three times as long, and kselftests hit their timeouts).
 if [ "${HMAP_QUICK:-0}" = 1 ]; then
 	: "${HMAP_KCSAN:=0}" "${HMAP_612:=0}" "${HMAP_FUZZ_SECONDS:=5}" "${HMAP_NATIVE_SCALE:=0.05}"
 fi
@@ -264,55 +266,6 @@ leak_fault_results() {
 	fi
 }
 
-# The three guests run side by side, each in the background from the
-# moment its kernel and modules are ready, while the next kernel is built
-# and the native and host checks run: a guest keeps one of its two vCPUs
-# busy most of the time (KUnit and most kselftests run on one CPU), so
-# that on these 2-core machines the guests together take about as long as
-# the longest instead of their sum. Their results are counted at the end,
-# in a fixed order. Each guest gets a copy of its modules, so that the
-# builds after it cannot change what its initramfs packs.
-declare -A guest_pid=()
-# start_guest DIR KOBJ MODULE... [-- ARG...]: boot-guest.sh check in the
-# background; its exit status and wall time go to DIR/qemu.rc.
-start_guest() {
-	local dir=$1 kobj=$2 m
-	local -a mods=()
-	shift 2
-	mkdir -p "$dir/ko"
-	rm -f "$dir/qemu.rc" "$dir/serial.log" "$dir"/ko/*.ko
-	while [ $# -gt 0 ] && [ "$1" != -- ]; do
-		m=$dir/ko/$(basename "$1")
-		cp "$1" "$m"
-		mods+=("$m")
-		shift
-	done
-	(
-		t0=$(date +%s) rc=0
-		"$HMAP_SCRIPTS/boot-guest.sh" check "$kobj" "$dir" "${mods[@]}" "$@" \
-			>"$dir/boot.log" 2>&1 || rc=$?
-		echo "$rc $(($(date +%s) - t0))" >"$dir/qemu.rc"
-	) &
-	guest_pid[$dir]=$!
-	echo "guest started in the background: $dir/serial.log"
-}
-
-# wait_guest DIR: wait for the guest start_guest DIR started; its exit
-# status (boot-guest.sh's) goes to qemu_rc. Not in a $(...): only this
-# shell can wait for its children.
-wait_guest() {
-	local dir=$1 secs='?'
-	qemu_rc=1
-	wait "${guest_pid[$dir]}" || true
-	[ -f "$dir/qemu.rc" ] && read -r qemu_rc secs <"$dir/qemu.rc"
-	cat "$dir/boot.log" 2>/dev/null || true
-	echo "QEMU exited with $qemu_rc after ${secs}s; serial log: $dir/serial.log"
-	touch "$dir/serial.log"
-}
-
-# A make check stopped early (Ctrl-C, an error) stops its guests too.
-trap 'kill $(jobs -p) 2>/dev/null || true' EXIT
-
 section "dependencies"
 if ! "$HMAP_SCRIPTS/deps.sh"; then
 	fail "install dependencies"
@@ -370,8 +323,18 @@ fi
 # --- Guest: KUnit and guest tests under QEMU ----------------------------------
 if [ -n "$mods_ok" ]; then
 	section "guest (QEMU, KUnit, kselftests)"
-	start_guest "$out" "$kobj" "$kobj/lib/kunit/kunit.ko" \
-		"$HMAP_SRC/hmap.ko" "$HMAP_SRC/hmap_kunit.ko"
+	t0=$(date +%s)
+	qemu_rc=0
+	"$HMAP_SCRIPTS/boot-guest.sh" check "$kobj" "$out" "$kobj/lib/kunit/kunit.ko" \
+		"$HMAP_SRC/hmap.ko" "$HMAP_SRC/hmap_kunit.ko" || qemu_rc=$?
+	echo "QEMU exited with $qemu_rc after $(($(date +%s) - t0))s; serial log: $serial"
+	touch "$serial"
+
+	guest_results "6.1: " "$serial" "$qemu_rc" "$out" \
+		"${HMAP_GUEST_BIN:-$HMAP_OUT/guest-bin}"/*_test
+
+	fuzz_results "6.1: " "$serial" "$out"
+	leak_fault_results "6.1: " "$serial" "$out"
 elif [ -n "$kobj" ]; then
 	fail "6.1: guest run" "not run: modules did not build"
 fi
@@ -405,14 +368,37 @@ if [ -n "${kcsan_obj:-}" ]; then
 	copy_sources "$kcsan_out/src"
 	if make -C "$kcsan_obj" M="$kcsan_out/src" -j"$(nproc)" modules \
 		>"$kcsan_out/modules.log" 2>&1; then
-		start_guest "$kcsan_out" "$kcsan_obj" \
+		t0=$(date +%s)
+		qemu_rc=0
+		"$HMAP_SCRIPTS/boot-guest.sh" check "$kcsan_obj" "$kcsan_out" \
 			"$kcsan_obj/lib/kunit/kunit.ko" "$kcsan_out/src/hmap.ko" \
 			"$kcsan_out/src/hmap_kunit.ko" "$kcsan_out/src/hmap_kunit_scale.ko" \
-			-- hmap_tests=20-kselftest hmap_ksft=$kcsan_ksft
+			-- hmap_tests=20-kselftest hmap_ksft=$kcsan_ksft || qemu_rc=$?
+		echo "QEMU exited with $qemu_rc after $(($(date +%s) - t0))s; serial log: $kcsan_out/serial.log"
+		touch "$kcsan_out/serial.log"
+		guest_results "6.1 KCSAN: " "$kcsan_out/serial.log" "$qemu_rc" "$kcsan_out" \
+			${kcsan_ksft//,/ }
+		# KCSAN watched hmap: the modules are instrumented (they call
+		# __tsan_*), and KCSAN set up watchpoints between the guest's
+		# start (after boot) and its end, while only hmap ran.
+		tsan=$(nm -u "$kcsan_out/src/hmap.ko" | grep -c ' __tsan_' || true)
+		tr -d '\r' <"$kcsan_out/serial.log" | sed -n 's/^HMAP-KCSAN: //p' \
+			>"$kcsan_out/kcsan-stats.txt"
+		watch=$(awk '$1 == "start" && $2 == "setup_watchpoints:" { s = $3 }
+			$1 == "end" && $2 == "setup_watchpoints:" { e = $3 }
+			END { if (s != "" && e != "") print e - s }' "$kcsan_out/kcsan-stats.txt")
+		races=$(awk '$1 == "end" && $2 == "data_races:" { print $3 }' "$kcsan_out/kcsan-stats.txt")
+		echo "KCSAN counters: $(grep '^end' "$kcsan_out/kcsan-stats.txt" | paste -sd' ')"
+		if [ "$tsan" -gt 0 ] && [ "${watch:-0}" -gt 0 ] && [ "${races:-1}" = 0 ]; then
+			pass "6.1 KCSAN: watched, no data races" \
+				"$watch watchpoints while hmap ran; hmap.ko calls $tsan __tsan_* functions"
+		else
+			fail "6.1 KCSAN: watched, no data races" \
+				"${watch:-no} watchpoints, ${races:-unknown} races, $tsan __tsan_* calls: $kcsan_out/serial.log"
+		fi
 	else
 		tail -n 40 "$kcsan_out/modules.log"
 		fail "6.1 KCSAN: build modules against the KCSAN kernel" "$kcsan_out/modules.log"
-		kcsan_obj=
 	fi
 fi
 
@@ -440,13 +426,20 @@ if [ -n "${k612_obj:-}" ]; then
 	if make -C "$k612_obj" M="$k612_out/src" -j"$(nproc)" modules \
 		>"$k612_out/modules.log" 2>&1; then
 		pass "6.12: build modules against the test kernel"
-		start_guest "$k612_out" "$k612_obj" \
+		t0=$(date +%s)
+		qemu_rc=0
+		"$HMAP_SCRIPTS/boot-guest.sh" check "$k612_obj" "$k612_out" \
 			"$k612_obj/lib/kunit/kunit.ko" "$k612_out/src/hmap.ko" \
-			"$k612_out/src/hmap_kunit.ko"
+			"$k612_out/src/hmap_kunit.ko" || qemu_rc=$?
+		echo "QEMU exited with $qemu_rc after $(($(date +%s) - t0))s; serial log: $k612_out/serial.log"
+		touch "$k612_out/serial.log"
+		guest_results "6.12: " "$k612_out/serial.log" "$qemu_rc" "$k612_out" \
+			"${HMAP_GUEST_BIN:-$HMAP_OUT/guest-bin}"/*_test
+		fuzz_results "6.12: " "$k612_out/serial.log" "$k612_out"
+		leak_fault_results "6.12: " "$k612_out/serial.log" "$k612_out"
 	else
 		tail -n 40 "$k612_out/modules.log"
 		fail "6.12: build modules against the test kernel" "$k612_out/modules.log"
-		k612_obj=
 	fi
 fi
 
@@ -756,49 +749,6 @@ else
 	show "$out/rst-check.txt" 60
 	fail "reST without warnings, kernel-doc directives render (docutils)" \
 		"$(tail -n 1 "$out/rst-check.txt")"
-fi
-
-# --- The guests' results --------------------------------------------------------
-# In a fixed order, whatever order the guests ended in.
-if [ -n "${guest_pid[$out]:-}" ]; then
-	section "6.1: guest results (QEMU, KUnit, kselftests)"
-	wait_guest "$out"
-	guest_results "6.1: " "$serial" "$qemu_rc" "$out" \
-		"${HMAP_GUEST_BIN:-$HMAP_OUT/guest-bin}"/*_test
-	fuzz_results "6.1: " "$serial" "$out"
-	leak_fault_results "6.1: " "$serial" "$out"
-fi
-if [ -n "${kcsan_obj:-}" ]; then
-	section "6.1 KCSAN: guest results"
-	wait_guest "$kcsan_out"
-	guest_results "6.1 KCSAN: " "$kcsan_out/serial.log" "$qemu_rc" "$kcsan_out" \
-		${kcsan_ksft//,/ }
-	# KCSAN watched hmap: the modules are instrumented (they call
-	# __tsan_*), and KCSAN set up watchpoints between the guest's
-	# start (after boot) and its end, while only hmap ran.
-	tsan=$(nm -u "$kcsan_out/src/hmap.ko" | grep -c ' __tsan_' || true)
-	tr -d '\r' <"$kcsan_out/serial.log" | sed -n 's/^HMAP-KCSAN: //p' \
-		>"$kcsan_out/kcsan-stats.txt"
-	watch=$(awk '$1 == "start" && $2 == "setup_watchpoints:" { s = $3 }
-		$1 == "end" && $2 == "setup_watchpoints:" { e = $3 }
-		END { if (s != "" && e != "") print e - s }' "$kcsan_out/kcsan-stats.txt")
-	races=$(awk '$1 == "end" && $2 == "data_races:" { print $3 }' "$kcsan_out/kcsan-stats.txt")
-	echo "KCSAN counters: $(grep '^end' "$kcsan_out/kcsan-stats.txt" | paste -sd' ')"
-	if [ "$tsan" -gt 0 ] && [ "${watch:-0}" -gt 0 ] && [ "${races:-1}" = 0 ]; then
-		pass "6.1 KCSAN: watched, no data races" \
-			"$watch watchpoints while hmap ran; hmap.ko calls $tsan __tsan_* functions"
-	else
-		fail "6.1 KCSAN: watched, no data races" \
-			"${watch:-no} watchpoints, ${races:-unknown} races, $tsan __tsan_* calls: $kcsan_out/serial.log"
-	fi
-fi
-if [ -n "${k612_obj:-}" ]; then
-	section "6.12: guest results"
-	wait_guest "$k612_out"
-	guest_results "6.12: " "$k612_out/serial.log" "$qemu_rc" "$k612_out" \
-		"${HMAP_GUEST_BIN:-$HMAP_OUT/guest-bin}"/*_test
-	fuzz_results "6.12: " "$k612_out/serial.log" "$k612_out"
-	leak_fault_results "6.12: " "$k612_out/serial.log" "$k612_out"
 fi
 
 finish
