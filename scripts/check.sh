@@ -17,6 +17,14 @@
 # something).
 # Everything generated goes to $HMAP_OUT/check (build/check).
 set -euo pipefail
+# make check tests every kernel, each under its own label: a KVER from the
+# command line (`make check KVER=6.12`) or the environment would turn what
+# is labelled 6.1 into another kernel's run. The 6.1 steps take the
+# default (scripts/common.sh), the 6.12 ones set KVER=6.12 themselves.
+if [ -n "${KVER:-}" ]; then
+	printf 'check: KVER=%s ignored: make check tests 6.1 and 6.12\n' "$KVER" >&2
+fi
+unset KVER
 # shellcheck source=scripts/common.sh
 . "$(dirname "$0")/common.sh"
 
@@ -146,9 +154,12 @@ ksft_results() {
 # printed in its serial log LOG (QEMU's exit status RC, reports in DIR):
 # every KUnit case, every kselftest of each PROGRAM (which must all have
 # run), every guest test, the run itself and its kernel splats. LABEL
-# prefixes every name ("6.1: ", "6.1 KCSAN: ", "6.12: ": the kernel of the run).
+# prefixes every name ("6.1: ", "6.1 KCSAN: ", "6.12: ": the kernel of the
+# run); the run fails unless the guest's kernel (the release guest-init.sh
+# prints: "hmap-guest: mode=check, 6.12.117, 2 cpus") is LABEL's.
 guest_results() {
 	local label=$1 log=$2 rc=$3 dir=$4 kp=0 kf=0 ks=0 status name problems detail
+	local kver=${1%%[ :]*} release
 	shift 4
 	# KUnit: one count per test case.
 	if python3 "$HMAP_SCRIPTS/ktap.py" "$log" >"$dir/kunit.txt"; then
@@ -180,11 +191,18 @@ guest_results() {
 	*) problems+=("QEMU exit $rc") ;;
 	esac
 	grep -aq '^HMAP-GUEST-DONE' "$log" || problems+=("no HMAP-GUEST-DONE marker")
+	release=$(tr -d '\r' <"$log" |
+		sed -n 's/^hmap-guest: mode=[a-z]*, \([^ ,]*\), .*/\1/p' | head -n1)
+	case $release in
+	"$kver" | "$kver".* | "$kver"-*) ;;
+	'') problems+=("no kernel release in the serial log (hmap-guest: mode=...)") ;;
+	*) problems+=("ran on $release, not $kver") ;;
+	esac
 	if grep -a '^HMAP-GUEST-FAIL' "$log"; then
 		problems+=("$(grep -ac '^HMAP-GUEST-FAIL' "$log") failed guest step(s)")
 	fi
 	if [ ${#problems[@]} -eq 0 ]; then
-		pass "${label}guest run (insmod, rmmod, end marker)"
+		pass "${label}guest run on $release (insmod, rmmod, end marker)"
 	else
 		echo "last lines of the serial log:"
 		tail -n 30 "$log" | sed 's/^/    /'
