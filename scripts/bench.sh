@@ -51,7 +51,7 @@ section "modules and guest program"
 src=$out/src
 rsync -a --delete --exclude=/build/ --exclude=/.git/ --include='*/' \
 	--include='*.c' --include='*.h' --include=Kbuild --include=Makefile \
-	--exclude='*.mod.c' --exclude='*' --prune-empty-dirs \
+	--include=/dkms.conf --exclude='*.mod.c' --exclude='*' --prune-empty-dirs \
 	"$HMAP_SRC/" "$src/"
 log=$out/modules.log
 if ! { make -C "$kobj" M="$src" -j"$(nproc)" modules &&

@@ -86,7 +86,7 @@ copy_sources() {
 	mkdir -p "$1"
 	rsync -a --delete --exclude=/build/ --exclude=/.git/ --include='*/' \
 		--include='*.c' --include='*.h' --include='*.S' --include=Kbuild \
-		--include=Makefile --exclude='*.mod.c' --exclude='*' \
+		--include=Makefile --include=/dkms.conf --exclude='*.mod.c' --exclude='*' \
 		--prune-empty-dirs "$HMAP_SRC/" "$1/"
 }
 
@@ -630,10 +630,15 @@ elif (export mok_signing_key=$pkg/mok.key mok_certificate=$pkg/mok.pub
 	>"$out/dkms.log" 2>&1; then
 	ko=$pkg/dkms/hmap/$dver/$krel/$(uname -m)/module/hmap.ko
 	vermagic=$(modinfo -F vermagic "$ko" 2>/dev/null || true)
-	if [ "${vermagic%% *}" = "$krel" ]; then
-		pass "DKMS build (hmap/$dver for $krel)"
-	else
+	# The module's version is dkms.conf's (Kbuild reads it there): DKMS
+	# compares it with an installed hmap.ko's before replacing that.
+	modver=$(modinfo -F version "$ko" 2>/dev/null || true)
+	if [ "${vermagic%% *}" != "$krel" ]; then
 		fail "DKMS build" "no hmap.ko for $krel in $pkg/dkms (vermagic '${vermagic:-none}')"
+	elif [ "$modver" != "$dver" ]; then
+		fail "DKMS build" "hmap.ko's version is '$modver', dkms.conf's PACKAGE_VERSION $dver"
+	else
+		pass "DKMS build (hmap/$dver for $krel, modinfo version $modver)"
 	fi
 else
 	tail -n 20 "$out/dkms.log"
