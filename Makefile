@@ -4,7 +4,10 @@
 # file only wraps the kernel build and the test scripts.
 #
 #   make [KDIR=...]   build hmap.ko against KDIR (default: the running
-#                     kernel's headers, else the newest Debian headers)
+#                     kernel's headers, else the newest Debian headers);
+#                     HMAP_TESTS=1 also builds the KUnit modules
+#                     (hmap_kunit.ko, hmap_kunit_scale.ko) when KDIR's
+#                     kernel has KUnit, as check, vm and demo do
 #   make check        test kernel + KUnit under QEMU + host checks
 #                     (scripts/check.sh; output under build/); what CI runs
 #   make quick        make check for between commits: the 6.1 KASAN guest

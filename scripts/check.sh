@@ -12,9 +12,10 @@
 # fault injection at every allocation site (each KASAN kernel), KCSAN's
 # watch, the native fuzz run and its coverage, W=1 (amd64 and i386 on 6.1,
 # amd64 on 6.12), sparse, checkpatch and kernel-doc (6.1's and 6.12's),
-# the DKMS build, make install and uninstall, and docutils over the .rst
-# files with their kernel-doc directives expanded (each must render
-# something).
+# the DKMS build, make install and uninstall (against Debian's headers,
+# and against the test kernel, whose KUnit must not bring the test modules
+# along), and docutils over the .rst files with their kernel-doc
+# directives expanded (each must render something).
 # Everything generated goes to $HMAP_OUT/check (build/check).
 set -euo pipefail
 # make check tests every kernel, each under its own label: a KVER from the
@@ -359,7 +360,7 @@ mods_ok=
 if [ -n "$kobj" ]; then
 	section "modules (test kernel)"
 	log=$out/modules.log
-	if make -C "$kobj" M="$HMAP_SRC" -j"$(nproc)" modules >"$log" 2>&1; then
+	if make -C "$kobj" M="$HMAP_SRC" HMAP_TESTS=1 -j"$(nproc)" modules >"$log" 2>&1; then
 		grep -E 'warning:' "$log" || true
 		missing=
 		for m in hmap hmap_kunit hmap_kunit_scale; do
@@ -421,7 +422,7 @@ fi
 if [ -n "${kcsan_obj:-}" ]; then
 	section "KCSAN: modules and guest"
 	copy_sources "$kcsan_out/src"
-	if make -C "$kcsan_obj" M="$kcsan_out/src" -j"$(nproc)" modules \
+	if make -C "$kcsan_obj" M="$kcsan_out/src" HMAP_TESTS=1 -j"$(nproc)" modules \
 		>"$kcsan_out/modules.log" 2>&1; then
 		start_guest "$kcsan_out" "$kcsan_obj" \
 			"$kcsan_obj/lib/kunit/kunit.ko" "$kcsan_out/src/hmap.ko" \
@@ -455,7 +456,7 @@ fi
 if [ -n "${k612_obj:-}" ]; then
 	section "6.12: modules and guest"
 	copy_sources "$k612_out/src"
-	if make -C "$k612_obj" M="$k612_out/src" -j"$(nproc)" modules \
+	if make -C "$k612_obj" M="$k612_out/src" HMAP_TESTS=1 -j"$(nproc)" modules \
 		>"$k612_out/modules.log" 2>&1; then
 		pass "6.12: build modules against the test kernel"
 		start_guest "$k612_out" "$k612_obj" \
@@ -527,7 +528,7 @@ else
 	echo "$hdr"
 	copy_sources "$HMAP_OUT/host"
 	log=$out/host-w1.log
-	if make -C "$hdr" M="$HMAP_OUT/host" W=1 KCFLAGS=-Werror -j"$(nproc)" \
+	if make -C "$hdr" M="$HMAP_OUT/host" HMAP_TESTS=1 W=1 KCFLAGS=-Werror -j"$(nproc)" \
 		modules >"$log" 2>&1 && [ -f "$HMAP_OUT/host/hmap.ko" ]; then
 		pass "W=1 -Werror build (Debian headers)"
 	else
@@ -547,7 +548,7 @@ if obj32=$("$HMAP_SCRIPTS/i386-tree.sh"); then
 	copy_sources "$HMAP_OUT/i386"
 	log=$out/i386-w1.log
 	missing=
-	if make -C "$obj32" ARCH=i386 M="$HMAP_OUT/i386" W=1 KCFLAGS=-Werror \
+	if make -C "$obj32" ARCH=i386 M="$HMAP_OUT/i386" HMAP_TESTS=1 W=1 KCFLAGS=-Werror \
 		KBUILD_MODPOST_WARN=1 -j"$(nproc)" modules >"$log" 2>&1; then
 		for m in hmap hmap_kunit; do
 			[ -f "$HMAP_OUT/i386/$m.ko" ] || missing+=" $m.ko"
@@ -579,7 +580,7 @@ if obj612=$(KVER=6.12 "$HMAP_SCRIPTS/build-kernel.sh" --prepare); then
 	copy_sources "$HMAP_OUT/k612"
 	log=$out/k612-w1.log
 	missing=
-	if make -C "$obj612" M="$HMAP_OUT/k612" W=1 KCFLAGS=-Werror C=2 \
+	if make -C "$obj612" M="$HMAP_OUT/k612" HMAP_TESTS=1 W=1 KCFLAGS=-Werror C=2 \
 		KBUILD_MODPOST_WARN=1 -j"$(nproc)" modules >"$log" 2>&1; then
 		for m in hmap hmap_kunit hmap_kunit_scale; do
 			[ -f "$HMAP_OUT/k612/$m.ko" ] || missing+=" $m.ko"
@@ -615,7 +616,7 @@ fi
 section "host: DKMS build and make install"
 pkg=$HMAP_OUT/pkg
 rm -rf "$pkg"
-mkdir -p "$pkg/src" "$pkg/usrsrc" "$pkg/dkms" "$pkg/dest"
+mkdir -p "$pkg/src" "$pkg/usrsrc" "$pkg/dkms"
 rsync -a --filter=':- .gitignore' --exclude=/.git/ "$HMAP_SRC/" "$pkg/src/"
 hdr=${HMAP_HOST_KDIR:-$(find /usr/src -maxdepth 1 -name 'linux-headers-*-amd64' | sort -V | tail -n1)}
 krel=$(sed -n 's/^#define UTS_RELEASE "\(.*\)"$/\1/p' "$hdr/include/generated/utsrelease.h" 2>/dev/null || true)
@@ -646,27 +647,46 @@ else
 	fail "DKMS build" "log: $out/dkms.log"
 fi
 
-# make install into an empty DESTDIR: exactly the expected files, and make
-# uninstall takes them all away again (directories too).
-want=$(printf '%s\n' "lib/modules/$krel/extra/hmap.ko" usr/bin/hmapctl \
-	usr/include/linux/hmap.h usr/include/linux/hmap_stats.h usr/lib/udev/rules.d/60-hmap.rules \
-	usr/share/man/man8/hmapctl.8)
-imake=(make -C "$pkg/src" KDIR="$hdr" DESTDIR="$pkg/dest" PREFIX=/usr)
-if ! "${imake[@]}" install >"$out/install.log" 2>&1; then
-	tail -n 20 "$out/install.log"
-	fail "make install and uninstall" "install failed, log: $out/install.log"
-elif ! got=$(cd "$pkg/dest" && find . ! -type d | sed 's|^\./||' | sort) ||
-	[ "$got" != "$want" ]; then
-	diff <(echo "$want") <(echo "$got") | sed 's/^/    /' || true
-	fail "make install and uninstall" "installed files differ from the list"
-elif ! "${imake[@]}" uninstall >>"$out/install.log" 2>&1; then
-	tail -n 20 "$out/install.log"
-	fail "make install and uninstall" "uninstall failed, log: $out/install.log"
-elif [ -n "$(ls -A "$pkg/dest")" ]; then
-	(cd "$pkg/dest" && find . | sed 's/^/    left: /')
-	fail "make install and uninstall" "uninstall left files in DESTDIR"
-else
-	pass "make install and uninstall ($(wc -l <<<"$want") files)"
+# install_check NAME SRC KDIR: make install from SRC (a copy of the tree)
+# for KDIR into an empty DESTDIR: exactly the expected files, hmap.ko the
+# only module even when KDIR has KUnit, and make uninstall takes them all
+# away again (directories too).
+install_check() {
+	local name=$1 src=$2 kdir=$3 rel want got dest=$2.dest log=$out/install-${2##*/}.log
+	local -a imake
+	rel=$(sed -n 's/^#define UTS_RELEASE "\(.*\)"$/\1/p' "$kdir/include/generated/utsrelease.h" 2>/dev/null || true)
+	if [ -z "$rel" ]; then
+		fail "$name" "no kernel release in $kdir"
+		return
+	fi
+	rm -rf "$dest"
+	mkdir -p "$dest"
+	want=$(printf '%s\n' "lib/modules/$rel/extra/hmap.ko" usr/bin/hmapctl \
+		usr/include/linux/hmap.h usr/include/linux/hmap_stats.h usr/lib/udev/rules.d/60-hmap.rules \
+		usr/share/man/man8/hmapctl.8)
+	imake=(make -C "$src" KDIR="$kdir" DESTDIR="$dest" PREFIX=/usr)
+	if ! "${imake[@]}" install >"$log" 2>&1; then
+		tail -n 20 "$log"
+		fail "$name" "install failed, log: $log"
+	elif ! got=$(cd "$dest" && find . ! -type d | sed 's|^\./||' | sort) ||
+		[ "$got" != "$want" ]; then
+		diff <(echo "$want") <(echo "$got") | sed 's/^/    /' || true
+		fail "$name" "installed files differ from the list"
+	elif ! "${imake[@]}" uninstall >>"$log" 2>&1; then
+		tail -n 20 "$log"
+		fail "$name" "uninstall failed, log: $log"
+	elif [ -n "$(ls -A "$dest")" ]; then
+		(cd "$dest" && find . | sed 's/^/    left: /')
+		fail "$name" "uninstall left files in DESTDIR"
+	else
+		pass "$name ($(wc -l <<<"$want") files for $rel)"
+	fi
+}
+install_check "make install and uninstall (Debian headers)" "$pkg/src" "$hdr"
+# The test kernel has KUnit: make install must still install hmap.ko only.
+if [ -n "$mods_ok" ]; then
+	rsync -a --filter=':- .gitignore' --exclude=/.git/ "$HMAP_SRC/" "$pkg/src-test/"
+	install_check "make install and uninstall (test kernel, with KUnit)" "$pkg/src-test" "$kobj"
 fi
 
 mapfile -t files < <(lint_files)
@@ -711,7 +731,7 @@ fi
 section "host: sparse (C=2, test kernel)"
 if [ -n "$mods_ok" ]; then
 	log=$out/sparse.log
-	if make -C "$kobj" M="$HMAP_SRC" C=2 -j"$(nproc)" modules >"$log" 2>&1; then
+	if make -C "$kobj" M="$HMAP_SRC" HMAP_TESTS=1 C=2 -j"$(nproc)" modules >"$log" 2>&1; then
 		if grep -E ': (warning|error):' "$log" >"$out/sparse.txt"; then
 			show "$out/sparse.txt" 60
 			fail "sparse" "$(wc -l <"$out/sparse.txt") finding(s)"
