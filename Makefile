@@ -18,9 +18,11 @@
 #   make vm           boot the test kernel with hmap.ko loaded, hmapctl on
 #                     the PATH and a shell on the serial console (Ctrl-A x
 #                     quits)
-#   make bench        benchmark kernel (no debug options) under QEMU: hmap
+#   make bench [KVER=6.1|6.12]
+#                     benchmark kernel (no debug options) under QEMU: hmap
 #                     against rhashtable and bpf(2) hash maps (scripts/bench.sh;
-#                     results in build/bench/)
+#                     results in build/bench/); KVER: the kernel, default
+#                     the newest (6.12)
 #   make native       the core in user space (tools/testing/hmap): native
 #                     tests under ASan + UBSan, a fuzz run, line coverage
 #   make bench-native the core on the real CPU against Go's map and
