@@ -95,6 +95,9 @@ clean:
 # live system only: with DESTDIR, a package's postinst runs it.
 PREFIX ?= /usr/local
 INSTALL_MOD_DIR ?= extra
+# Absolute: modules_install runs in KDIR, where a relative INSTALL_MOD_PATH
+# would land.
+override DESTDIR := $(abspath $(DESTDIR))
 # The release modules_install uses (and uname -r prints): UTS_RELEASE, not
 # include/config/kernel.release, which Debian's headers fill with the
 # upstream version.

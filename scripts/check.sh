@@ -651,10 +651,11 @@ else
 	fail "DKMS build" "log: $out/dkms.log"
 fi
 
-# install_check NAME SRC KDIR: make install from SRC (a copy of the tree)
-# for KDIR into an empty DESTDIR: exactly the expected files, hmap.ko the
-# only module even when KDIR has KUnit, and make uninstall takes them all
-# away again (directories too).
+# install_check NAME SRC KDIR [DESTDIR]: make install from SRC (a copy of
+# the tree) for KDIR into an empty SRC.dest, named DESTDIR on make's
+# command line (default: its absolute path): exactly the expected files,
+# hmap.ko the only module even when KDIR has KUnit, and make uninstall
+# takes them all away again (directories too).
 install_check() {
 	local name=$1 src=$2 kdir=$3 rel want got dest=$2.dest log=$out/install-${2##*/}.log
 	local -a imake
@@ -668,7 +669,7 @@ install_check() {
 	want=$(printf '%s\n' "lib/modules/$rel/extra/hmap.ko" usr/bin/hmapctl \
 		usr/include/linux/hmap.h usr/include/linux/hmap_stats.h usr/lib/udev/rules.d/60-hmap.rules \
 		usr/share/man/man8/hmapctl.8)
-	imake=(make -C "$src" KDIR="$kdir" DESTDIR="$dest" PREFIX=/usr)
+	imake=(make -C "$src" KDIR="$kdir" DESTDIR="${4:-$dest}" PREFIX=/usr)
 	if ! "${imake[@]}" install >"$log" 2>&1; then
 		tail -n 20 "$log"
 		fail "$name" "install failed, log: $log"
@@ -688,9 +689,11 @@ install_check() {
 }
 install_check "make install and uninstall (Debian headers)" "$pkg/src" "$hdr"
 # The test kernel has KUnit: make install must still install hmap.ko only.
+# A relative DESTDIR, which is relative to the tree, not to KDIR.
 if [ -n "$mods_ok" ]; then
 	rsync -a --filter=':- .gitignore' --exclude=/.git/ "$HMAP_SRC/" "$pkg/src-test/"
-	install_check "make install and uninstall (test kernel, with KUnit)" "$pkg/src-test" "$kobj"
+	install_check "make install and uninstall (test kernel, with KUnit; relative DESTDIR)" \
+		"$pkg/src-test" "$kobj" ../src-test.dest
 fi
 
 mapfile -t files < <(lint_files)
