@@ -29,7 +29,9 @@
 #                     liburcu's rculfhash (build/bench/native.{json,md});
 #                     also run by make bench
 #   make install      hmap.ko through the kernel's modules_install
-#                     (/lib/modules/<release>/extra), hmapctl and hmapctl(8),
+#                     (/lib/modules/<release>/extra) for the running
+#                     kernel (its build directory must exist) or KDIR's,
+#                     hmapctl and hmapctl(8),
 #                     the UAPI headers (include/linux/hmap*.h) and the udev
 #                     rule for /dev/hmap's mode, under DESTDIR and PREFIX
 #                     (default /usr/local); depmod when DESTDIR is empty
@@ -47,9 +49,14 @@
 # Kbuild reads the Kbuild file, not this one; guard anyway.
 ifeq ($(KERNELRELEASE),)
 
+# The running kernel's release (set only to test what happens without its
+# build directory).
+RUNNING_KERNEL ?= $(shell uname -r)
 ifeq ($(origin KDIR),undefined)
-KDIR := /lib/modules/$(shell uname -r)/build
+KDIR := /lib/modules/$(RUNNING_KERNEL)/build
 ifeq ($(wildcard $(KDIR)/Makefile),)
+# Good enough to build against; install and uninstall refuse it (KDIR_NONE).
+KDIR_NONE := $(KDIR)
 KDIR := $(shell ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sort -V | tail -n1)
 endif
 endif
@@ -104,6 +111,20 @@ override DESTDIR := $(abspath $(DESTDIR))
 KRELEASE = $(shell sed -n 's/^\#define UTS_RELEASE "\(.*\)"$$/\1/p' \
 	$(KDIR)/include/generated/utsrelease.h 2>/dev/null)
 MODDIR = $(DESTDIR)/lib/modules/$(KRELEASE)/$(INSTALL_MOD_DIR)
+# The kernel install and uninstall are for: the running kernel's, whose
+# build directory must exist, or KDIR's; never the newest headers that
+# happen to be there.
+define check-kdir
+	@if [ -n "$(KDIR_NONE)" ]; then \
+		echo "make $@: the running kernel has no build directory ($(KDIR_NONE)):" \
+			"install its headers, or name the kernel's with KDIR=" >&2; \
+		exit 1; \
+	elif [ -z "$(KRELEASE)" ]; then \
+		echo "make $@: no UTS_RELEASE in $(KDIR)/include/generated/utsrelease.h:" \
+			"KDIR=$(KDIR) is not a kernel build directory" >&2; \
+		exit 1; \
+	fi
+endef
 # What install puts under $(DESTDIR)$(PREFIX): source, then destination.
 INSTALL_FILES := \
 	tools/hmapctl/hmapctl:bin/hmapctl \
@@ -112,8 +133,9 @@ INSTALL_FILES := \
 	include/uapi/linux/hmap_stats.h:include/linux/hmap_stats.h \
 	tools/udev/60-hmap.rules:lib/udev/rules.d/60-hmap.rules
 
-install: modules
-	@test -n "$(KRELEASE)" || { echo "no UTS_RELEASE in $(KDIR)" >&2; exit 1; }
+install:
+	$(check-kdir)
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 	$(MAKE) -C tools/hmapctl
 	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_PATH=$(DESTDIR) \
 		INSTALL_MOD_DIR=$(INSTALL_MOD_DIR) DEPMOD=true modules_install
@@ -128,7 +150,7 @@ install: modules
 # KUnit), compressed or not; then, under a DESTDIR only, the directories
 # left empty, so that a staging directory ends as it began.
 uninstall:
-	@test -n "$(KRELEASE)" || { echo "no UTS_RELEASE in $(KDIR)" >&2; exit 1; }
+	$(check-kdir)
 	rm -f $(addprefix $(MODDIR)/,$(addsuffix .ko*,hmap hmap_kunit hmap_kunit_scale))
 	rm -f $(foreach f,$(INSTALL_FILES),$(DESTDIR)$(PREFIX)/$(lastword $(subst :, ,$(f))))
 	$(if $(DESTDIR),,depmod -a $(KRELEASE))

@@ -688,6 +688,18 @@ install_check() {
 	fi
 }
 install_check "make install and uninstall (Debian headers)" "$pkg/src" "$hdr"
+# Without KDIR, and without a build directory for the running kernel
+# (RUNNING_KERNEL= pretends), make install fails and says why instead of
+# installing for whichever headers are there.
+if make -C "$pkg/src" RUNNING_KERNEL=0.0-none DESTDIR="$pkg/none" install \
+	>"$out/install-nokdir.log" 2>&1; then
+	fail "make install without the running kernel's headers fails" "it installed: $pkg/none"
+elif [ -e "$pkg/none" ] || ! grep -q 'no build directory' "$out/install-nokdir.log"; then
+	show "$out/install-nokdir.log" 10
+	fail "make install without the running kernel's headers fails" "not before installing, or not saying why"
+else
+	pass "make install without the running kernel's headers fails"
+fi
 # The test kernel has KUnit: make install must still install hmap.ko only.
 # A relative DESTDIR, which is relative to the tree, not to KDIR.
 if [ -n "$mods_ok" ]; then
