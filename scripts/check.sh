@@ -524,10 +524,18 @@ fi
 echo "native: $(($(date +%s) - t0))s"
 
 # --- Host checks ---------------------------------------------------------------
+# Debian's headers: those the installed linux-headers-amd64 metapackage
+# depends on (deps.sh installs it), not whichever /usr/src directory sorts
+# last; HMAP_HOST_KDIR overrides.
 section "host: W=1 -Werror build against Debian's headers"
-hdr=${HMAP_HOST_KDIR:-$(find /usr/src -maxdepth 1 -name 'linux-headers-*-amd64' | sort -V | tail -n1)}
+hdr=${HMAP_HOST_KDIR:-}
+if [ -z "$hdr" ]; then
+	hdrpkg=$(dpkg-query -W -f='${Depends}' linux-headers-amd64 2>/dev/null |
+		sed -n 's/^\(linux-headers-[^ ,]*\).*/\1/p' || true)
+	[ -z "$hdrpkg" ] || hdr=/usr/src/$hdrpkg
+fi
 if [ -z "$hdr" ] || [ ! -d "$hdr" ]; then
-	fail "W=1 build" "no /usr/src/linux-headers-*-amd64"
+	fail "W=1 build" "no headers of linux-headers-amd64 (${hdr:-not installed})"
 else
 	echo "$hdr"
 	copy_sources "$HMAP_OUT/host"
@@ -622,18 +630,22 @@ pkg=$HMAP_OUT/pkg
 rm -rf "$pkg"
 mkdir -p "$pkg/src" "$pkg/usrsrc" "$pkg/dkms"
 rsync -a --filter=':- .gitignore' --exclude=/.git/ "$HMAP_SRC/" "$pkg/src/"
-hdr=${HMAP_HOST_KDIR:-$(find /usr/src -maxdepth 1 -name 'linux-headers-*-amd64' | sort -V | tail -n1)}
+# hdr: linux-headers-amd64's headers (the W=1 build above).
 krel=$(sed -n 's/^#define UTS_RELEASE "\(.*\)"$/\1/p' "$hdr/include/generated/utsrelease.h" 2>/dev/null || true)
 dver=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"$/\1/p' "$HMAP_SRC/dkms.conf")
 dkms=(dkms --sourcetree "$pkg/usrsrc" --dkmstree "$pkg/dkms" --kernelsourcedir "$hdr")
 if [ -z "$krel" ] || [ -z "$dver" ]; then
-	fail "DKMS build" "no kernel release in ${hdr:-/usr/src/linux-headers-*-amd64} or no version in dkms.conf"
+	fail "DKMS build" "no kernel release in ${hdr:-the headers of linux-headers-amd64} or no version in dkms.conf"
 elif ! "$HMAP_SCRIPTS/deps.sh" dkms; then
 	fail "DKMS build" "dkms not installed"
 elif (export mok_signing_key=$pkg/mok.key mok_certificate=$pkg/mok.pub
 	"${dkms[@]}" add "$pkg/src" && "${dkms[@]}" build -k "$krel" "hmap/$dver") \
 	>"$out/dkms.log" 2>&1; then
+	# hmap.ko, or hmap.ko.{gz,xz,zst} when the kernel compresses modules.
 	ko=$pkg/dkms/hmap/$dver/$krel/$(uname -m)/module/hmap.ko
+	for k in "$ko" "$ko".gz "$ko".xz "$ko".zst; do
+		[ ! -f "$k" ] || { ko=$k; break; }
+	done
 	vermagic=$(modinfo -F vermagic "$ko" 2>/dev/null || true)
 	# The module's version is dkms.conf's (Kbuild reads it there): DKMS
 	# compares it with an installed hmap.ko's before replacing that.
@@ -673,7 +685,8 @@ install_check() {
 	if ! "${imake[@]}" install >"$log" 2>&1; then
 		tail -n 20 "$log"
 		fail "$name" "install failed, log: $log"
-	elif ! got=$(cd "$dest" && find . ! -type d | sed 's|^\./||' | sort) ||
+	# A kernel with CONFIG_MODULE_COMPRESS_* installs hmap.ko.{gz,xz,zst}.
+	elif ! got=$(cd "$dest" && find . ! -type d | sed 's|^\./||; s/\.ko\.\(gz\|xz\|zst\)$/.ko/' | sort) ||
 		[ "$got" != "$want" ]; then
 		diff <(echo "$want") <(echo "$got") | sed 's/^/    /' || true
 		fail "$name" "installed files differ from the list"
