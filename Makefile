@@ -13,7 +13,8 @@
 #   make quick        make check for between commits: the 6.1 KASAN guest
 #                     only (no KCSAN guest, so no scale suite; no 6.12
 #                     guest), shorter native runs (HMAP_QUICK=1);
-#                     the same summary line
+#                     the same summary line, ", 2 skipped" for the two
+#                     guests left out
 #   make demo         boot the test kernel and run a scripted hmapctl session
 #   make vm           boot the test kernel with hmap.ko loaded, hmapctl on
 #                     the PATH and a shell on the serial console (Ctrl-A x
