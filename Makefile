@@ -147,21 +147,23 @@ install:
 	done
 	$(if $(DESTDIR),,depmod -a $(KRELEASE))
 
-# Every module of the build (hmap.ko, and the KUnit modules when KDIR has
-# KUnit), compressed or not; then, under a DESTDIR only, the directories
-# left empty, so that a staging directory ends as it began.
+# rmdir-up DIR...: under a DESTDIR only, DIR and its parents up to
+# DESTDIR while they are empty, so that a staging directory ends as it
+# began.
+rmdir-up = $(if $(DESTDIR),@for d in $(1); do d=$${d%/}; \
+	while [ "$$d" != "$(DESTDIR)" ] && rmdir "$$d" 2>/dev/null; do d=$${d%/*}; done; done)
+INSTALLED := $(foreach f,$(INSTALL_FILES),$(DESTDIR)$(PREFIX)/$(lastword $(subst :, ,$(f))))
+
+# The user-space files first, which need no kernel, then the module (and
+# the KUnit modules an older make install put there), compressed or not,
+# for the kernel check-kdir accepts.
 uninstall:
+	rm -f $(INSTALLED)
+	$(call rmdir-up,$(dir $(INSTALLED)))
 	$(check-kdir)
 	rm -f $(addprefix $(MODDIR)/,$(addsuffix .ko*,hmap hmap_kunit hmap_kunit_scale))
-	rm -f $(foreach f,$(INSTALL_FILES),$(DESTDIR)$(PREFIX)/$(lastword $(subst :, ,$(f))))
+	$(call rmdir-up,$(MODDIR))
 	$(if $(DESTDIR),,depmod -a $(KRELEASE))
-ifneq ($(DESTDIR),)
-	@for d in $(MODDIR) $(foreach f,$(INSTALL_FILES),$(dir $(DESTDIR)$(PREFIX)/$(lastword $(subst :, ,$(f))))); do \
-		d=$${d%/}; \
-		while [ "$$d" != "$(DESTDIR)" ] && [ "$$d" != "$(patsubst %/,%,$(DESTDIR))" ] && \
-			rmdir "$$d" 2>/dev/null; do d=$${d%/*}; done; \
-	done
-endif
 
 .PHONY: all modules check quick vm demo bench bench-native native clean \
 	install uninstall

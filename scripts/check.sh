@@ -675,11 +675,12 @@ fi
 # install_check NAME SRC KDIR [DESTDIR]: make install from SRC (a copy of
 # the tree) for KDIR into an empty SRC.dest, named DESTDIR on make's
 # command line (default: its absolute path): exactly the expected files,
-# hmap.ko the only module even when KDIR has KUnit, and make uninstall
-# takes them all away again (directories too).
+# hmap.ko the only module even when KDIR has KUnit; make uninstall without
+# a kernel (no KDIR, RUNNING_KERNEL without headers) fails but takes the
+# user-space files away, and with KDIR takes the rest (directories too).
 install_check() {
 	local name=$1 src=$2 kdir=$3 rel want got dest=$2.dest log=$out/install-${2##*/}.log
-	local -a imake
+	local -a imake nokdir
 	rel=$(sed -n 's/^#define UTS_RELEASE "\(.*\)"$/\1/p' "$kdir/include/generated/utsrelease.h" 2>/dev/null || true)
 	if [ -z "$rel" ]; then
 		fail "$name" "no kernel release in $kdir"
@@ -691,6 +692,7 @@ install_check() {
 		usr/include/linux/hmap.h usr/include/linux/hmap_stats.h usr/lib/udev/rules.d/60-hmap.rules \
 		usr/share/man/man8/hmapctl.8)
 	imake=(make -C "$src" KDIR="$kdir" DESTDIR="${4:-$dest}" PREFIX=/usr)
+	nokdir=(make -C "$src" RUNNING_KERNEL=0.0-none DESTDIR="${4:-$dest}" PREFIX=/usr)
 	if ! "${imake[@]}" install >"$log" 2>&1; then
 		tail -n 20 "$log"
 		fail "$name" "install failed, log: $log"
@@ -699,6 +701,12 @@ install_check() {
 		[ "$got" != "$want" ]; then
 		diff <(echo "$want") <(echo "$got") | sed 's/^/    /' || true
 		fail "$name" "installed files differ from the list"
+	elif "${nokdir[@]}" uninstall >>"$log" 2>&1; then
+		fail "$name" "make uninstall without a kernel succeeded, log: $log"
+	elif [ "$(cd "$dest" && find . ! -type d | sed 's|^\./||; s/\.ko\.\(gz\|xz\|zst\)$/.ko/')" != \
+		"lib/modules/$rel/extra/hmap.ko" ]; then
+		(cd "$dest" && find . ! -type d | sed 's/^/    left: /')
+		fail "$name" "make uninstall without a kernel: not just the module left"
 	elif ! "${imake[@]}" uninstall >>"$log" 2>&1; then
 		tail -n 20 "$log"
 		fail "$name" "uninstall failed, log: $log"
