@@ -112,6 +112,19 @@ override DESTDIR := $(abspath $(DESTDIR))
 KRELEASE = $(shell sed -n 's/^\#define UTS_RELEASE "\(.*\)"$$/\1/p' \
 	$(KDIR)/include/generated/utsrelease.h 2>/dev/null)
 MODDIR = $(DESTDIR)/lib/modules/$(KRELEASE)/$(INSTALL_MOD_DIR)
+# modules_install signs the module when the kernel has MODULE_SIG_ALL, with
+# CONFIG_MODULE_SIG_KEY (a path from KDIR, an absolute one, or pkcs11:).
+# Distribution headers have the option but not the key (Debian's
+# output/signing_key.pem): sign-file would print OpenSSL errors and leave
+# the module unsigned. Without the key it is not tried (NO_SIGN).
+HMAP_KCONFIG := $(KDIR)/include/config/auto.conf
+SIG_ALL = $(shell grep -qx 'CONFIG_MODULE_SIG_ALL=y' $(HMAP_KCONFIG) 2>/dev/null && echo y)
+SIG_KEY = $(shell sed -n 's/^CONFIG_MODULE_SIG_KEY="\{0,1\}\([^"]*\)"\{0,1\}$$/\1/p' \
+	$(HMAP_KCONFIG) 2>/dev/null)
+SIG_KEY_FOUND = $(or $(filter pkcs11:%,$(SIG_KEY)),$(wildcard \
+	$(if $(filter /%,$(SIG_KEY)),$(SIG_KEY),$(KDIR)/$(SIG_KEY))))
+NO_SIGN = $(if $(SIG_ALL),$(if $(SIG_KEY_FOUND),,CONFIG_MODULE_SIG_ALL=))
+
 # The kernel install and uninstall are for: the running kernel's, whose
 # build directory must exist, or KDIR's; never the newest headers that
 # happen to be there.
@@ -138,8 +151,9 @@ install:
 	$(check-kdir)
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 	$(MAKE) -C tools/hmapctl
+	$(if $(NO_SIGN),@echo "  hmap.ko stays unsigned: no signing key $(SIG_KEY) in $(KDIR)")
 	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_PATH=$(DESTDIR) \
-		INSTALL_MOD_DIR=$(INSTALL_MOD_DIR) DEPMOD=true modules_install
+		INSTALL_MOD_DIR=$(INSTALL_MOD_DIR) DEPMOD=true $(NO_SIGN) modules_install
 	@set -e; for f in $(INSTALL_FILES); do \
 		src=$${f%%:*} dst=$(DESTDIR)$(PREFIX)/$${f#*:}; \
 		case $$src in */hmapctl) mode=0755 ;; *) mode=0644 ;; esac; \
