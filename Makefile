@@ -95,6 +95,7 @@ clean:
 		-o -name '.*.cmd' -o -name '*.o.d' -o -name '*.symvers' \
 		-o -name 'modules.order' -o -name '*.dwo' \) -exec rm -f {} +
 	rm -rf build .tmp_versions
+	$(MAKE) -C tools/hmapctl clean
 
 # --- make install / make uninstall --------------------------------------------
 # The module goes where the kernel's modules_install puts external modules,

@@ -723,6 +723,16 @@ install_check() {
 	fi
 }
 install_check "make install and uninstall (Debian headers)" "$pkg/src" "$hdr"
+# make clean takes away what make install built: modules, objects, hmapctl.
+if ! make -C "$pkg/src" clean >"$out/clean.log" 2>&1; then
+	fail "make clean" "log: $out/clean.log"
+elif left=$(cd "$pkg/src" && find . -type f \( -name '*.ko' -o -name '*.o' \
+	-o -name '*.mod' -o -name '*.symvers' -o -path ./tools/hmapctl/hmapctl \) |
+	paste -sd' ') && [ -n "$left" ]; then
+	fail "make clean" "left: $left"
+else
+	pass "make clean"
+fi
 # Without KDIR, and without a build directory for the running kernel
 # (RUNNING_KERNEL= pretends), make install fails and says why instead of
 # installing for whichever headers are there.
