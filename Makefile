@@ -39,8 +39,9 @@
 #   make uninstall    remove what make install installed (same DESTDIR,
 #                     PREFIX and KDIR)
 #   make clean        remove build outputs
-#
-# DKMS builds hmap.ko from dkms.conf (`dkms add . && dkms install hmap/0.1`).
+#   make dkms-add     copy the sources (not build/ or .git) to
+#                     /usr/src/hmap-<version> and `dkms add` them; then
+#                     `dkms install hmap/<version>` (dkms.conf)
 #
 # check, demo, vm and bench share their pieces: scripts/build-kernel.sh
 # (the cached kernels), scripts/boot-guest.sh (initramfs and QEMU, one mode
@@ -180,7 +181,31 @@ uninstall:
 	$(call rmdir-up,$(MODDIR))
 	$(if $(DESTDIR),,depmod -a $(KRELEASE))
 
+# --- make dkms-add ------------------------------------------------------------
+# `dkms add .` copies the whole directory to /usr/src/hmap-<version>,
+# make check's build/ (about 90 MB) and .git included, and dkms.conf cannot
+# exclude anything. This copies the sources only: the files git tracks or
+# would track (not ignored), or, outside git, all but build/ and .git;
+# then `dkms add` registers the copy. DKMS_SRCTREE and DKMS (the command)
+# are for make check, which adds to a DKMS tree of its own.
+DKMS ?= dkms
+DKMS_SRCTREE ?= /usr/src
+DKMS_VERSION = $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"$$/\1/p' dkms.conf)
+DKMS_COPY = $(DKMS_SRCTREE)/hmap-$(DKMS_VERSION)
+
+dkms-add:
+	@test -n "$(DKMS_VERSION)" || { echo "make $@: no PACKAGE_VERSION in dkms.conf" >&2; exit 1; }
+	@test ! -e $(DKMS_COPY) || { echo "make $@: $(DKMS_COPY) exists:" \
+		"sudo dkms remove hmap/$(DKMS_VERSION) --all; sudo rm -r $(DKMS_COPY)" >&2; exit 1; }
+	mkdir -p $(DKMS_COPY)
+	if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \
+		git ls-files -z --cached --others --exclude-standard; \
+	else \
+		find . \( -path ./build -o -path ./.git \) -prune -o -type f -print0; \
+	fi | tar --null --ignore-failed-read -T - -cf - | tar -x -C $(DKMS_COPY)
+	$(DKMS) add -m hmap -v $(DKMS_VERSION)
+
 .PHONY: all modules check quick vm demo bench bench-native native clean \
-	install uninstall
+	install uninstall dkms-add
 
 endif

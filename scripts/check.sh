@@ -628,8 +628,10 @@ else
 fi
 
 # --- Host: installing (DKMS, make install) -----------------------------------
-# From a copy of the tree without build outputs, as a user would have it.
-# DKMS builds hmap.ko against Debian's linux-headers-amd64 (`dkms build -k
+# make install from a copy of the tree without build outputs, as a user
+# would have it. DKMS gets its copy from make dkms-add (this tree, build/
+# and .git there, which it must leave out) and builds hmap.ko against
+# Debian's linux-headers-amd64 (`dkms build -k
 # <release>`), with its source and build trees under build/ so that nothing
 # is added to the host's /usr/src or /var/lib/dkms; its module-signing key
 # is made there too (dkms reads the paths from the environment unless
@@ -648,7 +650,8 @@ if [ -z "$krel" ] || [ -z "$dver" ]; then
 elif ! "$HMAP_SCRIPTS/deps.sh" dkms; then
 	fail "DKMS build" "dkms not installed"
 elif (export mok_signing_key=$pkg/mok.key mok_certificate=$pkg/mok.pub
-	"${dkms[@]}" add "$pkg/src" && "${dkms[@]}" build -k "$krel" "hmap/$dver") \
+	make -C "$HMAP_SRC" dkms-add DKMS_SRCTREE="$pkg/usrsrc" DKMS="${dkms[*]}" &&
+	"${dkms[@]}" build -k "$krel" "hmap/$dver") \
 	>"$out/dkms.log" 2>&1; then
 	# hmap.ko, or hmap.ko.{gz,xz,zst} when the kernel compresses modules.
 	ko=$pkg/dkms/hmap/$dver/$krel/$(uname -m)/module/hmap.ko
@@ -659,12 +662,15 @@ elif (export mok_signing_key=$pkg/mok.key mok_certificate=$pkg/mok.pub
 	# The module's version is dkms.conf's (Kbuild reads it there): DKMS
 	# compares it with an installed hmap.ko's before replacing that.
 	modver=$(modinfo -F version "$ko" 2>/dev/null || true)
-	if [ "${vermagic%% *}" != "$krel" ]; then
+	if [ -e "$pkg/usrsrc/hmap-$dver/build" ] || [ -e "$pkg/usrsrc/hmap-$dver/.git" ]; then
+		fail "DKMS build" "make dkms-add copied build/ or .git to $pkg/usrsrc/hmap-$dver"
+	elif [ "${vermagic%% *}" != "$krel" ]; then
 		fail "DKMS build" "no hmap.ko for $krel in $pkg/dkms (vermagic '${vermagic:-none}')"
 	elif [ "$modver" != "$dver" ]; then
 		fail "DKMS build" "hmap.ko's version is '$modver', dkms.conf's PACKAGE_VERSION $dver"
 	else
-		pass "DKMS build (hmap/$dver for $krel, modinfo version $modver)"
+		size=$(du -sh "$pkg/usrsrc/hmap-$dver" | cut -f1)
+		pass "DKMS build (make dkms-add: $size of sources; hmap/$dver for $krel, version $modver)"
 	fi
 else
 	tail -n 20 "$out/dkms.log"
