@@ -4,35 +4,44 @@
 # file only wraps the kernel build and the test scripts.
 #
 #   make [KDIR=...]   build hmap.ko against KDIR (default: the running
-#                     kernel's headers, else the newest Debian headers)
+#                     kernel's headers, else the newest Debian headers);
+#                     HMAP_TESTS=1 also builds the KUnit modules
+#                     (hmap_kunit.ko, hmap_kunit_scale.ko) when KDIR's
+#                     kernel has KUnit, as check, vm and demo do
 #   make check        test kernel + KUnit under QEMU + host checks
 #                     (scripts/check.sh; output under build/); what CI runs
 #   make quick        make check for between commits: the 6.1 KASAN guest
 #                     only (no KCSAN guest, so no scale suite; no 6.12
 #                     guest), shorter native runs (HMAP_QUICK=1);
-#                     the same summary line
+#                     the same summary line, ", 2 skipped" for the two
+#                     guests left out
 #   make demo         boot the test kernel and run a scripted hmapctl session
 #   make vm           boot the test kernel with hmap.ko loaded, hmapctl on
 #                     the PATH and a shell on the serial console (Ctrl-A x
 #                     quits)
-#   make bench        benchmark kernel (no debug options) under QEMU: hmap
+#   make bench [KVER=6.1|6.12]
+#                     benchmark kernel (no debug options) under QEMU: hmap
 #                     against rhashtable and bpf(2) hash maps (scripts/bench.sh;
-#                     results in build/bench/)
+#                     results in build/bench/); KVER: the kernel, default
+#                     the newest (6.12)
 #   make native       the core in user space (tools/testing/hmap): native
 #                     tests under ASan + UBSan, a fuzz run, line coverage
 #   make bench-native the core on the real CPU against Go's map and
 #                     liburcu's rculfhash (build/bench/native.{json,md});
 #                     also run by make bench
 #   make install      hmap.ko through the kernel's modules_install
-#                     (/lib/modules/<release>/extra), hmapctl and hmapctl(8),
+#                     (/lib/modules/<release>/extra) for the running
+#                     kernel (its build directory must exist) or KDIR's,
+#                     hmapctl and hmapctl(8),
 #                     the UAPI headers (include/linux/hmap*.h) and the udev
 #                     rule for /dev/hmap's mode, under DESTDIR and PREFIX
 #                     (default /usr/local); depmod when DESTDIR is empty
 #   make uninstall    remove what make install installed (same DESTDIR,
 #                     PREFIX and KDIR)
 #   make clean        remove build outputs
-#
-# DKMS builds hmap.ko from dkms.conf (`dkms add . && dkms install hmap/0.1`).
+#   make dkms-add     copy the sources (not build/ or .git) to
+#                     /usr/src/hmap-<version> and `dkms add` them; then
+#                     `dkms install hmap/<version>` (dkms.conf)
 #
 # check, demo, vm and bench share their pieces: scripts/build-kernel.sh
 # (the cached kernels), scripts/boot-guest.sh (initramfs and QEMU, one mode
@@ -42,9 +51,14 @@
 # Kbuild reads the Kbuild file, not this one; guard anyway.
 ifeq ($(KERNELRELEASE),)
 
+# The running kernel's release (set only to test what happens without its
+# build directory).
+RUNNING_KERNEL ?= $(shell uname -r)
 ifeq ($(origin KDIR),undefined)
-KDIR := /lib/modules/$(shell uname -r)/build
+KDIR := /lib/modules/$(RUNNING_KERNEL)/build
 ifeq ($(wildcard $(KDIR)/Makefile),)
+# Good enough to build against; install and uninstall refuse it (KDIR_NONE).
+KDIR_NONE := $(KDIR)
 KDIR := $(shell ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sort -V | tail -n1)
 endif
 endif
@@ -82,6 +96,7 @@ clean:
 		-o -name '.*.cmd' -o -name '*.o.d' -o -name '*.symvers' \
 		-o -name 'modules.order' -o -name '*.dwo' \) -exec rm -f {} +
 	rm -rf build .tmp_versions
+	$(MAKE) -C tools/hmapctl clean
 
 # --- make install / make uninstall --------------------------------------------
 # The module goes where the kernel's modules_install puts external modules,
@@ -90,12 +105,42 @@ clean:
 # live system only: with DESTDIR, a package's postinst runs it.
 PREFIX ?= /usr/local
 INSTALL_MOD_DIR ?= extra
+# Absolute: modules_install runs in KDIR, where a relative INSTALL_MOD_PATH
+# would land.
+override DESTDIR := $(abspath $(DESTDIR))
 # The release modules_install uses (and uname -r prints): UTS_RELEASE, not
 # include/config/kernel.release, which Debian's headers fill with the
 # upstream version.
 KRELEASE = $(shell sed -n 's/^\#define UTS_RELEASE "\(.*\)"$$/\1/p' \
 	$(KDIR)/include/generated/utsrelease.h 2>/dev/null)
 MODDIR = $(DESTDIR)/lib/modules/$(KRELEASE)/$(INSTALL_MOD_DIR)
+# modules_install signs the module when the kernel has MODULE_SIG_ALL, with
+# CONFIG_MODULE_SIG_KEY (a path from KDIR, an absolute one, or pkcs11:).
+# Distribution headers have the option but not the key (Debian's
+# output/signing_key.pem): sign-file would print OpenSSL errors and leave
+# the module unsigned. Without the key it is not tried (NO_SIGN).
+HMAP_KCONFIG := $(KDIR)/include/config/auto.conf
+SIG_ALL = $(shell grep -qx 'CONFIG_MODULE_SIG_ALL=y' $(HMAP_KCONFIG) 2>/dev/null && echo y)
+SIG_KEY = $(shell sed -n 's/^CONFIG_MODULE_SIG_KEY="\{0,1\}\([^"]*\)"\{0,1\}$$/\1/p' \
+	$(HMAP_KCONFIG) 2>/dev/null)
+SIG_KEY_FOUND = $(or $(filter pkcs11:%,$(SIG_KEY)),$(wildcard \
+	$(if $(filter /%,$(SIG_KEY)),$(SIG_KEY),$(KDIR)/$(SIG_KEY))))
+NO_SIGN = $(if $(SIG_ALL),$(if $(SIG_KEY_FOUND),,CONFIG_MODULE_SIG_ALL=))
+
+# The kernel install and uninstall are for: the running kernel's, whose
+# build directory must exist, or KDIR's; never the newest headers that
+# happen to be there.
+define check-kdir
+	@if [ -n "$(KDIR_NONE)" ]; then \
+		echo "make $@: the running kernel has no build directory ($(KDIR_NONE)):" \
+			"install its headers, or name the kernel's with KDIR=" >&2; \
+		exit 1; \
+	elif [ -z "$(KRELEASE)" ]; then \
+		echo "make $@: no UTS_RELEASE in $(KDIR)/include/generated/utsrelease.h:" \
+			"KDIR=$(KDIR) is not a kernel build directory" >&2; \
+		exit 1; \
+	fi
+endef
 # What install puts under $(DESTDIR)$(PREFIX): source, then destination.
 INSTALL_FILES := \
 	tools/hmapctl/hmapctl:bin/hmapctl \
@@ -104,11 +149,13 @@ INSTALL_FILES := \
 	include/uapi/linux/hmap_stats.h:include/linux/hmap_stats.h \
 	tools/udev/60-hmap.rules:lib/udev/rules.d/60-hmap.rules
 
-install: modules
-	@test -n "$(KRELEASE)" || { echo "no UTS_RELEASE in $(KDIR)" >&2; exit 1; }
+install:
+	$(check-kdir)
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 	$(MAKE) -C tools/hmapctl
+	$(if $(NO_SIGN),@echo "  hmap.ko stays unsigned: no signing key $(SIG_KEY) in $(KDIR)")
 	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_PATH=$(DESTDIR) \
-		INSTALL_MOD_DIR=$(INSTALL_MOD_DIR) DEPMOD=true modules_install
+		INSTALL_MOD_DIR=$(INSTALL_MOD_DIR) DEPMOD=true $(NO_SIGN) modules_install
 	@set -e; for f in $(INSTALL_FILES); do \
 		src=$${f%%:*} dst=$(DESTDIR)$(PREFIX)/$${f#*:}; \
 		case $$src in */hmapctl) mode=0755 ;; *) mode=0644 ;; esac; \
@@ -116,23 +163,49 @@ install: modules
 	done
 	$(if $(DESTDIR),,depmod -a $(KRELEASE))
 
-# Every module of the build (hmap.ko, and the KUnit modules when KDIR has
-# KUnit), compressed or not; then, under a DESTDIR only, the directories
-# left empty, so that a staging directory ends as it began.
+# rmdir-up DIR...: under a DESTDIR only, DIR and its parents up to
+# DESTDIR while they are empty, so that a staging directory ends as it
+# began.
+rmdir-up = $(if $(DESTDIR),@for d in $(1); do d=$${d%/}; \
+	while [ "$$d" != "$(DESTDIR)" ] && rmdir "$$d" 2>/dev/null; do d=$${d%/*}; done; done)
+INSTALLED := $(foreach f,$(INSTALL_FILES),$(DESTDIR)$(PREFIX)/$(lastword $(subst :, ,$(f))))
+
+# The user-space files first, which need no kernel, then the module (and
+# the KUnit modules an older make install put there), compressed or not,
+# for the kernel check-kdir accepts.
 uninstall:
-	@test -n "$(KRELEASE)" || { echo "no UTS_RELEASE in $(KDIR)" >&2; exit 1; }
+	rm -f $(INSTALLED)
+	$(call rmdir-up,$(dir $(INSTALLED)))
+	$(check-kdir)
 	rm -f $(addprefix $(MODDIR)/,$(addsuffix .ko*,hmap hmap_kunit hmap_kunit_scale))
-	rm -f $(foreach f,$(INSTALL_FILES),$(DESTDIR)$(PREFIX)/$(lastword $(subst :, ,$(f))))
+	$(call rmdir-up,$(MODDIR))
 	$(if $(DESTDIR),,depmod -a $(KRELEASE))
-ifneq ($(DESTDIR),)
-	@for d in $(MODDIR) $(foreach f,$(INSTALL_FILES),$(dir $(DESTDIR)$(PREFIX)/$(lastword $(subst :, ,$(f))))); do \
-		d=$${d%/}; \
-		while [ "$$d" != "$(DESTDIR)" ] && [ "$$d" != "$(patsubst %/,%,$(DESTDIR))" ] && \
-			rmdir "$$d" 2>/dev/null; do d=$${d%/*}; done; \
-	done
-endif
+
+# --- make dkms-add ------------------------------------------------------------
+# `dkms add .` copies the whole directory to /usr/src/hmap-<version>,
+# make check's build/ (about 90 MB) and .git included, and dkms.conf cannot
+# exclude anything. This copies the sources only: the files git tracks or
+# would track (not ignored), or, outside git, all but build/ and .git;
+# then `dkms add` registers the copy. DKMS_SRCTREE and DKMS (the command)
+# are for make check, which adds to a DKMS tree of its own.
+DKMS ?= dkms
+DKMS_SRCTREE ?= /usr/src
+DKMS_VERSION = $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"$$/\1/p' dkms.conf)
+DKMS_COPY = $(DKMS_SRCTREE)/hmap-$(DKMS_VERSION)
+
+dkms-add:
+	@test -n "$(DKMS_VERSION)" || { echo "make $@: no PACKAGE_VERSION in dkms.conf" >&2; exit 1; }
+	@test ! -e $(DKMS_COPY) || { echo "make $@: $(DKMS_COPY) exists:" \
+		"sudo dkms remove hmap/$(DKMS_VERSION) --all; sudo rm -r $(DKMS_COPY)" >&2; exit 1; }
+	mkdir -p $(DKMS_COPY)
+	if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \
+		git ls-files -z --cached --others --exclude-standard; \
+	else \
+		find . \( -path ./build -o -path ./.git \) -prune -o -type f -print0; \
+	fi | tar --null --ignore-failed-read -T - -cf - | tar -x -C $(DKMS_COPY)
+	$(DKMS) add -m hmap -v $(DKMS_VERSION)
 
 .PHONY: all modules check quick vm demo bench bench-native native clean \
-	install uninstall
+	install uninstall dkms-add
 
 endif

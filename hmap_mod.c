@@ -45,3 +45,4 @@ module_exit(hmap_exit);
 
 MODULE_DESCRIPTION("In-kernel hash map with RCU lookups and incremental resizing");
 MODULE_LICENSE("GPL");
+MODULE_VERSION(HMAP_VERSION);

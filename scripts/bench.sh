@@ -15,6 +15,8 @@
 # in the log (scripts/kernel-splats.txt) fails the run.
 #
 # Environment:
+#   KVER                  the kernel: 6.1 or 6.12 (scripts/common.sh);
+#                         default the newest, unlike the other scripts
 #   HMAP_BENCH_QUICK=1    small sizes: checks the pipeline in a few minutes
 #   HMAP_BENCH_PROFILE=1  also profile the hot loops (build/bench/profile.txt)
 #   HMAP_BENCH_README=1   also put the tables into README.md
@@ -22,6 +24,10 @@
 set -euo pipefail
 # shellcheck source=scripts/common.sh
 . "$(dirname "$0")/common.sh"
+# The newest kernel unless KVER says otherwise (common.sh checked it): what
+# users run. Exported for build-kernel.sh.
+export KVER=${KVER:-${HMAP_KVERS[-1]}}
+HMAP_KVER=$KVER
 
 out=$HMAP_OUT/bench
 mkdir -p "$out"
@@ -40,7 +46,7 @@ child_ticks() { awk '{print $16 + $17}' "/proc/$$/stat"; }
 section "dependencies"
 "$HMAP_SCRIPTS/deps.sh" gnuplot-nox
 
-section "benchmark kernel"
+section "benchmark kernel ($HMAP_KVER)"
 t0=$(date +%s)
 kobj=$("$HMAP_SCRIPTS/build-kernel.sh" "$HMAP_SCRIPTS/kernel-bench.config")
 echo "$kobj (ready after $(($(date +%s) - t0))s)"
@@ -51,7 +57,7 @@ section "modules and guest program"
 src=$out/src
 rsync -a --delete --exclude=/build/ --exclude=/.git/ --include='*/' \
 	--include='*.c' --include='*.h' --include=Kbuild --include=Makefile \
-	--exclude='*.mod.c' --exclude='*' --prune-empty-dirs \
+	--include=/dkms.conf --exclude='*.mod.c' --exclude='*' --prune-empty-dirs \
 	"$HMAP_SRC/" "$src/"
 log=$out/modules.log
 if ! { make -C "$kobj" M="$src" -j"$(nproc)" modules &&

@@ -55,14 +55,14 @@ find_splats() {
 
 # test_guest: what `make demo` and `make vm` boot, made ready: the packages
 # (scripts/deps.sh), the test kernel (scripts/build-kernel.sh), hmap.ko and
-# hmap_kunit.ko built in the tree against it, and the guest programs
-# (scripts/guest-bin.sh). Prints the kernel's O= dir for scripts/boot-guest.sh.
+# the KUnit modules (HMAP_TESTS=1) built in the tree against it, and the
+# guest programs (scripts/guest-bin.sh). Prints the kernel's O= dir for scripts/boot-guest.sh.
 test_guest() {
 	local kobj
 	# Each step checked: set -e does not reach into $(test_guest).
 	"$HMAP_SCRIPTS/deps.sh" || return
 	kobj=$("$HMAP_SCRIPTS/build-kernel.sh") || return
-	make -s -C "$kobj" M="$HMAP_SRC" -j"$(nproc)" modules >&2 || return
+	make -s -C "$kobj" M="$HMAP_SRC" HMAP_TESTS=1 -j"$(nproc)" modules >&2 || return
 	"$HMAP_SCRIPTS/guest-bin.sh" || return
 	echo "$kobj"
 }
