@@ -336,7 +336,7 @@ static int hmap_ioc_destroy(struct file *file, struct hmap_obj *obj,
 static int hmap_ioc_list(struct file *file, struct hmap_obj *obj,
 			 union hmap_ioc_arg *arg, void __user *uarg)
 {
-	struct hmap_list_entry *entries;
+	struct hmap_list_entry *entries = NULL;
 	struct hmap_list *l = &arg->list;
 	void __user *uentries;
 	u32 room;
@@ -345,10 +345,15 @@ static int hmap_ioc_list(struct file *file, struct hmap_obj *obj,
 	if (l->flags)
 		return -EINVAL;
 	room = min_t(u32, l->count, HMAP_LIST_MAX);
-	entries = hmap_fault_alloc(DEV_LIST, array_size(room, sizeof(*entries)),
-				   kvcalloc(room, sizeof(*entries), GFP_KERNEL));
-	if (room && !entries)
-		return -ENOMEM;
+	/* Nothing to copy (count 0: the total only), nothing to allocate. */
+	if (room) {
+		entries = hmap_fault_alloc(DEV_LIST,
+					   array_size(room, sizeof(*entries)),
+					   kvcalloc(room, sizeof(*entries),
+						    GFP_KERNEL));
+		if (!entries)
+			return -ENOMEM;
+	}
 	hmap_obj_list(file->f_cred, entries, room, &l->count, &l->total);
 	err = -EFAULT;
 	if (hmap_uptr(l->entries, 0, 0, &uentries) ||

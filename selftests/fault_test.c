@@ -290,6 +290,12 @@ TEST_F(fault, open_create_list)
 	WALK((l.count = 4, l.entries = U64P(e),
 	      hm_ioctl(fd2, HMAP_IOC_LIST, &l)), (void)0);
 	ASSERT_LE(1U, l.total);
+	/* Count 0 asks for the total only: nothing to allocate, no fault. */
+	nth_set(1);
+	l.count = 0;
+	ASSERT_EQ(0, hm_ioctl(fd2, HMAP_IOC_LIST, &l));
+	ASSERT_FALSE(nth_hit());
+	ASSERT_LE(1U, l.total);
 	ASSERT_EQ(0, hm_ioctl(fd2, HMAP_IOC_DESTROY, &n));
 	close(fd2);
 	close(fd);
