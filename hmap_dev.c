@@ -398,8 +398,13 @@ static int hmap_op_buf_alloc(struct hmap_op_buf *ob, struct hmap_obj *obj)
 	size = size_add(ob->p.key_size, ob->p.value_size);
 	ob->key = ob->stack;
 	if (size > HMAP_STACK_BUF) {
+		/*
+		 * Up to key_size_max + value_size_max (about 66 KiB), for any
+		 * user of the device: kvmalloc() falls back to vmalloc rather
+		 * than warn of a failed high-order allocation.
+		 */
 		ob->key = hmap_fault_alloc(DEV_OP_BUF, size,
-					   kmalloc(size, GFP_KERNEL));
+					   kvmalloc(size, GFP_KERNEL));
 		if (!ob->key)
 			return -ENOMEM;
 	}
@@ -410,7 +415,7 @@ static int hmap_op_buf_alloc(struct hmap_op_buf *ob, struct hmap_obj *obj)
 static void hmap_op_buf_free(struct hmap_op_buf *ob)
 {
 	if (ob->key != ob->stack)
-		kfree(ob->key);
+		kvfree(ob->key);
 }
 
 static int hmap_elem_op_lookup(struct hmap_obj *obj, struct hmap_op_buf *ob,
