@@ -6,7 +6,8 @@
  * ... until the call runs without a failure. What must hold after each
  * failure: the call returned -ENOMEM (or succeeded, if the allocation was
  * one it can do without), and the map holds what the calls that succeeded
- * put there, no more, no less.
+ * put there, no more, no less. An unprivileged user's CREATEs, failed at
+ * each allocation in turn, must leave its whole quota of maps.
  *
  * Needs a kernel with CONFIG_FAULT_INJECTION (the fail-nth file) and hmap
  * built against it (its allocation sites, hmap_fault.h); skips otherwise.
@@ -301,6 +302,104 @@ TEST_F(fault, open_create_list)
 	close(fd);
 	TH_LOG("%u allocations failed one at a time", failures);
 	ASSERT_LT(0, (int)failures);
+}
+
+#define QUOTA_UID	1190
+
+/*
+ * CREATE (@name: named, NULL: anonymous) on a new fd with fail-nth at 1,
+ * 2, ... until one runs without a failure: each failed one returns
+ * -ENOMEM (or 0, an allocation it can do without). Return: the fd bound
+ * to the map of the last, or -1 (a check failed).
+ */
+static int quota_walk(const char *name)
+{
+	unsigned int n;
+	int fd, err;
+
+	for (n = 1; n < 256; n++) {
+		bool hit;
+
+		fd = child_dev_open();
+		nth_set(n);
+		err = hm_create(fd, name, 8, 8, 16, 0600);
+		hit = nth_hit();
+		if (!hit) {
+			CCHECK(0, err);
+			return err ? -1 : fd;
+		}
+		if (err != -ENOMEM)
+			CCHECK(0, err);
+		if (!err && name)
+			CCHECK(0, hm_destroy(fd, name));
+		close(fd);
+	}
+	CCHECK(0, -ELOOP);	/* a fault point on every run */
+	return -1;
+}
+
+/* a->limit: max_maps_per_user; a->name: a map name of the test's. */
+static void child_quota_walk(const struct child_arg *a)
+{
+	int *fds = calloc(a->limit + 1, sizeof(*fds)), fd, i;
+
+	if (!fds)
+		_exit(3);
+	fd = quota_walk(a->name);
+	if (fd >= 0) {
+		CCHECK(0, hm_destroy(fd, a->name));
+		close(fd);
+	}
+	fd = quota_walk(NULL);
+	if (fd >= 0)
+		close(fd);
+	/* Every failed CREATE gave its charge back: the whole quota is there. */
+	for (i = 0; i < a->limit; i++) {
+		fds[i] = child_dev_open();
+		CCHECK(0, create_retry(fds[i], NULL, 8, 8, 16));
+	}
+	fds[i] = child_dev_open();
+	CCHECK(-EDQUOT, hm_create(fds[i], NULL, 8, 8, 16, 0600));
+	for (i = 0; i <= a->limit; i++)
+		close(fds[i]);
+	free(fds);
+}
+
+/*
+ * An unprivileged user's CREATEs, named and anonymous, each failed at
+ * every allocation in turn, then max_maps_per_user maps of that user: a
+ * charge of the quota a failed CREATE kept would show as -EDQUOT.
+ */
+TEST_F_TIMEOUT(fault, quota_after_failed_creates, 120)
+{
+	struct child_arg a = { 0 };
+	char name[HMAP_NAME_MAX];
+	int status;
+	pid_t pid;
+
+	a.limit = read_limit(_metadata, "max_maps_per_user");
+	if (a.limit > 1000)
+		SKIP(return, "max_maps_per_user is %ld: too many fds", a.limit);
+	snprintf(name, sizeof(name), "hft.q.%d", getpid());
+	a.name = name;
+	dev_allow_all(_metadata);
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		/* Its own fail-nth, opened while it may (the file is root's). */
+		close(nth_fd);
+		nth_fd = open(FAIL_NTH, O_RDWR);
+		if (nth_fd < 0 || switch_user(QUOTA_UID, QUOTA_UID, 0, NULL))
+			_exit(90);
+		cfail = 0;
+		child_quota_walk(&a);
+		_exit(!!cfail);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	ASSERT_EQ(0, WEXITSTATUS(status));
 }
 
 TEST_HARNESS_MAIN
