@@ -6,9 +6,9 @@
 #   hmap_guest=check (default)  load kunit.ko, hmap.ko and hmap_kunit.ko
 #       (the KUnit suites run and print KTAP to the console), unload it, run
 #       /etc/hmap/tests.d/*.sh, scan for leaks after each of the two parts,
-#       print the injected-failure counts, then, if hmap_kunit_scale.ko was
-#       packed, turn kmemleak off, load and unload it; unload hmap, print
-#       the end marker. hmap_tests= and hmap_ksft= on the command line
+#       print the injected-failure counts, unload hmap and scan again, then,
+#       if hmap_kunit_scale.ko was packed, turn kmemleak off, load hmap and
+#       it, unload both; print the end marker. hmap_tests= and hmap_ksft= on the command line
 #       choose guest tests and kselftests (the KCSAN run: see
 #       scripts/check.sh). Without kmemleak, fault injection or KCSAN in
 #       the kernel, the scans and counts are left out.
@@ -56,13 +56,16 @@ unload() {
 # has found it unreferenced and it is older than 5 s), print what it found
 # prefixed with "KMEMLEAK <part>: ", then forget it, so that the next part
 # reports only its own. scripts/check.sh counts the objects whose
-# backtrace passes through hmap.
+# backtrace passes through hmap. A scan that fails is a failed step, and
+# no "scanned" line.
 leak_scan() {
 	kml=/sys/kernel/debug/kmemleak
 	[ -w $kml ] || return 0
 	sleep 6
-	echo scan >$kml
-	echo scan >$kml
+	if ! echo scan >$kml || ! echo scan >$kml; then
+		fail "kmemleak scan after $1"
+		return 1
+	fi
 	sed "s/^/KMEMLEAK $1: /" $kml
 	echo clear >$kml
 	echo "HMAP-KMEMLEAK: $1 scanned"
@@ -138,16 +141,21 @@ scripts)
 		run_tests
 		leak_scan tests
 		fault_counts
+		# What hmap frees at its unload; a leak there has frames in
+		# the module gone, unnamed (scripts/check.sh counts them).
+		unload hmap
+		leak_scan unload
 		# The scale suite allocates millions of objects: kmemleak
 		# tracking each costs it minutes, so it runs last, with
-		# kmemleak off (it cannot be turned on again).
-		if [ -f $mods/hmap_kunit_scale.ko ]; then
+		# kmemleak off (it cannot be turned on again), hmap loaded
+		# again.
+		if [ -f $mods/hmap_kunit_scale.ko ] && load hmap; then
 			[ -w /sys/kernel/debug/kmemleak ] &&
 				echo off >/sys/kernel/debug/kmemleak
 			echo 600 >/proc/sys/kernel/hung_task_timeout_secs
 			load hmap_kunit_scale && unload hmap_kunit_scale
+			unload hmap
 		fi
-		unload hmap
 	fi
 	kcsan_stats end
 	echo "HMAP-GUEST-DONE"
