@@ -218,11 +218,65 @@ TEST_F_TIMEOUT(fault, writes, 300)
 	ASSERT_LT(NKEYS, (int)failures);
 }
 
-/* Lookups, batches, dumps, clear and shrink: read-only or all-or-model. */
+/*
+ * A BATCH_LOOKUP of keys 0.. that returned @ret: each of the first
+ * @count values it did is the one of generation @gen, the rest untouched
+ * (@v was zeroed); 0 only with every one of the @want done.
+ */
+static bool batch_lookup_ok(int ret, __u32 count, __u32 want,
+			    __u8 (*v)[VS], __u64 gen)
+{
+	static const __u8 zero[VS];
+	__u8 exp[VS];
+	__u32 i;
+
+	if (!ret && count != want)
+		return false;
+	for (i = 0; i < want; i++) {
+		value_of(i, gen, exp);
+		if (memcmp(v[i], i < count ? exp : zero, VS))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * A DUMP from the start (room for more than the map holds) that returned
+ * @ret: every entry it gave is one the model has, with its value, each
+ * once; 0 only with all of them and the walk done.
+ */
+static bool dump_ok(int ret, const struct hmap_dump *d, const __u64 *keys,
+		    __u8 (*v)[VS], const struct model *m)
+{
+	bool seen[NKEYS] = { false };
+	unsigned int live = 0, i;
+	__u8 exp[VS];
+
+	for (i = 0; i < NKEYS; i++)
+		live += !!m->gen[i];
+	if (!ret && (d->count != live || !(d->flags & HMAP_DUMP_DONE)))
+		return false;
+	for (i = 0; i < d->count && !ret; i++) {
+		if (keys[i] >= NKEYS || seen[keys[i]] || !m->gen[keys[i]])
+			return false;
+		seen[keys[i]] = true;
+		value_of(keys[i], m->gen[keys[i]], exp);
+		if (memcmp(v[i], exp, VS))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Lookups, batches, dumps, clear and shrink: read-only or all-or-model.
+ * What a lookup or a dump returned is checked after every failure too,
+ * and a batch that returned 0 must have done every element (an
+ * allocation failure it swallowed would show as a short count).
+ */
 TEST_F_TIMEOUT(fault, batches_dumps_clear, 300)
 {
 	static __u64 keys[NKEYS];
-	static __u8 values[NKEYS][VS], dvalues[64][VS];
+	static __u8 values[NKEYS][VS], lvalues[BATCH][VS], dvalues[64][VS];
 	static __u64 dkeys[64];
 	struct hmap_batch b = { .argsz = sizeof(b) };
 	struct hmap_cmd cmd = { .argsz = sizeof(cmd) };
@@ -238,20 +292,25 @@ TEST_F_TIMEOUT(fault, batches_dumps_clear, 300)
 	b.keys = U64P(keys);
 	b.values = U64P(values);
 	WALK((b.count = BATCH, hm_ioctl(self->fd, HMAP_IOC_BATCH_UPDATE, &b)),
-	     model_batch(&self->m, b.count, 3));
+	     ({ ASSERT_TRUE(__ret || b.count == BATCH);
+		model_batch(&self->m, b.count, 3); }));
 	ASSERT_TRUE(model_ok(self->fd, &self->m));
 
 	WALK(get(self->fd, 5, 3), (void)0);
-	WALK((b.count = BATCH, hm_ioctl(self->fd, HMAP_IOC_BATCH_LOOKUP, &b)),
-	     (void)0);
-	WALK((d.count = 64, d.cursor = 0, d.keys = U64P(dkeys),
+	b.values = U64P(lvalues);
+	WALK((b.count = BATCH, memset(lvalues, 0, sizeof(lvalues)),
+	      hm_ioctl(self->fd, HMAP_IOC_BATCH_LOOKUP, &b)),
+	     ASSERT_TRUE(batch_lookup_ok(__ret, b.count, BATCH, lvalues, 3)));
+	WALK((d.count = 64, d.cursor = 0, d.flags = 0, d.keys = U64P(dkeys),
 	      d.key_lens = U64P(lens), d.values = U64P(dvalues),
-	      hm_ioctl(self->fd, HMAP_IOC_DUMP, &d)), (void)0);
+	      hm_ioctl(self->fd, HMAP_IOC_DUMP, &d)),
+	     ASSERT_TRUE(dump_ok(__ret, &d, dkeys, dvalues, &self->m)));
 
 	b.values = 0;
 	WALK((b.count = BATCH / 2,
 	      hm_ioctl(self->fd, HMAP_IOC_BATCH_DELETE, &b)),
-	     model_batch(&self->m, b.count, 0));
+	     ({ ASSERT_TRUE(__ret || b.count == BATCH / 2);
+		model_batch(&self->m, b.count, 0); }));
 	ASSERT_TRUE(model_ok(self->fd, &self->m));
 
 	WALK(hm_ioctl(self->fd, HMAP_IOC_SHRINK, &cmd), (void)0);
