@@ -6,9 +6,10 @@
 #   hmap_guest=check (default)  load kunit.ko, hmap.ko and hmap_kunit.ko
 #       (the KUnit suites run and print KTAP to the console), unload it, run
 #       /etc/hmap/tests.d/*.sh, scan for leaks after each of the two parts,
-#       print the injected-failure counts, unload hmap and scan again, then,
-#       if hmap_kunit_scale.ko was packed, turn kmemleak off, load hmap and
-#       it, unload both; print the end marker. hmap_tests= and hmap_ksft= on the command line
+#       print the injected-failure counts, destroy two maps with work
+#       pending and unload hmap at once, scan again, load hmap again, then,
+#       if hmap_kunit_scale.ko was packed, turn kmemleak off, load and
+#       unload it; unload hmap, print the end marker. hmap_tests= and hmap_ksft= on the command line
 #       choose guest tests and kselftests (the KCSAN run: see
 #       scripts/check.sh). Without kmemleak, fault injection or KCSAN in
 #       the kernel, the scans and counts are left out.
@@ -84,6 +85,22 @@ kcsan_stats() {
 	[ -r $f ] && grep ': [0-9]*$' $f | sed "s/^/HMAP-KCSAN: $1 /"
 }
 
+# Maps destroyed with work pending, right before hmap's unload: a grow
+# half done (B 15, 212993 entries: 512 turns of the worker) and the next
+# array being allocated ahead (three quarters of the way to the grow at
+# B 16), each destroyed as soon as its fill returns.
+pending_work() {
+	command -v hmapctl >/dev/null || return 0
+	for m in 212993 319488; do
+		if ! { hmapctl create hmap-unload-$m key_size 16 value_size 16 \
+			max_entries 400000 >/dev/null &&
+			hmapctl fill hmap-unload-$m $m >/dev/null &&
+			hmapctl destroy hmap-unload-$m >/dev/null; }; then
+			fail "a map of $m entries destroyed with work pending"
+		fi
+	done
+}
+
 # Each tests.d script is one check; it may use the binaries in /opt/hmap/bin.
 # hmap_tests=A,B on the command line runs only the scripts named A.sh, B.sh.
 run_tests() {
@@ -141,19 +158,22 @@ scripts)
 		run_tests
 		leak_scan tests
 		fault_counts
-		# What hmap frees at its unload; a leak there has frames in
-		# the module gone, unnamed (scripts/check.sh counts them).
+		# Unloaded at once after maps went with work pending; what
+		# hmap frees at its unload is scanned (a leak there has frames
+		# in the module gone, unnamed: scripts/check.sh counts them).
+		pending_work
 		unload hmap
 		leak_scan unload
-		# The scale suite allocates millions of objects: kmemleak
-		# tracking each costs it minutes, so it runs last, with
-		# kmemleak off (it cannot be turned on again), hmap loaded
-		# again.
-		if [ -f $mods/hmap_kunit_scale.ko ] && load hmap; then
-			[ -w /sys/kernel/debug/kmemleak ] &&
-				echo off >/sys/kernel/debug/kmemleak
-			echo 600 >/proc/sys/kernel/hung_task_timeout_secs
-			load hmap_kunit_scale && unload hmap_kunit_scale
+		# Loaded again. The scale suite allocates millions of objects:
+		# kmemleak tracking each costs it minutes, so it runs last,
+		# with kmemleak off (it cannot be turned on again).
+		if load hmap; then
+			if [ -f $mods/hmap_kunit_scale.ko ]; then
+				[ -w /sys/kernel/debug/kmemleak ] &&
+					echo off >/sys/kernel/debug/kmemleak
+				echo 600 >/proc/sys/kernel/hung_task_timeout_secs
+				load hmap_kunit_scale && unload hmap_kunit_scale
+			fi
 			unload hmap
 		fi
 	fi
