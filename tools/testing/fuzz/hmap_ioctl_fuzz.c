@@ -4216,7 +4216,7 @@ struct chaos {
 static eset chaos_allowed(unsigned long cmd)
 {
 	const eset common = E(0) | E(EFAULT) | E(EINVAL) | E(E2BIG) |
-			    E(ENOMEM) | E(EBADF);
+			    E(EBADF);
 	const eset map = common | E(ENOTCONN) | E(EACCES);
 
 	switch (cmd) {
@@ -4226,10 +4226,10 @@ static eset chaos_allowed(unsigned long cmd)
 		return common | E(EBUSY) | E(EEXIST) | E(EDQUOT) |
 		       E(ENAMETOOLONG);
 	case HMAP_IOC_OPEN:
-		return (common & ~E(ENOMEM)) | E(EBUSY) | E(ENOENT) |
+		return common | E(EBUSY) | E(ENOENT) |
 		       E(EACCES) | E(ENAMETOOLONG);
 	case HMAP_IOC_DESTROY:
-		return (common & ~E(ENOMEM)) | E(ENOENT) | E(EACCES) |
+		return common | E(ENOENT) | E(EACCES) |
 		       E(ENAMETOOLONG);
 	case HMAP_IOC_LIST:
 		return (common & ~E(EBADF));
@@ -4455,7 +4455,9 @@ static void chaos_op(struct chaos *c, struct world *w, struct rng *r,
 	describe(w, "chaos: %s on fd %d argsz %u flags %#x", cmd_names[cmd_index(cmd)],
 		 fd, u->v.argsz, u->v.flags);
 	err = fioctl(w, r, fd, cmd, addr);
-	if (!(E(err) & chaos_allowed(cmd)) || ebit(err) == 63)
+	/* ENOMEM only from a failure fault injection made. */
+	if (!injected_enomem(w, err) &&
+	    (!(E(err) & chaos_allowed(cmd)) || ebit(err) == 63))
 		fail(w, "chaos: %s got %s, not one of %s",
 		     cmd_names[cmd_index(cmd)], ename(err),
 		     eset_str(chaos_allowed(cmd)));
