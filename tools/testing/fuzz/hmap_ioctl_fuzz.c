@@ -784,11 +784,21 @@ struct world {
 };
 
 static struct world *main_world;
+/* The op of the main world at which the episode running began, or ~0. */
+static unsigned long episode_op = ~0UL;
+/* hmap's max_maps_per_user at the start: the op stream depends on it. */
+static __u64 start_max_maps = 32;
 
-/* The options that make the op stream of a seed: what replays a run. */
+/*
+ * The options that make the op stream of a seed: what replays a run (as
+ * root, with max_maps_per_user as it was: scripts/guest-tests.d/40-fuzz.sh
+ * sets 8).
+ */
 static void print_replay(unsigned long ops)
 {
-	printf("hmap_ioctl_fuzz:   replay: hmap_ioctl_fuzz --seed %#llx --burst %u",
+	printf("hmap_ioctl_fuzz:   replay (root, max_maps_per_user=%llu): ",
+	       (unsigned long long)start_max_maps);
+	printf("hmap_ioctl_fuzz --seed %#llx --burst %u",
 	       (unsigned long long)cfg.seed, cfg.burst);
 	printf(" --episode %lu --episode-ops %lu --kill-every %lu --fault %u%s --ops %lu\n",
 	       cfg.episode, cfg.episode_ops, cfg.kill_every, cfg.fault,
@@ -811,11 +821,17 @@ static noreturn void fail(struct world *w, const char *fmt, ...)
 	printf("\n");
 	if (w && w->desc[0])
 		printf("hmap_ioctl_fuzz:   in: %s\n", w->desc);
-	if (w && w == main_world)
+	if (w && w == main_world && episode_op == ~0UL) {
 		print_replay(w->op + 1);
-	else
+	} else if (w && w == main_world) {
+		printf("hmap_ioctl_fuzz:   (in the episode of op %lu: %s; %s)\n",
+		       episode_op, "the actors race, so not exactly replayable",
+		       "this runs up to and through it");
+		print_replay(episode_op + 1);
+	} else {
 		printf("hmap_ioctl_fuzz:   (in an episode: %s)\n",
 		       "the actors race, so not exactly replayable");
+	}
 	fflush(stdout);
 	sh->failed = 1;
 	if (child)
@@ -4855,6 +4871,7 @@ static void episode(struct world *w)
 	pid_t pid;
 
 	inc(&sh->episodes);
+	episode_op = w->op;
 	memset(c->fd, 0, sizeof(c->fd));
 	c->stop = 0;
 	c->ntname = 0;
@@ -4944,6 +4961,8 @@ static void episode(struct world *w)
 		snprintf(w->desc, sizeof(w->desc), "%s", the_thread->w.desc);
 		fail(w, "the chaos thread did not stop in %u s", cfg.hang);
 	}
+	/* Not an op of the main world: no "in:" of its last one. */
+	w->desc[0] = 0;
 	if (!wait_child(pid, &status)) {
 		print_stack(pid);
 		fail(w, "the child (seed %#llx) did not end in %u s",
@@ -4989,6 +5008,7 @@ static void episode(struct world *w)
 	/* Nothing of the chaos is left in the list of maps. */
 	w->mem.top = 0;
 	op_list(w, &r);
+	episode_op = ~0UL;
 }
 
 /* ---- Hangs: a watchdog ---- */
@@ -5355,6 +5375,7 @@ int main(int argc, char **argv)
 	int c, fd, err;
 
 	cfg.ops = 100000;
+	read_param("max_maps_per_user", &start_max_maps);
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 's':
