@@ -148,7 +148,7 @@ ksft_results() {
 # run), every guest test, the run itself and its kernel splats. LABEL
 # prefixes every name ("6.1: ", "6.1 KCSAN: ", "6.12: ": the kernel of the run).
 guest_results() {
-	local label=$1 log=$2 rc=$3 dir=$4 kp=0 kf=0 ks=0 status name problems detail
+	local label=$1 log=$2 rc=$3 dir=$4 kp=0 kf=0 ks=0 status name problems detail n
 	shift 4
 	# KUnit: one count per test case.
 	if python3 "$HMAP_SCRIPTS/ktap.py" "$log" >"$dir/kunit.txt"; then
@@ -160,6 +160,12 @@ guest_results() {
 	summary+=("KUNIT ${label}$kp passed, $kf failed, $ks skipped")
 	[ $((kp + kf + ks)) -gt 0 ] || fail "${label}KUnit cases ran" "no KTAP results in the serial log"
 	[ "$ks" = 0 ] || fail "${label}KUnit: no case skipped" "$ks skipped: the guest kernel lacks what they need"
+
+	# The largest map a KUnit suite says it filled ("N entries" of the
+	# scale suite's kunit_info() lines).
+	n=$(tr -d '\r' <"$log" | grep -aoE '# [a-z0-9_]+: [0-9]+ entries' |
+		awk '$3 > m { m = $3 } END { print m + 0 }')
+	echo "${label}largest map of the KUnit suites: $n entries"
 
 	# kselftests: one count per test, from the "KSFT: " lines.
 	ksft_results "$label" "$log" "$@"
@@ -202,21 +208,57 @@ guest_results() {
 
 # fuzz_results LABEL LOG DIR: count the ioctl fuzzer's runs
 # (guest-tests.d/40-fuzz.sh) in the serial log LOG: one check per run, with
-# its figures (seed, calls, share under fault injection); the fixed seed's
-# run must make 10^6 calls. A failure shows what replays it.
+# its figures (seed, calls, model ops that succeeded per kind, the share of
+# bursts, the largest map, the share under fault injection). Beyond "ok",
+# each run must reach its floors, checked here too (the guest script sets
+# the same in the fuzzer): the fixed seed's run 10^6 calls; every run a
+# number of successful model ops of each kind that reach a map (creates,
+# updates, lookups, deletes, batches, dump walks); the fault runs a number
+# of injected failures and of ENOMEMs, and of allocation sites failed. A
+# failure shows what replays it. RUNS (default: all four) names the runs
+# the guest made.
 fuzz_results() {
-	local label=$1 log=$2 dir=$3 run result rest calls
+	local label=$1 log=$2 dir=$3 runs=${4:-fixed,random,fault,fault-fixed}
+	local run result rest calls min_ok min_inj min_sites problems largest=0 n k v
 	tr -d '\r' <"$log" | grep -a '^HMAP-FUZZ: ' >"$dir/fuzz.txt" || true
-	for run in fixed random fault; do
+	# run  min calls  min ok ops per kind  min injected/ENOMEM  min sites
+	while read -r run calls min_ok min_inj min_sites; do
+		case ",$runs," in
+		*",$run,"*) ;;
+		*) continue ;;
+		esac
 		read -r _ _ result rest < <(grep -m1 "^HMAP-FUZZ: $run " "$dir/fuzz.txt") ||
 			result=
-		calls=$(sed -n 's/.* calls=\([0-9]*\) .*/\1/p' <<<"$rest")
-		if [ "$result" = ok ] && { [ "$run" != fixed ] || [ "${calls:-0}" -ge 1000000 ]; }; then
+		problems=()
+		[ "$result" = ok ] || problems+=("${result:-no result line in the serial log}")
+		n=$(sed -n 's/.* calls=\([0-9]*\) .*/\1/p' <<<"$rest")
+		[ "${n:-0}" -ge "$calls" ] || problems+=("${n:-no} calls, not $calls")
+		for k in create update lookup delete batch dump; do
+			v=$(sed -n "s/.*[=,]$k:\\([0-9]*\\).*/\\1/p" <<<"$rest")
+			[ "${v:-0}" -ge "$min_ok" ] || problems+=("${v:-no} $k ops, not $min_ok")
+		done
+		if [ "$min_inj" -gt 0 ]; then
+			for k in injected enomem; do
+				v=$(sed -n "s/.* $k=\\([0-9]*\\).*/\\1/p" <<<"$rest")
+				[ "${v:-0}" -ge "$min_inj" ] || problems+=("$k ${v:-none}, not $min_inj")
+			done
+			v=$(sed -n 's/.* sites=\([0-9]*\)\/.*/\1/p' <<<"$rest")
+			[ "${v:-0}" -ge "$min_sites" ] || problems+=("${v:-no} sites failed, not $min_sites")
+		fi
+		v=$(sed -n 's/.* largest=\([0-9]*\).*/\1/p' <<<"$rest")
+		[ "${v:-0}" -le "$largest" ] || largest=$v
+		if [ ${#problems[@]} -eq 0 ]; then
 			pass "${label}fuzz $run" "$rest"
 		else
-			fail "${label}fuzz $run" "${rest:-no result line in the serial log}"
+			fail "${label}fuzz $run" "$(printf '%s; ' "${problems[@]}")$rest"
 		fi
-	done
+	done <<-EOF
+		fixed 1000000 200 0 0
+		random 1 10 0 0
+		fault 1 10 50 7
+		fault-fixed 1 10 50 7
+	EOF
+	echo "${label}largest map of the fuzzer: $largest entries"
 	tr -d '\r' <"$log" | grep -a -A2 '^hmap_ioctl_fuzz: FAIL' | head -n 20 || true
 }
 
@@ -386,7 +428,9 @@ fi
 # suite (hmap_kunit_scale.ko: millions of entries, five times faster
 # here than under KASAN, whose quarantine and shadow memory every
 # allocation pays for) and the kselftests that race: concurrency, dumps across resizes, teardown
-# (ops_test creates 4097 maps for the LIST limit: 3 minutes, no races).
+# (ops_test creates 4097 maps for the LIST limit: 3 minutes, no races),
+# and the fuzzer's random run (guest-tests.d/40-fuzz.sh), whose episodes
+# share fds with a thread and a forked child.
 # Every KCSAN report through hmap is a splat ("BUG: KCSAN: data-race");
 # one whose stacks do not pass through hmap (a race of the kernel's own,
 # such as the tick code's) is printed and not counted (find_splats in
@@ -413,7 +457,8 @@ if [ -n "${kcsan_obj:-}" ]; then
 		start_guest "$kcsan_out" "$kcsan_obj" \
 			"$kcsan_obj/lib/kunit/kunit.ko" "$kcsan_out/src/hmap.ko" \
 			"$kcsan_out/src/hmap_kunit.ko" "$kcsan_out/src/hmap_kunit_scale.ko" \
-			-- hmap_tests=20-kselftest hmap_ksft=$kcsan_ksft
+			-- hmap_tests=20-kselftest,40-fuzz hmap_fuzz_runs=random \
+			hmap_ksft=$kcsan_ksft
 	else
 		tail -n 40 "$kcsan_out/modules.log"
 		fail "6.1 KCSAN: build modules against the KCSAN kernel" "$kcsan_out/modules.log"
@@ -778,6 +823,8 @@ if [ -n "${kcsan_obj:-}" ]; then
 	wait_guest "$kcsan_out"
 	guest_results "6.1 KCSAN: " "$kcsan_out/serial.log" "$qemu_rc" "$kcsan_out" \
 		${kcsan_ksft//,/ }
+	# The fuzzer's random run: its episodes race a thread and a child.
+	fuzz_results "6.1 KCSAN: " "$kcsan_out/serial.log" "$kcsan_out" random
 	# KCSAN watched hmap: the modules are instrumented (they call
 	# __tsan_*), and KCSAN set up watchpoints between the guest's
 	# start (after boot) and its end, while only hmap ran.
