@@ -336,7 +336,7 @@ static int hmap_ioc_destroy(struct file *file, struct hmap_obj *obj,
 static int hmap_ioc_list(struct file *file, struct hmap_obj *obj,
 			 union hmap_ioc_arg *arg, void __user *uarg)
 {
-	struct hmap_list_entry *entries;
+	struct hmap_list_entry *entries = NULL;
 	struct hmap_list *l = &arg->list;
 	void __user *uentries;
 	u32 room;
@@ -345,10 +345,15 @@ static int hmap_ioc_list(struct file *file, struct hmap_obj *obj,
 	if (l->flags)
 		return -EINVAL;
 	room = min_t(u32, l->count, HMAP_LIST_MAX);
-	entries = hmap_fault_alloc(DEV_LIST, array_size(room, sizeof(*entries)),
-				   kvcalloc(room, sizeof(*entries), GFP_KERNEL));
-	if (room && !entries)
-		return -ENOMEM;
+	/* Nothing to copy (count 0: the total only), nothing to allocate. */
+	if (room) {
+		entries = hmap_fault_alloc(DEV_LIST,
+					   array_size(room, sizeof(*entries)),
+					   kvcalloc(room, sizeof(*entries),
+						    GFP_KERNEL));
+		if (!entries)
+			return -ENOMEM;
+	}
 	hmap_obj_list(file->f_cred, entries, room, &l->count, &l->total);
 	err = -EFAULT;
 	if (hmap_uptr(l->entries, 0, 0, &uentries) ||
@@ -393,8 +398,13 @@ static int hmap_op_buf_alloc(struct hmap_op_buf *ob, struct hmap_obj *obj)
 	size = size_add(ob->p.key_size, ob->p.value_size);
 	ob->key = ob->stack;
 	if (size > HMAP_STACK_BUF) {
+		/*
+		 * Up to key_size_max + value_size_max (about 66 KiB), for any
+		 * user of the device: kvmalloc() falls back to vmalloc rather
+		 * than warn of a failed high-order allocation.
+		 */
 		ob->key = hmap_fault_alloc(DEV_OP_BUF, size,
-					   kmalloc(size, GFP_KERNEL));
+					   kvmalloc(size, GFP_KERNEL));
 		if (!ob->key)
 			return -ENOMEM;
 	}
@@ -405,7 +415,7 @@ static int hmap_op_buf_alloc(struct hmap_op_buf *ob, struct hmap_obj *obj)
 static void hmap_op_buf_free(struct hmap_op_buf *ob)
 {
 	if (ob->key != ob->stack)
-		kfree(ob->key);
+		kvfree(ob->key);
 }
 
 static int hmap_elem_op_lookup(struct hmap_obj *obj, struct hmap_op_buf *ob,

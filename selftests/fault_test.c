@@ -6,7 +6,8 @@
  * ... until the call runs without a failure. What must hold after each
  * failure: the call returned -ENOMEM (or succeeded, if the allocation was
  * one it can do without), and the map holds what the calls that succeeded
- * put there, no more, no less.
+ * put there, no more, no less. An unprivileged user's CREATEs, failed at
+ * each allocation in turn, must leave its whole quota of maps.
  *
  * Needs a kernel with CONFIG_FAULT_INJECTION (the fail-nth file) and hmap
  * built against it (its allocation sites, hmap_fault.h); skips otherwise.
@@ -217,11 +218,65 @@ TEST_F_TIMEOUT(fault, writes, 300)
 	ASSERT_LT(NKEYS, (int)failures);
 }
 
-/* Lookups, batches, dumps, clear and shrink: read-only or all-or-model. */
+/*
+ * A BATCH_LOOKUP of keys 0.. that returned @ret: each of the first
+ * @count values it did is the one of generation @gen, the rest untouched
+ * (@v was zeroed); 0 only with every one of the @want done.
+ */
+static bool batch_lookup_ok(int ret, __u32 count, __u32 want,
+			    __u8 (*v)[VS], __u64 gen)
+{
+	static const __u8 zero[VS];
+	__u8 exp[VS];
+	__u32 i;
+
+	if (!ret && count != want)
+		return false;
+	for (i = 0; i < want; i++) {
+		value_of(i, gen, exp);
+		if (memcmp(v[i], i < count ? exp : zero, VS))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * A DUMP from the start (room for more than the map holds) that returned
+ * @ret: every entry it gave is one the model has, with its value, each
+ * once; 0 only with all of them and the walk done.
+ */
+static bool dump_ok(int ret, const struct hmap_dump *d, const __u64 *keys,
+		    __u8 (*v)[VS], const struct model *m)
+{
+	bool seen[NKEYS] = { false };
+	unsigned int live = 0, i;
+	__u8 exp[VS];
+
+	for (i = 0; i < NKEYS; i++)
+		live += !!m->gen[i];
+	if (!ret && (d->count != live || !(d->flags & HMAP_DUMP_DONE)))
+		return false;
+	for (i = 0; i < d->count && !ret; i++) {
+		if (keys[i] >= NKEYS || seen[keys[i]] || !m->gen[keys[i]])
+			return false;
+		seen[keys[i]] = true;
+		value_of(keys[i], m->gen[keys[i]], exp);
+		if (memcmp(v[i], exp, VS))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Lookups, batches, dumps, clear and shrink: read-only or all-or-model.
+ * What a lookup or a dump returned is checked after every failure too,
+ * and a batch that returned 0 must have done every element (an
+ * allocation failure it swallowed would show as a short count).
+ */
 TEST_F_TIMEOUT(fault, batches_dumps_clear, 300)
 {
 	static __u64 keys[NKEYS];
-	static __u8 values[NKEYS][VS], dvalues[64][VS];
+	static __u8 values[NKEYS][VS], lvalues[BATCH][VS], dvalues[64][VS];
 	static __u64 dkeys[64];
 	struct hmap_batch b = { .argsz = sizeof(b) };
 	struct hmap_cmd cmd = { .argsz = sizeof(cmd) };
@@ -237,20 +292,25 @@ TEST_F_TIMEOUT(fault, batches_dumps_clear, 300)
 	b.keys = U64P(keys);
 	b.values = U64P(values);
 	WALK((b.count = BATCH, hm_ioctl(self->fd, HMAP_IOC_BATCH_UPDATE, &b)),
-	     model_batch(&self->m, b.count, 3));
+	     ({ ASSERT_TRUE(__ret || b.count == BATCH);
+		model_batch(&self->m, b.count, 3); }));
 	ASSERT_TRUE(model_ok(self->fd, &self->m));
 
 	WALK(get(self->fd, 5, 3), (void)0);
-	WALK((b.count = BATCH, hm_ioctl(self->fd, HMAP_IOC_BATCH_LOOKUP, &b)),
-	     (void)0);
-	WALK((d.count = 64, d.cursor = 0, d.keys = U64P(dkeys),
+	b.values = U64P(lvalues);
+	WALK((b.count = BATCH, memset(lvalues, 0, sizeof(lvalues)),
+	      hm_ioctl(self->fd, HMAP_IOC_BATCH_LOOKUP, &b)),
+	     ASSERT_TRUE(batch_lookup_ok(__ret, b.count, BATCH, lvalues, 3)));
+	WALK((d.count = 64, d.cursor = 0, d.flags = 0, d.keys = U64P(dkeys),
 	      d.key_lens = U64P(lens), d.values = U64P(dvalues),
-	      hm_ioctl(self->fd, HMAP_IOC_DUMP, &d)), (void)0);
+	      hm_ioctl(self->fd, HMAP_IOC_DUMP, &d)),
+	     ASSERT_TRUE(dump_ok(__ret, &d, dkeys, dvalues, &self->m)));
 
 	b.values = 0;
 	WALK((b.count = BATCH / 2,
 	      hm_ioctl(self->fd, HMAP_IOC_BATCH_DELETE, &b)),
-	     model_batch(&self->m, b.count, 0));
+	     ({ ASSERT_TRUE(__ret || b.count == BATCH / 2);
+		model_batch(&self->m, b.count, 0); }));
 	ASSERT_TRUE(model_ok(self->fd, &self->m));
 
 	WALK(hm_ioctl(self->fd, HMAP_IOC_SHRINK, &cmd), (void)0);
@@ -290,11 +350,115 @@ TEST_F(fault, open_create_list)
 	WALK((l.count = 4, l.entries = U64P(e),
 	      hm_ioctl(fd2, HMAP_IOC_LIST, &l)), (void)0);
 	ASSERT_LE(1U, l.total);
+	/* Count 0 asks for the total only: nothing to allocate, no fault. */
+	nth_set(1);
+	l.count = 0;
+	ASSERT_EQ(0, hm_ioctl(fd2, HMAP_IOC_LIST, &l));
+	ASSERT_FALSE(nth_hit());
+	ASSERT_LE(1U, l.total);
 	ASSERT_EQ(0, hm_ioctl(fd2, HMAP_IOC_DESTROY, &n));
 	close(fd2);
 	close(fd);
 	TH_LOG("%u allocations failed one at a time", failures);
 	ASSERT_LT(0, (int)failures);
+}
+
+#define QUOTA_UID	1190
+
+/*
+ * CREATE (@name: named, NULL: anonymous) on a new fd with fail-nth at 1,
+ * 2, ... until one runs without a failure: each failed one returns
+ * -ENOMEM (or 0, an allocation it can do without). Return: the fd bound
+ * to the map of the last, or -1 (a check failed).
+ */
+static int quota_walk(const char *name)
+{
+	unsigned int n;
+	int fd, err;
+
+	for (n = 1; n < 256; n++) {
+		bool hit;
+
+		fd = child_dev_open();
+		nth_set(n);
+		err = hm_create(fd, name, 8, 8, 16, 0600);
+		hit = nth_hit();
+		if (!hit) {
+			CCHECK(0, err);
+			return err ? -1 : fd;
+		}
+		if (err != -ENOMEM)
+			CCHECK(0, err);
+		if (!err && name)
+			CCHECK(0, hm_destroy(fd, name));
+		close(fd);
+	}
+	CCHECK(0, -ELOOP);	/* a fault point on every run */
+	return -1;
+}
+
+/* a->limit: max_maps_per_user; a->name: a map name of the test's. */
+static void child_quota_walk(const struct child_arg *a)
+{
+	int *fds = calloc(a->limit + 1, sizeof(*fds)), fd, i;
+
+	if (!fds)
+		_exit(3);
+	fd = quota_walk(a->name);
+	if (fd >= 0) {
+		CCHECK(0, hm_destroy(fd, a->name));
+		close(fd);
+	}
+	fd = quota_walk(NULL);
+	if (fd >= 0)
+		close(fd);
+	/* Every failed CREATE gave its charge back: the whole quota is there. */
+	for (i = 0; i < a->limit; i++) {
+		fds[i] = child_dev_open();
+		CCHECK(0, create_retry(fds[i], NULL, 8, 8, 16));
+	}
+	fds[i] = child_dev_open();
+	CCHECK(-EDQUOT, hm_create(fds[i], NULL, 8, 8, 16, 0600));
+	for (i = 0; i <= a->limit; i++)
+		close(fds[i]);
+	free(fds);
+}
+
+/*
+ * An unprivileged user's CREATEs, named and anonymous, each failed at
+ * every allocation in turn, then max_maps_per_user maps of that user: a
+ * charge of the quota a failed CREATE kept would show as -EDQUOT.
+ */
+TEST_F_TIMEOUT(fault, quota_after_failed_creates, 120)
+{
+	struct child_arg a = { 0 };
+	char name[HMAP_NAME_MAX];
+	int status;
+	pid_t pid;
+
+	a.limit = read_limit(_metadata, "max_maps_per_user");
+	if (a.limit > 1000)
+		SKIP(return, "max_maps_per_user is %ld: too many fds", a.limit);
+	snprintf(name, sizeof(name), "hft.q.%d", getpid());
+	a.name = name;
+	dev_allow_all(_metadata);
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		/* Its own fail-nth, opened while it may (the file is root's). */
+		close(nth_fd);
+		nth_fd = open(FAIL_NTH, O_RDWR);
+		if (nth_fd < 0 || switch_user(QUOTA_UID, QUOTA_UID, 0, NULL))
+			_exit(90);
+		cfail = 0;
+		child_quota_walk(&a);
+		_exit(!!cfail);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	ASSERT_EQ(0, WEXITSTATUS(status));
 }
 
 TEST_HARNESS_MAIN

@@ -2,19 +2,31 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # The ioctl fuzzer of /dev/hmap (tools/testing/fuzz/hmap_ioctl_fuzz.c), in
-# three runs, each ending with one line that scripts/check.sh counts:
-#   HMAP-FUZZ: LABEL ok|FAIL seed=S ops=N calls=N checks=N time=Ns rate=N ...
-#   fixed   a fixed seed, at least 10^6 calls (two instances side by side;
-#           most calls are bursts of cheap ones: lookups checked against
-#           the model, and structs with one fault each)
-#   random  a seed that changes every run, a few thousand calls
-#   fault   another changing seed, a share of the calls with an
-#           allocation of hmap's failed (fail-nth): ENOMEM where one
-#           failed, the model checked for everything else
+# four runs, each ending with one line that scripts/check.sh counts:
+#   HMAP-FUZZ: LABEL ok|FAIL seed=S ops=N calls=N checks=N time=Ns rate=N
+#              ok=create:N,update:N,lookup:N,delete:N,batch:N,dump:N
+#              bursts=P% bad_args=P% largest=N ...
+#   fixed        a fixed seed, at least 10^6 calls (two instances side by
+#                side); most calls are bursts of cheap ones (at most one
+#                burst per other op): lookups, updates and deletes checked
+#                against the model, and (at most seven in ten) structs with
+#                one fault each
+#   random       a seed that changes every run, a few thousand calls
+#   fault        another changing seed, a share of the calls with an
+#                allocation of hmap's failed (fail-nth): ENOMEM where one
+#                failed, the model checked for everything else
+#   fault-fixed  the same with a fixed seed
 # Each run has an episode (fds shared with a thread and an unprivileged
-# child) and a batch killed by a signal. A failure prints what replays it;
-# a run that does not end within its time limit fails (the fuzzer's own
-# watchdog, then timeout(1)). Kernel command line (HMAP_APPEND) overrides:
+# child) and a batch killed by a signal. A failure prints what replays it
+# (with max_maps_per_user=8, which this script sets for the runs); a run
+# that does not end within its time limit fails (the fuzzer's own
+# watchdog, then timeout(1)). Every run must also reach its floors (the
+# fuzzer fails it otherwise; scripts/check.sh checks the same): model ops
+# of each kind that reached a map and succeeded (--min-ok), and for the
+# fault runs failures injected and ENOMEMs (--min-injected) and
+# allocation sites failed (--min-sites). Kernel command line (HMAP_APPEND)
+# overrides:
+#   hmap_fuzz_runs=A,B      only these runs (the KCSAN guest: random)
 #   hmap_fuzz_seed=S        the seed of the random run
 #   hmap_fuzz_fault_seed=S  the seed of the fault run
 #   hmap_fuzz_calls=N       the calls of the fixed run
@@ -28,6 +40,10 @@ now() { cut -d. -f1 /proc/uptime; }
 run() {
 	label=$1 limit=$2
 	shift 2
+	case ",${hmap_fuzz_runs:-$label}," in
+	*",$label,"*) ;;
+	*) return 0 ;;
+	esac
 	t0=$(now)
 	{
 		timeout -s KILL $((limit + 60)) hmap_ioctl_fuzz --label "$label" \
@@ -51,12 +67,18 @@ param=/sys/module/hmap/parameters/max_maps_per_user
 max_maps=$(cat $param)
 echo 8 >$param
 
+# The floors (scripts/check.sh fuzz_results has the same).
+fault="--calls 8000 --fault 40 --episode 1500 --episode-ops 200
+	--kill-every 1200 --min-ok 10 --min-injected 50 --min-sites 7"
 run fixed 300 --seed 0x9e3779b97f4a7c15 --calls "${hmap_fuzz_calls:-1000000}" \
-	--jobs 2 --burst 5000 --episode 6000 --episode-ops 400 --kill-every 5000
+	--jobs 2 --burst 1000 --episode 6000 --episode-ops 400 --kill-every 5000 \
+	--min-ok 200
 run random 120 ${hmap_fuzz_seed:+--seed "$hmap_fuzz_seed"} --calls 5000 \
-	--episode 600 --episode-ops 200 --kill-every 700
-run fault 120 ${hmap_fuzz_fault_seed:+--seed "$hmap_fuzz_fault_seed"} \
-	--calls 8000 --fault 40 --episode 1500 --episode-ops 200 --kill-every 1200
+	--episode 600 --episode-ops 200 --kill-every 700 --min-ok 10
+# shellcheck disable=SC2086 # $fault: options, split
+run fault 120 ${hmap_fuzz_fault_seed:+--seed "$hmap_fuzz_fault_seed"} $fault
+# shellcheck disable=SC2086
+run fault-fixed 120 --seed 0x2545f4914f6cdd1d $fault
 echo "$max_maps" >$param
 rm -f /tmp/fuzz.out /tmp/fuzz.status
 exit "$status"

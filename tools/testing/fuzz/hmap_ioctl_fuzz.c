@@ -33,9 +33,12 @@
  * are checked for consistency (dump against lookups against STATS) and
  * cleared afterwards, so that the model stays exact.
  *
- * Bursts of cheap calls (--burst per 1000 other ops) make up most of a
- * long run: LOOKUPs checked against the model, and structs with one fault
- * each. With --fault P, a share of the calls fail an allocation of hmap's
+ * Bursts of cheap calls (--burst per 1000 other ops, at most one per op)
+ * make up most of the calls of a long run: LOOKUPs, UPDATEs and DELETEs
+ * checked against the model (three in ten), and structs with one fault
+ * each. --min-ok says how many model ops of each kind must have
+ * succeeded (a run that mostly failed its calls fails). With --fault P,
+ * a share of the calls fail an allocation of hmap's
  * (fail-nth; see fault_arm()): ENOMEM is then accepted, and checked to
  * have left the maps as they were. A watchdog thread fails a run whose
  * calls stop (--hang) or that takes too long (--timeout).
@@ -81,6 +84,8 @@
 #define NNAMES			16
 /* Entries the models of one world hold at most, all maps together. */
 #define ENTRIES_MAX		30000UL
+/* At most a burst per other op: bursts are not the run (see op_burst()). */
+#define BURST_MAX		1000U
 /* Largest batch of valid traffic, and of arrays it may fill. */
 #define BATCH_MAX		256U
 #define BATCH_BYTES		1048576UL
@@ -224,6 +229,9 @@ struct shared {
 	unsigned long fault_other;	/* ... and did not return ENOMEM */
 	unsigned long grows, shrinks;	/* seen in STATS of model maps */
 	unsigned long max_count;	/* the largest map the model filled */
+	unsigned long ok[NCMD];		/* calls of model ops that succeeded */
+	unsigned long burst_calls;	/* calls of bursts */
+	unsigned long burst_bad;	/* ... with a fault in their struct */
 	unsigned long kind_ops[32];	/* ops of each kind (opkinds[]) */
 	unsigned long kind_ns[32];	/* and their time */
 	int failed;
@@ -300,6 +308,9 @@ static struct {
 	bool verbose;
 	unsigned long trace_from;	/* print ops from this one on */
 	unsigned int burst;		/* bursts per 1000 other ops */
+	unsigned long min_ok;		/* successes each map command needs */
+	unsigned long min_injected;	/* --fault: injected failures, ENOMEMs */
+	unsigned int min_sites;		/* --fault: allocation sites failed */
 	unsigned int jobs;		/* fuzzers side by side (1 or 2) */
 	unsigned int instance;		/* which of them this process is */
 	bool trace;
@@ -773,11 +784,21 @@ struct world {
 };
 
 static struct world *main_world;
+/* The op of the main world at which the episode running began, or ~0. */
+static unsigned long episode_op = ~0UL;
+/* hmap's max_maps_per_user at the start: the op stream depends on it. */
+static __u64 start_max_maps = 32;
 
-/* The options that make the op stream of a seed: what replays a run. */
+/*
+ * The options that make the op stream of a seed: what replays a run (as
+ * root, with max_maps_per_user as it was: scripts/guest-tests.d/40-fuzz.sh
+ * sets 8).
+ */
 static void print_replay(unsigned long ops)
 {
-	printf("hmap_ioctl_fuzz:   replay: hmap_ioctl_fuzz --seed %#llx --burst %u",
+	printf("hmap_ioctl_fuzz:   replay (root, max_maps_per_user=%llu): ",
+	       (unsigned long long)start_max_maps);
+	printf("hmap_ioctl_fuzz --seed %#llx --burst %u",
 	       (unsigned long long)cfg.seed, cfg.burst);
 	printf(" --episode %lu --episode-ops %lu --kill-every %lu --fault %u%s --ops %lu\n",
 	       cfg.episode, cfg.episode_ops, cfg.kill_every, cfg.fault,
@@ -800,11 +821,17 @@ static noreturn void fail(struct world *w, const char *fmt, ...)
 	printf("\n");
 	if (w && w->desc[0])
 		printf("hmap_ioctl_fuzz:   in: %s\n", w->desc);
-	if (w && w == main_world)
+	if (w && w == main_world && episode_op == ~0UL) {
 		print_replay(w->op + 1);
-	else
+	} else if (w && w == main_world) {
+		printf("hmap_ioctl_fuzz:   (in the episode of op %lu: %s; %s)\n",
+		       episode_op, "the actors race, so not exactly replayable",
+		       "this runs up to and through it");
+		print_replay(episode_op + 1);
+	} else {
 		printf("hmap_ioctl_fuzz:   (in an episode: %s)\n",
 		       "the actors race, so not exactly replayable");
+	}
 	fflush(stdout);
 	sh->failed = 1;
 	if (child)
@@ -828,6 +855,8 @@ static void check_errno(struct world *w, const char *what, int got, eset exp)
 /* Calls the main thread made: the watchdog's sign of life. */
 static unsigned long main_progress;
 static __thread bool is_main;
+/* The thread runs an op of a model world (not the chaos): it is checked. */
+static __thread bool in_model;
 
 /* One ioctl, counted; 0 or the errno. */
 static int hioctl(int fd, unsigned long cmd, __u64 arg)
@@ -841,6 +870,8 @@ static int hioctl(int fd, unsigned long cmd, __u64 arg)
 	inc(&sh->calls[c]);
 	if (e)
 		inc(&sh->fails[c]);
+	else if (in_model)
+		inc(&sh->ok[c]);
 	inc(&sh->errs[e >= 0 && e < 255 ? e : 255]);
 	if (ret > 0)
 		return -ret;	/* no command returns a positive value */
@@ -2517,13 +2548,81 @@ static bool burst_lookup(struct world *w, struct rng *r)
 	return true;
 }
 
+static struct ent *model_write(struct world *w, struct obj *o, struct ent *e,
+			       const __u8 *key, __u32 klen, __u32 stamp,
+			       __u32 vlen);
+static void model_erase(struct world *w, struct obj *o, struct ent *e);
+
 /*
- * Many cheap calls in a row. A quarter are LOOKUPs of keys present or
- * not, checked against the model. The others have one fault in their
- * struct (argsz short, above HMAP_ARGSZ_MAX or with a non-zero tail, a
- * pointer to nothing, a flag the command does not know) and are otherwise
- * zero, on any fd: each must fail with the fault's errno or the fd's own,
- * and the struct must come back as it went.
+ * A write of a burst, on a map an fd may write: an UPDATE (three in four)
+ * of a value up to 64 bytes, or a DELETE, of a key present or not, checked
+ * against the model and kept in it. False if there is no such map.
+ */
+static bool burst_write(struct world *w, struct rng *r)
+{
+	struct hmap_elem_op op = { .argsz = sizeof(op) };
+	size_t top = w->mem.top;
+	struct fslot *c[NFD], *s;
+	unsigned int i, n = 0;
+	__u32 klen, vlen, stamp;
+	eset exp = E(0);
+	struct ent *e;
+	struct obj *o;
+	__u8 *key, *v;
+	int err;
+
+	for (i = 0; i < NFD; i++) {
+		s = &w->fd[i];
+		if (slot_usable(s) && s->f->o && (s->f->may & MAY_W) &&
+		    (acc_rights(s->f->acc) & MAY_W))
+			c[n++] = s;
+	}
+	if (!n)
+		return false;
+	s = c[below(r, n)];
+	o = s->f->o;
+	key = mem_get(&w->mem, o->ks, 0);
+	klen = pick_key(r, o, key, false);
+	e = model_find(&o->m, key, klen);
+	op.key = uptr(key);
+	op.key_len = klen;
+	if (chance(r, 25)) {
+		describe(w, "burst DELETE %s (%s)", slot_str(s),
+			 e ? "present" : "absent");
+		err = hioctl(s->fd, HMAP_IOC_DELETE, uptr(&op));
+		check_errno(w, "DELETE (burst)", err, e ? E(0) : E(ENOENT));
+		if (!err)
+			model_erase(w, o, e);
+	} else {
+		vlen = below(r, (o->vs < 64 ? o->vs : 64) + 1);
+		stamp = ++w->stamp;
+		v = mem_get(&w->mem, vlen, 0);
+		val_bytes(stamp, vlen, v);
+		op.value = uptr(v);
+		op.value_len = vlen;
+		if (!e && o->m.n >= o->maxe)
+			exp = E(E2BIG);
+		describe(w, "burst UPDATE %s (%s) value_len %u", slot_str(s),
+			 e ? "present" : "absent", vlen);
+		err = hioctl(s->fd, HMAP_IOC_UPDATE, uptr(&op));
+		check_errno(w, "UPDATE (burst)", err, exp);
+		if (!err)
+			model_write(w, o, e, key, klen, stamp, vlen);
+	}
+	w->mem.top = top;
+	return true;
+}
+
+/*
+ * Many cheap calls in a row. Two in ten are LOOKUPs of keys present or
+ * not, checked against the model, one in ten a write (burst_write()):
+ * under KASAN in QEMU such a call costs about nine times one that fails
+ * its argument check, and the fixed run's 10^6 calls must fit in about a
+ * minute. The others (at most seven in ten, as few when there is no map)
+ * have one fault in their struct (argsz short, above HMAP_ARGSZ_MAX or with a
+ * non-zero tail, a pointer to nothing, a flag the command does not know)
+ * and are otherwise zero, on any fd: each must fail with the fault's
+ * errno or the fd's own, and the struct must come back as it went.
  */
 static void op_burst(struct world *w, struct rng *r)
 {
@@ -2541,8 +2640,16 @@ static void op_burst(struct world *w, struct rng *r)
 		eset exp;
 		int err;
 
-		if (chance(r, 25) && burst_lookup(w, r))
+		kind = below(r, 10);
+		if ((kind < 2 && burst_lookup(w, r)) ||
+		    (kind == 2 && burst_write(w, r))) {
+			inc(&sh->burst_calls);
 			continue;
+		}
+		if (kind < 3)
+			continue;	/* no map: no call */
+		inc(&sh->burst_calls);
+		inc(&sh->burst_bad);
 		c = below(r, ARRAY_SIZE(all_cmds));
 		cmd = all_cmds[c];
 		ksize = all_sizes[c];
@@ -4127,7 +4234,7 @@ struct chaos {
 static eset chaos_allowed(unsigned long cmd)
 {
 	const eset common = E(0) | E(EFAULT) | E(EINVAL) | E(E2BIG) |
-			    E(ENOMEM) | E(EBADF);
+			    E(EBADF);
 	const eset map = common | E(ENOTCONN) | E(EACCES);
 
 	switch (cmd) {
@@ -4137,10 +4244,10 @@ static eset chaos_allowed(unsigned long cmd)
 		return common | E(EBUSY) | E(EEXIST) | E(EDQUOT) |
 		       E(ENAMETOOLONG);
 	case HMAP_IOC_OPEN:
-		return (common & ~E(ENOMEM)) | E(EBUSY) | E(ENOENT) |
+		return common | E(EBUSY) | E(ENOENT) |
 		       E(EACCES) | E(ENAMETOOLONG);
 	case HMAP_IOC_DESTROY:
-		return (common & ~E(ENOMEM)) | E(ENOENT) | E(EACCES) |
+		return common | E(ENOENT) | E(EACCES) |
 		       E(ENAMETOOLONG);
 	case HMAP_IOC_LIST:
 		return (common & ~E(EBADF));
@@ -4366,7 +4473,9 @@ static void chaos_op(struct chaos *c, struct world *w, struct rng *r,
 	describe(w, "chaos: %s on fd %d argsz %u flags %#x", cmd_names[cmd_index(cmd)],
 		 fd, u->v.argsz, u->v.flags);
 	err = fioctl(w, r, fd, cmd, addr);
-	if (!(E(err) & chaos_allowed(cmd)) || ebit(err) == 63)
+	/* ENOMEM only from a failure fault injection made. */
+	if (!injected_enomem(w, err) &&
+	    (!(E(err) & chaos_allowed(cmd)) || ebit(err) == 63))
 		fail(w, "chaos: %s got %s, not one of %s",
 		     cmd_names[cmd_index(cmd)], ename(err),
 		     eset_str(chaos_allowed(cmd)));
@@ -4541,6 +4650,7 @@ static void world_step(struct world *w)
 			 w == main_world ? ACT_MAIN : ACT_CHILD);
 		i = OPK_CHAOS;
 	} else {
+		in_model = true;
 		k = below(&r, 1000 + cfg.burst);
 		if (k >= 1000) {
 			i = OPK_BURST;
@@ -4555,6 +4665,7 @@ static void world_step(struct world *w)
 			opkinds[i].cmd_fn(w, &r, opkinds[i].cmd);
 		else
 			opkinds[i].fn(w, &r);
+		in_model = false;
 	}
 	inc(&sh->kind_ops[i]);
 	__atomic_fetch_add(&sh->kind_ns[i], now_ns() - t0, __ATOMIC_RELAXED);
@@ -4762,6 +4873,7 @@ static void episode(struct world *w)
 	pid_t pid;
 
 	inc(&sh->episodes);
+	episode_op = w->op;
 	memset(c->fd, 0, sizeof(c->fd));
 	c->stop = 0;
 	c->ntname = 0;
@@ -4851,6 +4963,8 @@ static void episode(struct world *w)
 		snprintf(w->desc, sizeof(w->desc), "%s", the_thread->w.desc);
 		fail(w, "the chaos thread did not stop in %u s", cfg.hang);
 	}
+	/* Not an op of the main world: no "in:" of its last one. */
+	w->desc[0] = 0;
 	if (!wait_child(pid, &status)) {
 		print_stack(pid);
 		fail(w, "the child (seed %#llx) did not end in %u s",
@@ -4896,6 +5010,7 @@ static void episode(struct world *w)
 	/* Nothing of the chaos is left in the list of maps. */
 	w->mem.top = 0;
 	op_list(w, &r);
+	episode_op = ~0UL;
 }
 
 /* ---- Hangs: a watchdog ---- */
@@ -5037,15 +5152,82 @@ static unsigned long total_calls(void)
 static pid_t orig_pid;		/* the process that prints the result */
 
 /*
+ * The model ops that reached a map and succeeded, of each kind: calls of
+ * CREATE, UPDATE, LOOKUP, DELETE and of the three batches that returned
+ * 0, complete dump walks checked.
+ */
+enum okind { OK_CREATE, OK_UPDATE, OK_LOOKUP, OK_DELETE, OK_BATCH, OK_DUMP,
+	     NOK };
+
+static const char * const okind_names[NOK] = {
+	"create", "update", "lookup", "delete", "batch", "dump",
+};
+
+static unsigned long ok_count(enum okind k)
+{
+	switch (k) {
+	case OK_CREATE:
+		return sh->ok[C_CREATE];
+	case OK_UPDATE:
+		return sh->ok[C_UPDATE];
+	case OK_LOOKUP:
+		return sh->ok[C_LOOKUP];
+	case OK_DELETE:
+		return sh->ok[C_DELETE];
+	case OK_BATCH:
+		return sh->ok[C_BLOOKUP] + sh->ok[C_BUPDATE] +
+		       sh->ok[C_BDELETE];
+	default:
+		return sh->dumps;
+	}
+}
+
+/*
+ * Whether the run did what it must beyond its checks (--min-ok,
+ * --min-injected, --min-sites); if not, why goes to stdout.
+ */
+static bool floors_met(void)
+{
+	unsigned int k, sites = cfg.fault ? sites_hit(NULL) : 0;
+	bool ok = true;
+
+	for (k = 0; k < NOK; k++)
+		if (ok_count(k) < cfg.min_ok) {
+			printf("hmap_ioctl_fuzz: FAIL: %lu %s ops succeeded, --min-ok %lu\n",
+			       ok_count(k), okind_names[k], cfg.min_ok);
+			ok = false;
+		}
+	if (!cfg.fault)
+		return ok;
+	if (sh->fault_hits < cfg.min_injected ||
+	    sh->enomem < cfg.min_injected) {
+		printf("hmap_ioctl_fuzz: FAIL: %lu injected, %lu ENOMEM, --min-injected %lu\n",
+		       sh->fault_hits, sh->enomem, cfg.min_injected);
+		ok = false;
+	}
+	if (sites < cfg.min_sites) {
+		printf("hmap_ioctl_fuzz: FAIL: %u sites failed, --min-sites %u\n",
+		       sites, cfg.min_sites);
+		ok = false;
+	}
+	return ok;
+}
+
+/*
  * The one line scripts/check.sh reads: "HMAP-FUZZ: LABEL ok|FAIL
- * seed=S ops=N calls=N checks=N time=Ns rate=N", and with --fault the
- * share of calls made under fault injection, the failures it injected,
- * the ENOMEMs they gave, and how many of hmap's allocation sites failed.
+ * seed=S ops=N calls=N checks=N time=Ns rate=N ok=create:N,update:N,
+ * lookup:N,delete:N,batch:N,dump:N bursts=P% bad_args=P% largest=N":
+ * the model ops of each kind that succeeded (ok_count()), the share of
+ * calls made in bursts and in bursts with a faulty struct, the most
+ * entries a map held; with --fault the share of calls made under fault
+ * injection, the failures it injected, the ENOMEMs they gave, and how
+ * many of hmap's allocation sites failed.
  */
 static void print_result(const char *result)
 {
 	unsigned long calls = total_calls();
 	double t = elapsed();
+	unsigned int i;
 
 	if (getpid() != orig_pid)
 		return;
@@ -5053,6 +5235,12 @@ static void print_result(const char *result)
 	       cfg.label, result, (unsigned long long)cfg.seed,
 	       sh->ops + sh->child_ops + sh->chaos_ops, calls, sh->checks,
 	       t, t > 0 ? calls / t : 0);
+	for (i = 0; i < NOK; i++)
+		printf("%s%s:%lu", i ? "," : " ok=", okind_names[i],
+		       ok_count(i));
+	printf(" bursts=%.0f%% bad_args=%.0f%% largest=%lu",
+	       calls ? 100.0 * sh->burst_calls / calls : 0.0,
+	       calls ? 100.0 * sh->burst_bad / calls : 0.0, sh->max_count);
 	if (cfg.fault)
 		printf(" fault_calls=%lu (%.1f%%) injected=%lu enomem=%lu sites=%u/%u",
 		       sh->fault_armed,
@@ -5124,7 +5312,7 @@ static void print_usage(int status)
 	printf("usage: hmap_ioctl_fuzz [--seed N] [--ops N | --calls N] [--fault P] [--burst N]\n"
 	       "         [--episode N] [--episode-ops N] [--kill-every N] [--child-uid UID]\n"
 	       "         [--jobs 2] [--instance 1] [--timeout S] [--hang S] [--label L]\n"
-	       "         [--trace-from N]\n"
+	       "         [--trace-from N] [--min-ok N] [--min-injected N] [--min-sites N]\n"
 	       "  --seed N          the seed (default: a random one, printed)\n"
 	       "  --ops N           ops of the main world (default 100000)\n"
 	       "  --calls N         instead: ops until N ioctl calls are made\n"
@@ -5134,13 +5322,18 @@ static void print_usage(int status)
 	       "  --episode-ops N   ops of the main world and of the child in one (1500)\n"
 	       "  --kill-every N    ops between huge batches killed by a signal, 0: none (200000)\n"
 	       "  --child-uid UID   the episodes' child drops to UID if root (40009)\n"
-	       "  --burst N         bursts of cheap calls per 1000 other ops (30)\n"
+	       "  --burst N         bursts of cheap calls per 1000 other ops (30, at most 1000)\n"
 	       "  --jobs 2          two instances side by side (seeds S and instance 1's)\n"
 	       "  --instance 1      run (replay) only instance 1 of seed S\n"
 	       "  --timeout S       fail if the run takes more than S seconds (0: none)\n"
 	       "  --hang S          fail if no call ends in S seconds (120)\n"
 	       "  --label L         the name of the run in the result line (run)\n"
 	       "  --trace-from N    print every op from op N on\n"
+	       "  --min-ok N        fail unless N model ops of each kind succeeded: creates,\n"
+	       "                    updates, lookups, deletes, batches, dump walks (0)\n"
+	       "  --min-injected N  --fault: fail unless N failures were injected and N\n"
+	       "                    calls gave their ENOMEM (0)\n"
+	       "  --min-sites N     --fault: fail unless N allocation sites failed (0)\n"
 	       "The last line is \"HMAP-FUZZ: L ok|FAIL seed=S ... calls=N ...\"; a failure\n"
 	       "prints the options that replay it.\n");
 	exit(status);
@@ -5162,6 +5355,9 @@ int main(int argc, char **argv)
 		{ "label", required_argument, NULL, 'l' },
 		{ "trace-from", required_argument, NULL, 't' },
 		{ "burst", required_argument, NULL, 'b' },
+		{ "min-ok", required_argument, NULL, 'm' },
+		{ "min-injected", required_argument, NULL, 'I' },
+		{ "min-sites", required_argument, NULL, 'S' },
 		{ "jobs", required_argument, NULL, 'j' },
 		{ "instance", required_argument, NULL, 'i' },
 		{ "help", no_argument, NULL, 'h' },
@@ -5181,6 +5377,7 @@ int main(int argc, char **argv)
 	int c, fd, err;
 
 	cfg.ops = 100000;
+	read_param("max_maps_per_user", &start_max_maps);
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 's':
@@ -5210,8 +5407,17 @@ int main(int argc, char **argv)
 			break;
 		case 'b':
 			cfg.burst = strtoul(optarg, NULL, 0);
-			if (cfg.burst > 100000)
-				cfg.burst = 100000;
+			if (cfg.burst > BURST_MAX)
+				cfg.burst = BURST_MAX;
+			break;
+		case 'm':
+			cfg.min_ok = strtoul(optarg, NULL, 0);
+			break;
+		case 'I':
+			cfg.min_injected = strtoul(optarg, NULL, 0);
+			break;
+		case 'S':
+			cfg.min_sites = strtoul(optarg, NULL, 0);
 			break;
 		case 'c':
 			cfg.calls = strtoul(optarg, NULL, 0);
@@ -5402,6 +5608,10 @@ int main(int argc, char **argv)
 			     g1.elems);
 	}
 	print_summary();
+	if (!floors_met()) {
+		print_result("FAIL");
+		return 1;
+	}
 	print_result("ok");
 	return 0;
 }
