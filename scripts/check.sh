@@ -182,7 +182,7 @@ guest_results() {
 
 	# The largest map a KUnit suite says it filled ("N entries" of the
 	# scale suite's kunit_info() lines).
-	n=$(tr -d '\r' <"$log" | grep -aoE '# [a-z0-9_]+: [0-9]+ entries' |
+	n=$(tr -d '\r' <"$log" | { grep -aoE '# [a-z0-9_]+: [0-9]+ entries' || true; } |
 		awk '$3 > m { m = $3 } END { print m + 0 }')
 	echo "${label}largest map of the KUnit suites: $n entries"
 
