@@ -18,7 +18,7 @@
 # along), and docutils over the .rst files with their kernel-doc
 # directives expanded (each must render something).
 # Everything generated goes to $HMAP_OUT/check (build/check).
-set -euo pipefail
+set -Eeuo pipefail
 # make check tests every kernel, each under its own label: a KVER from the
 # command line (`make check KVER=6.12`) or the environment would turn what
 # is labelled 6.1 into another kernel's run. The 6.1 steps take the
@@ -76,8 +76,25 @@ finish() {
 	exit 1
 }
 
-# An unexpected error still ends with the summary line.
-trap 'fail "check.sh stopped at line $LINENO"; finish' ERR
+# An unexpected error, in a function too (set -E above), still ends with
+# the summary line, on make check's own stdout (a function's may go to a
+# file). In a subshell ($(...), <(...), a pipeline's part) the trap does
+# nothing: the subshell ends or goes on as it did without set -E, and the
+# command it is part of fails in the main shell if it is to.
+exec {check_stdout}>&1
+# shellcheck disable=SC2317 # run by the ERR trap
+on_error() {
+	local rc=$? line=$1 in=
+	[ "$BASHPID" = "$$" ] || return "$rc"
+	trap - ERR
+	exec 1>&"$check_stdout" 2>&1
+	if [ "${FUNCNAME[1]:-main}" != main ]; then
+		in=" (in ${FUNCNAME[1]})"
+	fi
+	fail "check.sh stopped at line $line$in" "exit status $rc"
+	finish
+}
+trap 'on_error $LINENO' ERR
 
 # Source files to lint: every .c/.h outside build/, selftests/, .git and
 # tools/testing/ (user space that imitates kernel APIs: its shims define
