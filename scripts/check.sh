@@ -833,34 +833,89 @@ echo "lint files: ${files[*]/#"$HMAP_SRC/"/}"
 # LINUX_VERSION_CODE, with macros that take an older kernel's arguments:
 # it is let off the warnings about exactly that, which still stand in
 # every other file. Run outside the git tree, so that checkpatch leaves
-# no cache files there.
+# no cache files there. Returns 0 when it ran: the script is there and
+# each run exited 0 (clean) or 1 (findings); its other statuses are its
+# own failures (perl's "Can't open perl script" is 2, a die 255).
 checkpatch() {
-	local f rest=() compat=()
+	local f rc=0 rest=() compat=()
 	local cp=(perl "$1/scripts/checkpatch.pl" --strict --no-tree --terse
 		--no-summary --show-types)
+	if [ ! -f "$1/scripts/checkpatch.pl" ]; then
+		echo "no $1/scripts/checkpatch.pl"
+		return 1
+	fi
 	for f in "${files[@]}" "$HMAP_SRC"/selftests/*.[ch]; do
 		case $f in
 		"$HMAP_SRC/hmap_compat.h") compat+=("$f") ;;
 		*) rest+=("$f") ;;
 		esac
 	done
-	(cd "$out" && "${cp[@]}" -f "${rest[@]}"
-	[ ${#compat[@]} -eq 0 ] ||
-		"${cp[@]}" --ignore LINUX_VERSION_CODE,CONSTANT_COMPARISON,MACRO_ARG_UNUSED \
-			-f "${compat[@]}") 2>&1 || true
+	(cd "$out" && "${cp[@]}" -f "${rest[@]}") 2>&1 || rc=$?
+	[ "$rc" -le 1 ] || return "$rc"
+	if [ ${#compat[@]} -gt 0 ]; then
+		(cd "$out" && "${cp[@]}" --ignore LINUX_VERSION_CODE,CONSTANT_COMPARISON,MACRO_ARG_UNUSED \
+			-f "${compat[@]}") 2>&1 || rc=$?
+	fi
+	[ "$rc" -le 1 ] || return "$rc"
 }
+
+# kernel_doc KSRC OPTION...: KSRC's kernel-doc -none -v OPTION... over the
+# lint files, its output to stdout. Returns its exit status (0 in -none
+# mode, findings or not), or 1 when it is not there or did not get
+# through every file: each file with a kernel-doc comment ("/**" at the
+# start of a line) must be named in a line of -v's "info: Scanning doc
+# for".
+kernel_doc() {
+	local ksrc=$1 f rc=0 report
+	shift
+	if [ ! -f "$ksrc/scripts/kernel-doc" ]; then
+		echo "no $ksrc/scripts/kernel-doc"
+		return 1
+	fi
+	report=$(perl "$ksrc/scripts/kernel-doc" -none -v "$@" "${files[@]}" 2>&1) || rc=$?
+	printf '%s\n' "$report"
+	[ "$rc" = 0 ] || return "$rc"
+	for f in "${files[@]}"; do
+		if grep -q '^/\*\*' "$f" && ! grep -qF "$f:" <<<"$report"; then
+			echo "kernel-doc did not get to $f"
+			rc=1
+		fi
+	done
+	return "$rc"
+}
+
+# lint_result NAME RC REPORT FINDINGS [OTHER]: count the check NAME of a
+# lint tool that exited RC (0: it ran; checkpatch() and kernel_doc()) and
+# printed REPORT: every line of it a finding (an ERE, FINDINGS) or a line
+# the tool prints besides (the ERE OTHER). It fails when the tool did not
+# run, or printed something else (its own error), or found anything.
+lint_result() {
+	local name=$1 rc=$2 report=$3 findings=$4 other=${5:-^$} n
+	n=$(grep -Ec "$findings" "$report" || true)
+	if [ "$rc" != 0 ]; then
+		show "$report" 20
+		fail "$name" "it did not run: exit status $rc, $report"
+	elif grep -Ev "$findings" "$report" | grep -Evq "$other"; then
+		grep -Ev "$findings" "$report" | grep -Ev "$other" | head -n 20 | sed 's/^/    /'
+		fail "$name" "output that is not a finding: $report"
+	elif [ "$n" -gt 0 ]; then
+		grep -E "$findings" "$report" | head -n 60 | sed 's/^/    /'
+		fail "$name" "$n finding(s)"
+	else
+		pass "$name"
+	fi
+}
+cp_findings='^[^ ]+:[0-9]+: (ERROR|WARNING|CHECK):'
+kd_findings='(warning|error):'
+kd_other='^[^ ]+:[0-9]+: info: Scanning doc for |^[0-9]+ (warnings|errors)$'
 
 section "host: checkpatch --strict"
 if [ ${#files[@]} -eq 0 ]; then
 	fail "checkpatch" "no .c/.h files found"
 else
-	checkpatch "$ksrc" >"$out/checkpatch.txt"
-	if grep -Eq ': (ERROR|WARNING|CHECK)' "$out/checkpatch.txt"; then
-		show "$out/checkpatch.txt" 60
-		fail "checkpatch --strict" "$(grep -Ec ': (ERROR|WARNING|CHECK)' "$out/checkpatch.txt") finding(s)"
-	else
-		pass "checkpatch --strict"
-	fi
+	rc=0
+	checkpatch "$ksrc" >"$out/checkpatch.txt" || rc=$?
+	lint_result "checkpatch --strict" "$rc" "$out/checkpatch.txt" "$cp_findings"
 fi
 
 section "host: sparse (C=2, test kernel)"
@@ -883,36 +938,30 @@ else
 fi
 
 section "host: kernel-doc"
-if [ ${#files[@]} -gt 0 ]; then
+if [ ${#files[@]} -eq 0 ]; then
+	fail "kernel-doc" "no .c/.h files found"
+else
 	# -v is 6.1's spelling of -Wall (return values, short descriptions).
-	perl "$ksrc/scripts/kernel-doc" -none -v "${files[@]}" >"$out/kernel-doc.txt" 2>&1 || true
-	if grep -Eq 'warning:|error:' "$out/kernel-doc.txt"; then
-		grep -E 'warning:|error:' "$out/kernel-doc.txt" | head -n 60 | sed 's/^/    /'
-		fail "kernel-doc" "$(grep -Ec 'warning:|error:' "$out/kernel-doc.txt") finding(s)"
-	else
-		pass "kernel-doc"
-	fi
+	rc=0
+	kernel_doc "$ksrc" >"$out/kernel-doc.txt" || rc=$?
+	lint_result "kernel-doc" "$rc" "$out/kernel-doc.txt" "$kd_findings" "$kd_other"
 fi
 
 section "host: checkpatch --strict and kernel-doc of 6.12"
 # The same files through 6.12's scripts, whose checks are newer.
 if ! ksrc612=$(KVER=6.12 "$HMAP_SCRIPTS/kernel-src.sh"); then
 	fail "checkpatch --strict (6.12)" "no 6.12 source"
-elif [ ${#files[@]} -gt 0 ]; then
-	checkpatch "$ksrc612" >"$out/checkpatch-6.12.txt"
-	if grep -Eq ': (ERROR|WARNING|CHECK)' "$out/checkpatch-6.12.txt"; then
-		show "$out/checkpatch-6.12.txt" 60
-		fail "checkpatch --strict (6.12)" "$(grep -Ec ': (ERROR|WARNING|CHECK)' "$out/checkpatch-6.12.txt") finding(s)"
-	else
-		pass "checkpatch --strict (6.12)"
-	fi
-	perl "$ksrc612/scripts/kernel-doc" -none -Wall "${files[@]}" >"$out/kernel-doc-6.12.txt" 2>&1 || true
-	if grep -Eq 'warning:|error:' "$out/kernel-doc-6.12.txt"; then
-		grep -E 'warning:|error:' "$out/kernel-doc-6.12.txt" | head -n 60 | sed 's/^/    /'
-		fail "kernel-doc (6.12)" "$(grep -Ec 'warning:|error:' "$out/kernel-doc-6.12.txt") finding(s)"
-	else
-		pass "kernel-doc (6.12)"
-	fi
+	fail "kernel-doc (6.12)" "no 6.12 source"
+elif [ ${#files[@]} -eq 0 ]; then
+	fail "checkpatch --strict (6.12)" "no .c/.h files found"
+	fail "kernel-doc (6.12)" "no .c/.h files found"
+else
+	rc=0
+	checkpatch "$ksrc612" >"$out/checkpatch-6.12.txt" || rc=$?
+	lint_result "checkpatch --strict (6.12)" "$rc" "$out/checkpatch-6.12.txt" "$cp_findings"
+	rc=0
+	kernel_doc "$ksrc612" -Wall >"$out/kernel-doc-6.12.txt" || rc=$?
+	lint_result "kernel-doc (6.12)" "$rc" "$out/kernel-doc-6.12.txt" "$kd_findings" "$kd_other"
 fi
 
 section "host: reST (docutils)"
