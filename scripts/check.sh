@@ -253,18 +253,24 @@ guest_results() {
 # (guest-tests.d/40-fuzz.sh) in the serial log LOG: one check per run, with
 # its figures (seed, calls, model ops that succeeded per kind, the share of
 # bursts, the largest map, the share under fault injection). Beyond "ok",
-# each run must reach its floors, checked here too (the guest script sets
-# the same in the fuzzer): the fixed seed's run 10^6 calls; every run a
-# number of successful model ops of each kind that reach a map (creates,
-# updates, lookups, deletes, batches, dump walks); the fault runs a number
-# of injected failures and of ENOMEMs, and of allocation sites failed. A
-# failure shows what replays it. RUNS (default: all four) names the runs
-# the guest made.
+# each run must reach its floors, checked here too: the table of them in
+# the guest script (guest-tests.d/40-fuzz.sh), which gives them to the
+# fuzzer: each run's calls; a number of successful model ops of each kind
+# that reach a map (creates, updates, lookups, deletes, batches, dump
+# walks); the fault runs a number of injected failures and of ENOMEMs, and
+# of allocation sites failed. A failure shows what replays it. RUNS
+# (default: all four) names the runs the guest made.
 fuzz_results() {
 	local label=$1 log=$2 dir=$3 runs=${4:-fixed,random,fault,fault-fixed}
-	local run result rest calls min_ok min_inj min_sites problems largest=0 n k v
+	local run result rest calls min_ok min_inj min_sites problems largest=0 n k v floors
+	floors=$(sed -n '/^# floors:$/,/^# :floors$/{/^[a-z-]* [0-9 ]*$/p}' \
+		"${HMAP_GUEST_TESTS:-$HMAP_SCRIPTS/guest-tests.d}/40-fuzz.sh" || true)
+	if [ "$(wc -l <<<"$floors")" != 4 ]; then
+		fail "${label}fuzz" "no table of 4 floors in guest-tests.d/40-fuzz.sh"
+		return
+	fi
 	tr -d '\r' <"$log" | grep -a '^HMAP-FUZZ: ' >"$dir/fuzz.txt" || true
-	# run  min calls  min ok ops per kind  min injected/ENOMEM  min sites
+	# run  calls  min ok ops per kind  min injected/ENOMEM  min sites
 	while read -r run calls min_ok min_inj min_sites; do
 		case ",$runs," in
 		*",$run,"*) ;;
@@ -295,12 +301,7 @@ fuzz_results() {
 		else
 			fail "${label}fuzz $run" "$(printf '%s; ' "${problems[@]}")$rest"
 		fi
-	done <<-EOF
-		fixed 1000000 200 0 0
-		random 1 10 0 0
-		fault 1 10 50 7
-		fault-fixed 1 10 50 7
-	EOF
+	done <<<"$floors"
 	echo "${label}largest map of the fuzzer: $largest entries"
 	tr -d '\r' <"$log" | grep -a -A2 '^hmap_ioctl_fuzz: FAIL' | head -n 20 || true
 }
