@@ -353,6 +353,63 @@ leak_fault_results() {
 	fi
 }
 
+# kernel_guest LABEL KVER DIR KERNEL [FRAGMENT...] -- MODULE... [--
+# KERNEL_ARG...]: what the KCSAN and the 6.12 guests share. Build the
+# test kernel of KVER from FRAGMENT... (build-kernel.sh; none: its
+# default), named KERNEL in the checks ("the KCSAN kernel"); copy the
+# sources to DIR/src and build the modules there against it; boot the
+# guest (boot-guest.sh check, the serial log DIR/serial.log) with KUnit
+# and the modules MODULE... of DIR/src, KERNEL_ARG... on its command
+# line. Counts the module build, and a kernel that did not build. Sets
+# guest_ran (1 when the guest ran, empty when not) and guest_rc (QEMU's
+# exit status). Called as a command, not as a condition: an unexpected
+# failure in it ends make check with the summary (the ERR trap).
+kernel_guest() {
+	local label=$1 kver=$2 dir=$3 kernel=$4 t0 obj m
+	local -a frags=() mods=()
+	guest_ran='' guest_rc=''
+	shift 4
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do
+		frags+=("$1")
+		shift
+	done
+	[ $# -eq 0 ] || shift
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do
+		mods+=("$dir/src/$1")
+		shift
+	done
+	[ $# -eq 0 ] || shift
+	section "${label%: } kernel"
+	t0=$(date +%s)
+	if ! obj=$(KVER=$kver "$HMAP_SCRIPTS/build-kernel.sh" "${frags[@]}"); then
+		fail "${label}build $kernel"
+		return 0
+	fi
+	echo "$obj (ready after $(($(date +%s) - t0))s)"
+	section "${label}modules and guest"
+	copy_sources "$dir/src"
+	if ! make -C "$obj" M="$dir/src" HMAP_TESTS=1 -j"$(nproc)" modules \
+		>"$dir/modules.log" 2>&1; then
+		tail -n 40 "$dir/modules.log"
+		fail "${label}build modules against $kernel" "$dir/modules.log"
+		return 0
+	fi
+	for m in "${mods[@]}"; do
+		if [ ! -f "$m" ]; then
+			fail "${label}build modules against $kernel" "not built: ${m##*/}"
+			return 0
+		fi
+	done
+	pass "${label}build modules against $kernel"
+	t0=$(date +%s)
+	guest_rc=0
+	"$HMAP_SCRIPTS/boot-guest.sh" check "$obj" "$dir" "$obj/lib/kunit/kunit.ko" \
+		"${mods[@]}" ${1:+--} "$@" || guest_rc=$?
+	echo "QEMU exited with $guest_rc after $(($(date +%s) - t0))s; serial log: $dir/serial.log"
+	touch "$dir/serial.log"
+	guest_ran=1
+}
+
 section "dependencies"
 if ! "$HMAP_SCRIPTS/deps.sh"; then
 	fail "install dependencies"
@@ -442,62 +499,43 @@ fi
 # scripts/common.sh). The guest also prints KCSAN's own counters, so that
 # a run in which KCSAN watched nothing fails instead of passing.
 kcsan_ksft=concurrency_test,batch_dump_test,lifetime_test
+guest_ran=
 if [ "${HMAP_KCSAN:-1}" != 1 ]; then
 	skip "6.1 KCSAN: guest" "HMAP_KCSAN=$HMAP_KCSAN"
-elif [ -n "$mods_ok" ]; then
-	section "KCSAN kernel"
-	t0=$(date +%s)
+elif [ -z "$mods_ok" ]; then
+	fail "6.1 KCSAN: guest" "not run: the modules did not build against the test kernel"
+else
 	kcsan_out=$out/kcsan
-	if kcsan_obj=$("$HMAP_SCRIPTS/build-kernel.sh" "$HMAP_SCRIPTS/kernel.config" \
-		"$HMAP_SCRIPTS/kernel-kcsan.config"); then
-		echo "$kcsan_obj (ready after $(($(date +%s) - t0))s)"
-	else
-		kcsan_obj=
-		fail "6.1 KCSAN: build the KCSAN kernel"
-	fi
+	kernel_guest "6.1 KCSAN: " 6.1 "$kcsan_out" "the KCSAN kernel" \
+		"$HMAP_SCRIPTS/kernel.config" "$HMAP_SCRIPTS/kernel-kcsan.config" -- \
+		hmap.ko hmap_kunit.ko hmap_kunit_scale.ko -- \
+		hmap_tests=20-kselftest,40-fuzz hmap_fuzz_runs=random hmap_ksft=$kcsan_ksft
 fi
-if [ -n "${kcsan_obj:-}" ]; then
-	section "KCSAN: modules and guest"
-	copy_sources "$kcsan_out/src"
-	if make -C "$kcsan_obj" M="$kcsan_out/src" HMAP_TESTS=1 -j"$(nproc)" modules \
-		>"$kcsan_out/modules.log" 2>&1; then
-		t0=$(date +%s)
-		qemu_rc=0
-		"$HMAP_SCRIPTS/boot-guest.sh" check "$kcsan_obj" "$kcsan_out" \
-			"$kcsan_obj/lib/kunit/kunit.ko" "$kcsan_out/src/hmap.ko" \
-			"$kcsan_out/src/hmap_kunit.ko" "$kcsan_out/src/hmap_kunit_scale.ko" \
-			-- hmap_tests=20-kselftest,40-fuzz hmap_fuzz_runs=random \
-			hmap_ksft=$kcsan_ksft || qemu_rc=$?
-		echo "QEMU exited with $qemu_rc after $(($(date +%s) - t0))s; serial log: $kcsan_out/serial.log"
-		touch "$kcsan_out/serial.log"
-		guest_results "6.1 KCSAN: " "$kcsan_out/serial.log" "$qemu_rc" "$kcsan_out" \
-			${kcsan_ksft//,/ }
-		# The fuzzer's random run: its episodes race a thread and a child.
-		fuzz_results "6.1 KCSAN: " "$kcsan_out/serial.log" "$kcsan_out" random
-		# KCSAN watched hmap: the modules are instrumented (they call
-		# __tsan_*), and KCSAN set up watchpoints between the guest's
-		# start (after boot) and its end, while only hmap ran.
-		tsan=$(nm -u "$kcsan_out/src/hmap.ko" | grep -c ' __tsan_' || true)
-		tr -d '\r' <"$kcsan_out/serial.log" | sed -n 's/^HMAP-KCSAN: //p' \
-			>"$kcsan_out/kcsan-stats.txt"
-		watch=$(awk '$1 == "start" && $2 == "setup_watchpoints:" { s = $3 }
-			$1 == "end" && $2 == "setup_watchpoints:" { e = $3 }
-			END { if (s != "" && e != "") print e - s }' "$kcsan_out/kcsan-stats.txt")
-		# KCSAN's own count has the kernel's races too: hmap's are the
-		# reports find_splats (guest_results) kept, those through hmap.
-		all=$(awk '$1 == "end" && $2 == "data_races:" { print $3 }' "$kcsan_out/kcsan-stats.txt")
-		races=$(grep -c 'BUG: KCSAN:' "$kcsan_out/splats.txt" || true)
-		echo "KCSAN counters: $(grep '^end' "$kcsan_out/kcsan-stats.txt" | paste -sd' ')"
-		if [ "$tsan" -gt 0 ] && [ "${watch:-0}" -gt 0 ] && [ "$races" = 0 ]; then
-			pass "6.1 KCSAN: watched, no data races through hmap" \
-				"$watch watchpoints while hmap ran; hmap.ko calls $tsan __tsan_* functions; ${all:-?} races in all"
-		else
-			fail "6.1 KCSAN: watched, no data races through hmap" \
-				"${watch:-no} watchpoints, $races races through hmap (${all:-?} in all), $tsan __tsan_* calls: $kcsan_out/serial.log"
-		fi
+if [ -n "$guest_ran" ]; then
+	guest_results "6.1 KCSAN: " "$kcsan_out/serial.log" "$guest_rc" "$kcsan_out" \
+		${kcsan_ksft//,/ }
+	# The fuzzer's random run: its episodes race a thread and a child.
+	fuzz_results "6.1 KCSAN: " "$kcsan_out/serial.log" "$kcsan_out" random
+	# KCSAN watched hmap: the modules are instrumented (they call
+	# __tsan_*), and KCSAN set up watchpoints between the guest's
+	# start (after boot) and its end, while only hmap ran.
+	tsan=$(nm -u "$kcsan_out/src/hmap.ko" | grep -c ' __tsan_' || true)
+	tr -d '\r' <"$kcsan_out/serial.log" | sed -n 's/^HMAP-KCSAN: //p' \
+		>"$kcsan_out/kcsan-stats.txt"
+	watch=$(awk '$1 == "start" && $2 == "setup_watchpoints:" { s = $3 }
+		$1 == "end" && $2 == "setup_watchpoints:" { e = $3 }
+		END { if (s != "" && e != "") print e - s }' "$kcsan_out/kcsan-stats.txt")
+	# KCSAN's own count has the kernel's races too: hmap's are the
+	# reports find_splats (guest_results) kept, those through hmap.
+	all=$(awk '$1 == "end" && $2 == "data_races:" { print $3 }' "$kcsan_out/kcsan-stats.txt")
+	races=$(grep -c 'BUG: KCSAN:' "$kcsan_out/splats.txt" || true)
+	echo "KCSAN counters: $(grep '^end' "$kcsan_out/kcsan-stats.txt" | paste -sd' ')"
+	if [ "$tsan" -gt 0 ] && [ "${watch:-0}" -gt 0 ] && [ "$races" = 0 ]; then
+		pass "6.1 KCSAN: watched, no data races through hmap" \
+			"$watch watchpoints while hmap ran; hmap.ko calls $tsan __tsan_* functions; ${all:-?} races in all"
 	else
-		tail -n 40 "$kcsan_out/modules.log"
-		fail "6.1 KCSAN: build modules against the KCSAN kernel" "$kcsan_out/modules.log"
+		fail "6.1 KCSAN: watched, no data races through hmap" \
+			"${watch:-no} watchpoints, $races races through hmap (${all:-?} in all), $tsan __tsan_* calls: $kcsan_out/serial.log"
 	fi
 fi
 
@@ -512,40 +550,18 @@ fi
 # not use, reciprocal_scale() in the watchpoint-skip PRNG, and KCSAN's own
 # tests), so either kernel finds the same races, and 6.1's KCSAN kernel
 # shares its source tree with the KASAN, i386 and native builds.
+guest_ran=
 if [ "${HMAP_612:-1}" != 1 ]; then
 	skip "6.12: guest" "HMAP_612=$HMAP_612"
 else
-	section "6.12 kernel"
-	t0=$(date +%s)
 	k612_out=$out/6.12
-	if k612_obj=$(KVER=6.12 "$HMAP_SCRIPTS/build-kernel.sh"); then
-		echo "$k612_obj (ready after $(($(date +%s) - t0))s)"
-	else
-		k612_obj=
-		fail "6.12: build the test kernel"
-	fi
+	kernel_guest "6.12: " 6.12 "$k612_out" "the test kernel" -- hmap.ko hmap_kunit.ko
 fi
-if [ -n "${k612_obj:-}" ]; then
-	section "6.12: modules and guest"
-	copy_sources "$k612_out/src"
-	if make -C "$k612_obj" M="$k612_out/src" HMAP_TESTS=1 -j"$(nproc)" modules \
-		>"$k612_out/modules.log" 2>&1; then
-		pass "6.12: build modules against the test kernel"
-		t0=$(date +%s)
-		qemu_rc=0
-		"$HMAP_SCRIPTS/boot-guest.sh" check "$k612_obj" "$k612_out" \
-			"$k612_obj/lib/kunit/kunit.ko" "$k612_out/src/hmap.ko" \
-			"$k612_out/src/hmap_kunit.ko" || qemu_rc=$?
-		echo "QEMU exited with $qemu_rc after $(($(date +%s) - t0))s; serial log: $k612_out/serial.log"
-		touch "$k612_out/serial.log"
-		guest_results "6.12: " "$k612_out/serial.log" "$qemu_rc" "$k612_out" \
-			"${HMAP_GUEST_BIN:-$HMAP_OUT/guest-bin}"/*_test
-		fuzz_results "6.12: " "$k612_out/serial.log" "$k612_out"
-		leak_fault_results "6.12: " "$k612_out/serial.log" "$k612_out"
-	else
-		tail -n 40 "$k612_out/modules.log"
-		fail "6.12: build modules against the test kernel" "$k612_out/modules.log"
-	fi
+if [ -n "$guest_ran" ]; then
+	guest_results "6.12: " "$k612_out/serial.log" "$guest_rc" "$k612_out" \
+		"${HMAP_GUEST_BIN:-$HMAP_OUT/guest-bin}"/*_test
+	fuzz_results "6.12: " "$k612_out/serial.log" "$k612_out"
+	leak_fault_results "6.12: " "$k612_out/serial.log" "$k612_out"
 fi
 
 # --- Native: the core in user space (tools/testing/hmap) ---------------------
