@@ -853,6 +853,7 @@ echo "lint files: ${files[*]/#"$HMAP_SRC/"/}"
 # no cache files there. Returns 0 when it ran: the script is there and
 # each run exited 0 (clean) or 1 (findings); its other statuses are its
 # own failures (perl's "Can't open perl script" is 2, a die 255).
+# shellcheck disable=SC2317 # run by lint()
 checkpatch() {
 	local f rc=0 rest=() compat=()
 	local cp=(perl "$1/scripts/checkpatch.pl" --strict --no-tree --terse
@@ -882,6 +883,7 @@ checkpatch() {
 # through every file: each file with a kernel-doc comment ("/**" at the
 # start of a line) must be named in a line of -v's "info: Scanning doc
 # for".
+# shellcheck disable=SC2317 # run by lint()
 kernel_doc() {
 	local ksrc=$1 f rc=0 report
 	shift
@@ -901,13 +903,20 @@ kernel_doc() {
 	return "$rc"
 }
 
-# lint_result NAME RC REPORT FINDINGS [OTHER]: count the check NAME of a
-# lint tool that exited RC (0: it ran; checkpatch() and kernel_doc()) and
-# printed REPORT: every line of it a finding (an ERE, FINDINGS) or a line
-# the tool prints besides (the ERE OTHER). It fails when the tool did not
-# run, or printed something else (its own error), or found anything.
-lint_result() {
-	local name=$1 rc=$2 report=$3 findings=$4 other=${5:-^$} n
+# lint NAME REPORT FINDINGS OTHER COMMAND...: count the check NAME of a
+# lint tool: COMMAND (checkpatch or kernel_doc above: status 0 when the
+# tool ran) with its output in REPORT, every line of which must be a
+# finding (the ERE FINDINGS) or a line the tool prints besides (the ERE
+# OTHER). It fails when there are no files to lint, when the tool did not
+# run, printed something else (its own error), or found anything.
+lint() {
+	local name=$1 report=$2 findings=$3 other=$4 rc=0 n
+	shift 4
+	if [ ${#files[@]} -eq 0 ]; then
+		fail "$name" "no .c/.h files found"
+		return
+	fi
+	"$@" >"$report" || rc=$?
 	n=$(grep -Ec "$findings" "$report" || true)
 	if [ "$rc" != 0 ]; then
 		show "$report" 20
@@ -927,13 +936,7 @@ kd_findings='(warning|error):'
 kd_other='^[^ ]+:[0-9]+: info: Scanning doc for |^[0-9]+ (warnings|errors)$'
 
 section "host: checkpatch --strict"
-if [ ${#files[@]} -eq 0 ]; then
-	fail "checkpatch" "no .c/.h files found"
-else
-	rc=0
-	checkpatch "$ksrc" >"$out/checkpatch.txt" || rc=$?
-	lint_result "checkpatch --strict" "$rc" "$out/checkpatch.txt" "$cp_findings"
-fi
+lint "checkpatch --strict" "$out/checkpatch.txt" "$cp_findings" '^$' checkpatch "$ksrc"
 
 section "host: sparse (C=2, test kernel)"
 if [ -n "$mods_ok" ]; then
@@ -955,30 +958,20 @@ else
 fi
 
 section "host: kernel-doc"
-if [ ${#files[@]} -eq 0 ]; then
-	fail "kernel-doc" "no .c/.h files found"
-else
-	# -v is 6.1's spelling of -Wall (return values, short descriptions).
-	rc=0
-	kernel_doc "$ksrc" >"$out/kernel-doc.txt" || rc=$?
-	lint_result "kernel-doc" "$rc" "$out/kernel-doc.txt" "$kd_findings" "$kd_other"
-fi
+# -v (kernel_doc) is 6.1's spelling of -Wall (return values, short
+# descriptions).
+lint "kernel-doc" "$out/kernel-doc.txt" "$kd_findings" "$kd_other" kernel_doc "$ksrc"
 
 section "host: checkpatch --strict and kernel-doc of 6.12"
 # The same files through 6.12's scripts, whose checks are newer.
 if ! ksrc612=$(KVER=6.12 "$HMAP_SCRIPTS/kernel-src.sh"); then
 	fail "checkpatch --strict (6.12)" "no 6.12 source"
 	fail "kernel-doc (6.12)" "no 6.12 source"
-elif [ ${#files[@]} -eq 0 ]; then
-	fail "checkpatch --strict (6.12)" "no .c/.h files found"
-	fail "kernel-doc (6.12)" "no .c/.h files found"
 else
-	rc=0
-	checkpatch "$ksrc612" >"$out/checkpatch-6.12.txt" || rc=$?
-	lint_result "checkpatch --strict (6.12)" "$rc" "$out/checkpatch-6.12.txt" "$cp_findings"
-	rc=0
-	kernel_doc "$ksrc612" -Wall >"$out/kernel-doc-6.12.txt" || rc=$?
-	lint_result "kernel-doc (6.12)" "$rc" "$out/kernel-doc-6.12.txt" "$kd_findings" "$kd_other"
+	lint "checkpatch --strict (6.12)" "$out/checkpatch-6.12.txt" "$cp_findings" '^$' \
+		checkpatch "$ksrc612"
+	lint "kernel-doc (6.12)" "$out/kernel-doc-6.12.txt" "$kd_findings" "$kd_other" \
+		kernel_doc "$ksrc612" -Wall
 fi
 
 section "host: reST (docutils)"
