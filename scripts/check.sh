@@ -306,18 +306,58 @@ fuzz_results() {
 	tr -d '\r' <"$log" | grep -a -A2 '^hmap_ioctl_fuzz: FAIL' | head -n 20 || true
 }
 
-# leak_fault_results LABEL LOG DIR: count what a KASAN-kernel guest run
-# (kmemleak, fault injection) printed in its serial log LOG beyond
-# guest_results: one check for kmemleak, one for fault injection.
+# module_code LOG KODIR: where the guest of the serial log LOG had the
+# code of hmap's modules, one range a line, "START END" (16 hex digits,
+# END past the last byte): each section its HMAP-MODULE line names
+# (scripts/guest-init.sh), whose size is that of the section in
+# KODIR/MODULE.ko.
+module_code() {
+	local log=$1 kodir=$2 name sec addr size
+	tr -d '\r' <"$log" | sed -n 's/^HMAP-MODULE: //p' |
+		while read -r name sec addr; do
+			size=$(readelf -SW "$kodir/$name.ko" 2>/dev/null |
+				awk -v s="$sec" '{ sub(/^ *\[ *[0-9]+\] */, "") } $1 == s { print $5; exit }')
+			[[ $addr =~ ^0x[0-9a-f]{1,16}$ && $size =~ ^[0-9a-f]{1,16}$ ]] || continue
+			printf '%016x %016x\n' "$((addr))" "$((addr + 0x$size))"
+		done
+}
+
+# leak_fault_results LABEL LOG DIR KODIR: count what a KASAN-kernel guest
+# run (kmemleak, fault injection) printed in its serial log LOG beyond
+# guest_results: one check for kmemleak, one for fault injection. KODIR:
+# the modules the guest loaded.
 leak_fault_results() {
-	local label=$1 log=$2 dir=$3 scans leaks sites never injected
+	local label=$1 log=$2 dir=$3 kodir=$4 scans leaks sites never injected
 	# Leaks: kmemleak's reports after the KUnit part, after the guest
 	# tests and after hmap's unload (scripts/guest-init.sh); an object
 	# counts when its backtrace passes through hmap (hmap.ko or its test
-	# modules), or, after the unload, through code no longer loaded (a
-	# frame kmemleak cannot name: hmap's, gone).
-	tr -d '\r' <"$log" | awk -v out="$dir/kmemleak.txt" '
-		function ours() { return obj ~ /hmap/ || (part == "unload" && obj ~ /\] 0x[0-9a-f]+\n/) }
+	# modules), or, after the unload, through hmap's code no longer
+	# loaded: a frame kmemleak cannot name ("[<...>] 0x..." on 6.1,
+	# "0x..." on 6.12) at an address in a code section of one of hmap's
+	# modules (module_code), not any frame it cannot name.
+	module_code "$log" "$kodir" >"$dir/module-code.txt"
+	echo "${label}code sections of hmap's modules in the guest: $(wc -l <"$dir/module-code.txt")"
+	tr -d '\r' <"$log" | awk -v out="$dir/kmemleak.txt" -v code="$dir/module-code.txt" '
+		BEGIN { while ((getline r < code) > 0) { nr++; split(r, f, " "); lo[nr] = f[1] ""; hi[nr] = f[2] "" } }
+		# An unnamed frame in the code of an hmap module.
+		function gone(  lines, i, j, a) {
+			split(obj, lines, "\n")
+			for (i = 1; i in lines; i++) {
+				a = lines[i]
+				sub(/^ +/, "", a)
+				sub(/^\[<[^]]*>\] /, "", a)
+				if (a !~ /^0x[0-9a-f]+$/)
+					continue
+				a = substr(a, 3)
+				while (length(a) < 16)
+					a = "0" a
+				for (j = 1; j <= nr; j++)
+					if (a >= lo[j] && a < hi[j])
+						return 1
+			}
+			return 0
+		}
+		function ours() { return obj ~ /hmap/ || (part == "unload" && gone()) }
 		function flush() { if (obj != "" && ours()) { n[part]++; print obj >out } obj = "" }
 		/^HMAP-KMEMLEAK: / { scans[$2] = 1; next }
 		/^KMEMLEAK [a-z]+: / {
@@ -330,6 +370,8 @@ leak_fault_results() {
 	leaks=$(awk '{ s += $2 } END { print s + 0 }' "$dir/kmemleak-counts.txt")
 	if [ "$scans" -lt 3 ]; then
 		fail "${label}kmemleak" "$scans of 3 scans ran"
+	elif [ ! -s "$dir/module-code.txt" ]; then
+		fail "${label}kmemleak" "no code sections of hmap's modules (HMAP-MODULE lines) to tell its frames by"
 	elif [ "$leaks" -gt 0 ]; then
 		show "$dir/kmemleak.txt" 60
 		fail "${label}kmemleak: no leaks through hmap" "$leaks object(s): $dir/kmemleak.txt"
@@ -478,7 +520,7 @@ if [ -n "$mods_ok" ]; then
 		"${HMAP_GUEST_BIN:-$HMAP_OUT/guest-bin}"/*_test
 
 	fuzz_results "6.1: " "$serial" "$out"
-	leak_fault_results "6.1: " "$serial" "$out"
+	leak_fault_results "6.1: " "$serial" "$out" "$HMAP_SRC"
 elif [ -n "$kobj" ]; then
 	fail "6.1: guest run" "not run: modules did not build"
 fi
@@ -561,7 +603,7 @@ if [ -n "$guest_ran" ]; then
 	guest_results "6.12: " "$k612_out/serial.log" "$guest_rc" "$k612_out" \
 		"${HMAP_GUEST_BIN:-$HMAP_OUT/guest-bin}"/*_test
 	fuzz_results "6.12: " "$k612_out/serial.log" "$k612_out"
-	leak_fault_results "6.12: " "$k612_out/serial.log" "$k612_out"
+	leak_fault_results "6.12: " "$k612_out/serial.log" "$k612_out" "$k612_out/src"
 fi
 
 # --- Native: the core in user space (tools/testing/hmap) ---------------------

@@ -27,6 +27,8 @@
 #   HMAP-KMEMLEAK: <part> scanned     a scan ran (none: kmemleak is off)
 #   HMAP-FAULT: <site> <count>        failures injected at each hmap site
 #   HMAP-KCSAN: start|end <counter>: <value>  KCSAN's counters
+#   HMAP-MODULE: <module> <section> <address>  where each code section of
+#                                     an hmap module loaded (insmod) went
 
 /bin/busybox --install -s
 export PATH=/opt/hmap/bin:/bin:/sbin:/usr/bin:/usr/sbin
@@ -47,6 +49,14 @@ load() {
 		return 1
 	fi
 	insmod "$mods/$1.ko" || { fail "insmod $1 (exit $?)"; return 1; }
+	case $1 in
+	hmap*)
+		for s in "/sys/module/$1"/sections/.*text*; do
+			[ -r "$s" ] && echo "HMAP-MODULE: $1 ${s##*/} $(cat "$s")"
+		done
+		;;
+	esac
+	return 0
 }
 
 unload() {
@@ -162,7 +172,8 @@ scripts)
 		fault_counts
 		# Unloaded at once after maps went with work pending; what
 		# hmap frees at its unload is scanned (a leak there has frames
-		# in the module gone, unnamed: scripts/check.sh counts them).
+		# in the module gone, unnamed: scripts/check.sh counts those
+		# in hmap's code, the HMAP-MODULE lines).
 		pending_work
 		unload hmap
 		leak_scan unload
