@@ -802,10 +802,12 @@ else
 	fail "DKMS build" "log: $out/dkms.log"
 fi
 
-# install_check NAME SRC KDIR [DESTDIR]: make install from SRC (a copy of
-# the tree) for KDIR into an empty SRC.dest, named DESTDIR on make's
-# command line (default: its absolute path): no attempt to sign without a
-# key, exactly the expected files,
+# install_check NAME SRC KDIR [DESTDIR]: in SRC (a copy of the tree
+# without build outputs), make install fails before make and says so
+# (it builds nothing: no files of root's in a user's tree); then make
+# for KDIR, and make install into an empty SRC.dest, named DESTDIR on
+# make's command line (default: its absolute path): no attempt to sign
+# without a key, exactly the expected files,
 # hmap.ko the only module even when KDIR has KUnit; make uninstall without
 # a kernel (no KDIR, RUNNING_KERNEL without headers) fails but takes the
 # user-space files away, and with KDIR takes the rest (directories too).
@@ -824,7 +826,15 @@ install_check() {
 		usr/share/man/man8/hmapctl.8)
 	imake=(make -C "$src" KDIR="$kdir" DESTDIR="${4:-$dest}" PREFIX=/usr)
 	nokdir=(make -C "$src" RUNNING_KERNEL=0.0-none DESTDIR="${4:-$dest}" PREFIX=/usr)
-	if ! "${imake[@]}" install >"$log" 2>&1; then
+	if "${imake[@]}" install >"$log" 2>&1; then
+		fail "$name" "make install before make succeeded, log: $log"
+	elif ! grep -q 'build first' "$log" || [ -n "$(ls -A "$dest")" ]; then
+		show "$log" 10
+		fail "$name" "make install before make: not saying so, or installing, log: $log"
+	elif ! make -C "$src" KDIR="$kdir" -j"$(nproc)" >>"$log" 2>&1; then
+		tail -n 20 "$log"
+		fail "$name" "make failed, log: $log"
+	elif ! "${imake[@]}" install >>"$log" 2>&1; then
 		tail -n 20 "$log"
 		fail "$name" "install failed, log: $log"
 	# Signing without the key (Debian's headers: MODULE_SIG_ALL, no key)
@@ -853,7 +863,7 @@ install_check() {
 	fi
 }
 install_check "make install and uninstall (Debian headers)" "$pkg/src" "$hdr"
-# make clean takes away what make install built: modules, objects, hmapctl.
+# make clean takes away what make built: modules, objects, hmapctl.
 if ! make -C "$pkg/src" clean >"$out/clean.log" 2>&1; then
 	fail "make clean" "log: $out/clean.log"
 elif left=$(cd "$pkg/src" && find . -type f \( -name '*.ko' -o -name '*.o' \
