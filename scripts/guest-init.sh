@@ -49,10 +49,14 @@ load() {
 		return 1
 	fi
 	insmod "$mods/$1.ko" || { fail "insmod $1 (exit $?)"; return 1; }
+	# Where its code went (scripts/check.sh tells hmap's frames in a
+	# leak by it once the module is gone). One read(): a second one of
+	# a section file fails with EINVAL.
 	case $1 in
 	hmap*)
 		for s in "/sys/module/$1"/sections/.*text*; do
-			[ -r "$s" ] && echo "HMAP-MODULE: $1 ${s##*/} $(cat "$s")"
+			[ -r "$s" ] || continue
+			echo "HMAP-MODULE: $1 ${s##*/} $(dd if="$s" bs=64 count=1 2>/dev/null)"
 		done
 		;;
 	esac
