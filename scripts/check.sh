@@ -316,7 +316,8 @@ module_code() {
 	tr -d '\r' <"$log" | sed -n 's/^HMAP-MODULE: //p' |
 		while read -r name sec addr; do
 			size=$(readelf -SW "$kodir/$name.ko" 2>/dev/null |
-				awk -v s="$sec" '{ sub(/^ *\[ *[0-9]+\] */, "") } $1 == s { print $5; exit }')
+				awk -v s="$sec" '{ sub(/^ *\[ *[0-9]+\] */, "") } $1 == s { print $5; exit }' ||
+				true)
 			[[ $addr =~ ^0x[0-9a-f]{1,16}$ && $size =~ ^[0-9a-f]{1,16}$ ]] || continue
 			printf '%016x %016x\n' "$((addr))" "$((addr + 0x$size))"
 		done
