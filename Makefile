@@ -4,10 +4,11 @@
 # file only wraps the kernel build and the test scripts.
 #
 #   make [KDIR=...]   build hmap.ko against KDIR (default: the running
-#                     kernel's headers, else the newest Debian headers);
-#                     HMAP_TESTS=1 also builds the KUnit modules
-#                     (hmap_kunit.ko, hmap_kunit_scale.ko) when KDIR's
-#                     kernel has KUnit, as check, vm and demo do
+#                     kernel's headers, else the newest Debian headers)
+#                     and hmapctl (tools/hmapctl); `make modules` builds
+#                     hmap.ko only; HMAP_TESTS=1 also builds the KUnit
+#                     modules (hmap_kunit.ko, hmap_kunit_scale.ko) when
+#                     KDIR's kernel has KUnit, as check, vm and demo do
 #   make check        test kernel + KUnit under QEMU + host checks
 #                     (scripts/check.sh; output under build/); what CI runs
 #   make quick        make check for between commits: the 6.1 KASAN guest
@@ -29,10 +30,11 @@
 #   make bench-native the core on the real CPU against Go's map and
 #                     liburcu's rculfhash (build/bench/native.{json,md});
 #                     also run by make bench
-#   make install      hmap.ko through the kernel's modules_install
-#                     (/lib/modules/<release>/extra) for the running
-#                     kernel (its build directory must exist) or KDIR's,
-#                     hmapctl and hmapctl(8),
+#   make install      what make built (it builds nothing: `make`, then
+#                     `sudo make install`): hmap.ko through the kernel's
+#                     modules_install (/lib/modules/<release>/extra) for
+#                     the running kernel (its build directory must exist)
+#                     or KDIR's, hmapctl and hmapctl(8),
 #                     the UAPI headers (include/linux/hmap*.h) and the udev
 #                     rule for /dev/hmap's mode, under DESTDIR and PREFIX
 #                     (default /usr/local); depmod when DESTDIR is empty
@@ -63,10 +65,13 @@ KDIR := $(shell ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sort -V | tai
 endif
 endif
 
-all: modules
+all: modules hmapctl
 
 modules:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+hmapctl:
+	$(MAKE) -C tools/hmapctl
 
 check:
 	@scripts/check.sh
@@ -129,11 +134,13 @@ NO_SIGN = $(if $(SIG_ALL),$(if $(SIG_KEY_FOUND),,CONFIG_MODULE_SIG_ALL=))
 
 # The kernel install and uninstall are for: the running kernel's, whose
 # build directory must exist, or KDIR's; never the newest headers that
-# happen to be there.
+# happen to be there. $(1): what to do then (default: for install).
+comma := ,
+KDIR_HINT := install its headers$(comma) or name the kernel's with KDIR=
 define check-kdir
 	@if [ -n "$(KDIR_NONE)" ]; then \
 		echo "make $@: the running kernel has no build directory ($(KDIR_NONE)):" \
-			"install its headers, or name the kernel's with KDIR=" >&2; \
+			"$(or $(1),$(KDIR_HINT))" >&2; \
 		exit 1; \
 	elif [ -z "$(KRELEASE)" ]; then \
 		echo "make $@: no UTS_RELEASE in $(KDIR)/include/generated/utsrelease.h:" \
@@ -149,10 +156,34 @@ INSTALL_FILES := \
 	include/uapi/linux/hmap_stats.h:include/linux/hmap_stats.h \
 	tools/udev/60-hmap.rules:lib/udev/rules.d/60-hmap.rules
 
+# What install installs must have been built by `make` (as the user: a
+# build under sudo would leave files of root's in the tree), for the
+# kernel install is for, and after the last change to its sources.
+MODINFO := PATH="$$PATH:/sbin:/usr/sbin" modinfo
+MODULE_SRCS := $(filter-out %.mod.c,$(wildcard *.c *.h Kbuild dkms.conf \
+	include/linux/*.h include/uapi/linux/*.h))
+MAKE_AGAIN = make$(if $(filter command line environment,$(origin KDIR)), KDIR=$(KDIR))
+define check-built
+	@if [ ! -f hmap.ko ] || [ ! -f tools/hmapctl/hmapctl ]; then \
+		echo "make $@: build first, as yourself: $(MAKE_AGAIN); then make $@" >&2; \
+		exit 1; \
+	fi; \
+	built=$$($(MODINFO) -F vermagic hmap.ko | cut -d' ' -f1); \
+	if [ "$$built" != "$(KRELEASE)" ]; then \
+		echo "make $@: hmap.ko is built for '$$built', not $(KRELEASE) ($(KDIR)):" \
+			"make clean; $(MAKE_AGAIN)" >&2; \
+		exit 1; \
+	fi; \
+	newer=$$(find $(MODULE_SRCS) -newer hmap.ko | head -n1); \
+	if [ -n "$$newer" ] || ! $(MAKE) -s -q -C tools/hmapctl; then \
+		echo "make $@: $${newer:-hmapctl's sources} changed since the build: $(MAKE_AGAIN)" >&2; \
+		exit 1; \
+	fi
+endef
+
 install:
-	$(check-kdir)
-	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
-	$(MAKE) -C tools/hmapctl
+	$(call check-kdir)
+	$(check-built)
 	$(if $(NO_SIGN),@echo "  hmap.ko stays unsigned: no signing key $(SIG_KEY) in $(KDIR)")
 	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_PATH=$(DESTDIR) \
 		INSTALL_MOD_DIR=$(INSTALL_MOD_DIR) DEPMOD=true $(NO_SIGN) modules_install
@@ -162,6 +193,15 @@ install:
 		echo "  INSTALL $$dst"; install -D -m $$mode $$src $$dst; \
 	done
 	$(if $(DESTDIR),,depmod -a $(KRELEASE))
+	$(if $(DESTDIR),,$(udev-reload))
+
+# On the live system, udev reads the rule now, and gives a /dev/hmap that
+# is already there its mode (where udev runs: not in every container).
+define udev-reload
+	@if command -v udevadm >/dev/null && udevadm control --reload 2>/dev/null; then \
+		udevadm trigger --subsystem-match=misc --sysname-match=hmap || true; \
+	fi
+endef
 
 # rmdir-up DIR...: under a DESTDIR only, DIR and its parents up to
 # DESTDIR while they are empty, so that a staging directory ends as it
@@ -176,7 +216,7 @@ INSTALLED := $(foreach f,$(INSTALL_FILES),$(DESTDIR)$(PREFIX)/$(lastword $(subst
 uninstall:
 	rm -f $(INSTALLED)
 	$(call rmdir-up,$(dir $(INSTALLED)))
-	$(check-kdir)
+	$(call check-kdir,the user-space files are removed; for hmap.ko name its kernel's with KDIR=)
 	rm -f $(addprefix $(MODDIR)/,$(addsuffix .ko*,hmap hmap_kunit hmap_kunit_scale))
 	$(call rmdir-up,$(MODDIR))
 	$(if $(DESTDIR),,depmod -a $(KRELEASE))
@@ -205,7 +245,7 @@ dkms-add:
 	fi | tar --null --ignore-failed-read -T - -cf - | tar -x -C $(DKMS_COPY)
 	$(DKMS) add -m hmap -v $(DKMS_VERSION)
 
-.PHONY: all modules check quick vm demo bench bench-native native clean \
+.PHONY: all modules hmapctl check quick vm demo bench bench-native native clean \
 	install uninstall dkms-add
 
 endif

@@ -18,7 +18,7 @@
 # along), and docutils over the .rst files with their kernel-doc
 # directives expanded (each must render something).
 # Everything generated goes to $HMAP_OUT/check (build/check).
-set -euo pipefail
+set -Eeuo pipefail
 # make check tests every kernel, each under its own label: a KVER from the
 # command line (`make check KVER=6.12`) or the environment would turn what
 # is labelled 6.1 into another kernel's run. The 6.1 steps take the
@@ -76,8 +76,25 @@ finish() {
 	exit 1
 }
 
-# An unexpected error still ends with the summary line.
-trap 'fail "check.sh stopped at line $LINENO"; finish' ERR
+# An unexpected error, in a function too (set -E above), still ends with
+# the summary line, on make check's own stdout (a function's may go to a
+# file). In a subshell ($(...), <(...), a pipeline's part) the trap does
+# nothing: the subshell ends or goes on as it did without set -E, and the
+# command it is part of fails in the main shell if it is to.
+exec {check_stdout}>&1
+# shellcheck disable=SC2317 # run by the ERR trap
+on_error() {
+	local rc=$? line=$1 in=
+	[ "$BASHPID" = "$$" ] || return "$rc"
+	trap - ERR
+	exec 1>&"$check_stdout" 2>&1
+	if [ "${FUNCNAME[1]:-main}" != main ]; then
+		in=" (in ${FUNCNAME[1]})"
+	fi
+	fail "check.sh stopped at line $line$in" "exit status $rc"
+	finish
+}
+trap 'on_error $LINENO' ERR
 
 # Source files to lint: every .c/.h outside build/, selftests/, .git and
 # tools/testing/ (user space that imitates kernel APIs: its shims define
@@ -236,18 +253,24 @@ guest_results() {
 # (guest-tests.d/40-fuzz.sh) in the serial log LOG: one check per run, with
 # its figures (seed, calls, model ops that succeeded per kind, the share of
 # bursts, the largest map, the share under fault injection). Beyond "ok",
-# each run must reach its floors, checked here too (the guest script sets
-# the same in the fuzzer): the fixed seed's run 10^6 calls; every run a
-# number of successful model ops of each kind that reach a map (creates,
-# updates, lookups, deletes, batches, dump walks); the fault runs a number
-# of injected failures and of ENOMEMs, and of allocation sites failed. A
-# failure shows what replays it. RUNS (default: all four) names the runs
-# the guest made.
+# each run must reach its floors, checked here too: the table of them in
+# the guest script (guest-tests.d/40-fuzz.sh), which gives them to the
+# fuzzer: each run's calls; a number of successful model ops of each kind
+# that reach a map (creates, updates, lookups, deletes, batches, dump
+# walks); the fault runs a number of injected failures and of ENOMEMs, and
+# of allocation sites failed. A failure shows what replays it. RUNS
+# (default: all four) names the runs the guest made.
 fuzz_results() {
 	local label=$1 log=$2 dir=$3 runs=${4:-fixed,random,fault,fault-fixed}
-	local run result rest calls min_ok min_inj min_sites problems largest=0 n k v
+	local run result rest calls min_ok min_inj min_sites problems largest=0 n k v floors
+	floors=$(sed -n '/^# floors:$/,/^# :floors$/{/^[a-z-]* [0-9 ]*$/p}' \
+		"${HMAP_GUEST_TESTS:-$HMAP_SCRIPTS/guest-tests.d}/40-fuzz.sh" || true)
+	if [ "$(wc -l <<<"$floors")" != 4 ]; then
+		fail "${label}fuzz" "no table of 4 floors in guest-tests.d/40-fuzz.sh"
+		return
+	fi
 	tr -d '\r' <"$log" | grep -a '^HMAP-FUZZ: ' >"$dir/fuzz.txt" || true
-	# run  min calls  min ok ops per kind  min injected/ENOMEM  min sites
+	# run  calls  min ok ops per kind  min injected/ENOMEM  min sites
 	while read -r run calls min_ok min_inj min_sites; do
 		case ",$runs," in
 		*",$run,"*) ;;
@@ -278,28 +301,64 @@ fuzz_results() {
 		else
 			fail "${label}fuzz $run" "$(printf '%s; ' "${problems[@]}")$rest"
 		fi
-	done <<-EOF
-		fixed 1000000 200 0 0
-		random 1 10 0 0
-		fault 1 10 50 7
-		fault-fixed 1 10 50 7
-	EOF
+	done <<<"$floors"
 	echo "${label}largest map of the fuzzer: $largest entries"
 	tr -d '\r' <"$log" | grep -a -A2 '^hmap_ioctl_fuzz: FAIL' | head -n 20 || true
 }
 
-# leak_fault_results LABEL LOG DIR: count what a KASAN-kernel guest run
-# (kmemleak, fault injection) printed in its serial log LOG beyond
-# guest_results: one check for kmemleak, one for fault injection.
+# module_code LOG KODIR: where the guest of the serial log LOG had the
+# code of hmap's modules, one range a line, "START END" (16 hex digits,
+# END past the last byte): each section its HMAP-MODULE line names
+# (scripts/guest-init.sh), whose size is that of the section in
+# KODIR/MODULE.ko.
+module_code() {
+	local log=$1 kodir=$2 name sec addr size
+	tr -d '\r' <"$log" | sed -n 's/^HMAP-MODULE: //p' |
+		while read -r name sec addr; do
+			size=$(readelf -SW "$kodir/$name.ko" 2>/dev/null |
+				awk -v s="$sec" '{ sub(/^ *\[ *[0-9]+\] */, "") } $1 == s { print $5; exit }' ||
+				true)
+			[[ $addr =~ ^0x[0-9a-f]{1,16}$ && $size =~ ^[0-9a-f]{1,16}$ ]] || continue
+			printf '%016x %016x\n' "$((addr))" "$((addr + 0x$size))"
+		done
+}
+
+# leak_fault_results LABEL LOG DIR KODIR: count what a KASAN-kernel guest
+# run (kmemleak, fault injection) printed in its serial log LOG beyond
+# guest_results: one check for kmemleak, one for fault injection. KODIR:
+# the modules the guest loaded.
 leak_fault_results() {
-	local label=$1 log=$2 dir=$3 scans leaks sites never injected
+	local label=$1 log=$2 dir=$3 kodir=$4 scans leaks sites never injected
 	# Leaks: kmemleak's reports after the KUnit part, after the guest
 	# tests and after hmap's unload (scripts/guest-init.sh); an object
 	# counts when its backtrace passes through hmap (hmap.ko or its test
-	# modules), or, after the unload, through code no longer loaded (a
-	# frame kmemleak cannot name: hmap's, gone).
-	tr -d '\r' <"$log" | awk -v out="$dir/kmemleak.txt" '
-		function ours() { return obj ~ /hmap/ || (part == "unload" && obj ~ /\] 0x[0-9a-f]+\n/) }
+	# modules), or, after the unload, through hmap's code no longer
+	# loaded: a frame kmemleak cannot name ("[<...>] 0x..." on 6.1,
+	# "0x..." on 6.12) at an address in a code section of one of hmap's
+	# modules (module_code), not any frame it cannot name.
+	module_code "$log" "$kodir" >"$dir/module-code.txt"
+	echo "${label}code sections of hmap's modules in the guest: $(wc -l <"$dir/module-code.txt")"
+	tr -d '\r' <"$log" | awk -v out="$dir/kmemleak.txt" -v code="$dir/module-code.txt" '
+		BEGIN { while ((getline r < code) > 0) { nr++; split(r, f, " "); lo[nr] = f[1] ""; hi[nr] = f[2] "" } }
+		# An unnamed frame in the code of an hmap module.
+		function gone(  lines, i, j, a) {
+			split(obj, lines, "\n")
+			for (i = 1; i in lines; i++) {
+				a = lines[i]
+				sub(/^ +/, "", a)
+				sub(/^\[<[^]]*>\] /, "", a)
+				if (a !~ /^0x[0-9a-f]+$/)
+					continue
+				a = substr(a, 3)
+				while (length(a) < 16)
+					a = "0" a
+				for (j = 1; j <= nr; j++)
+					if (a >= lo[j] && a < hi[j])
+						return 1
+			}
+			return 0
+		}
+		function ours() { return obj ~ /hmap/ || (part == "unload" && gone()) }
 		function flush() { if (obj != "" && ours()) { n[part]++; print obj >out } obj = "" }
 		/^HMAP-KMEMLEAK: / { scans[$2] = 1; next }
 		/^KMEMLEAK [a-z]+: / {
@@ -312,6 +371,8 @@ leak_fault_results() {
 	leaks=$(awk '{ s += $2 } END { print s + 0 }' "$dir/kmemleak-counts.txt")
 	if [ "$scans" -lt 3 ]; then
 		fail "${label}kmemleak" "$scans of 3 scans ran"
+	elif [ ! -s "$dir/module-code.txt" ]; then
+		fail "${label}kmemleak" "no code sections of hmap's modules (HMAP-MODULE lines) to tell its frames by"
 	elif [ "$leaks" -gt 0 ]; then
 		show "$dir/kmemleak.txt" 60
 		fail "${label}kmemleak: no leaks through hmap" "$leaks object(s): $dir/kmemleak.txt"
@@ -333,6 +394,63 @@ leak_fault_results() {
 	else
 		pass "${label}fault injection at every allocation site ($sites sites, $injected failures)"
 	fi
+}
+
+# kernel_guest LABEL KVER DIR KERNEL [FRAGMENT...] -- MODULE... [--
+# KERNEL_ARG...]: what the KCSAN and the 6.12 guests share. Build the
+# test kernel of KVER from FRAGMENT... (build-kernel.sh; none: its
+# default), named KERNEL in the checks ("the KCSAN kernel"); copy the
+# sources to DIR/src and build the modules there against it; boot the
+# guest (boot-guest.sh check, the serial log DIR/serial.log) with KUnit
+# and the modules MODULE... of DIR/src, KERNEL_ARG... on its command
+# line. Counts the module build, and a kernel that did not build. Sets
+# guest_ran (1 when the guest ran, empty when not) and guest_rc (QEMU's
+# exit status). Called as a command, not as a condition: an unexpected
+# failure in it ends make check with the summary (the ERR trap).
+kernel_guest() {
+	local label=$1 kver=$2 dir=$3 kernel=$4 t0 obj m
+	local -a frags=() mods=()
+	guest_ran='' guest_rc=''
+	shift 4
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do
+		frags+=("$1")
+		shift
+	done
+	[ $# -eq 0 ] || shift
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do
+		mods+=("$dir/src/$1")
+		shift
+	done
+	[ $# -eq 0 ] || shift
+	section "${label%: } kernel"
+	t0=$(date +%s)
+	if ! obj=$(KVER=$kver "$HMAP_SCRIPTS/build-kernel.sh" "${frags[@]}"); then
+		fail "${label}build $kernel"
+		return 0
+	fi
+	echo "$obj (ready after $(($(date +%s) - t0))s)"
+	section "${label}modules and guest"
+	copy_sources "$dir/src"
+	if ! make -C "$obj" M="$dir/src" HMAP_TESTS=1 -j"$(nproc)" modules \
+		>"$dir/modules.log" 2>&1; then
+		tail -n 40 "$dir/modules.log"
+		fail "${label}build modules against $kernel" "$dir/modules.log"
+		return 0
+	fi
+	for m in "${mods[@]}"; do
+		if [ ! -f "$m" ]; then
+			fail "${label}build modules against $kernel" "not built: ${m##*/}"
+			return 0
+		fi
+	done
+	pass "${label}build modules against $kernel"
+	t0=$(date +%s)
+	guest_rc=0
+	"$HMAP_SCRIPTS/boot-guest.sh" check "$obj" "$dir" "$obj/lib/kunit/kunit.ko" \
+		"${mods[@]}" ${1:+--} "$@" || guest_rc=$?
+	echo "QEMU exited with $guest_rc after $(($(date +%s) - t0))s; serial log: $dir/serial.log"
+	touch "$dir/serial.log"
+	guest_ran=1
 }
 
 section "dependencies"
@@ -403,7 +521,7 @@ if [ -n "$mods_ok" ]; then
 		"${HMAP_GUEST_BIN:-$HMAP_OUT/guest-bin}"/*_test
 
 	fuzz_results "6.1: " "$serial" "$out"
-	leak_fault_results "6.1: " "$serial" "$out"
+	leak_fault_results "6.1: " "$serial" "$out" "$HMAP_SRC"
 elif [ -n "$kobj" ]; then
 	fail "6.1: guest run" "not run: modules did not build"
 fi
@@ -424,62 +542,43 @@ fi
 # scripts/common.sh). The guest also prints KCSAN's own counters, so that
 # a run in which KCSAN watched nothing fails instead of passing.
 kcsan_ksft=concurrency_test,batch_dump_test,lifetime_test
+guest_ran=
 if [ "${HMAP_KCSAN:-1}" != 1 ]; then
 	skip "6.1 KCSAN: guest" "HMAP_KCSAN=$HMAP_KCSAN"
-elif [ -n "$mods_ok" ]; then
-	section "KCSAN kernel"
-	t0=$(date +%s)
+elif [ -z "$mods_ok" ]; then
+	fail "6.1 KCSAN: guest" "not run: the modules did not build against the test kernel"
+else
 	kcsan_out=$out/kcsan
-	if kcsan_obj=$("$HMAP_SCRIPTS/build-kernel.sh" "$HMAP_SCRIPTS/kernel.config" \
-		"$HMAP_SCRIPTS/kernel-kcsan.config"); then
-		echo "$kcsan_obj (ready after $(($(date +%s) - t0))s)"
-	else
-		kcsan_obj=
-		fail "6.1 KCSAN: build the KCSAN kernel"
-	fi
+	kernel_guest "6.1 KCSAN: " 6.1 "$kcsan_out" "the KCSAN kernel" \
+		"$HMAP_SCRIPTS/kernel.config" "$HMAP_SCRIPTS/kernel-kcsan.config" -- \
+		hmap.ko hmap_kunit.ko hmap_kunit_scale.ko -- \
+		hmap_tests=20-kselftest,40-fuzz hmap_fuzz_runs=random hmap_ksft=$kcsan_ksft
 fi
-if [ -n "${kcsan_obj:-}" ]; then
-	section "KCSAN: modules and guest"
-	copy_sources "$kcsan_out/src"
-	if make -C "$kcsan_obj" M="$kcsan_out/src" HMAP_TESTS=1 -j"$(nproc)" modules \
-		>"$kcsan_out/modules.log" 2>&1; then
-		t0=$(date +%s)
-		qemu_rc=0
-		"$HMAP_SCRIPTS/boot-guest.sh" check "$kcsan_obj" "$kcsan_out" \
-			"$kcsan_obj/lib/kunit/kunit.ko" "$kcsan_out/src/hmap.ko" \
-			"$kcsan_out/src/hmap_kunit.ko" "$kcsan_out/src/hmap_kunit_scale.ko" \
-			-- hmap_tests=20-kselftest,40-fuzz hmap_fuzz_runs=random \
-			hmap_ksft=$kcsan_ksft || qemu_rc=$?
-		echo "QEMU exited with $qemu_rc after $(($(date +%s) - t0))s; serial log: $kcsan_out/serial.log"
-		touch "$kcsan_out/serial.log"
-		guest_results "6.1 KCSAN: " "$kcsan_out/serial.log" "$qemu_rc" "$kcsan_out" \
-			${kcsan_ksft//,/ }
-		# The fuzzer's random run: its episodes race a thread and a child.
-		fuzz_results "6.1 KCSAN: " "$kcsan_out/serial.log" "$kcsan_out" random
-		# KCSAN watched hmap: the modules are instrumented (they call
-		# __tsan_*), and KCSAN set up watchpoints between the guest's
-		# start (after boot) and its end, while only hmap ran.
-		tsan=$(nm -u "$kcsan_out/src/hmap.ko" | grep -c ' __tsan_' || true)
-		tr -d '\r' <"$kcsan_out/serial.log" | sed -n 's/^HMAP-KCSAN: //p' \
-			>"$kcsan_out/kcsan-stats.txt"
-		watch=$(awk '$1 == "start" && $2 == "setup_watchpoints:" { s = $3 }
-			$1 == "end" && $2 == "setup_watchpoints:" { e = $3 }
-			END { if (s != "" && e != "") print e - s }' "$kcsan_out/kcsan-stats.txt")
-		# KCSAN's own count has the kernel's races too: hmap's are the
-		# reports find_splats (guest_results) kept, those through hmap.
-		all=$(awk '$1 == "end" && $2 == "data_races:" { print $3 }' "$kcsan_out/kcsan-stats.txt")
-		races=$(grep -c 'BUG: KCSAN:' "$kcsan_out/splats.txt" || true)
-		echo "KCSAN counters: $(grep '^end' "$kcsan_out/kcsan-stats.txt" | paste -sd' ')"
-		if [ "$tsan" -gt 0 ] && [ "${watch:-0}" -gt 0 ] && [ "$races" = 0 ]; then
-			pass "6.1 KCSAN: watched, no data races through hmap" \
-				"$watch watchpoints while hmap ran; hmap.ko calls $tsan __tsan_* functions; ${all:-?} races in all"
-		else
-			fail "6.1 KCSAN: watched, no data races through hmap" \
-				"${watch:-no} watchpoints, $races races through hmap (${all:-?} in all), $tsan __tsan_* calls: $kcsan_out/serial.log"
-		fi
+if [ -n "$guest_ran" ]; then
+	guest_results "6.1 KCSAN: " "$kcsan_out/serial.log" "$guest_rc" "$kcsan_out" \
+		${kcsan_ksft//,/ }
+	# The fuzzer's random run: its episodes race a thread and a child.
+	fuzz_results "6.1 KCSAN: " "$kcsan_out/serial.log" "$kcsan_out" random
+	# KCSAN watched hmap: the modules are instrumented (they call
+	# __tsan_*), and KCSAN set up watchpoints between the guest's
+	# start (after boot) and its end, while only hmap ran.
+	tsan=$(nm -u "$kcsan_out/src/hmap.ko" | grep -c ' __tsan_' || true)
+	tr -d '\r' <"$kcsan_out/serial.log" | sed -n 's/^HMAP-KCSAN: //p' \
+		>"$kcsan_out/kcsan-stats.txt"
+	watch=$(awk '$1 == "start" && $2 == "setup_watchpoints:" { s = $3 }
+		$1 == "end" && $2 == "setup_watchpoints:" { e = $3 }
+		END { if (s != "" && e != "") print e - s }' "$kcsan_out/kcsan-stats.txt")
+	# KCSAN's own count has the kernel's races too: hmap's are the
+	# reports find_splats (guest_results) kept, those through hmap.
+	all=$(awk '$1 == "end" && $2 == "data_races:" { print $3 }' "$kcsan_out/kcsan-stats.txt")
+	races=$(grep -c 'BUG: KCSAN:' "$kcsan_out/splats.txt" || true)
+	echo "KCSAN counters: $(grep '^end' "$kcsan_out/kcsan-stats.txt" | paste -sd' ')"
+	if [ "$tsan" -gt 0 ] && [ "${watch:-0}" -gt 0 ] && [ "$races" = 0 ]; then
+		pass "6.1 KCSAN: watched, no data races through hmap" \
+			"$watch watchpoints while hmap ran; hmap.ko calls $tsan __tsan_* functions; ${all:-?} races in all"
 	else
-		tail -n 40 "$kcsan_out/modules.log"
-		fail "6.1 KCSAN: build modules against the KCSAN kernel" "$kcsan_out/modules.log"
+		fail "6.1 KCSAN: watched, no data races through hmap" \
+			"${watch:-no} watchpoints, $races races through hmap (${all:-?} in all), $tsan __tsan_* calls: $kcsan_out/serial.log"
 	fi
 fi
 
@@ -494,40 +593,18 @@ fi
 # not use, reciprocal_scale() in the watchpoint-skip PRNG, and KCSAN's own
 # tests), so either kernel finds the same races, and 6.1's KCSAN kernel
 # shares its source tree with the KASAN, i386 and native builds.
+guest_ran=
 if [ "${HMAP_612:-1}" != 1 ]; then
 	skip "6.12: guest" "HMAP_612=$HMAP_612"
 else
-	section "6.12 kernel"
-	t0=$(date +%s)
 	k612_out=$out/6.12
-	if k612_obj=$(KVER=6.12 "$HMAP_SCRIPTS/build-kernel.sh"); then
-		echo "$k612_obj (ready after $(($(date +%s) - t0))s)"
-	else
-		k612_obj=
-		fail "6.12: build the test kernel"
-	fi
+	kernel_guest "6.12: " 6.12 "$k612_out" "the test kernel" -- hmap.ko hmap_kunit.ko
 fi
-if [ -n "${k612_obj:-}" ]; then
-	section "6.12: modules and guest"
-	copy_sources "$k612_out/src"
-	if make -C "$k612_obj" M="$k612_out/src" HMAP_TESTS=1 -j"$(nproc)" modules \
-		>"$k612_out/modules.log" 2>&1; then
-		pass "6.12: build modules against the test kernel"
-		t0=$(date +%s)
-		qemu_rc=0
-		"$HMAP_SCRIPTS/boot-guest.sh" check "$k612_obj" "$k612_out" \
-			"$k612_obj/lib/kunit/kunit.ko" "$k612_out/src/hmap.ko" \
-			"$k612_out/src/hmap_kunit.ko" || qemu_rc=$?
-		echo "QEMU exited with $qemu_rc after $(($(date +%s) - t0))s; serial log: $k612_out/serial.log"
-		touch "$k612_out/serial.log"
-		guest_results "6.12: " "$k612_out/serial.log" "$qemu_rc" "$k612_out" \
-			"${HMAP_GUEST_BIN:-$HMAP_OUT/guest-bin}"/*_test
-		fuzz_results "6.12: " "$k612_out/serial.log" "$k612_out"
-		leak_fault_results "6.12: " "$k612_out/serial.log" "$k612_out"
-	else
-		tail -n 40 "$k612_out/modules.log"
-		fail "6.12: build modules against the test kernel" "$k612_out/modules.log"
-	fi
+if [ -n "$guest_ran" ]; then
+	guest_results "6.12: " "$k612_out/serial.log" "$guest_rc" "$k612_out" \
+		"${HMAP_GUEST_BIN:-$HMAP_OUT/guest-bin}"/*_test
+	fuzz_results "6.12: " "$k612_out/serial.log" "$k612_out"
+	leak_fault_results "6.12: " "$k612_out/serial.log" "$k612_out" "$k612_out/src"
 fi
 
 # --- Native: the core in user space (tools/testing/hmap) ---------------------
@@ -726,10 +803,12 @@ else
 	fail "DKMS build" "log: $out/dkms.log"
 fi
 
-# install_check NAME SRC KDIR [DESTDIR]: make install from SRC (a copy of
-# the tree) for KDIR into an empty SRC.dest, named DESTDIR on make's
-# command line (default: its absolute path): no attempt to sign without a
-# key, exactly the expected files,
+# install_check NAME SRC KDIR [DESTDIR]: in SRC (a copy of the tree
+# without build outputs), make install fails before make and says so
+# (it builds nothing: no files of root's in a user's tree); then make
+# for KDIR, and make install into an empty SRC.dest, named DESTDIR on
+# make's command line (default: its absolute path): no attempt to sign
+# without a key, exactly the expected files,
 # hmap.ko the only module even when KDIR has KUnit; make uninstall without
 # a kernel (no KDIR, RUNNING_KERNEL without headers) fails but takes the
 # user-space files away, and with KDIR takes the rest (directories too).
@@ -748,7 +827,15 @@ install_check() {
 		usr/share/man/man8/hmapctl.8)
 	imake=(make -C "$src" KDIR="$kdir" DESTDIR="${4:-$dest}" PREFIX=/usr)
 	nokdir=(make -C "$src" RUNNING_KERNEL=0.0-none DESTDIR="${4:-$dest}" PREFIX=/usr)
-	if ! "${imake[@]}" install >"$log" 2>&1; then
+	if "${imake[@]}" install >"$log" 2>&1; then
+		fail "$name" "make install before make succeeded, log: $log"
+	elif ! grep -q 'build first' "$log" || [ -n "$(ls -A "$dest")" ]; then
+		show "$log" 10
+		fail "$name" "make install before make: not saying so, or installing, log: $log"
+	elif ! make -C "$src" KDIR="$kdir" -j"$(nproc)" >>"$log" 2>&1; then
+		tail -n 20 "$log"
+		fail "$name" "make failed, log: $log"
+	elif ! "${imake[@]}" install >>"$log" 2>&1; then
 		tail -n 20 "$log"
 		fail "$name" "install failed, log: $log"
 	# Signing without the key (Debian's headers: MODULE_SIG_ALL, no key)
@@ -777,7 +864,7 @@ install_check() {
 	fi
 }
 install_check "make install and uninstall (Debian headers)" "$pkg/src" "$hdr"
-# make clean takes away what make install built: modules, objects, hmapctl.
+# make clean takes away what make built: modules, objects, hmapctl.
 if ! make -C "$pkg/src" clean >"$out/clean.log" 2>&1; then
 	fail "make clean" "log: $out/clean.log"
 elif left=$(cd "$pkg/src" && find . -type f \( -name '*.ko' -o -name '*.o' \
@@ -816,35 +903,93 @@ echo "lint files: ${files[*]/#"$HMAP_SRC/"/}"
 # LINUX_VERSION_CODE, with macros that take an older kernel's arguments:
 # it is let off the warnings about exactly that, which still stand in
 # every other file. Run outside the git tree, so that checkpatch leaves
-# no cache files there.
+# no cache files there. Returns 0 when it ran: the script is there and
+# each run exited 0 (clean) or 1 (findings); its other statuses are its
+# own failures (perl's "Can't open perl script" is 2, a die 255).
+# shellcheck disable=SC2317 # run by lint()
 checkpatch() {
-	local f rest=() compat=()
+	local f rc=0 rest=() compat=()
 	local cp=(perl "$1/scripts/checkpatch.pl" --strict --no-tree --terse
 		--no-summary --show-types)
+	if [ ! -f "$1/scripts/checkpatch.pl" ]; then
+		echo "no $1/scripts/checkpatch.pl"
+		return 1
+	fi
 	for f in "${files[@]}" "$HMAP_SRC"/selftests/*.[ch]; do
 		case $f in
 		"$HMAP_SRC/hmap_compat.h") compat+=("$f") ;;
 		*) rest+=("$f") ;;
 		esac
 	done
-	(cd "$out" && "${cp[@]}" -f "${rest[@]}"
-	[ ${#compat[@]} -eq 0 ] ||
-		"${cp[@]}" --ignore LINUX_VERSION_CODE,CONSTANT_COMPARISON,MACRO_ARG_UNUSED \
-			-f "${compat[@]}") 2>&1 || true
+	(cd "$out" && "${cp[@]}" -f "${rest[@]}") 2>&1 || rc=$?
+	[ "$rc" -le 1 ] || return "$rc"
+	if [ ${#compat[@]} -gt 0 ]; then
+		(cd "$out" && "${cp[@]}" --ignore LINUX_VERSION_CODE,CONSTANT_COMPARISON,MACRO_ARG_UNUSED \
+			-f "${compat[@]}") 2>&1 || rc=$?
+	fi
+	[ "$rc" -le 1 ] || return "$rc"
 }
 
-section "host: checkpatch --strict"
-if [ ${#files[@]} -eq 0 ]; then
-	fail "checkpatch" "no .c/.h files found"
-else
-	checkpatch "$ksrc" >"$out/checkpatch.txt"
-	if grep -Eq ': (ERROR|WARNING|CHECK)' "$out/checkpatch.txt"; then
-		show "$out/checkpatch.txt" 60
-		fail "checkpatch --strict" "$(grep -Ec ': (ERROR|WARNING|CHECK)' "$out/checkpatch.txt") finding(s)"
-	else
-		pass "checkpatch --strict"
+# kernel_doc KSRC OPTION...: KSRC's kernel-doc -none -v OPTION... over the
+# lint files, its output to stdout. Returns its exit status (0 in -none
+# mode, findings or not), or 1 when it is not there or did not get
+# through every file: each file with a kernel-doc comment ("/**" at the
+# start of a line) must be named in a line of -v's "info: Scanning doc
+# for".
+# shellcheck disable=SC2317 # run by lint()
+kernel_doc() {
+	local ksrc=$1 f rc=0 report
+	shift
+	if [ ! -f "$ksrc/scripts/kernel-doc" ]; then
+		echo "no $ksrc/scripts/kernel-doc"
+		return 1
 	fi
-fi
+	report=$(perl "$ksrc/scripts/kernel-doc" -none -v "$@" "${files[@]}" 2>&1) || rc=$?
+	printf '%s\n' "$report"
+	[ "$rc" = 0 ] || return "$rc"
+	for f in "${files[@]}"; do
+		if grep -q '^/\*\*' "$f" && ! grep -qF "$f:" <<<"$report"; then
+			echo "kernel-doc did not get to $f"
+			rc=1
+		fi
+	done
+	return "$rc"
+}
+
+# lint NAME REPORT FINDINGS OTHER COMMAND...: count the check NAME of a
+# lint tool: COMMAND (checkpatch or kernel_doc above: status 0 when the
+# tool ran) with its output in REPORT, every line of which must be a
+# finding (the ERE FINDINGS) or a line the tool prints besides (the ERE
+# OTHER). It fails when there are no files to lint, when the tool did not
+# run, printed something else (its own error), or found anything.
+lint() {
+	local name=$1 report=$2 findings=$3 other=$4 rc=0 n
+	shift 4
+	if [ ${#files[@]} -eq 0 ]; then
+		fail "$name" "no .c/.h files found"
+		return
+	fi
+	"$@" >"$report" || rc=$?
+	n=$(grep -Ec "$findings" "$report" || true)
+	if [ "$rc" != 0 ]; then
+		show "$report" 20
+		fail "$name" "it did not run: exit status $rc, $report"
+	elif grep -Ev "$findings" "$report" | grep -Evq "$other"; then
+		grep -Ev "$findings" "$report" | grep -Ev "$other" | head -n 20 | sed 's/^/    /'
+		fail "$name" "output that is not a finding: $report"
+	elif [ "$n" -gt 0 ]; then
+		grep -E "$findings" "$report" | head -n 60 | sed 's/^/    /'
+		fail "$name" "$n finding(s)"
+	else
+		pass "$name"
+	fi
+}
+cp_findings='^[^ ]+:[0-9]+: (ERROR|WARNING|CHECK):'
+kd_findings='(warning|error):'
+kd_other='^[^ ]+:[0-9]+: info: Scanning doc for |^[0-9]+ (warnings|errors)$'
+
+section "host: checkpatch --strict"
+lint "checkpatch --strict" "$out/checkpatch.txt" "$cp_findings" '^$' checkpatch "$ksrc"
 
 section "host: sparse (C=2, test kernel)"
 if [ -n "$mods_ok" ]; then
@@ -866,36 +1011,20 @@ else
 fi
 
 section "host: kernel-doc"
-if [ ${#files[@]} -gt 0 ]; then
-	# -v is 6.1's spelling of -Wall (return values, short descriptions).
-	perl "$ksrc/scripts/kernel-doc" -none -v "${files[@]}" >"$out/kernel-doc.txt" 2>&1 || true
-	if grep -Eq 'warning:|error:' "$out/kernel-doc.txt"; then
-		grep -E 'warning:|error:' "$out/kernel-doc.txt" | head -n 60 | sed 's/^/    /'
-		fail "kernel-doc" "$(grep -Ec 'warning:|error:' "$out/kernel-doc.txt") finding(s)"
-	else
-		pass "kernel-doc"
-	fi
-fi
+# -v (kernel_doc) is 6.1's spelling of -Wall (return values, short
+# descriptions).
+lint "kernel-doc" "$out/kernel-doc.txt" "$kd_findings" "$kd_other" kernel_doc "$ksrc"
 
 section "host: checkpatch --strict and kernel-doc of 6.12"
 # The same files through 6.12's scripts, whose checks are newer.
 if ! ksrc612=$(KVER=6.12 "$HMAP_SCRIPTS/kernel-src.sh"); then
 	fail "checkpatch --strict (6.12)" "no 6.12 source"
-elif [ ${#files[@]} -gt 0 ]; then
-	checkpatch "$ksrc612" >"$out/checkpatch-6.12.txt"
-	if grep -Eq ': (ERROR|WARNING|CHECK)' "$out/checkpatch-6.12.txt"; then
-		show "$out/checkpatch-6.12.txt" 60
-		fail "checkpatch --strict (6.12)" "$(grep -Ec ': (ERROR|WARNING|CHECK)' "$out/checkpatch-6.12.txt") finding(s)"
-	else
-		pass "checkpatch --strict (6.12)"
-	fi
-	perl "$ksrc612/scripts/kernel-doc" -none -Wall "${files[@]}" >"$out/kernel-doc-6.12.txt" 2>&1 || true
-	if grep -Eq 'warning:|error:' "$out/kernel-doc-6.12.txt"; then
-		grep -E 'warning:|error:' "$out/kernel-doc-6.12.txt" | head -n 60 | sed 's/^/    /'
-		fail "kernel-doc (6.12)" "$(grep -Ec 'warning:|error:' "$out/kernel-doc-6.12.txt") finding(s)"
-	else
-		pass "kernel-doc (6.12)"
-	fi
+	fail "kernel-doc (6.12)" "no 6.12 source"
+else
+	lint "checkpatch --strict (6.12)" "$out/checkpatch-6.12.txt" "$cp_findings" '^$' \
+		checkpatch "$ksrc612"
+	lint "kernel-doc (6.12)" "$out/kernel-doc-6.12.txt" "$kd_findings" "$kd_other" \
+		kernel_doc "$ksrc612" -Wall
 fi
 
 section "host: reST (docutils)"

@@ -7,7 +7,11 @@
 #   HMAP_CACHE    kernel/source cache outside the tree (default: /var/cache/hmap)
 #   KVER          the kernel to build and test against: 6.1 (default) or
 #                 6.12, from Debian's linux-source-$KVER (HMAP_KVER)
-#   HMAP_TARBALL  its source tarball (default: /usr/src/linux-source-$KVER.tar.xz)
+#   HMAP_TARBALL_6_1, HMAP_TARBALL_6_12
+#                 the source tarball of each (default:
+#                 /usr/src/linux-source-$KVER.tar.xz); one per version, as
+#                 make check uses both. A plain HMAP_TARBALL from the
+#                 environment is refused: it would apply to both.
 
 HMAP_SCRIPTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 HMAP_ROOT=$(cd "$HMAP_SCRIPTS/.." && pwd)
@@ -25,7 +29,13 @@ case " ${HMAP_KVERS[*]} " in
 *) printf 'error: KVER=%s: one of %s\n' "$HMAP_KVER" "${HMAP_KVERS[*]}" >&2; exit 1 ;;
 esac
 HMAP_SRC_PKG=linux-source-$HMAP_KVER
-HMAP_TARBALL=${HMAP_TARBALL:-/usr/src/$HMAP_SRC_PKG.tar.xz}
+if [ -n "${HMAP_TARBALL:-}" ]; then
+	printf 'error: HMAP_TARBALL=%s: a tarball is of one version: set %s\n' "$HMAP_TARBALL" \
+		"$(printf 'HMAP_TARBALL_%s or ' "${HMAP_KVERS[@]//./_}" | sed 's/ or $//')" >&2
+	exit 1
+fi
+HMAP_TARBALL_VAR=HMAP_TARBALL_${HMAP_KVER//./_}
+HMAP_TARBALL=${!HMAP_TARBALL_VAR:-/usr/src/$HMAP_SRC_PKG.tar.xz}
 
 # Messages go to stderr so that stdout can carry a script's result (a path).
 msg() { printf '%s\n' "$*" >&2; }

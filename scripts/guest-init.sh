@@ -27,6 +27,8 @@
 #   HMAP-KMEMLEAK: <part> scanned     a scan ran (none: kmemleak is off)
 #   HMAP-FAULT: <site> <count>        failures injected at each hmap site
 #   HMAP-KCSAN: start|end <counter>: <value>  KCSAN's counters
+#   HMAP-MODULE: <module> <section> <address>  where each code section of
+#                                     an hmap module loaded (insmod) went
 
 /bin/busybox --install -s
 export PATH=/opt/hmap/bin:/bin:/sbin:/usr/bin:/usr/sbin
@@ -47,6 +49,18 @@ load() {
 		return 1
 	fi
 	insmod "$mods/$1.ko" || { fail "insmod $1 (exit $?)"; return 1; }
+	# Where its code went (scripts/check.sh tells hmap's frames in a
+	# leak by it once the module is gone). One read(): a second one of
+	# a section file fails with EINVAL.
+	case $1 in
+	hmap*)
+		for s in "/sys/module/$1"/sections/.*text*; do
+			[ -r "$s" ] || continue
+			echo "HMAP-MODULE: $1 ${s##*/} $(dd if="$s" bs=64 count=1 2>/dev/null)"
+		done
+		;;
+	esac
+	return 0
 }
 
 unload() {
@@ -162,7 +176,8 @@ scripts)
 		fault_counts
 		# Unloaded at once after maps went with work pending; what
 		# hmap frees at its unload is scanned (a leak there has frames
-		# in the module gone, unnamed: scripts/check.sh counts them).
+		# in the module gone, unnamed: scripts/check.sh counts those
+		# in hmap's code, the HMAP-MODULE lines).
 		pending_work
 		unload hmap
 		leak_scan unload

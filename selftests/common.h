@@ -665,8 +665,41 @@ static inline void *map_pages(size_t n, int prot)
 }
 
 /*
+ * The mode /dev/hmap had when the program started, and the program (the
+ * harness's parent, whose exit runs the destructor; each test is a child
+ * that leaves with _exit()). dev_allow_all() opens the node to everyone in
+ * a test; the mode found is put back at the end, so that a run on a
+ * machine whose udev rule sets another mode does not leave it at 0666.
+ */
+static pid_t dev_mode_pid;
+static mode_t dev_mode_found;
+
+static void __attribute__((constructor)) dev_mode_save(void)
+{
+	struct stat st;
+
+	if (!stat(DEV_PATH, &st)) {
+		dev_mode_pid = getpid();
+		dev_mode_found = st.st_mode & 07777;
+	}
+}
+
+static void __attribute__((destructor)) dev_mode_restore(void)
+{
+	struct stat st;
+
+	if (!dev_mode_pid || getpid() != dev_mode_pid ||
+	    stat(DEV_PATH, &st) || (st.st_mode & 07777) == dev_mode_found)
+		return;
+	if (chmod(DEV_PATH, dev_mode_found))
+		fprintf(stderr, "# cannot restore mode 0%o of %s: %s\n",
+			dev_mode_found, DEV_PATH, strerror(errno));
+}
+
+/*
  * /dev/hmap must be usable by the unprivileged test uids: open it after
- * dropping privileges so the creds the kernel sees are unambiguous.
+ * dropping privileges so the creds the kernel sees are unambiguous. The
+ * mode is put back when the program ends (dev_mode_restore()).
  */
 static inline void dev_allow_all(struct __test_metadata *_metadata)
 {
@@ -676,7 +709,7 @@ static inline void dev_allow_all(struct __test_metadata *_metadata)
 		return;
 	if ((st.st_mode & 0666) == 0666)
 		return;
-	TH_LOG("note: %s has mode 0%o; chmod 0666 for the unprivileged children",
+	TH_LOG("note: %s has mode 0%o; chmod 0666 until the program ends",
 	       DEV_PATH, st.st_mode & 07777);
 	chmod(DEV_PATH, (st.st_mode & 07777) | 0666);
 }

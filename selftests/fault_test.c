@@ -240,23 +240,38 @@ static bool batch_lookup_ok(int ret, __u32 count, __u32 want,
 	return true;
 }
 
+/* Room of the DUMP below: more than the map holds (BATCH entries). */
+#define DUMP_ROOM	64
+
 /*
- * A DUMP from the start (room for more than the map holds) that returned
- * @ret: every entry it gave is one the model has, with its value, each
- * once; 0 only with all of them and the walk done.
+ * A DUMP from the start, of room DUMP_ROOM into @keys and @v filled with
+ * 0xff, that returned @ret. 0: @d->count entries, each one the model has,
+ * with its value, and once; all of them, the walk done, and the slots
+ * beyond the count untouched. An error (-ENOMEM, checked by WALK()): the
+ * struct is not written back (count, cursor and flags as they went in, so
+ * a retry from the same cursor loses nothing), and each slot is untouched
+ * or holds an entry the model has, with its value, at most once.
  */
 static bool dump_ok(int ret, const struct hmap_dump *d, const __u64 *keys,
 		    __u8 (*v)[VS], const struct model *m)
 {
 	bool seen[NKEYS] = { false };
 	unsigned int live = 0, i;
-	__u8 exp[VS];
+	__u8 exp[VS], untouched[VS];
 
+	memset(untouched, 0xff, VS);
 	for (i = 0; i < NKEYS; i++)
 		live += !!m->gen[i];
+	if (ret && (d->count != DUMP_ROOM || d->cursor || d->flags))
+		return false;
 	if (!ret && (d->count != live || !(d->flags & HMAP_DUMP_DONE)))
 		return false;
-	for (i = 0; i < d->count && !ret; i++) {
+	for (i = 0; i < DUMP_ROOM; i++) {
+		if (keys[i] == ~0ULL && !memcmp(v[i], untouched, VS) &&
+		    (ret || i >= d->count))
+			continue;
+		if (!ret && i >= d->count)
+			return false;	/* written beyond the count */
 		if (keys[i] >= NKEYS || seen[keys[i]] || !m->gen[keys[i]])
 			return false;
 		seen[keys[i]] = true;
@@ -276,13 +291,13 @@ static bool dump_ok(int ret, const struct hmap_dump *d, const __u64 *keys,
 TEST_F_TIMEOUT(fault, batches_dumps_clear, 300)
 {
 	static __u64 keys[NKEYS];
-	static __u8 values[NKEYS][VS], lvalues[BATCH][VS], dvalues[64][VS];
-	static __u64 dkeys[64];
+	static __u8 values[NKEYS][VS], lvalues[BATCH][VS], dvalues[DUMP_ROOM][VS];
+	static __u64 dkeys[DUMP_ROOM];
 	struct hmap_batch b = { .argsz = sizeof(b) };
 	struct hmap_cmd cmd = { .argsz = sizeof(cmd) };
 	struct hmap_dump d = { .argsz = sizeof(d) };
 	unsigned int id, failures = 0;
-	__u32 lens[64];
+	__u32 lens[DUMP_ROOM];
 
 	for (id = 0; id < NKEYS; id++) {
 		keys[id] = id;
@@ -301,7 +316,9 @@ TEST_F_TIMEOUT(fault, batches_dumps_clear, 300)
 	WALK((b.count = BATCH, memset(lvalues, 0, sizeof(lvalues)),
 	      hm_ioctl(self->fd, HMAP_IOC_BATCH_LOOKUP, &b)),
 	     ASSERT_TRUE(batch_lookup_ok(__ret, b.count, BATCH, lvalues, 3)));
-	WALK((d.count = 64, d.cursor = 0, d.flags = 0, d.keys = U64P(dkeys),
+	WALK((d.count = DUMP_ROOM, d.cursor = 0, d.flags = 0,
+	      memset(dkeys, 0xff, sizeof(dkeys)),
+	      memset(dvalues, 0xff, sizeof(dvalues)), d.keys = U64P(dkeys),
 	      d.key_lens = U64P(lens), d.values = U64P(dvalues),
 	      hm_ioctl(self->fd, HMAP_IOC_DUMP, &d)),
 	     ASSERT_TRUE(dump_ok(__ret, &d, dkeys, dvalues, &self->m)));

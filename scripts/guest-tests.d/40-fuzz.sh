@@ -67,18 +67,39 @@ param=/sys/module/hmap/parameters/max_maps_per_user
 max_maps=$(cat $param)
 echo 8 >$param
 
-# The floors (scripts/check.sh fuzz_results has the same).
-fault="--calls 8000 --fault 40 --episode 1500 --episode-ops 200
-	--kill-every 1200 --min-ok 10 --min-injected 50 --min-sites 7"
-run fixed 300 --seed 0x9e3779b97f4a7c15 --calls "${hmap_fuzz_calls:-1000000}" \
-	--jobs 2 --burst 1000 --episode 6000 --episode-ops 400 --kill-every 5000 \
-	--min-ok 200
-run random 120 ${hmap_fuzz_seed:+--seed "$hmap_fuzz_seed"} --calls 5000 \
-	--episode 600 --episode-ops 200 --kill-every 700 --min-ok 10
-# shellcheck disable=SC2086 # $fault: options, split
-run fault 120 ${hmap_fuzz_fault_seed:+--seed "$hmap_fuzz_fault_seed"} $fault
-# shellcheck disable=SC2086
-run fault-fixed 120 --seed 0x2545f4914f6cdd1d $fault
+# The floors of each run: its calls, and what the fuzzer must reach. One
+# table, read here and by scripts/check.sh (fuzz_results), between the
+# two marker lines: LABEL CALLS MIN_OK MIN_INJECTED MIN_SITES (0: no
+# fault injection).
+# floors:
+floors='
+fixed 1000000 200 0 0
+random 5000 10 0 0
+fault 8000 10 50 7
+fault-fixed 8000 10 50 7
+'
+# :floors
+# floor_args LABEL: the fuzzer's options for LABEL's floors.
+floor_args() {
+	echo "$floors" | awk -v l="$1" '$1 == l {
+		printf "--calls %s --min-ok %s", $2, $3
+		if ($4 > 0)
+			printf " --min-injected %s --min-sites %s", $4, $5 }'
+}
+
+fault="--fault 40 --episode 1500 --episode-ops 200 --kill-every 1200"
+# shellcheck disable=SC2046 # floor_args: options, split
+run fixed 300 --seed 0x9e3779b97f4a7c15 $(floor_args fixed) \
+	${hmap_fuzz_calls:+--calls "$hmap_fuzz_calls"} \
+	--jobs 2 --burst 1000 --episode 6000 --episode-ops 400 --kill-every 5000
+# shellcheck disable=SC2046
+run random 120 ${hmap_fuzz_seed:+--seed "$hmap_fuzz_seed"} $(floor_args random) \
+	--episode 600 --episode-ops 200 --kill-every 700
+# shellcheck disable=SC2046,SC2086 # $fault, floor_args: options, split
+run fault 120 ${hmap_fuzz_fault_seed:+--seed "$hmap_fuzz_fault_seed"} \
+	$(floor_args fault) $fault
+# shellcheck disable=SC2046,SC2086
+run fault-fixed 120 --seed 0x2545f4914f6cdd1d $(floor_args fault-fixed) $fault
 echo "$max_maps" >$param
 rm -f /tmp/fuzz.out /tmp/fuzz.status
 exit "$status"
