@@ -111,12 +111,12 @@
  *
  * A resize ends in bounded time whatever the write rate: the background
  * worker starts with it and evacuates %HMAP_BG_BATCH (64) old buckets per
- * turn, %HMAP_EVAC_HOLD (8) per hold of the lock, beside the writers, until
- * it is done, so a resize from
- * 2^B old buckets takes at most 2^B / %HMAP_BG_BATCH turns of the worker,
- * and writes only take buckets off it. The bound holds while overflow
- * buckets can be allocated; when one cannot, the worker tries again after
- * %HMAP_BG_RETRY (20 ms) and the resize waits for memory.
+ * turn, %HMAP_EVAC_HOLD (8) per hold of the lock, beside the writers,
+ * until it is done, so a resize from 2^B old buckets takes at most
+ * 2^B / %HMAP_BG_BATCH turns of the worker, and writes only take buckets
+ * off it. The bound holds while overflow buckets can be allocated; when
+ * one cannot, the worker tries again after %HMAP_BG_RETRY (20 ms) and the
+ * resize waits for memory.
  *
  * Evacuation copies element pointers, it does not copy or free elements,
  * and it never modifies the old bucket except to replace its tags with
