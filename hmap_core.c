@@ -677,31 +677,6 @@ static void hmap_table_free_deferred(struct hmap *map, struct hmap_table *t)
 	queue_rcu_work(hmap_wq, &t->rwork);
 }
 
-static void hmap_spare_free_work(struct work_struct *work)
-{
-	struct hmap_table *t = container_of(to_rcu_work(work),
-					    struct hmap_table, rwork);
-	struct hmap *map = t->map;
-
-	hmap_table_free_array(t);
-	hmap_stat_add(map, pending_frees, -1);
-	hmap_put(map);
-}
-
-/*
- * Free a spare array no reader has seen, from the workqueue: for callers
- * under &hmap.lock, where vfree() may not be called. Queued as the
- * deferred frees are (a grace period is not needed, but costs nothing
- * here), and counted with them.
- */
-static void hmap_spare_free_deferred(struct hmap *map, struct hmap_table *t)
-{
-	refcount_inc(&map->refs);
-	hmap_stat_add(map, pending_frees, 1);
-	INIT_RCU_WORK(&t->rwork, hmap_spare_free_work);
-	queue_rcu_work(hmap_wq, &t->rwork);
-}
-
 /* ---- Hashing and load ---- */
 
 /*
@@ -1329,8 +1304,10 @@ static int hmap_evacuate_all(struct hmap *map)
 }
 
 /*
- * The spare array if it has @bits; a spare of another size is freed (from
- * the workqueue: vfree() may sleep, and this runs under the spinlock).
+ * The spare array if it has @bits; a spare of another size is freed from
+ * the workqueue, as retired arrays are (vfree() may sleep, and this runs
+ * under the spinlock; the grace period is not needed, and the scan of its
+ * empty buckets is the price of one free path).
  */
 static struct hmap_table *hmap_spare_take(struct hmap *map, unsigned int bits)
 	__must_hold(&map->lock)
@@ -1343,7 +1320,7 @@ static struct hmap_table *hmap_spare_take(struct hmap *map, unsigned int bits)
 	map->spare = NULL;
 	if (t->B == bits)
 		return t;
-	hmap_spare_free_deferred(map, t);
+	hmap_table_free_deferred(map, t);
 	return NULL;
 }
 
