@@ -29,7 +29,7 @@
 #define CTX_KEEP		16
 /* Phase 2: rounds of colliding keys, and keys per round. */
 #define CTX_ROUNDS		256
-#define CTX_COLLIDE		17
+#define CTX_COLLIDE		25
 /*
  * Operations per timer firing or interrupts-off stretch, and per hrtimer
  * firing: a few, so that the hard interrupt never holds a CPU for long.
@@ -82,15 +82,19 @@ static u64 ctx_value(unsigned int gen, u64 id)
 }
 
 /*
- * Colliding key @k of round @r: its hash has @r in the low bits (so round
- * @r fills bucket @r at every size up to 2^16 buckets) and @k in the tag,
- * and its id is past the writer's spread keys.
+ * Colliding key @k of round @r: its hash has the round in the low bits, a
+ * bucket of the writer's own (each writer's rounds fill their own
+ * %CTX_ROUNDS buckets, at every size up to 2^16 buckets, so that one
+ * writer's emptied overflow buckets are not another's to reuse), and @k
+ * in the tag; its id is past the writer's spread keys.
  */
 static struct hmap_kunit_key ctx_collide_key(struct ctx_writer *w,
 					     unsigned int r, unsigned int k)
 {
+	u64 bucket = w->base / CTX_IDS * CTX_ROUNDS + r;
+
 	return (struct hmap_kunit_key){
-		.hash = r | ((u64)(k + 1) << 56),
+		.hash = bucket | ((u64)(k + 1) << 56),
 		.id = w->base + CTX_KEYS + r * CTX_COLLIDE + k,
 	};
 }
@@ -111,8 +115,9 @@ static bool ctx_in_context(struct ctx_writer *w)
 /*
  * One step of the script. Phase 1 inserts the spread keys (grows); phase
  * 2, in each round, inserts %CTX_COLLIDE keys into one bucket and deletes
- * them again, which leaves emptied overflow buckets linked until a
- * same-size grow compacts them; phase 3 deletes all but one spread key in
+ * them again, which leaves (about three) emptied overflow buckets linked
+ * until a same-size grow compacts them, over the rounds of all writers
+ * some times as many as the array has buckets; phase 3 deletes all but one spread key in
  * %CTX_KEEP (shrinks); phase 4 updates those left.
  */
 static int ctx_step(struct ctx_writer *w, unsigned int i)
