@@ -148,8 +148,11 @@
  *   before it is taken; overflow buckets under it come from the map's
  *   reserve or GFP_ATOMIC; bucket arrays are never allocated under it (a
  *   writer that may sleep allocates one after dropping it, else
- *   @prealloc_work does); freeing is kfree_rcu() with the element's own
- *   rcu_head, queue_rcu_work() or a workqueue. It is held for one write
+ *   @prealloc_work does); an element replaced or deleted is freed after
+ *   the lock is dropped (kfree_rcu() on the rcu_head an %HMAP_F_ATOMIC
+ *   map's elements carry before them, kfree_rcu_mightsleep() for other
+ *   maps, whose elements carry none); arrays go through queue_rcu_work().
+ *   It is held for one write
  *   (at most two old buckets evacuated) or %HMAP_EVAC_HOLD buckets of a
  *   longer walk (the worker, hmap_shrink_to_fit(), hmap_get_histogram()),
  *   never for a walk of the array. Only the newest array is written; old
@@ -268,7 +271,7 @@
  * - Memory is allocated with GFP_KERNEL under locks 1 to 4 only (hmap
  *   has no shrinker, so reclaim takes none of them), and with GFP_ATOMIC
  *   under &hmap.lock. Nothing under &hmap.lock waits for a grace period:
- *   elements go with kfree_rcu() and their own rcu_head.
+ *   elements are freed after it is dropped.
  */
 
 #include <linux/bitops.h>
@@ -375,12 +378,28 @@ static void hmap_alloc_failed(struct hmap *map, const char *what,
  * An element's allocation size; SIZE_MAX, which no allocation and no quota
  * admits, for lengths beyond the limits (below them the sum cannot wrap).
  */
-static size_t hmap_elem_size(u32 key_len, u32 value_len)
+static size_t hmap_elem_size(u32 key_len, u32 value_len, size_t pad)
 {
 	if (key_len > HMAP_KEY_SIZE_MAX || value_len > HMAP_VALUE_SIZE_MAX)
 		return SIZE_MAX;
-	return kmalloc_size_roundup(sizeof(struct hmap_elem) +
+	return kmalloc_size_roundup(pad + sizeof(struct hmap_elem) +
 				    round_up(key_len, 8) + value_len);
+}
+
+/*
+ * What an element of a map created with %HMAP_F_ATOMIC has before it: an
+ * rcu_head, so that kfree_rcu() frees it from any context. Other maps'
+ * elements have none (no memory for it): their writers free them with
+ * kfree_rcu_mightsleep() once they have dropped the lock.
+ */
+struct hmap_elem_prefix {
+	struct rcu_head rcu;
+};
+
+static size_t hmap_params_elem_pad(const struct hmap_params *params)
+{
+	return params->flags & HMAP_F_ATOMIC ?
+	       sizeof(struct hmap_elem_prefix) : 0;
 }
 
 /* An element's allocation size: worked out once for full-size ones. */
@@ -390,7 +409,7 @@ static size_t hmap_map_elem_size(const struct hmap *map, u32 key_len,
 	if (key_len == map->params.key_size &&
 	    value_len == map->params.value_size)
 		return map->full_elem_size;
-	return hmap_elem_size(key_len, value_len);
+	return hmap_elem_size(key_len, value_len, map->elem_pad);
 }
 
 static struct hmap_elem *hmap_elem_new(struct hmap *map, u64 hash,
@@ -399,13 +418,15 @@ static struct hmap_elem *hmap_elem_new(struct hmap *map, u64 hash,
 {
 	size_t size = hmap_map_elem_size(map, key_len, value_len);
 	struct hmap_elem *e;
+	void *mem;
 
-	e = hmap_fault_alloc(ELEM, size,
-			     kmalloc(size, map->elem_gfp | __GFP_ACCOUNT));
-	if (!e) {
+	mem = hmap_fault_alloc(ELEM, size,
+			       kmalloc(size, map->elem_gfp | __GFP_ACCOUNT));
+	if (!mem) {
 		hmap_alloc_failed(map, "element", size);
 		return NULL;
 	}
+	e = mem + map->elem_pad;
 	e->hash = hash;
 	e->key_len = key_len;
 	e->value_len = value_len;
@@ -432,17 +453,24 @@ static void hmap_elem_account_free(struct hmap *map, struct hmap_elem *e)
 static void hmap_elem_free(struct hmap *map, struct hmap_elem *e)
 {
 	hmap_elem_account_free(map, e);
-	kfree(e);
+	kfree((void *)e - map->elem_pad);
 }
 
 /*
- * Free an element readers may still hold, after a grace period. Any
- * context: kfree_rcu() with the element's own rcu_head never sleeps.
+ * Free an element readers may still hold, after a grace period. Called
+ * after the map's lock is dropped: for a map whose writers may sleep,
+ * kfree_rcu_mightsleep() (which may wait for a grace period when memory
+ * is short); for an %HMAP_F_ATOMIC map, kfree_rcu() on the rcu_head before
+ * the element, in any context.
  */
 static void hmap_elem_free_deferred(struct hmap *map, struct hmap_elem *e)
 {
 	hmap_elem_account_free(map, e);
-	kfree_rcu(e, rcu);
+	if (map->elem_pad)
+		kfree_rcu((struct hmap_elem_prefix *)((void *)e - map->elem_pad),
+			  rcu);
+	else
+		kfree_rcu_mightsleep(e);
 }
 
 /*
@@ -1784,7 +1812,6 @@ again:
 			goto free_elem;
 		}
 		rcu_assign_pointer(at.b->elems[at.slot], ne);
-		hmap_elem_free_deferred(map, old);
 		hmap_stat_add(map, updates, 1);
 		goto unlock;
 	}
@@ -1822,6 +1849,9 @@ again:
 	hmap_maybe_prealloc(map, t);
 unlock:
 	spin_unlock_irqrestore(&map->lock, irqflags);
+	/* After the lock: freeing may sleep for a map whose writers may. */
+	if (old)
+		hmap_elem_free_deferred(map, old);
 	return 0;
 
 free_elem:
@@ -1925,8 +1955,8 @@ int hmap_delete(struct hmap *map, const void *key, u32 key_len)
 	bool may_sleep = hmap_writer_may_sleep(map);
 	struct mem_cgroup *memcg;
 	struct hmap_dest at, free;
+	struct hmap_elem *e = NULL;
 	unsigned long irqflags;
-	struct hmap_elem *e;
 	struct hmap_table *t;
 	int err, want = -1;
 	u64 hash;
@@ -1952,7 +1982,6 @@ int hmap_delete(struct hmap *map, const void *key, u32 key_len)
 	t = hmap_newest(map);
 	hmap_clear_slot(map, &t->buckets[hash & hmap_bucket_mask(t)],
 			at.b, at.slot);
-	hmap_elem_free_deferred(map, e);
 	WRITE_ONCE(map->count, map->count - 1);
 	hmap_stat_add(map, deletes, 1);
 	want = hmap_maybe_shrink(map);
@@ -1962,6 +1991,9 @@ int hmap_delete(struct hmap *map, const void *key, u32 key_len)
 	}
 unlock:
 	spin_unlock_irqrestore(&map->lock, irqflags);
+	/* After the lock: freeing may sleep for a map whose writers may. */
+	if (e && !err)
+		hmap_elem_free_deferred(map, e);
 	/* A shrink is due and its array missing: get it, then start it. */
 	if (want >= 0 && !hmap_spare_fill(map, want)) {
 		spin_lock_irqsave(&map->lock, irqflags);
@@ -2133,8 +2165,9 @@ struct hmap *hmap_create(const struct hmap_params *params)
 	hint = min(params->capacity_hint, params->max_entries);
 	map->params.capacity_hint = hint;
 	map->init_B = hmap_fit_B(hint);
+	map->elem_pad = hmap_params_elem_pad(params);
 	map->full_elem_size = hmap_elem_size(params->key_size,
-					     params->value_size);
+					     params->value_size, map->elem_pad);
 	spin_lock_init(&map->lock);
 	mutex_init(&map->work_lock);
 	map->elem_gfp = params->flags & HMAP_F_ATOMIC ?
@@ -2273,7 +2306,8 @@ size_t hmap_max_bytes(const struct hmap_params *params)
 	if (!hmap_params_valid(params))
 		return 0;
 	per_entry = size_add(hmap_elem_size(params->key_size,
-					    params->value_size),
+					    params->value_size,
+					    hmap_params_elem_pad(params)),
 			     sizeof(struct hmap_bucket));
 
 	return size_mul(params->max_entries, per_entry);

@@ -54,9 +54,6 @@
 
 /**
  * struct hmap_elem - one entry: its full hash, key and value
- * @rcu: frees the element after a grace period (kfree_rcu(), which, unlike
- *	the headless kfree_rcu_mightsleep(), never sleeps: writers run under
- *	a spinlock, in any context).
  * @hash: the key's full 64-bit hash.
  * @key_len: key length in bytes.
  * @value_len: value length in bytes.
@@ -66,7 +63,6 @@
  * the old one after a grace period, so readers never see a torn value.
  */
 struct hmap_elem {
-	struct rcu_head rcu;
 	u64 hash;
 	u32 key_len;
 	u32 value_len;
@@ -154,6 +150,8 @@ struct hmap_pcpu {
  * @params: what the map was created with.
  * @elem_gfp: the flags elements are allocated with, outside @lock:
  *	GFP_KERNEL, or GFP_ATOMIC for a map created with %HMAP_F_ATOMIC.
+ * @elem_pad: bytes before each element: an rcu_head for an
+ *	%HMAP_F_ATOMIC map (kfree_rcu() in any context), else 0.
  * @want_array: a resize was due and found no array: @prealloc_work is
  *	to allocate one and start it (under @lock).
  * @init_B: log2 of the bucket count the map was created with.
@@ -200,6 +198,7 @@ struct hmap {
 	unsigned long nevacuate;
 	struct hmap_params params;
 	gfp_t elem_gfp;
+	size_t elem_pad;
 	bool want_array;
 	unsigned int init_B;
 	size_t full_elem_size;

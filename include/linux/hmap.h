@@ -61,7 +61,8 @@ struct hmap;
  *	inserting beyond it fails with -E2BIG.
  * @capacity_hint: entries to size the first bucket array for (0 for the
  *	smallest); clamped to @max_entries.
- * @flags: %HMAP_F_* (0 for process-context writers that may sleep).
+ * @flags: %HMAP_F_ATOMIC or 0 (0: writers in process context, which may
+ *	sleep).
  *
  * Zero-initialize it (or use designated initializers): a field added
  * later means what the API did before it when zero.
