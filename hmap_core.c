@@ -13,8 +13,11 @@
  * - &hmap.lock held: every function that needs it is marked
  *   __must_hold(&map->lock) and calls lockdep_assert_held(), for sparse
  *   and lockdep to check. The kernel's __ prefix (as in __skb_queue_tail())
- *   says it too on a function another file calls with the lock held:
- *   __hmap_test_prealloc(), the one there is. The static ones (the resize
+ *   says it too on a function another file calls with a map lock held:
+ *   __hmap_test_prealloc() (&hmap.work_lock), the one there is. The
+ *   functions called without &hmap.lock that take it themselves
+ *   (hmap_reserve_fill(), hmap_spare_fill(), hmap_evacuate_all()) say so
+ *   in their comment. The static ones (the resize
  *   machinery, hmap_evacuate*(), hmap_resize_*(), hmap_spare_*(), ...,
  *   and the steps of a write, hmap_find_for_write(), ...) run only inside
  *   a write or a work item of this file that took the lock, and are named
@@ -80,13 +83,19 @@
  * buckets. When @nevacuate reaches the old size, the new array becomes
  * &hmap.tbl and the old one is freed after a grace period.
  *
- * The next array of a large map (2^10 buckets or more: see
- * %HMAP_PREALLOC_MIN_B) is allocated and zeroed ahead by a worker once the
- * map is three quarters of the way to the grow, so that the write that
- * starts the grow finds it ready (if the worker has not finished, that
- * write allocates it). An array allocated ahead that no grow comes for is
- * freed by the worker once writes have stopped for %HMAP_SPARE_IDLE (a
- * second).
+ * Bucket arrays are never allocated under the map's lock, which is a
+ * spinlock (see "Concurrency contract"). A resize starts only with an
+ * array at hand (&hmap.spare). When a write finds one due and none there,
+ * a writer that may sleep drops the lock, allocates it, and tries once
+ * more; a writer that may not (a map created with %HMAP_F_ATOMIC) has
+ * @prealloc_work allocate it, which then starts the resize. Meanwhile
+ * writes go on into overflow chains: an insert never fails for want of an
+ * array. The next array of a large map (2^10 buckets or more: see
+ * %HMAP_PREALLOC_MIN_B) is allocated and zeroed ahead by that work once
+ * the map is three quarters of the way to the grow, so that the write
+ * that starts the grow finds it ready. An array allocated ahead that no
+ * resize comes for is freed by the worker once writes have stopped for
+ * %HMAP_SPARE_IDLE (a second).
  *
  * The same-size grow is Go's trigger made to converge. Go's map.go starts
  * one when noverflow >= 2^min(B, 15) but above B = 15 counts an overflow
@@ -102,11 +111,12 @@
  *
  * A resize ends in bounded time whatever the write rate: the background
  * worker starts with it and evacuates %HMAP_BG_BATCH (64) old buckets per
- * hold of the lock, beside the writers, until it is done, so a resize from
- * 2^B old buckets takes at most 2^B / %HMAP_BG_BATCH turns of the worker,
- * and writes only take buckets off it. The bound holds while overflow
- * buckets can be allocated; when one cannot, the worker tries again after
- * %HMAP_BG_RETRY (20 ms) and the resize waits for memory.
+ * turn, %HMAP_EVAC_HOLD (8) per hold of the lock, beside the writers,
+ * until it is done, so a resize from 2^B old buckets takes at most
+ * 2^B / %HMAP_BG_BATCH turns of the worker, and writes only take buckets
+ * off it. The bound holds while overflow buckets can be allocated; when
+ * one cannot, the worker tries again after %HMAP_BG_RETRY (20 ms) and the
+ * resize waits for memory.
  *
  * Evacuation copies element pointers, it does not copy or free elements,
  * and it never modifies the old bucket except to replace its tags with
@@ -120,32 +130,75 @@
 /**
  * DOC: Concurrency contract
  *
- * - Lookups (hmap_lookup_rcu(), hmap_lookup(), the iterator) run in any
- *   context under rcu_read_lock() and never take a lock. A lookup starts at
+ * - Lookups (hmap_lookup_rcu(), hmap_lookup(), hmap_dump() and
+ *   hmap_iter_next()) run under rcu_read_lock() and never take a lock;
+ *   hmap_lookup_rcu(), hmap_lookup() and hmap_dump() in any context (the
+ *   iterator allocates at its start: process context). A lookup starts at
  *   &hmap.tbl; if the head of its bucket there is marked evacuated (an
  *   acquire load, paired with the release store that marks it after every
  *   entry was published in the new array), it moves on to &hmap_table.next.
  *   Entries never move within a live array and a marked-evacuated slot still
  *   points to its element, so a lookup never misses a key present for the
  *   whole lookup, whatever resize or evacuation runs beside it.
- * - Writers (update, delete, clear, shrink-to-fit) and the workers are
- *   serialized by &hmap.lock, a mutex: they may sleep. Only the newest array
- *   is written; old arrays are read-only but for their markers.
+ * - Writers (hmap_update(), hmap_delete()), the workers and every change of
+ *   the tables are serialized by &hmap.lock, a spinlock_t always taken with
+ *   spin_lock_irqsave(), so that a writer may run in any context:
+ *   process, softirq or hardirq, interrupts on or off, and under the
+ *   caller's own spinlocks. Nothing under it sleeps: elements are allocated
+ *   before it is taken; overflow buckets under it come from the map's
+ *   reserve or GFP_ATOMIC; bucket arrays are never allocated under it (a
+ *   writer that may sleep allocates one after dropping it, else
+ *   @prealloc_work does); an element replaced or deleted is freed after
+ *   the lock is dropped (kfree_rcu() on the rcu_head an %HMAP_F_ATOMIC
+ *   map's elements carry before them, kfree_rcu_mightsleep() for other
+ *   maps, whose elements carry none); arrays go through queue_rcu_work().
+ *   It is held for one write
+ *   (at most two old buckets evacuated) or %HMAP_EVAC_HOLD buckets of a
+ *   longer walk (the worker, hmap_shrink_to_fit(), hmap_get_histogram()),
+ *   never for a walk of the array. Only the newest array is written; old
+ *   arrays are read-only but for their markers.
+ * - Which writer may run where is chosen at creation: with %HMAP_F_ATOMIC
+ *   (elements allocated with GFP_ATOMIC) hmap_update() and hmap_delete()
+ *   run in any context and never sleep; without it they may sleep in the
+ *   allocator (outside the lock) and are for process context, which
+ *   might_sleep() checks. hmap_clear(), hmap_shrink_to_fit(),
+ *   hmap_get_histogram(), hmap_iter_start(), hmap_create() and
+ *   hmap_destroy() stay process context for every map: they allocate
+ *   arrays, wait for works, or walk the whole array. hmap_get_stats() and
+ *   hmap_count() run in any context.
+ * - PREEMPT_RT: spinlock_t is a sleeping lock there. Writers then run in
+ *   any context that may take a spinlock_t: process context, softirq and
+ *   threaded interrupt handlers (the default there), not a hard interrupt
+ *   (HRTIMER_MODE_HARD, IRQ_WORK_HARD_IRQ) nor under a raw_spinlock_t. A
+ *   raw_spinlock_t would allow those, but then no allocation (not even
+ *   GFP_ATOMIC) could be made under it on RT, and an insert must be able
+ *   to allocate an overflow bucket; a map whose elements and buckets were
+ *   all preallocated could use one (phase 2).
+ * - &hmap.work_lock, a mutex, serializes the side that sleeps: the two
+ *   works, hmap_shrink_to_fit() and the test hooks. It is taken before
+ *   &hmap.lock and never under it, and no writer takes it.
+ * - Against writers: hmap_clear() swaps in a new array under the lock, so
+ *   each writer is ordered before it (its entry is cleared) or after it;
+ *   hmap_shrink_to_fit() finishes resizes writers start meanwhile and
+ *   fits the count of a moment of the call; iterators and hmap_dump()
+ *   return each entry present for the whole walk exactly once, and any
+ *   other at most once (see hmap_iter.c); hmap_destroy() must not race
+ *   with any other call on the map.
  * - Teardown is final. A map has two works: @bg_work (evacuation beside the
  *   writers, freeing an idle spare array) and @prealloc_work (allocating
- *   the next array ahead). Both are queued only under &hmap.lock, by
- *   hmap_bg_queue() and hmap_maybe_prealloc() (and the test hook
- *   __hmap_test_prealloc()), which do nothing once &hmap.dying is set.
- *   hmap_destroy() sets it under the lock first, then cancels
- *   @prealloc_work and @bg_work synchronously (in that order: a running
- *   @prealloc_work may still take the lock, and sees @dying), and queues
- *   the free of the map's tables for after a grace period. The map itself
- *   is freed by whichever comes last, that free or the free of a table it
- *   retired earlier (&hmap.refs). Once hmap_destroy() returns, neither of
- *   the map's two works runs again; what remains is the deferred free on
- *   the hmap workqueue, which touches nothing but the map's memory, and
- *   hmap_core_exit() waits for the deferred frees of every map before the
- *   module goes.
+ *   the next array ahead, or the missing one). Both are queued only under
+ *   &hmap.lock, by hmap_bg_queue(), hmap_maybe_prealloc() and
+ *   hmap_want_array() (and the test hook __hmap_test_prealloc()), which do
+ *   nothing once &hmap.dying is set. hmap_destroy() sets it under the lock
+ *   first, then cancels @prealloc_work and @bg_work synchronously (in that
+ *   order: a running @prealloc_work may still take the lock, and sees
+ *   @dying), and queues the free of the map's tables for after a grace
+ *   period. The map itself is freed by whichever comes last, that free or
+ *   the free of a table it retired earlier (&hmap.refs). Once
+ *   hmap_destroy() returns, neither of the map's two works runs again; what
+ *   remains is the deferred free on the hmap workqueue, which touches
+ *   nothing but the map's memory, and hmap_core_exit() waits for the
+ *   deferred frees of every map before the module goes.
  * - An update publishes a new element with rcu_assign_pointer() and frees
  *   the old one after a grace period: a reader sees the old or the new
  *   value, never a mix.
@@ -153,9 +206,10 @@
  *   overflow buckets) is freed only after a grace period.
  *
  * &hmap.lock protects: &hmap.count, &hmap.resizing, &hmap.nevacuate,
- * &hmap.last_write, &hmap.spare, &hmap.dying, the contents of the newest
- * array, and the link from an old array to a new one. The counters are per
- * CPU and read without it.
+ * &hmap.last_write, &hmap.spare, &hmap.want_array, &hmap.reserve,
+ * &hmap.nreserve, &hmap.dying, the contents of the newest array, and the
+ * link from an old array to a new one. The counters are per CPU and read without it; &hmap.count is
+ * read without it by hmap_count() (READ_ONCE()).
  */
 
 /**
@@ -174,11 +228,21 @@
  *    create, rename and remove a map's directory, and the wait in
  *    debugfs_remove_recursive() for readers still inside one of its
  *    files. A reader starts holding no hmap lock and takes the next one.
- * 4. &hmap.lock (the map core), one mutex per map: writers, the map's two
- *    works, hmap_get_stats() and hmap_get_histogram(). No one holds the
- *    locks of two maps at once.
- * 5. rcu_read_lock(): lookups, iterators, hmap_dump() and its callback.
- *    Nothing under it sleeps or takes a mutex.
+ * 4. &hmap.work_lock (the map core), one mutex per map: the map's two
+ *    works, hmap_shrink_to_fit() and the test hooks.
+ * 5. &hmap.lock (the map core), one spinlock per map, taken with
+ *    interrupts off: writers, the map's two works (briefly, under 4),
+ *    hmap_clear(), hmap_get_stats() and hmap_get_histogram(). No one holds
+ *    the locks of two maps at once. Callers of hmap_update() and
+ *    hmap_delete() may hold their own spinlocks (then the map must be
+ *    %HMAP_F_ATOMIC): hmap takes no lock of theirs, so any caller's lock
+ *    goes above this one.
+ * 6. Taken under &hmap.lock, and not by hmap: the slab's and the
+ *    workqueue's internal locks (GFP_ATOMIC allocations, queue_work(),
+ *    mod_delayed_work(), call_rcu()), all irq-safe.
+ * 7. rcu_read_lock(): lookups, iterators, hmap_dump() and its callback.
+ *    Nothing under it sleeps or takes a mutex; a lookup under a writer's
+ *    spinlock is fine (it takes no lock).
  *
  * Where one lock is taken under another: bind_lock, then hmap_reg_lock in
  * hmap_obj_create() and hmap_obj_open(); bind_lock, then &hmap.lock when
@@ -186,11 +250,12 @@
  * meanwhile; hmap_reg_lock, then a wait for debugfs readers that take
  * &hmap.lock, in hmap_obj_release(), and in hmap_obj_unname() when the
  * rename of the map's directory fails and
- * hmap_debugfs_rename_destroyed() removes it instead. What keeps the
- * order:
+ * hmap_debugfs_rename_destroyed() removes it instead;
+ * &hmap.work_lock, then &hmap.lock, in the works and
+ * hmap_shrink_to_fit(). What keeps the order:
  *
  * - The map core calls nothing of the registry, debugfs or the device:
- *   under &hmap.lock no other hmap lock is taken.
+ *   under either map lock no other hmap lock is taken.
  * - A debugfs file never takes hmap_reg_lock: hmap_debugfs_remove() waits
  *   for its readers under that lock. It reads only what never changes in
  *   an object (name, id) and asks the core for the rest.
@@ -198,14 +263,15 @@
  *   waits for the map's works (and, past %HMAP_DESTROY_PENDING_MAX, for
  *   grace periods and the workqueue). The per-map commands
  *   of /dev/hmap take no registry lock: a reference keeps their object.
- * - The map's works take &hmap.lock, so no one cancels or flushes them
- *   while holding it: hmap_destroy() and hmap_test_set_background() unlock
- *   first. Nothing on the hmap workqueue takes hmap_reg_lock or a
- *   bind_lock, so hmap_destroy() may wait for it under bind_lock.
- * - Memory is allocated with GFP_KERNEL under each of these locks: hmap
- *   has no shrinker, so reclaim takes none of them. Under &hmap.lock a
- *   delete or update may wait for a grace period (kfree_rcu_mightsleep()
- *   when memory is short): no RCU reader waits for a lock.
+ * - The map's works take &hmap.work_lock and &hmap.lock, so no one cancels
+ *   or flushes them while holding either: hmap_destroy() and
+ *   hmap_test_set_background() unlock first. Nothing on the hmap
+ *   workqueue takes hmap_reg_lock or a bind_lock, so hmap_destroy() may
+ *   wait for it under bind_lock.
+ * - Memory is allocated with GFP_KERNEL under locks 1 to 4 only (hmap
+ *   has no shrinker, so reclaim takes none of them), and with GFP_ATOMIC
+ *   under &hmap.lock. Nothing under &hmap.lock waits for a grace period:
+ *   elements are freed after it is dropped.
  */
 
 #include <linux/bitops.h>
@@ -242,6 +308,17 @@ EXPORT_TRACEPOINT_SYMBOL_GPL(hmap_alloc_fail);
 #define HMAP_BG_RETRY		max(1UL, msecs_to_jiffies(20))
 /* How far advancing @nevacuate looks for already evacuated buckets. */
 #define HMAP_ADVANCE_SCAN	1024
+/*
+ * Old buckets evacuated per hold of &hmap.lock by the worker and by
+ * hmap_shrink_to_fit(): the lock is a spinlock held with interrupts off,
+ * so a long walk drops it this often.
+ */
+#define HMAP_EVAC_HOLD		8
+/* Buckets hmap_get_histogram() walks per hold of the lock, and restarts. */
+#define HMAP_HIST_HOLD		256
+#define HMAP_HIST_RESTARTS	4
+/* Overflow buckets a map keeps ready for writers: hmap_reserve_fill(). */
+#define HMAP_RESERVE		4
 
 static struct workqueue_struct *hmap_wq;
 static struct kmem_cache *hmap_bucket_cache;
@@ -301,12 +378,28 @@ static void hmap_alloc_failed(struct hmap *map, const char *what,
  * An element's allocation size; SIZE_MAX, which no allocation and no quota
  * admits, for lengths beyond the limits (below them the sum cannot wrap).
  */
-static size_t hmap_elem_size(u32 key_len, u32 value_len)
+static size_t hmap_elem_size(u32 key_len, u32 value_len, size_t pad)
 {
 	if (key_len > HMAP_KEY_SIZE_MAX || value_len > HMAP_VALUE_SIZE_MAX)
 		return SIZE_MAX;
-	return kmalloc_size_roundup(sizeof(struct hmap_elem) +
+	return kmalloc_size_roundup(pad + sizeof(struct hmap_elem) +
 				    round_up(key_len, 8) + value_len);
+}
+
+/*
+ * What an element of a map created with %HMAP_F_ATOMIC has before it: an
+ * rcu_head, so that kfree_rcu() frees it from any context. Other maps'
+ * elements have none (no memory for it): their writers free them with
+ * kfree_rcu_mightsleep() once they have dropped the lock.
+ */
+struct hmap_elem_prefix {
+	struct rcu_head rcu;
+};
+
+static size_t hmap_params_elem_pad(const struct hmap_params *params)
+{
+	return params->flags & HMAP_F_ATOMIC ?
+	       sizeof(struct hmap_elem_prefix) : 0;
 }
 
 /* An element's allocation size: worked out once for full-size ones. */
@@ -316,7 +409,7 @@ static size_t hmap_map_elem_size(const struct hmap *map, u32 key_len,
 	if (key_len == map->params.key_size &&
 	    value_len == map->params.value_size)
 		return map->full_elem_size;
-	return hmap_elem_size(key_len, value_len);
+	return hmap_elem_size(key_len, value_len, map->elem_pad);
 }
 
 static struct hmap_elem *hmap_elem_new(struct hmap *map, u64 hash,
@@ -325,12 +418,15 @@ static struct hmap_elem *hmap_elem_new(struct hmap *map, u64 hash,
 {
 	size_t size = hmap_map_elem_size(map, key_len, value_len);
 	struct hmap_elem *e;
+	void *mem;
 
-	e = hmap_fault_alloc(ELEM, size, kmalloc(size, GFP_KERNEL_ACCOUNT));
-	if (!e) {
+	mem = hmap_fault_alloc(ELEM, size,
+			       kmalloc(size, map->elem_gfp | __GFP_ACCOUNT));
+	if (!mem) {
 		hmap_alloc_failed(map, "element", size);
 		return NULL;
 	}
+	e = mem + map->elem_pad;
 	e->hash = hash;
 	e->key_len = key_len;
 	e->value_len = value_len;
@@ -357,31 +453,114 @@ static void hmap_elem_account_free(struct hmap *map, struct hmap_elem *e)
 static void hmap_elem_free(struct hmap *map, struct hmap_elem *e)
 {
 	hmap_elem_account_free(map, e);
-	kfree(e);
+	kfree((void *)e - map->elem_pad);
 }
 
-/* Free an element readers may still hold, after a grace period. */
+/*
+ * Free an element readers may still hold, after a grace period. Called
+ * after the map's lock is dropped: for a map whose writers may sleep,
+ * kfree_rcu_mightsleep() (which may wait for a grace period when memory
+ * is short); for an %HMAP_F_ATOMIC map, kfree_rcu() on the rcu_head before
+ * the element, in any context.
+ */
 static void hmap_elem_free_deferred(struct hmap *map, struct hmap_elem *e)
 {
 	hmap_elem_account_free(map, e);
-	kfree_rcu_mightsleep(e);
+	if (map->elem_pad)
+		kfree_rcu((struct hmap_elem_prefix *)((void *)e - map->elem_pad),
+			  rcu);
+	else
+		kfree_rcu_mightsleep(e);
 }
 
-static struct hmap_bucket *hmap_overflow_new(struct hmap *map)
+/*
+ * A zeroed overflow bucket from the slab, allocated with @gfp, not yet
+ * counted in the statistics (hmap_overflow_account()).
+ */
+static struct hmap_bucket *hmap_overflow_alloc(struct hmap *map, gfp_t gfp)
 {
 	struct hmap_bucket *b;
 
 	b = hmap_fault_alloc(OVERFLOW, sizeof(*b),
-			     kmem_cache_zalloc(hmap_bucket_cache, GFP_KERNEL));
-	if (!b) {
+			     kmem_cache_zalloc(hmap_bucket_cache, gfp));
+	if (!b)
 		hmap_alloc_failed(map, "overflow bucket",
 				  sizeof(struct hmap_bucket));
-		return NULL;
-	}
+	return b;
+}
+
+static void hmap_overflow_account(struct hmap *map)
+{
 	hmap_stat_add(map, overflow_alloced, 1);
 	this_cpu_inc(hmap_global.overflow);
 	hmap_bytes_add(map, kmem_cache_size(hmap_bucket_cache));
+}
+
+/*
+ * An overflow bucket for a write or an evacuation under &hmap.lock: one
+ * from the map's reserve if there is one (refilled with GFP_KERNEL by
+ * writers that may sleep, hmap_reserve_fill()), else a GFP_ATOMIC one,
+ * which never sleeps and may fail.
+ */
+static struct hmap_bucket *hmap_overflow_new(struct hmap *map)
+	__must_hold(&map->lock)
+{
+	struct hmap_bucket *b = map->reserve;
+
+	lockdep_assert_held(&map->lock);
+	if (b) {
+		map->reserve = rcu_dereference_protected(b->overflow, 1);
+		RCU_INIT_POINTER(b->overflow, NULL);
+		WRITE_ONCE(map->nreserve, map->nreserve - 1);
+	} else {
+		b = hmap_overflow_alloc(map, GFP_ATOMIC | __GFP_NOWARN);
+		if (!b)
+			return NULL;
+	}
+	hmap_overflow_account(map);
 	return b;
+}
+
+/*
+ * Top up the map's reserve of overflow buckets to %HMAP_RESERVE, with
+ * GFP_KERNEL, outside &hmap.lock: what a writer that may sleep does
+ * before it takes the lock, so that its write (an insert needs one
+ * bucket at most, the evacuation of two old chains a few) rarely has to
+ * fall back to GFP_ATOMIC. A failure is left to that fallback. The
+ * reserve is not counted in the statistics until a write takes from it:
+ * it is a few buckets per map, and a map's counters say what it uses.
+ */
+static void hmap_reserve_fill(struct hmap *map)
+{
+	struct hmap_bucket *list = NULL, *b;
+	unsigned long flags;
+	unsigned int n;
+
+	/* A racy peek: the lock below decides. */
+	n = READ_ONCE(map->nreserve);
+	if (likely(n >= HMAP_RESERVE))
+		return;
+	for (; n < HMAP_RESERVE; n++) {
+		b = hmap_overflow_alloc(map, GFP_KERNEL);
+		if (!b)
+			break;
+		RCU_INIT_POINTER(b->overflow, list);
+		list = b;
+	}
+	spin_lock_irqsave(&map->lock, flags);
+	while (list && map->nreserve < HMAP_RESERVE) {
+		b = list;
+		list = rcu_dereference_protected(b->overflow, 1);
+		RCU_INIT_POINTER(b->overflow, map->reserve);
+		map->reserve = b;
+		WRITE_ONCE(map->nreserve, map->nreserve + 1);
+	}
+	spin_unlock_irqrestore(&map->lock, flags);
+	while (list) {
+		b = list;
+		list = rcu_dereference_protected(b->overflow, 1);
+		kmem_cache_free(hmap_bucket_cache, b);
+	}
 }
 
 static void hmap_overflow_free(struct hmap *map, struct hmap_bucket *b)
@@ -392,11 +571,17 @@ static void hmap_overflow_free(struct hmap *map, struct hmap_bucket *b)
 	kmem_cache_free(hmap_bucket_cache, b);
 }
 
+/*
+ * A new zeroed bucket array of 2^@bits buckets: GFP_KERNEL and up to
+ * megabytes to zero, so only in process context and never under
+ * &hmap.lock. Writes that may not sleep leave it to @prealloc_work.
+ */
 static struct hmap_table *hmap_table_new(struct hmap *map, unsigned int bits)
 {
 	size_t size = sizeof(struct hmap_bucket) << bits;
 	struct hmap_table *t;
 
+	might_sleep();
 	t = hmap_fault_alloc(TABLE, sizeof(*t),
 			     kzalloc(sizeof(*t), GFP_KERNEL_ACCOUNT));
 	if (!t)
@@ -484,7 +669,7 @@ static void hmap_free(struct hmap *map)
 {
 	atomic_long_sub(map->destroy_bytes, &hmap_destroy_pending);
 	this_cpu_dec(hmap_global.maps);
-	mutex_destroy(&map->lock);
+	mutex_destroy(&map->work_lock);
 	mem_cgroup_put(map->memcg);
 	free_percpu(map->pcpu);
 	kfree(map);
@@ -1119,22 +1304,39 @@ static int hmap_evacuate_batch(struct hmap *map, unsigned long max,
 	return 0;
 }
 
-/* Evacuate every old bucket left: finish the resize in progress, if any. */
+/*
+ * Evacuate every old bucket left: finish the resize in progress, if any,
+ * and whatever resize writers start meanwhile. Called without &hmap.lock,
+ * in process context: takes it for %HMAP_EVAC_HOLD buckets at a time, so
+ * that interrupts are never off for a long walk, and refills the reserve
+ * of overflow buckets between holds.
+ */
 static int hmap_evacuate_all(struct hmap *map)
-	__must_hold(&map->lock)
 {
-	lockdep_assert_held(&map->lock);
-	while (map->resizing != HMAP_RESIZE_NONE) {
-		int err = hmap_evacuate_batch(map, HMAP_BG_BATCH, true);
+	unsigned long flags;
+	int err = 0;
 
+	for (;;) {
+		hmap_reserve_fill(map);
+		spin_lock_irqsave(&map->lock, flags);
+		if (map->resizing == HMAP_RESIZE_NONE) {
+			spin_unlock_irqrestore(&map->lock, flags);
+			return 0;
+		}
+		err = hmap_evacuate_batch(map, HMAP_EVAC_HOLD, true);
+		spin_unlock_irqrestore(&map->lock, flags);
 		if (err)
 			return err;
 		cond_resched();
 	}
-	return 0;
 }
 
-/* The spare array if it has @bits; a spare of another size is freed. */
+/*
+ * The spare array if it has @bits; a spare of another size is freed from
+ * the workqueue, as retired arrays are (vfree() may sleep, and this runs
+ * under the spinlock; the grace period is not needed, and the scan of its
+ * empty buckets is the price of one free path).
+ */
 static struct hmap_table *hmap_spare_take(struct hmap *map, unsigned int bits)
 	__must_hold(&map->lock)
 {
@@ -1146,39 +1348,165 @@ static struct hmap_table *hmap_spare_take(struct hmap *map, unsigned int bits)
 	map->spare = NULL;
 	if (t->B == bits)
 		return t;
-	hmap_table_free_array(t);
+	hmap_table_free_deferred(map, t);
 	return NULL;
 }
 
+/* Take the spare array off the map, for the caller to free unlocked. */
+static struct hmap_table *hmap_spare_detach(struct hmap *map)
+	__must_hold(&map->lock)
+{
+	struct hmap_table *t = map->spare;
+
+	lockdep_assert_held(&map->lock);
+	map->spare = NULL;
+	return t;
+}
+
+/*
+ * Install @t as the spare array unless the map is dying or already has a
+ * spare of that size; return what the caller must free once unlocked (@t,
+ * or the spare it replaced), or NULL.
+ */
+static struct hmap_table *hmap_spare_install(struct hmap *map,
+					     struct hmap_table *t)
+	__must_hold(&map->lock)
+{
+	struct hmap_table *old = map->spare;
+
+	lockdep_assert_held(&map->lock);
+	if (map->dying || (old && old->B == t->B))
+		return t;
+	map->spare = t;
+	/* Freed again if writes stop short of the resize. */
+	hmap_bg_schedule(map);
+	return old;
+}
+
+/*
+ * Allocate an array of 2^@bits buckets and make it the spare, for the
+ * resize that was due and found none: what a writer that may sleep does
+ * after dropping the lock, and hmap_shrink_to_fit(). Process context,
+ * without &hmap.lock.
+ *
+ * Return: 0, or -ENOMEM.
+ */
+static int hmap_spare_fill(struct hmap *map, unsigned int bits)
+{
+	struct hmap_table *t;
+	unsigned long flags;
+
+	t = hmap_table_new(map, bits);
+	if (!t)
+		return -ENOMEM;
+	spin_lock_irqsave(&map->lock, flags);
+	t = hmap_spare_install(map, t);
+	spin_unlock_irqrestore(&map->lock, flags);
+	if (t)
+		hmap_table_free_array(t);
+	return 0;
+}
+
+/*
+ * A resize was due and its array was not at hand: have @prealloc_work
+ * allocate it and start the resize. What writes that may not sleep, and
+ * the worker, do.
+ */
+static void hmap_want_array(struct hmap *map)
+	__must_hold(&map->lock)
+{
+	lockdep_assert_held(&map->lock);
+	if (map->dying)
+		return;
+	map->want_array = true;
+	queue_work(hmap_wq, &map->prealloc_work);
+}
+
+static bool hmap_resize_start(struct hmap *map, enum hmap_resize_kind kind,
+			      unsigned int bits);
+
+/*
+ * The resize the map is due for now, if any, into *@kind and *@bits:
+ * a grow above its load, a same-size grow for its overflow buckets, a
+ * shrink below its load. For a map no write is waiting on (the worker,
+ * @prealloc_work).
+ */
+static bool hmap_resize_due(struct hmap *map, enum hmap_resize_kind *kind,
+			    unsigned int *bits)
+	__must_hold(&map->lock)
+{
+	struct hmap_table *t = hmap_oldest(map);
+
+	lockdep_assert_held(&map->lock);
+	if (map->resizing != HMAP_RESIZE_NONE)
+		return false;
+	if (hmap_over_load(map->count, t->B) && t->B < HMAP_B_MAX) {
+		*kind = HMAP_RESIZE_GROW;
+		*bits = t->B + 1;
+	} else if (hmap_too_many_overflow(t)) {
+		*kind = HMAP_RESIZE_SAME;
+		*bits = t->B;
+	} else if (hmap_under_load(map->count, t->B)) {
+		*kind = HMAP_RESIZE_SHRINK;
+		*bits = t->B - 1;
+	} else {
+		return false;
+	}
+	return true;
+}
+
+/*
+ * Allocate an array for the spare, outside the lock: the next grow's for
+ * a large map three quarters of the way to it (hmap_maybe_prealloc()), or
+ * the one a resize found missing (@want_array), whose resize this then starts
+ * if the map is still due for it; if it is due for another, that one's
+ * array is wanted next.
+ */
 static void hmap_prealloc_work(struct work_struct *work)
 {
 	struct hmap *map = container_of(work, struct hmap, prealloc_work);
+	struct hmap_table *t = NULL;
+	enum hmap_resize_kind kind;
 	struct mem_cgroup *memcg;
-	struct hmap_table *t;
+	bool want, skip, failed;
+	unsigned long flags;
 	unsigned int bits;
 
-	mutex_lock(&map->lock);
-	bits = hmap_newest(map)->B + 1;
-	if (map->dying || map->spare || bits > HMAP_B_MAX) {
-		mutex_unlock(&map->lock);
-		return;
+	mutex_lock(&map->work_lock);
+	spin_lock_irqsave(&map->lock, flags);
+	/*
+	 * What a write wanted is worked out again from the map as it is
+	 * now: a write may have asked after the resize it wanted started.
+	 */
+	want = map->want_array;
+	map->want_array = false;
+	if (want) {
+		want = hmap_resize_due(map, &kind, &bits);
+		skip = !want;
+	} else {
+		bits = hmap_newest(map)->B + 1;
+		skip = !!map->spare;
 	}
-	mutex_unlock(&map->lock);
+	skip = skip || map->dying || bits > HMAP_B_MAX ||
+	       (map->spare && map->spare->B == bits);
+	spin_unlock_irqrestore(&map->lock, flags);
 
-	/* Without the lock: writers go on while this zeroes the array. */
-	memcg = set_active_memcg(map->memcg);
-	t = hmap_table_new(map, bits);
-	set_active_memcg(memcg);
-	if (!t)
-		return;
-	mutex_lock(&map->lock);
-	if (!map->dying && !map->spare && hmap_newest(map)->B + 1 == bits) {
-		map->spare = t;
-		t = NULL;
-		/* Freed again if writes stop short of the grow. */
-		hmap_bg_schedule(map);
+	if (!skip) {
+		/* Without the lock: writers go on while this zeroes it. */
+		memcg = set_active_memcg(map->memcg);
+		t = hmap_table_new(map, bits);
+		set_active_memcg(memcg);
 	}
-	mutex_unlock(&map->lock);
+	/* Not again until a write wants it: writes go on into chains. */
+	failed = !skip && !t;
+	spin_lock_irqsave(&map->lock, flags);
+	if (t && (want || hmap_newest(map)->B + 1 == bits))
+		t = hmap_spare_install(map, t);
+	if (want && !failed && hmap_resize_due(map, &kind, &bits) &&
+	    !hmap_resize_start(map, kind, bits))
+		hmap_want_array(map);
+	spin_unlock_irqrestore(&map->lock, flags);
+	mutex_unlock(&map->work_lock);
 	if (t)
 		hmap_table_free_array(t);
 }
@@ -1198,11 +1526,16 @@ static void hmap_maybe_prealloc(struct hmap *map, struct hmap_table *t)
 }
 
 /*
- * Start a resize of @kind to an array of 2^@bits buckets: the spare array
- * if it has that size, else a new one. If it cannot be allocated nothing
- * starts, and @resizing stays %HMAP_RESIZE_NONE.
+ * Start a resize of @kind to an array of 2^@bits buckets if the spare
+ * array has that size. Bucket arrays are never allocated here, under the
+ * spinlock: without one nothing starts, @resizing stays
+ * %HMAP_RESIZE_NONE, and the caller gets the
+ * array (hmap_spare_fill() if it may sleep, else hmap_want_array()).
+ * Writes meanwhile go on into overflow chains.
+ *
+ * Return: whether the resize started.
  */
-static void hmap_resize_start(struct hmap *map, enum hmap_resize_kind kind,
+static bool hmap_resize_start(struct hmap *map, enum hmap_resize_kind kind,
 			      unsigned int bits)
 	__must_hold(&map->lock)
 {
@@ -1210,9 +1543,9 @@ static void hmap_resize_start(struct hmap *map, enum hmap_resize_kind kind,
 	struct hmap_table *new;
 
 	lockdep_assert_held(&map->lock);
-	new = hmap_spare_take(map, bits) ?: hmap_table_new(map, bits);
+	new = hmap_spare_take(map, bits);
 	if (!new)
-		return;
+		return false;
 	rcu_assign_pointer(old->next, new);
 	map->resizing = kind;
 	map->nevacuate = 0;
@@ -1232,68 +1565,98 @@ static void hmap_resize_start(struct hmap *map, enum hmap_resize_kind kind,
 		break;
 	}
 	hmap_bg_schedule(map);
+	return true;
 }
 
 /*
  * Start a shrink if the map is well below its load. Deletes call this, and
  * so does the worker when it finishes a resize, so that a map emptied
  * faster than one shrink per resize still ends at the size it needs.
+ *
+ * Return: -1 if no shrink is due or one started; else the B of the array
+ * the shrink needs and did not find.
  */
-static void hmap_maybe_shrink(struct hmap *map)
+static int hmap_maybe_shrink(struct hmap *map)
 	__must_hold(&map->lock)
 {
 	struct hmap_table *t = hmap_oldest(map);
 
 	lockdep_assert_held(&map->lock);
-	if (map->resizing == HMAP_RESIZE_NONE &&
-	    hmap_under_load(map->count, t->B))
-		hmap_resize_start(map, HMAP_RESIZE_SHRINK, t->B - 1);
-}
-
-/* Free the spare array, if any. */
-static void hmap_spare_free(struct hmap *map)
-	__must_hold(&map->lock)
-{
-	lockdep_assert_held(&map->lock);
-	if (map->spare)
-		hmap_table_free_array(map->spare);
-	map->spare = NULL;
+	if (map->resizing != HMAP_RESIZE_NONE ||
+	    !hmap_under_load(map->count, t->B) ||
+	    hmap_resize_start(map, HMAP_RESIZE_SHRINK, t->B - 1))
+		return -1;
+	return t->B - 1;
 }
 
 /*
- * One turn of the worker: evacuate a batch of the resize in progress (and
- * start the next shrink when it ends on a map still below its load), or
- * free a spare array once writes have been idle, then arm itself for what
- * is left.
+ * One hold of the lock by the worker, the @n-th of its turn: evacuate
+ * %HMAP_EVAC_HOLD buckets of the resize in progress (and start the next
+ * shrink when it ends on a map still below its load), or, if no resize was
+ * in progress at the start of the turn, free a spare array once writes
+ * have been idle (into *@idle, for the caller to free unlocked). At the
+ * end of the turn, arm the worker for what is left.
+ *
+ * Return: whether the turn goes on with another hold.
+ */
+static bool hmap_bg_hold(struct hmap *map, unsigned int n,
+			 struct hmap_table **idle)
+{
+	bool last = n + 1 == HMAP_BG_BATCH / HMAP_EVAC_HOLD, more = false;
+	unsigned long flags;
+	int want;
+
+	spin_lock_irqsave(&map->lock, flags);
+	if (map->dying || !map->background)
+		goto unlock;
+	if (map->resizing != HMAP_RESIZE_NONE) {
+		if (hmap_evacuate_batch(map, HMAP_EVAC_HOLD, true)) {
+			/* Out of memory: try again later. */
+			hmap_bg_queue(map, HMAP_BG_RETRY);
+			goto unlock;
+		}
+		if (map->resizing == HMAP_RESIZE_NONE) {
+			want = hmap_maybe_shrink(map);
+			if (want >= 0)
+				hmap_want_array(map);
+		} else {
+			more = !last;
+		}
+	} else if (!n && map->spare &&
+		   !time_before(jiffies, map->last_write + HMAP_SPARE_IDLE)) {
+		/* No resize came for the spare array: give it back. */
+		*idle = hmap_spare_detach(map);
+	}
+	if (!more)
+		hmap_bg_schedule(map);
+unlock:
+	spin_unlock_irqrestore(&map->lock, flags);
+	return more;
+}
+
+/*
+ * One turn of the worker: up to %HMAP_BG_BATCH old buckets evacuated, in
+ * holds of the lock of %HMAP_EVAC_HOLD (hmap_bg_hold()), the reserve of
+ * overflow buckets refilled before each.
  */
 static void hmap_bg_work(struct work_struct *work)
 {
 	struct hmap *map = container_of(to_delayed_work(work), struct hmap,
 					bg_work);
+	struct hmap_table *idle = NULL;
 	struct mem_cgroup *memcg;
+	unsigned int n = 0;
 
-	/* Overflow buckets and arrays are charged to the map's creator. */
+	mutex_lock(&map->work_lock);
+	/* Overflow buckets are charged to the map's creator. */
 	memcg = set_active_memcg(map->memcg);
-	mutex_lock(&map->lock);
-	if (map->dying || !map->background)
-		goto unlock;
-	if (map->resizing != HMAP_RESIZE_NONE) {
-		if (hmap_evacuate_batch(map, HMAP_BG_BATCH, true)) {
-			/* Out of memory: try again later. */
-			hmap_bg_queue(map, HMAP_BG_RETRY);
-			goto unlock;
-		}
-		if (map->resizing == HMAP_RESIZE_NONE)
-			hmap_maybe_shrink(map);
-	} else if (map->spare &&
-		   !time_before(jiffies, map->last_write + HMAP_SPARE_IDLE)) {
-		/* No grow came for the spare array: give it back. */
-		hmap_spare_free(map);
-	}
-	hmap_bg_schedule(map);
-unlock:
-	mutex_unlock(&map->lock);
+	do {
+		hmap_reserve_fill(map);
+	} while (hmap_bg_hold(map, n++, &idle));
 	set_active_memcg(memcg);
+	mutex_unlock(&map->work_lock);
+	if (idle)
+		hmap_table_free_array(idle);
 }
 
 /* ---- Writes ---- */
@@ -1381,13 +1744,47 @@ static int hmap_insert_for_write(struct hmap *map, struct hmap_elem *ne,
 	return 0;
 }
 
+/* Whether the map's writers may sleep: created without %HMAP_F_ATOMIC. */
+static bool hmap_writer_may_sleep(const struct hmap *map)
+{
+	return !(map->params.flags & HMAP_F_ATOMIC);
+}
+
+/*
+ * The resize an insert into @t at @count + 1 entries is due for: a grow
+ * above the load, else a same-size grow for the overflow buckets.
+ */
+static bool hmap_insert_resize_due(struct hmap *map, struct hmap_table *t,
+				   enum hmap_resize_kind *kind,
+				   unsigned int *bits)
+	__must_hold(&map->lock)
+{
+	lockdep_assert_held(&map->lock);
+	if (map->resizing != HMAP_RESIZE_NONE)
+		return false;
+	if (hmap_over_load(map->count + 1, t->B) && t->B < HMAP_B_MAX) {
+		*kind = HMAP_RESIZE_GROW;
+		*bits = t->B + 1;
+	} else if (hmap_too_many_overflow(t)) {
+		*kind = HMAP_RESIZE_SAME;
+		*bits = t->B;
+	} else {
+		return false;
+	}
+	return true;
+}
+
 /* The body of hmap_update(), run charged to the map's memory cgroup. */
 static int hmap_do_update(struct hmap *map, const void *key, u32 key_len,
 			  const void *value, u32 value_len, u64 flags)
 {
+	bool may_sleep = hmap_writer_may_sleep(map), filled = false;
+	enum hmap_resize_kind kind;
 	struct hmap_dest at, free;
 	struct hmap_elem *ne, *old;
 	struct hmap_table *t;
+	unsigned long irqflags;
+	unsigned int bits;
 	u64 hash;
 	int err;
 
@@ -1398,8 +1795,11 @@ static int hmap_do_update(struct hmap *map, const void *key, u32 key_len,
 	ne = hmap_elem_new(map, hash, key, key_len, value, value_len);
 	if (!ne)
 		return -ENOMEM;
+	if (may_sleep)
+		hmap_reserve_fill(map);
 
-	mutex_lock(&map->lock);
+relock:
+	spin_lock_irqsave(&map->lock, irqflags);
 	map->last_write = jiffies;
 again:
 	err = hmap_evacuate_for_write(map, hash);
@@ -1412,7 +1812,6 @@ again:
 			goto free_elem;
 		}
 		rcu_assign_pointer(at.b->elems[at.slot], ne);
-		hmap_elem_free_deferred(map, old);
 		hmap_stat_add(map, updates, 1);
 		goto unlock;
 	}
@@ -1425,13 +1824,23 @@ again:
 		goto free_elem;
 	}
 	t = hmap_newest(map);
-	if (map->resizing == HMAP_RESIZE_NONE) {
-		if (hmap_over_load(map->count + 1, t->B) && t->B < HMAP_B_MAX)
-			hmap_resize_start(map, HMAP_RESIZE_GROW, t->B + 1);
-		else if (hmap_too_many_overflow(t))
-			hmap_resize_start(map, HMAP_RESIZE_SAME, t->B);
-		if (map->resizing != HMAP_RESIZE_NONE)
+	if (hmap_insert_resize_due(map, t, &kind, &bits)) {
+		if (hmap_resize_start(map, kind, bits))
 			goto again;
+		/*
+		 * No array at hand: a writer that may sleep allocates it
+		 * unlocked and tries once more; one that may not leaves it
+		 * to the worker. Either way the insert goes on, into an
+		 * overflow chain if it must.
+		 */
+		if (!may_sleep) {
+			hmap_want_array(map);
+		} else if (!filled) {
+			filled = true;
+			spin_unlock_irqrestore(&map->lock, irqflags);
+			hmap_spare_fill(map, bits);
+			goto relock;
+		}
 	}
 	err = hmap_insert_for_write(map, ne, &at, &free);
 	if (err)
@@ -1439,11 +1848,14 @@ again:
 	hmap_stat_add(map, inserts, 1);
 	hmap_maybe_prealloc(map, t);
 unlock:
-	mutex_unlock(&map->lock);
+	spin_unlock_irqrestore(&map->lock, irqflags);
+	/* After the lock: freeing may sleep for a map whose writers may. */
+	if (old)
+		hmap_elem_free_deferred(map, old);
 	return 0;
 
 free_elem:
-	mutex_unlock(&map->lock);
+	spin_unlock_irqrestore(&map->lock, irqflags);
 	hmap_elem_free(map, ne);
 	return err;
 }
@@ -1459,19 +1871,27 @@ free_elem:
  *
  * Evacuates at most two old buckets if a resize is in progress, and may
  * start a grow or a same-size grow. Concurrent lookups see the old value or
- * the new one.
+ * the new one. Never fails for want of a bucket array: until the array of
+ * a due grow is there, entries go into overflow chains.
  *
- * Context: process context; takes the map's mutex, may sleep.
+ * Context: a map created with %HMAP_F_ATOMIC: any context (process,
+ * softirq, hardirq; interrupts on or off), never sleeps; allocates the
+ * element with GFP_ATOMIC. Otherwise process context, may sleep (in the
+ * allocator, outside the map's lock). Takes the map's spinlock with
+ * interrupts off.
  * Return: 0; -EINVAL for a bad length or flag; -EEXIST if %HMAP_NOEXIST
  * and the key is present; -ENOENT if %HMAP_EXIST and it is absent; -E2BIG
- * if the map holds max_entries; -ENOMEM.
+ * if the map holds max_entries; -ENOMEM if the element, or an overflow
+ * bucket the write or its evacuation needed, could not be allocated.
  */
 int hmap_update(struct hmap *map, const void *key, u32 key_len,
 		const void *value, u32 value_len, u64 flags)
 {
-	struct mem_cgroup *memcg = set_active_memcg(map->memcg);
+	struct mem_cgroup *memcg;
 	int err;
 
+	might_sleep_if(hmap_writer_may_sleep(map));
+	memcg = set_active_memcg(map->memcg);
 	err = hmap_do_update(map, key, key_len, value, value_len, flags);
 	set_active_memcg(memcg);
 	return err;
@@ -1522,27 +1942,34 @@ static void hmap_clear_slot(struct hmap *map, struct hmap_bucket *head,
  * @key_len: its length in bytes.
  *
  * Evacuates at most two old buckets if a resize is in progress, and may
- * start a shrink. The element is freed after a grace period.
+ * start a shrink (or, if its array is not at hand, have it allocated:
+ * see hmap_update()). The element is freed after a grace period.
  *
- * Context: process context; takes the map's mutex, may sleep.
+ * Context: as hmap_update(): any context for a map created with
+ * %HMAP_F_ATOMIC, never sleeping; otherwise process context, may sleep.
  * Return: 0; -ENOENT if the key is absent; -EINVAL for a bad length;
  * -ENOMEM if the evacuation that must precede the delete failed.
  */
 int hmap_delete(struct hmap *map, const void *key, u32 key_len)
 {
+	bool may_sleep = hmap_writer_may_sleep(map);
 	struct mem_cgroup *memcg;
 	struct hmap_dest at, free;
-	struct hmap_elem *e;
+	struct hmap_elem *e = NULL;
+	unsigned long irqflags;
 	struct hmap_table *t;
+	int err, want = -1;
 	u64 hash;
-	int err;
 
+	might_sleep_if(may_sleep);
 	if (!hmap_key_ok(map, key_len))
 		return -EINVAL;
 	hash = hmap_hash_inline(map, key, key_len);
 
 	memcg = set_active_memcg(map->memcg);
-	mutex_lock(&map->lock);
+	if (may_sleep)
+		hmap_reserve_fill(map);
+	spin_lock_irqsave(&map->lock, irqflags);
 	map->last_write = jiffies;
 	err = hmap_evacuate_for_write(map, hash);
 	if (err)
@@ -1555,12 +1982,24 @@ int hmap_delete(struct hmap *map, const void *key, u32 key_len)
 	t = hmap_newest(map);
 	hmap_clear_slot(map, &t->buckets[hash & hmap_bucket_mask(t)],
 			at.b, at.slot);
-	hmap_elem_free_deferred(map, e);
 	WRITE_ONCE(map->count, map->count - 1);
 	hmap_stat_add(map, deletes, 1);
-	hmap_maybe_shrink(map);
+	want = hmap_maybe_shrink(map);
+	if (want >= 0 && !may_sleep) {
+		hmap_want_array(map);
+		want = -1;
+	}
 unlock:
-	mutex_unlock(&map->lock);
+	spin_unlock_irqrestore(&map->lock, irqflags);
+	/* After the lock: freeing may sleep for a map whose writers may. */
+	if (e && !err)
+		hmap_elem_free_deferred(map, e);
+	/* A shrink is due and its array missing: get it, then start it. */
+	if (want >= 0 && !hmap_spare_fill(map, want)) {
+		spin_lock_irqsave(&map->lock, irqflags);
+		hmap_maybe_shrink(map);
+		spin_unlock_irqrestore(&map->lock, irqflags);
+	}
 	set_active_memcg(memcg);
 	return err;
 }
@@ -1572,14 +2011,17 @@ EXPORT_SYMBOL_GPL(hmap_delete);
  *
  * Replaces the tables with an empty one of the size the map was created
  * with; the old tables and their elements are freed after a grace period.
+ * Concurrent writers are ordered before or after it by the map's lock.
  *
- * Context: process context; takes the map's mutex, may sleep.
+ * Context: process context, may sleep (allocates the new array); takes
+ * the map's spinlock only to swap the tables.
  * Return: 0, or -ENOMEM (the map is then unchanged).
  */
 int hmap_clear(struct hmap *map)
 {
-	struct hmap_table *fresh, *old, *next;
+	struct hmap_table *fresh, *old, *next, *spare;
 	struct mem_cgroup *memcg;
+	unsigned long flags;
 
 	memcg = set_active_memcg(map->memcg);
 	fresh = hmap_table_new(map, map->init_B);
@@ -1587,11 +2029,11 @@ int hmap_clear(struct hmap *map)
 	if (!fresh)
 		return -ENOMEM;
 
-	mutex_lock(&map->lock);
+	spin_lock_irqsave(&map->lock, flags);
 	map->last_write = jiffies;
 	old = hmap_oldest(map);
 	next = hmap_dereference(map, old->next);
-	hmap_spare_free(map);
+	spare = hmap_spare_detach(map);
 	rcu_assign_pointer(map->tbl, fresh);
 	WRITE_ONCE(map->count, 0);
 	map->resizing = HMAP_RESIZE_NONE;
@@ -1599,7 +2041,9 @@ int hmap_clear(struct hmap *map)
 	hmap_table_free_deferred(map, old);
 	if (next)
 		hmap_table_free_deferred(map, next);
-	mutex_unlock(&map->lock);
+	spin_unlock_irqrestore(&map->lock, flags);
+	if (spare)
+		hmap_table_free_array(spare);
 	return 0;
 }
 EXPORT_SYMBOL_GPL(hmap_clear);
@@ -1611,37 +2055,59 @@ EXPORT_SYMBOL_GPL(hmap_clear);
  * Finishes the resize in progress, then halves the array as many times as
  * the entry count allows in one resize, or rebuilds it at the same size if
  * it has overflow buckets; the whole evacuation is done before returning.
+ * The map's spinlock is held for %HMAP_EVAC_HOLD old buckets at a time,
+ * so writers go on beside it; the size fits the count of a moment during
+ * the call (writers may have changed it since, and a resize they start
+ * meanwhile is finished too, up to a few rounds).
  *
- * Context: process context; takes the map's mutex, may sleep.
+ * Context: process context, may sleep; takes &hmap.work_lock.
  * Return: 0, or -ENOMEM.
  */
 int hmap_shrink_to_fit(struct hmap *map)
 {
+	enum hmap_resize_kind kind;
 	struct mem_cgroup *memcg;
+	unsigned int bits, round;
 	struct hmap_table *t;
-	unsigned int bits;
+	unsigned long flags;
+	bool started;
 	int err;
 
+	mutex_lock(&map->work_lock);
 	memcg = set_active_memcg(map->memcg);
-	mutex_lock(&map->lock);
-	err = hmap_evacuate_all(map);
-	if (err)
-		goto unlock;
-	t = hmap_oldest(map);
-	bits = hmap_fit_B(map->count);
-	if (bits < t->B)
-		hmap_resize_start(map, HMAP_RESIZE_SHRINK, bits);
-	else if (t->noverflow)
-		hmap_resize_start(map, HMAP_RESIZE_SAME, t->B);
-	else
-		goto unlock;
-	if (map->resizing == HMAP_RESIZE_NONE)
-		err = -ENOMEM;
-	else
+	for (round = 0; round < 4; round++) {
 		err = hmap_evacuate_all(map);
-unlock:
-	mutex_unlock(&map->lock);
+		if (err)
+			break;
+		spin_lock_irqsave(&map->lock, flags);
+		if (map->resizing != HMAP_RESIZE_NONE) {
+			/* A writer started one meanwhile: finish it first. */
+			spin_unlock_irqrestore(&map->lock, flags);
+			continue;
+		}
+		t = hmap_oldest(map);
+		bits = hmap_fit_B(map->count);
+		if (bits < t->B) {
+			kind = HMAP_RESIZE_SHRINK;
+		} else if (t->noverflow) {
+			kind = HMAP_RESIZE_SAME;
+			bits = t->B;
+		} else {
+			spin_unlock_irqrestore(&map->lock, flags);
+			break;
+		}
+		started = hmap_resize_start(map, kind, bits);
+		spin_unlock_irqrestore(&map->lock, flags);
+		if (started) {
+			err = hmap_evacuate_all(map);
+			break;
+		}
+		err = hmap_spare_fill(map, bits);
+		if (err)
+			break;
+	}
 	set_active_memcg(memcg);
+	mutex_unlock(&map->work_lock);
 	return err;
 }
 EXPORT_SYMBOL_GPL(hmap_shrink_to_fit);
@@ -1653,14 +2119,15 @@ EXPORT_SYMBOL_GPL(hmap_shrink_to_fit);
  * @params: the parameters.
  *
  * Context: any.
- * Return: true if every field is in range.
+ * Return: true if every field is in range and every flag known.
  */
 bool hmap_params_valid(const struct hmap_params *params)
 {
 	return params->key_size && params->key_size <= HMAP_KEY_SIZE_MAX &&
 	       params->value_size && params->value_size <= HMAP_VALUE_SIZE_MAX &&
 	       params->max_entries &&
-	       params->max_entries <= HMAP_MAX_ENTRIES_MAX;
+	       params->max_entries <= HMAP_MAX_ENTRIES_MAX &&
+	       !(params->flags & ~HMAP_F_ALL);
 }
 EXPORT_SYMBOL_GPL(hmap_params_valid);
 
@@ -1672,8 +2139,8 @@ EXPORT_SYMBOL_GPL(hmap_params_valid);
  * charged to the calling task's memory cgroup.
  *
  * Context: process context, may sleep.
- * Return: the map, ERR_PTR(-EINVAL) for out-of-range parameters,
- * ERR_PTR(-ENOMEM).
+ * Return: the map, ERR_PTR(-EINVAL) for out-of-range parameters or
+ * unknown flags, ERR_PTR(-ENOMEM).
  */
 struct hmap *hmap_create(const struct hmap_params *params)
 {
@@ -1698,9 +2165,13 @@ struct hmap *hmap_create(const struct hmap_params *params)
 	hint = min(params->capacity_hint, params->max_entries);
 	map->params.capacity_hint = hint;
 	map->init_B = hmap_fit_B(hint);
+	map->elem_pad = hmap_params_elem_pad(params);
 	map->full_elem_size = hmap_elem_size(params->key_size,
-					     params->value_size);
-	mutex_init(&map->lock);
+					     params->value_size, map->elem_pad);
+	spin_lock_init(&map->lock);
+	mutex_init(&map->work_lock);
+	map->elem_gfp = params->flags & HMAP_F_ATOMIC ?
+			GFP_ATOMIC | __GFP_NOWARN : GFP_KERNEL;
 	get_random_bytes(&map->seed, sizeof(map->seed));
 	get_random_bytes(&map->cursor_key, sizeof(map->cursor_key));
 	map->background = true;
@@ -1716,7 +2187,7 @@ struct hmap *hmap_create(const struct hmap_params *params)
 	return map;
 
 free_pcpu:
-	mutex_destroy(&map->lock);
+	mutex_destroy(&map->work_lock);
 	mem_cgroup_put(map->memcg);
 	free_percpu(map->pcpu);
 free_map:
@@ -1731,9 +2202,14 @@ static void hmap_destroy_work(struct work_struct *work)
 	struct hmap *map = container_of(to_rcu_work(work), struct hmap,
 					destroy_rwork);
 	struct hmap_table *t, *next;
+	struct hmap_bucket *b;
 
 	if (map->spare)
 		hmap_table_free_array(map->spare);
+	while ((b = map->reserve)) {
+		map->reserve = rcu_dereference_protected(b->overflow, 1);
+		kmem_cache_free(hmap_bucket_cache, b);
+	}
 	t = rcu_dereference_protected(map->tbl, 1);
 	next = rcu_dereference_protected(t->next, 1);
 	hmap_table_free(t);
@@ -1768,14 +2244,16 @@ static void hmap_destroy_work(struct work_struct *work)
  */
 void hmap_destroy(struct hmap *map)
 {
+	unsigned long flags;
 	long pending;
 
 	if (!map)
 		return;
+	might_sleep();
 	/* See "Concurrency contract": no work of the map is queued now. */
-	mutex_lock(&map->lock);
+	spin_lock_irqsave(&map->lock, flags);
 	map->dying = true;
-	mutex_unlock(&map->lock);
+	spin_unlock_irqrestore(&map->lock, flags);
 	cancel_work_sync(&map->prealloc_work);
 	cancel_delayed_work_sync(&map->bg_work);
 
@@ -1828,7 +2306,8 @@ size_t hmap_max_bytes(const struct hmap_params *params)
 	if (!hmap_params_valid(params))
 		return 0;
 	per_entry = size_add(hmap_elem_size(params->key_size,
-					    params->value_size),
+					    params->value_size,
+					    hmap_params_elem_pad(params)),
 			     sizeof(struct hmap_bucket));
 
 	return size_mul(params->max_entries, per_entry);
@@ -1853,7 +2332,7 @@ EXPORT_SYMBOL_GPL(hmap_get_params);
  * @map: the map.
  * @st: gets the snapshot.
  *
- * Context: process context; takes the map's mutex.
+ * Context: any; takes the map's spinlock with interrupts off, briefly.
  */
 void hmap_get_stats(struct hmap *map, struct hmap_stats *st)
 {
@@ -1861,11 +2340,12 @@ void hmap_get_stats(struct hmap *map, struct hmap_stats *st)
 	const size_t first = offsetofend(struct hmap_stats, noverflow);
 	u64 *counters = (u64 *)((u8 *)st + first);
 	struct hmap_table *t;
+	unsigned long flags;
 	size_t i;
 
 	BUILD_BUG_ON(sizeof(*st) - first != sizeof(struct hmap_pcpu));
 	memset(st, 0, sizeof(*st));
-	mutex_lock(&map->lock);
+	spin_lock_irqsave(&map->lock, flags);
 	t = hmap_newest(map);
 	st->count = map->count;
 	st->B = t->B;
@@ -1875,7 +2355,7 @@ void hmap_get_stats(struct hmap *map, struct hmap_stats *st)
 		st->old_B = hmap_oldest(map)->B;
 		st->nevacuate = map->nevacuate;
 	}
-	mutex_unlock(&map->lock);
+	spin_unlock_irqrestore(&map->lock, flags);
 
 	/*
 	 * A gauge (added to on one CPU, taken from on another) summed while
@@ -1899,34 +2379,54 @@ EXPORT_SYMBOL_GPL(hmap_get_stats);
  * @map: the map.
  * @hist: gets the histogram.
  *
- * Walks the whole array writes go to, under the map's mutex.
+ * Walks the whole array writes go to, holding the map's spinlock for
+ * %HMAP_HIST_HOLD buckets at a time, so that writers go on beside it and
+ * interrupts are never off for long. If writes move to a new array
+ * meanwhile, the walk starts over on it (%HMAP_HIST_RESTARTS times at
+ * most, then continues on the newest array where it was): exact for a map
+ * no one resizes during the call, a mix of moments otherwise.
  *
- * Context: process context; takes the map's mutex, may sleep.
+ * Context: process context, may sleep.
  * Return: 0.
  */
 int hmap_get_histogram(struct hmap *map, struct hmap_histogram *hist)
 {
-	struct hmap_table *t;
-	unsigned long i;
+	struct hmap_table *t, *walked = NULL;
+	unsigned int restarts = 0;
+	unsigned long i = 0, end;
+	unsigned long flags;
+	bool done;
 
+	might_sleep();
 	memset(hist, 0, sizeof(*hist));
-	mutex_lock(&map->lock);
-	t = hmap_newest(map);
-	hist->buckets = 1ULL << t->B;
-	for (i = 0; i <= hmap_bucket_mask(t); i++) {
-		struct hmap_bucket *b = &t->buckets[i];
-		unsigned int chain = 0, s, n;
-
-		for (; b; b = hmap_dereference(map, b->overflow), chain++) {
-			for (s = 0, n = 0; s < HMAP_BUCKET_SLOTS; s++)
-				n += !hmap_tophash_is_empty(b->tophash[s]);
-			hist->slots[n]++;
+	do {
+		spin_lock_irqsave(&map->lock, flags);
+		t = hmap_newest(map);
+		if (t != walked) {
+			if (walked && restarts++ < HMAP_HIST_RESTARTS) {
+				memset(hist, 0, sizeof(*hist));
+				i = 0;
+			}
+			walked = t;
+			hist->buckets = 1ULL << t->B;
 		}
-		hist->chains[min(chain - 1, HMAP_HIST_CHAIN_MAX)]++;
-		if (!(i & 1023))
-			cond_resched();
-	}
-	mutex_unlock(&map->lock);
+		end = min(i + HMAP_HIST_HOLD, hmap_bucket_mask(t) + 1);
+		for (; i < end; i++) {
+			struct hmap_bucket *b = &t->buckets[i];
+			unsigned int chain = 0, s, n;
+
+			for (; b; b = hmap_dereference(map, b->overflow),
+			     chain++) {
+				for (s = 0, n = 0; s < HMAP_BUCKET_SLOTS; s++)
+					n += !hmap_tophash_is_empty(b->tophash[s]);
+				hist->slots[n]++;
+			}
+			hist->chains[min(chain - 1, HMAP_HIST_CHAIN_MAX)]++;
+		}
+		done = i > hmap_bucket_mask(t);
+		spin_unlock_irqrestore(&map->lock, flags);
+		cond_resched();
+	} while (!done);
 	return 0;
 }
 EXPORT_SYMBOL_GPL(hmap_get_histogram);
@@ -1982,10 +2482,12 @@ EXPORT_SYMBOL_IF_KUNIT(hmap_test_set_hash);
  */
 void hmap_test_set_background(struct hmap *map, bool on)
 {
-	mutex_lock(&map->lock);
+	unsigned long flags;
+
+	spin_lock_irqsave(&map->lock, flags);
 	map->background = on;
 	hmap_bg_schedule(map);
-	mutex_unlock(&map->lock);
+	spin_unlock_irqrestore(&map->lock, flags);
 	if (!on)
 		cancel_delayed_work_sync(&map->bg_work);
 }
@@ -1996,18 +2498,31 @@ EXPORT_SYMBOL_IF_KUNIT(hmap_test_set_background);
  * @map: the map.
  *
  * Finishes the resize in progress as the worker does, and the shrinks that
- * follow it while the map is below its load, counting the buckets as
- * evacuated by the background.
+ * follow it while the map is below its load (allocating their arrays
+ * itself, as @prealloc_work would), counting the buckets as evacuated by
+ * the background.
  *
- * Context: process context; takes the map's mutex, may sleep.
+ * Context: process context, may sleep; takes &hmap.work_lock.
  */
 void hmap_test_run_background(struct hmap *map)
 {
-	mutex_lock(&map->lock);
-	while (map->resizing != HMAP_RESIZE_NONE &&
-	       !hmap_evacuate_all(map))
-		hmap_maybe_shrink(map);
-	mutex_unlock(&map->lock);
+	unsigned long flags;
+	bool busy;
+	int want;
+
+	mutex_lock(&map->work_lock);
+	spin_lock_irqsave(&map->lock, flags);
+	busy = map->resizing != HMAP_RESIZE_NONE;
+	spin_unlock_irqrestore(&map->lock, flags);
+	while (busy && !hmap_evacuate_all(map)) {
+		spin_lock_irqsave(&map->lock, flags);
+		want = hmap_maybe_shrink(map);
+		busy = map->resizing != HMAP_RESIZE_NONE;
+		spin_unlock_irqrestore(&map->lock, flags);
+		if (want >= 0)
+			busy = !hmap_spare_fill(map, want);
+	}
+	mutex_unlock(&map->work_lock);
 }
 EXPORT_SYMBOL_IF_KUNIT(hmap_test_run_background);
 
@@ -2016,16 +2531,21 @@ EXPORT_SYMBOL_IF_KUNIT(hmap_test_run_background);
  * @map: the map.
  *
  * Does what a write three quarters of the way to a grow does, whatever the
- * count, so that a test can hold &hmap.lock while the work runs.
+ * count, so that a test can hold &hmap.work_lock (which the work takes
+ * first) while the work runs.
  *
- * Context: process context; the caller holds &hmap.lock.
+ * Context: process context; the caller holds &hmap.work_lock.
  */
 void __hmap_test_prealloc(struct hmap *map)
-	__must_hold(&map->lock)
+	__must_hold(&map->work_lock)
 {
-	lockdep_assert_held(&map->lock);
+	unsigned long flags;
+
+	lockdep_assert_held(&map->work_lock);
+	spin_lock_irqsave(&map->lock, flags);
 	if (!map->dying)
 		queue_work(hmap_wq, &map->prealloc_work);
+	spin_unlock_irqrestore(&map->lock, flags);
 }
 EXPORT_SYMBOL_IF_KUNIT(__hmap_test_prealloc);
 #endif

@@ -15,6 +15,7 @@
 #include <linux/rcupdate.h>
 #include <linux/refcount.h>
 #include <linux/siphash.h>
+#include <linux/spinlock.h>
 #include <linux/workqueue.h>
 
 #define HMAP_BUCKET_SLOTS	HMAP_BUCKET_SLOTS_ABI
@@ -137,11 +138,22 @@ struct hmap_pcpu {
  * struct hmap - a map
  * @tbl: the oldest live table; readers start here and follow
  *	&hmap_table.next past evacuated buckets.
- * @lock: serializes writers, the background worker and resizes.
+ * @lock: serializes writers, the background worker and resizes; a
+ *	spinlock taken with interrupts off, so that writers may run in any
+ *	context (see "Concurrency contract" in hmap_core.c).
+ * @work_lock: serializes the process-context side, which sleeps and so
+ *	runs outside @lock: the two works, hmap_shrink_to_fit() and the
+ *	test hooks. Taken before @lock, never under it.
  * @count: entries in the map (written under @lock).
  * @resizing: the resize in progress (under @lock).
  * @nevacuate: old buckets below this index are all evacuated (under @lock).
  * @params: what the map was created with.
+ * @elem_gfp: the flags elements are allocated with, outside @lock:
+ *	GFP_KERNEL, or GFP_ATOMIC for a map created with %HMAP_F_ATOMIC.
+ * @elem_pad: bytes before each element: an rcu_head for an
+ *	%HMAP_F_ATOMIC map (kfree_rcu() in any context), else 0.
+ * @want_array: a resize was due and found no array: @prealloc_work is
+ *	to allocate one and start it (under @lock).
  * @init_B: log2 of the bucket count the map was created with.
  * @full_elem_size: allocation size of an element with a key and value of
  *	the largest sizes.
@@ -156,10 +168,16 @@ struct hmap_pcpu {
  *	and frees a spare array no grow came for.
  * @last_write: jiffies of the last write, for @bg_work.
  * @resize_start_ns: when the resize in progress began.
- * @spare: the array of the next grow, allocated ahead by @prealloc_work
- *	(under @lock; never seen by readers until the grow starts).
+ * @spare: the array of the next resize, allocated ahead by @prealloc_work
+ *	or by a writer that may sleep, outside @lock (under @lock; never
+ *	seen by readers until the resize starts).
  * @prealloc_work: allocates @spare, so that the write that starts a grow
- *	of a large map does not have to.
+ *	of a large map does not have to, and the array of a resize that
+ *	found none (@want_array); then starts that resize.
+ * @reserve: overflow buckets allocated ahead (GFP_KERNEL, outside @lock)
+ *	by writers that may sleep, linked through &hmap_bucket.overflow, for
+ *	the writes under @lock to take before they fall back to GFP_ATOMIC.
+ * @nreserve: buckets on @reserve.
  * @memcg: the creator's memory cgroup, charged for what the workers
  *	allocate too.
  * @pcpu: counters.
@@ -173,11 +191,15 @@ struct hmap_pcpu {
  */
 struct hmap {
 	struct hmap_table __rcu *tbl;
-	struct mutex lock;	/* writers; see hmap_core.c */
+	spinlock_t lock;	/* writers; see hmap_core.c */
+	struct mutex work_lock;	/* the sleeping side; see hmap_core.c */
 	unsigned long count;
 	enum hmap_resize_kind resizing;
 	unsigned long nevacuate;
 	struct hmap_params params;
+	gfp_t elem_gfp;
+	size_t elem_pad;
+	bool want_array;
 	unsigned int init_B;
 	size_t full_elem_size;
 	siphash_key_t seed;
@@ -190,6 +212,8 @@ struct hmap {
 	u64 resize_start_ns;
 	struct hmap_table *spare;
 	struct work_struct prealloc_work;
+	struct hmap_bucket *reserve;
+	unsigned int nreserve;
 	struct mem_cgroup *memcg;
 	struct hmap_pcpu __percpu *pcpu;
 	refcount_t refs;

@@ -441,18 +441,18 @@ static void hmap_core_test_destroy_during_prealloc(struct kunit *test)
 	hmap_kunit_fill(test, map, 0, 2000, HMAP_NOEXIST);
 	KUNIT_ASSERT_EQ(test, core_bits(map), 9U);
 
-	mutex_lock(&map->lock);
+	mutex_lock(&map->work_lock);
 	__hmap_test_prealloc(map);
 	msleep(50);		/* the work runs and waits for the lock */
 	ctx->map = map;
 	task = kthread_run(core_destroy_thread, ctx, "hmap_destroy_test");
 	if (IS_ERR(task)) {
-		mutex_unlock(&map->lock);
+		mutex_unlock(&map->work_lock);
 		hmap_destroy(map);
 		KUNIT_FAIL_AND_ABORT(test, "kthread_run: %ld", PTR_ERR(task));
 	}
 	msleep(50);		/* destroy starts and waits */
-	mutex_unlock(&map->lock);
+	mutex_unlock(&map->work_lock);
 	wait_for_completion(&ctx->done);
 
 	/* Past HMAP_SPARE_IDLE (1 s): a timer left armed would fire now. */

@@ -4,7 +4,8 @@
  *
  * This is the in-kernel API. The layout follows Go's classic map (buckets of
  * eight slots with a tag byte per slot and overflow chains); lookups are
- * lock-free under RCU, writes are serialized inside the map, and the table
+ * lock-free under RCU, writes are serialized inside the map by a spinlock
+ * (any context, for a map created with %HMAP_F_ATOMIC), and the table
  * grows, compacts and shrinks a couple of buckets at a time on every write.
  * See Documentation/hmap.rst.
  */
@@ -33,6 +34,23 @@ struct hmap;
  * -ENOENT if absent).
  */
 
+/*
+ * Flags of &struct hmap_params, chosen at creation. Zero is the behaviour of
+ * the API before the field existed, so callers that zero-initialize their
+ * params (designated initializers do) keep it; hmap_create() refuses a flag
+ * it does not know with -EINVAL, so a caller can test for one at run time.
+ *
+ * HMAP_F_ATOMIC: writers (hmap_update(), hmap_delete()) may run in any
+ * context: process, softirq or hardirq, with interrupts on or off, and
+ * never sleep. Elements are allocated with GFP_ATOMIC | __GFP_NOWARN, so
+ * an update may fail with -ENOMEM where a GFP_KERNEL one would have
+ * waited for memory. Without it, writers may sleep in the allocator
+ * (never under the map's lock) and must run in process context.
+ */
+#define HMAP_F_ATOMIC		BIT(0)
+/* Every flag this version of hmap knows. */
+#define HMAP_F_ALL		HMAP_F_ATOMIC
+
 /**
  * struct hmap_params - what a map is created with
  * @key_size: largest key in bytes (1..%HMAP_KEY_SIZE_MAX); keys are byte
@@ -43,12 +61,18 @@ struct hmap;
  *	inserting beyond it fails with -E2BIG.
  * @capacity_hint: entries to size the first bucket array for (0 for the
  *	smallest); clamped to @max_entries.
+ * @flags: %HMAP_F_ATOMIC or 0 (0: writers in process context, which may
+ *	sleep).
+ *
+ * Zero-initialize it (or use designated initializers): a field added
+ * later means what the API did before it when zero.
  */
 struct hmap_params {
 	u32 key_size;
 	u32 value_size;
 	u32 max_entries;
 	u32 capacity_hint;
+	u32 flags;
 };
 
 /*
