@@ -88,9 +88,16 @@
  * array at hand (&hmap.spare). When a write finds one due and none there,
  * a writer that may sleep drops the lock, allocates it, and tries once
  * more; a writer that may not (a map created with %HMAP_F_ATOMIC) has
- * @prealloc_work allocate it, which then starts the resize. Meanwhile
- * writes go on into overflow chains: an insert never fails for want of an
- * array. The next array of a large map (2^10 buckets or more: see
+ * @prealloc_work allocate it, which then starts the resize. A map has one
+ * such allocation in flight at a time (&hmap.array_busy): writers that
+ * race to the same resize do not each allocate an array. Meanwhile
+ * writes go on into overflow chains, so an insert does not fail for want
+ * of an array, up to a bound: past 2^%HMAP_NOARRAY_SLACK (8) times the
+ * grow's load (52 entries per bucket on average) a writer that may sleep
+ * allocates an array of its own, and an insert that still has none fails
+ * with -ENOMEM, so that chains, and the time a write holds the lock, stay
+ * bounded while the allocator fails. The next array of a large map
+ * (2^10 buckets or more: see
  * %HMAP_PREALLOC_MIN_B) is allocated and zeroed ahead by that work once
  * the map is three quarters of the way to the grow, so that the write
  * that starts the grow finds it ready. An array allocated ahead that no
@@ -110,13 +117,14 @@
  * only chains that deletes left half empty reach it.
  *
  * A resize ends in bounded time whatever the write rate: the background
- * worker starts with it and evacuates %HMAP_BG_BATCH (64) old buckets per
- * turn, %HMAP_EVAC_HOLD (8) per hold of the lock, beside the writers,
- * until it is done, so a resize from 2^B old buckets takes at most
- * 2^B / %HMAP_BG_BATCH turns of the worker, and writes only take buckets
- * off it. The bound holds while overflow buckets can be allocated; when
- * one cannot, the worker tries again after %HMAP_BG_RETRY (20 ms) and the
- * resize waits for memory.
+ * worker starts with it and evacuates up to %HMAP_BG_BATCH (64) old
+ * buckets per turn, in holds of the lock of %HMAP_EVAC_HOLD (8) buckets
+ * walked (heads and overflow buckets of the old chains), beside the
+ * writers, until it is done, so a resize from 2^B old buckets of short
+ * chains takes about 2^B / %HMAP_BG_BATCH turns of the worker, and writes
+ * only take buckets off it. The bound holds while overflow buckets can be
+ * allocated; when they cannot, the worker tries again after
+ * %HMAP_BG_RETRY (20 ms) and the resize waits for memory.
  *
  * Evacuation copies element pointers, it does not copy or free elements,
  * and it never modifies the old bucket except to replace its tags with
@@ -146,17 +154,30 @@
  *   process, softirq or hardirq, interrupts on or off, and under the
  *   caller's own spinlocks. Nothing under it sleeps: elements are allocated
  *   before it is taken; overflow buckets under it come from the map's
- *   reserve or GFP_ATOMIC; bucket arrays are never allocated under it (a
- *   writer that may sleep allocates one after dropping it, else
- *   @prealloc_work does); an element replaced or deleted is freed after
- *   the lock is dropped (kfree_rcu() on the rcu_head an %HMAP_F_ATOMIC
- *   map's elements carry before them, kfree_rcu_mightsleep() for other
- *   maps, whose elements carry none); arrays go through queue_rcu_work().
- *   It is held for one write
- *   (at most two old buckets evacuated) or %HMAP_EVAC_HOLD buckets of a
- *   longer walk (the worker, hmap_shrink_to_fit(), hmap_get_histogram()),
- *   never for a walk of the array. Only the newest array is written; old
- *   arrays are read-only but for their markers.
+ *   reserve (%HMAP_RESERVE buckets, refilled with GFP_KERNEL outside the
+ *   lock) and, only for the writers of an %HMAP_F_ATOMIC map, from
+ *   GFP_ATOMIC once the reserve is empty (which then has @prealloc_work
+ *   refill it). A writer that may sleep, and the works, never take
+ *   GFP_ATOMIC buckets: when the reserve is short they drop the lock,
+ *   allocate what they need with GFP_KERNEL and try again. Bucket arrays
+ *   are never allocated under it (a writer that may sleep allocates one
+ *   after dropping it, else @prealloc_work does); an element replaced or
+ *   deleted is freed after the lock is dropped (kfree_rcu() on the
+ *   rcu_head an %HMAP_F_ATOMIC map's elements carry before them,
+ *   kfree_rcu_mightsleep() for other maps, whose elements carry none);
+ *   arrays go through queue_rcu_work().
+ * - How long the lock is held (with interrupts off): for one write, which
+ *   evacuates two old chains (plus one each time it came back after
+ *   dropping the lock to allocate), walks its key's chain and inserts; or
+ *   for %HMAP_EVAC_HOLD buckets walked of a longer walk (the worker,
+ *   hmap_shrink_to_fit()) or %HMAP_HIST_HOLD (hmap_get_histogram()), a
+ *   chain being walked whole; never for a walk of the array. So the bound
+ *   is in chain lengths: a few buckets for keys hashed with the map's
+ *   random seed at the load the map keeps (6.5 entries per bucket,
+ *   compacted by same-size grows), and while a grow's array is missing at
+ *   most 2^%HMAP_NOARRAY_SLACK times that on average (then inserts fail).
+ *   Only the newest array is written; old arrays are read-only but for
+ *   their markers.
  * - Which writer may run where is chosen at creation: with %HMAP_F_ATOMIC
  *   (elements allocated with GFP_ATOMIC) hmap_update() and hmap_delete()
  *   run in any context and never sleep; without it they may sleep in the
@@ -164,26 +185,33 @@
  *   might_sleep() checks. hmap_clear(), hmap_shrink_to_fit(),
  *   hmap_get_histogram(), hmap_iter_start(), hmap_create() and
  *   hmap_destroy() stay process context for every map: they allocate
- *   arrays, wait for works, or walk the whole array. hmap_get_stats() and
- *   hmap_count() run in any context.
- * - PREEMPT_RT: spinlock_t is a sleeping lock there. Writers then run in
- *   any context that may take a spinlock_t: process context, softirq and
- *   threaded interrupt handlers (the default there), not a hard interrupt
- *   (HRTIMER_MODE_HARD, IRQ_WORK_HARD_IRQ) nor under a raw_spinlock_t. A
- *   raw_spinlock_t would allow those, but then no allocation (not even
- *   GFP_ATOMIC) could be made under it on RT, and an insert must be able
- *   to allocate an overflow bucket; a map whose elements and buckets were
- *   all preallocated could use one (phase 2).
+ *   arrays, wait for works, or walk the whole array. hmap_get_stats()
+ *   takes the lock briefly and runs wherever a writer of an
+ *   %HMAP_F_ATOMIC map may; hmap_count() runs in any context.
+ * - PREEMPT_RT: spinlock_t is a sleeping lock there. Writers and
+ *   hmap_get_stats() then run only where a spinlock_t may be taken:
+ *   process context, softirq and threaded interrupt handlers (the default
+ *   there); not in a hard interrupt (HRTIMER_MODE_HARD,
+ *   IRQ_WORK_HARD_IRQ), not with interrupts or preemption disabled
+ *   (local_irq_save(), preempt_disable()), and not under a
+ *   raw_spinlock_t. A raw_spinlock_t would allow those, but then no
+ *   allocation (not even GFP_ATOMIC) could be made under it on RT, and an
+ *   insert must be able to allocate an overflow bucket; a map whose
+ *   elements and buckets were all preallocated could use one (phase 2).
+ *   Lookups are lock-free and run anywhere on RT too.
  * - &hmap.work_lock, a mutex, serializes the side that sleeps: the two
  *   works, hmap_shrink_to_fit() and the test hooks. It is taken before
  *   &hmap.lock and never under it, and no writer takes it.
- * - Against writers: hmap_clear() swaps in a new array under the lock, so
- *   each writer is ordered before it (its entry is cleared) or after it;
- *   hmap_shrink_to_fit() finishes resizes writers start meanwhile and
- *   fits the count of a moment of the call; iterators and hmap_dump()
- *   return each entry present for the whole walk exactly once, and any
- *   other at most once (see hmap_iter.c); hmap_destroy() must not race
- *   with any other call on the map.
+ * - Against writers: hmap_clear() swaps in a new array under the lock,
+ *   taken once, so each writer is ordered before it (its entry is
+ *   cleared) or after it; hmap_shrink_to_fit() finishes resizes writers
+ *   start meanwhile and, when it returns 0, has fitted the count of a
+ *   moment of the call (-EBUSY when writers kept moving it); iterators
+ *   and hmap_dump() return each entry present for the whole walk exactly
+ *   once, and any other at most once (see hmap_iter.c); hmap_destroy()
+ *   must not race with any other call on the map: a user of an
+ *   %HMAP_F_ATOMIC map stops its interrupt-side writers first
+ *   (del_timer_sync(), hrtimer_cancel(), synchronize_irq(), ...).
  * - Teardown is final. A map has two works: @bg_work (evacuation beside the
  *   writers, freeing an idle spare array) and @prealloc_work (allocating
  *   the next array ahead, or the missing one). Both are queued only under
@@ -206,10 +234,11 @@
  *   overflow buckets) is freed only after a grace period.
  *
  * &hmap.lock protects: &hmap.count, &hmap.resizing, &hmap.nevacuate,
- * &hmap.last_write, &hmap.spare, &hmap.want_array, &hmap.reserve,
- * &hmap.nreserve, &hmap.dying, the contents of the newest array, and the
- * link from an old array to a new one. The counters are per CPU and read without it; &hmap.count is
- * read without it by hmap_count() (READ_ONCE()).
+ * &hmap.last_write, &hmap.spare, &hmap.want_array, &hmap.want_ahead,
+ * &hmap.array_busy, &hmap.reserve, &hmap.nreserve, &hmap.reserve_need,
+ * &hmap.dying, the contents of the newest array, and the link from an old
+ * array to a new one. The counters are per CPU and read without it;
+ * &hmap.count is read without it by hmap_count() (READ_ONCE()).
  */
 
 /**
@@ -270,8 +299,9 @@
  *   wait for it under bind_lock.
  * - Memory is allocated with GFP_KERNEL under locks 1 to 4 only (hmap
  *   has no shrinker, so reclaim takes none of them), and with GFP_ATOMIC
- *   under &hmap.lock. Nothing under &hmap.lock waits for a grace period:
- *   elements are freed after it is dropped.
+ *   under &hmap.lock only by the writers of an %HMAP_F_ATOMIC map.
+ *   Nothing under &hmap.lock waits for a grace period: elements are freed
+ *   after it is dropped.
  */
 
 #include <linux/bitops.h>
@@ -309,16 +339,34 @@ EXPORT_TRACEPOINT_SYMBOL_GPL(hmap_alloc_fail);
 /* How far advancing @nevacuate looks for already evacuated buckets. */
 #define HMAP_ADVANCE_SCAN	1024
 /*
- * Old buckets evacuated per hold of &hmap.lock by the worker and by
- * hmap_shrink_to_fit(): the lock is a spinlock held with interrupts off,
- * so a long walk drops it this often.
+ * Buckets (heads and overflow buckets of the old chains) the worker and
+ * hmap_shrink_to_fit() evacuate per hold of &hmap.lock: the lock is a
+ * spinlock held with interrupts off, so a long walk drops it after this
+ * much work. A chain is evacuated whole, so a hold may go past it by one
+ * chain, whose length %HMAP_NOARRAY_SLACK bounds.
  */
 #define HMAP_EVAC_HOLD		8
-/* Buckets hmap_get_histogram() walks per hold of the lock, and restarts. */
-#define HMAP_HIST_HOLD		256
+/*
+ * Buckets (heads and overflow buckets) hmap_get_histogram() walks per hold
+ * of the lock, and how often it starts over on a new array.
+ */
+#define HMAP_HIST_HOLD		64
 #define HMAP_HIST_RESTARTS	4
-/* Overflow buckets a map keeps ready for writers: hmap_reserve_fill(). */
-#define HMAP_RESERVE		4
+/*
+ * Times a write that may sleep drops the lock to refill the reserve of
+ * overflow buckets and tries again, before it gives up with -ENOMEM.
+ */
+#define HMAP_WRITE_RETRIES	8
+/* Rounds of hmap_shrink_to_fit() before it gives up with -EBUSY. */
+#define HMAP_SHRINK_ROUNDS	4
+
+/*
+ * How hmap_evacuate*() are called, bits of their @how: by the worker or
+ * a walk (counted as the background's); by a caller that may drop the
+ * lock and sleep (overflow buckets from the reserve only, else -EAGAIN).
+ */
+#define HMAP_EV_BACKGROUND	BIT(0)
+#define HMAP_EV_MAY_SLEEP	BIT(1)
 
 static struct workqueue_struct *hmap_wq;
 static struct kmem_cache *hmap_bucket_cache;
@@ -473,94 +521,196 @@ static void hmap_elem_free_deferred(struct hmap *map, struct hmap_elem *e)
 		kfree_rcu_mightsleep(e);
 }
 
+#if IS_ENABLED(CONFIG_KUNIT)
+/* Whether the test hook (hmap_test_set_alloc()) fails this allocation. */
+static bool hmap_test_alloc_fails(struct hmap *map, enum hmap_test_alloc what,
+				  unsigned int bits, gfp_t gfp)
+{
+	hmap_test_alloc_fn fn = READ_ONCE(map->test_alloc);
+
+	return fn && fn(map, what, bits, gfp, map->test_alloc_ctx);
+}
+#else
+static bool hmap_test_alloc_fails(struct hmap *map, enum hmap_test_alloc what,
+				  unsigned int bits, gfp_t gfp)
+{
+	return false;
+}
+#endif
+
 /*
  * A zeroed overflow bucket from the slab, allocated with @gfp, not yet
  * counted in the statistics (hmap_overflow_account()).
  */
 static struct hmap_bucket *hmap_overflow_alloc(struct hmap *map, gfp_t gfp)
 {
-	struct hmap_bucket *b;
+	struct hmap_bucket *b = NULL;
 
-	b = hmap_fault_alloc(OVERFLOW, sizeof(*b),
-			     kmem_cache_zalloc(hmap_bucket_cache, gfp));
+	if (!hmap_test_alloc_fails(map, HMAP_TEST_ALLOC_OVERFLOW, 0, gfp))
+		b = hmap_fault_alloc(OVERFLOW, sizeof(*b),
+				     kmem_cache_zalloc(hmap_bucket_cache, gfp));
 	if (!b)
 		hmap_alloc_failed(map, "overflow bucket",
 				  sizeof(struct hmap_bucket));
 	return b;
 }
 
-static void hmap_overflow_account(struct hmap *map)
+static void hmap_overflow_account(struct hmap *map, long n)
 {
-	hmap_stat_add(map, overflow_alloced, 1);
-	this_cpu_inc(hmap_global.overflow);
-	hmap_bytes_add(map, kmem_cache_size(hmap_bucket_cache));
+	hmap_stat_add(map, overflow_alloced, n);
+	this_cpu_add(hmap_global.overflow, n);
+	hmap_bytes_add(map, n * (long)kmem_cache_size(hmap_bucket_cache));
 }
 
-/*
- * An overflow bucket for a write or an evacuation under &hmap.lock: one
- * from the map's reserve if there is one (refilled with GFP_KERNEL by
- * writers that may sleep, hmap_reserve_fill()), else a GFP_ATOMIC one,
- * which never sleeps and may fail.
- */
-static struct hmap_bucket *hmap_overflow_new(struct hmap *map)
-	__must_hold(&map->lock)
+/* Free a list of buckets linked through their overflow pointers. */
+static void hmap_bucket_list_free(struct hmap_bucket *list)
 {
-	struct hmap_bucket *b = map->reserve;
+	struct hmap_bucket *b;
 
-	lockdep_assert_held(&map->lock);
-	if (b) {
-		map->reserve = rcu_dereference_protected(b->overflow, 1);
-		RCU_INIT_POINTER(b->overflow, NULL);
-		WRITE_ONCE(map->nreserve, map->nreserve - 1);
-	} else {
-		b = hmap_overflow_alloc(map, GFP_ATOMIC | __GFP_NOWARN);
-		if (!b)
-			return NULL;
+	while ((b = list)) {
+		list = rcu_dereference_protected(b->overflow, 1);
+		kmem_cache_free(hmap_bucket_cache, b);
 	}
-	hmap_overflow_account(map);
-	return b;
 }
 
 /*
- * Top up the map's reserve of overflow buckets to %HMAP_RESERVE, with
- * GFP_KERNEL, outside &hmap.lock: what a writer that may sleep does
- * before it takes the lock, so that its write (an insert needs one
- * bucket at most, the evacuation of two old chains a few) rarely has to
- * fall back to GFP_ATOMIC. A failure is left to that fallback. The
- * reserve is not counted in the statistics until a write takes from it:
- * it is a few buckets per map, and a map's counters say what it uses.
+ * Allocate @n overflow buckets with GFP_KERNEL onto *@list, outside
+ * &hmap.lock, in process context. Return 0, or -ENOMEM with what was
+ * allocated left on *@list.
  */
-static void hmap_reserve_fill(struct hmap *map)
+static int hmap_bucket_list_alloc(struct hmap *map, unsigned int n,
+				  struct hmap_bucket **list)
 {
-	struct hmap_bucket *list = NULL, *b;
-	unsigned long flags;
-	unsigned int n;
+	struct hmap_bucket *b;
 
-	/* A racy peek: the lock below decides. */
-	n = READ_ONCE(map->nreserve);
-	if (likely(n >= HMAP_RESERVE))
-		return;
-	for (; n < HMAP_RESERVE; n++) {
+	might_sleep();
+	while (n--) {
 		b = hmap_overflow_alloc(map, GFP_KERNEL);
 		if (!b)
-			break;
-		RCU_INIT_POINTER(b->overflow, list);
-		list = b;
+			return -ENOMEM;
+		RCU_INIT_POINTER(b->overflow, *list);
+		*list = b;
 	}
-	spin_lock_irqsave(&map->lock, flags);
-	while (list && map->nreserve < HMAP_RESERVE) {
-		b = list;
-		list = rcu_dereference_protected(b->overflow, 1);
+	return 0;
+}
+
+/* Put the buckets of *@list on the map's reserve, however many there are. */
+static void hmap_reserve_splice(struct hmap *map, struct hmap_bucket **list)
+	__must_hold(&map->lock)
+{
+	struct hmap_bucket *b;
+
+	lockdep_assert_held(&map->lock);
+	while ((b = *list)) {
+		*list = rcu_dereference_protected(b->overflow, 1);
 		RCU_INIT_POINTER(b->overflow, map->reserve);
 		map->reserve = b;
 		WRITE_ONCE(map->nreserve, map->nreserve + 1);
 	}
-	spin_unlock_irqrestore(&map->lock, flags);
-	while (list) {
-		b = list;
+}
+
+/*
+ * Top up the map's reserve of overflow buckets to @target (at least
+ * %HMAP_RESERVE), with GFP_KERNEL, outside &hmap.lock, in process context:
+ * what a writer that may sleep does before it takes the lock, and the
+ * works between their holds. The reserve is not counted in the
+ * statistics until a write takes from it: it is a few buckets per map (or
+ * what the longest chain evacuated needed at once), and a map's counters
+ * say what it uses.
+ *
+ * Return: 0, or -ENOMEM if the reserve could not be brought to @target.
+ */
+static int hmap_reserve_fill(struct hmap *map, unsigned int target)
+{
+	struct hmap_bucket *list = NULL;
+	unsigned long flags;
+	unsigned int n;
+	int err;
+
+	target = max_t(unsigned int, target, HMAP_RESERVE);
+	/* A racy peek: the lock below decides. */
+	n = READ_ONCE(map->nreserve);
+	if (likely(n >= target))
+		return 0;
+	err = hmap_bucket_list_alloc(map, target - n, &list);
+	spin_lock_irqsave(&map->lock, flags);
+	while (list && map->nreserve < target) {
+		struct hmap_bucket *b = list;
+
 		list = rcu_dereference_protected(b->overflow, 1);
-		kmem_cache_free(hmap_bucket_cache, b);
+		RCU_INIT_POINTER(b->overflow, NULL);
+		hmap_reserve_splice(map, &b);
 	}
+	if (map->nreserve < target)
+		err = -ENOMEM;
+	spin_unlock_irqrestore(&map->lock, flags);
+	hmap_bucket_list_free(list);
+	return err;
+}
+
+/*
+ * An %HMAP_F_ATOMIC map's write took from its reserve: below half, have
+ * @prealloc_work refill it (GFP_KERNEL, in process context), so that
+ * atomic writers fall back to GFP_ATOMIC only between refills.
+ */
+static void hmap_reserve_low(struct hmap *map)
+	__must_hold(&map->lock)
+{
+	lockdep_assert_held(&map->lock);
+	if (map->nreserve < HMAP_RESERVE / 2 && !map->dying)
+		queue_work(hmap_wq, &map->prealloc_work);
+}
+
+/*
+ * @n overflow buckets for a write or an evacuation under &hmap.lock, onto
+ * *@list (linked through their overflow pointers), counted in the
+ * statistics; all or none. From the map's reserve; when it holds fewer,
+ * a caller that may sleep (@how has %HMAP_EV_MAY_SLEEP: writers of a map
+ * without %HMAP_F_ATOMIC, the works) gets -EAGAIN, with
+ * &hmap.reserve_need set, to drop the lock, refill the reserve with
+ * GFP_KERNEL and try again; one that may not takes the rest with
+ * GFP_ATOMIC, which never sleeps and may fail.
+ *
+ * Return: 0, -EAGAIN, or -ENOMEM (nothing taken).
+ */
+static int hmap_overflow_take(struct hmap *map, unsigned int n,
+			      unsigned int how, struct hmap_bucket **list)
+	__must_hold(&map->lock)
+{
+	struct hmap_bucket *b, *got = NULL;
+	unsigned int i;
+
+	lockdep_assert_held(&map->lock);
+	*list = NULL;
+	if (!n)
+		return 0;
+	if (n > map->nreserve && (how & HMAP_EV_MAY_SLEEP)) {
+		map->reserve_need = n;
+		return -EAGAIN;
+	}
+	for (i = 0; i < n; i++) {
+		b = map->reserve;
+		if (b) {
+			map->reserve = rcu_dereference_protected(b->overflow,
+								 1);
+			WRITE_ONCE(map->nreserve, map->nreserve - 1);
+		} else {
+			b = hmap_overflow_alloc(map, GFP_ATOMIC | __GFP_NOWARN);
+			if (!b) {
+				/* Back to the reserve, for the next write. */
+				hmap_reserve_splice(map, &got);
+				hmap_reserve_low(map);
+				return -ENOMEM;
+			}
+		}
+		RCU_INIT_POINTER(b->overflow, got);
+		got = b;
+	}
+	hmap_overflow_account(map, n);
+	if (!(how & HMAP_EV_MAY_SLEEP))
+		hmap_reserve_low(map);
+	*list = got;
+	return 0;
 }
 
 static void hmap_overflow_free(struct hmap *map, struct hmap_bucket *b)
@@ -582,6 +732,9 @@ static struct hmap_table *hmap_table_new(struct hmap *map, unsigned int bits)
 	struct hmap_table *t;
 
 	might_sleep();
+	if (hmap_test_alloc_fails(map, HMAP_TEST_ALLOC_ARRAY, bits,
+				  GFP_KERNEL_ACCOUNT))
+		goto fail;
 	t = hmap_fault_alloc(TABLE, sizeof(*t),
 			     kzalloc(sizeof(*t), GFP_KERNEL_ACCOUNT));
 	if (!t)
@@ -1026,20 +1179,22 @@ static struct hmap_bucket *hmap_dest_next(struct hmap *map,
 /*
  * Evacuation, pass 1: count the entries of the old chain at @head by the
  * new chain they go to, @n[0] to X (new bucket @xi), @n[1] to Y (@xi plus
- * the old bucket count; only a grow has entries for Y).
+ * the old bucket count; only a grow has entries for Y). Return the
+ * chain's length in buckets.
  */
-static void hmap_evacuate_count(struct hmap *map, struct hmap_bucket *head,
-				unsigned long newmask, unsigned long xi,
-				unsigned int n[2])
+static unsigned int hmap_evacuate_count(struct hmap *map,
+					struct hmap_bucket *head,
+					unsigned long newmask, unsigned long xi,
+					unsigned int n[2])
 	__must_hold(&map->lock)
 {
+	unsigned int s, len = 0;
 	struct hmap_bucket *b;
-	unsigned int s;
 
 	lockdep_assert_held(&map->lock);
 	n[0] = 0;
 	n[1] = 0;
-	for (b = head; b; b = hmap_dereference(map, b->overflow)) {
+	for (b = head; b; b = hmap_dereference(map, b->overflow), len++) {
 		for (s = 0; s < HMAP_BUCKET_SLOTS; s++) {
 			struct hmap_elem *e;
 
@@ -1049,22 +1204,22 @@ static void hmap_evacuate_count(struct hmap *map, struct hmap_bucket *head,
 			n[(e->hash & newmask) != xi]++;
 		}
 	}
+	return len;
 }
 
 /*
  * Evacuation, pass 2: find where each destination chain that gets entries
- * is appended to (@dst[d]), and allocate the overflow buckets the @n[d]
- * entries need beyond the free slots there, linked through their overflow
- * pointers into *@spare. Return 0, or -ENOMEM with nothing allocated and
- * both tables unchanged.
+ * is appended to (@dst[d]), and take the overflow buckets the @n[d]
+ * entries need beyond the free slots there (hmap_overflow_take(), @how),
+ * linked through their overflow pointers into *@spare. Return 0, or
+ * -EAGAIN or -ENOMEM with nothing taken and both tables unchanged.
  */
 static int hmap_evacuate_reserve(struct hmap *map, struct hmap_table *old,
 				 struct hmap_table *new, unsigned long xi,
 				 const unsigned int n[2], struct hmap_dest dst[2],
-				 struct hmap_bucket **spare)
+				 unsigned int how, struct hmap_bucket **spare)
 	__must_hold(&map->lock)
 {
-	struct hmap_bucket *nb;
 	unsigned int d, need = 0;
 
 	lockdep_assert_held(&map->lock);
@@ -1078,23 +1233,7 @@ static int hmap_evacuate_reserve(struct hmap *map, struct hmap_table *old,
 		if (n[d] > cap)
 			need += DIV_ROUND_UP(n[d] - cap, HMAP_BUCKET_SLOTS);
 	}
-	*spare = NULL;
-	while (need--) {
-		nb = hmap_overflow_new(map);
-		if (!nb)
-			goto free_spares;
-		RCU_INIT_POINTER(nb->overflow, *spare);
-		*spare = nb;
-	}
-	return 0;
-
-free_spares:
-	while (*spare) {
-		nb = *spare;
-		*spare = hmap_dereference(map, nb->overflow);
-		hmap_overflow_free(map, nb);
-	}
-	return -ENOMEM;
+	return hmap_overflow_take(map, need, how, spare);
 }
 
 /*
@@ -1149,10 +1288,12 @@ static u8 hmap_evacuate_move(struct hmap *map, struct hmap_table *new,
  * count them by destination, reserve the overflow buckets the destinations
  * need (so that a failure leaves both tables as they were), then move the
  * element pointers and mark the old slots, the head's tag 0 last with
- * release semantics.
+ * release semantics. Return 0, -EAGAIN or -ENOMEM (hmap_overflow_take());
+ * *@walked gets the buckets of the old chain.
  */
 static int hmap_evacuate(struct hmap *map, struct hmap_table *old,
-			 struct hmap_table *new, unsigned long i)
+			 struct hmap_table *new, unsigned long i,
+			 unsigned int how, unsigned int *walked)
 	__must_hold(&map->lock)
 {
 	struct hmap_bucket *head = &old->buckets[i], *spare;
@@ -1163,8 +1304,8 @@ static int hmap_evacuate(struct hmap *map, struct hmap_table *old,
 	int err;
 
 	lockdep_assert_held(&map->lock);
-	hmap_evacuate_count(map, head, hmap_bucket_mask(new), xi, n);
-	err = hmap_evacuate_reserve(map, old, new, xi, n, dst, &spare);
+	*walked = hmap_evacuate_count(map, head, hmap_bucket_mask(new), xi, n);
+	err = hmap_evacuate_reserve(map, old, new, xi, n, dst, how, &spare);
 	if (err)
 		return err;
 	mark0 = hmap_evacuate_move(map, new, head, xi, dst, &spare);
@@ -1231,10 +1372,12 @@ static void hmap_resize_commit(struct hmap *map)
 /*
  * Evacuate old bucket @i if it still needs it; if it was the one at
  * @nevacuate, advance @nevacuate and finish the resize when it reaches the
- * end. The old table may be gone when this returns.
+ * end. The old table may be gone when this returns. *@walked gets the
+ * buckets of the old chain walked, 0 if it had been evacuated already.
+ * Return 0, -EAGAIN or -ENOMEM (hmap_overflow_take()).
  */
 static int hmap_evacuate_one(struct hmap *map, unsigned long i,
-			     bool background)
+			     unsigned int how, unsigned int *walked)
 	__must_hold(&map->lock)
 {
 	struct hmap_table *old = hmap_oldest(map);
@@ -1242,12 +1385,13 @@ static int hmap_evacuate_one(struct hmap *map, unsigned long i,
 	unsigned long stop;
 
 	lockdep_assert_held(&map->lock);
+	*walked = 0;
 	if (!hmap_bucket_evacuated(&old->buckets[i])) {
-		int err = hmap_evacuate(map, old, new, i);
+		int err = hmap_evacuate(map, old, new, i, how, walked);
 
 		if (err)
 			return err;
-		if (background)
+		if (how & HMAP_EV_BACKGROUND)
 			hmap_stat_add(map, evacuated_by_background, 1);
 		else
 			hmap_stat_add(map, evacuated_by_writers, 1);
@@ -1270,36 +1414,51 @@ static int hmap_evacuate_one(struct hmap *map, unsigned long i,
  * Before a write to @hash, during a resize of any kind: evacuate the old
  * bucket it hashes to, then one more at @nevacuate (two, as Go's growWork
  * does). Only the first one is needed for the write to be correct; a
- * failure of the second is left for later.
+ * failure of the second is left for later. *@evacuated counts the old
+ * buckets this write evacuated, across the times it took the lock: the
+ * second bucket is skipped once it reached two, so that a write that
+ * dropped the lock and took it again (to allocate) evacuates two, plus
+ * the one its key needs each time it came back.
  */
-static int hmap_evacuate_for_write(struct hmap *map, u64 hash)
+static int hmap_evacuate_for_write(struct hmap *map, u64 hash,
+				   unsigned int how, unsigned int *evacuated)
 	__must_hold(&map->lock)
 {
+	unsigned int walked;
 	int err;
 
 	lockdep_assert_held(&map->lock);
 	if (map->resizing == HMAP_RESIZE_NONE)
 		return 0;
 	err = hmap_evacuate_one(map, hash & hmap_bucket_mask(hmap_oldest(map)),
-				false);
+				how, &walked);
 	if (err)
 		return err;
-	if (map->resizing != HMAP_RESIZE_NONE)
-		hmap_evacuate_one(map, map->nevacuate, false);
+	*evacuated += !!walked;
+	if (map->resizing != HMAP_RESIZE_NONE && *evacuated < 2 &&
+	    !hmap_evacuate_one(map, map->nevacuate, how, &walked))
+		*evacuated += !!walked;
 	return 0;
 }
 
-/* Evacuate up to @max buckets from @nevacuate on; 0 or -ENOMEM. */
-static int hmap_evacuate_batch(struct hmap *map, unsigned long max,
-			       bool background)
+/*
+ * Evacuate old buckets from @nevacuate on until @budget buckets (heads and
+ * overflow buckets of the old chains) were walked or the resize is done.
+ * Return 0, -EAGAIN or -ENOMEM (hmap_overflow_take()).
+ */
+static int hmap_evacuate_batch(struct hmap *map, unsigned int budget,
+			       unsigned int how)
 	__must_hold(&map->lock)
 {
+	unsigned int walked;
+
 	lockdep_assert_held(&map->lock);
-	while (max-- && map->resizing != HMAP_RESIZE_NONE) {
-		int err = hmap_evacuate_one(map, map->nevacuate, background);
+	while (budget && map->resizing != HMAP_RESIZE_NONE) {
+		int err = hmap_evacuate_one(map, map->nevacuate, how, &walked);
 
 		if (err)
 			return err;
+		budget -= min(budget, max(walked, 1U));
 	}
 	return 0;
 }
@@ -1309,23 +1468,31 @@ static int hmap_evacuate_batch(struct hmap *map, unsigned long max,
  * and whatever resize writers start meanwhile. Called without &hmap.lock,
  * in process context: takes it for %HMAP_EVAC_HOLD buckets at a time, so
  * that interrupts are never off for a long walk, and refills the reserve
- * of overflow buckets between holds.
+ * of overflow buckets between holds (with GFP_KERNEL, whatever the map's
+ * flags: this context may sleep).
+ *
+ * Return: 0, or -ENOMEM.
  */
 static int hmap_evacuate_all(struct hmap *map)
 {
+	unsigned int need = HMAP_RESERVE;
 	unsigned long flags;
-	int err = 0;
+	int err;
 
 	for (;;) {
-		hmap_reserve_fill(map);
+		if (hmap_reserve_fill(map, need))
+			return -ENOMEM;
 		spin_lock_irqsave(&map->lock, flags);
 		if (map->resizing == HMAP_RESIZE_NONE) {
 			spin_unlock_irqrestore(&map->lock, flags);
 			return 0;
 		}
-		err = hmap_evacuate_batch(map, HMAP_EVAC_HOLD, true);
+		err = hmap_evacuate_batch(map, HMAP_EVAC_HOLD,
+					  HMAP_EV_BACKGROUND |
+					  HMAP_EV_MAY_SLEEP);
+		need = err == -EAGAIN ? map->reserve_need : HMAP_RESERVE;
 		spin_unlock_irqrestore(&map->lock, flags);
-		if (err)
+		if (err && err != -EAGAIN)
 			return err;
 		cond_resched();
 	}
@@ -1384,27 +1551,63 @@ static struct hmap_table *hmap_spare_install(struct hmap *map,
 }
 
 /*
+ * Claim the one allocation of a bucket array a map has in flight: whoever
+ * gets it allocates (hmap_spare_fill()), every other writer that finds the
+ * same resize due goes on into overflow chains meanwhile, so that writers
+ * racing to a resize allocate one array, not one each.
+ *
+ * Return: whether the caller got it (then it must call hmap_spare_fill()).
+ */
+static bool hmap_array_claim(struct hmap *map)
+	__must_hold(&map->lock)
+{
+	lockdep_assert_held(&map->lock);
+	if (map->array_busy || map->dying)
+		return false;
+	map->array_busy = true;
+	return true;
+}
+
+/*
+ * The claimed allocation is over: if a write asked @prealloc_work for an
+ * array meanwhile, or for the next one ahead (it waited for this one),
+ * let it look again.
+ */
+static void hmap_array_release(struct hmap *map)
+	__must_hold(&map->lock)
+{
+	lockdep_assert_held(&map->lock);
+	map->array_busy = false;
+	if ((map->want_array || map->want_ahead) && !map->dying)
+		queue_work(hmap_wq, &map->prealloc_work);
+}
+
+/*
  * Allocate an array of 2^@bits buckets and make it the spare, for the
  * resize that was due and found none: what a writer that may sleep does
- * after dropping the lock, and hmap_shrink_to_fit(). Process context,
- * without &hmap.lock.
+ * after dropping the lock, having claimed the allocation
+ * (hmap_array_claim(); @claimed), which this releases, or past
+ * %HMAP_NOARRAY_SLACK without. Process context, without &hmap.lock.
  *
  * Return: 0, or -ENOMEM.
  */
-static int hmap_spare_fill(struct hmap *map, unsigned int bits)
+static int hmap_spare_fill(struct hmap *map, unsigned int bits, bool claimed)
 {
 	struct hmap_table *t;
 	unsigned long flags;
 
 	t = hmap_table_new(map, bits);
-	if (!t)
-		return -ENOMEM;
 	spin_lock_irqsave(&map->lock, flags);
-	t = hmap_spare_install(map, t);
+	if (t)
+		t = hmap_spare_install(map, t);
+	else
+		bits = 0;	/* failed */
+	if (claimed)
+		hmap_array_release(map);
 	spin_unlock_irqrestore(&map->lock, flags);
 	if (t)
 		hmap_table_free_array(t);
-	return 0;
+	return bits ? 0 : -ENOMEM;
 }
 
 /*
@@ -1456,11 +1659,16 @@ static bool hmap_resize_due(struct hmap *map, enum hmap_resize_kind *kind,
 }
 
 /*
- * Allocate an array for the spare, outside the lock: the next grow's for
- * a large map three quarters of the way to it (hmap_maybe_prealloc()), or
- * the one a resize found missing (@want_array), whose resize this then starts
- * if the map is still due for it; if it is due for another, that one's
- * array is wanted next.
+ * Process-context chores of a map, outside its spinlock: refill the
+ * reserve of overflow buckets (an %HMAP_F_ATOMIC map's writers ask,
+ * hmap_reserve_low()); allocate an array for the spare: the next grow's
+ * for a large map three quarters of the way to it (@want_ahead,
+ * hmap_maybe_prealloc()), or the one a resize found missing (@want_array),
+ * whose resize this then starts if the map is still due for it; if it is
+ * due for another, that one's array is wanted next. While another
+ * allocation of an array is in flight (@array_busy) this leaves
+ * @want_array set and allocates nothing: hmap_array_release() queues it
+ * again.
  */
 static void hmap_prealloc_work(struct work_struct *work)
 {
@@ -1473,7 +1681,14 @@ static void hmap_prealloc_work(struct work_struct *work)
 	unsigned int bits;
 
 	mutex_lock(&map->work_lock);
+	memcg = set_active_memcg(map->memcg);
+	/* A failure is left to GFP_ATOMIC and the next write that asks. */
+	hmap_reserve_fill(map, HMAP_RESERVE);
 	spin_lock_irqsave(&map->lock, flags);
+	if (map->array_busy) {
+		spin_unlock_irqrestore(&map->lock, flags);
+		goto out;
+	}
 	/*
 	 * What a write wanted is worked out again from the map as it is
 	 * now: a write may have asked after the resize it wanted started.
@@ -1485,27 +1700,30 @@ static void hmap_prealloc_work(struct work_struct *work)
 		skip = !want;
 	} else {
 		bits = hmap_newest(map)->B + 1;
-		skip = !!map->spare;
+		skip = !map->want_ahead || !!map->spare;
 	}
-	skip = skip || map->dying || bits > HMAP_B_MAX ||
-	       (map->spare && map->spare->B == bits);
+	map->want_ahead = false;
+	skip = skip || bits > HMAP_B_MAX ||
+	       (map->spare && map->spare->B == bits) ||
+	       !hmap_array_claim(map);
 	spin_unlock_irqrestore(&map->lock, flags);
 
-	if (!skip) {
+	if (!skip)
 		/* Without the lock: writers go on while this zeroes it. */
-		memcg = set_active_memcg(map->memcg);
 		t = hmap_table_new(map, bits);
-		set_active_memcg(memcg);
-	}
 	/* Not again until a write wants it: writes go on into chains. */
 	failed = !skip && !t;
 	spin_lock_irqsave(&map->lock, flags);
 	if (t && (want || hmap_newest(map)->B + 1 == bits))
 		t = hmap_spare_install(map, t);
+	if (!skip)
+		hmap_array_release(map);
 	if (want && !failed && hmap_resize_due(map, &kind, &bits) &&
 	    !hmap_resize_start(map, kind, bits))
 		hmap_want_array(map);
 	spin_unlock_irqrestore(&map->lock, flags);
+out:
+	set_active_memcg(memcg);
 	mutex_unlock(&map->work_lock);
 	if (t)
 		hmap_table_free_array(t);
@@ -1517,12 +1735,46 @@ static void hmap_maybe_prealloc(struct hmap *map, struct hmap_table *t)
 {
 	lockdep_assert_held(&map->lock);
 	if (t->B + 1 < HMAP_PREALLOC_MIN_B || t->B >= HMAP_B_MAX ||
-	    map->spare || map->dying)
+	    map->spare || map->dying || map->array_busy || map->want_ahead)
 		return;
 	if ((u64)map->count * HMAP_LOAD_DEN * 4 <
 	    ((u64)HMAP_LOAD_NUM * 3) << t->B)
 		return;
+	map->want_ahead = true;
 	queue_work(hmap_wq, &map->prealloc_work);
+}
+
+/*
+ * Start a resize of @kind to @new, the array of the resize (of 2^@new->B
+ * buckets): link it behind the oldest table and arm the worker.
+ */
+static void hmap_resize_start_with(struct hmap *map,
+				   enum hmap_resize_kind kind,
+				   struct hmap_table *new)
+	__must_hold(&map->lock)
+{
+	struct hmap_table *old = hmap_oldest(map);
+
+	lockdep_assert_held(&map->lock);
+	rcu_assign_pointer(old->next, new);
+	map->resizing = kind;
+	map->nevacuate = 0;
+	map->resize_start_ns = ktime_get_ns();
+	trace_hmap_resize_start(map, kind, old->B, new->B, map->count);
+	switch (kind) {
+	case HMAP_RESIZE_GROW:
+		hmap_stat_add(map, grows, 1);
+		break;
+	case HMAP_RESIZE_SAME:
+		hmap_stat_add(map, same_size_grows, 1);
+		break;
+	case HMAP_RESIZE_SHRINK:
+		hmap_stat_add(map, shrinks, 1);
+		break;
+	case HMAP_RESIZE_NONE:
+		break;
+	}
+	hmap_bg_schedule(map);
 }
 
 /*
@@ -1539,32 +1791,13 @@ static bool hmap_resize_start(struct hmap *map, enum hmap_resize_kind kind,
 			      unsigned int bits)
 	__must_hold(&map->lock)
 {
-	struct hmap_table *old = hmap_oldest(map);
 	struct hmap_table *new;
 
 	lockdep_assert_held(&map->lock);
 	new = hmap_spare_take(map, bits);
 	if (!new)
 		return false;
-	rcu_assign_pointer(old->next, new);
-	map->resizing = kind;
-	map->nevacuate = 0;
-	map->resize_start_ns = ktime_get_ns();
-	trace_hmap_resize_start(map, kind, old->B, bits, map->count);
-	switch (kind) {
-	case HMAP_RESIZE_GROW:
-		hmap_stat_add(map, grows, 1);
-		break;
-	case HMAP_RESIZE_SAME:
-		hmap_stat_add(map, same_size_grows, 1);
-		break;
-	case HMAP_RESIZE_SHRINK:
-		hmap_stat_add(map, shrinks, 1);
-		break;
-	case HMAP_RESIZE_NONE:
-		break;
-	}
-	hmap_bg_schedule(map);
+	hmap_resize_start_with(map, kind, new);
 	return true;
 }
 
@@ -1595,22 +1828,31 @@ static int hmap_maybe_shrink(struct hmap *map)
  * shrink when it ends on a map still below its load), or, if no resize was
  * in progress at the start of the turn, free a spare array once writes
  * have been idle (into *@idle, for the caller to free unlocked). At the
- * end of the turn, arm the worker for what is left.
+ * end of the turn, arm the worker for what is left. When the reserve of
+ * overflow buckets is short, *@need gets what the evacuation needs, for
+ * the next hold (the worker may sleep: it never takes GFP_ATOMIC ones);
+ * else 0.
  *
  * Return: whether the turn goes on with another hold.
  */
 static bool hmap_bg_hold(struct hmap *map, unsigned int n,
-			 struct hmap_table **idle)
+			 struct hmap_table **idle, unsigned int *need)
 {
 	bool last = n + 1 == HMAP_BG_BATCH / HMAP_EVAC_HOLD, more = false;
 	unsigned long flags;
-	int want;
+	int want, err;
 
 	spin_lock_irqsave(&map->lock, flags);
+	*need = 0;
 	if (map->dying || !map->background)
 		goto unlock;
 	if (map->resizing != HMAP_RESIZE_NONE) {
-		if (hmap_evacuate_batch(map, HMAP_EVAC_HOLD, true)) {
+		err = hmap_evacuate_batch(map, HMAP_EVAC_HOLD,
+					  HMAP_EV_BACKGROUND |
+					  HMAP_EV_MAY_SLEEP);
+		if (err == -EAGAIN) {
+			*need = map->reserve_need;
+		} else if (err) {
 			/* Out of memory: try again later. */
 			hmap_bg_queue(map, HMAP_BG_RETRY);
 			goto unlock;
@@ -1636,23 +1878,32 @@ unlock:
 
 /*
  * One turn of the worker: up to %HMAP_BG_BATCH old buckets evacuated, in
- * holds of the lock of %HMAP_EVAC_HOLD (hmap_bg_hold()), the reserve of
- * overflow buckets refilled before each.
+ * holds of the lock of %HMAP_EVAC_HOLD buckets walked (hmap_bg_hold()),
+ * the reserve of overflow buckets refilled with GFP_KERNEL before each;
+ * if that fails when an evacuation waits for it, the turn ends and the
+ * worker tries again after %HMAP_BG_RETRY.
  */
 static void hmap_bg_work(struct work_struct *work)
 {
 	struct hmap *map = container_of(to_delayed_work(work), struct hmap,
 					bg_work);
+	unsigned int n = 0, need = 0;
 	struct hmap_table *idle = NULL;
 	struct mem_cgroup *memcg;
-	unsigned int n = 0;
+	unsigned long flags;
 
 	mutex_lock(&map->work_lock);
 	/* Overflow buckets are charged to the map's creator. */
 	memcg = set_active_memcg(map->memcg);
 	do {
-		hmap_reserve_fill(map);
-	} while (hmap_bg_hold(map, n++, &idle));
+		/* Only an evacuation that waits for the buckets stops it. */
+		if (hmap_reserve_fill(map, need) && need) {
+			spin_lock_irqsave(&map->lock, flags);
+			hmap_bg_queue(map, HMAP_BG_RETRY);
+			spin_unlock_irqrestore(&map->lock, flags);
+			break;
+		}
+	} while (hmap_bg_hold(map, n++, &idle, &need));
 	set_active_memcg(memcg);
 	mutex_unlock(&map->work_lock);
 	if (idle)
@@ -1715,11 +1966,12 @@ miss:
 
 /*
  * The insert of a write: @ne at the free slot hmap_find_for_write() found,
- * or in a new overflow bucket after @last, the end of the chain.
+ * or in @nb, a new overflow bucket (hmap_overflow_take()), linked after
+ * @last, the end of the chain.
  */
-static int hmap_insert_for_write(struct hmap *map, struct hmap_elem *ne,
-				 struct hmap_dest *last,
-				 struct hmap_dest *free)
+static void hmap_insert_for_write(struct hmap *map, struct hmap_elem *ne,
+				  struct hmap_dest *last,
+				  struct hmap_dest *free, struct hmap_bucket *nb)
 	__must_hold(&map->lock)
 {
 	struct hmap_bucket *b = free->b;
@@ -1729,9 +1981,7 @@ static int hmap_insert_for_write(struct hmap *map, struct hmap_elem *ne,
 	if (!b) {
 		struct hmap_table *t = hmap_newest(map);
 
-		b = hmap_overflow_new(map);
-		if (!b)
-			return -ENOMEM;
+		b = nb;
 		b->tophash[0] = hmap_tophash(ne->hash);
 		RCU_INIT_POINTER(b->elems[0], ne);
 		rcu_assign_pointer(last->b->overflow, b);
@@ -1741,13 +1991,34 @@ static int hmap_insert_for_write(struct hmap *map, struct hmap_elem *ne,
 		WRITE_ONCE(b->tophash[slot], hmap_tophash(ne->hash));
 	}
 	WRITE_ONCE(map->count, map->count + 1);
-	return 0;
 }
 
 /* Whether the map's writers may sleep: created without %HMAP_F_ATOMIC. */
 static bool hmap_writer_may_sleep(const struct hmap *map)
 {
 	return !(map->params.flags & HMAP_F_ATOMIC);
+}
+
+/*
+ * A write that may sleep found the reserve of overflow buckets short
+ * (-EAGAIN, &hmap.reserve_need set): drop the lock and allocate the
+ * buckets it needs with GFP_KERNEL onto *@mine, which the write splices
+ * into the reserve when it takes the lock again, in the hold that tries
+ * again, so that no other write takes them first.
+ *
+ * Return: 0 to try again; -ENOMEM if the allocation failed or the write
+ * tried %HMAP_WRITE_RETRIES times already.
+ */
+static int hmap_write_refill(struct hmap *map, unsigned long irqflags,
+			     struct hmap_bucket **mine, unsigned int *retries)
+	__releases(&map->lock)
+{
+	unsigned int need = map->reserve_need;
+
+	spin_unlock_irqrestore(&map->lock, irqflags);
+	if (++*retries > HMAP_WRITE_RETRIES)
+		return -ENOMEM;
+	return hmap_bucket_list_alloc(map, need, mine);
 }
 
 /*
@@ -1778,13 +2049,16 @@ static bool hmap_insert_resize_due(struct hmap *map, struct hmap_table *t,
 static int hmap_do_update(struct hmap *map, const void *key, u32 key_len,
 			  const void *value, u32 value_len, u64 flags)
 {
-	bool may_sleep = hmap_writer_may_sleep(map), filled = false;
+	bool may_sleep = hmap_writer_may_sleep(map), allocated = false;
+	unsigned int how = may_sleep ? HMAP_EV_MAY_SLEEP : 0;
+	unsigned int evacuated = 0, retries = 0, bits;
+	bool claimed, over;
+	struct hmap_bucket *mine = NULL, *nb = NULL;
 	enum hmap_resize_kind kind;
 	struct hmap_dest at, free;
 	struct hmap_elem *ne, *old;
 	struct hmap_table *t;
 	unsigned long irqflags;
-	unsigned int bits;
 	u64 hash;
 	int err;
 
@@ -1795,21 +2069,23 @@ static int hmap_do_update(struct hmap *map, const void *key, u32 key_len,
 	ne = hmap_elem_new(map, hash, key, key_len, value, value_len);
 	if (!ne)
 		return -ENOMEM;
+	/* A failure is found out under the lock: -EAGAIN, see below. */
 	if (may_sleep)
-		hmap_reserve_fill(map);
+		hmap_reserve_fill(map, HMAP_RESERVE);
 
 relock:
 	spin_lock_irqsave(&map->lock, irqflags);
+	hmap_reserve_splice(map, &mine);
 	map->last_write = jiffies;
 again:
-	err = hmap_evacuate_for_write(map, hash);
+	err = hmap_evacuate_for_write(map, hash, how, &evacuated);
 	if (err)
-		goto free_elem;
+		goto fail;
 	old = hmap_find_for_write(map, hash, key, key_len, &at, &free);
 	if (old) {
 		if (flags == HMAP_NOEXIST) {
 			err = -EEXIST;
-			goto free_elem;
+			goto fail;
 		}
 		rcu_assign_pointer(at.b->elems[at.slot], ne);
 		hmap_stat_add(map, updates, 1);
@@ -1817,11 +2093,11 @@ again:
 	}
 	if (flags == HMAP_EXIST) {
 		err = -ENOENT;
-		goto free_elem;
+		goto fail;
 	}
 	if (map->count >= map->params.max_entries) {
 		err = -E2BIG;
-		goto free_elem;
+		goto fail;
 	}
 	t = hmap_newest(map);
 	if (hmap_insert_resize_due(map, t, &kind, &bits)) {
@@ -1829,22 +2105,38 @@ again:
 			goto again;
 		/*
 		 * No array at hand: a writer that may sleep allocates it
-		 * unlocked and tries once more; one that may not leaves it
-		 * to the worker. Either way the insert goes on, into an
-		 * overflow chain if it must.
+		 * unlocked and tries once more, unless another one is at
+		 * it already (hmap_array_claim()); one that may not leaves
+		 * it to @prealloc_work. Either way the insert goes on, into
+		 * an overflow chain if it must, up to %HMAP_NOARRAY_SLACK
+		 * times the load; past it a writer that may sleep allocates
+		 * an array of its own, and the insert fails if none is had.
 		 */
+		over = kind == HMAP_RESIZE_GROW &&
+		       hmap_over_load(map->count + 1,
+				      t->B + HMAP_NOARRAY_SLACK);
 		if (!may_sleep) {
 			hmap_want_array(map);
-		} else if (!filled) {
-			filled = true;
-			spin_unlock_irqrestore(&map->lock, irqflags);
-			hmap_spare_fill(map, bits);
-			goto relock;
+		} else if (!allocated) {
+			claimed = hmap_array_claim(map);
+			if (claimed || over) {
+				allocated = true;
+				spin_unlock_irqrestore(&map->lock, irqflags);
+				hmap_spare_fill(map, bits, claimed);
+				goto relock;
+			}
+		}
+		if (over) {
+			err = -ENOMEM;
+			goto fail;
 		}
 	}
-	err = hmap_insert_for_write(map, ne, &at, &free);
-	if (err)
-		goto free_elem;
+	if (!free.b) {
+		err = hmap_overflow_take(map, 1, how, &nb);
+		if (err)
+			goto fail;
+	}
+	hmap_insert_for_write(map, ne, &at, &free, nb);
 	hmap_stat_add(map, inserts, 1);
 	hmap_maybe_prealloc(map, t);
 unlock:
@@ -1854,8 +2146,15 @@ unlock:
 		hmap_elem_free_deferred(map, old);
 	return 0;
 
-free_elem:
-	spin_unlock_irqrestore(&map->lock, irqflags);
+fail:
+	if (err == -EAGAIN) {
+		err = hmap_write_refill(map, irqflags, &mine, &retries);
+		if (!err)
+			goto relock;
+	} else {
+		spin_unlock_irqrestore(&map->lock, irqflags);
+	}
+	hmap_bucket_list_free(mine);
 	hmap_elem_free(map, ne);
 	return err;
 }
@@ -1869,20 +2168,24 @@ free_elem:
  * @value_len: its length, 0..value_size bytes.
  * @flags: %HMAP_ANY, %HMAP_NOEXIST or %HMAP_EXIST.
  *
- * Evacuates at most two old buckets if a resize is in progress, and may
- * start a grow or a same-size grow. Concurrent lookups see the old value or
- * the new one. Never fails for want of a bucket array: until the array of
- * a due grow is there, entries go into overflow chains.
+ * Evacuates at most two old buckets if a resize is in progress (one more
+ * each time it dropped the lock to allocate and came back), and may
+ * start a grow or a same-size grow. Concurrent lookups see the old value
+ * or the new one. Until the array of a due grow is there, entries go into
+ * overflow chains, up to 2^%HMAP_NOARRAY_SLACK times the grow's load.
  *
  * Context: a map created with %HMAP_F_ATOMIC: any context (process,
  * softirq, hardirq; interrupts on or off), never sleeps; allocates the
- * element with GFP_ATOMIC. Otherwise process context, may sleep (in the
- * allocator, outside the map's lock). Takes the map's spinlock with
- * interrupts off.
+ * element, and overflow buckets once the map's reserve is empty, with
+ * GFP_ATOMIC (on PREEMPT_RT: see "Concurrency contract"). Otherwise
+ * process context, may sleep (in the allocator, GFP_KERNEL, outside the
+ * map's lock). Takes the map's spinlock with interrupts off.
  * Return: 0; -EINVAL for a bad length or flag; -EEXIST if %HMAP_NOEXIST
  * and the key is present; -ENOENT if %HMAP_EXIST and it is absent; -E2BIG
  * if the map holds max_entries; -ENOMEM if the element, or an overflow
- * bucket the write or its evacuation needed, could not be allocated.
+ * bucket the write or its evacuation needed, could not be allocated, or
+ * if a grow is due, its array missing, and the map already holds
+ * 2^%HMAP_NOARRAY_SLACK times its load. The map is unchanged on error.
  */
 int hmap_update(struct hmap *map, const void *key, u32 key_len,
 		const void *value, u32 value_len, u64 flags)
@@ -1948,11 +2251,15 @@ static void hmap_clear_slot(struct hmap *map, struct hmap_bucket *head,
  * Context: as hmap_update(): any context for a map created with
  * %HMAP_F_ATOMIC, never sleeping; otherwise process context, may sleep.
  * Return: 0; -ENOENT if the key is absent; -EINVAL for a bad length;
- * -ENOMEM if the evacuation that must precede the delete failed.
+ * -ENOMEM if the evacuation that must precede the delete could not get
+ * the overflow buckets it needed (the map is then unchanged).
  */
 int hmap_delete(struct hmap *map, const void *key, u32 key_len)
 {
 	bool may_sleep = hmap_writer_may_sleep(map);
+	unsigned int how = may_sleep ? HMAP_EV_MAY_SLEEP : 0;
+	unsigned int evacuated = 0, retries = 0;
+	struct hmap_bucket *mine = NULL;
 	struct mem_cgroup *memcg;
 	struct hmap_dest at, free;
 	struct hmap_elem *e = NULL;
@@ -1968,10 +2275,18 @@ int hmap_delete(struct hmap *map, const void *key, u32 key_len)
 
 	memcg = set_active_memcg(map->memcg);
 	if (may_sleep)
-		hmap_reserve_fill(map);
+		hmap_reserve_fill(map, HMAP_RESERVE);
+relock:
 	spin_lock_irqsave(&map->lock, irqflags);
+	hmap_reserve_splice(map, &mine);
 	map->last_write = jiffies;
-	err = hmap_evacuate_for_write(map, hash);
+	err = hmap_evacuate_for_write(map, hash, how, &evacuated);
+	if (err == -EAGAIN) {
+		err = hmap_write_refill(map, irqflags, &mine, &retries);
+		if (!err)
+			goto relock;
+		goto out;
+	}
 	if (err)
 		goto unlock;
 	e = hmap_find_for_write(map, hash, key, key_len, &at, &free);
@@ -1985,8 +2300,10 @@ int hmap_delete(struct hmap *map, const void *key, u32 key_len)
 	WRITE_ONCE(map->count, map->count - 1);
 	hmap_stat_add(map, deletes, 1);
 	want = hmap_maybe_shrink(map);
-	if (want >= 0 && !may_sleep) {
-		hmap_want_array(map);
+	/* As for a grow: one allocation of the array in flight. */
+	if (want >= 0 && (!may_sleep || !hmap_array_claim(map))) {
+		if (!may_sleep)
+			hmap_want_array(map);
 		want = -1;
 	}
 unlock:
@@ -1995,11 +2312,13 @@ unlock:
 	if (e && !err)
 		hmap_elem_free_deferred(map, e);
 	/* A shrink is due and its array missing: get it, then start it. */
-	if (want >= 0 && !hmap_spare_fill(map, want)) {
+	if (want >= 0 && !hmap_spare_fill(map, want, true)) {
 		spin_lock_irqsave(&map->lock, irqflags);
 		hmap_maybe_shrink(map);
 		spin_unlock_irqrestore(&map->lock, irqflags);
 	}
+out:
+	hmap_bucket_list_free(mine);
 	set_active_memcg(memcg);
 	return err;
 }
@@ -2055,59 +2374,76 @@ EXPORT_SYMBOL_GPL(hmap_clear);
  * Finishes the resize in progress, then halves the array as many times as
  * the entry count allows in one resize, or rebuilds it at the same size if
  * it has overflow buckets; the whole evacuation is done before returning.
- * The map's spinlock is held for %HMAP_EVAC_HOLD old buckets at a time,
- * so writers go on beside it; the size fits the count of a moment during
- * the call (writers may have changed it since, and a resize they start
- * meanwhile is finished too, up to a few rounds).
+ * The array is allocated outside the map's spinlock and kept by the call
+ * (never left as the map's spare, where a concurrent write could take or
+ * free it); the spinlock is held for %HMAP_EVAC_HOLD buckets at a time,
+ * so writers go on beside it. On success the size fits the count of a
+ * moment during the call (writers may have changed it since). When
+ * writers change the size the count needs, or start resizes, faster than
+ * the call can follow (%HMAP_SHRINK_ROUNDS rounds), it gives up with
+ * -EBUSY; the map is then as correct as ever, only not fitted.
  *
  * Context: process context, may sleep; takes &hmap.work_lock.
- * Return: 0, or -ENOMEM.
+ * Return: 0 once fitted; -ENOMEM if an array or overflow bucket could not
+ * be allocated; -EBUSY as above.
  */
 int hmap_shrink_to_fit(struct hmap *map)
 {
+	struct hmap_table *t = NULL, *cur;
 	enum hmap_resize_kind kind;
 	struct mem_cgroup *memcg;
 	unsigned int bits, round;
-	struct hmap_table *t;
 	unsigned long flags;
-	bool started;
-	int err;
+	int err = -EBUSY;
 
 	mutex_lock(&map->work_lock);
 	memcg = set_active_memcg(map->memcg);
-	for (round = 0; round < 4; round++) {
+	for (round = 0; round <= HMAP_SHRINK_ROUNDS; round++) {
 		err = hmap_evacuate_all(map);
 		if (err)
 			break;
+		err = -EBUSY;
 		spin_lock_irqsave(&map->lock, flags);
 		if (map->resizing != HMAP_RESIZE_NONE) {
 			/* A writer started one meanwhile: finish it first. */
 			spin_unlock_irqrestore(&map->lock, flags);
 			continue;
 		}
-		t = hmap_oldest(map);
+		cur = hmap_oldest(map);
 		bits = hmap_fit_B(map->count);
-		if (bits < t->B) {
+		if (bits < cur->B) {
 			kind = HMAP_RESIZE_SHRINK;
-		} else if (t->noverflow) {
+		} else if (cur->noverflow) {
 			kind = HMAP_RESIZE_SAME;
-			bits = t->B;
+			bits = cur->B;
 		} else {
 			spin_unlock_irqrestore(&map->lock, flags);
+			err = 0;
 			break;
 		}
-		started = hmap_resize_start(map, kind, bits);
-		spin_unlock_irqrestore(&map->lock, flags);
-		if (started) {
+		if (t && t->B == bits) {
+			hmap_resize_start_with(map, kind, t);
+			t = NULL;
+			spin_unlock_irqrestore(&map->lock, flags);
 			err = hmap_evacuate_all(map);
 			break;
 		}
-		err = hmap_spare_fill(map, bits);
-		if (err)
+		spin_unlock_irqrestore(&map->lock, flags);
+		if (round == HMAP_SHRINK_ROUNDS)
 			break;
+		/* The count moved since the array was allocated: again. */
+		if (t)
+			hmap_table_free_array(t);
+		t = hmap_table_new(map, bits);
+		if (!t) {
+			err = -ENOMEM;
+			break;
+		}
 	}
 	set_active_memcg(memcg);
 	mutex_unlock(&map->work_lock);
+	if (t)
+		hmap_table_free_array(t);
 	return err;
 }
 EXPORT_SYMBOL_GPL(hmap_shrink_to_fit);
@@ -2202,14 +2538,10 @@ static void hmap_destroy_work(struct work_struct *work)
 	struct hmap *map = container_of(to_rcu_work(work), struct hmap,
 					destroy_rwork);
 	struct hmap_table *t, *next;
-	struct hmap_bucket *b;
 
 	if (map->spare)
 		hmap_table_free_array(map->spare);
-	while ((b = map->reserve)) {
-		map->reserve = rcu_dereference_protected(b->overflow, 1);
-		kmem_cache_free(hmap_bucket_cache, b);
-	}
+	hmap_bucket_list_free(map->reserve);
 	t = rcu_dereference_protected(map->tbl, 1);
 	next = rcu_dereference_protected(t->next, 1);
 	hmap_table_free(t);
@@ -2238,6 +2570,12 @@ static void hmap_destroy_work(struct work_struct *work)
  * limits of the registry, which are returned at destroy, stay limits).
  * hmap_flush_frees() waits for every deferred free, and so does module
  * exit (hmap_core_exit()).
+ *
+ * No other call on the map may run or start once this is called. A user
+ * of an %HMAP_F_ATOMIC map stops its writers in interrupt context first
+ * (del_timer_sync(), hrtimer_cancel(), synchronize_irq(), ...): a writer
+ * that ran after this returned would touch freed memory once the grace
+ * period ends.
  *
  * Context: process context, may sleep (waits for the map's works, and for
  * grace periods past the bound).
@@ -2332,7 +2670,10 @@ EXPORT_SYMBOL_GPL(hmap_get_params);
  * @map: the map.
  * @st: gets the snapshot.
  *
- * Context: any; takes the map's spinlock with interrupts off, briefly.
+ * Context: any context a writer of an %HMAP_F_ATOMIC map may run in (on
+ * PREEMPT_RT not in hard interrupt context nor with interrupts or
+ * preemption off: see "Concurrency contract"); takes the map's spinlock
+ * with interrupts off, briefly.
  */
 void hmap_get_stats(struct hmap *map, struct hmap_stats *st)
 {
@@ -2380,8 +2721,9 @@ EXPORT_SYMBOL_GPL(hmap_get_stats);
  * @hist: gets the histogram.
  *
  * Walks the whole array writes go to, holding the map's spinlock for
- * %HMAP_HIST_HOLD buckets at a time, so that writers go on beside it and
- * interrupts are never off for long. If writes move to a new array
+ * %HMAP_HIST_HOLD (64) buckets at a time, heads and overflow buckets (a
+ * chain is walked whole), so that writers go on beside it and interrupts
+ * are never off for long. If writes move to a new array
  * meanwhile, the walk starts over on it (%HMAP_HIST_RESTARTS times at
  * most, then continues on the newest array where it was): exact for a map
  * no one resizes during the call, a mix of moments otherwise.
@@ -2391,10 +2733,9 @@ EXPORT_SYMBOL_GPL(hmap_get_stats);
  */
 int hmap_get_histogram(struct hmap *map, struct hmap_histogram *hist)
 {
-	struct hmap_table *t, *walked = NULL;
-	unsigned int restarts = 0;
-	unsigned long i = 0, end;
-	unsigned long flags;
+	struct hmap_table *t, *seen = NULL;
+	unsigned int restarts = 0, walked;
+	unsigned long flags, i = 0;
 	bool done;
 
 	might_sleep();
@@ -2402,16 +2743,16 @@ int hmap_get_histogram(struct hmap *map, struct hmap_histogram *hist)
 	do {
 		spin_lock_irqsave(&map->lock, flags);
 		t = hmap_newest(map);
-		if (t != walked) {
-			if (walked && restarts++ < HMAP_HIST_RESTARTS) {
+		if (t != seen) {
+			if (seen && restarts++ < HMAP_HIST_RESTARTS) {
 				memset(hist, 0, sizeof(*hist));
 				i = 0;
 			}
-			walked = t;
+			seen = t;
 			hist->buckets = 1ULL << t->B;
 		}
-		end = min(i + HMAP_HIST_HOLD, hmap_bucket_mask(t) + 1);
-		for (; i < end; i++) {
+		for (walked = 0; walked < HMAP_HIST_HOLD &&
+		     i <= hmap_bucket_mask(t); i++) {
 			struct hmap_bucket *b = &t->buckets[i];
 			unsigned int chain = 0, s, n;
 
@@ -2422,6 +2763,7 @@ int hmap_get_histogram(struct hmap *map, struct hmap_histogram *hist)
 				hist->slots[n]++;
 			}
 			hist->chains[min(chain - 1, HMAP_HIST_CHAIN_MAX)]++;
+			walked += chain;
 		}
 		done = i > hmap_bucket_mask(t);
 		spin_unlock_irqrestore(&map->lock, flags);
@@ -2517,10 +2859,12 @@ void hmap_test_run_background(struct hmap *map)
 	while (busy && !hmap_evacuate_all(map)) {
 		spin_lock_irqsave(&map->lock, flags);
 		want = hmap_maybe_shrink(map);
+		if (want >= 0 && !hmap_array_claim(map))
+			want = -1;
 		busy = map->resizing != HMAP_RESIZE_NONE;
 		spin_unlock_irqrestore(&map->lock, flags);
 		if (want >= 0)
-			busy = !hmap_spare_fill(map, want);
+			busy = !hmap_spare_fill(map, want, true);
 	}
 	mutex_unlock(&map->work_lock);
 }
@@ -2531,8 +2875,8 @@ EXPORT_SYMBOL_IF_KUNIT(hmap_test_run_background);
  * @map: the map.
  *
  * Does what a write three quarters of the way to a grow does, whatever the
- * count, so that a test can hold &hmap.work_lock (which the work takes
- * first) while the work runs.
+ * count (@want_ahead), so that a test can hold &hmap.work_lock (which the
+ * work takes first) while the work runs.
  *
  * Context: process context; the caller holds &hmap.work_lock.
  */
@@ -2543,11 +2887,47 @@ void __hmap_test_prealloc(struct hmap *map)
 
 	lockdep_assert_held(&map->work_lock);
 	spin_lock_irqsave(&map->lock, flags);
-	if (!map->dying)
+	if (!map->dying) {
+		map->want_ahead = true;
 		queue_work(hmap_wq, &map->prealloc_work);
+	}
 	spin_unlock_irqrestore(&map->lock, flags);
 }
 EXPORT_SYMBOL_IF_KUNIT(__hmap_test_prealloc);
+
+/**
+ * hmap_test_set_alloc() - see, and fail on demand, bucket allocations
+ * @map: the map.
+ * @fn: called before each bucket array and overflow bucket allocation
+ *	(see &typedef hmap_test_alloc_fn), or NULL.
+ * @ctx: passed to @fn.
+ *
+ * Context: process context; @fn must stay callable until it is replaced
+ * and the map's works have been flushed (hmap_flush_frees()).
+ */
+void hmap_test_set_alloc(struct hmap *map, hmap_test_alloc_fn fn, void *ctx)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&map->lock, flags);
+	map->test_alloc_ctx = ctx;
+	WRITE_ONCE(map->test_alloc, fn);
+	spin_unlock_irqrestore(&map->lock, flags);
+}
+EXPORT_SYMBOL_IF_KUNIT(hmap_test_set_alloc);
+
+/**
+ * hmap_test_reserve() - overflow buckets on the map's reserve
+ * @map: the map.
+ *
+ * Context: any.
+ * Return: &hmap.nreserve, read without the lock.
+ */
+unsigned int hmap_test_reserve(struct hmap *map)
+{
+	return READ_ONCE(map->nreserve);
+}
+EXPORT_SYMBOL_IF_KUNIT(hmap_test_reserve);
 #endif
 
 /**

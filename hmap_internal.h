@@ -51,6 +51,23 @@
 #define HMAP_PREALLOC_MIN_B	10
 /* Largest bucket array: 2^HMAP_B_MAX buckets (80 << 24 bytes < INT_MAX). */
 #define HMAP_B_MAX		24
+/*
+ * Overflow buckets a map keeps ready for the writes under its lock
+ * (&hmap.reserve): refilled with GFP_KERNEL outside the lock, by writers
+ * that may sleep before they take it, and for an %HMAP_F_ATOMIC map by
+ * @prealloc_work once a write leaves fewer than half.
+ */
+#define HMAP_RESERVE		4
+/*
+ * While the array of a due grow is missing (being allocated, or its
+ * allocation failing), inserts go on into overflow chains up to
+ * 2^HMAP_NOARRAY_SLACK times the grow's load (52 entries per bucket on
+ * average, chains of about seven buckets); past it a writer that may
+ * sleep allocates an array itself, and an insert that gets none fails
+ * with -ENOMEM: so that the chains, and the time a write holds the map's
+ * lock with interrupts off, stay bounded whatever the allocator does.
+ */
+#define HMAP_NOARRAY_SLACK	3
 
 /**
  * struct hmap_elem - one entry: its full hash, key and value
@@ -118,6 +135,29 @@ struct hmap_table {
  */
 typedef u64 (*hmap_hash_fn)(const void *key, u32 key_len);
 
+/* What hmap_test_set_alloc() sees being allocated. */
+enum hmap_test_alloc {
+	HMAP_TEST_ALLOC_ARRAY,		/* a bucket array, of 2^bits buckets */
+	HMAP_TEST_ALLOC_OVERFLOW,	/* one overflow bucket (bits 0) */
+};
+
+/**
+ * typedef hmap_test_alloc_fn - sees every bucket allocation, for tests only
+ * @map: the map.
+ * @what: the &enum hmap_test_alloc allocated.
+ * @bits: log2 of the array's bucket count, or 0.
+ * @gfp: the allocation's flags.
+ * @ctx: what hmap_test_set_alloc() was given.
+ *
+ * Called before the allocation, in its context: under the map's spinlock
+ * for a GFP_ATOMIC overflow bucket (then it must not sleep), unlocked and
+ * in process context for GFP_KERNEL ones and for arrays (then it may).
+ *
+ * Return: true to fail the allocation.
+ */
+typedef bool (*hmap_test_alloc_fn)(struct hmap *map, enum hmap_test_alloc what,
+				   unsigned int bits, gfp_t gfp, void *ctx);
+
 /*
  * struct hmap_pcpu - the map's counters, per CPU: bumped with this_cpu_add()
  * by lookups in any context and by writers and workers, never a shared
@@ -154,6 +194,12 @@ struct hmap_pcpu {
  *	%HMAP_F_ATOMIC map (kfree_rcu() in any context), else 0.
  * @want_array: a resize was due and found no array: @prealloc_work is
  *	to allocate one and start it (under @lock).
+ * @want_ahead: hmap_maybe_prealloc() asks @prealloc_work for the next
+ *	grow's array ahead (under @lock).
+ * @array_busy: a bucket array for the spare is being allocated, outside
+ *	@lock, by whoever set it (hmap_array_claim()): the one allocation a
+ *	map has in flight; other writers go on into overflow chains
+ *	meanwhile (under @lock).
  * @init_B: log2 of the bucket count the map was created with.
  * @full_elem_size: allocation size of an element with a key and value of
  *	the largest sizes.
@@ -174,10 +220,17 @@ struct hmap_pcpu {
  * @prealloc_work: allocates @spare, so that the write that starts a grow
  *	of a large map does not have to, and the array of a resize that
  *	found none (@want_array); then starts that resize.
- * @reserve: overflow buckets allocated ahead (GFP_KERNEL, outside @lock)
- *	by writers that may sleep, linked through &hmap_bucket.overflow, for
- *	the writes under @lock to take before they fall back to GFP_ATOMIC.
- * @nreserve: buckets on @reserve.
+ * @reserve: overflow buckets allocated ahead (GFP_KERNEL, outside @lock),
+ *	linked through &hmap_bucket.overflow, for the writes and evacuations
+ *	under @lock: the only source of those that may sleep (which refill it
+ *	and retry when it is short), the first of an %HMAP_F_ATOMIC map's
+ *	writers (which fall back to GFP_ATOMIC, and have @prealloc_work
+ *	refill it).
+ * @nreserve: buckets on @reserve (under @lock; read without it as a hint).
+ * @reserve_need: the buckets the last write or evacuation that found
+ *	@reserve short needed at once (under @lock).
+ * @test_alloc: test-only hook on bucket allocations, normally NULL.
+ * @test_alloc_ctx: its context.
  * @memcg: the creator's memory cgroup, charged for what the workers
  *	allocate too.
  * @pcpu: counters.
@@ -200,6 +253,8 @@ struct hmap {
 	gfp_t elem_gfp;
 	size_t elem_pad;
 	bool want_array;
+	bool want_ahead;
+	bool array_busy;
 	unsigned int init_B;
 	size_t full_elem_size;
 	siphash_key_t seed;
@@ -214,6 +269,9 @@ struct hmap {
 	struct work_struct prealloc_work;
 	struct hmap_bucket *reserve;
 	unsigned int nreserve;
+	unsigned int reserve_need;
+	hmap_test_alloc_fn test_alloc;
+	void *test_alloc_ctx;
 	struct mem_cgroup *memcg;
 	struct hmap_pcpu __percpu *pcpu;
 	refcount_t refs;
@@ -319,6 +377,8 @@ u64 hmap_hash(const struct hmap *map, const void *key, u32 key_len);
 /* Test hooks, exported to the KUnit module only. */
 void hmap_test_set_hash(struct hmap *map, hmap_hash_fn fn);
 void hmap_test_set_background(struct hmap *map, bool on);
+void hmap_test_set_alloc(struct hmap *map, hmap_test_alloc_fn fn, void *ctx);
+unsigned int hmap_test_reserve(struct hmap *map);
 void hmap_test_run_background(struct hmap *map);
 void __hmap_test_prealloc(struct hmap *map);
 void hmap_flush_frees(void);
