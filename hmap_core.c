@@ -2450,14 +2450,34 @@ EXPORT_SYMBOL_GPL(hmap_shrink_to_fit);
 
 /* ---- Life cycle and state ---- */
 
-/**
- * hmap_params_valid() - whether hmap_create() accepts these parameters
- * @params: the parameters.
+/*
+ * Copy a caller's &struct hmap_params of @size bytes, as
+ * copy_struct_from_user() does across UAPI versions: a smaller (older)
+ * struct reads as this one with the fields it lacks zero (what they mean
+ * when zero is what the API did before them); a larger (newer) one is
+ * accepted if every byte past this one's end is zero.
  *
- * Context: any.
- * Return: true if every field is in range and every flag known.
+ * Return: 0; -EINVAL if @size is below %HMAP_PARAMS_SIZE_VER1; -E2BIG if a
+ * byte past this version's struct is not zero.
  */
-bool hmap_params_valid(const struct hmap_params *params)
+static int hmap_params_copy(struct hmap_params *dst, const void *src,
+			    size_t size)
+{
+	const u8 *tail = src;
+	size_t i;
+
+	BUILD_BUG_ON(sizeof(*dst) != HMAP_PARAMS_SIZE_VER2);
+	if (size < HMAP_PARAMS_SIZE_VER1)
+		return -EINVAL;
+	for (i = sizeof(*dst); i < size; i++)
+		if (tail[i])
+			return -E2BIG;
+	memset(dst, 0, sizeof(*dst));
+	memcpy(dst, src, min(size, sizeof(*dst)));
+	return 0;
+}
+
+static bool hmap_params_ok(const struct hmap_params *params)
 {
 	return params->key_size && params->key_size <= HMAP_KEY_SIZE_MAX &&
 	       params->value_size && params->value_size <= HMAP_VALUE_SIZE_MAX &&
@@ -2465,26 +2485,53 @@ bool hmap_params_valid(const struct hmap_params *params)
 	       params->max_entries <= HMAP_MAX_ENTRIES_MAX &&
 	       !(params->flags & ~HMAP_F_ALL);
 }
-EXPORT_SYMBOL_GPL(hmap_params_valid);
 
 /**
- * hmap_create() - create a map
- * @params: sizes and limits, see &struct hmap_params.
+ * hmap_params_valid_sized() - whether hmap_create() accepts these parameters
+ * @params: the parameters.
+ * @size: sizeof() the caller's &struct hmap_params (hmap_params_valid()
+ *	passes it).
+ *
+ * Context: any.
+ * Return: true if @size is one this version reads, every field is in
+ * range and every flag known.
+ */
+bool hmap_params_valid_sized(const struct hmap_params *params, size_t size)
+{
+	struct hmap_params p;
+
+	return !hmap_params_copy(&p, params, size) && hmap_params_ok(&p);
+}
+EXPORT_SYMBOL_GPL(hmap_params_valid_sized);
+
+/**
+ * hmap_create_sized() - create a map
+ * @uparams: sizes and limits, see &struct hmap_params.
+ * @size: sizeof() the caller's &struct hmap_params: hmap_create() passes
+ *	it, so that a module built against an older <linux/hmap.h> is read
+ *	as such (see %HMAP_API_VERSION).
  *
  * Everything the map allocates, from then on and by its workers too, is
  * charged to the calling task's memory cgroup.
  *
  * Context: process context, may sleep.
- * Return: the map, ERR_PTR(-EINVAL) for out-of-range parameters or
- * unknown flags, ERR_PTR(-ENOMEM).
+ * Return: the map; ERR_PTR(-EINVAL) for out-of-range parameters, unknown
+ * flags or a @size below %HMAP_PARAMS_SIZE_VER1; ERR_PTR(-E2BIG) if
+ * @size is larger than this version's struct and a byte past it is not
+ * zero; ERR_PTR(-ENOMEM).
  */
-struct hmap *hmap_create(const struct hmap_params *params)
+struct hmap *hmap_create_sized(const struct hmap_params *uparams, size_t size)
 {
+	struct hmap_params p, *params = &p;
 	struct hmap_table *t;
 	struct hmap *map;
+	int err;
 	u32 hint;
 
-	if (!hmap_params_valid(params))
+	err = hmap_params_copy(&p, uparams, size);
+	if (err)
+		return ERR_PTR(err);
+	if (!hmap_params_ok(params))
 		return ERR_PTR(-EINVAL);
 
 	map = hmap_fault_alloc(MAP, sizeof(*map),
@@ -2530,7 +2577,7 @@ free_map:
 	kfree(map);
 	return ERR_PTR(-ENOMEM);
 }
-EXPORT_SYMBOL_GPL(hmap_create);
+EXPORT_SYMBOL_GPL(hmap_create_sized);
 
 /* After the grace period hmap_destroy() queued it for: no reader is left. */
 static void hmap_destroy_work(struct work_struct *work)
@@ -2620,8 +2667,11 @@ u64 hmap_count(const struct hmap *map)
 EXPORT_SYMBOL_GPL(hmap_count);
 
 /**
- * hmap_max_bytes() - the most memory a map with these parameters may hold
- * @params: the parameters.
+ * hmap_max_bytes_sized() - the most memory a map with these parameters may
+ *	hold
+ * @uparams: the parameters.
+ * @size: sizeof() the caller's &struct hmap_params (hmap_max_bytes()
+ *	passes it).
  *
  * For quotas: max_entries elements of the largest size, and a whole bucket
  * each for their share of the old and new arrays while resizing (about 50
@@ -2637,11 +2687,12 @@ EXPORT_SYMBOL_GPL(hmap_count);
  * Return: an upper estimate in bytes, SIZE_MAX if it exceeds a size_t; 0
  * for invalid parameters.
  */
-size_t hmap_max_bytes(const struct hmap_params *params)
+size_t hmap_max_bytes_sized(const struct hmap_params *uparams, size_t size)
 {
+	struct hmap_params p, *params = &p;
 	size_t per_entry;
 
-	if (!hmap_params_valid(params))
+	if (hmap_params_copy(&p, uparams, size) || !hmap_params_ok(params))
 		return 0;
 	per_entry = size_add(hmap_elem_size(params->key_size,
 					    params->value_size,
@@ -2650,20 +2701,28 @@ size_t hmap_max_bytes(const struct hmap_params *params)
 
 	return size_mul(params->max_entries, per_entry);
 }
-EXPORT_SYMBOL_GPL(hmap_max_bytes);
+EXPORT_SYMBOL_GPL(hmap_max_bytes_sized);
 
 /**
- * hmap_get_params() - what a map was created with
+ * hmap_get_params_sized() - what a map was created with
  * @map: the map.
  * @params: gets the parameters (capacity_hint clamped to max_entries).
+ * @size: sizeof() the caller's &struct hmap_params (hmap_get_params()
+ *	passes it): exactly @size bytes are written, the fields this version
+ *	has and a smaller struct lacks are left out, and past this version's
+ *	struct a larger one gets zeros.
  *
  * Context: any.
  */
-void hmap_get_params(const struct hmap *map, struct hmap_params *params)
+void hmap_get_params_sized(const struct hmap *map, struct hmap_params *params,
+			   size_t size)
 {
-	*params = map->params;
+	memcpy(params, &map->params, min(size, sizeof(map->params)));
+	if (size > sizeof(map->params))
+		memset((u8 *)params + sizeof(map->params), 0,
+		       size - sizeof(map->params));
 }
-EXPORT_SYMBOL_GPL(hmap_get_params);
+EXPORT_SYMBOL_GPL(hmap_get_params_sized);
 
 /**
  * hmap_get_stats() - snapshot a map's state and counters
