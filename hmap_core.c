@@ -468,8 +468,13 @@ static struct hmap_elem *hmap_elem_new(struct hmap *map, u64 hash,
 	struct hmap_elem *e;
 	void *mem;
 
+	/*
+	 * Up to 66 KiB (order 5) that user space sizes: a failure is an
+	 * -ENOMEM for the caller, never a warning in the log.
+	 */
 	mem = hmap_fault_alloc(ELEM, size,
-			       kmalloc(size, map->elem_gfp | __GFP_ACCOUNT));
+			       kmalloc(size, map->elem_gfp | __GFP_ACCOUNT |
+					     __GFP_NOWARN));
 	if (!mem) {
 		hmap_alloc_failed(map, "element", size);
 		return NULL;
