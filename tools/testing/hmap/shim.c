@@ -72,7 +72,6 @@ void hmap_shim_might_sleep(const char *file, int line)
 			       "sleeping function called under a spinlock");
 }
 
-
 /* ---- Threads ---- */
 
 __thread unsigned int hmap_shim_preempt_on;
