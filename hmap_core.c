@@ -531,9 +531,10 @@ static void hmap_elem_free_deferred(struct hmap *map, struct hmap_elem *e)
 static bool hmap_test_alloc_fails(struct hmap *map, enum hmap_test_alloc what,
 				  unsigned int bits, gfp_t gfp)
 {
-	hmap_test_alloc_fn fn = READ_ONCE(map->test_alloc);
+	/* Pairs with the release in hmap_test_set_alloc(). */
+	hmap_test_alloc_fn fn = smp_load_acquire(&map->test_alloc);
 
-	return fn && fn(map, what, bits, gfp, map->test_alloc_ctx);
+	return fn && fn(map, what, bits, gfp, READ_ONCE(map->test_alloc_ctx));
 }
 #else
 static bool hmap_test_alloc_fails(struct hmap *map, enum hmap_test_alloc what,
@@ -2974,8 +2975,9 @@ void hmap_test_set_alloc(struct hmap *map, hmap_test_alloc_fn fn, void *ctx)
 	unsigned long flags;
 
 	spin_lock_irqsave(&map->lock, flags);
-	map->test_alloc_ctx = ctx;
-	WRITE_ONCE(map->test_alloc, fn);
+	WRITE_ONCE(map->test_alloc_ctx, ctx);
+	/* What @ctx points to is seen by whoever sees @fn. */
+	smp_store_release(&map->test_alloc, fn);
 	spin_unlock_irqrestore(&map->lock, flags);
 }
 EXPORT_SYMBOL_IF_KUNIT(hmap_test_set_alloc);

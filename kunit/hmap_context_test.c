@@ -604,7 +604,7 @@ static bool ctx_alloc_hook(struct hmap *map, enum hmap_test_alloc what,
 			return false;
 		}
 		atomic_inc(&a->sleeping);
-		return a->fail_sleeping;
+		return READ_ONCE(a->fail_sleeping);
 	}
 	if (atomic_inc_return(&a->arrays) == 1 && a->block_first) {
 		complete(&a->entered);
@@ -626,7 +626,7 @@ static bool ctx_alloc_hook(struct hmap *map, enum hmap_test_alloc what,
 		}
 		return false;
 	}
-	return a->fail_arrays;
+	return READ_ONCE(a->fail_arrays);
 }
 
 /*
@@ -696,7 +696,7 @@ static void hmap_context_test_sleeping_writers_take_no_atomic_buckets(struct kun
 	 * Bucket 17, a new chain: the reserve (and what refills left on
 	 * it) runs out within 75 overflow buckets.
 	 */
-	a->fail_sleeping = true;
+	WRITE_ONCE(a->fail_sleeping, true);
 	count = hmap_count(map);
 	for (i = 3000; i < 3600 && !err; i++) {
 		err = ctx_bucket_update(map, 17, i);
@@ -709,7 +709,7 @@ static void hmap_context_test_sleeping_writers_take_no_atomic_buckets(struct kun
 	KUNIT_EXPECT_EQ(test, hmap_lookup(map, &key, sizeof(key), &v, &len),
 			-ENOENT);
 	KUNIT_EXPECT_EQ(test, atomic_read(&a->atomic), 0);
-	a->fail_sleeping = false;
+	WRITE_ONCE(a->fail_sleeping, false);
 }
 
 /**
@@ -824,7 +824,7 @@ static void ctx_noarray_cap(struct kunit *test, u32 flags)
 	unsigned int i;
 	int err = 0;
 
-	a->fail_arrays = true;
+	WRITE_ONCE(a->fail_arrays, true);
 	hmap_test_set_alloc(map, ctx_alloc_hook, a);
 	for (i = 0; i < 1000 && !err; i++)
 		err = hmap_kunit_update(map, i, i, HMAP_NOEXIST);
@@ -834,7 +834,7 @@ static void ctx_noarray_cap(struct kunit *test, u32 flags)
 	KUNIT_EXPECT_EQ(test, st.B, 0U);
 	KUNIT_EXPECT_EQ(test, st.grows, 0ULL);
 
-	a->fail_arrays = false;
+	WRITE_ONCE(a->fail_arrays, false);
 	for (i = cap; i < 1000; i++) {
 		err = hmap_kunit_update(map, i, i, HMAP_NOEXIST);
 		if (err == -ENOMEM && (flags & HMAP_F_ATOMIC)) {
