@@ -2008,9 +2008,10 @@ static bool hmap_writer_may_sleep(const struct hmap *map)
 /*
  * A write that may sleep found the reserve of overflow buckets short
  * (-EAGAIN, &hmap.reserve_need set): drop the lock and allocate the
- * buckets it needs with GFP_KERNEL onto *@mine, which the write splices
+ * buckets missing with GFP_KERNEL onto *@mine, which the write splices
  * into the reserve when it takes the lock again, in the hold that tries
- * again, so that no other write takes them first.
+ * again. (Another write may take from the reserve meanwhile; then the
+ * next try allocates again.)
  *
  * Return: 0 to try again; -ENOMEM if the allocation failed or the write
  * tried %HMAP_WRITE_RETRIES times already.
@@ -2019,7 +2020,8 @@ static int hmap_write_refill(struct hmap *map, unsigned long irqflags,
 			     struct hmap_bucket **mine, unsigned int *retries)
 	__releases(&map->lock)
 {
-	unsigned int need = map->reserve_need;
+	unsigned int need = map->reserve_need -
+			    min(map->reserve_need - 1, map->nreserve);
 
 	spin_unlock_irqrestore(&map->lock, irqflags);
 	if (++*retries > HMAP_WRITE_RETRIES)
