@@ -1419,8 +1419,11 @@ static int hmap_evacuate_one(struct hmap *map, unsigned long i,
 /*
  * Before a write to @hash, during a resize of any kind: evacuate the old
  * bucket it hashes to, then one more at @nevacuate (two, as Go's growWork
- * does). Only the first one is needed for the write to be correct; a
- * failure of the second is left for later. *@evacuated counts the old
+ * does). Only the first one is needed for the write to be correct; an
+ * allocation failure of the second is left for later (but -EAGAIN, the
+ * reserve short for a writer that may sleep, is returned, so that it
+ * refills and the resize moves on as fast as with GFP_ATOMIC buckets).
+ * Return 0, -EAGAIN or -ENOMEM. *@evacuated counts the old
  * buckets this write evacuated, across the times it took the lock: the
  * second bucket is skipped once it reached two, so that a write that
  * dropped the lock and took it again (to allocate) evacuates two, plus
@@ -1441,8 +1444,13 @@ static int hmap_evacuate_for_write(struct hmap *map, u64 hash,
 	if (err)
 		return err;
 	*evacuated += !!walked;
-	if (map->resizing != HMAP_RESIZE_NONE && *evacuated < 2 &&
-	    !hmap_evacuate_one(map, map->nevacuate, how, &walked))
+	if (map->resizing == HMAP_RESIZE_NONE || *evacuated >= 2)
+		return 0;
+	err = hmap_evacuate_one(map, map->nevacuate, how, &walked);
+	/* A writer that may sleep refills the reserve and comes back. */
+	if (err == -EAGAIN)
+		return err;
+	if (!err)
 		*evacuated += !!walked;
 	return 0;
 }
@@ -2030,6 +2038,20 @@ static int hmap_write_refill(struct hmap *map, unsigned long irqflags,
 }
 
 /*
+ * The refill of a write failed: if the write was still to evacuate its
+ * second old bucket (the one it need not), it tries once more without
+ * it, so that a write fails for want of memory only if it needs it.
+ */
+static bool hmap_write_skip_second(unsigned int *evacuated,
+				   unsigned int retries)
+{
+	if (*evacuated >= 2 || retries > HMAP_WRITE_RETRIES)
+		return false;
+	*evacuated = 2;
+	return true;
+}
+
+/*
  * The resize an insert into @t at @count + 1 entries is due for: a grow
  * above the load, else a same-size grow for the overflow buckets.
  */
@@ -2157,7 +2179,7 @@ unlock:
 fail:
 	if (err == -EAGAIN) {
 		err = hmap_write_refill(map, irqflags, &mine, &retries);
-		if (!err)
+		if (!err || hmap_write_skip_second(&evacuated, retries))
 			goto relock;
 	} else {
 		spin_unlock_irqrestore(&map->lock, irqflags);
@@ -2291,7 +2313,7 @@ relock:
 	err = hmap_evacuate_for_write(map, hash, how, &evacuated);
 	if (err == -EAGAIN) {
 		err = hmap_write_refill(map, irqflags, &mine, &retries);
-		if (!err)
+		if (!err || hmap_write_skip_second(&evacuated, retries))
 			goto relock;
 		goto out;
 	}
