@@ -92,11 +92,12 @@
  * such allocation in flight at a time (&hmap.array_busy): writers that
  * race to the same resize do not each allocate an array. Meanwhile
  * writes go on into overflow chains, so an insert does not fail for want
- * of an array, up to a bound: past 2^%HMAP_NOARRAY_SLACK (8) times the
- * grow's load (52 entries per bucket on average) a writer that may sleep
- * allocates an array of its own, and an insert that still has none fails
- * with -ENOMEM, so that chains, and the time a write holds the lock, stay
- * bounded while the allocator fails. The next array of a large map
+ * of an array, up to a bound once an allocation has failed: past
+ * 2^%HMAP_NOARRAY_SLACK (8) times the grow's load (52 entries per bucket
+ * on average) a writer that may sleep tries an array of its own, and an
+ * insert that still has none fails with -ENOMEM, so that chains, and the
+ * time a write holds the lock, stay bounded while the allocator fails.
+ * An allocation merely in flight bounds nothing. The next array of a large map
  * (2^10 buckets or more: see
  * %HMAP_PREALLOC_MIN_B) is allocated and zeroed ahead by that work once
  * the map is three quarters of the way to the grow, so that the write
@@ -174,8 +175,10 @@
  *   chain being walked whole; never for a walk of the array. So the bound
  *   is in chain lengths: a few buckets for keys hashed with the map's
  *   random seed at the load the map keeps (6.5 entries per bucket,
- *   compacted by same-size grows), and while a grow's array is missing at
- *   most 2^%HMAP_NOARRAY_SLACK times that on average (then inserts fail).
+ *   compacted by same-size grows), and once a grow's array failed to be
+ *   allocated at most 2^%HMAP_NOARRAY_SLACK times that on average (then
+ *   inserts fail); while an allocation is in flight, what the writers
+ *   insert meanwhile.
  *   Only the newest array is written; old arrays are read-only but for
  *   their markers.
  * - Which writer may run where is chosen at creation: with %HMAP_F_ATOMIC
@@ -624,7 +627,9 @@ static void hmap_reserve_splice(struct hmap *map, struct hmap_bucket **list)
  * what the longest chain evacuated needed at once), and a map's counters
  * say what it uses.
  *
- * Return: 0, or -ENOMEM if the reserve could not be brought to @target.
+ * Return: 0, or -ENOMEM if an allocation failed. (0 does not promise
+ * @target buckets: writers may have taken some meanwhile; the caller
+ * finds that out under the lock and comes back.)
  */
 static int hmap_reserve_fill(struct hmap *map, unsigned int target)
 {
@@ -647,8 +652,6 @@ static int hmap_reserve_fill(struct hmap *map, unsigned int target)
 		RCU_INIT_POINTER(b->overflow, NULL);
 		hmap_reserve_splice(map, &b);
 	}
-	if (map->nreserve < target)
-		err = -ENOMEM;
 	spin_unlock_irqrestore(&map->lock, flags);
 	hmap_bucket_list_free(list);
 	return err;
@@ -1612,6 +1615,7 @@ static int hmap_spare_fill(struct hmap *map, unsigned int bits, bool claimed)
 
 	t = hmap_table_new(map, bits);
 	spin_lock_irqsave(&map->lock, flags);
+	map->array_failed = !t;
 	if (t)
 		t = hmap_spare_install(map, t);
 	else
@@ -1728,6 +1732,8 @@ static void hmap_prealloc_work(struct work_struct *work)
 	/* Not again until a write wants it: writes go on into chains. */
 	failed = !skip && !t;
 	spin_lock_irqsave(&map->lock, flags);
+	if (!skip)
+		map->array_failed = failed;
 	if (t && (want || hmap_newest(map)->B + 1 == bits))
 		t = hmap_spare_install(map, t);
 	if (!skip)
@@ -1771,6 +1777,7 @@ static void hmap_resize_start_with(struct hmap *map,
 
 	lockdep_assert_held(&map->lock);
 	rcu_assign_pointer(old->next, new);
+	map->array_failed = false;
 	map->resizing = kind;
 	map->nevacuate = 0;
 	map->resize_start_ns = ktime_get_ns();
@@ -2138,11 +2145,12 @@ again:
 		 * unlocked and tries once more, unless another one is at
 		 * it already (hmap_array_claim()); one that may not leaves
 		 * it to @prealloc_work. Either way the insert goes on, into
-		 * an overflow chain if it must, up to %HMAP_NOARRAY_SLACK
-		 * times the load; past it a writer that may sleep allocates
-		 * an array of its own, and the insert fails if none is had.
+		 * an overflow chain if it must; once an allocation failed,
+		 * up to %HMAP_NOARRAY_SLACK times the load, past which a
+		 * writer that may sleep tries an array of its own, and the
+		 * insert fails if none is had.
 		 */
-		over = kind == HMAP_RESIZE_GROW &&
+		over = map->array_failed && kind == HMAP_RESIZE_GROW &&
 		       hmap_over_load(map->count + 1,
 				      t->B + HMAP_NOARRAY_SLACK);
 		if (!may_sleep) {
@@ -2202,7 +2210,8 @@ fail:
  * each time it dropped the lock to allocate and came back), and may
  * start a grow or a same-size grow. Concurrent lookups see the old value
  * or the new one. Until the array of a due grow is there, entries go into
- * overflow chains, up to 2^%HMAP_NOARRAY_SLACK times the grow's load.
+ * overflow chains; once its allocation failed, up to
+ * 2^%HMAP_NOARRAY_SLACK times the grow's load.
  *
  * Context: a map created with %HMAP_F_ATOMIC: any context (process,
  * softirq, hardirq; interrupts on or off), never sleeps; allocates the
@@ -2214,8 +2223,9 @@ fail:
  * and the key is present; -ENOENT if %HMAP_EXIST and it is absent; -E2BIG
  * if the map holds max_entries; -ENOMEM if the element, or an overflow
  * bucket the write or its evacuation needed, could not be allocated, or
- * if a grow is due, its array missing, and the map already holds
- * 2^%HMAP_NOARRAY_SLACK times its load. The map is unchanged on error.
+ * if a grow is due, the allocation of its array failed, and the map
+ * already holds 2^%HMAP_NOARRAY_SLACK times its load. The map is
+ * unchanged on error.
  */
 int hmap_update(struct hmap *map, const void *key, u32 key_len,
 		const void *value, u32 value_len, u64 flags)
@@ -2387,6 +2397,7 @@ int hmap_clear(struct hmap *map)
 	WRITE_ONCE(map->count, 0);
 	map->resizing = HMAP_RESIZE_NONE;
 	map->nevacuate = 0;
+	map->array_failed = false;
 	hmap_table_free_deferred(map, old);
 	if (next)
 		hmap_table_free_deferred(map, next);

@@ -59,13 +59,14 @@
  */
 #define HMAP_RESERVE		4
 /*
- * While the array of a due grow is missing (being allocated, or its
- * allocation failing), inserts go on into overflow chains up to
+ * Once the allocation of a due grow's array has failed (and until an
+ * array comes), inserts go on into overflow chains up to
  * 2^HMAP_NOARRAY_SLACK times the grow's load (52 entries per bucket on
  * average, chains of about seven buckets); past it a writer that may
- * sleep allocates an array itself, and an insert that gets none fails
- * with -ENOMEM: so that the chains, and the time a write holds the map's
- * lock with interrupts off, stay bounded whatever the allocator does.
+ * sleep tries an array itself, and an insert that gets none fails with
+ * -ENOMEM: so that the chains, and the time a write holds the map's lock
+ * with interrupts off, stay bounded while the allocator fails. An
+ * allocation merely in flight (or a worker slow to run) caps nothing.
  */
 #define HMAP_NOARRAY_SLACK	3
 
@@ -200,6 +201,9 @@ struct hmap_pcpu {
  *	@lock, by whoever set it (hmap_array_claim()): the one allocation a
  *	map has in flight; other writers go on into overflow chains
  *	meanwhile (under @lock).
+ * @array_failed: the last allocation of an array for a due resize
+ *	failed, and no array came since: inserts are capped
+ *	(%HMAP_NOARRAY_SLACK) (under @lock).
  * @init_B: log2 of the bucket count the map was created with.
  * @full_elem_size: allocation size of an element with a key and value of
  *	the largest sizes.
@@ -255,6 +259,7 @@ struct hmap {
 	bool want_array;
 	bool want_ahead;
 	bool array_busy;
+	bool array_failed;
 	unsigned int init_B;
 	size_t full_elem_size;
 	siphash_key_t seed;

@@ -320,9 +320,10 @@ static void hmap_fault_test_iter_start(struct kunit *test)
 
 /*
  * With no array to be had, writes go on into overflow chains and the map
- * stays at its size, up to 2^HMAP_NOARRAY_SLACK times its load (then
- * -ENOMEM: chains stay bounded); the first write after memory returns
- * starts the grow, and the map ends at the size its count needs.
+ * stays at its size, up to 2^HMAP_NOARRAY_SLACK times its load once an
+ * allocation failed (then -ENOMEM: chains stay bounded); the first write
+ * after memory returns starts the grow, and the map ends at the size its
+ * count needs.
  */
 static void hmap_fault_test_grow_retried(struct kunit *test)
 {
