@@ -209,7 +209,7 @@
  *   taken once, so each writer is ordered before it (its entry is
  *   cleared) or after it; hmap_shrink_to_fit() finishes resizes writers
  *   start meanwhile and, when it returns 0, has fitted the count of a
- *   moment of the call (-EBUSY when writers kept moving it); iterators
+ *   moment of the call (-EAGAIN when writers kept moving it); iterators
  *   and hmap_dump() return each entry present for the whole walk exactly
  *   once, and any other at most once (see hmap_iter.c); hmap_destroy()
  *   must not race with any other call on the map: a user of an
@@ -360,7 +360,7 @@ EXPORT_TRACEPOINT_SYMBOL_GPL(hmap_alloc_fail);
  * overflow buckets and tries again, before it gives up with -ENOMEM.
  */
 #define HMAP_WRITE_RETRIES	8
-/* Rounds of hmap_shrink_to_fit() before it gives up with -EBUSY. */
+/* Rounds of hmap_shrink_to_fit() before it gives up with -EAGAIN. */
 #define HMAP_SHRINK_ROUNDS	4
 
 /*
@@ -2422,11 +2422,11 @@ EXPORT_SYMBOL_GPL(hmap_clear);
  * moment during the call (writers may have changed it since). When
  * writers change the size the count needs, or start resizes, faster than
  * the call can follow (%HMAP_SHRINK_ROUNDS rounds), it gives up with
- * -EBUSY; the map is then as correct as ever, only not fitted.
+ * -EAGAIN; the map is then as correct as ever, only not fitted.
  *
  * Context: process context, may sleep; takes &hmap.work_lock.
  * Return: 0 once fitted; -ENOMEM if an array or overflow bucket could not
- * be allocated; -EBUSY as above.
+ * be allocated; -EAGAIN as above (try again).
  */
 int hmap_shrink_to_fit(struct hmap *map)
 {
@@ -2435,7 +2435,7 @@ int hmap_shrink_to_fit(struct hmap *map)
 	struct mem_cgroup *memcg;
 	unsigned int bits, round;
 	unsigned long flags;
-	int err = -EBUSY;
+	int err = -EAGAIN;
 
 	mutex_lock(&map->work_lock);
 	memcg = set_active_memcg(map->memcg);
@@ -2443,7 +2443,7 @@ int hmap_shrink_to_fit(struct hmap *map)
 		err = hmap_evacuate_all(map);
 		if (err)
 			break;
-		err = -EBUSY;
+		err = -EAGAIN;
 		spin_lock_irqsave(&map->lock, flags);
 		if (map->resizing != HMAP_RESIZE_NONE) {
 			/* A writer started one meanwhile: finish it first. */

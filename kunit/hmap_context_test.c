@@ -871,7 +871,7 @@ static void hmap_context_test_chains_capped_without_array_sleeping(struct kunit 
 /*
  * hmap_shrink_to_fit() against a count that moves while it allocates
  * (the hook deletes half the keys from inside its allocation, @moves
- * times): it fits the count in the end, or returns -EBUSY; it never
+ * times): it fits the count in the end, or returns -EAGAIN; it never
  * returns 0 unfitted. 1000 keys make B 8; 800 fit in B 7, 400 in 6, 200
  * in 5, 100 in 4, 50 in 3.
  */
@@ -922,9 +922,9 @@ static void hmap_context_test_shrink_to_fit_follows_count(struct kunit *test)
 	ctx_shrink_moving(test, 3, 0, 4);
 }
 
-static void hmap_context_test_shrink_to_fit_busy(struct kunit *test)
+static void hmap_context_test_shrink_to_fit_gives_up(struct kunit *test)
 {
-	ctx_shrink_moving(test, 4, -EBUSY, 0);
+	ctx_shrink_moving(test, 4, -EAGAIN, 0);
 }
 
 static struct kunit_case hmap_context_cases[] = {
@@ -940,7 +940,7 @@ static struct kunit_case hmap_context_cases[] = {
 	KUNIT_CASE(hmap_context_test_chains_capped_without_array_atomic),
 	KUNIT_CASE(hmap_context_test_chains_capped_without_array_sleeping),
 	KUNIT_CASE(hmap_context_test_shrink_to_fit_follows_count),
-	KUNIT_CASE(hmap_context_test_shrink_to_fit_busy),
+	KUNIT_CASE(hmap_context_test_shrink_to_fit_gives_up),
 	{}
 };
 
