@@ -13,8 +13,11 @@
  * - &hmap.lock held: every function that needs it is marked
  *   __must_hold(&map->lock) and calls lockdep_assert_held(), for sparse
  *   and lockdep to check. The kernel's __ prefix (as in __skb_queue_tail())
- *   says it too on a function another file calls with the lock held:
- *   __hmap_test_prealloc(), the one there is. The static ones (the resize
+ *   says it too on a function another file calls with a map lock held:
+ *   __hmap_test_prealloc() (&hmap.work_lock), the one there is. The
+ *   functions called without &hmap.lock that take it themselves
+ *   (hmap_reserve_fill(), hmap_spare_fill(), hmap_evacuate_all()) say so
+ *   in their comment. The static ones (the resize
  *   machinery, hmap_evacuate*(), hmap_resize_*(), hmap_spare_*(), ...,
  *   and the steps of a write, hmap_find_for_write(), ...) run only inside
  *   a write or a work item of this file that took the lock, and are named
@@ -80,13 +83,27 @@
  * buckets. When @nevacuate reaches the old size, the new array becomes
  * &hmap.tbl and the old one is freed after a grace period.
  *
- * The next array of a large map (2^10 buckets or more: see
- * %HMAP_PREALLOC_MIN_B) is allocated and zeroed ahead by a worker once the
- * map is three quarters of the way to the grow, so that the write that
- * starts the grow finds it ready (if the worker has not finished, that
- * write allocates it). An array allocated ahead that no grow comes for is
- * freed by the worker once writes have stopped for %HMAP_SPARE_IDLE (a
- * second).
+ * Bucket arrays are never allocated under the map's lock, which is a
+ * spinlock (see "Concurrency contract"). A resize starts only with an
+ * array at hand (&hmap.spare). When a write finds one due and none there,
+ * a writer that may sleep drops the lock, allocates it, and tries once
+ * more; a writer that may not (a map created with %HMAP_F_ATOMIC) has
+ * @prealloc_work allocate it, which then starts the resize. A map has one
+ * such allocation in flight at a time (&hmap.array_busy): writers that
+ * race to the same resize do not each allocate an array. Meanwhile
+ * writes go on into overflow chains, so an insert does not fail for want
+ * of an array, up to a bound once an allocation has failed: past
+ * 2^%HMAP_NOARRAY_SLACK (8) times the grow's load (52 entries per bucket
+ * on average) a writer that may sleep tries an array of its own, and an
+ * insert that still has none fails with -ENOMEM, so that chains, and the
+ * time a write holds the lock, stay bounded while the allocator fails.
+ * An allocation merely in flight bounds nothing. The next array of a large map
+ * (2^10 buckets or more: see
+ * %HMAP_PREALLOC_MIN_B) is allocated and zeroed ahead by that work once
+ * the map is three quarters of the way to the grow, so that the write
+ * that starts the grow finds it ready. An array allocated ahead that no
+ * resize comes for is freed by the worker once writes have stopped for
+ * %HMAP_SPARE_IDLE (a second).
  *
  * The same-size grow is Go's trigger made to converge. Go's map.go starts
  * one when noverflow >= 2^min(B, 15) but above B = 15 counts an overflow
@@ -101,11 +118,13 @@
  * only chains that deletes left half empty reach it.
  *
  * A resize ends in bounded time whatever the write rate: the background
- * worker starts with it and evacuates %HMAP_BG_BATCH (64) old buckets per
- * hold of the lock, beside the writers, until it is done, so a resize from
- * 2^B old buckets takes at most 2^B / %HMAP_BG_BATCH turns of the worker,
- * and writes only take buckets off it. The bound holds while overflow
- * buckets can be allocated; when one cannot, the worker tries again after
+ * worker starts with it and evacuates up to %HMAP_BG_BATCH (64) old
+ * buckets per turn, in holds of the lock of %HMAP_EVAC_HOLD (8) buckets
+ * walked (heads and overflow buckets of the old chains), beside the
+ * writers, until it is done, so a resize from 2^B old buckets of short
+ * chains takes about 2^B / %HMAP_BG_BATCH turns of the worker, and writes
+ * only take buckets off it. The bound holds while overflow buckets can be
+ * allocated; when they cannot, the worker tries again after
  * %HMAP_BG_RETRY (20 ms) and the resize waits for memory.
  *
  * Evacuation copies element pointers, it does not copy or free elements,
@@ -120,32 +139,97 @@
 /**
  * DOC: Concurrency contract
  *
- * - Lookups (hmap_lookup_rcu(), hmap_lookup(), the iterator) run in any
- *   context under rcu_read_lock() and never take a lock. A lookup starts at
+ * - Lookups (hmap_lookup_rcu(), hmap_lookup(), hmap_dump() and
+ *   hmap_iter_next()) run under rcu_read_lock() and never take a lock;
+ *   hmap_lookup_rcu(), hmap_lookup() and hmap_dump() in any context (the
+ *   iterator allocates at its start: process context). A lookup starts at
  *   &hmap.tbl; if the head of its bucket there is marked evacuated (an
  *   acquire load, paired with the release store that marks it after every
  *   entry was published in the new array), it moves on to &hmap_table.next.
  *   Entries never move within a live array and a marked-evacuated slot still
  *   points to its element, so a lookup never misses a key present for the
  *   whole lookup, whatever resize or evacuation runs beside it.
- * - Writers (update, delete, clear, shrink-to-fit) and the workers are
- *   serialized by &hmap.lock, a mutex: they may sleep. Only the newest array
- *   is written; old arrays are read-only but for their markers.
+ * - Writers (hmap_update(), hmap_delete()), the workers and every change of
+ *   the tables are serialized by &hmap.lock, a spinlock_t always taken with
+ *   spin_lock_irqsave(), so that a writer may run in any context:
+ *   process, softirq or hardirq, interrupts on or off, and under the
+ *   caller's own spinlocks. Nothing under it sleeps: elements are allocated
+ *   before it is taken; overflow buckets under it come from the map's
+ *   reserve (%HMAP_RESERVE buckets, refilled with GFP_KERNEL outside the
+ *   lock) and, only for the writers of an %HMAP_F_ATOMIC map, from
+ *   GFP_ATOMIC once the reserve is empty (which then has @prealloc_work
+ *   refill it). A writer that may sleep, and the works, never take
+ *   GFP_ATOMIC buckets: when the reserve is short they drop the lock,
+ *   allocate what they need with GFP_KERNEL and try again. Bucket arrays
+ *   are never allocated under it (a writer that may sleep allocates one
+ *   after dropping it, else @prealloc_work does); an element replaced or
+ *   deleted is freed after the lock is dropped (kfree_rcu() on the
+ *   rcu_head an %HMAP_F_ATOMIC map's elements carry before them,
+ *   kfree_rcu_mightsleep() for other maps, whose elements carry none);
+ *   arrays go through queue_rcu_work().
+ * - How long the lock is held (with interrupts off): for one write, which
+ *   evacuates two old chains (plus one each time it came back after
+ *   dropping the lock to allocate), walks its key's chain and inserts; or
+ *   for %HMAP_EVAC_HOLD buckets walked of a longer walk (the worker,
+ *   hmap_shrink_to_fit()) or %HMAP_HIST_HOLD (hmap_get_histogram()), a
+ *   chain being walked whole; never for a walk of the array. So the bound
+ *   is in chain lengths: a few buckets for keys hashed with the map's
+ *   random seed at the load the map keeps (6.5 entries per bucket,
+ *   compacted by same-size grows), and once a grow's array failed to be
+ *   allocated at most 2^%HMAP_NOARRAY_SLACK times that on average (then
+ *   inserts fail); while an allocation is in flight, what the writers
+ *   insert meanwhile.
+ *   Only the newest array is written; old arrays are read-only but for
+ *   their markers.
+ * - Which writer may run where is chosen at creation: with %HMAP_F_ATOMIC
+ *   (elements allocated with GFP_ATOMIC) hmap_update() and hmap_delete()
+ *   run in any context and never sleep; without it they may sleep in the
+ *   allocator (outside the lock) and are for process context, which
+ *   might_sleep() checks. hmap_clear(), hmap_shrink_to_fit(),
+ *   hmap_get_histogram(), hmap_iter_start(), hmap_create() and
+ *   hmap_destroy() stay process context for every map: they allocate
+ *   arrays, wait for works, or walk the whole array. hmap_get_stats()
+ *   takes the lock briefly and runs wherever a writer of an
+ *   %HMAP_F_ATOMIC map may; hmap_count() runs in any context.
+ * - PREEMPT_RT: spinlock_t is a sleeping lock there. Writers and
+ *   hmap_get_stats() then run only where a spinlock_t may be taken:
+ *   process context, softirq and threaded interrupt handlers (the default
+ *   there); not in a hard interrupt (HRTIMER_MODE_HARD,
+ *   IRQ_WORK_HARD_IRQ), not with interrupts or preemption disabled
+ *   (local_irq_save(), preempt_disable()), and not under a
+ *   raw_spinlock_t. A raw_spinlock_t would allow those, but then no
+ *   allocation (not even GFP_ATOMIC) could be made under it on RT, and an
+ *   insert must be able to allocate an overflow bucket; a map whose
+ *   elements and buckets were all preallocated could use one (phase 2).
+ *   Lookups are lock-free and run anywhere on RT too.
+ * - &hmap.work_lock, a mutex, serializes the side that sleeps: the two
+ *   works, hmap_shrink_to_fit() and the test hooks. It is taken before
+ *   &hmap.lock and never under it, and no writer takes it.
+ * - Against writers: hmap_clear() swaps in a new array under the lock,
+ *   taken once, so each writer is ordered before it (its entry is
+ *   cleared) or after it; hmap_shrink_to_fit() finishes resizes writers
+ *   start meanwhile and, when it returns 0, has fitted the count of a
+ *   moment of the call (-EAGAIN when writers kept moving it); iterators
+ *   and hmap_dump() return each entry present for the whole walk exactly
+ *   once, and any other at most once (see hmap_iter.c); hmap_destroy()
+ *   must not race with any other call on the map: a user of an
+ *   %HMAP_F_ATOMIC map stops its interrupt-side writers first
+ *   (del_timer_sync(), hrtimer_cancel(), synchronize_irq(), ...).
  * - Teardown is final. A map has two works: @bg_work (evacuation beside the
  *   writers, freeing an idle spare array) and @prealloc_work (allocating
- *   the next array ahead). Both are queued only under &hmap.lock, by
- *   hmap_bg_queue() and hmap_maybe_prealloc() (and the test hook
- *   __hmap_test_prealloc()), which do nothing once &hmap.dying is set.
- *   hmap_destroy() sets it under the lock first, then cancels
- *   @prealloc_work and @bg_work synchronously (in that order: a running
- *   @prealloc_work may still take the lock, and sees @dying), and queues
- *   the free of the map's tables for after a grace period. The map itself
- *   is freed by whichever comes last, that free or the free of a table it
- *   retired earlier (&hmap.refs). Once hmap_destroy() returns, neither of
- *   the map's two works runs again; what remains is the deferred free on
- *   the hmap workqueue, which touches nothing but the map's memory, and
- *   hmap_core_exit() waits for the deferred frees of every map before the
- *   module goes.
+ *   the next array ahead, or the missing one). Both are queued only under
+ *   &hmap.lock, by hmap_bg_queue(), hmap_maybe_prealloc() and
+ *   hmap_want_array() (and the test hook __hmap_test_prealloc()), which do
+ *   nothing once &hmap.dying is set. hmap_destroy() sets it under the lock
+ *   first, then cancels @prealloc_work and @bg_work synchronously (in that
+ *   order: a running @prealloc_work may still take the lock, and sees
+ *   @dying), and queues the free of the map's tables for after a grace
+ *   period. The map itself is freed by whichever comes last, that free or
+ *   the free of a table it retired earlier (&hmap.refs). Once
+ *   hmap_destroy() returns, neither of the map's two works runs again; what
+ *   remains is the deferred free on the hmap workqueue, which touches
+ *   nothing but the map's memory, and hmap_core_exit() waits for the
+ *   deferred frees of every map before the module goes.
  * - An update publishes a new element with rcu_assign_pointer() and frees
  *   the old one after a grace period: a reader sees the old or the new
  *   value, never a mix.
@@ -153,9 +237,11 @@
  *   overflow buckets) is freed only after a grace period.
  *
  * &hmap.lock protects: &hmap.count, &hmap.resizing, &hmap.nevacuate,
- * &hmap.last_write, &hmap.spare, &hmap.dying, the contents of the newest
- * array, and the link from an old array to a new one. The counters are per
- * CPU and read without it.
+ * &hmap.last_write, &hmap.spare, &hmap.want_array, &hmap.want_ahead,
+ * &hmap.array_busy, &hmap.reserve, &hmap.nreserve, &hmap.reserve_need,
+ * &hmap.dying, the contents of the newest array, and the link from an old
+ * array to a new one. The counters are per CPU and read without it;
+ * &hmap.count is read without it by hmap_count() (READ_ONCE()).
  */
 
 /**
@@ -174,11 +260,21 @@
  *    create, rename and remove a map's directory, and the wait in
  *    debugfs_remove_recursive() for readers still inside one of its
  *    files. A reader starts holding no hmap lock and takes the next one.
- * 4. &hmap.lock (the map core), one mutex per map: writers, the map's two
- *    works, hmap_get_stats() and hmap_get_histogram(). No one holds the
- *    locks of two maps at once.
- * 5. rcu_read_lock(): lookups, iterators, hmap_dump() and its callback.
- *    Nothing under it sleeps or takes a mutex.
+ * 4. &hmap.work_lock (the map core), one mutex per map: the map's two
+ *    works, hmap_shrink_to_fit() and the test hooks.
+ * 5. &hmap.lock (the map core), one spinlock per map, taken with
+ *    interrupts off: writers, the map's two works (briefly, under 4),
+ *    hmap_clear(), hmap_get_stats() and hmap_get_histogram(). No one holds
+ *    the locks of two maps at once. Callers of hmap_update() and
+ *    hmap_delete() may hold their own spinlocks (then the map must be
+ *    %HMAP_F_ATOMIC): hmap takes no lock of theirs, so any caller's lock
+ *    goes above this one.
+ * 6. Taken under &hmap.lock, and not by hmap: the slab's and the
+ *    workqueue's internal locks (GFP_ATOMIC allocations, queue_work(),
+ *    mod_delayed_work(), call_rcu()), all irq-safe.
+ * 7. rcu_read_lock(): lookups, iterators, hmap_dump() and its callback.
+ *    Nothing under it sleeps or takes a mutex; a lookup under a writer's
+ *    spinlock is fine (it takes no lock).
  *
  * Where one lock is taken under another: bind_lock, then hmap_reg_lock in
  * hmap_obj_create() and hmap_obj_open(); bind_lock, then &hmap.lock when
@@ -186,11 +282,12 @@
  * meanwhile; hmap_reg_lock, then a wait for debugfs readers that take
  * &hmap.lock, in hmap_obj_release(), and in hmap_obj_unname() when the
  * rename of the map's directory fails and
- * hmap_debugfs_rename_destroyed() removes it instead. What keeps the
- * order:
+ * hmap_debugfs_rename_destroyed() removes it instead;
+ * &hmap.work_lock, then &hmap.lock, in the works and
+ * hmap_shrink_to_fit(). What keeps the order:
  *
  * - The map core calls nothing of the registry, debugfs or the device:
- *   under &hmap.lock no other hmap lock is taken.
+ *   under either map lock no other hmap lock is taken.
  * - A debugfs file never takes hmap_reg_lock: hmap_debugfs_remove() waits
  *   for its readers under that lock. It reads only what never changes in
  *   an object (name, id) and asks the core for the rest.
@@ -198,14 +295,16 @@
  *   waits for the map's works (and, past %HMAP_DESTROY_PENDING_MAX, for
  *   grace periods and the workqueue). The per-map commands
  *   of /dev/hmap take no registry lock: a reference keeps their object.
- * - The map's works take &hmap.lock, so no one cancels or flushes them
- *   while holding it: hmap_destroy() and hmap_test_set_background() unlock
- *   first. Nothing on the hmap workqueue takes hmap_reg_lock or a
- *   bind_lock, so hmap_destroy() may wait for it under bind_lock.
- * - Memory is allocated with GFP_KERNEL under each of these locks: hmap
- *   has no shrinker, so reclaim takes none of them. Under &hmap.lock a
- *   delete or update may wait for a grace period (kfree_rcu_mightsleep()
- *   when memory is short): no RCU reader waits for a lock.
+ * - The map's works take &hmap.work_lock and &hmap.lock, so no one cancels
+ *   or flushes them while holding either: hmap_destroy() and
+ *   hmap_test_set_background() unlock first. Nothing on the hmap
+ *   workqueue takes hmap_reg_lock or a bind_lock, so hmap_destroy() may
+ *   wait for it under bind_lock.
+ * - Memory is allocated with GFP_KERNEL under locks 1 to 4 only (hmap
+ *   has no shrinker, so reclaim takes none of them), and with GFP_ATOMIC
+ *   under &hmap.lock only by the writers of an %HMAP_F_ATOMIC map.
+ *   Nothing under &hmap.lock waits for a grace period: elements are freed
+ *   after it is dropped.
  */
 
 #include <linux/bitops.h>
@@ -242,6 +341,35 @@ EXPORT_TRACEPOINT_SYMBOL_GPL(hmap_alloc_fail);
 #define HMAP_BG_RETRY		max(1UL, msecs_to_jiffies(20))
 /* How far advancing @nevacuate looks for already evacuated buckets. */
 #define HMAP_ADVANCE_SCAN	1024
+/*
+ * Buckets (heads and overflow buckets of the old chains) the worker and
+ * hmap_shrink_to_fit() evacuate per hold of &hmap.lock: the lock is a
+ * spinlock held with interrupts off, so a long walk drops it after this
+ * much work. A chain is evacuated whole, so a hold may go past it by one
+ * chain, whose length %HMAP_NOARRAY_SLACK bounds.
+ */
+#define HMAP_EVAC_HOLD		8
+/*
+ * Buckets (heads and overflow buckets) hmap_get_histogram() walks per hold
+ * of the lock, and how often it starts over on a new array.
+ */
+#define HMAP_HIST_HOLD		64
+#define HMAP_HIST_RESTARTS	4
+/*
+ * Times a write that may sleep drops the lock to refill the reserve of
+ * overflow buckets and tries again, before it gives up with -ENOMEM.
+ */
+#define HMAP_WRITE_RETRIES	8
+/* Rounds of hmap_shrink_to_fit() before it gives up with -EAGAIN. */
+#define HMAP_SHRINK_ROUNDS	4
+
+/*
+ * How hmap_evacuate*() are called, bits of their @how: by the worker or
+ * a walk (counted as the background's); by a caller that may drop the
+ * lock and sleep (overflow buckets from the reserve only, else -EAGAIN).
+ */
+#define HMAP_EV_BACKGROUND	BIT(0)
+#define HMAP_EV_MAY_SLEEP	BIT(1)
 
 static struct workqueue_struct *hmap_wq;
 static struct kmem_cache *hmap_bucket_cache;
@@ -301,12 +429,28 @@ static void hmap_alloc_failed(struct hmap *map, const char *what,
  * An element's allocation size; SIZE_MAX, which no allocation and no quota
  * admits, for lengths beyond the limits (below them the sum cannot wrap).
  */
-static size_t hmap_elem_size(u32 key_len, u32 value_len)
+static size_t hmap_elem_size(u32 key_len, u32 value_len, size_t pad)
 {
 	if (key_len > HMAP_KEY_SIZE_MAX || value_len > HMAP_VALUE_SIZE_MAX)
 		return SIZE_MAX;
-	return kmalloc_size_roundup(sizeof(struct hmap_elem) +
+	return kmalloc_size_roundup(pad + sizeof(struct hmap_elem) +
 				    round_up(key_len, 8) + value_len);
+}
+
+/*
+ * What an element of a map created with %HMAP_F_ATOMIC has before it: an
+ * rcu_head, so that kfree_rcu() frees it from any context. Other maps'
+ * elements have none (no memory for it): their writers free them with
+ * kfree_rcu_mightsleep() once they have dropped the lock.
+ */
+struct hmap_elem_prefix {
+	struct rcu_head rcu;
+};
+
+static size_t hmap_params_elem_pad(const struct hmap_params *params)
+{
+	return params->flags & HMAP_F_ATOMIC ?
+	       sizeof(struct hmap_elem_prefix) : 0;
 }
 
 /* An element's allocation size: worked out once for full-size ones. */
@@ -316,7 +460,7 @@ static size_t hmap_map_elem_size(const struct hmap *map, u32 key_len,
 	if (key_len == map->params.key_size &&
 	    value_len == map->params.value_size)
 		return map->full_elem_size;
-	return hmap_elem_size(key_len, value_len);
+	return hmap_elem_size(key_len, value_len, map->elem_pad);
 }
 
 static struct hmap_elem *hmap_elem_new(struct hmap *map, u64 hash,
@@ -325,12 +469,20 @@ static struct hmap_elem *hmap_elem_new(struct hmap *map, u64 hash,
 {
 	size_t size = hmap_map_elem_size(map, key_len, value_len);
 	struct hmap_elem *e;
+	void *mem;
 
-	e = hmap_fault_alloc(ELEM, size, kmalloc(size, GFP_KERNEL_ACCOUNT));
-	if (!e) {
+	/*
+	 * Up to 66 KiB (order 5) that user space sizes: a failure is an
+	 * -ENOMEM for the caller, never a warning in the log.
+	 */
+	mem = hmap_fault_alloc(ELEM, size,
+			       kmalloc(size, map->elem_gfp | __GFP_ACCOUNT |
+					     __GFP_NOWARN));
+	if (!mem) {
 		hmap_alloc_failed(map, "element", size);
 		return NULL;
 	}
+	e = mem + map->elem_pad;
 	e->hash = hash;
 	e->key_len = key_len;
 	e->value_len = value_len;
@@ -357,31 +509,217 @@ static void hmap_elem_account_free(struct hmap *map, struct hmap_elem *e)
 static void hmap_elem_free(struct hmap *map, struct hmap_elem *e)
 {
 	hmap_elem_account_free(map, e);
-	kfree(e);
+	kfree((void *)e - map->elem_pad);
 }
 
-/* Free an element readers may still hold, after a grace period. */
+/*
+ * Free an element readers may still hold, after a grace period. Called
+ * after the map's lock is dropped: for a map whose writers may sleep,
+ * kfree_rcu_mightsleep() (which may wait for a grace period when memory
+ * is short); for an %HMAP_F_ATOMIC map, kfree_rcu() on the rcu_head before
+ * the element, in any context.
+ */
 static void hmap_elem_free_deferred(struct hmap *map, struct hmap_elem *e)
 {
 	hmap_elem_account_free(map, e);
-	kfree_rcu_mightsleep(e);
+	if (map->elem_pad)
+		kfree_rcu((struct hmap_elem_prefix *)((void *)e - map->elem_pad),
+			  rcu);
+	else
+		kfree_rcu_mightsleep(e);
 }
 
-static struct hmap_bucket *hmap_overflow_new(struct hmap *map)
+#if IS_ENABLED(CONFIG_KUNIT)
+/* Whether the test hook (hmap_test_set_alloc()) fails this allocation. */
+static bool hmap_test_alloc_fails(struct hmap *map, enum hmap_test_alloc what,
+				  unsigned int bits, gfp_t gfp)
+{
+	/* Pairs with the release in hmap_test_set_alloc(). */
+	hmap_test_alloc_fn fn = smp_load_acquire(&map->test_alloc);
+
+	return fn && fn(map, what, bits, gfp, READ_ONCE(map->test_alloc_ctx));
+}
+#else
+static bool hmap_test_alloc_fails(struct hmap *map, enum hmap_test_alloc what,
+				  unsigned int bits, gfp_t gfp)
+{
+	return false;
+}
+#endif
+
+/*
+ * A zeroed overflow bucket from the slab, allocated with @gfp, not yet
+ * counted in the statistics (hmap_overflow_account()).
+ */
+static struct hmap_bucket *hmap_overflow_alloc(struct hmap *map, gfp_t gfp)
+{
+	struct hmap_bucket *b = NULL;
+
+	if (!hmap_test_alloc_fails(map, HMAP_TEST_ALLOC_OVERFLOW, 0, gfp))
+		b = hmap_fault_alloc(OVERFLOW, sizeof(*b),
+				     kmem_cache_zalloc(hmap_bucket_cache, gfp));
+	if (!b)
+		hmap_alloc_failed(map, "overflow bucket",
+				  sizeof(struct hmap_bucket));
+	return b;
+}
+
+static void hmap_overflow_account(struct hmap *map, long n)
+{
+	hmap_stat_add(map, overflow_alloced, n);
+	this_cpu_add(hmap_global.overflow, n);
+	hmap_bytes_add(map, n * (long)kmem_cache_size(hmap_bucket_cache));
+}
+
+/* Free a list of buckets linked through their overflow pointers. */
+static void hmap_bucket_list_free(struct hmap_bucket *list)
 {
 	struct hmap_bucket *b;
 
-	b = hmap_fault_alloc(OVERFLOW, sizeof(*b),
-			     kmem_cache_zalloc(hmap_bucket_cache, GFP_KERNEL));
-	if (!b) {
-		hmap_alloc_failed(map, "overflow bucket",
-				  sizeof(struct hmap_bucket));
-		return NULL;
+	while ((b = list)) {
+		list = rcu_dereference_protected(b->overflow, 1);
+		kmem_cache_free(hmap_bucket_cache, b);
 	}
-	hmap_stat_add(map, overflow_alloced, 1);
-	this_cpu_inc(hmap_global.overflow);
-	hmap_bytes_add(map, kmem_cache_size(hmap_bucket_cache));
-	return b;
+}
+
+/*
+ * Allocate @n overflow buckets with GFP_KERNEL onto *@list, outside
+ * &hmap.lock, in process context. Return 0, or -ENOMEM with what was
+ * allocated left on *@list.
+ */
+static int hmap_bucket_list_alloc(struct hmap *map, unsigned int n,
+				  struct hmap_bucket **list)
+{
+	struct hmap_bucket *b;
+
+	might_sleep();
+	while (n--) {
+		b = hmap_overflow_alloc(map, GFP_KERNEL);
+		if (!b)
+			return -ENOMEM;
+		RCU_INIT_POINTER(b->overflow, *list);
+		*list = b;
+	}
+	return 0;
+}
+
+/* Put the buckets of *@list on the map's reserve, however many there are. */
+static void hmap_reserve_splice(struct hmap *map, struct hmap_bucket **list)
+	__must_hold(&map->lock)
+{
+	struct hmap_bucket *b;
+
+	lockdep_assert_held(&map->lock);
+	while ((b = *list)) {
+		*list = rcu_dereference_protected(b->overflow, 1);
+		RCU_INIT_POINTER(b->overflow, map->reserve);
+		map->reserve = b;
+		WRITE_ONCE(map->nreserve, map->nreserve + 1);
+	}
+}
+
+/*
+ * Top up the map's reserve of overflow buckets to @target (at least
+ * %HMAP_RESERVE), with GFP_KERNEL, outside &hmap.lock, in process context:
+ * what a writer that may sleep does before it takes the lock, and the
+ * works between their holds. The reserve is not counted in the
+ * statistics until a write takes from it: it is a few buckets per map (or
+ * what the longest chain evacuated needed at once), and a map's counters
+ * say what it uses.
+ *
+ * Return: 0, or -ENOMEM if an allocation failed. (0 does not promise
+ * @target buckets: writers may have taken some meanwhile; the caller
+ * finds that out under the lock and comes back.)
+ */
+static int hmap_reserve_fill(struct hmap *map, unsigned int target)
+{
+	struct hmap_bucket *list = NULL;
+	unsigned long flags;
+	unsigned int n;
+	int err;
+
+	target = max_t(unsigned int, target, HMAP_RESERVE);
+	/* A racy peek: the lock below decides. */
+	n = READ_ONCE(map->nreserve);
+	if (likely(n >= target))
+		return 0;
+	err = hmap_bucket_list_alloc(map, target - n, &list);
+	spin_lock_irqsave(&map->lock, flags);
+	while (list && map->nreserve < target) {
+		struct hmap_bucket *b = list;
+
+		list = rcu_dereference_protected(b->overflow, 1);
+		RCU_INIT_POINTER(b->overflow, NULL);
+		hmap_reserve_splice(map, &b);
+	}
+	spin_unlock_irqrestore(&map->lock, flags);
+	hmap_bucket_list_free(list);
+	return err;
+}
+
+/*
+ * An %HMAP_F_ATOMIC map's write took from its reserve: below half, have
+ * @prealloc_work refill it (GFP_KERNEL, in process context), so that
+ * atomic writers fall back to GFP_ATOMIC only between refills.
+ */
+static void hmap_reserve_low(struct hmap *map)
+	__must_hold(&map->lock)
+{
+	lockdep_assert_held(&map->lock);
+	if (map->nreserve < HMAP_RESERVE / 2 && !map->dying)
+		queue_work(hmap_wq, &map->prealloc_work);
+}
+
+/*
+ * @n overflow buckets for a write or an evacuation under &hmap.lock, onto
+ * *@list (linked through their overflow pointers), counted in the
+ * statistics; all or none. From the map's reserve; when it holds fewer,
+ * a caller that may sleep (@how has %HMAP_EV_MAY_SLEEP: writers of a map
+ * without %HMAP_F_ATOMIC, the works) gets -EAGAIN, with
+ * &hmap.reserve_need set, to drop the lock, refill the reserve with
+ * GFP_KERNEL and try again; one that may not takes the rest with
+ * GFP_ATOMIC, which never sleeps and may fail.
+ *
+ * Return: 0, -EAGAIN, or -ENOMEM (nothing taken).
+ */
+static int hmap_overflow_take(struct hmap *map, unsigned int n,
+			      unsigned int how, struct hmap_bucket **list)
+	__must_hold(&map->lock)
+{
+	struct hmap_bucket *b, *got = NULL;
+	unsigned int i;
+
+	lockdep_assert_held(&map->lock);
+	*list = NULL;
+	if (!n)
+		return 0;
+	if (n > map->nreserve && (how & HMAP_EV_MAY_SLEEP)) {
+		map->reserve_need = n;
+		return -EAGAIN;
+	}
+	for (i = 0; i < n; i++) {
+		b = map->reserve;
+		if (b) {
+			map->reserve = rcu_dereference_protected(b->overflow,
+								 1);
+			WRITE_ONCE(map->nreserve, map->nreserve - 1);
+		} else {
+			b = hmap_overflow_alloc(map, GFP_ATOMIC | __GFP_NOWARN);
+			if (!b) {
+				/* Back to the reserve, for the next write. */
+				hmap_reserve_splice(map, &got);
+				hmap_reserve_low(map);
+				return -ENOMEM;
+			}
+		}
+		RCU_INIT_POINTER(b->overflow, got);
+		got = b;
+	}
+	hmap_overflow_account(map, n);
+	if (!(how & HMAP_EV_MAY_SLEEP))
+		hmap_reserve_low(map);
+	*list = got;
+	return 0;
 }
 
 static void hmap_overflow_free(struct hmap *map, struct hmap_bucket *b)
@@ -392,11 +730,20 @@ static void hmap_overflow_free(struct hmap *map, struct hmap_bucket *b)
 	kmem_cache_free(hmap_bucket_cache, b);
 }
 
+/*
+ * A new zeroed bucket array of 2^@bits buckets: GFP_KERNEL and up to
+ * megabytes to zero, so only in process context and never under
+ * &hmap.lock. Writes that may not sleep leave it to @prealloc_work.
+ */
 static struct hmap_table *hmap_table_new(struct hmap *map, unsigned int bits)
 {
 	size_t size = sizeof(struct hmap_bucket) << bits;
 	struct hmap_table *t;
 
+	might_sleep();
+	if (hmap_test_alloc_fails(map, HMAP_TEST_ALLOC_ARRAY, bits,
+				  GFP_KERNEL_ACCOUNT))
+		goto fail;
 	t = hmap_fault_alloc(TABLE, sizeof(*t),
 			     kzalloc(sizeof(*t), GFP_KERNEL_ACCOUNT));
 	if (!t)
@@ -484,7 +831,7 @@ static void hmap_free(struct hmap *map)
 {
 	atomic_long_sub(map->destroy_bytes, &hmap_destroy_pending);
 	this_cpu_dec(hmap_global.maps);
-	mutex_destroy(&map->lock);
+	mutex_destroy(&map->work_lock);
 	mem_cgroup_put(map->memcg);
 	free_percpu(map->pcpu);
 	kfree(map);
@@ -841,20 +1188,22 @@ static struct hmap_bucket *hmap_dest_next(struct hmap *map,
 /*
  * Evacuation, pass 1: count the entries of the old chain at @head by the
  * new chain they go to, @n[0] to X (new bucket @xi), @n[1] to Y (@xi plus
- * the old bucket count; only a grow has entries for Y).
+ * the old bucket count; only a grow has entries for Y). Return the
+ * chain's length in buckets.
  */
-static void hmap_evacuate_count(struct hmap *map, struct hmap_bucket *head,
-				unsigned long newmask, unsigned long xi,
-				unsigned int n[2])
+static unsigned int hmap_evacuate_count(struct hmap *map,
+					struct hmap_bucket *head,
+					unsigned long newmask, unsigned long xi,
+					unsigned int n[2])
 	__must_hold(&map->lock)
 {
+	unsigned int s, len = 0;
 	struct hmap_bucket *b;
-	unsigned int s;
 
 	lockdep_assert_held(&map->lock);
 	n[0] = 0;
 	n[1] = 0;
-	for (b = head; b; b = hmap_dereference(map, b->overflow)) {
+	for (b = head; b; b = hmap_dereference(map, b->overflow), len++) {
 		for (s = 0; s < HMAP_BUCKET_SLOTS; s++) {
 			struct hmap_elem *e;
 
@@ -864,22 +1213,22 @@ static void hmap_evacuate_count(struct hmap *map, struct hmap_bucket *head,
 			n[(e->hash & newmask) != xi]++;
 		}
 	}
+	return len;
 }
 
 /*
  * Evacuation, pass 2: find where each destination chain that gets entries
- * is appended to (@dst[d]), and allocate the overflow buckets the @n[d]
- * entries need beyond the free slots there, linked through their overflow
- * pointers into *@spare. Return 0, or -ENOMEM with nothing allocated and
- * both tables unchanged.
+ * is appended to (@dst[d]), and take the overflow buckets the @n[d]
+ * entries need beyond the free slots there (hmap_overflow_take(), @how),
+ * linked through their overflow pointers into *@spare. Return 0, or
+ * -EAGAIN or -ENOMEM with nothing taken and both tables unchanged.
  */
 static int hmap_evacuate_reserve(struct hmap *map, struct hmap_table *old,
 				 struct hmap_table *new, unsigned long xi,
 				 const unsigned int n[2], struct hmap_dest dst[2],
-				 struct hmap_bucket **spare)
+				 unsigned int how, struct hmap_bucket **spare)
 	__must_hold(&map->lock)
 {
-	struct hmap_bucket *nb;
 	unsigned int d, need = 0;
 
 	lockdep_assert_held(&map->lock);
@@ -893,23 +1242,7 @@ static int hmap_evacuate_reserve(struct hmap *map, struct hmap_table *old,
 		if (n[d] > cap)
 			need += DIV_ROUND_UP(n[d] - cap, HMAP_BUCKET_SLOTS);
 	}
-	*spare = NULL;
-	while (need--) {
-		nb = hmap_overflow_new(map);
-		if (!nb)
-			goto free_spares;
-		RCU_INIT_POINTER(nb->overflow, *spare);
-		*spare = nb;
-	}
-	return 0;
-
-free_spares:
-	while (*spare) {
-		nb = *spare;
-		*spare = hmap_dereference(map, nb->overflow);
-		hmap_overflow_free(map, nb);
-	}
-	return -ENOMEM;
+	return hmap_overflow_take(map, need, how, spare);
 }
 
 /*
@@ -964,10 +1297,12 @@ static u8 hmap_evacuate_move(struct hmap *map, struct hmap_table *new,
  * count them by destination, reserve the overflow buckets the destinations
  * need (so that a failure leaves both tables as they were), then move the
  * element pointers and mark the old slots, the head's tag 0 last with
- * release semantics.
+ * release semantics. Return 0, -EAGAIN or -ENOMEM (hmap_overflow_take());
+ * *@walked gets the buckets of the old chain.
  */
 static int hmap_evacuate(struct hmap *map, struct hmap_table *old,
-			 struct hmap_table *new, unsigned long i)
+			 struct hmap_table *new, unsigned long i,
+			 unsigned int how, unsigned int *walked)
 	__must_hold(&map->lock)
 {
 	struct hmap_bucket *head = &old->buckets[i], *spare;
@@ -978,8 +1313,8 @@ static int hmap_evacuate(struct hmap *map, struct hmap_table *old,
 	int err;
 
 	lockdep_assert_held(&map->lock);
-	hmap_evacuate_count(map, head, hmap_bucket_mask(new), xi, n);
-	err = hmap_evacuate_reserve(map, old, new, xi, n, dst, &spare);
+	*walked = hmap_evacuate_count(map, head, hmap_bucket_mask(new), xi, n);
+	err = hmap_evacuate_reserve(map, old, new, xi, n, dst, how, &spare);
 	if (err)
 		return err;
 	mark0 = hmap_evacuate_move(map, new, head, xi, dst, &spare);
@@ -1046,10 +1381,12 @@ static void hmap_resize_commit(struct hmap *map)
 /*
  * Evacuate old bucket @i if it still needs it; if it was the one at
  * @nevacuate, advance @nevacuate and finish the resize when it reaches the
- * end. The old table may be gone when this returns.
+ * end. The old table may be gone when this returns. *@walked gets the
+ * buckets of the old chain walked, 0 if it had been evacuated already.
+ * Return 0, -EAGAIN or -ENOMEM (hmap_overflow_take()).
  */
 static int hmap_evacuate_one(struct hmap *map, unsigned long i,
-			     bool background)
+			     unsigned int how, unsigned int *walked)
 	__must_hold(&map->lock)
 {
 	struct hmap_table *old = hmap_oldest(map);
@@ -1057,12 +1394,13 @@ static int hmap_evacuate_one(struct hmap *map, unsigned long i,
 	unsigned long stop;
 
 	lockdep_assert_held(&map->lock);
+	*walked = 0;
 	if (!hmap_bucket_evacuated(&old->buckets[i])) {
-		int err = hmap_evacuate(map, old, new, i);
+		int err = hmap_evacuate(map, old, new, i, how, walked);
 
 		if (err)
 			return err;
-		if (background)
+		if (how & HMAP_EV_BACKGROUND)
 			hmap_stat_add(map, evacuated_by_background, 1);
 		else
 			hmap_stat_add(map, evacuated_by_writers, 1);
@@ -1084,57 +1422,105 @@ static int hmap_evacuate_one(struct hmap *map, unsigned long i,
 /*
  * Before a write to @hash, during a resize of any kind: evacuate the old
  * bucket it hashes to, then one more at @nevacuate (two, as Go's growWork
- * does). Only the first one is needed for the write to be correct; a
- * failure of the second is left for later.
+ * does). Only the first one is needed for the write to be correct; an
+ * allocation failure of the second is left for later (but -EAGAIN, the
+ * reserve short for a writer that may sleep, is returned, so that it
+ * refills and the resize moves on as fast as with GFP_ATOMIC buckets).
+ * Return 0, -EAGAIN or -ENOMEM. *@evacuated counts the old
+ * buckets this write evacuated, across the times it took the lock: the
+ * second bucket is skipped once it reached two, so that a write that
+ * dropped the lock and took it again (to allocate) evacuates two, plus
+ * the one its key needs each time it came back.
  */
-static int hmap_evacuate_for_write(struct hmap *map, u64 hash)
+static int hmap_evacuate_for_write(struct hmap *map, u64 hash,
+				   unsigned int how, unsigned int *evacuated)
 	__must_hold(&map->lock)
 {
+	unsigned int walked;
 	int err;
 
 	lockdep_assert_held(&map->lock);
 	if (map->resizing == HMAP_RESIZE_NONE)
 		return 0;
 	err = hmap_evacuate_one(map, hash & hmap_bucket_mask(hmap_oldest(map)),
-				false);
+				how, &walked);
 	if (err)
 		return err;
-	if (map->resizing != HMAP_RESIZE_NONE)
-		hmap_evacuate_one(map, map->nevacuate, false);
+	*evacuated += !!walked;
+	if (map->resizing == HMAP_RESIZE_NONE || *evacuated >= 2)
+		return 0;
+	err = hmap_evacuate_one(map, map->nevacuate, how, &walked);
+	/* A writer that may sleep refills the reserve and comes back. */
+	if (err == -EAGAIN)
+		return err;
+	if (!err)
+		*evacuated += !!walked;
 	return 0;
 }
 
-/* Evacuate up to @max buckets from @nevacuate on; 0 or -ENOMEM. */
-static int hmap_evacuate_batch(struct hmap *map, unsigned long max,
-			       bool background)
+/*
+ * Evacuate old buckets from @nevacuate on until @budget buckets (heads and
+ * overflow buckets of the old chains) were walked or the resize is done.
+ * Return 0, -EAGAIN or -ENOMEM (hmap_overflow_take()).
+ */
+static int hmap_evacuate_batch(struct hmap *map, unsigned int budget,
+			       unsigned int how)
 	__must_hold(&map->lock)
 {
+	unsigned int walked;
+
 	lockdep_assert_held(&map->lock);
-	while (max-- && map->resizing != HMAP_RESIZE_NONE) {
-		int err = hmap_evacuate_one(map, map->nevacuate, background);
+	while (budget && map->resizing != HMAP_RESIZE_NONE) {
+		int err = hmap_evacuate_one(map, map->nevacuate, how, &walked);
 
 		if (err)
 			return err;
+		budget -= min(budget, max(walked, 1U));
 	}
 	return 0;
 }
 
-/* Evacuate every old bucket left: finish the resize in progress, if any. */
+/*
+ * Evacuate every old bucket left: finish the resize in progress, if any,
+ * and whatever resize writers start meanwhile. Called without &hmap.lock,
+ * in process context: takes it for %HMAP_EVAC_HOLD buckets at a time, so
+ * that interrupts are never off for a long walk, and refills the reserve
+ * of overflow buckets between holds (with GFP_KERNEL, whatever the map's
+ * flags: this context may sleep).
+ *
+ * Return: 0, or -ENOMEM.
+ */
 static int hmap_evacuate_all(struct hmap *map)
-	__must_hold(&map->lock)
 {
-	lockdep_assert_held(&map->lock);
-	while (map->resizing != HMAP_RESIZE_NONE) {
-		int err = hmap_evacuate_batch(map, HMAP_BG_BATCH, true);
+	unsigned int need = HMAP_RESERVE;
+	unsigned long flags;
+	int err;
 
-		if (err)
+	for (;;) {
+		if (hmap_reserve_fill(map, need))
+			return -ENOMEM;
+		spin_lock_irqsave(&map->lock, flags);
+		if (map->resizing == HMAP_RESIZE_NONE) {
+			spin_unlock_irqrestore(&map->lock, flags);
+			return 0;
+		}
+		err = hmap_evacuate_batch(map, HMAP_EVAC_HOLD,
+					  HMAP_EV_BACKGROUND |
+					  HMAP_EV_MAY_SLEEP);
+		need = err == -EAGAIN ? map->reserve_need : HMAP_RESERVE;
+		spin_unlock_irqrestore(&map->lock, flags);
+		if (err && err != -EAGAIN)
 			return err;
 		cond_resched();
 	}
-	return 0;
 }
 
-/* The spare array if it has @bits; a spare of another size is freed. */
+/*
+ * The spare array if it has @bits; a spare of another size is freed from
+ * the workqueue, as retired arrays are (vfree() may sleep, and this runs
+ * under the spinlock; the grace period is not needed, and the scan of its
+ * empty buckets is the price of one free path).
+ */
 static struct hmap_table *hmap_spare_take(struct hmap *map, unsigned int bits)
 	__must_hold(&map->lock)
 {
@@ -1146,39 +1532,219 @@ static struct hmap_table *hmap_spare_take(struct hmap *map, unsigned int bits)
 	map->spare = NULL;
 	if (t->B == bits)
 		return t;
-	hmap_table_free_array(t);
+	hmap_table_free_deferred(map, t);
 	return NULL;
 }
 
+/* Take the spare array off the map, for the caller to free unlocked. */
+static struct hmap_table *hmap_spare_detach(struct hmap *map)
+	__must_hold(&map->lock)
+{
+	struct hmap_table *t = map->spare;
+
+	lockdep_assert_held(&map->lock);
+	map->spare = NULL;
+	return t;
+}
+
+/*
+ * Install @t as the spare array unless the map is dying or already has a
+ * spare of that size; return what the caller must free once unlocked (@t,
+ * or the spare it replaced), or NULL.
+ */
+static struct hmap_table *hmap_spare_install(struct hmap *map,
+					     struct hmap_table *t)
+	__must_hold(&map->lock)
+{
+	struct hmap_table *old = map->spare;
+
+	lockdep_assert_held(&map->lock);
+	if (map->dying || (old && old->B == t->B))
+		return t;
+	map->spare = t;
+	/* Freed again if writes stop short of the resize. */
+	hmap_bg_schedule(map);
+	return old;
+}
+
+/*
+ * Claim the one allocation of a bucket array a map has in flight: whoever
+ * gets it allocates (hmap_spare_fill()), every other writer that finds the
+ * same resize due goes on into overflow chains meanwhile, so that writers
+ * racing to a resize allocate one array, not one each.
+ *
+ * Return: whether the caller got it (then it must call hmap_spare_fill()).
+ */
+static bool hmap_array_claim(struct hmap *map)
+	__must_hold(&map->lock)
+{
+	lockdep_assert_held(&map->lock);
+	if (map->array_busy || map->dying)
+		return false;
+	map->array_busy = true;
+	return true;
+}
+
+/*
+ * The claimed allocation is over: if a write asked @prealloc_work for an
+ * array meanwhile, or for the next one ahead (it waited for this one),
+ * let it look again.
+ */
+static void hmap_array_release(struct hmap *map)
+	__must_hold(&map->lock)
+{
+	lockdep_assert_held(&map->lock);
+	map->array_busy = false;
+	if ((map->want_array || map->want_ahead) && !map->dying)
+		queue_work(hmap_wq, &map->prealloc_work);
+}
+
+/*
+ * Allocate an array of 2^@bits buckets and make it the spare, for the
+ * resize that was due and found none: what a writer that may sleep does
+ * after dropping the lock, having claimed the allocation
+ * (hmap_array_claim(); @claimed), which this releases, or past
+ * %HMAP_NOARRAY_SLACK without. Process context, without &hmap.lock.
+ *
+ * Return: 0, or -ENOMEM.
+ */
+static int hmap_spare_fill(struct hmap *map, unsigned int bits, bool claimed)
+{
+	struct hmap_table *t;
+	unsigned long flags;
+
+	t = hmap_table_new(map, bits);
+	spin_lock_irqsave(&map->lock, flags);
+	map->array_failed = !t;
+	if (t)
+		t = hmap_spare_install(map, t);
+	else
+		bits = 0;	/* failed */
+	if (claimed)
+		hmap_array_release(map);
+	spin_unlock_irqrestore(&map->lock, flags);
+	if (t)
+		hmap_table_free_array(t);
+	return bits ? 0 : -ENOMEM;
+}
+
+/*
+ * A resize was due and its array was not at hand: have @prealloc_work
+ * allocate it and start the resize. What writes that may not sleep, and
+ * the worker, do.
+ */
+static void hmap_want_array(struct hmap *map)
+	__must_hold(&map->lock)
+{
+	lockdep_assert_held(&map->lock);
+	if (map->dying)
+		return;
+	map->want_array = true;
+	queue_work(hmap_wq, &map->prealloc_work);
+}
+
+static bool hmap_resize_start(struct hmap *map, enum hmap_resize_kind kind,
+			      unsigned int bits);
+
+/*
+ * The resize the map is due for now, if any, into *@kind and *@bits:
+ * a grow above its load, a same-size grow for its overflow buckets, a
+ * shrink below its load. For a map no write is waiting on (the worker,
+ * @prealloc_work).
+ */
+static bool hmap_resize_due(struct hmap *map, enum hmap_resize_kind *kind,
+			    unsigned int *bits)
+	__must_hold(&map->lock)
+{
+	struct hmap_table *t = hmap_oldest(map);
+
+	lockdep_assert_held(&map->lock);
+	if (map->resizing != HMAP_RESIZE_NONE)
+		return false;
+	if (hmap_over_load(map->count, t->B) && t->B < HMAP_B_MAX) {
+		*kind = HMAP_RESIZE_GROW;
+		*bits = t->B + 1;
+	} else if (hmap_too_many_overflow(t)) {
+		*kind = HMAP_RESIZE_SAME;
+		*bits = t->B;
+	} else if (hmap_under_load(map->count, t->B)) {
+		*kind = HMAP_RESIZE_SHRINK;
+		*bits = t->B - 1;
+	} else {
+		return false;
+	}
+	return true;
+}
+
+/*
+ * Process-context chores of a map, outside its spinlock: refill the
+ * reserve of overflow buckets (an %HMAP_F_ATOMIC map's writers ask,
+ * hmap_reserve_low()); allocate an array for the spare: the next grow's
+ * for a large map three quarters of the way to it (@want_ahead,
+ * hmap_maybe_prealloc()), or the one a resize found missing (@want_array),
+ * whose resize this then starts if the map is still due for it; if it is
+ * due for another, that one's array is wanted next. While another
+ * allocation of an array is in flight (@array_busy) this leaves
+ * @want_array set and allocates nothing: hmap_array_release() queues it
+ * again.
+ */
 static void hmap_prealloc_work(struct work_struct *work)
 {
 	struct hmap *map = container_of(work, struct hmap, prealloc_work);
+	struct hmap_table *t = NULL;
+	enum hmap_resize_kind kind;
 	struct mem_cgroup *memcg;
-	struct hmap_table *t;
+	bool want, skip, failed;
+	unsigned long flags;
 	unsigned int bits;
 
-	mutex_lock(&map->lock);
-	bits = hmap_newest(map)->B + 1;
-	if (map->dying || map->spare || bits > HMAP_B_MAX) {
-		mutex_unlock(&map->lock);
-		return;
-	}
-	mutex_unlock(&map->lock);
-
-	/* Without the lock: writers go on while this zeroes the array. */
+	mutex_lock(&map->work_lock);
 	memcg = set_active_memcg(map->memcg);
-	t = hmap_table_new(map, bits);
-	set_active_memcg(memcg);
-	if (!t)
-		return;
-	mutex_lock(&map->lock);
-	if (!map->dying && !map->spare && hmap_newest(map)->B + 1 == bits) {
-		map->spare = t;
-		t = NULL;
-		/* Freed again if writes stop short of the grow. */
-		hmap_bg_schedule(map);
+	/* A failure is left to GFP_ATOMIC and the next write that asks. */
+	hmap_reserve_fill(map, HMAP_RESERVE);
+	spin_lock_irqsave(&map->lock, flags);
+	if (map->array_busy) {
+		spin_unlock_irqrestore(&map->lock, flags);
+		goto out;
 	}
-	mutex_unlock(&map->lock);
+	/*
+	 * What a write wanted is worked out again from the map as it is
+	 * now: a write may have asked after the resize it wanted started.
+	 */
+	want = map->want_array;
+	map->want_array = false;
+	if (want) {
+		want = hmap_resize_due(map, &kind, &bits);
+		skip = !want;
+	} else {
+		bits = hmap_newest(map)->B + 1;
+		skip = !map->want_ahead || !!map->spare;
+	}
+	map->want_ahead = false;
+	skip = skip || bits > HMAP_B_MAX ||
+	       (map->spare && map->spare->B == bits) ||
+	       !hmap_array_claim(map);
+	spin_unlock_irqrestore(&map->lock, flags);
+
+	if (!skip)
+		/* Without the lock: writers go on while this zeroes it. */
+		t = hmap_table_new(map, bits);
+	/* Not again until a write wants it: writes go on into chains. */
+	failed = !skip && !t;
+	spin_lock_irqsave(&map->lock, flags);
+	if (!skip)
+		map->array_failed = failed;
+	if (t && (want || hmap_newest(map)->B + 1 == bits))
+		t = hmap_spare_install(map, t);
+	if (!skip)
+		hmap_array_release(map);
+	if (want && !failed && hmap_resize_due(map, &kind, &bits) &&
+	    !hmap_resize_start(map, kind, bits))
+		hmap_want_array(map);
+	spin_unlock_irqrestore(&map->lock, flags);
+out:
+	set_active_memcg(memcg);
+	mutex_unlock(&map->work_lock);
 	if (t)
 		hmap_table_free_array(t);
 }
@@ -1189,35 +1755,33 @@ static void hmap_maybe_prealloc(struct hmap *map, struct hmap_table *t)
 {
 	lockdep_assert_held(&map->lock);
 	if (t->B + 1 < HMAP_PREALLOC_MIN_B || t->B >= HMAP_B_MAX ||
-	    map->spare || map->dying)
+	    map->spare || map->dying || map->array_busy || map->want_ahead)
 		return;
 	if ((u64)map->count * HMAP_LOAD_DEN * 4 <
 	    ((u64)HMAP_LOAD_NUM * 3) << t->B)
 		return;
+	map->want_ahead = true;
 	queue_work(hmap_wq, &map->prealloc_work);
 }
 
 /*
- * Start a resize of @kind to an array of 2^@bits buckets: the spare array
- * if it has that size, else a new one. If it cannot be allocated nothing
- * starts, and @resizing stays %HMAP_RESIZE_NONE.
+ * Start a resize of @kind to @new, the array of the resize (of 2^@new->B
+ * buckets): link it behind the oldest table and arm the worker.
  */
-static void hmap_resize_start(struct hmap *map, enum hmap_resize_kind kind,
-			      unsigned int bits)
+static void hmap_resize_start_with(struct hmap *map,
+				   enum hmap_resize_kind kind,
+				   struct hmap_table *new)
 	__must_hold(&map->lock)
 {
 	struct hmap_table *old = hmap_oldest(map);
-	struct hmap_table *new;
 
 	lockdep_assert_held(&map->lock);
-	new = hmap_spare_take(map, bits) ?: hmap_table_new(map, bits);
-	if (!new)
-		return;
 	rcu_assign_pointer(old->next, new);
+	map->array_failed = false;
 	map->resizing = kind;
 	map->nevacuate = 0;
 	map->resize_start_ns = ktime_get_ns();
-	trace_hmap_resize_start(map, kind, old->B, bits, map->count);
+	trace_hmap_resize_start(map, kind, old->B, new->B, map->count);
 	switch (kind) {
 	case HMAP_RESIZE_GROW:
 		hmap_stat_add(map, grows, 1);
@@ -1235,65 +1799,136 @@ static void hmap_resize_start(struct hmap *map, enum hmap_resize_kind kind,
 }
 
 /*
+ * Start a resize of @kind to an array of 2^@bits buckets if the spare
+ * array has that size. Bucket arrays are never allocated here, under the
+ * spinlock: without one nothing starts, @resizing stays
+ * %HMAP_RESIZE_NONE, and the caller gets the
+ * array (hmap_spare_fill() if it may sleep, else hmap_want_array()).
+ * Writes meanwhile go on into overflow chains.
+ *
+ * Return: whether the resize started.
+ */
+static bool hmap_resize_start(struct hmap *map, enum hmap_resize_kind kind,
+			      unsigned int bits)
+	__must_hold(&map->lock)
+{
+	struct hmap_table *new;
+
+	lockdep_assert_held(&map->lock);
+	new = hmap_spare_take(map, bits);
+	if (!new)
+		return false;
+	hmap_resize_start_with(map, kind, new);
+	return true;
+}
+
+/*
  * Start a shrink if the map is well below its load. Deletes call this, and
  * so does the worker when it finishes a resize, so that a map emptied
  * faster than one shrink per resize still ends at the size it needs.
+ *
+ * Return: -1 if no shrink is due or one started; else the B of the array
+ * the shrink needs and did not find.
  */
-static void hmap_maybe_shrink(struct hmap *map)
+static int hmap_maybe_shrink(struct hmap *map)
 	__must_hold(&map->lock)
 {
 	struct hmap_table *t = hmap_oldest(map);
 
 	lockdep_assert_held(&map->lock);
-	if (map->resizing == HMAP_RESIZE_NONE &&
-	    hmap_under_load(map->count, t->B))
-		hmap_resize_start(map, HMAP_RESIZE_SHRINK, t->B - 1);
-}
-
-/* Free the spare array, if any. */
-static void hmap_spare_free(struct hmap *map)
-	__must_hold(&map->lock)
-{
-	lockdep_assert_held(&map->lock);
-	if (map->spare)
-		hmap_table_free_array(map->spare);
-	map->spare = NULL;
+	if (map->resizing != HMAP_RESIZE_NONE ||
+	    !hmap_under_load(map->count, t->B) ||
+	    hmap_resize_start(map, HMAP_RESIZE_SHRINK, t->B - 1))
+		return -1;
+	return t->B - 1;
 }
 
 /*
- * One turn of the worker: evacuate a batch of the resize in progress (and
- * start the next shrink when it ends on a map still below its load), or
- * free a spare array once writes have been idle, then arm itself for what
- * is left.
+ * One hold of the lock by the worker, the @n-th of its turn: evacuate
+ * %HMAP_EVAC_HOLD buckets of the resize in progress (and start the next
+ * shrink when it ends on a map still below its load), or, if no resize was
+ * in progress at the start of the turn, free a spare array once writes
+ * have been idle (into *@idle, for the caller to free unlocked). At the
+ * end of the turn, arm the worker for what is left. When the reserve of
+ * overflow buckets is short, *@need gets what the evacuation needs, for
+ * the next hold (the worker may sleep: it never takes GFP_ATOMIC ones);
+ * else 0.
+ *
+ * Return: whether the turn goes on with another hold.
+ */
+static bool hmap_bg_hold(struct hmap *map, unsigned int n,
+			 struct hmap_table **idle, unsigned int *need)
+{
+	bool last = n + 1 == HMAP_BG_BATCH / HMAP_EVAC_HOLD, more = false;
+	unsigned long flags;
+	int want, err;
+
+	spin_lock_irqsave(&map->lock, flags);
+	*need = 0;
+	if (map->dying || !map->background)
+		goto unlock;
+	if (map->resizing != HMAP_RESIZE_NONE) {
+		err = hmap_evacuate_batch(map, HMAP_EVAC_HOLD,
+					  HMAP_EV_BACKGROUND |
+					  HMAP_EV_MAY_SLEEP);
+		if (err == -EAGAIN) {
+			*need = map->reserve_need;
+		} else if (err) {
+			/* Out of memory: try again later. */
+			hmap_bg_queue(map, HMAP_BG_RETRY);
+			goto unlock;
+		}
+		if (map->resizing == HMAP_RESIZE_NONE) {
+			want = hmap_maybe_shrink(map);
+			if (want >= 0)
+				hmap_want_array(map);
+		} else {
+			more = !last;
+		}
+	} else if (!n && map->spare &&
+		   !time_before(jiffies, map->last_write + HMAP_SPARE_IDLE)) {
+		/* No resize came for the spare array: give it back. */
+		*idle = hmap_spare_detach(map);
+	}
+	if (!more)
+		hmap_bg_schedule(map);
+unlock:
+	spin_unlock_irqrestore(&map->lock, flags);
+	return more;
+}
+
+/*
+ * One turn of the worker: up to %HMAP_BG_BATCH old buckets evacuated, in
+ * holds of the lock of %HMAP_EVAC_HOLD buckets walked (hmap_bg_hold()),
+ * the reserve of overflow buckets refilled with GFP_KERNEL before each;
+ * if that fails when an evacuation waits for it, the turn ends and the
+ * worker tries again after %HMAP_BG_RETRY.
  */
 static void hmap_bg_work(struct work_struct *work)
 {
 	struct hmap *map = container_of(to_delayed_work(work), struct hmap,
 					bg_work);
+	unsigned int n = 0, need = 0;
+	struct hmap_table *idle = NULL;
 	struct mem_cgroup *memcg;
+	unsigned long flags;
 
-	/* Overflow buckets and arrays are charged to the map's creator. */
+	mutex_lock(&map->work_lock);
+	/* Overflow buckets are charged to the map's creator. */
 	memcg = set_active_memcg(map->memcg);
-	mutex_lock(&map->lock);
-	if (map->dying || !map->background)
-		goto unlock;
-	if (map->resizing != HMAP_RESIZE_NONE) {
-		if (hmap_evacuate_batch(map, HMAP_BG_BATCH, true)) {
-			/* Out of memory: try again later. */
+	do {
+		/* Only an evacuation that waits for the buckets stops it. */
+		if (hmap_reserve_fill(map, need) && need) {
+			spin_lock_irqsave(&map->lock, flags);
 			hmap_bg_queue(map, HMAP_BG_RETRY);
-			goto unlock;
+			spin_unlock_irqrestore(&map->lock, flags);
+			break;
 		}
-		if (map->resizing == HMAP_RESIZE_NONE)
-			hmap_maybe_shrink(map);
-	} else if (map->spare &&
-		   !time_before(jiffies, map->last_write + HMAP_SPARE_IDLE)) {
-		/* No grow came for the spare array: give it back. */
-		hmap_spare_free(map);
-	}
-	hmap_bg_schedule(map);
-unlock:
-	mutex_unlock(&map->lock);
+	} while (hmap_bg_hold(map, n++, &idle, &need));
 	set_active_memcg(memcg);
+	mutex_unlock(&map->work_lock);
+	if (idle)
+		hmap_table_free_array(idle);
 }
 
 /* ---- Writes ---- */
@@ -1352,11 +1987,12 @@ miss:
 
 /*
  * The insert of a write: @ne at the free slot hmap_find_for_write() found,
- * or in a new overflow bucket after @last, the end of the chain.
+ * or in @nb, a new overflow bucket (hmap_overflow_take()), linked after
+ * @last, the end of the chain.
  */
-static int hmap_insert_for_write(struct hmap *map, struct hmap_elem *ne,
-				 struct hmap_dest *last,
-				 struct hmap_dest *free)
+static void hmap_insert_for_write(struct hmap *map, struct hmap_elem *ne,
+				  struct hmap_dest *last,
+				  struct hmap_dest *free, struct hmap_bucket *nb)
 	__must_hold(&map->lock)
 {
 	struct hmap_bucket *b = free->b;
@@ -1366,9 +2002,7 @@ static int hmap_insert_for_write(struct hmap *map, struct hmap_elem *ne,
 	if (!b) {
 		struct hmap_table *t = hmap_newest(map);
 
-		b = hmap_overflow_new(map);
-		if (!b)
-			return -ENOMEM;
+		b = nb;
 		b->tophash[0] = hmap_tophash(ne->hash);
 		RCU_INIT_POINTER(b->elems[0], ne);
 		rcu_assign_pointer(last->b->overflow, b);
@@ -1378,16 +2012,90 @@ static int hmap_insert_for_write(struct hmap *map, struct hmap_elem *ne,
 		WRITE_ONCE(b->tophash[slot], hmap_tophash(ne->hash));
 	}
 	WRITE_ONCE(map->count, map->count + 1);
-	return 0;
+}
+
+/* Whether the map's writers may sleep: created without %HMAP_F_ATOMIC. */
+static bool hmap_writer_may_sleep(const struct hmap *map)
+{
+	return !(map->params.flags & HMAP_F_ATOMIC);
+}
+
+/*
+ * A write that may sleep found the reserve of overflow buckets short
+ * (-EAGAIN, &hmap.reserve_need set): drop the lock and allocate the
+ * buckets missing with GFP_KERNEL onto *@mine, which the write splices
+ * into the reserve when it takes the lock again, in the hold that tries
+ * again. (Another write may take from the reserve meanwhile; then the
+ * next try allocates again.)
+ *
+ * Return: 0 to try again; -ENOMEM if the allocation failed or the write
+ * tried %HMAP_WRITE_RETRIES times already.
+ */
+static int hmap_write_refill(struct hmap *map, unsigned long irqflags,
+			     struct hmap_bucket **mine, unsigned int *retries)
+	__releases(&map->lock)
+{
+	unsigned int need = map->reserve_need -
+			    min(map->reserve_need - 1, map->nreserve);
+
+	spin_unlock_irqrestore(&map->lock, irqflags);
+	if (++*retries > HMAP_WRITE_RETRIES)
+		return -ENOMEM;
+	return hmap_bucket_list_alloc(map, need, mine);
+}
+
+/*
+ * The refill of a write failed: if the write was still to evacuate its
+ * second old bucket (the one it need not), it tries once more without
+ * it, so that a write fails for want of memory only if it needs it.
+ */
+static bool hmap_write_skip_second(unsigned int *evacuated,
+				   unsigned int retries)
+{
+	if (*evacuated >= 2 || retries > HMAP_WRITE_RETRIES)
+		return false;
+	*evacuated = 2;
+	return true;
+}
+
+/*
+ * The resize an insert into @t at @count + 1 entries is due for: a grow
+ * above the load, else a same-size grow for the overflow buckets.
+ */
+static bool hmap_insert_resize_due(struct hmap *map, struct hmap_table *t,
+				   enum hmap_resize_kind *kind,
+				   unsigned int *bits)
+	__must_hold(&map->lock)
+{
+	lockdep_assert_held(&map->lock);
+	if (map->resizing != HMAP_RESIZE_NONE)
+		return false;
+	if (hmap_over_load(map->count + 1, t->B) && t->B < HMAP_B_MAX) {
+		*kind = HMAP_RESIZE_GROW;
+		*bits = t->B + 1;
+	} else if (hmap_too_many_overflow(t)) {
+		*kind = HMAP_RESIZE_SAME;
+		*bits = t->B;
+	} else {
+		return false;
+	}
+	return true;
 }
 
 /* The body of hmap_update(), run charged to the map's memory cgroup. */
 static int hmap_do_update(struct hmap *map, const void *key, u32 key_len,
 			  const void *value, u32 value_len, u64 flags)
 {
+	bool may_sleep = hmap_writer_may_sleep(map), allocated = false;
+	unsigned int how = may_sleep ? HMAP_EV_MAY_SLEEP : 0;
+	unsigned int evacuated = 0, retries = 0, bits;
+	bool claimed, over;
+	struct hmap_bucket *mine = NULL, *nb = NULL;
+	enum hmap_resize_kind kind;
 	struct hmap_dest at, free;
 	struct hmap_elem *ne, *old;
 	struct hmap_table *t;
+	unsigned long irqflags;
 	u64 hash;
 	int err;
 
@@ -1398,52 +2106,93 @@ static int hmap_do_update(struct hmap *map, const void *key, u32 key_len,
 	ne = hmap_elem_new(map, hash, key, key_len, value, value_len);
 	if (!ne)
 		return -ENOMEM;
+	/* A failure is found out under the lock: -EAGAIN, see below. */
+	if (may_sleep)
+		hmap_reserve_fill(map, HMAP_RESERVE);
 
-	mutex_lock(&map->lock);
+relock:
+	spin_lock_irqsave(&map->lock, irqflags);
+	hmap_reserve_splice(map, &mine);
 	map->last_write = jiffies;
 again:
-	err = hmap_evacuate_for_write(map, hash);
+	err = hmap_evacuate_for_write(map, hash, how, &evacuated);
 	if (err)
-		goto free_elem;
+		goto fail;
 	old = hmap_find_for_write(map, hash, key, key_len, &at, &free);
 	if (old) {
 		if (flags == HMAP_NOEXIST) {
 			err = -EEXIST;
-			goto free_elem;
+			goto fail;
 		}
 		rcu_assign_pointer(at.b->elems[at.slot], ne);
-		hmap_elem_free_deferred(map, old);
 		hmap_stat_add(map, updates, 1);
 		goto unlock;
 	}
 	if (flags == HMAP_EXIST) {
 		err = -ENOENT;
-		goto free_elem;
+		goto fail;
 	}
 	if (map->count >= map->params.max_entries) {
 		err = -E2BIG;
-		goto free_elem;
+		goto fail;
 	}
 	t = hmap_newest(map);
-	if (map->resizing == HMAP_RESIZE_NONE) {
-		if (hmap_over_load(map->count + 1, t->B) && t->B < HMAP_B_MAX)
-			hmap_resize_start(map, HMAP_RESIZE_GROW, t->B + 1);
-		else if (hmap_too_many_overflow(t))
-			hmap_resize_start(map, HMAP_RESIZE_SAME, t->B);
-		if (map->resizing != HMAP_RESIZE_NONE)
+	if (hmap_insert_resize_due(map, t, &kind, &bits)) {
+		if (hmap_resize_start(map, kind, bits))
 			goto again;
+		/*
+		 * No array at hand: a writer that may sleep allocates it
+		 * unlocked and tries once more, unless another one is at
+		 * it already (hmap_array_claim()); one that may not leaves
+		 * it to @prealloc_work. Either way the insert goes on, into
+		 * an overflow chain if it must; once an allocation failed,
+		 * up to %HMAP_NOARRAY_SLACK times the load, past which a
+		 * writer that may sleep tries an array of its own, and the
+		 * insert fails if none is had.
+		 */
+		over = map->array_failed && kind == HMAP_RESIZE_GROW &&
+		       hmap_over_load(map->count + 1,
+				      t->B + HMAP_NOARRAY_SLACK);
+		if (!may_sleep) {
+			hmap_want_array(map);
+		} else if (!allocated) {
+			claimed = hmap_array_claim(map);
+			if (claimed || over) {
+				allocated = true;
+				spin_unlock_irqrestore(&map->lock, irqflags);
+				hmap_spare_fill(map, bits, claimed);
+				goto relock;
+			}
+		}
+		if (over) {
+			err = -ENOMEM;
+			goto fail;
+		}
 	}
-	err = hmap_insert_for_write(map, ne, &at, &free);
-	if (err)
-		goto free_elem;
+	if (!free.b) {
+		err = hmap_overflow_take(map, 1, how, &nb);
+		if (err)
+			goto fail;
+	}
+	hmap_insert_for_write(map, ne, &at, &free, nb);
 	hmap_stat_add(map, inserts, 1);
 	hmap_maybe_prealloc(map, t);
 unlock:
-	mutex_unlock(&map->lock);
+	spin_unlock_irqrestore(&map->lock, irqflags);
+	/* After the lock: freeing may sleep for a map whose writers may. */
+	if (old)
+		hmap_elem_free_deferred(map, old);
 	return 0;
 
-free_elem:
-	mutex_unlock(&map->lock);
+fail:
+	if (err == -EAGAIN) {
+		err = hmap_write_refill(map, irqflags, &mine, &retries);
+		if (!err || hmap_write_skip_second(&evacuated, retries))
+			goto relock;
+	} else {
+		spin_unlock_irqrestore(&map->lock, irqflags);
+	}
+	hmap_bucket_list_free(mine);
 	hmap_elem_free(map, ne);
 	return err;
 }
@@ -1457,21 +2206,35 @@ free_elem:
  * @value_len: its length, 0..value_size bytes.
  * @flags: %HMAP_ANY, %HMAP_NOEXIST or %HMAP_EXIST.
  *
- * Evacuates at most two old buckets if a resize is in progress, and may
- * start a grow or a same-size grow. Concurrent lookups see the old value or
- * the new one.
+ * Evacuates at most two old buckets if a resize is in progress (one more
+ * each time it dropped the lock to allocate and came back), and may
+ * start a grow or a same-size grow. Concurrent lookups see the old value
+ * or the new one. Until the array of a due grow is there, entries go into
+ * overflow chains; once its allocation failed, up to
+ * 2^%HMAP_NOARRAY_SLACK times the grow's load.
  *
- * Context: process context; takes the map's mutex, may sleep.
+ * Context: a map created with %HMAP_F_ATOMIC: any context (process,
+ * softirq, hardirq; interrupts on or off), never sleeps; allocates the
+ * element, and overflow buckets once the map's reserve is empty, with
+ * GFP_ATOMIC (on PREEMPT_RT: see "Concurrency contract"). Otherwise
+ * process context, may sleep (in the allocator, GFP_KERNEL, outside the
+ * map's lock). Takes the map's spinlock with interrupts off.
  * Return: 0; -EINVAL for a bad length or flag; -EEXIST if %HMAP_NOEXIST
  * and the key is present; -ENOENT if %HMAP_EXIST and it is absent; -E2BIG
- * if the map holds max_entries; -ENOMEM.
+ * if the map holds max_entries; -ENOMEM if the element, or an overflow
+ * bucket the write or its evacuation needed, could not be allocated, or
+ * if a grow is due, the allocation of its array failed, and the map
+ * already holds 2^%HMAP_NOARRAY_SLACK times its load. The map is
+ * unchanged on error.
  */
 int hmap_update(struct hmap *map, const void *key, u32 key_len,
 		const void *value, u32 value_len, u64 flags)
 {
-	struct mem_cgroup *memcg = set_active_memcg(map->memcg);
+	struct mem_cgroup *memcg;
 	int err;
 
+	might_sleep_if(hmap_writer_may_sleep(map));
+	memcg = set_active_memcg(map->memcg);
 	err = hmap_do_update(map, key, key_len, value, value_len, flags);
 	set_active_memcg(memcg);
 	return err;
@@ -1522,29 +2285,48 @@ static void hmap_clear_slot(struct hmap *map, struct hmap_bucket *head,
  * @key_len: its length in bytes.
  *
  * Evacuates at most two old buckets if a resize is in progress, and may
- * start a shrink. The element is freed after a grace period.
+ * start a shrink (or, if its array is not at hand, have it allocated:
+ * see hmap_update()). The element is freed after a grace period.
  *
- * Context: process context; takes the map's mutex, may sleep.
+ * Context: as hmap_update(): any context for a map created with
+ * %HMAP_F_ATOMIC, never sleeping; otherwise process context, may sleep.
  * Return: 0; -ENOENT if the key is absent; -EINVAL for a bad length;
- * -ENOMEM if the evacuation that must precede the delete failed.
+ * -ENOMEM if the evacuation that must precede the delete could not get
+ * the overflow buckets it needed (the map is then unchanged).
  */
 int hmap_delete(struct hmap *map, const void *key, u32 key_len)
 {
+	bool may_sleep = hmap_writer_may_sleep(map);
+	unsigned int how = may_sleep ? HMAP_EV_MAY_SLEEP : 0;
+	unsigned int evacuated = 0, retries = 0;
+	struct hmap_bucket *mine = NULL;
 	struct mem_cgroup *memcg;
 	struct hmap_dest at, free;
-	struct hmap_elem *e;
+	struct hmap_elem *e = NULL;
+	unsigned long irqflags;
 	struct hmap_table *t;
+	int err, want = -1;
 	u64 hash;
-	int err;
 
+	might_sleep_if(may_sleep);
 	if (!hmap_key_ok(map, key_len))
 		return -EINVAL;
 	hash = hmap_hash_inline(map, key, key_len);
 
 	memcg = set_active_memcg(map->memcg);
-	mutex_lock(&map->lock);
+	if (may_sleep)
+		hmap_reserve_fill(map, HMAP_RESERVE);
+relock:
+	spin_lock_irqsave(&map->lock, irqflags);
+	hmap_reserve_splice(map, &mine);
 	map->last_write = jiffies;
-	err = hmap_evacuate_for_write(map, hash);
+	err = hmap_evacuate_for_write(map, hash, how, &evacuated);
+	if (err == -EAGAIN) {
+		err = hmap_write_refill(map, irqflags, &mine, &retries);
+		if (!err || hmap_write_skip_second(&evacuated, retries))
+			goto relock;
+		goto out;
+	}
 	if (err)
 		goto unlock;
 	e = hmap_find_for_write(map, hash, key, key_len, &at, &free);
@@ -1555,12 +2337,28 @@ int hmap_delete(struct hmap *map, const void *key, u32 key_len)
 	t = hmap_newest(map);
 	hmap_clear_slot(map, &t->buckets[hash & hmap_bucket_mask(t)],
 			at.b, at.slot);
-	hmap_elem_free_deferred(map, e);
 	WRITE_ONCE(map->count, map->count - 1);
 	hmap_stat_add(map, deletes, 1);
-	hmap_maybe_shrink(map);
+	want = hmap_maybe_shrink(map);
+	/* As for a grow: one allocation of the array in flight. */
+	if (want >= 0 && (!may_sleep || !hmap_array_claim(map))) {
+		if (!may_sleep)
+			hmap_want_array(map);
+		want = -1;
+	}
 unlock:
-	mutex_unlock(&map->lock);
+	spin_unlock_irqrestore(&map->lock, irqflags);
+	/* After the lock: freeing may sleep for a map whose writers may. */
+	if (e && !err)
+		hmap_elem_free_deferred(map, e);
+	/* A shrink is due and its array missing: get it, then start it. */
+	if (want >= 0 && !hmap_spare_fill(map, want, true)) {
+		spin_lock_irqsave(&map->lock, irqflags);
+		hmap_maybe_shrink(map);
+		spin_unlock_irqrestore(&map->lock, irqflags);
+	}
+out:
+	hmap_bucket_list_free(mine);
 	set_active_memcg(memcg);
 	return err;
 }
@@ -1572,14 +2370,17 @@ EXPORT_SYMBOL_GPL(hmap_delete);
  *
  * Replaces the tables with an empty one of the size the map was created
  * with; the old tables and their elements are freed after a grace period.
+ * Concurrent writers are ordered before or after it by the map's lock.
  *
- * Context: process context; takes the map's mutex, may sleep.
+ * Context: process context, may sleep (allocates the new array); takes
+ * the map's spinlock only to swap the tables.
  * Return: 0, or -ENOMEM (the map is then unchanged).
  */
 int hmap_clear(struct hmap *map)
 {
-	struct hmap_table *fresh, *old, *next;
+	struct hmap_table *fresh, *old, *next, *spare;
 	struct mem_cgroup *memcg;
+	unsigned long flags;
 
 	memcg = set_active_memcg(map->memcg);
 	fresh = hmap_table_new(map, map->init_B);
@@ -1587,19 +2388,22 @@ int hmap_clear(struct hmap *map)
 	if (!fresh)
 		return -ENOMEM;
 
-	mutex_lock(&map->lock);
+	spin_lock_irqsave(&map->lock, flags);
 	map->last_write = jiffies;
 	old = hmap_oldest(map);
 	next = hmap_dereference(map, old->next);
-	hmap_spare_free(map);
+	spare = hmap_spare_detach(map);
 	rcu_assign_pointer(map->tbl, fresh);
 	WRITE_ONCE(map->count, 0);
 	map->resizing = HMAP_RESIZE_NONE;
 	map->nevacuate = 0;
+	map->array_failed = false;
 	hmap_table_free_deferred(map, old);
 	if (next)
 		hmap_table_free_deferred(map, next);
-	mutex_unlock(&map->lock);
+	spin_unlock_irqrestore(&map->lock, flags);
+	if (spare)
+		hmap_table_free_array(spare);
 	return 0;
 }
 EXPORT_SYMBOL_GPL(hmap_clear);
@@ -1611,77 +2415,164 @@ EXPORT_SYMBOL_GPL(hmap_clear);
  * Finishes the resize in progress, then halves the array as many times as
  * the entry count allows in one resize, or rebuilds it at the same size if
  * it has overflow buckets; the whole evacuation is done before returning.
+ * The array is allocated outside the map's spinlock and kept by the call
+ * (never left as the map's spare, where a concurrent write could take or
+ * free it); the spinlock is held for %HMAP_EVAC_HOLD buckets at a time,
+ * so writers go on beside it. On success the size fits the count of a
+ * moment during the call (writers may have changed it since). When
+ * writers change the size the count needs, or start resizes, faster than
+ * the call can follow (%HMAP_SHRINK_ROUNDS rounds), it gives up with
+ * -EAGAIN; the map is then as correct as ever, only not fitted.
  *
- * Context: process context; takes the map's mutex, may sleep.
- * Return: 0, or -ENOMEM.
+ * Context: process context, may sleep; takes &hmap.work_lock.
+ * Return: 0 once fitted; -ENOMEM if an array or overflow bucket could not
+ * be allocated; -EAGAIN as above (try again).
  */
 int hmap_shrink_to_fit(struct hmap *map)
 {
+	struct hmap_table *t = NULL, *cur;
+	enum hmap_resize_kind kind;
 	struct mem_cgroup *memcg;
-	struct hmap_table *t;
-	unsigned int bits;
-	int err;
+	unsigned int bits, round;
+	unsigned long flags;
+	int err = -EAGAIN;
 
+	mutex_lock(&map->work_lock);
 	memcg = set_active_memcg(map->memcg);
-	mutex_lock(&map->lock);
-	err = hmap_evacuate_all(map);
-	if (err)
-		goto unlock;
-	t = hmap_oldest(map);
-	bits = hmap_fit_B(map->count);
-	if (bits < t->B)
-		hmap_resize_start(map, HMAP_RESIZE_SHRINK, bits);
-	else if (t->noverflow)
-		hmap_resize_start(map, HMAP_RESIZE_SAME, t->B);
-	else
-		goto unlock;
-	if (map->resizing == HMAP_RESIZE_NONE)
-		err = -ENOMEM;
-	else
+	for (round = 0; round <= HMAP_SHRINK_ROUNDS; round++) {
 		err = hmap_evacuate_all(map);
-unlock:
-	mutex_unlock(&map->lock);
+		if (err)
+			break;
+		err = -EAGAIN;
+		spin_lock_irqsave(&map->lock, flags);
+		if (map->resizing != HMAP_RESIZE_NONE) {
+			/* A writer started one meanwhile: finish it first. */
+			spin_unlock_irqrestore(&map->lock, flags);
+			continue;
+		}
+		cur = hmap_oldest(map);
+		bits = hmap_fit_B(map->count);
+		if (bits < cur->B) {
+			kind = HMAP_RESIZE_SHRINK;
+		} else if (cur->noverflow) {
+			kind = HMAP_RESIZE_SAME;
+			bits = cur->B;
+		} else {
+			spin_unlock_irqrestore(&map->lock, flags);
+			err = 0;
+			break;
+		}
+		if (t && t->B == bits) {
+			hmap_resize_start_with(map, kind, t);
+			t = NULL;
+			spin_unlock_irqrestore(&map->lock, flags);
+			err = hmap_evacuate_all(map);
+			break;
+		}
+		spin_unlock_irqrestore(&map->lock, flags);
+		if (round == HMAP_SHRINK_ROUNDS)
+			break;
+		/* The count moved since the array was allocated: again. */
+		if (t)
+			hmap_table_free_array(t);
+		t = hmap_table_new(map, bits);
+		if (!t) {
+			err = -ENOMEM;
+			break;
+		}
+	}
 	set_active_memcg(memcg);
+	mutex_unlock(&map->work_lock);
+	if (t)
+		hmap_table_free_array(t);
 	return err;
 }
 EXPORT_SYMBOL_GPL(hmap_shrink_to_fit);
 
 /* ---- Life cycle and state ---- */
 
-/**
- * hmap_params_valid() - whether hmap_create() accepts these parameters
- * @params: the parameters.
+/*
+ * Copy a caller's &struct hmap_params of @size bytes, as
+ * copy_struct_from_user() does across UAPI versions: a smaller (older)
+ * struct reads as this one with the fields it lacks zero (what they mean
+ * when zero is what the API did before them); a larger (newer) one is
+ * accepted if every byte past this one's end is zero.
  *
- * Context: any.
- * Return: true if every field is in range.
+ * Return: 0; -EINVAL if @size is below %HMAP_PARAMS_SIZE_VER1; -E2BIG if a
+ * byte past this version's struct is not zero.
  */
-bool hmap_params_valid(const struct hmap_params *params)
+static int hmap_params_copy(struct hmap_params *dst, const void *src,
+			    size_t size)
+{
+	const u8 *tail = src;
+	size_t i;
+
+	BUILD_BUG_ON(sizeof(*dst) != HMAP_PARAMS_SIZE_VER2);
+	if (size < HMAP_PARAMS_SIZE_VER1)
+		return -EINVAL;
+	for (i = sizeof(*dst); i < size; i++)
+		if (tail[i])
+			return -E2BIG;
+	memset(dst, 0, sizeof(*dst));
+	memcpy(dst, src, min(size, sizeof(*dst)));
+	return 0;
+}
+
+static bool hmap_params_ok(const struct hmap_params *params)
 {
 	return params->key_size && params->key_size <= HMAP_KEY_SIZE_MAX &&
 	       params->value_size && params->value_size <= HMAP_VALUE_SIZE_MAX &&
 	       params->max_entries &&
-	       params->max_entries <= HMAP_MAX_ENTRIES_MAX;
+	       params->max_entries <= HMAP_MAX_ENTRIES_MAX &&
+	       !(params->flags & ~HMAP_F_ALL);
 }
-EXPORT_SYMBOL_GPL(hmap_params_valid);
 
 /**
- * hmap_create() - create a map
- * @params: sizes and limits, see &struct hmap_params.
+ * hmap_params_valid_sized() - whether hmap_create() accepts these parameters
+ * @params: the parameters.
+ * @size: sizeof() the caller's &struct hmap_params (hmap_params_valid()
+ *	passes it).
+ *
+ * Context: any.
+ * Return: true if @size is one this version reads, every field is in
+ * range and every flag known.
+ */
+bool hmap_params_valid_sized(const struct hmap_params *params, size_t size)
+{
+	struct hmap_params p;
+
+	return !hmap_params_copy(&p, params, size) && hmap_params_ok(&p);
+}
+EXPORT_SYMBOL_GPL(hmap_params_valid_sized);
+
+/**
+ * hmap_create_sized() - create a map
+ * @uparams: sizes and limits, see &struct hmap_params.
+ * @size: sizeof() the caller's &struct hmap_params: hmap_create() passes
+ *	it, so that a module built against an older <linux/hmap.h> is read
+ *	as such (see %HMAP_API_VERSION).
  *
  * Everything the map allocates, from then on and by its workers too, is
  * charged to the calling task's memory cgroup.
  *
  * Context: process context, may sleep.
- * Return: the map, ERR_PTR(-EINVAL) for out-of-range parameters,
- * ERR_PTR(-ENOMEM).
+ * Return: the map; ERR_PTR(-EINVAL) for out-of-range parameters, unknown
+ * flags or a @size below %HMAP_PARAMS_SIZE_VER1; ERR_PTR(-E2BIG) if
+ * @size is larger than this version's struct and a byte past it is not
+ * zero; ERR_PTR(-ENOMEM).
  */
-struct hmap *hmap_create(const struct hmap_params *params)
+struct hmap *hmap_create_sized(const struct hmap_params *uparams, size_t size)
 {
+	struct hmap_params p, *params = &p;
 	struct hmap_table *t;
 	struct hmap *map;
+	int err;
 	u32 hint;
 
-	if (!hmap_params_valid(params))
+	err = hmap_params_copy(&p, uparams, size);
+	if (err)
+		return ERR_PTR(err);
+	if (!hmap_params_ok(params))
 		return ERR_PTR(-EINVAL);
 
 	map = hmap_fault_alloc(MAP, sizeof(*map),
@@ -1698,9 +2589,13 @@ struct hmap *hmap_create(const struct hmap_params *params)
 	hint = min(params->capacity_hint, params->max_entries);
 	map->params.capacity_hint = hint;
 	map->init_B = hmap_fit_B(hint);
+	map->elem_pad = hmap_params_elem_pad(params);
 	map->full_elem_size = hmap_elem_size(params->key_size,
-					     params->value_size);
-	mutex_init(&map->lock);
+					     params->value_size, map->elem_pad);
+	spin_lock_init(&map->lock);
+	mutex_init(&map->work_lock);
+	map->elem_gfp = params->flags & HMAP_F_ATOMIC ?
+			GFP_ATOMIC | __GFP_NOWARN : GFP_KERNEL;
 	get_random_bytes(&map->seed, sizeof(map->seed));
 	get_random_bytes(&map->cursor_key, sizeof(map->cursor_key));
 	map->background = true;
@@ -1716,14 +2611,14 @@ struct hmap *hmap_create(const struct hmap_params *params)
 	return map;
 
 free_pcpu:
-	mutex_destroy(&map->lock);
+	mutex_destroy(&map->work_lock);
 	mem_cgroup_put(map->memcg);
 	free_percpu(map->pcpu);
 free_map:
 	kfree(map);
 	return ERR_PTR(-ENOMEM);
 }
-EXPORT_SYMBOL_GPL(hmap_create);
+EXPORT_SYMBOL_GPL(hmap_create_sized);
 
 /* After the grace period hmap_destroy() queued it for: no reader is left. */
 static void hmap_destroy_work(struct work_struct *work)
@@ -1734,6 +2629,7 @@ static void hmap_destroy_work(struct work_struct *work)
 
 	if (map->spare)
 		hmap_table_free_array(map->spare);
+	hmap_bucket_list_free(map->reserve);
 	t = rcu_dereference_protected(map->tbl, 1);
 	next = rcu_dereference_protected(t->next, 1);
 	hmap_table_free(t);
@@ -1763,19 +2659,27 @@ static void hmap_destroy_work(struct work_struct *work)
  * hmap_flush_frees() waits for every deferred free, and so does module
  * exit (hmap_core_exit()).
  *
+ * No other call on the map may run or start once this is called. A user
+ * of an %HMAP_F_ATOMIC map stops its writers in interrupt context first
+ * (del_timer_sync(), hrtimer_cancel(), synchronize_irq(), ...): a writer
+ * that ran after this returned would touch freed memory once the grace
+ * period ends.
+ *
  * Context: process context, may sleep (waits for the map's works, and for
  * grace periods past the bound).
  */
 void hmap_destroy(struct hmap *map)
 {
+	unsigned long flags;
 	long pending;
 
 	if (!map)
 		return;
+	might_sleep();
 	/* See "Concurrency contract": no work of the map is queued now. */
-	mutex_lock(&map->lock);
+	spin_lock_irqsave(&map->lock, flags);
 	map->dying = true;
-	mutex_unlock(&map->lock);
+	spin_unlock_irqrestore(&map->lock, flags);
 	cancel_work_sync(&map->prealloc_work);
 	cancel_delayed_work_sync(&map->bg_work);
 
@@ -1804,8 +2708,11 @@ u64 hmap_count(const struct hmap *map)
 EXPORT_SYMBOL_GPL(hmap_count);
 
 /**
- * hmap_max_bytes() - the most memory a map with these parameters may hold
- * @params: the parameters.
+ * hmap_max_bytes_sized() - the most memory a map with these parameters may
+ *	hold
+ * @uparams: the parameters.
+ * @size: sizeof() the caller's &struct hmap_params (hmap_max_bytes()
+ *	passes it).
  *
  * For quotas: max_entries elements of the largest size, and a whole bucket
  * each for their share of the old and new arrays while resizing (about 50
@@ -1821,39 +2728,52 @@ EXPORT_SYMBOL_GPL(hmap_count);
  * Return: an upper estimate in bytes, SIZE_MAX if it exceeds a size_t; 0
  * for invalid parameters.
  */
-size_t hmap_max_bytes(const struct hmap_params *params)
+size_t hmap_max_bytes_sized(const struct hmap_params *uparams, size_t size)
 {
+	struct hmap_params p, *params = &p;
 	size_t per_entry;
 
-	if (!hmap_params_valid(params))
+	if (hmap_params_copy(&p, uparams, size) || !hmap_params_ok(params))
 		return 0;
 	per_entry = size_add(hmap_elem_size(params->key_size,
-					    params->value_size),
+					    params->value_size,
+					    hmap_params_elem_pad(params)),
 			     sizeof(struct hmap_bucket));
 
 	return size_mul(params->max_entries, per_entry);
 }
-EXPORT_SYMBOL_GPL(hmap_max_bytes);
+EXPORT_SYMBOL_GPL(hmap_max_bytes_sized);
 
 /**
- * hmap_get_params() - what a map was created with
+ * hmap_get_params_sized() - what a map was created with
  * @map: the map.
  * @params: gets the parameters (capacity_hint clamped to max_entries).
+ * @size: sizeof() the caller's &struct hmap_params (hmap_get_params()
+ *	passes it): exactly @size bytes are written, the fields this version
+ *	has and a smaller struct lacks are left out, and past this version's
+ *	struct a larger one gets zeros.
  *
  * Context: any.
  */
-void hmap_get_params(const struct hmap *map, struct hmap_params *params)
+void hmap_get_params_sized(const struct hmap *map, struct hmap_params *params,
+			   size_t size)
 {
-	*params = map->params;
+	memcpy(params, &map->params, min(size, sizeof(map->params)));
+	if (size > sizeof(map->params))
+		memset((u8 *)params + sizeof(map->params), 0,
+		       size - sizeof(map->params));
 }
-EXPORT_SYMBOL_GPL(hmap_get_params);
+EXPORT_SYMBOL_GPL(hmap_get_params_sized);
 
 /**
  * hmap_get_stats() - snapshot a map's state and counters
  * @map: the map.
  * @st: gets the snapshot.
  *
- * Context: process context; takes the map's mutex.
+ * Context: any context a writer of an %HMAP_F_ATOMIC map may run in (on
+ * PREEMPT_RT not in hard interrupt context nor with interrupts or
+ * preemption off: see "Concurrency contract"); takes the map's spinlock
+ * with interrupts off, briefly.
  */
 void hmap_get_stats(struct hmap *map, struct hmap_stats *st)
 {
@@ -1861,11 +2781,12 @@ void hmap_get_stats(struct hmap *map, struct hmap_stats *st)
 	const size_t first = offsetofend(struct hmap_stats, noverflow);
 	u64 *counters = (u64 *)((u8 *)st + first);
 	struct hmap_table *t;
+	unsigned long flags;
 	size_t i;
 
 	BUILD_BUG_ON(sizeof(*st) - first != sizeof(struct hmap_pcpu));
 	memset(st, 0, sizeof(*st));
-	mutex_lock(&map->lock);
+	spin_lock_irqsave(&map->lock, flags);
 	t = hmap_newest(map);
 	st->count = map->count;
 	st->B = t->B;
@@ -1875,7 +2796,7 @@ void hmap_get_stats(struct hmap *map, struct hmap_stats *st)
 		st->old_B = hmap_oldest(map)->B;
 		st->nevacuate = map->nevacuate;
 	}
-	mutex_unlock(&map->lock);
+	spin_unlock_irqrestore(&map->lock, flags);
 
 	/*
 	 * A gauge (added to on one CPU, taken from on another) summed while
@@ -1899,34 +2820,55 @@ EXPORT_SYMBOL_GPL(hmap_get_stats);
  * @map: the map.
  * @hist: gets the histogram.
  *
- * Walks the whole array writes go to, under the map's mutex.
+ * Walks the whole array writes go to, holding the map's spinlock for
+ * %HMAP_HIST_HOLD (64) buckets at a time, heads and overflow buckets (a
+ * chain is walked whole), so that writers go on beside it and interrupts
+ * are never off for long. If writes move to a new array
+ * meanwhile, the walk starts over on it (%HMAP_HIST_RESTARTS times at
+ * most, then continues on the newest array where it was): exact for a map
+ * no one resizes during the call, a mix of moments otherwise.
  *
- * Context: process context; takes the map's mutex, may sleep.
+ * Context: process context, may sleep.
  * Return: 0.
  */
 int hmap_get_histogram(struct hmap *map, struct hmap_histogram *hist)
 {
-	struct hmap_table *t;
-	unsigned long i;
+	struct hmap_table *t, *seen = NULL;
+	unsigned int restarts = 0, walked;
+	unsigned long flags, i = 0;
+	bool done;
 
+	might_sleep();
 	memset(hist, 0, sizeof(*hist));
-	mutex_lock(&map->lock);
-	t = hmap_newest(map);
-	hist->buckets = 1ULL << t->B;
-	for (i = 0; i <= hmap_bucket_mask(t); i++) {
-		struct hmap_bucket *b = &t->buckets[i];
-		unsigned int chain = 0, s, n;
-
-		for (; b; b = hmap_dereference(map, b->overflow), chain++) {
-			for (s = 0, n = 0; s < HMAP_BUCKET_SLOTS; s++)
-				n += !hmap_tophash_is_empty(b->tophash[s]);
-			hist->slots[n]++;
+	do {
+		spin_lock_irqsave(&map->lock, flags);
+		t = hmap_newest(map);
+		if (t != seen) {
+			if (seen && restarts++ < HMAP_HIST_RESTARTS) {
+				memset(hist, 0, sizeof(*hist));
+				i = 0;
+			}
+			seen = t;
+			hist->buckets = 1ULL << t->B;
 		}
-		hist->chains[min(chain - 1, HMAP_HIST_CHAIN_MAX)]++;
-		if (!(i & 1023))
-			cond_resched();
-	}
-	mutex_unlock(&map->lock);
+		for (walked = 0; walked < HMAP_HIST_HOLD &&
+		     i <= hmap_bucket_mask(t); i++) {
+			struct hmap_bucket *b = &t->buckets[i];
+			unsigned int chain = 0, s, n;
+
+			for (; b; b = hmap_dereference(map, b->overflow),
+			     chain++) {
+				for (s = 0, n = 0; s < HMAP_BUCKET_SLOTS; s++)
+					n += !hmap_tophash_is_empty(b->tophash[s]);
+				hist->slots[n]++;
+			}
+			hist->chains[min(chain - 1, HMAP_HIST_CHAIN_MAX)]++;
+			walked += chain;
+		}
+		done = i > hmap_bucket_mask(t);
+		spin_unlock_irqrestore(&map->lock, flags);
+		cond_resched();
+	} while (!done);
 	return 0;
 }
 EXPORT_SYMBOL_GPL(hmap_get_histogram);
@@ -1982,10 +2924,12 @@ EXPORT_SYMBOL_IF_KUNIT(hmap_test_set_hash);
  */
 void hmap_test_set_background(struct hmap *map, bool on)
 {
-	mutex_lock(&map->lock);
+	unsigned long flags;
+
+	spin_lock_irqsave(&map->lock, flags);
 	map->background = on;
 	hmap_bg_schedule(map);
-	mutex_unlock(&map->lock);
+	spin_unlock_irqrestore(&map->lock, flags);
 	if (!on)
 		cancel_delayed_work_sync(&map->bg_work);
 }
@@ -1996,18 +2940,33 @@ EXPORT_SYMBOL_IF_KUNIT(hmap_test_set_background);
  * @map: the map.
  *
  * Finishes the resize in progress as the worker does, and the shrinks that
- * follow it while the map is below its load, counting the buckets as
- * evacuated by the background.
+ * follow it while the map is below its load (allocating their arrays
+ * itself, as @prealloc_work would), counting the buckets as evacuated by
+ * the background.
  *
- * Context: process context; takes the map's mutex, may sleep.
+ * Context: process context, may sleep; takes &hmap.work_lock.
  */
 void hmap_test_run_background(struct hmap *map)
 {
-	mutex_lock(&map->lock);
-	while (map->resizing != HMAP_RESIZE_NONE &&
-	       !hmap_evacuate_all(map))
-		hmap_maybe_shrink(map);
-	mutex_unlock(&map->lock);
+	unsigned long flags;
+	bool busy;
+	int want;
+
+	mutex_lock(&map->work_lock);
+	spin_lock_irqsave(&map->lock, flags);
+	busy = map->resizing != HMAP_RESIZE_NONE;
+	spin_unlock_irqrestore(&map->lock, flags);
+	while (busy && !hmap_evacuate_all(map)) {
+		spin_lock_irqsave(&map->lock, flags);
+		want = hmap_maybe_shrink(map);
+		if (want >= 0 && !hmap_array_claim(map))
+			want = -1;
+		busy = map->resizing != HMAP_RESIZE_NONE;
+		spin_unlock_irqrestore(&map->lock, flags);
+		if (want >= 0)
+			busy = !hmap_spare_fill(map, want, true);
+	}
+	mutex_unlock(&map->work_lock);
 }
 EXPORT_SYMBOL_IF_KUNIT(hmap_test_run_background);
 
@@ -2016,18 +2975,60 @@ EXPORT_SYMBOL_IF_KUNIT(hmap_test_run_background);
  * @map: the map.
  *
  * Does what a write three quarters of the way to a grow does, whatever the
- * count, so that a test can hold &hmap.lock while the work runs.
+ * count (@want_ahead), so that a test can hold &hmap.work_lock (which the
+ * work takes first) while the work runs.
  *
- * Context: process context; the caller holds &hmap.lock.
+ * Context: process context; the caller holds &hmap.work_lock.
  */
 void __hmap_test_prealloc(struct hmap *map)
-	__must_hold(&map->lock)
+	__must_hold(&map->work_lock)
 {
-	lockdep_assert_held(&map->lock);
-	if (!map->dying)
+	unsigned long flags;
+
+	lockdep_assert_held(&map->work_lock);
+	spin_lock_irqsave(&map->lock, flags);
+	if (!map->dying) {
+		map->want_ahead = true;
 		queue_work(hmap_wq, &map->prealloc_work);
+	}
+	spin_unlock_irqrestore(&map->lock, flags);
 }
 EXPORT_SYMBOL_IF_KUNIT(__hmap_test_prealloc);
+
+/**
+ * hmap_test_set_alloc() - see, and fail on demand, bucket allocations
+ * @map: the map.
+ * @fn: called before each bucket array and overflow bucket allocation
+ *	(see &typedef hmap_test_alloc_fn), or NULL.
+ * @ctx: passed to @fn.
+ *
+ * Context: process context; @fn must stay callable until it is replaced
+ * and the map's works have been flushed (hmap_flush_frees()).
+ */
+void hmap_test_set_alloc(struct hmap *map, hmap_test_alloc_fn fn, void *ctx)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&map->lock, flags);
+	WRITE_ONCE(map->test_alloc_ctx, ctx);
+	/* What @ctx points to is seen by whoever sees @fn. */
+	smp_store_release(&map->test_alloc, fn);
+	spin_unlock_irqrestore(&map->lock, flags);
+}
+EXPORT_SYMBOL_IF_KUNIT(hmap_test_set_alloc);
+
+/**
+ * hmap_test_reserve() - overflow buckets on the map's reserve
+ * @map: the map.
+ *
+ * Context: any.
+ * Return: &hmap.nreserve, read without the lock.
+ */
+unsigned int hmap_test_reserve(struct hmap *map)
+{
+	return READ_ONCE(map->nreserve);
+}
+EXPORT_SYMBOL_IF_KUNIT(hmap_test_reserve);
 #endif
 
 /**

@@ -350,7 +350,7 @@ static int hmap_ioc_list(struct file *file, struct hmap_obj *obj,
 		entries = hmap_fault_alloc(DEV_LIST,
 					   array_size(room, sizeof(*entries)),
 					   kvcalloc(room, sizeof(*entries),
-						    GFP_KERNEL));
+						    GFP_KERNEL | __GFP_NOWARN));
 		if (!entries)
 			return -ENOMEM;
 	}
@@ -401,10 +401,12 @@ static int hmap_op_buf_alloc(struct hmap_op_buf *ob, struct hmap_obj *obj)
 		/*
 		 * Up to key_size_max + value_size_max (about 66 KiB), for any
 		 * user of the device: kvmalloc() falls back to vmalloc rather
-		 * than warn of a failed high-order allocation.
+		 * than warn of a failed high-order allocation, and a failed
+		 * vmalloc() is the caller's -ENOMEM, not a warning either.
 		 */
 		ob->key = hmap_fault_alloc(DEV_OP_BUF, size,
-					   kvmalloc(size, GFP_KERNEL));
+					   kvmalloc(size,
+						    GFP_KERNEL | __GFP_NOWARN));
 		if (!ob->key)
 			return -ENOMEM;
 	}
@@ -678,7 +680,8 @@ static int hmap_bounce_alloc(struct hmap_bounce *bb, u32 room, bool values)
 
 	kvfree(bb->buf);
 	bb->buf = hmap_fault_alloc(DEV_BOUNCE, array_size(room, per),
-				   kvmalloc_array(room, per, GFP_KERNEL));
+				   kvmalloc_array(room, per,
+						  GFP_KERNEL | __GFP_NOWARN));
 	if (!bb->buf)
 		return -ENOMEM;
 	bb->room = room;

@@ -15,6 +15,7 @@
 #include <linux/rcupdate.h>
 #include <linux/refcount.h>
 #include <linux/siphash.h>
+#include <linux/spinlock.h>
 #include <linux/workqueue.h>
 
 #define HMAP_BUCKET_SLOTS	HMAP_BUCKET_SLOTS_ABI
@@ -50,6 +51,24 @@
 #define HMAP_PREALLOC_MIN_B	10
 /* Largest bucket array: 2^HMAP_B_MAX buckets (80 << 24 bytes < INT_MAX). */
 #define HMAP_B_MAX		24
+/*
+ * Overflow buckets a map keeps ready for the writes under its lock
+ * (&hmap.reserve): refilled with GFP_KERNEL outside the lock, by writers
+ * that may sleep before they take it, and for an %HMAP_F_ATOMIC map by
+ * @prealloc_work once a write leaves fewer than half.
+ */
+#define HMAP_RESERVE		4
+/*
+ * Once the allocation of a due grow's array has failed (and until an
+ * array comes), inserts go on into overflow chains up to
+ * 2^HMAP_NOARRAY_SLACK times the grow's load (52 entries per bucket on
+ * average, chains of about seven buckets); past it a writer that may
+ * sleep tries an array itself, and an insert that gets none fails with
+ * -ENOMEM: so that the chains, and the time a write holds the map's lock
+ * with interrupts off, stay bounded while the allocator fails. An
+ * allocation merely in flight (or a worker slow to run) caps nothing.
+ */
+#define HMAP_NOARRAY_SLACK	3
 
 /**
  * struct hmap_elem - one entry: its full hash, key and value
@@ -117,6 +136,29 @@ struct hmap_table {
  */
 typedef u64 (*hmap_hash_fn)(const void *key, u32 key_len);
 
+/* What hmap_test_set_alloc() sees being allocated. */
+enum hmap_test_alloc {
+	HMAP_TEST_ALLOC_ARRAY,		/* a bucket array, of 2^bits buckets */
+	HMAP_TEST_ALLOC_OVERFLOW,	/* one overflow bucket (bits 0) */
+};
+
+/**
+ * typedef hmap_test_alloc_fn - sees every bucket allocation, for tests only
+ * @map: the map.
+ * @what: the &enum hmap_test_alloc allocated.
+ * @bits: log2 of the array's bucket count, or 0.
+ * @gfp: the allocation's flags.
+ * @ctx: what hmap_test_set_alloc() was given.
+ *
+ * Called before the allocation, in its context: under the map's spinlock
+ * for a GFP_ATOMIC overflow bucket (then it must not sleep), unlocked and
+ * in process context for GFP_KERNEL ones and for arrays (then it may).
+ *
+ * Return: true to fail the allocation.
+ */
+typedef bool (*hmap_test_alloc_fn)(struct hmap *map, enum hmap_test_alloc what,
+				   unsigned int bits, gfp_t gfp, void *ctx);
+
 /*
  * struct hmap_pcpu - the map's counters, per CPU: bumped with this_cpu_add()
  * by lookups in any context and by writers and workers, never a shared
@@ -137,11 +179,31 @@ struct hmap_pcpu {
  * struct hmap - a map
  * @tbl: the oldest live table; readers start here and follow
  *	&hmap_table.next past evacuated buckets.
- * @lock: serializes writers, the background worker and resizes.
+ * @lock: serializes writers, the background worker and resizes; a
+ *	spinlock taken with interrupts off, so that writers may run in any
+ *	context (see "Concurrency contract" in hmap_core.c).
+ * @work_lock: serializes the process-context side, which sleeps and so
+ *	runs outside @lock: the two works, hmap_shrink_to_fit() and the
+ *	test hooks. Taken before @lock, never under it.
  * @count: entries in the map (written under @lock).
  * @resizing: the resize in progress (under @lock).
  * @nevacuate: old buckets below this index are all evacuated (under @lock).
  * @params: what the map was created with.
+ * @elem_gfp: the flags elements are allocated with, outside @lock:
+ *	GFP_KERNEL, or GFP_ATOMIC for a map created with %HMAP_F_ATOMIC.
+ * @elem_pad: bytes before each element: an rcu_head for an
+ *	%HMAP_F_ATOMIC map (kfree_rcu() in any context), else 0.
+ * @want_array: a resize was due and found no array: @prealloc_work is
+ *	to allocate one and start it (under @lock).
+ * @want_ahead: hmap_maybe_prealloc() asks @prealloc_work for the next
+ *	grow's array ahead (under @lock).
+ * @array_busy: a bucket array for the spare is being allocated, outside
+ *	@lock, by whoever set it (hmap_array_claim()): the one allocation a
+ *	map has in flight; other writers go on into overflow chains
+ *	meanwhile (under @lock).
+ * @array_failed: the last allocation of an array for a due resize
+ *	failed, and no array came since: inserts are capped
+ *	(%HMAP_NOARRAY_SLACK) (under @lock).
  * @init_B: log2 of the bucket count the map was created with.
  * @full_elem_size: allocation size of an element with a key and value of
  *	the largest sizes.
@@ -156,10 +218,23 @@ struct hmap_pcpu {
  *	and frees a spare array no grow came for.
  * @last_write: jiffies of the last write, for @bg_work.
  * @resize_start_ns: when the resize in progress began.
- * @spare: the array of the next grow, allocated ahead by @prealloc_work
- *	(under @lock; never seen by readers until the grow starts).
+ * @spare: the array of the next resize, allocated ahead by @prealloc_work
+ *	or by a writer that may sleep, outside @lock (under @lock; never
+ *	seen by readers until the resize starts).
  * @prealloc_work: allocates @spare, so that the write that starts a grow
- *	of a large map does not have to.
+ *	of a large map does not have to, and the array of a resize that
+ *	found none (@want_array); then starts that resize.
+ * @reserve: overflow buckets allocated ahead (GFP_KERNEL, outside @lock),
+ *	linked through &hmap_bucket.overflow, for the writes and evacuations
+ *	under @lock: the only source of those that may sleep (which refill it
+ *	and retry when it is short), the first of an %HMAP_F_ATOMIC map's
+ *	writers (which fall back to GFP_ATOMIC, and have @prealloc_work
+ *	refill it).
+ * @nreserve: buckets on @reserve (under @lock; read without it as a hint).
+ * @reserve_need: the buckets the last write or evacuation that found
+ *	@reserve short needed at once (under @lock).
+ * @test_alloc: test-only hook on bucket allocations, normally NULL.
+ * @test_alloc_ctx: its context.
  * @memcg: the creator's memory cgroup, charged for what the workers
  *	allocate too.
  * @pcpu: counters.
@@ -173,11 +248,18 @@ struct hmap_pcpu {
  */
 struct hmap {
 	struct hmap_table __rcu *tbl;
-	struct mutex lock;	/* writers; see hmap_core.c */
+	spinlock_t lock;	/* writers; see hmap_core.c */
+	struct mutex work_lock;	/* the sleeping side; see hmap_core.c */
 	unsigned long count;
 	enum hmap_resize_kind resizing;
 	unsigned long nevacuate;
 	struct hmap_params params;
+	gfp_t elem_gfp;
+	size_t elem_pad;
+	bool want_array;
+	bool want_ahead;
+	bool array_busy;
+	bool array_failed;
 	unsigned int init_B;
 	size_t full_elem_size;
 	siphash_key_t seed;
@@ -190,6 +272,11 @@ struct hmap {
 	u64 resize_start_ns;
 	struct hmap_table *spare;
 	struct work_struct prealloc_work;
+	struct hmap_bucket *reserve;
+	unsigned int nreserve;
+	unsigned int reserve_need;
+	hmap_test_alloc_fn test_alloc;
+	void *test_alloc_ctx;
 	struct mem_cgroup *memcg;
 	struct hmap_pcpu __percpu *pcpu;
 	refcount_t refs;
@@ -295,6 +382,8 @@ u64 hmap_hash(const struct hmap *map, const void *key, u32 key_len);
 /* Test hooks, exported to the KUnit module only. */
 void hmap_test_set_hash(struct hmap *map, hmap_hash_fn fn);
 void hmap_test_set_background(struct hmap *map, bool on);
+void hmap_test_set_alloc(struct hmap *map, hmap_test_alloc_fn fn, void *ctx);
+unsigned int hmap_test_reserve(struct hmap *map);
 void hmap_test_run_background(struct hmap *map);
 void __hmap_test_prealloc(struct hmap *map);
 void hmap_flush_frees(void);

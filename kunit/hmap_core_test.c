@@ -56,6 +56,65 @@ static void hmap_core_test_create_rejects_bad_params(struct kunit *test)
 	hmap_destroy(NULL);
 }
 
+/*
+ * struct hmap_params is read by the size the caller was built with: the
+ * 16 bytes of version 1 (no flags: whatever follows them is not read) and
+ * larger ones whose unknown tail is zero; hmap_get_params() writes no byte
+ * past the caller's struct.
+ */
+static void hmap_core_test_params_are_versioned(struct kunit *test)
+{
+	const struct hmap_params v1 = {
+		.key_size = 8, .value_size = 8, .max_entries = 16,
+	};
+	u32 buf[8];
+	struct hmap_params got;
+	struct hmap *map;
+	unsigned int i;
+
+	memset(buf, 0xff, sizeof(buf));
+	memcpy(buf, &v1, HMAP_PARAMS_SIZE_VER1);
+	KUNIT_EXPECT_TRUE(test, hmap_params_valid_sized((void *)buf,
+							HMAP_PARAMS_SIZE_VER1));
+	KUNIT_EXPECT_GT(test, hmap_max_bytes_sized((void *)buf,
+						   HMAP_PARAMS_SIZE_VER1), 0);
+	map = hmap_create_sized((void *)buf, HMAP_PARAMS_SIZE_VER1);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, map);
+	hmap_get_params(map, &got);
+	KUNIT_EXPECT_EQ(test, got.flags, 0U);
+	KUNIT_EXPECT_EQ(test, got.max_entries, 16U);
+
+	memset(buf, 0xab, sizeof(buf));
+	hmap_get_params_sized(map, (void *)buf, HMAP_PARAMS_SIZE_VER1);
+	KUNIT_EXPECT_EQ(test, memcmp(buf, &v1, HMAP_PARAMS_SIZE_VER1), 0);
+	for (i = HMAP_PARAMS_SIZE_VER1 / 4; i < ARRAY_SIZE(buf); i++)
+		KUNIT_EXPECT_EQ(test, buf[i], 0xababababU);
+	hmap_get_params_sized(map, (void *)buf, sizeof(buf));
+	for (i = sizeof(got) / 4; i < ARRAY_SIZE(buf); i++)
+		KUNIT_EXPECT_EQ(test, buf[i], 0U);
+	hmap_destroy(map);
+
+	/* A newer struct: its tail must be zero. */
+	memset(buf, 0, sizeof(buf));
+	memcpy(buf, &v1, sizeof(v1));
+	buf[6] = 1;
+	KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(hmap_create_sized((void *)buf,
+								sizeof(buf))),
+			-E2BIG);
+	KUNIT_EXPECT_FALSE(test, hmap_params_valid_sized((void *)buf,
+							 sizeof(buf)));
+	buf[6] = 0;
+	map = hmap_create_sized((void *)buf, sizeof(buf));
+	KUNIT_EXPECT_FALSE(test, IS_ERR_OR_NULL(map));
+	if (!IS_ERR_OR_NULL(map))
+		hmap_destroy(map);
+	/* Shorter than version 1. */
+	KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(hmap_create_sized((void *)buf,
+								12)),
+			-EINVAL);
+	KUNIT_EXPECT_EQ(test, hmap_max_bytes_sized((void *)buf, 12), 0);
+}
+
 static void hmap_core_test_capacity_hint_sizes_map(struct kunit *test)
 {
 	struct hmap_params p;
@@ -441,18 +500,18 @@ static void hmap_core_test_destroy_during_prealloc(struct kunit *test)
 	hmap_kunit_fill(test, map, 0, 2000, HMAP_NOEXIST);
 	KUNIT_ASSERT_EQ(test, core_bits(map), 9U);
 
-	mutex_lock(&map->lock);
+	mutex_lock(&map->work_lock);
 	__hmap_test_prealloc(map);
 	msleep(50);		/* the work runs and waits for the lock */
 	ctx->map = map;
 	task = kthread_run(core_destroy_thread, ctx, "hmap_destroy_test");
 	if (IS_ERR(task)) {
-		mutex_unlock(&map->lock);
+		mutex_unlock(&map->work_lock);
 		hmap_destroy(map);
 		KUNIT_FAIL_AND_ABORT(test, "kthread_run: %ld", PTR_ERR(task));
 	}
 	msleep(50);		/* destroy starts and waits */
-	mutex_unlock(&map->lock);
+	mutex_unlock(&map->work_lock);
 	wait_for_completion(&ctx->done);
 
 	/* Past HMAP_SPARE_IDLE (1 s): a timer left armed would fire now. */
@@ -502,6 +561,7 @@ static void hmap_core_test_destroy_pending_bounded(struct kunit *test)
 
 static struct kunit_case hmap_core_cases[] = {
 	KUNIT_CASE(hmap_core_test_create_rejects_bad_params),
+	KUNIT_CASE(hmap_core_test_params_are_versioned),
 	KUNIT_CASE(hmap_core_test_capacity_hint_sizes_map),
 	KUNIT_CASE(hmap_core_test_update_flags),
 	KUNIT_CASE(hmap_core_test_lookup_returns_value_or_misses),

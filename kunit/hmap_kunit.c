@@ -48,7 +48,7 @@ struct hmap *hmap_kunit_map(struct kunit *test, u32 max_entries,
 }
 
 kunit_test_suites(&hmap_core_suite, &hmap_evacuation_suite, &hmap_iter_suite,
-		  &hmap_stats_suite, &hmap_stress_suite);
+		  &hmap_stats_suite, &hmap_stress_suite, &hmap_context_suite);
 #if IS_ENABLED(CONFIG_FAULT_INJECTION)
 kunit_test_suite(hmap_fault_suite);
 #endif

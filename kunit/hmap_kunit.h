@@ -35,6 +35,7 @@ extern struct kunit_suite hmap_iter_suite;
 extern struct kunit_suite hmap_stress_suite;
 extern struct kunit_suite hmap_stats_suite;
 extern struct kunit_suite hmap_fault_suite;
+extern struct kunit_suite hmap_context_suite;
 
 /*
  * A key whose hash the test chooses: with hmap_kunit_map(..., true) the map

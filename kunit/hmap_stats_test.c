@@ -335,9 +335,9 @@ static void hmap_stats_test_spare_freed_after_worker_resize(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, st.arrays_alloced - st.arrays_freed, 2ULL);
 
 	/* The array of the grow after (B 11) allocated ahead, mid-resize. */
-	mutex_lock(&map->lock);
+	mutex_lock(&map->work_lock);
 	__hmap_test_prealloc(map);
-	mutex_unlock(&map->lock);
+	mutex_unlock(&map->work_lock);
 	for (waits = 0; waits < 250; waits++) {
 		hmap_get_stats(map, &st);
 		if (st.arrays_alloced - st.arrays_freed == 3)

@@ -224,6 +224,9 @@ static void cc_shrinker(struct cc_shared *sh, int fd)
 
 	while (!__atomic_load_n(&sh->stop, __ATOMIC_ACQUIRE) && !sh->errors) {
 		err = hm_cmd(fd, HMAP_IOC_SHRINK);
+		/* The writers kept moving the size it needs: again later. */
+		if (err == -EAGAIN)
+			err = 0;
 		if (err) {
 			cc_error(sh, "shrink: %d", err);
 			return;

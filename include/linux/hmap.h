@@ -4,7 +4,8 @@
  *
  * This is the in-kernel API. The layout follows Go's classic map (buckets of
  * eight slots with a tag byte per slot and overflow chains); lookups are
- * lock-free under RCU, writes are serialized inside the map, and the table
+ * lock-free under RCU, writes are serialized inside the map by a spinlock
+ * (any context, for a map created with %HMAP_F_ATOMIC), and the table
  * grows, compacts and shrinks a couple of buckets at a time on every write.
  * See Documentation/hmap.rst.
  */
@@ -33,6 +34,44 @@ struct hmap;
  * -ENOENT if absent).
  */
 
+/*
+ * Flags of &struct hmap_params, chosen at creation. Zero is the behaviour of
+ * the API before the field existed, so callers that zero-initialize their
+ * params (designated initializers do) keep it; hmap_create() refuses a flag
+ * it does not know with -EINVAL, so a caller can test for one at run time.
+ *
+ * HMAP_F_ATOMIC: writers (hmap_update(), hmap_delete()) may run in any
+ * context: process, softirq or hardirq, with interrupts on or off, and
+ * never sleep. Elements are allocated with GFP_ATOMIC | __GFP_NOWARN, so
+ * an update may fail with -ENOMEM where a GFP_KERNEL one would have
+ * waited for memory. Without it, writers may sleep in the allocator
+ * (never under the map's lock) and must run in process context.
+ */
+#define HMAP_F_ATOMIC		BIT(0)
+/* Every flag this version of hmap knows. */
+#define HMAP_F_ALL		HMAP_F_ATOMIC
+
+/*
+ * The version of this in-kernel API, for code built against one header to
+ * test at compile time what it has:
+ *
+ *   1  &struct hmap_params of four fields (16 bytes, %HMAP_PARAMS_SIZE_VER1)
+ *   2  @flags (%HMAP_F_ATOMIC: writers in any context), 20 bytes; the
+ *      functions that take the struct are exported with its size
+ *      (hmap_create_sized() ...), which the inline wrappers below pass
+ *
+ * The struct only grows at its end. hmap reads a caller's struct by the
+ * size it was built with, as copy_struct_from_user() does: an older one
+ * with the new fields zero (which means what the API did before them),
+ * a newer one if what this version does not know is zero (else -E2BIG),
+ * and hmap_get_params() writes no byte past the caller's struct. A module
+ * built against version 1 calls hmap_create(), which version 2 no longer
+ * exports: it fails to load (unknown symbol) rather than be misread.
+ */
+#define HMAP_API_VERSION	2
+#define HMAP_PARAMS_SIZE_VER1	16
+#define HMAP_PARAMS_SIZE_VER2	20
+
 /**
  * struct hmap_params - what a map is created with
  * @key_size: largest key in bytes (1..%HMAP_KEY_SIZE_MAX); keys are byte
@@ -43,12 +82,21 @@ struct hmap;
  *	inserting beyond it fails with -E2BIG.
  * @capacity_hint: entries to size the first bucket array for (0 for the
  *	smallest); clamped to @max_entries.
+ * @flags: %HMAP_F_ATOMIC or 0 (0: writers in process context, which may
+ *	sleep).
+ *
+ * Zero-initialize it (or use designated initializers): a field added
+ * later means what the API did before it when zero. Versioned by its size:
+ * see %HMAP_API_VERSION.
  */
 struct hmap_params {
+	/* HMAP_PARAMS_SIZE_VER1 */
 	u32 key_size;
 	u32 value_size;
 	u32 max_entries;
 	u32 capacity_hint;
+	/* HMAP_PARAMS_SIZE_VER2 */
+	u32 flags;
 };
 
 /*
@@ -153,8 +201,34 @@ struct hmap_iter {
 	u8 *last_key;
 };
 
-bool hmap_params_valid(const struct hmap_params *params);
-struct hmap *hmap_create(const struct hmap_params *params);
+bool hmap_params_valid_sized(const struct hmap_params *params, size_t size);
+struct hmap *hmap_create_sized(const struct hmap_params *params, size_t size);
+void hmap_get_params_sized(const struct hmap *map, struct hmap_params *params,
+			   size_t size);
+size_t hmap_max_bytes_sized(const struct hmap_params *params, size_t size);
+
+/* The functions of &struct hmap_params, with the caller's sizeof(). */
+static inline bool hmap_params_valid(const struct hmap_params *params)
+{
+	return hmap_params_valid_sized(params, sizeof(*params));
+}
+
+static inline struct hmap *hmap_create(const struct hmap_params *params)
+{
+	return hmap_create_sized(params, sizeof(*params));
+}
+
+static inline void hmap_get_params(const struct hmap *map,
+				   struct hmap_params *params)
+{
+	hmap_get_params_sized(map, params, sizeof(*params));
+}
+
+static inline size_t hmap_max_bytes(const struct hmap_params *params)
+{
+	return hmap_max_bytes_sized(params, sizeof(*params));
+}
+
 void hmap_destroy(struct hmap *map);
 
 void *hmap_lookup_rcu(struct hmap *map, const void *key, u32 key_len,
@@ -170,7 +244,6 @@ u64 hmap_count(const struct hmap *map);
 void hmap_get_stats(struct hmap *map, struct hmap_stats *stats);
 int hmap_get_histogram(struct hmap *map, struct hmap_histogram *hist);
 void hmap_global_stats(struct hmap_global_stats *gs);
-void hmap_get_params(const struct hmap *map, struct hmap_params *params);
 
 int hmap_iter_start(struct hmap *map, struct hmap_iter *iter);
 int hmap_iter_next(struct hmap_iter *iter, void *key, u32 *key_len,
@@ -195,6 +268,5 @@ int hmap_dump(struct hmap *map, u64 *cursor, bool *done, u32 room,
 	      u32 *count, hmap_dump_fn fn, void *ctx);
 u64 hmap_dump_cursor_encode(const struct hmap *map, u64 pos);
 int hmap_dump_cursor_decode(const struct hmap *map, u64 cursor, u64 *pos);
-size_t hmap_max_bytes(const struct hmap_params *params);
 
 #endif /* _LINUX_HMAP_H */

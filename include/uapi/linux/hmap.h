@@ -61,7 +61,9 @@
  * bound), -EBUSY (fd already bound), -EDQUOT (per-user limit), -EFAULT
  * (bad pointer), -ENOSPC (output buffer too small), -EINTR (a batch cut
  * short by a fatal signal, @count written: the process is being killed,
- * so only memory it shares shows how far it got).
+ * so only memory it shares shows how far it got), -EAGAIN (SHRINK: other
+ * writers kept changing the size the map needs; the map is unchanged
+ * but for resizes, try again).
  */
 #ifndef _UAPI_LINUX_HMAP_H
 #define _UAPI_LINUX_HMAP_H

@@ -55,12 +55,21 @@ void hmap_shim_warn_fatal(bool fatal)
 	shim_warn_fatal = fatal;
 }
 
-/* Sleeping (a mutex, a GFP_KERNEL allocation, a grace period) in a reader. */
+/* Spinlocks this thread holds: nothing may sleep under one. */
+__thread unsigned int hmap_shim_spinlocks_held;
+
+/*
+ * Sleeping (a mutex, a GFP_KERNEL allocation, a grace period) in a reader
+ * or under a spinlock.
+ */
 void hmap_shim_might_sleep(const char *file, int line)
 {
 	if (rcu_read_lock_held())
 		hmap_shim_warn(file, line,
 			       "sleeping function called from an RCU reader");
+	if (hmap_shim_spinlocks_held)
+		hmap_shim_warn(file, line,
+			       "sleeping function called under a spinlock");
 }
 
 /* ---- Threads ---- */
@@ -573,6 +582,20 @@ void hmap_shim_kvfree_rcu(void *p)
 		kvfree(p);
 		return;
 	}
+	f->p = p;
+	call_rcu(&f->rcu, shim_kvfree_cb);
+}
+
+/* kfree_rcu(): after a grace period, never sleeping (in any context). */
+void hmap_shim_kfree_rcu_atomic(void *p)
+{
+	struct shim_kvfree *f;
+
+	if (!p)
+		return;
+	f = malloc(sizeof(*f));
+	if (!f)
+		abort();	/* the kernel's uses the object's own rcu_head */
 	f->p = p;
 	call_rcu(&f->rcu, shim_kvfree_cb);
 }

@@ -6,6 +6,9 @@
 #include <pthread.h>
 #include <linux/lockdep.h>
 
+/* Spinlocks the thread holds, for might_sleep() (shim.c). */
+extern __thread unsigned int hmap_shim_spinlocks_held;
+
 typedef struct {
 	pthread_mutex_t m;
 	struct lockdep_map dep_map;
@@ -24,10 +27,12 @@ static inline void spin_lock(spinlock_t *lock)
 {
 	pthread_mutex_lock(&lock->m);
 	hmap_shim_lock_acquired(&lock->dep_map);
+	hmap_shim_spinlocks_held++;
 }
 
 static inline void spin_unlock(spinlock_t *lock)
 {
+	hmap_shim_spinlocks_held--;
 	hmap_shim_lock_released(&lock->dep_map);
 	pthread_mutex_unlock(&lock->m);
 }

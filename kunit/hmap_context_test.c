@@ -1,0 +1,951 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit: writers in any context. A map created with HMAP_F_ATOMIC is
+ * written from a timer callback (softirq), from a hard-interrupt hrtimer
+ * (HRTIMER_MODE_REL_HARD) and from process context with interrupts off,
+ * alone and all three at once, through grows, same-size grows and shrinks;
+ * all three also update one shared range of keys, and once more with the
+ * background worker off, so that every evacuation is a writer's, in
+ * interrupt context. Then every key must hold the last value written to
+ * it (a shared key: the last some writer wrote), every deleted key be
+ * gone, and the count be exact. Lockdep (on in the test kernels) checks
+ * that the map's lock is safe against the interrupts that take it, and
+ * might_sleep() that nothing under it sleeps: on a map whose writers slept
+ * this suite splats "sleeping function called from invalid context".
+ * PREEMPT_RT makes the map's spinlock a sleeping lock, which hard
+ * interrupts and interrupts-off sections may not take: those cases skip
+ * there (see the concurrency contract).
+ *
+ * Then what the writers' side promises around allocation: writers that may
+ * sleep never take GFP_ATOMIC overflow buckets and allocate one bucket
+ * array at a time, however many race to a resize; an atomic map's reserve
+ * of overflow buckets is refilled; chains stop growing while a grow's
+ * array is missing; and hmap_shrink_to_fit() fits or says it did not.
+ */
+
+#include <linux/completion.h>
+#include <linux/gfp.h>
+#include <linux/hrtimer.h>
+#include <linux/irqflags.h>
+#include <linux/jiffies.h>
+#include <linux/kthread.h>
+#include <linux/ktime.h>
+#include <linux/math64.h>
+#include <linux/preempt.h>
+#include <linux/sched.h>
+#include <linux/timer.h>
+
+#include "hmap_kunit.h"
+
+/* Spread keys per writer, written in phases 1, 3 and 4 of the script. */
+#define CTX_KEYS		1500
+/* Phase 3 keeps one key in this many: well below the shrink load. */
+#define CTX_KEEP		16
+/* Phase 2: rounds of colliding keys, and keys per round. */
+#define CTX_ROUNDS		256
+#define CTX_COLLIDE		25
+/*
+ * Operations per timer firing or interrupts-off stretch, and per hrtimer
+ * firing: a few, so that the hard interrupt never holds a CPU for long.
+ */
+#define CTX_BATCH		16
+#define CTX_BATCH_HARDIRQ	4
+/* Period of the hard-interrupt hrtimer. */
+#define CTX_HRTIMER_NS		(200 * NSEC_PER_USEC)
+/* Ids of one writer: its spread keys, then its colliding keys. */
+#define CTX_IDS			(CTX_KEYS + CTX_ROUNDS * CTX_COLLIDE)
+/*
+ * Keys every writer updates (HMAP_ANY), one every %CTX_SHARED_EVERY steps,
+ * with ids past the three writers' ranges.
+ */
+#define CTX_SHARED		64
+#define CTX_SHARED_EVERY	4
+#define CTX_SHARED_BASE		(3 * CTX_IDS)
+/* All the writers of a case must be done by then (KUnit's limit: 300 s). */
+#define CTX_DEADLINE		(90 * HZ)
+
+#define CTX_P1			CTX_KEYS
+#define CTX_P2			(CTX_P1 + CTX_ROUNDS * 2 * CTX_COLLIDE)
+#define CTX_P3			(CTX_P2 + CTX_KEYS)
+#define CTX_STEPS		(CTX_P3 + CTX_KEYS / CTX_KEEP)
+
+enum ctx_where { CTX_SOFTIRQ, CTX_HARDIRQ, CTX_IRQS_OFF };
+
+/**
+ * struct ctx_writer - one writer running the script in one context
+ * @map: the map written.
+ * @where: the context it writes from.
+ * @index: which writer of the case it is.
+ * @base: its first id: writers own disjoint id ranges.
+ * @step: the next step of the script.
+ * @model: per spread key, the value it must hold, or -1 if absent.
+ * @shared: per shared key, the last value this writer wrote, or -1.
+ * @err: the first unexpected return, 0 if none.
+ * @err_step: the step that returned it.
+ * @wrong_context: a step ran outside @where.
+ * @timer: drives a %CTX_SOFTIRQ writer.
+ * @hrtimer: drives a %CTX_HARDIRQ writer.
+ * @done: completed when the script ended or failed.
+ */
+struct ctx_writer {
+	struct hmap *map;
+	enum ctx_where where;
+	unsigned int index;
+	u64 base;
+	unsigned int step;
+	s64 *model;
+	s64 *shared;
+	int err;
+	unsigned int err_step;
+	bool wrong_context;
+	struct timer_list timer;
+	struct hrtimer hrtimer;
+	struct completion done;
+};
+
+static u64 ctx_value(unsigned int gen, u64 id)
+{
+	return ((u64)gen << 40) | id;
+}
+
+/*
+ * Colliding key @k of round @r: its hash has the round in the low bits, a
+ * bucket of the writer's own (each writer's rounds fill their own
+ * %CTX_ROUNDS buckets, at every size up to 2^16 buckets, so that one
+ * writer's emptied overflow buckets are not another's to reuse), and @k
+ * in the tag; its id is past the writer's spread keys.
+ */
+static struct hmap_kunit_key ctx_collide_key(struct ctx_writer *w,
+					     unsigned int r, unsigned int k)
+{
+	u64 bucket = w->base / CTX_IDS * CTX_ROUNDS + r;
+
+	return (struct hmap_kunit_key){
+		.hash = bucket | ((u64)(k + 1) << 56),
+		.id = w->base + CTX_KEYS + r * CTX_COLLIDE + k,
+	};
+}
+
+static bool ctx_in_context(struct ctx_writer *w)
+{
+	switch (w->where) {
+	case CTX_SOFTIRQ:
+		return in_serving_softirq() && !in_hardirq();
+	case CTX_HARDIRQ:
+		return in_hardirq() && irqs_disabled();
+	case CTX_IRQS_OFF:
+		return !in_interrupt() && irqs_disabled();
+	}
+	return false;
+}
+
+/*
+ * One step of the script. Phase 1 inserts the spread keys (grows); phase
+ * 2, in each round, inserts %CTX_COLLIDE keys into one bucket and deletes
+ * them again, which leaves (about three) emptied overflow buckets linked
+ * until a same-size grow compacts them, over the rounds of all writers
+ * some times as many as the array has buckets; phase 3 deletes all but one spread key in
+ * %CTX_KEEP (shrinks); phase 4 updates those left.
+ */
+static int ctx_step(struct ctx_writer *w, unsigned int i)
+{
+	struct hmap_kunit_key key;
+	u64 value;
+	int err;
+
+	if (i < CTX_P1) {
+		value = ctx_value(1, i);
+		err = hmap_kunit_update(w->map, w->base + i, value,
+					HMAP_NOEXIST);
+		if (!err)
+			w->model[i] = value;
+		return err;
+	}
+	if (i < CTX_P2) {
+		unsigned int j = i - CTX_P1;
+		unsigned int r = j / (2 * CTX_COLLIDE);
+		unsigned int k = j % (2 * CTX_COLLIDE);
+
+		if (k < CTX_COLLIDE) {
+			key = ctx_collide_key(w, r, k);
+			value = ctx_value(3, key.id);
+			return hmap_update(w->map, &key, sizeof(key), &value,
+					   sizeof(value), HMAP_NOEXIST);
+		}
+		key = ctx_collide_key(w, r, k - CTX_COLLIDE);
+		return hmap_delete(w->map, &key, sizeof(key));
+	}
+	if (i < CTX_P3) {
+		unsigned int j = i - CTX_P2;
+
+		if (j % CTX_KEEP == 0)
+			return 0;
+		err = hmap_kunit_delete(w->map, w->base + j);
+		if (!err)
+			w->model[j] = -1;
+		return err;
+	}
+	i = (i - CTX_P3) * CTX_KEEP;
+	value = ctx_value(2, i);
+	err = hmap_kunit_update(w->map, w->base + i, value, HMAP_EXIST);
+	if (!err)
+		w->model[i] = value;
+	return err;
+}
+
+/*
+ * Every %CTX_SHARED_EVERY steps, a writer also updates a shared key, which
+ * the other writers update too: its value says which writer wrote it, at
+ * which step.
+ */
+static int ctx_shared_step(struct ctx_writer *w, unsigned int i)
+{
+	unsigned int k = i / CTX_SHARED_EVERY % CTX_SHARED;
+	u64 value = ctx_value(8 + w->index, i);
+	int err;
+
+	if (i % CTX_SHARED_EVERY)
+		return 0;
+	err = hmap_kunit_update(w->map, CTX_SHARED_BASE + k, value, HMAP_ANY);
+	if (!err)
+		w->shared[k] = value;
+	return err;
+}
+
+/* Run up to %CTX_BATCH steps; return whether the writer is finished. */
+static bool ctx_run_batch(struct ctx_writer *w)
+{
+	unsigned int n, batch;
+	int err;
+
+	if (!ctx_in_context(w))
+		w->wrong_context = true;
+	batch = w->where == CTX_HARDIRQ ? CTX_BATCH_HARDIRQ : CTX_BATCH;
+	for (n = 0; n < batch && w->step < CTX_STEPS; n++, w->step++) {
+		err = ctx_step(w, w->step) ?: ctx_shared_step(w, w->step);
+		if (err) {
+			w->err = err;
+			w->err_step = w->step;
+			return true;
+		}
+	}
+	return w->step == CTX_STEPS;
+}
+
+static void ctx_timer_fn(struct timer_list *t)
+{
+	struct ctx_writer *w = from_timer(w, t, timer);
+
+	if (ctx_run_batch(w))
+		complete(&w->done);
+	else
+		mod_timer(&w->timer, jiffies + 1);
+}
+
+static enum hrtimer_restart ctx_hrtimer_fn(struct hrtimer *t)
+{
+	struct ctx_writer *w = container_of(t, struct ctx_writer, hrtimer);
+
+	if (ctx_run_batch(w)) {
+		complete(&w->done);
+		return HRTIMER_NORESTART;
+	}
+	hrtimer_forward_now(t, ns_to_ktime(CTX_HRTIMER_NS));
+	return HRTIMER_RESTART;
+}
+
+static void ctx_writer_init(struct kunit *test, struct ctx_writer *w,
+			    struct hmap *map, enum ctx_where where,
+			    unsigned int index)
+{
+	unsigned int i;
+
+	w->map = map;
+	w->where = where;
+	w->index = index;
+	w->base = (u64)index * CTX_IDS;
+	w->model = kunit_kcalloc(test, CTX_KEYS, sizeof(*w->model),
+				 GFP_KERNEL);
+	w->shared = kunit_kcalloc(test, CTX_SHARED, sizeof(*w->shared),
+				  GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, w->model);
+	KUNIT_ASSERT_NOT_NULL(test, w->shared);
+	for (i = 0; i < CTX_KEYS; i++)
+		w->model[i] = -1;
+	for (i = 0; i < CTX_SHARED; i++)
+		w->shared[i] = -1;
+	init_completion(&w->done);
+	timer_setup(&w->timer, ctx_timer_fn, 0);
+	hrtimer_init(&w->hrtimer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
+	w->hrtimer.function = ctx_hrtimer_fn;
+}
+
+/* Start an interrupt-driven writer; it runs until its script ends. */
+static void ctx_writer_start(struct ctx_writer *w)
+{
+	if (w->where == CTX_SOFTIRQ)
+		mod_timer(&w->timer, jiffies + 1);
+	else if (w->where == CTX_HARDIRQ)
+		hrtimer_start(&w->hrtimer, ns_to_ktime(CTX_HRTIMER_NS),
+			      HRTIMER_MODE_REL_HARD);
+}
+
+/* The interrupts-off writer, in the test's own thread. */
+static void ctx_writer_run_irqs_off(struct ctx_writer *w)
+{
+	unsigned long flags;
+	bool finished;
+
+	do {
+		local_irq_save(flags);
+		finished = ctx_run_batch(w);
+		local_irq_restore(flags);
+		cond_resched();
+	} while (!finished);
+	complete(&w->done);
+}
+
+/*
+ * Wait for a writer until @deadline (jiffies; one for all the writers of a
+ * case), then stop its timers.
+ */
+static void ctx_writer_wait(struct kunit *test, struct ctx_writer *w,
+			    unsigned long deadline)
+{
+	long left = time_after(deadline, jiffies) ? deadline - jiffies : 1;
+	bool done = wait_for_completion_timeout(&w->done, left);
+
+	hrtimer_cancel(&w->hrtimer);
+	del_timer_sync(&w->timer);
+	KUNIT_EXPECT_TRUE_MSG(test, done, "writer %d stuck at step %u",
+			      w->where, w->step);
+}
+
+/* What a writer must have left: its keys, values, and nothing else. */
+static unsigned long ctx_writer_check(struct kunit *test,
+				      struct ctx_writer *w)
+{
+	unsigned long present = 0;
+	struct hmap_kunit_key key;
+	unsigned int i, r, k;
+	u32 len;
+	u64 v;
+
+	KUNIT_EXPECT_EQ_MSG(test, w->err, 0, "writer %d, step %u", w->where,
+			    w->err_step);
+	KUNIT_EXPECT_FALSE_MSG(test, w->wrong_context,
+			       "writer %d ran outside its context", w->where);
+	KUNIT_EXPECT_EQ(test, w->step, CTX_STEPS);
+	for (i = 0; i < CTX_KEYS; i++) {
+		s64 got = hmap_kunit_lookup(w->map, w->base + i);
+
+		KUNIT_EXPECT_EQ_MSG(test, got, w->model[i] >= 0 ? w->model[i] :
+				    -ENOENT, "writer %d, key %u", w->where, i);
+		present += w->model[i] >= 0;
+	}
+	for (r = 0; r < CTX_ROUNDS; r++) {
+		for (k = 0; k < CTX_COLLIDE; k++) {
+			key = ctx_collide_key(w, r, k);
+			KUNIT_EXPECT_EQ(test, hmap_lookup(w->map, &key,
+							  sizeof(key), &v,
+							  &len), -ENOENT);
+		}
+	}
+	return present;
+}
+
+/*
+ * The shared keys: each must hold the last value one of the @n writers
+ * wrote to it. Return how many are present.
+ */
+static unsigned long ctx_shared_check(struct kunit *test,
+				      struct ctx_writer *w, unsigned int n)
+{
+	unsigned long present = 0;
+	unsigned int k, i;
+	bool written, found;
+	s64 got;
+
+	for (k = 0; k < CTX_SHARED; k++) {
+		got = hmap_kunit_lookup(w[0].map, CTX_SHARED_BASE + k);
+		written = false;
+		found = false;
+		for (i = 0; i < n; i++) {
+			written |= w[i].shared[k] >= 0;
+			found |= w[i].shared[k] == got;
+		}
+		if (written)
+			KUNIT_EXPECT_TRUE_MSG(test, found,
+					      "shared key %u holds %lld", k,
+					      got);
+		else
+			KUNIT_EXPECT_EQ(test, got, (s64)-ENOENT);
+		present += written;
+	}
+	return present;
+}
+
+/*
+ * An HMAP_F_ATOMIC map (or a map of @flags) with chosen hashes and the
+ * worker running, destroyed when the case ends.
+ */
+static struct hmap *ctx_map_flags(struct kunit *test, u32 flags,
+				  u32 capacity_hint)
+{
+	struct hmap_params p = {
+		.key_size = sizeof(struct hmap_kunit_key),
+		.value_size = sizeof(u64),
+		.max_entries = 1U << 20,
+		.capacity_hint = capacity_hint,
+		.flags = flags,
+	};
+	struct hmap *map = hmap_create(&p);
+
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, map);
+	hmap_test_set_hash(map, hmap_kunit_hash);
+	test->priv = map;
+	return map;
+}
+
+static struct hmap *ctx_map_new(struct kunit *test)
+{
+	return ctx_map_flags(test, HMAP_F_ATOMIC, 0);
+}
+
+static void ctx_exit(struct kunit *test)
+{
+	hmap_destroy(test->priv);
+}
+
+/* Cases with a hard-interrupt or interrupts-off writer: not on RT. */
+static void ctx_skip_on_rt(struct kunit *test)
+{
+	if (IS_ENABLED(CONFIG_PREEMPT_RT))
+		kunit_skip(test, "PREEMPT_RT: the map's spinlock sleeps");
+}
+
+/*
+ * Run a writer in each context of @where (one or several at once) on one
+ * map, then check what each left, the count, and that the script went
+ * through every kind of resize. Without the @background worker, every
+ * old bucket is evacuated by the writers, so in their contexts.
+ */
+static void ctx_run(struct kunit *test, const enum ctx_where *where,
+		    unsigned int n, bool background)
+{
+	struct hmap *map = ctx_map_new(test);
+	unsigned long deadline = jiffies + CTX_DEADLINE;
+	struct ctx_writer *irqs_off = NULL;
+	unsigned long present = 0;
+	struct ctx_writer *w;
+	struct hmap_stats st;
+	unsigned int i;
+	u64 ns;
+
+	for (i = 0; i < n; i++)
+		if (where[i] != CTX_SOFTIRQ)
+			ctx_skip_on_rt(test);
+	if (!background)
+		hmap_test_set_background(map, false);
+	w = kunit_kcalloc(test, n, sizeof(*w), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, w);
+	for (i = 0; i < n; i++)
+		ctx_writer_init(test, &w[i], map, where[i], i);
+	ns = ktime_get_ns();
+	for (i = 0; i < n; i++) {
+		if (where[i] == CTX_IRQS_OFF)
+			irqs_off = &w[i];
+		else
+			ctx_writer_start(&w[i]);
+	}
+	if (irqs_off)
+		ctx_writer_run_irqs_off(irqs_off);
+	for (i = 0; i < n; i++)
+		ctx_writer_wait(test, &w[i], deadline);
+	ns = ktime_get_ns() - ns;
+
+	for (i = 0; i < n; i++)
+		present += ctx_writer_check(test, &w[i]);
+	present += ctx_shared_check(test, w, n);
+	KUNIT_EXPECT_EQ(test, hmap_count(map), (u64)present);
+	hmap_get_stats(map, &st);
+	kunit_info(test, "%u writer(s), %u writes each, in %llu ms: %llu grows, %llu same-size, %llu shrinks, B %u, %llu overflow, %llu alloc failures; buckets evacuated by writers %llu, by the worker %llu\n",
+		   n, CTX_STEPS, div_u64(ns, NSEC_PER_MSEC), st.grows,
+		   st.same_size_grows, st.shrinks, st.B, st.noverflow,
+		   st.alloc_failures, st.evacuated_by_writers,
+		   st.evacuated_by_background);
+	KUNIT_EXPECT_GE(test, st.grows, 1ULL);
+	KUNIT_EXPECT_GE(test, st.same_size_grows, 1ULL);
+	KUNIT_EXPECT_GE(test, st.shrinks, 1ULL);
+	KUNIT_EXPECT_GT(test, st.evacuated_by_writers, 0ULL);
+	if (!background)
+		KUNIT_EXPECT_EQ(test, st.evacuated_by_background, 0ULL);
+}
+
+static void hmap_context_test_softirq_writer_leaves_exact_contents(struct kunit *test)
+{
+	static const enum ctx_where where[] = { CTX_SOFTIRQ };
+
+	ctx_run(test, where, ARRAY_SIZE(where), true);
+}
+
+static void hmap_context_test_hardirq_writer_leaves_exact_contents(struct kunit *test)
+{
+	static const enum ctx_where where[] = { CTX_HARDIRQ };
+
+	ctx_run(test, where, ARRAY_SIZE(where), true);
+}
+
+static void hmap_context_test_irqs_off_writer_leaves_exact_contents(struct kunit *test)
+{
+	static const enum ctx_where where[] = { CTX_IRQS_OFF };
+
+	ctx_run(test, where, ARRAY_SIZE(where), true);
+}
+
+/*
+ * All three at once on one map: the hrtimer interrupts the other two
+ * (on either CPU) while they may hold the map's lock, which lockdep
+ * checks the irq-safety of.
+ */
+static void hmap_context_test_all_contexts_at_once_leave_exact_contents(struct kunit *test)
+{
+	static const enum ctx_where where[] = {
+		CTX_SOFTIRQ, CTX_HARDIRQ, CTX_IRQS_OFF,
+	};
+
+	ctx_run(test, where, ARRAY_SIZE(where), true);
+}
+
+/*
+ * The same without the background worker: every resize is evacuated by
+ * the writers, in softirq, hardirq and with interrupts off (the arrays
+ * still come from @prealloc_work, in process context).
+ */
+static void hmap_context_test_all_contexts_evacuate_without_worker(struct kunit *test)
+{
+	static const enum ctx_where where[] = {
+		CTX_SOFTIRQ, CTX_HARDIRQ, CTX_IRQS_OFF,
+	};
+
+	ctx_run(test, where, ARRAY_SIZE(where), false);
+}
+
+/*
+ * Flags are checked: an unknown one is refused (hmap_params_valid() false,
+ * hmap_create() -EINVAL); the known ones and none are accepted.
+ */
+static void hmap_context_test_flags_are_checked(struct kunit *test)
+{
+	struct hmap_params p = {
+		.key_size = 8, .value_size = 8, .max_entries = 16,
+		.flags = ~(u32)HMAP_F_ALL,
+	};
+
+	KUNIT_EXPECT_FALSE(test, hmap_params_valid(&p));
+	KUNIT_EXPECT_EQ(test, PTR_ERR_OR_ZERO(hmap_create(&p)), -EINVAL);
+	p.flags = HMAP_F_ALL;
+	KUNIT_EXPECT_TRUE(test, hmap_params_valid(&p));
+	p.flags = 0;
+	KUNIT_EXPECT_TRUE(test, hmap_params_valid(&p));
+}
+
+/* ---- Allocation on the writers' side ---- */
+
+/**
+ * struct ctx_alloc - what the allocation hook saw, and what it fails
+ * @atomic: overflow buckets asked for with flags that may not sleep.
+ * @sleeping: overflow buckets asked for with flags that may.
+ * @arrays: bucket arrays asked for.
+ * @fail_sleeping: fail the overflow buckets that may sleep.
+ * @fail_arrays: fail every bucket array.
+ * @block_first: the first array waits for @release.
+ * @entered: completed when the first array is asked for.
+ * @release: lets it go on.
+ * @task: the thread whose array allocations @shrink acts on.
+ * @shrink: hmap_shrink_to_fit()'s case: deletes keys from inside it.
+ */
+struct ctx_alloc {
+	atomic_t atomic;
+	atomic_t sleeping;
+	atomic_t arrays;
+	bool fail_sleeping;
+	bool fail_arrays;
+	bool block_first;
+	struct completion entered;
+	struct completion release;
+	struct task_struct *task;
+	struct ctx_shrink *shrink;
+};
+
+/**
+ * struct ctx_shrink - moves the count under hmap_shrink_to_fit()
+ * @map: the map.
+ * @count: the keys (ids 0 .. @count - 1) present.
+ * @moves: how many more times an array allocation halves them.
+ * @nested: a delete's own allocation, inside the hook: failed.
+ */
+struct ctx_shrink {
+	struct hmap *map;
+	unsigned int count;
+	unsigned int moves;
+	bool nested;
+};
+
+static bool ctx_alloc_hook(struct hmap *map, enum hmap_test_alloc what,
+			   unsigned int bits, gfp_t gfp, void *arg)
+{
+	struct ctx_alloc *a = arg;
+	struct ctx_shrink *sh = a->shrink;
+
+	if (what == HMAP_TEST_ALLOC_OVERFLOW) {
+		if (!gfpflags_allow_blocking(gfp)) {
+			atomic_inc(&a->atomic);
+			return false;
+		}
+		atomic_inc(&a->sleeping);
+		return READ_ONCE(a->fail_sleeping);
+	}
+	if (atomic_inc_return(&a->arrays) == 1 && a->block_first) {
+		complete(&a->entered);
+		wait_for_completion_timeout(&a->release, 30 * HZ);
+	}
+	if (sh) {
+		/* Only the shrink's own, and not the deletes' inside it. */
+		if (current != a->task || sh->nested)
+			return true;
+		if (sh->moves) {
+			unsigned int half = sh->count / 2;
+
+			sh->moves--;
+			sh->nested = true;
+			while (sh->count > half &&
+			       !hmap_kunit_delete(map, sh->count - 1))
+				sh->count--;
+			sh->nested = false;
+		}
+		return false;
+	}
+	return READ_ONCE(a->fail_arrays);
+}
+
+/*
+ * The hook's state. Allocated before the map it is set on, so that KUnit
+ * frees it after the map is destroyed (resources go in reverse order,
+ * and a map of ctx_map_flags() goes in the suite's exit, before any): the
+ * map's works, which may call the hook, never run past it.
+ */
+static struct ctx_alloc *ctx_alloc_new(struct kunit *test)
+{
+	struct ctx_alloc *a = kunit_kzalloc(test, sizeof(*a), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, a);
+	init_completion(&a->entered);
+	init_completion(&a->release);
+	a->task = current;
+	return a;
+}
+
+/* A key of bucket @bucket (of any array of at least 2^4 buckets), id @id. */
+static struct hmap_kunit_key ctx_bucket_key(u64 bucket, u64 id)
+{
+	return (struct hmap_kunit_key){
+		.hash = bucket | ((id * 37 % 251) << 56),
+		.id = id,
+	};
+}
+
+static int ctx_bucket_update(struct hmap *map, u64 bucket, u64 id)
+{
+	struct hmap_kunit_key key = ctx_bucket_key(bucket, id);
+
+	return hmap_update(map, &key, sizeof(key), &id, sizeof(id), HMAP_ANY);
+}
+
+/*
+ * A map whose writers may sleep (no HMAP_F_ATOMIC) takes no overflow
+ * bucket with GFP_ATOMIC, neither its writers nor its worker: keys in 16
+ * buckets make chains of dozens of overflow buckets, which every grow
+ * evacuates whole, more than the reserve holds. When the GFP_KERNEL
+ * ones fail, the write fails with -ENOMEM and changes nothing.
+ */
+static void hmap_context_test_sleeping_writers_take_no_atomic_buckets(struct kunit *test)
+{
+	struct ctx_alloc *a = ctx_alloc_new(test);
+	struct hmap *map = hmap_kunit_map(test, 1U << 16, 0, true);
+	struct hmap_kunit_key key;
+	unsigned int i;
+	u64 count, v;
+	int err = 0;
+	u32 len;
+
+	hmap_test_set_alloc(map, ctx_alloc_hook, a);
+	for (i = 0; i < 3000; i++)
+		KUNIT_ASSERT_EQ_MSG(test, ctx_bucket_update(map, i % 16, i), 0,
+				    "key %u", i);
+	hmap_test_run_background(map);
+	for (i = 0; i < 3000; i++) {
+		key = ctx_bucket_key(i % 16, i);
+		KUNIT_EXPECT_EQ(test, hmap_lookup(map, &key, sizeof(key), &v,
+						  &len), 0);
+	}
+	KUNIT_EXPECT_GT(test, atomic_read(&a->sleeping), 100);
+	KUNIT_EXPECT_EQ(test, atomic_read(&a->atomic), 0);
+
+	/*
+	 * Bucket 17, a new chain: the reserve (and what refills left on
+	 * it) runs out within 75 overflow buckets.
+	 */
+	WRITE_ONCE(a->fail_sleeping, true);
+	count = hmap_count(map);
+	for (i = 3000; i < 3600 && !err; i++) {
+		err = ctx_bucket_update(map, 17, i);
+		if (!err)
+			count++;
+	}
+	KUNIT_EXPECT_EQ(test, err, -ENOMEM);
+	KUNIT_EXPECT_EQ(test, hmap_count(map), count);
+	key = ctx_bucket_key(17, i - 1);
+	KUNIT_EXPECT_EQ(test, hmap_lookup(map, &key, sizeof(key), &v, &len),
+			-ENOENT);
+	KUNIT_EXPECT_EQ(test, atomic_read(&a->atomic), 0);
+	WRITE_ONCE(a->fail_sleeping, false);
+}
+
+/**
+ * struct ctx_herd - a writer in a thread of its own
+ * @map: the map.
+ * @id: the spread key it inserts.
+ * @err: what hmap_update() returned.
+ * @done: completed when it returned.
+ */
+struct ctx_herd {
+	struct hmap *map;
+	u64 id;
+	int err;
+	struct completion done;
+};
+
+static int ctx_herd_thread(void *arg)
+{
+	struct ctx_herd *h = arg;
+
+	h->err = hmap_kunit_update(h->map, h->id, h->id, HMAP_NOEXIST);
+	complete(&h->done);
+	return 0;
+}
+
+/*
+ * Writers that may sleep and race to a grow allocate one array, not one
+ * each: while the first is in the allocator (held there by the hook),
+ * another writer that finds the grow due inserts into an overflow chain
+ * and allocates nothing.
+ */
+static void hmap_context_test_one_array_in_flight(struct kunit *test)
+{
+	struct ctx_alloc *a = ctx_alloc_new(test);
+	struct hmap *map = hmap_kunit_map(test, 1000, 0, true);
+	struct task_struct *task;
+	struct ctx_herd *h;
+	unsigned int i;
+	bool entered;
+
+	h = kunit_kzalloc(test, sizeof(*h), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, h);
+	hmap_test_set_background(map, false);
+	/* 8 entries in the one bucket: the ninth insert is due to grow. */
+	hmap_kunit_fill(test, map, 0, 8, HMAP_NOEXIST);
+	a->block_first = true;
+	hmap_test_set_alloc(map, ctx_alloc_hook, a);
+	h->map = map;
+	h->id = 8;
+	init_completion(&h->done);
+	task = kthread_run(ctx_herd_thread, h, "hmap_herd");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(task));
+	entered = wait_for_completion_timeout(&a->entered, 10 * HZ);
+	if (entered)
+		for (i = 9; i < 20; i++)
+			KUNIT_EXPECT_EQ(test, hmap_kunit_update(map, i, i,
+								HMAP_NOEXIST),
+					0);
+	/* Only the first writer's array was asked for. */
+	KUNIT_EXPECT_EQ(test, atomic_read(&a->arrays), 1);
+	complete(&a->release);
+	wait_for_completion(&h->done);
+	KUNIT_ASSERT_TRUE(test, entered);
+	KUNIT_EXPECT_EQ(test, h->err, 0);
+	KUNIT_EXPECT_EQ(test, hmap_count(map), 20ULL);
+	for (i = 0; i < 20; i++)
+		KUNIT_EXPECT_EQ(test, hmap_kunit_lookup(map, i), (s64)i);
+}
+
+/*
+ * An HMAP_F_ATOMIC map's writers take overflow buckets from its reserve,
+ * and the reserve is refilled behind them (by @prealloc_work, with
+ * GFP_KERNEL), not only when the worker happens to run: here it is off
+ * and no resize is due.
+ */
+static void hmap_context_test_atomic_reserve_is_refilled(struct kunit *test)
+{
+	struct hmap *map = ctx_map_flags(test, HMAP_F_ATOMIC, 1000);
+	unsigned long flags;
+	unsigned int i;
+	int err = 0;
+
+	hmap_test_set_background(map, false);
+	/* One chain of 56 entries: 6 overflow buckets, far from a resize. */
+	for (i = 0; i < 56 && !err; i++) {
+		local_irq_save(flags);
+		err = ctx_bucket_update(map, 0, i);
+		local_irq_restore(flags);
+	}
+	KUNIT_ASSERT_EQ(test, err, 0);
+	hmap_flush_frees();
+	/* Refilled to HMAP_RESERVE whenever it fell below half. */
+	KUNIT_EXPECT_GE(test, hmap_test_reserve(map),
+			(unsigned int)HMAP_RESERVE / 2);
+	KUNIT_EXPECT_EQ(test, hmap_count(map), 56ULL);
+}
+
+/*
+ * Once the array of a due grow could not be had, inserts go on into
+ * overflow chains up to 2^HMAP_NOARRAY_SLACK times the grow's load, then
+ * fail with -ENOMEM, for an atomic map and for one whose writers may
+ * sleep (which try an array of their own first); once arrays can be had,
+ * the map grows and inserts succeed again. (An allocation merely late,
+ * which @prealloc_work has not run yet for, caps nothing: the hardirq
+ * writer above inserts dozens of keys before it runs.)
+ */
+static void ctx_noarray_cap(struct kunit *test, u32 flags)
+{
+	struct ctx_alloc *a = ctx_alloc_new(test);
+	struct hmap *map = ctx_map_flags(test, flags, 0);
+	/* B 0: 6.5 entries per bucket, times 2^3. */
+	const unsigned int cap = HMAP_LOAD_NUM << HMAP_NOARRAY_SLACK >> 1;
+	struct hmap_stats st;
+	unsigned int i;
+	int err = 0;
+
+	WRITE_ONCE(a->fail_arrays, true);
+	hmap_test_set_alloc(map, ctx_alloc_hook, a);
+	/*
+	 * The ninth is due to grow, and its array fails (for an atomic
+	 * map, once @prealloc_work ran).
+	 */
+	for (i = 0; i < 9 && !err; i++)
+		err = hmap_kunit_update(map, i, i, HMAP_NOEXIST);
+	hmap_flush_frees();
+	for (; i < 1000 && !err; i++)
+		err = hmap_kunit_update(map, i, i, HMAP_NOEXIST);
+	KUNIT_EXPECT_EQ(test, err, -ENOMEM);
+	KUNIT_EXPECT_EQ(test, hmap_count(map), (u64)cap);
+	hmap_get_stats(map, &st);
+	KUNIT_EXPECT_EQ(test, st.B, 0U);
+	KUNIT_EXPECT_EQ(test, st.grows, 0ULL);
+
+	WRITE_ONCE(a->fail_arrays, false);
+	for (i = cap; i < 1000; i++) {
+		err = hmap_kunit_update(map, i, i, HMAP_NOEXIST);
+		if (err == -ENOMEM && (flags & HMAP_F_ATOMIC)) {
+			/* The array is on its way: let @prealloc_work run. */
+			hmap_flush_frees();
+			err = hmap_kunit_update(map, i, i, HMAP_NOEXIST);
+		}
+		KUNIT_ASSERT_EQ_MSG(test, err, 0, "key %u", i);
+	}
+	hmap_get_stats(map, &st);
+	KUNIT_EXPECT_GE(test, st.grows, 1ULL);
+	KUNIT_EXPECT_EQ(test, hmap_count(map), 1000ULL);
+}
+
+static void hmap_context_test_chains_capped_without_array_atomic(struct kunit *test)
+{
+	ctx_noarray_cap(test, HMAP_F_ATOMIC);
+}
+
+static void hmap_context_test_chains_capped_without_array_sleeping(struct kunit *test)
+{
+	ctx_noarray_cap(test, 0);
+}
+
+/*
+ * hmap_shrink_to_fit() against a count that moves while it allocates
+ * (the hook deletes half the keys from inside its allocation, @moves
+ * times): it fits the count in the end, or returns -EAGAIN; it never
+ * returns 0 unfitted. 1000 keys make B 8; 800 fit in B 7, 400 in 6, 200
+ * in 5, 100 in 4, 50 in 3.
+ */
+static void ctx_shrink_moving(struct kunit *test, unsigned int moves,
+			      int want_err, u32 want_B)
+{
+	struct ctx_alloc *a = ctx_alloc_new(test);
+	struct hmap *map = hmap_kunit_map(test, 2000, 0, true);
+	struct ctx_shrink *sh;
+	struct hmap_stats st;
+	unsigned int i;
+	int err;
+
+	sh = kunit_kzalloc(test, sizeof(*sh), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, sh);
+	hmap_kunit_fill(test, map, 0, 1000, HMAP_NOEXIST);
+	hmap_test_run_background(map);
+	for (i = 999; i >= 800; i--)
+		KUNIT_ASSERT_EQ(test, hmap_kunit_delete(map, i), 0);
+	hmap_get_stats(map, &st);
+	KUNIT_ASSERT_EQ(test, st.B, 8U);
+
+	sh->map = map;
+	sh->count = 800;
+	sh->moves = moves;
+	a->shrink = sh;
+	hmap_test_set_alloc(map, ctx_alloc_hook, a);
+	hmap_test_set_background(map, false);
+	err = hmap_shrink_to_fit(map);
+	hmap_test_set_alloc(map, NULL, NULL);
+	hmap_flush_frees();
+	hmap_get_stats(map, &st);
+	kunit_info(test, "%u moves: %d, count %llu, B %u\n", moves, err,
+		   st.count, st.B);
+	KUNIT_EXPECT_EQ(test, err, want_err);
+	if (!err)
+		KUNIT_EXPECT_EQ(test, st.B, want_B);
+	KUNIT_EXPECT_EQ(test, st.count, (u64)sh->count);
+	for (i = 0; i < 1000; i++)
+		KUNIT_EXPECT_EQ(test, hmap_kunit_lookup(map, i),
+				i < sh->count ? (s64)i : (s64)-ENOENT);
+	/* Left alone, it fits. */
+	KUNIT_EXPECT_EQ(test, hmap_shrink_to_fit(map), 0);
+}
+
+static void hmap_context_test_shrink_to_fit_follows_count(struct kunit *test)
+{
+	ctx_shrink_moving(test, 3, 0, 4);
+}
+
+static void hmap_context_test_shrink_to_fit_gives_up(struct kunit *test)
+{
+	ctx_shrink_moving(test, 4, -EAGAIN, 0);
+}
+
+static struct kunit_case hmap_context_cases[] = {
+	KUNIT_CASE(hmap_context_test_flags_are_checked),
+	KUNIT_CASE(hmap_context_test_softirq_writer_leaves_exact_contents),
+	KUNIT_CASE(hmap_context_test_hardirq_writer_leaves_exact_contents),
+	KUNIT_CASE(hmap_context_test_irqs_off_writer_leaves_exact_contents),
+	KUNIT_CASE(hmap_context_test_all_contexts_at_once_leave_exact_contents),
+	KUNIT_CASE(hmap_context_test_all_contexts_evacuate_without_worker),
+	KUNIT_CASE(hmap_context_test_sleeping_writers_take_no_atomic_buckets),
+	KUNIT_CASE(hmap_context_test_one_array_in_flight),
+	KUNIT_CASE(hmap_context_test_atomic_reserve_is_refilled),
+	KUNIT_CASE(hmap_context_test_chains_capped_without_array_atomic),
+	KUNIT_CASE(hmap_context_test_chains_capped_without_array_sleeping),
+	KUNIT_CASE(hmap_context_test_shrink_to_fit_follows_count),
+	KUNIT_CASE(hmap_context_test_shrink_to_fit_gives_up),
+	{}
+};
+
+struct kunit_suite hmap_context_suite = {
+	.name = "hmap_context",
+	.exit = ctx_exit,
+	.test_cases = hmap_context_cases,
+};
