@@ -5,7 +5,8 @@
  * case takes up to about three minutes (KUnit stops one at 300 s), under
  * KASAN several times that. A module of its own,
  * hmap_kunit_scale.ko, so that a run can leave it out or run it apart
- * (make check runs it on the KCSAN kernel, scripts/check.sh).
+ * (make check runs it on the KCSAN kernel at full size, and on the 6.12
+ * KASAN kernel with shift=3, scripts/check.sh).
  */
 
 #include <linux/atomic.h>
@@ -17,6 +18,18 @@
 #include <linux/sched.h>
 
 #include "hmap_kunit.h"
+
+/*
+ * The random-key cases run at 2^-shift of their size: every count, B and
+ * bound below scales with it, so the same assertions hold (the case with
+ * full chains needs B 18 and does not scale). 0 is the size users reach;
+ * make check uses 3 where KASAN makes each allocation several times
+ * dearer.
+ */
+static unsigned int shift;
+module_param(shift, uint, 0444);
+MODULE_PARM_DESC(shift, "run the random-key cases at 2^-shift of their size, 0 to 4");
+#define SCALE_SHIFT_MAX	4
 
 /*
  * Chains that are full, not degenerate, start no same-size grow: a rebuild
@@ -182,6 +195,8 @@ static struct task_struct *scale_reader_start(struct scale_reader *r)
  * Millions of random keys, from B 16 to B 20 and down again, with a reader
  * that never misses, a resize that ends under steady writes, and a destroy
  * in the middle of a shrink.
+ * The figures are those of shift 0; with shift s each B is s less and
+ * each count 2^s times smaller.
  *
  * 1. 400,000 stable keys (B 16); a reader on the other CPU looks them up
  *    until the end.
@@ -205,7 +220,8 @@ static struct task_struct *scale_reader_start(struct scale_reader *r)
  */
 static void hmap_scale_test_millions_readers_never_miss(struct kunit *test)
 {
-	const u64 stable = 400000, peak = (13U << 19) / 2;
+	const unsigned int s = min(shift, SCALE_SHIFT_MAX);
+	const u64 stable = 400000 >> s, peak = (13U << (19 - s)) / 2;
 	struct scale_reader r = { .stable = stable };
 	struct hmap_global_stats before;
 	u64 i, v, writes, last, by_writers, by_worker;
@@ -217,7 +233,7 @@ static void hmap_scale_test_millions_readers_never_miss(struct kunit *test)
 
 	hmap_kunit_globals_start(&before);
 	/* One entry over what B 15 holds: the map starts at B 16. */
-	map = hmap_kunit_map_new(1U << 23, (13U << 15) / 2 + 1, false);
+	map = hmap_kunit_map_new(1U << 23, (13U << (15 - s)) / 2 + 1, false);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(map));
 	/* No assertion until the map is destroyed: it is not a resource. */
 	r.map = map;
@@ -234,11 +250,11 @@ static void hmap_scale_test_millions_readers_never_miss(struct kunit *test)
 	hmap_test_run_background(map);
 	hmap_get_stats(map, &st);
 	KUNIT_EXPECT_EQ(test, st.count, peak);
-	KUNIT_EXPECT_EQ(test, st.B, 19U);
+	KUNIT_EXPECT_EQ(test, st.B, 19U - s);
 	KUNIT_EXPECT_EQ(test, st.grows, 3ULL);
 	KUNIT_EXPECT_EQ(test, st.same_size_grows, 0ULL);
 	/* About 0.21 per bucket; a quarter leaves room for chance. */
-	KUNIT_EXPECT_LT(test, st.noverflow, 1ULL << (19 - 2));
+	KUNIT_EXPECT_LT(test, st.noverflow, 1ULL << (19 - s - 2));
 	kunit_info(test, "%llu entries at B %u: %llu overflow buckets\n",
 		   st.count, st.B, st.noverflow);
 	if (err)
@@ -255,9 +271,9 @@ static void hmap_scale_test_millions_readers_never_miss(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, err, 0);
 	hmap_get_stats(map, &st);
 	KUNIT_EXPECT_NE(test, st.resizing, (u32)HMAP_RESIZE_NONE);
-	KUNIT_EXPECT_EQ(test, st.B, 20U);
+	KUNIT_EXPECT_EQ(test, st.B, 20U - s);
 	scale_key(0, &k);
-	for (writes = 0; writes < (1U << 18) / 4; writes++) {
+	for (writes = 0; writes < (1U << (18 - s)) / 4; writes++) {
 		hmap_get_stats(map, &st);
 		if (st.resizing == HMAP_RESIZE_NONE)
 			break;
@@ -269,8 +285,8 @@ static void hmap_scale_test_millions_readers_never_miss(struct kunit *test)
 	}
 	KUNIT_EXPECT_EQ_MSG(test, st.resizing, (u32)HMAP_RESIZE_NONE,
 			    "%llu of %u old buckets moved after %llu writes",
-			    st.nevacuate, 1U << 19, writes);
-	KUNIT_EXPECT_EQ(test, st.B, 20U);
+			    st.nevacuate, 1U << (19 - s), writes);
+	KUNIT_EXPECT_EQ(test, st.B, 20U - s);
 	/*
 	 * Every old bucket moved once, by a write (the insert that started
 	 * the grow among them) or by the worker, and each write moved two at
@@ -278,19 +294,20 @@ static void hmap_scale_test_millions_readers_never_miss(struct kunit *test)
 	 */
 	by_writers = st.evacuated_by_writers - st0.evacuated_by_writers;
 	by_worker = st.evacuated_by_background - st0.evacuated_by_background;
-	KUNIT_EXPECT_EQ(test, by_writers + by_worker, 1ULL << 19);
+	KUNIT_EXPECT_EQ(test, by_writers + by_worker, 1ULL << (19 - s));
 	KUNIT_EXPECT_LE(test, by_writers, 2 * (writes + 1));
-	kunit_info(test, "grow to B 20 ended after %llu writes 1 ms apart: %llu buckets moved by writes, %llu by the worker\n",
-		   writes, by_writers, by_worker);
+	kunit_info(test, "grow to B %u ended after %llu writes 1 ms apart: %llu buckets moved by writes, %llu by the worker\n",
+		   20 - s, writes, by_writers, by_worker);
 
 	/*
 	 * 4. Below 1.625 entries per bucket, a quarter of the grow load, the
-	 * delete that gets there starts the shrink: 13 * 2^20 / 8 entries.
+	 * delete that gets there starts the shrink: 13 * 2^(20 - s) / 8
+	 * entries.
 	 * The reader stops and the stable keys are checked before it.
 	 */
 	hmap_get_stats(map, &st);
 	KUNIT_EXPECT_EQ(test, st.resizing, (u32)HMAP_RESIZE_NONE);
-	last = peak - (st.count - (13U << 20) / 8);
+	last = peak - (st.count - (13U << (20 - s)) / 8);
 	for (i = peak; i > last; i--) {
 		err = scale_del(map, i);
 		if (err) {
@@ -310,7 +327,7 @@ static void hmap_scale_test_millions_readers_never_miss(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, st.resizing, (u32)HMAP_RESIZE_NONE);
 	KUNIT_EXPECT_EQ(test, scale_del(map, last), 0);
 	hmap_get_stats(map, &st);
-	KUNIT_EXPECT_EQ(test, st.count, (13ULL << 20) / 8 - 1);
+	KUNIT_EXPECT_EQ(test, st.count, (13ULL << (20 - s)) / 8 - 1);
 	KUNIT_EXPECT_EQ(test, st.resizing, (u32)HMAP_RESIZE_SHRINK);
 	kunit_info(test, "a shrink to B %u started at %llu entries\n",
 		   st.B, st.count);
@@ -333,10 +350,12 @@ out:
  * and no shrink; the overflow buckets the deletes empty are given back by
  * same-size grows, at most one per 2^B overflow buckets allocated, and
  * chains stay as short as random keys make them.
+ * (B 17 - shift and 500,000 >> shift entries with the parameter.)
  */
 static void hmap_scale_test_churn_constant_size(struct kunit *test)
 {
-	const u64 n = 500000, ops = n;
+	const unsigned int s = min(shift, SCALE_SHIFT_MAX);
+	const u64 n = 500000 >> s, ops = n;
 	struct hmap_stats st0, st;
 	struct hmap *map;
 	u64 i;
@@ -350,7 +369,7 @@ static void hmap_scale_test_churn_constant_size(struct kunit *test)
 	hmap_test_set_background(map, true);
 	hmap_test_run_background(map);
 	hmap_get_stats(map, &st0);
-	KUNIT_EXPECT_EQ(test, st0.B, 17U);
+	KUNIT_EXPECT_EQ(test, st0.B, 17U - s);
 	for (i = 0; i < ops; i++) {
 		err = scale_del(map, i);
 		if (!err)

@@ -9,7 +9,8 @@
 #       print the injected-failure counts, destroy two maps with work
 #       pending and unload hmap at once, scan again, load hmap again, then,
 #       if hmap_kunit_scale.ko was packed, turn kmemleak off, load and
-#       unload it; unload hmap, print the end marker. hmap_tests= and hmap_ksft= on the command line
+#       unload it (hmap_scale_shift=S passes shift=S: 2^-S of the
+#       size); unload hmap, print the end marker. hmap_tests= and hmap_ksft= on the command line
 #       choose guest tests and kselftests (the KCSAN run: see
 #       scripts/check.sh). Without kmemleak, fault injection or KCSAN in
 #       the kernel, the scans and counts are left out.
@@ -44,19 +45,21 @@ mount -t tmpfs tmpfs /tmp
 fail() { echo "HMAP-GUEST-FAIL: $*"; }
 
 load() {
-	if [ ! -f "$mods/$1.ko" ]; then
-		fail "$1.ko missing"
+	m=$1
+	shift
+	if [ ! -f "$mods/$m.ko" ]; then
+		fail "$m.ko missing"
 		return 1
 	fi
-	insmod "$mods/$1.ko" || { fail "insmod $1 (exit $?)"; return 1; }
+	insmod "$mods/$m.ko" "$@" || { fail "insmod $m (exit $?)"; return 1; }
 	# Where its code went (scripts/check.sh tells hmap's frames in a
 	# leak by it once the module is gone). One read(): a second one of
 	# a section file fails with EINVAL.
-	case $1 in
+	case $m in
 	hmap*)
-		for s in "/sys/module/$1"/sections/.*text*; do
+		for s in "/sys/module/$m"/sections/.*text*; do
 			[ -r "$s" ] || continue
-			echo "HMAP-MODULE: $1 ${s##*/} $(dd if="$s" bs=64 count=1 2>/dev/null)"
+			echo "HMAP-MODULE: $m ${s##*/} $(dd if="$s" bs=64 count=1 2>/dev/null)"
 		done
 		;;
 	esac
@@ -189,7 +192,8 @@ scripts)
 				[ -w /sys/kernel/debug/kmemleak ] &&
 					echo off >/sys/kernel/debug/kmemleak
 				echo 600 >/proc/sys/kernel/hung_task_timeout_secs
-				load hmap_kunit_scale && unload hmap_kunit_scale
+				load hmap_kunit_scale "shift=${hmap_scale_shift:-0}" &&
+					unload hmap_kunit_scale
 			fi
 			unload hmap
 		fi
