@@ -477,9 +477,15 @@ static void ctx_run(struct kunit *test, const enum ctx_where *where,
 	KUNIT_EXPECT_GE(test, st.grows, 1ULL);
 	KUNIT_EXPECT_GE(test, st.same_size_grows, 1ULL);
 	KUNIT_EXPECT_GE(test, st.shrinks, 1ULL);
-	KUNIT_EXPECT_GT(test, st.evacuated_by_writers, 0ULL);
-	if (!background)
+	/*
+	 * With the worker on, it may end every resize between two writes (a
+	 * softirq writer writes once a tick): the writers' share is asserted
+	 * only with the worker off.
+	 */
+	if (!background) {
+		KUNIT_EXPECT_GT(test, st.evacuated_by_writers, 0ULL);
 		KUNIT_EXPECT_EQ(test, st.evacuated_by_background, 0ULL);
+	}
 }
 
 static void hmap_context_test_softirq_writer_leaves_exact_contents(struct kunit *test)
@@ -792,6 +798,7 @@ static void hmap_context_test_atomic_reserve_is_refilled(struct kunit *test)
 	unsigned int i;
 	int err = 0;
 
+	ctx_skip_on_rt(test);
 	hmap_test_set_background(map, false);
 	/* One chain of 56 entries: 6 overflow buckets, far from a resize. */
 	for (i = 0; i < 56 && !err; i++) {

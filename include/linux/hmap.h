@@ -41,11 +41,16 @@ struct hmap;
  * it does not know with -EINVAL, so a caller can test for one at run time.
  *
  * HMAP_F_ATOMIC: writers (hmap_update(), hmap_delete()) may run in any
- * context: process, softirq or hardirq, with interrupts on or off, and
- * never sleep. Elements are allocated with GFP_ATOMIC | __GFP_NOWARN, so
- * an update may fail with -ENOMEM where a GFP_KERNEL one would have
- * waited for memory. Without it, writers may sleep in the allocator
- * (never under the map's lock) and must run in process context.
+ * context but NMI: process, softirq or hardirq, with interrupts on or
+ * off, and never sleep (on PREEMPT_RT, where the map's spinlock sleeps,
+ * not in hard interrupt context nor with interrupts or preemption
+ * disabled: see the concurrency contract in hmap_core.c). Elements and,
+ * past a small reserve, overflow buckets are allocated with GFP_ATOMIC |
+ * __GFP_NOWARN, so an update may fail with -ENOMEM where a GFP_KERNEL one
+ * would have waited for memory, and so may a delete during a resize (the
+ * evacuation of the key's old chain needs buckets; the key stays).
+ * Without it, writers may sleep in the allocator (never under the map's
+ * lock) and must run in process context.
  */
 #define HMAP_F_ATOMIC		BIT(0)
 /* Every flag this version of hmap knows. */
