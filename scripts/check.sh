@@ -259,16 +259,28 @@ guest_results() {
 # that reach a map (creates, updates, lookups, deletes, batches, dump
 # walks); the fault runs a number of injected failures and of ENOMEMs, and
 # of allocation sites failed. A failure shows what replays it. RUNS
-# (default: all four) names the runs the guest made.
+# (default: all four) names the runs the guest made; each must have its
+# row in the table, and every row must have its five fields (a short one
+# would leave floors unchecked, here and in the fuzzer's options).
 fuzz_results() {
 	local label=$1 log=$2 dir=$3 runs=${4:-fixed,random,fault,fault-fixed}
-	local run result rest calls min_ok min_inj min_sites problems largest=0 n k v floors
-	floors=$(sed -n '/^# floors:$/,/^# :floors$/{/^[a-z-]* [0-9 ]*$/p}' \
-		"${HMAP_GUEST_TESTS:-$HMAP_SCRIPTS/guest-tests.d}/40-fuzz.sh" || true)
-	if [ "$(wc -l <<<"$floors")" != 4 ]; then
-		fail "${label}fuzz" "no table of 4 floors in guest-tests.d/40-fuzz.sh"
+	local run result rest calls min_ok min_inj min_sites problems largest=0 n k v floors bad
+	local table=${HMAP_GUEST_TESTS:-$HMAP_SCRIPTS/guest-tests.d}/40-fuzz.sh
+	# The lines between the markers, but the shell's quotes around them.
+	floors=$(sed -n '/^# floors:$/,/^# :floors$/p' "$table" |
+		grep -Ev "^(# floors:|# :floors|floors='|'|)\$" || true)
+	bad=$(grep -Ev '^[a-z-]+( [0-9]+){4}$' <<<"$floors" || true)
+	if [ -z "$floors" ]; then
+		fail "${label}fuzz" "no table of floors in $table"
+		return
+	elif [ -n "$bad" ]; then
+		fail "${label}fuzz" "rows of the floors in $table not LABEL and 4 numbers: $(paste -sd'|' <<<"$bad")"
 		return
 	fi
+	for run in ${runs//,/ }; do
+		n=$(grep -c "^$run " <<<"$floors" || true)
+		[ "$n" = 1 ] || fail "${label}fuzz $run" "$n rows of floors for it in $table, not 1"
+	done
 	tr -d '\r' <"$log" | grep -a '^HMAP-FUZZ: ' >"$dir/fuzz.txt" || true
 	# run  calls  min ok ops per kind  min injected/ENOMEM  min sites
 	while read -r run calls min_ok min_inj min_sites; do
