@@ -27,28 +27,6 @@ if [ -n "${KVER:-}" ]; then
 	printf 'check: KVER=%s ignored: make check tests 6.1 and 6.12\n' "$KVER" >&2
 fi
 unset KVER
-# shellcheck source=scripts/common.sh
-. "$(dirname "$0")/common.sh"
-
-out=$HMAP_OUT/check
-mkdir -p "$out"
-serial=$out/serial.log
-
-# One `make check` per tree at a time: they share the build outputs.
-exec 8>"$out/.lock"
-if ! flock -n 8; then
-	msg "check: waiting for another make check in $HMAP_SRC"
-	flock 8
-fi
-
-# make quick (HMAP_QUICK=1): the same checks but the KCSAN guest (and the
-# scale suite it runs) and the 6.12 guest, with shorter fuzz runs; each
-# HMAP_* variable below still wins when set. The guests run one after the
-# other: each keeps both cores busy (under three guests side by side, each
-# took three times as long, and kselftests hit their timeouts).
-if [ "${HMAP_QUICK:-0}" = 1 ]; then
-	: "${HMAP_KCSAN:=0}" "${HMAP_612:=0}" "${HMAP_FUZZ_SECONDS:=5}" "${HMAP_NATIVE_SCALE:=0.05}"
-fi
 
 passed=0 failed=0 skipped=0
 summary=()
@@ -95,6 +73,32 @@ on_error() {
 	finish
 }
 trap 'on_error $LINENO' ERR
+
+# After the trap: a setting common.sh refuses (HMAP_TARBALL, a bad KVER
+# of its own) returns 1 from the source command, and make check ends
+# with the summary line like any other error.
+# shellcheck source=scripts/common.sh
+. "$(dirname "$0")/common.sh"
+
+out=$HMAP_OUT/check
+mkdir -p "$out"
+serial=$out/serial.log
+
+# One `make check` per tree at a time: they share the build outputs.
+exec 8>"$out/.lock"
+if ! flock -n 8; then
+	msg "check: waiting for another make check in $HMAP_SRC"
+	flock 8
+fi
+
+# make quick (HMAP_QUICK=1): the same checks but the KCSAN guest (and the
+# scale suite it runs) and the 6.12 guest, with shorter fuzz runs; each
+# HMAP_* variable below still wins when set. The guests run one after the
+# other: each keeps both cores busy (under three guests side by side, each
+# took three times as long, and kselftests hit their timeouts).
+if [ "${HMAP_QUICK:-0}" = 1 ]; then
+	: "${HMAP_KCSAN:=0}" "${HMAP_612:=0}" "${HMAP_FUZZ_SECONDS:=5}" "${HMAP_NATIVE_SCALE:=0.05}"
+fi
 
 # Source files to lint: every .c/.h outside build/, selftests/, .git and
 # tools/testing/ (user space that imitates kernel APIs: its shims define

@@ -12,6 +12,9 @@
 #                 /usr/src/linux-source-$KVER.tar.xz); one per version, as
 #                 make check uses both. A plain HMAP_TARBALL from the
 #                 environment is refused: it would apply to both.
+# A setting refused makes the source command return 1 (it does not exit:
+# make check, which sources this after setting its ERR trap, still ends
+# with its summary line; the other scripts run under set -e and exit).
 
 HMAP_SCRIPTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 HMAP_ROOT=$(cd "$HMAP_SCRIPTS/.." && pwd)
@@ -26,13 +29,13 @@ HMAP_KVERS=(6.1 6.12)
 HMAP_KVER=${KVER:-${HMAP_KVERS[0]}}
 case " ${HMAP_KVERS[*]} " in
 *" $HMAP_KVER "*) ;;
-*) printf 'error: KVER=%s: one of %s\n' "$HMAP_KVER" "${HMAP_KVERS[*]}" >&2; exit 1 ;;
+*) printf 'error: KVER=%s: one of %s\n' "$HMAP_KVER" "${HMAP_KVERS[*]}" >&2; return 1 ;;
 esac
 HMAP_SRC_PKG=linux-source-$HMAP_KVER
 if [ -n "${HMAP_TARBALL:-}" ]; then
 	printf 'error: HMAP_TARBALL=%s: a tarball is of one version: set %s\n' "$HMAP_TARBALL" \
 		"$(printf 'HMAP_TARBALL_%s or ' "${HMAP_KVERS[@]//./_}" | sed 's/ or $//')" >&2
-	exit 1
+	return 1
 fi
 HMAP_TARBALL_VAR=HMAP_TARBALL_${HMAP_KVER//./_}
 HMAP_TARBALL=${!HMAP_TARBALL_VAR:-/usr/src/$HMAP_SRC_PKG.tar.xz}
