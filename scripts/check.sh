@@ -7,7 +7,8 @@
 # 6.12 guests out; HMAP_KCSAN=0 and HMAP_612=0 leave out one of them. A
 # guest left out counts one skipped.
 #
-# Counted: every KUnit case and kselftest (on each kernel, named with it),
+# Counted: every KUnit case and kselftest (on each kernel, named with it;
+# a KUnit suite of the kernel's guest that did not run counts one failure),
 # every guest test, every native test, and one check each for the module
 # builds, each guest run, kernel splats in each serial log, kmemleak and
 # fault injection at every allocation site (each KASAN kernel), KCSAN's
@@ -179,19 +180,33 @@ ksft_results() {
 	passed=$((passed + tp)) failed=$((failed + tf)) skipped=$((skipped + ts))
 }
 
-# guest_results LABEL LOG RC DIR PROGRAM...: count what one guest run
-# printed in its serial log LOG (QEMU's exit status RC, reports in DIR):
-# every KUnit case, every kselftest of each PROGRAM (which must all have
-# run), every guest test, the run itself and its kernel splats. LABEL
-# prefixes every name ("6.1: ", "6.1 KCSAN: ", "6.12: ": the kernel of the
-# run); the run fails unless the guest's kernel (the release guest-init.sh
-# prints: "hmap-guest: mode=check, 6.12.117, 2 cpus") is LABEL's.
+# kunit_suites [SUITE...]: the KUnit suites of kunit/*.c (each suite's
+# .name), comma-separated, but the SUITEs named: what a guest must run.
+# hmap_scale is hmap_kunit_scale.ko's (the KCSAN and 6.12 guests load
+# it), hmap_fault is built only where the kernel has fault injection (not
+# the KCSAN kernel).
+kunit_suites() {
+	sed -n 's/^[[:space:]]*\.name[[:space:]]*=[[:space:]]*"\(hmap_[a-z0-9_]*\)".*/\1/p' \
+		"$HMAP_SRC"/kunit/*.c | { grep -vxF -f <(printf '%s\n' "$@") || true; } |
+		sort -u | paste -sd,
+}
+
+# guest_results LABEL LOG RC DIR SUITES PROGRAM...: count what one guest
+# run printed in its serial log LOG (QEMU's exit status RC, reports in
+# DIR): every KUnit case, and one failure for each KUnit suite of SUITES
+# (kunit_suites) that did not run, every kselftest of each PROGRAM (which
+# must all have run), every guest test, the run itself and its kernel
+# splats. LABEL prefixes every name ("6.1: ", "6.1 KCSAN: ", "6.12: ": the
+# kernel of the run); the run fails unless the guest's kernel (the release
+# guest-init.sh prints: "hmap-guest: mode=check, 6.12.117, 2 cpus") is
+# LABEL's.
 guest_results() {
-	local label=$1 log=$2 rc=$3 dir=$4 kp=0 kf=0 ks=0 status name problems detail n
+	local label=$1 log=$2 rc=$3 dir=$4 suites=$5 kp=0 kf=0 ks=0 status name problems detail n
 	local kver=${1%%[ :]*} release
-	shift 4
-	# KUnit: one count per test case.
-	if python3 "$HMAP_SCRIPTS/ktap.py" "$log" >"$dir/kunit.txt"; then
+	shift 5
+	[ -n "$suites" ] || fail "${label}KUnit suites to run" "none found in kunit/*.c"
+	# KUnit: one count per test case; a suite that never ran, one failure.
+	if python3 "$HMAP_SCRIPTS/ktap.py" "$log" "$suites" >"$dir/kunit.txt"; then
 		read -r kp kf ks < <(sed -n 's/^KUNIT passed=\([0-9]*\) failed=\([0-9]*\) skipped=\([0-9]*\)$/\1 \2 \3/p' "$dir/kunit.txt") || true
 	fi
 	grep -v '^KUNIT ' "$dir/kunit.txt" || true
@@ -545,7 +560,7 @@ if [ -n "$mods_ok" ]; then
 	echo "QEMU exited with $qemu_rc after $(($(date +%s) - t0))s; serial log: $serial"
 	touch "$serial"
 
-	guest_results "6.1: " "$serial" "$qemu_rc" "$out" \
+	guest_results "6.1: " "$serial" "$qemu_rc" "$out" "$(kunit_suites hmap_scale)" \
 		"${HMAP_GUEST_BIN:-$HMAP_OUT/guest-bin}"/*_test
 
 	fuzz_results "6.1: " "$serial" "$out"
@@ -584,7 +599,7 @@ else
 fi
 if [ -n "$guest_ran" ]; then
 	guest_results "6.1 KCSAN: " "$kcsan_out/serial.log" "$guest_rc" "$kcsan_out" \
-		${kcsan_ksft//,/ }
+		"$(kunit_suites hmap_fault)" ${kcsan_ksft//,/ }
 	# The fuzzer's random run: its episodes race a thread and a child.
 	fuzz_results "6.1 KCSAN: " "$kcsan_out/serial.log" "$kcsan_out" random
 	# KCSAN watched hmap: the modules are instrumented (they call
@@ -636,7 +651,7 @@ else
 		hmap_kunit_scale.ko -- hmap_scale_shift=4 hmap_fuzz_runs=$k612_fuzz
 fi
 if [ -n "$guest_ran" ]; then
-	guest_results "6.12: " "$k612_out/serial.log" "$guest_rc" "$k612_out" \
+	guest_results "6.12: " "$k612_out/serial.log" "$guest_rc" "$k612_out" "$(kunit_suites)" \
 		"${HMAP_GUEST_BIN:-$HMAP_OUT/guest-bin}"/*_test
 	fuzz_results "6.12: " "$k612_out/serial.log" "$k612_out" "$k612_fuzz"
 	leak_fault_results "6.12: " "$k612_out/serial.log" "$k612_out" "$k612_out/src"
