@@ -853,17 +853,22 @@ else
 	fail "DKMS build" "log: $out/dkms.log"
 fi
 
-# install_check NAME SRC KDIR [DESTDIR]: in SRC (a copy of the tree
+# install_check NAME SRC KDIR OTHER [DESTDIR]: in SRC (a copy of the tree
 # without build outputs), make install fails before make and says so
 # (it builds nothing: no files of root's in a user's tree); then make
-# for KDIR, and make install into an empty SRC.dest, named DESTDIR on
+# for KDIR; make install for the kernel OTHER (another kernel's build
+# directory) fails and says what hmap.ko is built for, and after a
+# header of hmap.ko's (the trace events', include/trace/events/hmap.h)
+# changed, make install fails and names it (both installing nothing);
+# make again, and make install into an empty SRC.dest, named DESTDIR on
 # make's command line (default: its absolute path): no attempt to sign
 # without a key, exactly the expected files,
 # hmap.ko the only module even when KDIR has KUnit; make uninstall without
 # a kernel (no KDIR, RUNNING_KERNEL without headers) fails but takes the
 # user-space files away, and with KDIR takes the rest (directories too).
 install_check() {
-	local name=$1 src=$2 kdir=$3 rel want got dest=$2.dest log=$out/install-${2##*/}.log
+	local name=$1 src=$2 kdir=$3 other=$4 rel want got dest=$2.dest log=$out/install-${2##*/}.log
+	local header=include/trace/events/hmap.h
 	local -a imake nokdir
 	rel=$(sed -n 's/^#define UTS_RELEASE "\(.*\)"$/\1/p' "$kdir/include/generated/utsrelease.h" 2>/dev/null || true)
 	if [ -z "$rel" ]; then
@@ -875,9 +880,11 @@ install_check() {
 	want=$(printf '%s\n' "lib/modules/$rel/extra/hmap.ko" usr/bin/hmapctl \
 		usr/include/linux/hmap.h usr/include/linux/hmap_stats.h usr/lib/udev/rules.d/60-hmap.rules \
 		usr/share/man/man8/hmapctl.8)
-	imake=(make -C "$src" KDIR="$kdir" DESTDIR="${4:-$dest}" PREFIX=/usr)
-	nokdir=(make -C "$src" RUNNING_KERNEL=0.0-none DESTDIR="${4:-$dest}" PREFIX=/usr)
-	if "${imake[@]}" install >"$log" 2>&1; then
+	imake=(make -C "$src" KDIR="$kdir" DESTDIR="${5:-$dest}" PREFIX=/usr)
+	nokdir=(make -C "$src" RUNNING_KERNEL=0.0-none DESTDIR="${5:-$dest}" PREFIX=/usr)
+	if [ -z "$other" ] || [ "$other" = "$kdir" ]; then
+		fail "$name" "no other kernel's build directory to refuse (${other:-none})"
+	elif "${imake[@]}" install >"$log" 2>&1; then
 		fail "$name" "make install before make succeeded, log: $log"
 	elif ! grep -q 'build first' "$log" || [ -n "$(ls -A "$dest")" ]; then
 		show "$log" 10
@@ -885,6 +892,17 @@ install_check() {
 	elif ! make -C "$src" KDIR="$kdir" -j"$(nproc)" >>"$log" 2>&1; then
 		tail -n 20 "$log"
 		fail "$name" "make failed, log: $log"
+	elif "${imake[@]}" KDIR="$other" install >"$log.other" 2>&1 ||
+		! grep -qF "hmap.ko is built for '$rel'" "$log.other" || [ -n "$(ls -A "$dest")" ]; then
+		show "$log.other" 10
+		fail "$name" "make install for another kernel ($other): not refused, not saying so, or installing, log: $log.other"
+	elif ! touch "$src/$header" || "${imake[@]}" install >"$log.stale" 2>&1 ||
+		! grep -qF "$header changed since the build" "$log.stale" || [ -n "$(ls -A "$dest")" ]; then
+		show "$log.stale" 10
+		fail "$name" "make install after $header changed: not refused, not saying so, or installing, log: $log.stale"
+	elif ! make -C "$src" KDIR="$kdir" -j"$(nproc)" >>"$log" 2>&1; then
+		tail -n 20 "$log"
+		fail "$name" "make after $header changed failed, log: $log"
 	elif ! "${imake[@]}" install >>"$log" 2>&1; then
 		tail -n 20 "$log"
 		fail "$name" "install failed, log: $log"
@@ -913,7 +931,7 @@ install_check() {
 		pass "$name ($(wc -l <<<"$want") files for $rel)"
 	fi
 }
-install_check "make install and uninstall (Debian headers)" "$pkg/src" "$hdr"
+install_check "make install and uninstall (Debian headers)" "$pkg/src" "$hdr" "${kobj:-${obj612:-}}"
 # make clean takes away what make built: modules, objects, hmapctl.
 if ! make -C "$pkg/src" clean >"$out/clean.log" 2>&1; then
 	fail "make clean" "log: $out/clean.log"
@@ -941,7 +959,7 @@ fi
 if [ -n "$mods_ok" ]; then
 	rsync -a --filter=':- .gitignore' --exclude=/.git/ "$HMAP_SRC/" "$pkg/src-test/"
 	install_check "make install and uninstall (test kernel, with KUnit; relative DESTDIR)" \
-		"$pkg/src-test" "$kobj" ../src-test.dest
+		"$pkg/src-test" "$kobj" "$hdr" ../src-test.dest
 fi
 
 mapfile -t files < <(lint_files)
