@@ -158,10 +158,12 @@ INSTALL_FILES := \
 
 # What install installs must have been built by `make` (as the user: a
 # build under sudo would leave files of root's in the tree), for the
-# kernel install is for, and after the last change to its sources.
+# kernel install is for, and after the last change to its sources (every
+# header under include/: the trace events' too, which hmap_core.c
+# includes).
 MODINFO := PATH="$$PATH:/sbin:/usr/sbin" modinfo
-MODULE_SRCS := $(filter-out %.mod.c,$(wildcard *.c *.h Kbuild dkms.conf \
-	include/linux/*.h include/uapi/linux/*.h))
+MODULE_SRCS := $(filter-out %.mod.c,$(wildcard *.c *.h Kbuild dkms.conf) \
+	$(shell find include -name '*.h' 2>/dev/null))
 MAKE_AGAIN = make$(if $(filter command line environment,$(origin KDIR)), KDIR=$(KDIR))
 define check-built
 	@if [ ! -f hmap.ko ] || [ ! -f tools/hmapctl/hmapctl ]; then \

@@ -220,7 +220,7 @@ static struct task_struct *scale_reader_start(struct scale_reader *r)
  */
 static void hmap_scale_test_millions_readers_never_miss(struct kunit *test)
 {
-	const unsigned int s = min(shift, SCALE_SHIFT_MAX);
+	const unsigned int s = min_t(unsigned int, shift, SCALE_SHIFT_MAX);
 	const u64 stable = 400000 >> s, peak = (13U << (19 - s)) / 2;
 	struct scale_reader r = { .stable = stable };
 	struct hmap_global_stats before;
@@ -354,7 +354,7 @@ out:
  */
 static void hmap_scale_test_churn_constant_size(struct kunit *test)
 {
-	const unsigned int s = min(shift, SCALE_SHIFT_MAX);
+	const unsigned int s = min_t(unsigned int, shift, SCALE_SHIFT_MAX);
 	const u64 n = 500000 >> s, ops = n;
 	struct hmap_stats st0, st;
 	struct hmap *map;

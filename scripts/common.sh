@@ -12,6 +12,9 @@
 #                 /usr/src/linux-source-$KVER.tar.xz); one per version, as
 #                 make check uses both. A plain HMAP_TARBALL from the
 #                 environment is refused: it would apply to both.
+# A setting refused makes the source command return 1 (it does not exit:
+# make check, which sources this after setting its ERR trap, still ends
+# with its summary line; the other scripts run under set -e and exit).
 
 HMAP_SCRIPTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 HMAP_ROOT=$(cd "$HMAP_SCRIPTS/.." && pwd)
@@ -26,13 +29,13 @@ HMAP_KVERS=(6.1 6.12)
 HMAP_KVER=${KVER:-${HMAP_KVERS[0]}}
 case " ${HMAP_KVERS[*]} " in
 *" $HMAP_KVER "*) ;;
-*) printf 'error: KVER=%s: one of %s\n' "$HMAP_KVER" "${HMAP_KVERS[*]}" >&2; exit 1 ;;
+*) printf 'error: KVER=%s: one of %s\n' "$HMAP_KVER" "${HMAP_KVERS[*]}" >&2; return 1 ;;
 esac
 HMAP_SRC_PKG=linux-source-$HMAP_KVER
 if [ -n "${HMAP_TARBALL:-}" ]; then
 	printf 'error: HMAP_TARBALL=%s: a tarball is of one version: set %s\n' "$HMAP_TARBALL" \
 		"$(printf 'HMAP_TARBALL_%s or ' "${HMAP_KVERS[@]//./_}" | sed 's/ or $//')" >&2
-	exit 1
+	return 1
 fi
 HMAP_TARBALL_VAR=HMAP_TARBALL_${HMAP_KVER//./_}
 HMAP_TARBALL=${!HMAP_TARBALL_VAR:-/usr/src/$HMAP_SRC_PKG.tar.xz}
@@ -44,14 +47,21 @@ die() { msg "error: $*"; exit 1; }
 # find_splats LOG REPORT: write the kernel splats in the serial log LOG (the
 # lines that match a pattern of scripts/kernel-splats.txt, as "N:line") to
 # REPORT. Returns 0 when there are none. Otherwise prints them (40 at most)
-# and the first one in context, and returns 1; 2 when LOG cannot be read.
+# and the first one in context, and returns 1; 2 when LOG cannot be read
+# or kernel-splats.txt has no pattern (an empty list matches nothing).
 # A KCSAN report (from "BUG: KCSAN:" to its closing line of '=') is hmap's
 # when one of its lines names hmap (a frame in hmap.ko or a test module of
 # it, "[hmap...]"); the others are a race of the kernel's own: printed
 # (REPORT.others), not counted.
 find_splats() {
-	local log=$1 report=$2 rc=0 first
+	local log=$1 report=$2 rc=0 first pats
+	: >"$report"
 	[ -r "$log" ] || { msg "find_splats: cannot scan $log"; return 2; }
+	pats=$(grep -Ev '^(#|$)' "$HMAP_SCRIPTS/kernel-splats.txt") || true
+	if [ -z "$pats" ]; then
+		msg "find_splats: no patterns in $HMAP_SCRIPTS/kernel-splats.txt"
+		return 2
+	fi
 	: >"$report.others"
 	awk -v others="$report.others" '
 		function flush(  i) {
@@ -74,8 +84,7 @@ find_splats() {
 		}
 		{ print }
 		END { if (n) flush() }' "$log" |
-		grep -aEn -f <(grep -Ev '^(#|$)' "$HMAP_SCRIPTS/kernel-splats.txt") \
-			>"$report" || rc=$?
+		grep -aEn -f <(printf '%s\n' "$pats") >"$report" || rc=$?
 	if [ -s "$report.others" ]; then
 		msg "KCSAN reports not through hmap (not counted): $(wc -l <"$report.others")"
 		head -n 10 "$report.others" | sed 's/^/    /' >&2

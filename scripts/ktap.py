@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
 """Count KUnit test cases in a serial console log (Linux 6.1 KTAP output).
 
-Usage: ktap.py SERIAL_LOG
+Usage: ktap.py SERIAL_LOG [SUITE,...]
 
 Every leaf result line counts once: a plain test case, or each parameter
 of a parameterized case (the case's own line then only sums them up).
 A suite whose plan ("1..N") promised more cases than it reported (the
-guest crashed or hung) gets the missing ones counted as failed.
+guest crashed or hung) gets the missing ones counted as failed. Each
+SUITE named that never started ("# Subtest: SUITE": its module was not
+loaded or not built, a filter left it out) counts one failed case.
 
 Prints each failed case with the diagnostic lines KUnit logged for it, then
 a last line "KUNIT passed=P failed=F skipped=S".
@@ -20,8 +22,9 @@ SUBTEST = re.compile(r"^( *)# Subtest: (.*?)\s*$")
 PLAN = re.compile(r"^( *)1\.\.(\d+)\s*$")
 
 
-def main(path):
+def main(path, expected):
     passed = failed = skipped = 0
+    seen = set()
     # Open subtests by indent of their children: [name, plan, results seen].
     open_subtests = {}
     # Indented non-KTAP lines since the last result: a case's diagnostics.
@@ -44,6 +47,7 @@ def main(path):
                 for deeper in [i for i in open_subtests if i >= indent]:
                     close(deeper, "output cut off")
                 open_subtests[indent] = [m.group(2), None, 0]
+                seen.add(m.group(2))
                 continue
             m = PLAN.match(line)
             if m and len(m.group(1)) in open_subtests:
@@ -79,10 +83,14 @@ def main(path):
                     print(f"    {note[cut:]}")
     for i in sorted(open_subtests, reverse=True):
         close(i, "log ended")
+    for suite in expected:
+        if suite not in seen:
+            failed += 1
+            print(f"not ok: {suite}: the suite never ran")
     print(f"KUNIT passed={passed} failed={failed} skipped={skipped}")
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 2:
+    if len(sys.argv) not in (2, 3):
         sys.exit(__doc__)
-    main(sys.argv[1])
+    main(sys.argv[1], [s for s in (sys.argv[2:] or [""])[0].split(",") if s])

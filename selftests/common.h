@@ -670,6 +670,13 @@ static inline void *map_pages(size_t n, int prot)
  * that leaves with _exit()). dev_allow_all() opens the node to everyone in
  * a test; the mode found is put back at the end, so that a run on a
  * machine whose udev rule sets another mode does not leave it at 0666.
+ * Put back only if the node still has the mode dev_allow_all() gives it:
+ * a program that found it already open (another one's dev_allow_all(),
+ * while both ran) leaves it alone, and so does one that finds another
+ * mode set meanwhile. Two programs at once still share the node: the
+ * first to end closes it to the other's unprivileged tests, so run them
+ * one at a time (as the kselftest runner does). A program killed
+ * (a runner's timeout) leaves the node open.
  */
 static pid_t dev_mode_pid;
 static mode_t dev_mode_found;
@@ -689,7 +696,8 @@ static void __attribute__((destructor)) dev_mode_restore(void)
 	struct stat st;
 
 	if (!dev_mode_pid || getpid() != dev_mode_pid ||
-	    stat(DEV_PATH, &st) || (st.st_mode & 07777) == dev_mode_found)
+	    stat(DEV_PATH, &st) || (dev_mode_found | 0666) == dev_mode_found ||
+	    (st.st_mode & 07777) != (dev_mode_found | 0666))
 		return;
 	if (chmod(DEV_PATH, dev_mode_found))
 		fprintf(stderr, "# cannot restore mode 0%o of %s: %s\n",

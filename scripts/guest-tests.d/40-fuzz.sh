@@ -79,12 +79,20 @@ fault 8000 10 50 7
 fault-fixed 8000 10 50 7
 '
 # :floors
-# floor_args LABEL: the fuzzer's options for LABEL's floors.
+# floor_args LABEL: the fuzzer's options for LABEL's floors. No row for
+# LABEL, or one without its five fields, gives an option the fuzzer
+# rejects: the run fails instead of going without floors.
 floor_args() {
 	echo "$floors" | awk -v l="$1" '$1 == l {
+		n++
+		if (NF != 5) {
+			printf "--bad-floors-row"
+			exit
+		}
 		printf "--calls %s --min-ok %s", $2, $3
 		if ($4 > 0)
-			printf " --min-injected %s --min-sites %s", $4, $5 }'
+			printf " --min-injected %s --min-sites %s", $4, $5 }
+		END { if (!n) printf "--no-floors-row" }'
 }
 
 fault="--fault 40 --episode 1500 --episode-ops 200 --kill-every 1200"
