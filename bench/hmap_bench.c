@@ -39,7 +39,9 @@
  *                    the N keys; the throughput of each phase in wall time,
  *                    best of REPS rounds (maps alternating). Then the
  *                    latency of every insert while growing from empty to
- *                    N, as "latency" but from the softirq writers.
+ *                    N, as "latency" but from the writers.
+ *   writers N REPS task  the same from process context: kthreads bound to
+ *                    the CPUs, maps made for writers that may sleep.
  *   hash N           hash functions alone on N keys of 8 and 32 bytes:
  *                    SipHash-2-4, jhash2 (rhashtable's default for key
  *                    lengths that are multiples of 4), and hsiphash (on
@@ -420,7 +422,7 @@ static void bench_map_destroy(struct bench_map *m)
 /*
  * rhashtable_lookup_insert_fast(), retried while a rehash is due; once
  * only on a map written from softirq, which may not wait for the rehash
- * worker: its writer retries the key later (bench_writer_tasklet()).
+ * worker: its writer retries the key later (bench_writer_batch()).
  */
 static __always_inline int
 bench_rh_insert_retry(struct bench_map *m, struct rhash_head *node,
@@ -1359,12 +1361,14 @@ free_mm:
 /* ---- writers ---- */
 
 /*
- * Writes from softirq: each writer is a tasklet on its own CPU that does
- * up to BENCH_WRITER_BATCH writes a run and schedules itself again until
- * its keys are done. So it runs in softirq (at an interrupt's exit, or in
- * ksoftirqd once softirqs have run long) for the whole phase, and the rest
- * of the CPU's work (the maps' workers among it) gets the CPU between runs,
- * as beside a busy network stack.
+ * Writers on every CPU. From softirq (the main case), each writer is a
+ * tasklet on its own CPU that does up to BENCH_WRITER_BATCH writes a run
+ * and schedules itself again until its keys are done: it runs in softirq
+ * (at an interrupt's exit, or in ksoftirqd once softirqs have run long)
+ * for the whole phase, and the rest of the CPU's work (the maps' workers
+ * among it) gets the CPU between runs, as beside a busy network stack.
+ * From process context, each writer is a kthread bound to its CPU doing
+ * the same batches, with cond_resched() between them.
  */
 #define BENCH_WRITER_BATCH		128
 #define BENCH_WRITERS_MAX		8
@@ -1388,7 +1392,8 @@ static const char *const bench_wphase_name[WP_COUNT] = {
 
 /**
  * struct bench_writer - one writer of a writers phase
- * @tasklet: does the writes, on @cpu.
+ * @tasklet: does the writes on @cpu, from softirq.
+ * @task: or this kthread, bound to @cpu.
  * @m: the map.
  * @ph: what the writes are.
  * @keys: the keys; the writer writes keys[@pos] for @pos up to @to.
@@ -1396,16 +1401,17 @@ static const char *const bench_wphase_name[WP_COUNT] = {
  * @to: one past its last key.
  * @lat: if not NULL, lat[i] gets the latency of the write of keys[i].
  * @cpu: the CPU it runs on.
- * @t_start: ktime_get_ns() when its first run started.
+ * @t_start: ktime_get_ns() when its first batch started.
  * @t_end: when it finished.
  * @retries: writes refused with -ENOMEM or -EBUSY and made again in the
- *	next run (only the attempt that succeeds is in @lat).
+ *	next batch (only the attempt that succeeds is in @lat).
  * @stop: set when the phase timed out.
  * @err: the first other error, or -ETIMEDOUT.
  * @done: completed when it finished.
  */
 struct bench_writer {
 	struct tasklet_struct tasklet;
+	struct task_struct *task;
 	struct bench_map *m;
 	enum bench_wphase ph;
 	const u64 *keys;
@@ -1435,9 +1441,13 @@ static __always_inline int bench_write_one(struct bench_map *m,
 	}
 }
 
-static void bench_writer_tasklet(struct tasklet_struct *t)
+/*
+ * Up to BENCH_WRITER_BATCH writes of @w. Return: true when the writer is
+ * done (all its keys written, an error, or stopped): &bench_writer.done
+ * is completed.
+ */
+static bool bench_writer_batch(struct bench_writer *w)
 {
-	struct bench_writer *w = from_tasklet(w, t, tasklet);
 	u32 end = min(w->pos + BENCH_WRITER_BATCH, w->to);
 	int err;
 
@@ -1465,13 +1475,20 @@ static void bench_writer_tasklet(struct tasklet_struct *t)
 					       U32_MAX);
 		w->pos++;
 	}
-	if (w->pos < w->to) {
-		tasklet_schedule(t);
-		return;
-	}
+	if (w->pos < w->to)
+		return false;
 done:
 	w->t_end = ktime_get_ns();
 	complete(&w->done);
+	return true;
+}
+
+static void bench_writer_tasklet(struct tasklet_struct *t)
+{
+	struct bench_writer *w = from_tasklet(w, t, tasklet);
+
+	if (!bench_writer_batch(w))
+		tasklet_schedule(t);
 }
 
 static void bench_writer_kick(void *arg)
@@ -1479,6 +1496,66 @@ static void bench_writer_kick(void *arg)
 	struct bench_writer *w = arg;
 
 	tasklet_schedule(&w->tasklet);
+}
+
+static int bench_writer_thread(void *arg)
+{
+	struct bench_writer *w = arg;
+
+	while (!bench_writer_batch(w))
+		cond_resched();
+	/* Wait for kthread_stop(). */
+	set_current_state(TASK_INTERRUPTIBLE);
+	while (!kthread_should_stop()) {
+		schedule();
+		set_current_state(TASK_INTERRUPTIBLE);
+	}
+	__set_current_state(TASK_RUNNING);
+	return 0;
+}
+
+/* Start the writers from softirq: tasklets on their CPUs. */
+static void bench_writers_kick(struct bench_writer *w, unsigned int nw)
+{
+	unsigned int i, this;
+
+	for (i = 0; i < nw; i++)
+		tasklet_setup(&w[i].tasklet, bench_writer_tasklet);
+	/*
+	 * The other CPUs' writers first, by IPI (their tasklet runs at its
+	 * exit), then this CPU's: its ksoftirqd runs it once this thread
+	 * sleeps.
+	 */
+	this = get_cpu();
+	for (i = 0; i < nw; i++)
+		if (w[i].cpu != this)
+			smp_call_function_single(w[i].cpu, bench_writer_kick,
+						 &w[i], 1);
+	for (i = 0; i < nw; i++)
+		if (w[i].cpu == this)
+			bench_writer_kick(&w[i]);
+	put_cpu();
+}
+
+/* Start the writers in process context: kthreads bound to their CPUs. */
+static int bench_writers_spawn(struct bench_writer *w, unsigned int nw)
+{
+	unsigned int i;
+
+	for (i = 0; i < nw; i++) {
+		w[i].task = kthread_create_on_cpu(bench_writer_thread, &w[i],
+						  w[i].cpu, "hmap_bench_w/%u");
+		if (IS_ERR(w[i].task)) {
+			int err = PTR_ERR(w[i].task);
+
+			while (i-- > 0)
+				kthread_stop(w[i].task);
+			return err;
+		}
+	}
+	for (i = 0; i < nw; i++)
+		wake_up_process(w[i].task);
+	return 0;
 }
 
 /**
@@ -1492,10 +1569,11 @@ struct bench_wresult {
 };
 
 /*
- * Run phase @ph on @m with @nw writers, each on its own online CPU: the @n
- * keys split into @nw ranges, one a writer; for WP_UPDATE_SHARED every
- * writer writes all @n keys, in the same order. @lat, if not NULL (and not
- * WP_UPDATE_SHARED), gets the latency of every write.
+ * Run phase @ph on @m with @nw writers, each on its own online CPU, from
+ * softirq if @m is atomic, else from kthreads: the @n keys split into @nw
+ * ranges, one a writer; for WP_UPDATE_SHARED every writer writes all @n
+ * keys, in the same order. @lat, if not NULL (and not WP_UPDATE_SHARED),
+ * gets the latency of every write.
  */
 static int bench_writers_run(struct bench_map *m, enum bench_wphase ph,
 			     const u64 *keys, u32 n, unsigned int nw, u32 *lat,
@@ -1504,8 +1582,8 @@ static int bench_writers_run(struct bench_map *m, enum bench_wphase ph,
 	unsigned long left = msecs_to_jiffies(BENCH_WRITER_TIMEOUT_MSEC);
 	bool shared = ph == WP_UPDATE_SHARED;
 	u64 start = U64_MAX, end = 0;
-	unsigned int i, cpu, this;
 	struct bench_writer *w;
+	unsigned int i, cpu;
 	int err = 0;
 
 	w = kcalloc(nw, sizeof(*w), GFP_KERNEL);
@@ -1524,29 +1602,19 @@ static int bench_writers_run(struct bench_map *m, enum bench_wphase ph,
 		w[i].lat = shared ? NULL : lat;
 		w[i].cpu = cpu;
 		init_completion(&w[i].done);
-		tasklet_setup(&w[i].tasklet, bench_writer_tasklet);
 		i++;
 	}
 	if (i < nw) {
-		cpus_read_unlock();
-		kfree(w);
-		return -ENODEV;
+		err = -ENODEV;
+		goto unlock;
 	}
-
-	/*
-	 * The other CPUs' writers first, by IPI (their tasklet runs at its
-	 * exit), then this CPU's: its ksoftirqd runs it once this thread
-	 * sleeps below.
-	 */
-	this = get_cpu();
-	for (i = 0; i < nw; i++)
-		if (w[i].cpu != this)
-			smp_call_function_single(w[i].cpu, bench_writer_kick,
-						 &w[i], 1);
-	for (i = 0; i < nw; i++)
-		if (w[i].cpu == this)
-			bench_writer_kick(&w[i]);
-	put_cpu();
+	if (m->atomic) {
+		bench_writers_kick(w, nw);
+	} else {
+		err = bench_writers_spawn(w, nw);
+		if (err)
+			goto unlock;
+	}
 
 	for (i = 0; i < nw; i++) {
 		left = wait_for_completion_timeout(&w[i].done, left);
@@ -1562,11 +1630,13 @@ static int bench_writers_run(struct bench_map *m, enum bench_wphase ph,
 		for (i = 0; i < nw; i++)
 			wait_for_completion(&w[i].done);
 	}
-	cpus_read_unlock();
 
 	res->retries = 0;
 	for (i = 0; i < nw; i++) {
-		tasklet_kill(&w[i].tasklet);
+		if (m->atomic)
+			tasklet_kill(&w[i].tasklet);
+		else
+			kthread_stop(w[i].task);
 		if (w[i].err && !err)
 			err = w[i].err;
 		start = min(start, w[i].t_start);
@@ -1574,10 +1644,12 @@ static int bench_writers_run(struct bench_map *m, enum bench_wphase ph,
 		res->retries += w[i].retries;
 	}
 	res->wall_ns = end - start;
-	kfree(w);
 	if (err)
 		pr_err("%s %s (%u writers): %d\n", bench_kind_name[m->kind],
 		       bench_wphase_name[ph], nw, err);
+unlock:
+	cpus_read_unlock();
+	kfree(w);
 	return err;
 }
 
@@ -1599,22 +1671,22 @@ struct bench_wtimes {
 };
 
 /*
- * One round on a new map written from softirq by @nw writers: insert the
- * keys (growing from empty), update them, with more than one writer update
- * them all from every writer, delete them (shrinking to empty); the map
- * settles between phases. With @lat: the insert phase only, each write
- * timed.
+ * One round on a new map written by @nw writers, from softirq if @atomic
+ * (else from process context): insert the keys (growing from empty),
+ * update them, with more than one writer update them all from every
+ * writer, delete them (shrinking to empty); the map settles between
+ * phases. With @lat: the insert phase only, each write timed.
  */
-static int bench_writers_round(enum bench_kind kind, struct bench_keys *k,
-			       unsigned int nw, struct bench_wtimes *t,
-			       u32 *lat)
+static int bench_writers_round(enum bench_kind kind, bool atomic,
+			       struct bench_keys *k, unsigned int nw,
+			       struct bench_wtimes *t, u32 *lat)
 {
 	struct bench_wresult res;
 	struct bench_map m;
 	unsigned int ph;
 	int err;
 
-	err = bench_map_create(&m, kind, false, true);
+	err = bench_map_create(&m, kind, false, atomic);
 	if (err)
 		return err;
 	for (ph = 0; ph < WP_COUNT; ph++) {
@@ -1642,38 +1714,46 @@ static int bench_writers_round(enum bench_kind kind, struct bench_keys *k,
 	return err;
 }
 
-static void bench_wtimes_emit(enum bench_kind kind, u32 n, unsigned int nw,
-			      enum bench_wphase ph, struct bench_wtimes *t)
+/* The prefix of a writers record's phase: "sirq" or "task". */
+static const char *bench_wctx(bool atomic)
+{
+	return atomic ? "sirq" : "task";
+}
+
+static void bench_wtimes_emit(enum bench_kind kind, bool atomic, u32 n,
+			      unsigned int nw, enum bench_wphase ph,
+			      struct bench_wtimes *t)
 {
 	struct bench_json *j = &bench_out;
 	char phase[32];
 
 	if (!t->t.nr)
 		return;
-	snprintf(phase, sizeof(phase), "sirq_%s_w%u", bench_wphase_name[ph],
-		 nw);
+	snprintf(phase, sizeof(phase), "%s_%s_w%u", bench_wctx(atomic),
+		 bench_wphase_name[ph], nw);
 	bench_times_record(kind, n, phase, &t->t);
 	bench_json_u64(j, "writers", nw);
-	bench_json_str(j, "context", "softirq");
+	bench_json_str(j, "context", atomic ? "softirq" : "process");
 	bench_json_u64(j, "retries", t->retries);
 	bench_json_emit(j, "HMAP-BENCH");
 }
 
 /*
- * writers N REPS: with one writer, then one on each online CPU (up to
- * BENCH_WRITERS_MAX), REPS rounds of bench_writers_round() per map, the
+ * writers N REPS [task]: with one writer, then one on each online CPU (up
+ * to BENCH_WRITERS_MAX), REPS rounds of bench_writers_round() per map, the
  * maps alternating which goes first; the best round is reported. Then one
  * more insert phase per map and number of writers with every write timed.
+ * From softirq, or with "task" from process context.
  */
-static int bench_writers(u32 n, u32 reps)
+static int bench_writers(u32 n, u32 reps, bool atomic)
 {
 	unsigned int nws[2] = {
 		1, min_t(unsigned int, num_online_cpus(), BENCH_WRITERS_MAX)
 	};
 	unsigned int r, c, i, ph, kind, configs = nws[1] > 1 ? 2 : 1;
 	struct bench_wtimes (*t)[2][WP_COUNT];
-	struct bench_keys k;
 	u32 *lat = NULL, *tmp = NULL;
+	struct bench_keys k;
 	char prefix[16];
 	int err;
 
@@ -1691,15 +1771,16 @@ static int bench_writers(u32 n, u32 reps)
 		for (c = 0; c < configs; c++)
 			for (i = 0; i < BENCH_KINDS; i++) {
 				kind = (i + r) % BENCH_KINDS;
-				err = bench_writers_round(kind, &k, nws[c],
-							  t[kind][c], NULL);
+				err = bench_writers_round(kind, atomic, &k,
+							  nws[c], t[kind][c],
+							  NULL);
 				if (err)
 					goto free_keys;
 			}
 	for (kind = 0; kind < BENCH_KINDS; kind++)
 		for (c = 0; c < configs; c++)
 			for (ph = 0; ph < WP_COUNT; ph++)
-				bench_wtimes_emit(kind, n, nws[c], ph,
+				bench_wtimes_emit(kind, atomic, n, nws[c], ph,
 						  &t[kind][c][ph]);
 
 	lat = vmalloc(array_size(n, sizeof(*lat)));
@@ -1710,10 +1791,12 @@ static int bench_writers(u32 n, u32 reps)
 	}
 	for (c = 0; c < configs; c++)
 		for (kind = 0; kind < BENCH_KINDS; kind++) {
-			err = bench_writers_round(kind, &k, nws[c], NULL, lat);
+			err = bench_writers_round(kind, atomic, &k, nws[c],
+						  NULL, lat);
 			if (err)
 				goto free_keys;
-			snprintf(prefix, sizeof(prefix), "sirq_w%u_", nws[c]);
+			snprintf(prefix, sizeof(prefix), "%s_w%u_",
+				 bench_wctx(atomic), nws[c]);
 			bench_latency_percentiles(kind, lat, tmp, n, prefix);
 		}
 free_keys:
@@ -1956,8 +2039,11 @@ static int bench_command(char *line)
 				   BENCH_HMAP);
 	if (sscanf(line, "mixed %u %u", &a, &b) == 2)
 		return bench_mixed(a, b, -1);
+	if (sscanf(line, "writers %u %u %15s", &a, &b, word) == 3)
+		return strcmp(word, "task") ? -EINVAL :
+		       bench_writers(a, b, false);
 	if (sscanf(line, "writers %u %u", &a, &b) == 2)
-		return bench_writers(a, b);
+		return bench_writers(a, b, true);
 	if (sscanf(line, "hash %u", &a) == 1)
 		return bench_hash(a);
 	if (sscanf(line, "fill %15s %u", name, &a) == 2)

@@ -76,15 +76,16 @@ USER_PHASES = [
 ]
 LAT = [("insert_lat_p50", "p50"), ("insert_lat_p99", "p99"),
        ("insert_lat_p999", "p99.9"), ("insert_lat_max", "max")]
-# Writes from softirq (hmap_bench "writers"): phase sirq_<op>_w<writers>;
-# each op's speed-up is against the one-writer row of the op named second.
+# Writes from several writers (hmap_bench "writers"): phase
+# <ctx>_<op>_w<writers>, ctx sirq (softirq) or task (process context); each
+# op's speed-up is against the one-writer row of the op named second.
 WRITER_PHASES = [
     ("insert", "insert (growing from empty)", "insert"),
     ("update", "update (replace every value)", "update"),
     ("update_shared", "update, all keys from every writer", "update"),
     ("delete", "delete (shrinking to empty)", "delete"),
 ]
-SIRQ = re.compile(r"sirq_(\w+)_w(\d+)$")
+WRITERS = re.compile(r"(sirq|task)_(\w+)_w(\d+)$")
 
 
 def parse(path):
@@ -206,16 +207,29 @@ def latency_table(res, out):
     out.append("")
 
 
-def writer_counts(res):
-    """The numbers of softirq writers there are records of, in order."""
-    return sorted({int(m.group(2)) for (s, n, p) in res.by
-                   for m in [SIRQ.match(p)] if m and s == "hmap"})
+def writer_counts(res, ctx):
+    """The numbers of writers in context @ctx there are records of."""
+    return sorted({int(m.group(3)) for (s, n, p) in res.by
+                   for m in [WRITERS.match(p)]
+                   if m and s == "hmap" and m.group(1) == ctx})
 
 
-def writers_table(res, out):
-    ws = writer_counts(res)
-    ns = res.ns("hmap", "sirq_insert_w1")
+def writers_table(res, out, ctx):
+    ws = writer_counts(res, ctx)
+    ns = res.ns("hmap", f"{ctx}_insert_w1")
     if not ns or not ws:
+        return
+    if ctx == "task":
+        out.append("### Writes from process context: one writer and one "
+                   "per CPU\n")
+        out.append(
+            "As from softirq (above), but each writer is a kthread bound "
+            "to its CPU, with `cond_resched()` every 128 writes, on maps "
+            "for writers that may sleep: an hmap without `HMAP_F_ATOMIC`, "
+            "rhashtable objects `kmalloc(GFP_KERNEL)`ed, an insert "
+            "refused with -EBUSY retried after `cond_resched()` (as in the "
+            "first table).\n")
+        writers_rows(res, out, ctx, ns, ws)
         return
     out.append("### Writes from softirq: one writer and one per CPU\n")
     out.append(
@@ -242,6 +256,11 @@ def writers_table(res, out):
         "evacuation, rhashtable's rehash); with more, they share the "
         "writers' CPUs. The map settles (finishes resizing) between "
         "phases.\n")
+    writers_rows(res, out, ctx, ns, ws)
+
+
+def writers_rows(res, out, ctx, ns, ws):
+    """The writers table of context @ctx, and its latency table."""
     out.append("| operation | N | writers | rounds | hmap | rhashtable | "
                "hmap / rhashtable | speed-up hmap | speed-up rhashtable | "
                "retries hmap, rhashtable |")
@@ -249,12 +268,12 @@ def writers_table(res, out):
     for op, label, base in WRITER_PHASES:
         for n in ns:
             for w in ws:
-                phase = f"sirq_{op}_w{w}"
+                phase = f"{ctx}_{op}_w{w}"
                 h = res.get("hmap", n, phase)
                 r = res.get("rhashtable", n, phase)
                 if h is None and r is None:
                     continue
-                one = f"sirq_{base}_w1"
+                one = f"{ctx}_{base}_w1"
                 sh, sr = ("–", "–") if phase == one else (
                     fmt_ratio(res.get("hmap", n, one), h),
                     fmt_ratio(res.get("rhashtable", n, one), r))
@@ -267,10 +286,11 @@ def writers_table(res, out):
                     f"{res.get('rhashtable', n, phase, 'retries')} |")
     out.append("")
 
-    ns = res.ns("hmap", f"sirq_w{ws[0]}_insert_lat_max")
+    ns = res.ns("hmap", f"{ctx}_w{ws[0]}_insert_lat_max")
     if not ns:
         return
-    out.append("### Insert latency while growing, from softirq\n")
+    out.append("#### Insert latency while growing, from " +
+               ("softirq" if ctx == "sirq" else "process context") + "\n")
     out.append("The insert phase above once more with every insert timed "
                "with `ktime_get_ns()` (not in the throughput figures), "
                "nanoseconds per insert over all writers' inserts; a retried "
@@ -279,7 +299,7 @@ def writers_table(res, out):
     out.append("|---:|---|---:|---:|---:|---:|---:|")
     for n in ns:
         for w in ws:
-            latency_rows(res, out, n, f"sirq_w{w}_", f"{w}, ")
+            latency_rows(res, out, n, f"{ctx}_w{w}_", f"{w}, ")
     out.append("")
 
 
@@ -446,20 +466,20 @@ def goals(res, out):
         ratios(["batch_update", "batch_lookup", "batch_delete"],
                "hmap_ioctl", "bpf_htab", user_ns),
         lambda x: x < 1)
-    ws = writer_counts(res)
-    wn = res.ns("hmap", "sirq_insert_w1")
-    if ws and ws[-1] > 1:
-        row(f"hmap's write throughput from softirq at least rhashtable's, "
-            f"{ws[-1]} writers",
-            ratios([f"sirq_{p}_w{ws[-1]}" for p in
-                    ("insert", "update", "update_shared", "delete")],
-                   nlist=wn), lambda x: x <= 1)
-    row("worst insert while growing below rhashtable's, every N "
-        "(process context; softirq, every number of writers)",
-        ratios(["insert_lat_max"], nlist=res.ns("hmap", "insert_lat_max")) +
-        ratios([f"sirq_w{w}_insert_lat_max" for w in ws],
-               nlist=res.ns("hmap", "sirq_w1_insert_lat_max")),
-        lambda x: x < 1)
+    lat = ratios(["insert_lat_max"], nlist=res.ns("hmap", "insert_lat_max"))
+    for ctx, where in (("sirq", "softirq"), ("task", "process context")):
+        ws = writer_counts(res, ctx)
+        wn = res.ns("hmap", f"{ctx}_insert_w1")
+        if ws and ws[-1] > 1:
+            row(f"hmap's write throughput at least rhashtable's, {ws[-1]} "
+                f"writers from {where}",
+                ratios([f"{ctx}_{p}_w{ws[-1]}" for p in
+                        ("insert", "update", "update_shared", "delete")],
+                       nlist=wn), lambda x: x <= 1)
+        lat += ratios([f"{ctx}_w{w}_insert_lat_max" for w in ws],
+                      nlist=res.ns("hmap", f"{ctx}_w1_insert_lat_max"))
+    row("worst insert while growing below rhashtable's, every N, every "
+        "context and number of writers", lat, lambda x: x < 1)
     big = max(res.ns("hmap", "insert_lat_max") or [0])
     if big:
         h = res.get("hmap", big, "insert_lat_max")
@@ -580,7 +600,8 @@ def main(argv):
     if write_latency_dat(series, os.path.join(outdir, "latency.dat")):
         out.append("![Per-insert latency while growing to 10^6 entries]"
                    "(latency.png)\n")
-    writers_table(res, out)
+    writers_table(res, out, "sirq")
+    writers_table(res, out, "task")
     mixed_table(res, out)
     overhead_table(res, out)
     hash_table(res, out)
