@@ -30,6 +30,18 @@
  *                    the maps take turns in slices. Reported: CPU time per
  *                    lookup, and lookups per second. "mixed N MSEC MAP"
  *                    runs one map only (hmap or rhashtable), for profiling.
+ *   writers N REPS   writes from softirq, one writer and then one on each
+ *                    online CPU, each a tasklet on its CPU: per map, on
+ *                    an hmap made with HMAP_F_ATOMIC and an rhashtable,
+ *                    insert N keys into an empty map (the writers' key
+ *                    ranges disjoint), update every value, with several
+ *                    writers update all N keys from every writer, delete
+ *                    the N keys; the throughput of each phase in wall time,
+ *                    best of REPS rounds (maps alternating). Then the
+ *                    latency of every insert while growing from empty to
+ *                    N, as "latency" but from the writers.
+ *   writers N REPS task  the same from process context: kthreads bound to
+ *                    the CPUs, maps made for writers that may sleep.
  *   hash N           hash functions alone on N keys of 8 and 32 bytes:
  *                    SipHash-2-4, jhash2 (rhashtable's default for key
  *                    lengths that are multiples of 4), and hsiphash (on
@@ -47,9 +59,11 @@
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/cpu.h>
 #include <linux/debugfs.h>
 #include <linux/delay.h>
 #include <linux/hmap.h>
+#include <linux/interrupt.h>
 #include <linux/jhash.h>
 #include <linux/jiffies.h>
 #include <linux/kernel.h>
@@ -62,6 +76,7 @@
 #include <linux/rhashtable.h>
 #include <linux/sched.h>
 #include <linux/siphash.h>
+#include <linux/smp.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
 #include <linux/uaccess.h>
@@ -157,12 +172,16 @@ static const struct rhashtable_params rh32_params = {
  * struct bench_map - one map of either kind
  * @kind: hmap or rhashtable.
  * @k32: 32-byte keys instead of 8-byte ones.
+ * @atomic: written from softirq: an hmap made with %HMAP_F_ATOMIC,
+ *	rhashtable objects allocated with GFP_ATOMIC, and an insert that
+ *	rhashtable refuses with -EBUSY (a rehash is due) not retried here.
  * @hm: the hmap.
  * @ht: the rhashtable.
  */
 struct bench_map {
 	enum bench_kind kind;
 	bool k32;
+	bool atomic;
 	struct hmap *hm;
 	struct rhashtable ht;
 };
@@ -353,17 +372,19 @@ nomem:
 /* ---- The two maps behind one interface ---- */
 
 static int bench_map_create(struct bench_map *m, enum bench_kind kind,
-			    bool k32)
+			    bool k32, bool atomic)
 {
 	memset(m, 0, sizeof(*m));
 	m->kind = kind;
 	m->k32 = k32;
+	m->atomic = atomic;
 	if (kind == BENCH_HMAP) {
 		struct hmap_params p = {
 			.key_size = k32 ? sizeof(struct bench_key32) :
 				    sizeof(u64),
 			.value_size = sizeof(u64),
 			.max_entries = HMAP_MAX_ENTRIES_MAX,
+			.flags = atomic ? HMAP_F_ATOMIC : 0,
 		};
 		struct hmap *hm = hmap_create(&p);
 
@@ -398,17 +419,26 @@ static void bench_map_destroy(struct bench_map *m)
 	msleep(20);
 }
 
-/* rhashtable_lookup_insert_fast(), retried while a rehash is due. */
+/*
+ * rhashtable_lookup_insert_fast(), retried while a rehash is due; once
+ * only on a map written from softirq, which may not wait for the rehash
+ * worker: its writer retries the key later (bench_writer_batch()).
+ */
 static __always_inline int
-bench_rh_insert_retry(struct rhashtable *ht, struct rhash_head *node,
+bench_rh_insert_retry(struct bench_map *m, struct rhash_head *node,
 		      const struct rhashtable_params params)
 {
 	int err;
 
-	while ((err = rhashtable_lookup_insert_fast(ht, node, params)) ==
-	       -EBUSY)
+	while ((err = rhashtable_lookup_insert_fast(&m->ht, node, params)) ==
+	       -EBUSY && !m->atomic)
 		cond_resched();
 	return err;
+}
+
+static gfp_t bench_gfp(const struct bench_map *m)
+{
+	return m->atomic ? GFP_ATOMIC | __GFP_NOWARN : GFP_KERNEL;
 }
 
 static __always_inline int bench_insert(struct bench_map *m, const void *key)
@@ -420,23 +450,23 @@ static __always_inline int bench_insert(struct bench_map *m, const void *key)
 		return hmap_update(m->hm, key, m->k32 ? 32 : 8, &value,
 				   sizeof(value), HMAP_NOEXIST);
 	if (m->k32) {
-		struct rh_obj32 *o = kmalloc(sizeof(*o), GFP_KERNEL);
+		struct rh_obj32 *o = kmalloc(sizeof(*o), bench_gfp(m));
 
 		if (!o)
 			return -ENOMEM;
 		memcpy(&o->key, key, sizeof(o->key));
 		o->value = value;
-		err = bench_rh_insert_retry(&m->ht, &o->node, rh32_params);
+		err = bench_rh_insert_retry(m, &o->node, rh32_params);
 		if (err)
 			kfree(o);
 	} else {
-		struct rh_obj8 *o = kmalloc(sizeof(*o), GFP_KERNEL);
+		struct rh_obj8 *o = kmalloc(sizeof(*o), bench_gfp(m));
 
 		if (!o)
 			return -ENOMEM;
 		o->key = *(const u64 *)key;
 		o->value = value;
-		err = bench_rh_insert_retry(&m->ht, &o->node, rh8_params);
+		err = bench_rh_insert_retry(m, &o->node, rh8_params);
 		if (err)
 			kfree(o);
 	}
@@ -505,6 +535,43 @@ static __always_inline int bench_delete(struct bench_map *m, const void *key)
 		}
 	}
 	rcu_read_unlock();
+	return err;
+}
+
+/*
+ * Replace the value of @key (8 bytes), which must be present, as readers
+ * see it whole: hmap_update() with HMAP_EXIST puts a new element in the
+ * slot; for rhashtable a new object replaces the old one under its bucket
+ * lock (rhashtable_replace_fast()), the old one freed after a grace
+ * period. Another writer may have replaced the object looked up
+ * (-ENOENT): then look it up again.
+ */
+static __always_inline int bench_update(struct bench_map *m, const u64 *key)
+{
+	u64 value = *key ^ BENCH_VALUE_XOR ^ 1;
+	struct rh_obj8 *o, *old;
+	int err;
+
+	if (m->kind == BENCH_HMAP)
+		return hmap_update(m->hm, key, sizeof(*key), &value,
+				   sizeof(value), HMAP_EXIST);
+	o = kmalloc(sizeof(*o), bench_gfp(m));
+	if (!o)
+		return -ENOMEM;
+	o->key = *key;
+	o->value = value;
+	rcu_read_lock();
+	do {
+		old = rhashtable_lookup(&m->ht, key, rh8_params);
+		err = old ? rhashtable_replace_fast(&m->ht, &old->node,
+						    &o->node, rh8_params) :
+			    -ENOENT;
+	} while (err == -ENOENT && old);
+	if (!err)
+		kfree_rcu(old, rcu);
+	rcu_read_unlock();
+	if (err)
+		kfree(o);
 	return err;
 }
 
@@ -699,15 +766,18 @@ static int bench_cmp_u32(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static void bench_times_emit(enum bench_kind kind, u32 n, enum bench_phase ph,
-			     struct bench_times *t)
+/*
+ * Start the record of phase @phase from its rounds @t (n * passes
+ * operations each), the fields of every timed phase; the caller adds its
+ * own and emits it.
+ */
+static void bench_times_record(enum bench_kind kind, u32 n, const char *phase,
+			       struct bench_times *t)
 {
 	struct bench_json *j = &bench_out;
 	u64 med, ops = (u64)n * t->passes;
 
-	if (!t->nr)
-		return;
-	bench_record(j, kind, n, bench_phase_name[ph]);
+	bench_record(j, kind, n, phase);
 	/* In round order, so that the two maps can be compared round by round. */
 	bench_json_divs(j, "rounds", t->ns, t->nr, ops);
 	sort(t->ns, t->nr, sizeof(t->ns[0]), bench_cmp_u64, NULL);
@@ -719,6 +789,16 @@ static void bench_times_emit(enum bench_kind kind, u32 n, enum bench_phase ph,
 	bench_json_div(j, "max_ns_per_op", t->ns[t->nr - 1], ops);
 	bench_json_u64(j, "ops", ops);
 	bench_json_u64(j, "reps", t->nr);
+}
+
+static void bench_times_emit(enum bench_kind kind, u32 n, enum bench_phase ph,
+			     struct bench_times *t)
+{
+	struct bench_json *j = &bench_out;
+
+	if (!t->nr)
+		return;
+	bench_times_record(kind, n, bench_phase_name[ph], t);
 	bench_json_u64(j, "key_size", ph >= PH_INSERT32 ? 32 : 8);
 	bench_json_emit(j, "HMAP-BENCH");
 }
@@ -786,7 +866,7 @@ static int bench_suite_round(enum bench_kind kind, struct bench_keys *k,
 		enum bench_phase base = k32 ? PH_INSERT32 : PH_INSERT;
 		u64 ns;
 
-		err = bench_map_create(&m, kind, k32);
+		err = bench_map_create(&m, kind, k32, false);
 		if (err)
 			return err;
 		ns = bench_insert_all(&m, hit, k->n, &err);
@@ -884,8 +964,12 @@ static void bench_timer_info(void)
 	bench_json_emit(j, "HMAP-BENCH-INFO");
 }
 
+/*
+ * Percentiles of the @m latencies @lat (sorted in @tmp), as records of
+ * phases @prefix + "insert_lat_p50" ... "insert_lat_max".
+ */
 static void bench_latency_percentiles(enum bench_kind kind, const u32 *lat,
-				      u32 *tmp, u32 m)
+				      u32 *tmp, u32 m, const char *prefix)
 {
 	static const struct {
 		const char *phase;
@@ -898,6 +982,7 @@ static void bench_latency_percentiles(enum bench_kind kind, const u32 *lat,
 	};
 	struct bench_json *j = &bench_out;
 	unsigned int i;
+	char phase[32];
 	u64 sum = 0;
 
 	memcpy(tmp, lat, m * sizeof(*tmp));
@@ -907,7 +992,8 @@ static void bench_latency_percentiles(enum bench_kind kind, const u32 *lat,
 	for (i = 0; i < ARRAY_SIZE(pct); i++) {
 		u32 at = min_t(u64, (u64)m * pct[i].per_mille / 1000, m - 1);
 
-		bench_record(j, kind, m, pct[i].phase);
+		snprintf(phase, sizeof(phase), "%s%s", prefix, pct[i].phase);
+		bench_record(j, kind, m, phase);
 		bench_json_u64(j, "ns_per_op", tmp[at]);
 		bench_json_div(j, "mean_ns", sum, m);
 		bench_json_u64(j, "ops", m);
@@ -980,7 +1066,7 @@ static int bench_latency(u32 n, u32 every)
 		struct bench_map m;
 		u32 m10;
 
-		err = bench_map_create(&m, kind, false);
+		err = bench_map_create(&m, kind, false, false);
 		if (err)
 			goto out;
 		for (i = 0; i < n; i++) {
@@ -998,8 +1084,8 @@ static int bench_latency(u32 n, u32 every)
 			goto out;
 
 		for (m10 = 10000; m10 < n; m10 *= 10)
-			bench_latency_percentiles(kind, lat, tmp, m10);
-		bench_latency_percentiles(kind, lat, tmp, n);
+			bench_latency_percentiles(kind, lat, tmp, m10, "");
+		bench_latency_percentiles(kind, lat, tmp, n, "");
 		bench_latency_series(kind, lat, n, every);
 	}
 out:
@@ -1243,7 +1329,7 @@ static int bench_mixed(u32 n, u32 msec, int only)
 		goto free_mm;
 	for (kind = 0; kind < kinds; kind++) {
 		err = bench_map_create(&mm[kind].m, only < 0 ? kind : only,
-				       false);
+				       false, false);
 		if (err)
 			goto destroy;
 		mm[kind].down = true;
@@ -1269,6 +1355,456 @@ destroy:
 	bench_keys_free(&k);
 free_mm:
 	kfree(mm);
+	return err;
+}
+
+/* ---- writers ---- */
+
+/*
+ * Writers on every CPU. From softirq (the main case), each writer is a
+ * tasklet on its own CPU that does up to BENCH_WRITER_BATCH writes a run
+ * and schedules itself again until its keys are done: it runs in softirq
+ * (at an interrupt's exit, or in ksoftirqd once softirqs have run long)
+ * for the whole phase, and the rest of the CPU's work (the maps' workers
+ * among it) gets the CPU between runs, as beside a busy network stack.
+ * From process context, each writer is a kthread bound to its CPU doing
+ * the same batches, with cond_resched() between them.
+ */
+#define BENCH_WRITER_BATCH		128
+#define BENCH_WRITERS_MAX		8
+/* A phase still running after this is stopped and fails. */
+#define BENCH_WRITER_TIMEOUT_MSEC	300000U
+
+enum bench_wphase {
+	WP_INSERT,
+	WP_UPDATE,
+	WP_UPDATE_SHARED,
+	WP_DELETE,
+	WP_COUNT,
+};
+
+static const char *const bench_wphase_name[WP_COUNT] = {
+	[WP_INSERT] = "insert",
+	[WP_UPDATE] = "update",
+	[WP_UPDATE_SHARED] = "update_shared",
+	[WP_DELETE] = "delete",
+};
+
+/**
+ * struct bench_writer - one writer of a writers phase
+ * @tasklet: does the writes on @cpu, from softirq.
+ * @task: or this kthread, bound to @cpu.
+ * @m: the map.
+ * @ph: what the writes are.
+ * @keys: the keys; the writer writes keys[@pos] for @pos up to @to.
+ * @pos: the next key.
+ * @to: one past its last key.
+ * @lat: if not NULL, lat[i] gets the latency of the write of keys[i].
+ * @cpu: the CPU it runs on.
+ * @t_start: ktime_get_ns() when its first batch started.
+ * @t_end: when it finished.
+ * @retries: writes refused with -ENOMEM or -EBUSY and made again in the
+ *	next batch (only the attempt that succeeds is in @lat).
+ * @stop: set when the phase timed out.
+ * @err: the first other error, or -ETIMEDOUT.
+ * @done: completed when it finished.
+ */
+struct bench_writer {
+	struct tasklet_struct tasklet;
+	struct task_struct *task;
+	struct bench_map *m;
+	enum bench_wphase ph;
+	const u64 *keys;
+	u32 pos;
+	u32 to;
+	u32 *lat;
+	unsigned int cpu;
+	u64 t_start;
+	u64 t_end;
+	u64 retries;
+	bool stop;
+	int err;
+	struct completion done;
+};
+
+static __always_inline int bench_write_one(struct bench_map *m,
+					   enum bench_wphase ph,
+					   const u64 *key)
+{
+	switch (ph) {
+	case WP_INSERT:
+		return bench_insert(m, key);
+	case WP_DELETE:
+		return bench_delete(m, key);
+	default:
+		return bench_update(m, key);
+	}
+}
+
+/*
+ * Up to BENCH_WRITER_BATCH writes of @w. Return: true when the writer is
+ * done (all its keys written, an error, or stopped): &bench_writer.done
+ * is completed.
+ */
+static bool bench_writer_batch(struct bench_writer *w)
+{
+	u32 end = min(w->pos + BENCH_WRITER_BATCH, w->to);
+	int err;
+
+	if (!w->t_start)
+		w->t_start = ktime_get_ns();
+	if (READ_ONCE(w->stop)) {
+		w->err = -ETIMEDOUT;
+		goto done;
+	}
+	while (w->pos < end) {
+		u64 t0 = w->lat ? ktime_get_ns() : 0;
+
+		err = bench_write_one(w->m, w->ph, &w->keys[w->pos]);
+		if (unlikely(err == -ENOMEM || err == -EBUSY)) {
+			/* Let the map's worker, or the allocator, catch up. */
+			w->retries++;
+			break;
+		}
+		if (unlikely(err)) {
+			w->err = err;
+			goto done;
+		}
+		if (w->lat)
+			w->lat[w->pos] = min_t(u64, ktime_get_ns() - t0,
+					       U32_MAX);
+		w->pos++;
+	}
+	if (w->pos < w->to)
+		return false;
+done:
+	w->t_end = ktime_get_ns();
+	complete(&w->done);
+	return true;
+}
+
+static void bench_writer_tasklet(struct tasklet_struct *t)
+{
+	struct bench_writer *w = from_tasklet(w, t, tasklet);
+
+	if (!bench_writer_batch(w))
+		tasklet_schedule(t);
+}
+
+static void bench_writer_kick(void *arg)
+{
+	struct bench_writer *w = arg;
+
+	tasklet_schedule(&w->tasklet);
+}
+
+static int bench_writer_thread(void *arg)
+{
+	struct bench_writer *w = arg;
+
+	while (!bench_writer_batch(w))
+		cond_resched();
+	/* Wait for kthread_stop(). */
+	set_current_state(TASK_INTERRUPTIBLE);
+	while (!kthread_should_stop()) {
+		schedule();
+		set_current_state(TASK_INTERRUPTIBLE);
+	}
+	__set_current_state(TASK_RUNNING);
+	return 0;
+}
+
+/* Start the writers from softirq: tasklets on their CPUs. */
+static void bench_writers_kick(struct bench_writer *w, unsigned int nw)
+{
+	unsigned int i, this;
+
+	for (i = 0; i < nw; i++)
+		tasklet_setup(&w[i].tasklet, bench_writer_tasklet);
+	/*
+	 * The other CPUs' writers first, by IPI (their tasklet runs at its
+	 * exit), then this CPU's: its ksoftirqd runs it once this thread
+	 * sleeps.
+	 */
+	this = get_cpu();
+	for (i = 0; i < nw; i++)
+		if (w[i].cpu != this)
+			smp_call_function_single(w[i].cpu, bench_writer_kick,
+						 &w[i], 1);
+	for (i = 0; i < nw; i++)
+		if (w[i].cpu == this)
+			bench_writer_kick(&w[i]);
+	put_cpu();
+}
+
+/* Start the writers in process context: kthreads bound to their CPUs. */
+static int bench_writers_spawn(struct bench_writer *w, unsigned int nw)
+{
+	unsigned int i;
+
+	for (i = 0; i < nw; i++) {
+		w[i].task = kthread_create_on_cpu(bench_writer_thread, &w[i],
+						  w[i].cpu, "hmap_bench_w/%u");
+		if (IS_ERR(w[i].task)) {
+			int err = PTR_ERR(w[i].task);
+
+			while (i-- > 0)
+				kthread_stop(w[i].task);
+			return err;
+		}
+	}
+	for (i = 0; i < nw; i++)
+		wake_up_process(w[i].task);
+	return 0;
+}
+
+/**
+ * struct bench_wresult - what one writers phase measured
+ * @wall_ns: from the first writer's start to the last one's end.
+ * @retries: writes made again (&bench_writer.retries), all writers.
+ */
+struct bench_wresult {
+	u64 wall_ns;
+	u64 retries;
+};
+
+/*
+ * Run phase @ph on @m with @nw writers, each on its own online CPU, from
+ * softirq if @m is atomic, else from kthreads: the @n keys split into @nw
+ * ranges, one a writer; for WP_UPDATE_SHARED every writer writes all @n
+ * keys, in the same order. @lat, if not NULL (and not WP_UPDATE_SHARED),
+ * gets the latency of every write.
+ */
+static int bench_writers_run(struct bench_map *m, enum bench_wphase ph,
+			     const u64 *keys, u32 n, unsigned int nw, u32 *lat,
+			     struct bench_wresult *res)
+{
+	unsigned long left = msecs_to_jiffies(BENCH_WRITER_TIMEOUT_MSEC);
+	bool shared = ph == WP_UPDATE_SHARED;
+	u64 start = U64_MAX, end = 0;
+	struct bench_writer *w;
+	unsigned int i, cpu;
+	int err = 0;
+
+	w = kcalloc(nw, sizeof(*w), GFP_KERNEL);
+	if (!w)
+		return -ENOMEM;
+	cpus_read_lock();
+	i = 0;
+	for_each_online_cpu(cpu) {
+		if (i == nw)
+			break;
+		w[i].m = m;
+		w[i].ph = ph;
+		w[i].keys = keys;
+		w[i].pos = shared ? 0 : div_u64((u64)n * i, nw);
+		w[i].to = shared ? n : div_u64((u64)n * (i + 1), nw);
+		w[i].lat = shared ? NULL : lat;
+		w[i].cpu = cpu;
+		init_completion(&w[i].done);
+		i++;
+	}
+	if (i < nw) {
+		err = -ENODEV;
+		goto unlock;
+	}
+	if (m->atomic) {
+		bench_writers_kick(w, nw);
+	} else {
+		err = bench_writers_spawn(w, nw);
+		if (err)
+			goto unlock;
+	}
+
+	for (i = 0; i < nw; i++) {
+		left = wait_for_completion_timeout(&w[i].done, left);
+		if (!left)
+			break;
+	}
+	if (!left) {
+		pr_err("%s %s: writers still at it after %u ms\n",
+		       bench_kind_name[m->kind], bench_wphase_name[ph],
+		       BENCH_WRITER_TIMEOUT_MSEC);
+		for (i = 0; i < nw; i++)
+			WRITE_ONCE(w[i].stop, true);
+		for (i = 0; i < nw; i++)
+			wait_for_completion(&w[i].done);
+	}
+
+	res->retries = 0;
+	for (i = 0; i < nw; i++) {
+		if (m->atomic)
+			tasklet_kill(&w[i].tasklet);
+		else
+			kthread_stop(w[i].task);
+		if (w[i].err && !err)
+			err = w[i].err;
+		start = min(start, w[i].t_start);
+		end = max(end, w[i].t_end);
+		res->retries += w[i].retries;
+	}
+	res->wall_ns = end - start;
+	if (err)
+		pr_err("%s %s (%u writers): %d\n", bench_kind_name[m->kind],
+		       bench_wphase_name[ph], nw, err);
+unlock:
+	cpus_read_unlock();
+	kfree(w);
+	return err;
+}
+
+static u64 bench_map_count(struct bench_map *m)
+{
+	if (m->kind == BENCH_HMAP)
+		return hmap_count(m->hm);
+	return atomic_read(&m->ht.nelems);
+}
+
+/**
+ * struct bench_wtimes - a writers phase over the rounds
+ * @t: the time of every round.
+ * @retries: writes made again, all rounds.
+ */
+struct bench_wtimes {
+	struct bench_times t;
+	u64 retries;
+};
+
+/*
+ * One round on a new map written by @nw writers, from softirq if @atomic
+ * (else from process context): insert the keys (growing from empty),
+ * update them, with more than one writer update them all from every
+ * writer, delete them (shrinking to empty); the map settles between
+ * phases. With @lat: the insert phase only, each write timed.
+ */
+static int bench_writers_round(enum bench_kind kind, bool atomic,
+			       struct bench_keys *k, unsigned int nw,
+			       struct bench_wtimes *t, u32 *lat)
+{
+	struct bench_wresult res;
+	struct bench_map m;
+	unsigned int ph;
+	int err;
+
+	err = bench_map_create(&m, kind, false, atomic);
+	if (err)
+		return err;
+	for (ph = 0; ph < WP_COUNT; ph++) {
+		if (ph == WP_UPDATE_SHARED && nw == 1)
+			continue;
+		if (ph != WP_INSERT)
+			bench_map_settle(&m);
+		err = bench_writers_run(&m, ph, k->hit, k->n, nw, lat, &res);
+		if (err)
+			break;
+		err = bench_check(&m, bench_wphase_name[ph],
+				  bench_map_count(&m),
+				  ph == WP_DELETE ? 0 : k->n);
+		if (err)
+			break;
+		if (t) {
+			bench_times_add(&t[ph].t, res.wall_ns,
+					ph == WP_UPDATE_SHARED ? nw : 1);
+			t[ph].retries += res.retries;
+		}
+		if (lat)
+			break;
+	}
+	bench_map_destroy(&m);
+	return err;
+}
+
+/* The prefix of a writers record's phase: "sirq" or "task". */
+static const char *bench_wctx(bool atomic)
+{
+	return atomic ? "sirq" : "task";
+}
+
+static void bench_wtimes_emit(enum bench_kind kind, bool atomic, u32 n,
+			      unsigned int nw, enum bench_wphase ph,
+			      struct bench_wtimes *t)
+{
+	struct bench_json *j = &bench_out;
+	char phase[32];
+
+	if (!t->t.nr)
+		return;
+	snprintf(phase, sizeof(phase), "%s_%s_w%u", bench_wctx(atomic),
+		 bench_wphase_name[ph], nw);
+	bench_times_record(kind, n, phase, &t->t);
+	bench_json_u64(j, "writers", nw);
+	bench_json_str(j, "context", atomic ? "softirq" : "process");
+	bench_json_u64(j, "retries", t->retries);
+	bench_json_emit(j, "HMAP-BENCH");
+}
+
+/*
+ * writers N REPS [task]: with one writer, then one on each online CPU (up
+ * to BENCH_WRITERS_MAX), REPS rounds of bench_writers_round() per map, the
+ * maps alternating which goes first; the best round is reported. Then one
+ * more insert phase per map and number of writers with every write timed.
+ * From softirq, or with "task" from process context.
+ */
+static int bench_writers(u32 n, u32 reps, bool atomic)
+{
+	unsigned int nws[2] = {
+		1, min_t(unsigned int, num_online_cpus(), BENCH_WRITERS_MAX)
+	};
+	unsigned int r, c, i, ph, kind, configs = nws[1] > 1 ? 2 : 1;
+	struct bench_wtimes (*t)[2][WP_COUNT];
+	u32 *lat = NULL, *tmp = NULL;
+	struct bench_keys k;
+	char prefix[16];
+	int err;
+
+	if (n < BENCH_WRITERS_MAX || n > BENCH_N_MAX || !reps ||
+	    reps > BENCH_REPS_MAX)
+		return -EINVAL;
+	t = kcalloc(BENCH_KINDS, sizeof(*t), GFP_KERNEL);
+	if (!t)
+		return -ENOMEM;
+	err = bench_keys_alloc(&k, n, false);
+	if (err)
+		goto free_t;
+
+	for (r = 0; r < reps; r++)
+		for (c = 0; c < configs; c++)
+			for (i = 0; i < BENCH_KINDS; i++) {
+				kind = (i + r) % BENCH_KINDS;
+				err = bench_writers_round(kind, atomic, &k,
+							  nws[c], t[kind][c],
+							  NULL);
+				if (err)
+					goto free_keys;
+			}
+	for (kind = 0; kind < BENCH_KINDS; kind++)
+		for (c = 0; c < configs; c++)
+			for (ph = 0; ph < WP_COUNT; ph++)
+				bench_wtimes_emit(kind, atomic, n, nws[c], ph,
+						  &t[kind][c][ph]);
+
+	lat = vmalloc(array_size(n, sizeof(*lat)));
+	tmp = vmalloc(array_size(n, sizeof(*tmp)));
+	if (!lat || !tmp) {
+		err = -ENOMEM;
+		goto free_keys;
+	}
+	for (c = 0; c < configs; c++)
+		for (kind = 0; kind < BENCH_KINDS; kind++) {
+			err = bench_writers_round(kind, atomic, &k, nws[c],
+						  NULL, lat);
+			if (err)
+				goto free_keys;
+			snprintf(prefix, sizeof(prefix), "%s_w%u_",
+				 bench_wctx(atomic), nws[c]);
+			bench_latency_percentiles(kind, lat, tmp, n, prefix);
+		}
+free_keys:
+	vfree(tmp);
+	vfree(lat);
+	bench_keys_free(&k);
+free_t:
+	kfree(t);
 	return err;
 }
 
@@ -1408,7 +1944,7 @@ static int bench_prof_fill(const char *name, u32 n)
 	err = bench_keys_alloc(&bench_prof_keys, n, k32);
 	if (err)
 		return err;
-	err = bench_map_create(&bench_prof_map, kind, k32);
+	err = bench_map_create(&bench_prof_map, kind, k32, false);
 	if (err)
 		goto free_keys;
 	bench_insert_all(&bench_prof_map, bench_prof_keys.hit32 ?:
@@ -1460,7 +1996,7 @@ static int bench_prof_loop(const char *phase, u32 msec)
 			bool k32 = m->k32;
 
 			bench_map_destroy(m);
-			err = bench_map_create(m, kind, k32);
+			err = bench_map_create(m, kind, k32, false);
 			if (err) {
 				bench_keys_free(k);
 				bench_prof_live = false;
@@ -1503,6 +2039,11 @@ static int bench_command(char *line)
 				   BENCH_HMAP);
 	if (sscanf(line, "mixed %u %u", &a, &b) == 2)
 		return bench_mixed(a, b, -1);
+	if (sscanf(line, "writers %u %u %15s", &a, &b, word) == 3)
+		return strcmp(word, "task") ? -EINVAL :
+		       bench_writers(a, b, false);
+	if (sscanf(line, "writers %u %u", &a, &b) == 2)
+		return bench_writers(a, b, true);
 	if (sscanf(line, "hash %u", &a) == 1)
 		return bench_hash(a);
 	if (sscanf(line, "fill %15s %u", name, &a) == 2)

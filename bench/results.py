@@ -76,6 +76,16 @@ USER_PHASES = [
 ]
 LAT = [("insert_lat_p50", "p50"), ("insert_lat_p99", "p99"),
        ("insert_lat_p999", "p99.9"), ("insert_lat_max", "max")]
+# Writes from several writers (hmap_bench "writers"): phase
+# <ctx>_<op>_w<writers>, ctx sirq (softirq) or task (process context); each
+# op's speed-up is against the one-writer row of the op named second.
+WRITER_PHASES = [
+    ("insert", "insert (growing from empty)", "insert"),
+    ("update", "update (replace every value)", "update"),
+    ("update_shared", "update, all keys from every writer", "update"),
+    ("delete", "delete (shrinking to empty)", "delete"),
+]
+WRITERS = re.compile(r"(sirq|task)_(\w+)_w(\d+)$")
 
 
 def parse(path):
@@ -165,6 +175,23 @@ def kernel_table(res, out):
     out.append("")
 
 
+def latency_rows(res, out, n, prefix="", first=""):
+    """The rows of one N of a latency table, phases @prefix + LAT; @first
+    the cells before the map's name."""
+    for s in ("hmap", "rhashtable"):
+        cells = [fmt_ns(res.get(s, n, prefix + p)) for p, _ in LAT]
+        mean = res.get(s, n, prefix + "insert_lat_p50", "mean_ns")
+        out.append(f"| {pow10(n)} | {first}{s} | " + " | ".join(cells) +
+                   f" | {fmt_ns(mean)} |")
+    cells = [fmt_ratio(res.get("hmap", n, prefix + p),
+                       res.get("rhashtable", n, prefix + p)) for p, _ in LAT]
+    mean = fmt_ratio(res.get("hmap", n, prefix + "insert_lat_p50", "mean_ns"),
+                     res.get("rhashtable", n, prefix + "insert_lat_p50",
+                             "mean_ns"))
+    out.append(f"| {pow10(n)} | {first}hmap / rhashtable | " +
+               " | ".join(cells) + f" | {mean} |")
+
+
 def latency_table(res, out):
     ns = res.ns("hmap", "insert_lat_max")
     if not ns:
@@ -176,17 +203,103 @@ def latency_table(res, out):
     out.append("| N | map | p50 | p99 | p99.9 | max | mean |")
     out.append("|---:|---|---:|---:|---:|---:|---:|")
     for n in ns:
-        for s in ("hmap", "rhashtable"):
-            cells = [fmt_ns(res.get(s, n, p)) for p, _ in LAT]
-            mean = res.get(s, n, "insert_lat_p50", "mean_ns")
-            out.append(f"| {pow10(n)} | {s} | " + " | ".join(cells) +
-                       f" | {fmt_ns(mean)} |")
-        cells = [fmt_ratio(res.get("hmap", n, p), res.get("rhashtable", n, p))
-                 for p, _ in LAT]
-        mean = fmt_ratio(res.get("hmap", n, "insert_lat_p50", "mean_ns"),
-                         res.get("rhashtable", n, "insert_lat_p50", "mean_ns"))
-        out.append(f"| {pow10(n)} | hmap / rhashtable | " + " | ".join(cells)
-                   + f" | {mean} |")
+        latency_rows(res, out, n)
+    out.append("")
+
+
+def writer_counts(res, ctx):
+    """The numbers of writers in context @ctx there are records of."""
+    return sorted({int(m.group(3)) for (s, n, p) in res.by
+                   for m in [WRITERS.match(p)]
+                   if m and s == "hmap" and m.group(1) == ctx})
+
+
+def writers_table(res, out, ctx):
+    ws = writer_counts(res, ctx)
+    ns = res.ns("hmap", f"{ctx}_insert_w1")
+    if not ns or not ws:
+        return
+    if ctx == "task":
+        out.append("### Writes from process context: one writer and one "
+                   "per CPU\n")
+        out.append(
+            "As from softirq (above), but each writer is a kthread bound "
+            "to its CPU, with `cond_resched()` every 128 writes, on maps "
+            "for writers that may sleep: an hmap without `HMAP_F_ATOMIC`, "
+            "rhashtable objects `kmalloc(GFP_KERNEL)`ed, an insert "
+            "refused with -EBUSY retried after `cond_resched()` (as in the "
+            "first table).\n")
+        writers_rows(res, out, ctx, ns, ws)
+        return
+    out.append("### Writes from softirq: one writer and one per CPU\n")
+    out.append(
+        "Each writer is a tasklet on its own CPU (scheduled there by an "
+        "IPI) that makes up to 128 writes a run and schedules itself again "
+        "until its keys are done, so all writes run in softirq. The hmap "
+        "is created with `HMAP_F_ATOMIC`; rhashtable objects are "
+        "`kmalloc(GFP_ATOMIC)`ed and inserted with "
+        "`rhashtable_lookup_insert_fast()`, replaced with "
+        "`rhashtable_replace_fast()` (a new object, as hmap puts a new "
+        "element in the slot) and deleted with `rhashtable_lookup()` + "
+        "`rhashtable_remove_fast()`, both maps freeing with `kfree_rcu()`. "
+        "The N keys are split into one range per writer, except in the "
+        "\"all keys\" rows: there every writer updates all N keys, in the "
+        "same order, so that they contend for the same buckets. A write refused with -EBUSY (rhashtable: a rehash is due) "
+        "or -ENOMEM is made again in the writer's next run; \"retries\" "
+        "counts them over all rounds. ns/write is wall time, from the "
+        "first writer's start to the last one's end, over all writes, best "
+        "of the rounds; hmap / rhashtable is below 1 when hmap is faster. "
+        "The speed-up is the throughput of the writers over one writer's "
+        "in the same operation (one writer's update for \"all keys\"); 2 "
+        "would be perfect on 2 CPUs. With one writer the other CPU is "
+        "free for the maps' workers (hmap's array allocation and "
+        "evacuation, rhashtable's rehash); with more, they share the "
+        "writers' CPUs. The map settles (finishes resizing) between "
+        "phases.\n")
+    writers_rows(res, out, ctx, ns, ws)
+
+
+def writers_rows(res, out, ctx, ns, ws):
+    """The writers table of context @ctx, and its latency table."""
+    out.append("| operation | N | writers | rounds | hmap | rhashtable | "
+               "hmap / rhashtable | speed-up hmap | speed-up rhashtable | "
+               "retries hmap, rhashtable |")
+    out.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for op, label, base in WRITER_PHASES:
+        for n in ns:
+            for w in ws:
+                phase = f"{ctx}_{op}_w{w}"
+                h = res.get("hmap", n, phase)
+                r = res.get("rhashtable", n, phase)
+                if h is None and r is None:
+                    continue
+                one = f"{ctx}_{base}_w1"
+                sh, sr = ("–", "–") if phase == one else (
+                    fmt_ratio(res.get("hmap", n, one), h),
+                    fmt_ratio(res.get("rhashtable", n, one), r))
+                out.append(
+                    f"| {label} | {pow10(n)} | {w} | "
+                    f"{res.get('hmap', n, phase, 'reps')} | {fmt_ns(h)} | "
+                    f"{fmt_ns(r)} | {res.fmt('hmap', 'rhashtable', n, phase)}"
+                    f" | {sh} | {sr} | "
+                    f"{res.get('hmap', n, phase, 'retries')}, "
+                    f"{res.get('rhashtable', n, phase, 'retries')} |")
+    out.append("")
+
+    ns = res.ns("hmap", f"{ctx}_w{ws[0]}_insert_lat_max")
+    if not ns:
+        return
+    out.append("#### Insert latency while growing, from " +
+               ("softirq" if ctx == "sirq" else "process context") + "\n")
+    out.append("The insert phase above once more with every insert timed "
+               "with `ktime_get_ns()` (not in the throughput figures), "
+               "nanoseconds per insert over all writers' inserts; a retried "
+               "insert counts its last attempt only.\n")
+    out.append("| N | writers, map | p50 | p99 | p99.9 | max | mean |")
+    out.append("|---:|---|---:|---:|---:|---:|---:|")
+    for n in ns:
+        for w in ws:
+            latency_rows(res, out, n, f"{ctx}_w{w}_", f"{w}, ")
     out.append("")
 
 
@@ -353,6 +466,20 @@ def goals(res, out):
         ratios(["batch_update", "batch_lookup", "batch_delete"],
                "hmap_ioctl", "bpf_htab", user_ns),
         lambda x: x < 1)
+    lat = ratios(["insert_lat_max"], nlist=res.ns("hmap", "insert_lat_max"))
+    for ctx, where in (("sirq", "softirq"), ("task", "process context")):
+        ws = writer_counts(res, ctx)
+        wn = res.ns("hmap", f"{ctx}_insert_w1")
+        if ws and ws[-1] > 1:
+            row(f"hmap's write throughput at least rhashtable's, {ws[-1]} "
+                f"writers from {where}",
+                ratios([f"{ctx}_{p}_w{ws[-1]}" for p in
+                        ("insert", "update", "update_shared", "delete")],
+                       nlist=wn), lambda x: x <= 1)
+        lat += ratios([f"{ctx}_w{w}_insert_lat_max" for w in ws],
+                      nlist=res.ns("hmap", f"{ctx}_w1_insert_lat_max"))
+    row("worst insert while growing below rhashtable's, every N, every "
+        "context and number of writers", lat, lambda x: x < 1)
     big = max(res.ns("hmap", "insert_lat_max") or [0])
     if big:
         h = res.get("hmap", big, "insert_lat_max")
@@ -422,6 +549,9 @@ def main(argv):
                if not res.ns("hmap", p) or not res.ns("rhashtable", p)]
     if missing:
         errors.append("missing in-kernel results: " + ", ".join(missing))
+    if not res.ns("hmap", "sirq_insert_w1") or \
+            not res.ns("rhashtable", "sirq_insert_w1"):
+        errors.append("missing softirq writers results")
     if not res.ns("hmap_ioctl", "insert"):
         errors.append("missing user-space results")
     if rht_avg is None:
@@ -470,6 +600,8 @@ def main(argv):
     if write_latency_dat(series, os.path.join(outdir, "latency.dat")):
         out.append("![Per-insert latency while growing to 10^6 entries]"
                    "(latency.png)\n")
+    writers_table(res, out, "sirq")
+    writers_table(res, out, "task")
     mixed_table(res, out)
     overhead_table(res, out)
     hash_table(res, out)

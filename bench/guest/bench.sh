@@ -14,6 +14,8 @@ status=0
 
 if [ "${hmap_bench_quick:-0}" = 1 ]; then
 	suites="1000:3 10000:2"
+	writers="10000:2"
+	task_writers="10000:1"
 	latency_n=10000 every=100
 	mixed="10000"
 	mixed_ms=500
@@ -24,6 +26,10 @@ if [ "${hmap_bench_quick:-0}" = 1 ]; then
 else
 	# N:rounds (lookups repeat until 10^6 per round anyway)
 	suites="10000:15 100000:9 1000000:5"
+	# N:rounds of writes from one writer and one per CPU: from softirq,
+	# from process context
+	writers="100000:7 1000000:3"
+	task_writers="100000:5 1000000:2"
 	latency_n=1000000 every=1000
 	mixed="10000 100000 1000000"
 	mixed_ms=3000
@@ -66,6 +72,12 @@ if insmod $mods/hmap_bench.ko; then
 		step suite "${s%:*}" "${s#*:}"
 	done
 	step latency "$latency_n" "$every"
+	for s in $writers; do
+		step writers "${s%:*}" "${s#*:}"
+	done
+	for s in $task_writers; do
+		step writers "${s%:*}" "${s#*:}" task
+	done
 	for n in $mixed; do
 		step mixed "$n" "$mixed_ms"
 	done
