@@ -694,7 +694,7 @@ static int hmap_overflow_take(struct hmap *map, unsigned int n,
 	if (!n)
 		return 0;
 	if (n > map->nreserve && (how & HMAP_EV_MAY_SLEEP)) {
-		map->reserve_need = n;
+		WRITE_ONCE(map->reserve_need, n);
 		return -EAGAIN;
 	}
 	for (i = 0; i < n; i++) {
@@ -720,6 +720,22 @@ static int hmap_overflow_take(struct hmap *map, unsigned int n,
 		hmap_reserve_low(map);
 	*list = got;
 	return 0;
+}
+
+/* hmap_overflow_take() for a caller holding a stripe, not &hmap.lock. */
+static int hmap_overflow_take_stripe(struct hmap *map, unsigned int n,
+				     unsigned int how,
+				     struct hmap_bucket **list)
+{
+	int err;
+
+	*list = NULL;
+	if (!n)
+		return 0;
+	spin_lock(&map->lock);
+	err = hmap_overflow_take(map, n, how, list);
+	spin_unlock(&map->lock);
+	return err;
 }
 
 static void hmap_overflow_free(struct hmap *map, struct hmap_bucket *b)
@@ -945,7 +961,8 @@ static bool hmap_under_load(unsigned long count, unsigned int bits)
  */
 static bool hmap_too_many_overflow(const struct hmap_table *t)
 {
-	return t->noverflow - t->noverflow_base >= 1UL << t->B;
+	return atomic_long_read(&t->noverflow) - READ_ONCE(t->noverflow_base) >=
+	       1UL << t->B;
 }
 
 /* The smallest B whose array holds @count entries without growing. */
@@ -1102,23 +1119,111 @@ int hmap_lookup(struct hmap *map, const void *key, u32 key_len,
 }
 EXPORT_SYMBOL_GPL(hmap_lookup);
 
+/* ---- Locks ---- */
+
+/* A stripe lock (any) or all of them held: the buckets may be read. */
+#define hmap_assert_table(map)	lockdep_assert(hmap_table_held(map))
+
+/* hmap_lock_all() held: the tables may be swapped. */
+#define hmap_assert_all(map)					\
+	do {							\
+		lockdep_assert_held(&(map)->resize_lock);	\
+		lockdep_assert_held(&(map)->lock);		\
+	} while (0)
+
+/*
+ * Take every lock of the map, interrupts off: &hmap.resize_lock, then each
+ * stripe lock in index order, with &hmap.resize_lock as their nest lock
+ * (so that lockdep accepts %HMAP_STRIPES_MAX locks of one class held at
+ * once: whoever takes two of them holds the nest lock, so they cannot
+ * deadlock among themselves), then &hmap.lock. What swaps or links tables
+ * holds this; a writer waits for it on its stripe.
+ */
+static void hmap_lock_all(struct hmap *map, unsigned long *flags)
+	__acquires(&map->resize_lock) __acquires(&map->lock)
+{
+	unsigned int i;
+
+	spin_lock_irqsave(&map->resize_lock, *flags);
+	for (i = 0; i < map->nstripes; i++)
+		spin_lock_nest_lock(&map->stripes[i].lock, &map->resize_lock);
+	spin_lock(&map->lock);
+}
+
+static void hmap_unlock_all(struct hmap *map, unsigned long flags)
+	__releases(&map->resize_lock) __releases(&map->lock)
+{
+	unsigned int i;
+
+	spin_unlock(&map->lock);
+	for (i = map->nstripes; i--; )
+		spin_unlock(&map->stripes[i].lock);
+	spin_unlock_irqrestore(&map->resize_lock, flags);
+}
+
+/*
+ * Lock the stripe of @h, a hash or a bucket index (its low bits under
+ * &hmap.stripe_mask name the stripe, the same in every live array),
+ * interrupts off. The mask changes only under hmap_lock_all(), so once a
+ * stripe is held it is stable: if it changed between the read and the
+ * lock, the caller holds the wrong stripe and takes the right one.
+ *
+ * Return: the stripe held, for hmap_stripe_unlock().
+ */
+static unsigned int hmap_stripe_lock(struct hmap *map, unsigned long h,
+				     unsigned long *flags)
+	__acquires(&map->stripes)
+{
+	unsigned long mask;
+	unsigned int s;
+
+	for (;;) {
+		mask = READ_ONCE(map->stripe_mask);
+		s = h & mask;
+		spin_lock_irqsave(&map->stripes[s].lock, *flags);
+		if (likely(READ_ONCE(map->stripe_mask) == mask))
+			return s;
+		spin_unlock_irqrestore(&map->stripes[s].lock, *flags);
+	}
+}
+
+static void hmap_stripe_unlock(struct hmap *map, unsigned int s,
+			       unsigned long flags)
+	__releases(&map->stripes)
+{
+	spin_unlock_irqrestore(&map->stripes[s].lock, flags);
+}
+
+/*
+ * Set the stripe mask for live arrays whose smallest has 2^@min_bits
+ * buckets: a bucket of each then lies in one stripe (see "Concurrency
+ * contract"). Under hmap_lock_all().
+ */
+static void hmap_stripe_mask_set(struct hmap *map, unsigned int min_bits)
+	__must_hold(&map->resize_lock)
+{
+	hmap_assert_all(map);
+	WRITE_ONCE(map->stripe_mask,
+		   min_t(unsigned long, map->nstripes, 1UL << min_bits) - 1);
+}
+
 /* ---- Resizing ---- */
 
 static struct hmap_table *hmap_oldest(struct hmap *map)
-	__must_hold(&map->lock)
+	__must_hold(&map->stripes)
 {
-	lockdep_assert_held(&map->lock);
+	hmap_assert_table(map);
 	return hmap_dereference(map, map->tbl);
 }
 
 /* The table writes go to. */
 static struct hmap_table *hmap_newest(struct hmap *map)
-	__must_hold(&map->lock)
+	__must_hold(&map->stripes)
 {
 	struct hmap_table *t = hmap_oldest(map);
 	struct hmap_table *next = hmap_dereference(map, t->next);
 
-	lockdep_assert_held(&map->lock);
+	hmap_assert_table(map);
 	return next ?: t;
 }
 
@@ -1134,12 +1239,12 @@ struct hmap_dest {
  */
 static unsigned int hmap_chain_tail(struct hmap *map, struct hmap_bucket *b,
 				    struct hmap_dest *d)
-	__must_hold(&map->lock)
+	__must_hold(&map->stripes)
 {
 	struct hmap_bucket *next;
 	unsigned int i, free;
 
-	lockdep_assert_held(&map->lock);
+	hmap_assert_table(map);
 	for (;; b = next) {
 		for (i = 0; i < HMAP_BUCKET_SLOTS; i++)
 			if (b->tophash[i] == HMAP_EMPTY_REST)
@@ -1170,18 +1275,18 @@ static struct hmap_bucket *hmap_dest_next(struct hmap *map,
 					  struct hmap_table *new,
 					  struct hmap_bucket *b,
 					  struct hmap_bucket **spare)
-	__must_hold(&map->lock)
+	__must_hold(&map->stripes)
 {
 	struct hmap_bucket *nb = hmap_dereference(map, b->overflow);
 
-	lockdep_assert_held(&map->lock);
+	hmap_assert_table(map);
 	if (nb)
 		return nb;
 	nb = *spare;
 	*spare = hmap_dereference(map, nb->overflow);
 	RCU_INIT_POINTER(nb->overflow, NULL);
 	rcu_assign_pointer(b->overflow, nb);
-	new->noverflow++;
+	atomic_long_inc(&new->noverflow);
 	return nb;
 }
 
@@ -1195,12 +1300,12 @@ static unsigned int hmap_evacuate_count(struct hmap *map,
 					struct hmap_bucket *head,
 					unsigned long newmask, unsigned long xi,
 					unsigned int n[2])
-	__must_hold(&map->lock)
+	__must_hold(&map->stripes)
 {
 	unsigned int s, len = 0;
 	struct hmap_bucket *b;
 
-	lockdep_assert_held(&map->lock);
+	hmap_assert_table(map);
 	n[0] = 0;
 	n[1] = 0;
 	for (b = head; b; b = hmap_dereference(map, b->overflow), len++) {
@@ -1227,11 +1332,11 @@ static int hmap_evacuate_reserve(struct hmap *map, struct hmap_table *old,
 				 struct hmap_table *new, unsigned long xi,
 				 const unsigned int n[2], struct hmap_dest dst[2],
 				 unsigned int how, struct hmap_bucket **spare)
-	__must_hold(&map->lock)
+	__must_hold(&map->stripes)
 {
 	unsigned int d, need = 0;
 
-	lockdep_assert_held(&map->lock);
+	hmap_assert_table(map);
 	for (d = 0; d < 2; d++) {
 		unsigned long di = d ? xi + (1UL << old->B) : xi;
 		unsigned int cap;
@@ -1242,7 +1347,7 @@ static int hmap_evacuate_reserve(struct hmap *map, struct hmap_table *old,
 		if (n[d] > cap)
 			need += DIV_ROUND_UP(n[d] - cap, HMAP_BUCKET_SLOTS);
 	}
-	return hmap_overflow_take(map, need, how, spare);
+	return hmap_overflow_take_stripe(map, need, how, spare);
 }
 
 /*
@@ -1255,14 +1360,14 @@ static int hmap_evacuate_reserve(struct hmap *map, struct hmap_table *old,
 static u8 hmap_evacuate_move(struct hmap *map, struct hmap_table *new,
 			     struct hmap_bucket *head, unsigned long xi,
 			     struct hmap_dest dst[2], struct hmap_bucket **spare)
-	__must_hold(&map->lock)
+	__must_hold(&map->stripes)
 {
 	unsigned long newmask = hmap_bucket_mask(new);
 	u8 mark0 = HMAP_EVACUATED_EMPTY;
 	struct hmap_bucket *b;
 	unsigned int s, d;
 
-	lockdep_assert_held(&map->lock);
+	hmap_assert_table(map);
 	for (b = head; b; b = hmap_dereference(map, b->overflow)) {
 		for (s = 0; s < HMAP_BUCKET_SLOTS; s++) {
 			u8 th = b->tophash[s], mark = HMAP_EVACUATED_EMPTY;
@@ -1303,7 +1408,7 @@ static u8 hmap_evacuate_move(struct hmap *map, struct hmap_table *new,
 static int hmap_evacuate(struct hmap *map, struct hmap_table *old,
 			 struct hmap_table *new, unsigned long i,
 			 unsigned int how, unsigned int *walked)
-	__must_hold(&map->lock)
+	__must_hold(&map->stripes)
 {
 	struct hmap_bucket *head = &old->buckets[i], *spare;
 	unsigned long xi = i & hmap_bucket_mask(new);
@@ -1312,7 +1417,7 @@ static int hmap_evacuate(struct hmap *map, struct hmap_table *old,
 	u8 mark0;
 	int err;
 
-	lockdep_assert_held(&map->lock);
+	hmap_assert_table(map);
 	*walked = hmap_evacuate_count(map, head, hmap_bucket_mask(new), xi, n);
 	err = hmap_evacuate_reserve(map, old, new, xi, n, dst, how, &spare);
 	if (err)
@@ -1346,10 +1451,11 @@ static void hmap_bg_queue(struct hmap *map, unsigned long delay)
 static void hmap_bg_schedule(struct hmap *map)
 	__must_hold(&map->lock)
 {
-	unsigned long idle_end = map->last_write + HMAP_SPARE_IDLE;
+	unsigned long idle_end = READ_ONCE(map->last_write) + HMAP_SPARE_IDLE;
 
 	lockdep_assert_held(&map->lock);
-	if (map->resizing != HMAP_RESIZE_NONE)
+	/* Stable under hmap_lock_all(), a hint under &hmap.lock alone. */
+	if (READ_ONCE(map->resizing) != HMAP_RESIZE_NONE)
 		hmap_bg_queue(map, 0);
 	else if (map->spare)
 		hmap_bg_queue(map, time_after(idle_end, jiffies) ?
@@ -1361,40 +1467,47 @@ static void hmap_bg_schedule(struct hmap *map)
  * retire the old one (the trace event keeps the name "resize_finish").
  */
 static void hmap_resize_commit(struct hmap *map)
-	__must_hold(&map->lock)
+	__must_hold(&map->resize_lock)
 {
 	struct hmap_table *old = hmap_oldest(map);
 	struct hmap_table *new = hmap_dereference(map, old->next);
 
-	lockdep_assert_held(&map->lock);
+	hmap_assert_all(map);
 	trace_hmap_resize_finish(map, map->resizing, old->B, new->B,
-				 map->count,
+				 atomic_long_read(&map->count),
 				 ktime_get_ns() - map->resize_start_ns);
 	rcu_assign_pointer(map->tbl, new);
-	map->resizing = HMAP_RESIZE_NONE;
-	map->nevacuate = 0;
-	new->noverflow_base = new->noverflow;
+	WRITE_ONCE(map->resizing, HMAP_RESIZE_NONE);
+	WRITE_ONCE(map->nevacuate, 0);
+	hmap_stripe_mask_set(map, new->B);
+	WRITE_ONCE(new->noverflow_base, atomic_long_read(&new->noverflow));
 	hmap_table_free_deferred(map, old);
 	hmap_bg_schedule(map);	/* a spare array may now be idle */
 }
 
 /*
  * Evacuate old bucket @i if it still needs it; if it was the one at
- * @nevacuate, advance @nevacuate and finish the resize when it reaches the
- * end. The old table may be gone when this returns. *@walked gets the
- * buckets of the old chain walked, 0 if it had been evacuated already.
- * Return 0, -EAGAIN or -ENOMEM (hmap_overflow_take()).
+ * @nevacuate, advance @nevacuate (under &hmap.lock: writers of every
+ * stripe advance it) past every bucket evacuated already. The caller
+ * holds the stripe of @i. *@walked gets the buckets of the old chain
+ * walked, 0 if it had been evacuated already; *@done is set when
+ * @nevacuate reached the end: the caller then calls
+ * hmap_resize_finish() once it has dropped its stripe (the commit takes
+ * every stripe). Return 0, -EAGAIN or -ENOMEM (hmap_overflow_take()).
  */
 static int hmap_evacuate_one(struct hmap *map, unsigned long i,
-			     unsigned int how, unsigned int *walked)
-	__must_hold(&map->lock)
+			     unsigned int how, unsigned int *walked,
+			     bool *done)
+	__must_hold(&map->stripes)
 {
 	struct hmap_table *old = hmap_oldest(map);
 	struct hmap_table *new = hmap_dereference(map, old->next);
-	unsigned long stop;
+	unsigned long stop, mask = hmap_bucket_mask(old);
 
-	lockdep_assert_held(&map->lock);
+	hmap_assert_table(map);
 	*walked = 0;
+	if (i > mask)
+		return 0;
 	if (!hmap_bucket_evacuated(&old->buckets[i])) {
 		int err = hmap_evacuate(map, old, new, i, how, walked);
 
@@ -1405,51 +1518,88 @@ static int hmap_evacuate_one(struct hmap *map, unsigned long i,
 		else
 			hmap_stat_add(map, evacuated_by_writers, 1);
 	}
-	if (i != map->nevacuate)
-		return 0;
-
-	stop = map->nevacuate + HMAP_ADVANCE_SCAN;
-	do {
-		map->nevacuate++;
-	} while (map->nevacuate <= hmap_bucket_mask(old) &&
-		 map->nevacuate != stop &&
-		 hmap_bucket_evacuated(&old->buckets[map->nevacuate]));
-	if (map->nevacuate > hmap_bucket_mask(old))
-		hmap_resize_commit(map);
+	spin_lock(&map->lock);
+	if (i == map->nevacuate) {
+		/*
+		 * The buckets looked at past @i may be other stripes': their
+		 * markers are set once per resize, tag 0 last (acquire in
+		 * hmap_bucket_evacuated()), and the array stays while any
+		 * stripe is held.
+		 */
+		stop = map->nevacuate + HMAP_ADVANCE_SCAN;
+		do {
+			WRITE_ONCE(map->nevacuate, map->nevacuate + 1);
+		} while (map->nevacuate <= mask && map->nevacuate != stop &&
+			 hmap_bucket_evacuated(&old->buckets[map->nevacuate]));
+	}
+	*done = map->nevacuate > mask;
+	spin_unlock(&map->lock);
 	return 0;
+}
+
+/*
+ * Commit the resize whose last old bucket was evacuated (*@done of
+ * hmap_evacuate_one()): without any stripe held, takes them all. Another
+ * caller may have committed it already, or a new resize begun: then this
+ * does nothing.
+ */
+static void hmap_resize_finish(struct hmap *map)
+{
+	unsigned long flags;
+
+	hmap_lock_all(map, &flags);
+	if (map->resizing != HMAP_RESIZE_NONE &&
+	    map->nevacuate > hmap_bucket_mask(hmap_oldest(map)))
+		hmap_resize_commit(map);
+	hmap_unlock_all(map, flags);
 }
 
 /*
  * Before a write to @hash, during a resize of any kind: evacuate the old
  * bucket it hashes to, then one more at @nevacuate (two, as Go's growWork
- * does). Only the first one is needed for the write to be correct; an
- * allocation failure of the second is left for later (but -EAGAIN, the
- * reserve short for a writer that may sleep, is returned, so that it
- * refills and the resize moves on as fast as with GFP_ATOMIC buckets).
- * Return 0, -EAGAIN or -ENOMEM. *@evacuated counts the old
- * buckets this write evacuated, across the times it took the lock: the
- * second bucket is skipped once it reached two, so that a write that
- * dropped the lock and took it again (to allocate) evacuates two, plus
- * the one its key needs each time it came back.
+ * does). The writer holds stripe @stripe, which covers the first bucket
+ * and the new buckets it fills. The second is in another stripe unless
+ * its index has the same low bits: that stripe is only tried
+ * (spin_trylock(), which lockdep does not order, so two writers each
+ * holding one stripe and trying the other's cannot deadlock); if it is
+ * busy the second bucket is skipped (the worker evacuates beside the
+ * writers, so the resize still ends). Only the first one is needed for
+ * the write to be correct; an allocation failure of the second is left
+ * for later (but -EAGAIN, the reserve short for a writer that may sleep,
+ * is returned, so that it refills and the resize moves on as fast as with
+ * GFP_ATOMIC buckets). Return 0, -EAGAIN or -ENOMEM. *@evacuated counts
+ * the old buckets this write evacuated, across the times it took its
+ * stripe: the second bucket is skipped once it reached two, so that a
+ * write that dropped the lock and took it again (to allocate) evacuates
+ * two, plus the one its key needs each time it came back. *@done: as
+ * for hmap_evacuate_one().
  */
 static int hmap_evacuate_for_write(struct hmap *map, u64 hash,
-				   unsigned int how, unsigned int *evacuated)
-	__must_hold(&map->lock)
+				   unsigned int stripe, unsigned int how,
+				   unsigned int *evacuated, bool *done)
+	__must_hold(&map->stripes)
 {
-	unsigned int walked;
+	unsigned int walked, s2;
+	unsigned long i;
 	int err;
 
-	lockdep_assert_held(&map->lock);
+	hmap_assert_table(map);
 	if (map->resizing == HMAP_RESIZE_NONE)
 		return 0;
 	err = hmap_evacuate_one(map, hash & hmap_bucket_mask(hmap_oldest(map)),
-				how, &walked);
+				how, &walked, done);
 	if (err)
 		return err;
 	*evacuated += !!walked;
-	if (map->resizing == HMAP_RESIZE_NONE || *evacuated >= 2)
+	if (*done || *evacuated >= 2)
 		return 0;
-	err = hmap_evacuate_one(map, map->nevacuate, how, &walked);
+	i = READ_ONCE(map->nevacuate);
+	s2 = i & map->stripe_mask;
+	if (s2 != stripe && !spin_trylock(&map->stripes[s2].lock))
+		return 0;
+	err = hmap_evacuate_one(map, i, how, &walked, done);
+	if (s2 != stripe)
+		spin_unlock(&map->stripes[s2].lock);
 	/* A writer that may sleep refills the reserve and comes back. */
 	if (err == -EAGAIN)
 		return err;
@@ -1460,21 +1610,37 @@ static int hmap_evacuate_for_write(struct hmap *map, u64 hash,
 
 /*
  * Evacuate old buckets from @nevacuate on until @budget buckets (heads and
- * overflow buckets of the old chains) were walked or the resize is done.
- * Return 0, -EAGAIN or -ENOMEM (hmap_overflow_take()).
+ * overflow buckets of the old chains) were walked or the resize is done:
+ * called without any lock; takes the stripe of each bucket in turn
+ * (interrupts off for one chain at a time), and commits the resize when
+ * it ends. Return 0, -EAGAIN (&hmap.reserve_need set) or -ENOMEM
+ * (hmap_overflow_take()).
  */
 static int hmap_evacuate_batch(struct hmap *map, unsigned int budget,
 			       unsigned int how)
-	__must_hold(&map->lock)
 {
-	unsigned int walked;
+	unsigned int walked, s;
+	unsigned long flags, i;
+	bool done;
+	int err;
 
-	lockdep_assert_held(&map->lock);
-	while (budget && map->resizing != HMAP_RESIZE_NONE) {
-		int err = hmap_evacuate_one(map, map->nevacuate, how, &walked);
-
+	while (budget) {
+		done = false;
+		i = READ_ONCE(map->nevacuate);
+		s = hmap_stripe_lock(map, i, &flags);
+		if (map->resizing == HMAP_RESIZE_NONE) {
+			hmap_stripe_unlock(map, s, flags);
+			return 0;
+		}
+		/* @nevacuate may have moved on: @i is in stripe @s still. */
+		err = hmap_evacuate_one(map, i, how, &walked, &done);
+		if (i > hmap_bucket_mask(hmap_oldest(map)))
+			done = true;
+		hmap_stripe_unlock(map, s, flags);
 		if (err)
 			return err;
+		if (done)
+			hmap_resize_finish(map);
 		budget -= min(budget, max(walked, 1U));
 	}
 	return 0;
@@ -1482,33 +1648,29 @@ static int hmap_evacuate_batch(struct hmap *map, unsigned int budget,
 
 /*
  * Evacuate every old bucket left: finish the resize in progress, if any,
- * and whatever resize writers start meanwhile. Called without &hmap.lock,
- * in process context: takes it for %HMAP_EVAC_HOLD buckets at a time, so
- * that interrupts are never off for a long walk, and refills the reserve
- * of overflow buckets between holds (with GFP_KERNEL, whatever the map's
- * flags: this context may sleep).
+ * and whatever resize writers start meanwhile. Called without a lock of
+ * the map, in process context: evacuates %HMAP_EVAC_HOLD buckets at a
+ * time, each under its stripe, so that interrupts are never off for a
+ * long walk, and refills the reserve of overflow buckets between them
+ * (with GFP_KERNEL, whatever the map's flags: this context may sleep).
  *
  * Return: 0, or -ENOMEM.
  */
 static int hmap_evacuate_all(struct hmap *map)
 {
 	unsigned int need = HMAP_RESERVE;
-	unsigned long flags;
 	int err;
 
 	for (;;) {
 		if (hmap_reserve_fill(map, need))
 			return -ENOMEM;
-		spin_lock_irqsave(&map->lock, flags);
-		if (map->resizing == HMAP_RESIZE_NONE) {
-			spin_unlock_irqrestore(&map->lock, flags);
+		if (READ_ONCE(map->resizing) == HMAP_RESIZE_NONE)
 			return 0;
-		}
 		err = hmap_evacuate_batch(map, HMAP_EVAC_HOLD,
 					  HMAP_EV_BACKGROUND |
 					  HMAP_EV_MAY_SLEEP);
-		need = err == -EAGAIN ? map->reserve_need : HMAP_RESERVE;
-		spin_unlock_irqrestore(&map->lock, flags);
+		need = err == -EAGAIN ? READ_ONCE(map->reserve_need) :
+					HMAP_RESERVE;
 		if (err && err != -EAGAIN)
 			return err;
 		cond_resched();
@@ -1654,20 +1816,21 @@ static bool hmap_resize_start(struct hmap *map, enum hmap_resize_kind kind,
  */
 static bool hmap_resize_due(struct hmap *map, enum hmap_resize_kind *kind,
 			    unsigned int *bits)
-	__must_hold(&map->lock)
+	__must_hold(&map->resize_lock)
 {
 	struct hmap_table *t = hmap_oldest(map);
 
-	lockdep_assert_held(&map->lock);
+	hmap_assert_all(map);
 	if (map->resizing != HMAP_RESIZE_NONE)
 		return false;
-	if (hmap_over_load(map->count, t->B) && t->B < HMAP_B_MAX) {
+	if (hmap_over_load(atomic_long_read(&map->count), t->B) &&
+	    t->B < HMAP_B_MAX) {
 		*kind = HMAP_RESIZE_GROW;
 		*bits = t->B + 1;
 	} else if (hmap_too_many_overflow(t)) {
 		*kind = HMAP_RESIZE_SAME;
 		*bits = t->B;
-	} else if (hmap_under_load(map->count, t->B)) {
+	} else if (hmap_under_load(atomic_long_read(&map->count), t->B)) {
 		*kind = HMAP_RESIZE_SHRINK;
 		*bits = t->B - 1;
 	} else {
@@ -1702,9 +1865,9 @@ static void hmap_prealloc_work(struct work_struct *work)
 	memcg = set_active_memcg(map->memcg);
 	/* A failure is left to GFP_ATOMIC and the next write that asks. */
 	hmap_reserve_fill(map, HMAP_RESERVE);
-	spin_lock_irqsave(&map->lock, flags);
+	hmap_lock_all(map, &flags);
 	if (map->array_busy) {
-		spin_unlock_irqrestore(&map->lock, flags);
+		hmap_unlock_all(map, flags);
 		goto out;
 	}
 	/*
@@ -1724,14 +1887,14 @@ static void hmap_prealloc_work(struct work_struct *work)
 	skip = skip || bits > HMAP_B_MAX ||
 	       (map->spare && map->spare->B == bits) ||
 	       !hmap_array_claim(map);
-	spin_unlock_irqrestore(&map->lock, flags);
+	hmap_unlock_all(map, flags);
 
 	if (!skip)
 		/* Without the lock: writers go on while this zeroes it. */
 		t = hmap_table_new(map, bits);
 	/* Not again until a write wants it: writes go on into chains. */
 	failed = !skip && !t;
-	spin_lock_irqsave(&map->lock, flags);
+	hmap_lock_all(map, &flags);
 	if (!skip)
 		map->array_failed = failed;
 	if (t && (want || hmap_newest(map)->B + 1 == bits))
@@ -1741,7 +1904,7 @@ static void hmap_prealloc_work(struct work_struct *work)
 	if (want && !failed && hmap_resize_due(map, &kind, &bits) &&
 	    !hmap_resize_start(map, kind, bits))
 		hmap_want_array(map);
-	spin_unlock_irqrestore(&map->lock, flags);
+	hmap_unlock_all(map, flags);
 out:
 	set_active_memcg(memcg);
 	mutex_unlock(&map->work_lock);
@@ -1757,7 +1920,7 @@ static void hmap_maybe_prealloc(struct hmap *map, struct hmap_table *t)
 	if (t->B + 1 < HMAP_PREALLOC_MIN_B || t->B >= HMAP_B_MAX ||
 	    map->spare || map->dying || map->array_busy || map->want_ahead)
 		return;
-	if ((u64)map->count * HMAP_LOAD_DEN * 4 <
+	if ((u64)atomic_long_read(&map->count) * HMAP_LOAD_DEN * 4 <
 	    ((u64)HMAP_LOAD_NUM * 3) << t->B)
 		return;
 	map->want_ahead = true;
@@ -1771,17 +1934,19 @@ static void hmap_maybe_prealloc(struct hmap *map, struct hmap_table *t)
 static void hmap_resize_start_with(struct hmap *map,
 				   enum hmap_resize_kind kind,
 				   struct hmap_table *new)
-	__must_hold(&map->lock)
+	__must_hold(&map->resize_lock)
 {
 	struct hmap_table *old = hmap_oldest(map);
 
-	lockdep_assert_held(&map->lock);
+	hmap_assert_all(map);
 	rcu_assign_pointer(old->next, new);
 	map->array_failed = false;
-	map->resizing = kind;
-	map->nevacuate = 0;
+	WRITE_ONCE(map->resizing, kind);
+	WRITE_ONCE(map->nevacuate, 0);
+	hmap_stripe_mask_set(map, min(old->B, new->B));
 	map->resize_start_ns = ktime_get_ns();
-	trace_hmap_resize_start(map, kind, old->B, new->B, map->count);
+	trace_hmap_resize_start(map, kind, old->B, new->B,
+				atomic_long_read(&map->count));
 	switch (kind) {
 	case HMAP_RESIZE_GROW:
 		hmap_stat_add(map, grows, 1);
@@ -1810,11 +1975,11 @@ static void hmap_resize_start_with(struct hmap *map,
  */
 static bool hmap_resize_start(struct hmap *map, enum hmap_resize_kind kind,
 			      unsigned int bits)
-	__must_hold(&map->lock)
+	__must_hold(&map->resize_lock)
 {
 	struct hmap_table *new;
 
-	lockdep_assert_held(&map->lock);
+	hmap_assert_all(map);
 	new = hmap_spare_take(map, bits);
 	if (!new)
 		return false;
@@ -1831,13 +1996,13 @@ static bool hmap_resize_start(struct hmap *map, enum hmap_resize_kind kind,
  * the shrink needs and did not find.
  */
 static int hmap_maybe_shrink(struct hmap *map)
-	__must_hold(&map->lock)
+	__must_hold(&map->resize_lock)
 {
 	struct hmap_table *t = hmap_oldest(map);
 
-	lockdep_assert_held(&map->lock);
+	hmap_assert_all(map);
 	if (map->resizing != HMAP_RESIZE_NONE ||
-	    !hmap_under_load(map->count, t->B) ||
+	    !hmap_under_load(atomic_long_read(&map->count), t->B) ||
 	    hmap_resize_start(map, HMAP_RESIZE_SHRINK, t->B - 1))
 		return -1;
 	return t->B - 1;
@@ -1860,17 +2025,27 @@ static bool hmap_bg_hold(struct hmap *map, unsigned int n,
 			 struct hmap_table **idle, unsigned int *need)
 {
 	bool last = n + 1 == HMAP_BG_BATCH / HMAP_EVAC_HOLD, more = false;
+	bool resizing, stop;
 	unsigned long flags;
-	int want, err;
+	int want, err = 0;
 
-	spin_lock_irqsave(&map->lock, flags);
 	*need = 0;
-	if (map->dying || !map->background)
-		goto unlock;
-	if (map->resizing != HMAP_RESIZE_NONE) {
+	spin_lock_irqsave(&map->lock, flags);
+	stop = map->dying || !map->background;
+	resizing = READ_ONCE(map->resizing) != HMAP_RESIZE_NONE;
+	spin_unlock_irqrestore(&map->lock, flags);
+	if (stop)
+		return false;
+	/* Each bucket under its stripe: writers of the others go on. */
+	if (resizing)
 		err = hmap_evacuate_batch(map, HMAP_EVAC_HOLD,
 					  HMAP_EV_BACKGROUND |
 					  HMAP_EV_MAY_SLEEP);
+	if (resizing && READ_ONCE(map->resizing) != HMAP_RESIZE_NONE) {
+		/* Still resizing: only the state lock is needed. */
+		spin_lock_irqsave(&map->lock, flags);
+		if (map->dying || !map->background)
+			goto unlock;
 		if (err == -EAGAIN) {
 			*need = map->reserve_need;
 		} else if (err) {
@@ -1878,23 +2053,33 @@ static bool hmap_bg_hold(struct hmap *map, unsigned int n,
 			hmap_bg_queue(map, HMAP_BG_RETRY);
 			goto unlock;
 		}
+		more = !last;
+		if (!more)
+			hmap_bg_schedule(map);
+unlock:
+		spin_unlock_irqrestore(&map->lock, flags);
+		return more;
+	}
+	hmap_lock_all(map, &flags);
+	if (map->dying || !map->background)
+		goto unlock_all;
+	if (resizing) {
+		/* The resize ended: start the next shrink if one is due. */
 		if (map->resizing == HMAP_RESIZE_NONE) {
 			want = hmap_maybe_shrink(map);
 			if (want >= 0)
 				hmap_want_array(map);
-		} else {
-			more = !last;
 		}
 	} else if (!n && map->spare &&
-		   !time_before(jiffies, map->last_write + HMAP_SPARE_IDLE)) {
+		   !time_before(jiffies, READ_ONCE(map->last_write) +
+				HMAP_SPARE_IDLE)) {
 		/* No resize came for the spare array: give it back. */
 		*idle = hmap_spare_detach(map);
 	}
-	if (!more)
-		hmap_bg_schedule(map);
-unlock:
-	spin_unlock_irqrestore(&map->lock, flags);
-	return more;
+	hmap_bg_schedule(map);
+unlock_all:
+	hmap_unlock_all(map, flags);
+	return false;
 }
 
 /*
@@ -1946,14 +2131,14 @@ static struct hmap_elem *hmap_find_for_write(struct hmap *map, u64 hash,
 					     const void *key, u32 key_len,
 					     struct hmap_dest *at,
 					     struct hmap_dest *free)
-	__must_hold(&map->lock)
+	__must_hold(&map->stripes)
 {
 	struct hmap_table *t = hmap_newest(map);
 	struct hmap_bucket *b = &t->buckets[hash & hmap_bucket_mask(t)];
 	u8 top = hmap_tophash(hash);
 	unsigned int i;
 
-	lockdep_assert_held(&map->lock);
+	hmap_assert_table(map);
 	free->b = NULL;
 	for (;;) {
 		for (i = 0; i < HMAP_BUCKET_SLOTS; i++) {
@@ -1993,12 +2178,12 @@ miss:
 static void hmap_insert_for_write(struct hmap *map, struct hmap_elem *ne,
 				  struct hmap_dest *last,
 				  struct hmap_dest *free, struct hmap_bucket *nb)
-	__must_hold(&map->lock)
+	__must_hold(&map->stripes)
 {
 	struct hmap_bucket *b = free->b;
 	unsigned int slot = free->slot;
 
-	lockdep_assert_held(&map->lock);
+	hmap_assert_table(map);
 	if (!b) {
 		struct hmap_table *t = hmap_newest(map);
 
@@ -2006,12 +2191,11 @@ static void hmap_insert_for_write(struct hmap *map, struct hmap_elem *ne,
 		b->tophash[0] = hmap_tophash(ne->hash);
 		RCU_INIT_POINTER(b->elems[0], ne);
 		rcu_assign_pointer(last->b->overflow, b);
-		t->noverflow++;
+		atomic_long_inc(&t->noverflow);
 	} else {
 		rcu_assign_pointer(b->elems[slot], ne);
 		WRITE_ONCE(b->tophash[slot], hmap_tophash(ne->hash));
 	}
-	WRITE_ONCE(map->count, map->count + 1);
 }
 
 /* Whether the map's writers may sleep: created without %HMAP_F_ATOMIC. */
@@ -2031,14 +2215,15 @@ static bool hmap_writer_may_sleep(const struct hmap *map)
  * Return: 0 to try again; -ENOMEM if the allocation failed or the write
  * tried %HMAP_WRITE_RETRIES times already.
  */
-static int hmap_write_refill(struct hmap *map, unsigned long irqflags,
+static int hmap_write_refill(struct hmap *map, unsigned int stripe,
+			     unsigned long irqflags,
 			     struct hmap_bucket **mine, unsigned int *retries)
-	__releases(&map->lock)
+	__releases(&map->stripes)
 {
-	unsigned int need = map->reserve_need -
-			    min(map->reserve_need - 1, map->nreserve);
+	unsigned int rn = READ_ONCE(map->reserve_need);
+	unsigned int need = rn - min(rn - 1, READ_ONCE(map->nreserve));
 
-	spin_unlock_irqrestore(&map->lock, irqflags);
+	hmap_stripe_unlock(map, stripe, irqflags);
 	if (++*retries > HMAP_WRITE_RETRIES)
 		return -ENOMEM;
 	return hmap_bucket_list_alloc(map, need, mine);
@@ -2065,12 +2250,13 @@ static bool hmap_write_skip_second(unsigned int *evacuated,
 static bool hmap_insert_resize_due(struct hmap *map, struct hmap_table *t,
 				   enum hmap_resize_kind *kind,
 				   unsigned int *bits)
-	__must_hold(&map->lock)
+	__must_hold(&map->stripes)
 {
-	lockdep_assert_held(&map->lock);
+	hmap_assert_table(map);
 	if (map->resizing != HMAP_RESIZE_NONE)
 		return false;
-	if (hmap_over_load(map->count + 1, t->B) && t->B < HMAP_B_MAX) {
+	if (hmap_over_load(atomic_long_read(&map->count) + 1, t->B) &&
+	    t->B < HMAP_B_MAX) {
 		*kind = HMAP_RESIZE_GROW;
 		*bits = t->B + 1;
 	} else if (hmap_too_many_overflow(t)) {
@@ -2082,14 +2268,37 @@ static bool hmap_insert_resize_due(struct hmap *map, struct hmap_table *t,
 	return true;
 }
 
+/*
+ * Start the resize of @kind to 2^@bits buckets a write found due, with the
+ * spare array it found of that size: the write dropped its stripe, this
+ * takes every lock and checks again. Return: whether it started.
+ */
+static bool hmap_write_start_resize(struct hmap *map,
+				    enum hmap_resize_kind kind,
+				    unsigned int bits)
+{
+	enum hmap_resize_kind k;
+	unsigned long flags;
+	bool started = false;
+	unsigned int b;
+
+	hmap_lock_all(map, &flags);
+	if (hmap_insert_resize_due(map, hmap_oldest(map), &k, &b) &&
+	    k == kind && b == bits) {
+		started = hmap_resize_start(map, kind, bits);
+	}
+	hmap_unlock_all(map, flags);
+	return started;
+}
+
 /* The body of hmap_update(), run charged to the map's memory cgroup. */
 static int hmap_do_update(struct hmap *map, const void *key, u32 key_len,
 			  const void *value, u32 value_len, u64 flags)
 {
 	bool may_sleep = hmap_writer_may_sleep(map), allocated = false;
 	unsigned int how = may_sleep ? HMAP_EV_MAY_SLEEP : 0;
-	unsigned int evacuated = 0, retries = 0, bits;
-	bool claimed, over;
+	unsigned int evacuated = 0, retries = 0, bits, stripe;
+	bool claimed, over, have, tried_start = false, done = false;
 	struct hmap_bucket *mine = NULL, *nb = NULL;
 	enum hmap_resize_kind kind;
 	struct hmap_dest at, free;
@@ -2111,11 +2320,15 @@ static int hmap_do_update(struct hmap *map, const void *key, u32 key_len,
 		hmap_reserve_fill(map, HMAP_RESERVE);
 
 relock:
-	spin_lock_irqsave(&map->lock, irqflags);
-	hmap_reserve_splice(map, &mine);
-	map->last_write = jiffies;
-again:
-	err = hmap_evacuate_for_write(map, hash, how, &evacuated);
+	stripe = hmap_stripe_lock(map, hash, &irqflags);
+	if (mine) {
+		spin_lock(&map->lock);
+		hmap_reserve_splice(map, &mine);
+		spin_unlock(&map->lock);
+	}
+	WRITE_ONCE(map->last_write, jiffies);
+	err = hmap_evacuate_for_write(map, hash, stripe, how, &evacuated,
+				      &done);
 	if (err)
 		goto fail;
 	old = hmap_find_for_write(map, hash, key, key_len, &at, &free);
@@ -2132,14 +2345,26 @@ again:
 		err = -ENOENT;
 		goto fail;
 	}
-	if (map->count >= map->params.max_entries) {
+	/* A first look; the reservation below is exact. */
+	if (atomic_long_read(&map->count) >= map->params.max_entries) {
 		err = -E2BIG;
 		goto fail;
 	}
 	t = hmap_newest(map);
 	if (hmap_insert_resize_due(map, t, &kind, &bits)) {
-		if (hmap_resize_start(map, kind, bits))
-			goto again;
+		spin_lock(&map->lock);
+		have = map->spare && map->spare->B == bits;
+		if (have && !tried_start) {
+			/*
+			 * Starting it takes every stripe: drop this one,
+			 * start it, and begin the write again (once).
+			 */
+			spin_unlock(&map->lock);
+			hmap_stripe_unlock(map, stripe, irqflags);
+			tried_start = true;
+			hmap_write_start_resize(map, kind, bits);
+			goto relock;
+		}
 		/*
 		 * No array at hand: a writer that may sleep allocates it
 		 * unlocked and tries once more, unless another one is at
@@ -2151,34 +2376,57 @@ again:
 		 * insert fails if none is had.
 		 */
 		over = map->array_failed && kind == HMAP_RESIZE_GROW &&
-		       hmap_over_load(map->count + 1,
+		       hmap_over_load(atomic_long_read(&map->count) + 1,
 				      t->B + HMAP_NOARRAY_SLACK);
-		if (!may_sleep) {
+		if (have) {
+			/* Another write took the array meanwhile: go on. */
+		} else if (!may_sleep) {
 			hmap_want_array(map);
 		} else if (!allocated) {
 			claimed = hmap_array_claim(map);
 			if (claimed || over) {
 				allocated = true;
-				spin_unlock_irqrestore(&map->lock, irqflags);
+				spin_unlock(&map->lock);
+				hmap_stripe_unlock(map, stripe, irqflags);
 				hmap_spare_fill(map, bits, claimed);
 				goto relock;
 			}
 		}
+		spin_unlock(&map->lock);
 		if (over) {
 			err = -ENOMEM;
 			goto fail;
 		}
 	}
 	if (!free.b) {
-		err = hmap_overflow_take(map, 1, how, &nb);
+		err = hmap_overflow_take_stripe(map, 1, how, &nb);
 		if (err)
 			goto fail;
 	}
+	/*
+	 * The count, exactly against max_entries: it never goes above it.
+	 * The bucket taken goes back to the reserve on -E2BIG.
+	 */
+	if (!atomic_long_add_unless(&map->count, 1,
+				    map->params.max_entries)) {
+		if (nb) {
+			spin_lock(&map->lock);
+			hmap_overflow_account(map, -1);
+			hmap_reserve_splice(map, &nb);
+			spin_unlock(&map->lock);
+		}
+		err = -E2BIG;
+		goto fail;
+	}
 	hmap_insert_for_write(map, ne, &at, &free, nb);
 	hmap_stat_add(map, inserts, 1);
+	spin_lock(&map->lock);
 	hmap_maybe_prealloc(map, t);
+	spin_unlock(&map->lock);
 unlock:
-	spin_unlock_irqrestore(&map->lock, irqflags);
+	hmap_stripe_unlock(map, stripe, irqflags);
+	if (done)
+		hmap_resize_finish(map);
 	/* After the lock: freeing may sleep for a map whose writers may. */
 	if (old)
 		hmap_elem_free_deferred(map, old);
@@ -2186,12 +2434,14 @@ unlock:
 
 fail:
 	if (err == -EAGAIN) {
-		err = hmap_write_refill(map, irqflags, &mine, &retries);
+		err = hmap_write_refill(map, stripe, irqflags, &mine, &retries);
 		if (!err || hmap_write_skip_second(&evacuated, retries))
 			goto relock;
 	} else {
-		spin_unlock_irqrestore(&map->lock, irqflags);
+		hmap_stripe_unlock(map, stripe, irqflags);
 	}
+	if (done)
+		hmap_resize_finish(map);
 	hmap_bucket_list_free(mine);
 	hmap_elem_free(map, ne);
 	return err;
@@ -2244,11 +2494,11 @@ EXPORT_SYMBOL_GPL(hmap_update);
 /* Go's delete: mark the slot empty and turn a trailing run into EMPTY_REST. */
 static void hmap_clear_slot(struct hmap *map, struct hmap_bucket *head,
 			    struct hmap_bucket *b, unsigned int i)
-	__must_hold(&map->lock)
+	__must_hold(&map->stripes)
 {
 	struct hmap_bucket *next;
 
-	lockdep_assert_held(&map->lock);
+	hmap_assert_table(map);
 	WRITE_ONCE(b->tophash[i], HMAP_EMPTY_ONE);
 	RCU_INIT_POINTER(b->elems[i], NULL);
 
@@ -2296,14 +2546,15 @@ static void hmap_clear_slot(struct hmap *map, struct hmap_bucket *head,
  */
 int hmap_delete(struct hmap *map, const void *key, u32 key_len)
 {
-	bool may_sleep = hmap_writer_may_sleep(map);
+	bool may_sleep = hmap_writer_may_sleep(map), done = false;
 	unsigned int how = may_sleep ? HMAP_EV_MAY_SLEEP : 0;
-	unsigned int evacuated = 0, retries = 0;
+	unsigned int evacuated = 0, retries = 0, stripe;
 	struct hmap_bucket *mine = NULL;
 	struct mem_cgroup *memcg;
 	struct hmap_dest at, free;
 	struct hmap_elem *e = NULL;
 	unsigned long irqflags;
+	bool shrink = false;
 	struct hmap_table *t;
 	int err, want = -1;
 	u64 hash;
@@ -2317,12 +2568,18 @@ int hmap_delete(struct hmap *map, const void *key, u32 key_len)
 	if (may_sleep)
 		hmap_reserve_fill(map, HMAP_RESERVE);
 relock:
-	spin_lock_irqsave(&map->lock, irqflags);
-	hmap_reserve_splice(map, &mine);
-	map->last_write = jiffies;
-	err = hmap_evacuate_for_write(map, hash, how, &evacuated);
+	stripe = hmap_stripe_lock(map, hash, &irqflags);
+	if (mine) {
+		spin_lock(&map->lock);
+		hmap_reserve_splice(map, &mine);
+		spin_unlock(&map->lock);
+	}
+	WRITE_ONCE(map->last_write, jiffies);
+	err = hmap_evacuate_for_write(map, hash, stripe, how, &evacuated,
+				      &done);
 	if (err == -EAGAIN) {
-		err = hmap_write_refill(map, irqflags, &mine, &retries);
+		err = hmap_write_refill(map, stripe, irqflags, &mine,
+					&retries);
 		if (!err || hmap_write_skip_second(&evacuated, retries))
 			goto relock;
 		goto out;
@@ -2337,27 +2594,36 @@ relock:
 	t = hmap_newest(map);
 	hmap_clear_slot(map, &t->buckets[hash & hmap_bucket_mask(t)],
 			at.b, at.slot);
-	WRITE_ONCE(map->count, map->count - 1);
+	atomic_long_dec(&map->count);
 	hmap_stat_add(map, deletes, 1);
-	want = hmap_maybe_shrink(map);
-	/* As for a grow: one allocation of the array in flight. */
-	if (want >= 0 && (!may_sleep || !hmap_array_claim(map))) {
-		if (!may_sleep)
-			hmap_want_array(map);
-		want = -1;
-	}
+	/* Starting a shrink takes every stripe: after this one is dropped. */
+	shrink = map->resizing == HMAP_RESIZE_NONE &&
+		 hmap_under_load(atomic_long_read(&map->count), t->B);
 unlock:
-	spin_unlock_irqrestore(&map->lock, irqflags);
+	hmap_stripe_unlock(map, stripe, irqflags);
+out:
+	if (done)
+		hmap_resize_finish(map);
 	/* After the lock: freeing may sleep for a map whose writers may. */
 	if (e && !err)
 		hmap_elem_free_deferred(map, e);
+	if (shrink) {
+		hmap_lock_all(map, &irqflags);
+		want = hmap_maybe_shrink(map);
+		/* As for a grow: one allocation of the array in flight. */
+		if (want >= 0 && (!may_sleep || !hmap_array_claim(map))) {
+			if (!may_sleep)
+				hmap_want_array(map);
+			want = -1;
+		}
+		hmap_unlock_all(map, irqflags);
+	}
 	/* A shrink is due and its array missing: get it, then start it. */
 	if (want >= 0 && !hmap_spare_fill(map, want, true)) {
-		spin_lock_irqsave(&map->lock, irqflags);
+		hmap_lock_all(map, &irqflags);
 		hmap_maybe_shrink(map);
-		spin_unlock_irqrestore(&map->lock, irqflags);
+		hmap_unlock_all(map, irqflags);
 	}
-out:
 	hmap_bucket_list_free(mine);
 	set_active_memcg(memcg);
 	return err;
@@ -2388,20 +2654,21 @@ int hmap_clear(struct hmap *map)
 	if (!fresh)
 		return -ENOMEM;
 
-	spin_lock_irqsave(&map->lock, flags);
-	map->last_write = jiffies;
+	hmap_lock_all(map, &flags);
+	WRITE_ONCE(map->last_write, jiffies);
 	old = hmap_oldest(map);
 	next = hmap_dereference(map, old->next);
 	spare = hmap_spare_detach(map);
 	rcu_assign_pointer(map->tbl, fresh);
-	WRITE_ONCE(map->count, 0);
-	map->resizing = HMAP_RESIZE_NONE;
-	map->nevacuate = 0;
+	atomic_long_set(&map->count, 0);
+	WRITE_ONCE(map->resizing, HMAP_RESIZE_NONE);
+	WRITE_ONCE(map->nevacuate, 0);
+	hmap_stripe_mask_set(map, fresh->B);
 	map->array_failed = false;
 	hmap_table_free_deferred(map, old);
 	if (next)
 		hmap_table_free_deferred(map, next);
-	spin_unlock_irqrestore(&map->lock, flags);
+	hmap_unlock_all(map, flags);
 	if (spare)
 		hmap_table_free_array(spare);
 	return 0;
@@ -2444,32 +2711,32 @@ int hmap_shrink_to_fit(struct hmap *map)
 		if (err)
 			break;
 		err = -EAGAIN;
-		spin_lock_irqsave(&map->lock, flags);
+		hmap_lock_all(map, &flags);
 		if (map->resizing != HMAP_RESIZE_NONE) {
 			/* A writer started one meanwhile: finish it first. */
-			spin_unlock_irqrestore(&map->lock, flags);
+			hmap_unlock_all(map, flags);
 			continue;
 		}
 		cur = hmap_oldest(map);
-		bits = hmap_fit_B(map->count);
+		bits = hmap_fit_B(atomic_long_read(&map->count));
 		if (bits < cur->B) {
 			kind = HMAP_RESIZE_SHRINK;
-		} else if (cur->noverflow) {
+		} else if (atomic_long_read(&cur->noverflow)) {
 			kind = HMAP_RESIZE_SAME;
 			bits = cur->B;
 		} else {
-			spin_unlock_irqrestore(&map->lock, flags);
+			hmap_unlock_all(map, flags);
 			err = 0;
 			break;
 		}
 		if (t && t->B == bits) {
 			hmap_resize_start_with(map, kind, t);
 			t = NULL;
-			spin_unlock_irqrestore(&map->lock, flags);
+			hmap_unlock_all(map, flags);
 			err = hmap_evacuate_all(map);
 			break;
 		}
-		spin_unlock_irqrestore(&map->lock, flags);
+		hmap_unlock_all(map, flags);
 		if (round == HMAP_SHRINK_ROUNDS)
 			break;
 		/* The count moved since the array was allocated: again. */
@@ -2566,6 +2833,7 @@ struct hmap *hmap_create_sized(const struct hmap_params *uparams, size_t size)
 	struct hmap_params p, *params = &p;
 	struct hmap_table *t;
 	struct hmap *map;
+	unsigned int i;
 	int err;
 	u32 hint;
 
@@ -2593,6 +2861,15 @@ struct hmap *hmap_create_sized(const struct hmap_params *uparams, size_t size)
 	map->full_elem_size = hmap_elem_size(params->key_size,
 					     params->value_size, map->elem_pad);
 	spin_lock_init(&map->lock);
+	spin_lock_init(&map->resize_lock);
+	map->nstripes = 1;
+	while (map->nstripes < HMAP_STRIPES_MAX &&
+	       map->nstripes < 2 * num_possible_cpus())
+		map->nstripes *= 2;
+	for (i = 0; i < map->nstripes; i++)
+		spin_lock_init(&map->stripes[i].lock);
+	map->stripe_mask = min_t(unsigned long, map->nstripes,
+				 1UL << map->init_B) - 1;
 	mutex_init(&map->work_lock);
 	map->elem_gfp = params->flags & HMAP_F_ATOMIC ?
 			GFP_ATOMIC | __GFP_NOWARN : GFP_KERNEL;
@@ -2703,7 +2980,7 @@ EXPORT_SYMBOL_GPL(hmap_destroy);
  */
 u64 hmap_count(const struct hmap *map)
 {
-	return READ_ONCE(map->count);
+	return atomic_long_read(&map->count);
 }
 EXPORT_SYMBOL_GPL(hmap_count);
 
@@ -2786,17 +3063,17 @@ void hmap_get_stats(struct hmap *map, struct hmap_stats *st)
 
 	BUILD_BUG_ON(sizeof(*st) - first != sizeof(struct hmap_pcpu));
 	memset(st, 0, sizeof(*st));
-	spin_lock_irqsave(&map->lock, flags);
+	hmap_lock_all(map, &flags);
 	t = hmap_newest(map);
-	st->count = map->count;
+	st->count = atomic_long_read(&map->count);
 	st->B = t->B;
-	st->noverflow = t->noverflow;
+	st->noverflow = atomic_long_read(&t->noverflow);
 	st->resizing = map->resizing;
 	if (map->resizing != HMAP_RESIZE_NONE) {
 		st->old_B = hmap_oldest(map)->B;
 		st->nevacuate = map->nevacuate;
 	}
-	spin_unlock_irqrestore(&map->lock, flags);
+	hmap_unlock_all(map, flags);
 
 	/*
 	 * A gauge (added to on one CPU, taken from on another) summed while
@@ -2841,7 +3118,7 @@ int hmap_get_histogram(struct hmap *map, struct hmap_histogram *hist)
 	might_sleep();
 	memset(hist, 0, sizeof(*hist));
 	do {
-		spin_lock_irqsave(&map->lock, flags);
+		hmap_lock_all(map, &flags);
 		t = hmap_newest(map);
 		if (t != seen) {
 			if (seen && restarts++ < HMAP_HIST_RESTARTS) {
@@ -2866,7 +3143,7 @@ int hmap_get_histogram(struct hmap *map, struct hmap_histogram *hist)
 			walked += chain;
 		}
 		done = i > hmap_bucket_mask(t);
-		spin_unlock_irqrestore(&map->lock, flags);
+		hmap_unlock_all(map, flags);
 		cond_resched();
 	} while (!done);
 	return 0;
@@ -2953,16 +3230,16 @@ void hmap_test_run_background(struct hmap *map)
 	int want;
 
 	mutex_lock(&map->work_lock);
-	spin_lock_irqsave(&map->lock, flags);
+	hmap_lock_all(map, &flags);
 	busy = map->resizing != HMAP_RESIZE_NONE;
-	spin_unlock_irqrestore(&map->lock, flags);
+	hmap_unlock_all(map, flags);
 	while (busy && !hmap_evacuate_all(map)) {
-		spin_lock_irqsave(&map->lock, flags);
+		hmap_lock_all(map, &flags);
 		want = hmap_maybe_shrink(map);
 		if (want >= 0 && !hmap_array_claim(map))
 			want = -1;
 		busy = map->resizing != HMAP_RESIZE_NONE;
-		spin_unlock_irqrestore(&map->lock, flags);
+		hmap_unlock_all(map, flags);
 		if (want >= 0)
 			busy = !hmap_spare_fill(map, want, true);
 	}

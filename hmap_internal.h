@@ -9,6 +9,7 @@
 #define _HMAP_INTERNAL_H
 
 #include <linux/atomic.h>
+#include <linux/cache.h>
 #include <linux/hmap.h>
 #include <linux/mutex.h>
 #include <linux/percpu.h>
@@ -69,6 +70,14 @@
  * allocation merely in flight (or a worker slow to run) caps nothing.
  */
 #define HMAP_NOARRAY_SLACK	3
+/*
+ * Most lock stripes a map has (&hmap.stripes): writers to buckets of
+ * different stripes run in parallel. A map has
+ * min(%HMAP_STRIPES_MAX, the power of two at or above twice the possible
+ * CPUs); hmap_lock_all() takes every one of them, so the bound also
+ * keeps lockdep's held-lock stack (48 entries) well clear.
+ */
+#define HMAP_STRIPES_MAX	16
 
 /**
  * struct hmap_elem - one entry: its full hash, key and value
@@ -108,7 +117,8 @@ struct hmap_bucket {
  * @buckets: 2^@B buckets (the heads of the chains).
  * @next: the table this one is being evacuated into, or NULL.
  * @B: log2 of the bucket count.
- * @noverflow: overflow buckets allocated for this table.
+ * @noverflow: overflow buckets allocated for this table (added to by
+ *	writers of any stripe, hence atomic).
  * @noverflow_base: @noverflow when the resize that built this table
  *	finished (0 for a table made empty): the overflow buckets its
  *	entries needed then (and any that writes added during the resize).
@@ -120,7 +130,7 @@ struct hmap_table {
 	struct hmap_bucket *buckets;
 	struct hmap_table __rcu *next;
 	unsigned int B;
-	unsigned long noverflow;
+	atomic_long_t noverflow;
 	unsigned long noverflow_base;
 	size_t bytes;
 	struct hmap *map;
@@ -176,17 +186,39 @@ struct hmap_pcpu {
 };
 
 /**
+ * struct hmap_stripe - one lock stripe of a map, on its own cache line
+ * @lock: guards the buckets whose index has this stripe's number in its
+ *	low bits (&hmap.stripe_mask), in every live array.
+ */
+struct hmap_stripe {
+	spinlock_t lock;
+} ____cacheline_aligned_in_smp;
+
+/**
  * struct hmap - a map
  * @tbl: the oldest live table; readers start here and follow
  *	&hmap_table.next past evacuated buckets.
- * @lock: serializes writers, the background worker and resizes; a
- *	spinlock taken with interrupts off, so that writers may run in any
- *	context (see "Concurrency contract" in hmap_core.c).
+ * @lock: the map's state lock: the fields marked "(under @lock)" below,
+ *	none of the buckets. A spinlock taken with interrupts off, alone or
+ *	innermost, under a stripe lock or hmap_lock_all() (see "Lock order"
+ *	in hmap_core.c).
+ * @resize_lock: the outer lock of hmap_lock_all(), which takes it and
+ *	then every stripe lock (spin_lock_nest_lock()): what changes the
+ *	tables (a resize's start and commit, hmap_clear()) holds all of
+ *	them. No one takes it while holding a stripe.
+ * @stripes: the bucket locks; a writer holds the one of its key's hash
+ *	(hash & @stripe_mask), which covers its bucket in every live array.
+ * @nstripes: stripes in use (a power of two, at most %HMAP_STRIPES_MAX).
+ * @stripe_mask: stripe of a hash or bucket index: its low bits under
+ *	this mask, which is min(@nstripes, 2^B of the smallest live array)
+ *	- 1; changed only under hmap_lock_all().
  * @work_lock: serializes the process-context side, which sleeps and so
  *	runs outside @lock: the two works, hmap_shrink_to_fit() and the
  *	test hooks. Taken before @lock, never under it.
- * @count: entries in the map (written under @lock).
- * @resizing: the resize in progress (under @lock).
+ * @count: entries in the map: an insert adds to it, exactly against
+ *	max_entries (atomic_long_add_unless()), under its stripe lock.
+ * @resizing: the resize in progress (changed under hmap_lock_all(), so
+ *	stable under any stripe lock).
  * @nevacuate: old buckets below this index are all evacuated (under @lock).
  * @params: what the map was created with.
  * @elem_gfp: the flags elements are allocated with, outside @lock:
@@ -248,9 +280,12 @@ struct hmap_pcpu {
  */
 struct hmap {
 	struct hmap_table __rcu *tbl;
-	spinlock_t lock;	/* writers; see hmap_core.c */
+	spinlock_t lock;	/* the state; see hmap_core.c */
+	spinlock_t resize_lock;	/* outer lock of hmap_lock_all() */
+	unsigned int nstripes;
+	unsigned long stripe_mask;
 	struct mutex work_lock;	/* the sleeping side; see hmap_core.c */
-	unsigned long count;
+	atomic_long_t count;
 	enum hmap_resize_kind resizing;
 	unsigned long nevacuate;
 	struct hmap_params params;
@@ -282,6 +317,7 @@ struct hmap {
 	refcount_t refs;
 	struct rcu_work destroy_rwork;
 	long destroy_bytes;
+	struct hmap_stripe stripes[HMAP_STRIPES_MAX];
 };
 
 /*
@@ -372,9 +408,25 @@ hmap_find_bucket_rcu(struct hmap *map, u64 hash, unsigned int *max_bits)
 	return b;
 }
 
-/* Writer-side dereference: the map lock must be held. */
+/*
+ * Whether the caller holds a stripe lock of @map (any: lockdep cannot say
+ * which bucket a pointer is in), or all of them (hmap_lock_all()).
+ */
+static inline bool hmap_table_held(struct hmap *map)
+{
+	unsigned int i;
+
+	if (lockdep_is_held(&map->resize_lock))
+		return true;
+	for (i = 0; i < map->nstripes; i++)
+		if (lockdep_is_held(&map->stripes[i].lock))
+			return true;
+	return false;
+}
+
+/* Writer-side dereference: a stripe lock must be held. */
 #define hmap_dereference(map, p) \
-	rcu_dereference_protected(p, lockdep_is_held(&(map)->lock))
+	rcu_dereference_protected(p, hmap_table_held(map))
 
 /* The map's keyed hash, exported to the tests (KUnit, tools/testing/hmap). */
 u64 hmap_hash(const struct hmap *map, const void *key, u32 key_len);

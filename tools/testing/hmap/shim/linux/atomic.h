@@ -60,6 +60,18 @@ static inline v pfx##_cmpxchg(t *a, v old, v new)			\
 	__atomic_compare_exchange_n(&a->counter, &old, new, false,	\
 				    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST); \
 	return old;							\
+}									\
+static inline bool pfx##_add_unless(t *a, v i, v u)			\
+{									\
+	v c = __atomic_load_n(&a->counter, __ATOMIC_RELAXED);		\
+									\
+	do {								\
+		if (c == u)						\
+			return false;					\
+	} while (!__atomic_compare_exchange_n(&a->counter, &c, c + i,	\
+					      false, __ATOMIC_SEQ_CST,	\
+					      __ATOMIC_RELAXED));	\
+	return true;							\
 }
 
 __HMAP_ATOMIC_OPS(atomic, atomic_t, int)

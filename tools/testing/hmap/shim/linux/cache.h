@@ -6,5 +6,6 @@
 
 #define L1_CACHE_BYTES		64
 #define SMP_CACHE_BYTES		64
+#define ____cacheline_aligned_in_smp	__attribute__((__aligned__(SMP_CACHE_BYTES)))
 
 #endif

@@ -37,6 +37,17 @@ static inline void spin_unlock(spinlock_t *lock)
 	pthread_mutex_unlock(&lock->m);
 }
 
+static inline int spin_trylock(spinlock_t *lock)
+{
+	if (pthread_mutex_trylock(&lock->m))
+		return 0;
+	hmap_shim_lock_acquired(&lock->dep_map);
+	hmap_shim_spinlocks_held++;
+	return 1;
+}
+
+/* Lockdep's nest_lock annotation: nothing to check here. */
+#define spin_lock_nest_lock(l, nest)	spin_lock(l)
 #define spin_lock_bh		spin_lock
 #define spin_unlock_bh		spin_unlock
 #define spin_lock_irq		spin_lock
