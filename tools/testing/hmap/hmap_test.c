@@ -435,6 +435,288 @@ static void test_readers(struct result *res)
 	free(c);
 }
 
+/* ---- Several writers ---- */
+
+/*
+ * Writers in parallel (the striped locks): MW_WRITERS threads, each the
+ * only writer of its own range of the churn keys (and of the stable keys
+ * id % MW_WRITERS == its number, which it only updates), so that every
+ * result of its writes is known in advance and checked against its own
+ * model as it goes; with @overlap they also insert and delete the first
+ * MW_SHARED churn keys, all of them, whose results are only checked to be
+ * one of the possible ones. Beside them the readers and the walker of
+ * readers_never_miss: no stable key ever missed, each returned once per
+ * walk. At the end every owned key is checked against its writer's model,
+ * the count against the keys found, and a last walk must return exactly
+ * the keys present, once each.
+ */
+#define MW_WRITERS	3
+#define MW_SHARED	512
+#define MW_OWNED	((RD_CHURN - MW_SHARED) / MW_WRITERS)
+
+struct mw_writer {
+	struct rd_ctx *c;
+	bool overlap;
+	bool tiny;		/* @owned keys, no stable ones */
+	u64 owned;
+	u64 wave;
+	unsigned int n;		/* its number */
+	u64 ops;
+	u64 seed;
+	bool present[MW_OWNED];
+	u64 value[MW_OWNED];
+	unsigned long done, failures, shared_bad, errs;
+	char first[120];
+};
+
+/* Operations of all writers so far: their common wave clock. */
+static u64 mw_clock;
+
+static void mw_fail(struct mw_writer *w, const char *what, u64 id, int err)
+{
+	if (!w->failures++)
+		snprintf(w->first, sizeof(w->first),
+			 "writer %u: %s of key %llu: %d", w->n, what,
+			 (unsigned long long)id, err);
+}
+
+static void *mw_writer_fn(void *arg)
+{
+	struct mw_writer *w = arg;
+	struct hmap *map = w->c->map;
+	u64 rs = w->seed, i, id, val, base;
+	struct rd_key k;
+	u32 len;
+	int err, want;
+
+	hmap_shim_rcu_register();
+	hmap_shim_preempt_points(32);
+	base = RD_STABLE + MW_SHARED + w->n * MW_OWNED;
+	for (i = 0; i < w->ops; i++) {
+		u64 r = splitmix(&rs);
+		/*
+		 * Waves, the same for every writer (a shared clock of
+		 * their operations): mostly inserts, then mostly deletes.
+		 */
+		u64 clock = __atomic_fetch_add(&mw_clock, 1, __ATOMIC_RELAXED);
+		bool fill = (clock / (w->wave * MW_WRITERS)) % 2 == 0;
+		unsigned int what = (r >> 40) % 100;
+
+		if (w->overlap && (r & 7) == 0) {
+			id = RD_STABLE + (r >> 8) % MW_SHARED;
+			k = rd_key(id);
+			val = id;
+			if (what < (fill ? 80 : 5)) {
+				err = hmap_update(map, &k, sizeof(k), &val,
+						  sizeof(val), HMAP_ANY);
+				if (err)
+					w->shared_bad++;
+			} else {
+				err = hmap_delete(map, &k, sizeof(k));
+				if (err && err != -ENOENT)
+					w->shared_bad++;
+			}
+			continue;
+		}
+		if ((r & 63) == 1 && !w->tiny) {
+			/* A stable key of its own: update, never absent. */
+			id = ((r >> 8) % (RD_STABLE / MW_WRITERS)) *
+			     MW_WRITERS + w->n;
+			k = rd_key(id);
+			val = rd_value(id, r >> 56);
+			err = hmap_update(map, &k, sizeof(k), &val,
+					  sizeof(val), HMAP_EXIST);
+			if (err)
+				mw_fail(w, "update of a stable key", id, err);
+			continue;
+		}
+		id = (r >> 8) % w->owned;
+		k = rd_key(base + id);
+		val = rd_value(base + id, r >> 56);
+		if (what < (fill ? 80 : 2)) {
+			u64 flags = (r >> 32) % 3;	/* ANY, NOEXIST, EXIST */
+
+			want = 0;
+			if (flags == HMAP_NOEXIST && w->present[id])
+				want = -EEXIST;
+			if (flags == HMAP_EXIST && !w->present[id])
+				want = -ENOENT;
+			err = hmap_update(map, &k, sizeof(k), &val,
+					  sizeof(val), flags);
+			if (err != want) {
+				mw_fail(w, "update", base + id, err);
+			} else if (!err) {
+				w->present[id] = true;
+				w->value[id] = val;
+			}
+		} else if (what < 90) {
+			want = w->present[id] ? 0 : -ENOENT;
+			err = hmap_delete(map, &k, sizeof(k));
+			if (err != want)
+				mw_fail(w, "delete", base + id, err);
+			else
+				w->present[id] = false;
+		} else {
+			u64 got = 0;
+
+			want = w->present[id] ? 0 : -ENOENT;
+			err = hmap_lookup(map, &k, sizeof(k), &got, &len);
+			if (err != want || (!err && got != w->value[id]))
+				mw_fail(w, "lookup", base + id, err);
+		}
+		w->done++;
+	}
+	return NULL;
+}
+
+static void test_writers(struct result *res, bool overlap, bool tiny)
+{
+	struct hmap_params p = {
+		.key_size = sizeof(struct rd_key), .value_size = 8,
+		.max_entries = 1 << 20,
+	};
+	struct rd_ctx *c = calloc(1, sizeof(*c));
+	struct mw_writer *w = calloc(MW_WRITERS, sizeof(*w));
+	pthread_t readers[RD_READERS], walker, writers[MW_WRITERS];
+	static u8 seen[RD_STABLE + RD_CHURN];
+	unsigned long failures = 0, shared_bad = 0, ops = 0, found = 0;
+	u64 id, val, expect;
+	struct hmap_iter it;
+	struct hmap_stats st;
+	double t0 = now_s();
+	struct rd_key k;
+	const char *first = "";
+	bool walk_ok = true;
+	u32 klen, vlen;
+	int i, werr = 0;
+
+	c->map = hmap_create(&p);
+	if (IS_ERR(c->map)) {
+		res->ok = false;
+		free(c);
+		free(w);
+		return;
+	}
+	for (id = 0; id < RD_STABLE && !tiny; id++) {
+		k = rd_key(id);
+		val = rd_value(id, 0);
+		werr |= hmap_update(c->map, &k, sizeof(k), &val, sizeof(val),
+				    HMAP_NOEXIST);
+	}
+	/* A tiny map has no stable keys for the readers to look up. */
+	for (i = 0; i < RD_READERS && !tiny; i++)
+		pthread_create(&readers[i], NULL, rd_reader, c);
+	if (!tiny)
+		pthread_create(&walker, NULL, rd_walker, c);
+	mw_clock = 0;
+	for (i = 0; i < MW_WRITERS; i++) {
+		w[i].c = c;
+		w[i].n = i;
+		w[i].overlap = overlap;
+		w[i].tiny = tiny;
+		/* Tiny: 2^0 to 2^3 buckets, fewer than the stripes. */
+		w[i].owned = tiny ? 12 : MW_OWNED;
+		w[i].wave = tiny ? 60 : 4000;
+		w[i].ops = scaled(400000);
+		w[i].seed = 1000 + i + 17 * overlap;
+		pthread_create(&writers[i], NULL, mw_writer_fn, &w[i]);
+	}
+	for (i = 0; i < MW_WRITERS; i++) {
+		pthread_join(writers[i], NULL);
+		failures += w[i].failures;
+		shared_bad += w[i].shared_bad;
+		ops += w[i].done;
+		if (w[i].failures && !*first)
+			first = w[i].first;
+	}
+	/* Let the walker finish a few walks, as readers_never_miss does. */
+	while (!tiny && c->walks < 3 && now_s() - t0 < 120)
+		usleep(1000);
+	WRITE_ONCE(c->stop, true);
+	for (i = 0; i < RD_READERS && !tiny; i++)
+		pthread_join(readers[i], NULL);
+	if (!tiny)
+		pthread_join(walker, NULL);
+
+	/* The final state: each writer's keys as its model says. */
+	expect = tiny ? 0 : RD_STABLE;
+	for (i = 0; i < MW_WRITERS; i++) {
+		u64 base = RD_STABLE + MW_SHARED + i * MW_OWNED;
+
+		for (id = 0; id < w[i].owned; id++) {
+			u64 got = 0;
+			u32 len;
+			int err;
+
+			k = rd_key(base + id);
+			err = hmap_lookup(c->map, &k, sizeof(k), &got, &len);
+			if (w[i].present[id] ? err || got != w[i].value[id] :
+					       err != -ENOENT) {
+				if (!failures++)
+					first = "final state differs from a writer's model";
+			}
+			expect += w[i].present[id];
+		}
+	}
+	for (id = RD_STABLE; id < RD_STABLE + MW_SHARED; id++) {
+		u64 got = 0;
+		u32 len;
+
+		k = rd_key(id);
+		if (!hmap_lookup(c->map, &k, sizeof(k), &got, &len)) {
+			expect++;
+			if (got != id)
+				shared_bad++;
+		}
+	}
+	memset(seen, 0, sizeof(seen));
+	if (hmap_iter_start(c->map, &it)) {
+		walk_ok = false;
+	} else {
+		while (!hmap_iter_next(&it, &k, &klen, &val, &vlen)) {
+			if (klen != sizeof(k) || k.id >= RD_STABLE + RD_CHURN ||
+			    seen[k.id]++) {
+				walk_ok = false;
+				break;
+			}
+			found++;
+		}
+		hmap_iter_stop(&it);
+	}
+	hmap_get_stats(c->map, &st);
+	hmap_destroy(c->map);
+	res->ok = !werr && !failures && !shared_bad && walk_ok &&
+		  found == expect && st.count == expect &&
+		  !c->misses && !c->wrong && !c->false_hits &&
+		  !c->walk_bad && !c->walk_missing && !c->walk_dups &&
+		  st.grows >= 2 && st.shrinks >= 2 && (tiny || c->walks >= 3);
+	snprintf(res->note, sizeof(res->note),
+		 "%d writers, %lu ops (%.0f/s), %lu failures%s%s, %lu shared bad; final %lu walked, %llu counted, %llu expected; %lu lookups: %lu misses, %lu wrong; %lu walks: %lu bad, %lu missing, %lu twice; %llu grows, %llu shrinks",
+		 MW_WRITERS, ops, ops / (now_s() - t0), failures,
+		 *first ? ": " : "", first, shared_bad, found,
+		 (unsigned long long)st.count, (unsigned long long)expect,
+		 c->lookups, c->misses, c->wrong, c->walks, c->walk_bad,
+		 c->walk_missing, c->walk_dups,
+		 (unsigned long long)st.grows, (unsigned long long)st.shrinks);
+	free(c);
+	free(w);
+}
+
+static void test_writers_disjoint(struct result *res)
+{
+	test_writers(res, false, false);
+}
+
+static void test_writers_overlap(struct result *res)
+{
+	test_writers(res, true, false);
+}
+
+static void test_writers_tiny(struct result *res)
+{
+	test_writers(res, false, true);
+}
+
 /* ---- Main ---- */
 
 static const struct {
@@ -450,6 +732,9 @@ static const struct {
 	{ "walks_across_resizes_collisions", test_walks_across_resizes_collisions },
 	{ "large_map", test_large },
 	{ "readers_never_miss", test_readers },
+	{ "writers_disjoint", test_writers_disjoint },
+	{ "writers_overlap", test_writers_overlap },
+	{ "writers_tiny", test_writers_tiny },
 };
 
 int main(int argc, char **argv)
