@@ -23,13 +23,15 @@ struct lockdep_map {
 
 static inline bool hmap_shim_lock_held(const struct lockdep_map *m)
 {
+	/* Atomic: hmap_table_held() asks about locks other threads hold. */
 	return __atomic_load_n(&m->held, __ATOMIC_RELAXED) &&
-	       pthread_equal(m->owner, pthread_self());
+	       pthread_equal(__atomic_load_n(&m->owner, __ATOMIC_RELAXED),
+			     pthread_self());
 }
 
 static inline void hmap_shim_lock_acquired(struct lockdep_map *m)
 {
-	m->owner = pthread_self();
+	__atomic_store_n(&m->owner, pthread_self(), __ATOMIC_RELAXED);
 	__atomic_store_n(&m->held, true, __ATOMIC_RELAXED);
 }
 
