@@ -12,7 +12,10 @@
  *   checks it under PROVE_RCU.
  * - &hmap.lock held: every function that needs it is marked
  *   __must_hold(&map->lock) and calls lockdep_assert_held(), for sparse
- *   and lockdep to check. The kernel's __ prefix (as in __skb_queue_tail())
+ *   and lockdep to check. A stripe lock held (the buckets):
+ *   __must_hold(&map->stripes) and hmap_assert_table(); every lock held
+ *   (hmap_lock_all(): the tables): __must_hold(&map->resize_lock) and
+ *   hmap_assert_all(). The kernel's __ prefix (as in __skb_queue_tail())
  *   says it too on a function another file calls with a map lock held:
  *   __hmap_test_prealloc() (&hmap.work_lock), the one there is. The
  *   functions called without &hmap.lock that take it themselves
@@ -83,8 +86,8 @@
  * buckets. When @nevacuate reaches the old size, the new array becomes
  * &hmap.tbl and the old one is freed after a grace period.
  *
- * Bucket arrays are never allocated under the map's lock, which is a
- * spinlock (see "Concurrency contract"). A resize starts only with an
+ * Bucket arrays are never allocated under the map's locks, which are
+ * spinlocks (see "Concurrency contract"). A resize starts only with an
  * array at hand (&hmap.spare). When a write finds one due and none there,
  * a writer that may sleep drops the lock, allocates it, and tries once
  * more; a writer that may not (a map created with %HMAP_F_ATOMIC) has
@@ -127,6 +130,15 @@
  * allocated; when they cannot, the worker tries again after
  * %HMAP_BG_RETRY (20 ms) and the resize waits for memory.
  *
+ * Writers to different buckets run in parallel: the buckets are guarded
+ * by lock stripes, not by one lock (see "Concurrency contract"). A
+ * bucket's stripe is the low bits of its index, as many as the smallest
+ * live array allows, so that one stripe lock covers a bucket and every
+ * bucket it evacuates into or from: in a grow, old bucket i moves to new
+ * buckets i and i + 2^B, which share i's low B bits; in a shrink to 2^B'
+ * buckets, new bucket i takes old buckets i and i + 2^B', which share
+ * the low B' bits; in a same-size grow, i goes to i.
+ *
  * Evacuation copies element pointers, it does not copy or free elements,
  * and it never modifies the old bucket except to replace its tags with
  * EVACUATED_* markers, tag 0 of the head bucket last, with a release
@@ -148,48 +160,117 @@
  *   entry was published in the new array), it moves on to &hmap_table.next.
  *   Entries never move within a live array and a marked-evacuated slot still
  *   points to its element, so a lookup never misses a key present for the
- *   whole lookup, whatever resize or evacuation runs beside it.
- * - Writers (hmap_update(), hmap_delete()), the workers and every change of
- *   the tables are serialized by &hmap.lock, a spinlock_t always taken with
- *   spin_lock_irqsave(), so that a writer may run in any context:
- *   process, softirq or hardirq, interrupts on or off, and under the
- *   caller's own spinlocks. Nothing under it sleeps: elements are allocated
- *   before it is taken; overflow buckets under it come from the map's
- *   reserve (%HMAP_RESERVE buckets, refilled with GFP_KERNEL outside the
- *   lock) and, only for the writers of an %HMAP_F_ATOMIC map, from
+ *   whole lookup, whatever resize or evacuation runs beside it. Striping
+ *   changes nothing for them: a bucket is still changed by one writer at
+ *   a time (the holder of its stripe), in the same order of stores, and
+ *   an old array is still freed only after a grace period that follows
+ *   the commit, which holds every stripe.
+ * - Three kinds of spinlock_t, all always taken with interrupts off, so
+ *   that a writer may run in any context: process, softirq or hardirq,
+ *   interrupts on or off, and under the caller's own spinlocks.
+ *
+ *   1. The stripe locks, &hmap.stripes[0 .. @nstripes - 1] (a power of
+ *      two: twice the possible CPUs, at most %HMAP_STRIPES_MAX, each on
+ *      its own cache line). A hash h (or a bucket index) is in stripe
+ *      h & &hmap.stripe_mask, and the mask is min(@nstripes, 2^B of the
+ *      smallest live array) - 1, so a stripe covers whole buckets of
+ *      every live array, and the old bucket a write evacuates and the new
+ *      buckets it fills are in the stripe of its key (see "Theory of
+ *      operation"). A map of one bucket has one stripe. The holder of a
+ *      stripe may read and change the buckets of that stripe in every
+ *      live array, and read &hmap.tbl, &hmap_table.next, &hmap.resizing
+ *      and the mask: those change only under all the stripes.
+ *   2. &hmap.resize_lock, the outer lock of hmap_lock_all(), which takes
+ *      it, then every stripe in index order (spin_lock_nest_lock(): lockdep
+ *      accepts many locks of one class under a nest lock, and nobody takes
+ *      two stripes without it except by spin_trylock()), then &hmap.lock.
+ *      What changes the tables holds them all: the start of a resize
+ *      (linking the new array, setting @resizing, @nevacuate and the
+ *      mask), its commit (&hmap.tbl to the new array, the old one retired),
+ *      hmap_clear(); and whatever reads several buckets of the newest
+ *      array at once or the map's whole state (hmap_get_stats(),
+ *      hmap_get_histogram()'s holds, hmap_shrink_to_fit()'s decisions).
+ *      A writer waits for that on its stripe; the holds are short (no
+ *      chain is walked under them but by hmap_get_histogram(), in holds
+ *      of %HMAP_HIST_HOLD buckets).
+ *   3. &hmap.lock, the state lock: the reserve of overflow buckets, the
+ *      spare array and its allocation (@spare, @array_busy, @array_failed,
+ *      @want_array, @want_ahead), @nevacuate, @reserve_need, @dying and
+ *      the works' queueing. Innermost: taken alone, under one stripe or
+ *      under hmap_lock_all(), never the other way round.
+ *
+ * - A write (hmap_update(), hmap_delete()) hashes its key, locks its stripe
+ *   (hmap_stripe_lock(): read the mask, lock, check the mask did not
+ *   change meanwhile, else take the right one), and during a resize
+ *   evacuates the old bucket of its key (same stripe) and the one at
+ *   @nevacuate: Go's bound, two old buckets per write. The second is in
+ *   another stripe unless its index has the same low bits; that stripe is
+ *   taken with spin_trylock() only, and the bucket skipped when it is
+ *   busy, so a writer never waits for a second stripe (no deadlock
+ *   between two writers that each want the other's) and the bound stays
+ *   "at most two". Whoever evacuates bucket @nevacuate advances it (under
+ *   &hmap.lock) past every bucket evacuated already, reading their tag 0
+ *   with acquire; the markers of a resize are set once. When it reaches
+ *   the end, the write drops its stripe and commits (hmap_resize_finish(),
+ *   under hmap_lock_all(), which checks that no one else did). The worker
+ *   evacuates beside the writers one bucket at a time, each under its
+ *   stripe, so a resize ends even if every second bucket was skipped.
+ *   A write that finds a resize due drops its stripe and starts it under
+ *   hmap_lock_all() if the spare array is there (once per write), else
+ *   has it allocated as before; a delete that leaves the map below its
+ *   load starts the shrink the same way, after its stripe is dropped.
+ * - The count (&hmap.count) is an atomic_long_t: an insert adds one with
+ *   atomic_long_add_unless(count, 1, max_entries) under its stripe, as
+ *   its last step that can fail (its overflow bucket is taken before,
+ *   and goes back to the reserve on -E2BIG), and publishes its entry in
+ *   the same hold; a delete subtracts one in the hold that clears the
+ *   slot; hmap_clear() sets it to 0 under every stripe, when no insert
+ *   is between its increment and its publication. So the count is
+ *   exactly the entries once writers are done, and max_entries is
+ *   enforced exactly, with no slack: the count never exceeds it, and an
+ *   insert gets -E2BIG only if the map held max_entries at some moment
+ *   of the call (an early check without the atomic, then the atomic one).
+ *   The cost is one shared cache line per insert and delete (BPF's htab
+ *   uses a per-CPU counter with a batch slack to avoid it; not done
+ *   here). The resize
+ *   triggers read the count and &hmap_table.noverflow (atomic too) without
+ *   a lock; they are checked again under hmap_lock_all() before a resize
+ *   starts.
+ * - Nothing under any of these locks sleeps: elements are allocated
+ *   before the stripe is taken; overflow buckets under it come from the
+ *   map's reserve (%HMAP_RESERVE buckets, refilled with GFP_KERNEL outside
+ *   the locks) and, only for the writers of an %HMAP_F_ATOMIC map, from
  *   GFP_ATOMIC once the reserve is empty (which then has @prealloc_work
  *   refill it). A writer that may sleep, and the works, never take
- *   GFP_ATOMIC buckets: when the reserve is short they drop the lock,
+ *   GFP_ATOMIC buckets: when the reserve is short they drop the stripe,
  *   allocate what they need with GFP_KERNEL and try again. Bucket arrays
- *   are never allocated under it (a writer that may sleep allocates one
- *   after dropping it, else @prealloc_work does); an element replaced or
- *   deleted is freed after the lock is dropped (kfree_rcu() on the
- *   rcu_head an %HMAP_F_ATOMIC map's elements carry before them,
+ *   are never allocated under a lock (a writer that may sleep allocates
+ *   one after dropping its stripe, else @prealloc_work does); an element
+ *   replaced or deleted is freed after the stripe is dropped (kfree_rcu()
+ *   on the rcu_head an %HMAP_F_ATOMIC map's elements carry before them,
  *   kfree_rcu_mightsleep() for other maps, whose elements carry none);
  *   arrays go through queue_rcu_work().
- * - How long the lock is held (with interrupts off): for one write, which
+ * - How long a stripe is held (with interrupts off): for one write, which
  *   evacuates two old chains (plus one each time it came back after
  *   dropping the lock to allocate), walks its key's chain and inserts; or
- *   for %HMAP_EVAC_HOLD buckets walked of a longer walk (the worker,
- *   hmap_shrink_to_fit()) or %HMAP_HIST_HOLD (hmap_get_histogram()), a
- *   chain being walked whole; never for a walk of the array. So the bound
- *   is in chain lengths: a few buckets for keys hashed with the map's
- *   random seed at the load the map keeps (6.5 entries per bucket,
- *   compacted by same-size grows), and once a grow's array failed to be
+ *   for one old chain evacuated by the worker or hmap_shrink_to_fit().
+ *   hmap_lock_all() is held for a table swap, a stats snapshot, a
+ *   decision of hmap_shrink_to_fit() or the worker, or %HMAP_HIST_HOLD
+ *   buckets of hmap_get_histogram(). So the bound is in chain lengths, as
+ *   before: a few buckets for keys hashed with the map's random seed at
+ *   the load the map keeps, and once a grow's array failed to be
  *   allocated at most 2^%HMAP_NOARRAY_SLACK times that on average (then
- *   inserts fail); while an allocation is in flight, what the writers
- *   insert meanwhile.
- *   Only the newest array is written; old arrays are read-only but for
- *   their markers.
+ *   inserts fail). Only the newest array is written; old arrays are
+ *   read-only but for their markers.
  * - Which writer may run where is chosen at creation: with %HMAP_F_ATOMIC
  *   (elements allocated with GFP_ATOMIC) hmap_update() and hmap_delete()
  *   run in any context and never sleep; without it they may sleep in the
- *   allocator (outside the lock) and are for process context, which
+ *   allocator (outside the locks) and are for process context, which
  *   might_sleep() checks. hmap_clear(), hmap_shrink_to_fit(),
  *   hmap_get_histogram(), hmap_iter_start(), hmap_create() and
  *   hmap_destroy() stay process context for every map: they allocate
  *   arrays, wait for works, or walk the whole array. hmap_get_stats()
- *   takes the lock briefly and runs wherever a writer of an
+ *   takes every lock briefly and runs wherever a writer of an
  *   %HMAP_F_ATOMIC map may; hmap_count() runs in any context.
  * - PREEMPT_RT: spinlock_t is a sleeping lock there. Writers and
  *   hmap_get_stats() then run only where a spinlock_t may be taken:
@@ -200,48 +281,54 @@
  *   raw_spinlock_t. A raw_spinlock_t would allow those, but then no
  *   allocation (not even GFP_ATOMIC) could be made under it on RT, and an
  *   insert must be able to allocate an overflow bucket; a map whose
- *   elements and buckets were all preallocated could use one (phase 2).
+ *   elements and buckets were all preallocated could use one.
  *   Lookups are lock-free and run anywhere on RT too.
  * - &hmap.work_lock, a mutex, serializes the side that sleeps: the two
  *   works, hmap_shrink_to_fit() and the test hooks. It is taken before
- *   &hmap.lock and never under it, and no writer takes it.
- * - Against writers: hmap_clear() swaps in a new array under the lock,
- *   taken once, so each writer is ordered before it (its entry is
- *   cleared) or after it; hmap_shrink_to_fit() finishes resizes writers
- *   start meanwhile and, when it returns 0, has fitted the count of a
- *   moment of the call (-EAGAIN when writers kept moving it); iterators
- *   and hmap_dump() return each entry present for the whole walk exactly
- *   once, and any other at most once (see hmap_iter.c); hmap_destroy()
- *   must not race with any other call on the map: a user of an
- *   %HMAP_F_ATOMIC map stops its interrupt-side writers first
+ *   any spinlock of the map and never under one, and no writer takes it.
+ * - Against writers: hmap_clear() swaps in a new array under every lock,
+ *   taken once, so each writer (which holds its stripe from its
+ *   evacuation to its insert) is ordered before it (its entry is cleared)
+ *   or after it; hmap_shrink_to_fit() finishes resizes writers start
+ *   meanwhile and, when it returns 0, has fitted the count of a moment of
+ *   the call (-EAGAIN when writers kept moving it); iterators and
+ *   hmap_dump() return each entry present for the whole walk exactly
+ *   once, and any other at most once (see hmap_iter.c: they depend only
+ *   on the order of stores to a bucket, which one stripe holder makes);
+ *   hmap_destroy() must not race with any other call on the map: a user
+ *   of an %HMAP_F_ATOMIC map stops its interrupt-side writers first
  *   (del_timer_sync(), hrtimer_cancel(), synchronize_irq(), ...).
  * - Teardown is final. A map has two works: @bg_work (evacuation beside the
  *   writers, freeing an idle spare array) and @prealloc_work (allocating
  *   the next array ahead, or the missing one). Both are queued only under
- *   &hmap.lock, by hmap_bg_queue(), hmap_maybe_prealloc() and
- *   hmap_want_array() (and the test hook __hmap_test_prealloc()), which do
- *   nothing once &hmap.dying is set. hmap_destroy() sets it under the lock
- *   first, then cancels @prealloc_work and @bg_work synchronously (in that
- *   order: a running @prealloc_work may still take the lock, and sees
- *   @dying), and queues the free of the map's tables for after a grace
- *   period. The map itself is freed by whichever comes last, that free or
- *   the free of a table it retired earlier (&hmap.refs). Once
- *   hmap_destroy() returns, neither of the map's two works runs again; what
- *   remains is the deferred free on the hmap workqueue, which touches
- *   nothing but the map's memory, and hmap_core_exit() waits for the
- *   deferred frees of every map before the module goes.
+ *   &hmap.lock, by hmap_bg_queue(), hmap_maybe_prealloc(),
+ *   hmap_want_array() and hmap_reserve_low() (and the test hook
+ *   __hmap_test_prealloc()), which do nothing once &hmap.dying is set.
+ *   hmap_destroy() sets it under the lock first, then cancels
+ *   @prealloc_work and @bg_work synchronously (in that order: a running
+ *   @prealloc_work may still take the locks, and sees @dying), and queues
+ *   the free of the map's tables for after a grace period. The map itself
+ *   is freed by whichever comes last, that free or the free of a table it
+ *   retired earlier (&hmap.refs). Once hmap_destroy() returns, neither of
+ *   the map's two works runs again; what remains is the deferred free on
+ *   the hmap workqueue, which touches nothing but the map's memory, and
+ *   hmap_core_exit() waits for the deferred frees of every map before the
+ *   module goes.
  * - An update publishes a new element with rcu_assign_pointer() and frees
  *   the old one after a grace period: a reader sees the old or the new
  *   value, never a mix.
  * - Memory that readers may reach (elements, bucket arrays with their
  *   overflow buckets) is freed only after a grace period.
  *
- * &hmap.lock protects: &hmap.count, &hmap.resizing, &hmap.nevacuate,
- * &hmap.last_write, &hmap.spare, &hmap.want_array, &hmap.want_ahead,
- * &hmap.array_busy, &hmap.reserve, &hmap.nreserve, &hmap.reserve_need,
- * &hmap.dying, the contents of the newest array, and the link from an old
- * array to a new one. The counters are per CPU and read without it;
- * &hmap.count is read without it by hmap_count() (READ_ONCE()).
+ * &hmap.lock protects: &hmap.nevacuate, &hmap.spare, &hmap.want_array,
+ * &hmap.want_ahead, &hmap.array_busy, &hmap.array_failed, &hmap.reserve,
+ * &hmap.nreserve, &hmap.reserve_need, &hmap.dying. hmap_lock_all()
+ * protects &hmap.tbl, the link from an old array to a new one,
+ * &hmap.resizing and &hmap.stripe_mask (read under any stripe). A stripe
+ * protects its buckets in every live array. &hmap.count and
+ * &hmap_table.noverflow are atomic; &hmap.last_write is a hint written and
+ * read with WRITE_ONCE() and READ_ONCE(). The counters are per CPU and
+ * read without a lock.
  */
 
 /**
@@ -262,32 +349,39 @@
  *    files. A reader starts holding no hmap lock and takes the next one.
  * 4. &hmap.work_lock (the map core), one mutex per map: the map's two
  *    works, hmap_shrink_to_fit() and the test hooks.
- * 5. &hmap.lock (the map core), one spinlock per map, taken with
- *    interrupts off: writers, the map's two works (briefly, under 4),
- *    hmap_clear(), hmap_get_stats() and hmap_get_histogram(). No one holds
- *    the locks of two maps at once. Callers of hmap_update() and
- *    hmap_delete() may hold their own spinlocks (then the map must be
- *    %HMAP_F_ATOMIC): hmap takes no lock of theirs, so any caller's lock
- *    goes above this one.
- * 6. Taken under &hmap.lock, and not by hmap: the slab's and the
- *    workqueue's internal locks (GFP_ATOMIC allocations, queue_work(),
+ * 5. &hmap.resize_lock (the map core), one spinlock per map, interrupts
+ *    off: only as the first step of hmap_lock_all(). Never taken by a
+ *    holder of a stripe: a writer that must change the tables drops its
+ *    stripe first.
+ * 6. &hmap.stripes[i].lock, one spinlock per stripe, interrupts off (a
+ *    writer's first lock): one at a time, or several by hmap_lock_all()
+ *    in index order under 5 (spin_lock_nest_lock()), or a second one by
+ *    spin_trylock() (a write's second evacuation), which never waits.
+ *    Callers of hmap_update() and hmap_delete() may hold their own
+ *    spinlocks (then the map must be %HMAP_F_ATOMIC): hmap takes no lock
+ *    of theirs, so any caller's lock goes above 5 and 6.
+ * 7. &hmap.lock (the map core), the state lock, interrupts off: alone,
+ *    innermost under 6, or last in hmap_lock_all(). No one holds the
+ *    locks of two maps at once.
+ * 8. Taken under 5 to 7, and not by hmap: the slab's and the workqueue's
+ *    internal locks (GFP_ATOMIC allocations, queue_work(),
  *    mod_delayed_work(), call_rcu()), all irq-safe.
- * 7. rcu_read_lock(): lookups, iterators, hmap_dump() and its callback.
+ * 9. rcu_read_lock(): lookups, iterators, hmap_dump() and its callback.
  *    Nothing under it sleeps or takes a mutex; a lookup under a writer's
  *    spinlock is fine (it takes no lock).
  *
  * Where one lock is taken under another: bind_lock, then hmap_reg_lock in
- * hmap_obj_create() and hmap_obj_open(); bind_lock, then &hmap.lock when
- * hmap_obj_create() destroys the map it made because the name was taken
- * meanwhile; hmap_reg_lock, then a wait for debugfs readers that take
- * &hmap.lock, in hmap_obj_release(), and in hmap_obj_unname() when the
- * rename of the map's directory fails and
- * hmap_debugfs_rename_destroyed() removes it instead;
- * &hmap.work_lock, then &hmap.lock, in the works and
- * hmap_shrink_to_fit(). What keeps the order:
+ * hmap_obj_create() and hmap_obj_open(); bind_lock, then the map's
+ * spinlocks when hmap_obj_create() destroys the map it made because the
+ * name was taken meanwhile; hmap_reg_lock, then a wait for debugfs
+ * readers that take the map's spinlocks, in hmap_obj_release(), and in
+ * hmap_obj_unname() when the rename of the map's directory fails and
+ * hmap_debugfs_rename_destroyed() removes it instead; &hmap.work_lock,
+ * then the spinlocks, in the works and hmap_shrink_to_fit(). What keeps
+ * the order:
  *
  * - The map core calls nothing of the registry, debugfs or the device:
- *   under either map lock no other hmap lock is taken.
+ *   under a map lock no other hmap lock is taken.
  * - A debugfs file never takes hmap_reg_lock: hmap_debugfs_remove() waits
  *   for its readers under that lock. It reads only what never changes in
  *   an object (name, id) and asks the core for the rest.
@@ -295,16 +389,20 @@
  *   waits for the map's works (and, past %HMAP_DESTROY_PENDING_MAX, for
  *   grace periods and the workqueue). The per-map commands
  *   of /dev/hmap take no registry lock: a reference keeps their object.
- * - The map's works take &hmap.work_lock and &hmap.lock, so no one cancels
- *   or flushes them while holding either: hmap_destroy() and
+ * - The map's works take &hmap.work_lock and the spinlocks, so no one
+ *   cancels or flushes them while holding any: hmap_destroy() and
  *   hmap_test_set_background() unlock first. Nothing on the hmap
  *   workqueue takes hmap_reg_lock or a bind_lock, so hmap_destroy() may
  *   wait for it under bind_lock.
+ * - Two stripes are held at once only under &hmap.resize_lock (all of
+ *   them, in index order) or by spin_trylock() (a writer's second
+ *   bucket): no cycle among stripes. Lockdep sees @nstripes + 2 locks
+ *   held by hmap_lock_all(), at most 18, within its 48.
  * - Memory is allocated with GFP_KERNEL under locks 1 to 4 only (hmap
  *   has no shrinker, so reclaim takes none of them), and with GFP_ATOMIC
- *   under &hmap.lock only by the writers of an %HMAP_F_ATOMIC map.
- *   Nothing under &hmap.lock waits for a grace period: elements are freed
- *   after it is dropped.
+ *   under a stripe (and &hmap.lock) only by the writers of an
+ *   %HMAP_F_ATOMIC map. Nothing under a spinlock waits for a grace
+ *   period: elements are freed after it is dropped.
  */
 
 #include <linux/bitops.h>
@@ -343,10 +441,10 @@ EXPORT_TRACEPOINT_SYMBOL_GPL(hmap_alloc_fail);
 #define HMAP_ADVANCE_SCAN	1024
 /*
  * Buckets (heads and overflow buckets of the old chains) the worker and
- * hmap_shrink_to_fit() evacuate per hold of &hmap.lock: the lock is a
- * spinlock held with interrupts off, so a long walk drops it after this
- * much work. A chain is evacuated whole, so a hold may go past it by one
- * chain, whose length %HMAP_NOARRAY_SLACK bounds.
+ * hmap_shrink_to_fit() evacuate between two refills of the reserve, and
+ * between two looks at whether the worker should stop. Each old chain is
+ * evacuated under its own stripe, so a stripe is held for one chain,
+ * whose length %HMAP_NOARRAY_SLACK bounds.
  */
 #define HMAP_EVAC_HOLD		8
 /*
@@ -1125,11 +1223,11 @@ EXPORT_SYMBOL_GPL(hmap_lookup);
 #define hmap_assert_table(map)	lockdep_assert(hmap_table_held(map))
 
 /* hmap_lock_all() held: the tables may be swapped. */
-#define hmap_assert_all(map)					\
-	do {							\
-		lockdep_assert_held(&(map)->resize_lock);	\
-		lockdep_assert_held(&(map)->lock);		\
-	} while (0)
+static inline void hmap_assert_all(struct hmap *map)
+{
+	lockdep_assert_held(&map->resize_lock);
+	lockdep_assert_held(&map->lock);
+}
 
 /*
  * Take every lock of the map, interrupts off: &hmap.resize_lock, then each
@@ -1140,24 +1238,32 @@ EXPORT_SYMBOL_GPL(hmap_lookup);
  * holds this; a writer waits for it on its stripe.
  */
 static void hmap_lock_all(struct hmap *map, unsigned long *flags)
-	__acquires(&map->resize_lock) __acquires(&map->lock)
+	__acquires(&map->resize_lock) __acquires(&map->stripes)
+	__acquires(&map->lock)
 {
 	unsigned int i;
 
 	spin_lock_irqsave(&map->resize_lock, *flags);
-	for (i = 0; i < map->nstripes; i++)
+	for (i = 0; i < map->nstripes; i++) {
 		spin_lock_nest_lock(&map->stripes[i].lock, &map->resize_lock);
+		__release(&map->stripes);	/* sparse: counted once below */
+	}
+	__acquire(&map->stripes);
 	spin_lock(&map->lock);
 }
 
 static void hmap_unlock_all(struct hmap *map, unsigned long flags)
-	__releases(&map->resize_lock) __releases(&map->lock)
+	__releases(&map->resize_lock) __releases(&map->stripes)
+	__releases(&map->lock)
 {
 	unsigned int i;
 
 	spin_unlock(&map->lock);
-	for (i = map->nstripes; i--; )
+	for (i = map->nstripes; i--; ) {
 		spin_unlock(&map->stripes[i].lock);
+		__acquire(&map->stripes);	/* sparse: counted once below */
+	}
+	__release(&map->stripes);
 	spin_unlock_irqrestore(&map->resize_lock, flags);
 }
 
@@ -1555,6 +1661,31 @@ static void hmap_resize_finish(struct hmap *map)
 }
 
 /*
+ * A write's second old bucket, the one at @nevacuate: under the writer's
+ * stripe @stripe if it is that one's, else under its own stripe if
+ * spin_trylock() gets it at once; if not, it is skipped (*@walked 0).
+ * Return: as hmap_evacuate_one().
+ */
+static int hmap_evacuate_second(struct hmap *map, unsigned int stripe,
+				unsigned int how, unsigned int *walked,
+				bool *done)
+	__must_hold(&map->stripes)
+{
+	unsigned long i = READ_ONCE(map->nevacuate);
+	unsigned int s2 = i & map->stripe_mask;
+	int err;
+
+	*walked = 0;
+	if (s2 == stripe)
+		return hmap_evacuate_one(map, i, how, walked, done);
+	if (!spin_trylock(&map->stripes[s2].lock))
+		return 0;
+	err = hmap_evacuate_one(map, i, how, walked, done);
+	spin_unlock(&map->stripes[s2].lock);
+	return err;
+}
+
+/*
  * Before a write to @hash, during a resize of any kind: evacuate the old
  * bucket it hashes to, then one more at @nevacuate (two, as Go's growWork
  * does). The writer holds stripe @stripe, which covers the first bucket
@@ -1579,8 +1710,7 @@ static int hmap_evacuate_for_write(struct hmap *map, u64 hash,
 				   unsigned int *evacuated, bool *done)
 	__must_hold(&map->stripes)
 {
-	unsigned int walked, s2;
-	unsigned long i;
+	unsigned int walked;
 	int err;
 
 	hmap_assert_table(map);
@@ -1593,13 +1723,7 @@ static int hmap_evacuate_for_write(struct hmap *map, u64 hash,
 	*evacuated += !!walked;
 	if (*done || *evacuated >= 2)
 		return 0;
-	i = READ_ONCE(map->nevacuate);
-	s2 = i & map->stripe_mask;
-	if (s2 != stripe && !spin_trylock(&map->stripes[s2].lock))
-		return 0;
-	err = hmap_evacuate_one(map, i, how, &walked, done);
-	if (s2 != stripe)
-		spin_unlock(&map->stripes[s2].lock);
+	err = hmap_evacuate_second(map, stripe, how, &walked, done);
 	/* A writer that may sleep refills the reserve and comes back. */
 	if (err == -EAGAIN)
 		return err;
@@ -2468,7 +2592,8 @@ fail:
  * element, and overflow buckets once the map's reserve is empty, with
  * GFP_ATOMIC (on PREEMPT_RT: see "Concurrency contract"). Otherwise
  * process context, may sleep (in the allocator, GFP_KERNEL, outside the
- * map's lock). Takes the map's spinlock with interrupts off.
+ * map's locks). Takes the stripe lock of its key with interrupts off,
+ * and briefly every lock of the map if it starts or ends a resize.
  * Return: 0; -EINVAL for a bad length or flag; -EEXIST if %HMAP_NOEXIST
  * and the key is present; -ENOENT if %HMAP_EXIST and it is absent; -E2BIG
  * if the map holds max_entries; -ENOMEM if the element, or an overflow
@@ -2636,10 +2761,11 @@ EXPORT_SYMBOL_GPL(hmap_delete);
  *
  * Replaces the tables with an empty one of the size the map was created
  * with; the old tables and their elements are freed after a grace period.
- * Concurrent writers are ordered before or after it by the map's lock.
+ * Concurrent writers are ordered before or after it by the map's locks
+ * (it takes all of them; a writer holds its stripe for its whole write).
  *
  * Context: process context, may sleep (allocates the new array); takes
- * the map's spinlock only to swap the tables.
+ * the map's spinlocks (hmap_lock_all()) only to swap the tables.
  * Return: 0, or -ENOMEM (the map is then unchanged).
  */
 int hmap_clear(struct hmap *map)

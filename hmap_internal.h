@@ -191,7 +191,7 @@ struct hmap_pcpu {
  *	low bits (&hmap.stripe_mask), in every live array.
  */
 struct hmap_stripe {
-	spinlock_t lock;
+	spinlock_t lock;	/* this stripe's buckets */
 } ____cacheline_aligned_in_smp;
 
 /**
