@@ -11,6 +11,12 @@
  * never inserted; and that iterators walking over and over return every
  * such key exactly once per walk, no key twice, in hash order.
  *
+ * With two writers, one on each CPU (the striped locks let writers to
+ * different buckets run in parallel), the same holds: with disjoint key
+ * sets each writer's inserts and deletes must all succeed; with
+ * overlapping ones they insert and delete the same keys, and must end,
+ * after a last pass each, with the stable keys only.
+ *
  * Threads only count failures; the test thread reports them after every
  * thread is stopped, so no assertion can leave a thread running.
  */
@@ -63,7 +69,8 @@ struct stress_thread {
 	struct task_struct *task;
 	enum stress_role role;
 	int cpu;
-	u64 rounds;		/* reader rounds or walks done */
+	u64 rounds;		/* reader rounds, walks or waves done */
+	u32 part;		/* writer: its number, 0 or 1 */
 	DECLARE_BITMAP(seen,
 		       STRESS_NIDS);	/* walker: ids returned by a walk */
 };
@@ -79,6 +86,11 @@ struct stress_ctx {
 	int start_errors;
 	struct stress_thread threads[STRESS_MAX_THREADS];
 	struct completion writer_done;
+	atomic_t writers_left;		/* completes writer_done at 0 */
+	atomic_t writers_waved;		/* writers past their waves */
+	u32 nparts;			/* writers the case starts */
+	u32 nwriters;			/* writers started */
+	bool overlap;			/* the writers share their keys */
 
 	/* Failures, counted by the threads. */
 	atomic_long_t misses;		/* a stable key not found */
@@ -263,19 +275,30 @@ static void stress_maybe_pause(struct stress_ctx *ctx, u64 *resizes)
 	}
 }
 
+/*
+ * Insert (or replace a stable key's value) or delete @id. When the writers
+ * share their keys, another may have inserted or deleted it first: the
+ * insert then replaces (%HMAP_ANY) and a delete may find it gone.
+ */
 static void stress_write(struct stress_ctx *ctx, u32 id, bool insert, u64 gen)
 {
 	struct hmap_kunit_key key;
 	u64 value = stress_value(id) | gen;
+	u64 flags = HMAP_NOEXIST;
 	int ret;
 
+	if (id < STRESS_STABLE)
+		flags = HMAP_EXIST;
+	else if (ctx->overlap)
+		flags = HMAP_ANY;
 	stress_key(id, &key);
 	if (insert)
 		ret = hmap_update(ctx->map, &key, sizeof(key), &value,
-				  sizeof(value), id < STRESS_STABLE ?
-				  HMAP_EXIST : HMAP_NOEXIST);
+				  sizeof(value), flags);
 	else
 		ret = hmap_delete(ctx->map, &key, sizeof(key));
+	if (ret == -ENOENT && !insert && ctx->overlap)
+		ret = 0;
 	if (ret)
 		stress_fail(ctx, &ctx->write_errors,
 			    insert ? "hmap_update()" : "hmap_delete()", id,
@@ -286,14 +309,17 @@ static void stress_write(struct stress_ctx *ctx, u32 id, bool insert, u64 gen)
  * Waves: insert every churned key, then delete them all, in orders that
  * change from wave to wave; every eighth write also replaces the value of
  * a stable key. A wave is never cut short, so the map ends with the stable
- * keys only.
+ * keys only. Of two writers with disjoint keys, each churns the ids of its
+ * parity; with shared keys, both churn all of them, and once both are
+ * done with their waves each deletes them all again.
  */
 static int stress_writer(void *arg)
 {
 	struct stress_thread *th = arg;
 	struct stress_ctx *ctx = th->ctx;
 	u64 resizes = stress_resizes_now(ctx->map), gen = 0;
-	u32 wave, j;
+	bool mine;
+	u32 wave, j, id;
 
 	for (wave = 0; wave < STRESS_MAX_WAVES && !kthread_should_stop();
 	     wave++) {
@@ -303,8 +329,10 @@ static int stress_writer(void *arg)
 		if (stress_expired(ctx))
 			break;
 		for (j = 0; j < STRESS_CHURN; j++) {
-			stress_write(ctx, STRESS_STABLE + (j * 5 + wave * 37) %
-				  STRESS_CHURN, true, 0);
+			id = STRESS_STABLE + (j * 5 + wave * 37) % STRESS_CHURN;
+			mine = ctx->overlap || id % ctx->nparts == th->part;
+			if (mine)
+				stress_write(ctx, id, true, 0);
 			if (j % 8 == 0) {
 				gen = (gen + 1) & STRESS_GEN_MASK;
 				stress_write(ctx,
@@ -314,14 +342,26 @@ static int stress_writer(void *arg)
 			stress_maybe_pause(ctx, &resizes);
 		}
 		for (j = 0; j < STRESS_CHURN; j++) {
-			stress_write(ctx, STRESS_STABLE + (j * 11 + wave * 13) %
-				  STRESS_CHURN, false, 0);
+			id = STRESS_STABLE + (j * 11 + wave * 13) % STRESS_CHURN;
+			mine = ctx->overlap || id % ctx->nparts == th->part;
+			if (mine)
+				stress_write(ctx, id, false, 0);
 			stress_maybe_pause(ctx, &resizes);
 		}
 		cond_resched();
 	}
-	ctx->waves = wave;
-	complete(&ctx->writer_done);
+	th->rounds = wave;
+	if (ctx->overlap) {
+		/* Once no one inserts any more, delete every churned key. */
+		atomic_inc(&ctx->writers_waved);
+		while (atomic_read(&ctx->writers_waved) < ctx->nparts &&
+		       !kthread_should_stop() && !stress_expired(ctx))
+			usleep_range(1000, 2000);
+		for (j = 0; j < STRESS_CHURN; j++)
+			stress_write(ctx, STRESS_STABLE + j, false, 0);
+	}
+	if (atomic_dec_and_test(&ctx->writers_left))
+		complete(&ctx->writer_done);
 	stress_wait_stop();
 	return 0;
 }
@@ -483,6 +523,9 @@ static struct stress_ctx *stress_setup(struct kunit *test, bool chosen_hash)
 	ctx->test = test;
 	ctx->deadline = jiffies + STRESS_TIME_LIMIT;
 	init_completion(&ctx->writer_done);
+	/* One writer unless the case says otherwise before spawning. */
+	ctx->nparts = 1;
+	atomic_set(&ctx->writers_left, 1);
 	ctx->map = hmap_kunit_map(test, STRESS_NIDS, STRESS_STABLE,
 				  chosen_hash);
 	for (id = 0; id < STRESS_STABLE; id++) {
@@ -530,6 +573,8 @@ static void stress_spawn(struct stress_ctx *ctx, enum stress_role role, int cpu)
 	th->ctx = ctx;
 	th->role = role;
 	th->cpu = cpu;
+	if (role == STRESS_WRITER)
+		th->part = ctx->nwriters++;
 	task = kthread_create(stress_thread_fn, th, "hmap_stress/%d:%d",
 			      ctx->nthreads, cpu);
 	if (IS_ERR(task)) {
@@ -547,10 +592,17 @@ static void stress_run(struct stress_ctx *ctx)
 {
 	unsigned long until = jiffies + STRESS_WAIT_LIMIT;
 	bool done = false;
+	int i;
 
 	while (!ctx->start_errors && !done && time_before(jiffies, until))
 		done = wait_for_completion_timeout(&ctx->writer_done, 10 * HZ);
 	stress_stop_all(ctx);
+	/* The waves of the slowest writer. */
+	ctx->waves = STRESS_MAX_WAVES;
+	for (i = 0; i < ctx->nthreads; i++)
+		if (ctx->threads[i].role == STRESS_WRITER)
+			ctx->waves = min_t(u32, ctx->waves,
+					   ctx->threads[i].rounds);
 	KUNIT_EXPECT_EQ(ctx->test, ctx->start_errors, 0);
 	KUNIT_EXPECT_TRUE_MSG(ctx->test, done || ctx->start_errors,
 			      "the writer did not finish its waves");
@@ -660,9 +712,49 @@ static void hmap_stress_test_walk_resize(struct kunit *test)
 	KUNIT_EXPECT_GT(test, atomic_long_read(&ctx->walks_in_resize), 0L);
 }
 
+/*
+ * A writer on each CPU, a reader and a walker beside them: with disjoint
+ * key sets (each writer the ids of its parity) or shared ones.
+ */
+static void stress_two_writers(struct kunit *test, bool overlap)
+{
+	struct stress_ctx *ctx = stress_setup(test, true);
+	struct hmap_stats st;
+	int cpus[2];
+
+	ctx->overlap = overlap;
+	ctx->nparts = 2;
+	atomic_set(&ctx->writers_left, 2);
+	ctx->min_walks = STRESS_MIN_WALKS;
+	stress_cpus(cpus);
+	stress_spawn(ctx, STRESS_WRITER, cpus[0]);
+	stress_spawn(ctx, STRESS_WRITER, cpus[1]);
+	stress_spawn(ctx, STRESS_READER, cpus[0]);
+	stress_spawn(ctx, STRESS_WALKER, cpus[1]);
+	stress_run(ctx);
+	stress_report(ctx, &st);
+
+	KUNIT_EXPECT_EQ(test, ctx->nwriters, 2U);
+	KUNIT_EXPECT_GE(test, atomic_long_read(&ctx->walks),
+			(long)STRESS_MIN_WALKS);
+	KUNIT_EXPECT_GT(test, atomic_long_read(&ctx->lookups), 0L);
+}
+
+static void hmap_stress_test_two_writers_disjoint(struct kunit *test)
+{
+	stress_two_writers(test, false);
+}
+
+static void hmap_stress_test_two_writers_overlap(struct kunit *test)
+{
+	stress_two_writers(test, true);
+}
+
 static struct kunit_case hmap_stress_cases[] = {
 	KUNIT_CASE(hmap_stress_test_lookup_resize),
 	KUNIT_CASE(hmap_stress_test_walk_resize),
+	KUNIT_CASE(hmap_stress_test_two_writers_disjoint),
+	KUNIT_CASE(hmap_stress_test_two_writers_overlap),
 	{}
 };
 
