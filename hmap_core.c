@@ -2415,6 +2415,29 @@ static bool hmap_write_start_resize(struct hmap *map,
 	return started;
 }
 
+/*
+ * The start of a write's hold: lock the stripe of @hash, put the overflow
+ * buckets the write allocated while unlocked (*@mine) on the reserve,
+ * and note the write for the worker's idle clock.
+ *
+ * Return: the stripe held.
+ */
+static unsigned int hmap_write_lock(struct hmap *map, u64 hash,
+				    unsigned long *irqflags,
+				    struct hmap_bucket **mine)
+	__acquires(&map->stripes)
+{
+	unsigned int stripe = hmap_stripe_lock(map, hash, irqflags);
+
+	if (*mine) {
+		spin_lock(&map->lock);
+		hmap_reserve_splice(map, mine);
+		spin_unlock(&map->lock);
+	}
+	WRITE_ONCE(map->last_write, jiffies);
+	return stripe;
+}
+
 /* The body of hmap_update(), run charged to the map's memory cgroup. */
 static int hmap_do_update(struct hmap *map, const void *key, u32 key_len,
 			  const void *value, u32 value_len, u64 flags)
@@ -2444,13 +2467,7 @@ static int hmap_do_update(struct hmap *map, const void *key, u32 key_len,
 		hmap_reserve_fill(map, HMAP_RESERVE);
 
 relock:
-	stripe = hmap_stripe_lock(map, hash, &irqflags);
-	if (mine) {
-		spin_lock(&map->lock);
-		hmap_reserve_splice(map, &mine);
-		spin_unlock(&map->lock);
-	}
-	WRITE_ONCE(map->last_write, jiffies);
+	stripe = hmap_write_lock(map, hash, &irqflags, &mine);
 	err = hmap_evacuate_for_write(map, hash, stripe, how, &evacuated,
 				      &done);
 	if (err)
@@ -2693,13 +2710,7 @@ int hmap_delete(struct hmap *map, const void *key, u32 key_len)
 	if (may_sleep)
 		hmap_reserve_fill(map, HMAP_RESERVE);
 relock:
-	stripe = hmap_stripe_lock(map, hash, &irqflags);
-	if (mine) {
-		spin_lock(&map->lock);
-		hmap_reserve_splice(map, &mine);
-		spin_unlock(&map->lock);
-	}
-	WRITE_ONCE(map->last_write, jiffies);
+	stripe = hmap_write_lock(map, hash, &irqflags, &mine);
 	err = hmap_evacuate_for_write(map, hash, stripe, how, &evacuated,
 				      &done);
 	if (err == -EAGAIN) {
