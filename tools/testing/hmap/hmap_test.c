@@ -11,7 +11,12 @@
  *   spans resizes, and must return each stable key exactly once;
  * - readers: threads look up keys present throughout while a writer grows
  *   and shrinks the map and the worker evacuates, and must never miss one
- *   or see a wrong value; a walker must see each exactly once per walk.
+ *   or see a wrong value; a walker must see each exactly once per walk;
+ * - several writers at once (the striped locks), each checking every result
+ *   against its own model of the keys it owns, beside those readers and
+ *   walker, with shared keys, in a tiny map, with allocation failures and
+ *   for an HMAP_F_ATOMIC map; the final state is checked against the
+ *   models.
  *
  * Prints one "ok"/"not ok" line per test and ends with
  * "hmap_test: N passed, N failed". -q scales the runs down (make check),
@@ -59,7 +64,7 @@ static double now_s(void)
 /* A test's verdict and what it reports. */
 struct result {
 	bool ok;
-	char note[200];
+	char note[320];
 };
 
 /* ---- Differential model runs ---- */
@@ -458,6 +463,7 @@ struct mw_writer {
 	struct rd_ctx *c;
 	bool overlap;
 	bool tiny;		/* @owned keys, no stable ones */
+	bool faults;		/* fail an allocation now and then */
 	u64 owned;
 	u64 wave;
 	unsigned int n;		/* its number */
@@ -494,6 +500,13 @@ static void *mw_writer_fn(void *arg)
 	base = RD_STABLE + MW_SHARED + w->n * MW_OWNED;
 	for (i = 0; i < w->ops; i++) {
 		u64 r = splitmix(&rs);
+
+		/*
+		 * Faults: one of this thread's next few allocations fails;
+		 * a write that gets -ENOMEM must leave the map unchanged.
+		 */
+		if (w->faults && i % 64 == 0)
+			hmap_shim_fail_allocs(r % 16, 1);
 		/*
 		 * Waves, the same for every writer (a shared clock of
 		 * their operations): mostly inserts, then mostly deletes.
@@ -509,13 +522,15 @@ static void *mw_writer_fn(void *arg)
 			if (what < (fill ? 80 : 5)) {
 				err = hmap_update(map, &k, sizeof(k), &val,
 						  sizeof(val), HMAP_ANY);
-				if (err)
-					w->shared_bad++;
 			} else {
 				err = hmap_delete(map, &k, sizeof(k));
-				if (err && err != -ENOENT)
-					w->shared_bad++;
+				if (err == -ENOENT)
+					err = 0;
 			}
+			if (err == -ENOMEM && w->faults)
+				w->errs++;
+			else if (err)
+				w->shared_bad++;
 			continue;
 		}
 		if ((r & 63) == 1 && !w->tiny) {
@@ -526,7 +541,7 @@ static void *mw_writer_fn(void *arg)
 			val = rd_value(id, r >> 56);
 			err = hmap_update(map, &k, sizeof(k), &val,
 					  sizeof(val), HMAP_EXIST);
-			if (err)
+			if (err && !(err == -ENOMEM && w->faults))
 				mw_fail(w, "update of a stable key", id, err);
 			continue;
 		}
@@ -543,7 +558,9 @@ static void *mw_writer_fn(void *arg)
 				want = -ENOENT;
 			err = hmap_update(map, &k, sizeof(k), &val,
 					  sizeof(val), flags);
-			if (err != want) {
+			if (err == -ENOMEM && w->faults) {
+				w->errs++;
+			} else if (err != want) {
 				mw_fail(w, "update", base + id, err);
 			} else if (!err) {
 				w->present[id] = true;
@@ -552,7 +569,9 @@ static void *mw_writer_fn(void *arg)
 		} else if (what < 90) {
 			want = w->present[id] ? 0 : -ENOENT;
 			err = hmap_delete(map, &k, sizeof(k));
-			if (err != want)
+			if (err == -ENOMEM && w->faults)
+				w->errs++;
+			else if (err != want)
 				mw_fail(w, "delete", base + id, err);
 			else
 				w->present[id] = false;
@@ -566,15 +585,25 @@ static void *mw_writer_fn(void *arg)
 		}
 		w->done++;
 	}
+	hmap_shim_fail_allocs(0, 0);
 	return NULL;
 }
 
-static void test_writers(struct result *res, bool overlap, bool tiny)
+/* How a writers_* test runs: MW_* flags. */
+#define MW_OVERLAP	BIT(0)	/* the writers also share keys */
+#define MW_TINY		BIT(1)	/* a few keys: 1 to 8 buckets */
+#define MW_FAULTS	BIT(2)	/* allocations fail now and then */
+#define MW_ATOMIC	BIT(3)	/* an HMAP_F_ATOMIC map */
+
+static void test_writers(struct result *res, unsigned int how)
 {
+	bool overlap = how & MW_OVERLAP, tiny = how & MW_TINY;
 	struct hmap_params p = {
 		.key_size = sizeof(struct rd_key), .value_size = 8,
 		.max_entries = 1 << 20,
+		.flags = how & MW_ATOMIC ? HMAP_F_ATOMIC : 0,
 	};
+	unsigned long enomem = 0;
 	struct rd_ctx *c = calloc(1, sizeof(*c));
 	struct mw_writer *w = calloc(MW_WRITERS, sizeof(*w));
 	pthread_t readers[RD_READERS], walker, writers[MW_WRITERS];
@@ -614,6 +643,7 @@ static void test_writers(struct result *res, bool overlap, bool tiny)
 		w[i].n = i;
 		w[i].overlap = overlap;
 		w[i].tiny = tiny;
+		w[i].faults = how & MW_FAULTS;
 		/* Tiny: 2^0 to 2^3 buckets, fewer than the stripes. */
 		w[i].owned = tiny ? 12 : MW_OWNED;
 		w[i].wave = tiny ? 60 : 4000;
@@ -625,6 +655,7 @@ static void test_writers(struct result *res, bool overlap, bool tiny)
 		pthread_join(writers[i], NULL);
 		failures += w[i].failures;
 		shared_bad += w[i].shared_bad;
+		enomem += w[i].errs;
 		ops += w[i].done;
 		if (w[i].failures && !*first)
 			first = w[i].first;
@@ -689,10 +720,11 @@ static void test_writers(struct result *res, bool overlap, bool tiny)
 		  found == expect && st.count == expect &&
 		  !c->misses && !c->wrong && !c->false_hits &&
 		  !c->walk_bad && !c->walk_missing && !c->walk_dups &&
-		  st.grows >= 2 && st.shrinks >= 2 && (tiny || c->walks >= 3);
+		  st.grows >= 2 && st.shrinks >= 2 && (tiny || c->walks >= 3) &&
+		  (!(how & MW_FAULTS) || enomem > 0);
 	snprintf(res->note, sizeof(res->note),
-		 "%d writers, %lu ops (%.0f/s), %lu failures%s%s, %lu shared bad; final %lu walked, %llu counted, %llu expected; %lu lookups: %lu misses, %lu wrong; %lu walks: %lu bad, %lu missing, %lu twice; %llu grows, %llu shrinks",
-		 MW_WRITERS, ops, ops / (now_s() - t0), failures,
+		 "%d writers, %lu ops (%.0f/s), %lu -ENOMEM, %lu failures%s%s, %lu shared bad; final %lu walked, %llu counted, %llu expected; %lu lookups: %lu misses, %lu wrong; %lu walks: %lu bad, %lu missing, %lu twice; %llu grows, %llu shrinks",
+		 MW_WRITERS, ops, ops / (now_s() - t0), enomem, failures,
 		 *first ? ": " : "", first, shared_bad, found,
 		 (unsigned long long)st.count, (unsigned long long)expect,
 		 c->lookups, c->misses, c->wrong, c->walks, c->walk_bad,
@@ -704,17 +736,28 @@ static void test_writers(struct result *res, bool overlap, bool tiny)
 
 static void test_writers_disjoint(struct result *res)
 {
-	test_writers(res, false, false);
+	test_writers(res, 0);
 }
 
 static void test_writers_overlap(struct result *res)
 {
-	test_writers(res, true, false);
+	test_writers(res, MW_OVERLAP);
 }
 
 static void test_writers_tiny(struct result *res)
 {
-	test_writers(res, false, true);
+	test_writers(res, MW_TINY);
+}
+
+static void test_writers_faults(struct result *res)
+{
+	test_writers(res, MW_FAULTS);
+}
+
+/* Writers that may not sleep: GFP_ATOMIC buckets, arrays by a work. */
+static void test_writers_atomic(struct result *res)
+{
+	test_writers(res, MW_FAULTS | MW_ATOMIC | MW_OVERLAP);
 }
 
 /* ---- Main ---- */
@@ -735,6 +778,8 @@ static const struct {
 	{ "writers_disjoint", test_writers_disjoint },
 	{ "writers_overlap", test_writers_overlap },
 	{ "writers_tiny", test_writers_tiny },
+	{ "writers_faults", test_writers_faults },
+	{ "writers_atomic", test_writers_atomic },
 };
 
 int main(int argc, char **argv)
