@@ -236,6 +236,14 @@
  *   triggers read the count and &hmap_table.noverflow (atomic too) without
  *   a lock; they are checked again under hmap_lock_all() before a resize
  *   starts.
+ * - What writers of different stripes still share: the count's cache line
+ *   (one atomic per insert and delete); &hmap.last_write, written at most
+ *   once per jiffy; and &hmap.lock, which an insert takes only when it
+ *   needs an overflow bucket from the reserve, when a resize is due, or
+ *   near a grow of a large map (the allocation ahead), and an evacuation
+ *   takes to advance @nevacuate: so during a resize writers serialize
+ *   briefly on it once per bucket evacuated. Per-stripe reserves and a
+ *   cmpxchg on @nevacuate would lift those; not done.
  * - Nothing under any of these locks sleeps: elements are allocated
  *   before the stripe is taken; overflow buckets under it come from the
  *   map's reserve (%HMAP_RESERVE buckets, refilled with GFP_KERNEL outside
@@ -1815,7 +1823,7 @@ static struct hmap_table *hmap_spare_take(struct hmap *map, unsigned int bits)
 	lockdep_assert_held(&map->lock);
 	if (!t)
 		return NULL;
-	map->spare = NULL;
+	WRITE_ONCE(map->spare, NULL);
 	if (t->B == bits)
 		return t;
 	hmap_table_free_deferred(map, t);
@@ -1829,7 +1837,7 @@ static struct hmap_table *hmap_spare_detach(struct hmap *map)
 	struct hmap_table *t = map->spare;
 
 	lockdep_assert_held(&map->lock);
-	map->spare = NULL;
+	WRITE_ONCE(map->spare, NULL);
 	return t;
 }
 
@@ -1847,7 +1855,7 @@ static struct hmap_table *hmap_spare_install(struct hmap *map,
 	lockdep_assert_held(&map->lock);
 	if (map->dying || (old && old->B == t->B))
 		return t;
-	map->spare = t;
+	WRITE_ONCE(map->spare, t);
 	/* Freed again if writes stop short of the resize. */
 	hmap_bg_schedule(map);
 	return old;
@@ -2007,7 +2015,7 @@ static void hmap_prealloc_work(struct work_struct *work)
 		bits = hmap_newest(map)->B + 1;
 		skip = !map->want_ahead || !!map->spare;
 	}
-	map->want_ahead = false;
+	WRITE_ONCE(map->want_ahead, false);
 	skip = skip || bits > HMAP_B_MAX ||
 	       (map->spare && map->spare->B == bits) ||
 	       !hmap_array_claim(map);
@@ -2036,19 +2044,28 @@ out:
 		hmap_table_free_array(t);
 }
 
-/* Three quarters of the way to a grow of a large map: get its array. */
+/*
+ * Three quarters of the way to a grow of a large map: get its array. The
+ * size checks first, without &hmap.lock, so that the inserts of a map
+ * not near a grow never take it; then the state, under it.
+ */
 static void hmap_maybe_prealloc(struct hmap *map, struct hmap_table *t)
-	__must_hold(&map->lock)
 {
-	lockdep_assert_held(&map->lock);
-	if (t->B + 1 < HMAP_PREALLOC_MIN_B || t->B >= HMAP_B_MAX ||
-	    map->spare || map->dying || map->array_busy || map->want_ahead)
+	if (t->B + 1 < HMAP_PREALLOC_MIN_B || t->B >= HMAP_B_MAX)
 		return;
 	if ((u64)atomic_long_read(&map->count) * HMAP_LOAD_DEN * 4 <
 	    ((u64)HMAP_LOAD_NUM * 3) << t->B)
 		return;
-	map->want_ahead = true;
-	queue_work(hmap_wq, &map->prealloc_work);
+	/* A racy peek: the lock below decides. */
+	if (READ_ONCE(map->spare) || READ_ONCE(map->want_ahead))
+		return;
+	spin_lock(&map->lock);
+	if (!map->spare && !map->dying && !map->array_busy &&
+	    !map->want_ahead) {
+		WRITE_ONCE(map->want_ahead, true);
+		queue_work(hmap_wq, &map->prealloc_work);
+	}
+	spin_unlock(&map->lock);
 }
 
 /*
@@ -2428,13 +2445,17 @@ static unsigned int hmap_write_lock(struct hmap *map, u64 hash,
 	__acquires(&map->stripes)
 {
 	unsigned int stripe = hmap_stripe_lock(map, hash, irqflags);
+	unsigned long now = jiffies;
 
 	if (*mine) {
 		spin_lock(&map->lock);
 		hmap_reserve_splice(map, mine);
 		spin_unlock(&map->lock);
 	}
-	WRITE_ONCE(map->last_write, jiffies);
+
+	/* Once per jiffy: a cache line all writers would write. */
+	if (READ_ONCE(map->last_write) != now)
+		WRITE_ONCE(map->last_write, now);
 	return stripe;
 }
 
@@ -2561,9 +2582,7 @@ relock:
 	}
 	hmap_insert_for_write(map, ne, &at, &free, nb);
 	hmap_stat_add(map, inserts, 1);
-	spin_lock(&map->lock);
 	hmap_maybe_prealloc(map, t);
-	spin_unlock(&map->lock);
 unlock:
 	hmap_stripe_unlock(map, stripe, irqflags);
 	if (done)
@@ -3402,7 +3421,7 @@ void __hmap_test_prealloc(struct hmap *map)
 	lockdep_assert_held(&map->work_lock);
 	spin_lock_irqsave(&map->lock, flags);
 	if (!map->dying) {
-		map->want_ahead = true;
+		WRITE_ONCE(map->want_ahead, true);
 		queue_work(hmap_wq, &map->prealloc_work);
 	}
 	spin_unlock_irqrestore(&map->lock, flags);

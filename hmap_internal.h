@@ -216,7 +216,8 @@ struct hmap_stripe {
  *	runs outside @lock: the two works, hmap_shrink_to_fit() and the
  *	test hooks. Taken before @lock, never under it.
  * @count: entries in the map: an insert adds to it, exactly against
- *	max_entries (atomic_long_add_unless()), under its stripe lock.
+ *	max_entries (atomic_long_add_unless()), under its stripe lock. On a
+ *	cache line of its own, away from what lookups read.
  * @resizing: the resize in progress (changed under hmap_lock_all(), so
  *	stable under any stripe lock).
  * @nevacuate: old buckets below this index are all evacuated (under @lock).
@@ -285,7 +286,6 @@ struct hmap {
 	unsigned int nstripes;
 	unsigned long stripe_mask;
 	struct mutex work_lock;	/* the sleeping side; see hmap_core.c */
-	atomic_long_t count;
 	enum hmap_resize_kind resizing;
 	unsigned long nevacuate;
 	struct hmap_params params;
@@ -317,6 +317,8 @@ struct hmap {
 	refcount_t refs;
 	struct rcu_work destroy_rwork;
 	long destroy_bytes;
+	/* Written by every insert and delete: off the lookups' lines. */
+	atomic_long_t count ____cacheline_aligned_in_smp;
 	struct hmap_stripe stripes[HMAP_STRIPES_MAX];
 };
 
