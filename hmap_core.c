@@ -241,9 +241,9 @@
  *   once per jiffy; and &hmap.lock, which an insert takes only when it
  *   needs an overflow bucket from the reserve, when a resize is due, or
  *   near a grow of a large map (the allocation ahead), and an evacuation
- *   takes to advance @nevacuate: so during a resize writers serialize
- *   briefly on it once per bucket evacuated. Per-stripe reserves and a
- *   cmpxchg on @nevacuate would lift those; not done.
+ *   takes to advance @nevacuate (only the evacuation of the bucket at
+ *   @nevacuate: a write's second bucket, the worker's). Per-stripe
+ *   reserves and a cmpxchg on @nevacuate would lift those; not done.
  * - Nothing under any of these locks sleeps: elements are allocated
  *   before the stripe is taken; overflow buckets under it come from the
  *   map's reserve (%HMAP_RESERVE buckets, refilled with GFP_KERNEL outside
@@ -1632,8 +1632,14 @@ static int hmap_evacuate_one(struct hmap *map, unsigned long i,
 		else
 			hmap_stat_add(map, evacuated_by_writers, 1);
 	}
-	spin_lock(&map->lock);
-	if (i == map->nevacuate) {
+	/*
+	 * Only the evacuation of the bucket at @nevacuate takes the state
+	 * lock, to advance it. A racy peek: missing a move of @nevacuate to
+	 * @i only leaves the advance to whoever next evacuates @i (or finds
+	 * it evacuated), the worker at the latest.
+	 */
+	if (READ_ONCE(map->nevacuate) == i) {
+		spin_lock(&map->lock);
 		/*
 		 * The buckets looked at past @i may be other stripes': their
 		 * markers are set once per resize, tag 0 last (acquire in
@@ -1641,13 +1647,16 @@ static int hmap_evacuate_one(struct hmap *map, unsigned long i,
 		 * stripe is held.
 		 */
 		stop = map->nevacuate + HMAP_ADVANCE_SCAN;
-		do {
-			WRITE_ONCE(map->nevacuate, map->nevacuate + 1);
-		} while (map->nevacuate <= mask && map->nevacuate != stop &&
-			 hmap_bucket_evacuated(&old->buckets[map->nevacuate]));
+		if (i == map->nevacuate) {
+			do {
+				WRITE_ONCE(map->nevacuate, map->nevacuate + 1);
+			} while (map->nevacuate <= mask &&
+				 map->nevacuate != stop &&
+				 hmap_bucket_evacuated(&old->buckets[map->nevacuate]));
+		}
+		spin_unlock(&map->lock);
 	}
-	*done = map->nevacuate > mask;
-	spin_unlock(&map->lock);
+	*done = READ_ONCE(map->nevacuate) > mask;
 	return 0;
 }
 
