@@ -89,7 +89,7 @@
  * Bucket arrays are never allocated under the map's locks, which are
  * spinlocks (see "Concurrency contract"). A resize starts only with an
  * array at hand (&hmap.spare). When a write finds one due and none there,
- * a writer that may sleep drops the lock, allocates it, and tries once
+ * a writer that may sleep drops its stripe, allocates it, and tries once
  * more; a writer that may not (a map created with %HMAP_F_ATOMIC) has
  * @prealloc_work allocate it, which then starts the resize. A map has one
  * such allocation in flight at a time (&hmap.array_busy): writers that
@@ -462,7 +462,7 @@ EXPORT_TRACEPOINT_SYMBOL_GPL(hmap_alloc_fail);
 #define HMAP_HIST_HOLD		64
 #define HMAP_HIST_RESTARTS	4
 /*
- * Times a write that may sleep drops the lock to refill the reserve of
+ * Times a write that may sleep drops its stripe to refill the reserve of
  * overflow buckets and tries again, before it gives up with -ENOMEM.
  */
 #define HMAP_WRITE_RETRIES	8
@@ -782,7 +782,7 @@ static void hmap_reserve_low(struct hmap *map)
  * statistics; all or none. From the map's reserve; when it holds fewer,
  * a caller that may sleep (@how has %HMAP_EV_MAY_SLEEP: writers of a map
  * without %HMAP_F_ATOMIC, the works) gets -EAGAIN, with
- * &hmap.reserve_need set, to drop the lock, refill the reserve with
+ * &hmap.reserve_need set, to drop its locks, refill the reserve with
  * GFP_KERNEL and try again; one that may not takes the rest with
  * GFP_ATOMIC, which never sleeps and may fail.
  *
@@ -2356,9 +2356,9 @@ static bool hmap_writer_may_sleep(const struct hmap *map)
 
 /*
  * A write that may sleep found the reserve of overflow buckets short
- * (-EAGAIN, &hmap.reserve_need set): drop the lock and allocate the
+ * (-EAGAIN, &hmap.reserve_need set): drop the stripe and allocate the
  * buckets missing with GFP_KERNEL onto *@mine, which the write splices
- * into the reserve when it takes the lock again, in the hold that tries
+ * into the reserve when it takes its stripe again, in the hold that tries
  * again. (Another write may take from the reserve meanwhile; then the
  * next try allocates again.)
  *
