@@ -92,15 +92,21 @@
  * a writer that may sleep drops its stripe, allocates it, and tries once
  * more; a writer that may not (a map created with %HMAP_F_ATOMIC) has
  * @prealloc_work allocate it, which then starts the resize. A map has one
- * such allocation in flight at a time (&hmap.array_busy): writers that
- * race to the same resize do not each allocate an array. Meanwhile
- * writes go on into overflow chains, so an insert does not fail for want
- * of an array, up to a bound once an allocation has failed: past
- * 2^%HMAP_NOARRAY_SLACK (8) times the grow's load (52 entries per bucket
- * on average) a writer that may sleep tries an array of its own, and an
- * insert that still has none fails with -ENOMEM, so that chains, and the
- * time a write holds the lock, stay bounded while the allocator fails.
- * An allocation merely in flight bounds nothing. The next array of a large map
+ * allocation of its spare array in flight at a time (&hmap.array_busy):
+ * writers that race to the same resize do not each allocate an array,
+ * and after a failed one no writer tries again for %HMAP_BG_RETRY (20
+ * ms). (hmap_shrink_to_fit() allocates an array of its own, which it
+ * keeps; one call at a time, under &hmap.work_lock.) Meanwhile writes go
+ * on into overflow chains, so an insert does not fail for want of an
+ * array, up to a bound once the allocation of the due grow's array has
+ * failed: past 2^%HMAP_NOARRAY_SLACK (8) times the grow's load (52
+ * entries per bucket on average) a writer that may sleep waits for the
+ * allocation in flight, or makes one if none is (and none failed within
+ * %HMAP_BG_RETRY), and an insert that still has no array fails with
+ * -ENOMEM, so that chains, and the time a write holds its stripe, stay
+ * bounded while the allocator fails. An allocation merely in flight
+ * bounds nothing, nor does a failed one of another size (a shrink's, or
+ * one allocated ahead). The next array of a large map
  * (2^10 buckets or more: see
  * %HMAP_PREALLOC_MIN_B) is allocated and zeroed ahead by that work once
  * the map is three quarters of the way to the grow, so that the write
@@ -209,8 +215,9 @@
  *   busy, so a writer never waits for a second stripe (no deadlock
  *   between two writers that each want the other's) and the bound stays
  *   "at most two". Whoever evacuates bucket @nevacuate advances it (under
- *   &hmap.lock) past every bucket evacuated already, reading their tag 0
- *   with acquire; the markers of a resize are set once. When it reaches
+ *   &hmap.lock) past every bucket evacuated already, up to
+ *   %HMAP_ADVANCE_SCAN (64) of them, reading their tag 0 with acquire;
+ *   the markers of a resize are set once. When it reaches
  *   the end, the write drops its stripe and commits (hmap_resize_finish(),
  *   under hmap_lock_all(), which checks that no one else did). The worker
  *   evacuates beside the writers one bucket at a time, each under its
@@ -218,7 +225,12 @@
  *   A write that finds a resize due drops its stripe and starts it under
  *   hmap_lock_all() if the spare array is there (once per write), else
  *   has it allocated as before; a delete that leaves the map below its
- *   load starts the shrink the same way, after its stripe is dropped.
+ *   load starts the shrink the same way, after its stripe is dropped. A
+ *   delete whose key's old bucket cannot be evacuated for want of
+ *   overflow buckets deletes in place, in the old chain (the key is
+ *   there: no write puts an entry in the new array before its old
+ *   bucket is evacuated), as any delete clears a slot; the evacuation
+ *   later moves the chain without it. So a delete needs no memory.
  * - The count (&hmap.count) is an atomic_long_t: an insert adds one with
  *   atomic_long_add_unless(count, 1, max_entries) under its stripe, as
  *   its last step that can fail (its overflow bucket is taken before,
@@ -264,7 +276,11 @@
  *   for one old chain evacuated by the worker or hmap_shrink_to_fit().
  *   hmap_lock_all() is held for a table swap, a stats snapshot, a
  *   decision of hmap_shrink_to_fit() or the worker, or %HMAP_HIST_HOLD
- *   buckets of hmap_get_histogram(). So the bound is in chain lengths, as
+ *   buckets of hmap_get_histogram(). Each evacuation of the bucket at
+ *   @nevacuate also reads the tag 0 of up to %HMAP_ADVANCE_SCAN (64) old
+ *   heads to advance it (a write does two evacuations at most, plus one
+ *   per relock; the worker one per old chain): a cache miss each, no
+ *   chain walked. So the bound is in chain lengths, as
  *   before: a few buckets for keys hashed with the map's random seed at
  *   the load the map keeps, and once a grow's array failed to be
  *   allocated at most 2^%HMAP_NOARRAY_SLACK times that on average (then
@@ -294,6 +310,15 @@
  * - &hmap.work_lock, a mutex, serializes the side that sleeps: the two
  *   works, hmap_shrink_to_fit() and the test hooks. It is taken before
  *   any spinlock of the map and never under one, and no writer takes it.
+ *   It is dropped across the allocation of a bucket array (zeroing
+ *   megabytes): @prealloc_work's is exclusive by its claim
+ *   (&hmap.array_busy), hmap_shrink_to_fit()'s is its own; so neither
+ *   holds up the worker's evacuation or the reserve's refill.
+ * - A writer that may sleep waits (wait_var_event() on
+ *   &hmap.array_busy, holding no lock of the map) only past
+ *   %HMAP_NOARRAY_SLACK, for an array allocation in flight: its claimant
+ *   (a writer, @prealloc_work, a delete or a test hook) holds no lock
+ *   while it allocates, and wakes it when it releases the claim.
  * - Against writers: hmap_clear() swaps in a new array under every lock,
  *   taken once, so each writer (which holds its stripe from its
  *   evacuation to its insert) is ordered before it (its entry is cleared)
@@ -310,8 +335,9 @@
  *   writers, freeing an idle spare array) and @prealloc_work (allocating
  *   the next array ahead, or the missing one). Both are queued only under
  *   &hmap.lock, by hmap_bg_queue(), hmap_maybe_prealloc(),
- *   hmap_want_array() and hmap_reserve_low() (and the test hook
- *   __hmap_test_prealloc()), which do nothing once &hmap.dying is set.
+ *   hmap_want_array(), hmap_reserve_low() and hmap_array_release() (and
+ *   the test hook __hmap_test_prealloc()), which do nothing once
+ *   &hmap.dying is set.
  *   hmap_destroy() sets it under the lock first, then cancels
  *   @prealloc_work and @bg_work synchronously (in that order: a running
  *   @prealloc_work may still take the locks, and sees @dying), and queues
@@ -329,8 +355,9 @@
  *   overflow buckets) is freed only after a grace period.
  *
  * &hmap.lock protects: &hmap.nevacuate, &hmap.spare, &hmap.want_array,
- * &hmap.want_ahead, &hmap.array_busy, &hmap.array_failed, &hmap.reserve,
- * &hmap.nreserve, &hmap.reserve_need, &hmap.dying. hmap_lock_all()
+ * &hmap.want_ahead, &hmap.array_busy (also read by its waiters),
+ * &hmap.array_failed, &hmap.array_failed_B, &hmap.array_failed_at,
+ * &hmap.reserve, &hmap.nreserve, &hmap.reserve_need, &hmap.dying. hmap_lock_all()
  * protects &hmap.tbl, the link from an old array to a new one,
  * &hmap.resizing and &hmap.stripe_mask (read under any stripe). A stripe
  * protects its buckets in every live array. &hmap.count and
@@ -373,7 +400,8 @@
  *    locks of two maps at once.
  * 8. Taken under 5 to 7, and not by hmap: the slab's and the workqueue's
  *    internal locks (GFP_ATOMIC allocations, queue_work(),
- *    mod_delayed_work(), call_rcu()), all irq-safe.
+ *    mod_delayed_work(), call_rcu()) and a wait queue's (wake_up_var() in
+ *    hmap_array_release()), all irq-safe.
  * 9. rcu_read_lock(): lookups, iterators, hmap_dump() and its callback.
  *    Nothing under it sleeps or takes a mutex; a lookup under a writer's
  *    spinlock is fine (it takes no lock).
@@ -425,6 +453,7 @@
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/wait_bit.h>
 #include <kunit/visibility.h>
 
 #include "hmap_compat.h"
@@ -443,10 +472,13 @@ EXPORT_TRACEPOINT_SYMBOL_GPL(hmap_alloc_fail);
 #define HMAP_SPARE_IDLE		HZ
 /* Old buckets the worker evacuates per hold of the lock. */
 #define HMAP_BG_BATCH		64
-/* How long the worker waits to retry after an allocation failed. */
-#define HMAP_BG_RETRY		max(1UL, msecs_to_jiffies(20))
-/* How far advancing @nevacuate looks for already evacuated buckets. */
-#define HMAP_ADVANCE_SCAN	1024
+/*
+ * How far advancing @nevacuate looks for already evacuated buckets: the
+ * tag 0 of up to this many old heads, read under the state lock with
+ * interrupts off, beside the chains an evacuation walks (see "Concurrency
+ * contract").
+ */
+#define HMAP_ADVANCE_SCAN	64
 /*
  * Buckets (heads and overflow buckets of the old chains) the worker and
  * hmap_shrink_to_fit() evacuate between two refills of the reserve, and
@@ -725,13 +757,33 @@ static void hmap_reserve_splice(struct hmap *map, struct hmap_bucket **list)
 }
 
 /*
+ * Move buckets of *@list to the reserve until it holds @target; the rest
+ * stays on *@list.
+ */
+static void hmap_reserve_put(struct hmap *map, struct hmap_bucket **list,
+			     unsigned int target)
+	__must_hold(&map->lock)
+{
+	struct hmap_bucket *b;
+
+	lockdep_assert_held(&map->lock);
+	while (*list && map->nreserve < target) {
+		b = *list;
+		*list = rcu_dereference_protected(b->overflow, 1);
+		RCU_INIT_POINTER(b->overflow, NULL);
+		hmap_reserve_splice(map, &b);
+	}
+}
+
+/*
  * Top up the map's reserve of overflow buckets to @target (at least
  * %HMAP_RESERVE), with GFP_KERNEL, outside &hmap.lock, in process context:
  * what a writer that may sleep does before it takes the lock, and the
  * works between their holds. The reserve is not counted in the
- * statistics until a write takes from it: it is a few buckets per map (or
- * what the longest chain evacuated needed at once), and a map's counters
- * say what it uses.
+ * statistics until a write takes from it: it is %HMAP_RESERVE buckets per
+ * map, and during a resize what the longest chain the works evacuated
+ * needed at once, trimmed back once the resize is over
+ * (hmap_reserve_trim()); a map's counters say what it uses.
  *
  * Return: 0, or -ENOMEM if an allocation failed. (0 does not promise
  * @target buckets: writers may have taken some meanwhile; the caller
@@ -751,16 +803,36 @@ static int hmap_reserve_fill(struct hmap *map, unsigned int target)
 		return 0;
 	err = hmap_bucket_list_alloc(map, target - n, &list);
 	spin_lock_irqsave(&map->lock, flags);
-	while (list && map->nreserve < target) {
-		struct hmap_bucket *b = list;
-
-		list = rcu_dereference_protected(b->overflow, 1);
-		RCU_INIT_POINTER(b->overflow, NULL);
-		hmap_reserve_splice(map, &b);
-	}
+	hmap_reserve_put(map, &list, target);
 	spin_unlock_irqrestore(&map->lock, flags);
 	hmap_bucket_list_free(list);
 	return err;
+}
+
+/*
+ * Trim the reserve back to %HMAP_RESERVE once no resize is in progress:
+ * an evacuation of a long chain may have left much more on it (the
+ * &hmap.reserve_need it was filled to), which is not counted in the map's
+ * bytes. Without &hmap.lock, in process context.
+ */
+static void hmap_reserve_trim(struct hmap *map)
+{
+	struct hmap_bucket *list = NULL, *b;
+	unsigned long flags;
+
+	if (READ_ONCE(map->nreserve) <= HMAP_RESERVE ||
+	    READ_ONCE(map->resizing) != HMAP_RESIZE_NONE)
+		return;
+	spin_lock_irqsave(&map->lock, flags);
+	while (map->nreserve > HMAP_RESERVE) {
+		b = map->reserve;
+		map->reserve = rcu_dereference_protected(b->overflow, 1);
+		WRITE_ONCE(map->nreserve, map->nreserve - 1);
+		RCU_INIT_POINTER(b->overflow, list);
+		list = b;
+	}
+	spin_unlock_irqrestore(&map->lock, flags);
+	hmap_bucket_list_free(list);
 }
 
 /*
@@ -776,36 +848,64 @@ static void hmap_reserve_low(struct hmap *map)
 		queue_work(hmap_wq, &map->prealloc_work);
 }
 
+/**
+ * struct hmap_mine - overflow buckets a write allocated for itself
+ * @list: the buckets, linked through their overflow pointers.
+ * @n: how many.
+ * @need: how many more the write needs, when hmap_overflow_take() said
+ *	-EAGAIN: what it allocates before it tries again.
+ *
+ * A write that may sleep and finds the reserve short drops its stripe and
+ * allocates what it needs with GFP_KERNEL onto its own list, which no
+ * other writer can take from: when it tries again it takes from here
+ * first, so it comes back once more only if it needs more than before.
+ * What is left when the write ends goes to the reserve, up to
+ * %HMAP_RESERVE (hmap_mine_release()).
+ */
+struct hmap_mine {
+	struct hmap_bucket *list;
+	unsigned int n;
+	unsigned int need;
+};
+
 /*
  * @n overflow buckets for a write or an evacuation under &hmap.lock, onto
  * *@list (linked through their overflow pointers), counted in the
- * statistics; all or none. From the map's reserve; when it holds fewer,
- * a caller that may sleep (@how has %HMAP_EV_MAY_SLEEP: writers of a map
- * without %HMAP_F_ATOMIC, the works) gets -EAGAIN, with
- * &hmap.reserve_need set, to drop its locks, refill the reserve with
+ * statistics; all or none. From @mine first (the write's own, if any),
+ * then from the map's reserve; when those hold fewer, a caller that may
+ * sleep (@how has %HMAP_EV_MAY_SLEEP: writers of a map without
+ * %HMAP_F_ATOMIC, the works) gets -EAGAIN, with &hmap.reserve_need (and
+ * &hmap_mine.need) set, to drop its locks, allocate the buckets with
  * GFP_KERNEL and try again; one that may not takes the rest with
  * GFP_ATOMIC, which never sleeps and may fail.
  *
  * Return: 0, -EAGAIN, or -ENOMEM (nothing taken).
  */
 static int hmap_overflow_take(struct hmap *map, unsigned int n,
-			      unsigned int how, struct hmap_bucket **list)
+			      unsigned int how, struct hmap_mine *mine,
+			      struct hmap_bucket **list)
 	__must_hold(&map->lock)
 {
+	unsigned int i, have = mine ? mine->n : 0;
 	struct hmap_bucket *b, *got = NULL;
-	unsigned int i;
 
 	lockdep_assert_held(&map->lock);
 	*list = NULL;
 	if (!n)
 		return 0;
-	if (n > map->nreserve && (how & HMAP_EV_MAY_SLEEP)) {
+	if (n > have + map->nreserve && (how & HMAP_EV_MAY_SLEEP)) {
 		WRITE_ONCE(map->reserve_need, n);
+		if (mine)
+			mine->need = n - have;
 		return -EAGAIN;
 	}
 	for (i = 0; i < n; i++) {
-		b = map->reserve;
-		if (b) {
+		if (mine && mine->list) {
+			b = mine->list;
+			mine->list = rcu_dereference_protected(b->overflow, 1);
+			mine->n--;
+		} else if (map->reserve) {
+			b = map->reserve;
 			map->reserve = rcu_dereference_protected(b->overflow,
 								 1);
 			WRITE_ONCE(map->nreserve, map->nreserve - 1);
@@ -828,18 +928,35 @@ static int hmap_overflow_take(struct hmap *map, unsigned int n,
 	return 0;
 }
 
-/* hmap_overflow_take() for a caller holding a stripe, not &hmap.lock. */
+/*
+ * hmap_overflow_take() for a caller holding a stripe, not &hmap.lock,
+ * which it takes only when @mine does not hold the @n buckets.
+ */
 static int hmap_overflow_take_stripe(struct hmap *map, unsigned int n,
-				     unsigned int how,
+				     unsigned int how, struct hmap_mine *mine,
 				     struct hmap_bucket **list)
 {
+	struct hmap_bucket *b;
+	unsigned int i;
 	int err;
 
 	*list = NULL;
 	if (!n)
 		return 0;
+	if (mine && mine->n >= n) {
+		/* The write's own buckets: no other writer sees them. */
+		for (i = 0; i < n; i++) {
+			b = mine->list;
+			mine->list = rcu_dereference_protected(b->overflow, 1);
+			RCU_INIT_POINTER(b->overflow, *list);
+			*list = b;
+		}
+		mine->n -= n;
+		hmap_overflow_account(map, n);
+		return 0;
+	}
 	spin_lock(&map->lock);
-	err = hmap_overflow_take(map, n, how, list);
+	err = hmap_overflow_take(map, n, how, mine, list);
 	spin_unlock(&map->lock);
 	return err;
 }
@@ -1445,7 +1562,8 @@ static unsigned int hmap_evacuate_count(struct hmap *map,
 static int hmap_evacuate_reserve(struct hmap *map, struct hmap_table *old,
 				 struct hmap_table *new, unsigned long xi,
 				 const unsigned int n[2], struct hmap_dest dst[2],
-				 unsigned int how, struct hmap_bucket **spare)
+				 unsigned int how, struct hmap_mine *mine,
+				 struct hmap_bucket **spare)
 	__must_hold(&map->stripes)
 {
 	unsigned int d, need = 0;
@@ -1461,7 +1579,7 @@ static int hmap_evacuate_reserve(struct hmap *map, struct hmap_table *old,
 		if (n[d] > cap)
 			need += DIV_ROUND_UP(n[d] - cap, HMAP_BUCKET_SLOTS);
 	}
-	return hmap_overflow_take_stripe(map, need, how, spare);
+	return hmap_overflow_take_stripe(map, need, how, mine, spare);
 }
 
 /*
@@ -1521,7 +1639,8 @@ static u8 hmap_evacuate_move(struct hmap *map, struct hmap_table *new,
  */
 static int hmap_evacuate(struct hmap *map, struct hmap_table *old,
 			 struct hmap_table *new, unsigned long i,
-			 unsigned int how, unsigned int *walked)
+			 unsigned int how, struct hmap_mine *mine,
+			 unsigned int *walked)
 	__must_hold(&map->stripes)
 {
 	struct hmap_bucket *head = &old->buckets[i], *spare;
@@ -1533,7 +1652,8 @@ static int hmap_evacuate(struct hmap *map, struct hmap_table *old,
 
 	hmap_assert_table(map);
 	*walked = hmap_evacuate_count(map, head, hmap_bucket_mask(new), xi, n);
-	err = hmap_evacuate_reserve(map, old, new, xi, n, dst, how, &spare);
+	err = hmap_evacuate_reserve(map, old, new, xi, n, dst, how, mine,
+				    &spare);
 	if (err)
 		return err;
 	mark0 = hmap_evacuate_move(map, new, head, xi, dst, &spare);
@@ -1610,8 +1730,8 @@ static void hmap_resize_commit(struct hmap *map)
  * every stripe). Return 0, -EAGAIN or -ENOMEM (hmap_overflow_take()).
  */
 static int hmap_evacuate_one(struct hmap *map, unsigned long i,
-			     unsigned int how, unsigned int *walked,
-			     bool *done)
+			     unsigned int how, struct hmap_mine *mine,
+			     unsigned int *walked, bool *done)
 	__must_hold(&map->stripes)
 {
 	struct hmap_table *old = hmap_oldest(map);
@@ -1623,7 +1743,7 @@ static int hmap_evacuate_one(struct hmap *map, unsigned long i,
 	if (i > mask)
 		return 0;
 	if (!hmap_bucket_evacuated(&old->buckets[i])) {
-		int err = hmap_evacuate(map, old, new, i, how, walked);
+		int err = hmap_evacuate(map, old, new, i, how, mine, walked);
 
 		if (err)
 			return err;
@@ -1684,8 +1804,8 @@ static void hmap_resize_finish(struct hmap *map)
  * Return: as hmap_evacuate_one().
  */
 static int hmap_evacuate_second(struct hmap *map, unsigned int stripe,
-				unsigned int how, unsigned int *walked,
-				bool *done)
+				unsigned int how, struct hmap_mine *mine,
+				unsigned int *walked, bool *done)
 	__must_hold(&map->stripes)
 {
 	unsigned long i = READ_ONCE(map->nevacuate);
@@ -1694,10 +1814,10 @@ static int hmap_evacuate_second(struct hmap *map, unsigned int stripe,
 
 	*walked = 0;
 	if (s2 == stripe)
-		return hmap_evacuate_one(map, i, how, walked, done);
+		return hmap_evacuate_one(map, i, how, mine, walked, done);
 	if (!spin_trylock(&map->stripes[s2].lock))
 		return 0;
-	err = hmap_evacuate_one(map, i, how, walked, done);
+	err = hmap_evacuate_one(map, i, how, mine, walked, done);
 	spin_unlock(&map->stripes[s2].lock);
 	return err;
 }
@@ -1724,6 +1844,7 @@ static int hmap_evacuate_second(struct hmap *map, unsigned int stripe,
  */
 static int hmap_evacuate_for_write(struct hmap *map, u64 hash,
 				   unsigned int stripe, unsigned int how,
+				   struct hmap_mine *mine,
 				   unsigned int *evacuated, bool *done)
 	__must_hold(&map->stripes)
 {
@@ -1734,13 +1855,13 @@ static int hmap_evacuate_for_write(struct hmap *map, u64 hash,
 	if (map->resizing == HMAP_RESIZE_NONE)
 		return 0;
 	err = hmap_evacuate_one(map, hash & hmap_bucket_mask(hmap_oldest(map)),
-				how, &walked, done);
+				how, mine, &walked, done);
 	if (err)
 		return err;
 	*evacuated += !!walked;
 	if (*done || *evacuated >= 2)
 		return 0;
-	err = hmap_evacuate_second(map, stripe, how, &walked, done);
+	err = hmap_evacuate_second(map, stripe, how, mine, &walked, done);
 	/* A writer that may sleep refills the reserve and comes back. */
 	if (err == -EAGAIN)
 		return err;
@@ -1774,7 +1895,7 @@ static int hmap_evacuate_batch(struct hmap *map, unsigned int budget,
 			return 0;
 		}
 		/* @nevacuate may have moved on: @i is in stripe @s still. */
-		err = hmap_evacuate_one(map, i, how, &walked, &done);
+		err = hmap_evacuate_one(map, i, how, NULL, &walked, &done);
 		if (i > hmap_bucket_mask(hmap_oldest(map)))
 			done = true;
 		hmap_stripe_unlock(map, s, flags);
@@ -1795,27 +1916,30 @@ static int hmap_evacuate_batch(struct hmap *map, unsigned int budget,
  * long walk, and refills the reserve of overflow buckets between them
  * (with GFP_KERNEL, whatever the map's flags: this context may sleep).
  *
- * Return: 0, or -ENOMEM.
+ * Return: 0, or -ENOMEM (an evacuation waited for overflow buckets and
+ * they could not be allocated).
  */
 static int hmap_evacuate_all(struct hmap *map)
 {
-	unsigned int need = HMAP_RESERVE;
+	unsigned int need = 0;
 	int err;
 
 	for (;;) {
-		if (hmap_reserve_fill(map, need))
+		/* Only an evacuation that waits for the buckets fails. */
+		if (hmap_reserve_fill(map, need) && need)
 			return -ENOMEM;
 		if (READ_ONCE(map->resizing) == HMAP_RESIZE_NONE)
-			return 0;
+			break;
 		err = hmap_evacuate_batch(map, HMAP_EVAC_HOLD,
 					  HMAP_EV_BACKGROUND |
 					  HMAP_EV_MAY_SLEEP);
-		need = err == -EAGAIN ? READ_ONCE(map->reserve_need) :
-					HMAP_RESERVE;
+		need = err == -EAGAIN ? READ_ONCE(map->reserve_need) : 0;
 		if (err && err != -EAGAIN)
 			return err;
 		cond_resched();
 	}
+	hmap_reserve_trim(map);
+	return 0;
 }
 
 /*
@@ -1884,51 +2008,92 @@ static bool hmap_array_claim(struct hmap *map)
 	lockdep_assert_held(&map->lock);
 	if (map->array_busy || map->dying)
 		return false;
-	map->array_busy = true;
+	WRITE_ONCE(map->array_busy, true);
 	return true;
 }
 
 /*
  * The claimed allocation is over: if a write asked @prealloc_work for an
  * array meanwhile, or for the next one ahead (it waited for this one),
- * let it look again.
+ * let it look again; wake the writers waiting for it (hmap_array_wait()).
  */
 static void hmap_array_release(struct hmap *map)
 	__must_hold(&map->lock)
 {
 	lockdep_assert_held(&map->lock);
-	map->array_busy = false;
+	WRITE_ONCE(map->array_busy, false);
 	if ((map->want_array || map->want_ahead) && !map->dying)
 		queue_work(hmap_wq, &map->prealloc_work);
+	/* Orders the store above before the check for waiters. */
+	smp_mb();
+	wake_up_var(&map->array_busy);
+}
+
+/*
+ * Wait until the allocation of an array in flight is over (whoever claimed
+ * it released it): what a writer that may sleep does past
+ * %HMAP_NOARRAY_SLACK rather than allocate an array of its own. Without
+ * any lock of the map, in process context.
+ */
+static void hmap_array_wait(struct hmap *map)
+{
+	wait_var_event(&map->array_busy, !READ_ONCE(map->array_busy));
+}
+
+/*
+ * Note how the allocation of an array of 2^@bits buckets went: a success
+ * ends the cap of the chains; a failure starts it for that size, and
+ * holds off further tries for %HMAP_BG_RETRY.
+ */
+static void hmap_array_result(struct hmap *map, unsigned int bits, bool ok)
+	__must_hold(&map->lock)
+{
+	lockdep_assert_held(&map->lock);
+	map->array_failed = !ok;
+	if (ok)
+		return;
+	map->array_failed_B = bits;
+	map->array_failed_at = jiffies;
+}
+
+/*
+ * Whether a failed allocation of an array holds off another try now
+ * (%HMAP_BG_RETRY).
+ */
+static bool hmap_array_failed_recently(struct hmap *map)
+	__must_hold(&map->lock)
+{
+	lockdep_assert_held(&map->lock);
+	return map->array_failed &&
+	       time_before(jiffies, map->array_failed_at + HMAP_BG_RETRY);
 }
 
 /*
  * Allocate an array of 2^@bits buckets and make it the spare, for the
  * resize that was due and found none: what a writer that may sleep does
  * after dropping the lock, having claimed the allocation
- * (hmap_array_claim(); @claimed), which this releases, or past
- * %HMAP_NOARRAY_SLACK without. Process context, without &hmap.lock.
+ * (hmap_array_claim()), which this releases. Process context, without
+ * &hmap.lock.
  *
  * Return: 0, or -ENOMEM.
  */
-static int hmap_spare_fill(struct hmap *map, unsigned int bits, bool claimed)
+static int hmap_spare_fill(struct hmap *map, unsigned int bits)
 {
 	struct hmap_table *t;
 	unsigned long flags;
+	bool ok;
 
 	t = hmap_table_new(map, bits);
+	ok = t;
 	spin_lock_irqsave(&map->lock, flags);
-	map->array_failed = !t;
+	hmap_array_result(map, bits, ok);
 	if (t)
 		t = hmap_spare_install(map, t);
-	else
-		bits = 0;	/* failed */
-	if (claimed)
-		hmap_array_release(map);
+	hmap_array_release(map);
 	spin_unlock_irqrestore(&map->lock, flags);
 	if (t)
 		hmap_table_free_array(t);
-	return bits ? 0 : -ENOMEM;
+	return ok ? 0 : -ENOMEM;
 }
 
 /*
@@ -2030,14 +2195,25 @@ static void hmap_prealloc_work(struct work_struct *work)
 	       !hmap_array_claim(map);
 	hmap_unlock_all(map, flags);
 
-	if (!skip)
-		/* Without the lock: writers go on while this zeroes it. */
+	if (!skip) {
+		/*
+		 * Without the locks, not even &hmap.work_lock (the claim
+		 * makes this the one allocation of the spare in flight): the
+		 * writers and the worker go on while this zeroes megabytes.
+		 */
+		mutex_unlock(&map->work_lock);
 		t = hmap_table_new(map, bits);
+		mutex_lock(&map->work_lock);
+	}
 	/* Not again until a write wants it: writes go on into chains. */
 	failed = !skip && !t;
 	hmap_lock_all(map, &flags);
-	if (!skip)
-		map->array_failed = failed;
+	/*
+	 * Only the failure of a due resize's array caps the chains and holds
+	 * off tries; one allocated ahead was not needed yet.
+	 */
+	if (!skip && (want || !failed))
+		hmap_array_result(map, bits, !failed);
 	if (t && (want || hmap_newest(map)->B + 1 == bits))
 		t = hmap_spare_install(map, t);
 	if (!skip)
@@ -2260,6 +2436,7 @@ static void hmap_bg_work(struct work_struct *work)
 			break;
 		}
 	} while (hmap_bg_hold(map, n++, &idle, &need));
+	hmap_reserve_trim(map);
 	set_active_memcg(memcg);
 	mutex_unlock(&map->work_lock);
 	if (idle)
@@ -2274,16 +2451,17 @@ static bool hmap_key_ok(const struct hmap *map, u32 key_len)
 }
 
 /*
- * The find of a write: @key in the newest table, at *@at; on a miss, NULL,
- * with *@at the last bucket looked at and *@free the first free slot.
+ * The find of a write: @key in table @t (the newest, but for a delete in
+ * place), at *@at; on a miss, NULL, with *@at the last bucket looked at
+ * and *@free the first free slot.
  */
-static struct hmap_elem *hmap_find_for_write(struct hmap *map, u64 hash,
+static struct hmap_elem *hmap_find_for_write(struct hmap *map,
+					     struct hmap_table *t, u64 hash,
 					     const void *key, u32 key_len,
 					     struct hmap_dest *at,
 					     struct hmap_dest *free)
 	__must_hold(&map->stripes)
 {
-	struct hmap_table *t = hmap_newest(map);
 	struct hmap_bucket *b = &t->buckets[hash & hmap_bucket_mask(t)];
 	u8 top = hmap_tophash(hash);
 	unsigned int i;
@@ -2355,28 +2533,56 @@ static bool hmap_writer_may_sleep(const struct hmap *map)
 }
 
 /*
- * A write that may sleep found the reserve of overflow buckets short
- * (-EAGAIN, &hmap.reserve_need set): drop the stripe and allocate the
- * buckets missing with GFP_KERNEL onto *@mine, which the write splices
- * into the reserve when it takes its stripe again, in the hold that tries
- * again. (Another write may take from the reserve meanwhile; then the
- * next try allocates again.)
+ * A write that may sleep found the overflow buckets it needs short
+ * (-EAGAIN, &hmap_mine.need set): drop the stripe and allocate the
+ * buckets missing with GFP_KERNEL onto its own list @mine, which it takes
+ * from first when it tries again (hmap_overflow_take()). No other write
+ * can take those, so the write comes back only if it needs more than
+ * before (its chains changed meanwhile).
  *
- * Return: 0 to try again; -ENOMEM if the allocation failed or the write
+ * Return: 0 to try again; -ENOMEM if an allocation failed or the write
  * tried %HMAP_WRITE_RETRIES times already.
  */
 static int hmap_write_refill(struct hmap *map, unsigned int stripe,
-			     unsigned long irqflags,
-			     struct hmap_bucket **mine, unsigned int *retries)
+			     unsigned long irqflags, struct hmap_mine *mine,
+			     unsigned int *retries)
 	__releases(&map->stripes)
 {
-	unsigned int rn = READ_ONCE(map->reserve_need);
-	unsigned int need = rn - min(rn - 1, READ_ONCE(map->nreserve));
+	unsigned int need = mine->need;
+	struct hmap_bucket *b;
 
 	hmap_stripe_unlock(map, stripe, irqflags);
+	mine->need = 0;
 	if (++*retries > HMAP_WRITE_RETRIES)
 		return -ENOMEM;
-	return hmap_bucket_list_alloc(map, need, mine);
+	while (need--) {
+		b = hmap_overflow_alloc(map, GFP_KERNEL);
+		if (!b)
+			return -ENOMEM;
+		RCU_INIT_POINTER(b->overflow, mine->list);
+		mine->list = b;
+		mine->n++;
+	}
+	return 0;
+}
+
+/*
+ * The end of a write, its stripe dropped: the overflow buckets it
+ * allocated and did not use go to the reserve, up to %HMAP_RESERVE; the
+ * rest is freed.
+ */
+static void hmap_mine_release(struct hmap *map, struct hmap_mine *mine)
+{
+	unsigned long flags;
+
+	if (likely(!mine->list))
+		return;
+	spin_lock_irqsave(&map->lock, flags);
+	hmap_reserve_put(map, &mine->list, HMAP_RESERVE);
+	spin_unlock_irqrestore(&map->lock, flags);
+	hmap_bucket_list_free(mine->list);
+	mine->list = NULL;
+	mine->n = 0;
 }
 
 /*
@@ -2442,25 +2648,17 @@ static bool hmap_write_start_resize(struct hmap *map,
 }
 
 /*
- * The start of a write's hold: lock the stripe of @hash, put the overflow
- * buckets the write allocated while unlocked (*@mine) on the reserve,
- * and note the write for the worker's idle clock.
+ * The start of a write's hold: lock the stripe of @hash, and note the
+ * write for the worker's idle clock.
  *
  * Return: the stripe held.
  */
 static unsigned int hmap_write_lock(struct hmap *map, u64 hash,
-				    unsigned long *irqflags,
-				    struct hmap_bucket **mine)
+				    unsigned long *irqflags)
 	__acquires(&map->stripes)
 {
 	unsigned int stripe = hmap_stripe_lock(map, hash, irqflags);
 	unsigned long now = jiffies;
-
-	if (*mine) {
-		spin_lock(&map->lock);
-		hmap_reserve_splice(map, mine);
-		spin_unlock(&map->lock);
-	}
 
 	/* Once per jiffy: a cache line all writers would write. */
 	if (READ_ONCE(map->last_write) != now)
@@ -2472,11 +2670,12 @@ static unsigned int hmap_write_lock(struct hmap *map, u64 hash,
 static int hmap_do_update(struct hmap *map, const void *key, u32 key_len,
 			  const void *value, u32 value_len, u64 flags)
 {
-	bool may_sleep = hmap_writer_may_sleep(map), allocated = false;
+	bool may_sleep = hmap_writer_may_sleep(map), tried_array = false;
 	unsigned int how = may_sleep ? HMAP_EV_MAY_SLEEP : 0;
 	unsigned int evacuated = 0, retries = 0, bits, stripe;
 	bool claimed, over, have, tried_start = false, done = false;
-	struct hmap_bucket *mine = NULL, *nb = NULL;
+	struct hmap_mine mine = {};
+	struct hmap_bucket *nb = NULL;
 	enum hmap_resize_kind kind;
 	struct hmap_dest at, free;
 	struct hmap_elem *ne, *old;
@@ -2497,12 +2696,13 @@ static int hmap_do_update(struct hmap *map, const void *key, u32 key_len,
 		hmap_reserve_fill(map, HMAP_RESERVE);
 
 relock:
-	stripe = hmap_write_lock(map, hash, &irqflags, &mine);
-	err = hmap_evacuate_for_write(map, hash, stripe, how, &evacuated,
-				      &done);
+	stripe = hmap_write_lock(map, hash, &irqflags);
+	err = hmap_evacuate_for_write(map, hash, stripe, how, &mine,
+				      &evacuated, &done);
 	if (err)
 		goto fail;
-	old = hmap_find_for_write(map, hash, key, key_len, &at, &free);
+	old = hmap_find_for_write(map, hmap_newest(map), hash, key, key_len,
+				  &at, &free);
 	if (old) {
 		if (flags == HMAP_NOEXIST) {
 			err = -EEXIST;
@@ -2539,27 +2739,33 @@ relock:
 		/*
 		 * No array at hand: a writer that may sleep allocates it
 		 * unlocked and tries once more, unless another one is at
-		 * it already (hmap_array_claim()); one that may not leaves
-		 * it to @prealloc_work. Either way the insert goes on, into
-		 * an overflow chain if it must; once an allocation failed,
-		 * up to %HMAP_NOARRAY_SLACK times the load, past which a
-		 * writer that may sleep tries an array of its own, and the
-		 * insert fails if none is had.
+		 * it already (hmap_array_claim()) or one failed within
+		 * %HMAP_BG_RETRY; one that may not leaves it to
+		 * @prealloc_work. Either way the insert goes on, into an
+		 * overflow chain if it must; once the allocation of this
+		 * grow's array failed, up to %HMAP_NOARRAY_SLACK times the
+		 * load, past which a writer that may sleep waits for the
+		 * allocation in flight (it allocates none of its own), and
+		 * the insert fails if no array came.
 		 */
 		over = map->array_failed && kind == HMAP_RESIZE_GROW &&
+		       map->array_failed_B == bits &&
 		       hmap_over_load(atomic_long_read(&map->count) + 1,
 				      t->B + HMAP_NOARRAY_SLACK);
 		if (have) {
 			/* Another write took the array meanwhile: go on. */
 		} else if (!may_sleep) {
 			hmap_want_array(map);
-		} else if (!allocated) {
+		} else if (!tried_array && !hmap_array_failed_recently(map)) {
 			claimed = hmap_array_claim(map);
 			if (claimed || over) {
-				allocated = true;
+				tried_array = true;
 				spin_unlock(&map->lock);
 				hmap_stripe_unlock(map, stripe, irqflags);
-				hmap_spare_fill(map, bits, claimed);
+				if (claimed)
+					hmap_spare_fill(map, bits);
+				else
+					hmap_array_wait(map);
 				goto relock;
 			}
 		}
@@ -2570,21 +2776,22 @@ relock:
 		}
 	}
 	if (!free.b) {
-		err = hmap_overflow_take_stripe(map, 1, how, &nb);
+		err = hmap_overflow_take_stripe(map, 1, how, &mine, &nb);
 		if (err)
 			goto fail;
 	}
 	/*
 	 * The count, exactly against max_entries: it never goes above it.
-	 * The bucket taken goes back to the reserve on -E2BIG.
+	 * The bucket taken goes back on -E2BIG, to the write's own, which
+	 * go to the reserve when it ends.
 	 */
 	if (!atomic_long_add_unless(&map->count, 1,
 				    map->params.max_entries)) {
 		if (nb) {
-			spin_lock(&map->lock);
 			hmap_overflow_account(map, -1);
-			hmap_reserve_splice(map, &nb);
-			spin_unlock(&map->lock);
+			RCU_INIT_POINTER(nb->overflow, mine.list);
+			mine.list = nb;
+			mine.n++;
 		}
 		err = -E2BIG;
 		goto fail;
@@ -2596,6 +2803,7 @@ unlock:
 	hmap_stripe_unlock(map, stripe, irqflags);
 	if (done)
 		hmap_resize_finish(map);
+	hmap_mine_release(map, &mine);
 	/* After the lock: freeing may sleep for a map whose writers may. */
 	if (old)
 		hmap_elem_free_deferred(map, old);
@@ -2611,7 +2819,7 @@ fail:
 	}
 	if (done)
 		hmap_resize_finish(map);
-	hmap_bucket_list_free(mine);
+	hmap_mine_release(map, &mine);
 	hmap_elem_free(map, ne);
 	return err;
 }
@@ -2698,6 +2906,23 @@ static void hmap_clear_slot(struct hmap *map, struct hmap_bucket *head,
 	}
 }
 
+/*
+ * The table whose chain holds @hash's entries now: the oldest while its
+ * bucket there is not evacuated, else the newest. Under the stripe of
+ * @hash, which keeps that so.
+ */
+static struct hmap_table *hmap_chain_table(struct hmap *map, u64 hash)
+	__must_hold(&map->stripes)
+{
+	struct hmap_table *old = hmap_oldest(map);
+
+	hmap_assert_table(map);
+	if (map->resizing != HMAP_RESIZE_NONE &&
+	    !hmap_bucket_evacuated(&old->buckets[hash & hmap_bucket_mask(old)]))
+		return old;
+	return hmap_newest(map);
+}
+
 /**
  * hmap_delete() - remove an entry
  * @map: the map.
@@ -2706,25 +2931,27 @@ static void hmap_clear_slot(struct hmap *map, struct hmap_bucket *head,
  *
  * Evacuates at most two old buckets if a resize is in progress, and may
  * start a shrink (or, if its array is not at hand, have it allocated:
- * see hmap_update()). The element is freed after a grace period.
+ * see hmap_update()). When the evacuation of its key's old bucket cannot
+ * get the overflow buckets it needs (GFP_ATOMIC failed, or for a writer
+ * that may sleep, GFP_KERNEL), the entry is deleted in place in the old
+ * bucket, which a later evacuation moves without it: a delete needs no
+ * memory. The element is freed after a grace period.
  *
  * Context: as hmap_update(): any context for a map created with
  * %HMAP_F_ATOMIC, never sleeping; otherwise process context, may sleep.
- * Return: 0; -ENOENT if the key is absent; -EINVAL for a bad length;
- * -ENOMEM if the evacuation that must precede the delete could not get
- * the overflow buckets it needed (the map is then unchanged).
+ * Return: 0; -ENOENT if the key is absent; -EINVAL for a bad length.
  */
 int hmap_delete(struct hmap *map, const void *key, u32 key_len)
 {
 	bool may_sleep = hmap_writer_may_sleep(map), done = false;
 	unsigned int how = may_sleep ? HMAP_EV_MAY_SLEEP : 0;
 	unsigned int evacuated = 0, retries = 0, stripe;
-	struct hmap_bucket *mine = NULL;
+	struct hmap_mine mine = {};
 	struct mem_cgroup *memcg;
 	struct hmap_dest at, free;
 	struct hmap_elem *e = NULL;
+	bool shrink = false, in_place = false;
 	unsigned long irqflags;
-	bool shrink = false;
 	struct hmap_table *t;
 	int err, want = -1;
 	u64 hash;
@@ -2738,44 +2965,54 @@ int hmap_delete(struct hmap *map, const void *key, u32 key_len)
 	if (may_sleep)
 		hmap_reserve_fill(map, HMAP_RESERVE);
 relock:
-	stripe = hmap_write_lock(map, hash, &irqflags, &mine);
-	err = hmap_evacuate_for_write(map, hash, stripe, how, &evacuated,
-				      &done);
+	stripe = hmap_write_lock(map, hash, &irqflags);
+	err = in_place ? 0 : hmap_evacuate_for_write(map, hash, stripe, how,
+						     &mine, &evacuated, &done);
 	if (err == -EAGAIN) {
 		err = hmap_write_refill(map, stripe, irqflags, &mine,
 					&retries);
-		if (!err || hmap_write_skip_second(&evacuated, retries))
-			goto relock;
-		goto out;
+		/* No memory for the evacuation: delete in place. */
+		if (err && !hmap_write_skip_second(&evacuated, retries))
+			in_place = true;
+		goto relock;
 	}
+	/*
+	 * -ENOMEM: the key's old bucket could not be evacuated, so the
+	 * key, if present, is in it (no write puts one in the new table
+	 * before that bucket is evacuated).
+	 */
 	if (err)
-		goto unlock;
-	e = hmap_find_for_write(map, hash, key, key_len, &at, &free);
+		in_place = true;
+	t = in_place ? hmap_chain_table(map, hash) : hmap_newest(map);
+	e = hmap_find_for_write(map, t, hash, key, key_len, &at, &free);
 	if (!e) {
 		err = -ENOENT;
 		goto unlock;
 	}
-	t = hmap_newest(map);
+	err = 0;
 	hmap_clear_slot(map, &t->buckets[hash & hmap_bucket_mask(t)],
 			at.b, at.slot);
 	atomic_long_dec(&map->count);
 	hmap_stat_add(map, deletes, 1);
 	/* Starting a shrink takes every stripe: after this one is dropped. */
+	t = hmap_newest(map);
 	shrink = map->resizing == HMAP_RESIZE_NONE &&
 		 hmap_under_load(atomic_long_read(&map->count), t->B);
 unlock:
 	hmap_stripe_unlock(map, stripe, irqflags);
-out:
 	if (done)
 		hmap_resize_finish(map);
+	hmap_mine_release(map, &mine);
 	/* After the lock: freeing may sleep for a map whose writers may. */
-	if (e && !err)
+	if (e)
 		hmap_elem_free_deferred(map, e);
 	if (shrink) {
 		hmap_lock_all(map, &irqflags);
 		want = hmap_maybe_shrink(map);
 		/* As for a grow: one allocation of the array in flight. */
-		if (want >= 0 && (!may_sleep || !hmap_array_claim(map))) {
+		if (want >= 0 && (!may_sleep ||
+				  hmap_array_failed_recently(map) ||
+				  !hmap_array_claim(map))) {
 			if (!may_sleep)
 				hmap_want_array(map);
 			want = -1;
@@ -2783,12 +3020,11 @@ out:
 		hmap_unlock_all(map, irqflags);
 	}
 	/* A shrink is due and its array missing: get it, then start it. */
-	if (want >= 0 && !hmap_spare_fill(map, want, true)) {
+	if (want >= 0 && !hmap_spare_fill(map, want)) {
 		hmap_lock_all(map, &irqflags);
 		hmap_maybe_shrink(map);
 		hmap_unlock_all(map, irqflags);
 	}
-	hmap_bucket_list_free(mine);
 	set_active_memcg(memcg);
 	return err;
 }
@@ -2815,6 +3051,9 @@ int hmap_clear(struct hmap *map)
 
 	memcg = set_active_memcg(map->memcg);
 	fresh = hmap_table_new(map, map->init_B);
+	/* As at creation: a full reserve for the writes that follow. */
+	if (fresh)
+		hmap_reserve_fill(map, HMAP_RESERVE);
 	set_active_memcg(memcg);
 	if (!fresh)
 		return -ENOMEM;
@@ -2907,7 +3146,10 @@ int hmap_shrink_to_fit(struct hmap *map)
 		/* The count moved since the array was allocated: again. */
 		if (t)
 			hmap_table_free_array(t);
+		/* Unserialized: the works go on while this zeroes it. */
+		mutex_unlock(&map->work_lock);
 		t = hmap_table_new(map, bits);
+		mutex_lock(&map->work_lock);
 		if (!t) {
 			err = -ENOMEM;
 			break;
@@ -3049,6 +3291,12 @@ struct hmap *hmap_create_sized(const struct hmap_params *uparams, size_t size)
 	if (!t)
 		goto free_pcpu;
 	RCU_INIT_POINTER(map->tbl, t);
+	/*
+	 * The reserve full from the start, so that an %HMAP_F_ATOMIC map's
+	 * first overflow buckets need no GFP_ATOMIC; if this fails they
+	 * will (and @prealloc_work refills it). Charged as the array is.
+	 */
+	hmap_reserve_fill(map, HMAP_RESERVE);
 	this_cpu_inc(hmap_global.maps);
 	return map;
 
@@ -3406,7 +3654,7 @@ void hmap_test_run_background(struct hmap *map)
 		busy = map->resizing != HMAP_RESIZE_NONE;
 		hmap_unlock_all(map, flags);
 		if (want >= 0)
-			busy = !hmap_spare_fill(map, want, true);
+			busy = !hmap_spare_fill(map, want);
 	}
 	mutex_unlock(&map->work_lock);
 }

@@ -71,6 +71,14 @@
  */
 #define HMAP_NOARRAY_SLACK	3
 /*
+ * How long after a failed allocation of a bucket array (for a due resize)
+ * no writer tries another: writers go on into overflow chains, or past
+ * %HMAP_NOARRAY_SLACK fail at once, instead of each paying for a large
+ * allocation with direct reclaim while memory is short. The worker waits
+ * as long to retry after an allocation failed.
+ */
+#define HMAP_BG_RETRY		max(1UL, msecs_to_jiffies(20))
+/*
  * Most lock stripes a map has (&hmap.stripes): writers to buckets of
  * different stripes run in parallel. A map has
  * min(%HMAP_STRIPES_MAX, the power of two at or above twice the possible
@@ -231,12 +239,17 @@ struct hmap_stripe {
  * @want_ahead: hmap_maybe_prealloc() asks @prealloc_work for the next
  *	grow's array ahead (under @lock).
  * @array_busy: a bucket array for the spare is being allocated, outside
- *	@lock, by whoever set it (hmap_array_claim()): the one allocation a
- *	map has in flight; other writers go on into overflow chains
- *	meanwhile (under @lock).
+ *	@lock, by whoever set it (hmap_array_claim()): the one allocation of
+ *	the spare a map has in flight; other writers go on into overflow
+ *	chains meanwhile, or past %HMAP_NOARRAY_SLACK wait for it
+ *	(wait_var_event(), woken by hmap_array_release()) (under @lock;
+ *	read without it by those waiters).
  * @array_failed: the last allocation of an array for a due resize
- *	failed, and no array came since: inserts are capped
- *	(%HMAP_NOARRAY_SLACK) (under @lock).
+ *	failed, and no array came since (under @lock).
+ * @array_failed_B: the B of that array: inserts are capped
+ *	(%HMAP_NOARRAY_SLACK) only when it is the due grow's (under @lock).
+ * @array_failed_at: jiffies of that failure: no writer tries another
+ *	array for %HMAP_BG_RETRY (under @lock).
  * @init_B: log2 of the bucket count the map was created with.
  * @full_elem_size: allocation size of an element with a key and value of
  *	the largest sizes.
@@ -295,6 +308,8 @@ struct hmap {
 	bool want_ahead;
 	bool array_busy;
 	bool array_failed;
+	unsigned int array_failed_B;
+	unsigned long array_failed_at;
 	unsigned int init_B;
 	size_t full_elem_size;
 	siphash_key_t seed;

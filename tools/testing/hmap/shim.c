@@ -22,6 +22,7 @@
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
+#include <linux/wait_bit.h>
 #include <linux/workqueue.h>
 
 #include "hmap_shim.h"
@@ -149,6 +150,10 @@ unsigned int num_online_cpus(void)
 /* ---- Per-CPU slots and the per-CPU arena ---- */
 
 char *hmap_shim_pcpu_arena;
+/* wait_var_event() and wake_up_var(): see shim/linux/wait_bit.h. */
+pthread_mutex_t hmap_shim_var_lock = PTHREAD_MUTEX_INITIALIZER;
+pthread_cond_t hmap_shim_var_cond = PTHREAD_COND_INITIALIZER;
+
 static pthread_mutex_t pcpu_lock = PTHREAD_MUTEX_INITIALIZER;
 static bool pcpu_cpu_used[NR_CPUS];
 /* Unit 0 in 64-byte granules; the static per-CPU variables come first. */
