@@ -93,9 +93,8 @@
  * more; a writer that may not (a map created with %HMAP_F_ATOMIC) has
  * @prealloc_work allocate it, which then starts the resize. A map has one
  * allocation of its spare array in flight at a time (&hmap.array_busy):
- * writers that race to the same resize do not each allocate an array,
- * and after a failed one no writer tries again for %HMAP_BG_RETRY (20
- * ms). (hmap_shrink_to_fit() allocates an array of its own, which it
+ * writers that race to the same resize do not each allocate an array.
+ * (hmap_shrink_to_fit() allocates an array of its own, which it
  * keeps; one call at a time, under &hmap.work_lock.) Meanwhile writes go
  * on into overflow chains, so an insert does not fail for want of an
  * array, up to a bound once the allocation of the due grow's array has
@@ -2042,8 +2041,8 @@ static void hmap_array_wait(struct hmap *map)
 
 /*
  * Note how the allocation of an array of 2^@bits buckets went: a success
- * ends the cap of the chains; a failure starts it for that size, and
- * holds off further tries for %HMAP_BG_RETRY.
+ * ends the cap of the chains; a failure starts it for that size, where
+ * no writer tries another for %HMAP_BG_RETRY.
  */
 static void hmap_array_result(struct hmap *map, unsigned int bits, bool ok)
 	__must_hold(&map->lock)
@@ -2057,8 +2056,8 @@ static void hmap_array_result(struct hmap *map, unsigned int bits, bool ok)
 }
 
 /*
- * Whether a failed allocation of an array holds off another try now
- * (%HMAP_BG_RETRY).
+ * Whether a failed allocation of an array holds off another try by the
+ * writers past the cap now (%HMAP_BG_RETRY).
  */
 static bool hmap_array_failed_recently(struct hmap *map)
 	__must_hold(&map->lock)
@@ -2739,14 +2738,14 @@ relock:
 		/*
 		 * No array at hand: a writer that may sleep allocates it
 		 * unlocked and tries once more, unless another one is at
-		 * it already (hmap_array_claim()) or one failed within
-		 * %HMAP_BG_RETRY; one that may not leaves it to
-		 * @prealloc_work. Either way the insert goes on, into an
-		 * overflow chain if it must; once the allocation of this
+		 * it already (hmap_array_claim()); one that may not leaves
+		 * it to @prealloc_work. Either way the insert goes on, into
+		 * an overflow chain if it must; once the allocation of this
 		 * grow's array failed, up to %HMAP_NOARRAY_SLACK times the
 		 * load, past which a writer that may sleep waits for the
-		 * allocation in flight (it allocates none of its own), and
-		 * the insert fails if no array came.
+		 * allocation in flight (it allocates none of its own) or,
+		 * if none is and none failed within %HMAP_BG_RETRY, makes
+		 * one, and the insert fails if no array came.
 		 */
 		over = map->array_failed && kind == HMAP_RESIZE_GROW &&
 		       map->array_failed_B == bits &&
@@ -2756,7 +2755,8 @@ relock:
 			/* Another write took the array meanwhile: go on. */
 		} else if (!may_sleep) {
 			hmap_want_array(map);
-		} else if (!tried_array && !hmap_array_failed_recently(map)) {
+		} else if (!tried_array &&
+			   !(over && hmap_array_failed_recently(map))) {
 			claimed = hmap_array_claim(map);
 			if (claimed || over) {
 				tried_array = true;
@@ -3010,9 +3010,7 @@ unlock:
 		hmap_lock_all(map, &irqflags);
 		want = hmap_maybe_shrink(map);
 		/* As for a grow: one allocation of the array in flight. */
-		if (want >= 0 && (!may_sleep ||
-				  hmap_array_failed_recently(map) ||
-				  !hmap_array_claim(map))) {
+		if (want >= 0 && (!may_sleep || !hmap_array_claim(map))) {
 			if (!may_sleep)
 				hmap_want_array(map);
 			want = -1;
@@ -3293,13 +3291,17 @@ struct hmap *hmap_create_sized(const struct hmap_params *uparams, size_t size)
 	RCU_INIT_POINTER(map->tbl, t);
 	/*
 	 * The reserve full from the start, so that an %HMAP_F_ATOMIC map's
-	 * first overflow buckets need no GFP_ATOMIC; if this fails they
-	 * will (and @prealloc_work refills it). Charged as the array is.
+	 * first overflow buckets need no GFP_ATOMIC. Charged as the array
+	 * is.
 	 */
-	hmap_reserve_fill(map, HMAP_RESERVE);
+	if (hmap_reserve_fill(map, HMAP_RESERVE))
+		goto free_table;
 	this_cpu_inc(hmap_global.maps);
 	return map;
 
+free_table:
+	hmap_bucket_list_free(map->reserve);
+	hmap_table_free_array(t);
 free_pcpu:
 	mutex_destroy(&map->work_lock);
 	mem_cgroup_put(map->memcg);

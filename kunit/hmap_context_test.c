@@ -8,7 +8,11 @@
  * background worker off, so that every evacuation is a writer's, in
  * interrupt context. Then every key must hold the last value written to
  * it (a shared key: the last some writer wrote), every deleted key be
- * gone, and the count be exact. Lockdep (on in the test kernels) checks
+ * gone, and the count be exact. Meanwhile a reader in a thread of its own
+ * looks up keys present throughout, with every kind of evacuation going
+ * on beside it, and must never miss one or see a wrong value (a writer
+ * that published an evacuation's marker before the entries it moved
+ * would make it miss). Lockdep (on in the test kernels) checks
  * that the map's lock is safe against the interrupts that take it, and
  * might_sleep() that nothing under it sleeps: on a map whose writers slept
  * this suite splats "sleeping function called from invalid context".
@@ -24,6 +28,7 @@
  */
 
 #include <linux/completion.h>
+#include <linux/delay.h>
 #include <linux/gfp.h>
 #include <linux/hrtimer.h>
 #include <linux/irqflags.h>
@@ -61,6 +66,12 @@
 #define CTX_SHARED		64
 #define CTX_SHARED_EVERY	4
 #define CTX_SHARED_BASE		(3 * CTX_IDS)
+/*
+ * Keys present before the writers start and never written again, past
+ * the shared ones: a reader looks them up all along and must never miss.
+ */
+#define CTX_STABLE		64
+#define CTX_STABLE_BASE		(CTX_SHARED_BASE + CTX_SHARED)
 /* All the writers of a case must be done by then (KUnit's limit: 300 s). */
 #define CTX_DEADLINE		(90 * HZ)
 
@@ -424,11 +435,43 @@ static void ctx_skip_on_rt(struct kunit *test)
 		kunit_skip(test, "PREEMPT_RT: the map's spinlock sleeps");
 }
 
+/**
+ * struct ctx_reader - looks up the stable keys while the writers run
+ * @map: the map.
+ * @rounds: passes over the %CTX_STABLE keys.
+ * @misses: lookups that did not find the key's value (its id).
+ * @started: completed once it runs, so that it is stopped only after.
+ */
+struct ctx_reader {
+	struct hmap *map;
+	unsigned long rounds;
+	unsigned long misses;
+	struct completion started;
+};
+
+static int ctx_reader_fn(void *arg)
+{
+	struct ctx_reader *r = arg;
+	unsigned int i;
+
+	complete(&r->started);
+	while (!kthread_should_stop()) {
+		for (i = 0; i < CTX_STABLE; i++)
+			if (hmap_kunit_lookup(r->map, CTX_STABLE_BASE + i) !=
+			    CTX_STABLE_BASE + i)
+				r->misses++;
+		r->rounds++;
+		cond_resched();
+	}
+	return 0;
+}
+
 /*
  * Run a writer in each context of @where (one or several at once) on one
- * map, then check what each left, the count, and that the script went
- * through every kind of resize. Without the @background worker, every
- * old bucket is evacuated by the writers, so in their contexts.
+ * map, with a reader of the stable keys beside them, then check what each
+ * left, the count, and that the script went through every kind of
+ * resize. Without the @background worker, every old bucket is evacuated
+ * by the writers, so in their contexts.
  */
 static void ctx_run(struct kunit *test, const enum ctx_where *where,
 		    unsigned int n, bool background)
@@ -436,7 +479,9 @@ static void ctx_run(struct kunit *test, const enum ctx_where *where,
 	struct hmap *map = ctx_map_new(test);
 	unsigned long deadline = jiffies + CTX_DEADLINE;
 	struct ctx_writer *irqs_off = NULL;
-	unsigned long present = 0;
+	unsigned long present = CTX_STABLE;
+	struct task_struct *reader;
+	struct ctx_reader *r;
 	struct ctx_writer *w;
 	struct hmap_stats st;
 	unsigned int i;
@@ -448,9 +493,18 @@ static void ctx_run(struct kunit *test, const enum ctx_where *where,
 	if (!background)
 		hmap_test_set_background(map, false);
 	w = kunit_kcalloc(test, n, sizeof(*w), GFP_KERNEL);
+	r = kunit_kzalloc(test, sizeof(*r), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, w);
+	KUNIT_ASSERT_NOT_NULL(test, r);
 	for (i = 0; i < n; i++)
 		ctx_writer_init(test, &w[i], map, where[i], i);
+	hmap_kunit_fill(test, map, CTX_STABLE_BASE,
+			CTX_STABLE_BASE + CTX_STABLE, HMAP_NOEXIST);
+	r->map = map;
+	init_completion(&r->started);
+	reader = kthread_run(ctx_reader_fn, r, "hmap_ctx_reader");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(reader));
+	wait_for_completion(&r->started);
 	ns = ktime_get_ns();
 	for (i = 0; i < n; i++) {
 		if (where[i] == CTX_IRQS_OFF)
@@ -463,17 +517,23 @@ static void ctx_run(struct kunit *test, const enum ctx_where *where,
 	for (i = 0; i < n; i++)
 		ctx_writer_wait(test, &w[i], deadline);
 	ns = ktime_get_ns() - ns;
+	kthread_stop(reader);
+	KUNIT_EXPECT_EQ(test, r->misses, 0UL);
+	KUNIT_EXPECT_GT(test, r->rounds, 0UL);
+	for (i = 0; i < CTX_STABLE; i++)
+		KUNIT_EXPECT_EQ(test, hmap_kunit_lookup(map, CTX_STABLE_BASE + i),
+				(s64)(CTX_STABLE_BASE + i));
 
 	for (i = 0; i < n; i++)
 		present += ctx_writer_check(test, &w[i]);
 	present += ctx_shared_check(test, w, n);
 	KUNIT_EXPECT_EQ(test, hmap_count(map), (u64)present);
 	hmap_get_stats(map, &st);
-	kunit_info(test, "%u writer(s), %u writes each, in %llu ms: %llu grows, %llu same-size, %llu shrinks, B %u, %llu overflow, %llu alloc failures; buckets evacuated by writers %llu, by the worker %llu\n",
+	kunit_info(test, "%u writer(s), %u writes each, in %llu ms: %llu grows, %llu same-size, %llu shrinks, B %u, %llu overflow, %llu alloc failures; buckets evacuated by writers %llu, by the worker %llu; reader %lu rounds\n",
 		   n, CTX_STEPS, div_u64(ns, NSEC_PER_MSEC), st.grows,
 		   st.same_size_grows, st.shrinks, st.B, st.noverflow,
 		   st.alloc_failures, st.evacuated_by_writers,
-		   st.evacuated_by_background);
+		   st.evacuated_by_background, r->rounds);
 	KUNIT_EXPECT_GE(test, st.grows, 1ULL);
 	KUNIT_EXPECT_GE(test, st.same_size_grows, 1ULL);
 	KUNIT_EXPECT_GE(test, st.shrinks, 1ULL);
@@ -564,24 +624,36 @@ static void hmap_context_test_flags_are_checked(struct kunit *test)
  * @sleeping: overflow buckets asked for with flags that may.
  * @arrays: bucket arrays asked for.
  * @fail_sleeping: fail the overflow buckets that may sleep.
+ * @fail_atomic: fail the overflow buckets that may not.
  * @fail_arrays: fail every bucket array.
+ * @fail_below: fail the bucket arrays of fewer than 2^@fail_below buckets.
  * @block_first: the first array waits for @release.
+ * @timed_out: it waited for @release in vain (30 s).
  * @entered: completed when the first array is asked for.
  * @release: lets it go on.
- * @task: the thread whose array allocations @shrink acts on.
+ * @task: the thread whose array allocations @shrink acts on, and whose
+ *	overflow buckets @steal acts on.
  * @shrink: hmap_shrink_to_fit()'s case: deletes keys from inside it.
+ * @steal: before each overflow bucket @task allocates with GFP_KERNEL,
+ *	take the map's reserve away (as other writers could): onto @stolen.
+ * @stolen: the buckets taken, linked through their overflow pointers.
  */
 struct ctx_alloc {
 	atomic_t atomic;
 	atomic_t sleeping;
 	atomic_t arrays;
 	bool fail_sleeping;
+	bool fail_atomic;
 	bool fail_arrays;
+	unsigned int fail_below;
 	bool block_first;
+	bool timed_out;
 	struct completion entered;
 	struct completion release;
 	struct task_struct *task;
 	struct ctx_shrink *shrink;
+	bool steal;
+	struct hmap_bucket *stolen;
 };
 
 /**
@@ -598,6 +670,41 @@ struct ctx_shrink {
 	bool nested;
 };
 
+/*
+ * Take the map's reserve of overflow buckets away onto @a->stolen, as
+ * writers of other stripes may between a write's refill and its retry.
+ */
+static void ctx_steal_reserve(struct hmap *map, struct ctx_alloc *a)
+{
+	struct hmap_bucket *b;
+	unsigned long flags;
+
+	spin_lock_irqsave(&map->lock, flags);
+	while ((b = map->reserve)) {
+		map->reserve = rcu_dereference_protected(b->overflow, 1);
+		WRITE_ONCE(map->nreserve, map->nreserve - 1);
+		RCU_INIT_POINTER(b->overflow, a->stolen);
+		a->stolen = b;
+	}
+	spin_unlock_irqrestore(&map->lock, flags);
+}
+
+/* Give the stolen buckets back to the reserve, which the map frees. */
+static void ctx_return_reserve(struct hmap *map, struct ctx_alloc *a)
+{
+	struct hmap_bucket *b;
+	unsigned long flags;
+
+	spin_lock_irqsave(&map->lock, flags);
+	while ((b = a->stolen)) {
+		a->stolen = rcu_dereference_protected(b->overflow, 1);
+		RCU_INIT_POINTER(b->overflow, map->reserve);
+		map->reserve = b;
+		WRITE_ONCE(map->nreserve, map->nreserve + 1);
+	}
+	spin_unlock_irqrestore(&map->lock, flags);
+}
+
 static bool ctx_alloc_hook(struct hmap *map, enum hmap_test_alloc what,
 			   unsigned int bits, gfp_t gfp, void *arg)
 {
@@ -607,15 +714,20 @@ static bool ctx_alloc_hook(struct hmap *map, enum hmap_test_alloc what,
 	if (what == HMAP_TEST_ALLOC_OVERFLOW) {
 		if (!gfpflags_allow_blocking(gfp)) {
 			atomic_inc(&a->atomic);
-			return false;
+			return READ_ONCE(a->fail_atomic);
 		}
 		atomic_inc(&a->sleeping);
+		if (READ_ONCE(a->steal) && current == a->task)
+			ctx_steal_reserve(map, a);
 		return READ_ONCE(a->fail_sleeping);
 	}
 	if (atomic_inc_return(&a->arrays) == 1 && a->block_first) {
 		complete(&a->entered);
-		wait_for_completion_timeout(&a->release, 30 * HZ);
+		if (!wait_for_completion_timeout(&a->release, 30 * HZ))
+			a->timed_out = true;
 	}
+	if (bits < a->fail_below)
+		return true;
 	if (sh) {
 		/* Only the shrink's own, and not the deletes' inside it. */
 		if (current != a->task || sh->nested)
@@ -697,6 +809,9 @@ static void hmap_context_test_sleeping_writers_take_no_atomic_buckets(struct kun
 	}
 	KUNIT_EXPECT_GT(test, atomic_read(&a->sleeping), 100);
 	KUNIT_EXPECT_EQ(test, atomic_read(&a->atomic), 0);
+	/* What the long chains' evacuations needed is not kept after. */
+	KUNIT_EXPECT_LE(test, hmap_test_reserve(map),
+			(unsigned int)HMAP_RESERVE);
 
 	/*
 	 * Bucket 17, a new chain: the reserve (and what refills left on
@@ -857,6 +972,10 @@ static void ctx_noarray_cap(struct kunit *test, u32 flags)
 			/* The array is on its way: let @prealloc_work run. */
 			hmap_flush_frees();
 			err = hmap_kunit_update(map, i, i, HMAP_NOEXIST);
+		} else if (err == -ENOMEM) {
+			/* No writer tries again so soon after a failure. */
+			msleep(jiffies_to_msecs(HMAP_BG_RETRY) + 20);
+			err = hmap_kunit_update(map, i, i, HMAP_NOEXIST);
 		}
 		KUNIT_ASSERT_EQ_MSG(test, err, 0, "key %u", i);
 	}
@@ -934,6 +1053,282 @@ static void hmap_context_test_shrink_to_fit_gives_up(struct kunit *test)
 	ctx_shrink_moving(test, 4, -EAGAIN, 0);
 }
 
+/*
+ * Past the cap, writers that may sleep share one array allocation: while
+ * the first is in the allocator (held there by the hook), a second that
+ * finds the same grow due waits for it instead of allocating its own,
+ * then uses the array it brought (@array_fails false: both inserts
+ * succeed) or fails at once with it (true: both -ENOMEM, and no third
+ * allocation within HMAP_BG_RETRY).
+ */
+static void ctx_capped_herd(struct kunit *test, bool array_fails)
+{
+	struct ctx_alloc *a = ctx_alloc_new(test);
+	struct hmap *map = hmap_kunit_map(test, 1000, 0, true);
+	/* B 0: 6.5 entries per bucket, times 2^3. */
+	const unsigned int cap = HMAP_LOAD_NUM << HMAP_NOARRAY_SLACK >> 1;
+	struct task_struct *task[2] = {};
+	struct ctx_herd *h;
+	unsigned int i, k;
+	bool entered;
+	int want;
+
+	h = kunit_kcalloc(test, 2, sizeof(*h), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, h);
+	WRITE_ONCE(a->fail_arrays, true);
+	hmap_test_set_alloc(map, ctx_alloc_hook, a);
+	for (i = 0; i < cap; i++)
+		KUNIT_ASSERT_EQ_MSG(test, hmap_kunit_update(map, i, i,
+							    HMAP_NOEXIST),
+				    0, "key %u", i);
+	KUNIT_ASSERT_EQ(test, hmap_kunit_update(map, cap, cap, HMAP_NOEXIST),
+			-ENOMEM);
+	/* Past the hold-off after that failure. */
+	msleep(jiffies_to_msecs(HMAP_BG_RETRY) + 20);
+
+	atomic_set(&a->arrays, 0);
+	a->block_first = true;
+	WRITE_ONCE(a->fail_arrays, array_fails);
+	for (k = 0; k < 2; k++) {
+		h[k].map = map;
+		h[k].id = cap + k;
+		init_completion(&h[k].done);
+	}
+	task[0] = kthread_run(ctx_herd_thread, &h[0], "hmap_capped");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(task[0]));
+	entered = wait_for_completion_timeout(&a->entered, 10 * HZ);
+	if (entered) {
+		task[1] = kthread_run(ctx_herd_thread, &h[1], "hmap_capped");
+		/* Time to find the first one's allocation in flight. */
+		msleep(100);
+	}
+	KUNIT_EXPECT_EQ(test, atomic_read(&a->arrays), 1);
+	complete(&a->release);
+	wait_for_completion(&h[0].done);
+	if (!IS_ERR_OR_NULL(task[1]))
+		wait_for_completion(&h[1].done);
+	KUNIT_ASSERT_TRUE(test, entered);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(task[1]));
+	/* The second allocated nothing of its own, before or after. */
+	KUNIT_EXPECT_EQ(test, atomic_read(&a->arrays), 1);
+	want = array_fails ? -ENOMEM : 0;
+	KUNIT_EXPECT_EQ(test, h[0].err, want);
+	KUNIT_EXPECT_EQ(test, h[1].err, want);
+	KUNIT_EXPECT_EQ(test, hmap_count(map), (u64)cap + (want ? 0 : 2));
+	for (i = 0; i < cap + 2; i++)
+		KUNIT_EXPECT_EQ(test, hmap_kunit_lookup(map, i),
+				i < cap || !want ? (s64)i : (s64)-ENOENT);
+}
+
+static void hmap_context_test_capped_writers_wait_for_one_array(struct kunit *test)
+{
+	ctx_capped_herd(test, false);
+}
+
+static void hmap_context_test_capped_writers_fail_with_one_array(struct kunit *test)
+{
+	ctx_capped_herd(test, true);
+}
+
+/*
+ * Only the failure of the due grow's array caps the chains: a failed
+ * shrink array (here an HMAP_F_ATOMIC map's, by @prealloc_work) does not,
+ * so while the grow's array is merely late (@prealloc_work held off by
+ * &hmap.work_lock), inserts go on past 2^HMAP_NOARRAY_SLACK times the
+ * load.
+ */
+static void hmap_context_test_failed_shrink_caps_nothing(struct kunit *test)
+{
+	struct ctx_alloc *a = ctx_alloc_new(test);
+	/* B 2: grows above 26 entries, capped (if it were) above 208. */
+	struct hmap *map = ctx_map_flags(test, HMAP_F_ATOMIC, 20);
+	struct hmap_stats st;
+	unsigned int i;
+	int err = 0;
+
+	a->fail_below = 2;
+	hmap_test_set_alloc(map, ctx_alloc_hook, a);
+	hmap_kunit_fill(test, map, 0, 5, HMAP_NOEXIST);
+	/* 4 entries: below the load of B 2; the shrink's array fails. */
+	KUNIT_ASSERT_EQ(test, hmap_kunit_delete(map, 4), 0);
+	hmap_flush_frees();
+	hmap_get_stats(map, &st);
+	KUNIT_ASSERT_EQ(test, st.B, 2U);
+	KUNIT_ASSERT_GE(test, st.alloc_failures, 1ULL);
+
+	mutex_lock(&map->work_lock);
+	for (i = 5; i < 300 && !err; i++)
+		err = hmap_kunit_update(map, i, i, HMAP_NOEXIST);
+	mutex_unlock(&map->work_lock);
+	KUNIT_EXPECT_EQ_MSG(test, err, 0, "key %u", i - 1);
+	hmap_flush_frees();
+	hmap_test_run_background(map);
+	KUNIT_EXPECT_EQ(test, hmap_count(map), 299ULL);
+	for (i = 0; i < 300; i++)
+		KUNIT_EXPECT_EQ(test, hmap_kunit_lookup(map, i),
+				i == 4 ? (s64)-ENOENT : (s64)i);
+}
+
+/*
+ * A delete needs no memory: on an HMAP_F_ATOMIC map in the middle of a
+ * grow, with every overflow bucket allocation failing and the reserve
+ * too short to evacuate the key's old chain (32 entries, which need
+ * three overflow buckets in the new array), the delete deletes in place
+ * in the old chain; the evacuation later moves the chain without it.
+ */
+static void hmap_context_test_atomic_delete_needs_no_memory(struct kunit *test)
+{
+	struct ctx_alloc *a = ctx_alloc_new(test);
+	struct hmap *map = ctx_map_flags(test, HMAP_F_ATOMIC, 0);
+	struct hmap_kunit_key key;
+	struct hmap_stats st;
+	unsigned int i;
+	u32 len;
+	u64 v;
+
+	hmap_test_set_background(map, false);
+	hmap_test_set_alloc(map, ctx_alloc_hook, a);
+	/* Held off: the grow due at the ninth insert, the reserve's refill. */
+	mutex_lock(&map->work_lock);
+	for (i = 0; i < 32; i++)
+		KUNIT_EXPECT_EQ(test, ctx_bucket_update(map, 0, i), 0);
+	WRITE_ONCE(a->fail_atomic, true);
+	WRITE_ONCE(a->fail_sleeping, true);
+	mutex_unlock(&map->work_lock);
+	hmap_flush_frees();
+	hmap_get_stats(map, &st);
+	KUNIT_ASSERT_EQ(test, st.resizing, (u32)HMAP_RESIZE_GROW);
+	KUNIT_ASSERT_LT(test, hmap_test_reserve(map), 3U);
+
+	for (i = 0; i < 2; i++) {
+		key = ctx_bucket_key(0, i);
+		KUNIT_EXPECT_EQ(test, hmap_delete(map, &key, sizeof(key)), 0);
+		KUNIT_EXPECT_EQ(test, hmap_lookup(map, &key, sizeof(key), &v,
+						  &len), -ENOENT);
+	}
+	KUNIT_EXPECT_EQ(test, hmap_count(map), 30ULL);
+
+	WRITE_ONCE(a->fail_atomic, false);
+	WRITE_ONCE(a->fail_sleeping, false);
+	hmap_test_run_background(map);
+	hmap_get_stats(map, &st);
+	KUNIT_EXPECT_EQ(test, st.resizing, (u32)HMAP_RESIZE_NONE);
+	KUNIT_EXPECT_EQ(test, hmap_count(map), 30ULL);
+	for (i = 0; i < 32; i++) {
+		key = ctx_bucket_key(0, i);
+		KUNIT_EXPECT_EQ_MSG(test, hmap_lookup(map, &key, sizeof(key),
+						      &v, &len),
+				    i < 2 ? -ENOENT : 0, "key %u", i);
+	}
+}
+
+/*
+ * A write that may sleep and had to allocate overflow buckets for its
+ * evacuation keeps them for itself: here every time it allocates, the
+ * map's reserve is taken away (as writers of other stripes could take
+ * it), and its insert still succeeds; with the buckets put on the shared
+ * reserve, it came back short every time and failed with -ENOMEM,
+ * although no allocation failed.
+ */
+static void hmap_context_test_refill_is_the_writers_own(struct kunit *test)
+{
+	struct ctx_alloc *a = ctx_alloc_new(test);
+	/* B 4: grows above 104 entries. */
+	struct hmap *map = hmap_kunit_map(test, 1000, 100, true);
+	struct hmap_kunit_key key;
+	struct hmap_stats st;
+	unsigned int i;
+	int err;
+	u32 len;
+	u64 v;
+
+	hmap_test_set_alloc(map, ctx_alloc_hook, a);
+	/* 60 entries in bucket 0: the grow moves them all to X, 8 buckets. */
+	for (i = 0; i < 60; i++)
+		KUNIT_ASSERT_EQ(test, ctx_bucket_update(map, 0, i), 0);
+	for (; i < 104; i++)
+		KUNIT_ASSERT_EQ(test, ctx_bucket_update(map, 1 + i % 15, i),
+				0);
+	hmap_get_stats(map, &st);
+	KUNIT_ASSERT_EQ(test, st.B, 4U);
+	KUNIT_ASSERT_EQ(test, st.resizing, (u32)HMAP_RESIZE_NONE);
+
+	/* Starts the grow and evacuates bucket 0 first. */
+	WRITE_ONCE(a->steal, true);
+	err = ctx_bucket_update(map, 0, 104);
+	WRITE_ONCE(a->steal, false);
+	ctx_return_reserve(map, a);
+	KUNIT_EXPECT_EQ(test, err, 0);
+	KUNIT_EXPECT_EQ(test, hmap_count(map), 105ULL);
+	hmap_test_run_background(map);
+	for (i = 0; i < 105; i++) {
+		key = ctx_bucket_key(i < 60 || i == 104 ? 0 : 1 + i % 15, i);
+		KUNIT_EXPECT_EQ_MSG(test, hmap_lookup(map, &key, sizeof(key),
+						      &v, &len),
+				    0, "key %u", i);
+	}
+}
+
+/*
+ * hmap_shrink_to_fit() asks for memory only when its evacuation needs
+ * it: with the reserve below HMAP_RESERVE and every GFP_KERNEL overflow
+ * bucket failing, it still shrinks a map whose one chain fits in what
+ * the reserve holds (the top-up it tried first is not needed).
+ */
+static void hmap_context_test_shrink_needs_no_top_up(struct kunit *test)
+{
+	struct ctx_alloc *a = ctx_alloc_new(test);
+	/* B 8. */
+	struct hmap *map = hmap_kunit_map(test, 1000, 1000, true);
+	struct hmap_stats st;
+	unsigned int i;
+
+	hmap_test_set_alloc(map, ctx_alloc_hook, a);
+	/* Nine entries in bucket 0: one overflow bucket from the reserve. */
+	for (i = 0; i < 9; i++)
+		KUNIT_ASSERT_EQ(test, ctx_bucket_update(map, 0, i), 0);
+	KUNIT_ASSERT_LT(test, hmap_test_reserve(map),
+			(unsigned int)HMAP_RESERVE);
+	WRITE_ONCE(a->fail_sleeping, true);
+	KUNIT_EXPECT_EQ(test, hmap_shrink_to_fit(map), 0);
+	WRITE_ONCE(a->fail_sleeping, false);
+	hmap_get_stats(map, &st);
+	KUNIT_EXPECT_EQ(test, st.B, 1U);
+	KUNIT_EXPECT_EQ(test, st.count, 9ULL);
+}
+
+/*
+ * @prealloc_work does not hold &hmap.work_lock while it allocates an
+ * array (zeroing megabytes for a large map): hmap_shrink_to_fit(), which
+ * takes it, runs to its end while the work's allocation is held in the
+ * allocator by the hook.
+ */
+static void hmap_context_test_array_allocation_holds_no_work_lock(struct kunit *test)
+{
+	struct ctx_alloc *a = ctx_alloc_new(test);
+	struct hmap *map = ctx_map_flags(test, HMAP_F_ATOMIC, 0);
+	bool entered;
+	int err = -EINVAL;
+	unsigned int i;
+
+	a->block_first = true;
+	hmap_test_set_alloc(map, ctx_alloc_hook, a);
+	/* The ninth is due to grow: @prealloc_work allocates its array. */
+	hmap_kunit_fill(test, map, 0, 9, HMAP_NOEXIST);
+	entered = wait_for_completion_timeout(&a->entered, 10 * HZ);
+	if (entered)
+		err = hmap_shrink_to_fit(map);
+	complete(&a->release);
+	hmap_flush_frees();
+	KUNIT_ASSERT_TRUE(test, entered);
+	KUNIT_EXPECT_FALSE(test, a->timed_out);
+	KUNIT_EXPECT_EQ(test, err, 0);
+	hmap_test_run_background(map);
+	KUNIT_EXPECT_EQ(test, hmap_count(map), 9ULL);
+	for (i = 0; i < 9; i++)
+		KUNIT_EXPECT_EQ(test, hmap_kunit_lookup(map, i), (s64)i);
+}
+
 static struct kunit_case hmap_context_cases[] = {
 	KUNIT_CASE(hmap_context_test_flags_are_checked),
 	KUNIT_CASE(hmap_context_test_softirq_writer_leaves_exact_contents),
@@ -948,6 +1343,13 @@ static struct kunit_case hmap_context_cases[] = {
 	KUNIT_CASE(hmap_context_test_chains_capped_without_array_sleeping),
 	KUNIT_CASE(hmap_context_test_shrink_to_fit_follows_count),
 	KUNIT_CASE(hmap_context_test_shrink_to_fit_gives_up),
+	KUNIT_CASE(hmap_context_test_capped_writers_wait_for_one_array),
+	KUNIT_CASE(hmap_context_test_capped_writers_fail_with_one_array),
+	KUNIT_CASE(hmap_context_test_failed_shrink_caps_nothing),
+	KUNIT_CASE(hmap_context_test_atomic_delete_needs_no_memory),
+	KUNIT_CASE(hmap_context_test_refill_is_the_writers_own),
+	KUNIT_CASE(hmap_context_test_shrink_needs_no_top_up),
+	KUNIT_CASE(hmap_context_test_array_allocation_holds_no_work_lock),
 	{}
 };
 
