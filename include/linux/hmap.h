@@ -45,10 +45,11 @@ struct hmap;
  * off, and never sleep (on PREEMPT_RT, where the map's spinlock sleeps,
  * not in hard interrupt context nor with interrupts or preemption
  * disabled: see the concurrency contract in hmap_core.c). Elements and,
- * past a small reserve, overflow buckets are allocated with GFP_ATOMIC |
- * __GFP_NOWARN, so an update may fail with -ENOMEM where a GFP_KERNEL one
- * would have waited for memory, and so may a delete during a resize (the
- * evacuation of the key's old chain needs buckets; the key stays).
+ * past a small reserve (filled at creation), overflow buckets are
+ * allocated with GFP_ATOMIC | __GFP_NOWARN, so an update may fail with
+ * -ENOMEM where a GFP_KERNEL one would have waited for memory. A delete
+ * never fails for want of memory: when the evacuation of the key's old
+ * chain cannot get buckets, it deletes the key in place.
  * Without it, writers may sleep in the allocator (never under the map's
  * lock) and must run in process context.
  */
