@@ -11,6 +11,7 @@
 #include <linux/atomic.h>
 #include <linux/cache.h>
 #include <linux/hmap.h>
+#include <linux/jiffies.h>
 #include <linux/mutex.h>
 #include <linux/percpu.h>
 #include <linux/rcupdate.h>

@@ -16,7 +16,10 @@
  *   against its own model of the keys it owns, beside those readers and
  *   walker, with shared keys, in a tiny map, with allocation failures and
  *   for an HMAP_F_ATOMIC map; the final state is checked against the
- *   models.
+ *   models;
+ * - writers past the chain cap while bucket arrays fail: never more than
+ *   one array allocation in flight, however many writers find the grow
+ *   due, and the map grows once arrays can be had.
  *
  * Prints one "ok"/"not ok" line per test and ends with
  * "hmap_test: N passed, N failed". -q scales the runs down (make check),
@@ -35,6 +38,7 @@
 #include <linux/rcupdate.h>
 
 #include "hmap_core.h"
+#include "hmap_internal.h"
 #include "hmap_model.h"
 #include "hmap_shim.h"
 
@@ -763,6 +767,154 @@ static void test_writers_atomic(struct result *res)
 	test_writers(res, MW_FAULTS | MW_ATOMIC | MW_OVERLAP);
 }
 
+/* ---- Writers past the chain cap ---- */
+
+/*
+ * A map whose writers may sleep, at 2^HMAP_NOARRAY_SLACK times the grow's
+ * load after its grow's array failed: CW_WRITERS threads insert new keys
+ * while every array allocation (held in the allocator for a while) fails,
+ * then while they succeed. However many writers find the grow due, at
+ * most one array is in the allocator at a time (the others wait for it or
+ * fail at once); no insert succeeds while arrays fail, and every one
+ * does, with a retry, once they can be had.
+ */
+#define CW_WRITERS	4
+#define CW_KEYS		100
+
+struct cw_ctx {
+	struct hmap *map;
+	bool fail;		/* READ_ONCE(), WRITE_ONCE() */
+	int inflight, most, arrays;	/* __atomic */
+};
+
+struct cw_writer {
+	struct cw_ctx *c;
+	u64 base;
+	bool retry;
+	unsigned long ok, enomem, other;
+};
+
+static bool cw_alloc_hook(struct hmap *map, enum hmap_test_alloc what,
+			  unsigned int bits, gfp_t gfp, void *arg)
+{
+	struct cw_ctx *c = arg;
+	int now;
+
+	if (what != HMAP_TEST_ALLOC_ARRAY)
+		return false;
+	__atomic_add_fetch(&c->arrays, 1, __ATOMIC_RELAXED);
+	now = __atomic_add_fetch(&c->inflight, 1, __ATOMIC_RELAXED);
+	if (now > __atomic_load_n(&c->most, __ATOMIC_RELAXED))
+		__atomic_store_n(&c->most, now, __ATOMIC_RELAXED);
+	usleep(3000);		/* direct reclaim, say */
+	__atomic_sub_fetch(&c->inflight, 1, __ATOMIC_RELAXED);
+	return READ_ONCE(c->fail);
+}
+
+static void *cw_writer_fn(void *arg)
+{
+	struct cw_writer *w = arg;
+	unsigned int i, tries;
+	u64 id, val;
+	int err;
+
+	hmap_shim_rcu_register();
+	for (i = 0; i < CW_KEYS; i++) {
+		id = w->base + i;
+		val = id;
+		for (tries = 0; tries < 50; tries++) {
+			err = hmap_update(w->c->map, &id, sizeof(id), &val,
+					  sizeof(val), HMAP_NOEXIST);
+			if (err != -ENOMEM || !w->retry)
+				break;
+			usleep(5000);
+		}
+		if (!err)
+			w->ok++;
+		else if (err == -ENOMEM)
+			w->enomem++;
+		else
+			w->other++;
+	}
+	return NULL;
+}
+
+static void cw_run(struct cw_ctx *c, u64 base, bool retry,
+		   struct cw_writer *w)
+{
+	pthread_t t[CW_WRITERS];
+	int i;
+
+	for (i = 0; i < CW_WRITERS; i++) {
+		memset(&w[i], 0, sizeof(w[i]));
+		w[i].c = c;
+		w[i].base = base + i * CW_KEYS;
+		w[i].retry = retry;
+		pthread_create(&t[i], NULL, cw_writer_fn, &w[i]);
+	}
+	for (i = 0; i < CW_WRITERS; i++)
+		pthread_join(t[i], NULL);
+}
+
+static void test_capped_writers(struct result *res)
+{
+	struct hmap_params p = {
+		.key_size = 8, .value_size = 8, .max_entries = 1 << 20,
+	};
+	struct cw_writer w[CW_WRITERS];
+	unsigned long failed_ok = 0, failed_other = 0, ok = 0, other = 0;
+	struct cw_ctx c = { .fail = true };
+	int most_failing, arrays_failing, i;
+	struct hmap_stats st;
+	u64 cap, id, val;
+	int err = 0;
+
+	c.map = hmap_create(&p);
+	if (IS_ERR(c.map)) {
+		res->ok = false;
+		return;
+	}
+	hmap_test_set_background(c.map, false);
+	hmap_test_set_alloc(c.map, cw_alloc_hook, &c);
+	/* Up to the cap at B 0: inserts go on into the chain, then -ENOMEM. */
+	for (id = 0; id < 1000 && !err; id++) {
+		val = id;
+		err = hmap_update(c.map, &id, sizeof(id), &val, sizeof(val),
+				  HMAP_NOEXIST);
+	}
+	cap = hmap_count(c.map);
+	usleep(jiffies_to_msecs(HMAP_BG_RETRY) * 1000 + 20000);
+
+	cw_run(&c, 1000, false, w);
+	most_failing = c.most;
+	arrays_failing = c.arrays;
+	for (i = 0; i < CW_WRITERS; i++) {
+		failed_ok += w[i].ok;
+		failed_other += w[i].other;
+	}
+	WRITE_ONCE(c.fail, false);
+	usleep(jiffies_to_msecs(HMAP_BG_RETRY) * 1000 + 20000);
+	cw_run(&c, 2000, true, w);
+	for (i = 0; i < CW_WRITERS; i++) {
+		ok += w[i].ok;
+		other += w[i].other;
+	}
+	hmap_get_stats(c.map, &st);
+	hmap_test_set_alloc(c.map, NULL, NULL);
+	hmap_destroy(c.map);
+	res->ok = err == -ENOMEM &&
+		  cap == (HMAP_LOAD_NUM << HMAP_NOARRAY_SLACK) / HMAP_LOAD_DEN &&
+		  !failed_ok && !failed_other && most_failing == 1 &&
+		  c.most == 1 && ok == CW_WRITERS * CW_KEYS && !other &&
+		  st.count == cap + ok && st.grows >= 1;
+	snprintf(res->note, sizeof(res->note),
+		 "cap %llu; arrays failing: %d asked, at most %d at once, %lu inserted, %lu other errors; then %lu of %d inserted, %lu other errors, at most %d at once, count %llu, %llu grows",
+		 (unsigned long long)cap, arrays_failing, most_failing,
+		 failed_ok, failed_other, ok, CW_WRITERS * CW_KEYS, other,
+		 c.most, (unsigned long long)st.count,
+		 (unsigned long long)st.grows);
+}
+
 /* ---- Main ---- */
 
 static const struct {
@@ -783,6 +935,7 @@ static const struct {
 	{ "writers_tiny", test_writers_tiny },
 	{ "writers_faults", test_writers_faults },
 	{ "writers_atomic", test_writers_atomic },
+	{ "capped_writers_one_array", test_capped_writers },
 };
 
 int main(int argc, char **argv)
