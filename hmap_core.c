@@ -356,8 +356,8 @@
  * &hmap.lock protects: &hmap.nevacuate, &hmap.spare, &hmap.want_array,
  * &hmap.want_ahead, &hmap.array_busy (also read by its waiters),
  * &hmap.array_failed, &hmap.array_failed_B, &hmap.array_failed_at,
- * &hmap.reserve, &hmap.nreserve, &hmap.reserve_need, &hmap.dying. hmap_lock_all()
- * protects &hmap.tbl, the link from an old array to a new one,
+ * &hmap.reserve, &hmap.nreserve, &hmap.reserve_need, &hmap.dying.
+ * hmap_lock_all() protects &hmap.tbl, the link from an old array to a new one,
  * &hmap.resizing and &hmap.stripe_mask (read under any stripe). A stripe
  * protects its buckets in every live array. &hmap.count and
  * &hmap_table.noverflow are atomic; &hmap.last_write is a hint written and
@@ -3093,9 +3093,11 @@ EXPORT_SYMBOL_GPL(hmap_clear);
  * the call can follow (%HMAP_SHRINK_ROUNDS rounds), it gives up with
  * -EAGAIN; the map is then as correct as ever, only not fitted.
  *
- * Context: process context, may sleep; takes &hmap.work_lock.
- * Return: 0 once fitted; -ENOMEM if an array or overflow bucket could not
- * be allocated; -EAGAIN as above (try again).
+ * Context: process context, may sleep; takes &hmap.work_lock (dropped
+ * while it allocates the array).
+ * Return: 0 once fitted; -ENOMEM if an array, or an overflow bucket its
+ * evacuation needed, could not be allocated; -EAGAIN as above (try
+ * again).
  */
 int hmap_shrink_to_fit(struct hmap *map)
 {
