@@ -284,7 +284,8 @@
  *   the load the map keeps, and once a grow's array failed to be
  *   allocated at most 2^%HMAP_NOARRAY_SLACK times that on average (then
  *   inserts fail). Only the newest array is written; old arrays are
- *   read-only but for their markers.
+ *   read-only but for their markers, and for a delete in place in a
+ *   chain not yet evacuated (which clears a slot as any delete does).
  * - Which writer may run where is chosen at creation: with %HMAP_F_ATOMIC
  *   (elements allocated with GFP_ATOMIC) hmap_update() and hmap_delete()
  *   run in any context and never sleep; without it they may sleep in the
