@@ -100,13 +100,13 @@
  * array, up to a bound once the allocation of the due grow's array has
  * failed: past 2^%HMAP_NOARRAY_SLACK (8) times the grow's load (52
  * entries per bucket on average) a writer that may sleep waits for the
- * allocation in flight, or makes one if none is (and none failed within
- * %HMAP_BG_RETRY), and an insert that still has no array fails with
- * -ENOMEM, so that chains, and the time a write holds its stripe, stay
- * bounded while the allocator fails. An allocation merely in flight
- * bounds nothing, nor does a failed one of another size (a shrink's, or
- * one allocated ahead). The next array of a large map
- * (2^10 buckets or more: see
+ * allocation in flight, or makes one if none is (one per %HMAP_BG_RETRY,
+ * 20 ms: a writer sooner after a failed one sleeps out the rest first),
+ * and an insert that still has no array fails with -ENOMEM, so that
+ * chains, and the time a write holds its stripe, stay bounded while the
+ * allocator fails. An allocation merely in flight bounds nothing, nor
+ * does a failed one of another size (a shrink's, or one allocated
+ * ahead). The next array of a large map (2^10 buckets or more: see
  * %HMAP_PREALLOC_MIN_B) is allocated and zeroed ahead by that work once
  * the map is three quarters of the way to the grow, so that the write
  * that starts the grow finds it ready. An array allocated ahead that no
@@ -2043,7 +2043,7 @@ static void hmap_array_wait(struct hmap *map)
 /*
  * Note how the allocation of an array of 2^@bits buckets went: a success
  * ends the cap of the chains; a failure starts it for that size, where
- * no writer tries another for %HMAP_BG_RETRY.
+ * the next try waits for %HMAP_BG_RETRY (hmap_array_holdoff()).
  */
 static void hmap_array_result(struct hmap *map, unsigned int bits, bool ok)
 	__must_hold(&map->lock)
@@ -2057,15 +2057,19 @@ static void hmap_array_result(struct hmap *map, unsigned int bits, bool ok)
 }
 
 /*
- * Whether a failed allocation of an array holds off another try by the
- * writers past the cap now (%HMAP_BG_RETRY).
+ * How long a failed allocation of an array still holds off another try
+ * by the writers past the cap (%HMAP_BG_RETRY after it), in jiffies; 0
+ * if it does not.
  */
-static bool hmap_array_failed_recently(struct hmap *map)
+static unsigned long hmap_array_holdoff(struct hmap *map)
 	__must_hold(&map->lock)
 {
+	unsigned long end = map->array_failed_at + HMAP_BG_RETRY;
+
 	lockdep_assert_held(&map->lock);
-	return map->array_failed &&
-	       time_before(jiffies, map->array_failed_at + HMAP_BG_RETRY);
+	if (!map->array_failed || !time_before(jiffies, end))
+		return 0;
+	return end - jiffies;
 }
 
 /*
@@ -2674,6 +2678,8 @@ static int hmap_do_update(struct hmap *map, const void *key, u32 key_len,
 	unsigned int how = may_sleep ? HMAP_EV_MAY_SLEEP : 0;
 	unsigned int evacuated = 0, retries = 0, bits, stripe;
 	bool claimed, over, have, tried_start = false, done = false;
+	bool held_off = false;
+	unsigned long hold;
 	struct hmap_mine mine = {};
 	struct hmap_bucket *nb = NULL;
 	enum hmap_resize_kind kind;
@@ -2745,8 +2751,11 @@ relock:
 		 * grow's array failed, up to %HMAP_NOARRAY_SLACK times the
 		 * load, past which a writer that may sleep waits for the
 		 * allocation in flight (it allocates none of its own) or,
-		 * if none is and none failed within %HMAP_BG_RETRY, makes
-		 * one, and the insert fails if no array came.
+		 * if none is, makes one, at most one per %HMAP_BG_RETRY
+		 * (sooner after a failed one, it sleeps out the rest
+		 * first), and the insert fails if no array came: so its
+		 * -ENOMEM always follows an allocation that failed during
+		 * the call, its own or the one it waited for.
 		 */
 		over = map->array_failed && kind == HMAP_RESIZE_GROW &&
 		       map->array_failed_B == bits &&
@@ -2756,17 +2765,24 @@ relock:
 			/* Another write took the array meanwhile: go on. */
 		} else if (!may_sleep) {
 			hmap_want_array(map);
-		} else if (!tried_array &&
-			   !(over && hmap_array_failed_recently(map))) {
-			claimed = hmap_array_claim(map);
+		} else if (!tried_array) {
+			hold = 0;
+			if (over && !held_off && !map->array_busy)
+				hold = hmap_array_holdoff(map);
+			claimed = !hold && hmap_array_claim(map);
 			if (claimed || over) {
-				tried_array = true;
 				spin_unlock(&map->lock);
 				hmap_stripe_unlock(map, stripe, irqflags);
-				if (claimed)
-					hmap_spare_fill(map, bits);
-				else
-					hmap_array_wait(map);
+				if (hold) {
+					held_off = true;
+					schedule_timeout_uninterruptible(hold);
+				} else {
+					tried_array = true;
+					if (claimed)
+						hmap_spare_fill(map, bits);
+					else
+						hmap_array_wait(map);
+				}
 				goto relock;
 			}
 		}

@@ -72,11 +72,11 @@
  */
 #define HMAP_NOARRAY_SLACK	3
 /*
- * How long after a failed allocation of a due grow's bucket array no
- * writer past %HMAP_NOARRAY_SLACK tries another: their inserts fail at
- * once, instead of each paying for a large allocation with direct reclaim
- * while memory is short. The worker waits as long to retry after an
- * allocation failed.
+ * How long after a failed allocation of a due grow's bucket array the
+ * writers past %HMAP_NOARRAY_SLACK wait before one tries another (the
+ * others wait for it), instead of each paying for a large allocation
+ * with direct reclaim while memory is short. The worker waits as long to
+ * retry after an allocation failed.
  */
 #define HMAP_BG_RETRY		max(1UL, msecs_to_jiffies(20))
 /*

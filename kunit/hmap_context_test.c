@@ -972,10 +972,6 @@ static void ctx_noarray_cap(struct kunit *test, u32 flags)
 			/* The array is on its way: let @prealloc_work run. */
 			hmap_flush_frees();
 			err = hmap_kunit_update(map, i, i, HMAP_NOEXIST);
-		} else if (err == -ENOMEM) {
-			/* No writer tries again so soon after a failure. */
-			msleep(jiffies_to_msecs(HMAP_BG_RETRY) + 20);
-			err = hmap_kunit_update(map, i, i, HMAP_NOEXIST);
 		}
 		KUNIT_ASSERT_EQ_MSG(test, err, 0, "key %u", i);
 	}
@@ -1058,8 +1054,8 @@ static void hmap_context_test_shrink_to_fit_gives_up(struct kunit *test)
  * the first is in the allocator (held there by the hook), a second that
  * finds the same grow due waits for it instead of allocating its own,
  * then uses the array it brought (@array_fails false: both inserts
- * succeed) or fails at once with it (true: both -ENOMEM, and no third
- * allocation within HMAP_BG_RETRY).
+ * succeed) or fails with it (true: both -ENOMEM, and the second tries
+ * no allocation of its own).
  */
 static void ctx_capped_herd(struct kunit *test, bool array_fails)
 {

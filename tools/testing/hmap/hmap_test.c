@@ -774,12 +774,12 @@ static void test_writers_atomic(struct result *res)
  * load after its grow's array failed: CW_WRITERS threads insert new keys
  * while every array allocation (held in the allocator for a while) fails,
  * then while they succeed. However many writers find the grow due, at
- * most one array is in the allocator at a time (the others wait for it or
- * fail at once); no insert succeeds while arrays fail, and every one
- * does, with a retry, once they can be had.
+ * most one array is in the allocator at a time (the others wait for it,
+ * or sleep out HMAP_BG_RETRY after a failed one); no insert succeeds
+ * while arrays fail, and every one does once they can be had.
  */
 #define CW_WRITERS	4
-#define CW_KEYS		100
+#define CW_KEYS		50
 
 struct cw_ctx {
 	struct hmap *map;

@@ -681,6 +681,11 @@ unsigned long hmap_shim_jiffies(void)
 	       (ktime_get_ns() - shim_boot_ns) / (NSEC_PER_SEC / HZ);
 }
 
+void hmap_shim_sleep_jiffies(unsigned long j)
+{
+	usleep(j * (1000000UL / HZ));
+}
+
 /* ---- Workqueues ---- */
 
 #define WQ_MAX_WORKERS	8

@@ -19,4 +19,9 @@ extern __thread struct task_struct hmap_shim_task;
 /* A point where the kernel may reschedule: must not be in an RCU reader. */
 #define cond_resched()	({ might_sleep(); 0; })
 
+/* Sleep for @j jiffies (real time: jiffies follow CLOCK_MONOTONIC). */
+void hmap_shim_sleep_jiffies(unsigned long j);
+#define schedule_timeout_uninterruptible(j) \
+	({ might_sleep(); hmap_shim_sleep_jiffies(j); 0L; })
+
 #endif
