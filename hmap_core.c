@@ -2073,6 +2073,16 @@ static unsigned long hmap_array_holdoff(struct hmap *map)
 }
 
 /*
+ * Whether the allocation of an array of 2^@bits buckets failed less than
+ * %HMAP_BG_RETRY ago: then no write asks for another of that size yet.
+ */
+static bool hmap_array_failed_recently(struct hmap *map, unsigned int bits)
+	__must_hold(&map->lock)
+{
+	return map->array_failed_B == bits && hmap_array_holdoff(map);
+}
+
+/*
  * Allocate an array of 2^@bits buckets and make it the spare, for the
  * resize that was due and found none: what a writer that may sleep does
  * after dropping the lock, having claimed the allocation
@@ -2940,6 +2950,40 @@ static struct hmap_table *hmap_chain_table(struct hmap *map, u64 hash)
 	return hmap_newest(map);
 }
 
+/*
+ * A delete left the map below its shrink load with no resize in progress:
+ * decide under &hmap.lock alone, as an insert does for a grow, so that
+ * deletes take every lock only to start the shrink, not to find its array
+ * missing. With no spare of 2^@bits buckets: nothing if an array is
+ * already wanted, in flight, or failed less than %HMAP_BG_RETRY ago for
+ * this size; else a writer that may not sleep asks @prealloc_work
+ * (hmap_want_array()) and one that may claims the allocation (*@want gets
+ * @bits: the caller then calls hmap_spare_fill() unlocked). Under the
+ * caller's stripe.
+ *
+ * Return: whether the spare is the shrink's array (the caller then starts
+ * the shrink under hmap_lock_all(), after dropping its stripe).
+ */
+static bool hmap_delete_shrink_due(struct hmap *map, unsigned int bits,
+				   bool may_sleep, int *want)
+	__must_hold(&map->stripes)
+{
+	bool have;
+
+	spin_lock(&map->lock);
+	have = map->spare && map->spare->B == bits;
+	if (have || map->want_array || map->array_busy ||
+	    hmap_array_failed_recently(map, bits))
+		goto out;
+	if (!may_sleep)
+		hmap_want_array(map);
+	else if (hmap_array_claim(map))
+		*want = bits;
+out:
+	spin_unlock(&map->lock);
+	return have;
+}
+
 /**
  * hmap_delete() - remove an entry
  * @map: the map.
@@ -3013,8 +3057,10 @@ relock:
 	hmap_stat_add(map, deletes, 1);
 	/* Starting a shrink takes every stripe: after this one is dropped. */
 	t = hmap_newest(map);
-	shrink = map->resizing == HMAP_RESIZE_NONE &&
-		 hmap_under_load(atomic_long_read(&map->count), t->B);
+	if (map->resizing == HMAP_RESIZE_NONE &&
+	    hmap_under_load(atomic_long_read(&map->count), t->B))
+		shrink = hmap_delete_shrink_due(map, t->B - 1, may_sleep,
+						&want);
 unlock:
 	hmap_stripe_unlock(map, stripe, irqflags);
 	if (done)
@@ -3024,14 +3070,9 @@ unlock:
 	if (e)
 		hmap_elem_free_deferred(map, e);
 	if (shrink) {
+		/* If the spare went meanwhile, the next delete asks again. */
 		hmap_lock_all(map, &irqflags);
-		want = hmap_maybe_shrink(map);
-		/* As for a grow: one allocation of the array in flight. */
-		if (want >= 0 && (!may_sleep || !hmap_array_claim(map))) {
-			if (!may_sleep)
-				hmap_want_array(map);
-			want = -1;
-		}
+		hmap_maybe_shrink(map);
 		hmap_unlock_all(map, irqflags);
 	}
 	/* A shrink is due and its array missing: get it, then start it. */
