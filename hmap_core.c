@@ -2166,7 +2166,9 @@ static bool hmap_resize_due(struct hmap *map, enum hmap_resize_kind *kind,
  * for a large map three quarters of the way to it (@want_ahead,
  * hmap_maybe_prealloc()), or the one a resize found missing (@want_array),
  * whose resize this then starts if the map is still due for it; if it is
- * due for another, that one's array is wanted next. While another
+ * due for another, that one's array is wanted next. Within
+ * %HMAP_BG_RETRY of a failed allocation of that array it drops the
+ * request, as the writers do not make it then. While another
  * allocation of an array is in flight (@array_busy) this leaves
  * @want_array set and allocates nothing: hmap_array_release() queues it
  * again.
@@ -2198,6 +2200,12 @@ static void hmap_prealloc_work(struct work_struct *work)
 	map->want_array = false;
 	if (want) {
 		want = hmap_resize_due(map, &kind, &bits);
+		/*
+		 * Not within %HMAP_BG_RETRY of a failed array of this size:
+		 * the next write that finds the resize due after it asks.
+		 */
+		if (want && hmap_array_failed_recently(map, bits))
+			want = false;
 		skip = !want;
 	} else {
 		bits = hmap_newest(map)->B + 1;
@@ -2774,12 +2782,17 @@ relock:
 		if (have) {
 			/* Another write took the array meanwhile: go on. */
 		} else if (!may_sleep) {
-			hmap_want_array(map);
+			/* Within %HMAP_BG_RETRY of a failed one, not yet. */
+			if (!hmap_array_failed_recently(map, bits))
+				hmap_want_array(map);
 		} else if (!tried_array) {
 			hold = 0;
 			if (over && !held_off && !map->array_busy)
 				hold = hmap_array_holdoff(map);
-			claimed = !hold && hmap_array_claim(map);
+			/* Below the cap, no try within %HMAP_BG_RETRY either. */
+			claimed = !hold &&
+				  (over || !hmap_array_failed_recently(map, bits)) &&
+				  hmap_array_claim(map);
 			if (claimed || over) {
 				spin_unlock(&map->lock);
 				hmap_stripe_unlock(map, stripe, irqflags);

@@ -72,11 +72,15 @@
  */
 #define HMAP_NOARRAY_SLACK	3
 /*
- * How long after a failed allocation of a due grow's bucket array the
- * writers past %HMAP_NOARRAY_SLACK wait before one tries another (the
- * others wait for it), instead of each paying for a large allocation
- * with direct reclaim while memory is short. The worker waits as long to
- * retry after an allocation failed.
+ * How long after a failed allocation of a due resize's bucket array no
+ * write has another of that size allocated, instead of paying for one
+ * large allocation with direct reclaim after another while memory is
+ * short: writers below %HMAP_NOARRAY_SLACK (and deletes, for a shrink's)
+ * go on without, an %HMAP_F_ATOMIC map's do not ask @prealloc_work (which
+ * drops a request made then), and a writer that may sleep past the cap
+ * sleeps out the rest before it tries (the others wait for it). The
+ * worker (@bg_work) waits as long to retry its overflow buckets after an
+ * allocation failed.
  */
 #define HMAP_BG_RETRY		max(1UL, msecs_to_jiffies(20))
 /*
@@ -249,8 +253,8 @@ struct hmap_stripe {
  *	failed, and no array came since (under @lock).
  * @array_failed_B: the B of that array: inserts are capped
  *	(%HMAP_NOARRAY_SLACK) only when it is the due grow's (under @lock).
- * @array_failed_at: jiffies of that failure: no writer tries another
- *	array for %HMAP_BG_RETRY (under @lock).
+ * @array_failed_at: jiffies of that failure: no writer has another
+ *	array of that size allocated for %HMAP_BG_RETRY (under @lock).
  * @init_B: log2 of the bucket count the map was created with.
  * @full_elem_size: allocation size of an element with a key and value of
  *	the largest sizes.
