@@ -798,14 +798,18 @@ static bool cw_alloc_hook(struct hmap *map, enum hmap_test_alloc what,
 			  unsigned int bits, gfp_t gfp, void *arg)
 {
 	struct cw_ctx *c = arg;
-	int now;
+	int now, most;
 
 	if (what != HMAP_TEST_ALLOC_ARRAY)
 		return false;
 	__atomic_add_fetch(&c->arrays, 1, __ATOMIC_RELAXED);
 	now = __atomic_add_fetch(&c->inflight, 1, __ATOMIC_RELAXED);
-	if (now > __atomic_load_n(&c->most, __ATOMIC_RELAXED))
-		__atomic_store_n(&c->most, now, __ATOMIC_RELAXED);
+	/* A CAS max: a racing hook never stores a smaller value. */
+	most = __atomic_load_n(&c->most, __ATOMIC_RELAXED);
+	while (now > most &&
+	       !__atomic_compare_exchange_n(&c->most, &most, now, false,
+					    __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		;
 	usleep(3000);		/* direct reclaim, say */
 	__atomic_sub_fetch(&c->inflight, 1, __ATOMIC_RELAXED);
 	return READ_ONCE(c->fail);
