@@ -95,7 +95,9 @@
  * allocation of its spare array in flight at a time (&hmap.array_busy):
  * writers that race to the same resize do not each allocate an array.
  * (hmap_shrink_to_fit() allocates an array of its own, which it
- * keeps; one call at a time, under &hmap.work_lock.) Meanwhile writes go
+ * keeps, without &hmap.work_lock: two calls may each have one in the
+ * allocator and interleave their rounds, each checked again under
+ * hmap_lock_all().) Meanwhile writes go
  * on into overflow chains, so an insert does not fail for want of an
  * array, up to a bound once the allocation of the due grow's array has
  * failed: past 2^%HMAP_NOARRAY_SLACK (8) times the grow's load (52
@@ -432,8 +434,9 @@
  *   wait for it under bind_lock.
  * - Two stripes are held at once only under &hmap.resize_lock (all of
  *   them, in index order) or by spin_trylock() (a writer's second
- *   bucket): no cycle among stripes. Lockdep sees @nstripes + 2 locks
- *   held by hmap_lock_all(), at most 18, within its 48.
+ *   bucket): no cycle among stripes. Lockdep counts the stripes that
+ *   hmap_lock_all() takes under their nest lock (spin_lock_nest_lock())
+ *   as one held lock, so it sees three there, whatever @nstripes.
  * - Memory is allocated with GFP_KERNEL under locks 1 to 4 only (hmap
  *   has no shrinker, so reclaim takes none of them), and with GFP_ATOMIC
  *   under a stripe (and &hmap.lock) only by the writers of an
@@ -652,7 +655,7 @@ static void hmap_elem_free(struct hmap *map, struct hmap_elem *e)
 
 /*
  * Free an element readers may still hold, after a grace period. Called
- * after the map's lock is dropped: for a map whose writers may sleep,
+ * after the map's locks are dropped: for a map whose writers may sleep,
  * kfree_rcu_mightsleep() (which may wait for a grace period when memory
  * is short); for an %HMAP_F_ATOMIC map, kfree_rcu() on the rcu_head before
  * the element, in any context.
@@ -2780,7 +2783,12 @@ relock:
 		       hmap_over_load(atomic_long_read(&map->count) + 1,
 				      t->B + HMAP_NOARRAY_SLACK);
 		if (have) {
-			/* Another write took the array meanwhile: go on. */
+			/*
+			 * The spare is there but this write tried to start
+			 * the resize once already (another write took or
+			 * replaced the array meanwhile): go on into a chain;
+			 * the next write starts it.
+			 */
 		} else if (!may_sleep) {
 			/* Within %HMAP_BG_RETRY of a failed one, not yet. */
 			if (!hmap_array_failed_recently(map, bits))
@@ -3155,10 +3163,10 @@ EXPORT_SYMBOL_GPL(hmap_clear);
  * Finishes the resize in progress, then halves the array as many times as
  * the entry count allows in one resize, or rebuilds it at the same size if
  * it has overflow buckets; the whole evacuation is done before returning.
- * The array is allocated outside the map's spinlock and kept by the call
+ * The array is allocated outside the map's spinlocks and kept by the call
  * (never left as the map's spare, where a concurrent write could take or
- * free it); the spinlock is held for %HMAP_EVAC_HOLD buckets at a time,
- * so writers go on beside it. On success the size fits the count of a
+ * free it); each old bucket is evacuated under its stripe,
+ * %HMAP_EVAC_HOLD at a time, so writers go on beside it. On success the size fits the count of a
  * moment during the call (writers may have changed it since). When
  * writers change the size the count needs, or start resizes, faster than
  * the call can follow (%HMAP_SHRINK_ROUNDS rounds), it gives up with
@@ -3537,8 +3545,9 @@ EXPORT_SYMBOL_GPL(hmap_get_params_sized);
  *
  * Context: any context a writer of an %HMAP_F_ATOMIC map may run in (on
  * PREEMPT_RT not in hard interrupt context nor with interrupts or
- * preemption off: see "Concurrency contract"); takes the map's spinlock
- * with interrupts off, briefly.
+ * preemption off: see "Concurrency contract"); takes every lock of the
+ * map (hmap_lock_all()) with interrupts off, briefly: writers of every
+ * stripe wait meanwhile.
  */
 void hmap_get_stats(struct hmap *map, struct hmap_stats *st)
 {
@@ -3585,8 +3594,10 @@ EXPORT_SYMBOL_GPL(hmap_get_stats);
  * @map: the map.
  * @hist: gets the histogram.
  *
- * Walks the whole array writes go to, holding the map's spinlock for
- * %HMAP_HIST_HOLD (64) buckets at a time, heads and overflow buckets (a
+ * Walks the whole array writes go to, holding every lock of the map
+ * (hmap_lock_all(), so writers of every stripe, in every context, wait
+ * for each hold) for %HMAP_HIST_HOLD (64) buckets at a time, heads and
+ * overflow buckets (a
  * chain is walked whole), so that writers go on beside it and interrupts
  * are never off for long. If writes move to a new array
  * meanwhile, the walk starts over on it (%HMAP_HIST_RESTARTS times at

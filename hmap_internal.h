@@ -88,7 +88,8 @@
  * different stripes run in parallel. A map has
  * min(%HMAP_STRIPES_MAX, the power of two at or above twice the possible
  * CPUs); hmap_lock_all() takes every one of them, so the bound also
- * keeps lockdep's held-lock stack (48 entries) well clear.
+ * keeps its holds short. (Lockdep counts the stripes, taken under their
+ * nest lock, as one held lock: it sets no bound here.)
  */
 #define HMAP_STRIPES_MAX	16
 

@@ -42,7 +42,7 @@ struct hmap;
  *
  * HMAP_F_ATOMIC: writers (hmap_update(), hmap_delete()) may run in any
  * context but NMI: process, softirq or hardirq, with interrupts on or
- * off, and never sleep (on PREEMPT_RT, where the map's spinlock sleeps,
+ * off, and never sleep (on PREEMPT_RT, where the map's spinlocks sleep,
  * not in hard interrupt context nor with interrupts or preemption
  * disabled: see the concurrency contract in hmap_core.c). Elements and,
  * past a small reserve (filled at creation), overflow buckets are
@@ -50,8 +50,8 @@ struct hmap;
  * -ENOMEM where a GFP_KERNEL one would have waited for memory. A delete
  * never fails for want of memory: when the evacuation of the key's old
  * chain cannot get buckets, it deletes the key in place.
- * Without it, writers may sleep in the allocator (never under the map's
- * lock) and must run in process context.
+ * Without it, writers may sleep in the allocator (never under any of the
+ * map's locks) and must run in process context.
  */
 #define HMAP_F_ATOMIC		BIT(0)
 /* Every flag this version of hmap knows. */
