@@ -91,6 +91,8 @@ struct stress_ctx {
 	u32 nparts;			/* writers the case starts */
 	u32 nwriters;			/* writers started */
 	bool overlap;			/* the writers share their keys */
+	/* Churned keys a writer deleted in the final pass (overlap). */
+	DECLARE_BITMAP(final_deleted, STRESS_CHURN);
 
 	/* Failures, counted by the threads. */
 	atomic_long_t misses;		/* a stable key not found */
@@ -99,6 +101,7 @@ struct stress_ctx {
 	atomic_long_t write_errors;	/* a write that failed */
 	atomic_long_t walk_bad;		/* a walk returned a wrong entry */
 	atomic_long_t walk_dups;	/* a walk returned an id twice */
+	atomic_long_t final_dups;	/* a key deleted twice at the end */
 	atomic_long_t walk_order;	/* a walk went backwards */
 	atomic_long_t walk_missing;	/* a walk missed a stable key */
 	atomic_long_t walk_errors;	/* start or next failed, runaway */
@@ -306,12 +309,35 @@ static void stress_write(struct stress_ctx *ctx, u32 id, bool insert, u64 gen)
 }
 
 /*
+ * The final pass of the shared keys: both writers delete every churned
+ * key, and only one delete of each may succeed. A second success means
+ * two racing inserts left the key twice, which two deletes would
+ * otherwise remove without a trace.
+ */
+static void stress_final_delete(struct stress_ctx *ctx, u32 id)
+{
+	struct hmap_kunit_key key;
+	int ret;
+
+	stress_key(id, &key);
+	ret = hmap_delete(ctx->map, &key, sizeof(key));
+	if (ret == -ENOENT)
+		return;
+	if (ret)
+		stress_fail(ctx, &ctx->write_errors, "hmap_delete()", id, ret);
+	else if (test_and_set_bit(id - STRESS_STABLE, ctx->final_deleted))
+		stress_fail(ctx, &ctx->final_dups,
+			    "a key deleted twice in the final pass", id, 0);
+}
+
+/*
  * Waves: insert every churned key, then delete them all, in orders that
  * change from wave to wave; every eighth write also replaces the value of
  * a stable key. A wave is never cut short, so the map ends with the stable
  * keys only. Of two writers with disjoint keys, each churns the ids of its
  * parity; with shared keys, both churn all of them, and once both are
- * done with their waves each deletes them all again.
+ * done with their waves each deletes them all again (a key at most once:
+ * stress_final_delete()).
  */
 static int stress_writer(void *arg)
 {
@@ -358,7 +384,7 @@ static int stress_writer(void *arg)
 		       !kthread_should_stop() && !stress_expired(ctx))
 			usleep_range(1000, 2000);
 		for (j = 0; j < STRESS_CHURN; j++)
-			stress_write(ctx, STRESS_STABLE + j, false, 0);
+			stress_final_delete(ctx, STRESS_STABLE + j);
 	}
 	if (atomic_dec_and_test(&ctx->writers_left))
 		complete(&ctx->writer_done);
@@ -625,6 +651,7 @@ static void stress_report(struct stress_ctx *ctx, struct hmap_stats *st)
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&ctx->write_errors), 0L);
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&ctx->walk_bad), 0L);
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&ctx->walk_dups), 0L);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&ctx->final_dups), 0L);
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&ctx->walk_order), 0L);
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&ctx->walk_missing), 0L);
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&ctx->walk_errors), 0L);
