@@ -1179,6 +1179,7 @@ static void hmap_context_test_atomic_delete_needs_no_memory(struct kunit *test)
 	struct hmap_kunit_key key;
 	struct hmap_stats st;
 	unsigned int i;
+	int tries;
 	u32 len;
 	u64 v;
 
@@ -1198,11 +1199,19 @@ static void hmap_context_test_atomic_delete_needs_no_memory(struct kunit *test)
 
 	for (i = 0; i < 2; i++) {
 		key = ctx_bucket_key(0, i);
+		tries = atomic_read(&a->atomic);
 		KUNIT_EXPECT_EQ(test, hmap_delete(map, &key, sizeof(key)), 0);
+		/* The evacuation asked for buckets and was refused. */
+		KUNIT_EXPECT_GT_MSG(test, atomic_read(&a->atomic), tries,
+				    "delete %u did not try GFP_ATOMIC", i);
 		KUNIT_EXPECT_EQ(test, hmap_lookup(map, &key, sizeof(key), &v,
 						  &len), -ENOENT);
 	}
 	KUNIT_EXPECT_EQ(test, hmap_count(map), 30ULL);
+	/* So both were deleted in place: old bucket 0 is not evacuated. */
+	hmap_get_stats(map, &st);
+	KUNIT_EXPECT_EQ(test, st.resizing, (u32)HMAP_RESIZE_GROW);
+	KUNIT_EXPECT_EQ(test, st.nevacuate, 0ULL);
 
 	WRITE_ONCE(a->fail_atomic, false);
 	WRITE_ONCE(a->fail_sleeping, false);
