@@ -174,7 +174,9 @@
  *   the commit, which holds every stripe.
  * - Three kinds of spinlock_t, all always taken with interrupts off, so
  *   that a writer may run in any context: process, softirq or hardirq,
- *   interrupts on or off, and under the caller's own spinlocks.
+ *   interrupts on or off, and under the caller's own spinlock_t locks;
+ *   not in NMI, and, on every kernel, not under a raw_spinlock_t (see
+ *   "Not under a raw_spinlock_t" below).
  *
  *   1. The stripe locks, &hmap.stripes[0 .. @nstripes - 1] (a power of
  *      two: twice the possible CPUs, at most %HMAP_STRIPES_MAX, each on
@@ -309,6 +311,15 @@
  *   insert must be able to allocate an overflow bucket; a map whose
  *   elements and buckets were all preallocated could use one.
  *   Lookups are lock-free and run anywhere on RT too.
+ * - Not under a raw_spinlock_t, on any kernel: not from the scheduler
+ *   (rq->lock, pi_lock: a tracepoint or kprobe in it), hrtimer bases,
+ *   irq descriptors or console locks. A write takes spinlock_t under it
+ *   (lockdep with CONFIG_PROVE_RAW_LOCK_NESTING says "Invalid wait
+ *   context"), and may call queue_work() or mod_delayed_work() (a
+ *   reserve running low, an array wanted, a resize started or ended),
+ *   which wakes a kworker: try_to_wake_up() takes the runqueue's lock, a
+ *   self-deadlock under the caller's rq->lock or pi_lock. A tracer must
+ *   write from elsewhere (or defer the write, e.g. with irq_work).
  * - &hmap.work_lock, a mutex, serializes the side that sleeps: the two
  *   works, hmap_shrink_to_fit() and the test hooks. It is taken before
  *   any spinlock of the map and never under one, and no writer takes it.
@@ -395,15 +406,18 @@
  *    in index order under 5 (spin_lock_nest_lock()), or a second one by
  *    spin_trylock() (a write's second evacuation), which never waits.
  *    Callers of hmap_update() and hmap_delete() may hold their own
- *    spinlocks (then the map must be %HMAP_F_ATOMIC): hmap takes no lock
- *    of theirs, so any caller's lock goes above 5 and 6.
+ *    spinlock_t locks (then the map must be %HMAP_F_ATOMIC), never a
+ *    raw_spinlock_t: hmap takes no lock of theirs, so any caller's lock
+ *    goes above 5 and 6.
  * 7. &hmap.lock (the map core), the state lock, interrupts off: alone,
  *    innermost under 6, or last in hmap_lock_all(). No one holds the
  *    locks of two maps at once.
  * 8. Taken under 5 to 7, and not by hmap: the slab's and the workqueue's
  *    internal locks (GFP_ATOMIC allocations, queue_work(),
- *    mod_delayed_work(), call_rcu()) and a wait queue's (wake_up_var() in
- *    hmap_array_release()), all irq-safe.
+ *    mod_delayed_work(), call_rcu()), a wait queue's (wake_up_var() in
+ *    hmap_array_release()), and the scheduler's runqueue and pi_lock
+ *    raw locks of the kworker or waiter those wake, all irq-safe: hence
+ *    no write under a scheduler lock.
  * 9. rcu_read_lock(): lookups, iterators, hmap_dump() and its callback.
  *    Nothing under it sleeps or takes a mutex; a lookup under a writer's
  *    spinlock is fine (it takes no lock).
@@ -2889,7 +2903,8 @@ fail:
  * 2^%HMAP_NOARRAY_SLACK times the grow's load.
  *
  * Context: a map created with %HMAP_F_ATOMIC: any context (process,
- * softirq, hardirq; interrupts on or off), never sleeps; allocates the
+ * softirq, hardirq; interrupts on or off) but NMI and a caller holding a
+ * raw_spinlock_t (see "Concurrency contract"), never sleeps; allocates the
  * element, and overflow buckets once the map's reserve is empty, with
  * GFP_ATOMIC (on PREEMPT_RT: see "Concurrency contract"). Otherwise
  * process context, may sleep (in the allocator, GFP_KERNEL, outside the

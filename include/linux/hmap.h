@@ -44,7 +44,10 @@ struct hmap;
  * context but NMI: process, softirq or hardirq, with interrupts on or
  * off, and never sleep (on PREEMPT_RT, where the map's spinlocks sleep,
  * not in hard interrupt context nor with interrupts or preemption
- * disabled: see the concurrency contract in hmap_core.c). Elements and,
+ * disabled: see the concurrency contract in hmap_core.c), and on every
+ * kernel not under a raw_spinlock_t (the scheduler's locks, as in a
+ * tracepoint inside the scheduler: a write may wake a kworker). Elements
+ * and,
  * past a small reserve (filled at creation), overflow buckets are
  * allocated with GFP_ATOMIC | __GFP_NOWARN, so an update may fail with
  * -ENOMEM where a GFP_KERNEL one would have waited for memory. A delete
