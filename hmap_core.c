@@ -327,6 +327,10 @@
  *   megabytes): @prealloc_work's is exclusive by its claim
  *   (&hmap.array_busy), hmap_shrink_to_fit()'s is its own; so neither
  *   holds up the worker's evacuation or the reserve's refill.
+ *   @prealloc_work does not take it again once it has claimed the
+ *   allocation (it installs the array under hmap_lock_all()), so a
+ *   writer waiting for the claim never waits for &hmap.work_lock, held
+ *   for a whole hmap_shrink_to_fit().
  * - A writer that may sleep waits (wait_var_event() on
  *   &hmap.array_busy, holding no lock of the map) only past
  *   %HMAP_NOARRAY_SLACK, for an array allocation in flight: its claimant
@@ -2196,7 +2200,7 @@ static void hmap_prealloc_work(struct work_struct *work)
 	struct hmap_table *t = NULL;
 	enum hmap_resize_kind kind;
 	struct mem_cgroup *memcg;
-	bool want, skip, failed;
+	bool want, skip, failed, locked = true;
 	unsigned long flags;
 	unsigned int bits;
 
@@ -2239,10 +2243,15 @@ static void hmap_prealloc_work(struct work_struct *work)
 		 * Without the locks, not even &hmap.work_lock (the claim
 		 * makes this the one allocation of the spare in flight): the
 		 * writers and the worker go on while this zeroes megabytes.
+		 * Nor is it taken again to install the array: what it
+		 * serialized here, the start of a resize, hmap_lock_all()
+		 * does, so that writers waiting for the claim
+		 * (hmap_array_wait()) do not wait for a whole
+		 * hmap_shrink_to_fit() that holds it.
 		 */
 		mutex_unlock(&map->work_lock);
+		locked = false;
 		t = hmap_table_new(map, bits);
-		mutex_lock(&map->work_lock);
 	}
 	/* Not again until a write wants it: writes go on into chains. */
 	failed = !skip && !t;
@@ -2263,7 +2272,8 @@ static void hmap_prealloc_work(struct work_struct *work)
 	hmap_unlock_all(map, flags);
 out:
 	set_active_memcg(memcg);
-	mutex_unlock(&map->work_lock);
+	if (locked)
+		mutex_unlock(&map->work_lock);
 	if (t)
 		hmap_table_free_array(t);
 }
