@@ -1334,6 +1334,91 @@ static void hmap_context_test_array_allocation_holds_no_work_lock(struct kunit *
 		KUNIT_EXPECT_EQ(test, hmap_kunit_lookup(map, i), (s64)i);
 }
 
+/*
+ * Deletes below the shrink load of a map whose shrink arrays fail try
+ * one array per %HMAP_BG_RETRY, not one per delete (each delete used to
+ * claim and allocate again); once arrays come, a delete after the
+ * hold-off starts the shrink.
+ */
+static void hmap_context_test_shrink_array_failures_held_off(struct kunit *test)
+{
+	struct ctx_alloc *a = ctx_alloc_new(test);
+	struct hmap *map = ctx_map_flags(test, 0, 0);
+	unsigned long start, elapsed;
+	struct hmap_stats st;
+	unsigned int i, B;
+	int tries;
+
+	hmap_test_set_background(map, false);
+	hmap_test_set_alloc(map, ctx_alloc_hook, a);
+	hmap_kunit_fill(test, map, 0, 200, HMAP_NOEXIST);
+	hmap_test_run_background(map);
+	hmap_get_stats(map, &st);
+	KUNIT_ASSERT_EQ(test, st.resizing, (u32)HMAP_RESIZE_NONE);
+	B = st.B;
+	/* 200 entries: B 5, whose shrink load is below 52. */
+	KUNIT_ASSERT_GE(test, B, 4U);
+
+	a->fail_below = B;
+	tries = atomic_read(&a->arrays);
+	start = jiffies;
+	for (i = 200; i-- > 0; )
+		KUNIT_ASSERT_EQ(test, hmap_kunit_delete(map, i), 0);
+	elapsed = jiffies - start;
+	tries = atomic_read(&a->arrays) - tries;
+	hmap_get_stats(map, &st);
+	KUNIT_EXPECT_EQ(test, st.count, 0ULL);
+	KUNIT_EXPECT_EQ(test, st.B, B);
+	KUNIT_EXPECT_GE(test, tries, 1);
+	KUNIT_EXPECT_LE_MSG(test, tries,
+			    (int)(2 + elapsed / HMAP_BG_RETRY),
+			    "%lu jiffies of deletes below the load", elapsed);
+
+	a->fail_below = 0;
+	msleep(2 * jiffies_to_msecs(HMAP_BG_RETRY) + 10);
+	KUNIT_ASSERT_EQ(test, hmap_kunit_update(map, 0, 0, HMAP_NOEXIST), 0);
+	KUNIT_ASSERT_EQ(test, hmap_kunit_delete(map, 0), 0);
+	hmap_get_stats(map, &st);
+	KUNIT_EXPECT_GE(test, st.shrinks, 1ULL);
+}
+
+/*
+ * Inserts into an %HMAP_F_ATOMIC map whose grow arrays fail, past the
+ * cap for 100 ms: @prealloc_work tries one array per %HMAP_BG_RETRY, not
+ * one per insert that finds the grow due.
+ */
+static void hmap_context_test_atomic_array_failures_held_off(struct kunit *test)
+{
+	struct ctx_alloc *a = ctx_alloc_new(test);
+	struct hmap *map = ctx_map_flags(test, HMAP_F_ATOMIC, 0);
+	unsigned long start, end, elapsed;
+	unsigned int id = 0, failed = 0;
+	int tries;
+
+	a->fail_below = 32;
+	hmap_test_set_alloc(map, ctx_alloc_hook, a);
+	start = jiffies;
+	end = start + msecs_to_jiffies(100);
+	while (time_before(jiffies, end)) {
+		if (hmap_kunit_update(map, id, id, HMAP_NOEXIST))
+			failed++;
+		else
+			id++;
+		cond_resched();
+	}
+	hmap_flush_frees();
+	elapsed = jiffies - start;
+	tries = atomic_read(&a->arrays);
+	/* The cap was reached: the rest failed with -ENOMEM. */
+	KUNIT_EXPECT_GT(test, failed, 0U);
+	KUNIT_EXPECT_GE(test, tries, 1);
+	KUNIT_EXPECT_LE_MSG(test, tries,
+			    (int)(2 + elapsed / HMAP_BG_RETRY),
+			    "%lu jiffies, %u inserts, %u failed", elapsed, id,
+			    failed);
+	KUNIT_EXPECT_EQ(test, hmap_count(map), (u64)id);
+}
+
 static struct kunit_case hmap_context_cases[] = {
 	KUNIT_CASE(hmap_context_test_flags_are_checked),
 	KUNIT_CASE(hmap_context_test_softirq_writer_leaves_exact_contents),
@@ -1355,6 +1440,8 @@ static struct kunit_case hmap_context_cases[] = {
 	KUNIT_CASE(hmap_context_test_refill_is_the_writers_own),
 	KUNIT_CASE(hmap_context_test_shrink_needs_no_top_up),
 	KUNIT_CASE(hmap_context_test_array_allocation_holds_no_work_lock),
+	KUNIT_CASE(hmap_context_test_shrink_array_failures_held_off),
+	KUNIT_CASE(hmap_context_test_atomic_array_failures_held_off),
 	{}
 };
 
