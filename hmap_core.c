@@ -3191,11 +3191,12 @@ EXPORT_SYMBOL_GPL(hmap_clear);
  * The array is allocated outside the map's spinlocks and kept by the call
  * (never left as the map's spare, where a concurrent write could take or
  * free it); each old bucket is evacuated under its stripe,
- * %HMAP_EVAC_HOLD at a time, so writers go on beside it. On success the size fits the count of a
- * moment during the call (writers may have changed it since). When
- * writers change the size the count needs, or start resizes, faster than
- * the call can follow (%HMAP_SHRINK_ROUNDS rounds), it gives up with
- * -EAGAIN; the map is then as correct as ever, only not fitted.
+ * %HMAP_EVAC_HOLD at a time, so writers go on beside it. On success the
+ * size fits the count of a moment during the call (writers may have
+ * changed it since). When writers change the size the count needs, or
+ * start resizes, faster than the call can follow (%HMAP_SHRINK_ROUNDS
+ * rounds), it gives up with -EAGAIN; the map is then as correct as ever,
+ * only not fitted.
  *
  * Context: process context, may sleep; takes &hmap.work_lock (dropped
  * while it allocates the array).
