@@ -341,6 +341,21 @@ static void stress_final_delete(struct stress_ctx *ctx, u32 id, bool check)
  * done with their waves each deletes them all again (a key at most once:
  * stress_final_delete()).
  */
+/*
+ * Whether the case has seen the resizes stress_report() expects: four
+ * grows and four shrinks. One writer gets them in four waves; two
+ * writers' waves need not line up (one inserts while the other deletes),
+ * so they go on, up to %STRESS_MAX_WAVES waves, until they are there.
+ */
+static bool stress_resized_enough(struct stress_ctx *ctx)
+{
+	struct hmap_stats st;
+
+	hmap_get_stats(ctx->map, &st);
+	return st.grows - ctx->before.grows >= 4 &&
+	       st.shrinks - ctx->before.shrinks >= 4;
+}
+
 static int stress_writer(void *arg)
 {
 	struct stress_thread *th = arg;
@@ -352,7 +367,8 @@ static int stress_writer(void *arg)
 	for (wave = 0; wave < STRESS_MAX_WAVES && !kthread_should_stop();
 	     wave++) {
 		if (wave >= STRESS_WAVES &&
-		    atomic_long_read(&ctx->walks) >= ctx->min_walks)
+		    atomic_long_read(&ctx->walks) >= ctx->min_walks &&
+		    stress_resized_enough(ctx))
 			break;
 		if (stress_expired(ctx))
 			break;
