@@ -270,7 +270,7 @@ static void hmap_fault_test_writes_each_allocation(struct kunit *test)
 {
 	struct fault_ctx *c = fault_new(test, 600, 16, NULL);
 	long sites[HMAP_FAULT_NR];
-	unsigned int k, n, points = 0;
+	unsigned int k, n, pairs, points = 0;
 	struct hmap_stats st;
 
 	for (n = 0; n < HMAP_FAULT_NR; n++)
@@ -293,21 +293,28 @@ static void hmap_fault_test_writes_each_allocation(struct kunit *test)
 	/*
 	 * A shrink array failed by injection holds off the next try for
 	 * %HMAP_BG_RETRY (deletes go on without it, and the first try after
-	 * it may be failed again): one delete after it, with no fault,
-	 * starts the shrink if none came yet.
+	 * it may be failed again). After it, with no fault, a delete starts
+	 * the shrink if none came yet, once no resize is in progress: with
+	 * the worker off, a resize left (a same-size grow the re-inserts
+	 * started) ends after 2^B / 2 writes at most (two old buckets each).
 	 */
 	msleep(jiffies_to_msecs(HMAP_BG_RETRY) + 20);
-	KUNIT_EXPECT_EQ(test, fault_del(c, 0), 0);
-	fault_check_all(c);
 	hmap_get_stats(c->map, &st);
+	for (pairs = 0; !st.shrinks && pairs <= (1U << st.B); pairs++) {
+		KUNIT_EXPECT_EQ(test, fault_del(c, 0), 0);
+		KUNIT_EXPECT_EQ(test, fault_put(c, 0), 0);
+		hmap_get_stats(c->map, &st);
+	}
+	fault_check_all(c);
 	KUNIT_EXPECT_GE(test, st.grows, 3ULL);
 	KUNIT_EXPECT_GE(test, st.shrinks, 1ULL);
 	for (n = HMAP_FAULT_TABLE; n <= HMAP_FAULT_ELEM; n++)
 		KUNIT_EXPECT_GT_MSG(test, fault_injected_at(n), sites[n],
 				    "site %u",
 				    n);
-	kunit_info(test, "%u allocations failed one by one, %lu -ENOMEM\n",
-		   points, c->enomem);
+	kunit_info(test,
+		   "%u allocations failed one by one, %lu -ENOMEM; shrink after %u delete and insert pairs\n",
+		   points, c->enomem, pairs);
 }
 
 /* The iterator's start fails alone and leaves nothing to stop. */
