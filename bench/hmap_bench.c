@@ -1463,7 +1463,8 @@ static const char *bench_wctx(bool atomic)
  *	back-off.
  * @err: the first other error, -ETIMEDOUT (&bench_map.stop), or -EAGAIN
  *	if it ran on another CPU than @cpu (a CPU went offline).
- * @done: completed when it finished.
+ * @done: completed (complete_all(): it may be waited for twice, see
+ *	bench_writers_run()) when it finished.
  */
 struct bench_writer {
 	struct tasklet_struct tasklet;
@@ -1555,7 +1556,7 @@ static bool bench_writer_batch(struct bench_writer *w)
 		return false;
 done:
 	w->t_end = ktime_get_ns();
-	complete(&w->done);
+	complete_all(&w->done);
 	return true;
 }
 
@@ -1637,7 +1638,7 @@ static int bench_writers_kick(struct bench_writer *w, unsigned int nw)
 			WRITE_ONCE(w[i].m->stop, true);
 			for (; i < nw; i++) {
 				w[i].err = err;
-				complete(&w[i].done);
+				complete_all(&w[i].done);
 			}
 			return err;
 		}
@@ -1776,7 +1777,11 @@ static int bench_writers_run(struct bench_map *m, enum bench_wphase ph,
 			err = -ETIMEDOUT;
 		}
 	}
-	/* Every retry loop reads m->stop: a writer ends within a write. */
+	/*
+	 * Every retry loop reads m->stop: a writer ends within a write. All
+	 * are waited for again, those waited for above included (their
+	 * completion stays done).
+	 */
 	if (err)
 		WRITE_ONCE(m->stop, true);
 	for (i = 0; i < nw; i++)
