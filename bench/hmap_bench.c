@@ -63,6 +63,7 @@
 #include <linux/debugfs.h>
 #include <linux/delay.h>
 #include <linux/hmap.h>
+#include <linux/hrtimer.h>
 #include <linux/interrupt.h>
 #include <linux/jhash.h>
 #include <linux/jiffies.h>
@@ -173,8 +174,16 @@ static const struct rhashtable_params rh32_params = {
  * @kind: hmap or rhashtable.
  * @k32: 32-byte keys instead of 8-byte ones.
  * @atomic: written from softirq: an hmap made with %HMAP_F_ATOMIC,
- *	rhashtable objects allocated with GFP_ATOMIC, and an insert that
- *	rhashtable refuses with -EBUSY (a rehash is due) not retried here.
+ *	rhashtable objects allocated with GFP_ATOMIC.
+ * @retry_busy: an insert that rhashtable refuses with -EBUSY (a rehash is
+ *	due) is retried here, after cond_resched(), until it succeeds or
+ *	@stop is set; else -EBUSY goes to the caller. Off for maps written
+ *	from softirq, which may not wait for the rehash worker, and for the
+ *	writers benchmark in both contexts: its writers back off and retry,
+ *	and count the retries (bench_writer_batch()).
+ * @stop: set to end every retry loop on the map (bench_insert(),
+ *	bench_update()) with the error of the last attempt: a writers phase
+ *	that timed out, the end of a mixed slice.
  * @hm: the hmap.
  * @ht: the rhashtable.
  */
@@ -182,6 +191,8 @@ struct bench_map {
 	enum bench_kind kind;
 	bool k32;
 	bool atomic;
+	bool retry_busy;
+	bool stop;
 	struct hmap *hm;
 	struct rhashtable ht;
 };
@@ -378,6 +389,7 @@ static int bench_map_create(struct bench_map *m, enum bench_kind kind,
 	m->kind = kind;
 	m->k32 = k32;
 	m->atomic = atomic;
+	m->retry_busy = !atomic;
 	if (kind == BENCH_HMAP) {
 		struct hmap_params p = {
 			.key_size = k32 ? sizeof(struct bench_key32) :
@@ -420,9 +432,9 @@ static void bench_map_destroy(struct bench_map *m)
 }
 
 /*
- * rhashtable_lookup_insert_fast(), retried while a rehash is due; once
- * only on a map written from softirq, which may not wait for the rehash
- * worker: its writer retries the key later (bench_writer_batch()).
+ * rhashtable_lookup_insert_fast(), retried while a rehash is due if
+ * &bench_map.retry_busy (and until &bench_map.stop); else once: the
+ * writers benchmark's writer retries the key later (bench_writer_batch()).
  */
 static __always_inline int
 bench_rh_insert_retry(struct bench_map *m, struct rhash_head *node,
@@ -431,7 +443,7 @@ bench_rh_insert_retry(struct bench_map *m, struct rhash_head *node,
 	int err;
 
 	while ((err = rhashtable_lookup_insert_fast(&m->ht, node, params)) ==
-	       -EBUSY && !m->atomic)
+	       -EBUSY && m->retry_busy && !READ_ONCE(m->stop))
 		cond_resched();
 	return err;
 }
@@ -544,7 +556,7 @@ static __always_inline int bench_delete(struct bench_map *m, const void *key)
  * slot; for rhashtable a new object replaces the old one under its bucket
  * lock (rhashtable_replace_fast()), the old one freed after a grace
  * period. Another writer may have replaced the object looked up
- * (-ENOENT): then look it up again.
+ * (-ENOENT): then look it up again, unless &bench_map.stop is set.
  */
 static __always_inline int bench_update(struct bench_map *m, const u64 *key)
 {
@@ -566,7 +578,7 @@ static __always_inline int bench_update(struct bench_map *m, const u64 *key)
 		err = old ? rhashtable_replace_fast(&m->ht, &old->node,
 						    &o->node, rh8_params) :
 			    -ENOENT;
-	} while (err == -ENOENT && old);
+	} while (err == -ENOENT && old && !READ_ONCE(m->stop));
 	if (!err)
 		kfree_rcu(old, rcu);
 	rcu_read_unlock();
@@ -1185,7 +1197,11 @@ static int bench_mixed_reader(void *arg)
 	return 0;
 }
 
-/* Delete the set down to n/8, insert it back, again and again. */
+/*
+ * Delete the set down to n/8, insert it back, again and again. An insert
+ * that rhashtable refused while the slice was ending (&bench_map.stop) is
+ * made again in the next slice.
+ */
 static int bench_mixed_writer(void *arg)
 {
 	struct bench_thread *t = arg;
@@ -1199,6 +1215,11 @@ static int bench_mixed_writer(void *arg)
 			err = bench_delete(&mm->m, &t->keys[mm->pos]);
 		else
 			err = bench_insert(&mm->m, &t->keys[mm->pos]);
+		if (err == -EBUSY && READ_ONCE(mm->m.stop)) {
+			/* Not the key's turn yet: wait for kthread_stop(). */
+			cond_resched();
+			continue;
+		}
 		if (err && !mm->err)
 			mm->err = err;
 		if (++mm->pos == span) {
@@ -1262,9 +1283,14 @@ static int bench_mixed_slice(struct bench_mixed_map *mm, const u64 *keys,
 		wake_up_process(t[i].task);
 	msleep(msec);
 stop:
-	/* The writer (last) first, so that no reader runs without it. */
+	/*
+	 * The writer (last) first, so that no reader runs without it; its
+	 * insert retry loop (bench_insert()) ends on &bench_map.stop.
+	 */
+	WRITE_ONCE(mm->m.stop, true);
 	for (i = nr; i-- > 0;)
 		kthread_stop(t[i].task);
+	WRITE_ONCE(mm->m.stop, false);
 	if (!err) {
 		for (i = 0; i + 1 < nr; i++) {
 			mm->lookups += t[i].ops;
@@ -1369,11 +1395,28 @@ free_mm:
  * among it) gets the CPU between runs, as beside a busy network stack.
  * From process context, each writer is a kthread bound to its CPU doing
  * the same batches, with cond_resched() between them.
+ *
+ * Every writer starts the same way, whichever CPU the benchmark's thread
+ * is on: from softirq, an IPI to its CPU arms a pinned softirq hrtimer
+ * for one moment shared by all writers, and the timer schedules the
+ * tasklet; from process context, its kthread is woken. One writer runs on
+ * the first online CPU, the CPU of the first of several writers.
+ *
+ * A write the map refuses (-EBUSY: rhashtable's rehash is due; -ENOMEM)
+ * ends the writer's run and is made again after a back-off, the same for
+ * both maps: BENCH_BACKOFF_MIN_US, doubled at each refusal in a row up to
+ * BENCH_BACKOFF_MAX_US. The CPU is left to the map's worker meanwhile
+ * (from softirq an hrtimer re-arms the tasklet, from process context the
+ * kthread sleeps).
  */
 #define BENCH_WRITER_BATCH		128
 #define BENCH_WRITERS_MAX		8
 /* A phase still running after this is stopped and fails. */
 #define BENCH_WRITER_TIMEOUT_MSEC	300000U
+#define BENCH_BACKOFF_MIN_US		10U
+#define BENCH_BACKOFF_MAX_US		160U
+/* The writers of a softirq phase start this long after they are armed. */
+#define BENCH_WRITER_START_US		1000U
 
 enum bench_wphase {
 	WP_INSERT,
@@ -1390,27 +1433,42 @@ static const char *const bench_wphase_name[WP_COUNT] = {
 	[WP_DELETE] = "delete",
 };
 
+/* The prefix of a writers record's phase: "sirq" or "task". */
+static const char *bench_wctx(bool atomic)
+{
+	return atomic ? "sirq" : "task";
+}
+
 /**
  * struct bench_writer - one writer of a writers phase
  * @tasklet: does the writes on @cpu, from softirq.
+ * @timer: schedules @tasklet: at @start, and after a back-off.
  * @task: or this kthread, bound to @cpu.
  * @m: the map.
  * @ph: what the writes are.
  * @keys: the keys; the writer writes keys[@pos] for @pos up to @to.
  * @pos: the next key.
  * @to: one past its last key.
- * @lat: if not NULL, lat[i] gets the latency of the write of keys[i].
+ * @lat: if not NULL, lat[i] gets the latency of the write of keys[i],
+ *	from its first attempt to the one that succeeded.
  * @cpu: the CPU it runs on.
+ * @start: softirq: when @timer first fires (CLOCK_MONOTONIC).
  * @t_start: ktime_get_ns() when its first batch started.
  * @t_end: when it finished.
- * @retries: writes refused with -ENOMEM or -EBUSY and made again in the
- *	next batch (only the attempt that succeeds is in @lat).
- * @stop: set when the phase timed out.
- * @err: the first other error, or -ETIMEDOUT.
- * @done: completed when it finished.
+ * @t_first: ktime_get_ns() at the first attempt of keys[@pos] if that was
+ *	refused (timed with @lat only), else 0.
+ * @backoff_us: microseconds to wait before the next batch: 0 unless the
+ *	last write was refused.
+ * @retries: writes refused with -ENOMEM or -EBUSY and made again after a
+ *	back-off.
+ * @err: the first other error, -ETIMEDOUT (&bench_map.stop), or -EAGAIN
+ *	if it ran on another CPU than @cpu (a CPU went offline).
+ * @done: completed (complete_all(): it may be waited for twice, see
+ *	bench_writers_run()) when it finished.
  */
 struct bench_writer {
 	struct tasklet_struct tasklet;
+	struct hrtimer timer;
 	struct task_struct *task;
 	struct bench_map *m;
 	enum bench_wphase ph;
@@ -1419,10 +1477,12 @@ struct bench_writer {
 	u32 to;
 	u32 *lat;
 	unsigned int cpu;
+	ktime_t start;
 	u64 t_start;
 	u64 t_end;
+	u64 t_first;
+	unsigned int backoff_us;
 	u64 retries;
-	bool stop;
 	int err;
 	struct completion done;
 };
@@ -1442,9 +1502,10 @@ static __always_inline int bench_write_one(struct bench_map *m,
 }
 
 /*
- * Up to BENCH_WRITER_BATCH writes of @w. Return: true when the writer is
- * done (all its keys written, an error, or stopped): &bench_writer.done
- * is completed.
+ * Up to BENCH_WRITER_BATCH writes of @w; a refused write ends the batch
+ * with &bench_writer.backoff_us set. Return: true when the writer is done
+ * (all its keys written, an error, or stopped): &bench_writer.done is
+ * completed.
  */
 static bool bench_writer_batch(struct bench_writer *w)
 {
@@ -1453,8 +1514,12 @@ static bool bench_writer_batch(struct bench_writer *w)
 
 	if (!w->t_start)
 		w->t_start = ktime_get_ns();
-	if (READ_ONCE(w->stop)) {
+	if (READ_ONCE(w->m->stop)) {
 		w->err = -ETIMEDOUT;
+		goto done;
+	}
+	if (unlikely(raw_smp_processor_id() != w->cpu)) {
+		w->err = -EAGAIN;
 		goto done;
 	}
 	while (w->pos < end) {
@@ -1464,22 +1529,34 @@ static bool bench_writer_batch(struct bench_writer *w)
 		if (unlikely(err == -ENOMEM || err == -EBUSY)) {
 			/* Let the map's worker, or the allocator, catch up. */
 			w->retries++;
-			break;
+			if (w->lat && !w->t_first)
+				w->t_first = t0;
+			w->backoff_us = w->backoff_us ?
+					min(2 * w->backoff_us,
+					    BENCH_BACKOFF_MAX_US) :
+					BENCH_BACKOFF_MIN_US;
+			return false;
 		}
 		if (unlikely(err)) {
 			w->err = err;
 			goto done;
 		}
-		if (w->lat)
+		if (w->lat) {
+			if (w->t_first) {
+				t0 = w->t_first;
+				w->t_first = 0;
+			}
 			w->lat[w->pos] = min_t(u64, ktime_get_ns() - t0,
 					       U32_MAX);
+		}
+		w->backoff_us = 0;
 		w->pos++;
 	}
 	if (w->pos < w->to)
 		return false;
 done:
 	w->t_end = ktime_get_ns();
-	complete(&w->done);
+	complete_all(&w->done);
 	return true;
 }
 
@@ -1487,23 +1564,44 @@ static void bench_writer_tasklet(struct tasklet_struct *t)
 {
 	struct bench_writer *w = from_tasklet(w, t, tasklet);
 
-	if (!bench_writer_batch(w))
+	if (bench_writer_batch(w))
+		return;
+	if (w->backoff_us)
+		hrtimer_start(&w->timer,
+			      ns_to_ktime((u64)w->backoff_us * NSEC_PER_USEC),
+			      HRTIMER_MODE_REL_PINNED_SOFT);
+	else
 		tasklet_schedule(t);
 }
 
-static void bench_writer_kick(void *arg)
+/* In softirq on the writer's CPU: its first batch, or after a back-off. */
+static enum hrtimer_restart bench_writer_timer(struct hrtimer *timer)
+{
+	struct bench_writer *w = container_of(timer, struct bench_writer,
+					      timer);
+
+	tasklet_schedule(&w->tasklet);
+	return HRTIMER_NORESTART;
+}
+
+/* On the writer's CPU (by IPI, or called there): arm its first batch. */
+static void bench_writer_arm(void *arg)
 {
 	struct bench_writer *w = arg;
 
-	tasklet_schedule(&w->tasklet);
+	hrtimer_start(&w->timer, w->start, HRTIMER_MODE_ABS_PINNED_SOFT);
 }
 
 static int bench_writer_thread(void *arg)
 {
 	struct bench_writer *w = arg;
 
-	while (!bench_writer_batch(w))
-		cond_resched();
+	while (!bench_writer_batch(w)) {
+		if (w->backoff_us)
+			usleep_range(w->backoff_us, w->backoff_us);
+		else
+			cond_resched();
+	}
 	/* Wait for kthread_stop(). */
 	set_current_state(TASK_INTERRUPTIBLE);
 	while (!kthread_should_stop()) {
@@ -1514,30 +1612,44 @@ static int bench_writer_thread(void *arg)
 	return 0;
 }
 
-/* Start the writers from softirq: tasklets on their CPUs. */
-static void bench_writers_kick(struct bench_writer *w, unsigned int nw)
+/*
+ * Start the writers from softirq: each one's timer armed on its CPU, all
+ * for the same moment. Context: cpus_read_lock() held. Return: 0, or the
+ * error of smp_call_function_single(): the writers not armed are done
+ * with it, and &bench_map.stop is set for those armed.
+ */
+static int bench_writers_kick(struct bench_writer *w, unsigned int nw)
 {
-	unsigned int i, this;
+	ktime_t start = ktime_add_us(ktime_get(), BENCH_WRITER_START_US);
+	unsigned int i;
+	int err;
 
-	for (i = 0; i < nw; i++)
+	for (i = 0; i < nw; i++) {
 		tasklet_setup(&w[i].tasklet, bench_writer_tasklet);
-	/*
-	 * The other CPUs' writers first, by IPI (their tasklet runs at its
-	 * exit), then this CPU's: its ksoftirqd runs it once this thread
-	 * sleeps.
-	 */
-	this = get_cpu();
-	for (i = 0; i < nw; i++)
-		if (w[i].cpu != this)
-			smp_call_function_single(w[i].cpu, bench_writer_kick,
-						 &w[i], 1);
-	for (i = 0; i < nw; i++)
-		if (w[i].cpu == this)
-			bench_writer_kick(&w[i]);
-	put_cpu();
+		hrtimer_init(&w[i].timer, CLOCK_MONOTONIC,
+			     HRTIMER_MODE_ABS_PINNED_SOFT);
+		w[i].timer.function = bench_writer_timer;
+		w[i].start = start;
+	}
+	for (i = 0; i < nw; i++) {
+		err = smp_call_function_single(w[i].cpu, bench_writer_arm,
+					       &w[i], 1);
+		if (err) {
+			WRITE_ONCE(w[i].m->stop, true);
+			for (; i < nw; i++) {
+				w[i].err = err;
+				complete_all(&w[i].done);
+			}
+			return err;
+		}
+	}
+	return 0;
 }
 
-/* Start the writers in process context: kthreads bound to their CPUs. */
+/*
+ * Start the writers in process context: kthreads bound to their CPUs.
+ * Context: cpus_read_lock() held.
+ */
 static int bench_writers_spawn(struct bench_writer *w, unsigned int nw)
 {
 	unsigned int i;
@@ -1569,11 +1681,46 @@ struct bench_wresult {
 };
 
 /*
- * Run phase @ph on @m with @nw writers, each on its own online CPU, from
- * softirq if @m is atomic, else from kthreads: the @n keys split into @nw
- * ranges, one a writer; for WP_UPDATE_SHARED every writer writes all @n
- * keys, in the same order. @lat, if not NULL (and not WP_UPDATE_SHARED),
- * gets the latency of every write.
+ * A phase that timed out: reported as such, in place of its figures (the
+ * command fails too).
+ */
+static void bench_writers_timed_out(struct bench_map *m, enum bench_wphase ph,
+				    u32 n, unsigned int nw, bool lat)
+{
+	struct bench_json *j = &bench_out;
+	char phase[32];
+
+	if (lat)
+		snprintf(phase, sizeof(phase), "%s_w%u_insert_lat",
+			 bench_wctx(m->atomic), nw);
+	else
+		snprintf(phase, sizeof(phase), "%s_%s_w%u",
+			 bench_wctx(m->atomic), bench_wphase_name[ph], nw);
+	bench_json_start(j);
+	bench_json_str(j, "structure", bench_kind_name[m->kind]);
+	bench_json_u64(j, "n", n);
+	bench_json_str(j, "timed_out", phase);
+	bench_json_u64(j, "writers", nw);
+	bench_json_u64(j, "msec", BENCH_WRITER_TIMEOUT_MSEC);
+	bench_json_emit(j, "HMAP-BENCH-INFO");
+}
+
+/*
+ * Run phase @ph on @m with @nw writers, each on its own online CPU (the
+ * first @nw of them), from softirq if @m is atomic, else from kthreads:
+ * the @n keys split into @nw ranges, one a writer; for WP_UPDATE_SHARED
+ * every writer writes all @n keys, in the same order. @lat, if not NULL
+ * (and not WP_UPDATE_SHARED), gets the latency of every write.
+ *
+ * cpus_read_lock() is held while the CPUs are chosen and the writers
+ * started only: a writer that finds itself on another CPU later (its CPU
+ * went offline and the tasklet, timer or kthread moved) fails the phase
+ * with -EAGAIN rather than measure fewer CPUs.
+ *
+ * Return: 0, -ETIMEDOUT if the writers were still at it after
+ * BENCH_WRITER_TIMEOUT_MSEC (they are stopped and the phase reported as
+ * timed out), -EAGAIN, -ENODEV (fewer than @nw CPUs online), -ENXIO, or
+ * the error of a write.
  */
 static int bench_writers_run(struct bench_map *m, enum bench_wphase ph,
 			     const u64 *keys, u32 n, unsigned int nw, u32 *lat,
@@ -1605,38 +1752,49 @@ static int bench_writers_run(struct bench_map *m, enum bench_wphase ph,
 		i++;
 	}
 	if (i < nw) {
+		cpus_read_unlock();
 		err = -ENODEV;
-		goto unlock;
+		goto free;
 	}
 	if (m->atomic) {
-		bench_writers_kick(w, nw);
+		err = bench_writers_kick(w, nw);
 	} else {
 		err = bench_writers_spawn(w, nw);
-		if (err)
-			goto unlock;
+		if (err) {
+			cpus_read_unlock();
+			goto free;
+		}
 	}
+	cpus_read_unlock();
 
-	for (i = 0; i < nw; i++) {
+	for (i = 0; i < nw && !err; i++) {
 		left = wait_for_completion_timeout(&w[i].done, left);
-		if (!left)
-			break;
+		if (!left) {
+			pr_err("%s %s: writers still at it after %u ms\n",
+			       bench_kind_name[m->kind], bench_wphase_name[ph],
+			       BENCH_WRITER_TIMEOUT_MSEC);
+			bench_writers_timed_out(m, ph, n, nw, lat);
+			err = -ETIMEDOUT;
+		}
 	}
-	if (!left) {
-		pr_err("%s %s: writers still at it after %u ms\n",
-		       bench_kind_name[m->kind], bench_wphase_name[ph],
-		       BENCH_WRITER_TIMEOUT_MSEC);
-		for (i = 0; i < nw; i++)
-			WRITE_ONCE(w[i].stop, true);
-		for (i = 0; i < nw; i++)
-			wait_for_completion(&w[i].done);
-	}
+	/*
+	 * Every retry loop reads m->stop: a writer ends within a write. All
+	 * are waited for again, those waited for above included (their
+	 * completion stays done).
+	 */
+	if (err)
+		WRITE_ONCE(m->stop, true);
+	for (i = 0; i < nw; i++)
+		wait_for_completion(&w[i].done);
 
 	res->retries = 0;
 	for (i = 0; i < nw; i++) {
-		if (m->atomic)
+		if (m->atomic) {
+			hrtimer_cancel(&w[i].timer);
 			tasklet_kill(&w[i].tasklet);
-		else
+		} else {
 			kthread_stop(w[i].task);
+		}
 		if (w[i].err && !err)
 			err = w[i].err;
 		start = min(start, w[i].t_start);
@@ -1647,8 +1805,7 @@ static int bench_writers_run(struct bench_map *m, enum bench_wphase ph,
 	if (err)
 		pr_err("%s %s (%u writers): %d\n", bench_kind_name[m->kind],
 		       bench_wphase_name[ph], nw, err);
-unlock:
-	cpus_read_unlock();
+free:
 	kfree(w);
 	return err;
 }
@@ -1689,6 +1846,8 @@ static int bench_writers_round(enum bench_kind kind, bool atomic,
 	err = bench_map_create(&m, kind, false, atomic);
 	if (err)
 		return err;
+	/* The writers retry a refused insert themselves, after a back-off. */
+	m.retry_busy = false;
 	for (ph = 0; ph < WP_COUNT; ph++) {
 		if (ph == WP_UPDATE_SHARED && nw == 1)
 			continue;
@@ -1714,12 +1873,6 @@ static int bench_writers_round(enum bench_kind kind, bool atomic,
 	return err;
 }
 
-/* The prefix of a writers record's phase: "sirq" or "task". */
-static const char *bench_wctx(bool atomic)
-{
-	return atomic ? "sirq" : "task";
-}
-
 static void bench_wtimes_emit(enum bench_kind kind, bool atomic, u32 n,
 			      unsigned int nw, enum bench_wphase ph,
 			      struct bench_wtimes *t)
@@ -1739,11 +1892,13 @@ static void bench_wtimes_emit(enum bench_kind kind, bool atomic, u32 n,
 }
 
 /*
- * writers N REPS [task]: with one writer, then one on each online CPU (up
- * to BENCH_WRITERS_MAX), REPS rounds of bench_writers_round() per map, the
- * maps alternating which goes first; the best round is reported. Then one
- * more insert phase per map and number of writers with every write timed.
- * From softirq, or with "task" from process context.
+ * writers N REPS [task]: with one writer (on the first online CPU), then
+ * one on each online CPU (up to BENCH_WRITERS_MAX), REPS rounds of
+ * bench_writers_round() per map, the maps alternating which goes first;
+ * the best round is reported. Then one more insert phase per map and
+ * number of writers with every write timed. From softirq, or with "task"
+ * from process context. A phase that timed out fails the command, and is
+ * reported as an HMAP-BENCH-INFO line "timed_out" instead of figures.
  */
 static int bench_writers(u32 n, u32 reps, bool atomic)
 {

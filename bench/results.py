@@ -8,7 +8,8 @@ Reads the lines the guest printed (bench/guest/bench.sh, hmap_bench.ko,
 hmap-ubench):
   HMAP-BENCH {json}         one result: structure, n, phase, ns_per_op, ...
   HMAP-BENCH-SERIES {json}  per-insert latency, max and mean per window
-  HMAP-BENCH-INFO {json}    facts about the run
+  HMAP-BENCH-INFO {json}    facts about the run, and writers phases that
+                            timed out ("timed_out": the phase)
   HMAP-PROF ...             profiler output (with hmap_bench_profile=1)
   Average test time: NS     from the kernel's test_rhashtable module
 and writes into OUT_DIR:
@@ -124,6 +125,11 @@ def fmt_ratio(a, b):
     return fmt_x(None if a is None or not b else a / b)
 
 
+def dash(v):
+    """@v, or a dash for None."""
+    return "–" if v is None else v
+
+
 def fmt_pct(v):
     return "–" if v is None else f"{v:.0f}%"
 
@@ -135,6 +141,17 @@ def median(v):
 
 
 class GuestResults(Results):
+    def __init__(self, recs, timeouts=()):
+        super().__init__(recs)
+        # (structure, n, phase) of the writers phases that timed out
+        self.timeouts = set(timeouts)
+
+    def cell(self, structure, n, phase):
+        """ns_per_op of a writers phase, or "timed out"."""
+        if (structure, n, phase) in self.timeouts:
+            return "timed out"
+        return fmt_ns(self.get(structure, n, phase))
+
     def spread(self, structure, n, phase):
         """How far the median round is above the best one, in percent."""
         best = self.get(structure, n, phase)
@@ -214,9 +231,17 @@ def writer_counts(res, ctx):
                    if m and s == "hmap" and m.group(1) == ctx})
 
 
+def timed_out(res, ctx):
+    """(n, writers) of the throughput phases in @ctx that timed out."""
+    return {(n, int(m.group(3))) for (s, n, p) in res.timeouts
+            for m in [WRITERS.match(p)] if m and m.group(1) == ctx}
+
+
 def writers_table(res, out, ctx):
-    ws = writer_counts(res, ctx)
-    ns = res.ns("hmap", f"{ctx}_insert_w1")
+    late = timed_out(res, ctx)
+    ws = sorted(set(writer_counts(res, ctx)) | {w for _, w in late})
+    ns = sorted(set(res.ns("hmap", f"{ctx}_insert_w1")) |
+                {n for n, _ in late})
     if not ns or not ws:
         return
     if ctx == "task":
@@ -224,31 +249,43 @@ def writers_table(res, out, ctx):
                    "per CPU\n")
         out.append(
             "As from softirq (above), but each writer is a kthread bound "
-            "to its CPU, with `cond_resched()` every 128 writes, on maps "
-            "for writers that may sleep: an hmap without `HMAP_F_ATOMIC`, "
-            "rhashtable objects `kmalloc(GFP_KERNEL)`ed, an insert "
-            "refused with -EBUSY retried after `cond_resched()` (as in the "
-            "first table).\n")
+            "to its CPU (one writer: the first online CPU), woken to "
+            "start, with `cond_resched()` every 128 writes, on maps for "
+            "writers that may sleep: an hmap without `HMAP_F_ATOMIC`, "
+            "rhashtable objects `kmalloc(GFP_KERNEL)`ed. A refused write "
+            "is made again after the same back-off as from softirq, the "
+            "kthread sleeping meanwhile.\n")
         writers_rows(res, out, ctx, ns, ws)
         return
     out.append("### Writes from softirq: one writer and one per CPU\n")
     out.append(
-        "Each writer is a tasklet on its own CPU (scheduled there by an "
-        "IPI) that makes up to 128 writes a run and schedules itself again "
-        "until its keys are done, so all writes run in softirq. The hmap "
+        "Each writer is a tasklet on its own CPU that makes up to 128 "
+        "writes a run and schedules itself again until its keys are done, "
+        "so all writes run in softirq. Every writer starts the same way, "
+        "whichever CPU the benchmark's thread is on: an IPI arms a pinned "
+        "softirq hrtimer on its CPU, for one moment shared by all writers, "
+        "and the timer schedules the tasklet; one writer runs on the "
+        "first online CPU, the first of several writers' CPUs. The hmap "
         "is created with `HMAP_F_ATOMIC`; rhashtable objects are "
         "`kmalloc(GFP_ATOMIC)`ed and inserted with "
-        "`rhashtable_lookup_insert_fast()`, replaced with "
-        "`rhashtable_replace_fast()` (a new object, as hmap puts a new "
-        "element in the slot) and deleted with `rhashtable_lookup()` + "
-        "`rhashtable_remove_fast()`, both maps freeing with `kfree_rcu()`. "
+        "`rhashtable_lookup_insert_fast()`, updated with "
+        "`rhashtable_lookup()` + `rhashtable_replace_fast()` (a new "
+        "object, as hmap puts a new element in the slot) and deleted with "
+        "`rhashtable_lookup()` + `rhashtable_remove_fast()`, both maps "
+        "freeing with `kfree_rcu()`. "
         "The N keys are split into one range per writer, except in the "
         "\"all keys\" rows: there every writer updates all N keys, in the "
-        "same order, so that they contend for the same buckets. A write refused with -EBUSY (rhashtable: a rehash is due) "
-        "or -ENOMEM is made again in the writer's next run; \"retries\" "
-        "counts them over all rounds. ns/write is wall time, from the "
-        "first writer's start to the last one's end, over all writes, best "
-        "of the rounds; hmap / rhashtable is below 1 when hmap is faster. "
+        "same order, so that they contend for the same buckets. A write "
+        "refused with -EBUSY (rhashtable: a rehash is due) or -ENOMEM ends "
+        "the writer's run and is made again after a back-off, the same "
+        "for both maps: 10 µs, doubled at each refusal in a row up to "
+        "160 µs, an hrtimer re-arming the tasklet, so that the CPU is "
+        "left to the map's worker meanwhile; \"retries\" counts the "
+        "refusals over all rounds. A phase still running after 300 s is "
+        "stopped and shown as timed out, without figures. ns/write is "
+        "wall time, from the first writer's start to the last one's end, "
+        "over all writes, best of the rounds; hmap / rhashtable is below 1 "
+        "when hmap is faster. "
         "The speed-up is the throughput of the writers over one writer's "
         "in the same operation (one writer's update for \"all keys\"); 2 "
         "would be perfect on 2 CPUs. With one writer the other CPU is "
@@ -271,7 +308,9 @@ def writers_rows(res, out, ctx, ns, ws):
                 phase = f"{ctx}_{op}_w{w}"
                 h = res.get("hmap", n, phase)
                 r = res.get("rhashtable", n, phase)
-                if h is None and r is None:
+                if h is None and r is None and not any(
+                        (s, n, phase) in res.timeouts
+                        for s in ("hmap", "rhashtable")):
                     continue
                 one = f"{ctx}_{base}_w1"
                 sh, sr = ("–", "–") if phase == one else (
@@ -279,11 +318,13 @@ def writers_rows(res, out, ctx, ns, ws):
                     fmt_ratio(res.get("rhashtable", n, one), r))
                 out.append(
                     f"| {label} | {pow10(n)} | {w} | "
-                    f"{res.get('hmap', n, phase, 'reps')} | {fmt_ns(h)} | "
-                    f"{fmt_ns(r)} | {res.fmt('hmap', 'rhashtable', n, phase)}"
+                    f"{dash(res.get('hmap', n, phase, 'reps'))} | "
+                    f"{res.cell('hmap', n, phase)} | "
+                    f"{res.cell('rhashtable', n, phase)} | "
+                    f"{res.fmt('hmap', 'rhashtable', n, phase)}"
                     f" | {sh} | {sr} | "
-                    f"{res.get('hmap', n, phase, 'retries')}, "
-                    f"{res.get('rhashtable', n, phase, 'retries')} |")
+                    f"{dash(res.get('hmap', n, phase, 'retries'))}, "
+                    f"{dash(res.get('rhashtable', n, phase, 'retries'))} |")
     out.append("")
 
     ns = res.ns("hmap", f"{ctx}_w{ws[0]}_insert_lat_max")
@@ -293,8 +334,9 @@ def writers_rows(res, out, ctx, ns, ws):
                ("softirq" if ctx == "sirq" else "process context") + "\n")
     out.append("The insert phase above once more with every insert timed "
                "with `ktime_get_ns()` (not in the throughput figures), "
-               "nanoseconds per insert over all writers' inserts; a retried "
-               "insert counts its last attempt only.\n")
+               "nanoseconds per insert over all writers' inserts; a refused "
+               "insert is timed from its first attempt to the one that "
+               "succeeded, back-offs included.\n")
     out.append("| N | writers, map | p50 | p99 | p99.9 | max | mean |")
     out.append("|---:|---|---:|---:|---:|---:|---:|")
     for n in ns:
@@ -544,7 +586,13 @@ def main(argv):
     with open(os.path.join(outdir, "results.json"), "w") as f:
         json.dump(recs, f, indent=1)
         f.write("\n")
-    res = GuestResults(recs)
+    late = [i for i in info if "timed_out" in i]
+    res = GuestResults(recs, ((i["structure"], i["n"], i["timed_out"])
+                              for i in late))
+    for i in late:
+        errors.append(f"{i['structure']} {i['timed_out']} at N = "
+                      f"{pow10(i['n'])} ({i['writers']} writers) timed out "
+                      f"after {i['msec'] // 1000} s: no figures")
     missing = [p for p in ("insert", "lookup_hit", "lookup_miss", "delete")
                if not res.ns("hmap", p) or not res.ns("rhashtable", p)]
     if missing:
