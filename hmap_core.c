@@ -2063,24 +2063,31 @@ static void hmap_array_wait(struct hmap *map)
 
 /*
  * Note how the allocation of an array of 2^@bits buckets went: a success
- * ends the cap of the chains; a failure starts it for that size, where
- * the next try waits for %HMAP_BG_RETRY (hmap_array_holdoff()).
+ * ends the cap of the chains and the hold-off; a failure starts the
+ * hold-off for that size, where the next try of any path waits for
+ * %HMAP_BG_RETRY (hmap_array_holdoff()), and, if it was the array of a
+ * @due resize (not one allocated ahead), the cap.
  */
-static void hmap_array_result(struct hmap *map, unsigned int bits, bool ok)
+static void hmap_array_result(struct hmap *map, unsigned int bits, bool ok,
+			      bool due)
 	__must_hold(&map->lock)
 {
 	lockdep_assert_held(&map->lock);
-	map->array_failed = !ok;
-	if (ok)
+	if (ok) {
+		map->array_failed = false;
+		map->array_held_off = false;
 		return;
+	}
+	if (due)
+		map->array_failed = true;
+	map->array_held_off = true;
 	map->array_failed_B = bits;
 	map->array_failed_at = jiffies;
 }
 
 /*
- * How long a failed allocation of an array still holds off another try
- * by the writers past the cap (%HMAP_BG_RETRY after it), in jiffies; 0
- * if it does not.
+ * How long the last failed allocation of an array still holds off
+ * another try (%HMAP_BG_RETRY after it), in jiffies; 0 if it does not.
  */
 static unsigned long hmap_array_holdoff(struct hmap *map)
 	__must_hold(&map->lock)
@@ -2088,7 +2095,7 @@ static unsigned long hmap_array_holdoff(struct hmap *map)
 	unsigned long end = map->array_failed_at + HMAP_BG_RETRY;
 
 	lockdep_assert_held(&map->lock);
-	if (!map->array_failed || !time_before(jiffies, end))
+	if (!map->array_held_off || !time_before(jiffies, end))
 		return 0;
 	return end - jiffies;
 }
@@ -2121,7 +2128,7 @@ static int hmap_spare_fill(struct hmap *map, unsigned int bits)
 	t = hmap_table_new(map, bits);
 	ok = t;
 	spin_lock_irqsave(&map->lock, flags);
-	hmap_array_result(map, bits, ok);
+	hmap_array_result(map, bits, ok, true);
 	if (t)
 		t = hmap_spare_install(map, t);
 	hmap_array_release(map);
@@ -2188,9 +2195,9 @@ static bool hmap_resize_due(struct hmap *map, enum hmap_resize_kind *kind,
  * hmap_maybe_prealloc()), or the one a resize found missing (@want_array),
  * whose resize this then starts if the map is still due for it; if it is
  * due for another, that one's array is wanted next. Within
- * %HMAP_BG_RETRY of a failed allocation of that array it drops the
- * request, as the writers do not make it then. While another
- * allocation of an array is in flight (@array_busy) this leaves
+ * %HMAP_BG_RETRY of a failed allocation of an array of that size (either
+ * kind) it drops the request, as the writers do not make it then. While
+ * another allocation of an array is in flight (@array_busy) this leaves
  * @want_array set and allocates nothing: hmap_array_release() queues it
  * again.
  */
@@ -2221,18 +2228,20 @@ static void hmap_prealloc_work(struct work_struct *work)
 	map->want_array = false;
 	if (want) {
 		want = hmap_resize_due(map, &kind, &bits);
-		/*
-		 * Not within %HMAP_BG_RETRY of a failed array of this size:
-		 * the next write that finds the resize due after it asks.
-		 */
-		if (want && hmap_array_failed_recently(map, bits))
-			want = false;
 		skip = !want;
 	} else {
 		bits = hmap_newest(map)->B + 1;
 		skip = !map->want_ahead || !!map->spare;
 	}
 	WRITE_ONCE(map->want_ahead, false);
+	/*
+	 * Not within %HMAP_BG_RETRY of a failed array of this size, due or
+	 * ahead: the next write that finds it wanted after that asks.
+	 */
+	if (!skip && hmap_array_failed_recently(map, bits)) {
+		skip = true;
+		want = false;
+	}
 	skip = skip || bits > HMAP_B_MAX ||
 	       (map->spare && map->spare->B == bits) ||
 	       !hmap_array_claim(map);
@@ -2257,11 +2266,12 @@ static void hmap_prealloc_work(struct work_struct *work)
 	failed = !skip && !t;
 	hmap_lock_all(map, &flags);
 	/*
-	 * Only the failure of a due resize's array caps the chains and holds
-	 * off tries; one allocated ahead was not needed yet.
+	 * Any failure holds off the next try of this size; only the
+	 * failure of a due resize's array caps the chains (one allocated
+	 * ahead was not needed yet).
 	 */
-	if (!skip && (want || !failed))
-		hmap_array_result(map, bits, !failed);
+	if (!skip)
+		hmap_array_result(map, bits, !failed, want);
 	if (t && (want || hmap_newest(map)->B + 1 == bits))
 		t = hmap_spare_install(map, t);
 	if (!skip)
@@ -2281,7 +2291,8 @@ out:
 /*
  * Three quarters of the way to a grow of a large map: get its array. The
  * size checks first, without &hmap.lock, so that the inserts of a map
- * not near a grow never take it; then the state, under it.
+ * not near a grow never take it; then the state, under it: not within
+ * %HMAP_BG_RETRY of a failed allocation of that size.
  */
 static void hmap_maybe_prealloc(struct hmap *map, struct hmap_table *t)
 {
@@ -2295,7 +2306,7 @@ static void hmap_maybe_prealloc(struct hmap *map, struct hmap_table *t)
 		return;
 	spin_lock(&map->lock);
 	if (!map->spare && !map->dying && !map->array_busy &&
-	    !map->want_ahead) {
+	    !map->want_ahead && !hmap_array_failed_recently(map, t->B + 1)) {
 		WRITE_ONCE(map->want_ahead, true);
 		queue_work(hmap_wq, &map->prealloc_work);
 	}
@@ -3171,6 +3182,7 @@ int hmap_clear(struct hmap *map)
 	WRITE_ONCE(map->nevacuate, 0);
 	hmap_stripe_mask_set(map, fresh->B);
 	map->array_failed = false;
+	map->array_held_off = false;
 	hmap_table_free_deferred(map, old);
 	if (next)
 		hmap_table_free_deferred(map, next);

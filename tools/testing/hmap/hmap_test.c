@@ -770,6 +770,18 @@ static void test_writers_atomic(struct result *res)
 /* ---- Writers past the chain cap ---- */
 
 /*
+ * Most array allocations of one size a map may try in @ms while they
+ * fail: one at the start, one in flight, and one per HMAP_BG_RETRY, which
+ * counts whole jiffies, so that one may be a jiffy short in real time.
+ */
+static int holdoff_bound(double ms)
+{
+	double period = jiffies_to_msecs(HMAP_BG_RETRY) - 1000.0 / HZ;
+
+	return 2 + (int)(ms / period);
+}
+
+/*
  * A map whose writers may sleep, at 2^HMAP_NOARRAY_SLACK times the grow's
  * load after its grow's array failed: CW_WRITERS threads insert new keys
  * while every array allocation (held in the allocator for a while) fails,
@@ -919,6 +931,91 @@ static void test_capped_writers(struct result *res)
 		 (unsigned long long)st.grows);
 }
 
+/*
+ * The array allocated ahead (hmap_maybe_prealloc()) keeps the hold-off
+ * too: a map of 2^9 buckets whose next array (2^10) fails, filled past
+ * its grow load, then inserted into for 200 ms, tries at most one such
+ * array per HMAP_BG_RETRY (plus the one in flight and one at the start),
+ * not one per insert. For a map whose writers sleep and an HMAP_F_ATOMIC
+ * one (@prealloc_work allocates for both).
+ */
+struct ah_ctx {
+	int arrays_big;		/* __atomic */
+};
+
+static bool ah_alloc_hook(struct hmap *map, enum hmap_test_alloc what,
+			  unsigned int bits, gfp_t gfp, void *arg)
+{
+	struct ah_ctx *c = arg;
+
+	if (what != HMAP_TEST_ALLOC_ARRAY || bits < 10)
+		return false;
+	__atomic_add_fetch(&c->arrays_big, 1, __ATOMIC_RELAXED);
+	return true;
+}
+
+static void ah_run(struct result *res, u32 flags)
+{
+	struct hmap_params p = {
+		.key_size = 8, .value_size = 8, .max_entries = 1 << 20,
+		.capacity_hint = 3000, .flags = flags,
+	};
+	unsigned long ok = 0, bad = 0;
+	struct ah_ctx c = {};
+	struct hmap_stats st;
+	int before, tried, bound;
+	struct hmap *map;
+	double t0, ms;
+	u64 id, val;
+
+	map = hmap_create(&p);
+	if (IS_ERR(map)) {
+		res->ok = false;
+		return;
+	}
+	hmap_test_set_alloc(map, ah_alloc_hook, &c);
+	/* Past the grow load of 2^9 buckets (3,328). */
+	for (id = 0; id < 3400; id++) {
+		val = id;
+		if (hmap_update(map, &id, sizeof(id), &val, sizeof(val),
+				HMAP_NOEXIST))
+			bad++;
+	}
+	before = __atomic_load_n(&c.arrays_big, __ATOMIC_RELAXED);
+	t0 = now_s();
+	while (now_s() - t0 < 0.2) {
+		val = id;
+		if (!hmap_update(map, &id, sizeof(id), &val, sizeof(val),
+				 HMAP_NOEXIST)) {
+			ok++;
+			id++;
+		} else {
+			bad++;
+		}
+		usleep(50);
+	}
+	ms = (now_s() - t0) * 1000;
+	tried = __atomic_load_n(&c.arrays_big, __ATOMIC_RELAXED) - before;
+	hmap_get_stats(map, &st);
+	hmap_test_set_alloc(map, NULL, NULL);
+	hmap_destroy(map);
+	bound = holdoff_bound(ms);
+	res->ok = st.B == 9 && !bad && ok > 100 && tried <= bound;
+	snprintf(res->note, sizeof(res->note),
+		 "B %u: %d arrays of 2^10 tried while filling, %d in %.0f ms of %lu inserts above the grow load (at most %d), %lu failed inserts",
+		 st.B, before, tried, ms, ok, bound, bad);
+}
+
+static void test_ahead_holdoff_sleeping(struct result *res)
+{
+	ah_run(res, 0);
+}
+
+static void test_ahead_holdoff_atomic(struct result *res)
+{
+	ah_run(res, HMAP_F_ATOMIC);
+}
+
 /* ---- Main ---- */
 
 static const struct {
@@ -940,6 +1037,8 @@ static const struct {
 	{ "writers_faults", test_writers_faults },
 	{ "writers_atomic", test_writers_atomic },
 	{ "capped_writers_one_array", test_capped_writers },
+	{ "ahead_holdoff_sleeping", test_ahead_holdoff_sleeping },
+	{ "ahead_holdoff_atomic", test_ahead_holdoff_atomic },
 };
 
 int main(int argc, char **argv)
