@@ -2199,7 +2199,9 @@ static bool hmap_resize_due(struct hmap *map, enum hmap_resize_kind *kind,
  * kind) it drops the request, as the writers do not make it then. While
  * another allocation of an array is in flight (@array_busy) this leaves
  * @want_array set and allocates nothing: hmap_array_release() queues it
- * again.
+ * again. Every lock of the map is taken only when an array is wanted:
+ * once to decide, and once more to install what it allocated or to start
+ * the resize whose array is at hand.
  */
 static void hmap_prealloc_work(struct work_struct *work)
 {
@@ -2215,6 +2217,12 @@ static void hmap_prealloc_work(struct work_struct *work)
 	memcg = set_active_memcg(map->memcg);
 	/* A failure is left to GFP_ATOMIC and the next write that asks. */
 	hmap_reserve_fill(map, HMAP_RESERVE);
+	/* Most runs only refill the reserve: the state lock tells. */
+	spin_lock_irqsave(&map->lock, flags);
+	want = map->want_array || map->want_ahead;
+	spin_unlock_irqrestore(&map->lock, flags);
+	if (!want)
+		goto out;
 	hmap_lock_all(map, &flags);
 	if (map->array_busy) {
 		hmap_unlock_all(map, flags);
@@ -2246,6 +2254,9 @@ static void hmap_prealloc_work(struct work_struct *work)
 	       (map->spare && map->spare->B == bits) ||
 	       !hmap_array_claim(map);
 	hmap_unlock_all(map, flags);
+	/* Nothing allocated and no resize to start: done. */
+	if (skip && !want)
+		goto out;
 
 	if (!skip) {
 		/*

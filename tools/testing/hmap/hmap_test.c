@@ -1016,6 +1016,63 @@ static void test_ahead_holdoff_atomic(struct result *res)
 	ah_run(res, HMAP_F_ATOMIC);
 }
 
+/*
+ * Refilling the reserve takes no map-wide lock: an HMAP_F_ATOMIC map of
+ * 2^10 buckets gets 1,000 keys of one hash (a chain of 125 buckets, far
+ * from a grow or a same-size grow), so that its writers ask @prealloc_work
+ * for overflow buckets again and again; it must never take
+ * hmap_lock_all() (counted on &hmap.resize_lock, which only that takes)
+ * when no array is wanted.
+ */
+static u64 one_hash(const void *key, u32 key_len)
+{
+	return 0x5a5a5a5a5a5a5a5aULL;
+}
+
+static void test_refill_no_lock_all(struct result *res)
+{
+	struct hmap_params p = {
+		.key_size = 8, .value_size = 8, .max_entries = 1 << 20,
+		.capacity_hint = 6000, .flags = HMAP_F_ATOMIC,
+	};
+	unsigned long before, taken, bad = 0;
+	struct hmap_stats st;
+	struct hmap *map;
+	u64 id, val;
+
+	map = hmap_create(&p);
+	if (IS_ERR(map)) {
+		res->ok = false;
+		return;
+	}
+	hmap_test_set_background(map, false);
+	hmap_test_set_hash(map, one_hash);
+	usleep(20000);
+	before = __atomic_load_n(&map->resize_lock.acquired, __ATOMIC_RELAXED);
+	for (id = 0; id < 1000; id++) {
+		val = id;
+		if (hmap_update(map, &id, sizeof(id), &val, sizeof(val),
+				HMAP_NOEXIST))
+			bad++;
+		/* Give @prealloc_work its turn now and then. */
+		if (id % 16 == 15)
+			usleep(200);
+	}
+	usleep(20000);
+	taken = __atomic_load_n(&map->resize_lock.acquired, __ATOMIC_RELAXED) -
+		before;
+	hmap_get_stats(map, &st);
+	hmap_destroy(map);
+	res->ok = !bad && st.count == 1000 && st.B == 10 && !st.resizing &&
+		  !st.grows && !st.same_size_grows && st.noverflow >= 100 &&
+		  !taken;
+	snprintf(res->note, sizeof(res->note),
+		 "B %u, %llu overflow buckets, %llu grows, %llu same-size grows: every lock of the map taken %lu times, %lu failed inserts",
+		 st.B, (unsigned long long)st.noverflow,
+		 (unsigned long long)st.grows,
+		 (unsigned long long)st.same_size_grows, taken, bad);
+}
+
 /* ---- Main ---- */
 
 static const struct {
@@ -1039,6 +1096,7 @@ static const struct {
 	{ "capped_writers_one_array", test_capped_writers },
 	{ "ahead_holdoff_sleeping", test_ahead_holdoff_sleeping },
 	{ "ahead_holdoff_atomic", test_ahead_holdoff_atomic },
+	{ "refill_no_lock_all", test_refill_no_lock_all },
 };
 
 int main(int argc, char **argv)
