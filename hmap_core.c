@@ -2820,9 +2820,11 @@ relock:
 		 * allocation in flight (it allocates none of its own) or,
 		 * if none is, makes one, at most one per %HMAP_BG_RETRY
 		 * (sooner after a failed one, it sleeps out the rest
-		 * first), and the insert fails if no array came: so its
-		 * -ENOMEM always follows an allocation that failed during
-		 * the call, its own or the one it waited for.
+		 * first; if another writer's try failed while it slept,
+		 * it makes none), and the insert fails if no array came:
+		 * so its -ENOMEM always follows an allocation that failed
+		 * during the call, its own, the one it waited for or the
+		 * one that failed while it slept.
 		 */
 		over = map->array_failed && kind == HMAP_RESIZE_GROW &&
 		       map->array_failed_B == bits &&
@@ -2841,13 +2843,17 @@ relock:
 				hmap_want_array(map);
 		} else if (!tried_array) {
 			hold = 0;
-			if (over && !held_off && !map->array_busy)
+			if (over && !map->array_busy)
 				hold = hmap_array_holdoff(map);
 			/* Below the cap, no try within %HMAP_BG_RETRY either. */
 			claimed = !hold &&
 				  (over || !hmap_array_failed_recently(map, bits)) &&
 				  hmap_array_claim(map);
-			if (claimed || over) {
+			/*
+			 * Having slept out one hold-off, a newer one is a
+			 * failure during the call: no try, -ENOMEM below.
+			 */
+			if (claimed || (over && !(hold && held_off))) {
 				spin_unlock(&map->lock);
 				hmap_stripe_unlock(map, stripe, irqflags);
 				if (hold) {

@@ -79,9 +79,11 @@
  * deletes, for a shrink's) go on without, an %HMAP_F_ATOMIC map's do not
  * ask @prealloc_work (which drops a request made then, as it drops one
  * for the array ahead), and a writer that may sleep past the cap sleeps
- * out the rest before it tries (the others wait for it). The worker
- * (@bg_work) waits as long to retry its overflow buckets after an
- * allocation failed.
+ * out the rest before it tries (the others wait for it; one that slept
+ * and finds a newer failure fails instead of trying again). So a map tries
+ * at most one array of a size per %HMAP_BG_RETRY after a failure, plus
+ * the one in flight. The worker (@bg_work) waits as long to retry its
+ * overflow buckets after an allocation failed.
  */
 #define HMAP_BG_RETRY		max(1UL, msecs_to_jiffies(20))
 /*

@@ -787,8 +787,10 @@ static int holdoff_bound(double ms)
  * while every array allocation (held in the allocator for a while) fails,
  * then while they succeed. However many writers find the grow due, at
  * most one array is in the allocator at a time (the others wait for it,
- * or sleep out HMAP_BG_RETRY after a failed one); no insert succeeds
- * while arrays fail, and every one does once they can be had.
+ * or sleep out HMAP_BG_RETRY after a failed one); the map tries at most
+ * one per HMAP_BG_RETRY while they fail (plus the one in flight and one
+ * at the start); no insert succeeds while arrays fail, and every one does
+ * once they can be had.
  */
 #define CW_WRITERS	4
 #define CW_KEYS		50
@@ -796,6 +798,7 @@ static int holdoff_bound(double ms)
 struct cw_ctx {
 	struct hmap *map;
 	bool fail;		/* READ_ONCE(), WRITE_ONCE() */
+	unsigned int delay_us;	/* each array allocation takes */
 	int inflight, most, arrays;	/* __atomic */
 };
 
@@ -822,7 +825,8 @@ static bool cw_alloc_hook(struct hmap *map, enum hmap_test_alloc what,
 	       !__atomic_compare_exchange_n(&c->most, &most, now, false,
 					    __ATOMIC_RELAXED, __ATOMIC_RELAXED))
 		;
-	usleep(3000);		/* direct reclaim, say */
+	if (c->delay_us)
+		usleep(c->delay_us);	/* direct reclaim, say */
 	__atomic_sub_fetch(&c->inflight, 1, __ATOMIC_RELAXED);
 	return READ_ONCE(c->fail);
 }
@@ -872,15 +876,16 @@ static void cw_run(struct cw_ctx *c, u64 base, bool retry,
 		pthread_join(t[i], NULL);
 }
 
-static void test_capped_writers(struct result *res)
+static void cw_test(struct result *res, unsigned int delay_us)
 {
 	struct hmap_params p = {
 		.key_size = 8, .value_size = 8, .max_entries = 1 << 20,
 	};
 	struct cw_writer w[CW_WRITERS];
 	unsigned long failed_ok = 0, failed_other = 0, ok = 0, other = 0;
-	struct cw_ctx c = { .fail = true };
-	int most_failing, arrays_failing, i;
+	struct cw_ctx c = { .fail = true, .delay_us = delay_us };
+	int most_failing, arrays_failing, before, bound, i;
+	double t0, failing_ms;
 	struct hmap_stats st;
 	u64 cap, id, val;
 	int err = 0;
@@ -901,9 +906,12 @@ static void test_capped_writers(struct result *res)
 	cap = hmap_count(c.map);
 	usleep(jiffies_to_msecs(HMAP_BG_RETRY) * 1000 + 20000);
 
+	before = c.arrays;
+	t0 = now_s();
 	cw_run(&c, 1000, false, w);
+	failing_ms = (now_s() - t0) * 1000;
 	most_failing = c.most;
-	arrays_failing = c.arrays;
+	arrays_failing = c.arrays - before;
 	for (i = 0; i < CW_WRITERS; i++) {
 		failed_ok += w[i].ok;
 		failed_other += w[i].other;
@@ -918,17 +926,36 @@ static void test_capped_writers(struct result *res)
 	hmap_get_stats(c.map, &st);
 	hmap_test_set_alloc(c.map, NULL, NULL);
 	hmap_destroy(c.map);
+	/* One per HMAP_BG_RETRY, the one in flight, and one at the start. */
+	bound = holdoff_bound(failing_ms);
 	res->ok = err == -ENOMEM &&
 		  cap == (HMAP_LOAD_NUM << HMAP_NOARRAY_SLACK) / HMAP_LOAD_DEN &&
+		  arrays_failing <= bound &&
 		  !failed_ok && !failed_other && most_failing == 1 &&
 		  c.most == 1 && ok == CW_WRITERS * CW_KEYS && !other &&
 		  st.count == cap + ok && st.grows >= 1;
 	snprintf(res->note, sizeof(res->note),
-		 "cap %llu; arrays failing: %d asked, at most %d at once, %lu inserted, %lu other errors; then %lu of %d inserted, %lu other errors, at most %d at once, count %llu, %llu grows",
-		 (unsigned long long)cap, arrays_failing, most_failing,
+		 "cap %llu; arrays failing: %d asked in %.0f ms (at most %d), at most %d at once, %lu inserted, %lu other errors; then %lu of %d inserted, %lu other errors, at most %d at once, count %llu, %llu grows",
+		 (unsigned long long)cap, arrays_failing, failing_ms, bound,
+		 most_failing,
 		 failed_ok, failed_other, ok, CW_WRITERS * CW_KEYS, other,
 		 c.most, (unsigned long long)st.count,
 		 (unsigned long long)st.grows);
+}
+
+static void test_capped_writers(struct result *res)
+{
+	cw_test(res, 3000);
+}
+
+/*
+ * The same with allocations that fail at once (a memcg at its limit): the
+ * writers that slept out one hold-off together must not each try one
+ * when they wake, back to back.
+ */
+static void test_capped_writers_fast(struct result *res)
+{
+	cw_test(res, 0);
 }
 
 /*
@@ -1094,6 +1121,7 @@ static const struct {
 	{ "writers_faults", test_writers_faults },
 	{ "writers_atomic", test_writers_atomic },
 	{ "capped_writers_one_array", test_capped_writers },
+	{ "capped_writers_fast_failures", test_capped_writers_fast },
 	{ "ahead_holdoff_sleeping", test_ahead_holdoff_sleeping },
 	{ "ahead_holdoff_atomic", test_ahead_holdoff_atomic },
 	{ "refill_no_lock_all", test_refill_no_lock_all },
