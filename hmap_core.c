@@ -2087,17 +2087,24 @@ static void hmap_array_result(struct hmap *map, unsigned int bits, bool ok,
 
 /*
  * How long the last failed allocation of an array still holds off
- * another try (%HMAP_BG_RETRY after it), in jiffies; 0 if it does not.
+ * another try (%HMAP_BG_RETRY after it), in jiffies, at most
+ * %HMAP_BG_RETRY; 0 if it does not. The hold-off ends for good once it
+ * is seen over, so that jiffies wrapping around never brings it back.
  */
 static unsigned long hmap_array_holdoff(struct hmap *map)
 	__must_hold(&map->lock)
 {
 	unsigned long end = map->array_failed_at + HMAP_BG_RETRY;
+	unsigned long now = jiffies;
 
 	lockdep_assert_held(&map->lock);
-	if (!map->array_held_off || !time_before(jiffies, end))
+	if (!map->array_held_off)
 		return 0;
-	return end - jiffies;
+	if (!time_in_range_open(now, map->array_failed_at, end)) {
+		map->array_held_off = false;
+		return 0;
+	}
+	return end - now;
 }
 
 /*

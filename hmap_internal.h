@@ -256,8 +256,8 @@ struct hmap_stripe {
  * @array_failed: the last allocation of an array for a due resize
  *	failed, and no array came since (under @lock).
  * @array_held_off: the last allocation of an array, for a due resize or
- *	ahead, failed at @array_failed_at (hmap_array_holdoff()) (under
- *	@lock).
+ *	ahead, failed at @array_failed_at, and that was not yet seen to be
+ *	%HMAP_BG_RETRY ago (hmap_array_holdoff()) (under @lock).
  * @array_failed_B: the B of the last array whose allocation failed:
  *	inserts are capped (%HMAP_NOARRAY_SLACK) only when it is the due
  *	grow's (under @lock).

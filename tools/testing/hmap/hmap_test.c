@@ -1043,6 +1043,88 @@ static void test_ahead_holdoff_atomic(struct result *res)
 	ah_run(res, HMAP_F_ATOMIC);
 }
 
+/* Every array allocation fails while @fail is set; they are counted. */
+struct sr_ctx {
+	bool fail;		/* READ_ONCE(), WRITE_ONCE() */
+	int arrays;		/* __atomic */
+};
+
+static bool sr_alloc_hook(struct hmap *map, enum hmap_test_alloc what,
+			  unsigned int bits, gfp_t gfp, void *arg)
+{
+	struct sr_ctx *c = arg;
+
+	if (what != HMAP_TEST_ALLOC_ARRAY || !READ_ONCE(c->fail))
+		return false;
+	__atomic_add_fetch(&c->arrays, 1, __ATOMIC_RELAXED);
+	return true;
+}
+
+/*
+ * The hold-off ends for good: an HMAP_F_ATOMIC map at the cap after its
+ * grow's array failed, left alone for half the range of jiffies (2^31 on
+ * a 32-bit kernel, 24.8 days at HZ=1000; here 2^63), must not take the
+ * failure for a recent one again: with arrays working, the next inserts
+ * have @prealloc_work allocate the grow's and go in.
+ */
+static void test_holdoff_jiffies_wrap(struct result *res)
+{
+	struct hmap_params p = {
+		.key_size = 8, .value_size = 8, .max_entries = 1 << 20,
+		.flags = HMAP_F_ATOMIC,
+	};
+	const unsigned long skip = (1UL << (BITS_PER_LONG - 1)) +
+				   2 * HMAP_BG_RETRY;
+	struct sr_ctx c = { .fail = true };
+	unsigned long enomem = 0, other = 0;
+	struct hmap_stats st;
+	struct hmap *map;
+	int err = 0;
+	double t0;
+	u64 id, val;
+
+	map = hmap_create(&p);
+	if (IS_ERR(map)) {
+		res->ok = false;
+		return;
+	}
+	hmap_test_set_alloc(map, sr_alloc_hook, &c);
+	/* Up to the cap: @prealloc_work's arrays fail meanwhile. */
+	t0 = now_s();
+	for (id = 0; err != -ENOMEM && now_s() - t0 < 5; id++) {
+		val = id;
+		err = hmap_update(map, &id, sizeof(id), &val, sizeof(val),
+				  HMAP_NOEXIST);
+		if (err && err != -ENOMEM)
+			other++;
+		usleep(100);
+	}
+	WRITE_ONCE(c.fail, false);
+	hmap_shim_jiffies_skip(skip);
+	/* One insert a millisecond for up to 500 ms. */
+	t0 = now_s();
+	do {
+		val = id;
+		err = hmap_update(map, &id, sizeof(id), &val, sizeof(val),
+				  HMAP_NOEXIST);
+		if (err == -ENOMEM)
+			enomem++;
+		else if (err)
+			other++;
+		usleep(1000);
+	} while (err && now_s() - t0 < 0.5);
+	hmap_get_stats(map, &st);
+	hmap_test_set_alloc(map, NULL, NULL);
+	hmap_destroy(map);
+	hmap_shim_jiffies_skip(-skip);
+	res->ok = c.arrays >= 1 && !err && !other && st.grows >= 1;
+	snprintf(res->note, sizeof(res->note),
+		 "%d arrays failed up to the cap (count %llu); after the skip: %lu -ENOMEM, then %s, %llu grows, %lu other errors",
+		 c.arrays, (unsigned long long)st.count, enomem,
+		 err ? "none inserted" : "inserted", (unsigned long long)st.grows,
+		 other);
+}
+
 /*
  * Refilling the reserve takes no map-wide lock: an HMAP_F_ATOMIC map of
  * 2^10 buckets gets 1,000 keys of one hash (a chain of 125 buckets, far
@@ -1124,6 +1206,7 @@ static const struct {
 	{ "capped_writers_fast_failures", test_capped_writers_fast },
 	{ "ahead_holdoff_sleeping", test_ahead_holdoff_sleeping },
 	{ "ahead_holdoff_atomic", test_ahead_holdoff_atomic },
+	{ "holdoff_jiffies_wrap", test_holdoff_jiffies_wrap },
 	{ "refill_no_lock_all", test_refill_no_lock_all },
 };
 

@@ -19,6 +19,8 @@ unsigned long hmap_shim_jiffies(void);
 #define time_before(a, b)	time_after(b, a)
 #define time_after_eq(a, b)	((long)((a) - (b)) >= 0)
 #define time_before_eq(a, b)	time_after_eq(b, a)
+#define time_in_range_open(a, b, c) \
+	(time_after_eq(a, b) && time_before(a, c))
 
 static inline unsigned long msecs_to_jiffies(unsigned int m)
 {
