@@ -2078,8 +2078,15 @@ static void hmap_array_result(struct hmap *map, unsigned int bits, bool ok,
 		map->array_held_off = false;
 		return;
 	}
-	if (due)
+	if (due) {
 		map->array_failed = true;
+		/*
+		 * The worker looks again then for a shrink that is still
+		 * due: on an idle map no write asks for it.
+		 */
+		if (READ_ONCE(map->resizing) == HMAP_RESIZE_NONE)
+			hmap_bg_queue(map, HMAP_BG_RETRY);
+	}
 	map->array_held_off = true;
 	map->array_failed_B = bits;
 	map->array_failed_at = jiffies;
@@ -2467,20 +2474,28 @@ unlock:
 	hmap_lock_all(map, &flags);
 	if (map->dying || !map->background)
 		goto unlock_all;
-	if (resizing) {
-		/* The resize ended: start the next shrink if one is due. */
-		if (map->resizing == HMAP_RESIZE_NONE) {
-			want = hmap_maybe_shrink(map);
-			if (want >= 0)
-				hmap_want_array(map);
+	/*
+	 * The resize ended, or a shrink was held off: start the next
+	 * shrink if one is due; within %HMAP_BG_RETRY of a failed array of
+	 * its size, look again once that is over.
+	 */
+	want = -1;
+	if ((resizing || !n) && map->resizing == HMAP_RESIZE_NONE) {
+		want = hmap_maybe_shrink(map);
+		if (want >= 0 && !hmap_array_failed_recently(map, want)) {
+			hmap_want_array(map);
+			want = -1;
 		}
-	} else if (!n && map->spare &&
-		   !time_before(jiffies, READ_ONCE(map->last_write) +
-				HMAP_SPARE_IDLE)) {
+	}
+	if (!resizing && !n && map->spare &&
+	    !time_before(jiffies, READ_ONCE(map->last_write) +
+			 HMAP_SPARE_IDLE)) {
 		/* No resize came for the spare array: give it back. */
 		*idle = hmap_spare_detach(map);
 	}
 	hmap_bg_schedule(map);
+	if (want >= 0)
+		hmap_bg_queue(map, hmap_array_holdoff(map));
 unlock_all:
 	hmap_unlock_all(map, flags);
 	return false;
@@ -3053,9 +3068,13 @@ static bool hmap_delete_shrink_due(struct hmap *map, unsigned int bits,
 
 	spin_lock(&map->lock);
 	have = map->spare && map->spare->B == bits;
-	if (have || map->want_array || map->array_busy ||
-	    hmap_array_failed_recently(map, bits))
+	if (have || map->want_array || map->array_busy)
 		goto out;
+	if (hmap_array_failed_recently(map, bits)) {
+		/* The worker looks again once the hold-off is over. */
+		hmap_bg_queue(map, hmap_array_holdoff(map));
+		goto out;
+	}
 	if (!may_sleep)
 		hmap_want_array(map);
 	else if (hmap_array_claim(map))

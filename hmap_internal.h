@@ -83,7 +83,8 @@
  * and finds a newer failure fails instead of trying again). So a map tries
  * at most one array of a size per %HMAP_BG_RETRY after a failure, plus
  * the one in flight. The worker (@bg_work) waits as long to retry its
- * overflow buckets after an allocation failed.
+ * overflow buckets after an allocation failed, and to look again at a
+ * shrink that was held off.
  */
 #define HMAP_BG_RETRY		max(1UL, msecs_to_jiffies(20))
 /*

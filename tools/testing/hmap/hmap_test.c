@@ -1061,6 +1061,76 @@ static bool sr_alloc_hook(struct hmap *map, enum hmap_test_alloc what,
 }
 
 /*
+ * A shrink held off is asked for again: a map emptied while every array
+ * allocation fails, then left alone with the allocator working again,
+ * ends at 2^0 buckets (the worker looks again after HMAP_BG_RETRY), not
+ * at the size it had.
+ */
+static void sr_run(struct result *res, u32 flags)
+{
+	struct hmap_params p = {
+		.key_size = 8, .value_size = 8, .max_entries = 1 << 20,
+		.flags = flags,
+	};
+	struct hmap_stats full, st;
+	unsigned long bad = 0;
+	struct sr_ctx c = {};
+	struct hmap *map;
+	double t0, ms;
+	u64 id, val;
+
+	map = hmap_create(&p);
+	if (IS_ERR(map)) {
+		res->ok = false;
+		return;
+	}
+	for (id = 0; id < 2000; id++) {
+		val = id;
+		if (hmap_update(map, &id, sizeof(id), &val, sizeof(val),
+				HMAP_NOEXIST))
+			bad++;
+	}
+	/* The grows end (the worker evacuates) before the deletes. */
+	t0 = now_s();
+	do {
+		usleep(1000);
+		hmap_get_stats(map, &full);
+	} while (full.resizing && now_s() - t0 < 5);
+	hmap_test_set_alloc(map, sr_alloc_hook, &c);
+	WRITE_ONCE(c.fail, true);
+	for (id = 0; id < 2000; id++)
+		if (hmap_delete(map, &id, sizeof(id)))
+			bad++;
+	usleep(jiffies_to_msecs(HMAP_BG_RETRY) * 1000 / 2);
+	WRITE_ONCE(c.fail, false);
+	/* Left alone: the shrinks come by themselves. */
+	t0 = now_s();
+	do {
+		usleep(5000);
+		hmap_get_stats(map, &st);
+	} while ((st.B || st.resizing) && now_s() - t0 < 3);
+	ms = (now_s() - t0) * 1000;
+	hmap_test_set_alloc(map, NULL, NULL);
+	hmap_destroy(map);
+	res->ok = !bad && full.B >= 4 && !full.resizing && c.arrays >= 1 &&
+		  !st.count && !st.B && !st.resizing;
+	snprintf(res->note, sizeof(res->note),
+		 "B %u at 2000 entries; emptied with %d arrays failing, then B %u (resizing %u) after %.0f ms idle, count %llu, %lu errors",
+		 full.B, c.arrays, st.B, (unsigned int)st.resizing, ms,
+		 (unsigned long long)st.count, bad);
+}
+
+static void test_shrink_held_off_sleeping(struct result *res)
+{
+	sr_run(res, 0);
+}
+
+static void test_shrink_held_off_atomic(struct result *res)
+{
+	sr_run(res, HMAP_F_ATOMIC);
+}
+
+/*
  * The hold-off ends for good: an HMAP_F_ATOMIC map at the cap after its
  * grow's array failed, left alone for half the range of jiffies (2^31 on
  * a 32-bit kernel, 24.8 days at HZ=1000; here 2^63), must not take the
@@ -1206,6 +1276,8 @@ static const struct {
 	{ "capped_writers_fast_failures", test_capped_writers_fast },
 	{ "ahead_holdoff_sleeping", test_ahead_holdoff_sleeping },
 	{ "ahead_holdoff_atomic", test_ahead_holdoff_atomic },
+	{ "shrink_held_off_sleeping", test_shrink_held_off_sleeping },
+	{ "shrink_held_off_atomic", test_shrink_held_off_atomic },
 	{ "holdoff_jiffies_wrap", test_holdoff_jiffies_wrap },
 	{ "refill_no_lock_all", test_refill_no_lock_all },
 };
