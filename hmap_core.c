@@ -74,8 +74,9 @@
  * built, and halves (a shrink) when a delete leaves fewer than 1.625
  * entries per bucket: a quarter of the grow threshold, so that a map at
  * either boundary does not flap. When the worker finishes a resize it
- * starts a shrink if the map is still below its load, so an emptied map
- * ends small; hmap_shrink_to_fit() goes to the smallest size in one
+ * starts a shrink if the map is still below its load (and comes back for
+ * it after %HMAP_BG_RETRY if its array failed), so an emptied map ends
+ * small; hmap_shrink_to_fit() goes to the smallest size in one
  * resize.
  *
  * A resize only allocates the new array and links it as &hmap_table.next
@@ -102,13 +103,19 @@
  * array, up to a bound once the allocation of the due grow's array has
  * failed: past 2^%HMAP_NOARRAY_SLACK (8) times the grow's load (52
  * entries per bucket on average) a writer that may sleep waits for the
- * allocation in flight, or makes one if none is (one per %HMAP_BG_RETRY,
- * 20 ms: a writer sooner after a failed one sleeps out the rest first),
- * and an insert that still has no array fails with -ENOMEM, so that
+ * allocation in flight, or makes one if none is (a writer sooner than
+ * %HMAP_BG_RETRY, 20 ms, after a failed one sleeps out the rest first,
+ * and makes none if another's failed meanwhile), and an insert that
+ * still has no array fails with -ENOMEM, so that
  * chains, and the time a write holds its stripe, stay bounded while the
  * allocator fails. An allocation merely in flight bounds nothing, nor
- * does a failed one of another size (a shrink's, or one allocated
- * ahead). The next array of a large map (2^10 buckets or more: see
+ * does a failed one that is not the due grow's (a shrink's, or one
+ * allocated ahead). But whoever asks (writers, deletes, the worker, the
+ * work that allocates ahead; not hmap_shrink_to_fit() nor hmap_clear(),
+ * which a caller asks for), no array of the size that failed last is
+ * tried within %HMAP_BG_RETRY of that failure: while arrays of one size
+ * fail, a map tries at most one per %HMAP_BG_RETRY, plus the one in
+ * flight. The next array of a large map (2^10 buckets or more: see
  * %HMAP_PREALLOC_MIN_B) is allocated and zeroed ahead by that work once
  * the map is three quarters of the way to the grow, so that the write
  * that starts the grow finds it ready. An array allocated ahead that no
@@ -2400,8 +2407,9 @@ static bool hmap_resize_start(struct hmap *map, enum hmap_resize_kind kind,
 
 /*
  * Start a shrink if the map is well below its load. Deletes call this, and
- * so does the worker when it finishes a resize, so that a map emptied
- * faster than one shrink per resize still ends at the size it needs.
+ * so does the worker when it finishes a resize (or comes back after a
+ * hold-off), so that a map emptied faster than one shrink per resize, or
+ * while arrays failed, still ends at the size it needs.
  *
  * Return: -1 if no shrink is due or one started; else the B of the array
  * the shrink needs and did not find.
@@ -2423,9 +2431,11 @@ static int hmap_maybe_shrink(struct hmap *map)
  * One hold of the lock by the worker, the @n-th of its turn: evacuate
  * %HMAP_EVAC_HOLD buckets of the resize in progress (and start the next
  * shrink when it ends on a map still below its load), or, if no resize was
- * in progress at the start of the turn, free a spare array once writes
- * have been idle (into *@idle, for the caller to free unlocked). At the
- * end of the turn, arm the worker for what is left. When the reserve of
+ * in progress at the start of the turn, start a shrink that is due and
+ * free a spare array once writes have been idle (into *@idle, for the
+ * caller to free unlocked). A shrink whose array failed less than
+ * %HMAP_BG_RETRY ago is not asked for: the worker comes back when that
+ * is over. At the end of the turn, arm the worker for what is left. When the reserve of
  * overflow buckets is short, *@need gets what the evacuation needs, for
  * the next hold (the worker may sleep: it never takes GFP_ATOMIC ones);
  * else 0.
@@ -2967,9 +2977,14 @@ fail:
  * raw_spinlock_t (see "Concurrency contract"), never sleeps; allocates the
  * element, and overflow buckets once the map's reserve is empty, with
  * GFP_ATOMIC (on PREEMPT_RT: see "Concurrency contract"). Otherwise
- * process context, may sleep (in the allocator, GFP_KERNEL, outside the
- * map's locks). Takes the stripe lock of its key with interrupts off,
- * and briefly every lock of the map if it starts or ends a resize.
+ * process context, may sleep, never under the map's locks: in the
+ * allocator (GFP_KERNEL, direct reclaim included: the element, overflow
+ * buckets, a resize's array); and past 2^%HMAP_NOARRAY_SLACK times the
+ * grow's load after its array failed, uninterruptibly, for the rest of
+ * the %HMAP_BG_RETRY hold-off (20 ms at most) and for another task's
+ * allocation of that array in flight (as long as the allocator takes, no
+ * bound of hmap's own). Takes the stripe lock of its key with interrupts
+ * off, and briefly every lock of the map if it starts or ends a resize.
  * Return: 0; -EINVAL for a bad length or flag; -EEXIST if %HMAP_NOEXIST
  * and the key is present; -ENOENT if %HMAP_EXIST and it is absent; -E2BIG
  * if the map holds max_entries; -ENOMEM if the element, or an overflow
@@ -3099,7 +3114,10 @@ out:
  * memory. The element is freed after a grace period.
  *
  * Context: as hmap_update(): any context for a map created with
- * %HMAP_F_ATOMIC, never sleeping; otherwise process context, may sleep.
+ * %HMAP_F_ATOMIC, never sleeping; otherwise process context, may sleep in
+ * the allocator (GFP_KERNEL, outside the map's locks: overflow buckets
+ * for the evacuation, a shrink's array), but never waits for another
+ * task's allocation nor sleeps out a hold-off.
  * Return: 0; -ENOENT if the key is absent; -EINVAL for a bad length.
  */
 int hmap_delete(struct hmap *map, const void *key, u32 key_len)

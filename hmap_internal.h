@@ -66,7 +66,7 @@
  * 2^HMAP_NOARRAY_SLACK times the grow's load (52 entries per bucket on
  * average, chains of about seven buckets); past it a writer that may
  * sleep tries an array itself, and an insert that gets none fails with
- * -ENOMEM: so that the chains, and the time a write holds the map's lock
+ * -ENOMEM: so that the chains, and the time a write holds its stripe lock
  * with interrupts off, stay bounded while the allocator fails. An
  * allocation merely in flight (or a worker slow to run) caps nothing.
  */
@@ -178,9 +178,10 @@ enum hmap_test_alloc {
  * @gfp: the allocation's flags.
  * @ctx: what hmap_test_set_alloc() was given.
  *
- * Called before the allocation, in its context: under the map's spinlock
- * for a GFP_ATOMIC overflow bucket (then it must not sleep), unlocked and
- * in process context for GFP_KERNEL ones and for arrays (then it may).
+ * Called before the allocation, in its context: under a stripe lock and
+ * the state lock (&hmap.lock) for a GFP_ATOMIC overflow bucket, with
+ * interrupts off (then it must not sleep), unlocked and in process
+ * context for GFP_KERNEL ones and for arrays (then it may).
  *
  * Return: true to fail the allocation.
  */
