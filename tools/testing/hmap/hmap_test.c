@@ -1252,6 +1252,106 @@ static void test_refill_no_lock_all(struct result *res)
 		 (unsigned long long)st.same_size_grows, taken, bad);
 }
 
+/*
+ * The array @prealloc_work allocated is installed without &hmap.work_lock:
+ * a writer past the cap that waits for that allocation (the claim) must
+ * not also wait for whoever holds the mutex meanwhile (a whole
+ * hmap_shrink_to_fit(), say; here the test itself holds it).
+ */
+struct wl_ctx {
+	bool fail, block, entered, release;	/* READ_ONCE(), WRITE_ONCE() */
+	struct hmap *map;
+	bool done;				/* __atomic */
+	int err;
+};
+
+static bool wl_alloc_hook(struct hmap *map, enum hmap_test_alloc what,
+			  unsigned int bits, gfp_t gfp, void *arg)
+{
+	struct wl_ctx *c = arg;
+
+	if (what != HMAP_TEST_ALLOC_ARRAY)
+		return false;
+	if (READ_ONCE(c->fail))
+		return true;
+	if (READ_ONCE(c->block)) {
+		WRITE_ONCE(c->entered, true);
+		while (!READ_ONCE(c->release))
+			usleep(1000);
+	}
+	return false;
+}
+
+static void *wl_writer(void *arg)
+{
+	struct wl_ctx *c = arg;
+	u64 id = 1000000, val = 0;
+
+	hmap_shim_rcu_register();
+	c->err = hmap_update(c->map, &id, sizeof(id), &val, sizeof(val),
+			     HMAP_NOEXIST);
+	__atomic_store_n(&c->done, true, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+static void test_install_without_work_lock(struct result *res)
+{
+	struct hmap_params p = {
+		.key_size = 8, .value_size = 8, .max_entries = 1 << 20,
+	};
+	struct wl_ctx c = { .fail = true };
+	bool entered, done_held = false;
+	u64 id, val, cap;
+	pthread_t w;
+	double t0;
+	int err = 0;
+
+	c.map = hmap_create(&p);
+	if (IS_ERR(c.map)) {
+		res->ok = false;
+		return;
+	}
+	hmap_test_set_background(c.map, false);
+	hmap_test_set_alloc(c.map, wl_alloc_hook, &c);
+	for (id = 0; id < 1000 && !err; id++) {
+		val = id;
+		err = hmap_update(c.map, &id, sizeof(id), &val, sizeof(val),
+				  HMAP_NOEXIST);
+	}
+	cap = hmap_count(c.map);
+	/* Past the hold-off: the next array is asked for ahead. */
+	usleep(jiffies_to_msecs(HMAP_BG_RETRY) * 1000 + 20000);
+	WRITE_ONCE(c.fail, false);
+	WRITE_ONCE(c.block, true);
+	mutex_lock(&c.map->work_lock);
+	__hmap_test_prealloc(c.map);
+	mutex_unlock(&c.map->work_lock);
+	t0 = now_s();
+	while (!READ_ONCE(c.entered) && now_s() - t0 < 2)
+		usleep(1000);
+	entered = READ_ONCE(c.entered);
+	/* The work allocates, without the mutex: hold it, as a caller may. */
+	mutex_lock(&c.map->work_lock);
+	pthread_create(&w, NULL, wl_writer, &c);
+	usleep(20000);
+	WRITE_ONCE(c.release, true);
+	t0 = now_s();
+	while (entered && now_s() - t0 < 2 &&
+	       !(done_held = __atomic_load_n(&c.done, __ATOMIC_ACQUIRE)))
+		usleep(1000);
+	mutex_unlock(&c.map->work_lock);
+	pthread_join(w, NULL);
+	hmap_test_set_alloc(c.map, NULL, NULL);
+	res->ok = err == -ENOMEM && entered && done_held && !c.err &&
+		  hmap_count(c.map) == cap + 1;
+	snprintf(res->note, sizeof(res->note),
+		 "cap %llu; the work's allocation %s; the writer past the cap %s while the mutex was held (%d), count %llu",
+		 (unsigned long long)cap, entered ? "seen" : "never seen",
+		 done_held ? "finished" : "did not finish", c.err,
+		 (unsigned long long)hmap_count(c.map));
+	hmap_destroy(c.map);
+}
+
 /* ---- Main ---- */
 
 static const struct {
@@ -1280,6 +1380,7 @@ static const struct {
 	{ "shrink_held_off_atomic", test_shrink_held_off_atomic },
 	{ "holdoff_jiffies_wrap", test_holdoff_jiffies_wrap },
 	{ "refill_no_lock_all", test_refill_no_lock_all },
+	{ "install_without_work_lock", test_install_without_work_lock },
 };
 
 int main(int argc, char **argv)
