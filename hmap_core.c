@@ -2429,16 +2429,15 @@ static int hmap_maybe_shrink(struct hmap *map)
 
 /*
  * One hold of the lock by the worker, the @n-th of its turn: evacuate
- * %HMAP_EVAC_HOLD buckets of the resize in progress (and start the next
- * shrink when it ends on a map still below its load), or, if no resize was
- * in progress at the start of the turn, start a shrink that is due and
- * free a spare array once writes have been idle (into *@idle, for the
- * caller to free unlocked). A shrink whose array failed less than
- * %HMAP_BG_RETRY ago is not asked for: the worker comes back when that
- * is over. At the end of the turn, arm the worker for what is left. When the reserve of
- * overflow buckets is short, *@need gets what the evacuation needs, for
- * the next hold (the worker may sleep: it never takes GFP_ATOMIC ones);
- * else 0.
+ * %HMAP_EVAC_HOLD buckets of the resize in progress; with none in
+ * progress (it ended, or none was), start a shrink that is due, and if
+ * none was in progress at the start of the turn, free a spare array once
+ * writes have been idle (into *@idle, for the caller to free unlocked).
+ * A shrink whose array failed less than %HMAP_BG_RETRY ago is not asked
+ * for: the worker comes back when that is over. At the end of the turn,
+ * arm the worker for what is left. When the reserve of overflow buckets
+ * is short, *@need gets what the evacuation needs, for the next hold (the
+ * worker may sleep: it never takes GFP_ATOMIC ones); else 0.
  *
  * Return: whether the turn goes on with another hold.
  */
@@ -2485,12 +2484,13 @@ unlock:
 	if (map->dying || !map->background)
 		goto unlock_all;
 	/*
-	 * The resize ended, or a shrink was held off: start the next
-	 * shrink if one is due; within %HMAP_BG_RETRY of a failed array of
-	 * its size, look again once that is over.
+	 * No resize in progress (it ended, a writer ended it, or a shrink
+	 * was held off): start the next shrink if one is due; within
+	 * %HMAP_BG_RETRY of a failed array of its size, look again once
+	 * that is over.
 	 */
 	want = -1;
-	if ((resizing || !n) && map->resizing == HMAP_RESIZE_NONE) {
+	if (map->resizing == HMAP_RESIZE_NONE) {
 		want = hmap_maybe_shrink(map);
 		if (want >= 0 && !hmap_array_failed_recently(map, want)) {
 			hmap_want_array(map);
