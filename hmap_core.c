@@ -74,8 +74,9 @@
  * built, and halves (a shrink) when a delete leaves fewer than 1.625
  * entries per bucket: a quarter of the grow threshold, so that a map at
  * either boundary does not flap. When the worker finishes a resize it
- * starts a shrink if the map is still below its load, so an emptied map
- * ends small; hmap_shrink_to_fit() goes to the smallest size in one
+ * starts a shrink if the map is still below its load (and comes back for
+ * it after %HMAP_BG_RETRY if its array failed), so an emptied map ends
+ * small; hmap_shrink_to_fit() goes to the smallest size in one
  * resize.
  *
  * A resize only allocates the new array and links it as &hmap_table.next
@@ -102,13 +103,19 @@
  * array, up to a bound once the allocation of the due grow's array has
  * failed: past 2^%HMAP_NOARRAY_SLACK (8) times the grow's load (52
  * entries per bucket on average) a writer that may sleep waits for the
- * allocation in flight, or makes one if none is (one per %HMAP_BG_RETRY,
- * 20 ms: a writer sooner after a failed one sleeps out the rest first),
- * and an insert that still has no array fails with -ENOMEM, so that
+ * allocation in flight, or makes one if none is (a writer sooner than
+ * %HMAP_BG_RETRY, 20 ms, after a failed one sleeps out the rest first,
+ * and makes none if another's failed meanwhile), and an insert that
+ * still has no array fails with -ENOMEM, so that
  * chains, and the time a write holds its stripe, stay bounded while the
  * allocator fails. An allocation merely in flight bounds nothing, nor
- * does a failed one of another size (a shrink's, or one allocated
- * ahead). The next array of a large map (2^10 buckets or more: see
+ * does a failed one that is not the due grow's (a shrink's, or one
+ * allocated ahead). But whoever asks (writers, deletes, the worker, the
+ * work that allocates ahead; not hmap_shrink_to_fit() nor hmap_clear(),
+ * which a caller asks for), no array of the size that failed last is
+ * tried within %HMAP_BG_RETRY of that failure: while arrays of one size
+ * fail, a map tries at most one per %HMAP_BG_RETRY, plus the one in
+ * flight. The next array of a large map (2^10 buckets or more: see
  * %HMAP_PREALLOC_MIN_B) is allocated and zeroed ahead by that work once
  * the map is three quarters of the way to the grow, so that the write
  * that starts the grow finds it ready. An array allocated ahead that no
@@ -2063,34 +2070,55 @@ static void hmap_array_wait(struct hmap *map)
 
 /*
  * Note how the allocation of an array of 2^@bits buckets went: a success
- * ends the cap of the chains; a failure starts it for that size, where
- * the next try waits for %HMAP_BG_RETRY (hmap_array_holdoff()).
+ * ends the cap of the chains and the hold-off; a failure starts the
+ * hold-off for that size, where the next try of any path waits for
+ * %HMAP_BG_RETRY (hmap_array_holdoff()), and, if it was the array of a
+ * @due resize (not one allocated ahead), the cap.
  */
-static void hmap_array_result(struct hmap *map, unsigned int bits, bool ok)
+static void hmap_array_result(struct hmap *map, unsigned int bits, bool ok,
+			      bool due)
 	__must_hold(&map->lock)
 {
 	lockdep_assert_held(&map->lock);
-	map->array_failed = !ok;
-	if (ok)
+	if (ok) {
+		map->array_failed = false;
+		map->array_held_off = false;
 		return;
+	}
+	if (due) {
+		map->array_failed = true;
+		/*
+		 * The worker looks again then for a shrink that is still
+		 * due: on an idle map no write asks for it.
+		 */
+		if (READ_ONCE(map->resizing) == HMAP_RESIZE_NONE)
+			hmap_bg_queue(map, HMAP_BG_RETRY);
+	}
+	map->array_held_off = true;
 	map->array_failed_B = bits;
 	map->array_failed_at = jiffies;
 }
 
 /*
- * How long a failed allocation of an array still holds off another try
- * by the writers past the cap (%HMAP_BG_RETRY after it), in jiffies; 0
- * if it does not.
+ * How long the last failed allocation of an array still holds off
+ * another try (%HMAP_BG_RETRY after it), in jiffies, at most
+ * %HMAP_BG_RETRY; 0 if it does not. The hold-off ends for good once it
+ * is seen over, so that jiffies wrapping around never brings it back.
  */
 static unsigned long hmap_array_holdoff(struct hmap *map)
 	__must_hold(&map->lock)
 {
 	unsigned long end = map->array_failed_at + HMAP_BG_RETRY;
+	unsigned long now = jiffies;
 
 	lockdep_assert_held(&map->lock);
-	if (!map->array_failed || !time_before(jiffies, end))
+	if (!map->array_held_off)
 		return 0;
-	return end - jiffies;
+	if (!time_in_range_open(now, map->array_failed_at, end)) {
+		map->array_held_off = false;
+		return 0;
+	}
+	return end - now;
 }
 
 /*
@@ -2121,7 +2149,7 @@ static int hmap_spare_fill(struct hmap *map, unsigned int bits)
 	t = hmap_table_new(map, bits);
 	ok = t;
 	spin_lock_irqsave(&map->lock, flags);
-	hmap_array_result(map, bits, ok);
+	hmap_array_result(map, bits, ok, true);
 	if (t)
 		t = hmap_spare_install(map, t);
 	hmap_array_release(map);
@@ -2188,11 +2216,13 @@ static bool hmap_resize_due(struct hmap *map, enum hmap_resize_kind *kind,
  * hmap_maybe_prealloc()), or the one a resize found missing (@want_array),
  * whose resize this then starts if the map is still due for it; if it is
  * due for another, that one's array is wanted next. Within
- * %HMAP_BG_RETRY of a failed allocation of that array it drops the
- * request, as the writers do not make it then. While another
- * allocation of an array is in flight (@array_busy) this leaves
+ * %HMAP_BG_RETRY of a failed allocation of an array of that size (either
+ * kind) it drops the request, as the writers do not make it then. While
+ * another allocation of an array is in flight (@array_busy) this leaves
  * @want_array set and allocates nothing: hmap_array_release() queues it
- * again.
+ * again. Every lock of the map is taken only when an array is wanted:
+ * once to decide, and once more to install what it allocated or to start
+ * the resize whose array is at hand.
  */
 static void hmap_prealloc_work(struct work_struct *work)
 {
@@ -2208,6 +2238,12 @@ static void hmap_prealloc_work(struct work_struct *work)
 	memcg = set_active_memcg(map->memcg);
 	/* A failure is left to GFP_ATOMIC and the next write that asks. */
 	hmap_reserve_fill(map, HMAP_RESERVE);
+	/* Most runs only refill the reserve: the state lock tells. */
+	spin_lock_irqsave(&map->lock, flags);
+	want = map->want_array || map->want_ahead;
+	spin_unlock_irqrestore(&map->lock, flags);
+	if (!want)
+		goto out;
 	hmap_lock_all(map, &flags);
 	if (map->array_busy) {
 		hmap_unlock_all(map, flags);
@@ -2221,22 +2257,27 @@ static void hmap_prealloc_work(struct work_struct *work)
 	map->want_array = false;
 	if (want) {
 		want = hmap_resize_due(map, &kind, &bits);
-		/*
-		 * Not within %HMAP_BG_RETRY of a failed array of this size:
-		 * the next write that finds the resize due after it asks.
-		 */
-		if (want && hmap_array_failed_recently(map, bits))
-			want = false;
 		skip = !want;
 	} else {
 		bits = hmap_newest(map)->B + 1;
 		skip = !map->want_ahead || !!map->spare;
 	}
 	WRITE_ONCE(map->want_ahead, false);
+	/*
+	 * Not within %HMAP_BG_RETRY of a failed array of this size, due or
+	 * ahead: the next write that finds it wanted after that asks.
+	 */
+	if (!skip && hmap_array_failed_recently(map, bits)) {
+		skip = true;
+		want = false;
+	}
 	skip = skip || bits > HMAP_B_MAX ||
 	       (map->spare && map->spare->B == bits) ||
 	       !hmap_array_claim(map);
 	hmap_unlock_all(map, flags);
+	/* Nothing allocated and no resize to start: done. */
+	if (skip && !want)
+		goto out;
 
 	if (!skip) {
 		/*
@@ -2257,11 +2298,12 @@ static void hmap_prealloc_work(struct work_struct *work)
 	failed = !skip && !t;
 	hmap_lock_all(map, &flags);
 	/*
-	 * Only the failure of a due resize's array caps the chains and holds
-	 * off tries; one allocated ahead was not needed yet.
+	 * Any failure holds off the next try of this size; only the
+	 * failure of a due resize's array caps the chains (one allocated
+	 * ahead was not needed yet).
 	 */
-	if (!skip && (want || !failed))
-		hmap_array_result(map, bits, !failed);
+	if (!skip)
+		hmap_array_result(map, bits, !failed, want);
 	if (t && (want || hmap_newest(map)->B + 1 == bits))
 		t = hmap_spare_install(map, t);
 	if (!skip)
@@ -2281,7 +2323,8 @@ out:
 /*
  * Three quarters of the way to a grow of a large map: get its array. The
  * size checks first, without &hmap.lock, so that the inserts of a map
- * not near a grow never take it; then the state, under it.
+ * not near a grow never take it; then the state, under it: not within
+ * %HMAP_BG_RETRY of a failed allocation of that size.
  */
 static void hmap_maybe_prealloc(struct hmap *map, struct hmap_table *t)
 {
@@ -2295,7 +2338,7 @@ static void hmap_maybe_prealloc(struct hmap *map, struct hmap_table *t)
 		return;
 	spin_lock(&map->lock);
 	if (!map->spare && !map->dying && !map->array_busy &&
-	    !map->want_ahead) {
+	    !map->want_ahead && !hmap_array_failed_recently(map, t->B + 1)) {
 		WRITE_ONCE(map->want_ahead, true);
 		queue_work(hmap_wq, &map->prealloc_work);
 	}
@@ -2364,8 +2407,9 @@ static bool hmap_resize_start(struct hmap *map, enum hmap_resize_kind kind,
 
 /*
  * Start a shrink if the map is well below its load. Deletes call this, and
- * so does the worker when it finishes a resize, so that a map emptied
- * faster than one shrink per resize still ends at the size it needs.
+ * so does the worker when it finishes a resize (or comes back after a
+ * hold-off), so that a map emptied faster than one shrink per resize, or
+ * while arrays failed, still ends at the size it needs.
  *
  * Return: -1 if no shrink is due or one started; else the B of the array
  * the shrink needs and did not find.
@@ -2385,14 +2429,15 @@ static int hmap_maybe_shrink(struct hmap *map)
 
 /*
  * One hold of the lock by the worker, the @n-th of its turn: evacuate
- * %HMAP_EVAC_HOLD buckets of the resize in progress (and start the next
- * shrink when it ends on a map still below its load), or, if no resize was
- * in progress at the start of the turn, free a spare array once writes
- * have been idle (into *@idle, for the caller to free unlocked). At the
- * end of the turn, arm the worker for what is left. When the reserve of
- * overflow buckets is short, *@need gets what the evacuation needs, for
- * the next hold (the worker may sleep: it never takes GFP_ATOMIC ones);
- * else 0.
+ * %HMAP_EVAC_HOLD buckets of the resize in progress; with none in
+ * progress (it ended, or none was), start a shrink that is due, and if
+ * none was in progress at the start of the turn, free a spare array once
+ * writes have been idle (into *@idle, for the caller to free unlocked).
+ * A shrink whose array failed less than %HMAP_BG_RETRY ago is not asked
+ * for: the worker comes back when that is over. At the end of the turn,
+ * arm the worker for what is left. When the reserve of overflow buckets
+ * is short, *@need gets what the evacuation needs, for the next hold (the
+ * worker may sleep: it never takes GFP_ATOMIC ones); else 0.
  *
  * Return: whether the turn goes on with another hold.
  */
@@ -2438,20 +2483,29 @@ unlock:
 	hmap_lock_all(map, &flags);
 	if (map->dying || !map->background)
 		goto unlock_all;
-	if (resizing) {
-		/* The resize ended: start the next shrink if one is due. */
-		if (map->resizing == HMAP_RESIZE_NONE) {
-			want = hmap_maybe_shrink(map);
-			if (want >= 0)
-				hmap_want_array(map);
+	/*
+	 * No resize in progress (it ended, a writer ended it, or a shrink
+	 * was held off): start the next shrink if one is due; within
+	 * %HMAP_BG_RETRY of a failed array of its size, look again once
+	 * that is over.
+	 */
+	want = -1;
+	if (map->resizing == HMAP_RESIZE_NONE) {
+		want = hmap_maybe_shrink(map);
+		if (want >= 0 && !hmap_array_failed_recently(map, want)) {
+			hmap_want_array(map);
+			want = -1;
 		}
-	} else if (!n && map->spare &&
-		   !time_before(jiffies, READ_ONCE(map->last_write) +
-				HMAP_SPARE_IDLE)) {
+	}
+	if (!resizing && !n && map->spare &&
+	    !time_before(jiffies, READ_ONCE(map->last_write) +
+			 HMAP_SPARE_IDLE)) {
 		/* No resize came for the spare array: give it back. */
 		*idle = hmap_spare_detach(map);
 	}
 	hmap_bg_schedule(map);
+	if (want >= 0)
+		hmap_bg_queue(map, hmap_array_holdoff(map));
 unlock_all:
 	hmap_unlock_all(map, flags);
 	return false;
@@ -2798,9 +2852,11 @@ relock:
 		 * allocation in flight (it allocates none of its own) or,
 		 * if none is, makes one, at most one per %HMAP_BG_RETRY
 		 * (sooner after a failed one, it sleeps out the rest
-		 * first), and the insert fails if no array came: so its
-		 * -ENOMEM always follows an allocation that failed during
-		 * the call, its own or the one it waited for.
+		 * first; if another writer's try failed while it slept,
+		 * it makes none), and the insert fails if no array came:
+		 * so its -ENOMEM always follows an allocation that failed
+		 * during the call, its own, the one it waited for or the
+		 * one that failed while it slept.
 		 */
 		over = map->array_failed && kind == HMAP_RESIZE_GROW &&
 		       map->array_failed_B == bits &&
@@ -2819,13 +2875,17 @@ relock:
 				hmap_want_array(map);
 		} else if (!tried_array) {
 			hold = 0;
-			if (over && !held_off && !map->array_busy)
+			if (over && !map->array_busy)
 				hold = hmap_array_holdoff(map);
 			/* Below the cap, no try within %HMAP_BG_RETRY either. */
 			claimed = !hold &&
 				  (over || !hmap_array_failed_recently(map, bits)) &&
 				  hmap_array_claim(map);
-			if (claimed || over) {
+			/*
+			 * Having slept out one hold-off, a newer one is a
+			 * failure during the call: no try, -ENOMEM below.
+			 */
+			if (claimed || (over && !(hold && held_off))) {
 				spin_unlock(&map->lock);
 				hmap_stripe_unlock(map, stripe, irqflags);
 				if (hold) {
@@ -2917,9 +2977,14 @@ fail:
  * raw_spinlock_t (see "Concurrency contract"), never sleeps; allocates the
  * element, and overflow buckets once the map's reserve is empty, with
  * GFP_ATOMIC (on PREEMPT_RT: see "Concurrency contract"). Otherwise
- * process context, may sleep (in the allocator, GFP_KERNEL, outside the
- * map's locks). Takes the stripe lock of its key with interrupts off,
- * and briefly every lock of the map if it starts or ends a resize.
+ * process context, may sleep, never under the map's locks: in the
+ * allocator (GFP_KERNEL, direct reclaim included: the element, overflow
+ * buckets, a resize's array); and past 2^%HMAP_NOARRAY_SLACK times the
+ * grow's load after its array failed, uninterruptibly, for the rest of
+ * the %HMAP_BG_RETRY hold-off (20 ms at most) and for another task's
+ * allocation of that array in flight (as long as the allocator takes, no
+ * bound of hmap's own). Takes the stripe lock of its key with interrupts
+ * off, and briefly every lock of the map if it starts or ends a resize.
  * Return: 0; -EINVAL for a bad length or flag; -EEXIST if %HMAP_NOEXIST
  * and the key is present; -ENOENT if %HMAP_EXIST and it is absent; -E2BIG
  * if the map holds max_entries; -ENOMEM if the element, or an overflow
@@ -3018,9 +3083,13 @@ static bool hmap_delete_shrink_due(struct hmap *map, unsigned int bits,
 
 	spin_lock(&map->lock);
 	have = map->spare && map->spare->B == bits;
-	if (have || map->want_array || map->array_busy ||
-	    hmap_array_failed_recently(map, bits))
+	if (have || map->want_array || map->array_busy)
 		goto out;
+	if (hmap_array_failed_recently(map, bits)) {
+		/* The worker looks again once the hold-off is over. */
+		hmap_bg_queue(map, hmap_array_holdoff(map));
+		goto out;
+	}
 	if (!may_sleep)
 		hmap_want_array(map);
 	else if (hmap_array_claim(map))
@@ -3045,7 +3114,10 @@ out:
  * memory. The element is freed after a grace period.
  *
  * Context: as hmap_update(): any context for a map created with
- * %HMAP_F_ATOMIC, never sleeping; otherwise process context, may sleep.
+ * %HMAP_F_ATOMIC, never sleeping; otherwise process context, may sleep in
+ * the allocator (GFP_KERNEL, outside the map's locks: overflow buckets
+ * for the evacuation, a shrink's array), but never waits for another
+ * task's allocation nor sleeps out a hold-off.
  * Return: 0; -ENOENT if the key is absent; -EINVAL for a bad length.
  */
 int hmap_delete(struct hmap *map, const void *key, u32 key_len)
@@ -3171,6 +3243,7 @@ int hmap_clear(struct hmap *map)
 	WRITE_ONCE(map->nevacuate, 0);
 	hmap_stripe_mask_set(map, fresh->B);
 	map->array_failed = false;
+	map->array_held_off = false;
 	hmap_table_free_deferred(map, old);
 	if (next)
 		hmap_table_free_deferred(map, next);

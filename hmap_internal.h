@@ -66,21 +66,25 @@
  * 2^HMAP_NOARRAY_SLACK times the grow's load (52 entries per bucket on
  * average, chains of about seven buckets); past it a writer that may
  * sleep tries an array itself, and an insert that gets none fails with
- * -ENOMEM: so that the chains, and the time a write holds the map's lock
+ * -ENOMEM: so that the chains, and the time a write holds its stripe lock
  * with interrupts off, stay bounded while the allocator fails. An
  * allocation merely in flight (or a worker slow to run) caps nothing.
  */
 #define HMAP_NOARRAY_SLACK	3
 /*
- * How long after a failed allocation of a due resize's bucket array no
- * write has another of that size allocated, instead of paying for one
- * large allocation with direct reclaim after another while memory is
- * short: writers below %HMAP_NOARRAY_SLACK (and deletes, for a shrink's)
- * go on without, an %HMAP_F_ATOMIC map's do not ask @prealloc_work (which
- * drops a request made then), and a writer that may sleep past the cap
- * sleeps out the rest before it tries (the others wait for it). The
- * worker (@bg_work) waits as long to retry its overflow buckets after an
- * allocation failed.
+ * How long after a failed allocation of a bucket array (a due resize's, or
+ * the next grow's allocated ahead) no other array of that size is tried,
+ * instead of paying for one large allocation with direct reclaim after
+ * another while memory is short: writers below %HMAP_NOARRAY_SLACK (and
+ * deletes, for a shrink's) go on without, an %HMAP_F_ATOMIC map's do not
+ * ask @prealloc_work (which drops a request made then, as it drops one
+ * for the array ahead), and a writer that may sleep past the cap sleeps
+ * out the rest before it tries (the others wait for it; one that slept
+ * and finds a newer failure fails instead of trying again). So a map tries
+ * at most one array of a size per %HMAP_BG_RETRY after a failure, plus
+ * the one in flight. The worker (@bg_work) waits as long to retry its
+ * overflow buckets after an allocation failed, and to look again at a
+ * shrink that was held off.
  */
 #define HMAP_BG_RETRY		max(1UL, msecs_to_jiffies(20))
 /*
@@ -174,9 +178,10 @@ enum hmap_test_alloc {
  * @gfp: the allocation's flags.
  * @ctx: what hmap_test_set_alloc() was given.
  *
- * Called before the allocation, in its context: under the map's spinlock
- * for a GFP_ATOMIC overflow bucket (then it must not sleep), unlocked and
- * in process context for GFP_KERNEL ones and for arrays (then it may).
+ * Called before the allocation, in its context: under a stripe lock and
+ * the state lock (&hmap.lock) for a GFP_ATOMIC overflow bucket, with
+ * interrupts off (then it must not sleep), unlocked and in process
+ * context for GFP_KERNEL ones and for arrays (then it may).
  *
  * Return: true to fail the allocation.
  */
@@ -252,10 +257,15 @@ struct hmap_stripe {
  *	read without it by those waiters).
  * @array_failed: the last allocation of an array for a due resize
  *	failed, and no array came since (under @lock).
- * @array_failed_B: the B of that array: inserts are capped
- *	(%HMAP_NOARRAY_SLACK) only when it is the due grow's (under @lock).
- * @array_failed_at: jiffies of that failure: no writer has another
- *	array of that size allocated for %HMAP_BG_RETRY (under @lock).
+ * @array_held_off: the last allocation of an array, for a due resize or
+ *	ahead, failed at @array_failed_at, and that was not yet seen to be
+ *	%HMAP_BG_RETRY ago (hmap_array_holdoff()) (under @lock).
+ * @array_failed_B: the B of the last array whose allocation failed:
+ *	inserts are capped (%HMAP_NOARRAY_SLACK) only when it is the due
+ *	grow's (under @lock).
+ * @array_failed_at: jiffies of that failure: no writer, nor
+ *	@prealloc_work, tries another array of that size for %HMAP_BG_RETRY
+ *	after it (under @lock).
  * @init_B: log2 of the bucket count the map was created with.
  * @full_elem_size: allocation size of an element with a key and value of
  *	the largest sizes.
@@ -314,6 +324,7 @@ struct hmap {
 	bool want_ahead;
 	bool array_busy;
 	bool array_failed;
+	bool array_held_off;
 	unsigned int array_failed_B;
 	unsigned long array_failed_at;
 	unsigned int init_B;

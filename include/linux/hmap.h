@@ -4,9 +4,18 @@
  *
  * This is the in-kernel API. The layout follows Go's classic map (buckets of
  * eight slots with a tag byte per slot and overflow chains); lookups are
- * lock-free under RCU, writes are serialized inside the map by a spinlock
- * (any context, for a map created with %HMAP_F_ATOMIC), and the table
- * grows, compacts and shrinks a couple of buckets at a time on every write.
+ * lock-free under RCU. A write takes one of the map's striped spinlocks
+ * (up to 16, chosen by the key's hash), so writers of keys in different
+ * stripes run in parallel, and the same key's writes are serialized;
+ * every lock of the map is taken only briefly, to start or end a resize
+ * and by calls on the whole map (hmap_clear(), hmap_get_stats() ...).
+ * Writers may run in any context for a map created with
+ * %HMAP_F_ATOMIC. The count is exact: an insert never takes the map past
+ * max_entries (-E2BIG), however many writers race. The table grows,
+ * compacts and shrinks a couple of buckets at a time on every write, and
+ * a background worker finishes each resize. hmap_destroy() must not race
+ * with any other call on the map: stop every writer (and, for an
+ * %HMAP_F_ATOMIC map, the timers and interrupts that write) first.
  * See Documentation/hmap.rst.
  */
 #ifndef _LINUX_HMAP_H
@@ -47,14 +56,22 @@ struct hmap;
  * disabled: see the concurrency contract in hmap_core.c), and on every
  * kernel not under a raw_spinlock_t (the scheduler's locks, as in a
  * tracepoint inside the scheduler: a write may wake a kworker). Elements
- * and,
- * past a small reserve (filled at creation), overflow buckets are
+ * and, past a small reserve (filled at creation), overflow buckets are
  * allocated with GFP_ATOMIC | __GFP_NOWARN, so an update may fail with
- * -ENOMEM where a GFP_KERNEL one would have waited for memory. A delete
- * never fails for want of memory: when the evacuation of the key's old
- * chain cannot get buckets, it deletes the key in place.
- * Without it, writers may sleep in the allocator (never under any of the
- * map's locks) and must run in process context.
+ * -ENOMEM where a GFP_KERNEL one would have waited for memory. Bucket
+ * arrays come from a worker; until a due grow's array is there, inserts
+ * go on into overflow chains, and once its allocation failed, up to
+ * eight times the grow's load, past which they fail with -ENOMEM until an
+ * array comes. A delete never
+ * fails for want of memory: when the evacuation of the key's old chain
+ * cannot get buckets, it deletes the key in place.
+ *
+ * Without it, writers must run in process context and may sleep, never
+ * under any of the map's locks: in the allocator (GFP_KERNEL, direct
+ * reclaim included), and, once a grow's array failed and the map is at
+ * eight times the grow's load, uninterruptibly for up to 20 ms (the rest
+ * of the hold-off after a failed array) and for as long as another
+ * task's allocation of that array takes (no bound but the allocator's).
  */
 #define HMAP_F_ATOMIC		BIT(0)
 /* Every flag this version of hmap knows. */

@@ -39,4 +39,12 @@ void hmap_shim_preempt_points(unsigned int one_in);
 /* Register the calling thread with RCU now (else on first use). */
 void hmap_shim_rcu_register(void);
 
+/*
+ * Move jiffies on by @j at once (wrapping around; a skip of -@j undoes
+ * it): for what happens once a time stored in the map is half the range
+ * of unsigned long ago, as after 2^31 jiffies on a 32-bit kernel. Timers
+ * of delayed works go by CLOCK_MONOTONIC and do not move.
+ */
+void hmap_shim_jiffies_skip(unsigned long j);
+
 #endif /* _HMAP_SHIM_H */

@@ -770,13 +770,27 @@ static void test_writers_atomic(struct result *res)
 /* ---- Writers past the chain cap ---- */
 
 /*
+ * Most array allocations of one size a map may try in @ms while they
+ * fail: one at the start, one in flight, and one per HMAP_BG_RETRY, which
+ * counts whole jiffies, so that one may be a jiffy short in real time.
+ */
+static int holdoff_bound(double ms)
+{
+	double period = jiffies_to_msecs(HMAP_BG_RETRY) - 1000.0 / HZ;
+
+	return 2 + (int)(ms / period);
+}
+
+/*
  * A map whose writers may sleep, at 2^HMAP_NOARRAY_SLACK times the grow's
  * load after its grow's array failed: CW_WRITERS threads insert new keys
  * while every array allocation (held in the allocator for a while) fails,
  * then while they succeed. However many writers find the grow due, at
  * most one array is in the allocator at a time (the others wait for it,
- * or sleep out HMAP_BG_RETRY after a failed one); no insert succeeds
- * while arrays fail, and every one does once they can be had.
+ * or sleep out HMAP_BG_RETRY after a failed one); the map tries at most
+ * one per HMAP_BG_RETRY while they fail (plus the one in flight and one
+ * at the start); no insert succeeds while arrays fail, and every one does
+ * once they can be had.
  */
 #define CW_WRITERS	4
 #define CW_KEYS		50
@@ -784,6 +798,7 @@ static void test_writers_atomic(struct result *res)
 struct cw_ctx {
 	struct hmap *map;
 	bool fail;		/* READ_ONCE(), WRITE_ONCE() */
+	unsigned int delay_us;	/* each array allocation takes */
 	int inflight, most, arrays;	/* __atomic */
 };
 
@@ -810,7 +825,8 @@ static bool cw_alloc_hook(struct hmap *map, enum hmap_test_alloc what,
 	       !__atomic_compare_exchange_n(&c->most, &most, now, false,
 					    __ATOMIC_RELAXED, __ATOMIC_RELAXED))
 		;
-	usleep(3000);		/* direct reclaim, say */
+	if (c->delay_us)
+		usleep(c->delay_us);	/* direct reclaim, say */
 	__atomic_sub_fetch(&c->inflight, 1, __ATOMIC_RELAXED);
 	return READ_ONCE(c->fail);
 }
@@ -860,15 +876,16 @@ static void cw_run(struct cw_ctx *c, u64 base, bool retry,
 		pthread_join(t[i], NULL);
 }
 
-static void test_capped_writers(struct result *res)
+static void cw_test(struct result *res, unsigned int delay_us)
 {
 	struct hmap_params p = {
 		.key_size = 8, .value_size = 8, .max_entries = 1 << 20,
 	};
 	struct cw_writer w[CW_WRITERS];
 	unsigned long failed_ok = 0, failed_other = 0, ok = 0, other = 0;
-	struct cw_ctx c = { .fail = true };
-	int most_failing, arrays_failing, i;
+	struct cw_ctx c = { .fail = true, .delay_us = delay_us };
+	int most_failing, arrays_failing, before, bound, i;
+	double t0, failing_ms;
 	struct hmap_stats st;
 	u64 cap, id, val;
 	int err = 0;
@@ -889,9 +906,12 @@ static void test_capped_writers(struct result *res)
 	cap = hmap_count(c.map);
 	usleep(jiffies_to_msecs(HMAP_BG_RETRY) * 1000 + 20000);
 
+	before = c.arrays;
+	t0 = now_s();
 	cw_run(&c, 1000, false, w);
+	failing_ms = (now_s() - t0) * 1000;
 	most_failing = c.most;
-	arrays_failing = c.arrays;
+	arrays_failing = c.arrays - before;
 	for (i = 0; i < CW_WRITERS; i++) {
 		failed_ok += w[i].ok;
 		failed_other += w[i].other;
@@ -906,17 +926,430 @@ static void test_capped_writers(struct result *res)
 	hmap_get_stats(c.map, &st);
 	hmap_test_set_alloc(c.map, NULL, NULL);
 	hmap_destroy(c.map);
+	/* One per HMAP_BG_RETRY, the one in flight, and one at the start. */
+	bound = holdoff_bound(failing_ms);
 	res->ok = err == -ENOMEM &&
 		  cap == (HMAP_LOAD_NUM << HMAP_NOARRAY_SLACK) / HMAP_LOAD_DEN &&
+		  arrays_failing <= bound &&
 		  !failed_ok && !failed_other && most_failing == 1 &&
 		  c.most == 1 && ok == CW_WRITERS * CW_KEYS && !other &&
 		  st.count == cap + ok && st.grows >= 1;
 	snprintf(res->note, sizeof(res->note),
-		 "cap %llu; arrays failing: %d asked, at most %d at once, %lu inserted, %lu other errors; then %lu of %d inserted, %lu other errors, at most %d at once, count %llu, %llu grows",
-		 (unsigned long long)cap, arrays_failing, most_failing,
+		 "cap %llu; arrays failing: %d asked in %.0f ms (at most %d), at most %d at once, %lu inserted, %lu other errors; then %lu of %d inserted, %lu other errors, at most %d at once, count %llu, %llu grows",
+		 (unsigned long long)cap, arrays_failing, failing_ms, bound,
+		 most_failing,
 		 failed_ok, failed_other, ok, CW_WRITERS * CW_KEYS, other,
 		 c.most, (unsigned long long)st.count,
 		 (unsigned long long)st.grows);
+}
+
+static void test_capped_writers(struct result *res)
+{
+	cw_test(res, 3000);
+}
+
+/*
+ * The same with allocations that fail at once (a memcg at its limit): the
+ * writers that slept out one hold-off together must not each try one
+ * when they wake, back to back.
+ */
+static void test_capped_writers_fast(struct result *res)
+{
+	cw_test(res, 0);
+}
+
+/*
+ * The array allocated ahead (hmap_maybe_prealloc()) keeps the hold-off
+ * too: a map of 2^9 buckets whose next array (2^10) fails, filled past
+ * its grow load, then inserted into for 200 ms, tries at most one such
+ * array per HMAP_BG_RETRY (plus the one in flight and one at the start),
+ * not one per insert. For a map whose writers sleep and an HMAP_F_ATOMIC
+ * one (@prealloc_work allocates for both).
+ */
+struct ah_ctx {
+	int arrays_big;		/* __atomic */
+};
+
+static bool ah_alloc_hook(struct hmap *map, enum hmap_test_alloc what,
+			  unsigned int bits, gfp_t gfp, void *arg)
+{
+	struct ah_ctx *c = arg;
+
+	if (what != HMAP_TEST_ALLOC_ARRAY || bits < 10)
+		return false;
+	__atomic_add_fetch(&c->arrays_big, 1, __ATOMIC_RELAXED);
+	return true;
+}
+
+static void ah_run(struct result *res, u32 flags)
+{
+	struct hmap_params p = {
+		.key_size = 8, .value_size = 8, .max_entries = 1 << 20,
+		.capacity_hint = 3000, .flags = flags,
+	};
+	unsigned long ok = 0, bad = 0;
+	struct ah_ctx c = {};
+	struct hmap_stats st;
+	int before, tried, bound;
+	struct hmap *map;
+	double t0, ms;
+	u64 id, val;
+
+	map = hmap_create(&p);
+	if (IS_ERR(map)) {
+		res->ok = false;
+		return;
+	}
+	hmap_test_set_alloc(map, ah_alloc_hook, &c);
+	/* Past the grow load of 2^9 buckets (3,328). */
+	for (id = 0; id < 3400; id++) {
+		val = id;
+		if (hmap_update(map, &id, sizeof(id), &val, sizeof(val),
+				HMAP_NOEXIST))
+			bad++;
+	}
+	before = __atomic_load_n(&c.arrays_big, __ATOMIC_RELAXED);
+	t0 = now_s();
+	while (now_s() - t0 < 0.2) {
+		val = id;
+		if (!hmap_update(map, &id, sizeof(id), &val, sizeof(val),
+				 HMAP_NOEXIST)) {
+			ok++;
+			id++;
+		} else {
+			bad++;
+		}
+		usleep(50);
+	}
+	ms = (now_s() - t0) * 1000;
+	tried = __atomic_load_n(&c.arrays_big, __ATOMIC_RELAXED) - before;
+	hmap_get_stats(map, &st);
+	hmap_test_set_alloc(map, NULL, NULL);
+	hmap_destroy(map);
+	bound = holdoff_bound(ms);
+	res->ok = st.B == 9 && !bad && ok > 100 && tried <= bound;
+	snprintf(res->note, sizeof(res->note),
+		 "B %u: %d arrays of 2^10 tried while filling, %d in %.0f ms of %lu inserts above the grow load (at most %d), %lu failed inserts",
+		 st.B, before, tried, ms, ok, bound, bad);
+}
+
+static void test_ahead_holdoff_sleeping(struct result *res)
+{
+	ah_run(res, 0);
+}
+
+static void test_ahead_holdoff_atomic(struct result *res)
+{
+	ah_run(res, HMAP_F_ATOMIC);
+}
+
+/* Every array allocation fails while @fail is set; they are counted. */
+struct sr_ctx {
+	bool fail;		/* READ_ONCE(), WRITE_ONCE() */
+	int arrays;		/* __atomic */
+};
+
+static bool sr_alloc_hook(struct hmap *map, enum hmap_test_alloc what,
+			  unsigned int bits, gfp_t gfp, void *arg)
+{
+	struct sr_ctx *c = arg;
+
+	if (what != HMAP_TEST_ALLOC_ARRAY || !READ_ONCE(c->fail))
+		return false;
+	__atomic_add_fetch(&c->arrays, 1, __ATOMIC_RELAXED);
+	return true;
+}
+
+/*
+ * A shrink held off is asked for again: a map emptied while every array
+ * allocation fails, then left alone with the allocator working again,
+ * ends at 2^0 buckets (the worker looks again after HMAP_BG_RETRY), not
+ * at the size it had.
+ */
+static void sr_run(struct result *res, u32 flags)
+{
+	struct hmap_params p = {
+		.key_size = 8, .value_size = 8, .max_entries = 1 << 20,
+		.flags = flags,
+	};
+	struct hmap_stats full, st;
+	unsigned long bad = 0;
+	struct sr_ctx c = {};
+	struct hmap *map;
+	double t0, ms;
+	u64 id, val;
+
+	map = hmap_create(&p);
+	if (IS_ERR(map)) {
+		res->ok = false;
+		return;
+	}
+	for (id = 0; id < 2000; id++) {
+		val = id;
+		if (hmap_update(map, &id, sizeof(id), &val, sizeof(val),
+				HMAP_NOEXIST))
+			bad++;
+	}
+	/* The grows end (the worker evacuates) before the deletes. */
+	t0 = now_s();
+	do {
+		usleep(1000);
+		hmap_get_stats(map, &full);
+	} while (full.resizing && now_s() - t0 < 5);
+	hmap_test_set_alloc(map, sr_alloc_hook, &c);
+	WRITE_ONCE(c.fail, true);
+	for (id = 0; id < 2000; id++)
+		if (hmap_delete(map, &id, sizeof(id)))
+			bad++;
+	usleep(jiffies_to_msecs(HMAP_BG_RETRY) * 1000 / 2);
+	WRITE_ONCE(c.fail, false);
+	/* Left alone: the shrinks come by themselves. */
+	t0 = now_s();
+	do {
+		usleep(5000);
+		hmap_get_stats(map, &st);
+	} while ((st.B || st.resizing) && now_s() - t0 < 3);
+	ms = (now_s() - t0) * 1000;
+	hmap_test_set_alloc(map, NULL, NULL);
+	hmap_destroy(map);
+	res->ok = !bad && full.B >= 4 && !full.resizing && c.arrays >= 1 &&
+		  !st.count && !st.B && !st.resizing;
+	snprintf(res->note, sizeof(res->note),
+		 "B %u at 2000 entries; emptied with %d arrays failing, then B %u (resizing %u) after %.0f ms idle, count %llu, %lu errors",
+		 full.B, c.arrays, st.B, (unsigned int)st.resizing, ms,
+		 (unsigned long long)st.count, bad);
+}
+
+static void test_shrink_held_off_sleeping(struct result *res)
+{
+	sr_run(res, 0);
+}
+
+static void test_shrink_held_off_atomic(struct result *res)
+{
+	sr_run(res, HMAP_F_ATOMIC);
+}
+
+/*
+ * The hold-off ends for good: an HMAP_F_ATOMIC map at the cap after its
+ * grow's array failed, left alone for half the range of jiffies (2^31 on
+ * a 32-bit kernel, 24.8 days at HZ=1000; here 2^63), must not take the
+ * failure for a recent one again: with arrays working, the next inserts
+ * have @prealloc_work allocate the grow's and go in.
+ */
+static void test_holdoff_jiffies_wrap(struct result *res)
+{
+	struct hmap_params p = {
+		.key_size = 8, .value_size = 8, .max_entries = 1 << 20,
+		.flags = HMAP_F_ATOMIC,
+	};
+	const unsigned long skip = (1UL << (BITS_PER_LONG - 1)) +
+				   2 * HMAP_BG_RETRY;
+	struct sr_ctx c = { .fail = true };
+	unsigned long enomem = 0, other = 0;
+	struct hmap_stats st;
+	struct hmap *map;
+	int err = 0;
+	double t0;
+	u64 id, val;
+
+	map = hmap_create(&p);
+	if (IS_ERR(map)) {
+		res->ok = false;
+		return;
+	}
+	hmap_test_set_alloc(map, sr_alloc_hook, &c);
+	/* Up to the cap: @prealloc_work's arrays fail meanwhile. */
+	t0 = now_s();
+	for (id = 0; err != -ENOMEM && now_s() - t0 < 5; id++) {
+		val = id;
+		err = hmap_update(map, &id, sizeof(id), &val, sizeof(val),
+				  HMAP_NOEXIST);
+		if (err && err != -ENOMEM)
+			other++;
+		usleep(100);
+	}
+	WRITE_ONCE(c.fail, false);
+	hmap_shim_jiffies_skip(skip);
+	/* One insert a millisecond for up to 500 ms. */
+	t0 = now_s();
+	do {
+		val = id;
+		err = hmap_update(map, &id, sizeof(id), &val, sizeof(val),
+				  HMAP_NOEXIST);
+		if (err == -ENOMEM)
+			enomem++;
+		else if (err)
+			other++;
+		usleep(1000);
+	} while (err && now_s() - t0 < 0.5);
+	hmap_get_stats(map, &st);
+	hmap_test_set_alloc(map, NULL, NULL);
+	hmap_destroy(map);
+	hmap_shim_jiffies_skip(-skip);
+	res->ok = c.arrays >= 1 && !err && !other && st.grows >= 1;
+	snprintf(res->note, sizeof(res->note),
+		 "%d arrays failed up to the cap (count %llu); after the skip: %lu -ENOMEM, then %s, %llu grows, %lu other errors",
+		 c.arrays, (unsigned long long)st.count, enomem,
+		 err ? "none inserted" : "inserted", (unsigned long long)st.grows,
+		 other);
+}
+
+/*
+ * Refilling the reserve takes no map-wide lock: an HMAP_F_ATOMIC map of
+ * 2^10 buckets gets 1,000 keys of one hash (a chain of 125 buckets, far
+ * from a grow or a same-size grow), so that its writers ask @prealloc_work
+ * for overflow buckets again and again; it must never take
+ * hmap_lock_all() (counted on &hmap.resize_lock, which only that takes)
+ * when no array is wanted.
+ */
+static u64 one_hash(const void *key, u32 key_len)
+{
+	return 0x5a5a5a5a5a5a5a5aULL;
+}
+
+static void test_refill_no_lock_all(struct result *res)
+{
+	struct hmap_params p = {
+		.key_size = 8, .value_size = 8, .max_entries = 1 << 20,
+		.capacity_hint = 6000, .flags = HMAP_F_ATOMIC,
+	};
+	unsigned long before, taken, bad = 0;
+	struct hmap_stats st;
+	struct hmap *map;
+	u64 id, val;
+
+	map = hmap_create(&p);
+	if (IS_ERR(map)) {
+		res->ok = false;
+		return;
+	}
+	hmap_test_set_background(map, false);
+	hmap_test_set_hash(map, one_hash);
+	usleep(20000);
+	before = __atomic_load_n(&map->resize_lock.acquired, __ATOMIC_RELAXED);
+	for (id = 0; id < 1000; id++) {
+		val = id;
+		if (hmap_update(map, &id, sizeof(id), &val, sizeof(val),
+				HMAP_NOEXIST))
+			bad++;
+		/* Give @prealloc_work its turn now and then. */
+		if (id % 16 == 15)
+			usleep(200);
+	}
+	usleep(20000);
+	taken = __atomic_load_n(&map->resize_lock.acquired, __ATOMIC_RELAXED) -
+		before;
+	hmap_get_stats(map, &st);
+	hmap_destroy(map);
+	res->ok = !bad && st.count == 1000 && st.B == 10 && !st.resizing &&
+		  !st.grows && !st.same_size_grows && st.noverflow >= 100 &&
+		  !taken;
+	snprintf(res->note, sizeof(res->note),
+		 "B %u, %llu overflow buckets, %llu grows, %llu same-size grows: every lock of the map taken %lu times, %lu failed inserts",
+		 st.B, (unsigned long long)st.noverflow,
+		 (unsigned long long)st.grows,
+		 (unsigned long long)st.same_size_grows, taken, bad);
+}
+
+/*
+ * The array @prealloc_work allocated is installed without &hmap.work_lock:
+ * a writer past the cap that waits for that allocation (the claim) must
+ * not also wait for whoever holds the mutex meanwhile (a whole
+ * hmap_shrink_to_fit(), say; here the test itself holds it).
+ */
+struct wl_ctx {
+	bool fail, block, entered, release;	/* READ_ONCE(), WRITE_ONCE() */
+	struct hmap *map;
+	bool done;				/* __atomic */
+	int err;
+};
+
+static bool wl_alloc_hook(struct hmap *map, enum hmap_test_alloc what,
+			  unsigned int bits, gfp_t gfp, void *arg)
+{
+	struct wl_ctx *c = arg;
+
+	if (what != HMAP_TEST_ALLOC_ARRAY)
+		return false;
+	if (READ_ONCE(c->fail))
+		return true;
+	if (READ_ONCE(c->block)) {
+		WRITE_ONCE(c->entered, true);
+		while (!READ_ONCE(c->release))
+			usleep(1000);
+	}
+	return false;
+}
+
+static void *wl_writer(void *arg)
+{
+	struct wl_ctx *c = arg;
+	u64 id = 1000000, val = 0;
+
+	hmap_shim_rcu_register();
+	c->err = hmap_update(c->map, &id, sizeof(id), &val, sizeof(val),
+			     HMAP_NOEXIST);
+	__atomic_store_n(&c->done, true, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+static void test_install_without_work_lock(struct result *res)
+{
+	struct hmap_params p = {
+		.key_size = 8, .value_size = 8, .max_entries = 1 << 20,
+	};
+	struct wl_ctx c = { .fail = true };
+	bool entered, done_held = false;
+	u64 id, val, cap;
+	pthread_t w;
+	double t0;
+	int err = 0;
+
+	c.map = hmap_create(&p);
+	if (IS_ERR(c.map)) {
+		res->ok = false;
+		return;
+	}
+	hmap_test_set_background(c.map, false);
+	hmap_test_set_alloc(c.map, wl_alloc_hook, &c);
+	for (id = 0; id < 1000 && !err; id++) {
+		val = id;
+		err = hmap_update(c.map, &id, sizeof(id), &val, sizeof(val),
+				  HMAP_NOEXIST);
+	}
+	cap = hmap_count(c.map);
+	/* Past the hold-off: the next array is asked for ahead. */
+	usleep(jiffies_to_msecs(HMAP_BG_RETRY) * 1000 + 20000);
+	WRITE_ONCE(c.fail, false);
+	WRITE_ONCE(c.block, true);
+	mutex_lock(&c.map->work_lock);
+	__hmap_test_prealloc(c.map);
+	mutex_unlock(&c.map->work_lock);
+	t0 = now_s();
+	while (!READ_ONCE(c.entered) && now_s() - t0 < 2)
+		usleep(1000);
+	entered = READ_ONCE(c.entered);
+	/* The work allocates, without the mutex: hold it, as a caller may. */
+	mutex_lock(&c.map->work_lock);
+	pthread_create(&w, NULL, wl_writer, &c);
+	usleep(20000);
+	WRITE_ONCE(c.release, true);
+	t0 = now_s();
+	while (entered && now_s() - t0 < 2 &&
+	       !(done_held = __atomic_load_n(&c.done, __ATOMIC_ACQUIRE)))
+		usleep(1000);
+	mutex_unlock(&c.map->work_lock);
+	pthread_join(w, NULL);
+	hmap_test_set_alloc(c.map, NULL, NULL);
+	res->ok = err == -ENOMEM && entered && done_held && !c.err &&
+		  hmap_count(c.map) == cap + 1;
+	snprintf(res->note, sizeof(res->note),
+		 "cap %llu; the work's allocation %s; the writer past the cap %s while the mutex was held (%d), count %llu",
+		 (unsigned long long)cap, entered ? "seen" : "never seen",
+		 done_held ? "finished" : "did not finish", c.err,
+		 (unsigned long long)hmap_count(c.map));
+	hmap_destroy(c.map);
 }
 
 /* ---- Main ---- */
@@ -940,6 +1373,14 @@ static const struct {
 	{ "writers_faults", test_writers_faults },
 	{ "writers_atomic", test_writers_atomic },
 	{ "capped_writers_one_array", test_capped_writers },
+	{ "capped_writers_fast_failures", test_capped_writers_fast },
+	{ "ahead_holdoff_sleeping", test_ahead_holdoff_sleeping },
+	{ "ahead_holdoff_atomic", test_ahead_holdoff_atomic },
+	{ "shrink_held_off_sleeping", test_shrink_held_off_sleeping },
+	{ "shrink_held_off_atomic", test_shrink_held_off_atomic },
+	{ "holdoff_jiffies_wrap", test_holdoff_jiffies_wrap },
+	{ "refill_no_lock_all", test_refill_no_lock_all },
+	{ "install_without_work_lock", test_install_without_work_lock },
 };
 
 int main(int argc, char **argv)

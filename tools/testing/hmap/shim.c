@@ -674,11 +674,18 @@ u64 get_random_u64(void)
 /* ---- Time ---- */
 
 static u64 shim_boot_ns;
+static unsigned long shim_jiffies_skipped;	/* __atomic */
 
 unsigned long hmap_shim_jiffies(void)
 {
 	return INITIAL_JIFFIES +
+	       __atomic_load_n(&shim_jiffies_skipped, __ATOMIC_RELAXED) +
 	       (ktime_get_ns() - shim_boot_ns) / (NSEC_PER_SEC / HZ);
+}
+
+void hmap_shim_jiffies_skip(unsigned long j)
+{
+	__atomic_add_fetch(&shim_jiffies_skipped, j, __ATOMIC_RELAXED);
 }
 
 void hmap_shim_sleep_jiffies(unsigned long j)

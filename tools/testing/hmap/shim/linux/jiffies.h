@@ -20,6 +20,13 @@ unsigned long hmap_shim_jiffies(void);
 #define time_after_eq(a, b)	((long)((a) - (b)) >= 0)
 #define time_before_eq(a, b)	time_after_eq(b, a)
 
+/* Whether @a is in [@b, @c). */
+static inline bool time_in_range_open(unsigned long a, unsigned long b,
+				      unsigned long c)
+{
+	return time_after_eq(a, b) && time_before(a, c);
+}
+
 static inline unsigned long msecs_to_jiffies(unsigned int m)
 {
 	return ((unsigned long)m * HZ + 999) / 1000;

@@ -9,9 +9,11 @@
 /* Spinlocks the thread holds, for might_sleep() (shim.c). */
 extern __thread unsigned int hmap_shim_spinlocks_held;
 
+/* @acquired: times taken, for tests that count them (__atomic). */
 typedef struct {
 	pthread_mutex_t m;
 	struct lockdep_map dep_map;
+	unsigned long acquired;
 } spinlock_t;
 
 #define DEFINE_SPINLOCK(name) \
@@ -21,6 +23,7 @@ static inline void spin_lock_init(spinlock_t *lock)
 {
 	pthread_mutex_init(&lock->m, NULL);
 	lock->dep_map.held = false;
+	lock->acquired = 0;
 }
 
 static inline void spin_lock(spinlock_t *lock)
@@ -28,6 +31,7 @@ static inline void spin_lock(spinlock_t *lock)
 	pthread_mutex_lock(&lock->m);
 	hmap_shim_lock_acquired(&lock->dep_map);
 	hmap_shim_spinlocks_held++;
+	__atomic_add_fetch(&lock->acquired, 1, __ATOMIC_RELAXED);
 }
 
 static inline void spin_unlock(spinlock_t *lock)
@@ -43,6 +47,7 @@ static inline int spin_trylock(spinlock_t *lock)
 		return 0;
 	hmap_shim_lock_acquired(&lock->dep_map);
 	hmap_shim_spinlocks_held++;
+	__atomic_add_fetch(&lock->acquired, 1, __ATOMIC_RELAXED);
 	return 1;
 }
 
