@@ -1352,6 +1352,169 @@ static void test_install_without_work_lock(struct result *res)
 	hmap_destroy(c.map);
 }
 
+/*
+ * What KUnit's hmap_fault_test_writes_each_allocation does, natively: 600
+ * keys with 16 distinct low hash bits (the top byte varies), the worker
+ * off, each allocation of each insert failed in turn. That walk fails a
+ * grow's array whenever one is tried, and the failure holds off the next
+ * try for HMAP_BG_RETRY, so the inserts may end with the map short of the
+ * size 600 keys need (the rest in chains, below the cap): from there, a
+ * delete down to a quarter is no shrink. After the hold-off, clean delete
+ * and insert pairs of one key must grow it to that size (at most 2^B + 1
+ * pairs: the first starts the grow, each write evacuates up to two old
+ * buckets); then three quarters are deleted with each allocation failed
+ * in turn, and after the hold-off clean pairs must start the shrink.
+ */
+struct ea_key {
+	u64 hash;
+	u64 id;
+};
+
+struct ea_ctx {
+	struct hmap *map;
+	struct ea_key keys[600];
+	bool live[600];
+	unsigned long bad;	/* results the model does not allow */
+	unsigned long enomem;
+};
+
+static u64 ea_hash(const void *key, u32 key_len)
+{
+	u64 hash;
+
+	memcpy(&hash, key, sizeof(hash));
+	return hash;
+}
+
+/* Insert (@put) or delete key @k; check the result against the model. */
+static int ea_write(struct ea_ctx *c, unsigned int k, bool put)
+{
+	u64 val = k;
+	int err;
+
+	if (put)
+		err = hmap_update(c->map, &c->keys[k], sizeof(c->keys[k]),
+				  &val, sizeof(val), HMAP_ANY);
+	else
+		err = hmap_delete(c->map, &c->keys[k], sizeof(c->keys[k]));
+	if (!err)
+		c->live[k] = put;
+	else if (err == -ENOMEM && put)
+		c->enomem++;
+	else if (!(err == -ENOENT && !put && !c->live[k]))
+		c->bad++;
+	return err;
+}
+
+/*
+ * Fail the n-th allocation of the write, n = 1, 2, ... until one runs
+ * without a failure; a faulted write that went through is taken back.
+ * Return: how many allocations failed.
+ */
+static unsigned int ea_each_allocation(struct ea_ctx *c, unsigned int k,
+				       bool put)
+{
+	unsigned int n, points = 0;
+	unsigned long before;
+	int err = 0;
+
+	for (n = 1; n < 20; n++) {
+		before = hmap_shim_failed_allocs();
+		hmap_shim_fail_allocs(n - 1, 1);
+		err = ea_write(c, k, put);
+		hmap_shim_fail_allocs(0, 0);
+		if (hmap_shim_failed_allocs() == before)
+			break;
+		points++;
+		if (!err && ea_write(c, k, !put))
+			c->bad++;
+	}
+	if (err)
+		c->bad++;
+	return points;
+}
+
+/* No resize in progress, and the map at or under its load. */
+static bool ea_fits(const struct hmap_stats *st)
+{
+	return !st->resizing &&
+	       st->count * HMAP_LOAD_DEN <= (u64)HMAP_LOAD_NUM << st->B;
+}
+
+/*
+ * After the hold-off, clean delete and insert pairs of key 0 until the map
+ * fits (@shrink: until a shrink started), at most 2^B + 1 of them.
+ * Return: the pairs; *@st is the map's stats after them.
+ */
+static unsigned int ea_pairs(struct ea_ctx *c, bool shrink,
+			     struct hmap_stats *st)
+{
+	unsigned int pairs;
+
+	usleep(jiffies_to_msecs(HMAP_BG_RETRY) * 1000 + 20000);
+	hmap_get_stats(c->map, st);
+	for (pairs = 0; pairs <= (1U << st->B); pairs++) {
+		if (shrink ? st->shrinks : ea_fits(st))
+			break;
+		if (ea_write(c, 0, false) || ea_write(c, 0, true))
+			c->bad++;
+		hmap_get_stats(c->map, st);
+	}
+	return pairs;
+}
+
+static void test_shrink_after_faulted_writes(struct result *res)
+{
+	struct hmap_params p = {
+		.key_size = sizeof(struct ea_key), .value_size = 8,
+		.max_entries = 600,
+	};
+	struct ea_ctx *c = calloc(1, sizeof(*c));
+	unsigned int k, points = 0, grow_pairs, pairs;
+	struct hmap_stats walked, grown, st;
+	u64 live = 0;
+
+	if (!c) {
+		res->ok = false;
+		return;
+	}
+	for (k = 0; k < 600; k++) {
+		c->keys[k].hash = ((u64)(k * 37 % 251) << 56) |
+				  ((k * 0x9e3779b9U) % 16);
+		c->keys[k].id = k;
+	}
+	c->map = hmap_create(&p);
+	if (IS_ERR(c->map)) {
+		free(c);
+		res->ok = false;
+		return;
+	}
+	hmap_test_set_background(c->map, false);
+	hmap_test_set_hash(c->map, ea_hash);
+	for (k = 0; k < 600; k++)
+		points += ea_each_allocation(c, k, true);
+	hmap_get_stats(c->map, &walked);
+	grow_pairs = ea_pairs(c, false, &grown);
+	for (k = 0; k < 600; k++)
+		if (k % 4)
+			points += ea_each_allocation(c, k, false);
+	pairs = ea_pairs(c, true, &st);
+	for (k = 0; k < 600; k++)
+		live += c->live[k];
+	res->ok = !c->bad && ea_fits(&grown) && st.count == live &&
+		  st.grows >= 3 && st.shrinks >= 1;
+	snprintf(res->note, sizeof(res->note),
+		 "%u allocations failed, %lu -ENOMEM, %lu bad; inserted: B %u for %llu entries, then %u pairs: B %u%s; deleted: %u pairs, B %u, %llu grows, %llu same-size, %llu shrinks",
+		 points, c->enomem, c->bad, walked.B,
+		 (unsigned long long)walked.count, grow_pairs, grown.B,
+		 ea_fits(&grown) ? "" : " (still over its load)", pairs, st.B,
+		 (unsigned long long)st.grows,
+		 (unsigned long long)st.same_size_grows,
+		 (unsigned long long)st.shrinks);
+	hmap_destroy(c->map);
+	free(c);
+}
+
 /* ---- Main ---- */
 
 static const struct {
@@ -1381,6 +1544,7 @@ static const struct {
 	{ "holdoff_jiffies_wrap", test_holdoff_jiffies_wrap },
 	{ "refill_no_lock_all", test_refill_no_lock_all },
 	{ "install_without_work_lock", test_install_without_work_lock },
+	{ "shrink_after_faulted_writes", test_shrink_after_faulted_writes },
 };
 
 int main(int argc, char **argv)
