@@ -260,18 +260,56 @@ static unsigned int fault_write_each_allocation(struct fault_ctx *c,
 	return points;
 }
 
+/* No resize in progress, and the map at or under its load. */
+static bool fault_fits(const struct hmap_stats *st)
+{
+	return !st->resizing &&
+	       st->count * HMAP_LOAD_DEN <= (u64)HMAP_LOAD_NUM << st->B;
+}
+
+/*
+ * Once the %HMAP_BG_RETRY hold-off of the last failed array is over, with
+ * no fault, delete and insert key 0 until the map fits (@shrink: until a
+ * shrink started), at most 2^B + 1 pairs: the first write starts the
+ * resize due, and with the worker off each write evacuates up to two old
+ * buckets. Return: the pairs; *@st is the map's stats after them.
+ */
+static unsigned int fault_pairs(struct fault_ctx *c, bool shrink,
+				struct hmap_stats *st)
+{
+	unsigned int pairs;
+
+	msleep(jiffies_to_msecs(HMAP_BG_RETRY) + 20);
+	hmap_get_stats(c->map, st);
+	for (pairs = 0; pairs <= (1U << st->B); pairs++) {
+		if (shrink ? st->shrinks : fault_fits(st))
+			break;
+		KUNIT_EXPECT_EQ(c->test, fault_del(c, 0), 0);
+		KUNIT_EXPECT_EQ(c->test, fault_put(c, 0), 0);
+		hmap_get_stats(c->map, st);
+	}
+	return pairs;
+}
+
 /*
  * Every allocation of every write fails in turn, through grows (the
  * writer allocates the new array) and evacuations into chains (writers
  * allocate overflow buckets), then shrinks: each failed write returned
  * -ENOMEM and changed nothing, and the map matches the model throughout.
+ *
+ * Each try of a resize's array comes inside a walk, which fails it, and a
+ * failed array holds off the next try of its size for %HMAP_BG_RETRY: the
+ * map may end the inserts short of the size its count needs (the rest in
+ * chains, below the cap), and the deletes may end before a shrink's array
+ * is tried again. So after each phase, with no fault, writes must bring
+ * the map to the size its count needs, then start the shrink.
  */
 static void hmap_fault_test_writes_each_allocation(struct kunit *test)
 {
 	struct fault_ctx *c = fault_new(test, 600, 16, NULL);
+	unsigned int k, n, grow_pairs, pairs, points = 0;
+	struct hmap_stats walked, st;
 	long sites[HMAP_FAULT_NR];
-	unsigned int k, n, pairs, points = 0;
-	struct hmap_stats st;
 
 	for (n = 0; n < HMAP_FAULT_NR; n++)
 		sites[n] = fault_injected_at(n);
@@ -281,6 +319,11 @@ static void hmap_fault_test_writes_each_allocation(struct kunit *test)
 			fault_check_all(c);
 	}
 	fault_check_all(c);
+	hmap_get_stats(c->map, &walked);
+	grow_pairs = fault_pairs(c, false, &st);
+	KUNIT_EXPECT_TRUE_MSG(test, fault_fits(&st),
+			      "B %u for %llu entries (resizing %u) after %u pairs",
+			      st.B, st.count, st.resizing, grow_pairs);
 	/* Down to a quarter: below the load that starts a shrink. */
 	for (k = 0; k < c->nkeys; k++) {
 		if (k % 4 == 0)
@@ -290,21 +333,7 @@ static void hmap_fault_test_writes_each_allocation(struct kunit *test)
 			fault_check_all(c);
 	}
 	fault_check_all(c);
-	/*
-	 * A shrink array failed by injection holds off the next try for
-	 * %HMAP_BG_RETRY (deletes go on without it, and the first try after
-	 * it may be failed again). After it, with no fault, a delete starts
-	 * the shrink if none came yet, once no resize is in progress: with
-	 * the worker off, a resize left (a same-size grow the re-inserts
-	 * started) ends after 2^B / 2 writes at most (two old buckets each).
-	 */
-	msleep(jiffies_to_msecs(HMAP_BG_RETRY) + 20);
-	hmap_get_stats(c->map, &st);
-	for (pairs = 0; !st.shrinks && pairs <= (1U << st.B); pairs++) {
-		KUNIT_EXPECT_EQ(test, fault_del(c, 0), 0);
-		KUNIT_EXPECT_EQ(test, fault_put(c, 0), 0);
-		hmap_get_stats(c->map, &st);
-	}
+	pairs = fault_pairs(c, true, &st);
 	fault_check_all(c);
 	KUNIT_EXPECT_GE(test, st.grows, 3ULL);
 	KUNIT_EXPECT_GE(test, st.shrinks, 1ULL);
@@ -313,8 +342,9 @@ static void hmap_fault_test_writes_each_allocation(struct kunit *test)
 				    "site %u",
 				    n);
 	kunit_info(test,
-		   "%u allocations failed one by one, %lu -ENOMEM; shrink after %u delete and insert pairs\n",
-		   points, c->enomem, pairs);
+		   "%u allocations failed one by one, %lu -ENOMEM; B %u for %llu entries, grown after %u delete and insert pairs; shrink after %u\n",
+		   points, c->enomem, walked.B, walked.count, grow_pairs,
+		   pairs);
 }
 
 /* The iterator's start fails alone and leaves nothing to stop. */
