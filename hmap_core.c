@@ -74,10 +74,13 @@
  * built, and halves (a shrink) when a delete leaves fewer than 1.625
  * entries per bucket: a quarter of the grow threshold, so that a map at
  * either boundary does not flap. When the worker finishes a resize it
- * starts a shrink if the map is still below its load (and comes back for
- * it after %HMAP_BG_RETRY if its array failed), so an emptied map ends
- * small; hmap_shrink_to_fit() goes to the smallest size in one
- * resize.
+ * starts the next one the map is due for, a grow, a same-size grow or a
+ * shrink (and comes back for it if its array failed, after 20 ms doubling
+ * with every failure in a row to about 5 s: %HMAP_BG_BACKOFF_SHIFT), so
+ * a map no one writes still ends at the size it needs: an emptied map
+ * ends small, an %HMAP_F_ATOMIC map whose inserts stopped above its load
+ * ends without long chains; hmap_shrink_to_fit() goes to the smallest
+ * size in one resize.
  *
  * A resize only allocates the new array and links it as &hmap_table.next
  * of the old one. Every write then first evacuates the old bucket its key
@@ -2069,11 +2072,36 @@ static void hmap_array_wait(struct hmap *map)
 }
 
 /*
+ * How long the worker still waits, in jiffies, before it asks on its own
+ * for an array of 2^@bits buckets after the last one of that size failed:
+ * %HMAP_BG_RETRY << min(@array_failures - 1, %HMAP_BG_BACKOFF_SHIFT) after
+ * the failure, 20 ms doubling to about 5 s; 0 once that is over, or if the
+ * last failure was of another size. Jiffies wrapping past the failure end
+ * it (time_in_range_open()).
+ */
+static unsigned long hmap_bg_backoff(struct hmap *map, unsigned int bits)
+	__must_hold(&map->lock)
+{
+	unsigned int shift = map->array_failures;	/* capped */
+	unsigned long end, now = jiffies;
+
+	lockdep_assert_held(&map->lock);
+	if (!shift || map->array_failed_B != bits)
+		return 0;
+	end = map->array_failed_at + (HMAP_BG_RETRY << (shift - 1));
+	if (!time_in_range_open(now, map->array_failed_at, end))
+		return 0;
+	return end - now;
+}
+
+/*
  * Note how the allocation of an array of 2^@bits buckets went: a success
  * ends the cap of the chains and the hold-off; a failure starts the
  * hold-off for that size, where the next try of any path waits for
  * %HMAP_BG_RETRY (hmap_array_holdoff()), and, if it was the array of a
- * @due resize (not one allocated ahead), the cap.
+ * @due resize (not one allocated ahead), the cap; the worker comes back
+ * for that resize after its back-off (hmap_bg_backoff()), which every
+ * failure in a row doubles.
  */
 static void hmap_array_result(struct hmap *map, unsigned int bits, bool ok,
 			      bool due)
@@ -2083,20 +2111,23 @@ static void hmap_array_result(struct hmap *map, unsigned int bits, bool ok,
 	if (ok) {
 		map->array_failed = false;
 		map->array_held_off = false;
+		map->array_failures = 0;
 		return;
-	}
-	if (due) {
-		map->array_failed = true;
-		/*
-		 * The worker looks again then for a shrink that is still
-		 * due: on an idle map no write asks for it.
-		 */
-		if (READ_ONCE(map->resizing) == HMAP_RESIZE_NONE)
-			hmap_bg_queue(map, HMAP_BG_RETRY);
 	}
 	map->array_held_off = true;
 	map->array_failed_B = bits;
 	map->array_failed_at = jiffies;
+	if (map->array_failures <= HMAP_BG_BACKOFF_SHIFT)
+		map->array_failures++;
+	if (due) {
+		map->array_failed = true;
+		/*
+		 * The worker looks again, after its back-off, at a resize
+		 * that is still due: on an idle map no write asks for it.
+		 */
+		if (READ_ONCE(map->resizing) == HMAP_RESIZE_NONE)
+			hmap_bg_queue(map, hmap_bg_backoff(map, bits));
+	}
 }
 
 /*
@@ -2406,10 +2437,9 @@ static bool hmap_resize_start(struct hmap *map, enum hmap_resize_kind kind,
 }
 
 /*
- * Start a shrink if the map is well below its load. Deletes call this, and
- * so does the worker when it finishes a resize (or comes back after a
- * hold-off), so that a map emptied faster than one shrink per resize, or
- * while arrays failed, still ends at the size it needs.
+ * Start a shrink if the map is well below its load. Deletes call this, so
+ * that a map emptied faster than one shrink per resize still ends at the
+ * size it needs (the worker does the same with hmap_bg_resize_due()).
  *
  * Return: -1 if no shrink is due or one started; else the B of the array
  * the shrink needs and did not find.
@@ -2428,13 +2458,39 @@ static int hmap_maybe_shrink(struct hmap *map)
 }
 
 /*
+ * Start the resize the map is due for, if any (hmap_resize_due(): a grow,
+ * a same-size grow or a shrink), with the spare array if it fits. What
+ * the worker does when a resize ends or it comes back after a failed
+ * array, so that a map no one writes still ends at the size it needs: an
+ * %HMAP_F_ATOMIC map whose inserts stopped above its load (its grows
+ * start only as @prealloc_work's arrays come), one emptied faster than
+ * one shrink per resize, or one whose arrays failed.
+ *
+ * Return: -1 if no resize is due or one started; else the B of the array
+ * the resize needs and did not find.
+ */
+static int hmap_bg_resize_due(struct hmap *map)
+	__must_hold(&map->resize_lock)
+{
+	enum hmap_resize_kind kind;
+	unsigned int bits;
+
+	hmap_assert_all(map);
+	if (!hmap_resize_due(map, &kind, &bits) ||
+	    hmap_resize_start(map, kind, bits))
+		return -1;
+	return bits;
+}
+
+/*
  * One hold of the lock by the worker, the @n-th of its turn: evacuate
  * %HMAP_EVAC_HOLD buckets of the resize in progress; with none in
- * progress (it ended, or none was), start a shrink that is due, and if
- * none was in progress at the start of the turn, free a spare array once
- * writes have been idle (into *@idle, for the caller to free unlocked).
- * A shrink whose array failed less than %HMAP_BG_RETRY ago is not asked
- * for: the worker comes back when that is over. At the end of the turn,
+ * progress (it ended, or none was), start a resize that is due
+ * (hmap_bg_resize_due()), and if none was in progress at the start of the
+ * turn, free a spare array once writes have been idle (into *@idle, for
+ * the caller to free unlocked). A resize whose array failed is not asked
+ * for within the back-off (hmap_bg_backoff()): the worker comes back when
+ * that is over. At the end of the turn,
  * arm the worker for what is left. When the reserve of overflow buckets
  * is short, *@need gets what the evacuation needs, for the next hold (the
  * worker may sleep: it never takes GFP_ATOMIC ones); else 0.
@@ -2484,15 +2540,14 @@ unlock:
 	if (map->dying || !map->background)
 		goto unlock_all;
 	/*
-	 * No resize in progress (it ended, a writer ended it, or a shrink
-	 * was held off): start the next shrink if one is due; within
-	 * %HMAP_BG_RETRY of a failed array of its size, look again once
-	 * that is over.
+	 * No resize in progress (it ended, a writer ended it, or one was
+	 * held off): start the next one if one is due; within the back-off
+	 * after a failed array of its size, look again once that is over.
 	 */
 	want = -1;
 	if (map->resizing == HMAP_RESIZE_NONE) {
-		want = hmap_maybe_shrink(map);
-		if (want >= 0 && !hmap_array_failed_recently(map, want)) {
+		want = hmap_bg_resize_due(map);
+		if (want >= 0 && !hmap_bg_backoff(map, want)) {
 			hmap_want_array(map);
 			want = -1;
 		}
@@ -2505,7 +2560,7 @@ unlock:
 	}
 	hmap_bg_schedule(map);
 	if (want >= 0)
-		hmap_bg_queue(map, hmap_array_holdoff(map));
+		hmap_bg_queue(map, hmap_bg_backoff(map, want));
 unlock_all:
 	hmap_unlock_all(map, flags);
 	return false;
@@ -3067,10 +3122,10 @@ static struct hmap_table *hmap_chain_table(struct hmap *map, u64 hash)
  * deletes take every lock only to start the shrink, not to find its array
  * missing. With no spare of 2^@bits buckets: nothing if an array is
  * already wanted, in flight, or failed less than %HMAP_BG_RETRY ago for
- * this size; else a writer that may not sleep asks @prealloc_work
- * (hmap_want_array()) and one that may claims the allocation (*@want gets
- * @bits: the caller then calls hmap_spare_fill() unlocked). Under the
- * caller's stripe.
+ * this size (the worker, armed, looks again later); else a writer that
+ * may not sleep asks @prealloc_work (hmap_want_array()) and one that may
+ * claims the allocation (*@want gets @bits: the caller then calls
+ * hmap_spare_fill() unlocked). Under the caller's stripe.
  *
  * Return: whether the spare is the shrink's array (the caller then starts
  * the shrink under hmap_lock_all(), after dropping its stripe).
@@ -3086,8 +3141,14 @@ static bool hmap_delete_shrink_due(struct hmap *map, unsigned int bits,
 	if (have || map->want_array || map->array_busy)
 		goto out;
 	if (hmap_array_failed_recently(map, bits)) {
-		/* The worker looks again once the hold-off is over. */
-		hmap_bg_queue(map, hmap_array_holdoff(map));
+		/*
+		 * The worker looks again after its back-off: armed by the
+		 * failure (hmap_array_result()), unless a run since left it
+		 * idle. A pending run is not moved: deletes neither re-arm
+		 * its timer nor cut its back-off short.
+		 */
+		if (!delayed_work_pending(&map->bg_work))
+			hmap_bg_queue(map, hmap_bg_backoff(map, bits));
 		goto out;
 	}
 	if (!may_sleep)

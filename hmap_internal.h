@@ -88,6 +88,14 @@
  */
 #define HMAP_BG_RETRY		max(1UL, msecs_to_jiffies(20))
 /*
+ * The worker's own look at a resize whose array failed backs off: the
+ * n-th failure in a row has it wait %HMAP_BG_RETRY << min(n - 1,
+ * %HMAP_BG_BACKOFF_SHIFT) (20 ms doubling to about 5 s), so that an idle
+ * map whose arrays keep failing tries one about every 5 s, not one per
+ * %HMAP_BG_RETRY for ever; writes still ask at most one per %HMAP_BG_RETRY.
+ */
+#define HMAP_BG_BACKOFF_SHIFT	8
+/*
  * Most lock stripes a map has (&hmap.stripes): writers to buckets of
  * different stripes run in parallel. A map has
  * min(%HMAP_STRIPES_MAX, the power of two at or above twice the possible
@@ -266,6 +274,10 @@ struct hmap_stripe {
  * @array_failed_at: jiffies of that failure: no writer, nor
  *	@prealloc_work, tries another array of that size for %HMAP_BG_RETRY
  *	after it (under @lock).
+ * @array_failures: allocations of an array that failed in a row (any
+ *	size, due or ahead; a success resets it), at most
+ *	%HMAP_BG_BACKOFF_SHIFT + 1: the worker's back-off
+ *	(hmap_bg_backoff()) (under @lock).
  * @init_B: log2 of the bucket count the map was created with.
  * @full_elem_size: allocation size of an element with a key and value of
  *	the largest sizes.
@@ -327,6 +339,7 @@ struct hmap {
 	bool array_held_off;
 	unsigned int array_failed_B;
 	unsigned long array_failed_at;
+	unsigned int array_failures;
 	unsigned int init_B;
 	size_t full_elem_size;
 	siphash_key_t seed;

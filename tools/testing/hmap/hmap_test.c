@@ -330,8 +330,8 @@ static void *rd_reader(void *arg)
 
 static void *rd_walker(void *arg)
 {
-	struct rd_ctx *c = arg;
 	static __thread u8 seen[RD_STABLE + RD_CHURN];
+	struct rd_ctx *c = arg;
 	struct hmap_iter it;
 	struct rd_key k;
 	u32 klen, vlen;
@@ -1043,6 +1043,36 @@ static void test_ahead_holdoff_atomic(struct result *res)
 	ah_run(res, HMAP_F_ATOMIC);
 }
 
+/*
+ * Whether @st shows a map at rest: no resize, and none due for its count
+ * (the thresholds of hmap_internal.h: a grow above HMAP_LOAD_NUM /
+ * HMAP_LOAD_DEN entries per bucket and 8 entries, a shrink below
+ * HMAP_LOAD_NUM / HMAP_SHRINK_DEN and B > 0).
+ */
+static bool settled(const struct hmap_stats *st)
+{
+	u64 load = (u64)HMAP_LOAD_NUM << st->B;
+
+	return !st->resizing &&
+	       !(st->count > HMAP_BUCKET_SLOTS &&
+		 st->count * HMAP_LOAD_DEN > load) &&
+	       !(st->B && st->count * HMAP_SHRINK_DEN < load);
+}
+
+/*
+ * Wait, without writing, up to 5 s for @map to come to rest (settled());
+ * into *@st its stats then.
+ */
+static void settle(struct hmap *map, struct hmap_stats *st)
+{
+	double t0 = now_s();
+
+	do {
+		usleep(1000);
+		hmap_get_stats(map, st);
+	} while (!settled(st) && now_s() - t0 < 5);
+}
+
 /* Every array allocation fails while @fail is set; they are counted. */
 struct sr_ctx {
 	bool fail;		/* READ_ONCE(), WRITE_ONCE() */
@@ -1091,11 +1121,7 @@ static void sr_run(struct result *res, u32 flags)
 			bad++;
 	}
 	/* The grows end (the worker evacuates) before the deletes. */
-	t0 = now_s();
-	do {
-		usleep(1000);
-		hmap_get_stats(map, &full);
-	} while (full.resizing && now_s() - t0 < 5);
+	settle(map, &full);
 	hmap_test_set_alloc(map, sr_alloc_hook, &c);
 	WRITE_ONCE(c.fail, true);
 	for (id = 0; id < 2000; id++)
@@ -1112,7 +1138,7 @@ static void sr_run(struct result *res, u32 flags)
 	ms = (now_s() - t0) * 1000;
 	hmap_test_set_alloc(map, NULL, NULL);
 	hmap_destroy(map);
-	res->ok = !bad && full.B >= 4 && !full.resizing && c.arrays >= 1 &&
+	res->ok = !bad && settled(&full) && c.arrays >= 1 &&
 		  !st.count && !st.B && !st.resizing;
 	snprintf(res->note, sizeof(res->note),
 		 "B %u at 2000 entries; emptied with %d arrays failing, then B %u (resizing %u) after %.0f ms idle, count %llu, %lu errors",
@@ -1128,6 +1154,120 @@ static void test_shrink_held_off_sleeping(struct result *res)
 static void test_shrink_held_off_atomic(struct result *res)
 {
 	sr_run(res, HMAP_F_ATOMIC);
+}
+
+/* Every array allocation takes 5 ms longer (a slow allocator). */
+static bool slow_alloc_hook(struct hmap *map, enum hmap_test_alloc what,
+			    unsigned int bits, gfp_t gfp, void *arg)
+{
+	if (what == HMAP_TEST_ALLOC_ARRAY)
+		usleep(5000);
+	return false;
+}
+
+/*
+ * A map no one writes still ends at the size it needs: an HMAP_F_ATOMIC
+ * map filled faster than its grows come (each starts only once
+ * @prealloc_work has its array, and arrays take 5 ms here) and then left
+ * alone grows on by itself (the worker starts the grow that is due when
+ * one ends) until it is no longer above its load, as a map whose writers
+ * may sleep is at once.
+ */
+static void test_atomic_settles_idle(struct result *res)
+{
+	struct hmap_params p = {
+		.key_size = 8, .value_size = 8, .max_entries = 1 << 20,
+		.flags = HMAP_F_ATOMIC,
+	};
+	u64 id, val, n = scaled(200000);
+	struct hmap_stats filled, st;
+	unsigned long bad = 0;
+	struct hmap *map;
+	double t0, ms;
+
+	if (n < 20000)
+		n = 20000;
+	map = hmap_create(&p);
+	if (IS_ERR(map)) {
+		res->ok = false;
+		return;
+	}
+	hmap_test_set_alloc(map, slow_alloc_hook, NULL);
+	for (id = 0; id < n; id++) {
+		val = id;
+		if (hmap_update(map, &id, sizeof(id), &val, sizeof(val),
+				HMAP_NOEXIST))
+			bad++;
+	}
+	hmap_get_stats(map, &filled);
+	t0 = now_s();
+	settle(map, &st);
+	ms = (now_s() - t0) * 1000;
+	hmap_test_set_alloc(map, NULL, NULL);
+	hmap_destroy(map);
+	res->ok = !bad && st.count == n && settled(&st);
+	snprintf(res->note, sizeof(res->note),
+		 "%llu entries: B %u (resizing %u) when the inserts ended, then B %u (resizing %u) after %.0f ms idle, %llu grows, %lu errors",
+		 (unsigned long long)n, filled.B, (unsigned int)filled.resizing,
+		 st.B, (unsigned int)st.resizing, ms,
+		 (unsigned long long)st.grows, bad);
+}
+
+/*
+ * The worker's own retries of a resize whose array keeps failing back off
+ * (HMAP_BG_BACKOFF_SHIFT): an emptied map left alone while every array
+ * allocation fails for 1.2 s asks for about log2(1200 / 20) + 1 arrays,
+ * not one per HMAP_BG_RETRY (60); and once arrays can be had again, it
+ * still shrinks to 2^0 buckets by itself, within the back-off reached.
+ */
+static void test_shrink_backoff_idle(struct result *res)
+{
+	struct hmap_params p = {
+		.key_size = 8, .value_size = 8, .max_entries = 1 << 20,
+	};
+	struct hmap_stats full, st;
+	int tries, bound = 12;
+	unsigned long bad = 0;
+	struct sr_ctx c = {};
+	struct hmap *map;
+	double t0, ms;
+	u64 id, val;
+
+	map = hmap_create(&p);
+	if (IS_ERR(map)) {
+		res->ok = false;
+		return;
+	}
+	for (id = 0; id < 2000; id++) {
+		val = id;
+		if (hmap_update(map, &id, sizeof(id), &val, sizeof(val),
+				HMAP_NOEXIST))
+			bad++;
+	}
+	settle(map, &full);
+	hmap_test_set_alloc(map, sr_alloc_hook, &c);
+	WRITE_ONCE(c.fail, true);
+	for (id = 0; id < 2000; id++)
+		if (hmap_delete(map, &id, sizeof(id)))
+			bad++;
+	usleep(1200 * 1000);
+	WRITE_ONCE(c.fail, false);
+	tries = __atomic_load_n(&c.arrays, __ATOMIC_RELAXED);
+	/* Left alone: the shrinks come by themselves, after the back-off. */
+	t0 = now_s();
+	do {
+		usleep(5000);
+		hmap_get_stats(map, &st);
+	} while ((st.B || st.resizing) && now_s() - t0 < 4);
+	ms = (now_s() - t0) * 1000;
+	hmap_test_set_alloc(map, NULL, NULL);
+	hmap_destroy(map);
+	res->ok = !bad && settled(&full) && tries >= 2 && tries <= bound &&
+		  !st.count && !st.B && !st.resizing;
+	snprintf(res->note, sizeof(res->note),
+		 "B %u at 2000 entries; emptied, then idle 1.2 s with arrays failing: %d tried (at most %d); then B %u (resizing %u) after %.0f ms idle, count %llu, %lu errors",
+		 full.B, tries, bound, st.B, (unsigned int)st.resizing, ms,
+		 (unsigned long long)st.count, bad);
 }
 
 /*
@@ -1541,6 +1681,8 @@ static const struct {
 	{ "ahead_holdoff_atomic", test_ahead_holdoff_atomic },
 	{ "shrink_held_off_sleeping", test_shrink_held_off_sleeping },
 	{ "shrink_held_off_atomic", test_shrink_held_off_atomic },
+	{ "atomic_settles_idle", test_atomic_settles_idle },
+	{ "shrink_backoff_idle", test_shrink_backoff_idle },
 	{ "holdoff_jiffies_wrap", test_holdoff_jiffies_wrap },
 	{ "refill_no_lock_all", test_refill_no_lock_all },
 	{ "install_without_work_lock", test_install_without_work_lock },
