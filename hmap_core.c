@@ -214,8 +214,8 @@
  *      of %HMAP_HIST_HOLD buckets).
  *   3. &hmap.lock, the state lock: the reserve of overflow buckets, the
  *      spare array and its allocation (@spare, @array_busy, @array_failed,
- *      @want_array, @want_ahead), @nevacuate, @reserve_need, @dying and
- *      the works' queueing. Innermost: taken alone, under one stripe or
+ *      @want_array, @want_ahead), @reserve_need, @dying and the works'
+ *      queueing. Innermost: taken alone, under one stripe or
  *      under hmap_lock_all(), never the other way round.
  *
  * - A write (hmap_update(), hmap_delete()) hashes its key, locks its stripe
@@ -228,7 +228,9 @@
  *   busy, so a writer never waits for a second stripe (no deadlock
  *   between two writers that each want the other's) and the bound stays
  *   "at most two". Whoever evacuates bucket @nevacuate advances it (under
- *   &hmap.lock) past every bucket evacuated already, up to
+ *   that bucket's stripe alone: every write of @nevacuate holds the
+ *   stripe of the bucket it points at, or all of them, so the stripe
+ *   orders the advances) past every bucket evacuated already, up to
  *   %HMAP_ADVANCE_SCAN (64) of them, reading their tag 0 with acquire;
  *   the markers of a resize are set once. When it reaches
  *   the end, the write drops its stripe and commits (hmap_resize_finish(),
@@ -266,9 +268,9 @@
  *   once per jiffy; and &hmap.lock, which an insert takes only when it
  *   needs an overflow bucket from the reserve, when a resize is due, or
  *   near a grow of a large map (the allocation ahead), and an evacuation
- *   takes to advance @nevacuate (only the evacuation of the bucket at
- *   @nevacuate: a write's second bucket, the worker's). Per-stripe
- *   reserves and a cmpxchg on @nevacuate would lift those; not done.
+ *   takes when it needs one; and @nevacuate's cache line, written by the
+ *   evacuation of the bucket at it (a write's second bucket, the
+ *   worker's). Per-stripe reserves would lift the first; not done.
  * - Nothing under any of these locks sleeps: elements are allocated
  *   before the stripe is taken; overflow buckets under it come from the
  *   map's reserve (%HMAP_RESERVE buckets, refilled with GFP_KERNEL outside
@@ -381,13 +383,15 @@
  * - Memory that readers may reach (elements, bucket arrays with their
  *   overflow buckets) is freed only after a grace period.
  *
- * &hmap.lock protects: &hmap.nevacuate, &hmap.spare, &hmap.want_array,
+ * &hmap.lock protects: &hmap.spare, &hmap.want_array,
  * &hmap.want_ahead, &hmap.array_busy (also read by its waiters),
  * &hmap.array_failed, &hmap.array_failed_B, &hmap.array_failed_at,
- * &hmap.reserve, &hmap.nreserve, &hmap.reserve_need, &hmap.dying.
+ * &hmap.reserve, &hmap.nreserve, &hmap.reserve_need, &hmap.dying,
+ * &hmap.array_failures.
  * hmap_lock_all() protects &hmap.tbl, the link from an old array to a new one,
  * &hmap.resizing and &hmap.stripe_mask (read under any stripe). A stripe
- * protects its buckets in every live array. &hmap.count and
+ * protects its buckets in every live array, and &hmap.nevacuate while it
+ * points at one of them (read racily with READ_ONCE() elsewhere). &hmap.count and
  * &hmap_table.noverflow are atomic; &hmap.last_write is a hint written and
  * read with WRITE_ONCE() and READ_ONCE(). The counters are per CPU and
  * read without a lock.
@@ -505,9 +509,9 @@ EXPORT_TRACEPOINT_SYMBOL_GPL(hmap_alloc_fail);
 #define HMAP_BG_BATCH		64
 /*
  * How far advancing @nevacuate looks for already evacuated buckets: the
- * tag 0 of up to this many old heads, read under the state lock with
- * interrupts off, beside the chains an evacuation walks (see "Concurrency
- * contract").
+ * tag 0 of up to this many old heads, read under the evacuating stripe
+ * with interrupts off, beside the chains an evacuation walks (see
+ * "Concurrency contract").
  */
 #define HMAP_ADVANCE_SCAN	64
 /*
@@ -1752,8 +1756,8 @@ static void hmap_resize_commit(struct hmap *map)
 
 /*
  * Evacuate old bucket @i if it still needs it; if it was the one at
- * @nevacuate, advance @nevacuate (under &hmap.lock: writers of every
- * stripe advance it) past every bucket evacuated already. The caller
+ * @nevacuate, advance @nevacuate past every bucket evacuated already (up
+ * to %HMAP_ADVANCE_SCAN; under the stripe of @i alone). The caller
  * holds the stripe of @i. *@walked gets the buckets of the old chain
  * walked, 0 if it had been evacuated already; *@done is set when
  * @nevacuate reached the end: the caller then calls
@@ -1767,7 +1771,7 @@ static int hmap_evacuate_one(struct hmap *map, unsigned long i,
 {
 	struct hmap_table *old = hmap_oldest(map);
 	struct hmap_table *new = hmap_dereference(map, old->next);
-	unsigned long stop, mask = hmap_bucket_mask(old);
+	unsigned long n, stop, mask = hmap_bucket_mask(old);
 
 	hmap_assert_table(map);
 	*walked = 0;
@@ -1784,28 +1788,21 @@ static int hmap_evacuate_one(struct hmap *map, unsigned long i,
 			hmap_stat_add(map, evacuated_by_writers, 1);
 	}
 	/*
-	 * Only the evacuation of the bucket at @nevacuate takes the state
-	 * lock, to advance it. A racy peek: missing a move of @nevacuate to
-	 * @i only leaves the advance to whoever next evacuates @i (or finds
-	 * it evacuated), the worker at the latest.
+	 * Only the evacuation of the bucket at @nevacuate advances it, and
+	 * needs no other lock: every write of @nevacuate holds the stripe
+	 * of the bucket it points at (as this caller does, of @i), or every
+	 * stripe, so no one else moves it meanwhile. The buckets looked at
+	 * past @i may be other stripes': their markers are set once per
+	 * resize, tag 0 last (acquire in hmap_bucket_evacuated()), and the
+	 * array stays while any stripe is held.
 	 */
 	if (READ_ONCE(map->nevacuate) == i) {
-		spin_lock(&map->lock);
-		/*
-		 * The buckets looked at past @i may be other stripes': their
-		 * markers are set once per resize, tag 0 last (acquire in
-		 * hmap_bucket_evacuated()), and the array stays while any
-		 * stripe is held.
-		 */
-		stop = map->nevacuate + HMAP_ADVANCE_SCAN;
-		if (i == map->nevacuate) {
-			do {
-				WRITE_ONCE(map->nevacuate, map->nevacuate + 1);
-			} while (map->nevacuate <= mask &&
-				 map->nevacuate != stop &&
-				 hmap_bucket_evacuated(&old->buckets[map->nevacuate]));
-		}
-		spin_unlock(&map->lock);
+		n = i + 1;
+		stop = i + HMAP_ADVANCE_SCAN;
+		while (n <= mask && n != stop &&
+		       hmap_bucket_evacuated(&old->buckets[n]))
+			n++;
+		WRITE_ONCE(map->nevacuate, n);
 	}
 	*done = READ_ONCE(map->nevacuate) > mask;
 	return 0;
@@ -2201,7 +2198,7 @@ static void hmap_want_array(struct hmap *map)
 	lockdep_assert_held(&map->lock);
 	if (map->dying)
 		return;
-	map->want_array = true;
+	WRITE_ONCE(map->want_array, true);
 	queue_work(hmap_wq, &map->prealloc_work);
 }
 
@@ -2285,7 +2282,7 @@ static void hmap_prealloc_work(struct work_struct *work)
 	 * now: a write may have asked after the resize it wanted started.
 	 */
 	want = map->want_array;
-	map->want_array = false;
+	WRITE_ONCE(map->want_array, false);
 	if (want) {
 		want = hmap_resize_due(map, &kind, &bits);
 		skip = !want;
@@ -3136,6 +3133,15 @@ static bool hmap_delete_shrink_due(struct hmap *map, unsigned int bits,
 {
 	bool have;
 
+	/*
+	 * A racy peek first, as hmap_maybe_prealloc() does: with no spare
+	 * and an array already wanted or in flight, the lock would decide
+	 * nothing (whoever allocates it starts the shrink if still due), so
+	 * the deletes that follow the first take no lock until it comes.
+	 */
+	if (!READ_ONCE(map->spare) &&
+	    (READ_ONCE(map->want_array) || READ_ONCE(map->array_busy)))
+		return false;
 	spin_lock(&map->lock);
 	have = map->spare && map->spare->B == bits;
 	if (have || map->want_array || map->array_busy)

@@ -247,14 +247,17 @@ struct hmap_stripe {
  *	cache line of its own, away from what lookups read.
  * @resizing: the resize in progress (changed under hmap_lock_all(), so
  *	stable under any stripe lock).
- * @nevacuate: old buckets below this index are all evacuated (under @lock).
+ * @nevacuate: old buckets below this index are all evacuated (under the
+ *	stripe of the bucket it points at, or every stripe; read racily
+ *	with READ_ONCE()).
  * @params: what the map was created with.
  * @elem_gfp: the flags elements are allocated with, outside @lock:
  *	GFP_KERNEL, or GFP_ATOMIC for a map created with %HMAP_F_ATOMIC.
  * @elem_pad: bytes before each element: an rcu_head for an
  *	%HMAP_F_ATOMIC map (kfree_rcu() in any context), else 0.
  * @want_array: a resize was due and found no array: @prealloc_work is
- *	to allocate one and start it (under @lock).
+ *	to allocate one and start it (under @lock; written with
+ *	WRITE_ONCE(): deletes peek at it, hmap_delete_shrink_due()).
  * @want_ahead: hmap_maybe_prealloc() asks @prealloc_work for the next
  *	grow's array ahead (under @lock).
  * @array_busy: a bucket array for the spare is being allocated, outside
