@@ -5,7 +5,9 @@
  * (HRTIMER_MODE_REL_HARD) and from process context with interrupts off,
  * alone and all three at once, through grows, same-size grows and shrinks;
  * all three also update one shared range of keys, and once more with the
- * background worker off, so that every evacuation is a writer's, in
+ * background worker off; and two hard-interrupt and two softirq writers,
+ * one of each pinned to each of two CPUs, so that interrupt-context
+ * writers of one map really run at the same time, so that every evacuation is a writer's, in
  * interrupt context. Then every key must hold the last value written to
  * it (a shared key: the last some writer wrote), every deleted key be
  * gone, and the count be exact. Meanwhile a reader in a thread of its own
@@ -38,6 +40,7 @@
 #include <linux/math64.h>
 #include <linux/preempt.h>
 #include <linux/sched.h>
+#include <linux/smp.h>
 #include <linux/timer.h>
 
 #include "hmap_kunit.h"
@@ -59,13 +62,15 @@
 #define CTX_HRTIMER_NS		(200 * NSEC_PER_USEC)
 /* Ids of one writer: its spread keys, then its colliding keys. */
 #define CTX_IDS			(CTX_KEYS + CTX_ROUNDS * CTX_COLLIDE)
+/* Writers of one case at most. */
+#define CTX_WRITERS		4
 /*
  * Keys every writer updates (HMAP_ANY), one every %CTX_SHARED_EVERY steps,
- * with ids past the three writers' ranges.
+ * with ids past the writers' ranges.
  */
 #define CTX_SHARED		64
 #define CTX_SHARED_EVERY	4
-#define CTX_SHARED_BASE		(3 * CTX_IDS)
+#define CTX_SHARED_BASE		(CTX_WRITERS * CTX_IDS)
 /*
  * Keys present before the writers start and never written again, past
  * the shared ones: a reader looks them up all along and must never miss.
@@ -94,6 +99,9 @@ enum ctx_where { CTX_SOFTIRQ, CTX_HARDIRQ, CTX_IRQS_OFF };
  * @err: the first unexpected return, 0 if none.
  * @err_step: the step that returned it.
  * @wrong_context: a step ran outside @where.
+ * @cpu: the CPU its timer is pinned to, or -1 for the one it is started
+ *	on.
+ * @wrong_cpu: a batch ran on another CPU than @cpu.
  * @timer: drives a %CTX_SOFTIRQ writer.
  * @hrtimer: drives a %CTX_HARDIRQ writer.
  * @done: completed when the script ended or failed.
@@ -109,6 +117,8 @@ struct ctx_writer {
 	int err;
 	unsigned int err_step;
 	bool wrong_context;
+	int cpu;
+	bool wrong_cpu;
 	struct timer_list timer;
 	struct hrtimer hrtimer;
 	struct completion done;
@@ -231,6 +241,8 @@ static bool ctx_run_batch(struct ctx_writer *w)
 
 	if (!ctx_in_context(w))
 		w->wrong_context = true;
+	if (w->cpu >= 0 && w->cpu != smp_processor_id())
+		w->wrong_cpu = true;
 	batch = w->where == CTX_HARDIRQ ? CTX_BATCH_HARDIRQ : CTX_BATCH;
 	for (n = 0; n < batch && w->step < CTX_STEPS; n++, w->step++) {
 		err = ctx_step(w, w->step) ?: ctx_shared_step(w, w->step);
@@ -267,13 +279,14 @@ static enum hrtimer_restart ctx_hrtimer_fn(struct hrtimer *t)
 
 static void ctx_writer_init(struct kunit *test, struct ctx_writer *w,
 			    struct hmap *map, enum ctx_where where,
-			    unsigned int index)
+			    unsigned int index, int cpu)
 {
 	unsigned int i;
 
 	w->map = map;
 	w->where = where;
 	w->index = index;
+	w->cpu = cpu;
 	w->base = (u64)index * CTX_IDS;
 	w->model = kunit_kcalloc(test, CTX_KEYS, sizeof(*w->model),
 				 GFP_KERNEL);
@@ -286,19 +299,40 @@ static void ctx_writer_init(struct kunit *test, struct ctx_writer *w,
 	for (i = 0; i < CTX_SHARED; i++)
 		w->shared[i] = -1;
 	init_completion(&w->done);
-	timer_setup(&w->timer, ctx_timer_fn, 0);
+	/* Pinned: its re-arming keeps it on the CPU it runs on. */
+	timer_setup(&w->timer, ctx_timer_fn, TIMER_PINNED);
 	hrtimer_init(&w->hrtimer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
 	w->hrtimer.function = ctx_hrtimer_fn;
 }
 
-/* Start an interrupt-driven writer; it runs until its script ends. */
-static void ctx_writer_start(struct ctx_writer *w)
+/* Arm a hard-interrupt writer's hrtimer on this CPU (an IPI's target). */
+static void ctx_hrtimer_start_here(void *arg)
 {
-	if (w->where == CTX_SOFTIRQ)
+	struct ctx_writer *w = arg;
+
+	hrtimer_start(&w->hrtimer, ns_to_ktime(CTX_HRTIMER_NS),
+		      HRTIMER_MODE_REL_PINNED_HARD);
+}
+
+/*
+ * Start an interrupt-driven writer, on @cpu if it has one; it runs until
+ * its script ends. Return 0 or smp_call_function_single()'s error.
+ */
+static int ctx_writer_start(struct ctx_writer *w)
+{
+	if (w->where == CTX_SOFTIRQ && w->cpu >= 0) {
+		w->timer.expires = jiffies + 1;
+		add_timer_on(&w->timer, w->cpu);
+	} else if (w->where == CTX_SOFTIRQ) {
 		mod_timer(&w->timer, jiffies + 1);
-	else if (w->where == CTX_HARDIRQ)
+	} else if (w->where == CTX_HARDIRQ && w->cpu >= 0) {
+		return smp_call_function_single(w->cpu, ctx_hrtimer_start_here,
+						w, 1);
+	} else if (w->where == CTX_HARDIRQ) {
 		hrtimer_start(&w->hrtimer, ns_to_ktime(CTX_HRTIMER_NS),
 			      HRTIMER_MODE_REL_HARD);
+	}
+	return 0;
 }
 
 /* The interrupts-off writer, in the test's own thread. */
@@ -346,6 +380,8 @@ static unsigned long ctx_writer_check(struct kunit *test,
 			    w->err_step);
 	KUNIT_EXPECT_FALSE_MSG(test, w->wrong_context,
 			       "writer %d ran outside its context", w->where);
+	KUNIT_EXPECT_FALSE_MSG(test, w->wrong_cpu,
+			       "writer %d ran off CPU %d", w->where, w->cpu);
 	KUNIT_EXPECT_EQ(test, w->step, CTX_STEPS);
 	for (i = 0; i < CTX_KEYS; i++) {
 		s64 got = hmap_kunit_lookup(w->map, w->base + i);
@@ -474,7 +510,7 @@ static int ctx_reader_fn(void *arg)
  * by the writers, so in their contexts.
  */
 static void ctx_run(struct kunit *test, const enum ctx_where *where,
-		    unsigned int n, bool background)
+		    const int *cpus, unsigned int n, bool background)
 {
 	struct hmap *map = ctx_map_new(test);
 	unsigned long deadline = jiffies + CTX_DEADLINE;
@@ -496,8 +532,10 @@ static void ctx_run(struct kunit *test, const enum ctx_where *where,
 	r = kunit_kzalloc(test, sizeof(*r), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, w);
 	KUNIT_ASSERT_NOT_NULL(test, r);
+	KUNIT_ASSERT_LE(test, n, CTX_WRITERS);
 	for (i = 0; i < n; i++)
-		ctx_writer_init(test, &w[i], map, where[i], i);
+		ctx_writer_init(test, &w[i], map, where[i], i,
+				cpus ? cpus[i] : -1);
 	hmap_kunit_fill(test, map, CTX_STABLE_BASE,
 			CTX_STABLE_BASE + CTX_STABLE, HMAP_NOEXIST);
 	r->map = map;
@@ -510,7 +548,7 @@ static void ctx_run(struct kunit *test, const enum ctx_where *where,
 		if (where[i] == CTX_IRQS_OFF)
 			irqs_off = &w[i];
 		else
-			ctx_writer_start(&w[i]);
+			KUNIT_EXPECT_EQ(test, ctx_writer_start(&w[i]), 0);
 	}
 	if (irqs_off)
 		ctx_writer_run_irqs_off(irqs_off);
@@ -552,21 +590,21 @@ static void hmap_context_test_softirq_writer_leaves_exact_contents(struct kunit 
 {
 	static const enum ctx_where where[] = { CTX_SOFTIRQ };
 
-	ctx_run(test, where, ARRAY_SIZE(where), true);
+	ctx_run(test, where, NULL, ARRAY_SIZE(where), true);
 }
 
 static void hmap_context_test_hardirq_writer_leaves_exact_contents(struct kunit *test)
 {
 	static const enum ctx_where where[] = { CTX_HARDIRQ };
 
-	ctx_run(test, where, ARRAY_SIZE(where), true);
+	ctx_run(test, where, NULL, ARRAY_SIZE(where), true);
 }
 
 static void hmap_context_test_irqs_off_writer_leaves_exact_contents(struct kunit *test)
 {
 	static const enum ctx_where where[] = { CTX_IRQS_OFF };
 
-	ctx_run(test, where, ARRAY_SIZE(where), true);
+	ctx_run(test, where, NULL, ARRAY_SIZE(where), true);
 }
 
 /*
@@ -580,7 +618,30 @@ static void hmap_context_test_all_contexts_at_once_leave_exact_contents(struct k
 		CTX_SOFTIRQ, CTX_HARDIRQ, CTX_IRQS_OFF,
 	};
 
-	ctx_run(test, where, ARRAY_SIZE(where), true);
+	ctx_run(test, where, NULL, ARRAY_SIZE(where), true);
+}
+
+/*
+ * Interrupt-context writers really at once: a hard-interrupt and a
+ * softirq writer pinned to each of two CPUs, on one map, through its
+ * grows, same-size grows and shrinks (the cases above start their timers
+ * on one CPU, where they mostly take turns). The test guests have two
+ * CPUs; with one online the case cannot be what it says, and fails.
+ */
+static void hmap_context_test_interrupt_writers_on_two_cpus(struct kunit *test)
+{
+	static const enum ctx_where where[] = {
+		CTX_HARDIRQ, CTX_HARDIRQ, CTX_SOFTIRQ, CTX_SOFTIRQ,
+	};
+	int cpus[ARRAY_SIZE(where)];
+
+	KUNIT_ASSERT_GE_MSG(test, num_online_cpus(), 2U,
+			    "two CPUs are needed");
+	cpus[0] = cpumask_first(cpu_online_mask);
+	cpus[1] = cpumask_next(cpus[0], cpu_online_mask);
+	cpus[2] = cpus[0];
+	cpus[3] = cpus[1];
+	ctx_run(test, where, cpus, ARRAY_SIZE(where), true);
 }
 
 /*
@@ -594,7 +655,7 @@ static void hmap_context_test_all_contexts_evacuate_without_worker(struct kunit 
 		CTX_SOFTIRQ, CTX_HARDIRQ, CTX_IRQS_OFF,
 	};
 
-	ctx_run(test, where, ARRAY_SIZE(where), false);
+	ctx_run(test, where, NULL, ARRAY_SIZE(where), false);
 }
 
 /*
@@ -1428,6 +1489,7 @@ static struct kunit_case hmap_context_cases[] = {
 	KUNIT_CASE(hmap_context_test_irqs_off_writer_leaves_exact_contents),
 	KUNIT_CASE(hmap_context_test_all_contexts_at_once_leave_exact_contents),
 	KUNIT_CASE(hmap_context_test_all_contexts_evacuate_without_worker),
+	KUNIT_CASE(hmap_context_test_interrupt_writers_on_two_cpus),
 	KUNIT_CASE(hmap_context_test_sleeping_writers_take_no_atomic_buckets),
 	KUNIT_CASE(hmap_context_test_one_array_in_flight),
 	KUNIT_CASE(hmap_context_test_atomic_reserve_is_refilled),
