@@ -1731,6 +1731,9 @@ static void hmap_bg_schedule(struct hmap *map)
 				   idle_end - jiffies : 0);
 }
 
+static bool hmap_resize_due(struct hmap *map, enum hmap_resize_kind *kind,
+			    unsigned int *bits);
+
 /*
  * The last old bucket was evacuated: make the new table &hmap.tbl and
  * retire the old one (the trace event keeps the name "resize_finish").
@@ -1740,6 +1743,8 @@ static void hmap_resize_commit(struct hmap *map)
 {
 	struct hmap_table *old = hmap_oldest(map);
 	struct hmap_table *new = hmap_dereference(map, old->next);
+	enum hmap_resize_kind kind;
+	unsigned int bits;
 
 	hmap_assert_all(map);
 	trace_hmap_resize_finish(map, map->resizing, old->B, new->B,
@@ -1752,6 +1757,13 @@ static void hmap_resize_commit(struct hmap *map)
 	WRITE_ONCE(new->noverflow_base, atomic_long_read(&new->noverflow));
 	hmap_table_free_deferred(map, old);
 	hmap_bg_schedule(map);	/* a spare array may now be idle */
+	/*
+	 * Another resize already due (inserts went on above the load): the
+	 * worker starts it, whoever committed this one, even if no write
+	 * comes (the worker's turn may have seen this one still running).
+	 */
+	if (hmap_resize_due(map, &kind, &bits))
+		hmap_bg_queue(map, 0);
 }
 
 /*
@@ -2097,8 +2109,9 @@ static unsigned long hmap_bg_backoff(struct hmap *map, unsigned int bits)
  * hold-off for that size, where the next try of any path waits for
  * %HMAP_BG_RETRY (hmap_array_holdoff()), and, if it was the array of a
  * @due resize (not one allocated ahead), the cap; the worker comes back
- * for that resize after its back-off (hmap_bg_backoff()), which every
- * failure in a row doubles.
+ * for that resize after its back-off (hmap_bg_backoff()): 20 ms after a
+ * failure a write asked for, doubled by every failure in a row of an
+ * array the worker asked for itself (@bg_asked).
  */
 static void hmap_array_result(struct hmap *map, unsigned int bits, bool ok,
 			      bool due)
@@ -2109,13 +2122,18 @@ static void hmap_array_result(struct hmap *map, unsigned int bits, bool ok,
 		map->array_failed = false;
 		map->array_held_off = false;
 		map->array_failures = 0;
+		map->bg_asked = false;
 		return;
 	}
 	map->array_held_off = true;
 	map->array_failed_B = bits;
 	map->array_failed_at = jiffies;
-	if (map->array_failures <= HMAP_BG_BACKOFF_SHIFT)
+	/* Only the worker's own tries in a row back off further. */
+	if (!map->bg_asked)
+		map->array_failures = 1;
+	else if (map->array_failures <= HMAP_BG_BACKOFF_SHIFT)
 		map->array_failures++;
+	map->bg_asked = false;
 	if (due) {
 		map->array_failed = true;
 		/*
@@ -2546,6 +2564,7 @@ unlock:
 		want = hmap_bg_resize_due(map);
 		if (want >= 0 && !hmap_bg_backoff(map, want)) {
 			hmap_want_array(map);
+			map->bg_asked = true;
 			want = -1;
 		}
 	}
@@ -3311,6 +3330,8 @@ int hmap_clear(struct hmap *map)
 	hmap_stripe_mask_set(map, fresh->B);
 	map->array_failed = false;
 	map->array_held_off = false;
+	map->array_failures = 0;
+	map->bg_asked = false;
 	hmap_table_free_deferred(map, old);
 	if (next)
 		hmap_table_free_deferred(map, next);
@@ -3878,13 +3899,14 @@ void hmap_test_set_background(struct hmap *map, bool on)
 EXPORT_SYMBOL_IF_KUNIT(hmap_test_set_background);
 
 /**
- * hmap_test_run_background() - do what the background worker would
+ * hmap_test_run_background() - finish resizes as the background worker does
  * @map: the map.
  *
  * Finishes the resize in progress as the worker does, and the shrinks that
  * follow it while the map is below its load (allocating their arrays
  * itself, as @prealloc_work would), counting the buckets as evacuated by
- * the background.
+ * the background. Unlike the worker it starts no grow nor same-size grow
+ * (the cases that call it leave those to their writes, which may sleep).
  *
  * Context: process context, may sleep; takes &hmap.work_lock.
  */

@@ -83,16 +83,19 @@
  * and finds a newer failure fails instead of trying again). So a map tries
  * at most one array of a size per %HMAP_BG_RETRY after a failure, plus
  * the one in flight. The worker (@bg_work) waits as long to retry its
- * overflow buckets after an allocation failed, and to look again at a
- * shrink that was held off.
+ * overflow buckets after an allocation failed, and at least as long to
+ * look again at a resize that was held off (%HMAP_BG_BACKOFF_SHIFT).
  */
 #define HMAP_BG_RETRY		max(1UL, msecs_to_jiffies(20))
 /*
- * The worker's own look at a resize whose array failed backs off: the
- * n-th failure in a row has it wait %HMAP_BG_RETRY << min(n - 1,
+ * The worker's own look at a resize whose array failed backs off: after
+ * the n-th failure in a row of an array it asked for itself (no write
+ * asked meanwhile) it waits %HMAP_BG_RETRY << min(n - 1,
  * %HMAP_BG_BACKOFF_SHIFT) (20 ms doubling to about 5 s), so that an idle
  * map whose arrays keep failing tries one about every 5 s, not one per
- * %HMAP_BG_RETRY for ever; writes still ask at most one per %HMAP_BG_RETRY.
+ * %HMAP_BG_RETRY for ever; after a failure of an array a write asked for
+ * it waits %HMAP_BG_RETRY, and writes still ask at most one per
+ * %HMAP_BG_RETRY.
  */
 #define HMAP_BG_BACKOFF_SHIFT	8
 /*
@@ -280,7 +283,11 @@ struct hmap_stripe {
  * @array_failures: allocations of an array that failed in a row (any
  *	size, due or ahead; a success resets it), at most
  *	%HMAP_BG_BACKOFF_SHIFT + 1: the worker's back-off
- *	(hmap_bg_backoff()) (under @lock).
+ *	(hmap_bg_backoff()). A failure of an array a write asked for sets
+ *	it to 1; only the worker's own tries in a row count up (under
+ *	@lock).
+ * @bg_asked: the array wanted now is one the worker asked for when no
+ *	write did (under @lock).
  * @init_B: log2 of the bucket count the map was created with.
  * @full_elem_size: allocation size of an element with a key and value of
  *	the largest sizes.
@@ -343,6 +350,7 @@ struct hmap {
 	unsigned int array_failed_B;
 	unsigned long array_failed_at;
 	unsigned int array_failures;
+	bool bg_asked;
 	unsigned int init_B;
 	size_t full_elem_size;
 	siphash_key_t seed;
