@@ -5,10 +5,10 @@
  * (HRTIMER_MODE_REL_HARD) and from process context with interrupts off,
  * alone and all three at once, through grows, same-size grows and shrinks;
  * all three also update one shared range of keys, and once more with the
- * background worker off; and two hard-interrupt and two softirq writers,
- * one of each pinned to each of two CPUs, so that interrupt-context
- * writers of one map really run at the same time, so that every evacuation is a writer's, in
- * interrupt context. Then every key must hold the last value written to
+ * background worker off, so that every evacuation is a writer's, in
+ * interrupt context; and two hard-interrupt and two softirq writers, one
+ * of each pinned to each of two CPUs, so that interrupt-context writers
+ * of one map really run at the same time. Then every key must hold the last value written to
  * it (a shared key: the last some writer wrote), every deleted key be
  * gone, and the count be exact. Meanwhile a reader in a thread of its own
  * looks up keys present throughout, with every kind of evacuation going

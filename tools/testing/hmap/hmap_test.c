@@ -65,6 +65,36 @@ static double now_s(void)
 	return ktime_get_ns() / 1e9;
 }
 
+/*
+ * Whether @st shows a map at rest: no resize, and none due for its count
+ * (the thresholds of hmap_internal.h: a grow above HMAP_LOAD_NUM /
+ * HMAP_LOAD_DEN entries per bucket and 8 entries, a shrink below
+ * HMAP_LOAD_NUM / HMAP_SHRINK_DEN and B > 0).
+ */
+static bool settled(const struct hmap_stats *st)
+{
+	u64 load = (u64)HMAP_LOAD_NUM << st->B;
+
+	return !st->resizing &&
+	       !(st->count > HMAP_BUCKET_SLOTS &&
+		 st->count * HMAP_LOAD_DEN > load) &&
+	       !(st->B && st->count * HMAP_SHRINK_DEN < load);
+}
+
+/*
+ * Wait, without writing, up to 5 s for @map to come to rest (settled());
+ * into *@st its stats then.
+ */
+static void settle(struct hmap *map, struct hmap_stats *st)
+{
+	double t0 = now_s();
+
+	do {
+		usleep(1000);
+		hmap_get_stats(map, st);
+	} while (!settled(st) && now_s() - t0 < 5);
+}
+
 /* A test's verdict and what it reports. */
 struct result {
 	bool ok;
@@ -616,8 +646,8 @@ static void test_writers(struct result *res, unsigned int how)
 	static u8 seen[RD_STABLE + RD_CHURN];
 	unsigned long failures = 0, shared_bad = 0, ops = 0, found = 0;
 	u64 id, val, expect;
+	struct hmap_stats st, end;
 	struct hmap_iter it;
-	struct hmap_stats st;
 	double t0 = now_s();
 	struct rd_key k;
 	const char *first = "";
@@ -721,22 +751,45 @@ static void test_writers(struct result *res, unsigned int how)
 		hmap_iter_stop(&it);
 	}
 	hmap_get_stats(c->map, &st);
+	/*
+	 * Then every writer's key out: the map must come to the size the
+	 * stable keys need by itself (the worker), however its shrinks
+	 * fared under the writers' faults.
+	 */
+	for (i = 0; i < MW_WRITERS; i++) {
+		u64 base = RD_STABLE + MW_SHARED + i * MW_OWNED;
+
+		for (id = 0; id < w[i].owned; id++) {
+			k = rd_key(base + id);
+			if (hmap_delete(c->map, &k, sizeof(k)) !=
+			    (w[i].present[id] ? 0 : -ENOENT))
+				werr = 1;
+		}
+	}
+	for (id = RD_STABLE; id < RD_STABLE + MW_SHARED; id++) {
+		k = rd_key(id);
+		hmap_delete(c->map, &k, sizeof(k));
+	}
+	settle(c->map, &end);
 	hmap_destroy(c->map);
 	res->ok = !werr && !failures && !shared_bad && walk_ok &&
 		  found == expect && st.count == expect &&
 		  !c->misses && !c->wrong && !c->false_hits &&
 		  !c->walk_bad && !c->walk_missing && !c->walk_dups &&
-		  st.grows >= 2 && st.shrinks >= 1 && (tiny || c->walks >= 3) &&
+		  st.grows >= 2 && end.shrinks >= 1 && settled(&end) &&
+		  end.count == (tiny ? 0 : RD_STABLE) &&
+		  (tiny || c->walks >= 3) &&
 		  (!(how & MW_FAULTS) || enomem > 0);
 	snprintf(res->note, sizeof(res->note),
-		 "%d writers, %lu ops (%.0f/s), %lu -ENOMEM, %lu failures%s%s, %lu shared bad; final %lu walked, %llu counted, %llu expected; %lu lookups: %lu misses, %lu wrong; %lu walks: %lu bad, %lu missing, %lu twice; %llu grows, %llu shrinks, B %u, %llu same-size",
+		 "%d writers, %lu ops (%.0f/s), %lu -ENOMEM, %lu failures%s%s, %lu shared bad; final %lu walked, %llu counted, %llu expected; %lu lookups: %lu misses, %lu wrong; %lu walks: %lu bad, %lu missing, %lu twice; %llu grows, %llu shrinks, B %u, %llu same-size; emptied: B %u, %llu shrinks in all",
 		 MW_WRITERS, ops, ops / (now_s() - t0), enomem, failures,
 		 *first ? ": " : "", first, shared_bad, found,
 		 (unsigned long long)st.count, (unsigned long long)expect,
 		 c->lookups, c->misses, c->wrong, c->walks, c->walk_bad,
 		 c->walk_missing, c->walk_dups,
 		 (unsigned long long)st.grows, (unsigned long long)st.shrinks,
-		 st.B, (unsigned long long)st.same_size_grows);
+		 st.B, (unsigned long long)st.same_size_grows, end.B,
+		 (unsigned long long)end.shrinks);
 	free(c);
 	free(w);
 }
@@ -1043,36 +1096,6 @@ static void test_ahead_holdoff_atomic(struct result *res)
 	ah_run(res, HMAP_F_ATOMIC);
 }
 
-/*
- * Whether @st shows a map at rest: no resize, and none due for its count
- * (the thresholds of hmap_internal.h: a grow above HMAP_LOAD_NUM /
- * HMAP_LOAD_DEN entries per bucket and 8 entries, a shrink below
- * HMAP_LOAD_NUM / HMAP_SHRINK_DEN and B > 0).
- */
-static bool settled(const struct hmap_stats *st)
-{
-	u64 load = (u64)HMAP_LOAD_NUM << st->B;
-
-	return !st->resizing &&
-	       !(st->count > HMAP_BUCKET_SLOTS &&
-		 st->count * HMAP_LOAD_DEN > load) &&
-	       !(st->B && st->count * HMAP_SHRINK_DEN < load);
-}
-
-/*
- * Wait, without writing, up to 5 s for @map to come to rest (settled());
- * into *@st its stats then.
- */
-static void settle(struct hmap *map, struct hmap_stats *st)
-{
-	double t0 = now_s();
-
-	do {
-		usleep(1000);
-		hmap_get_stats(map, st);
-	} while (!settled(st) && now_s() - t0 < 5);
-}
-
 /* Every array allocation fails while @fail is set; they are counted. */
 struct sr_ctx {
 	bool fail;		/* READ_ONCE(), WRITE_ONCE() */
@@ -1093,8 +1116,9 @@ static bool sr_alloc_hook(struct hmap *map, enum hmap_test_alloc what,
 /*
  * A shrink held off is asked for again: a map emptied while every array
  * allocation fails, then left alone with the allocator working again,
- * ends at 2^0 buckets (the worker looks again after HMAP_BG_RETRY), not
- * at the size it had.
+ * ends at 2^0 buckets (the worker looks again HMAP_BG_RETRY after the
+ * deletes' failure, then starts each shrink due as one ends), not at the
+ * size it had.
  */
 static void sr_run(struct result *res, u32 flags)
 {
@@ -1156,22 +1180,26 @@ static void test_shrink_held_off_atomic(struct result *res)
 	sr_run(res, HMAP_F_ATOMIC);
 }
 
-/* Every array allocation takes 5 ms longer (a slow allocator). */
-static bool slow_alloc_hook(struct hmap *map, enum hmap_test_alloc what,
+/* Array allocations wait in the allocator while @hold is set. */
+static bool hold_alloc_hook(struct hmap *map, enum hmap_test_alloc what,
 			    unsigned int bits, gfp_t gfp, void *arg)
 {
-	if (what == HMAP_TEST_ALLOC_ARRAY)
-		usleep(5000);
+	bool *hold = arg;
+
+	while (what == HMAP_TEST_ALLOC_ARRAY && READ_ONCE(*hold))
+		usleep(1000);
 	return false;
 }
 
 /*
  * A map no one writes still ends at the size it needs: an HMAP_F_ATOMIC
- * map filled faster than its grows come (each starts only once
- * @prealloc_work has its array, and arrays take 5 ms here) and then left
- * alone grows on by itself (the worker starts the grow that is due when
- * one ends) until it is no longer above its load, as a map whose writers
- * may sleep is at once.
+ * map filled while its first grow's array is held in the allocator (its
+ * grows start only once @prealloc_work has their arrays), so that it ends
+ * the inserts far above its load at 2^0 buckets, then left alone with the
+ * allocator released, grows on by itself (the worker starts the grow that
+ * is due when one ends) until it is no longer above its load, as a map
+ * whose writers may sleep is at once; not one grow, then long chains for
+ * ever.
  */
 static void test_atomic_settles_idle(struct result *res)
 {
@@ -1179,20 +1207,19 @@ static void test_atomic_settles_idle(struct result *res)
 		.key_size = 8, .value_size = 8, .max_entries = 1 << 20,
 		.flags = HMAP_F_ATOMIC,
 	};
-	u64 id, val, n = scaled(200000);
 	struct hmap_stats filled, st;
 	unsigned long bad = 0;
+	u64 id, val, n = 4000;
+	bool hold = true;
 	struct hmap *map;
 	double t0, ms;
 
-	if (n < 20000)
-		n = 20000;
 	map = hmap_create(&p);
 	if (IS_ERR(map)) {
 		res->ok = false;
 		return;
 	}
-	hmap_test_set_alloc(map, slow_alloc_hook, NULL);
+	hmap_test_set_alloc(map, hold_alloc_hook, &hold);
 	for (id = 0; id < n; id++) {
 		val = id;
 		if (hmap_update(map, &id, sizeof(id), &val, sizeof(val),
@@ -1200,12 +1227,14 @@ static void test_atomic_settles_idle(struct result *res)
 			bad++;
 	}
 	hmap_get_stats(map, &filled);
+	WRITE_ONCE(hold, false);
 	t0 = now_s();
 	settle(map, &st);
 	ms = (now_s() - t0) * 1000;
 	hmap_test_set_alloc(map, NULL, NULL);
 	hmap_destroy(map);
-	res->ok = !bad && st.count == n && settled(&st);
+	res->ok = !bad && filled.B == 0 && !filled.resizing &&
+		  st.count == n && settled(&st);
 	snprintf(res->note, sizeof(res->note),
 		 "%llu entries: B %u (resizing %u) when the inserts ended, then B %u (resizing %u) after %.0f ms idle, %llu grows, %lu errors",
 		 (unsigned long long)n, filled.B, (unsigned int)filled.resizing,
@@ -1216,9 +1245,11 @@ static void test_atomic_settles_idle(struct result *res)
 /*
  * The worker's own retries of a resize whose array keeps failing back off
  * (HMAP_BG_BACKOFF_SHIFT): an emptied map left alone while every array
- * allocation fails for 1.2 s asks for about log2(1200 / 20) + 1 arrays,
- * not one per HMAP_BG_RETRY (60); and once arrays can be had again, it
- * still shrinks to 2^0 buckets by itself, within the back-off reached.
+ * allocation fails for 1.2 s asks for about log2(1200 / 20) arrays in
+ * that time (tries at 20, 60, 140, 300, 620 ms: 5, bound 8 for jiffies'
+ * rounding), not one per HMAP_BG_RETRY (60); and once arrays can be had
+ * again, it still shrinks to 2^0 buckets by itself, after the back-off
+ * reached (the next try at most 1.28 s after the last failure).
  */
 static void test_shrink_backoff_idle(struct result *res)
 {
@@ -1226,7 +1257,7 @@ static void test_shrink_backoff_idle(struct result *res)
 		.key_size = 8, .value_size = 8, .max_entries = 1 << 20,
 	};
 	struct hmap_stats full, st;
-	int tries, bound = 12;
+	int deleting, tries, bound = 8;
 	unsigned long bad = 0;
 	struct sr_ctx c = {};
 	struct hmap *map;
@@ -1250,9 +1281,11 @@ static void test_shrink_backoff_idle(struct result *res)
 	for (id = 0; id < 2000; id++)
 		if (hmap_delete(map, &id, sizeof(id)))
 			bad++;
+	/* The deletes' own tries (one per HMAP_BG_RETRY) are not counted. */
+	deleting = __atomic_load_n(&c.arrays, __ATOMIC_RELAXED);
 	usleep(1200 * 1000);
 	WRITE_ONCE(c.fail, false);
-	tries = __atomic_load_n(&c.arrays, __ATOMIC_RELAXED);
+	tries = __atomic_load_n(&c.arrays, __ATOMIC_RELAXED) - deleting;
 	/* Left alone: the shrinks come by themselves, after the back-off. */
 	t0 = now_s();
 	do {
@@ -1265,8 +1298,8 @@ static void test_shrink_backoff_idle(struct result *res)
 	res->ok = !bad && settled(&full) && tries >= 2 && tries <= bound &&
 		  !st.count && !st.B && !st.resizing;
 	snprintf(res->note, sizeof(res->note),
-		 "B %u at 2000 entries; emptied, then idle 1.2 s with arrays failing: %d tried (at most %d); then B %u (resizing %u) after %.0f ms idle, count %llu, %lu errors",
-		 full.B, tries, bound, st.B, (unsigned int)st.resizing, ms,
+		 "B %u at 2000 entries; emptied (%d arrays tried), then idle 1.2 s with arrays failing: %d tried (at most %d); then B %u (resizing %u) after %.0f ms idle, count %llu, %lu errors",
+		 full.B, deleting, tries, bound, st.B, (unsigned int)st.resizing, ms,
 		 (unsigned long long)st.count, bad);
 }
 

@@ -61,8 +61,8 @@ static inline void hmap_shim_lock_released(struct lockdep_map *m)
 }
 
 #define lockdep_is_held(lock)		({ (void)(lock); 1; })
-#define lockdep_assert_held(lock)	do { (void)(lock); } while (0)
-#define lockdep_assert_not_held(lock)	do { (void)(lock); } while (0)
+#define lockdep_assert_held(lock)	((void)(lock))
+#define lockdep_assert_not_held(lock)	((void)(lock))
 #define lockdep_assert(cond)		do { } while (0)
 #endif
 
