@@ -2379,8 +2379,13 @@ static void hmap_maybe_prealloc(struct hmap *map, struct hmap_table *t)
 	if ((u64)atomic_long_read(&map->count) * HMAP_LOAD_DEN * 4 <
 	    ((u64)HMAP_LOAD_NUM * 3) << t->B)
 		return;
-	/* A racy peek: the lock below decides. */
-	if (READ_ONCE(map->spare) || READ_ONCE(map->want_ahead))
+	/*
+	 * A racy peek: the lock below decides. An array in flight makes
+	 * every insert skip it too (the 20 ms after a failure still take
+	 * the lock, to see when the hold-off is over).
+	 */
+	if (READ_ONCE(map->spare) || READ_ONCE(map->want_ahead) ||
+	    READ_ONCE(map->array_busy))
 		return;
 	spin_lock(&map->lock);
 	if (!map->spare && !map->dying && !map->array_busy &&
