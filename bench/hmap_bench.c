@@ -183,7 +183,8 @@ static const struct rhashtable_params rh32_params = {
  *	and count the retries (bench_writer_batch()).
  * @stop: set to end every retry loop on the map (bench_insert(),
  *	bench_update()) with the error of the last attempt: a writers phase
- *	that timed out, the end of a mixed slice.
+ *	that timed out or one of whose writers failed, the end of a mixed
+ *	slice.
  * @hm: the hmap.
  * @ht: the rhashtable.
  */
@@ -1397,9 +1398,10 @@ free_mm:
  * the same batches, with cond_resched() between them.
  *
  * Every writer starts the same way, whichever CPU the benchmark's thread
- * is on: from softirq, an IPI to its CPU arms a pinned softirq hrtimer
- * for one moment shared by all writers, and the timer schedules the
- * tasklet; from process context, its kthread is woken. One writer runs on
+ * is on: from softirq, an IPI to its CPU (or, on the thread's own CPU, a
+ * call with interrupts off) arms a pinned softirq hrtimer for one moment
+ * shared by all writers, and the timer schedules the tasklet; from
+ * process context, its kthread is woken. One writer runs on
  * the first online CPU, the CPU of the first of several writers.
  *
  * A write the map refuses (-EBUSY: rhashtable's rehash is due; -ENOMEM)
@@ -1461,8 +1463,9 @@ static const char *bench_wctx(bool atomic)
  *	last write was refused.
  * @retries: writes refused with -ENOMEM or -EBUSY and made again after a
  *	back-off.
- * @err: the first other error, -ETIMEDOUT (&bench_map.stop), or -EAGAIN
- *	if it ran on another CPU than @cpu (a CPU went offline).
+ * @err: the first other error, -EAGAIN if it ran on another CPU than @cpu
+ *	(a CPU went offline), or -ECANCELED if it was stopped
+ *	(&bench_map.stop: the phase timed out, or another writer failed).
  * @done: completed (complete_all(): it may be waited for twice, see
  *	bench_writers_run()) when it finished.
  */
@@ -1503,9 +1506,10 @@ static __always_inline int bench_write_one(struct bench_map *m,
 
 /*
  * Up to BENCH_WRITER_BATCH writes of @w; a refused write ends the batch
- * with &bench_writer.backoff_us set. Return: true when the writer is done
- * (all its keys written, an error, or stopped): &bench_writer.done is
- * completed.
+ * with &bench_writer.backoff_us set. A writer that fails sets
+ * &bench_map.stop, so that the others end within a write rather than run
+ * to the end of their keys. Return: true when the writer is done (all its
+ * keys written, an error, or stopped): &bench_writer.done is completed.
  */
 static bool bench_writer_batch(struct bench_writer *w)
 {
@@ -1515,11 +1519,12 @@ static bool bench_writer_batch(struct bench_writer *w)
 	if (!w->t_start)
 		w->t_start = ktime_get_ns();
 	if (READ_ONCE(w->m->stop)) {
-		w->err = -ETIMEDOUT;
+		w->err = -ECANCELED;
 		goto done;
 	}
 	if (unlikely(raw_smp_processor_id() != w->cpu)) {
 		w->err = -EAGAIN;
+		WRITE_ONCE(w->m->stop, true);
 		goto done;
 	}
 	while (w->pos < end) {
@@ -1538,7 +1543,9 @@ static bool bench_writer_batch(struct bench_writer *w)
 			return false;
 		}
 		if (unlikely(err)) {
-			w->err = err;
+			/* An update's retry loop ends with -ENOENT on stop. */
+			w->err = READ_ONCE(w->m->stop) ? -ECANCELED : err;
+			WRITE_ONCE(w->m->stop, true);
 			goto done;
 		}
 		if (w->lat) {
@@ -1715,7 +1722,8 @@ static void bench_writers_timed_out(struct bench_map *m, enum bench_wphase ph,
  * cpus_read_lock() is held while the CPUs are chosen and the writers
  * started only: a writer that finds itself on another CPU later (its CPU
  * went offline and the tasklet, timer or kthread moved) fails the phase
- * with -EAGAIN rather than measure fewer CPUs.
+ * with -EAGAIN rather than measure fewer CPUs. A writer that fails stops
+ * the others (bench_writer_batch()).
  *
  * Return: 0, -ETIMEDOUT if the writers were still at it after
  * BENCH_WRITER_TIMEOUT_MSEC (they are stopped and the phase reported as
@@ -1790,12 +1798,20 @@ static int bench_writers_run(struct bench_map *m, enum bench_wphase ph,
 	res->retries = 0;
 	for (i = 0; i < nw; i++) {
 		if (m->atomic) {
+			/*
+			 * In this order because done was completed by the
+			 * tasklet's last run, which armed no timer and did
+			 * not schedule itself again (or, for a writer never
+			 * armed, by bench_writers_kick()): once the timer is
+			 * cancelled and the tasklet killed, neither runs.
+			 */
 			hrtimer_cancel(&w[i].timer);
 			tasklet_kill(&w[i].tasklet);
 		} else {
 			kthread_stop(w[i].task);
 		}
-		if (w[i].err && !err)
+		/* The error of the writer that failed, not of those stopped. */
+		if (w[i].err && (!err || err == -ECANCELED))
 			err = w[i].err;
 		start = min(start, w[i].t_start);
 		end = max(end, w[i].t_end);
