@@ -39,7 +39,10 @@
  *                    the N keys; the throughput of each phase in wall time,
  *                    best of REPS rounds (maps alternating). Then the
  *                    latency of every insert while growing from empty to
- *                    N, as "latency" but from the writers.
+ *                    N, as "latency" but from the writers. A phase that
+ *                    times out or fails costs the figures of that phase
+ *                    and what comes after it for that map and number of
+ *                    writers only (bench_writers()).
  *   writers N REPS task  the same from process context: kthreads bound to
  *                    the CPUs, maps made for writers that may sleep.
  *   hash N           hash functions alone on N keys of 8 and 32 bytes:
@@ -55,6 +58,10 @@
  * hmap_lookup_rcu() against rhashtable_lookup(). Inserts allocate the entry
  * in both (hmap inside hmap_update(), rhashtable objects with kmalloc());
  * deletes free it after a grace period in both (kfree_rcu()).
+ *
+ * Module parameter: writer_timeout_ms (default 300000), how long a writers
+ * phase may run before it is stopped and reported as timed out. make bench
+ * leaves it alone; a small value forces the timeout path, to test it.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -1413,12 +1420,16 @@ free_mm:
  */
 #define BENCH_WRITER_BATCH		128
 #define BENCH_WRITERS_MAX		8
-/* A phase still running after this is stopped and fails. */
-#define BENCH_WRITER_TIMEOUT_MSEC	300000U
 #define BENCH_BACKOFF_MIN_US		10U
 #define BENCH_BACKOFF_MAX_US		160U
 /* The writers of a softirq phase start this long after they are armed. */
 #define BENCH_WRITER_START_US		1000U
+
+/* A phase still running after this many ms is stopped and fails. */
+static unsigned int writer_timeout_ms = 300000;
+module_param(writer_timeout_ms, uint, 0444);
+MODULE_PARM_DESC(writer_timeout_ms,
+		 "ms a writers phase may run before it is stopped as timed out (default 300000; 1 and up)");
 
 enum bench_wphase {
 	WP_INSERT,
@@ -1688,31 +1699,6 @@ struct bench_wresult {
 };
 
 /*
- * A phase that timed out: reported as such, in place of its figures (the
- * command fails too).
- */
-static void bench_writers_timed_out(struct bench_map *m, enum bench_wphase ph,
-				    u32 n, unsigned int nw, bool lat)
-{
-	struct bench_json *j = &bench_out;
-	char phase[32];
-
-	if (lat)
-		snprintf(phase, sizeof(phase), "%s_w%u_insert_lat",
-			 bench_wctx(m->atomic), nw);
-	else
-		snprintf(phase, sizeof(phase), "%s_%s_w%u",
-			 bench_wctx(m->atomic), bench_wphase_name[ph], nw);
-	bench_json_start(j);
-	bench_json_str(j, "structure", bench_kind_name[m->kind]);
-	bench_json_u64(j, "n", n);
-	bench_json_str(j, "timed_out", phase);
-	bench_json_u64(j, "writers", nw);
-	bench_json_u64(j, "msec", BENCH_WRITER_TIMEOUT_MSEC);
-	bench_json_emit(j, "HMAP-BENCH-INFO");
-}
-
-/*
  * Run phase @ph on @m with @nw writers, each on its own online CPU (the
  * first @nw of them), from softirq if @m is atomic, else from kthreads:
  * the @n keys split into @nw ranges, one a writer; for WP_UPDATE_SHARED
@@ -1726,15 +1712,15 @@ static void bench_writers_timed_out(struct bench_map *m, enum bench_wphase ph,
  * the others (bench_writer_batch()).
  *
  * Return: 0, -ETIMEDOUT if the writers were still at it after
- * BENCH_WRITER_TIMEOUT_MSEC (they are stopped and the phase reported as
- * timed out), -EAGAIN, -ENODEV (fewer than @nw CPUs online), -ENXIO, or
- * the error of a write.
+ * writer_timeout_ms (they are stopped), -EAGAIN, -ENODEV (fewer than @nw
+ * CPUs online), -ENXIO (an IPI to start a writer failed), -ENOMEM, the
+ * error of kthread_create_on_cpu(), or the error of a write.
  */
 static int bench_writers_run(struct bench_map *m, enum bench_wphase ph,
 			     const u64 *keys, u32 n, unsigned int nw, u32 *lat,
 			     struct bench_wresult *res)
 {
-	unsigned long left = msecs_to_jiffies(BENCH_WRITER_TIMEOUT_MSEC);
+	unsigned long left = msecs_to_jiffies(writer_timeout_ms);
 	bool shared = ph == WP_UPDATE_SHARED;
 	u64 start = U64_MAX, end = 0;
 	struct bench_writer *w;
@@ -1780,8 +1766,7 @@ static int bench_writers_run(struct bench_map *m, enum bench_wphase ph,
 		if (!left) {
 			pr_err("%s %s: writers still at it after %u ms\n",
 			       bench_kind_name[m->kind], bench_wphase_name[ph],
-			       BENCH_WRITER_TIMEOUT_MSEC);
-			bench_writers_timed_out(m, ph, n, nw, lat);
+			       writer_timeout_ms);
 			err = -ETIMEDOUT;
 		}
 	}
@@ -1848,17 +1833,25 @@ struct bench_wtimes {
  * (else from process context): insert the keys (growing from empty),
  * update them, with more than one writer update them all from every
  * writer, delete them (shrinking to empty); the map settles between
- * phases. With @lat: the insert phase only, each write timed.
+ * phases. Each phase that completes adds its time and retries to @t (if
+ * not NULL). With @lat: the insert phase only, each write timed.
+ *
+ * Return: 0, or the error of the phase that failed (bench_writers_run(),
+ * or -EIO if the map then holds the wrong number of keys), which is put
+ * in *@failed; the phases after it are not run. A map that cannot be
+ * created (its error) fails WP_INSERT.
  */
 static int bench_writers_round(enum bench_kind kind, bool atomic,
 			       struct bench_keys *k, unsigned int nw,
-			       struct bench_wtimes *t, u32 *lat)
+			       struct bench_wtimes *t, u32 *lat,
+			       enum bench_wphase *failed)
 {
 	struct bench_wresult res;
 	struct bench_map m;
-	unsigned int ph;
+	enum bench_wphase ph;
 	int err;
 
+	*failed = WP_INSERT;
 	err = bench_map_create(&m, kind, false, atomic);
 	if (err)
 		return err;
@@ -1867,6 +1860,7 @@ static int bench_writers_round(enum bench_kind kind, bool atomic,
 	for (ph = 0; ph < WP_COUNT; ph++) {
 		if (ph == WP_UPDATE_SHARED && nw == 1)
 			continue;
+		*failed = ph;
 		if (ph != WP_INSERT)
 			bench_map_settle(&m);
 		err = bench_writers_run(&m, ph, k->hit, k->n, nw, lat, &res);
@@ -1908,13 +1902,60 @@ static void bench_wtimes_emit(enum bench_kind kind, bool atomic, u32 n,
 }
 
 /*
+ * A writers phase (@lat: the insert-latency pass) that gives no figures
+ * because it failed with @err: an HMAP-BENCH-INFO line "timed_out" (with
+ * "msec", the limit) for -ETIMEDOUT, else "failed" (with "error", the
+ * -errno); "writers" is @nw.
+ */
+static void bench_writers_failed(enum bench_kind kind, bool atomic, u32 n,
+				 unsigned int nw, enum bench_wphase ph,
+				 bool lat, int err)
+{
+	struct bench_json *j = &bench_out;
+	char phase[32];
+
+	if (lat)
+		snprintf(phase, sizeof(phase), "%s_w%u_insert_lat",
+			 bench_wctx(atomic), nw);
+	else
+		snprintf(phase, sizeof(phase), "%s_%s_w%u",
+			 bench_wctx(atomic), bench_wphase_name[ph], nw);
+	bench_json_start(j);
+	bench_json_str(j, "structure", bench_kind_name[kind]);
+	bench_json_u64(j, "n", n);
+	bench_json_str(j, err == -ETIMEDOUT ? "timed_out" : "failed", phase);
+	bench_json_u64(j, "writers", nw);
+	if (err == -ETIMEDOUT) {
+		bench_json_u64(j, "msec", writer_timeout_ms);
+	} else {
+		bench_json_key(j, "error");
+		bench_json_raw(j, "%d", err);
+	}
+	bench_json_emit(j, "HMAP-BENCH-INFO");
+}
+
+/*
  * writers N REPS [task]: with one writer (on the first online CPU), then
  * one on each online CPU (up to BENCH_WRITERS_MAX), REPS rounds of
  * bench_writers_round() per map, the maps alternating which goes first;
  * the best round is reported. Then one more insert phase per map and
  * number of writers with every write timed. From softirq, or with "task"
- * from process context. A phase that timed out fails the command, and is
- * reported as an HMAP-BENCH-INFO line "timed_out" instead of figures.
+ * from process context. An HMAP-BENCH-INFO line "writer_timeout_msec" comes
+ * first.
+ *
+ * A phase that times out or fails is reported as an HMAP-BENCH-INFO line,
+ * "timed_out" or "failed" (bench_writers_failed()), and costs, for its
+ * map and number of writers only: that phase's figures, those of the
+ * rounds before it too; the rounds after it, which are not run, so that
+ * the phases before it have the rounds up to and including the one that
+ * failed and those after it the rounds before it (no figures if none);
+ * and, if it was the insert phase, the insert-latency pass, which is not
+ * run. A latency pass that fails costs its own figures only. The other
+ * map and the other number of writers are run and reported in full, and
+ * the command fails with the first error.
+ *
+ * Return: 0, -EINVAL (N or REPS out of range), -ENOMEM, or the first
+ * error of a phase (bench_writers_round()).
  */
 static int bench_writers(u32 n, u32 reps, bool atomic)
 {
@@ -1922,11 +1963,15 @@ static int bench_writers(u32 n, u32 reps, bool atomic)
 		1, min_t(unsigned int, num_online_cpus(), BENCH_WRITERS_MAX)
 	};
 	unsigned int r, c, i, ph, kind, configs = nws[1] > 1 ? 2 : 1;
+	/* Per map and number of writers: 1 + the phase that failed, or 0. */
+	unsigned int failed[BENCH_KINDS][2] = {};
+	struct bench_json *j = &bench_out;
 	struct bench_wtimes (*t)[2][WP_COUNT];
 	u32 *lat = NULL, *tmp = NULL;
+	enum bench_wphase fph;
 	struct bench_keys k;
 	char prefix[16];
-	int err;
+	int err, ret = 0;
 
 	if (n < BENCH_WRITERS_MAX || n > BENCH_N_MAX || !reps ||
 	    reps > BENCH_REPS_MAX)
@@ -1935,48 +1980,67 @@ static int bench_writers(u32 n, u32 reps, bool atomic)
 	if (!t)
 		return -ENOMEM;
 	err = bench_keys_alloc(&k, n, false);
-	if (err)
-		goto free_t;
+	if (err) {
+		kfree(t);
+		return err;
+	}
+	bench_json_start(j);
+	bench_json_u64(j, "writer_timeout_msec", writer_timeout_ms);
+	bench_json_emit(j, "HMAP-BENCH-INFO");
 
 	for (r = 0; r < reps; r++)
 		for (c = 0; c < configs; c++)
 			for (i = 0; i < BENCH_KINDS; i++) {
 				kind = (i + r) % BENCH_KINDS;
+				if (failed[kind][c])
+					continue;
 				err = bench_writers_round(kind, atomic, &k,
 							  nws[c], t[kind][c],
-							  NULL);
-				if (err)
-					goto free_keys;
+							  NULL, &fph);
+				if (!err)
+					continue;
+				bench_writers_failed(kind, atomic, n, nws[c],
+						     fph, false, err);
+				failed[kind][c] = fph + 1;
+				ret = ret ?: err;
 			}
 	for (kind = 0; kind < BENCH_KINDS; kind++)
 		for (c = 0; c < configs; c++)
 			for (ph = 0; ph < WP_COUNT; ph++)
-				bench_wtimes_emit(kind, atomic, n, nws[c], ph,
-						  &t[kind][c][ph]);
+				if (failed[kind][c] != ph + 1)
+					bench_wtimes_emit(kind, atomic, n,
+							  nws[c], ph,
+							  &t[kind][c][ph]);
 
 	lat = vmalloc(array_size(n, sizeof(*lat)));
 	tmp = vmalloc(array_size(n, sizeof(*tmp)));
-	if (!lat || !tmp) {
-		err = -ENOMEM;
-		goto free_keys;
-	}
 	for (c = 0; c < configs; c++)
 		for (kind = 0; kind < BENCH_KINDS; kind++) {
-			err = bench_writers_round(kind, atomic, &k, nws[c],
-						  NULL, lat);
-			if (err)
-				goto free_keys;
+			/*
+			 * Not the phase that failed again: another timeout
+			 * would cost writer_timeout_ms more.
+			 */
+			if (failed[kind][c] == WP_INSERT + 1)
+				continue;
+			err = lat && tmp ?
+			      bench_writers_round(kind, atomic, &k, nws[c],
+						  NULL, lat, &fph) :
+			      -ENOMEM;
+			if (err) {
+				bench_writers_failed(kind, atomic, n, nws[c],
+						     WP_INSERT, true, err);
+				ret = ret ?: err;
+				continue;
+			}
 			snprintf(prefix, sizeof(prefix), "%s_w%u_",
 				 bench_wctx(atomic), nws[c]);
 			bench_latency_percentiles(kind, lat, tmp, n, prefix);
 		}
-free_keys:
 	vfree(tmp);
 	vfree(lat);
 	bench_keys_free(&k);
-free_t:
 	kfree(t);
-	return err;
+	return ret;
 }
 
 /* ---- hash ---- */
@@ -2256,6 +2320,8 @@ static const struct file_operations bench_run_fops = {
 
 static int __init hmap_bench_init(void)
 {
+	if (!writer_timeout_ms)
+		return -EINVAL;
 	bench_dir = debugfs_create_dir("hmap_bench", NULL);
 	debugfs_create_file("run", 0200, bench_dir, NULL, &bench_run_fops);
 	return 0;
