@@ -986,10 +986,12 @@ static void bench_timer_info(void)
 
 /*
  * Percentiles of the @m latencies @lat (sorted in @tmp), as records of
- * phases @prefix + "insert_lat_p50" ... "insert_lat_max".
+ * phases @prefix + "insert_lat_p50" ... "insert_lat_max"; with @retries
+ * (not NULL) the writes made again, as "retries".
  */
 static void bench_latency_percentiles(enum bench_kind kind, const u32 *lat,
-				      u32 *tmp, u32 m, const char *prefix)
+				      u32 *tmp, u32 m, const char *prefix,
+				      const u64 *retries)
 {
 	static const struct {
 		const char *phase;
@@ -1017,6 +1019,8 @@ static void bench_latency_percentiles(enum bench_kind kind, const u32 *lat,
 		bench_json_u64(j, "ns_per_op", tmp[at]);
 		bench_json_div(j, "mean_ns", sum, m);
 		bench_json_u64(j, "ops", m);
+		if (retries)
+			bench_json_u64(j, "retries", *retries);
 		bench_json_emit(j, "HMAP-BENCH");
 	}
 }
@@ -1104,8 +1108,9 @@ static int bench_latency(u32 n, u32 every)
 			goto out;
 
 		for (m10 = 10000; m10 < n; m10 *= 10)
-			bench_latency_percentiles(kind, lat, tmp, m10, "");
-		bench_latency_percentiles(kind, lat, tmp, n, "");
+			bench_latency_percentiles(kind, lat, tmp, m10, "",
+						  NULL);
+		bench_latency_percentiles(kind, lat, tmp, n, "", NULL);
 		bench_latency_series(kind, lat, n, every);
 	}
 out:
@@ -1834,7 +1839,8 @@ struct bench_wtimes {
  * update them, with more than one writer update them all from every
  * writer, delete them (shrinking to empty); the map settles between
  * phases. Each phase that completes adds its time and retries to @t (if
- * not NULL). With @lat: the insert phase only, each write timed.
+ * not NULL). With @lat: the insert phase only, each write timed, its
+ * retries in *@retries.
  *
  * Return: 0, or the error of the phase that failed (bench_writers_run(),
  * or -EIO if the map then holds the wrong number of keys), which is put
@@ -1843,7 +1849,7 @@ struct bench_wtimes {
  */
 static int bench_writers_round(enum bench_kind kind, bool atomic,
 			       struct bench_keys *k, unsigned int nw,
-			       struct bench_wtimes *t, u32 *lat,
+			       struct bench_wtimes *t, u32 *lat, u64 *retries,
 			       enum bench_wphase *failed)
 {
 	struct bench_wresult res;
@@ -1876,8 +1882,10 @@ static int bench_writers_round(enum bench_kind kind, bool atomic,
 					ph == WP_UPDATE_SHARED ? nw : 1);
 			t[ph].retries += res.retries;
 		}
-		if (lat)
+		if (lat) {
+			*retries = res.retries;
 			break;
+		}
 	}
 	bench_map_destroy(&m);
 	return err;
@@ -1939,8 +1947,9 @@ static void bench_writers_failed(enum bench_kind kind, bool atomic, u32 n,
  * one on each online CPU (up to BENCH_WRITERS_MAX), REPS rounds of
  * bench_writers_round() per map, the maps alternating which goes first;
  * the best round is reported. Then one more insert phase per map and
- * number of writers with every write timed. From softirq, or with "task"
- * from process context. An HMAP-BENCH-INFO line "writer_timeout_msec" comes
+ * number of writers with every write timed, whose records also carry the
+ * writes made again ("retries"). From softirq, or with "task" from
+ * process context. An HMAP-BENCH-INFO line "writer_timeout_msec" comes
  * first.
  *
  * A phase that times out or fails is reported as an HMAP-BENCH-INFO line,
@@ -1972,6 +1981,7 @@ static int bench_writers(u32 n, u32 reps, bool atomic)
 	struct bench_keys k;
 	char prefix[16];
 	int err, ret = 0;
+	u64 retries;
 
 	if (n < BENCH_WRITERS_MAX || n > BENCH_N_MAX || !reps ||
 	    reps > BENCH_REPS_MAX)
@@ -1996,7 +2006,7 @@ static int bench_writers(u32 n, u32 reps, bool atomic)
 					continue;
 				err = bench_writers_round(kind, atomic, &k,
 							  nws[c], t[kind][c],
-							  NULL, &fph);
+							  NULL, NULL, &fph);
 				if (!err)
 					continue;
 				bench_writers_failed(kind, atomic, n, nws[c],
@@ -2024,7 +2034,7 @@ static int bench_writers(u32 n, u32 reps, bool atomic)
 				continue;
 			err = lat && tmp ?
 			      bench_writers_round(kind, atomic, &k, nws[c],
-						  NULL, lat, &fph) :
+						  NULL, lat, &retries, &fph) :
 			      -ENOMEM;
 			if (err) {
 				bench_writers_failed(kind, atomic, n, nws[c],
@@ -2034,7 +2044,8 @@ static int bench_writers(u32 n, u32 reps, bool atomic)
 			}
 			snprintf(prefix, sizeof(prefix), "%s_w%u_",
 				 bench_wctx(atomic), nws[c]);
-			bench_latency_percentiles(kind, lat, tmp, n, prefix);
+			bench_latency_percentiles(kind, lat, tmp, n, prefix,
+						  &retries);
 		}
 	vfree(tmp);
 	vfree(lat);
