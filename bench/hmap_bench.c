@@ -440,6 +440,36 @@ static void bench_map_destroy(struct bench_map *m)
 }
 
 /*
+ * bench_map_create() into an allocated map, for a map that lives in one
+ * function: on the stack, the rhashtable's work item (rhashtable_init()'s
+ * INIT_WORK()) makes debugobjects warn that an object on the stack is not
+ * annotated. Return: the map, or an ERR_PTR(): -ENOMEM or the error of
+ * bench_map_create().
+ */
+static struct bench_map *bench_map_new(enum bench_kind kind, bool k32,
+				       bool atomic)
+{
+	struct bench_map *m = kmalloc(sizeof(*m), GFP_KERNEL);
+	int err;
+
+	if (!m)
+		return ERR_PTR(-ENOMEM);
+	err = bench_map_create(m, kind, k32, atomic);
+	if (err) {
+		kfree(m);
+		return ERR_PTR(err);
+	}
+	return m;
+}
+
+/* Destroy and free a map of bench_map_new(). */
+static void bench_map_free(struct bench_map *m)
+{
+	bench_map_destroy(m);
+	kfree(m);
+}
+
+/*
  * rhashtable_lookup_insert_fast(), retried while a rehash is due if
  * &bench_map.retry_busy (and until &bench_map.stop); else once: the
  * writers benchmark's writer retries the key later (bench_writer_batch()).
@@ -876,7 +906,7 @@ static int bench_suite_round(enum bench_kind kind, struct bench_keys *k,
 			     struct bench_times t[PH_COUNT])
 {
 	u32 found, passes = bench_passes(k->n);
-	struct bench_map m;
+	struct bench_map *m;
 	unsigned int k32;
 	int err;
 
@@ -886,10 +916,10 @@ static int bench_suite_round(enum bench_kind kind, struct bench_keys *k,
 		enum bench_phase base = k32 ? PH_INSERT32 : PH_INSERT;
 		u64 ns;
 
-		err = bench_map_create(&m, kind, k32, false);
-		if (err)
-			return err;
-		ns = bench_insert_all(&m, hit, k->n, &err);
+		m = bench_map_new(kind, k32, false);
+		if (IS_ERR(m))
+			return PTR_ERR(m);
+		ns = bench_insert_all(m, hit, k->n, &err);
 		if (err) {
 			pr_err("%s insert: %d\n", bench_kind_name[kind], err);
 			goto destroy;
@@ -897,33 +927,33 @@ static int bench_suite_round(enum bench_kind kind, struct bench_keys *k,
 		bench_times_add(&t[base + PH_INSERT], ns, 1);
 
 		/* Lookups and overhead in the steady state, resizes done. */
-		bench_map_settle(&m);
+		bench_map_settle(m);
 		if (overhead)
-			bench_emit_overhead(&m, k->n);
-		ns = bench_lookup_all(&m, hit, k->n, passes, &found);
-		err = bench_check(&m, "lookup_hit", found, k->n);
+			bench_emit_overhead(m, k->n);
+		ns = bench_lookup_all(m, hit, k->n, passes, &found);
+		err = bench_check(m, "lookup_hit", found, k->n);
 		if (err)
 			goto destroy;
 		bench_times_add(&t[base + PH_HIT], ns, passes);
-		ns = bench_lookup_all(&m, miss, k->n, passes, &found);
-		err = bench_check(&m, "lookup_miss", found, 0);
+		ns = bench_lookup_all(m, miss, k->n, passes, &found);
+		err = bench_check(m, "lookup_miss", found, 0);
 		if (err)
 			goto destroy;
 		bench_times_add(&t[base + PH_MISS], ns, passes);
 
-		ns = bench_delete_all(&m, hit, k->n, &err);
+		ns = bench_delete_all(m, hit, k->n, &err);
 		if (err) {
 			pr_err("%s delete: %d\n", bench_kind_name[kind], err);
 			goto destroy;
 		}
 		bench_times_add(&t[base + PH_DELETE], ns, 1);
-		bench_map_destroy(&m);
+		bench_map_free(m);
 		cond_resched();
 	}
 	return 0;
 
 destroy:
-	bench_map_destroy(&m);
+	bench_map_free(m);
 	return err;
 }
 
@@ -1087,23 +1117,25 @@ static int bench_latency(u32 n, u32 every)
 	bench_timer_info();
 
 	for (kind = 0; kind < BENCH_KINDS; kind++) {
-		struct bench_map m;
+		struct bench_map *m;
 		u32 m10;
 
-		err = bench_map_create(&m, kind, false, false);
-		if (err)
+		m = bench_map_new(kind, false, false);
+		if (IS_ERR(m)) {
+			err = PTR_ERR(m);
 			goto out;
+		}
 		for (i = 0; i < n; i++) {
 			u64 t0 = ktime_get_ns();
 
-			err = bench_insert(&m, &k.hit[i]);
+			err = bench_insert(m, &k.hit[i]);
 			lat[i] = min_t(u64, ktime_get_ns() - t0, U32_MAX);
 			if (err)
 				break;
 			if (!(i & BENCH_RESCHED_MASK))
 				cond_resched();
 		}
-		bench_map_destroy(&m);
+		bench_map_free(m);
 		if (err)
 			goto out;
 
@@ -1853,27 +1885,27 @@ static int bench_writers_round(enum bench_kind kind, bool atomic,
 			       enum bench_wphase *failed)
 {
 	struct bench_wresult res;
-	struct bench_map m;
+	struct bench_map *m;
 	enum bench_wphase ph;
 	int err;
 
 	*failed = WP_INSERT;
-	err = bench_map_create(&m, kind, false, atomic);
-	if (err)
-		return err;
+	m = bench_map_new(kind, false, atomic);
+	if (IS_ERR(m))
+		return PTR_ERR(m);
 	/* The writers retry a refused insert themselves, after a back-off. */
-	m.retry_busy = false;
+	m->retry_busy = false;
 	for (ph = 0; ph < WP_COUNT; ph++) {
 		if (ph == WP_UPDATE_SHARED && nw == 1)
 			continue;
 		*failed = ph;
 		if (ph != WP_INSERT)
-			bench_map_settle(&m);
-		err = bench_writers_run(&m, ph, k->hit, k->n, nw, lat, &res);
+			bench_map_settle(m);
+		err = bench_writers_run(m, ph, k->hit, k->n, nw, lat, &res);
 		if (err)
 			break;
-		err = bench_check(&m, bench_wphase_name[ph],
-				  bench_map_count(&m),
+		err = bench_check(m, bench_wphase_name[ph],
+				  bench_map_count(m),
 				  ph == WP_DELETE ? 0 : k->n);
 		if (err)
 			break;
@@ -1887,7 +1919,7 @@ static int bench_writers_round(enum bench_kind kind, bool atomic,
 			break;
 		}
 	}
-	bench_map_destroy(&m);
+	bench_map_free(m);
 	return err;
 }
 
