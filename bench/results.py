@@ -695,8 +695,8 @@ def lost_problems(res, info):
             if op == "insert":
                 after.append("latency pass not run")
             if after:
-                line += (f"; {s} with {w} writers at that N: " +
-                         ", ".join(after))
+                line += (f"; {s} with {w} writer{'' if w == 1 else 's'} "
+                         f"at that N: " + ", ".join(after))
         lines.append(line)
     return lines
 
