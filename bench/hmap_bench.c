@@ -39,7 +39,10 @@
  *                    the N keys; the throughput of each phase in wall time,
  *                    best of REPS rounds (maps alternating). Then the
  *                    latency of every insert while growing from empty to
- *                    N, as "latency" but from the writers.
+ *                    N, as "latency" but from the writers. A phase that
+ *                    times out or fails costs the figures of that phase
+ *                    and what comes after it for that map and number of
+ *                    writers only (bench_writers()).
  *   writers N REPS task  the same from process context: kthreads bound to
  *                    the CPUs, maps made for writers that may sleep.
  *   hash N           hash functions alone on N keys of 8 and 32 bytes:
@@ -55,6 +58,10 @@
  * hmap_lookup_rcu() against rhashtable_lookup(). Inserts allocate the entry
  * in both (hmap inside hmap_update(), rhashtable objects with kmalloc());
  * deletes free it after a grace period in both (kfree_rcu()).
+ *
+ * Module parameter: writer_timeout_ms (default 300000), how long a writers
+ * phase may run before it is stopped and reported as timed out. make bench
+ * leaves it alone; a small value forces the timeout path, to test it.
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -183,7 +190,8 @@ static const struct rhashtable_params rh32_params = {
  *	and count the retries (bench_writer_batch()).
  * @stop: set to end every retry loop on the map (bench_insert(),
  *	bench_update()) with the error of the last attempt: a writers phase
- *	that timed out, the end of a mixed slice.
+ *	that timed out or one of whose writers failed, the end of a mixed
+ *	slice.
  * @hm: the hmap.
  * @ht: the rhashtable.
  */
@@ -429,6 +437,36 @@ static void bench_map_destroy(struct bench_map *m)
 	msleep(50);
 	rcu_barrier();
 	msleep(20);
+}
+
+/*
+ * bench_map_create() into an allocated map, for a map that lives in one
+ * function: on the stack, the rhashtable's work item (rhashtable_init()'s
+ * INIT_WORK()) makes debugobjects warn that an object on the stack is not
+ * annotated. Return: the map, or an ERR_PTR(): -ENOMEM or the error of
+ * bench_map_create().
+ */
+static struct bench_map *bench_map_new(enum bench_kind kind, bool k32,
+				       bool atomic)
+{
+	struct bench_map *m = kmalloc(sizeof(*m), GFP_KERNEL);
+	int err;
+
+	if (!m)
+		return ERR_PTR(-ENOMEM);
+	err = bench_map_create(m, kind, k32, atomic);
+	if (err) {
+		kfree(m);
+		return ERR_PTR(err);
+	}
+	return m;
+}
+
+/* Destroy and free a map of bench_map_new(). */
+static void bench_map_free(struct bench_map *m)
+{
+	bench_map_destroy(m);
+	kfree(m);
 }
 
 /*
@@ -868,7 +906,7 @@ static int bench_suite_round(enum bench_kind kind, struct bench_keys *k,
 			     struct bench_times t[PH_COUNT])
 {
 	u32 found, passes = bench_passes(k->n);
-	struct bench_map m;
+	struct bench_map *m;
 	unsigned int k32;
 	int err;
 
@@ -878,10 +916,10 @@ static int bench_suite_round(enum bench_kind kind, struct bench_keys *k,
 		enum bench_phase base = k32 ? PH_INSERT32 : PH_INSERT;
 		u64 ns;
 
-		err = bench_map_create(&m, kind, k32, false);
-		if (err)
-			return err;
-		ns = bench_insert_all(&m, hit, k->n, &err);
+		m = bench_map_new(kind, k32, false);
+		if (IS_ERR(m))
+			return PTR_ERR(m);
+		ns = bench_insert_all(m, hit, k->n, &err);
 		if (err) {
 			pr_err("%s insert: %d\n", bench_kind_name[kind], err);
 			goto destroy;
@@ -889,33 +927,33 @@ static int bench_suite_round(enum bench_kind kind, struct bench_keys *k,
 		bench_times_add(&t[base + PH_INSERT], ns, 1);
 
 		/* Lookups and overhead in the steady state, resizes done. */
-		bench_map_settle(&m);
+		bench_map_settle(m);
 		if (overhead)
-			bench_emit_overhead(&m, k->n);
-		ns = bench_lookup_all(&m, hit, k->n, passes, &found);
-		err = bench_check(&m, "lookup_hit", found, k->n);
+			bench_emit_overhead(m, k->n);
+		ns = bench_lookup_all(m, hit, k->n, passes, &found);
+		err = bench_check(m, "lookup_hit", found, k->n);
 		if (err)
 			goto destroy;
 		bench_times_add(&t[base + PH_HIT], ns, passes);
-		ns = bench_lookup_all(&m, miss, k->n, passes, &found);
-		err = bench_check(&m, "lookup_miss", found, 0);
+		ns = bench_lookup_all(m, miss, k->n, passes, &found);
+		err = bench_check(m, "lookup_miss", found, 0);
 		if (err)
 			goto destroy;
 		bench_times_add(&t[base + PH_MISS], ns, passes);
 
-		ns = bench_delete_all(&m, hit, k->n, &err);
+		ns = bench_delete_all(m, hit, k->n, &err);
 		if (err) {
 			pr_err("%s delete: %d\n", bench_kind_name[kind], err);
 			goto destroy;
 		}
 		bench_times_add(&t[base + PH_DELETE], ns, 1);
-		bench_map_destroy(&m);
+		bench_map_free(m);
 		cond_resched();
 	}
 	return 0;
 
 destroy:
-	bench_map_destroy(&m);
+	bench_map_free(m);
 	return err;
 }
 
@@ -978,10 +1016,12 @@ static void bench_timer_info(void)
 
 /*
  * Percentiles of the @m latencies @lat (sorted in @tmp), as records of
- * phases @prefix + "insert_lat_p50" ... "insert_lat_max".
+ * phases @prefix + "insert_lat_p50" ... "insert_lat_max"; with @retries
+ * (not NULL) the writes made again, as "retries".
  */
 static void bench_latency_percentiles(enum bench_kind kind, const u32 *lat,
-				      u32 *tmp, u32 m, const char *prefix)
+				      u32 *tmp, u32 m, const char *prefix,
+				      const u64 *retries)
 {
 	static const struct {
 		const char *phase;
@@ -1009,6 +1049,8 @@ static void bench_latency_percentiles(enum bench_kind kind, const u32 *lat,
 		bench_json_u64(j, "ns_per_op", tmp[at]);
 		bench_json_div(j, "mean_ns", sum, m);
 		bench_json_u64(j, "ops", m);
+		if (retries)
+			bench_json_u64(j, "retries", *retries);
 		bench_json_emit(j, "HMAP-BENCH");
 	}
 }
@@ -1075,29 +1117,32 @@ static int bench_latency(u32 n, u32 every)
 	bench_timer_info();
 
 	for (kind = 0; kind < BENCH_KINDS; kind++) {
-		struct bench_map m;
+		struct bench_map *m;
 		u32 m10;
 
-		err = bench_map_create(&m, kind, false, false);
-		if (err)
+		m = bench_map_new(kind, false, false);
+		if (IS_ERR(m)) {
+			err = PTR_ERR(m);
 			goto out;
+		}
 		for (i = 0; i < n; i++) {
 			u64 t0 = ktime_get_ns();
 
-			err = bench_insert(&m, &k.hit[i]);
+			err = bench_insert(m, &k.hit[i]);
 			lat[i] = min_t(u64, ktime_get_ns() - t0, U32_MAX);
 			if (err)
 				break;
 			if (!(i & BENCH_RESCHED_MASK))
 				cond_resched();
 		}
-		bench_map_destroy(&m);
+		bench_map_free(m);
 		if (err)
 			goto out;
 
 		for (m10 = 10000; m10 < n; m10 *= 10)
-			bench_latency_percentiles(kind, lat, tmp, m10, "");
-		bench_latency_percentiles(kind, lat, tmp, n, "");
+			bench_latency_percentiles(kind, lat, tmp, m10, "",
+						  NULL);
+		bench_latency_percentiles(kind, lat, tmp, n, "", NULL);
 		bench_latency_series(kind, lat, n, every);
 	}
 out:
@@ -1397,9 +1442,10 @@ free_mm:
  * the same batches, with cond_resched() between them.
  *
  * Every writer starts the same way, whichever CPU the benchmark's thread
- * is on: from softirq, an IPI to its CPU arms a pinned softirq hrtimer
- * for one moment shared by all writers, and the timer schedules the
- * tasklet; from process context, its kthread is woken. One writer runs on
+ * is on: from softirq, an IPI to its CPU (or, on the thread's own CPU, a
+ * call with interrupts off) arms a pinned softirq hrtimer for one moment
+ * shared by all writers, and the timer schedules the tasklet; from
+ * process context, its kthread is woken. One writer runs on
  * the first online CPU, the CPU of the first of several writers.
  *
  * A write the map refuses (-EBUSY: rhashtable's rehash is due; -ENOMEM)
@@ -1411,12 +1457,16 @@ free_mm:
  */
 #define BENCH_WRITER_BATCH		128
 #define BENCH_WRITERS_MAX		8
-/* A phase still running after this is stopped and fails. */
-#define BENCH_WRITER_TIMEOUT_MSEC	300000U
 #define BENCH_BACKOFF_MIN_US		10U
 #define BENCH_BACKOFF_MAX_US		160U
 /* The writers of a softirq phase start this long after they are armed. */
 #define BENCH_WRITER_START_US		1000U
+
+/* A phase still running after this many ms is stopped and fails. */
+static unsigned int writer_timeout_ms = 300000;
+module_param(writer_timeout_ms, uint, 0444);
+MODULE_PARM_DESC(writer_timeout_ms,
+		 "ms a writers phase may run before it is stopped as timed out (default 300000; 1 and up)");
 
 enum bench_wphase {
 	WP_INSERT,
@@ -1461,8 +1511,9 @@ static const char *bench_wctx(bool atomic)
  *	last write was refused.
  * @retries: writes refused with -ENOMEM or -EBUSY and made again after a
  *	back-off.
- * @err: the first other error, -ETIMEDOUT (&bench_map.stop), or -EAGAIN
- *	if it ran on another CPU than @cpu (a CPU went offline).
+ * @err: the first other error, -EAGAIN if it ran on another CPU than @cpu
+ *	(a CPU went offline), or -ECANCELED if it was stopped
+ *	(&bench_map.stop: the phase timed out, or another writer failed).
  * @done: completed (complete_all(): it may be waited for twice, see
  *	bench_writers_run()) when it finished.
  */
@@ -1503,9 +1554,10 @@ static __always_inline int bench_write_one(struct bench_map *m,
 
 /*
  * Up to BENCH_WRITER_BATCH writes of @w; a refused write ends the batch
- * with &bench_writer.backoff_us set. Return: true when the writer is done
- * (all its keys written, an error, or stopped): &bench_writer.done is
- * completed.
+ * with &bench_writer.backoff_us set. A writer that fails sets
+ * &bench_map.stop, so that the others end within a write rather than run
+ * to the end of their keys. Return: true when the writer is done (all its
+ * keys written, an error, or stopped): &bench_writer.done is completed.
  */
 static bool bench_writer_batch(struct bench_writer *w)
 {
@@ -1515,11 +1567,12 @@ static bool bench_writer_batch(struct bench_writer *w)
 	if (!w->t_start)
 		w->t_start = ktime_get_ns();
 	if (READ_ONCE(w->m->stop)) {
-		w->err = -ETIMEDOUT;
+		w->err = -ECANCELED;
 		goto done;
 	}
 	if (unlikely(raw_smp_processor_id() != w->cpu)) {
 		w->err = -EAGAIN;
+		WRITE_ONCE(w->m->stop, true);
 		goto done;
 	}
 	while (w->pos < end) {
@@ -1538,7 +1591,9 @@ static bool bench_writer_batch(struct bench_writer *w)
 			return false;
 		}
 		if (unlikely(err)) {
-			w->err = err;
+			/* An update's retry loop ends with -ENOENT on stop. */
+			w->err = READ_ONCE(w->m->stop) ? -ECANCELED : err;
+			WRITE_ONCE(w->m->stop, true);
 			goto done;
 		}
 		if (w->lat) {
@@ -1681,31 +1736,6 @@ struct bench_wresult {
 };
 
 /*
- * A phase that timed out: reported as such, in place of its figures (the
- * command fails too).
- */
-static void bench_writers_timed_out(struct bench_map *m, enum bench_wphase ph,
-				    u32 n, unsigned int nw, bool lat)
-{
-	struct bench_json *j = &bench_out;
-	char phase[32];
-
-	if (lat)
-		snprintf(phase, sizeof(phase), "%s_w%u_insert_lat",
-			 bench_wctx(m->atomic), nw);
-	else
-		snprintf(phase, sizeof(phase), "%s_%s_w%u",
-			 bench_wctx(m->atomic), bench_wphase_name[ph], nw);
-	bench_json_start(j);
-	bench_json_str(j, "structure", bench_kind_name[m->kind]);
-	bench_json_u64(j, "n", n);
-	bench_json_str(j, "timed_out", phase);
-	bench_json_u64(j, "writers", nw);
-	bench_json_u64(j, "msec", BENCH_WRITER_TIMEOUT_MSEC);
-	bench_json_emit(j, "HMAP-BENCH-INFO");
-}
-
-/*
  * Run phase @ph on @m with @nw writers, each on its own online CPU (the
  * first @nw of them), from softirq if @m is atomic, else from kthreads:
  * the @n keys split into @nw ranges, one a writer; for WP_UPDATE_SHARED
@@ -1715,18 +1745,19 @@ static void bench_writers_timed_out(struct bench_map *m, enum bench_wphase ph,
  * cpus_read_lock() is held while the CPUs are chosen and the writers
  * started only: a writer that finds itself on another CPU later (its CPU
  * went offline and the tasklet, timer or kthread moved) fails the phase
- * with -EAGAIN rather than measure fewer CPUs.
+ * with -EAGAIN rather than measure fewer CPUs. A writer that fails stops
+ * the others (bench_writer_batch()).
  *
  * Return: 0, -ETIMEDOUT if the writers were still at it after
- * BENCH_WRITER_TIMEOUT_MSEC (they are stopped and the phase reported as
- * timed out), -EAGAIN, -ENODEV (fewer than @nw CPUs online), -ENXIO, or
- * the error of a write.
+ * writer_timeout_ms (they are stopped), -EAGAIN, -ENODEV (fewer than @nw
+ * CPUs online), -ENXIO (an IPI to start a writer failed), -ENOMEM, the
+ * error of kthread_create_on_cpu(), or the error of a write.
  */
 static int bench_writers_run(struct bench_map *m, enum bench_wphase ph,
 			     const u64 *keys, u32 n, unsigned int nw, u32 *lat,
 			     struct bench_wresult *res)
 {
-	unsigned long left = msecs_to_jiffies(BENCH_WRITER_TIMEOUT_MSEC);
+	unsigned long left = msecs_to_jiffies(writer_timeout_ms);
 	bool shared = ph == WP_UPDATE_SHARED;
 	u64 start = U64_MAX, end = 0;
 	struct bench_writer *w;
@@ -1772,8 +1803,7 @@ static int bench_writers_run(struct bench_map *m, enum bench_wphase ph,
 		if (!left) {
 			pr_err("%s %s: writers still at it after %u ms\n",
 			       bench_kind_name[m->kind], bench_wphase_name[ph],
-			       BENCH_WRITER_TIMEOUT_MSEC);
-			bench_writers_timed_out(m, ph, n, nw, lat);
+			       writer_timeout_ms);
 			err = -ETIMEDOUT;
 		}
 	}
@@ -1790,12 +1820,20 @@ static int bench_writers_run(struct bench_map *m, enum bench_wphase ph,
 	res->retries = 0;
 	for (i = 0; i < nw; i++) {
 		if (m->atomic) {
+			/*
+			 * In this order because done was completed by the
+			 * tasklet's last run, which armed no timer and did
+			 * not schedule itself again (or, for a writer never
+			 * armed, by bench_writers_kick()): once the timer is
+			 * cancelled and the tasklet killed, neither runs.
+			 */
 			hrtimer_cancel(&w[i].timer);
 			tasklet_kill(&w[i].tasklet);
 		} else {
 			kthread_stop(w[i].task);
 		}
-		if (w[i].err && !err)
+		/* The error of the writer that failed, not of those stopped. */
+		if (w[i].err && (!err || err == -ECANCELED))
 			err = w[i].err;
 		start = min(start, w[i].t_start);
 		end = max(end, w[i].t_end);
@@ -1832,32 +1870,42 @@ struct bench_wtimes {
  * (else from process context): insert the keys (growing from empty),
  * update them, with more than one writer update them all from every
  * writer, delete them (shrinking to empty); the map settles between
- * phases. With @lat: the insert phase only, each write timed.
+ * phases. Each phase that completes adds its time and retries to @t (if
+ * not NULL). With @lat: the insert phase only, each write timed, its
+ * retries in *@retries.
+ *
+ * Return: 0, or the error of the phase that failed (bench_writers_run(),
+ * or -EIO if the map then holds the wrong number of keys), which is put
+ * in *@failed; the phases after it are not run. A map that cannot be
+ * created (its error) fails WP_INSERT.
  */
 static int bench_writers_round(enum bench_kind kind, bool atomic,
 			       struct bench_keys *k, unsigned int nw,
-			       struct bench_wtimes *t, u32 *lat)
+			       struct bench_wtimes *t, u32 *lat, u64 *retries,
+			       enum bench_wphase *failed)
 {
 	struct bench_wresult res;
-	struct bench_map m;
-	unsigned int ph;
+	struct bench_map *m;
+	enum bench_wphase ph;
 	int err;
 
-	err = bench_map_create(&m, kind, false, atomic);
-	if (err)
-		return err;
+	*failed = WP_INSERT;
+	m = bench_map_new(kind, false, atomic);
+	if (IS_ERR(m))
+		return PTR_ERR(m);
 	/* The writers retry a refused insert themselves, after a back-off. */
-	m.retry_busy = false;
+	m->retry_busy = false;
 	for (ph = 0; ph < WP_COUNT; ph++) {
 		if (ph == WP_UPDATE_SHARED && nw == 1)
 			continue;
+		*failed = ph;
 		if (ph != WP_INSERT)
-			bench_map_settle(&m);
-		err = bench_writers_run(&m, ph, k->hit, k->n, nw, lat, &res);
+			bench_map_settle(m);
+		err = bench_writers_run(m, ph, k->hit, k->n, nw, lat, &res);
 		if (err)
 			break;
-		err = bench_check(&m, bench_wphase_name[ph],
-				  bench_map_count(&m),
+		err = bench_check(m, bench_wphase_name[ph],
+				  bench_map_count(m),
 				  ph == WP_DELETE ? 0 : k->n);
 		if (err)
 			break;
@@ -1866,10 +1914,12 @@ static int bench_writers_round(enum bench_kind kind, bool atomic,
 					ph == WP_UPDATE_SHARED ? nw : 1);
 			t[ph].retries += res.retries;
 		}
-		if (lat)
+		if (lat) {
+			*retries = res.retries;
 			break;
+		}
 	}
-	bench_map_destroy(&m);
+	bench_map_free(m);
 	return err;
 }
 
@@ -1892,13 +1942,61 @@ static void bench_wtimes_emit(enum bench_kind kind, bool atomic, u32 n,
 }
 
 /*
+ * A writers phase (@lat: the insert-latency pass) that gives no figures
+ * because it failed with @err: an HMAP-BENCH-INFO line "timed_out" (with
+ * "msec", the limit) for -ETIMEDOUT, else "failed" (with "error", the
+ * -errno); "writers" is @nw.
+ */
+static void bench_writers_failed(enum bench_kind kind, bool atomic, u32 n,
+				 unsigned int nw, enum bench_wphase ph,
+				 bool lat, int err)
+{
+	struct bench_json *j = &bench_out;
+	char phase[32];
+
+	if (lat)
+		snprintf(phase, sizeof(phase), "%s_w%u_insert_lat",
+			 bench_wctx(atomic), nw);
+	else
+		snprintf(phase, sizeof(phase), "%s_%s_w%u",
+			 bench_wctx(atomic), bench_wphase_name[ph], nw);
+	bench_json_start(j);
+	bench_json_str(j, "structure", bench_kind_name[kind]);
+	bench_json_u64(j, "n", n);
+	bench_json_str(j, err == -ETIMEDOUT ? "timed_out" : "failed", phase);
+	bench_json_u64(j, "writers", nw);
+	if (err == -ETIMEDOUT) {
+		bench_json_u64(j, "msec", writer_timeout_ms);
+	} else {
+		bench_json_key(j, "error");
+		bench_json_raw(j, "%d", err);
+	}
+	bench_json_emit(j, "HMAP-BENCH-INFO");
+}
+
+/*
  * writers N REPS [task]: with one writer (on the first online CPU), then
  * one on each online CPU (up to BENCH_WRITERS_MAX), REPS rounds of
  * bench_writers_round() per map, the maps alternating which goes first;
  * the best round is reported. Then one more insert phase per map and
- * number of writers with every write timed. From softirq, or with "task"
- * from process context. A phase that timed out fails the command, and is
- * reported as an HMAP-BENCH-INFO line "timed_out" instead of figures.
+ * number of writers with every write timed, whose records also carry the
+ * writes made again ("retries"). From softirq, or with "task" from
+ * process context. An HMAP-BENCH-INFO line "writer_timeout_msec" comes
+ * first.
+ *
+ * A phase that times out or fails is reported as an HMAP-BENCH-INFO line,
+ * "timed_out" or "failed" (bench_writers_failed()), and costs, for its
+ * map and number of writers only: that phase's figures, those of the
+ * rounds before it too; the rounds after it, which are not run, so that
+ * the phases before it have the rounds up to and including the one that
+ * failed and those after it the rounds before it (no figures if none);
+ * and, if it was the insert phase, the insert-latency pass, which is not
+ * run. A latency pass that fails costs its own figures only. The other
+ * map and the other number of writers are run and reported in full, and
+ * the command fails with the first error.
+ *
+ * Return: 0, -EINVAL (N or REPS out of range), -ENOMEM, or the first
+ * error of a phase (bench_writers_round()).
  */
 static int bench_writers(u32 n, u32 reps, bool atomic)
 {
@@ -1906,11 +2004,16 @@ static int bench_writers(u32 n, u32 reps, bool atomic)
 		1, min_t(unsigned int, num_online_cpus(), BENCH_WRITERS_MAX)
 	};
 	unsigned int r, c, i, ph, kind, configs = nws[1] > 1 ? 2 : 1;
+	/* Per map and number of writers: 1 + the phase that failed, or 0. */
+	unsigned int failed[BENCH_KINDS][2] = {};
+	struct bench_json *j = &bench_out;
 	struct bench_wtimes (*t)[2][WP_COUNT];
 	u32 *lat = NULL, *tmp = NULL;
+	enum bench_wphase fph;
 	struct bench_keys k;
 	char prefix[16];
-	int err;
+	int err, ret = 0;
+	u64 retries;
 
 	if (n < BENCH_WRITERS_MAX || n > BENCH_N_MAX || !reps ||
 	    reps > BENCH_REPS_MAX)
@@ -1919,48 +2022,68 @@ static int bench_writers(u32 n, u32 reps, bool atomic)
 	if (!t)
 		return -ENOMEM;
 	err = bench_keys_alloc(&k, n, false);
-	if (err)
-		goto free_t;
+	if (err) {
+		kfree(t);
+		return err;
+	}
+	bench_json_start(j);
+	bench_json_u64(j, "writer_timeout_msec", writer_timeout_ms);
+	bench_json_emit(j, "HMAP-BENCH-INFO");
 
 	for (r = 0; r < reps; r++)
 		for (c = 0; c < configs; c++)
 			for (i = 0; i < BENCH_KINDS; i++) {
 				kind = (i + r) % BENCH_KINDS;
+				if (failed[kind][c])
+					continue;
 				err = bench_writers_round(kind, atomic, &k,
 							  nws[c], t[kind][c],
-							  NULL);
-				if (err)
-					goto free_keys;
+							  NULL, NULL, &fph);
+				if (!err)
+					continue;
+				bench_writers_failed(kind, atomic, n, nws[c],
+						     fph, false, err);
+				failed[kind][c] = fph + 1;
+				ret = ret ?: err;
 			}
 	for (kind = 0; kind < BENCH_KINDS; kind++)
 		for (c = 0; c < configs; c++)
 			for (ph = 0; ph < WP_COUNT; ph++)
-				bench_wtimes_emit(kind, atomic, n, nws[c], ph,
-						  &t[kind][c][ph]);
+				if (failed[kind][c] != ph + 1)
+					bench_wtimes_emit(kind, atomic, n,
+							  nws[c], ph,
+							  &t[kind][c][ph]);
 
 	lat = vmalloc(array_size(n, sizeof(*lat)));
 	tmp = vmalloc(array_size(n, sizeof(*tmp)));
-	if (!lat || !tmp) {
-		err = -ENOMEM;
-		goto free_keys;
-	}
 	for (c = 0; c < configs; c++)
 		for (kind = 0; kind < BENCH_KINDS; kind++) {
-			err = bench_writers_round(kind, atomic, &k, nws[c],
-						  NULL, lat);
-			if (err)
-				goto free_keys;
+			/*
+			 * Not the phase that failed again: another timeout
+			 * would cost writer_timeout_ms more.
+			 */
+			if (failed[kind][c] == WP_INSERT + 1)
+				continue;
+			err = lat && tmp ?
+			      bench_writers_round(kind, atomic, &k, nws[c],
+						  NULL, lat, &retries, &fph) :
+			      -ENOMEM;
+			if (err) {
+				bench_writers_failed(kind, atomic, n, nws[c],
+						     WP_INSERT, true, err);
+				ret = ret ?: err;
+				continue;
+			}
 			snprintf(prefix, sizeof(prefix), "%s_w%u_",
 				 bench_wctx(atomic), nws[c]);
-			bench_latency_percentiles(kind, lat, tmp, n, prefix);
+			bench_latency_percentiles(kind, lat, tmp, n, prefix,
+						  &retries);
 		}
-free_keys:
 	vfree(tmp);
 	vfree(lat);
 	bench_keys_free(&k);
-free_t:
 	kfree(t);
-	return err;
+	return ret;
 }
 
 /* ---- hash ---- */
@@ -2240,6 +2363,8 @@ static const struct file_operations bench_run_fops = {
 
 static int __init hmap_bench_init(void)
 {
+	if (!writer_timeout_ms)
+		return -EINVAL;
 	bench_dir = debugfs_create_dir("hmap_bench", NULL);
 	debugfs_create_file("run", 0200, bench_dir, NULL, &bench_run_fops);
 	return 0;

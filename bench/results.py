@@ -9,7 +9,9 @@ hmap-ubench):
   HMAP-BENCH {json}         one result: structure, n, phase, ns_per_op, ...
   HMAP-BENCH-SERIES {json}  per-insert latency, max and mean per window
   HMAP-BENCH-INFO {json}    facts about the run, and writers phases that
-                            timed out ("timed_out": the phase)
+                            gave no figures: "timed_out" or "failed" (with
+                            "error"): the phase, or <ctx>_w<W>_insert_lat
+                            for a latency pass
   HMAP-PROF ...             profiler output (with hmap_bench_profile=1)
   Average test time: NS     from the kernel's test_rhashtable module
 and writes into OUT_DIR:
@@ -87,6 +89,18 @@ WRITER_PHASES = [
     ("delete", "delete (shrinking to empty)", "delete"),
 ]
 WRITERS = re.compile(r"(sirq|task)_(\w+)_w(\d+)$")
+# The writers' insert-latency pass: <ctx>_w<writers>_insert_lat in a
+# "timed_out" or "failed" line; its records add _p50 ... _max.
+WLAT = re.compile(r"(sirq|task)_w(\d+)_insert_lat$")
+WRITER_TIMEOUT_MSEC = 300000
+MAPS = ("hmap", "rhashtable")
+
+
+def writer_ops(w):
+    """The phases of a writers round with @w writers, in the order they
+    run (hmap_bench.c, bench_writers_round())."""
+    return [op for op, _, _ in WRITER_PHASES
+            if op != "update_shared" or w > 1]
 
 
 def parse(path):
@@ -141,16 +155,52 @@ def median(v):
 
 
 class GuestResults(Results):
-    def __init__(self, recs, timeouts=()):
+    def __init__(self, recs, lost=()):
         super().__init__(recs)
-        # (structure, n, phase) of the writers phases that timed out
-        self.timeouts = set(timeouts)
+        # {(structure, n, phase): "timed out" or "failed (error E)"}: the
+        # writers phases and latency passes that gave no figures
+        self.lost = {(s, n, p): why for s, n, p, why in lost}
+        # hmap_bench's writer_timeout_ms, in seconds (set by main())
+        self.writer_timeout_s = f"{WRITER_TIMEOUT_MSEC / 1000:g}"
+
+    def why(self, structure, n, phase):
+        """Why writers phase @phase (<ctx>_<op>_w<W>) or latency pass
+        <ctx>_w<W>_insert_lat has no record: it timed out or failed, or
+        "not run" after a phase of its map and number of writers that did
+        (hmap_bench.c, bench_writers()); None if it has one, or if nothing
+        says why."""
+        if (structure, n, phase) in self.lost:
+            return self.lost[(structure, n, phase)]
+        m = WLAT.match(phase)
+        if m:
+            if self.get(structure, n, phase + "_max") is not None:
+                return None
+            first = f"{m.group(1)}_insert_w{m.group(2)}"
+            return "not run" if (structure, n, first) in self.lost else None
+        m = WRITERS.match(phase)
+        if not m or self.get(structure, n, phase) is not None:
+            return None
+        ctx, op, w = m.group(1), m.group(2), int(m.group(3))
+        ops = writer_ops(w)
+        if op not in ops:
+            return None
+        for before in ops[:ops.index(op)]:
+            if (structure, n, f"{ctx}_{before}_w{w}") in self.lost:
+                return "not run"
+        return None
 
     def cell(self, structure, n, phase):
-        """ns_per_op of a writers phase, or "timed out"."""
-        if (structure, n, phase) in self.timeouts:
-            return "timed out"
-        return fmt_ns(self.get(structure, n, phase))
+        """ns_per_op of a writers phase, or why there is none."""
+        v = self.get(structure, n, phase)
+        if v is None:
+            return self.why(structure, n, phase) or "–"
+        return fmt_ns(v)
+
+    def lost_by(self, structure, match):
+        """(n, phase, why) of what @structure lost, for phases @match
+        accepts, in order."""
+        return sorted((n, p, why) for (s, n, p), why in self.lost.items()
+                      if s == structure and match(p))
 
     def spread(self, structure, n, phase):
         """How far the median round is above the best one, in percent."""
@@ -194,10 +244,14 @@ def kernel_table(res, out):
 
 def latency_rows(res, out, n, prefix="", first=""):
     """The rows of one N of a latency table, phases @prefix + LAT; @first
-    the cells before the map's name."""
+    the cells before the map's name. A writers' latency pass without
+    figures says why in its cells."""
     for s in ("hmap", "rhashtable"):
         cells = [fmt_ns(res.get(s, n, prefix + p)) for p, _ in LAT]
         mean = res.get(s, n, prefix + "insert_lat_p50", "mean_ns")
+        why = res.why(s, n, prefix + "insert_lat") if prefix else None
+        if why:
+            cells = [why] * len(LAT)
         out.append(f"| {pow10(n)} | {first}{s} | " + " | ".join(cells) +
                    f" | {fmt_ns(mean)} |")
     cells = [fmt_ratio(res.get("hmap", n, prefix + p),
@@ -224,24 +278,38 @@ def latency_table(res, out):
     out.append("")
 
 
-def writer_counts(res, ctx):
-    """The numbers of writers in context @ctx there are records of."""
-    return sorted({int(m.group(3)) for (s, n, p) in res.by
-                   for m in [WRITERS.match(p)]
-                   if m and s == "hmap" and m.group(1) == ctx})
-
-
-def timed_out(res, ctx):
-    """(n, writers) of the throughput phases in @ctx that timed out."""
-    return {(n, int(m.group(3))) for (s, n, p) in res.timeouts
+def writers_runs(res, ctx):
+    """(n, writers) of the writers throughput phases in context @ctx there
+    are records of, or that gave no figures, either map."""
+    keys = list(res.by) + list(res.lost)
+    return {(n, int(m.group(3))) for (s, n, p) in keys
             for m in [WRITERS.match(p)] if m and m.group(1) == ctx}
 
 
+def rounds_cell(h, r):
+    """The rounds of a writers row: hmap's, or both maps' where they
+    differ (a phase that failed ends its map's rounds early)."""
+    return dash(h) if h == r or r is None else f"{dash(h)}, {r}"
+
+
+def lost_text(res):
+    """What the writers tables say of the phases that gave no figures."""
+    return (f"A phase still running after {res.writer_timeout_s} s is "
+            "stopped and shown as \"timed out\", one that fails otherwise "
+            "as \"failed\", with the error. That costs, for that map and "
+            "number of writers only, the phase's figures (from every "
+            "round) and the rounds after it, which are not run: the "
+            "phases after it have only the rounds before (\"not run\" if "
+            "none; rounds gives both maps' counts where they differ), and "
+            "after a failed insert phase the latency pass below is not run "
+            "either. The other map and the other number of writers are "
+            "measured in full.")
+
+
 def writers_table(res, out, ctx):
-    late = timed_out(res, ctx)
-    ws = sorted(set(writer_counts(res, ctx)) | {w for _, w in late})
-    ns = sorted(set(res.ns("hmap", f"{ctx}_insert_w1")) |
-                {n for n, _ in late})
+    runs = writers_runs(res, ctx)
+    ws = sorted({w for _, w in runs})
+    ns = sorted({n for n, _ in runs})
     if not ns or not ws:
         return
     if ctx == "task":
@@ -254,7 +322,9 @@ def writers_table(res, out, ctx):
             "writers that may sleep: an hmap without `HMAP_F_ATOMIC`, "
             "rhashtable objects `kmalloc(GFP_KERNEL)`ed. A refused write "
             "is made again after the same back-off as from softirq, the "
-            "kthread sleeping meanwhile.\n")
+            "kthread sleeping meanwhile. rhashtable's rehash shares the "
+            "CPU of the writer that queued it with that writer's kthread, "
+            "as the scheduler decides.\n")
         writers_rows(res, out, ctx, ns, ws)
         return
     out.append("### Writes from softirq: one writer and one per CPU\n")
@@ -262,7 +332,8 @@ def writers_table(res, out, ctx):
         "Each writer is a tasklet on its own CPU that makes up to 128 "
         "writes a run and schedules itself again until its keys are done, "
         "so all writes run in softirq. Every writer starts the same way, "
-        "whichever CPU the benchmark's thread is on: an IPI arms a pinned "
+        "whichever CPU the benchmark's thread is on: an IPI (on the "
+        "thread's own CPU a call with interrupts off) arms a pinned "
         "softirq hrtimer on its CPU, for one moment shared by all writers, "
         "and the timer schedules the tasklet; one writer runs on the "
         "first online CPU, the first of several writers' CPUs. The hmap "
@@ -281,17 +352,20 @@ def writers_table(res, out, ctx):
         "for both maps: 10 µs, doubled at each refusal in a row up to "
         "160 µs, an hrtimer re-arming the tasklet, so that the CPU is "
         "left to the map's worker meanwhile; \"retries\" counts the "
-        "refusals over all rounds. A phase still running after 300 s is "
-        "stopped and shown as timed out, without figures. ns/write is "
+        f"refusals over all rounds. {lost_text(res)} ns/write is "
         "wall time, from the first writer's start to the last one's end, "
         "over all writes, best of the rounds; hmap / rhashtable is below 1 "
         "when hmap is faster. "
         "The speed-up is the throughput of the writers over one writer's "
         "in the same operation (one writer's update for \"all keys\"); 2 "
-        "would be perfect on 2 CPUs. With one writer the other CPU is "
-        "free for the maps' workers (hmap's array allocation and "
-        "evacuation, rhashtable's rehash); with more, they share the "
-        "writers' CPUs. The map settles (finishes resizing) between "
+        "would be perfect on 2 CPUs. hmap's worker (array allocation and "
+        "evacuation) is on an unbound workqueue: with one writer it has "
+        "the other CPU. rhashtable's rehash is queued with "
+        "`schedule_work()` on the kernel's per-CPU workqueue, so it runs "
+        "on the CPU of the writer that queued it, and gets that CPU only "
+        "while the writer backs off or once the softirq work has been "
+        "handed to ksoftirqd. With more writers, hmap's worker shares "
+        "their CPUs too. The map settles (finishes resizing) between "
         "phases.\n")
     writers_rows(res, out, ctx, ns, ws)
 
@@ -309,16 +383,16 @@ def writers_rows(res, out, ctx, ns, ws):
                 h = res.get("hmap", n, phase)
                 r = res.get("rhashtable", n, phase)
                 if h is None and r is None and not any(
-                        (s, n, phase) in res.timeouts
-                        for s in ("hmap", "rhashtable")):
+                        res.why(s, n, phase) for s in MAPS):
                     continue
                 one = f"{ctx}_{base}_w1"
                 sh, sr = ("–", "–") if phase == one else (
                     fmt_ratio(res.get("hmap", n, one), h),
                     fmt_ratio(res.get("rhashtable", n, one), r))
+                reps = [res.get(s, n, phase, "reps") for s in MAPS]
                 out.append(
                     f"| {label} | {pow10(n)} | {w} | "
-                    f"{dash(res.get('hmap', n, phase, 'reps'))} | "
+                    f"{rounds_cell(*reps)} | "
                     f"{res.cell('hmap', n, phase)} | "
                     f"{res.cell('rhashtable', n, phase)} | "
                     f"{res.fmt('hmap', 'rhashtable', n, phase)}"
@@ -327,8 +401,11 @@ def writers_rows(res, out, ctx, ns, ws):
                     f"{dash(res.get('rhashtable', n, phase, 'retries'))} |")
     out.append("")
 
-    ns = res.ns("hmap", f"{ctx}_w{ws[0]}_insert_lat_max")
-    if not ns:
+    runs = [(n, w) for n in ns for w in ws
+            if any(res.get(s, n, f"{ctx}_w{w}_insert_lat_max") is not None
+                   or res.why(s, n, f"{ctx}_w{w}_insert_lat")
+                   for s in MAPS)]
+    if not runs:
         return
     out.append("#### Insert latency while growing, from " +
                ("softirq" if ctx == "sirq" else "process context") + "\n")
@@ -339,9 +416,8 @@ def writers_rows(res, out, ctx, ns, ws):
                "succeeded, back-offs included.\n")
     out.append("| N | writers, map | p50 | p99 | p99.9 | max | mean |")
     out.append("|---:|---|---:|---:|---:|---:|---:|")
-    for n in ns:
-        for w in ws:
-            latency_rows(res, out, n, f"{ctx}_w{w}_", f"{w}, ")
+    for n, w in runs:
+        latency_rows(res, out, n, f"{ctx}_w{w}_", f"{w}, ")
     out.append("")
 
 
@@ -481,6 +557,35 @@ def user_table(res, out):
         out.append("")
 
 
+def lost_row(goal, vals, ok, res, match):
+    """target_row() for a target over writers phases, @match accepting
+    the phases (and latency passes) it covers: a phase hmap lost to a
+    timeout makes it **no**; any other phase lost, by either map, is named,
+    and one hmap lost otherwise leaves it unknown unless what was measured
+    already says no. None if there is nothing to say."""
+    lost = {s: res.lost_by(s, match) for s in MAPS}
+    if not vals and not any(lost.values()):
+        return None
+    worst = max(vals) if vals else None
+    where = "–" if worst is None else \
+        f"{worst[0]:.2f} ({worst[1]}, {pow10(worst[2])})"
+    for s in MAPS:
+        if lost[s]:
+            where += f"; {s} " + ", ".join(
+                f"{p} at {pow10(n)} {why}" for n, p, why in lost[s])
+    if any(why == "timed out" for _, _, why in lost["hmap"]):
+        met = "**no** (timed out)"
+    elif worst is not None and not ok(worst[0]):
+        met = "**no**"
+    elif lost["hmap"] or worst is None:
+        met = "**not known**"
+    elif lost["rhashtable"]:
+        met = "yes, where both have figures"
+    else:
+        met = "yes"
+    return f"| {goal} | {met} | {where} |"
+
+
 def goals(res, out):
     """The issue's targets, each checked against this run."""
     rows = []
@@ -510,18 +615,31 @@ def goals(res, out):
         lambda x: x < 1)
     lat = ratios(["insert_lat_max"], nlist=res.ns("hmap", "insert_lat_max"))
     for ctx, where in (("sirq", "softirq"), ("task", "process context")):
-        ws = writer_counts(res, ctx)
-        wn = res.ns("hmap", f"{ctx}_insert_w1")
+        runs = writers_runs(res, ctx)
+        ws = sorted({w for _, w in runs})
+        wn = sorted({n for n, _ in runs})
         if ws and ws[-1] > 1:
-            row(f"hmap's write throughput at least rhashtable's, {ws[-1]} "
+            # Any phase of the context, with any number of writers.
+            def mine(p, ctx=ctx):
+                m = WRITERS.match(p)
+                return bool(m) and m.group(1) == ctx
+            rows.append(lost_row(
+                f"hmap's write throughput at least rhashtable's, {ws[-1]} "
                 f"writers from {where}",
                 ratios([f"{ctx}_{p}_w{ws[-1]}" for p in
                         ("insert", "update", "update_shared", "delete")],
-                       nlist=wn), lambda x: x <= 1)
+                       nlist=wn), lambda x: x <= 1, res, mine))
         lat += ratios([f"{ctx}_w{w}_insert_lat_max" for w in ws],
-                      nlist=res.ns("hmap", f"{ctx}_w1_insert_lat_max"))
-    row("worst insert while growing below rhashtable's, every N, every "
-        "context and number of writers", lat, lambda x: x < 1)
+                      nlist=wn)
+
+    def lat_lost(p):
+        # A latency pass, or an insert phase (after which it is not run).
+        m = WRITERS.match(p)
+        return bool(WLAT.match(p)) or bool(m) and m.group(2) == "insert"
+    rows.append(lost_row("worst insert while growing below rhashtable's, "
+                         "every N, every context and number of writers",
+                         lat, lambda x: x < 1, res, lat_lost))
+    rows[:] = [r for r in rows if r]
     big = max(res.ns("hmap", "insert_lat_max") or [0])
     if big:
         h = res.get("hmap", big, "insert_lat_max")
@@ -535,6 +653,52 @@ def goals(res, out):
         out.append("|---|---|---|")
         out.extend(rows)
         out.append("")
+
+
+def lost_records(info):
+    """(structure, n, phase, why) of each writers phase or latency pass
+    the INFO lines say gave no figures."""
+    for i in info:
+        if "timed_out" in i:
+            yield i["structure"], i["n"], i["timed_out"], "timed out"
+        elif "failed" in i:
+            yield (i["structure"], i["n"], i["failed"],
+                   f"failed (error {i.get('error')})")
+
+
+def lost_problems(res, info):
+    """A line for "Problems in this run" per writers phase or latency pass
+    without figures: what happened, and what else it cost."""
+    lines = []
+    for i in info:
+        if "timed_out" in i:
+            phase = i["timed_out"]
+            what = f"timed out after {i['msec'] / 1000:g} s"
+        elif "failed" in i:
+            phase = i["failed"]
+            what = f"failed with error {i.get('error')}"
+        else:
+            continue
+        s, n, w = i["structure"], i["n"], i["writers"]
+        line = (f"{s} {phase} at N = {pow10(n)} ({w} "
+                f"writer{'' if w == 1 else 's'}) {what}: no figures")
+        m = WRITERS.match(phase)
+        if m:
+            ctx, op = m.group(1), m.group(2)
+            ops = writer_ops(w)
+            after = []
+            for later in ops[ops.index(op) + 1:] if op in ops else []:
+                reps = res.get(s, n, f"{ctx}_{later}_w{w}", "reps")
+                after.append(f"{later} not run" if reps is None else
+                             f"{later} over {reps} round"
+                             f"{'' if reps == 1 else 's'}")
+            if op == "insert":
+                after.append("latency pass not run")
+            if after:
+                line += (f"; {s} with {w} writer{'' if w == 1 else 's'} "
+                         f"at that N: " + ", ".join(after))
+        lines.append(line)
+    return lines
 
 
 def write_latency_dat(series, path):
@@ -586,13 +750,11 @@ def main(argv):
     with open(os.path.join(outdir, "results.json"), "w") as f:
         json.dump(recs, f, indent=1)
         f.write("\n")
-    late = [i for i in info if "timed_out" in i]
-    res = GuestResults(recs, ((i["structure"], i["n"], i["timed_out"])
-                              for i in late))
-    for i in late:
-        errors.append(f"{i['structure']} {i['timed_out']} at N = "
-                      f"{pow10(i['n'])} ({i['writers']} writers) timed out "
-                      f"after {i['msec'] // 1000} s: no figures")
+    res = GuestResults(recs, lost_records(info))
+    limit = next((i["writer_timeout_msec"] for i in info
+                  if "writer_timeout_msec" in i), WRITER_TIMEOUT_MSEC)
+    res.writer_timeout_s = f"{limit / 1000:g}"
+    errors += lost_problems(res, info)
     missing = [p for p in ("insert", "lookup_hit", "lookup_miss", "delete")
                if not res.ns("hmap", p) or not res.ns("rhashtable", p)]
     if missing:
