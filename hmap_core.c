@@ -391,8 +391,8 @@
  * hmap_lock_all() protects &hmap.tbl, the link from an old array to a new one,
  * &hmap.resizing and &hmap.stripe_mask (read under any stripe). A stripe
  * protects its buckets in every live array, and &hmap.nevacuate while it
- * points at one of them (read racily with READ_ONCE() elsewhere). &hmap.count and
- * &hmap_table.noverflow are atomic; &hmap.last_write is a hint written and
+ * points at one of them (read racily with READ_ONCE() elsewhere).
+ * &hmap.count and &hmap_table.noverflow are atomic; &hmap.last_write is a hint written and
  * read with WRITE_ONCE() and READ_ONCE(). The counters are per CPU and
  * read without a lock.
  */
@@ -2109,7 +2109,8 @@ static unsigned long hmap_bg_backoff(struct hmap *map, unsigned int bits)
  * hold-off for that size, where the next try of any path waits for
  * %HMAP_BG_RETRY (hmap_array_holdoff()), and, if it was the array of a
  * @due resize (not one allocated ahead), the cap; the worker comes back
- * for that resize after its back-off (hmap_bg_backoff()): 20 ms after a
+ * for whatever resize is due then after its back-off (hmap_bg_backoff()),
+ * whichever array failed: 20 ms after a
  * failure a write asked for, doubled by every failure in a row of an
  * array the worker asked for itself (@bg_asked).
  */
@@ -2134,15 +2135,16 @@ static void hmap_array_result(struct hmap *map, unsigned int bits, bool ok,
 	else if (map->array_failures <= HMAP_BG_BACKOFF_SHIFT)
 		map->array_failures++;
 	map->bg_asked = false;
-	if (due) {
+	if (due)
 		map->array_failed = true;
-		/*
-		 * The worker looks again, after its back-off, at a resize
-		 * that is still due: on an idle map no write asks for it.
-		 */
-		if (READ_ONCE(map->resizing) == HMAP_RESIZE_NONE)
-			hmap_bg_queue(map, hmap_bg_backoff(map, bits));
-	}
+	/*
+	 * The worker looks again, after its back-off, at a resize that is
+	 * due then: on an idle map no write asks for it. Also after an
+	 * array allocated ahead failed: the inserts of the hold-off that
+	 * follows may take the map past its load, and none asks then.
+	 */
+	if (READ_ONCE(map->resizing) == HMAP_RESIZE_NONE)
+		hmap_bg_queue(map, hmap_bg_backoff(map, bits));
 }
 
 /*
@@ -2459,7 +2461,7 @@ static bool hmap_resize_start(struct hmap *map, enum hmap_resize_kind kind,
 /*
  * Start a shrink if the map is well below its load. Deletes call this, so
  * that a map emptied faster than one shrink per resize still ends at the
- * size it needs (the worker does the same with hmap_bg_resize_due()).
+ * size it needs (the worker does the same with hmap_start_due_resize()).
  *
  * Return: -1 if no shrink is due or one started; else the B of the array
  * the shrink needs and did not find.
@@ -2489,7 +2491,7 @@ static int hmap_maybe_shrink(struct hmap *map)
  * Return: -1 if no resize is due or one started; else the B of the array
  * the resize needs and did not find.
  */
-static int hmap_bg_resize_due(struct hmap *map)
+static int hmap_start_due_resize(struct hmap *map)
 	__must_hold(&map->resize_lock)
 {
 	enum hmap_resize_kind kind;
@@ -2506,12 +2508,12 @@ static int hmap_bg_resize_due(struct hmap *map)
  * One hold of the lock by the worker, the @n-th of its turn: evacuate
  * %HMAP_EVAC_HOLD buckets of the resize in progress; with none in
  * progress (it ended, or none was), start a resize that is due
- * (hmap_bg_resize_due()), and if none was in progress at the start of the
- * turn, free a spare array once writes have been idle (into *@idle, for
- * the caller to free unlocked). A resize whose array failed is not asked
- * for within the back-off (hmap_bg_backoff()): the worker comes back when
- * that is over. At the end of the turn,
- * arm the worker for what is left. When the reserve of overflow buckets
+ * (hmap_start_due_resize()), and if none was in progress at the start of
+ * the turn, free a spare array once writes have been idle (into *@idle,
+ * for the caller to free unlocked). A resize whose array failed is not
+ * asked for within the back-off (hmap_bg_backoff()): the worker comes
+ * back when that is over. At the end of the turn, arm the worker for
+ * what is left. When the reserve of overflow buckets
  * is short, *@need gets what the evacuation needs, for the next hold (the
  * worker may sleep: it never takes GFP_ATOMIC ones); else 0.
  *
@@ -2566,7 +2568,7 @@ unlock:
 	 */
 	want = -1;
 	if (map->resizing == HMAP_RESIZE_NONE) {
-		want = hmap_bg_resize_due(map);
+		want = hmap_start_due_resize(map);
 		if (want >= 0 && !hmap_bg_backoff(map, want)) {
 			hmap_want_array(map);
 			map->bg_asked = true;
