@@ -8,9 +8,9 @@
  * background worker off, so that every evacuation is a writer's, in
  * interrupt context; and two hard-interrupt and two softirq writers, one
  * of each pinned to each of two CPUs, so that interrupt-context writers
- * of one map really run at the same time. Then every key must hold the last value written to
- * it (a shared key: the last some writer wrote), every deleted key be
- * gone, and the count be exact. Meanwhile a reader in a thread of its own
+ * of one map really run at the same time. Then every key must hold the
+ * last value written to it (a shared key: the last some writer wrote),
+ * every deleted key be gone, and the count be exact. Meanwhile a reader in a thread of its own
  * looks up keys present throughout, with every kind of evacuation going
  * on beside it, and must never miss one or see a wrong value (a writer
  * that published an evacuation's marker before the entries it moved
@@ -30,6 +30,7 @@
  */
 
 #include <linux/completion.h>
+#include <linux/cpu.h>
 #include <linux/delay.h>
 #include <linux/gfp.h>
 #include <linux/hrtimer.h>
@@ -299,8 +300,8 @@ static void ctx_writer_init(struct kunit *test, struct ctx_writer *w,
 	for (i = 0; i < CTX_SHARED; i++)
 		w->shared[i] = -1;
 	init_completion(&w->done);
-	/* Pinned: its re-arming keeps it on the CPU it runs on. */
-	timer_setup(&w->timer, ctx_timer_fn, TIMER_PINNED);
+	/* A pinned one's re-arming keeps it on the CPU it runs on. */
+	timer_setup(&w->timer, ctx_timer_fn, cpu >= 0 ? TIMER_PINNED : 0);
 	hrtimer_init(&w->hrtimer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
 	w->hrtimer.function = ctx_hrtimer_fn;
 }
@@ -544,12 +545,19 @@ static void ctx_run(struct kunit *test, const enum ctx_where *where,
 	KUNIT_ASSERT_FALSE(test, IS_ERR(reader));
 	wait_for_completion(&r->started);
 	ns = ktime_get_ns();
+	/* A pinned writer's CPU stays online while its timer is armed. */
+	cpus_read_lock();
 	for (i = 0; i < n; i++) {
-		if (where[i] == CTX_IRQS_OFF)
+		if (where[i] == CTX_IRQS_OFF) {
 			irqs_off = &w[i];
-		else
+		} else if (w[i].cpu >= 0 && !cpu_online(w[i].cpu)) {
+			KUNIT_FAIL(test, "CPU %d went offline", w[i].cpu);
+			complete(&w[i].done);
+		} else {
 			KUNIT_EXPECT_EQ(test, ctx_writer_start(&w[i]), 0);
+		}
 	}
+	cpus_read_unlock();
 	if (irqs_off)
 		ctx_writer_run_irqs_off(irqs_off);
 	for (i = 0; i < n; i++)

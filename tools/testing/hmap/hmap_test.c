@@ -1180,6 +1180,87 @@ static void test_shrink_held_off_atomic(struct result *res)
 	sr_run(res, HMAP_F_ATOMIC);
 }
 
+/*
+ * A grow that comes due in the hold-off after the array allocated ahead
+ * failed is still made when writes stop there: a map at B 9 (settled,
+ * 2,400 entries), whose array of 2^10 buckets asked for ahead (at three
+ * quarters of the grow load) fails, is filled past its load (3,400
+ * entries, above 6.5 x 512) at once, before the hold-off is over, so that
+ * no insert asks for the grow's array; then left alone with arrays
+ * working, it must grow by itself (the worker, armed by the failure).
+ * If the fill outlasts the hold-off, an insert asks and the case passes
+ * without testing the idle path: it never fails a core that grows.
+ */
+static void ahead_failed_run(struct result *res, u32 flags)
+{
+	struct hmap_params p = {
+		.key_size = 8, .value_size = 8, .max_entries = 1 << 20,
+		.flags = flags,
+	};
+	struct hmap_stats settled_st, over, st;
+	unsigned long bad = 0;
+	struct sr_ctx c = {};
+	struct hmap *map;
+	double t0, fill_ms;
+	u64 id, val;
+
+	map = hmap_create(&p);
+	if (IS_ERR(map)) {
+		res->ok = false;
+		return;
+	}
+	for (id = 0; id < 2400; id++) {
+		val = id;
+		if (hmap_update(map, &id, sizeof(id), &val, sizeof(val),
+				HMAP_NOEXIST))
+			bad++;
+	}
+	settle(map, &settled_st);
+	hmap_test_set_alloc(map, sr_alloc_hook, &c);
+	WRITE_ONCE(c.fail, true);
+	/* Past three quarters of the load: the array ahead is asked for. */
+	t0 = now_s();
+	for (; id < 2500; id++) {
+		val = id;
+		if (hmap_update(map, &id, sizeof(id), &val, sizeof(val),
+				HMAP_NOEXIST))
+			bad++;
+	}
+	while (!__atomic_load_n(&c.arrays, __ATOMIC_RELAXED) &&
+	       now_s() - t0 < 5)
+		usleep(100);
+	t0 = now_s();
+	for (; id < 3400; id++) {
+		val = id;
+		if (hmap_update(map, &id, sizeof(id), &val, sizeof(val),
+				HMAP_NOEXIST))
+			bad++;
+	}
+	fill_ms = (now_s() - t0) * 1000;
+	hmap_get_stats(map, &over);
+	WRITE_ONCE(c.fail, false);
+	settle(map, &st);
+	hmap_test_set_alloc(map, NULL, NULL);
+	hmap_destroy(map);
+	res->ok = !bad && settled(&settled_st) && settled_st.B == 9 &&
+		  c.arrays >= 1 && st.count == 3400 && settled(&st);
+	snprintf(res->note, sizeof(res->note),
+		 "B %u at 2400 entries; %d arrays failed; filled to 3400 in %.1f ms (B %u, resizing %u); then B %u (resizing %u), %llu grows, %lu errors",
+		 settled_st.B, c.arrays, fill_ms, over.B,
+		 (unsigned int)over.resizing, st.B, (unsigned int)st.resizing,
+		 (unsigned long long)st.grows, bad);
+}
+
+static void test_ahead_failed_then_idle_sleeping(struct result *res)
+{
+	ahead_failed_run(res, 0);
+}
+
+static void test_ahead_failed_then_idle_atomic(struct result *res)
+{
+	ahead_failed_run(res, HMAP_F_ATOMIC);
+}
+
 /* Array allocations wait in the allocator while @hold is set. */
 static bool hold_alloc_hook(struct hmap *map, enum hmap_test_alloc what,
 			    unsigned int bits, gfp_t gfp, void *arg)
@@ -1715,6 +1796,8 @@ static const struct {
 	{ "shrink_held_off_sleeping", test_shrink_held_off_sleeping },
 	{ "shrink_held_off_atomic", test_shrink_held_off_atomic },
 	{ "atomic_settles_idle", test_atomic_settles_idle },
+	{ "ahead_failed_then_idle_sleeping", test_ahead_failed_then_idle_sleeping },
+	{ "ahead_failed_then_idle_atomic", test_ahead_failed_then_idle_atomic },
 	{ "shrink_backoff_idle", test_shrink_backoff_idle },
 	{ "holdoff_jiffies_wrap", test_holdoff_jiffies_wrap },
 	{ "refill_no_lock_all", test_refill_no_lock_all },
