@@ -701,6 +701,16 @@ if "${nmake[@]}" -j"$(nproc)" all >"$out/native-build.log" 2>&1; then
 		tail -n 5 "$out/native-coverage.txt"
 		fail "native fuzz coverage of the core" "$out/native-coverage.txt"
 	fi
+	# The benchmark build (-O2, none of the shims' checks: a kernel
+	# without lockdep) runs to the end, at 10^3 and 10^4 entries: make
+	# bench runs it at full size, and nothing else would run it at all.
+	if "${nmake[@]}" "$HMAP_OUT/native/hmap_bench" >"$out/native-bench.log" 2>&1 &&
+		"$HMAP_OUT/native/hmap_bench" -q -n 10000 >>"$out/native-bench.log" 2>&1; then
+		pass "native benchmark build runs to the end" "hmap_bench -q -n 10000"
+	else
+		tail -n 20 "$out/native-bench.log"
+		fail "native benchmark build runs to the end" "$out/native-bench.log"
+	fi
 else
 	grep -E 'error|warning' "$out/native-build.log" | head -n 30 || tail -n 20 "$out/native-build.log"
 	fail "native build (tools/testing/hmap)" "$out/native-build.log"
