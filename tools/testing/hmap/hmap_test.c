@@ -1113,6 +1113,65 @@ static bool sr_alloc_hook(struct hmap *map, enum hmap_test_alloc what,
 	return true;
 }
 
+/* Insert keys @from to @to - 1 (each its own value); failures into *@bad. */
+static void sr_insert(struct hmap *map, u64 from, u64 to, unsigned long *bad)
+{
+	u64 id, val;
+
+	for (id = from; id < to; id++) {
+		val = id;
+		if (hmap_update(map, &id, sizeof(id), &val, sizeof(val),
+				HMAP_NOEXIST))
+			(*bad)++;
+	}
+}
+
+/*
+ * A map of 8-byte keys and values with @flags, keys 0 to @n - 1 in it
+ * (failures into *@bad), or an ERR_PTR().
+ */
+static struct hmap *sr_map(u32 flags, u64 n, unsigned long *bad)
+{
+	struct hmap_params p = {
+		.key_size = 8, .value_size = 8, .max_entries = 1 << 20,
+		.flags = flags,
+	};
+	struct hmap *map = hmap_create(&p);
+
+	if (!IS_ERR(map))
+		sr_insert(map, 0, n, bad);
+	return map;
+}
+
+/* Delete keys 0 to @n - 1 while every array allocation fails (@c). */
+static void sr_empty_failing(struct hmap *map, struct sr_ctx *c, u64 n,
+			     unsigned long *bad)
+{
+	u64 id;
+
+	hmap_test_set_alloc(map, sr_alloc_hook, c);
+	WRITE_ONCE(c->fail, true);
+	for (id = 0; id < n; id++)
+		if (hmap_delete(map, &id, sizeof(id)))
+			(*bad)++;
+}
+
+/*
+ * Wait, without writing, up to @secs for @map to be at 2^0 buckets with
+ * no resize; into *@st its stats then. Return the milliseconds waited.
+ */
+static double sr_wait_shrunk(struct hmap *map, struct hmap_stats *st,
+			     double secs)
+{
+	double t0 = now_s();
+
+	do {
+		usleep(5000);
+		hmap_get_stats(map, st);
+	} while ((st->B || st->resizing) && now_s() - t0 < secs);
+	return (now_s() - t0) * 1000;
+}
+
 /*
  * A shrink held off is asked for again: a map emptied while every array
  * allocation fails, then left alone with the allocator working again,
@@ -1122,44 +1181,24 @@ static bool sr_alloc_hook(struct hmap *map, enum hmap_test_alloc what,
  */
 static void sr_run(struct result *res, u32 flags)
 {
-	struct hmap_params p = {
-		.key_size = 8, .value_size = 8, .max_entries = 1 << 20,
-		.flags = flags,
-	};
 	struct hmap_stats full, st;
 	unsigned long bad = 0;
 	struct sr_ctx c = {};
 	struct hmap *map;
-	double t0, ms;
-	u64 id, val;
+	double ms;
 
-	map = hmap_create(&p);
+	map = sr_map(flags, 2000, &bad);
 	if (IS_ERR(map)) {
 		res->ok = false;
 		return;
 	}
-	for (id = 0; id < 2000; id++) {
-		val = id;
-		if (hmap_update(map, &id, sizeof(id), &val, sizeof(val),
-				HMAP_NOEXIST))
-			bad++;
-	}
 	/* The grows end (the worker evacuates) before the deletes. */
 	settle(map, &full);
-	hmap_test_set_alloc(map, sr_alloc_hook, &c);
-	WRITE_ONCE(c.fail, true);
-	for (id = 0; id < 2000; id++)
-		if (hmap_delete(map, &id, sizeof(id)))
-			bad++;
+	sr_empty_failing(map, &c, 2000, &bad);
 	usleep(jiffies_to_msecs(HMAP_BG_RETRY) * 1000 / 2);
 	WRITE_ONCE(c.fail, false);
 	/* Left alone: the shrinks come by themselves. */
-	t0 = now_s();
-	do {
-		usleep(5000);
-		hmap_get_stats(map, &st);
-	} while ((st.B || st.resizing) && now_s() - t0 < 3);
-	ms = (now_s() - t0) * 1000;
+	ms = sr_wait_shrunk(map, &st, 3);
 	hmap_test_set_alloc(map, NULL, NULL);
 	hmap_destroy(map);
 	res->ok = !bad && settled(&full) && c.arrays >= 1 &&
@@ -1193,49 +1232,28 @@ static void test_shrink_held_off_atomic(struct result *res)
  */
 static void ahead_failed_run(struct result *res, u32 flags)
 {
-	struct hmap_params p = {
-		.key_size = 8, .value_size = 8, .max_entries = 1 << 20,
-		.flags = flags,
-	};
 	struct hmap_stats settled_st, over, st;
 	unsigned long bad = 0;
 	struct sr_ctx c = {};
 	struct hmap *map;
 	double t0, fill_ms;
-	u64 id, val;
 
-	map = hmap_create(&p);
+	map = sr_map(flags, 2400, &bad);
 	if (IS_ERR(map)) {
 		res->ok = false;
 		return;
-	}
-	for (id = 0; id < 2400; id++) {
-		val = id;
-		if (hmap_update(map, &id, sizeof(id), &val, sizeof(val),
-				HMAP_NOEXIST))
-			bad++;
 	}
 	settle(map, &settled_st);
 	hmap_test_set_alloc(map, sr_alloc_hook, &c);
 	WRITE_ONCE(c.fail, true);
 	/* Past three quarters of the load: the array ahead is asked for. */
 	t0 = now_s();
-	for (; id < 2500; id++) {
-		val = id;
-		if (hmap_update(map, &id, sizeof(id), &val, sizeof(val),
-				HMAP_NOEXIST))
-			bad++;
-	}
+	sr_insert(map, 2400, 2500, &bad);
 	while (!__atomic_load_n(&c.arrays, __ATOMIC_RELAXED) &&
 	       now_s() - t0 < 5)
 		usleep(100);
 	t0 = now_s();
-	for (; id < 3400; id++) {
-		val = id;
-		if (hmap_update(map, &id, sizeof(id), &val, sizeof(val),
-				HMAP_NOEXIST))
-			bad++;
-	}
+	sr_insert(map, 2500, 3400, &bad);
 	fill_ms = (now_s() - t0) * 1000;
 	hmap_get_stats(map, &over);
 	WRITE_ONCE(c.fail, false);
@@ -1284,29 +1302,20 @@ static bool hold_alloc_hook(struct hmap *map, enum hmap_test_alloc what,
  */
 static void test_atomic_settles_idle(struct result *res)
 {
-	struct hmap_params p = {
-		.key_size = 8, .value_size = 8, .max_entries = 1 << 20,
-		.flags = HMAP_F_ATOMIC,
-	};
 	struct hmap_stats filled, st;
 	unsigned long bad = 0;
-	u64 id, val, n = 4000;
+	u64 n = 4000;
 	bool hold = true;
 	struct hmap *map;
 	double t0, ms;
 
-	map = hmap_create(&p);
+	map = sr_map(HMAP_F_ATOMIC, 0, &bad);
 	if (IS_ERR(map)) {
 		res->ok = false;
 		return;
 	}
 	hmap_test_set_alloc(map, hold_alloc_hook, &hold);
-	for (id = 0; id < n; id++) {
-		val = id;
-		if (hmap_update(map, &id, sizeof(id), &val, sizeof(val),
-				HMAP_NOEXIST))
-			bad++;
-	}
+	sr_insert(map, 0, n, &bad);
 	hmap_get_stats(map, &filled);
 	WRITE_ONCE(hold, false);
 	t0 = now_s();
@@ -1334,46 +1343,27 @@ static void test_atomic_settles_idle(struct result *res)
  */
 static void test_shrink_backoff_idle(struct result *res)
 {
-	struct hmap_params p = {
-		.key_size = 8, .value_size = 8, .max_entries = 1 << 20,
-	};
-	struct hmap_stats full, st;
 	int deleting, tries, bound = 8;
+	struct hmap_stats full, st;
 	unsigned long bad = 0;
 	struct sr_ctx c = {};
 	struct hmap *map;
-	double t0, ms;
-	u64 id, val;
+	double ms;
 
-	map = hmap_create(&p);
+	map = sr_map(0, 2000, &bad);
 	if (IS_ERR(map)) {
 		res->ok = false;
 		return;
 	}
-	for (id = 0; id < 2000; id++) {
-		val = id;
-		if (hmap_update(map, &id, sizeof(id), &val, sizeof(val),
-				HMAP_NOEXIST))
-			bad++;
-	}
 	settle(map, &full);
-	hmap_test_set_alloc(map, sr_alloc_hook, &c);
-	WRITE_ONCE(c.fail, true);
-	for (id = 0; id < 2000; id++)
-		if (hmap_delete(map, &id, sizeof(id)))
-			bad++;
+	sr_empty_failing(map, &c, 2000, &bad);
 	/* The deletes' own tries (one per HMAP_BG_RETRY) are not counted. */
 	deleting = __atomic_load_n(&c.arrays, __ATOMIC_RELAXED);
 	usleep(1200 * 1000);
 	WRITE_ONCE(c.fail, false);
 	tries = __atomic_load_n(&c.arrays, __ATOMIC_RELAXED) - deleting;
 	/* Left alone: the shrinks come by themselves, after the back-off. */
-	t0 = now_s();
-	do {
-		usleep(5000);
-		hmap_get_stats(map, &st);
-	} while ((st.B || st.resizing) && now_s() - t0 < 4);
-	ms = (now_s() - t0) * 1000;
+	ms = sr_wait_shrunk(map, &st, 4);
 	hmap_test_set_alloc(map, NULL, NULL);
 	hmap_destroy(map);
 	res->ok = !bad && settled(&full) && tries >= 2 && tries <= bound &&
