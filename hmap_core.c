@@ -392,9 +392,9 @@
  * &hmap.resizing and &hmap.stripe_mask (read under any stripe). A stripe
  * protects its buckets in every live array, and &hmap.nevacuate while it
  * points at one of them (read racily with READ_ONCE() elsewhere).
- * &hmap.count and &hmap_table.noverflow are atomic; &hmap.last_write is a hint written and
- * read with WRITE_ONCE() and READ_ONCE(). The counters are per CPU and
- * read without a lock.
+ * &hmap.count and &hmap_table.noverflow are atomic; &hmap.last_write is a
+ * hint written and read with WRITE_ONCE() and READ_ONCE(). The counters
+ * are per CPU and read without a lock.
  */
 
 /**

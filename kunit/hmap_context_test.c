@@ -10,9 +10,9 @@
  * of each pinned to each of two CPUs, so that interrupt-context writers
  * of one map really run at the same time. Then every key must hold the
  * last value written to it (a shared key: the last some writer wrote),
- * every deleted key be gone, and the count be exact. Meanwhile a reader in a thread of its own
- * looks up keys present throughout, with every kind of evacuation going
- * on beside it, and must never miss one or see a wrong value (a writer
+ * every deleted key be gone, and the count be exact. Meanwhile a reader
+ * in a thread of its own looks up keys present throughout, with every
+ * kind of evacuation going on beside it, and must never miss one or see a wrong value (a writer
  * that published an evacuation's marker before the entries it moved
  * would make it miss). Lockdep (on in the test kernels) checks
  * that the map's lock is safe against the interrupts that take it, and
@@ -545,7 +545,7 @@ static void ctx_run(struct kunit *test, const enum ctx_where *where,
 	KUNIT_ASSERT_FALSE(test, IS_ERR(reader));
 	wait_for_completion(&r->started);
 	ns = ktime_get_ns();
-	/* A pinned writer's CPU stays online while its timer is armed. */
+	/* A pinned writer's CPU is online while its timer is armed here. */
 	cpus_read_lock();
 	for (i = 0; i < n; i++) {
 		if (where[i] == CTX_IRQS_OFF) {
