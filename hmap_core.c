@@ -1733,6 +1733,8 @@ static void hmap_bg_schedule(struct hmap *map)
 
 static bool hmap_resize_due(struct hmap *map, enum hmap_resize_kind *kind,
 			    unsigned int *bits);
+static unsigned long hmap_bg_backoff(struct hmap *map, unsigned int bits)
+	__must_hold(&map->lock);
 
 /*
  * The last old bucket was evacuated: make the new table &hmap.tbl and
@@ -1760,10 +1762,13 @@ static void hmap_resize_commit(struct hmap *map)
 	/*
 	 * Another resize already due (inserts went on above the load): the
 	 * worker starts it, whoever committed this one, even if no write
-	 * comes (the worker's turn may have seen this one still running).
+	 * comes (the worker's turn may have seen this one still running):
+	 * at once if the spare fits, else after its back-off if the last
+	 * array of that size failed.
 	 */
 	if (hmap_resize_due(map, &kind, &bits))
-		hmap_bg_queue(map, 0);
+		hmap_bg_queue(map, map->spare && map->spare->B == bits ? 0 :
+			      hmap_bg_backoff(map, bits));
 }
 
 /*
@@ -2081,6 +2086,21 @@ static void hmap_array_wait(struct hmap *map)
 }
 
 /*
+ * Forget every failed allocation of an array: the cap of the chains, the
+ * hold-off, the worker's back-off and its pending request's mark. What an
+ * array that came (hmap_array_result()) and hmap_clear() do.
+ */
+static void hmap_array_forget_failures(struct hmap *map)
+	__must_hold(&map->lock)
+{
+	lockdep_assert_held(&map->lock);
+	map->array_failed = false;
+	map->array_held_off = false;
+	map->array_failures = 0;
+	map->bg_asked = false;
+}
+
+/*
  * How long the worker still waits, in jiffies, before it asks on its own
  * for an array of 2^@bits buckets after the last one of that size failed:
  * %HMAP_BG_RETRY << min(@array_failures - 1, %HMAP_BG_BACKOFF_SHIFT) after
@@ -2120,10 +2140,7 @@ static void hmap_array_result(struct hmap *map, unsigned int bits, bool ok,
 {
 	lockdep_assert_held(&map->lock);
 	if (ok) {
-		map->array_failed = false;
-		map->array_held_off = false;
-		map->array_failures = 0;
-		map->bg_asked = false;
+		hmap_array_forget_failures(map);
 		return;
 	}
 	map->array_held_off = true;
@@ -2322,6 +2339,13 @@ static void hmap_prealloc_work(struct work_struct *work)
 	skip = skip || bits > HMAP_B_MAX ||
 	       (map->spare && map->spare->B == bits) ||
 	       !hmap_array_claim(map);
+	/*
+	 * A request dropped (or met by the spare) is no longer the
+	 * worker's: the next failure, of an array a write asks for, must
+	 * not count as one of its tries in a row (hmap_array_result()).
+	 */
+	if (skip)
+		map->bg_asked = false;
 	hmap_unlock_all(map, flags);
 	/* Nothing allocated and no resize to start: done. */
 	if (skip && !want)
@@ -3335,10 +3359,7 @@ int hmap_clear(struct hmap *map)
 	WRITE_ONCE(map->resizing, HMAP_RESIZE_NONE);
 	WRITE_ONCE(map->nevacuate, 0);
 	hmap_stripe_mask_set(map, fresh->B);
-	map->array_failed = false;
-	map->array_held_off = false;
-	map->array_failures = 0;
-	map->bg_asked = false;
+	hmap_array_forget_failures(map);
 	hmap_table_free_deferred(map, old);
 	if (next)
 		hmap_table_free_deferred(map, next);
