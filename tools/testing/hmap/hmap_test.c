@@ -82,17 +82,26 @@ static bool settled(const struct hmap_stats *st)
 }
 
 /*
- * Wait, without writing, up to 5 s for @map to come to rest (settled());
- * into *@st its stats then.
+ * Wait, without writing, up to @secs for @done(*@st) (checked every
+ * millisecond); into *@st @map's stats then. Return the milliseconds
+ * waited.
  */
-static void settle(struct hmap *map, struct hmap_stats *st)
+static double wait_stats(struct hmap *map, struct hmap_stats *st,
+			 bool (*done)(const struct hmap_stats *), double secs)
 {
 	double t0 = now_s();
 
 	do {
 		usleep(1000);
 		hmap_get_stats(map, st);
-	} while (!settled(st) && now_s() - t0 < 5);
+	} while (!done(st) && now_s() - t0 < secs);
+	return (now_s() - t0) * 1000;
+}
+
+/* Wait up to 5 s for @map to come to rest (settled()), into *@st. */
+static double settle(struct hmap *map, struct hmap_stats *st)
+{
+	return wait_stats(map, st, settled, 5);
 }
 
 /* A test's verdict and what it reports. */
@@ -1156,20 +1165,10 @@ static void sr_empty_failing(struct hmap *map, struct sr_ctx *c, u64 n,
 			(*bad)++;
 }
 
-/*
- * Wait, without writing, up to @secs for @map to be at 2^0 buckets with
- * no resize; into *@st its stats then. Return the milliseconds waited.
- */
-static double sr_wait_shrunk(struct hmap *map, struct hmap_stats *st,
-			     double secs)
+/* Whether @st shows a map at 2^0 buckets with no resize. */
+static bool sr_shrunk(const struct hmap_stats *st)
 {
-	double t0 = now_s();
-
-	do {
-		usleep(5000);
-		hmap_get_stats(map, st);
-	} while ((st->B || st->resizing) && now_s() - t0 < secs);
-	return (now_s() - t0) * 1000;
+	return !st->B && !st->resizing;
 }
 
 /*
@@ -1198,7 +1197,7 @@ static void sr_run(struct result *res, u32 flags)
 	usleep(jiffies_to_msecs(HMAP_BG_RETRY) * 1000 / 2);
 	WRITE_ONCE(c.fail, false);
 	/* Left alone: the shrinks come by themselves. */
-	ms = sr_wait_shrunk(map, &st, 3);
+	ms = wait_stats(map, &st, sr_shrunk, 3);
 	hmap_test_set_alloc(map, NULL, NULL);
 	hmap_destroy(map);
 	res->ok = !bad && settled(&full) && c.arrays >= 1 &&
@@ -1219,24 +1218,47 @@ static void test_shrink_held_off_atomic(struct result *res)
 	sr_run(res, HMAP_F_ATOMIC);
 }
 
+/* Array allocations wait in the allocator while @hold is set, then fail. */
+struct af_ctx {
+	bool hold;		/* READ_ONCE(), WRITE_ONCE() */
+	bool fail;		/* READ_ONCE(), WRITE_ONCE() */
+	int entered;		/* __atomic */
+	int failed;		/* __atomic */
+};
+
+static bool af_alloc_hook(struct hmap *map, enum hmap_test_alloc what,
+			  unsigned int bits, gfp_t gfp, void *arg)
+{
+	struct af_ctx *c = arg;
+
+	if (what != HMAP_TEST_ALLOC_ARRAY || !READ_ONCE(c->fail))
+		return false;
+	__atomic_add_fetch(&c->entered, 1, __ATOMIC_RELAXED);
+	while (READ_ONCE(c->hold))
+		usleep(1000);
+	__atomic_add_fetch(&c->failed, 1, __ATOMIC_RELEASE);
+	return true;
+}
+
 /*
- * A grow that comes due in the hold-off after the array allocated ahead
- * failed is still made when writes stop there: a map at B 9 (settled,
- * 2,400 entries), whose array of 2^10 buckets asked for ahead (at three
- * quarters of the grow load) fails, is filled past its load (3,400
- * entries, above 6.5 x 512) at once, before the hold-off is over, so that
- * no insert asks for the grow's array; then left alone with arrays
- * working, it must grow by itself (the worker, armed by the failure).
- * If the fill outlasts the hold-off, an insert asks and the case passes
- * without testing the idle path: it never fails a core that grows.
+ * A grow that came due while the array allocated ahead was in flight is
+ * still made when writes stop before that array fails: a map at B 9
+ * (settled, 2,400 entries) asks @prealloc_work for its array of 2^10
+ * buckets ahead (at three quarters of the grow load), which is held in
+ * the allocator while the map is filled past its load (3,400 entries,
+ * above 6.5 x 512: the inserts find that allocation in flight and go on
+ * into chains, asking none of their own), then fails with no write after
+ * it; left alone with arrays working, the map must grow by itself (the
+ * worker, armed by the failure, after the hold-off), not stay at B 9 with
+ * chains for ever.
  */
 static void ahead_failed_run(struct result *res, u32 flags)
 {
 	struct hmap_stats settled_st, over, st;
+	struct af_ctx c = { .hold = true, .fail = true };
 	unsigned long bad = 0;
-	struct sr_ctx c = {};
 	struct hmap *map;
-	double t0, fill_ms;
+	double t0, ms;
 
 	map = sr_map(flags, 2400, &bad);
 	if (IS_ERR(map)) {
@@ -1244,31 +1266,30 @@ static void ahead_failed_run(struct result *res, u32 flags)
 		return;
 	}
 	settle(map, &settled_st);
-	hmap_test_set_alloc(map, sr_alloc_hook, &c);
-	WRITE_ONCE(c.fail, true);
+	hmap_test_set_alloc(map, af_alloc_hook, &c);
 	/* Past three quarters of the load: the array ahead is asked for. */
 	t0 = now_s();
 	sr_insert(map, 2400, 2500, &bad);
-	while (!__atomic_load_n(&c.arrays, __ATOMIC_RELAXED) &&
+	while (!__atomic_load_n(&c.entered, __ATOMIC_RELAXED) &&
 	       now_s() - t0 < 5)
 		usleep(100);
-	t0 = now_s();
 	sr_insert(map, 2500, 3400, &bad);
-	fill_ms = (now_s() - t0) * 1000;
 	hmap_get_stats(map, &over);
+	/* The allocation in flight fails; then arrays work again. */
+	WRITE_ONCE(c.hold, false);
+	while (c.entered && !__atomic_load_n(&c.failed, __ATOMIC_ACQUIRE))
+		usleep(100);
 	WRITE_ONCE(c.fail, false);
-	settle(map, &st);
+	ms = settle(map, &st);
 	hmap_test_set_alloc(map, NULL, NULL);
 	hmap_destroy(map);
 	res->ok = !bad && settled(&settled_st) && settled_st.B == 9 &&
-		  c.arrays >= 1 && st.count == 3400 && settled(&st);
+		  c.entered >= 1 && over.B == 9 && !over.resizing &&
+		  st.count == 3400 && settled(&st);
 	snprintf(res->note, sizeof(res->note),
-		 "B %u at 2400 entries; %d arrays failed; filled to 3400 in %.1f ms (B %u, resizing %u%s); then B %u (resizing %u), %llu grows, %lu errors",
-		 settled_st.B, c.arrays, fill_ms, over.B,
-		 (unsigned int)over.resizing,
-		 over.B == 9 && !over.resizing ? "" :
-		 ": an insert asked, the idle path not tested",
-		 st.B, (unsigned int)st.resizing,
+		 "B %u at 2400 entries; filled to 3400 with the array ahead in flight: B %u (resizing %u); it failed (%d tried), then B %u (resizing %u) after %.0f ms idle, %llu grows, %lu errors",
+		 settled_st.B, over.B, (unsigned int)over.resizing, c.entered,
+		 st.B, (unsigned int)st.resizing, ms,
 		 (unsigned long long)st.grows, bad);
 }
 
@@ -1310,7 +1331,7 @@ static void test_atomic_settles_idle(struct result *res)
 	u64 n = 4000;
 	bool hold = true;
 	struct hmap *map;
-	double t0, ms;
+	double ms;
 
 	map = sr_map(HMAP_F_ATOMIC, 0, &bad);
 	if (IS_ERR(map)) {
@@ -1321,9 +1342,7 @@ static void test_atomic_settles_idle(struct result *res)
 	sr_insert(map, 0, n, &bad);
 	hmap_get_stats(map, &filled);
 	WRITE_ONCE(hold, false);
-	t0 = now_s();
-	settle(map, &st);
-	ms = (now_s() - t0) * 1000;
+	ms = settle(map, &st);
 	hmap_test_set_alloc(map, NULL, NULL);
 	hmap_destroy(map);
 	res->ok = !bad && filled.B == 0 && !filled.resizing &&
@@ -1366,7 +1385,7 @@ static void test_shrink_backoff_idle(struct result *res)
 	WRITE_ONCE(c.fail, false);
 	tries = __atomic_load_n(&c.arrays, __ATOMIC_RELAXED) - deleting;
 	/* Left alone: the shrinks come by themselves, after the back-off. */
-	ms = sr_wait_shrunk(map, &st, 4);
+	ms = wait_stats(map, &st, sr_shrunk, 4);
 	hmap_test_set_alloc(map, NULL, NULL);
 	hmap_destroy(map);
 	res->ok = !bad && settled(&full) && tries >= 2 && tries <= bound &&
