@@ -51,7 +51,8 @@
  *                    64-bit, SipHash with 1 and 3 rounds).
  *   fill MAP N       for profiling: fill a map (hmap, rhashtable, hmap_k32,
  *   loop PHASE MSEC  rhashtable_k32) with N keys, repeat PHASE (lookup_hit,
- *   drop             lookup_miss, churn, grow) on it for MSEC milliseconds,
+ *   drop             lookup_miss, churn, update, grow) on it for MSEC
+ *                    milliseconds (update: 8-byte keys only),
  *                    destroy it.
  *
  * Lookups run under rcu_read_lock() per key and read the value found:
@@ -2242,8 +2243,10 @@ free_keys:
 
 /*
  * Repeat @phase on the filled map for @msec: lookup_hit, lookup_miss,
- * churn (delete and insert back every key), or grow (insert every key into
- * a new empty map; the map is destroyed and made again between passes).
+ * churn (delete and insert back every key), update (replace the value of
+ * every key: bench_update(); 8-byte keys only), or grow (insert every key
+ * into a new empty map; the map is destroyed and made again between
+ * passes).
  */
 static int bench_prof_loop(const char *phase, u32 msec)
 {
@@ -2260,7 +2263,8 @@ static int bench_prof_loop(const char *phase, u32 msec)
 	if (!bench_prof_live || !msec || msec > BENCH_MSEC_MAX)
 		return -EINVAL;
 	if (strcmp(phase, "lookup_hit") && strcmp(phase, "lookup_miss") &&
-	    strcmp(phase, "churn") && strcmp(phase, "grow"))
+	    strcmp(phase, "churn") && strcmp(phase, "grow") &&
+	    (strcmp(phase, "update") || m->k32))
 		return -EINVAL;
 	end = t0 + (u64)msec * NSEC_PER_MSEC;
 
@@ -2282,6 +2286,13 @@ static int bench_prof_loop(const char *phase, u32 msec)
 			}
 			bench_insert_all(m, hit, n, &err);
 			ops += n;
+		} else if (!strcmp(phase, "update")) {
+			for (i = 0; i < n && !err; i++) {
+				err = bench_update(m, &k->hit[i]);
+				if (!(i & BENCH_RESCHED_MASK))
+					cond_resched();
+			}
+			ops += i;
 		} else {
 			for (i = 0; i < n && !err; i++) {
 				err = bench_delete(m, hit + i * ksize);
@@ -2295,6 +2306,7 @@ static int bench_prof_loop(const char *phase, u32 msec)
 	}
 	bench_record(j, m->kind, n, "profile_loop");
 	bench_json_str(j, "loop", phase);
+	bench_json_u64(j, "key_size", m->k32 ? 32 : 8);
 	bench_json_div(j, "ns_per_op", ktime_get_ns() - t0, ops);
 	bench_json_u64(j, "ops", ops);
 	bench_json_emit(j, "HMAP-BENCH-INFO");

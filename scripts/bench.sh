@@ -19,6 +19,8 @@
 #                         default the newest, unlike the other scripts
 #   HMAP_BENCH_QUICK=1    small sizes: checks the pipeline in a few minutes
 #   HMAP_BENCH_PROFILE=1  also profile the hot loops (build/bench/profile.txt)
+#   HMAP_BENCH_PROFILE=only  profile only, measure nothing else (a few
+#                         minutes: for a before/after of a change)
 #   HMAP_BENCH_README=1   also put the tables into README.md
 #   HMAP_TIMEOUT          QEMU time limit in seconds (scripts/boot-guest.sh;
 #                         here 2400 unless set)
@@ -82,7 +84,11 @@ section "guest (QEMU, ${HMAP_SMP:-2} CPUs)"
 serial=$out/serial.log
 args=(log_buf_len=4M)
 [ "${HMAP_BENCH_QUICK:-0}" = 1 ] && args+=(hmap_bench_quick=1)
-[ "${HMAP_BENCH_PROFILE:-0}" = 1 ] && args+=(hmap_bench_profile=1)
+case ${HMAP_BENCH_PROFILE:-0} in
+0) ;;
+1 | only) args+=("hmap_bench_profile=$HMAP_BENCH_PROFILE") ;;
+*) die "bench: HMAP_BENCH_PROFILE is 0, 1 or only, not '$HMAP_BENCH_PROFILE'" ;;
+esac
 t0=$(date +%s)
 h0=$(host_ticks) c0=$(child_ticks)
 qemu_rc=0

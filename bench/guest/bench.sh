@@ -7,6 +7,8 @@
 # Environment (kernel command line, set by scripts/bench.sh):
 #   hmap_bench_quick=1    small sizes: a check of the pipeline, not numbers
 #   hmap_bench_profile=1  also sample where the time goes (HMAP-PROF lines)
+#   hmap_bench_profile=only  only that: no measurement but the profiled
+#                         loops' own ns per operation
 
 mods=/lib/hmap
 run=/sys/kernel/debug/hmap_bench/run
@@ -62,12 +64,16 @@ step() {
 }
 
 cs=/sys/devices/system/clocksource/clocksource0/current_clocksource
-echo "HMAP-BENCH-INFO {\"kernel\":\"$(uname -r)\",\"cpus\":$(nproc),\"clocksource\":\"$(cat $cs)\",\"quick\":${hmap_bench_quick:-0}}"
+only=0
+[ "${hmap_bench_profile:-0}" = only ] && only=1
+echo "HMAP-BENCH-INFO {\"kernel\":\"$(uname -r)\",\"cpus\":$(nproc),\"clocksource\":\"$(cat $cs)\",\"quick\":${hmap_bench_quick:-0},\"profile_only\":$only}"
 
 # Back the guest's memory with host memory before anything is timed.
 hmap-ubench prefault 90 || err "hmap-ubench prefault"
 
-if insmod $mods/hmap_bench.ko; then
+if [ $only = 1 ]; then
+	:
+elif insmod $mods/hmap_bench.ko; then
 	for s in $suites; do
 		step suite "${s%:*}" "${s#*:}"
 	done
@@ -90,25 +96,29 @@ flush
 
 # The kernel's own rhashtable test, for a figure nobody here wrote: its
 # "Average test time" (ns per run of insert, lookup, delete of all keys).
-echo "HMAP-BENCH-INFO {\"test_rhashtable\":{\"parm_entries\":$rht_entries,\"runs\":$rht_runs,\"shrinking\":1,\"tcount\":0}}"
-if insmod $mods/test_rhashtable.ko parm_entries=$rht_entries runs=$rht_runs \
-	shrinking=1 tcount=0; then
-	rmmod test_rhashtable
-else
-	err "insmod test_rhashtable"
+if [ $only = 0 ]; then
+	echo "HMAP-BENCH-INFO {\"test_rhashtable\":{\"parm_entries\":$rht_entries,\"runs\":$rht_runs,\"shrinking\":1,\"tcount\":0}}"
+	if insmod $mods/test_rhashtable.ko parm_entries=$rht_entries runs=$rht_runs \
+		shrinking=1 tcount=0; then
+		rmmod test_rhashtable
+	else
+		err "insmod test_rhashtable"
+	fi
+	flush
+
+	# From user space: /dev/hmap ioctls against bpf(2).
+	t0=$(date +%s)
+	hmap-ubench run "$user_n" "$user_reps" || err "hmap-ubench run"
+	echo "hmap-bench: user space took $(($(date +%s) - t0))s"
+	flush
 fi
-flush
 
-# From user space: /dev/hmap ioctls against bpf(2).
-t0=$(date +%s)
-hmap-ubench run "$user_n" "$user_reps" || err "hmap-ubench run"
-echo "hmap-bench: user space took $(($(date +%s) - t0))s"
-flush
-
-if [ "${hmap_bench_profile:-0}" = 1 ] && insmod $mods/hmap_bench.ko; then
+if [ "${hmap_bench_profile:-0}" != 0 ] && insmod $mods/hmap_bench.ko; then
 	for map in hmap rhashtable hmap_k32 rhashtable_k32; do
 		step fill $map "$prof_n"
-		for loop in lookup_hit lookup_miss churn grow; do
+		loops="lookup_hit lookup_miss churn grow"
+		case $map in *_k32) ;; *) loops="$loops update" ;; esac
+		for loop in $loops; do
 			hmap-ubench prof "$map:$loop" \
 				sh -c "echo loop $loop $prof_ms >$run" ||
 				err "profile $map $loop"
