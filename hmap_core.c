@@ -1711,6 +1711,17 @@ static void hmap_bg_queue(struct hmap *map, unsigned long delay)
 }
 
 /*
+ * In how many jiffies writes will have been idle for %HMAP_SPARE_IDLE,
+ * when the worker frees a spare array no resize came for; 0 if they have.
+ */
+static unsigned long hmap_spare_idle_in(struct hmap *map)
+{
+	unsigned long idle_end = READ_ONCE(map->last_write) + HMAP_SPARE_IDLE;
+
+	return time_after(idle_end, jiffies) ? idle_end - jiffies : 0;
+}
+
+/*
  * Arm the worker for what the map needs next: the resize in progress is
  * evacuated now, beside the writers; a spare array no grow came for is
  * freed once writes have stopped for %HMAP_SPARE_IDLE. Whatever starts or
@@ -1720,20 +1731,19 @@ static void hmap_bg_queue(struct hmap *map, unsigned long delay)
 static void hmap_bg_schedule(struct hmap *map)
 	__must_hold(&map->lock)
 {
-	unsigned long idle_end = READ_ONCE(map->last_write) + HMAP_SPARE_IDLE;
-
 	lockdep_assert_held(&map->lock);
 	/* Stable under hmap_lock_all(), a hint under &hmap.lock alone. */
 	if (READ_ONCE(map->resizing) != HMAP_RESIZE_NONE)
 		hmap_bg_queue(map, 0);
 	else if (map->spare)
-		hmap_bg_queue(map, time_after(idle_end, jiffies) ?
-				   idle_end - jiffies : 0);
+		hmap_bg_queue(map, hmap_spare_idle_in(map));
 }
 
 static bool hmap_resize_due(struct hmap *map, enum hmap_resize_kind *kind,
 			    unsigned int *bits);
 static unsigned long hmap_bg_backoff(struct hmap *map, unsigned int bits)
+	__must_hold(&map->lock);
+static unsigned long hmap_array_holdoff(struct hmap *map)
 	__must_hold(&map->lock);
 
 /*
@@ -1745,6 +1755,7 @@ static void hmap_resize_commit(struct hmap *map)
 {
 	struct hmap_table *old = hmap_oldest(map);
 	struct hmap_table *new = hmap_dereference(map, old->next);
+	unsigned long delay = ULONG_MAX;
 	enum hmap_resize_kind kind;
 	unsigned int bits;
 
@@ -1758,17 +1769,26 @@ static void hmap_resize_commit(struct hmap *map)
 	hmap_stripe_mask_set(map, new->B);
 	WRITE_ONCE(new->noverflow_base, atomic_long_read(&new->noverflow));
 	hmap_table_free_deferred(map, old);
-	hmap_bg_schedule(map);	/* a spare array may now be idle */
 	/*
-	 * Another resize already due (inserts went on above the load): the
-	 * worker starts it, whoever committed this one, even if no write
-	 * comes (the worker's turn may have seen this one still running):
-	 * at once if the spare fits, else after its back-off if the last
-	 * array of that size failed.
+	 * The worker comes back, whoever committed this resize, even if no
+	 * write comes: if another resize is already due (inserts went on
+	 * above the load; the worker's turn may have seen this one still
+	 * running), to start it, at once if there is a spare (it fits, or
+	 * the worker frees it), else after the back-off of a failed array
+	 * of its size; if an array (one allocated ahead) failed during this
+	 * resize, after its back-off, as hmap_array_result() does outside
+	 * a resize: the inserts of its hold-off ask for no array, and may
+	 * take the map past its load before writes stop; and to free a
+	 * spare once writes have been idle, if that comes sooner.
 	 */
 	if (hmap_resize_due(map, &kind, &bits))
-		hmap_bg_queue(map, map->spare && map->spare->B == bits ? 0 :
-			      hmap_bg_backoff(map, bits));
+		delay = map->spare ? 0 : hmap_bg_backoff(map, bits);
+	else if (hmap_array_holdoff(map))
+		delay = hmap_bg_backoff(map, map->array_failed_B);
+	if (map->spare)
+		delay = min(delay, hmap_spare_idle_in(map));
+	if (delay != ULONG_MAX)
+		hmap_bg_queue(map, delay);
 }
 
 /*
@@ -2087,8 +2107,8 @@ static void hmap_array_wait(struct hmap *map)
 
 /*
  * Forget every failed allocation of an array: the cap of the chains, the
- * hold-off, the worker's back-off and its pending request's mark. What an
- * array that came (hmap_array_result()) and hmap_clear() do.
+ * hold-off and the worker's back-off. What an array that came
+ * (hmap_array_result()) and hmap_clear() do.
  */
 static void hmap_array_forget_failures(struct hmap *map)
 	__must_hold(&map->lock)
@@ -2097,7 +2117,6 @@ static void hmap_array_forget_failures(struct hmap *map)
 	map->array_failed = false;
 	map->array_held_off = false;
 	map->array_failures = 0;
-	map->bg_asked = false;
 }
 
 /*
@@ -2131,11 +2150,12 @@ static unsigned long hmap_bg_backoff(struct hmap *map, unsigned int bits)
  * @due resize (not one allocated ahead), the cap; the worker comes back
  * for whatever resize is due then after its back-off (hmap_bg_backoff()),
  * whichever array failed: 20 ms after a
- * failure a write asked for, doubled by every failure in a row of an
- * array the worker asked for itself (@bg_asked).
+ * failure of an array a write asked for, doubled by every failure in a
+ * row of one the worker asked for itself (@by_worker: @prealloc_work
+ * serving a request the worker made, &hmap.bg_asked).
  */
 static void hmap_array_result(struct hmap *map, unsigned int bits, bool ok,
-			      bool due)
+			      bool due, bool by_worker)
 	__must_hold(&map->lock)
 {
 	lockdep_assert_held(&map->lock);
@@ -2147,11 +2167,10 @@ static void hmap_array_result(struct hmap *map, unsigned int bits, bool ok,
 	map->array_failed_B = bits;
 	map->array_failed_at = jiffies;
 	/* Only the worker's own tries in a row back off further. */
-	if (!map->bg_asked)
+	if (!by_worker)
 		map->array_failures = 1;
 	else if (map->array_failures <= HMAP_BG_BACKOFF_SHIFT)
 		map->array_failures++;
-	map->bg_asked = false;
 	if (due)
 		map->array_failed = true;
 	/*
@@ -2214,7 +2233,7 @@ static int hmap_spare_fill(struct hmap *map, unsigned int bits)
 	t = hmap_table_new(map, bits);
 	ok = t;
 	spin_lock_irqsave(&map->lock, flags);
-	hmap_array_result(map, bits, ok, true);
+	hmap_array_result(map, bits, ok, true, false);
 	if (t)
 		t = hmap_spare_install(map, t);
 	hmap_array_release(map);
@@ -2295,7 +2314,7 @@ static void hmap_prealloc_work(struct work_struct *work)
 	struct hmap_table *t = NULL;
 	enum hmap_resize_kind kind;
 	struct mem_cgroup *memcg;
-	bool want, skip, failed, locked = true;
+	bool want, skip, failed, by_worker, locked = true;
 	unsigned long flags;
 	unsigned int bits;
 
@@ -2320,6 +2339,13 @@ static void hmap_prealloc_work(struct work_struct *work)
 	 */
 	want = map->want_array;
 	WRITE_ONCE(map->want_array, false);
+	/*
+	 * Whether the request is the worker's own: consumed with it, so that
+	 * the failure of an array a write asks for later, or has in flight
+	 * now, never counts as one of the worker's tries in a row.
+	 */
+	by_worker = want && map->bg_asked;
+	map->bg_asked = false;
 	if (want) {
 		want = hmap_resize_due(map, &kind, &bits);
 		skip = !want;
@@ -2339,13 +2365,6 @@ static void hmap_prealloc_work(struct work_struct *work)
 	skip = skip || bits > HMAP_B_MAX ||
 	       (map->spare && map->spare->B == bits) ||
 	       !hmap_array_claim(map);
-	/*
-	 * A request dropped (or met by the spare) is no longer the
-	 * worker's: the next failure, of an array a write asks for, must
-	 * not count as one of its tries in a row (hmap_array_result()).
-	 */
-	if (skip)
-		map->bg_asked = false;
 	hmap_unlock_all(map, flags);
 	/* Nothing allocated and no resize to start: done. */
 	if (skip && !want)
@@ -2375,7 +2394,7 @@ static void hmap_prealloc_work(struct work_struct *work)
 	 * ahead was not needed yet).
 	 */
 	if (!skip)
-		hmap_array_result(map, bits, !failed, want);
+		hmap_array_result(map, bits, !failed, want, by_worker);
 	if (t && (want || hmap_newest(map)->B + 1 == bits))
 		t = hmap_spare_install(map, t);
 	if (!skip)

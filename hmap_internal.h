@@ -286,8 +286,9 @@ struct hmap_stripe {
  *	(hmap_bg_backoff()). A failure of an array a write asked for sets
  *	it to 1; only the worker's own tries in a row count up (under
  *	@lock).
- * @bg_asked: the array wanted now is one the worker asked for when no
- *	write did (under @lock).
+ * @bg_asked: the request for an array pending now (@want_array) is one
+ *	the worker made when no write did; @prealloc_work consumes it with
+ *	the request (under @lock).
  * @init_B: log2 of the bucket count the map was created with.
  * @full_elem_size: allocation size of an element with a key and value of
  *	the largest sizes.
