@@ -1258,6 +1258,7 @@ static void ahead_failed_run(struct result *res, u32 flags)
 	struct af_ctx c = { .hold = true, .fail = true };
 	unsigned long bad = 0;
 	struct hmap *map;
+	int ahead;
 	double t0, ms;
 
 	map = sr_map(flags, 2400, &bad);
@@ -1273,22 +1274,30 @@ static void ahead_failed_run(struct result *res, u32 flags)
 	while (!__atomic_load_n(&c.entered, __ATOMIC_RELAXED) &&
 	       now_s() - t0 < 5)
 		usleep(100);
+	/*
+	 * Only the array ahead may be held: if none was asked for, the
+	 * fill's own array (a writer that may sleep allocates it itself)
+	 * must not wait for this thread.
+	 */
+	ahead = __atomic_load_n(&c.entered, __ATOMIC_RELAXED);
+	if (!ahead)
+		WRITE_ONCE(c.hold, false);
 	sr_insert(map, 2500, 3400, &bad);
 	hmap_get_stats(map, &over);
 	/* The allocation in flight fails; then arrays work again. */
 	WRITE_ONCE(c.hold, false);
-	while (c.entered && !__atomic_load_n(&c.failed, __ATOMIC_ACQUIRE))
+	while (ahead && !__atomic_load_n(&c.failed, __ATOMIC_ACQUIRE))
 		usleep(100);
 	WRITE_ONCE(c.fail, false);
 	ms = settle(map, &st);
 	hmap_test_set_alloc(map, NULL, NULL);
 	hmap_destroy(map);
 	res->ok = !bad && settled(&settled_st) && settled_st.B == 9 &&
-		  c.entered >= 1 && over.B == 9 && !over.resizing &&
+		  ahead >= 1 && over.B == 9 && !over.resizing &&
 		  st.count == 3400 && settled(&st);
 	snprintf(res->note, sizeof(res->note),
-		 "B %u at 2400 entries; filled to 3400 with the array ahead in flight: B %u (resizing %u); it failed (%d tried), then B %u (resizing %u) after %.0f ms idle, %llu grows, %lu errors",
-		 settled_st.B, over.B, (unsigned int)over.resizing, c.entered,
+		 "B %u at 2400 entries; %d array ahead asked; filled to 3400 with it in flight: B %u (resizing %u); it failed, then B %u (resizing %u) after %.0f ms idle, %llu grows, %lu errors",
+		 settled_st.B, ahead, over.B, (unsigned int)over.resizing,
 		 st.B, (unsigned int)st.resizing, ms,
 		 (unsigned long long)st.grows, bad);
 }
@@ -1301,6 +1310,119 @@ static void test_ahead_failed_then_idle_sleeping(struct result *res)
 static void test_ahead_failed_then_idle_atomic(struct result *res)
 {
 	ahead_failed_run(res, HMAP_F_ATOMIC);
+}
+
+/* Arrays of 2^9 buckets fail while @fail9; of 2^10 are held, then fail. */
+struct ar_ctx {
+	bool fail9;		/* READ_ONCE(), WRITE_ONCE() */
+	bool fail10;		/* READ_ONCE(), WRITE_ONCE() */
+	bool hold10;		/* READ_ONCE(), WRITE_ONCE() */
+	int entered10;		/* __atomic */
+	int failed10;		/* __atomic */
+};
+
+static bool ar_alloc_hook(struct hmap *map, enum hmap_test_alloc what,
+			  unsigned int bits, gfp_t gfp, void *arg)
+{
+	struct ar_ctx *c = arg;
+
+	if (what != HMAP_TEST_ALLOC_ARRAY)
+		return false;
+	if (bits == 9)
+		return READ_ONCE(c->fail9);
+	if (bits != 10 || !READ_ONCE(c->fail10))
+		return false;
+	__atomic_add_fetch(&c->entered10, 1, __ATOMIC_RELAXED);
+	while (READ_ONCE(c->hold10))
+		usleep(1000);
+	__atomic_add_fetch(&c->failed10, 1, __ATOMIC_RELEASE);
+	return true;
+}
+
+/*
+ * One try of ahead_failed_in_resize: whether it set the case up (the
+ * fill ended at B 9 with no resize: no insert asked for the grow) into
+ * *@setup, and whether the map then grew by itself.
+ */
+static bool ar_try(struct result *res, bool *setup)
+{
+	struct ar_ctx c = { .fail9 = true, .fail10 = true, .hold10 = true };
+	struct hmap_stats st0, com, over, st;
+	unsigned long bad = 0;
+	struct hmap *map;
+	double t0, ms;
+	bool ok;
+
+	map = sr_map(0, 1500, &bad);
+	if (IS_ERR(map))
+		return false;
+	settle(map, &st0);
+	hmap_test_set_alloc(map, ar_alloc_hook, &c);
+	/* Due for a grow to 2^9 whose arrays fail: into chains. */
+	sr_insert(map, 1500, 2600, &bad);
+	/* The grow stays in progress until the worker is back on. */
+	hmap_test_set_background(map, false);
+	WRITE_ONCE(c.fail9, false);
+	usleep(2 * jiffies_to_msecs(HMAP_BG_RETRY) * 1000);
+	/* Starts the grow; at 2601 entries it asks for 2^10 ahead. */
+	sr_insert(map, 2600, 2601, &bad);
+	t0 = now_s();
+	while (!__atomic_load_n(&c.entered10, __ATOMIC_RELAXED) &&
+	       now_s() - t0 < 5)
+		usleep(100);
+	WRITE_ONCE(c.hold10, false);
+	while (__atomic_load_n(&c.entered10, __ATOMIC_RELAXED) &&
+	       !__atomic_load_n(&c.failed10, __ATOMIC_ACQUIRE))
+		usleep(50);
+	/* The worker commits the grow, with nothing due at 2601. */
+	hmap_test_set_background(map, true);
+	t0 = now_s();
+	do {
+		hmap_get_stats(map, &com);
+	} while (com.resizing && now_s() - t0 < 1);
+	/* Past the load of 2^9 (6.5 x 512) within the hold-off. */
+	sr_insert(map, 2601, 3400, &bad);
+	hmap_get_stats(map, &over);
+	WRITE_ONCE(c.fail10, false);
+	ms = settle(map, &st);
+	hmap_test_set_alloc(map, NULL, NULL);
+	hmap_destroy(map);
+	*setup = st0.B == 8 && c.entered10 && com.B == 9 && !com.resizing &&
+		 over.B == 9 && !over.resizing;
+	ok = !bad && st.count == 3400 && settled(&st);
+	snprintf(res->note, sizeof(res->note),
+		 "B %u at 1500 entries; grow to 2^9 committed (B %u, resizing %u) after the array ahead failed in it (%d tried); filled to 3400: B %u (resizing %u); then B %u (resizing %u) after %.0f ms idle, %lu errors",
+		 st0.B, com.B, (unsigned int)com.resizing,
+		 __atomic_load_n(&c.entered10, __ATOMIC_RELAXED), over.B,
+		 (unsigned int)over.resizing, st.B, (unsigned int)st.resizing,
+		 ms, bad);
+	return ok;
+}
+
+/*
+ * A grow that comes due in the hold-off after an array allocated ahead
+ * failed during a resize is still made when writes stop there: the
+ * failure armed no one (a resize was in progress), so the commit of that
+ * resize must (the inserts of the hold-off ask for no array). A map at
+ * B 8 whose grow to 2^9 waits (its arrays failed) starts it with 2,601
+ * entries, asking for 2^10 ahead, which fails while the grow is still in
+ * progress; the grow is committed with nothing due, then the map is
+ * filled past its load (3,400 entries) before the hold-off ends, and left
+ * alone: it must grow to 2^10 by itself. A try whose fill outlasts the
+ * hold-off (an insert asks, or the worker grows it meanwhile) has not set
+ * the case up: up to three tries, and the case fails if none did.
+ */
+static void test_ahead_failed_in_resize(struct result *res)
+{
+	bool setup = false, ok = true;
+	int tries;
+
+	for (tries = 1; tries <= 3 && ok && !setup; tries++)
+		ok = ar_try(res, &setup);
+	res->ok = ok && setup;
+	if (!setup)
+		strncat(res->note, "; the case was not set up",
+			sizeof(res->note) - strlen(res->note) - 1);
 }
 
 /* Array allocations wait in the allocator while @hold is set. */
@@ -1394,6 +1516,126 @@ static void test_shrink_backoff_idle(struct result *res)
 		 "B %u at 2000 entries; emptied (%d arrays tried), then idle 1.2 s with arrays failing: %d tried (at most %d); then B %u (resizing %u) after %.0f ms idle, count %llu, %lu errors",
 		 full.B, deleting, tries, bound, st.B, (unsigned int)st.resizing, ms,
 		 (unsigned long long)st.count, bad);
+}
+
+/*
+ * Every array allocation fails; each try's time is kept (the last in
+ * @last_s), and a try from thread @hold_tid waits while @hold is set.
+ */
+struct bw_ctx {
+	struct hmap *map;
+	pthread_t hold_tid;	/* set before @hold */
+	bool hold;		/* READ_ONCE(), WRITE_ONCE() */
+	bool fail;		/* READ_ONCE(), WRITE_ONCE() */
+	int tries;		/* __atomic */
+	int held;		/* __atomic */
+	u64 last_ns;		/* __atomic */
+};
+
+static bool bw_alloc_hook(struct hmap *map, enum hmap_test_alloc what,
+			  unsigned int bits, gfp_t gfp, void *arg)
+{
+	struct bw_ctx *c = arg;
+	u64 now = ktime_get_ns();
+
+	if (what != HMAP_TEST_ALLOC_ARRAY || !READ_ONCE(c->fail))
+		return false;
+	if (READ_ONCE(c->hold) && pthread_equal(pthread_self(), c->hold_tid)) {
+		__atomic_store_n(&c->held, 1, __ATOMIC_RELEASE);
+		while (READ_ONCE(c->hold))
+			usleep(1000);
+		now = ktime_get_ns();
+	}
+	__atomic_store_n(&c->last_ns, now, __ATOMIC_RELEASE);
+	__atomic_add_fetch(&c->tries, 1, __ATOMIC_RELEASE);
+	return true;
+}
+
+/*
+ * Have this thread's array allocations held, then insert key 2^40 into
+ * @arg's map and delete it again.
+ */
+static void *bw_writer(void *arg)
+{
+	struct bw_ctx *c = arg;
+	u64 id = 1ULL << 40, val = 0;
+
+	c->hold_tid = pthread_self();
+	WRITE_ONCE(c->hold, true);
+	hmap_update(c->map, &id, sizeof(id), &val, sizeof(val), HMAP_NOEXIST);
+	hmap_delete(c->map, &id, sizeof(id));
+	return NULL;
+}
+
+/*
+ * The failure of an array a write asked for resets the worker's back-off,
+ * even when the worker asked too while that array was in flight: an
+ * emptied map whose arrays all fail, left alone until the worker's own
+ * tries have backed off to 320 ms; then a delete asks for the shrink's
+ * array itself (a writer that may sleep allocates it), held in the
+ * allocator while the worker's next try comes (its request waits for the
+ * allocation in flight); that array fails: the worker must try again
+ * about %HMAP_BG_RETRY (20 ms) after it, as after any failure of a write's
+ * array, not after a back-off doubled again (640 ms), as it did when its
+ * waiting request made the write's failure count as its own.
+ */
+static void test_backoff_write_failure(struct result *res)
+{
+	struct bw_ctx c = { .fail = true };
+	struct hmap_stats full, st;
+	double t0, last, rel, next = -1;
+	u64 ns;
+	unsigned long bad = 0;
+	pthread_t writer;
+	struct hmap *map;
+	int base;
+
+	map = sr_map(0, 2000, &bad);
+	if (IS_ERR(map)) {
+		res->ok = false;
+		return;
+	}
+	settle(map, &full);
+	hmap_test_set_alloc(map, bw_alloc_hook, &c);
+	for (u64 id = 0; id < 2000; id++)
+		if (hmap_delete(map, &id, sizeof(id)))
+			bad++;
+	/* The worker's tries back off: 20, 40, 80, 160, then 320 ms. */
+	base = __atomic_load_n(&c.tries, __ATOMIC_ACQUIRE);
+	t0 = now_s();
+	while (__atomic_load_n(&c.tries, __ATOMIC_ACQUIRE) < base + 4 &&
+	       now_s() - t0 < 5)
+		usleep(1000);
+	last = __atomic_load_n(&c.last_ns, __ATOMIC_ACQUIRE) / 1e9;
+	/* Past the hold-off, well before the worker's next try. */
+	while (now_s() < last + 0.06)
+		usleep(1000);
+	c.map = map;
+	pthread_create(&writer, NULL, bw_writer, &c);
+	/* The writer's array is held; the worker's next try comes and waits. */
+	while (now_s() < last + 0.5)
+		usleep(1000);
+	WRITE_ONCE(c.hold, false);
+	pthread_join(writer, NULL);
+	rel = __atomic_load_n(&c.last_ns, __ATOMIC_ACQUIRE) / 1e9;
+	base = __atomic_load_n(&c.tries, __ATOMIC_ACQUIRE);
+	t0 = now_s();
+	while (__atomic_load_n(&c.tries, __ATOMIC_ACQUIRE) == base &&
+	       now_s() - t0 < 3)
+		usleep(1000);
+	ns = __atomic_load_n(&c.last_ns, __ATOMIC_ACQUIRE);
+	if (__atomic_load_n(&c.tries, __ATOMIC_ACQUIRE) > base)
+		next = ns / 1e9 - rel;
+	WRITE_ONCE(c.fail, false);
+	wait_stats(map, &st, sr_shrunk, 4);
+	hmap_test_set_alloc(map, NULL, NULL);
+	hmap_destroy(map);
+	res->ok = !bad && settled(&full) && c.held && next >= 0 &&
+		  next < 0.2 && !st.count && sr_shrunk(&st);
+	snprintf(res->note, sizeof(res->note),
+		 "B %u at 2000 entries, emptied; a write's array held (%d) while the worker asked, then failed: the worker tried again after %.0f ms (at most 200); then B %u (resizing %u), %lu errors",
+		 full.B, c.held, next * 1000, st.B, (unsigned int)st.resizing,
+		 bad);
 }
 
 /*
@@ -1810,6 +2052,8 @@ static const struct {
 	{ "atomic_settles_idle", test_atomic_settles_idle },
 	{ "ahead_failed_then_idle_sleeping", test_ahead_failed_then_idle_sleeping },
 	{ "ahead_failed_then_idle_atomic", test_ahead_failed_then_idle_atomic },
+	{ "ahead_failed_in_resize", test_ahead_failed_in_resize },
+	{ "backoff_write_failure", test_backoff_write_failure },
 	{ "shrink_backoff_idle", test_shrink_backoff_idle },
 	{ "holdoff_jiffies_wrap", test_holdoff_jiffies_wrap },
 	{ "refill_no_lock_all", test_refill_no_lock_all },
