@@ -45,6 +45,11 @@
  *                    writers only (bench_writers()).
  *   writers N REPS task  the same from process context: kthreads bound to
  *                    the CPUs, maps made for writers that may sleep.
+ *   stall MSEC       an empty loop on every online CPU at once, preemption
+ *                    off: the longest gap between two ktime_get_ns() reads
+ *                    and the gaps over 100 us and 1 ms, per CPU: what
+ *                    interrupts, the emulator and the host take from any
+ *                    loop, so from any single write (bench_stall()).
  *   hash N           hash functions alone on N keys of 8 and 32 bytes:
  *                    SipHash-2-4, jhash2 (rhashtable's default for key
  *                    lengths that are multiples of 4), and hsiphash (on
@@ -1017,8 +1022,9 @@ static void bench_timer_info(void)
 
 /*
  * Percentiles of the @m latencies @lat (sorted in @tmp), as records of
- * phases @prefix + "insert_lat_p50" ... "insert_lat_max"; with @retries
- * (not NULL) the writes made again, as "retries".
+ * phases @prefix + "insert_lat_p50" ... "insert_lat_max", each with the
+ * count of inserts over 1 ms ("over_1ms"); with @retries (not NULL) the
+ * writes made again, as "retries".
  */
 static void bench_latency_percentiles(enum bench_kind kind, const u32 *lat,
 				      u32 *tmp, u32 m, const char *prefix,
@@ -1037,11 +1043,14 @@ static void bench_latency_percentiles(enum bench_kind kind, const u32 *lat,
 	unsigned int i;
 	char phase[32];
 	u64 sum = 0;
+	u32 over = 0;
 
 	memcpy(tmp, lat, m * sizeof(*tmp));
 	sort(tmp, m, sizeof(*tmp), bench_cmp_u32, NULL);
-	for (i = 0; i < m; i++)
+	for (i = 0; i < m; i++) {
 		sum += tmp[i];
+		over += tmp[i] > NSEC_PER_MSEC;
+	}
 	for (i = 0; i < ARRAY_SIZE(pct); i++) {
 		u32 at = min_t(u64, (u64)m * pct[i].per_mille / 1000, m - 1);
 
@@ -1050,6 +1059,7 @@ static void bench_latency_percentiles(enum bench_kind kind, const u32 *lat,
 		bench_json_u64(j, "ns_per_op", tmp[at]);
 		bench_json_div(j, "mean_ns", sum, m);
 		bench_json_u64(j, "ops", m);
+		bench_json_u64(j, "over_1ms", over);
 		if (retries)
 			bench_json_u64(j, "retries", *retries);
 		bench_json_emit(j, "HMAP-BENCH");
@@ -2193,6 +2203,120 @@ static int bench_hash(u32 n)
 	return 0;
 }
 
+/* ---- stall: what the emulator and the host take from any loop ---- */
+
+/*
+ * One CPU's empty loop: consecutive ktime_get_ns() reads with preemption
+ * off (interrupts on), for @msec in holds of at most a second (so that
+ * RCU and the watchdogs see the CPU between them); the gaps between reads
+ * are what any write on that CPU would have lost at that moment to
+ * interrupts, to the emulator and to the host's scheduler.
+ */
+struct bench_stall {
+	struct task_struct *task;
+	unsigned int cpu;
+	u32 msec;
+	u64 max_gap;
+	u64 over_100us;
+	u64 over_1ms;
+	u64 reads;
+	struct completion done;
+};
+
+static int bench_stall_thread(void *arg)
+{
+	struct bench_stall *s = arg;
+	u64 now = ktime_get_ns(), end = now + (u64)s->msec * NSEC_PER_MSEC;
+	u64 prev, gap, hold_end;
+
+	while (now < end) {
+		hold_end = min(end, now + NSEC_PER_SEC);
+		preempt_disable();
+		prev = ktime_get_ns();
+		do {
+			now = ktime_get_ns();
+			gap = now - prev;
+			prev = now;
+			s->reads++;
+			s->max_gap = max(s->max_gap, gap);
+			s->over_100us += gap > 100 * NSEC_PER_USEC;
+			s->over_1ms += gap > NSEC_PER_MSEC;
+		} while (now < hold_end);
+		preempt_enable();
+		cond_resched();
+		now = ktime_get_ns();
+	}
+	complete(&s->done);
+	while (!kthread_should_stop()) {
+		set_current_state(TASK_INTERRUPTIBLE);
+		if (!kthread_should_stop())
+			schedule();
+		__set_current_state(TASK_RUNNING);
+	}
+	return 0;
+}
+
+/*
+ * "stall MSEC": the empty loop on every online CPU at once for @msec; one
+ * HMAP-BENCH-INFO line per CPU: the longest gap, the gaps over 100 us and
+ * over 1 ms, and the reads made. Return: 0, -EINVAL for a bad @msec,
+ * -ENOMEM, or the error of kthread_create_on_cpu().
+ */
+static int bench_stall(u32 msec)
+{
+	unsigned int nr = 0, i, cpu, ncpu;
+	struct bench_json *j = &bench_out;
+	struct bench_stall *s;
+	int err = 0;
+
+	if (!msec || msec > BENCH_MSEC_MAX)
+		return -EINVAL;
+	cpus_read_lock();
+	ncpu = num_online_cpus();
+	s = kcalloc(ncpu, sizeof(*s), GFP_KERNEL);
+	if (!s) {
+		cpus_read_unlock();
+		return -ENOMEM;
+	}
+	for_each_online_cpu(cpu) {
+		if (nr == ncpu)
+			break;
+		s[nr].cpu = cpu;
+		s[nr].msec = msec;
+		init_completion(&s[nr].done);
+		s[nr].task = kthread_create_on_cpu(bench_stall_thread, &s[nr],
+						   cpu, "hmap_bench_s/%u");
+		if (IS_ERR(s[nr].task)) {
+			err = PTR_ERR(s[nr].task);
+			break;
+		}
+		nr++;
+	}
+	/* Started only once all exist: an error stops them unstarted. */
+	if (!err)
+		for (i = 0; i < nr; i++)
+			wake_up_process(s[i].task);
+	for (i = 0; i < nr; i++) {
+		if (!err)
+			wait_for_completion(&s[i].done);
+		kthread_stop(s[i].task);
+	}
+	cpus_read_unlock();
+	for (i = 0; i < nr && !err; i++) {
+		bench_json_start(j);
+		bench_json_str(j, "what", "stall");
+		bench_json_u64(j, "cpu", s[i].cpu);
+		bench_json_u64(j, "msec", msec);
+		bench_json_u64(j, "max_gap_ns", s[i].max_gap);
+		bench_json_u64(j, "gaps_over_100us", s[i].over_100us);
+		bench_json_u64(j, "gaps_over_1ms", s[i].over_1ms);
+		bench_json_u64(j, "reads", s[i].reads);
+		bench_json_emit(j, "HMAP-BENCH-INFO");
+	}
+	kfree(s);
+	return err;
+}
+
 /* ---- fill / loop / drop, for profiling ---- */
 
 static void bench_prof_drop(void)
@@ -2336,6 +2460,8 @@ static int bench_command(char *line)
 		return bench_writers(a, b, true);
 	if (sscanf(line, "hash %u", &a) == 1)
 		return bench_hash(a);
+	if (sscanf(line, "stall %u", &a) == 1)
+		return bench_stall(a);
 	if (sscanf(line, "fill %15s %u", name, &a) == 2)
 		return bench_prof_fill(name, a);
 	if (sscanf(line, "loop %15s %u", word, &a) == 2)

@@ -34,6 +34,15 @@ HMAP_KVER=$KVER
 # The guest's whole run, writers from softirq included, takes longer than
 # boot-guest.sh's default for its mode.
 export HMAP_TIMEOUT=${HMAP_TIMEOUT:-2400}
+# Settings checked before minutes of builds.
+case ${HMAP_BENCH_PROFILE:-0} in
+0 | 1) ;;
+only)
+	[ "${HMAP_BENCH_README:-0}" = 1 ] &&
+		die "bench: a profile-only run (HMAP_BENCH_PROFILE=only) does not go into the README"
+	;;
+*) die "bench: HMAP_BENCH_PROFILE is 0, 1 or only, not '$HMAP_BENCH_PROFILE'" ;;
+esac
 
 out=$HMAP_OUT/bench
 mkdir -p "$out"
@@ -84,11 +93,8 @@ section "guest (QEMU, ${HMAP_SMP:-2} CPUs)"
 serial=$out/serial.log
 args=(log_buf_len=4M)
 [ "${HMAP_BENCH_QUICK:-0}" = 1 ] && args+=(hmap_bench_quick=1)
-case ${HMAP_BENCH_PROFILE:-0} in
-0) ;;
-1 | only) args+=("hmap_bench_profile=$HMAP_BENCH_PROFILE") ;;
-*) die "bench: HMAP_BENCH_PROFILE is 0, 1 or only, not '$HMAP_BENCH_PROFILE'" ;;
-esac
+[ "${HMAP_BENCH_PROFILE:-0}" = 0 ] ||
+	args+=("hmap_bench_profile=$HMAP_BENCH_PROFILE")
 t0=$(date +%s)
 h0=$(host_ticks) c0=$(child_ticks)
 qemu_rc=0
@@ -125,7 +131,8 @@ find_splats "$serial" "$out/splats.txt" || rc=1
 
 cat "$out/results.md"
 echo
-echo "results: $out/results.md, $out/results.json, $out/latency.png"
+echo "results: $out/results.md, $out/results.json"
+[ -f "$out/latency.png" ] && echo "plot: $out/latency.png"
 [ -f "$out/profile.txt" ] && echo "profile: $out/profile.txt"
 echo "make bench: $(($(date +%s) - start))s in all, exit status $rc"
 exit "$rc"

@@ -25,6 +25,7 @@ if [ "${hmap_bench_quick:-0}" = 1 ]; then
 	user_n=10000 user_reps=1
 	prof_n=10000 prof_ms=500
 	hash_n=10000
+	stall_ms=1000
 else
 	# N:rounds (lookups repeat until 10^6 per round anyway)
 	suites="10000:15 100000:9 1000000:5"
@@ -39,6 +40,9 @@ else
 	user_n=100000 user_reps=5
 	prof_n=100000 prof_ms=4000
 	hash_n=10000
+	# The empty loop (hmap_bench's "stall"): about as long as the
+	# latency passes together.
+	stall_ms=10000
 fi
 
 err() {
@@ -84,6 +88,7 @@ elif insmod $mods/hmap_bench.ko; then
 	for s in $task_writers; do
 		step writers "${s%:*}" "${s#*:}" task
 	done
+	step stall "$stall_ms"
 	for n in $mixed; do
 		step mixed "$n" "$mixed_ms"
 	done
@@ -113,7 +118,11 @@ if [ $only = 0 ]; then
 	flush
 fi
 
-if [ "${hmap_bench_profile:-0}" != 0 ] && insmod $mods/hmap_bench.ko; then
+if [ "${hmap_bench_profile:-0}" = 0 ]; then
+	:
+elif ! insmod $mods/hmap_bench.ko; then
+	err "insmod hmap_bench (profile)"
+else
 	for map in hmap rhashtable hmap_k32 rhashtable_k32; do
 		step fill $map "$prof_n"
 		loops="lookup_hit lookup_miss churn grow"
