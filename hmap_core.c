@@ -1724,9 +1724,10 @@ static unsigned long hmap_spare_idle_in(struct hmap *map)
 /*
  * Arm the worker for what the map needs next: the resize in progress is
  * evacuated now, beside the writers; a spare array no grow came for is
- * freed once writes have stopped for %HMAP_SPARE_IDLE. Whatever starts or
- * finishes a resize or installs a spare calls this, so an allocation made
- * ahead always has the worker as its owner.
+ * freed once writes have stopped for %HMAP_SPARE_IDLE. Whatever starts a
+ * resize or installs a spare calls this (the commit of a resize arms the
+ * worker itself, hmap_resize_commit()), so an allocation made ahead
+ * always has the worker as its owner.
  */
 static void hmap_bg_schedule(struct hmap *map)
 	__must_hold(&map->lock)
@@ -2246,7 +2247,8 @@ static int hmap_spare_fill(struct hmap *map, unsigned int bits)
 /*
  * A resize was due and its array was not at hand: have @prealloc_work
  * allocate it and start the resize. What writes that may not sleep, and
- * the worker, do.
+ * the worker, do. The request is then a write's (&hmap.bg_asked clear):
+ * the worker marks it its own after this if no request was pending.
  */
 static void hmap_want_array(struct hmap *map)
 	__must_hold(&map->lock)
@@ -2255,6 +2257,7 @@ static void hmap_want_array(struct hmap *map)
 	if (map->dying)
 		return;
 	WRITE_ONCE(map->want_array, true);
+	map->bg_asked = false;
 	queue_work(hmap_wq, &map->prealloc_work);
 }
 
@@ -2613,8 +2616,11 @@ unlock:
 	if (map->resizing == HMAP_RESIZE_NONE) {
 		want = hmap_start_due_resize(map);
 		if (want >= 0 && !hmap_bg_backoff(map, want)) {
+			/* The worker's own only if no write asked first. */
+			bool asked = map->want_array;
+
 			hmap_want_array(map);
-			map->bg_asked = true;
+			map->bg_asked = !asked;
 			want = -1;
 		}
 	}
