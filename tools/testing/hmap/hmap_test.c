@@ -1319,6 +1319,7 @@ struct ar_ctx {
 	bool hold10;		/* READ_ONCE(), WRITE_ONCE() */
 	int entered10;		/* __atomic */
 	int failed10;		/* __atomic */
+	u64 failed10_ns;	/* __atomic: when the first one failed */
 };
 
 static bool ar_alloc_hook(struct hmap *map, enum hmap_test_alloc what,
@@ -1335,14 +1336,18 @@ static bool ar_alloc_hook(struct hmap *map, enum hmap_test_alloc what,
 	__atomic_add_fetch(&c->entered10, 1, __ATOMIC_RELAXED);
 	while (READ_ONCE(c->hold10))
 		usleep(1000);
+	if (!__atomic_load_n(&c->failed10, __ATOMIC_RELAXED))
+		__atomic_store_n(&c->failed10_ns, ktime_get_ns(),
+				 __ATOMIC_RELAXED);
 	__atomic_add_fetch(&c->failed10, 1, __ATOMIC_RELEASE);
 	return true;
 }
 
 /*
- * One try of ahead_failed_in_resize: whether it set the case up (the
- * fill ended at B 9 with no resize: no insert asked for the grow) into
- * *@setup, and whether the map then grew by itself.
+ * One try of ahead_failed_in_resize: whether it set the case up into
+ * *@setup (the fill ended at B 9 with no resize, within the hold-off of
+ * the array ahead's failure, and no other array of 2^10 was tried: no
+ * insert asked for the grow), and whether the map then grew by itself.
  */
 static bool ar_try(struct result *res, bool *setup)
 {
@@ -1350,7 +1355,9 @@ static bool ar_try(struct result *res, bool *setup)
 	struct hmap_stats st0, com, over, st;
 	unsigned long bad = 0;
 	struct hmap *map;
+	u64 fill_end;
 	double t0, ms;
+	int tried;
 	bool ok;
 
 	map = sr_map(0, 1500, &bad);
@@ -1378,22 +1385,26 @@ static bool ar_try(struct result *res, bool *setup)
 	hmap_test_set_background(map, true);
 	t0 = now_s();
 	do {
+		usleep(100);
 		hmap_get_stats(map, &com);
 	} while (com.resizing && now_s() - t0 < 1);
 	/* Past the load of 2^9 (6.5 x 512) within the hold-off. */
 	sr_insert(map, 2601, 3400, &bad);
+	fill_end = ktime_get_ns();
+	tried = __atomic_load_n(&c.entered10, __ATOMIC_RELAXED);
 	hmap_get_stats(map, &over);
 	WRITE_ONCE(c.fail10, false);
 	ms = settle(map, &st);
 	hmap_test_set_alloc(map, NULL, NULL);
 	hmap_destroy(map);
-	*setup = st0.B == 8 && c.entered10 && com.B == 9 && !com.resizing &&
-		 over.B == 9 && !over.resizing;
+	*setup = st0.B == 8 && tried == 1 && com.B == 9 && !com.resizing &&
+		 over.B == 9 && !over.resizing &&
+		 fill_end - c.failed10_ns <
+		 jiffies_to_msecs(HMAP_BG_RETRY) * NSEC_PER_MSEC;
 	ok = !bad && st.count == 3400 && settled(&st);
 	snprintf(res->note, sizeof(res->note),
 		 "B %u at 1500 entries; grow to 2^9 committed (B %u, resizing %u) after the array ahead failed in it (%d tried); filled to 3400: B %u (resizing %u); then B %u (resizing %u) after %.0f ms idle, %lu errors",
-		 st0.B, com.B, (unsigned int)com.resizing,
-		 __atomic_load_n(&c.entered10, __ATOMIC_RELAXED), over.B,
+		 st0.B, com.B, (unsigned int)com.resizing, tried, over.B,
 		 (unsigned int)over.resizing, st.B, (unsigned int)st.resizing,
 		 ms, bad);
 	return ok;
@@ -1409,8 +1420,9 @@ static bool ar_try(struct result *res, bool *setup)
  * progress; the grow is committed with nothing due, then the map is
  * filled past its load (3,400 entries) before the hold-off ends, and left
  * alone: it must grow to 2^10 by itself. A try whose fill outlasts the
- * hold-off (an insert asks, or the worker grows it meanwhile) has not set
- * the case up: up to three tries, and the case fails if none did.
+ * hold-off (an insert asks for 2^10 again, or the worker grows the map
+ * meanwhile) has not set the case up: up to three tries, and the case
+ * fails if none did.
  */
 static void test_ahead_failed_in_resize(struct result *res)
 {
@@ -1530,6 +1542,7 @@ struct bw_ctx {
 	int tries;		/* __atomic */
 	int held;		/* __atomic */
 	u64 last_ns;		/* __atomic */
+	u64 prev_ns;		/* __atomic: the try before the last */
 };
 
 static bool bw_alloc_hook(struct hmap *map, enum hmap_test_alloc what,
@@ -1546,6 +1559,9 @@ static bool bw_alloc_hook(struct hmap *map, enum hmap_test_alloc what,
 			usleep(1000);
 		now = ktime_get_ns();
 	}
+	__atomic_store_n(&c->prev_ns,
+			 __atomic_load_n(&c->last_ns, __ATOMIC_RELAXED),
+			 __ATOMIC_RELAXED);
 	__atomic_store_n(&c->last_ns, now, __ATOMIC_RELEASE);
 	__atomic_add_fetch(&c->tries, 1, __ATOMIC_RELEASE);
 	return true;
@@ -1583,7 +1599,7 @@ static void test_backoff_write_failure(struct result *res)
 {
 	struct bw_ctx c = { .fail = true };
 	struct hmap_stats full, st;
-	double t0, last, rel, next = -1;
+	double t0, gap, last, rel, next = -1;
 	u64 ns;
 	unsigned long bad = 0;
 	pthread_t writer;
@@ -1600,12 +1616,16 @@ static void test_backoff_write_failure(struct result *res)
 	for (u64 id = 0; id < 2000; id++)
 		if (hmap_delete(map, &id, sizeof(id)))
 			bad++;
-	/* The worker's tries back off: 20, 40, 80, 160, then 320 ms. */
-	base = __atomic_load_n(&c.tries, __ATOMIC_ACQUIRE);
+	/*
+	 * The worker's tries back off: 20, 40, 80, 160, then 320 ms apart.
+	 * Wait for the gap of 160 ms: the next try is 320 ms after its end.
+	 */
 	t0 = now_s();
-	while (__atomic_load_n(&c.tries, __ATOMIC_ACQUIRE) < base + 4 &&
-	       now_s() - t0 < 5)
+	do {
 		usleep(1000);
+		gap = (__atomic_load_n(&c.last_ns, __ATOMIC_ACQUIRE) -
+		       __atomic_load_n(&c.prev_ns, __ATOMIC_RELAXED)) / 1e9;
+	} while ((gap < 0.12 || gap > 0.24) && now_s() - t0 < 5);
 	last = __atomic_load_n(&c.last_ns, __ATOMIC_ACQUIRE) / 1e9;
 	/* Past the hold-off, well before the worker's next try. */
 	while (now_s() < last + 0.06)
@@ -1630,12 +1650,13 @@ static void test_backoff_write_failure(struct result *res)
 	wait_stats(map, &st, sr_shrunk, 4);
 	hmap_test_set_alloc(map, NULL, NULL);
 	hmap_destroy(map);
-	res->ok = !bad && settled(&full) && c.held && next >= 0 &&
-		  next < 0.2 && !st.count && sr_shrunk(&st);
+	res->ok = !bad && settled(&full) && gap >= 0.12 && gap <= 0.24 &&
+		  c.held && next >= 0 && next < 0.2 && !st.count &&
+		  sr_shrunk(&st);
 	snprintf(res->note, sizeof(res->note),
-		 "B %u at 2000 entries, emptied; a write's array held (%d) while the worker asked, then failed: the worker tried again after %.0f ms (at most 200); then B %u (resizing %u), %lu errors",
-		 full.B, c.held, next * 1000, st.B, (unsigned int)st.resizing,
-		 bad);
+		 "B %u at 2000 entries, emptied; the worker's tries %.0f ms apart; a write's array held (%d) while the worker asked, then failed: the worker tried again after %.0f ms (at most 200); then B %u (resizing %u), %lu errors",
+		 full.B, gap * 1000, c.held, next * 1000, st.B,
+		 (unsigned int)st.resizing, bad);
 }
 
 /*
