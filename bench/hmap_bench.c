@@ -45,11 +45,12 @@
  *                    writers only (bench_writers()).
  *   writers N REPS task  the same from process context: kthreads bound to
  *                    the CPUs, maps made for writers that may sleep.
- *   stall MSEC       an empty loop on every online CPU at once, preemption
- *                    off: the longest gap between two ktime_get_ns() reads
- *                    and the gaps over 100 us and 1 ms, per CPU: what
- *                    interrupts, the emulator and the host take from any
- *                    loop, so from any single write (bench_stall()).
+ *   stall MSEC [NCPU]  an empty loop on the first NCPU online CPUs (0 or
+ *                    none: every one) at once, preemption off, MSEC at most
+ *                    60000: the longest gap between two ktime_get_ns()
+ *                    reads and the gaps over 100 us and 1 ms, per CPU:
+ *                    what interrupts, the emulator and the host take from
+ *                    any loop, so from any single write (bench_stall()).
  *   hash N           hash functions alone on N keys of 8 and 32 bytes:
  *                    SipHash-2-4, jhash2 (rhashtable's default for key
  *                    lengths that are multiples of 4), and hsiphash (on
@@ -2205,6 +2206,9 @@ static int bench_hash(u32 n)
 
 /* ---- stall: what the emulator and the host take from any loop ---- */
 
+/* Longest "stall": it holds cpus_read_lock() and waits uninterruptibly. */
+#define BENCH_STALL_MSEC_MAX	60000U
+
 /*
  * One CPU's empty loop: consecutive ktime_get_ns() reads with preemption
  * off (interrupts on), for @msec in holds of at most a second (so that
@@ -2227,9 +2231,11 @@ static int bench_stall_thread(void *arg)
 {
 	struct bench_stall *s = arg;
 	u64 now = ktime_get_ns(), end = now + (u64)s->msec * NSEC_PER_MSEC;
-	u64 prev, gap, hold_end;
+	u64 prev, gap, hold_end, max_gap = 0, over_100us = 0, over_1ms = 0;
+	u64 reads = 0;
 
-	while (now < end) {
+	/* Counted in locals: the CPUs' records share cache lines. */
+	while (now < end && !kthread_should_stop()) {
 		hold_end = min(end, now + NSEC_PER_SEC);
 		preempt_disable();
 		prev = ktime_get_ns();
@@ -2237,15 +2243,19 @@ static int bench_stall_thread(void *arg)
 			now = ktime_get_ns();
 			gap = now - prev;
 			prev = now;
-			s->reads++;
-			s->max_gap = max(s->max_gap, gap);
-			s->over_100us += gap > 100 * NSEC_PER_USEC;
-			s->over_1ms += gap > NSEC_PER_MSEC;
+			reads++;
+			max_gap = max(max_gap, gap);
+			over_100us += gap > 100 * NSEC_PER_USEC;
+			over_1ms += gap > NSEC_PER_MSEC;
 		} while (now < hold_end);
 		preempt_enable();
 		cond_resched();
 		now = ktime_get_ns();
 	}
+	s->max_gap = max_gap;
+	s->over_100us = over_100us;
+	s->over_1ms = over_1ms;
+	s->reads = reads;
 	complete(&s->done);
 	while (!kthread_should_stop()) {
 		set_current_state(TASK_INTERRUPTIBLE);
@@ -2257,22 +2267,28 @@ static int bench_stall_thread(void *arg)
 }
 
 /*
- * "stall MSEC": the empty loop on every online CPU at once for @msec; one
+ * "stall MSEC [NCPU]": the empty loop on the first @ncpu online CPUs
+ * (0: every one) at once for @msec (at most %BENCH_STALL_MSEC_MAX); one
  * HMAP-BENCH-INFO line per CPU: the longest gap, the gaps over 100 us and
- * over 1 ms, and the reads made. Return: 0, -EINVAL for a bad @msec,
- * -ENOMEM, or the error of kthread_create_on_cpu().
+ * over 1 ms, the reads made, and how many CPUs looped ("cpus"). Return:
+ * 0, -EINVAL for a bad @msec or @ncpu, -ENOMEM, or the error of
+ * kthread_create_on_cpu().
  */
-static int bench_stall(u32 msec)
+static int bench_stall(u32 msec, u32 ncpu)
 {
-	unsigned int nr = 0, i, cpu, ncpu;
 	struct bench_json *j = &bench_out;
+	unsigned int nr = 0, i, cpu;
 	struct bench_stall *s;
 	int err = 0;
 
-	if (!msec || msec > BENCH_MSEC_MAX)
+	if (!msec || msec > BENCH_STALL_MSEC_MAX)
 		return -EINVAL;
 	cpus_read_lock();
-	ncpu = num_online_cpus();
+	if (ncpu > num_online_cpus()) {
+		cpus_read_unlock();
+		return -EINVAL;
+	}
+	ncpu = ncpu ?: num_online_cpus();
 	s = kcalloc(ncpu, sizeof(*s), GFP_KERNEL);
 	if (!s) {
 		cpus_read_unlock();
@@ -2306,6 +2322,7 @@ static int bench_stall(u32 msec)
 		bench_json_start(j);
 		bench_json_str(j, "what", "stall");
 		bench_json_u64(j, "cpu", s[i].cpu);
+		bench_json_u64(j, "cpus", nr);
 		bench_json_u64(j, "msec", msec);
 		bench_json_u64(j, "max_gap_ns", s[i].max_gap);
 		bench_json_u64(j, "gaps_over_100us", s[i].over_100us);
@@ -2460,8 +2477,10 @@ static int bench_command(char *line)
 		return bench_writers(a, b, true);
 	if (sscanf(line, "hash %u", &a) == 1)
 		return bench_hash(a);
+	if (sscanf(line, "stall %u %u", &a, &b) == 2)
+		return bench_stall(a, b);
 	if (sscanf(line, "stall %u", &a) == 1)
-		return bench_stall(a);
+		return bench_stall(a, 0);
 	if (sscanf(line, "fill %15s %u", name, &a) == 2)
 		return bench_prof_fill(name, a);
 	if (sscanf(line, "loop %15s %u", word, &a) == 2)

@@ -40,9 +40,9 @@ else
 	user_n=100000 user_reps=5
 	prof_n=100000 prof_ms=4000
 	hash_n=10000
-	# The empty loop (hmap_bench's "stall"): about as long as the
-	# latency passes together.
-	stall_ms=10000
+	# The empty loop (hmap_bench's "stall"), on one CPU and on all:
+	# together about as long as the latency passes.
+	stall_ms=5000
 fi
 
 err() {
@@ -88,6 +88,7 @@ elif insmod $mods/hmap_bench.ko; then
 	for s in $task_writers; do
 		step writers "${s%:*}" "${s#*:}" task
 	done
+	step stall "$stall_ms" 1
 	step stall "$stall_ms"
 	for n in $mixed; do
 		step mixed "$n" "$mixed_ms"
