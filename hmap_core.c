@@ -45,7 +45,9 @@
  * A map is an array of 2^B buckets. A key is hashed with SipHash-1-3 (the
  * rounds of the kernel's hsiphash() on 64-bit, with a 64-bit result) under
  * a random key chosen when the map is created, so that nobody can choose
- * keys that collide. The low B bits of the hash pick the bucket; the top 8
+ * keys that collide (an in-kernel map whose keys nobody untrusted
+ * chooses may ask for jhash instead, %HMAP_F_JHASH, which takes fewer
+ * instructions). The low B bits of the hash pick the bucket; the top 8
  * bits are the slot's tag byte (tophash), so a lookup compares the eight
  * tags of a bucket at once and dereferences only an element whose tag
  * matches. A bucket holds eight slots; when all are taken, an overflow
@@ -477,6 +479,8 @@
  */
 
 #include <linux/bitops.h>
+#include <linux/hash.h>
+#include <linux/jhash.h>
 #include <linux/jiffies.h>
 #include <linux/memcontrol.h>
 #include <linux/minmax.h>
@@ -1177,12 +1181,28 @@ static __always_inline u64 hmap_siphash13(const u8 *data, u32 len,
 	return (v0 ^ v1) ^ (v2 ^ v3);
 }
 
+/*
+ * The hash of a map created with %HMAP_F_JHASH: jhash() (<linux/jhash.h>,
+ * rhashtable's default) under the low 32 bits of the map's seed, times
+ * GOLDEN_RATIO_64 (<linux/hash.h>, hash_64()'s constant) to spread its 32
+ * bits over 64: the low bits stay as even as jhash's (an odd multiplier
+ * maps the low k bits one to one), and the top 8 (tophash) depend on
+ * every bit of it.
+ */
+static __always_inline u64 hmap_jhash64(const void *key, u32 len,
+					const siphash_key_t *seed)
+{
+	return (u64)jhash(key, len, (u32)seed->key[0]) * GOLDEN_RATIO_64;
+}
+
 /* hmap_hash(), inlined into the lookup and write paths. */
 static __always_inline u64 hmap_hash_inline(const struct hmap *map,
 					    const void *key, u32 key_len)
 {
 	if (unlikely(map->hash_fn))
 		return map->hash_fn(key, key_len);
+	if (map->params.flags & HMAP_F_JHASH)
+		return hmap_jhash64(key, key_len, &map->seed);
 	return hmap_siphash13(key, key_len, &map->seed);
 }
 
@@ -1193,7 +1213,9 @@ static __always_inline u64 hmap_hash_inline(const struct hmap *map,
  * @key_len: its length in bytes.
  *
  * Context: any.
- * Return: SipHash-1-3 of the key under the map's random seed.
+ * Return: SipHash-1-3 of the key under the map's random seed (128 bits);
+ * for a map created with %HMAP_F_JHASH, jhash() of it under the seed's low
+ * 32 bits times GOLDEN_RATIO_64 (32 bits of entropy in 64).
  */
 u64 hmap_hash(const struct hmap *map, const void *key, u32 key_len)
 {

@@ -6,9 +6,12 @@
  * entries and of one whose workers are running.
  */
 
+#include <linux/bitmap.h>
 #include <linux/completion.h>
 #include <linux/delay.h>
 #include <linux/err.h>
+#include <linux/hash.h>
+#include <linux/jhash.h>
 #include <linux/kthread.h>
 #include <linux/siphash.h>
 #include <linux/slab.h>
@@ -458,6 +461,67 @@ static void hmap_core_test_keyed_hash(struct kunit *test)
 				    hsiphash(bytes, len, &hkey), "len %u", len);
 }
 
+/*
+ * A map created with HMAP_F_JHASH hashes with jhash() under the low 32
+ * bits of its own seed, spread by GOLDEN_RATIO_64 (every length, for
+ * jhash's tails), and works as any other: 4,000 keys in through its grows,
+ * each found, walked exactly once, then all deleted down to a shrunk map.
+ */
+static void hmap_core_test_jhash(struct kunit *test)
+{
+	static const char bytes[] = "0123456789abcdefghijklmnopqrstuvwxyzABCD";
+	struct hmap *a = hmap_kunit_map_flags(test, 1U << 20, HMAP_F_JHASH);
+	struct hmap *b = hmap_kunit_map_flags(test, 1U << 20, HMAP_F_JHASH);
+	struct hmap_kunit_key k = hmap_kunit_spread_key(1);
+	const u64 n = 4000;
+	struct hmap_stats full, st;
+	struct hmap_iter iter;
+	unsigned long *seen;
+	u32 len, klen, vlen;
+	u64 id, value;
+	int ret;
+
+	for (len = 1; len < sizeof(bytes); len++)
+		KUNIT_EXPECT_EQ_MSG(test, hmap_hash(a, bytes, len),
+				    (u64)jhash(bytes, len, (u32)a->seed.key[0]) *
+				    GOLDEN_RATIO_64, "len %u", len);
+	KUNIT_EXPECT_NE(test, hmap_hash(a, &k, sizeof(k)),
+			hmap_hash(b, &k, sizeof(k)));
+
+	seen = kunit_kcalloc(test, BITS_TO_LONGS(n), sizeof(long), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, seen);
+	hmap_kunit_fill(test, a, 0, n, HMAP_NOEXIST);
+	hmap_test_run_background(a);
+	hmap_get_stats(a, &full);
+	KUNIT_EXPECT_EQ(test, full.count, n);
+	KUNIT_EXPECT_GE(test, full.grows, 5ULL);
+	for (id = 0; id < n; id++)
+		KUNIT_EXPECT_EQ_MSG(test, hmap_kunit_lookup(a, id), (s64)id,
+				    "id %llu", id);
+	KUNIT_ASSERT_EQ(test, hmap_iter_start(a, &iter), 0);
+	for (;;) {
+		klen = sizeof(k);
+		vlen = sizeof(value);
+		ret = hmap_iter_next(&iter, &k, &klen, &value, &vlen);
+		if (ret)
+			break;
+		KUNIT_ASSERT_LT(test, k.id, n);
+		KUNIT_EXPECT_EQ(test, value, k.id);
+		KUNIT_EXPECT_FALSE_MSG(test, __test_and_set_bit(k.id, seen),
+				       "id %llu walked twice", k.id);
+	}
+	hmap_iter_stop(&iter);
+	KUNIT_EXPECT_EQ(test, ret, -ENOENT);
+	KUNIT_EXPECT_EQ(test, bitmap_weight(seen, n), n);
+	for (id = 0; id < n; id++)
+		KUNIT_EXPECT_EQ(test, hmap_kunit_delete(a, id), 0);
+	hmap_test_run_background(a);
+	hmap_get_stats(a, &st);
+	KUNIT_EXPECT_EQ(test, st.count, 0ULL);
+	KUNIT_EXPECT_GE(test, st.shrinks, 1ULL);
+	KUNIT_EXPECT_LT(test, st.B, full.B);
+}
+
 struct core_destroy_ctx {
 	struct hmap *map;
 	struct completion done;
@@ -576,6 +640,7 @@ static struct kunit_case hmap_core_cases[] = {
 	KUNIT_CASE(hmap_core_test_destroy_pending_bounded),
 	KUNIT_CASE(hmap_core_test_destroy_during_prealloc),
 	KUNIT_CASE(hmap_core_test_keyed_hash),
+	KUNIT_CASE(hmap_core_test_jhash),
 	{}
 };
 

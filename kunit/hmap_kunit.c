@@ -21,6 +21,18 @@ static void hmap_kunit_res_free(struct kunit_resource *res)
 	hmap_destroy(res->data);
 }
 
+/* Have @map (or the error) destroyed when the case ends. */
+static struct hmap *hmap_kunit_own(struct kunit *test, struct hmap *map)
+{
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, map);
+	if (!kunit_alloc_resource(test, hmap_kunit_res_init,
+				  hmap_kunit_res_free, GFP_KERNEL, map)) {
+		hmap_destroy(map);
+		KUNIT_FAIL_AND_ABORT(test, "cannot register the map for cleanup");
+	}
+	return map;
+}
+
 /**
  * hmap_kunit_map() - a map for one test case, destroyed when it ends
  * @test: the test case.
@@ -35,16 +47,37 @@ static void hmap_kunit_res_free(struct kunit_resource *res)
 struct hmap *hmap_kunit_map(struct kunit *test, u32 max_entries,
 			    u32 capacity_hint, bool chosen_hash)
 {
-	struct hmap *map;
+	return hmap_kunit_own(test, hmap_kunit_map_new(max_entries,
+						       capacity_hint,
+						       chosen_hash));
+}
 
-	map = hmap_kunit_map_new(max_entries, capacity_hint, chosen_hash);
-	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, map);
-	if (!kunit_alloc_resource(test, hmap_kunit_res_init,
-				  hmap_kunit_res_free, GFP_KERNEL, map)) {
-		hmap_destroy(map);
-		KUNIT_FAIL_AND_ABORT(test, "cannot register the map for cleanup");
-	}
-	return map;
+/**
+ * hmap_kunit_map_flags() - a map of @flags for one case, destroyed when it
+ * ends
+ * @test: the test case.
+ * @max_entries: the map's max_entries.
+ * @flags: the map's &struct hmap_params flags.
+ *
+ * Keys of a &struct hmap_kunit_key, values of 8 bytes, the map's own hash,
+ * the background worker off (as hmap_kunit_map_new()).
+ *
+ * Return: the map; the case fails and stops if it cannot be created.
+ */
+struct hmap *hmap_kunit_map_flags(struct kunit *test, u32 max_entries,
+				  u32 flags)
+{
+	struct hmap_params p = {
+		.key_size = sizeof(struct hmap_kunit_key),
+		.value_size = sizeof(u64),
+		.max_entries = max_entries,
+		.flags = flags,
+	};
+	struct hmap *map = hmap_create(&p);
+
+	if (!IS_ERR(map))
+		hmap_test_set_background(map, false);
+	return hmap_kunit_own(test, map);
 }
 
 kunit_test_suites(&hmap_core_suite, &hmap_evacuation_suite, &hmap_iter_suite,

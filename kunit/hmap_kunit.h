@@ -232,6 +232,8 @@ static inline struct hmap *hmap_kunit_map_new(u32 max_entries,
 
 struct hmap *hmap_kunit_map(struct kunit *test, u32 max_entries,
 			    u32 capacity_hint, bool chosen_hash);
+struct hmap *hmap_kunit_map_flags(struct kunit *test, u32 max_entries,
+				  u32 flags);
 
 /**
  * hmap_kunit_globals_start() - hmap's global counters before a case's maps

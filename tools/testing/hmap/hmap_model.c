@@ -157,6 +157,7 @@ int hm_init(struct hm_ctx *c, const struct hm_config *cfg)
 		.value_size = cfg->value_size,
 		.max_entries = cfg->max_entries,
 		.capacity_hint = cfg->capacity_hint,
+		.flags = cfg->flags,
 	};
 	struct hmap_global_stats gs;
 

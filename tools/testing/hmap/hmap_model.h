@@ -55,6 +55,7 @@ struct hm_config {
 	 * and equal hashes are the common case.
 	 */
 	u32 hashes;
+	u32 flags;		/* &struct hmap_params flags (HMAP_F_JHASH) */
 	bool background;	/* the worker runs beside the writes */
 	u64 seed;		/* the map's hash seeds; 0 for random */
 };

@@ -182,6 +182,20 @@ static void test_model_siphash(struct result *res)
 	model_run(res, &cfg, scaled(2000000), scaled(100000), 1, 4, false);
 }
 
+/*
+ * HMAP_F_JHASH, 16-byte keys (of every length up to 16, for jhash's
+ * tails): a map of up to 40,000 keys.
+ */
+static void test_model_jhash(struct result *res)
+{
+	struct hm_config cfg = {
+		.key_size = 16, .value_size = 24, .max_entries = 1 << 20,
+		.nids = 40000, .flags = HMAP_F_JHASH,
+	};
+
+	model_run(res, &cfg, scaled(1000000), scaled(100000), 1, 4, false);
+}
+
 /* Chosen hashes: 37 classes, all in bucket 0 up to 4096 buckets. */
 static void test_model_collisions(struct result *res)
 {
@@ -2051,6 +2065,7 @@ static const struct {
 	void (*fn)(struct result *res);
 } tests[] = {
 	{ "model_siphash", test_model_siphash },
+	{ "model_jhash", test_model_jhash },
 	{ "model_collisions", test_model_collisions },
 	{ "model_equal_hashes", test_model_equal_hashes },
 	{ "model_tiny", test_model_tiny },
