@@ -190,8 +190,8 @@ static struct hmap_obj *hmap_obj_find(const char *name)
  * Context: process context, may sleep.
  * Return: 0; -EEXIST if the name is taken; -EDQUOT beyond the user's
  * limits (as is a map whose hmap_max_bytes() saturated at SIZE_MAX,
- * unless max_bytes_per_user is ULONG_MAX); -EINVAL for bad parameters;
- * -ENOMEM.
+ * unless max_bytes_per_user is ULONG_MAX); -EINVAL for bad parameters
+ * (or %HMAP_F_JHASH, which no map for user space has); -ENOMEM.
  */
 int hmap_obj_create(const struct hmap_params *params, const char *name,
 		    umode_t mode, const struct cred *cred,
@@ -203,7 +203,9 @@ int hmap_obj_create(const struct hmap_params *params, const char *name,
 	struct hmap *map;
 	int err;
 
-	if (!hmap_params_valid(params))
+	/* User space hashes with SipHash only (the ioctls set no flag). */
+	if (!hmap_params_valid(params) ||
+	    WARN_ON_ONCE(params->flags & HMAP_F_JHASH))
 		return -EINVAL;
 	/* Name and limits first: nothing big is allocated for a refusal. */
 	mutex_lock(&hmap_reg_lock);

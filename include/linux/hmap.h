@@ -75,19 +75,21 @@ struct hmap;
  */
 #define HMAP_F_ATOMIC		BIT(0)
 /*
- * HMAP_F_JHASH: keys are hashed with jhash (<linux/jhash.h>, rhashtable's
- * default) under the map's random seed, spread to 64 bits, instead of
- * SipHash-1-3: fewer instructions per key (0.69 of them for 8-byte
- * keys, 0.88 for 32-byte, callgrind on tools/testing/hmap's build), and
- * lookups and writes faster by that; but jhash is no keyed PRF: it does
- * not keep whoever chooses the keys from making them collide (they then
- * share one bucket's overflow chain, which every operation on them
- * walks). Only for maps whose keys no untrusted party chooses: a map made
- * through /dev/hmap always hashes with SipHash (its ioctl has no way to
- * ask for this).
- * Hashes have 32 bits of entropy: keys whose jhash is equal share every
- * hash bit (lookups tell them apart by the key; hmap_dump() hands them
- * over in one batch).
+ * HMAP_F_JHASH: keys are hashed as rhashtable hashes them by default
+ * (<linux/jhash.h>: jhash2() of the key's 32-bit words if its length is
+ * a multiple of 4, else jhash()) under the map's random seed, spread to
+ * 64 bits, instead of SipHash-1-3, in fewer instructions per key; but
+ * jhash is no keyed PRF: it does not keep whoever chooses the keys from
+ * making them collide (they then share one bucket's overflow chain, which
+ * every operation on them walks). Only for maps whose keys no untrusted
+ * party chooses: a map made through /dev/hmap always hashes with SipHash
+ * (its ioctl has no way to ask for this). Hashes have 32 bits of entropy,
+ * so keys whose jhash is equal share every hash bit: lookups tell them
+ * apart by the key, and hmap_dump() hands them over in one batch, so a
+ * dump with a small @room meets -ENOSPC in practice (some hundred pairs
+ * at 10^6 entries; a room of 5 or more covers every size a map reaches).
+ * A version 2 hmap refuses the flag (-EINVAL; hmap_params_valid() says
+ * so at run time).
  */
 #define HMAP_F_JHASH		BIT(1)
 /* Every flag this version of hmap knows. */

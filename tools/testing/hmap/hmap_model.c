@@ -298,7 +298,7 @@ void hm_check_all(struct hm_ctx *c)
 		hm_fail(c, "no bytes counted");
 	hmap_get_params(c->map, &p);
 	if (p.key_size != c->cfg.key_size || p.value_size != c->cfg.value_size ||
-	    p.max_entries != c->cfg.max_entries ||
+	    p.max_entries != c->cfg.max_entries || p.flags != c->cfg.flags ||
 	    p.capacity_hint != min(c->cfg.capacity_hint, c->cfg.max_entries))
 		hm_fail(c, "hmap_get_params() differs from the creation's");
 	if (hmap_max_bytes(&p) < (u64)p.max_entries * (p.key_size + p.value_size))
