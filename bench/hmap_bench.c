@@ -56,7 +56,8 @@
  *                    lengths that are multiples of 4), and hsiphash (on
  *                    64-bit, SipHash with 1 and 3 rounds).
  *   fill MAP N       for profiling: fill a map (hmap, rhashtable, hmap_k32,
- *   loop PHASE MSEC  rhashtable_k32) with N keys, repeat PHASE (lookup_hit,
+ *   loop PHASE MSEC  rhashtable_k32; hmap_jhash, hmap_jhash_k32: made with
+ *                    HMAP_F_JHASH) with N keys, repeat PHASE (lookup_hit,
  *   drop             lookup_miss, churn, update, grow) on it for MSEC
  *                    milliseconds (update: 8-byte keys only),
  *                    destroy it.
@@ -232,9 +233,15 @@ static DEFINE_MUTEX(bench_lock);	/* one command at a time */
 static struct dentry *bench_dir;
 static u64 bench_sink;
 
-/* The map kept between "fill", "loop" and "drop". */
+/*
+ * The map kept between "fill", "loop" and "drop", and its name ("hmap",
+ * "hmap_jhash_k32", ...); an hmap whose name has "_jhash" is made with
+ * %HMAP_F_JHASH (bench_prof_jhash).
+ */
 static struct bench_map bench_prof_map;
 static struct bench_keys bench_prof_keys;
+static char bench_prof_name[16];
+static bool bench_prof_jhash;
 static bool bench_prof_live;
 
 /* ---- Output ---- */
@@ -397,8 +404,8 @@ nomem:
 
 /* ---- The two maps behind one interface ---- */
 
-static int bench_map_create(struct bench_map *m, enum bench_kind kind,
-			    bool k32, bool atomic)
+static int bench_map_create_flags(struct bench_map *m, enum bench_kind kind,
+				  bool k32, bool atomic, u32 flags)
 {
 	memset(m, 0, sizeof(*m));
 	m->kind = kind;
@@ -411,7 +418,7 @@ static int bench_map_create(struct bench_map *m, enum bench_kind kind,
 				    sizeof(u64),
 			.value_size = sizeof(u64),
 			.max_entries = HMAP_MAX_ENTRIES_MAX,
-			.flags = atomic ? HMAP_F_ATOMIC : 0,
+			.flags = (atomic ? HMAP_F_ATOMIC : 0) | flags,
 		};
 		struct hmap *hm = hmap_create(&p);
 
@@ -421,6 +428,12 @@ static int bench_map_create(struct bench_map *m, enum bench_kind kind,
 		return 0;
 	}
 	return rhashtable_init(&m->ht, k32 ? &rh32_params : &rh8_params);
+}
+
+static int bench_map_create(struct bench_map *m, enum bench_kind kind,
+			    bool k32, bool atomic)
+{
+	return bench_map_create_flags(m, kind, k32, atomic, 0);
 }
 
 static void bench_rh_free(void *ptr, void *arg)
@@ -2361,10 +2374,13 @@ static int bench_prof_fill(const char *name, u32 n)
 		return -EINVAL;
 	k32 = !!strstr(name, "_k32");
 	bench_prof_drop();
+	bench_prof_jhash = kind == BENCH_HMAP && strstr(name, "_jhash");
+	strscpy(bench_prof_name, name, sizeof(bench_prof_name));
 	err = bench_keys_alloc(&bench_prof_keys, n, k32);
 	if (err)
 		return err;
-	err = bench_map_create(&bench_prof_map, kind, k32, false);
+	err = bench_map_create_flags(&bench_prof_map, kind, k32, false,
+				     bench_prof_jhash ? HMAP_F_JHASH : 0);
 	if (err)
 		goto free_keys;
 	bench_insert_all(&bench_prof_map, bench_prof_keys.hit32 ?:
@@ -2419,7 +2435,9 @@ static int bench_prof_loop(const char *phase, u32 msec)
 			bool k32 = m->k32;
 
 			bench_map_destroy(m);
-			err = bench_map_create(m, kind, k32, false);
+			err = bench_map_create_flags(m, kind, k32, false,
+						     bench_prof_jhash ?
+						     HMAP_F_JHASH : 0);
 			if (err) {
 				bench_keys_free(k);
 				bench_prof_live = false;
@@ -2447,6 +2465,7 @@ static int bench_prof_loop(const char *phase, u32 msec)
 	}
 	bench_record(j, m->kind, n, "profile_loop");
 	bench_json_str(j, "loop", phase);
+	bench_json_str(j, "map", bench_prof_name);
 	bench_json_u64(j, "key_size", m->k32 ? 32 : 8);
 	bench_json_div(j, "ns_per_op", ktime_get_ns() - t0, ops);
 	bench_json_u64(j, "ops", ops);

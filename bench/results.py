@@ -896,8 +896,8 @@ def main(argv):
             f.write("# each profiled loop's time per operation, under "
                     "the profiler: map, key bytes, n, loop, ns/op\n")
             for i in loops:
-                f.write(f"# {i.get('structure')} {i.get('key_size')} "
-                        f"{i.get('n')} {i.get('loop')} "
+                f.write(f"# {i.get('map', i.get('structure'))} "
+                        f"{i.get('key_size')} {i.get('n')} {i.get('loop')} "
                         f"{i.get('ns_per_op')}\n")
             f.write("# cpu-clock samples (10 kHz, idle excluded) per "
                     "profiled loop: percent, samples, function\n")

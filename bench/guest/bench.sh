@@ -124,7 +124,8 @@ if [ "${hmap_bench_profile:-0}" = 0 ]; then
 elif ! insmod $mods/hmap_bench.ko; then
 	err "insmod hmap_bench (profile)"
 else
-	for map in hmap rhashtable hmap_k32 rhashtable_k32; do
+	for map in hmap hmap_jhash rhashtable hmap_k32 hmap_jhash_k32 \
+		rhashtable_k32; do
 		step fill $map "$prof_n"
 		loops="lookup_hit lookup_miss churn grow"
 		case $map in *_k32) ;; *) loops="$loops update" ;; esac
