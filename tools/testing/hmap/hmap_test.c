@@ -886,6 +886,114 @@ static void test_writers_atomic(struct result *res)
 	test_writers(res, MW_FAULTS | MW_ATOMIC | MW_OVERLAP);
 }
 
+/* ---- max_entries under racing inserts ---- */
+
+#define ME_THREADS	4
+#define ME_EACH		400	/* keys each thread tries */
+#define ME_ROOM		300	/* inserts that fit */
+
+struct me_thread {
+	struct hmap *map;
+	pthread_barrier_t *go;
+	u64 first;
+	unsigned long ok, e2big, other;
+};
+
+static void *me_thread_fn(void *arg)
+{
+	struct me_thread *t = arg;
+	u64 id, val;
+	int err;
+
+	hmap_shim_rcu_register();
+	hmap_shim_preempt_points(8);
+	pthread_barrier_wait(t->go);
+	for (id = t->first; id < t->first + ME_EACH; id++) {
+		val = id;
+		err = hmap_update(t->map, &id, sizeof(id), &val, sizeof(val),
+				  HMAP_NOEXIST);
+		if (!err)
+			t->ok++;
+		else if (err == -E2BIG)
+			t->e2big++;
+		else
+			t->other++;
+	}
+	return NULL;
+}
+
+/*
+ * max_entries is exact under racing writers: a map of @flags with room
+ * for ME_ROOM more entries, ME_THREADS threads each inserting ME_EACH new
+ * keys at once (growing as they go): exactly ME_ROOM inserts succeed, the
+ * others fail with -E2BIG, and the count and the keys found agree.
+ */
+static void me_run(struct result *res, u32 flags)
+{
+	const u64 max = 2000, pre = max - ME_ROOM;
+	struct hmap_params p = {
+		.key_size = 8, .value_size = 8, .max_entries = max,
+		.flags = flags,
+	};
+	struct me_thread t[ME_THREADS] = {};
+	pthread_t tid[ME_THREADS];
+	unsigned long ok = 0, e2big = 0, other = 0, found = 0, bad = 0;
+	pthread_barrier_t go;
+	struct hmap *map;
+	u64 id, val;
+	u32 len;
+	int i;
+
+	map = hmap_create(&p);
+	if (IS_ERR(map)) {
+		res->ok = false;
+		return;
+	}
+	for (id = 0; id < pre; id++) {
+		val = id;
+		bad += !!hmap_update(map, &id, sizeof(id), &val, sizeof(val),
+				     HMAP_NOEXIST);
+	}
+	pthread_barrier_init(&go, NULL, ME_THREADS);
+	for (i = 0; i < ME_THREADS; i++) {
+		t[i] = (struct me_thread){ .map = map, .go = &go,
+					   .first = max + i * ME_EACH };
+		pthread_create(&tid[i], NULL, me_thread_fn, &t[i]);
+	}
+	for (i = 0; i < ME_THREADS; i++) {
+		pthread_join(tid[i], NULL);
+		ok += t[i].ok;
+		e2big += t[i].e2big;
+		other += t[i].other;
+	}
+	pthread_barrier_destroy(&go);
+	rcu_read_lock();
+	for (id = max; id < max + ME_THREADS * ME_EACH; id++) {
+		len = sizeof(val);
+		found += !hmap_lookup(map, &id, sizeof(id), &val, &len);
+	}
+	rcu_read_unlock();
+	res->ok = !bad && ok == ME_ROOM && !other &&
+		  e2big == ME_THREADS * ME_EACH - ME_ROOM && found == ok &&
+		  hmap_count(map) == max;
+	snprintf(res->note, sizeof(res->note),
+		 "%d threads x %d new keys into room for %d: %lu inserted, %lu -E2BIG, %lu other errors; %lu found, count %llu of %llu",
+		 ME_THREADS, ME_EACH, ME_ROOM, ok, e2big, other, found,
+		 (unsigned long long)hmap_count(map),
+		 (unsigned long long)max);
+	hmap_destroy(map);
+}
+
+static void test_max_entries_racing(struct result *res)
+{
+	me_run(res, 0);
+}
+
+static void test_max_entries_racing_atomic(struct result *res)
+{
+	me_run(res, HMAP_F_ATOMIC);
+}
+
 /* ---- Writers past the chain cap ---- */
 
 /*
@@ -2122,6 +2230,8 @@ static const struct {
 	{ "writers_tiny", test_writers_tiny },
 	{ "writers_faults", test_writers_faults },
 	{ "writers_atomic", test_writers_atomic },
+	{ "max_entries_racing", test_max_entries_racing },
+	{ "max_entries_racing_atomic", test_max_entries_racing_atomic },
 	{ "capped_writers_one_array", test_capped_writers },
 	{ "capped_writers_fast_failures", test_capped_writers_fast },
 	{ "ahead_holdoff_sleeping", test_ahead_holdoff_sleeping },
