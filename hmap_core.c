@@ -3174,7 +3174,9 @@ fail:
  * grow's load after its array failed, uninterruptibly, for the rest of
  * the %HMAP_BG_RETRY hold-off (20 ms at most) and for another task's
  * allocation of that array in flight (as long as the allocator takes, no
- * bound of hmap's own). Takes the stripe lock of its key with interrupts
+ * bound of hmap's own); a replaced value's element may be freed after a
+ * synchronize_rcu() if kfree_rcu() finds no memory to defer it
+ * (kfree_rcu_mightsleep()). Takes the stripe lock of its key with interrupts
  * off, and briefly every lock of the map if it starts or ends a resize.
  * Return: 0; -EINVAL for a bad length or flag; -EEXIST if %HMAP_NOEXIST
  * and the key is present; -ENOENT if %HMAP_EXIST and it is absent; -E2BIG
@@ -3322,8 +3324,10 @@ out:
  * Context: as hmap_update(): any context for a map created with
  * %HMAP_F_ATOMIC, never sleeping; otherwise process context, may sleep in
  * the allocator (GFP_KERNEL, outside the map's locks: overflow buckets
- * for the evacuation, a shrink's array), but never waits for another
- * task's allocation nor sleeps out a hold-off.
+ * for the evacuation, a shrink's array), and for a grace period when
+ * kfree_rcu() finds no memory to defer the element's free
+ * (kfree_rcu_mightsleep(): synchronize_rcu()), but never waits for
+ * another task's allocation nor sleeps out a hold-off.
  * Return: 0; -ENOENT if the key is absent; -EINVAL for a bad length.
  */
 int hmap_delete(struct hmap *map, const void *key, u32 key_len)

@@ -53,9 +53,9 @@ struct hmap;
  * context but NMI: process, softirq or hardirq, with interrupts on or
  * off, and never sleep (on PREEMPT_RT, where the map's spinlocks sleep,
  * not in hard interrupt context nor with interrupts or preemption
- * disabled: see the concurrency contract in hmap_core.c), and on every
- * kernel not under a raw_spinlock_t (the scheduler's locks, as in a
- * tracepoint inside the scheduler: a write may wake a kworker). Elements
+ * disabled: see the concurrency contract in hmap_core.c). On every
+ * kernel, never with a raw_spinlock_t held (the scheduler's locks, as in
+ * a tracepoint inside the scheduler: a write may wake a kworker). Elements
  * and, past a small reserve (filled at creation), overflow buckets are
  * allocated with GFP_ATOMIC | __GFP_NOWARN, so an update may fail with
  * -ENOMEM where a GFP_KERNEL one would have waited for memory. Bucket
@@ -71,7 +71,10 @@ struct hmap;
  * reclaim included), and, once a grow's array failed and the map is at
  * eight times the grow's load, uninterruptibly for up to 20 ms (the rest
  * of the hold-off after a failed array) and for as long as another
- * task's allocation of that array takes (no bound but the allocator's).
+ * task's allocation of that array takes (no bound but the allocator's);
+ * and a delete, or an update that replaces a value, for a grace period
+ * when kfree_rcu() finds no memory to defer the old element's free
+ * (kfree_rcu_mightsleep() calls synchronize_rcu()).
  */
 #define HMAP_F_ATOMIC		BIT(0)
 /*
