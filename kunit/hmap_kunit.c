@@ -59,25 +59,15 @@ struct hmap *hmap_kunit_map(struct kunit *test, u32 max_entries,
  * @max_entries: the map's max_entries.
  * @flags: the map's &struct hmap_params flags.
  *
- * Keys of a &struct hmap_kunit_key, values of 8 bytes, the map's own hash,
- * the background worker off (as hmap_kunit_map_new()).
+ * As hmap_kunit_map_new_flags() with the map's own hash.
  *
  * Return: the map; the case fails and stops if it cannot be created.
  */
 struct hmap *hmap_kunit_map_flags(struct kunit *test, u32 max_entries,
 				  u32 flags)
 {
-	struct hmap_params p = {
-		.key_size = sizeof(struct hmap_kunit_key),
-		.value_size = sizeof(u64),
-		.max_entries = max_entries,
-		.flags = flags,
-	};
-	struct hmap *map = hmap_create(&p);
-
-	if (!IS_ERR(map))
-		hmap_test_set_background(map, false);
-	return hmap_kunit_own(test, map);
+	return hmap_kunit_own(test, hmap_kunit_map_new_flags(max_entries, 0,
+							     false, flags));
 }
 
 kunit_test_suites(&hmap_core_suite, &hmap_evacuation_suite, &hmap_iter_suite,

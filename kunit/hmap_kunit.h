@@ -199,10 +199,12 @@ static inline u64 hmap_kunit_hash(const void *key, u32 key_len)
 }
 
 /**
- * hmap_kunit_map_new() - a map for a test that destroys it itself
+ * hmap_kunit_map_new_flags() - a map of @flags for a test that destroys it
+ * itself
  * @max_entries: the map's max_entries.
  * @capacity_hint: the map's capacity hint, in entries.
- * @chosen_hash: hash keys with hmap_kunit_hash() instead of siphash.
+ * @chosen_hash: hash keys with hmap_kunit_hash() instead of the map's own.
+ * @flags: the map's &struct hmap_params flags.
  *
  * Keys of a &struct hmap_kunit_key (16 bytes), values of 8 bytes. The
  * background worker is off, so resizes advance only when the test writes.
@@ -210,15 +212,17 @@ static inline u64 hmap_kunit_hash(const void *key, u32 key_len)
  * Context: process context, may sleep.
  * Return: the map or an ERR_PTR() from hmap_create().
  */
-static inline struct hmap *hmap_kunit_map_new(u32 max_entries,
-					      u32 capacity_hint,
-					      bool chosen_hash)
+static inline struct hmap *hmap_kunit_map_new_flags(u32 max_entries,
+						    u32 capacity_hint,
+						    bool chosen_hash,
+						    u32 flags)
 {
 	struct hmap_params p = {
 		.key_size = sizeof(struct hmap_kunit_key),
 		.value_size = sizeof(u64),
 		.max_entries = max_entries,
 		.capacity_hint = capacity_hint,
+		.flags = flags,
 	};
 	struct hmap *map = hmap_create(&p);
 
@@ -228,6 +232,23 @@ static inline struct hmap *hmap_kunit_map_new(u32 max_entries,
 	if (chosen_hash)
 		hmap_test_set_hash(map, hmap_kunit_hash);
 	return map;
+}
+
+/**
+ * hmap_kunit_map_new() - hmap_kunit_map_new_flags() with no flags
+ * @max_entries: the map's max_entries.
+ * @capacity_hint: the map's capacity hint, in entries.
+ * @chosen_hash: hash keys with hmap_kunit_hash() instead of siphash.
+ *
+ * Context: process context, may sleep.
+ * Return: the map or an ERR_PTR() from hmap_create().
+ */
+static inline struct hmap *hmap_kunit_map_new(u32 max_entries,
+					      u32 capacity_hint,
+					      bool chosen_hash)
+{
+	return hmap_kunit_map_new_flags(max_entries, capacity_hint,
+					chosen_hash, 0);
 }
 
 struct hmap *hmap_kunit_map(struct kunit *test, u32 max_entries,
