@@ -225,7 +225,8 @@ void hm_fini(struct hm_ctx *c)
 		hmap_flush_frees();
 		hmap_global_stats(&gs);
 		if (gs.maps || gs.arrays || gs.elems || gs.overflow || gs.bytes)
-			hm_fail(c, "after destroy: maps %ld arrays %ld elems %ld overflow %ld bytes %ld",
+			hm_fail(c,
+				"after destroy: maps %ld arrays %ld elems %ld overflow %ld bytes %ld",
 				gs.maps, gs.arrays, gs.elems, gs.overflow,
 				gs.bytes);
 		live = hmap_shim_live_allocs();
@@ -620,7 +621,8 @@ again:
 			continue;
 		pos = hm_rev(hmap_hash(c->map, key, b->len[i])) >> 1;
 		if (pos < prev || pos < c->dump_cursor || pos >= cursor)
-			hm_fail(c, "dump: key %ld at %llx out of order (after %llx, cursor %llx..%llx)",
+			hm_fail(c,
+				"dump: key %ld at %llx out of order (after %llx, cursor %llx..%llx)",
 				kid, (unsigned long long)pos,
 				(unsigned long long)prev,
 				(unsigned long long)c->dump_cursor,
