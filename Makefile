@@ -87,7 +87,8 @@ demo:
 
 bench:
 	@scripts/bench.sh
-	$(MAKE) bench-native
+	@if [ "$${HMAP_BENCH_PROFILE:-0}" != only ]; then \
+		$(MAKE) bench-native; fi
 
 bench-native:
 	$(MAKE) -C tools/testing/hmap bench

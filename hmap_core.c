@@ -184,11 +184,17 @@
  *   a time (the holder of its stripe), in the same order of stores, and
  *   an old array is still freed only after a grace period that follows
  *   the commit, which holds every stripe.
- * - Three kinds of spinlock_t, all always taken with interrupts off, so
- *   that a writer may run in any context: process, softirq or hardirq,
- *   interrupts on or off, and under the caller's own spinlock_t locks;
- *   not in NMI, and, on every kernel, not under a raw_spinlock_t (see
- *   "Not under a raw_spinlock_t" below).
+ * - Three kinds of spinlock_t. In an %HMAP_F_ATOMIC map all are taken
+ *   with interrupts off, so that a writer may run in any context:
+ *   process, softirq or hardirq, interrupts on or off, and under the
+ *   caller's own spinlock_t locks; not in NMI, and, on every kernel, not
+ *   under a raw_spinlock_t (see "Not under a raw_spinlock_t" below). In
+ *   any other map, whose writers are process context only (they may
+ *   sleep), a writer takes its stripe, and &hmap.lock under it, with
+ *   interrupts on (hmap_stripe_lock_one()): it pays for no interrupt
+ *   disabling, and interrupts are served while it holds its stripe. Those
+ *   locks are of lockdep classes of their own (hmap_lock_keys_sleeping),
+ *   so that lockdep checks that nothing takes them in an interrupt.
  *
  *   1. The stripe locks, &hmap.stripes[0 .. @nstripes - 1] (a power of
  *      two: twice the possible CPUs, at most %HMAP_STRIPES_MAX, each on
@@ -287,7 +293,8 @@
  *   on the rcu_head an %HMAP_F_ATOMIC map's elements carry before them,
  *   kfree_rcu_mightsleep() for other maps, whose elements carry none);
  *   arrays go through queue_rcu_work().
- * - How long a stripe is held (with interrupts off): for one write, which
+ * - How long a stripe is held (with interrupts off in an %HMAP_F_ATOMIC
+ *   map, and always under hmap_lock_all()): for one write, which
  *   evacuates two old chains (plus one each time it came back after
  *   dropping the lock to allocate), walks its key's chain and inserts; or
  *   for one old chain evacuated by the worker or hmap_shrink_to_fit().
@@ -312,8 +319,11 @@
  *   hmap_get_histogram(), hmap_iter_start(), hmap_create() and
  *   hmap_destroy() stay process context for every map: they allocate
  *   arrays, wait for works, or walk the whole array. hmap_get_stats()
- *   takes every lock briefly and runs wherever a writer of an
- *   %HMAP_F_ATOMIC map may; hmap_count() runs in any context.
+ *   takes every lock briefly and runs wherever the map's writers may: in
+ *   any context for an %HMAP_F_ATOMIC map, in process context for the
+ *   others (an interrupt that took it on the CPU of a writer holding its
+ *   stripe with interrupts on would spin forever); hmap_count() runs in
+ *   any context.
  * - PREEMPT_RT: spinlock_t is a sleeping lock there. Writers and
  *   hmap_get_stats() then run only where a spinlock_t may be taken:
  *   process context, softirq and threaded interrupt handlers (the default
@@ -421,7 +431,8 @@
  *    off: only as the first step of hmap_lock_all(). Never taken by a
  *    holder of a stripe: a writer that must change the tables drops its
  *    stripe first.
- * 6. &hmap.stripes[i].lock, one spinlock per stripe, interrupts off (a
+ * 6. &hmap.stripes[i].lock, one spinlock per stripe, interrupts off in
+ *    an %HMAP_F_ATOMIC map, on in the others but under hmap_lock_all() (a
  *    writer's first lock): one at a time, or several by hmap_lock_all()
  *    in index order under 5 (spin_lock_nest_lock()), or a second one by
  *    spin_trylock() (a write's second evacuation), which never waits.
@@ -429,7 +440,8 @@
  *    spinlock_t locks (then the map must be %HMAP_F_ATOMIC), never a
  *    raw_spinlock_t: hmap takes no lock of theirs, so any caller's lock
  *    goes above 5 and 6.
- * 7. &hmap.lock (the map core), the state lock, interrupts off: alone,
+ * 7. &hmap.lock (the map core), the state lock, interrupts off (but
+ *    under a stripe held with interrupts on): alone,
  *    innermost under 6, or last in hmap_lock_all(). No one holds the
  *    locks of two maps at once.
  * 8. Taken under 5 to 7, and not by hmap: the slab's and the workqueue's
@@ -1443,6 +1455,19 @@ EXPORT_SYMBOL_GPL(hmap_lookup);
 
 /* ---- Locks ---- */
 
+/*
+ * The lockdep classes of the locks of maps whose writers may sleep (no
+ * %HMAP_F_ATOMIC): their stripes are taken with interrupts on, and
+ * &hmap.lock under them, where an %HMAP_F_ATOMIC map's are taken in hard
+ * interrupts; one class for both would be "inconsistent lock state" to
+ * lockdep. The class of each kind of lock of the other maps is
+ * spin_lock_init()'s own.
+ */
+static struct {
+	struct lock_class_key lock;
+	struct lock_class_key stripe;
+} hmap_lock_keys_sleeping;
+
 /* A stripe lock (any) or all of them held: the buckets may be read. */
 #define hmap_assert_table(map)	lockdep_assert(hmap_table_held(map))
 
@@ -1492,11 +1517,43 @@ static void hmap_unlock_all(struct hmap *map, unsigned long flags)
 }
 
 /*
+ * Lock stripe @s: interrupts off for an %HMAP_F_ATOMIC map, whose writers
+ * may run in hard interrupts; left on for a map whose writers may sleep,
+ * which only process context writes (its stripes and &hmap.lock are of
+ * lockdep classes of their own, hmap_lock_keys_sleeping, so that lockdep
+ * checks each kind against its own contexts). Nothing takes a stripe in
+ * an interrupt but a writer of an %HMAP_F_ATOMIC map and hmap_get_stats()
+ * where such a writer may run.
+ */
+static void hmap_stripe_lock_one(struct hmap *map, unsigned int s,
+				 unsigned long *flags)
+	__acquires(&map->stripes)
+{
+	if (map->params.flags & HMAP_F_ATOMIC) {
+		spin_lock_irqsave(&map->stripes[s].lock, *flags);
+	} else {
+		*flags = 0;
+		spin_lock(&map->stripes[s].lock);
+	}
+}
+
+static void hmap_stripe_unlock(struct hmap *map, unsigned int s,
+			       unsigned long flags)
+	__releases(&map->stripes)
+{
+	if (map->params.flags & HMAP_F_ATOMIC)
+		spin_unlock_irqrestore(&map->stripes[s].lock, flags);
+	else
+		spin_unlock(&map->stripes[s].lock);
+}
+
+/*
  * Lock the stripe of @h, a hash or a bucket index (its low bits under
  * &hmap.stripe_mask name the stripe, the same in every live array),
- * interrupts off. The mask changes only under hmap_lock_all(), so once a
- * stripe is held it is stable: if it changed between the read and the
- * lock, the caller holds the wrong stripe and takes the right one.
+ * as hmap_stripe_lock_one() does. The mask changes only under
+ * hmap_lock_all(), so once a stripe is held it is stable: if it changed
+ * between the read and the lock, the caller holds the wrong stripe and
+ * takes the right one.
  *
  * Return: the stripe held, for hmap_stripe_unlock().
  */
@@ -1510,18 +1567,11 @@ static unsigned int hmap_stripe_lock(struct hmap *map, unsigned long h,
 	for (;;) {
 		mask = READ_ONCE(map->stripe_mask);
 		s = h & mask;
-		spin_lock_irqsave(&map->stripes[s].lock, *flags);
+		hmap_stripe_lock_one(map, s, flags);
 		if (likely(READ_ONCE(map->stripe_mask) == mask))
 			return s;
-		spin_unlock_irqrestore(&map->stripes[s].lock, *flags);
+		hmap_stripe_unlock(map, s, *flags);
 	}
-}
-
-static void hmap_stripe_unlock(struct hmap *map, unsigned int s,
-			       unsigned long flags)
-	__releases(&map->stripes)
-{
-	spin_unlock_irqrestore(&map->stripes[s].lock, flags);
 }
 
 /*
@@ -2680,11 +2730,14 @@ unlock:
 	if (map->resizing == HMAP_RESIZE_NONE) {
 		want = hmap_start_due_resize(map);
 		if (want >= 0 && !hmap_bg_backoff(map, want)) {
-			/* The worker's own only if no write asked first. */
-			bool asked = map->want_array;
+			/*
+			 * The worker's own unless a write's request is
+			 * pending (one of its own pending stays its own).
+			 */
+			bool mine = !map->want_array || map->bg_asked;
 
 			hmap_want_array(map);
-			map->bg_asked = !asked;
+			map->bg_asked = mine;
 			want = -1;
 		}
 	}
@@ -3176,8 +3229,9 @@ fail:
  * allocation of that array in flight (as long as the allocator takes, no
  * bound of hmap's own); a replaced value's element may be freed after a
  * synchronize_rcu() if kfree_rcu() finds no memory to defer it
- * (kfree_rcu_mightsleep()). Takes the stripe lock of its key with interrupts
- * off, and briefly every lock of the map if it starts or ends a resize.
+ * (kfree_rcu_mightsleep()). Takes the stripe lock of its key (interrupts
+ * off for an %HMAP_F_ATOMIC map, on for others), and briefly every lock of
+ * the map, interrupts off, if it starts or ends a resize.
  * Return: 0; -EINVAL for a bad length or flag; -EEXIST if %HMAP_NOEXIST
  * and the key is present; -ENOENT if %HMAP_EXIST and it is absent; -E2BIG
  * if the map holds max_entries; -ENOMEM if the element, or an overflow
@@ -3662,6 +3716,12 @@ struct hmap *hmap_create_sized(const struct hmap_params *uparams, size_t size)
 		map->nstripes *= 2;
 	for (i = 0; i < map->nstripes; i++)
 		spin_lock_init(&map->stripes[i].lock);
+	if (!(params->flags & HMAP_F_ATOMIC)) {
+		lockdep_set_class(&map->lock, &hmap_lock_keys_sleeping.lock);
+		for (i = 0; i < map->nstripes; i++)
+			lockdep_set_class(&map->stripes[i].lock,
+					  &hmap_lock_keys_sleeping.stripe);
+	}
 	map->stripe_mask = min_t(unsigned long, map->nstripes,
 				 1UL << map->init_B) - 1;
 	mutex_init(&map->work_lock);
@@ -3851,11 +3911,12 @@ EXPORT_SYMBOL_GPL(hmap_get_params_sized);
  * @map: the map.
  * @st: gets the snapshot.
  *
- * Context: any context a writer of an %HMAP_F_ATOMIC map may run in (on
- * PREEMPT_RT not in hard interrupt context nor with interrupts or
- * preemption off: see "Concurrency contract"); takes every lock of the
- * map (hmap_lock_all()) with interrupts off, briefly: writers of every
- * stripe wait meanwhile.
+ * Context: for an %HMAP_F_ATOMIC map, any context its writers may run in
+ * (on PREEMPT_RT not in hard interrupt context nor with interrupts or
+ * preemption off: see "Concurrency contract"); for any other map,
+ * process context, as its writers (they hold their stripe with
+ * interrupts on). Takes every lock of the map (hmap_lock_all()) with
+ * interrupts off, briefly: writers of every stripe wait meanwhile.
  */
 void hmap_get_stats(struct hmap *map, struct hmap_stats *st)
 {
