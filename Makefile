@@ -29,7 +29,9 @@
 #                     tests under ASan + UBSan, a fuzz run, line coverage
 #   make bench-native the core on the real CPU against Go's map and
 #                     liburcu's rculfhash (build/bench/native.{json,md});
-#                     also run by make bench
+#                     also run by make bench, but for its partial runs
+#                     (HMAP_BENCH_PROFILE=only, HMAP_BENCH_AB=REV: see
+#                     scripts/bench.sh)
 #   make install      what make built (it builds nothing: `make`, then
 #                     `sudo make install`): hmap.ko through the kernel's
 #                     modules_install (/lib/modules/<release>/extra) for
@@ -87,8 +89,8 @@ demo:
 
 bench:
 	@scripts/bench.sh
-	@if [ "$${HMAP_BENCH_PROFILE:-0}" != only ]; then \
-		$(MAKE) bench-native; fi
+	@if [ "$${HMAP_BENCH_PROFILE:-0}" != only ] && \
+	    [ -z "$${HMAP_BENCH_AB:-}" ]; then $(MAKE) bench-native; fi
 
 bench-native:
 	$(MAKE) -C tools/testing/hmap bench

@@ -3,6 +3,7 @@
 """Turn the serial log of a `make bench` guest into results.
 
 Usage: results.py SERIAL_LOG OUT_DIR [--wall SECONDS] [--readme README.md]
+                  [--host-other-load CPUS] [--ab-ref "REV SUBJECT"]
 
 Reads the lines the guest printed (bench/guest/bench.sh, hmap_bench.ko,
 hmap-ubench):
@@ -20,6 +21,8 @@ and writes into OUT_DIR:
   results.md     the tables (Markdown), with the plot next to them
   latency.dat    the plot's data, for bench/latency.gp
   profile.txt    the profiles, if any
+An A/B run (HMAP_BENCH_AB, with --ab-ref naming the reference core; its
+records follow "ab_side" INFO lines) gets only its own table.
 With --readme, the tables also replace the part of README.md between the
 lines "<!-- bench-results:begin -->" and "<!-- bench-results:end -->".
 
@@ -106,6 +109,8 @@ def writer_ops(w):
 def parse(path):
     recs, series, info, prof, errors, splats = [], [], [], [], [], []
     rht_avg = None
+    # An A/B run's side and pass, for the records that follow its INFO line
+    ab = None
     with open(path, "rb") as f:
         text = f.read().decode("utf-8", "replace")
     for raw in text.splitlines():
@@ -117,6 +122,10 @@ def parse(path):
             except ValueError:
                 errors.append("unparsable line: " + line[:120])
                 continue
+            if m.group(1) == "HMAP-BENCH-INFO" and "ab_side" in obj:
+                ab = (obj["ab_side"], obj.get("ab_pass"))
+            elif m.group(1) == "HMAP-BENCH" and ab:
+                obj["ab_side"], obj["ab_pass"] = ab
             {"HMAP-BENCH": recs, "HMAP-BENCH-SERIES": series,
              "HMAP-BENCH-INFO": info}[m.group(1)].append(obj)
             continue
@@ -242,6 +251,51 @@ def kernel_table(res, out):
                        f"{fmt_pct(res.spread('hmap', n, phase))} / "
                        f"{fmt_pct(res.spread('rhashtable', n, phase))} |")
     out.append("")
+
+
+def ab_table(recs, ref, out):
+    """The A/B run's table (HMAP_BENCH_AB): per suite phase and N, each
+    map's best time over the passes of each core, and this tree's over
+    @ref's. rhashtable is the same code in both: its ratio is the drift
+    of the host between the passes. Return the problems found."""
+    best, passes = {}, {}
+    for r in recs:
+        side = r.get("ab_side")
+        if side not in ("ref", "new") or r.get("ns_per_op") is None:
+            continue
+        key = (side, r["structure"], r["n"], r["phase"])
+        passes.setdefault(side, set()).add(r.get("ab_pass"))
+        best[key] = min(best.get(key, r["ns_per_op"]), r["ns_per_op"])
+    if set(passes) != {"ref", "new"}:
+        return ["A/B run without records of both cores"]
+    out.append("### A/B in one boot: this tree's core against another's\n")
+    out.append(f"Reference core: {ref}, built with this tree's bench; the "
+               f"single-writer suites only, the cores in turn (ref, new, "
+               f"new, ref: {len(passes['ref'])} and {len(passes['new'])} "
+               f"passes), the best of each core's rounds over its passes. "
+               f"new / ref below 1: this tree is faster. rhashtable's "
+               f"code is the same on both sides: its new / ref is how much "
+               f"the host drifted between the passes.\n")
+    out.append("| operation | N | hmap ref | hmap new | new / ref | "
+               "rhashtable new / ref |")
+    out.append("|---|---:|---:|---:|---:|---:|")
+    worst = None
+    for phase, label in KERNEL_PHASES:
+        for n in sorted({k[2] for k in best if k[3] == phase}):
+            h = [best.get((side, "hmap", n, phase)) for side in
+                 ("ref", "new")]
+            r = [best.get((side, "rhashtable", n, phase)) for side in
+                 ("ref", "new")]
+            out.append(f"| {label} | {pow10(n)} | {fmt_ns(h[0])} | "
+                       f"{fmt_ns(h[1])} | {fmt_ratio(h[1], h[0])} | "
+                       f"{fmt_ratio(r[1], r[0])} |")
+            if h[0] and h[1] and (worst is None or h[1] / h[0] > worst[0]):
+                worst = (h[1] / h[0], label, n)
+    if worst:
+        out.append(f"\nWorst: {worst[1]} at {pow10(worst[2])}, "
+                   f"{worst[0]:.2f} x the reference core's time.")
+    out.append("")
+    return []
 
 
 def latency_rows(res, out, n, prefix="", first=""):
@@ -784,6 +838,11 @@ def main(argv):
         i = args.index("--readme")
         readme = args[i + 1]
         del args[i:i + 2]
+    ab_ref = None
+    if "--ab-ref" in args:
+        i = args.index("--ab-ref")
+        ab_ref = args[i + 1]
+        del args[i:i + 2]
     if len(args) != 2:
         sys.stderr.write(__doc__)
         return 2
@@ -810,21 +869,27 @@ def main(argv):
     guest = next((i for i in info if "kernel" in i), {})
     loops = [i for i in info if i.get("phase") == "profile_loop"]
     profile_only = bool(guest.get("profile_only"))
+    ab_run = bool(guest.get("ab"))
+    if ab_run and not ab_ref:
+        errors.append("A/B run without --ab-ref")
     if profile_only and not prof:
         errors.append("profile-only run without a profile")
+    # What an A/B run does not measure is not missing.
+    partial = profile_only or ab_run
     missing = [p for p in ("insert", "lookup_hit", "lookup_miss", "delete")
                if not res.ns("hmap", p) or not res.ns("rhashtable", p)]
     if missing and not profile_only:
         errors.append("missing in-kernel results: " + ", ".join(missing))
-    if not profile_only and (not res.ns("hmap", "sirq_insert_w1") or
+    if not partial and (not res.ns("hmap", "sirq_insert_w1") or
                              not res.ns("rhashtable", "sirq_insert_w1")):
         errors.append("missing softirq writers results")
-    if not profile_only and not res.ns("hmap_ioctl", "insert"):
+    if not partial and not res.ns("hmap_ioctl", "insert"):
         errors.append("missing user-space results")
-    if rht_avg is None and not profile_only:
+    if rht_avg is None and not partial:
         errors.append("no test_rhashtable \"Average test time\"")
-    if readme and profile_only:
-        errors.append("a profile-only run does not go into the README")
+    if readme and partial:
+        errors.append("a profile-only or A/B run does not go into the "
+                      "README")
 
     timer = next((i for i in info if i.get("what") == "ktime_get_ns"), {})
     now = datetime.datetime.now(datetime.timezone.utc)
@@ -861,24 +926,27 @@ def main(argv):
     if run["quick"]:
         out.append("\n**Quick run (HMAP_BENCH_QUICK=1): small sizes, a "
                    "check of the pipeline, not a measurement.**")
-    if profile_only:
+    if profile_only and not ab_run:
         out.append("\n**Profile-only run (HMAP_BENCH_PROFILE=only): no "
                    "measurement but the profiled loops' (profile.txt).**")
     out.append("")
-    goals(res, out)
-    kernel_table(res, out)
-    latency_table(res, out)
-    if write_latency_dat(series, os.path.join(outdir, "latency.dat")):
-        out.append("![Per-insert latency while growing to 10^6 entries]"
-                   "(latency.png)\n")
-    writers_table(res, out, "sirq")
-    writers_table(res, out, "task")
-    stall_table(res, out, run["host_cpus"])
-    mixed_table(res, out)
-    overhead_table(res, out)
-    hash_table(res, out)
-    rht_check(res, info, rht_avg, out)
-    user_table(res, out)
+    if ab_run:
+        errors += ab_table(recs, ab_ref, out)
+    else:
+        goals(res, out)
+        kernel_table(res, out)
+        latency_table(res, out)
+        if write_latency_dat(series, os.path.join(outdir, "latency.dat")):
+            out.append("![Per-insert latency while growing to 10^6 "
+                       "entries](latency.png)\n")
+        writers_table(res, out, "sirq")
+        writers_table(res, out, "task")
+        stall_table(res, out, run["host_cpus"])
+        mixed_table(res, out)
+        overhead_table(res, out)
+        hash_table(res, out)
+        rht_check(res, info, rht_avg, out)
+        user_table(res, out)
     if errors or splats:
         out.append("### Problems in this run\n")
         out.extend(f"- {e}" for e in errors)
@@ -909,7 +977,7 @@ def main(argv):
                     last = label
                 f.write(p + "\n")
 
-    if readme and not profile_only:
+    if readme and not partial:
         update_readme(readme, BEGIN, END, "make bench",
                       body.replace("![Per-insert latency while growing to "
                                    "10^6 entries](latency.png)",

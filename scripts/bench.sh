@@ -21,6 +21,12 @@
 #   HMAP_BENCH_PROFILE=1  also profile the hot loops (build/bench/profile.txt)
 #   HMAP_BENCH_PROFILE=only  profile only, measure nothing else (a few
 #                         minutes: for a before/after of a change)
+#   HMAP_BENCH_AB=REV     an A/B of the single-writer suites in one boot:
+#                         the core of commit REV (this tree's bench/ built
+#                         against it) and this tree's, in turn (ref, new,
+#                         new, ref), measured nothing else; the table gives
+#                         this tree's time over REV's, with rhashtable's
+#                         in the same passes to show the drift
 #   HMAP_BENCH_README=1   also put the tables into README.md
 #   HMAP_TIMEOUT          QEMU time limit in seconds (scripts/boot-guest.sh;
 #                         here 2400 unless set)
@@ -43,6 +49,15 @@ only)
 	;;
 *) die "bench: HMAP_BENCH_PROFILE is 0, 1 or only, not '$HMAP_BENCH_PROFILE'" ;;
 esac
+ab_rev=${HMAP_BENCH_AB:-}
+if [ -n "$ab_rev" ]; then
+	[ "${HMAP_BENCH_README:-0}" = 1 ] &&
+		die "bench: an A/B run (HMAP_BENCH_AB) does not go into the README"
+	[ "${HMAP_BENCH_PROFILE:-0}" = 0 ] ||
+		die "bench: HMAP_BENCH_AB and HMAP_BENCH_PROFILE do not go together"
+	ab_rev=$(git -C "$HMAP_SRC" rev-parse --verify --quiet "$ab_rev^{commit}") ||
+		die "bench: HMAP_BENCH_AB=$HMAP_BENCH_AB is not a commit of $HMAP_SRC"
+fi
 
 out=$HMAP_OUT/bench
 mkdir -p "$out"
@@ -82,6 +97,30 @@ if ! { make -C "$kobj" M="$src" -j"$(nproc)" modules &&
 	die "bench: module build failed (log: $log)"
 fi
 grep -E 'warning:' "$log" || true
+ab_mods=()
+if [ -n "$ab_rev" ]; then
+	# REV's core with this tree's bench/, so that both sides run the same
+	# benchmark code; the copies are renamed for the guest's /lib/hmap.
+	ref=$out/ab-src
+	rm -rf "$ref"
+	mkdir -p "$ref"
+	git -C "$HMAP_SRC" archive "$ab_rev" | tar -x -C "$ref"
+	rm -rf "$ref/bench"
+	rsync -a --include='*.c' --include='*.h' --include=Kbuild \
+		--exclude='*.mod.c' --exclude='*' "$HMAP_SRC/bench/" "$ref/bench/"
+	if ! { make -C "$kobj" M="$ref" -j"$(nproc)" modules &&
+		make -C "$kobj" M="$ref/bench" -j"$(nproc)" \
+			KBUILD_EXTRA_SYMBOLS="$ref/Module.symvers" modules; } \
+		>>"$log" 2>&1; then
+		tail -n 40 "$log" >&2
+		die "bench: the module build of $ab_rev failed (log: $log)"
+	fi
+	mkdir -p "$out/ab"
+	cp "$ref/hmap.ko" "$out/ab/hmap-ref.ko"
+	cp "$ref/bench/hmap_bench.ko" "$out/ab/hmap_bench-ref.ko"
+	ab_mods=("$out/ab/hmap-ref.ko" "$out/ab/hmap_bench-ref.ko")
+	echo "built: hmap-ref.ko, hmap_bench-ref.ko (core of $ab_rev)"
+fi
 bin=$out/guest-bin
 rm -rf "$bin"
 mkdir -p "$bin"
@@ -95,6 +134,7 @@ args=(log_buf_len=4M)
 [ "${HMAP_BENCH_QUICK:-0}" = 1 ] && args+=(hmap_bench_quick=1)
 [ "${HMAP_BENCH_PROFILE:-0}" = 0 ] ||
 	args+=("hmap_bench_profile=$HMAP_BENCH_PROFILE")
+[ -n "$ab_rev" ] && args+=(hmap_bench_ab=1)
 t0=$(date +%s)
 h0=$(host_ticks) c0=$(child_ticks)
 qemu_rc=0
@@ -102,7 +142,8 @@ qemu_rc=0
 # hmap-ubench (bench/hmap_ubench.c) on its PATH.
 HMAP_GUEST_TESTS=$HMAP_SRC/bench/guest HMAP_GUEST_BIN=$bin \
 	"$HMAP_SCRIPTS/boot-guest.sh" scripts "$kobj" "$out" "$src/hmap.ko" \
-	"$src/bench/hmap_bench.ko" "$kobj/lib/test_rhashtable.ko" -- \
+	"$src/bench/hmap_bench.ko" "$kobj/lib/test_rhashtable.ko" \
+	${ab_mods[@]+"${ab_mods[@]}"} -- \
 	"${args[@]}" || qemu_rc=$?
 qemu_s=$(($(date +%s) - t0))
 other=$(awk -v h="$(($(host_ticks) - h0))" -v c="$(($(child_ticks) - c0))" \
@@ -117,8 +158,11 @@ section "results"
 readme=()
 [ "${HMAP_BENCH_README:-0}" = 1 ] && readme=(--readme "$HMAP_SRC/README.md")
 rc=0
+ab_args=()
+[ -n "$ab_rev" ] && ab_args=(--ab-ref "$(git -C "$HMAP_SRC" log -1 --format='%h %s' "$ab_rev")")
 python3 "$HMAP_SRC/bench/results.py" "$serial" "$out" \
 	--wall $(($(date +%s) - start)) --host-other-load "$other" \
+	${ab_args[@]+"${ab_args[@]}"} \
 	"${readme[@]}" || rc=$?
 if [ -f "$out/latency.dat" ]; then
 	every=$(sed -n 's/.*"every":\([0-9]*\).*/\1/p' "$serial" | head -n1)

@@ -9,6 +9,10 @@
 #   hmap_bench_profile=1  also sample where the time goes (HMAP-PROF lines)
 #   hmap_bench_profile=only  only that: no measurement but the profiled
 #                         loops' own ns per operation
+#   hmap_bench_ab=1       only the single-writer suites, with two cores in
+#                         turn: hmap-ref.ko and hmap_bench-ref.ko (another
+#                         commit's core, built with this bench) and this
+#                         tree's, in the order ref, new, new, ref
 
 mods=/lib/hmap
 run=/sys/kernel/debug/hmap_bench/run
@@ -70,12 +74,43 @@ step() {
 cs=/sys/devices/system/clocksource/clocksource0/current_clocksource
 only=0
 [ "${hmap_bench_profile:-0}" = only ] && only=1
-echo "HMAP-BENCH-INFO {\"kernel\":\"$(uname -r)\",\"cpus\":$(nproc),\"clocksource\":\"$(cat $cs)\",\"quick\":${hmap_bench_quick:-0},\"profile_only\":$only}"
+ab=${hmap_bench_ab:-0}
+# What else is measured: nothing in a profile-only or an A/B run.
+skip=$only
+[ "$ab" = 1 ] && skip=1
+echo "HMAP-BENCH-INFO {\"kernel\":\"$(uname -r)\",\"cpus\":$(nproc),\"clocksource\":\"$(cat $cs)\",\"quick\":${hmap_bench_quick:-0},\"profile_only\":$only,\"ab\":$ab}"
 
 # Back the guest's memory with host memory before anything is timed.
 hmap-ubench prefault 90 || err "hmap-ubench prefault"
 
-if [ $only = 1 ]; then
+# Load core @1 ("ref": hmap-ref.ko, or "new": hmap.ko) with its hmap_bench.
+ab_load() {
+	sfx=
+	[ "$1" = ref ] && sfx=-ref
+	if [ -d /sys/module/hmap_bench ]; then
+		rmmod hmap_bench || { err "rmmod hmap_bench"; return 1; }
+	fi
+	if [ -d /sys/module/hmap ]; then
+		rmmod hmap || { err "rmmod hmap"; return 1; }
+	fi
+	insmod $mods/hmap$sfx.ko || { err "insmod hmap$sfx"; return 1; }
+	insmod $mods/hmap_bench$sfx.ko || { err "insmod hmap_bench$sfx"; return 1; }
+}
+
+if [ "$ab" = 1 ]; then
+	pass=0
+	for side in ref new new ref; do
+		pass=$((pass + 1))
+		ab_load $side || break
+		echo "HMAP-BENCH-INFO {\"ab_side\":\"$side\",\"ab_pass\":$pass}"
+		for s in $suites; do
+			step suite "${s%:*}" "${s#*:}"
+		done
+	done
+	rmmod hmap_bench
+fi
+
+if [ $skip = 1 ]; then
 	:
 elif insmod $mods/hmap_bench.ko; then
 	for s in $suites; do
@@ -102,7 +137,7 @@ flush
 
 # The kernel's own rhashtable test, for a figure nobody here wrote: its
 # "Average test time" (ns per run of insert, lookup, delete of all keys).
-if [ $only = 0 ]; then
+if [ $skip = 0 ]; then
 	echo "HMAP-BENCH-INFO {\"test_rhashtable\":{\"parm_entries\":$rht_entries,\"runs\":$rht_runs,\"shrinking\":1,\"tcount\":0}}"
 	if insmod $mods/test_rhashtable.ko parm_entries=$rht_entries runs=$rht_runs \
 		shrinking=1 tcount=0; then
