@@ -192,9 +192,10 @@
  *   any other map, whose writers are process context only (they may
  *   sleep), a writer takes its stripe, and &hmap.lock under it, with
  *   interrupts on (hmap_stripe_lock_one()): it pays for no interrupt
- *   disabling, and interrupts are served while it holds its stripe. Those
- *   locks are of lockdep classes of their own (hmap_lock_keys_sleeping),
- *   so that lockdep checks that nothing takes them in an interrupt.
+ *   disabling, and interrupts are served while it holds its stripe. The
+ *   three locks of such a map are of lockdep classes of their own
+ *   (hmap_lock_keys_sleeping), so that lockdep checks that nothing takes
+ *   them in an interrupt.
  *
  *   1. The stripe locks, &hmap.stripes[0 .. @nstripes - 1] (a power of
  *      two: twice the possible CPUs, at most %HMAP_STRIPES_MAX, each on
@@ -1460,12 +1461,14 @@ EXPORT_SYMBOL_GPL(hmap_lookup);
  * %HMAP_F_ATOMIC): their stripes are taken with interrupts on, and
  * &hmap.lock under them, where an %HMAP_F_ATOMIC map's are taken in hard
  * interrupts; one class for both would be "inconsistent lock state" to
- * lockdep. The class of each kind of lock of the other maps is
- * spin_lock_init()'s own.
+ * lockdep, and one &hmap.resize_lock class above the stripes of both an
+ * "irq lock inversion". The class of each kind of lock of the other maps
+ * is spin_lock_init()'s own.
  */
 static struct {
-	struct lock_class_key lock;
+	struct lock_class_key resize_lock;
 	struct lock_class_key stripe;
+	struct lock_class_key lock;
 } hmap_lock_keys_sleeping;
 
 /* A stripe lock (any) or all of them held: the buckets may be read. */
@@ -3717,6 +3720,8 @@ struct hmap *hmap_create_sized(const struct hmap_params *uparams, size_t size)
 	for (i = 0; i < map->nstripes; i++)
 		spin_lock_init(&map->stripes[i].lock);
 	if (!(params->flags & HMAP_F_ATOMIC)) {
+		lockdep_set_class(&map->resize_lock,
+				  &hmap_lock_keys_sleeping.resize_lock);
 		lockdep_set_class(&map->lock, &hmap_lock_keys_sleeping.lock);
 		for (i = 0; i < map->nstripes; i++)
 			lockdep_set_class(&map->stripes[i].lock,

@@ -67,7 +67,7 @@ static inline void hmap_shim_lock_released(struct lockdep_map *m)
 #endif
 
 #define lockdep_assert_held_once(lock)	lockdep_assert_held(lock)
-#define lockdep_set_class(lock, key)	do { } while (0)
+#define lockdep_set_class(lock, key)	do { (void)(lock); (void)(key); } while (0)
 #define lockdep_assert_once(cond)	lockdep_assert(cond)
 
 #endif /* _HMAP_SHIM_LINUX_LOCKDEP_H */
