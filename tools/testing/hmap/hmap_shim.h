@@ -47,4 +47,12 @@ void hmap_shim_rcu_register(void);
  */
 void hmap_shim_jiffies_skip(unsigned long j);
 
+/*
+ * Stop jiffies where they are (@stop), or let them go on from the real
+ * time again, jumping to it: for a case that must stay within a hold-off
+ * kept in jiffies however slow the machine. Timers of delayed works go by
+ * CLOCK_MONOTONIC and run on meanwhile.
+ */
+void hmap_shim_jiffies_stop(bool stop);
+
 #endif /* _HMAP_SHIM_H */

@@ -676,11 +676,30 @@ u64 get_random_u64(void)
 static u64 shim_boot_ns;
 static unsigned long shim_jiffies_skipped;	/* __atomic */
 
-unsigned long hmap_shim_jiffies(void)
+static bool shim_jiffies_stopped;		/* __atomic */
+static unsigned long shim_jiffies_at_stop;	/* __atomic */
+
+static unsigned long shim_jiffies_now(void)
 {
 	return INITIAL_JIFFIES +
 	       __atomic_load_n(&shim_jiffies_skipped, __ATOMIC_RELAXED) +
 	       (ktime_get_ns() - shim_boot_ns) / (NSEC_PER_SEC / HZ);
+}
+
+unsigned long hmap_shim_jiffies(void)
+{
+	if (__atomic_load_n(&shim_jiffies_stopped, __ATOMIC_ACQUIRE))
+		return __atomic_load_n(&shim_jiffies_at_stop,
+				       __ATOMIC_RELAXED);
+	return shim_jiffies_now();
+}
+
+void hmap_shim_jiffies_stop(bool stop)
+{
+	if (stop)
+		__atomic_store_n(&shim_jiffies_at_stop, shim_jiffies_now(),
+				 __ATOMIC_RELAXED);
+	__atomic_store_n(&shim_jiffies_stopped, stop, __ATOMIC_RELEASE);
 }
 
 void hmap_shim_jiffies_skip(unsigned long j)
