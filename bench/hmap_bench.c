@@ -101,8 +101,10 @@
 
 /*
  * Built against the core of an older commit for an A/B run (HMAP_BENCH_AB,
- * scripts/bench.sh), which runs only the suites: a core from before
- * HMAP_F_JHASH makes its "_jhash" maps with SipHash.
+ * scripts/bench.sh), which runs only the suites (process context, maps
+ * without flags): a core from before HMAP_F_JHASH makes its "_jhash" maps
+ * with SipHash, one from before struct hmap_params had flags (the
+ * per-map mutex of issue 10's start) makes every map without them.
  */
 #ifndef HMAP_F_JHASH
 #define HMAP_F_JHASH	0
@@ -427,7 +429,9 @@ static int bench_map_create_flags(struct bench_map *m, enum bench_kind kind,
 				    sizeof(u64),
 			.value_size = sizeof(u64),
 			.max_entries = HMAP_MAX_ENTRIES_MAX,
+#ifdef HMAP_F_ATOMIC	/* else a core from before it (an A/B run) */
 			.flags = (atomic ? HMAP_F_ATOMIC : 0) | flags,
+#endif
 		};
 		struct hmap *hm = hmap_create(&p);
 
