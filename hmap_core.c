@@ -295,7 +295,7 @@
  *   kfree_rcu_mightsleep() for other maps, whose elements carry none);
  *   arrays go through queue_rcu_work().
  * - How long a stripe is held (with interrupts off in an %HMAP_F_ATOMIC
- *   map, and always under hmap_lock_all()): for one write, which
+ *   map): for one write, which
  *   evacuates two old chains (plus one each time it came back after
  *   dropping the lock to allocate), walks its key's chain and inserts; or
  *   for one old chain evacuated by the worker or hmap_shrink_to_fit().
@@ -429,21 +429,22 @@
  * 4. &hmap.work_lock (the map core), one mutex per map: the map's two
  *    works, hmap_shrink_to_fit() and the test hooks.
  * 5. &hmap.resize_lock (the map core), one spinlock per map, interrupts
- *    off: only as the first step of hmap_lock_all(). Never taken by a
+ *    off in an %HMAP_F_ATOMIC map, on in the others (as 6 and 7 under
+ *    it): only as the first step of hmap_lock_all(). Never taken by a
  *    holder of a stripe: a writer that must change the tables drops its
  *    stripe first.
  * 6. &hmap.stripes[i].lock, one spinlock per stripe, interrupts off in
- *    an %HMAP_F_ATOMIC map, on in the others but under hmap_lock_all() (a
- *    writer's first lock): one at a time, or several by hmap_lock_all()
+ *    an %HMAP_F_ATOMIC map, on in the others (a writer's first lock):
+ *    one at a time, or several by hmap_lock_all()
  *    in index order under 5 (spin_lock_nest_lock()), or a second one by
  *    spin_trylock() (a write's second evacuation), which never waits.
  *    Callers of hmap_update() and hmap_delete() may hold their own
  *    spinlock_t locks (then the map must be %HMAP_F_ATOMIC), never a
  *    raw_spinlock_t: hmap takes no lock of theirs, so any caller's lock
  *    goes above 5 and 6.
- * 7. &hmap.lock (the map core), the state lock, interrupts off (but
- *    under a stripe held with interrupts on): alone,
- *    innermost under 6, or last in hmap_lock_all(). No one holds the
+ * 7. &hmap.lock (the map core), the state lock, interrupts off, except
+ *    under 5 or 6 of a map without %HMAP_F_ATOMIC, where they stay on:
+ *    alone, innermost under 6, or last in hmap_lock_all(). No one holds the
  *    locks of two maps at once.
  * 8. Taken under 5 to 7, and not by hmap: the slab's and the workqueue's
  *    internal locks (GFP_ATOMIC allocations, queue_work(),
@@ -527,7 +528,8 @@ EXPORT_TRACEPOINT_SYMBOL_GPL(hmap_alloc_fail);
 /*
  * How far advancing @nevacuate looks for already evacuated buckets: the
  * tag 0 of up to this many old heads, read under the evacuating stripe
- * with interrupts off, beside the chains an evacuation walks (see
+ * (interrupts off in an %HMAP_F_ATOMIC map), beside the chains an
+ * evacuation walks (see
  * "Concurrency contract").
  */
 #define HMAP_ADVANCE_SCAN	64
@@ -1482,7 +1484,8 @@ static inline void hmap_assert_all(struct hmap *map)
 }
 
 /*
- * Take every lock of the map, interrupts off: &hmap.resize_lock, then each
+ * Take every lock of the map (interrupts off in an %HMAP_F_ATOMIC map, on
+ * in the others, whose locks no interrupt takes): &hmap.resize_lock, then each
  * stripe lock in index order, with &hmap.resize_lock as their nest lock
  * (so that lockdep accepts %HMAP_STRIPES_MAX locks of one class held at
  * once: whoever takes two of them holds the nest lock, so they cannot
@@ -1495,7 +1498,12 @@ static void hmap_lock_all(struct hmap *map, unsigned long *flags)
 {
 	unsigned int i;
 
-	spin_lock_irqsave(&map->resize_lock, *flags);
+	if (map->params.flags & HMAP_F_ATOMIC) {
+		spin_lock_irqsave(&map->resize_lock, *flags);
+	} else {
+		*flags = 0;
+		spin_lock(&map->resize_lock);
+	}
 	for (i = 0; i < map->nstripes; i++) {
 		spin_lock_nest_lock(&map->stripes[i].lock, &map->resize_lock);
 		__release(&map->stripes);	/* sparse: counted once below */
@@ -1516,7 +1524,10 @@ static void hmap_unlock_all(struct hmap *map, unsigned long flags)
 		__acquire(&map->stripes);	/* sparse: counted once below */
 	}
 	__release(&map->stripes);
-	spin_unlock_irqrestore(&map->resize_lock, flags);
+	if (map->params.flags & HMAP_F_ATOMIC)
+		spin_unlock_irqrestore(&map->resize_lock, flags);
+	else
+		spin_unlock(&map->resize_lock);
 }
 
 /*
@@ -2057,7 +2068,8 @@ static int hmap_evacuate_for_write(struct hmap *map, u64 hash,
  * Evacuate old buckets from @nevacuate on until @budget buckets (heads and
  * overflow buckets of the old chains) were walked or the resize is done:
  * called without any lock; takes the stripe of each bucket in turn
- * (interrupts off for one chain at a time), and commits the resize when
+ * (one chain at a time: interrupts off that long in an %HMAP_F_ATOMIC
+ * map), and commits the resize when
  * it ends. Return 0, -EAGAIN (&hmap.reserve_need set) or -ENOMEM
  * (hmap_overflow_take()).
  */
@@ -2095,8 +2107,9 @@ static int hmap_evacuate_batch(struct hmap *map, unsigned int budget,
  * Evacuate every old bucket left: finish the resize in progress, if any,
  * and whatever resize writers start meanwhile. Called without a lock of
  * the map, in process context: evacuates %HMAP_EVAC_HOLD buckets at a
- * time, each under its stripe, so that interrupts are never off for a
- * long walk, and refills the reserve of overflow buckets between them
+ * time, each under its stripe, so that no stripe is held (with
+ * interrupts off, in an %HMAP_F_ATOMIC map) for a long walk, and refills
+ * the reserve of overflow buckets between them
  * (with GFP_KERNEL, whatever the map's flags: this context may sleep).
  *
  * Return: 0, or -ENOMEM (an evacuation waited for overflow buckets and
@@ -3920,8 +3933,11 @@ EXPORT_SYMBOL_GPL(hmap_get_params_sized);
  * (on PREEMPT_RT not in hard interrupt context nor with interrupts or
  * preemption off: see "Concurrency contract"); for any other map,
  * process context, as its writers (they hold their stripe with
- * interrupts on). Takes every lock of the map (hmap_lock_all()) with
- * interrupts off, briefly: writers of every stripe wait meanwhile.
+ * interrupts on; called from an interrupt, it warns once and leaves
+ * *@st zeroed rather than spin on a stripe the interrupted task may
+ * hold). Takes every lock of the map (hmap_lock_all()) briefly, with
+ * interrupts off for an %HMAP_F_ATOMIC map: writers of every stripe
+ * wait meanwhile.
  */
 void hmap_get_stats(struct hmap *map, struct hmap_stats *st)
 {
@@ -3934,6 +3950,9 @@ void hmap_get_stats(struct hmap *map, struct hmap_stats *st)
 
 	BUILD_BUG_ON(sizeof(*st) - first != sizeof(struct hmap_pcpu));
 	memset(st, 0, sizeof(*st));
+	/* An interrupt may have come over a writer holding its stripe. */
+	if (WARN_ON_ONCE(!in_task() && !(map->params.flags & HMAP_F_ATOMIC)))
+		return;
 	hmap_lock_all(map, &flags);
 	t = hmap_newest(map);
 	st->count = atomic_long_read(&map->count);

@@ -67,7 +67,8 @@
  * average, chains of about seven buckets); past it a writer that may
  * sleep tries an array itself, and an insert that gets none fails with
  * -ENOMEM: so that the chains, and the time a write holds its stripe lock
- * with interrupts off, stay bounded while the allocator fails. An
+ * (with interrupts off in an %HMAP_F_ATOMIC map), stay bounded while the
+ * allocator fails. An
  * allocation merely in flight (or a worker slow to run) caps nothing.
  */
 #define HMAP_NOARRAY_SLACK	3

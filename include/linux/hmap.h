@@ -74,7 +74,10 @@ struct hmap;
  * task's allocation of that array takes (no bound but the allocator's);
  * and a delete, or an update that replaces a value, for a grace period
  * when kfree_rcu() finds no memory to defer the old element's free
- * (kfree_rcu_mightsleep() calls synchronize_rcu()).
+ * (kfree_rcu_mightsleep() calls synchronize_rcu()). Such a map's writers
+ * hold their stripe with interrupts on, so hmap_get_stats() of it is
+ * process context too (it warns once and returns zeros from an
+ * interrupt).
  */
 #define HMAP_F_ATOMIC		BIT(0)
 /*

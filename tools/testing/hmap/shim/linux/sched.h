@@ -16,6 +16,9 @@ struct task_struct {
 extern __thread struct task_struct hmap_shim_task;
 #define current		(&hmap_shim_task)
 
+/* Every thread of the harness is a task: no interrupt context here. */
+#define in_task()	1
+
 /* A point where the kernel may reschedule: must not be in an RCU reader. */
 #define cond_resched()	({ might_sleep(); 0; })
 
