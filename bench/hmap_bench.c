@@ -102,8 +102,8 @@
 /*
  * Built against the core of an older commit for an A/B run (HMAP_BENCH_AB,
  * scripts/bench.sh), which runs only the suites (process context, maps
- * without flags): a core from before HMAP_F_JHASH makes its "_jhash" maps
- * with SipHash, one from before struct hmap_params had flags (the
+ * without flags): with a core from before HMAP_F_JHASH "fill" refuses the
+ * "_jhash" maps (-EOPNOTSUPP), one from before struct hmap_params had flags (the
  * per-map mutex of issue 10's start) makes every map without them.
  */
 #ifndef HMAP_F_JHASH
@@ -2388,6 +2388,9 @@ static int bench_prof_fill(const char *name, u32 n)
 	k32 = !!strstr(name, "_k32");
 	bench_prof_drop();
 	bench_prof_jhash = kind == BENCH_HMAP && strstr(name, "_jhash");
+	/* A core from before HMAP_F_JHASH would hash with SipHash. */
+	if (bench_prof_jhash && !HMAP_F_JHASH)
+		return -EOPNOTSUPP;
 	strscpy(bench_prof_name, name, sizeof(bench_prof_name));
 	err = bench_keys_alloc(&bench_prof_keys, n, k32);
 	if (err)

@@ -4,6 +4,7 @@
 
 Usage: results.py SERIAL_LOG OUT_DIR [--wall SECONDS] [--readme README.md]
                   [--host-other-load CPUS] [--ab-ref "REV SUBJECT"]
+                  [--ab-new "DESCRIPTION OF THIS TREE"]
 
 Reads the lines the guest printed (bench/guest/bench.sh, hmap_bench.ko,
 hmap-ubench):
@@ -253,7 +254,7 @@ def kernel_table(res, out):
     out.append("")
 
 
-def ab_table(recs, ref, out):
+def ab_table(recs, ref, new, out):
     """The A/B run's table (HMAP_BENCH_AB): per suite phase and N, each
     map's best time over the passes of each core, and this tree's over
     @ref's. rhashtable is the same code in both: its ratio is the drift
@@ -268,8 +269,19 @@ def ab_table(recs, ref, out):
         best[key] = min(best.get(key, r["ns_per_op"]), r["ns_per_op"])
     if set(passes) != {"ref", "new"}:
         return ["A/B run without records of both cores"]
+    problems = []
+    if len(passes["ref"]) != len(passes["new"]):
+        problems.append(f"A/B run with {len(passes['ref'])} passes of the "
+                        f"reference core and {len(passes['new'])} of this "
+                        f"tree's")
+    for side, other in (("ref", "new"), ("new", "ref")):
+        for s_, n, p in sorted({k[1:] for k in best if k[0] == side}):
+            if (other, s_, n, p) not in best:
+                problems.append(f"A/B run: {s_} {p} at {pow10(n)} measured "
+                                f"on the {side} core only")
     out.append("### A/B in one boot: this tree's core against another's\n")
-    out.append(f"Reference core: {ref}, built with this tree's bench; the "
+    out.append(f"Reference core: {ref}, built with this tree's bench; "
+               f"this tree: {new}; the "
                f"single-writer suites only, the cores in turn (ref, new, "
                f"new, ref: {len(passes['ref'])} and {len(passes['new'])} "
                f"passes), the best of each core's rounds over its passes. "
@@ -295,7 +307,7 @@ def ab_table(recs, ref, out):
         out.append(f"\nWorst: {worst[1]} at {pow10(worst[2])}, "
                    f"{worst[0]:.2f} x the reference core's time.")
     out.append("")
-    return []
+    return problems
 
 
 def latency_rows(res, out, n, prefix="", first=""):
@@ -838,10 +850,14 @@ def main(argv):
         i = args.index("--readme")
         readme = args[i + 1]
         del args[i:i + 2]
-    ab_ref = None
+    ab_ref = ab_new = None
     if "--ab-ref" in args:
         i = args.index("--ab-ref")
         ab_ref = args[i + 1]
+        del args[i:i + 2]
+    if "--ab-new" in args:
+        i = args.index("--ab-new")
+        ab_new = args[i + 1]
         del args[i:i + 2]
     if len(args) != 2:
         sys.stderr.write(__doc__)
@@ -906,6 +922,8 @@ def main(argv):
         "test_rhashtable_avg_ns": rht_avg,
         "wall_seconds": wall,
         "host_other_load": other_load,
+        "ab_ref": ab_ref,
+        "ab_new": ab_new,
         "errors": errors,
         "splats": splats[:20],
     }
@@ -931,7 +949,7 @@ def main(argv):
                    "measurement but the profiled loops' (profile.txt).**")
     out.append("")
     if ab_run:
-        errors += ab_table(recs, ab_ref, out)
+        errors += ab_table(recs, ab_ref, ab_new or "(not named)", out)
     else:
         goals(res, out)
         kernel_table(res, out)

@@ -55,6 +55,8 @@ if [ -n "$ab_rev" ]; then
 		die "bench: an A/B run (HMAP_BENCH_AB) does not go into the README"
 	[ "${HMAP_BENCH_PROFILE:-0}" = 0 ] ||
 		die "bench: HMAP_BENCH_AB and HMAP_BENCH_PROFILE do not go together"
+	git -C "$HMAP_SRC" rev-parse --git-dir >/dev/null 2>&1 ||
+		die "bench: HMAP_BENCH_AB needs $HMAP_SRC to be a git checkout"
 	ab_rev=$(git -C "$HMAP_SRC" rev-parse --verify --quiet "$ab_rev^{commit}") ||
 		die "bench: HMAP_BENCH_AB=$HMAP_BENCH_AB is not a commit of $HMAP_SRC"
 fi
@@ -159,7 +161,9 @@ readme=()
 [ "${HMAP_BENCH_README:-0}" = 1 ] && readme=(--readme "$HMAP_SRC/README.md")
 rc=0
 ab_args=()
-[ -n "$ab_rev" ] && ab_args=(--ab-ref "$(git -C "$HMAP_SRC" log -1 --format='%h %s' "$ab_rev")")
+[ -n "$ab_rev" ] && ab_args=(
+	--ab-ref "$(git -C "$HMAP_SRC" log -1 --format='%h %s' "$ab_rev")"
+	--ab-new "$(git -C "$HMAP_SRC" describe --always --dirty)")
 python3 "$HMAP_SRC/bench/results.py" "$serial" "$out" \
 	--wall $(($(date +%s) - start)) --host-other-load "$other" \
 	${ab_args[@]+"${ab_args[@]}"} \

@@ -107,7 +107,9 @@ if [ "$ab" = 1 ]; then
 			step suite "${s%:*}" "${s#*:}"
 		done
 	done
-	rmmod hmap_bench
+	if [ -d /sys/module/hmap_bench ]; then
+		rmmod hmap_bench || err "rmmod hmap_bench"
+	fi
 fi
 
 if [ $skip = 1 ]; then
