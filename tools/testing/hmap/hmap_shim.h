@@ -51,7 +51,8 @@ void hmap_shim_jiffies_skip(unsigned long j);
  * Stop jiffies where they are (@stop), or let them go on from the real
  * time again, jumping to it: for a case that must stay within a hold-off
  * kept in jiffies however slow the machine. Timers of delayed works go by
- * CLOCK_MONOTONIC and run on meanwhile.
+ * CLOCK_MONOTONIC and run on meanwhile. A thread reading jiffies as they
+ * stop may see one tick more than they stopped at, once.
  */
 void hmap_shim_jiffies_stop(bool stop);
 

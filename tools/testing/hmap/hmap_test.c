@@ -1563,8 +1563,8 @@ static bool ar_try(struct result *res, bool *setup)
 	sr_insert(map, 2601, 3400, &bad);
 	tried = __atomic_load_n(&c.entered10, __ATOMIC_RELAXED);
 	hmap_get_stats(map, &over);
-	hmap_shim_jiffies_stop(false);
 	WRITE_ONCE(c.fail10, false);
+	hmap_shim_jiffies_stop(false);
 	ms = settle(map, &st);
 	hmap_test_set_alloc(map, NULL, NULL);
 	hmap_destroy(map);
