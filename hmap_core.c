@@ -191,8 +191,9 @@
  *   under a raw_spinlock_t (see "Not under a raw_spinlock_t" below). In
  *   any other map, whose writers are process context only (they may
  *   sleep), a writer takes its stripe, and &hmap.lock under it, with
- *   interrupts on (hmap_stripe_lock_one()): it pays for no interrupt
- *   disabling, and interrupts are served while it holds its stripe. The
+ *   interrupts on (hmap_stripe_lock_one()), and so does hmap_lock_all():
+ *   a writer pays for no interrupt disabling, and interrupts are served
+ *   while it holds its stripe. The
  *   three locks of such a map are of lockdep classes of their own
  *   (hmap_lock_keys_sleeping), so that lockdep checks that nothing takes
  *   them in an interrupt.
@@ -3245,9 +3246,9 @@ fail:
  * allocation of that array in flight (as long as the allocator takes, no
  * bound of hmap's own); a replaced value's element may be freed after a
  * synchronize_rcu() if kfree_rcu() finds no memory to defer it
- * (kfree_rcu_mightsleep()). Takes the stripe lock of its key (interrupts
- * off for an %HMAP_F_ATOMIC map, on for others), and briefly every lock of
- * the map, interrupts off, if it starts or ends a resize.
+ * (kfree_rcu_mightsleep()). Takes the stripe lock of its key, and briefly
+ * every lock of the map if it starts or ends a resize: with interrupts off
+ * for an %HMAP_F_ATOMIC map, on for others.
  * Return: 0; -EINVAL for a bad length or flag; -EEXIST if %HMAP_NOEXIST
  * and the key is present; -ENOENT if %HMAP_EXIST and it is absent; -E2BIG
  * if the map holds max_entries; -ENOMEM if the element, or an overflow
@@ -3932,12 +3933,12 @@ EXPORT_SYMBOL_GPL(hmap_get_params_sized);
  * Context: for an %HMAP_F_ATOMIC map, any context its writers may run in
  * (on PREEMPT_RT not in hard interrupt context nor with interrupts or
  * preemption off: see "Concurrency contract"); for any other map,
- * process context, as its writers (they hold their stripe with
- * interrupts on; called from an interrupt, it warns once and leaves
- * *@st zeroed rather than spin on a stripe the interrupted task may
- * hold). Takes every lock of the map (hmap_lock_all()) briefly, with
- * interrupts off for an %HMAP_F_ATOMIC map: writers of every stripe
- * wait meanwhile.
+ * process context with interrupts and softirqs on, as its writers (they
+ * hold their stripe with interrupts on; called from an interrupt, or
+ * with interrupts or softirqs off, it warns once and leaves *@st zeroed
+ * rather than spin on a stripe whose holder an interrupt may keep).
+ * Takes every lock of the map (hmap_lock_all()) briefly, with interrupts
+ * off for an %HMAP_F_ATOMIC map: writers of every stripe wait meanwhile.
  */
 void hmap_get_stats(struct hmap *map, struct hmap_stats *st)
 {
@@ -3950,8 +3951,13 @@ void hmap_get_stats(struct hmap *map, struct hmap_stats *st)
 
 	BUILD_BUG_ON(sizeof(*st) - first != sizeof(struct hmap_pcpu));
 	memset(st, 0, sizeof(*st));
-	/* An interrupt may have come over a writer holding its stripe. */
-	if (WARN_ON_ONCE(!in_task() && !(map->params.flags & HMAP_F_ATOMIC)))
+	/*
+	 * Its writers hold their stripe with interrupts and softirqs on: an
+	 * interrupt may have come over one, or, with them off here, be
+	 * spinning on a lock this caller holds.
+	 */
+	if (WARN_ON_ONCE(!(map->params.flags & HMAP_F_ATOMIC) &&
+			 (!in_task() || irqs_disabled() || softirq_count())))
 		return;
 	hmap_lock_all(map, &flags);
 	t = hmap_newest(map);

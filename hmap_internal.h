@@ -231,9 +231,10 @@ struct hmap_stripe {
  *	&hmap_table.next past evacuated buckets.
  * @lock: the map's state lock: the fields marked "(under @lock)" below,
  *	none of the buckets. A spinlock taken alone or innermost, under a
- *	stripe lock or hmap_lock_all(), with interrupts off but under the
- *	stripe of a map without %HMAP_F_ATOMIC, which its writers hold with
- *	interrupts on (see "Lock order" in hmap_core.c).
+ *	stripe lock or hmap_lock_all(), with interrupts off, except under
+ *	a stripe or hmap_lock_all() of a map without %HMAP_F_ATOMIC, whose
+ *	locks are taken with interrupts on (see "Lock order" in
+ *	hmap_core.c).
  * @resize_lock: the outer lock of hmap_lock_all(), which takes it and
  *	then every stripe lock (spin_lock_nest_lock()): what changes the
  *	tables (a resize's start and commit, hmap_clear()) holds all of

@@ -76,8 +76,8 @@ struct hmap;
  * when kfree_rcu() finds no memory to defer the old element's free
  * (kfree_rcu_mightsleep() calls synchronize_rcu()). Such a map's writers
  * hold their stripe with interrupts on, so hmap_get_stats() of it is
- * process context too (it warns once and returns zeros from an
- * interrupt).
+ * process context too, with interrupts and softirqs on (else it warns
+ * once and returns zeros).
  */
 #define HMAP_F_ATOMIC		BIT(0)
 /*

@@ -18,6 +18,8 @@ extern __thread struct task_struct hmap_shim_task;
 
 /* Every thread of the harness is a task: no interrupt context here. */
 #define in_task()	1
+#define irqs_disabled()	0
+#define softirq_count()	0
 
 /* A point where the kernel may reschedule: must not be in an RCU reader. */
 #define cond_resched()	({ might_sleep(); 0; })
