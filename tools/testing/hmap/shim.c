@@ -168,7 +168,7 @@ static void pcpu_init(void)
 	size_t i, n = DIV_ROUND_UP(statics, PCPU_GRAN);
 	int cpu;
 
-	hmap_shim_pcpu_arena = mmap(NULL, NR_CPUS * HMAP_PCPU_UNIT,
+	hmap_shim_pcpu_arena = mmap(NULL, nr_cpu_ids * HMAP_PCPU_UNIT,
 				    PROT_READ | PROT_WRITE,
 				    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
 				    -1, 0);
@@ -178,7 +178,7 @@ static void pcpu_init(void)
 	}
 	if (n >= PCPU_NGRAN)
 		hmap_shim_bug(__FILE__, __LINE__, "static per-CPU data too large");
-	for (cpu = 0; cpu < NR_CPUS; cpu++)
+	for_each_possible_cpu(cpu)
 		memcpy(hmap_shim_pcpu_arena + cpu * HMAP_PCPU_UNIT,
 		       __start_hmap_percpu, statics);
 	for (i = 0; i < n; i++)
@@ -191,10 +191,10 @@ int hmap_shim_claim_cpu(void)
 
 	hmap_shim_init();
 	pthread_mutex_lock(&pcpu_lock);
-	for (cpu = 0; cpu < NR_CPUS && pcpu_cpu_used[cpu]; cpu++)
+	for (cpu = 0; cpu < nr_cpu_ids && pcpu_cpu_used[cpu]; cpu++)
 		;
-	if (cpu == NR_CPUS)
-		hmap_shim_bug(__FILE__, __LINE__, "more threads than NR_CPUS");
+	if (cpu == nr_cpu_ids)
+		hmap_shim_bug(__FILE__, __LINE__, "more threads than CPUs");
 	pcpu_cpu_used[cpu] = true;
 	pthread_mutex_unlock(&pcpu_lock);
 	hmap_shim_cpu = cpu;
@@ -231,7 +231,7 @@ void __percpu *__alloc_percpu_gfp(size_t size, size_t align, gfp_t gfp)
 			pcpu_gran_used[i + j] = 1;
 		pcpu_gran_len[i] = n;
 		p = hmap_shim_pcpu_arena + i * PCPU_GRAN;
-		for (cpu = 0; cpu < NR_CPUS; cpu++)
+		for_each_possible_cpu(cpu)
 			memset(p + cpu * HMAP_PCPU_UNIT, 0, n * PCPU_GRAN);
 	}
 	pthread_mutex_unlock(&pcpu_lock);
@@ -247,7 +247,7 @@ void free_percpu(void __percpu *p)
 	i = ((char *)p - hmap_shim_pcpu_arena) / PCPU_GRAN;
 	pthread_mutex_lock(&pcpu_lock);
 	if (i >= PCPU_NGRAN || !pcpu_gran_len[i])
-		hmap_shim_bug(__FILE__, __LINE__, "free_percpu() of a bad pointer");
+		hmap_shim_bug(__FILE__, __LINE__, "per-CPU memory freed by a bad pointer");
 	for (j = 0; j < pcpu_gran_len[i]; j++)
 		pcpu_gran_used[i + j] = 0;
 	pcpu_gran_len[i] = 0;
@@ -449,7 +449,7 @@ void kmem_cache_destroy(struct kmem_cache *s)
 		return;
 	/* The kernel complains of objects left in a cache it destroys. */
 	if (s->live)
-		hmap_shim_warn(__FILE__, __LINE__, "kmem_cache_destroy() of a cache in use");
+		hmap_shim_warn(__FILE__, __LINE__, "a cache destroyed while in use");
 	free(s);
 }
 
@@ -909,7 +909,7 @@ void destroy_workqueue(struct workqueue_struct *wq)
 	pthread_mutex_lock(&wq_lock);
 	if (wq->timers)
 		hmap_shim_warn(__FILE__, __LINE__,
-			       "destroy_workqueue() with delayed works pending");
+			       "a workqueue destroyed with delayed works pending");
 	wq->stop = true;
 	pthread_cond_broadcast(&wq_cond);
 	pthread_mutex_unlock(&wq_lock);
