@@ -1459,6 +1459,12 @@ EXPORT_SYMBOL_GPL(hmap_lookup);
 
 /* ---- Locks ---- */
 
+/* Whether the map's writers may sleep: created without %HMAP_F_ATOMIC. */
+static bool hmap_writer_may_sleep(const struct hmap *map)
+{
+	return !(map->params.flags & HMAP_F_ATOMIC);
+}
+
 /*
  * The lockdep classes of the locks of maps whose writers may sleep (no
  * %HMAP_F_ATOMIC): their stripes are taken with interrupts on, and
@@ -1499,11 +1505,11 @@ static void hmap_lock_all(struct hmap *map, unsigned long *flags)
 {
 	unsigned int i;
 
-	if (map->params.flags & HMAP_F_ATOMIC) {
-		spin_lock_irqsave(&map->resize_lock, *flags);
-	} else {
+	if (hmap_writer_may_sleep(map)) {
 		*flags = 0;
 		spin_lock(&map->resize_lock);
+	} else {
+		spin_lock_irqsave(&map->resize_lock, *flags);
 	}
 	for (i = 0; i < map->nstripes; i++) {
 		spin_lock_nest_lock(&map->stripes[i].lock, &map->resize_lock);
@@ -1525,10 +1531,10 @@ static void hmap_unlock_all(struct hmap *map, unsigned long flags)
 		__acquire(&map->stripes);	/* sparse: counted once below */
 	}
 	__release(&map->stripes);
-	if (map->params.flags & HMAP_F_ATOMIC)
-		spin_unlock_irqrestore(&map->resize_lock, flags);
-	else
+	if (hmap_writer_may_sleep(map))
 		spin_unlock(&map->resize_lock);
+	else
+		spin_unlock_irqrestore(&map->resize_lock, flags);
 }
 
 /*
@@ -1544,11 +1550,11 @@ static void hmap_stripe_lock_one(struct hmap *map, unsigned int s,
 				 unsigned long *flags)
 	__acquires(&map->stripes)
 {
-	if (map->params.flags & HMAP_F_ATOMIC) {
-		spin_lock_irqsave(&map->stripes[s].lock, *flags);
-	} else {
+	if (hmap_writer_may_sleep(map)) {
 		*flags = 0;
 		spin_lock(&map->stripes[s].lock);
+	} else {
+		spin_lock_irqsave(&map->stripes[s].lock, *flags);
 	}
 }
 
@@ -1556,10 +1562,10 @@ static void hmap_stripe_unlock(struct hmap *map, unsigned int s,
 			       unsigned long flags)
 	__releases(&map->stripes)
 {
-	if (map->params.flags & HMAP_F_ATOMIC)
-		spin_unlock_irqrestore(&map->stripes[s].lock, flags);
-	else
+	if (hmap_writer_may_sleep(map))
 		spin_unlock(&map->stripes[s].lock);
+	else
+		spin_unlock_irqrestore(&map->stripes[s].lock, flags);
 }
 
 /*
@@ -2890,12 +2896,6 @@ static void hmap_insert_for_write(struct hmap *map, struct hmap_elem *ne,
 	}
 }
 
-/* Whether the map's writers may sleep: created without %HMAP_F_ATOMIC. */
-static bool hmap_writer_may_sleep(const struct hmap *map)
-{
-	return !(map->params.flags & HMAP_F_ATOMIC);
-}
-
 /*
  * A write that may sleep found the overflow buckets it needs short
  * (-EAGAIN, &hmap_mine.need set): drop the stripe and allocate the
@@ -3733,7 +3733,7 @@ struct hmap *hmap_create_sized(const struct hmap_params *uparams, size_t size)
 		map->nstripes *= 2;
 	for (i = 0; i < map->nstripes; i++)
 		spin_lock_init(&map->stripes[i].lock);
-	if (!(params->flags & HMAP_F_ATOMIC)) {
+	if (hmap_writer_may_sleep(map)) {
 		lockdep_set_class(&map->resize_lock,
 				  &hmap_lock_keys_sleeping.resize_lock);
 		lockdep_set_class(&map->lock, &hmap_lock_keys_sleeping.lock);
@@ -3956,7 +3956,7 @@ void hmap_get_stats(struct hmap *map, struct hmap_stats *st)
 	 * interrupt may have come over one, or, with them off here, be
 	 * spinning on a lock this caller holds.
 	 */
-	if (WARN_ON_ONCE(!(map->params.flags & HMAP_F_ATOMIC) &&
+	if (WARN_ON_ONCE(hmap_writer_may_sleep(map) &&
 			 (!in_task() || irqs_disabled() || softirq_count())))
 		return;
 	hmap_lock_all(map, &flags);
