@@ -90,7 +90,7 @@ demo:
 bench:
 	@scripts/bench.sh
 	@if [ "$${HMAP_BENCH_PROFILE:-0}" != only ] && \
-	    [ -z "$${HMAP_BENCH_AB:-}" ]; then $(MAKE) bench-native; fi
+	    { [ -z "$${HMAP_BENCH_AB:-}" ] || [ "$${HMAP_BENCH_AB}" = 0 ]; }; then $(MAKE) bench-native; fi
 
 bench-native:
 	$(MAKE) -C tools/testing/hmap bench

@@ -32,6 +32,7 @@ expected result is missing; the files are written anyway.
 """
 import datetime
 import json
+import math
 import os
 import re
 import sys
@@ -254,72 +255,109 @@ def kernel_table(res, out):
     out.append("")
 
 
+AB_LIMIT = 1.05
+
+
 def ab_table(recs, ref, new, out):
-    """The A/B run's table (HMAP_BENCH_AB): per suite phase and N, each
-    map's best time and the median of all its rounds over the passes of
-    each core, and this tree's over @ref's by both. rhashtable is the same
-    code in both: its ratio is the drift of the host between the passes.
-    Return the problems found."""
-    best, rounds, passes = {}, {}, {}
+    """The A/B run's table (HMAP_BENCH_AB): per suite phase and N, the
+    median of each core's rounds over its passes, and this tree's time
+    over @ref's, normalised pass pair by pass pair: in passes p (ref) and
+    q (new), run one after the other, (hmap_q / rht_q) / (hmap_p / rht_p)
+    with each figure the median of that pass's rounds. rhashtable is the
+    same code on both sides, so dividing by its ratio takes out what the
+    host drifted between the two passes. The cell gives the median of the
+    pairs' ratios and their range; the verdict compares the worst cell's
+    with AB_LIMIT. Return the problems found."""
+    pm, side_of = {}, {}
     for r in recs:
         side = r.get("ab_side")
         if side not in ("ref", "new") or r.get("ns_per_op") is None:
             continue
-        key = (side, r["structure"], r["n"], r["phase"])
-        passes.setdefault(side, set()).add(r.get("ab_pass"))
-        best[key] = min(best.get(key, r["ns_per_op"]), r["ns_per_op"])
-        rounds.setdefault(key, []).extend(r.get("rounds") or
-                                          [r["ns_per_op"]])
-    if set(passes) != {"ref", "new"}:
+        p = r.get("ab_pass")
+        side_of[p] = side
+        pm[(p, r["structure"], r["n"], r["phase"])] = median(
+            r.get("rounds") or [r["ns_per_op"]])
+    passes = sorted(p for p in side_of if p is not None)
+    sides = [side_of[p] for p in passes]
+    if set(sides) != {"ref", "new"}:
         return ["A/B run without records of both cores"]
     problems = []
-    if len(passes["ref"]) != len(passes["new"]):
-        problems.append(f"A/B run with {len(passes['ref'])} passes of the "
-                        f"reference core and {len(passes['new'])} of this "
-                        f"tree's")
-    for side, other in (("ref", "new"), ("new", "ref")):
-        for s_, n, p in sorted({k[1:] for k in best if k[0] == side}):
-            if (other, s_, n, p) not in best:
-                problems.append(f"A/B run: {s_} {p} at {pow10(n)} measured "
-                                f"on the {side} core only")
+    pairs = []
+    for i in range(0, len(passes) - 1, 2):
+        p, q = passes[i], passes[i + 1]
+        if side_of[p] == side_of[q]:
+            problems.append(f"A/B run: passes {p} and {q} are both of the "
+                            f"{side_of[p]} core")
+            continue
+        pairs.append((p, q) if side_of[p] == "ref" else (q, p))
+    if len(passes) % 2:
+        problems.append(f"A/B run: pass {passes[-1]} has no pair (a pass "
+                        f"failed?)")
+    order = [p for p, _ in KERNEL_PHASES]
+    cells = sorted({k[2:] for k in pm if k[1] == "hmap"},
+                   key=lambda c: (order.index(c[1]) if c[1] in order
+                                  else len(order), c[1], c[0]))
+    for p in passes:
+        for n, phase in cells:
+            for s_ in ("hmap", "rhashtable"):
+                if (p, s_, n, phase) not in pm:
+                    problems.append(f"A/B run: {s_} {phase} at {pow10(n)} "
+                                    f"missing from pass {p} "
+                                    f"({side_of[p]} core)")
     out.append("### A/B in one boot: this tree's core against another's\n")
     out.append(f"Reference core: {ref}, built with this tree's bench; "
-               f"this tree: {new}; the "
-               f"single-writer suites only, the cores in turn (ref, new, "
-               f"new, ref: {len(passes['ref'])} and {len(passes['new'])} "
-               f"passes). Nanoseconds per operation, best of each core's "
-               f"rounds over its passes; new / ref by the best rounds and "
-               f"by the medians of all rounds (the best favours the side "
-               f"whose rounds spread more), below 1 when this tree is "
-               f"faster. rhashtable's code is the same on both sides: its "
-               f"new / ref (medians) is how much the host drifted between "
-               f"the passes.\n")
-    out.append("| operation | N | hmap ref | hmap new | new / ref, best | "
-               "new / ref, median | rhashtable new / ref, median |")
-    out.append("|---|---:|---:|---:|---:|---:|---:|")
+               f"this tree: {new}; the single-writer suites only, the "
+               f"cores in turn, {len(pairs)} pairs of passes (ref new, new "
+               f"ref, ...). hmap ref and new: nanoseconds per operation, "
+               f"the median of each core's rounds. new / ref, each pair: "
+               f"(hmap new / rhashtable new) / (hmap ref / rhashtable ref) "
+               f"of that pair's two passes, each figure the median of its "
+               f"pass's rounds: rhashtable's code is the same on both "
+               f"sides, so this takes out how much the host drifted "
+               f"between the passes; the median over the pairs, and their "
+               f"range. Below 1 when this tree is faster.\n")
+    out.append("| operation | N | hmap ref | hmap new | rhashtable new / "
+               "ref | hmap new / ref, each pair (median) | range |")
+    out.append("|---|---:|---:|---:|---:|---:|---|")
 
-    def med(side, s_, n, phase):
-        v = rounds.get((side, s_, n, phase))
+    def side_med(side, s_, n, phase):
+        v = [pm[(p, s_, n, phase)] for p in passes
+             if side_of[p] == side and (p, s_, n, phase) in pm]
         return median(v) if v else None
 
-    worst = None
-    for phase, label in KERNEL_PHASES:
-        for n in sorted({k[2] for k in best if k[3] == phase}):
-            h = [best.get((side, "hmap", n, phase)) for side in
-                 ("ref", "new")]
-            hm = [med(side, "hmap", n, phase) for side in ("ref", "new")]
-            rm = [med(side, "rhashtable", n, phase) for side in
-                  ("ref", "new")]
-            out.append(f"| {label} | {pow10(n)} | {fmt_ns(h[0])} | "
-                       f"{fmt_ns(h[1])} | {fmt_ratio(h[1], h[0])} | "
-                       f"{fmt_ratio(hm[1], hm[0])} | "
-                       f"{fmt_ratio(rm[1], rm[0])} |")
-            if hm[0] and hm[1] and (worst is None or
-                                    hm[1] / hm[0] > worst[0]):
-                worst = (hm[1] / hm[0], label, n)
+    labels = dict(KERNEL_PHASES)
+    worst, logs = None, []
+    for n, phase in cells:
+        r = []
+        for p, q in pairs:
+            try:
+                r.append((pm[(q, "hmap", n, phase)] /
+                          pm[(q, "rhashtable", n, phase)]) /
+                         (pm[(p, "hmap", n, phase)] /
+                          pm[(p, "rhashtable", n, phase)]))
+            except (KeyError, ZeroDivisionError):
+                pass
+        h = [side_med(side, "hmap", n, phase) for side in ("ref", "new")]
+        rh = [side_med(side, "rhashtable", n, phase)
+              for side in ("ref", "new")]
+        label = labels.get(phase, phase)
+        mid = median(r) if r else None
+        rng = f"{min(r):.2f}–{max(r):.2f}" if r else "–"
+        out.append(f"| {label} | {pow10(n)} | {fmt_ns(h[0])} | "
+                   f"{fmt_ns(h[1])} | {fmt_ratio(rh[1], rh[0])} | "
+                   f"{fmt_x(mid)} | {rng} |")
+        if mid is not None:
+            logs.append(math.log(mid))
+            if worst is None or mid > worst[0]:
+                worst = (mid, label, n, rng)
     if worst:
-        out.append(f"\nWorst by medians: {worst[1]} at {pow10(worst[2])}, "
-                   f"{worst[0]:.2f} x the reference core's time.")
+        verdict = ("within" if worst[0] <= AB_LIMIT else "NOT within")
+        out.append(f"\nVerdict: {verdict} {round((AB_LIMIT - 1) * 100)}% "
+                   f"of the reference core: the worst cell is {worst[1]} at "
+                   f"{pow10(worst[2])}, {worst[0]:.2f} x its time (pairs "
+                   f"{worst[3]}); the geometric mean over all "
+                   f"{len(logs)} cells is "
+                   f"{math.exp(sum(logs) / len(logs)):.2f}.")
     out.append("")
     return problems
 

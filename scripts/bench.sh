@@ -23,10 +23,13 @@
 #                         minutes: for a before/after of a change)
 #   HMAP_BENCH_AB=REV     an A/B of the single-writer suites in one boot:
 #                         the core of commit REV (this tree's bench/ built
-#                         against it) and this tree's, in turn (ref, new,
-#                         new, ref), measured nothing else; the table gives
-#                         this tree's time over REV's, with rhashtable's
-#                         in the same passes to show the drift
+#                         against it) and this tree's, in turn, measured
+#                         nothing else; the table gives this tree's time
+#                         over REV's, each pass pair's normalised by
+#                         rhashtable's in the same passes (the host's
+#                         drift), and a verdict against 5%. Empty or 0: off
+#   HMAP_BENCH_AB_PAIRS=K pairs of passes of an A/B run, 1..20 (default 2:
+#                         ref, new, new, ref); about 4.5 minutes a pair
 #   HMAP_BENCH_README=1   also put the tables into README.md
 #   HMAP_TIMEOUT          QEMU time limit in seconds (scripts/boot-guest.sh;
 #                         here 2400 unless set)
@@ -50,7 +53,13 @@ only)
 *) die "bench: HMAP_BENCH_PROFILE is 0, 1 or only, not '$HMAP_BENCH_PROFILE'" ;;
 esac
 ab_rev=${HMAP_BENCH_AB:-}
+[ "$ab_rev" = 0 ] && ab_rev=
+ab_pairs=${HMAP_BENCH_AB_PAIRS:-2}
 if [ -n "$ab_rev" ]; then
+	[ "$ab_rev" = 1 ] &&
+		die "bench: HMAP_BENCH_AB names the commit to compare against (HMAP_BENCH_AB=HEAD~1, a hash, a tag), not 1"
+	[[ $ab_pairs =~ ^[1-9][0-9]?$ ]] && [ "$ab_pairs" -le 20 ] ||
+		die "bench: HMAP_BENCH_AB_PAIRS is a number of pass pairs, 1..20, not '$ab_pairs'"
 	[ "${HMAP_BENCH_README:-0}" = 1 ] &&
 		die "bench: an A/B run (HMAP_BENCH_AB) does not go into the README"
 	[ "${HMAP_BENCH_PROFILE:-0}" = 0 ] ||
@@ -87,9 +96,12 @@ echo "$kobj (ready after $(($(date +%s) - t0))s)"
 
 section "modules and guest program"
 src=$out/src
-rsync -a --delete --exclude=/build/ --exclude=/.git/ --include='*/' \
-	--include='*.c' --include='*.h' --include=Kbuild --include=Makefile \
-	--include=/dkms.conf --exclude='*.mod.c' --exclude='*' --prune-empty-dirs \
+# What is copied is what is measured: its name is taken now, not after
+# the run (the tree may change meanwhile).
+ab_new=$(git -C "$HMAP_SRC" describe --always --dirty 2>/dev/null || echo "(not a git checkout)")
+rsync -a --delete --exclude=/build/ --exclude=/.git/ --exclude='*.mod.c' \
+	--include='*/' --include='*.c' --include='*.h' --include=Kbuild \
+	--include=Makefile --include=/dkms.conf --exclude='*' --prune-empty-dirs \
 	"$HMAP_SRC/" "$src/"
 log=$out/modules.log
 if ! { make -C "$kobj" M="$src" -j"$(nproc)" modules &&
@@ -108,8 +120,8 @@ if [ -n "$ab_rev" ]; then
 	mkdir -p "$ref"
 	git -C "$HMAP_SRC" archive "$ab_rev" | tar -x -C "$ref"
 	rm -rf "$ref/bench"
-	rsync -a --include='*.c' --include='*.h' --include=Kbuild \
-		--exclude='*.mod.c' --exclude='*' "$HMAP_SRC/bench/" "$ref/bench/"
+	rsync -a --exclude='*.mod.c' --include='*.c' --include='*.h' \
+		--include=Kbuild --exclude='*' "$HMAP_SRC/bench/" "$ref/bench/"
 	if ! { make -C "$kobj" M="$ref" -j"$(nproc)" modules &&
 		make -C "$kobj" M="$ref/bench" -j"$(nproc)" \
 			KBUILD_EXTRA_SYMBOLS="$ref/Module.symvers" modules; } \
@@ -136,7 +148,7 @@ args=(log_buf_len=4M)
 [ "${HMAP_BENCH_QUICK:-0}" = 1 ] && args+=(hmap_bench_quick=1)
 [ "${HMAP_BENCH_PROFILE:-0}" = 0 ] ||
 	args+=("hmap_bench_profile=$HMAP_BENCH_PROFILE")
-[ -n "$ab_rev" ] && args+=(hmap_bench_ab=1)
+[ -n "$ab_rev" ] && args+=("hmap_bench_ab=$ab_pairs")
 t0=$(date +%s)
 h0=$(host_ticks) c0=$(child_ticks)
 qemu_rc=0
@@ -163,7 +175,7 @@ rc=0
 ab_args=()
 [ -n "$ab_rev" ] && ab_args=(
 	--ab-ref "$(git -C "$HMAP_SRC" log -1 --format='%h %s' "$ab_rev")"
-	--ab-new "$(git -C "$HMAP_SRC" describe --always --dirty)")
+	--ab-new "$ab_new")
 python3 "$HMAP_SRC/bench/results.py" "$serial" "$out" \
 	--wall $(($(date +%s) - start)) --host-other-load "$other" \
 	${ab_args[@]+"${ab_args[@]}"} \

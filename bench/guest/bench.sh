@@ -9,10 +9,11 @@
 #   hmap_bench_profile=1  also sample where the time goes (HMAP-PROF lines)
 #   hmap_bench_profile=only  only that: no measurement but the profiled
 #                         loops' own ns per operation
-#   hmap_bench_ab=1       only the single-writer suites, with two cores in
+#   hmap_bench_ab=K       only the single-writer suites, with two cores in
 #                         turn: hmap-ref.ko and hmap_bench-ref.ko (another
 #                         commit's core, built with this bench) and this
-#                         tree's, in the order ref, new, new, ref
+#                         tree's, in K pairs of passes: ref new, new ref,
+#                         ref new, ...
 
 mods=/lib/hmap
 run=/sys/kernel/debug/hmap_bench/run
@@ -77,7 +78,7 @@ only=0
 ab=${hmap_bench_ab:-0}
 # What else is measured: nothing in a profile-only or an A/B run.
 skip=$only
-[ "$ab" = 1 ] && skip=1
+[ "$ab" != 0 ] && skip=1
 echo "HMAP-BENCH-INFO {\"kernel\":\"$(uname -r)\",\"cpus\":$(nproc),\"clocksource\":\"$(cat $cs)\",\"quick\":${hmap_bench_quick:-0},\"profile_only\":$only,\"ab\":$ab}"
 
 # Back the guest's memory with host memory before anything is timed.
@@ -97,9 +98,21 @@ ab_load() {
 	insmod $mods/hmap_bench$sfx.ko || { err "insmod hmap_bench$sfx"; return 1; }
 }
 
-if [ "$ab" = 1 ]; then
+if [ "$ab" != 0 ]; then
 	pass=0
-	for side in ref new new ref; do
+	# K pairs of passes: ref new, new ref, ref new, ... (each core
+	# first as often as second, within one pass of it).
+	sides=
+	j=0
+	while [ $j -lt "$ab" ]; do
+		if [ $((j % 2)) = 0 ]; then
+			sides="$sides ref new"
+		else
+			sides="$sides new ref"
+		fi
+		j=$((j + 1))
+	done
+	for side in $sides; do
 		pass=$((pass + 1))
 		ab_load $side || break
 		echo "HMAP-BENCH-INFO {\"ab_side\":\"$side\",\"ab_pass\":$pass}"
@@ -110,6 +123,9 @@ if [ "$ab" = 1 ]; then
 	if [ -d /sys/module/hmap_bench ]; then
 		rmmod hmap_bench || err "rmmod hmap_bench"
 	fi
+	# Leave this tree's hmap.ko loaded, as /init expects, even after a
+	# failed load.
+	[ -d /sys/module/hmap ] || insmod $mods/hmap.ko || err "insmod hmap"
 fi
 
 if [ $skip = 1 ]; then
