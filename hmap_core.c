@@ -844,7 +844,7 @@ static void hmap_reserve_put(struct hmap *map, struct hmap_bucket **list,
  * @target buckets: writers may have taken some meanwhile; the caller
  * finds that out under the lock and comes back.)
  */
-static int hmap_reserve_fill(struct hmap *map, unsigned int target)
+static noinline int hmap_reserve_fill(struct hmap *map, unsigned int target)
 {
 	struct hmap_bucket *list = NULL;
 	unsigned long flags;
@@ -862,6 +862,18 @@ static int hmap_reserve_fill(struct hmap *map, unsigned int target)
 	spin_unlock_irqrestore(&map->lock, flags);
 	hmap_bucket_list_free(list);
 	return err;
+}
+
+/*
+ * What a writer that may sleep does before it takes its stripe: top up
+ * the reserve if it is short. The test inline, as every write makes it;
+ * the fill, rare, out of line.
+ */
+static __always_inline void hmap_write_reserve(struct hmap *map,
+					       bool may_sleep)
+{
+	if (may_sleep && unlikely(READ_ONCE(map->nreserve) < HMAP_RESERVE))
+		hmap_reserve_fill(map, HMAP_RESERVE);
 }
 
 /*
@@ -2043,18 +2055,16 @@ static int hmap_evacuate_second(struct hmap *map, unsigned int stripe,
  * two, plus the one its key needs each time it came back. *@done: as
  * for hmap_evacuate_one().
  */
-static int hmap_evacuate_for_write(struct hmap *map, u64 hash,
-				   unsigned int stripe, unsigned int how,
-				   struct hmap_mine *mine,
-				   unsigned int *evacuated, bool *done)
+static noinline int
+hmap_evacuate_for_write_resizing(struct hmap *map, u64 hash,
+				 unsigned int stripe, unsigned int how,
+				 struct hmap_mine *mine, unsigned int *evacuated,
+				 bool *done)
 	__must_hold(&map->stripes)
 {
 	unsigned int walked;
 	int err;
 
-	hmap_assert_table(map);
-	if (map->resizing == HMAP_RESIZE_NONE)
-		return 0;
 	err = hmap_evacuate_one(map, hash & hmap_bucket_mask(hmap_oldest(map)),
 				how, mine, &walked, done);
 	if (err)
@@ -2069,6 +2079,27 @@ static int hmap_evacuate_for_write(struct hmap *map, u64 hash,
 	if (!err)
 		*evacuated += !!walked;
 	return 0;
+}
+
+/*
+ * The body above is out of line: a write with no resize in progress, the
+ * common case, pays for the test only (not for a call, nor for the spills
+ * of a larger frame).
+ */
+static __always_inline int hmap_evacuate_for_write(struct hmap *map,
+						   u64 hash,
+						   unsigned int stripe,
+						   unsigned int how,
+						   struct hmap_mine *mine,
+						   unsigned int *evacuated,
+						   bool *done)
+	__must_hold(&map->stripes)
+{
+	hmap_assert_table(map);
+	if (likely(map->resizing == HMAP_RESIZE_NONE))
+		return 0;
+	return hmap_evacuate_for_write_resizing(map, hash, stripe, how, mine,
+						evacuated, done);
 }
 
 /*
@@ -3011,14 +3042,156 @@ static bool hmap_write_start_resize(struct hmap *map,
 	return started;
 }
 
+/* What an insert that found a resize due tried, across its relocks. */
+struct hmap_insert_tries {
+	bool start;	/* to start it with the spare array */
+	bool array;	/* to allocate an array, or to wait for one */
+	bool held_off;	/* slept out a hold-off */
+};
+
+/* What an insert that found a resize due does next: hmap_insert_resize(). */
+enum hmap_insert_act {
+	HMAP_INSERT_GO_ON,	/* insert, into an overflow chain if need be */
+	HMAP_INSERT_FAIL,	/* fail with -ENOMEM: no array, past the cap */
+	HMAP_INSERT_START,	/* start the resize with the spare array */
+	HMAP_INSERT_FILL,	/* allocate the array (claimed) */
+	HMAP_INSERT_WAIT,	/* wait for the allocation in flight */
+	HMAP_INSERT_HOLD,	/* sleep out the rest of the hold-off */
+};
+
+/*
+ * An insert into @t, under its stripe, found a resize of @kind to
+ * 2^@bits buckets due (hmap_insert_resize_due()): decide, under
+ * &hmap.lock, what it does about it. Out of line, as the action is in
+ * hmap_insert_resize_unlocked(): most inserts find no resize due, and
+ * their frame stays small.
+ *
+ * Return: %HMAP_INSERT_GO_ON or %HMAP_INSERT_FAIL, the stripe still to be
+ * held; any other action, the caller drops its stripe, calls
+ * hmap_insert_resize_unlocked() (*@hold: the jiffies to sleep for
+ * %HMAP_INSERT_HOLD) and begins the write again.
+ */
+static noinline enum hmap_insert_act
+hmap_insert_resize(struct hmap *map, struct hmap_table *t,
+		   enum hmap_resize_kind kind, unsigned int bits,
+		   bool may_sleep, struct hmap_insert_tries *tries,
+		   unsigned long *hold)
+	__must_hold(&map->stripes)
+{
+	enum hmap_insert_act act = HMAP_INSERT_GO_ON;
+	bool claimed, over, have;
+
+	hmap_assert_table(map);
+	spin_lock(&map->lock);
+	have = map->spare && map->spare->B == bits;
+	if (have && !tries->start) {
+		/*
+		 * Starting it takes every stripe: drop this one, start it,
+		 * and begin the write again (once).
+		 */
+		tries->start = true;
+		act = HMAP_INSERT_START;
+		goto out;
+	}
+	/*
+	 * No array at hand: a writer that may sleep allocates it unlocked
+	 * and tries once more, unless another one is at it already
+	 * (hmap_array_claim()); one that may not leaves it to
+	 * @prealloc_work. Either way the insert goes on, into an overflow
+	 * chain if it must; once the allocation of this grow's array
+	 * failed, up to %HMAP_NOARRAY_SLACK times the load, past which a
+	 * writer that may sleep waits for the allocation in flight (it
+	 * allocates none of its own) or, if none is, makes one, at most one
+	 * per %HMAP_BG_RETRY (sooner after a failed one, it sleeps out the
+	 * rest first; if another writer's try failed while it slept, it
+	 * makes none), and the insert fails if no array came: so its
+	 * -ENOMEM always follows an allocation that failed during the call,
+	 * its own, the one it waited for or the one that failed while it
+	 * slept.
+	 */
+	over = map->array_failed && kind == HMAP_RESIZE_GROW &&
+	       map->array_failed_B == bits &&
+	       hmap_over_load(atomic_long_read(&map->count) + 1,
+			      t->B + HMAP_NOARRAY_SLACK);
+	if (have) {
+		/*
+		 * The spare is there but this write tried to start the
+		 * resize once already (another write took or replaced the
+		 * array meanwhile): go on into a chain; the next write
+		 * starts it.
+		 */
+	} else if (!may_sleep) {
+		/* Within %HMAP_BG_RETRY of a failed one, not yet. */
+		if (!hmap_array_failed_recently(map, bits))
+			hmap_want_array(map);
+	} else if (!tries->array) {
+		*hold = 0;
+		if (over && !map->array_busy)
+			*hold = hmap_array_holdoff(map);
+		/* Below the cap, no try within %HMAP_BG_RETRY either. */
+		claimed = !*hold &&
+			  (over || !hmap_array_failed_recently(map, bits)) &&
+			  hmap_array_claim(map);
+		/*
+		 * Having slept out one hold-off, a newer one is a failure
+		 * during the call: no try, -ENOMEM below.
+		 */
+		if (claimed || (over && !(*hold && tries->held_off))) {
+			if (*hold) {
+				tries->held_off = true;
+				act = HMAP_INSERT_HOLD;
+			} else {
+				tries->array = true;
+				act = claimed ? HMAP_INSERT_FILL :
+						HMAP_INSERT_WAIT;
+			}
+			goto out;
+		}
+	}
+	if (over)
+		act = HMAP_INSERT_FAIL;
+out:
+	spin_unlock(&map->lock);
+	return act;
+}
+
+/*
+ * The action hmap_insert_resize() chose, the insert's stripe dropped:
+ * start the resize of @kind to 2^@bits buckets, allocate its array, wait
+ * for the allocation in flight, or sleep @hold jiffies.
+ */
+static noinline void hmap_insert_resize_unlocked(struct hmap *map,
+						 enum hmap_insert_act act,
+						 enum hmap_resize_kind kind,
+						 unsigned int bits,
+						 unsigned long hold)
+{
+	switch (act) {
+	case HMAP_INSERT_START:
+		hmap_write_start_resize(map, kind, bits);
+		break;
+	case HMAP_INSERT_FILL:
+		hmap_spare_fill(map, bits);
+		break;
+	case HMAP_INSERT_WAIT:
+		hmap_array_wait(map);
+		break;
+	case HMAP_INSERT_HOLD:
+		schedule_timeout_uninterruptible(hold);
+		break;
+	default:
+		break;
+	}
+}
+
 /*
  * The start of a write's hold: lock the stripe of @hash, and note the
  * write for the worker's idle clock.
  *
  * Return: the stripe held.
  */
-static unsigned int hmap_write_lock(struct hmap *map, u64 hash,
-				    unsigned long *irqflags)
+static __always_inline unsigned int
+hmap_write_lock(struct hmap *map, u64 hash, unsigned long *irqflags)
 	__acquires(&map->stripes)
 {
 	unsigned int stripe = hmap_stripe_lock(map, hash, irqflags);
@@ -3034,12 +3207,12 @@ static unsigned int hmap_write_lock(struct hmap *map, u64 hash,
 static int hmap_do_update(struct hmap *map, const void *key, u32 key_len,
 			  const void *value, u32 value_len, u64 flags)
 {
-	bool may_sleep = hmap_writer_may_sleep(map), tried_array = false;
+	bool may_sleep = hmap_writer_may_sleep(map), done = false;
 	unsigned int how = may_sleep ? HMAP_EV_MAY_SLEEP : 0;
 	unsigned int evacuated = 0, retries = 0, bits, stripe;
-	bool claimed, over, have, tried_start = false, done = false;
-	bool held_off = false;
-	unsigned long hold;
+	struct hmap_insert_tries tries = {};
+	enum hmap_insert_act act;
+	unsigned long hold = 0;
 	struct hmap_mine mine = {};
 	struct hmap_bucket *nb = NULL;
 	enum hmap_resize_kind kind;
@@ -3058,8 +3231,7 @@ static int hmap_do_update(struct hmap *map, const void *key, u32 key_len,
 	if (!ne)
 		return -ENOMEM;
 	/* A failure is found out under the lock: -EAGAIN, see below. */
-	if (may_sleep)
-		hmap_reserve_fill(map, HMAP_RESERVE);
+	hmap_write_reserve(map, may_sleep);
 
 relock:
 	stripe = hmap_write_lock(map, hash, &irqflags);
@@ -3088,84 +3260,17 @@ relock:
 		goto fail;
 	}
 	t = hmap_newest(map);
-	if (hmap_insert_resize_due(map, t, &kind, &bits)) {
-		spin_lock(&map->lock);
-		have = map->spare && map->spare->B == bits;
-		if (have && !tried_start) {
-			/*
-			 * Starting it takes every stripe: drop this one,
-			 * start it, and begin the write again (once).
-			 */
-			spin_unlock(&map->lock);
-			hmap_stripe_unlock(map, stripe, irqflags);
-			tried_start = true;
-			hmap_write_start_resize(map, kind, bits);
-			goto relock;
-		}
-		/*
-		 * No array at hand: a writer that may sleep allocates it
-		 * unlocked and tries once more, unless another one is at
-		 * it already (hmap_array_claim()); one that may not leaves
-		 * it to @prealloc_work. Either way the insert goes on, into
-		 * an overflow chain if it must; once the allocation of this
-		 * grow's array failed, up to %HMAP_NOARRAY_SLACK times the
-		 * load, past which a writer that may sleep waits for the
-		 * allocation in flight (it allocates none of its own) or,
-		 * if none is, makes one, at most one per %HMAP_BG_RETRY
-		 * (sooner after a failed one, it sleeps out the rest
-		 * first; if another writer's try failed while it slept,
-		 * it makes none), and the insert fails if no array came:
-		 * so its -ENOMEM always follows an allocation that failed
-		 * during the call, its own, the one it waited for or the
-		 * one that failed while it slept.
-		 */
-		over = map->array_failed && kind == HMAP_RESIZE_GROW &&
-		       map->array_failed_B == bits &&
-		       hmap_over_load(atomic_long_read(&map->count) + 1,
-				      t->B + HMAP_NOARRAY_SLACK);
-		if (have) {
-			/*
-			 * The spare is there but this write tried to start
-			 * the resize once already (another write took or
-			 * replaced the array meanwhile): go on into a chain;
-			 * the next write starts it.
-			 */
-		} else if (!may_sleep) {
-			/* Within %HMAP_BG_RETRY of a failed one, not yet. */
-			if (!hmap_array_failed_recently(map, bits))
-				hmap_want_array(map);
-		} else if (!tried_array) {
-			hold = 0;
-			if (over && !map->array_busy)
-				hold = hmap_array_holdoff(map);
-			/* Below the cap, no try within %HMAP_BG_RETRY either. */
-			claimed = !hold &&
-				  (over || !hmap_array_failed_recently(map, bits)) &&
-				  hmap_array_claim(map);
-			/*
-			 * Having slept out one hold-off, a newer one is a
-			 * failure during the call: no try, -ENOMEM below.
-			 */
-			if (claimed || (over && !(hold && held_off))) {
-				spin_unlock(&map->lock);
-				hmap_stripe_unlock(map, stripe, irqflags);
-				if (hold) {
-					held_off = true;
-					schedule_timeout_uninterruptible(hold);
-				} else {
-					tried_array = true;
-					if (claimed)
-						hmap_spare_fill(map, bits);
-					else
-						hmap_array_wait(map);
-				}
-				goto relock;
-			}
-		}
-		spin_unlock(&map->lock);
-		if (over) {
+	if (unlikely(hmap_insert_resize_due(map, t, &kind, &bits))) {
+		act = hmap_insert_resize(map, t, kind, bits, may_sleep, &tries,
+					 &hold);
+		if (act == HMAP_INSERT_FAIL) {
 			err = -ENOMEM;
 			goto fail;
+		}
+		if (act != HMAP_INSERT_GO_ON) {
+			hmap_stripe_unlock(map, stripe, irqflags);
+			hmap_insert_resize_unlocked(map, act, kind, bits, hold);
+			goto relock;
 		}
 	}
 	if (!free.b) {
@@ -3422,8 +3527,7 @@ int hmap_delete(struct hmap *map, const void *key, u32 key_len)
 	hash = hmap_hash_inline(map, key, key_len);
 
 	memcg = set_active_memcg(map->memcg);
-	if (may_sleep)
-		hmap_reserve_fill(map, HMAP_RESERVE);
+	hmap_write_reserve(map, may_sleep);
 relock:
 	stripe = hmap_write_lock(map, hash, &irqflags);
 	err = in_place ? 0 : hmap_evacuate_for_write(map, hash, stripe, how,
