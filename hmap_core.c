@@ -321,13 +321,15 @@
  *   hmap_get_histogram(), hmap_iter_start(), hmap_create() and
  *   hmap_destroy() stay process context for every map: they allocate
  *   arrays, wait for works, or walk the whole array. hmap_get_stats()
- *   takes every lock briefly and runs wherever the map's writers may: in
- *   any context for an %HMAP_F_ATOMIC map, in process context for the
- *   others (an interrupt that took it on the CPU of a writer holding its
- *   stripe with interrupts on would spin forever); hmap_count() runs in
- *   any context.
- * - PREEMPT_RT: spinlock_t is a sleeping lock there. Writers and
- *   hmap_get_stats() then run only where a spinlock_t may be taken:
+ *   runs in any context but NMI: it takes every lock briefly where the
+ *   map's writers may run (any context for an %HMAP_F_ATOMIC map, process
+ *   context for the others), and elsewhere reads each field without a
+ *   lock (an interrupt that took the locks on the CPU of a writer holding
+ *   its stripe with interrupts on would spin forever); hmap_count() runs
+ *   in any context.
+ * - PREEMPT_RT: spinlock_t is a sleeping lock there. Writers then run
+ *   only where a spinlock_t may be taken (elsewhere hmap_get_stats()
+ *   reads without the locks):
  *   process context, softirq and threaded interrupt handlers (the default
  *   there); not in a hard interrupt (HRTIMER_MODE_HARD,
  *   IRQ_WORK_HARD_IRQ), not with interrupts or preemption disabled
@@ -1556,7 +1558,7 @@ static void hmap_unlock_all(struct hmap *map, unsigned long flags)
  * lockdep classes of their own, hmap_lock_keys_sleeping, so that lockdep
  * checks each kind against its own contexts). Nothing takes a stripe in
  * an interrupt but a writer of an %HMAP_F_ATOMIC map and hmap_get_stats()
- * where such a writer may run.
+ * of such a map.
  */
 static void hmap_stripe_lock_one(struct hmap *map, unsigned int s,
 				 unsigned long *flags)
@@ -4029,42 +4031,13 @@ void hmap_get_params_sized(const struct hmap *map, struct hmap_params *params,
 }
 EXPORT_SYMBOL_GPL(hmap_get_params_sized);
 
-/**
- * hmap_get_stats() - snapshot a map's state and counters
- * @map: the map.
- * @st: gets the snapshot.
- *
- * Context: for an %HMAP_F_ATOMIC map, any context its writers may run in
- * (on PREEMPT_RT not in hard interrupt context nor with interrupts or
- * preemption off: see "Concurrency contract"); for any other map,
- * process context with interrupts and softirqs on, as its writers (they
- * hold their stripe with interrupts on; called from an interrupt, or
- * with interrupts or softirqs off, it warns once and leaves *@st zeroed
- * rather than spin on a stripe whose holder an interrupt may keep).
- * Takes every lock of the map (hmap_lock_all()) briefly, with interrupts
- * off for an %HMAP_F_ATOMIC map: writers of every stripe wait meanwhile.
- */
-void hmap_get_stats(struct hmap *map, struct hmap_stats *st)
+/* The state hmap_get_stats() reports, under hmap_lock_all(). */
+static void hmap_get_state(struct hmap *map, struct hmap_stats *st)
+	__must_hold(&map->resize_lock)
 {
-	/* The counters of struct hmap_pcpu, in its order, end *@st. */
-	const size_t first = offsetofend(struct hmap_stats, noverflow);
-	u64 *counters = (u64 *)((u8 *)st + first);
-	struct hmap_table *t;
-	unsigned long flags;
-	size_t i;
+	struct hmap_table *t = hmap_newest(map);
 
-	BUILD_BUG_ON(sizeof(*st) - first != sizeof(struct hmap_pcpu));
-	memset(st, 0, sizeof(*st));
-	/*
-	 * Its writers hold their stripe with interrupts and softirqs on: an
-	 * interrupt may have come over one, or, with them off here, be
-	 * spinning on a lock this caller holds.
-	 */
-	if (WARN_ON_ONCE(hmap_writer_may_sleep(map) &&
-			 (!in_task() || irqs_disabled() || softirq_count())))
-		return;
-	hmap_lock_all(map, &flags);
-	t = hmap_newest(map);
+	hmap_assert_all(map);
 	st->count = atomic_long_read(&map->count);
 	st->B = t->B;
 	st->noverflow = atomic_long_read(&t->noverflow);
@@ -4073,7 +4046,88 @@ void hmap_get_stats(struct hmap *map, struct hmap_stats *st)
 		st->old_B = hmap_oldest(map)->B;
 		st->nevacuate = map->nevacuate;
 	}
-	hmap_unlock_all(map, flags);
+}
+
+/*
+ * The same without a lock, where hmap_get_stats() may not wait for one:
+ * each field read once, racily (the writers' own marked accesses), the
+ * tables as a lookup reads them. A resize that starts or ends during the
+ * call may show as in progress with the newest table's B only.
+ */
+static void hmap_get_state_rcu(struct hmap *map, struct hmap_stats *st)
+{
+	struct hmap_table *old, *t;
+
+	st->count = atomic_long_read(&map->count);
+	st->resizing = READ_ONCE(map->resizing);
+	rcu_read_lock();
+	old = rcu_dereference(map->tbl);
+	t = rcu_dereference(old->next) ?: old;
+	st->B = t->B;
+	st->noverflow = atomic_long_read(&t->noverflow);
+	if (st->resizing != HMAP_RESIZE_NONE && t != old) {
+		st->old_B = old->B;
+		st->nevacuate = READ_ONCE(map->nevacuate);
+	}
+	rcu_read_unlock();
+}
+
+/*
+ * Whether hmap_get_stats() may take every lock of @map here. A map whose
+ * writers may sleep: in process context with interrupts and softirqs on
+ * (its writers hold their stripe with them on, so an interrupt or a
+ * softirq may have come over the holder, or, with them off here, the
+ * holder may be waiting for a lock this caller holds). An %HMAP_F_ATOMIC
+ * map: anywhere, but on PREEMPT_RT, where spinlock_t sleeps, only where
+ * the caller could sleep.
+ */
+static bool hmap_get_stats_may_lock(const struct hmap *map)
+{
+	if (hmap_writer_may_sleep(map))
+		return in_task() && !irqs_disabled() && !softirq_count();
+	return !IS_ENABLED(CONFIG_PREEMPT_RT) || preemptible();
+}
+
+/**
+ * hmap_get_stats() - snapshot a map's state and counters
+ * @map: the map.
+ * @st: gets the snapshot.
+ *
+ * The map's state (count, B, noverflow, resizing, old_B, nevacuate) is
+ * read under every lock of the map (hmap_lock_all()), one moment's,
+ * where those locks may be taken: in any context for an %HMAP_F_ATOMIC
+ * map (on PREEMPT_RT only where the caller could sleep: see "Concurrency
+ * contract"), in process context with interrupts and softirqs on for the
+ * others. Elsewhere (such a map from an interrupt, or with interrupts or
+ * softirqs off, where waiting for a stripe could wait for ever: its
+ * writers hold it with interrupts on, so the holder may be the task this
+ * interrupt came over) each field is read on its own without a lock, a
+ * value it had during the call, the tables under rcu_read_lock() as
+ * lookups read them; a resize that starts or ends meanwhile may show as
+ * in progress with old_B and nevacuate 0. The counters are per-CPU
+ * sums, read without a lock in every case.
+ *
+ * Context: any but NMI. Takes every lock of the map briefly where it may
+ * (above), with interrupts off for an %HMAP_F_ATOMIC map: writers of every
+ * stripe wait meanwhile.
+ */
+void hmap_get_stats(struct hmap *map, struct hmap_stats *st)
+{
+	/* The counters of struct hmap_pcpu, in its order, end *@st. */
+	const size_t first = offsetofend(struct hmap_stats, noverflow);
+	u64 *counters = (u64 *)((u8 *)st + first);
+	unsigned long flags;
+	size_t i;
+
+	BUILD_BUG_ON(sizeof(*st) - first != sizeof(struct hmap_pcpu));
+	memset(st, 0, sizeof(*st));
+	if (!hmap_get_stats_may_lock(map)) {
+		hmap_get_state_rcu(map, st);
+	} else {
+		hmap_lock_all(map, &flags);
+		hmap_get_state(map, st);
+		hmap_unlock_all(map, flags);
+	}
 
 	/*
 	 * A gauge (added to on one CPU, taken from on another) summed while

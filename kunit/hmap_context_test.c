@@ -1490,8 +1490,94 @@ static void hmap_context_test_atomic_array_failures_held_off(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hmap_count(map), (u64)id);
 }
 
+/* hmap_get_stats() from a hard interrupt: an hrtimer in hard mode. */
+struct ctx_stats_irq {
+	struct hrtimer timer;
+	struct hmap *map;
+	struct hmap_stats st;
+	struct completion done;
+};
+
+static enum hrtimer_restart ctx_stats_hrtimer_fn(struct hrtimer *t)
+{
+	struct ctx_stats_irq *s = container_of(t, struct ctx_stats_irq, timer);
+
+	hmap_get_stats(s->map, &s->st);
+	complete(&s->done);
+	return HRTIMER_NORESTART;
+}
+
+static void ctx_stats_expect(struct kunit *test, const struct hmap_stats *got,
+			     const struct hmap_stats *want, const char *where)
+{
+	KUNIT_EXPECT_EQ_MSG(test, got->count, want->count, "%s", where);
+	KUNIT_EXPECT_EQ_MSG(test, got->B, want->B, "%s", where);
+	KUNIT_EXPECT_EQ_MSG(test, got->noverflow, want->noverflow, "%s", where);
+	KUNIT_EXPECT_EQ_MSG(test, got->resizing, want->resizing, "%s", where);
+	KUNIT_EXPECT_EQ_MSG(test, got->old_B, want->old_B, "%s", where);
+	KUNIT_EXPECT_EQ_MSG(test, got->nevacuate, want->nevacuate, "%s",
+			    where);
+	KUNIT_EXPECT_EQ_MSG(test, got->inserts, want->inserts, "%s", where);
+}
+
+/*
+ * hmap_get_stats() of a map whose writers may sleep, where it may not
+ * take the map's locks (they are taken with interrupts on): with softirqs
+ * off, with interrupts off and from a hard interrupt it reads the fields
+ * without them and reports what it reports in process context, here of
+ * a map left in the middle of a grow (the worker off), so that every
+ * field of the state has a value to check.
+ */
+static void hmap_context_test_stats_anywhere(struct kunit *test)
+{
+	struct hmap *map = ctx_map_flags(test, 0, 0);
+	struct hmap_stats want, got;
+	struct ctx_stats_irq *s;
+	unsigned long flags;
+	unsigned int i;
+
+	hmap_test_set_background(map, false);
+	for (i = 0; i < 4096; i++) {
+		KUNIT_ASSERT_EQ(test, hmap_kunit_update(map, i, i, HMAP_ANY), 0);
+		hmap_get_stats(map, &want);
+		if (i >= 64 && want.resizing != HMAP_RESIZE_NONE &&
+		    want.nevacuate)
+			break;
+	}
+	KUNIT_ASSERT_NE(test, want.resizing, HMAP_RESIZE_NONE);
+	KUNIT_ASSERT_NE(test, want.nevacuate, 0ULL);
+	KUNIT_ASSERT_EQ(test, want.count, (u64)i + 1);
+
+	local_bh_disable();
+	hmap_get_stats(map, &got);
+	local_bh_enable();
+	ctx_stats_expect(test, &got, &want, "softirqs off");
+
+	local_irq_save(flags);
+	hmap_get_stats(map, &got);
+	local_irq_restore(flags);
+	ctx_stats_expect(test, &got, &want, "interrupts off");
+
+	s = kunit_kzalloc(test, sizeof(*s), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	s->map = map;
+	init_completion(&s->done);
+	hrtimer_init(&s->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
+	s->timer.function = ctx_stats_hrtimer_fn;
+	hrtimer_start(&s->timer, ns_to_ktime(NSEC_PER_MSEC),
+		      HRTIMER_MODE_REL_HARD);
+	KUNIT_ASSERT_TRUE(test, wait_for_completion_timeout(&s->done, 10 * HZ));
+	hrtimer_cancel(&s->timer);
+	ctx_stats_expect(test, &s->st, &want, "hard interrupt");
+
+	/* And what it reads there is the locked snapshot's, still. */
+	hmap_get_stats(map, &got);
+	ctx_stats_expect(test, &got, &want, "process context, after");
+}
+
 static struct kunit_case hmap_context_cases[] = {
 	KUNIT_CASE(hmap_context_test_flags_are_checked),
+	KUNIT_CASE(hmap_context_test_stats_anywhere),
 	KUNIT_CASE(hmap_context_test_softirq_writer_leaves_exact_contents),
 	KUNIT_CASE(hmap_context_test_hardirq_writer_leaves_exact_contents),
 	KUNIT_CASE(hmap_context_test_irqs_off_writer_leaves_exact_contents),

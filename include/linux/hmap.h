@@ -75,9 +75,9 @@ struct hmap;
  * and a delete, or an update that replaces a value, for a grace period
  * when kfree_rcu() finds no memory to defer the old element's free
  * (kfree_rcu_mightsleep() calls synchronize_rcu()). Such a map's writers
- * hold their stripe with interrupts on, so hmap_get_stats() of it is
- * process context too, with interrupts and softirqs on (else it warns
- * once and returns zeros).
+ * hold their stripe with interrupts on, so hmap_get_stats() of it takes
+ * the map's locks only in process context with interrupts and softirqs
+ * on; elsewhere it reads each field without them.
  */
 #define HMAP_F_ATOMIC		BIT(0)
 /*
