@@ -3000,9 +3000,9 @@ static bool hmap_write_skip_second(unsigned int *evacuated,
  * The resize an insert into @t at @count + 1 entries is due for: a grow
  * above the load, else a same-size grow for the overflow buckets.
  */
-static bool hmap_insert_resize_due(struct hmap *map, struct hmap_table *t,
-				   enum hmap_resize_kind *kind,
-				   unsigned int *bits)
+static __always_inline bool
+hmap_insert_resize_due(struct hmap *map, struct hmap_table *t,
+		       enum hmap_resize_kind *kind, unsigned int *bits)
 	__must_hold(&map->stripes)
 {
 	hmap_assert_table(map);
@@ -3485,6 +3485,120 @@ out:
 	return have;
 }
 
+/*
+ * The delete of @key from table @t's chain, under its stripe: clear its
+ * slot, count it, and if that leaves the map below its shrink load with
+ * no resize in progress, see to the shrink (hmap_delete_shrink_due():
+ * *@shrink, *@want, for hmap_delete_shrink() once the stripe is dropped).
+ *
+ * Return: the element, to free once the stripe is dropped; NULL if the
+ * key is absent.
+ */
+static struct hmap_elem *hmap_delete_locked(struct hmap *map,
+					    struct hmap_table *t, u64 hash,
+					    const void *key, u32 key_len,
+					    bool may_sleep, bool *shrink,
+					    int *want)
+	__must_hold(&map->stripes)
+{
+	struct hmap_dest at, free;
+	struct hmap_elem *e;
+
+	e = hmap_find_for_write(map, t, hash, key, key_len, &at, &free);
+	if (!e)
+		return NULL;
+	hmap_clear_slot(map, &t->buckets[hash & hmap_bucket_mask(t)],
+			at.b, at.slot);
+	atomic_long_dec(&map->count);
+	hmap_stat_add(map, deletes, 1);
+	/* Starting a shrink takes every stripe: after this one is dropped. */
+	t = hmap_newest(map);
+	if (map->resizing == HMAP_RESIZE_NONE &&
+	    hmap_under_load(atomic_long_read(&map->count), t->B))
+		*shrink = hmap_delete_shrink_due(map, t->B - 1, may_sleep,
+						 want);
+	return e;
+}
+
+/*
+ * What a delete found due, its stripe dropped: start the shrink with the
+ * spare (@shrink), or allocate its array first (@want, its B, or -1).
+ */
+static noinline void hmap_delete_shrink(struct hmap *map, bool shrink,
+					int want)
+{
+	unsigned long irqflags;
+
+	if (shrink) {
+		/* If the spare went meanwhile, the next delete asks again. */
+		hmap_lock_all(map, &irqflags);
+		hmap_maybe_shrink(map);
+		hmap_unlock_all(map, irqflags);
+	}
+	/* A shrink is due and its array missing: get it, then start it. */
+	if (want >= 0 && !hmap_spare_fill(map, want)) {
+		hmap_lock_all(map, &irqflags);
+		hmap_maybe_shrink(map);
+		hmap_unlock_all(map, irqflags);
+	}
+}
+
+/*
+ * hmap_delete() of @key (of @hash) with a resize in progress: evacuate
+ * first (the old bucket of @key, and one more), refilling the reserve
+ * as a write does; with no memory for the evacuation, delete in place.
+ * Out of line: a delete with no resize in progress needs none of it.
+ * Return: as hmap_delete().
+ */
+static noinline int hmap_delete_resizing(struct hmap *map, const void *key,
+					 u32 key_len, u64 hash,
+					 bool may_sleep)
+{
+	unsigned int how = may_sleep ? HMAP_EV_MAY_SLEEP : 0;
+	unsigned int evacuated = 0, retries = 0, stripe;
+	bool shrink = false, in_place = false, done = false;
+	struct hmap_mine mine = {};
+	struct hmap_elem *e;
+	unsigned long irqflags;
+	struct hmap_table *t;
+	int err, want = -1;
+
+	hmap_write_reserve(map, may_sleep);
+relock:
+	stripe = hmap_write_lock(map, hash, &irqflags);
+	err = in_place ? 0 : hmap_evacuate_for_write(map, hash, stripe, how,
+						     &mine, &evacuated, &done);
+	if (err == -EAGAIN) {
+		err = hmap_write_refill(map, stripe, irqflags, &mine,
+					&retries);
+		/* No memory for the evacuation: delete in place. */
+		if (err && !hmap_write_skip_second(&evacuated, retries))
+			in_place = true;
+		goto relock;
+	}
+	/*
+	 * -ENOMEM: the key's old bucket could not be evacuated, so the
+	 * key, if present, is in it (no write puts one in the new table
+	 * before that bucket is evacuated).
+	 */
+	if (err)
+		in_place = true;
+	t = in_place ? hmap_chain_table(map, hash) : hmap_newest(map);
+	e = hmap_delete_locked(map, t, hash, key, key_len, may_sleep, &shrink,
+			       &want);
+	hmap_stripe_unlock(map, stripe, irqflags);
+	if (done)
+		hmap_resize_finish(map);
+	hmap_mine_release(map, &mine);
+	if (!e)
+		return -ENOENT;
+	/* After the lock: freeing may sleep for a map whose writers may. */
+	hmap_elem_free_deferred(map, e);
+	if (shrink || want >= 0)
+		hmap_delete_shrink(map, shrink, want);
+	return 0;
+}
+
 /**
  * hmap_delete() - remove an entry
  * @map: the map.
@@ -3510,16 +3624,11 @@ out:
  */
 int hmap_delete(struct hmap *map, const void *key, u32 key_len)
 {
-	bool may_sleep = hmap_writer_may_sleep(map), done = false;
-	unsigned int how = may_sleep ? HMAP_EV_MAY_SLEEP : 0;
-	unsigned int evacuated = 0, retries = 0, stripe;
-	struct hmap_mine mine = {};
+	bool may_sleep = hmap_writer_may_sleep(map), shrink = false;
 	struct mem_cgroup *memcg;
-	struct hmap_dest at, free;
-	struct hmap_elem *e = NULL;
-	bool shrink = false, in_place = false;
 	unsigned long irqflags;
-	struct hmap_table *t;
+	unsigned int stripe;
+	struct hmap_elem *e;
 	int err, want = -1;
 	u64 hash;
 
@@ -3529,65 +3638,36 @@ int hmap_delete(struct hmap *map, const void *key, u32 key_len)
 	hash = hmap_hash_inline(map, key, key_len);
 
 	memcg = set_active_memcg(map->memcg);
-	hmap_write_reserve(map, may_sleep);
-relock:
-	stripe = hmap_write_lock(map, hash, &irqflags);
-	err = in_place ? 0 : hmap_evacuate_for_write(map, hash, stripe, how,
-						     &mine, &evacuated, &done);
-	if (err == -EAGAIN) {
-		err = hmap_write_refill(map, stripe, irqflags, &mine,
-					&retries);
-		/* No memory for the evacuation: delete in place. */
-		if (err && !hmap_write_skip_second(&evacuated, retries))
-			in_place = true;
-		goto relock;
-	}
 	/*
-	 * -ENOMEM: the key's old bucket could not be evacuated, so the
-	 * key, if present, is in it (no write puts one in the new table
-	 * before that bucket is evacuated).
+	 * A racy peek first, so that a delete during a resize takes its
+	 * stripe once; the test under the stripe decides.
 	 */
-	if (err)
-		in_place = true;
-	t = in_place ? hmap_chain_table(map, hash) : hmap_newest(map);
-	e = hmap_find_for_write(map, t, hash, key, key_len, &at, &free);
-	if (!e) {
-		err = -ENOENT;
-		goto unlock;
+	if (READ_ONCE(map->resizing) != HMAP_RESIZE_NONE)
+		goto resizing;
+	stripe = hmap_write_lock(map, hash, &irqflags);
+	if (unlikely(map->resizing != HMAP_RESIZE_NONE)) {
+		hmap_stripe_unlock(map, stripe, irqflags);
+		goto resizing;
 	}
-	err = 0;
-	hmap_clear_slot(map, &t->buckets[hash & hmap_bucket_mask(t)],
-			at.b, at.slot);
-	atomic_long_dec(&map->count);
-	hmap_stat_add(map, deletes, 1);
-	/* Starting a shrink takes every stripe: after this one is dropped. */
-	t = hmap_newest(map);
-	if (map->resizing == HMAP_RESIZE_NONE &&
-	    hmap_under_load(atomic_long_read(&map->count), t->B))
-		shrink = hmap_delete_shrink_due(map, t->B - 1, may_sleep,
-						&want);
-unlock:
+	/* No resize in progress: one table, nothing to evacuate. */
+	e = hmap_delete_locked(map, hmap_newest(map), hash, key, key_len,
+			       may_sleep, &shrink, &want);
 	hmap_stripe_unlock(map, stripe, irqflags);
-	if (done)
-		hmap_resize_finish(map);
-	hmap_mine_release(map, &mine);
-	/* After the lock: freeing may sleep for a map whose writers may. */
-	if (e)
+	err = -ENOENT;
+	if (e) {
+		/* After the lock: freeing may sleep for a map whose writers may. */
 		hmap_elem_free_deferred(map, e);
-	if (shrink) {
-		/* If the spare went meanwhile, the next delete asks again. */
-		hmap_lock_all(map, &irqflags);
-		hmap_maybe_shrink(map);
-		hmap_unlock_all(map, irqflags);
+		err = 0;
 	}
-	/* A shrink is due and its array missing: get it, then start it. */
-	if (want >= 0 && !hmap_spare_fill(map, want)) {
-		hmap_lock_all(map, &irqflags);
-		hmap_maybe_shrink(map);
-		hmap_unlock_all(map, irqflags);
-	}
+	if (unlikely(shrink || want >= 0))
+		hmap_delete_shrink(map, shrink, want);
+out:
 	set_active_memcg(memcg);
 	return err;
+
+resizing:
+	err = hmap_delete_resizing(map, key, key_len, hash, may_sleep);
+	goto out;
 }
 EXPORT_SYMBOL_GPL(hmap_delete);
 

@@ -20,6 +20,7 @@ extern __thread struct task_struct hmap_shim_task;
 #define in_task()	1
 #define irqs_disabled()	0
 #define softirq_count()	0
+#define preemptible()	1
 
 /* A point where the kernel may reschedule: must not be in an RCU reader. */
 #define cond_resched()	({ might_sleep(); 0; })
