@@ -835,8 +835,8 @@ static void hmap_reserve_put(struct hmap *map, struct hmap_bucket **list,
 /*
  * Top up the map's reserve of overflow buckets to @target (at least
  * %HMAP_RESERVE), with GFP_KERNEL, outside &hmap.lock, in process context:
- * what a writer that may sleep does before it takes the lock, and the
- * works between their holds. The reserve is not counted in the
+ * what a writer that may sleep does before it takes the lock (an update,
+ * or a delete during a resize), and the works between their holds. The reserve is not counted in the
  * statistics until a write takes from it: it is %HMAP_RESERVE buckets per
  * map, and during a resize what the longest chain the works evacuated
  * needed at once, trimmed back once the resize is over

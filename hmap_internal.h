@@ -56,8 +56,9 @@
 /*
  * Overflow buckets a map keeps ready for the writes under its lock
  * (&hmap.reserve): refilled with GFP_KERNEL outside the lock, by writers
- * that may sleep before they take it, and for an %HMAP_F_ATOMIC map by
- * @prealloc_work once a write leaves fewer than half.
+ * that may sleep before they take it (an update, or a delete during a
+ * resize: the writes that may need one), and for an %HMAP_F_ATOMIC map
+ * by @prealloc_work once a write leaves fewer than half.
  */
 #define HMAP_RESERVE		4
 /*
