@@ -836,11 +836,11 @@ static void hmap_reserve_put(struct hmap *map, struct hmap_bucket **list,
  * Top up the map's reserve of overflow buckets to @target (at least
  * %HMAP_RESERVE), with GFP_KERNEL, outside &hmap.lock, in process context:
  * what a writer that may sleep does before it takes the lock (an update,
- * or a delete during a resize), and the works between their holds. The reserve is not counted in the
- * statistics until a write takes from it: it is %HMAP_RESERVE buckets per
- * map, and during a resize what the longest chain the works evacuated
- * needed at once, trimmed back once the resize is over
- * (hmap_reserve_trim()); a map's counters say what it uses.
+ * or a delete during a resize), and the works between their holds. The
+ * reserve is not counted in the statistics until a write takes from it:
+ * it is %HMAP_RESERVE buckets per map, and during a resize what the
+ * longest chain the works evacuated needed at once, trimmed back once the
+ * resize is over (hmap_reserve_trim()); a map's counters say what it uses.
  *
  * Return: 0, or -ENOMEM if an allocation failed. (0 does not promise
  * @target buckets: writers may have taken some meanwhile; the caller
@@ -4130,24 +4130,30 @@ static void hmap_get_state(struct hmap *map, struct hmap_stats *st)
 
 /*
  * The same without a lock, where hmap_get_stats() may not wait for one:
- * each field read once, racily (the writers' own marked accesses), the
- * tables as a lookup reads them. A resize that starts or ends during the
- * call may show as in progress with the newest table's B only.
+ * the tables read as a lookup reads them, and the resize in progress
+ * taken from them (a table linked behind the oldest is one, of the kind
+ * their sizes say), so that the two agree; the counts and @nevacuate
+ * each read once, racily (the writers' own marked accesses), @nevacuate
+ * clamped to the old table's buckets, as it may already be the next
+ * resize's.
  */
 static void hmap_get_state_rcu(struct hmap *map, struct hmap_stats *st)
 {
 	struct hmap_table *old, *t;
 
 	st->count = atomic_long_read(&map->count);
-	st->resizing = READ_ONCE(map->resizing);
 	rcu_read_lock();
 	old = rcu_dereference(map->tbl);
 	t = rcu_dereference(old->next) ?: old;
 	st->B = t->B;
 	st->noverflow = atomic_long_read(&t->noverflow);
-	if (st->resizing != HMAP_RESIZE_NONE && t != old) {
+	if (t != old) {
+		st->resizing = t->B > old->B ? HMAP_RESIZE_GROW :
+			       t->B == old->B ? HMAP_RESIZE_SAME :
+			       HMAP_RESIZE_SHRINK;
 		st->old_B = old->B;
-		st->nevacuate = READ_ONCE(map->nevacuate);
+		st->nevacuate = min_t(u64, READ_ONCE(map->nevacuate),
+				      1ULL << old->B);
 	}
 	rcu_read_unlock();
 }
@@ -4158,14 +4164,16 @@ static void hmap_get_state_rcu(struct hmap *map, struct hmap_stats *st)
  * (its writers hold their stripe with them on, so an interrupt or a
  * softirq may have come over the holder, or, with them off here, the
  * holder may be waiting for a lock this caller holds). An %HMAP_F_ATOMIC
- * map: anywhere, but on PREEMPT_RT, where spinlock_t sleeps, only where
- * the caller could sleep.
+ * map: anywhere. On PREEMPT_RT, where spinlock_t sleeps, either only
+ * where the caller could sleep (not under a raw_spinlock_t, nor with
+ * preemption off).
  */
 static bool hmap_get_stats_may_lock(const struct hmap *map)
 {
-	if (hmap_writer_may_sleep(map))
-		return in_task() && !irqs_disabled() && !softirq_count();
-	return !IS_ENABLED(CONFIG_PREEMPT_RT) || preemptible();
+	if (IS_ENABLED(CONFIG_PREEMPT_RT) && !preemptible())
+		return false;
+	return !hmap_writer_may_sleep(map) ||
+	       (in_task() && !irqs_disabled() && !softirq_count());
 }
 
 /**
@@ -4176,16 +4184,17 @@ static bool hmap_get_stats_may_lock(const struct hmap *map)
  * The map's state (count, B, noverflow, resizing, old_B, nevacuate) is
  * read under every lock of the map (hmap_lock_all()), one moment's,
  * where those locks may be taken: in any context for an %HMAP_F_ATOMIC
- * map (on PREEMPT_RT only where the caller could sleep: see "Concurrency
- * contract"), in process context with interrupts and softirqs on for the
- * others. Elsewhere (such a map from an interrupt, or with interrupts or
+ * map, in process context with interrupts and softirqs on for the
+ * others (on PREEMPT_RT, for either, only where the caller could sleep:
+ * see "Concurrency contract"). Elsewhere (such a map from an interrupt, or with interrupts or
  * softirqs off, where waiting for a stripe could wait for ever: its
  * writers hold it with interrupts on, so the holder may be the task this
- * interrupt came over) each field is read on its own without a lock, a
- * value it had during the call, the tables under rcu_read_lock() as
- * lookups read them; a resize that starts or ends meanwhile may show as
- * in progress with old_B and nevacuate 0. The counters are per-CPU
- * sums, read without a lock in every case.
+ * interrupt came over; and on PREEMPT_RT wherever the caller could not
+ * sleep) the state is read without a lock: the tables under
+ * rcu_read_lock() as lookups read them, the resize in progress as they
+ * show it, count, noverflow and nevacuate each a value it had during the
+ * call (a resize that starts or ends meanwhile shows as either). The
+ * counters are per-CPU sums, read without a lock in every case.
  *
  * Context: any but NMI. Takes every lock of the map briefly where it may
  * (above), with interrupts off for an %HMAP_F_ATOMIC map: writers of every

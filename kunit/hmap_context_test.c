@@ -1535,6 +1535,7 @@ static void hmap_context_test_stats_anywhere(struct kunit *test)
 	struct ctx_stats_irq *s;
 	unsigned long flags;
 	unsigned int i;
+	bool fired;
 
 	hmap_test_set_background(map, false);
 	for (i = 0; i < 4096; i++) {
@@ -1566,13 +1567,28 @@ static void hmap_context_test_stats_anywhere(struct kunit *test)
 	s->timer.function = ctx_stats_hrtimer_fn;
 	hrtimer_start(&s->timer, ns_to_ktime(NSEC_PER_MSEC),
 		      HRTIMER_MODE_REL_HARD);
-	KUNIT_ASSERT_TRUE(test, wait_for_completion_timeout(&s->done, 10 * HZ));
+	fired = wait_for_completion_timeout(&s->done, 10 * HZ);
+	/* Before any assertion: the timer must not outlive *s. */
 	hrtimer_cancel(&s->timer);
+	KUNIT_ASSERT_TRUE(test, fired);
 	ctx_stats_expect(test, &s->st, &want, "hard interrupt");
 
 	/* And what it reads there is the locked snapshot's, still. */
 	hmap_get_stats(map, &got);
 	ctx_stats_expect(test, &got, &want, "process context, after");
+
+	/* The same in the middle of a shrink: the kind from the tables. */
+	for (; i != UINT_MAX; i--) {
+		KUNIT_ASSERT_EQ(test, hmap_kunit_delete(map, i), 0);
+		hmap_get_stats(map, &want);
+		if (want.resizing == HMAP_RESIZE_SHRINK && want.nevacuate)
+			break;
+	}
+	KUNIT_ASSERT_EQ(test, want.resizing, (u32)HMAP_RESIZE_SHRINK);
+	local_irq_save(flags);
+	hmap_get_stats(map, &got);
+	local_irq_restore(flags);
+	ctx_stats_expect(test, &got, &want, "interrupts off, shrinking");
 }
 
 static struct kunit_case hmap_context_cases[] = {

@@ -29,10 +29,10 @@
 #                         rhashtable's in the same passes (the host's
 #                         drift), and a verdict against 5%. Empty or 0: off
 #   HMAP_BENCH_AB_PAIRS=K pairs of passes of an A/B run, 1..20 (default 2:
-#                         ref, new, new, ref); about 4.5 minutes a pair
+#                         ref, new, new, ref); about 4 minutes a pair
 #   HMAP_BENCH_README=1   also put the tables into README.md
 #   HMAP_TIMEOUT          QEMU time limit in seconds (scripts/boot-guest.sh;
-#                         here 2400 unless set)
+#                         here 2400 unless set, an A/B run 600 + 330 a pair)
 set -euo pipefail
 # shellcheck source=scripts/common.sh
 . "$(dirname "$0")/common.sh"
@@ -40,9 +40,7 @@ set -euo pipefail
 # users run. Exported for build-kernel.sh.
 export KVER=${KVER:-${HMAP_KVERS[-1]}}
 HMAP_KVER=$KVER
-# The guest's whole run, writers from softirq included, takes longer than
-# boot-guest.sh's default for its mode.
-export HMAP_TIMEOUT=${HMAP_TIMEOUT:-2400}
+
 # Settings checked before minutes of builds.
 case ${HMAP_BENCH_PROFILE:-0} in
 0 | 1) ;;
@@ -58,8 +56,9 @@ ab_pairs=${HMAP_BENCH_AB_PAIRS:-2}
 if [ -n "$ab_rev" ]; then
 	[ "$ab_rev" = 1 ] &&
 		die "bench: HMAP_BENCH_AB names the commit to compare against (HMAP_BENCH_AB=HEAD~1, a hash, a tag), not 1"
-	[[ $ab_pairs =~ ^[1-9][0-9]?$ ]] && [ "$ab_pairs" -le 20 ] ||
+	if ! [[ $ab_pairs =~ ^[1-9][0-9]?$ ]] || [ "$ab_pairs" -gt 20 ]; then
 		die "bench: HMAP_BENCH_AB_PAIRS is a number of pass pairs, 1..20, not '$ab_pairs'"
+	fi
 	[ "${HMAP_BENCH_README:-0}" = 1 ] &&
 		die "bench: an A/B run (HMAP_BENCH_AB) does not go into the README"
 	[ "${HMAP_BENCH_PROFILE:-0}" = 0 ] ||
@@ -68,6 +67,17 @@ if [ -n "$ab_rev" ]; then
 		die "bench: HMAP_BENCH_AB needs $HMAP_SRC to be a git checkout"
 	ab_rev=$(git -C "$HMAP_SRC" rev-parse --verify --quiet "$ab_rev^{commit}") ||
 		die "bench: HMAP_BENCH_AB=$HMAP_BENCH_AB is not a commit of $HMAP_SRC"
+fi
+
+[ -z "$ab_rev" ] && [ -n "${HMAP_BENCH_AB_PAIRS:-}" ] &&
+	msg "bench: HMAP_BENCH_AB_PAIRS without HMAP_BENCH_AB: no A/B run, ignored"
+# The guest's whole run, writers from softirq included, takes longer than
+# boot-guest.sh's default for its mode; an A/B run about 2 minutes a pass
+# (5.5 a pair, with room for a slow host).
+if [ -n "$ab_rev" ]; then
+	export HMAP_TIMEOUT=${HMAP_TIMEOUT:-$((600 + 330 * ab_pairs))}
+else
+	export HMAP_TIMEOUT=${HMAP_TIMEOUT:-2400}
 fi
 
 out=$HMAP_OUT/bench

@@ -76,6 +76,12 @@ cs=/sys/devices/system/clocksource/clocksource0/current_clocksource
 only=0
 [ "${hmap_bench_profile:-0}" = only ] && only=1
 ab=${hmap_bench_ab:-0}
+case $ab in
+'' | *[!0-9]*)
+	err "hmap_bench_ab=$ab is not a number of pass pairs"
+	ab=0
+	;;
+esac
 # What else is measured: nothing in a profile-only or an A/B run.
 skip=$only
 [ "$ab" != 0 ] && skip=1
@@ -114,7 +120,7 @@ if [ "$ab" != 0 ]; then
 	done
 	for side in $sides; do
 		pass=$((pass + 1))
-		ab_load $side || break
+		ab_load "$side" || break
 		echo "HMAP-BENCH-INFO {\"ab_side\":\"$side\",\"ab_pass\":$pass}"
 		for s in $suites; do
 			step suite "${s%:*}" "${s#*:}"
@@ -123,9 +129,12 @@ if [ "$ab" != 0 ]; then
 	if [ -d /sys/module/hmap_bench ]; then
 		rmmod hmap_bench || err "rmmod hmap_bench"
 	fi
-	# Leave this tree's hmap.ko loaded, as /init expects, even after a
-	# failed load.
-	[ -d /sys/module/hmap ] || insmod $mods/hmap.ko || err "insmod hmap"
+	# Leave this tree's hmap.ko loaded, as /init expects: the last pass
+	# may have been the reference core's, or a load may have failed.
+	if [ -d /sys/module/hmap ]; then
+		rmmod hmap || err "rmmod hmap"
+	fi
+	insmod $mods/hmap.ko || err "insmod hmap"
 fi
 
 if [ $skip = 1 ]; then
