@@ -1591,9 +1591,106 @@ static void hmap_context_test_stats_anywhere(struct kunit *test)
 	ctx_stats_expect(test, &got, &want, "interrupts off, shrinking");
 }
 
+/*
+ * hmap_get_stats() from a hard interrupt over and over while a task
+ * grows, shrinks and clears the map: the state it reads there without
+ * the locks is one the map can be in (hmap_get_state_rcu()).
+ */
+struct ctx_stats_probe {
+	struct hrtimer timer;
+	struct hmap *map;
+	u64 max_count;
+	struct hmap_stats st;
+	struct hmap_stats bad_st;
+	atomic_t fired;
+	atomic_t bad;
+	bool stop;
+};
+
+static bool ctx_stats_possible(const struct hmap_stats *st, u64 max_count)
+{
+	if (st->count > max_count || st->B > HMAP_B_MAX)
+		return false;
+	switch (st->resizing) {
+	case HMAP_RESIZE_NONE:
+		return !st->old_B && !st->nevacuate;
+	case HMAP_RESIZE_GROW:
+		if (st->B != st->old_B + 1)
+			return false;
+		break;
+	case HMAP_RESIZE_SAME:
+		if (st->B != st->old_B)
+			return false;
+		break;
+	case HMAP_RESIZE_SHRINK:
+		if (st->B + 1 != st->old_B)
+			return false;
+		break;
+	default:
+		return false;
+	}
+	return st->nevacuate <= 1ULL << st->old_B;
+}
+
+static enum hrtimer_restart ctx_stats_probe_fn(struct hrtimer *t)
+{
+	struct ctx_stats_probe *p = container_of(t, struct ctx_stats_probe,
+						 timer);
+
+	hmap_get_stats(p->map, &p->st);
+	atomic_inc(&p->fired);
+	if (!ctx_stats_possible(&p->st, p->max_count) &&
+	    atomic_inc_return(&p->bad) == 1)
+		p->bad_st = p->st;
+	if (READ_ONCE(p->stop))
+		return HRTIMER_NORESTART;
+	hrtimer_forward_now(t, ns_to_ktime(100 * NSEC_PER_USEC));
+	return HRTIMER_RESTART;
+}
+
+static void hmap_context_test_stats_during_resizes(struct kunit *test)
+{
+	struct hmap *map = ctx_map_flags(test, 0, 0);
+	const unsigned int n = 3000;
+	struct ctx_stats_probe *p;
+	unsigned int round, i;
+
+	p = kunit_kzalloc(test, sizeof(*p), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	p->map = map;
+	p->max_count = n;
+	hrtimer_init(&p->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
+	p->timer.function = ctx_stats_probe_fn;
+	hrtimer_start(&p->timer, ns_to_ktime(100 * NSEC_PER_USEC),
+		      HRTIMER_MODE_REL_HARD);
+	for (round = 0; round < 3; round++) {
+		for (i = 0; i < n; i++)
+			if (hmap_kunit_update(map, i, i, HMAP_ANY))
+				break;
+		for (i = 0; i < n; i++)
+			if (hmap_kunit_delete(map, i))
+				break;
+		for (i = 0; i < n / 3; i++)
+			if (hmap_kunit_update(map, i, i, HMAP_ANY))
+				break;
+		if (hmap_clear(map))
+			break;
+	}
+	WRITE_ONCE(p->stop, true);
+	/* Before any assertion: the timer must not outlive *p. */
+	hrtimer_cancel(&p->timer);
+	KUNIT_EXPECT_EQ(test, round, 3U);
+	KUNIT_EXPECT_GT(test, atomic_read(&p->fired), 10);
+	KUNIT_EXPECT_EQ_MSG(test, atomic_read(&p->bad), 0,
+			    "first: count %llu B %u old_B %u resizing %u nevacuate %llu",
+			    p->bad_st.count, p->bad_st.B, p->bad_st.old_B,
+			    p->bad_st.resizing, p->bad_st.nevacuate);
+}
+
 static struct kunit_case hmap_context_cases[] = {
 	KUNIT_CASE(hmap_context_test_flags_are_checked),
 	KUNIT_CASE(hmap_context_test_stats_anywhere),
+	KUNIT_CASE(hmap_context_test_stats_during_resizes),
 	KUNIT_CASE(hmap_context_test_softirq_writer_leaves_exact_contents),
 	KUNIT_CASE(hmap_context_test_hardirq_writer_leaves_exact_contents),
 	KUNIT_CASE(hmap_context_test_irqs_off_writer_leaves_exact_contents),
