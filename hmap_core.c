@@ -3521,26 +3521,20 @@ static struct hmap_elem *hmap_delete_locked(struct hmap *map,
 }
 
 /*
- * What a delete found due, its stripe dropped: start the shrink with the
- * spare (@shrink), or allocate its array first (@want, its B, or -1).
+ * What a delete found due, its stripe dropped (hmap_delete_shrink_due()):
+ * start the shrink with the spare, allocating its array first when it
+ * was missing (@want, its B; else -1).
  */
-static noinline void hmap_delete_shrink(struct hmap *map, bool shrink,
-					int want)
+static noinline void hmap_delete_shrink(struct hmap *map, int want)
 {
 	unsigned long irqflags;
 
-	if (shrink) {
-		/* If the spare went meanwhile, the next delete asks again. */
-		hmap_lock_all(map, &irqflags);
-		hmap_maybe_shrink(map);
-		hmap_unlock_all(map, irqflags);
-	}
-	/* A shrink is due and its array missing: get it, then start it. */
-	if (want >= 0 && !hmap_spare_fill(map, want)) {
-		hmap_lock_all(map, &irqflags);
-		hmap_maybe_shrink(map);
-		hmap_unlock_all(map, irqflags);
-	}
+	if (want >= 0 && hmap_spare_fill(map, want))
+		return;
+	/* If the spare went meanwhile, the next delete asks again. */
+	hmap_lock_all(map, &irqflags);
+	hmap_maybe_shrink(map);
+	hmap_unlock_all(map, irqflags);
 }
 
 /*
@@ -3595,7 +3589,7 @@ relock:
 	/* After the lock: freeing may sleep for a map whose writers may. */
 	hmap_elem_free_deferred(map, e);
 	if (shrink || want >= 0)
-		hmap_delete_shrink(map, shrink, want);
+		hmap_delete_shrink(map, want);
 	return 0;
 }
 
@@ -3660,7 +3654,7 @@ int hmap_delete(struct hmap *map, const void *key, u32 key_len)
 		err = 0;
 	}
 	if (unlikely(shrink || want >= 0))
-		hmap_delete_shrink(map, shrink, want);
+		hmap_delete_shrink(map, want);
 out:
 	set_active_memcg(memcg);
 	return err;
