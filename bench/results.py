@@ -330,7 +330,7 @@ def ab_table(recs, ref, new, out):
         return median(v) if v else None
 
     labels = dict(KERNEL_PHASES)
-    worst, logs, over, unsure = None, [], [], []
+    worst, logs, over, unsure, unmeasured = None, [], [], [], []
     for n, phase in cells:
         r = []
         for p, q in pairs:
@@ -354,12 +354,14 @@ def ab_table(recs, ref, new, out):
             logs.append(math.log(mid))
             if worst is None or mid > worst[0]:
                 worst = (mid, label, n, rng)
-            # Over only if every pair says so; a median over with a
-            # pair within is not decided by this run.
+            # Over only if every pair says so, within only if every pair
+            # says so; anything between is not decided by this run.
             if min(r) > AB_LIMIT:
                 over.append(f"{label} at {pow10(n)}")
-            elif mid > AB_LIMIT:
+            elif max(r) > AB_LIMIT:
                 unsure.append(f"{label} at {pow10(n)}")
+        else:
+            unmeasured.append(f"{label} at {pow10(n)}")
     pct = f"{round((AB_LIMIT - 1) * 100)}%"
     if not worst:
         out.append("\nVerdict: none, no pair of passes has both cores' "
@@ -368,12 +370,20 @@ def ab_table(recs, ref, new, out):
         if over:
             verdict = (f"NOT within {pct} of the reference core: every "
                        f"pair above {AB_LIMIT} for " + ", ".join(over))
-        elif unsure:
-            verdict = (f"not decided by this run: median above "
-                       f"{AB_LIMIT} but some pair within for " +
-                       ", ".join(unsure) + " (run more pairs)")
+        elif unsure or unmeasured or problems:
+            why = []
+            if unsure:
+                why.append(f"pairs on both sides of {AB_LIMIT} for " +
+                           ", ".join(unsure))
+            if unmeasured:
+                why.append("no pair for " + ", ".join(unmeasured))
+            if problems:
+                why.append("passes missing or left out (see below)")
+            verdict = ("not decided by this run: " + "; ".join(why) +
+                       " (run more pairs)")
         else:
-            verdict = f"within {pct} of the reference core in every cell"
+            verdict = (f"within {pct} of the reference core: every pair "
+                       f"of every cell at or below {AB_LIMIT}")
         out.append(f"\nVerdict: {verdict}. The worst median is {worst[1]} "
                    f"at {pow10(worst[2])}, {worst[0]:.2f} x its time "
                    f"(pairs {worst[3]}); the geometric mean over all "

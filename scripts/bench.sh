@@ -32,7 +32,8 @@
 #                         ref, new, new, ref); about 4 minutes a pair
 #   HMAP_BENCH_README=1   also put the tables into README.md
 #   HMAP_TIMEOUT          QEMU time limit in seconds (scripts/boot-guest.sh;
-#                         here 2400 unless set, an A/B run 600 + 330 a pair)
+#                         here 2400 unless set, an A/B run at least
+#                         that and 600 + 330 a pair)
 set -euo pipefail
 # shellcheck source=scripts/common.sh
 . "$(dirname "$0")/common.sh"
@@ -75,7 +76,9 @@ fi
 # boot-guest.sh's default for its mode; an A/B run about 2 minutes a pass
 # (5.5 a pair, with room for a slow host).
 if [ -n "$ab_rev" ]; then
-	export HMAP_TIMEOUT=${HMAP_TIMEOUT:-$((600 + 330 * ab_pairs))}
+	ab_limit=$((600 + 330 * ab_pairs))
+	[ "$ab_limit" -lt 2400 ] && ab_limit=2400
+	export HMAP_TIMEOUT=${HMAP_TIMEOUT:-$ab_limit}
 else
 	export HMAP_TIMEOUT=${HMAP_TIMEOUT:-2400}
 fi
