@@ -1592,8 +1592,9 @@ static void hmap_stripe_unlock(struct hmap *map, unsigned int s,
  *
  * Return: the stripe held, for hmap_stripe_unlock().
  */
-static unsigned int hmap_stripe_lock(struct hmap *map, unsigned long h,
-				     unsigned long *flags)
+static __always_inline unsigned int hmap_stripe_lock(struct hmap *map,
+						     unsigned long h,
+						     unsigned long *flags)
 	__acquires(&map->stripes)
 {
 	unsigned long mask;
@@ -2584,27 +2585,10 @@ out:
 		hmap_table_free_array(t);
 }
 
-/*
- * Three quarters of the way to a grow of a large map: get its array. The
- * size checks first, without &hmap.lock, so that the inserts of a map
- * not near a grow never take it; then the state, under it: not within
- * %HMAP_BG_RETRY of a failed allocation of that size.
- */
-static void hmap_maybe_prealloc(struct hmap *map, struct hmap_table *t)
+/* hmap_maybe_prealloc() past its checks without the lock, out of line. */
+static noinline void hmap_prealloc_ask(struct hmap *map,
+				       struct hmap_table *t)
 {
-	if (t->B + 1 < HMAP_PREALLOC_MIN_B || t->B >= HMAP_B_MAX)
-		return;
-	if ((u64)atomic_long_read(&map->count) * HMAP_LOAD_DEN * 4 <
-	    ((u64)HMAP_LOAD_NUM * 3) << t->B)
-		return;
-	/*
-	 * A racy peek: the lock below decides. An array in flight makes
-	 * every insert skip it too (the 20 ms after a failure still take
-	 * the lock, to see when the hold-off is over).
-	 */
-	if (READ_ONCE(map->spare) || READ_ONCE(map->want_ahead) ||
-	    READ_ONCE(map->array_busy))
-		return;
 	spin_lock(&map->lock);
 	if (!map->spare && !map->dying && !map->array_busy &&
 	    !map->want_ahead && !hmap_array_failed_recently(map, t->B + 1)) {
@@ -2612,6 +2596,31 @@ static void hmap_maybe_prealloc(struct hmap *map, struct hmap_table *t)
 		queue_work(hmap_wq, &map->prealloc_work);
 	}
 	spin_unlock(&map->lock);
+}
+
+/*
+ * Three quarters of the way to a grow of a large map: get its array. The
+ * size checks first, inline and without &hmap.lock, so that the inserts
+ * of a map not near a grow never take it; then the state, under it: not
+ * within %HMAP_BG_RETRY of a failed allocation of that size.
+ */
+static __always_inline void hmap_maybe_prealloc(struct hmap *map,
+						struct hmap_table *t)
+{
+	if (t->B + 1 < HMAP_PREALLOC_MIN_B || t->B >= HMAP_B_MAX)
+		return;
+	if ((u64)atomic_long_read(&map->count) * HMAP_LOAD_DEN * 4 <
+	    ((u64)HMAP_LOAD_NUM * 3) << t->B)
+		return;
+	/*
+	 * A racy peek: the lock decides. An array in flight makes every
+	 * insert skip it too (the 20 ms after a failure still take the
+	 * lock, to see when the hold-off is over).
+	 */
+	if (READ_ONCE(map->spare) || READ_ONCE(map->want_ahead) ||
+	    READ_ONCE(map->array_busy))
+		return;
+	hmap_prealloc_ask(map, t);
 }
 
 /*
@@ -2906,9 +2915,11 @@ miss:
  * or in @nb, a new overflow bucket (hmap_overflow_take()), linked after
  * @last, the end of the chain.
  */
-static void hmap_insert_for_write(struct hmap *map, struct hmap_elem *ne,
-				  struct hmap_dest *last,
-				  struct hmap_dest *free, struct hmap_bucket *nb)
+static __always_inline void hmap_insert_for_write(struct hmap *map,
+						  struct hmap_elem *ne,
+						  struct hmap_dest *last,
+						  struct hmap_dest *free,
+						  struct hmap_bucket *nb)
 	__must_hold(&map->stripes)
 {
 	struct hmap_bucket *b = free->b;
@@ -3205,11 +3216,19 @@ hmap_write_lock(struct hmap *map, u64 hash, unsigned long *irqflags)
 	return stripe;
 }
 
-/* The body of hmap_update(), run charged to the map's memory cgroup. */
-static int hmap_do_update(struct hmap *map, const void *key, u32 key_len,
-			  const void *value, u32 value_len, u64 flags)
+/*
+ * hmap_update() of @ne (the element of @key, of @hash) in full: evacuate
+ * for a resize in progress, start or see to a resize due, take an
+ * overflow bucket, dropping the stripe to allocate or to wait when it
+ * must, and trying again. Out of line: most writes need none of it
+ * (hmap_update_locked()). @ne is the write's: inserted, or freed on error.
+ * Return: as hmap_update().
+ */
+static noinline int hmap_update_slow(struct hmap *map, u64 hash,
+				     const void *key, u32 key_len,
+				     struct hmap_elem *ne, u64 flags,
+				     bool may_sleep)
 {
-	bool may_sleep = hmap_writer_may_sleep(map), done = false;
 	unsigned int how = may_sleep ? HMAP_EV_MAY_SLEEP : 0;
 	unsigned int evacuated = 0, retries = 0, bits, stripe;
 	struct hmap_insert_tries tries = {};
@@ -3219,19 +3238,12 @@ static int hmap_do_update(struct hmap *map, const void *key, u32 key_len,
 	struct hmap_bucket *nb = NULL;
 	enum hmap_resize_kind kind;
 	struct hmap_dest at, free;
-	struct hmap_elem *ne, *old;
+	struct hmap_elem *old;
 	struct hmap_table *t;
 	unsigned long irqflags;
-	u64 hash;
+	bool done = false;
 	int err;
 
-	if (!hmap_key_ok(map, key_len) || value_len > map->params.value_size ||
-	    flags > HMAP_EXIST)
-		return -EINVAL;
-	hash = hmap_hash_inline(map, key, key_len);
-	ne = hmap_elem_new(map, hash, key, key_len, value, value_len);
-	if (!ne)
-		return -ENOMEM;
 	/* A failure is found out under the lock: -EAGAIN, see below. */
 	hmap_write_reserve(map, may_sleep);
 
@@ -3322,6 +3334,134 @@ fail:
 	hmap_mine_release(map, &mine);
 	hmap_elem_free(map, ne);
 	return err;
+}
+
+/* What hmap_update_locked() leaves to hmap_update_slow(). */
+#define HMAP_WRITE_SLOW	1
+
+/*
+ * Give back @b, the overflow bucket an insert took and did not use (the
+ * map was full): to the reserve up to %HMAP_RESERVE, else freed.
+ */
+static noinline void hmap_overflow_giveback(struct hmap *map,
+					    struct hmap_bucket *b)
+{
+	hmap_overflow_account(map, -1);
+	RCU_INIT_POINTER(b->overflow, NULL);
+	spin_lock(&map->lock);
+	hmap_reserve_put(map, &b, HMAP_RESERVE);
+	spin_unlock(&map->lock);
+	hmap_bucket_list_free(b);
+}
+
+/*
+ * The write most writes are, under the stripe of @hash: no resize in
+ * progress nor due, and for an insert a free slot in the key's chain or
+ * an overflow bucket from the reserve (or, for an %HMAP_F_ATOMIC map,
+ * GFP_ATOMIC). Inline in hmap_do_update(), with no retry state:
+ * hmap_update_slow() has it.
+ *
+ * Return: 0, *@old the element replaced (NULL for an insert); -EEXIST,
+ * -ENOENT, -E2BIG or -ENOMEM as hmap_update(); %HMAP_WRITE_SLOW, the map
+ * unchanged, for a write that must evacuate, start or see to a resize, or
+ * drop its stripe to allocate an overflow bucket.
+ */
+static __always_inline int hmap_update_locked(struct hmap *map, u64 hash,
+					      const void *key, u32 key_len,
+					      struct hmap_elem *ne, u64 flags,
+					      bool may_sleep,
+					      struct hmap_elem **old)
+	__must_hold(&map->stripes)
+{
+	struct hmap_bucket *nb = NULL;
+	enum hmap_resize_kind kind;
+	struct hmap_dest at, free;
+	struct hmap_table *t;
+	struct hmap_elem *e;
+	unsigned int bits;
+	int err;
+
+	if (unlikely(map->resizing != HMAP_RESIZE_NONE))
+		return HMAP_WRITE_SLOW;
+	/* No resize in progress: one table, nothing to evacuate. */
+	t = hmap_newest(map);
+	e = hmap_find_for_write(map, t, hash, key, key_len, &at, &free);
+	if (e) {
+		if (flags == HMAP_NOEXIST)
+			return -EEXIST;
+		rcu_assign_pointer(at.b->elems[at.slot], ne);
+		hmap_stat_add(map, updates, 1);
+		*old = e;
+		return 0;
+	}
+	if (flags == HMAP_EXIST)
+		return -ENOENT;
+	/* A first look, as hmap_update_slow()'s; the add below is exact. */
+	if (atomic_long_read(&map->count) >= map->params.max_entries)
+		return -E2BIG;
+	if (unlikely(hmap_insert_resize_due(map, t, &kind, &bits)))
+		return HMAP_WRITE_SLOW;
+	if (!free.b) {
+		err = hmap_overflow_take_stripe(map, 1,
+						may_sleep ? HMAP_EV_MAY_SLEEP : 0,
+						NULL, &nb);
+		if (err)
+			return err == -EAGAIN ? HMAP_WRITE_SLOW : err;
+	}
+	if (!atomic_long_add_unless(&map->count, 1,
+				    map->params.max_entries)) {
+		if (nb)
+			hmap_overflow_giveback(map, nb);
+		return -E2BIG;
+	}
+	hmap_insert_for_write(map, ne, &at, &free, nb);
+	hmap_stat_add(map, inserts, 1);
+	hmap_maybe_prealloc(map, t);
+	return 0;
+}
+
+/* The body of hmap_update(), run charged to the map's memory cgroup. */
+static int hmap_do_update(struct hmap *map, const void *key, u32 key_len,
+			  const void *value, u32 value_len, u64 flags)
+{
+	bool may_sleep = hmap_writer_may_sleep(map);
+	struct hmap_elem *ne, *old = NULL;
+	unsigned long irqflags;
+	unsigned int stripe;
+	u64 hash;
+	int err;
+
+	if (!hmap_key_ok(map, key_len) || value_len > map->params.value_size ||
+	    flags > HMAP_EXIST)
+		return -EINVAL;
+	hash = hmap_hash_inline(map, key, key_len);
+	ne = hmap_elem_new(map, hash, key, key_len, value, value_len);
+	if (!ne)
+		return -ENOMEM;
+	/*
+	 * A racy peek first, so that a write during a resize takes its
+	 * stripe once; the test under the stripe decides.
+	 */
+	if (READ_ONCE(map->resizing) != HMAP_RESIZE_NONE)
+		goto slow;
+	/* A failure is found out under the lock: HMAP_WRITE_SLOW. */
+	hmap_write_reserve(map, may_sleep);
+	stripe = hmap_write_lock(map, hash, &irqflags);
+	err = hmap_update_locked(map, hash, key, key_len, ne, flags,
+				 may_sleep, &old);
+	hmap_stripe_unlock(map, stripe, irqflags);
+	if (likely(!err)) {
+		/* After the lock: freeing may sleep for a map whose writers may. */
+		if (old)
+			hmap_elem_free_deferred(map, old);
+		return 0;
+	}
+	if (err != HMAP_WRITE_SLOW) {
+		hmap_elem_free(map, ne);
+		return err;
+	}
+slow:
+	return hmap_update_slow(map, hash, key, key_len, ne, flags, may_sleep);
 }
 
 /**
