@@ -4327,7 +4327,9 @@ static bool hmap_get_stats_may_lock(const struct hmap *map)
  * sleep) the state is read without a lock: the tables under
  * rcu_read_lock() as lookups read them, the resize in progress as they
  * show it, count, noverflow and nevacuate each a value it had during the
- * call (a resize that starts or ends meanwhile shows as either). The
+ * call (a resize that starts or ends meanwhile shows as either; so
+ * nevacuate may be the progress of the resize before or after the one
+ * the tables show, clamped to 2^old_B). The
  * counters are per-CPU sums, read without a lock in every case.
  *
  * Context: any but NMI. Takes every lock of the map briefly where it may

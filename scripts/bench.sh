@@ -60,6 +60,8 @@ if [ -n "$ab_rev" ]; then
 	if ! [[ $ab_pairs =~ ^[1-9][0-9]?$ ]] || [ "$ab_pairs" -gt 20 ]; then
 		die "bench: HMAP_BENCH_AB_PAIRS is a number of pass pairs, 1..20, not '$ab_pairs'"
 	fi
+	[ $((ab_pairs % 2)) = 1 ] &&
+		msg "bench: HMAP_BENCH_AB_PAIRS=$ab_pairs is odd: the reference runs first in one pair more than this tree does, so the order's own effect is not cancelled; an even number is better"
 	[ "${HMAP_BENCH_README:-0}" = 1 ] &&
 		die "bench: an A/B run (HMAP_BENCH_AB) does not go into the README"
 	[ "${HMAP_BENCH_PROFILE:-0}" = 0 ] ||
