@@ -379,7 +379,7 @@
  * - Teardown is final. A map has two works: @bg_work (evacuation beside the
  *   writers, freeing an idle spare array) and @prealloc_work (allocating
  *   the next array ahead, or the missing one). Both are queued only under
- *   &hmap.lock, by hmap_bg_queue(), hmap_maybe_prealloc(),
+ *   &hmap.lock, by hmap_bg_queue(), hmap_prealloc_ask(),
  *   hmap_want_array(), hmap_reserve_low() and hmap_array_release() (and
  *   the test hook __hmap_test_prealloc()), which do nothing once
  *   &hmap.dying is set.
@@ -2585,7 +2585,10 @@ out:
 		hmap_table_free_array(t);
 }
 
-/* hmap_maybe_prealloc() past its checks without the lock, out of line. */
+/*
+ * hmap_maybe_prealloc() past its checks without the lock, out of line.
+ * Under the insert's stripe; takes &hmap.lock.
+ */
 static noinline void hmap_prealloc_ask(struct hmap *map,
 				       struct hmap_table *t)
 {
@@ -3217,20 +3220,24 @@ hmap_write_lock(struct hmap *map, u64 hash, unsigned long *irqflags)
 }
 
 /*
- * hmap_update() of @ne (the element of @key, of @hash) in full: evacuate
- * for a resize in progress, start or see to a resize due, take an
- * overflow bucket, dropping the stripe to allocate or to wait when it
- * must, and trying again. Out of line: most writes need none of it
- * (hmap_update_locked()). @ne is the write's: inserted, or freed on error.
+ * hmap_update() of @ne (the element of @key, of @hash) in full, from
+ * under stripe @stripe of @hash (taken by hmap_do_update() with
+ * @irqflags, after its reserve top-up): evacuate for a resize in
+ * progress, start or see to a resize due, take an overflow bucket,
+ * dropping the stripe to allocate or to wait when it must, and trying
+ * again. Out of line: most writes need none of it (hmap_update_fast()).
+ * @ne is the write's: inserted, or freed on error.
  * Return: as hmap_update().
  */
 static noinline int hmap_update_slow(struct hmap *map, u64 hash,
 				     const void *key, u32 key_len,
 				     struct hmap_elem *ne, u64 flags,
-				     bool may_sleep)
+				     bool may_sleep, unsigned int stripe,
+				     unsigned long irqflags)
+	__releases(&map->stripes)
 {
 	unsigned int how = may_sleep ? HMAP_EV_MAY_SLEEP : 0;
-	unsigned int evacuated = 0, retries = 0, bits, stripe;
+	unsigned int evacuated = 0, retries = 0, bits;
 	struct hmap_insert_tries tries = {};
 	enum hmap_insert_act act;
 	unsigned long hold = 0;
@@ -3240,15 +3247,13 @@ static noinline int hmap_update_slow(struct hmap *map, u64 hash,
 	struct hmap_dest at, free;
 	struct hmap_elem *old;
 	struct hmap_table *t;
-	unsigned long irqflags;
 	bool done = false;
 	int err;
 
-	/* A failure is found out under the lock: -EAGAIN, see below. */
-	hmap_write_reserve(map, may_sleep);
-
+	goto locked;
 relock:
 	stripe = hmap_write_lock(map, hash, &irqflags);
+locked:
 	err = hmap_evacuate_for_write(map, hash, stripe, how, &mine,
 				      &evacuated, &done);
 	if (err)
@@ -3336,12 +3341,13 @@ fail:
 	return err;
 }
 
-/* What hmap_update_locked() leaves to hmap_update_slow(). */
+/* What hmap_update_fast() leaves to hmap_update_slow(). */
 #define HMAP_WRITE_SLOW	1
 
 /*
  * Give back @b, the overflow bucket an insert took and did not use (the
- * map was full): to the reserve up to %HMAP_RESERVE, else freed.
+ * map was full): to the reserve up to %HMAP_RESERVE, else freed. Under
+ * the insert's stripe; takes &hmap.lock.
  */
 static noinline void hmap_overflow_giveback(struct hmap *map,
 					    struct hmap_bucket *b)
@@ -3359,18 +3365,18 @@ static noinline void hmap_overflow_giveback(struct hmap *map,
  * progress nor due, and for an insert a free slot in the key's chain or
  * an overflow bucket from the reserve (or, for an %HMAP_F_ATOMIC map,
  * GFP_ATOMIC). Inline in hmap_do_update(), with no retry state:
- * hmap_update_slow() has it.
+ * hmap_update_slow() has it, and goes on under the same stripe.
  *
  * Return: 0, *@old the element replaced (NULL for an insert); -EEXIST,
  * -ENOENT, -E2BIG or -ENOMEM as hmap_update(); %HMAP_WRITE_SLOW, the map
  * unchanged, for a write that must evacuate, start or see to a resize, or
  * drop its stripe to allocate an overflow bucket.
  */
-static __always_inline int hmap_update_locked(struct hmap *map, u64 hash,
-					      const void *key, u32 key_len,
-					      struct hmap_elem *ne, u64 flags,
-					      bool may_sleep,
-					      struct hmap_elem **old)
+static __always_inline int hmap_update_fast(struct hmap *map, u64 hash,
+					    const void *key, u32 key_len,
+					    struct hmap_elem *ne, u64 flags,
+					    bool may_sleep,
+					    struct hmap_elem **old)
 	__must_hold(&map->stripes)
 {
 	struct hmap_bucket *nb = NULL;
@@ -3396,7 +3402,7 @@ static __always_inline int hmap_update_locked(struct hmap *map, u64 hash,
 	}
 	if (flags == HMAP_EXIST)
 		return -ENOENT;
-	/* A first look, as hmap_update_slow()'s; the add below is exact. */
+	/* A first look, as in hmap_update_slow(); the add below is exact. */
 	if (atomic_long_read(&map->count) >= map->params.max_entries)
 		return -E2BIG;
 	if (unlikely(hmap_insert_resize_due(map, t, &kind, &bits)))
@@ -3438,17 +3444,14 @@ static int hmap_do_update(struct hmap *map, const void *key, u32 key_len,
 	ne = hmap_elem_new(map, hash, key, key_len, value, value_len);
 	if (!ne)
 		return -ENOMEM;
-	/*
-	 * A racy peek first, so that a write during a resize takes its
-	 * stripe once; the test under the stripe decides.
-	 */
-	if (READ_ONCE(map->resizing) != HMAP_RESIZE_NONE)
-		goto slow;
-	/* A failure is found out under the lock: HMAP_WRITE_SLOW. */
+	/* A failure is found out under the lock: hmap_update_slow(). */
 	hmap_write_reserve(map, may_sleep);
 	stripe = hmap_write_lock(map, hash, &irqflags);
-	err = hmap_update_locked(map, hash, key, key_len, ne, flags,
-				 may_sleep, &old);
+	err = hmap_update_fast(map, hash, key, key_len, ne, flags, may_sleep,
+			       &old);
+	if (unlikely(err == HMAP_WRITE_SLOW))
+		return hmap_update_slow(map, hash, key, key_len, ne, flags,
+					may_sleep, stripe, irqflags);
 	hmap_stripe_unlock(map, stripe, irqflags);
 	if (likely(!err)) {
 		/* After the lock: freeing may sleep for a map whose writers may. */
@@ -3456,12 +3459,8 @@ static int hmap_do_update(struct hmap *map, const void *key, u32 key_len,
 			hmap_elem_free_deferred(map, old);
 		return 0;
 	}
-	if (err != HMAP_WRITE_SLOW) {
-		hmap_elem_free(map, ne);
-		return err;
-	}
-slow:
-	return hmap_update_slow(map, hash, key, key_len, ne, flags, may_sleep);
+	hmap_elem_free(map, ne);
+	return err;
 }
 
 /**
@@ -3634,11 +3633,11 @@ out:
  * Return: the element, to free once the stripe is dropped; NULL if the
  * key is absent.
  */
-static struct hmap_elem *hmap_delete_locked(struct hmap *map,
-					    struct hmap_table *t, u64 hash,
-					    const void *key, u32 key_len,
-					    bool may_sleep, bool *shrink,
-					    int *want)
+static struct hmap_elem *hmap_delete_from(struct hmap *map,
+					  struct hmap_table *t, u64 hash,
+					  const void *key, u32 key_len,
+					  bool may_sleep, bool *shrink,
+					  int *want)
 	__must_hold(&map->stripes)
 {
 	struct hmap_dest at, free;
@@ -3718,8 +3717,8 @@ relock:
 	if (err)
 		in_place = true;
 	t = in_place ? hmap_chain_table(map, hash) : hmap_newest(map);
-	e = hmap_delete_locked(map, t, hash, key, key_len, may_sleep, &shrink,
-			       &want);
+	e = hmap_delete_from(map, t, hash, key, key_len, may_sleep, &shrink,
+			     &want);
 	hmap_stripe_unlock(map, stripe, irqflags);
 	if (done)
 		hmap_resize_finish(map);
@@ -3784,8 +3783,8 @@ int hmap_delete(struct hmap *map, const void *key, u32 key_len)
 		goto resizing;
 	}
 	/* No resize in progress: one table, nothing to evacuate. */
-	e = hmap_delete_locked(map, hmap_newest(map), hash, key, key_len,
-			       may_sleep, &shrink, &want);
+	e = hmap_delete_from(map, hmap_newest(map), hash, key, key_len,
+			     may_sleep, &shrink, &want);
 	hmap_stripe_unlock(map, stripe, irqflags);
 	err = -ENOENT;
 	if (e) {

@@ -706,6 +706,9 @@ static void hmap_context_test_flags_are_checked(struct kunit *test)
  * @steal: before each overflow bucket @task allocates with GFP_KERNEL,
  *	take the map's reserve away (as other writers could): onto @stolen.
  * @stolen: the buckets taken, linked through their overflow pointers.
+ * @fill_atomic: at the next overflow bucket allocated with GFP_ATOMIC,
+ *	add one to the map's count (as a writer of another stripe would
+ *	between the write's take of the bucket and its count), once.
  */
 struct ctx_alloc {
 	atomic_t atomic;
@@ -723,6 +726,7 @@ struct ctx_alloc {
 	struct ctx_shrink *shrink;
 	bool steal;
 	struct hmap_bucket *stolen;
+	bool fill_atomic;
 };
 
 /**
@@ -783,6 +787,10 @@ static bool ctx_alloc_hook(struct hmap *map, enum hmap_test_alloc what,
 	if (what == HMAP_TEST_ALLOC_OVERFLOW) {
 		if (!gfpflags_allow_blocking(gfp)) {
 			atomic_inc(&a->atomic);
+			if (READ_ONCE(a->fill_atomic)) {
+				WRITE_ONCE(a->fill_atomic, false);
+				atomic_long_inc(&map->count);
+			}
 			return READ_ONCE(a->fail_atomic);
 		}
 		atomic_inc(&a->sleeping);
@@ -1237,6 +1245,73 @@ static void hmap_context_test_failed_shrink_caps_nothing(struct kunit *test)
 }
 
 /*
+ * An insert that took an overflow bucket and then found the map full
+ * (another stripe's insert took the last entry in between) fails with
+ * -E2BIG and gives the bucket back: to the reserve, not linked, not
+ * counted. An HMAP_F_ATOMIC map of max_entries 9, one bucket holding 8
+ * keys, its reserve taken away so that the ninth key's bucket comes from
+ * GFP_ATOMIC, where the hook fills the map.
+ */
+static void hmap_context_test_full_map_gives_bucket_back(struct kunit *test)
+{
+	struct ctx_alloc *a = ctx_alloc_new(test);
+	struct hmap_params p = {
+		.key_size = sizeof(struct hmap_kunit_key),
+		.value_size = sizeof(u64),
+		.max_entries = 9,
+		.capacity_hint = 9,
+		.flags = HMAP_F_ATOMIC,
+	};
+	struct hmap_stats st0, st;
+	struct hmap_kunit_key key;
+	struct hmap *map;
+	unsigned int i;
+	u64 v = 9;
+	u32 len;
+
+	map = hmap_create(&p);
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, map);
+	test->priv = map;
+	hmap_test_set_hash(map, hmap_kunit_hash);
+	hmap_test_set_background(map, false);
+	hmap_test_set_alloc(map, ctx_alloc_hook, a);
+	for (i = 0; i < 8; i++)
+		KUNIT_ASSERT_EQ(test, ctx_bucket_update(map, 0, i), 0);
+	hmap_get_stats(map, &st0);
+	KUNIT_ASSERT_EQ(test, st0.resizing, (u32)HMAP_RESIZE_NONE);
+	KUNIT_ASSERT_EQ(test, st0.noverflow, 0ULL);
+
+	/* Held off: the refill of the reserve the take below asks for. */
+	mutex_lock(&map->work_lock);
+	ctx_steal_reserve(map, a);
+	WRITE_ONCE(a->fill_atomic, true);
+	key = ctx_bucket_key(0, 8);
+	KUNIT_EXPECT_EQ(test, hmap_update(map, &key, sizeof(key), &v,
+					  sizeof(v), HMAP_NOEXIST), -E2BIG);
+	KUNIT_EXPECT_FALSE(test, READ_ONCE(a->fill_atomic));
+	KUNIT_EXPECT_EQ(test, hmap_test_reserve(map), 1U);
+	mutex_unlock(&map->work_lock);
+	/* The hook's entry, which no key holds. */
+	KUNIT_EXPECT_EQ(test, hmap_count(map), 9ULL);
+	atomic_long_dec(&map->count);
+
+	hmap_get_stats(map, &st);
+	KUNIT_EXPECT_EQ(test, st.noverflow, st0.noverflow);
+	KUNIT_EXPECT_EQ(test, st.overflow_alloced, st0.overflow_alloced);
+	KUNIT_EXPECT_EQ(test, st.overflow_freed, st0.overflow_freed);
+	KUNIT_EXPECT_EQ(test, st.inserts, st0.inserts);
+	KUNIT_EXPECT_EQ(test, hmap_lookup(map, &key, sizeof(key), &v, &len),
+			-ENOENT);
+	/* And with room, the same insert goes in, into the bucket given back. */
+	KUNIT_EXPECT_EQ(test, hmap_update(map, &key, sizeof(key), &v,
+					  sizeof(v), HMAP_NOEXIST), 0);
+	hmap_get_stats(map, &st);
+	KUNIT_EXPECT_EQ(test, st.noverflow, 1ULL);
+	KUNIT_EXPECT_EQ(test, hmap_count(map), 9ULL);
+	ctx_return_reserve(map, a);
+}
+
+/*
  * A delete needs no memory: on an HMAP_F_ATOMIC map in the middle of a
  * grow, with every overflow bucket allocation failing and the reserve
  * too short to evacuate the key's old chain (32 entries, which need
@@ -1659,8 +1734,9 @@ static void hmap_context_test_stats_during_resizes(struct kunit *test)
 	const unsigned long deadline = jiffies + 30 * HZ;
 	const unsigned int n = 3000;
 	struct ctx_stats_probe *p;
+	const char *op = NULL;
 	unsigned int round, i;
-	bool failed = false;
+	int err = 0;
 
 	p = kunit_kzalloc(test, sizeof(*p), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, p);
@@ -1675,23 +1751,37 @@ static void hmap_context_test_stats_during_resizes(struct kunit *test)
 	 * probes fired 100 times and saw 10 resizes in progress: how many
 	 * land in one depends on the machine.
 	 */
-	for (round = 0; !failed && (round < 3 ||
-				    (time_before(jiffies, deadline) &&
-				     (atomic_read(&p->fired) < 100 ||
-				      atomic_read(&p->resizing) < 10)));
+	for (round = 0; round < 3 || (time_before(jiffies, deadline) &&
+				      (atomic_read(&p->fired) < 100 ||
+				       atomic_read(&p->resizing) < 10));
 	     round++) {
-		for (i = 0; i < n && !failed; i++)
-			failed = hmap_kunit_update(map, i, i, HMAP_ANY);
-		for (i = 0; i < n && !failed; i++)
-			failed = hmap_kunit_delete(map, i);
-		for (i = 0; i < n / 3 && !failed; i++)
-			failed = hmap_kunit_update(map, i, i, HMAP_ANY);
-		failed = failed || hmap_clear(map);
+		op = "insert";
+		for (i = 0; i < n && !err; i++)
+			err = hmap_kunit_update(map, i, i, HMAP_ANY);
+		if (err)
+			break;
+		op = "delete";
+		for (i = 0; i < n && !err; i++)
+			err = hmap_kunit_delete(map, i);
+		if (err)
+			break;
+		op = "insert again";
+		for (i = 0; i < n / 3 && !err; i++)
+			err = hmap_kunit_update(map, i, i, HMAP_ANY);
+		if (err)
+			break;
+		op = "clear";
+		i = 1;
+		err = hmap_clear(map);
+		if (err)
+			break;
+		cond_resched();
 	}
 	WRITE_ONCE(p->stop, true);
 	/* Before any assertion: the timer must not outlive *p. */
 	hrtimer_cancel(&p->timer);
-	KUNIT_EXPECT_FALSE_MSG(test, failed, "a write failed in round %u", round);
+	KUNIT_EXPECT_EQ_MSG(test, err, 0, "round %u: %s (key %u) failed",
+			    round, op, i - 1);
 	KUNIT_EXPECT_GE(test, atomic_read(&p->fired), 100);
 	KUNIT_EXPECT_GE_MSG(test, atomic_read(&p->resizing), 10,
 			    "of %d probes in %u rounds",
@@ -1722,6 +1812,7 @@ static struct kunit_case hmap_context_cases[] = {
 	KUNIT_CASE(hmap_context_test_capped_writers_wait_for_one_array),
 	KUNIT_CASE(hmap_context_test_capped_writers_fail_with_one_array),
 	KUNIT_CASE(hmap_context_test_failed_shrink_caps_nothing),
+	KUNIT_CASE(hmap_context_test_full_map_gives_bucket_back),
 	KUNIT_CASE(hmap_context_test_atomic_delete_needs_no_memory),
 	KUNIT_CASE(hmap_context_test_refill_is_the_writers_own),
 	KUNIT_CASE(hmap_context_test_shrink_needs_no_top_up),
