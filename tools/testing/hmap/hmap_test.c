@@ -899,6 +899,12 @@ struct me_thread {
 	unsigned long ok, e2big, other;
 };
 
+/* The array of a grow allocated ahead: a second array in the map. */
+static bool me_ahead(const struct hmap_stats *st)
+{
+	return st->arrays_alloced - st->arrays_freed >= 2;
+}
+
 static void *me_thread_fn(void *arg)
 {
 	struct me_thread *t = arg;
@@ -923,21 +929,30 @@ static void *me_thread_fn(void *arg)
 }
 
 /*
- * max_entries is exact under racing writers: a map of @flags with room
- * for ME_ROOM more entries, ME_THREADS threads each inserting ME_EACH new
- * keys at once (growing as they go): exactly ME_ROOM inserts succeed, the
- * others fail with -E2BIG, and the count and the keys found agree.
+ * max_entries is exact under racing writers: a map of @flags and
+ * @max entries with room for ME_ROOM more, ME_THREADS threads each
+ * inserting ME_EACH new keys at once: exactly ME_ROOM inserts succeed,
+ * the others fail with -E2BIG, and the count and the keys found agree.
+ * With @max 2000 the grow before the limit (at 1665 entries, B 8 to 9)
+ * ends early in the race: writes at the limit find no resize (the short
+ * path of an update). With @resizing, the map is made at B 11 and filled
+ * past its grow (at 13,313 entries, once the array allocated ahead of it
+ * is there, so that the insert due starts it) with the worker off, so
+ * that only writers evacuate its 2,048 old buckets, two each: the race,
+ * and the writes at the limit, run in the grow, on the full path
+ * (hmap_update_slow()).
  */
-static void me_run(struct result *res, u32 flags)
+static void me_run(struct result *res, u32 flags, u64 max, bool resizing)
 {
-	const u64 max = 2000, pre = max - ME_ROOM;
+	const u64 pre = max - ME_ROOM;
 	struct hmap_params p = {
 		.key_size = 8, .value_size = 8, .max_entries = max,
-		.flags = flags,
+		.capacity_hint = resizing ? 13000 : 0, .flags = flags,
 	};
 	struct me_thread t[ME_THREADS] = {};
 	pthread_t tid[ME_THREADS];
 	unsigned long ok = 0, e2big = 0, other = 0, found = 0, bad = 0;
+	struct hmap_stats st0, st;
 	pthread_barrier_t go;
 	struct hmap *map;
 	u64 id, val;
@@ -949,11 +964,16 @@ static void me_run(struct result *res, u32 flags)
 		res->ok = false;
 		return;
 	}
+	if (resizing)
+		hmap_test_set_background(map, false);
 	for (id = 0; id < pre; id++) {
 		val = id;
 		bad += !!hmap_update(map, &id, sizeof(id), &val, sizeof(val),
 				     HMAP_NOEXIST);
+		if (resizing && id == 13000)
+			wait_stats(map, &st0, me_ahead, 5);
 	}
+	hmap_get_stats(map, &st0);
 	pthread_barrier_init(&go, NULL, ME_THREADS);
 	for (i = 0; i < ME_THREADS; i++) {
 		t[i] = (struct me_thread){ .map = map, .go = &go,
@@ -973,25 +993,34 @@ static void me_run(struct result *res, u32 flags)
 		found += !hmap_lookup(map, &id, sizeof(id), &val, &len);
 	}
 	rcu_read_unlock();
+	hmap_get_stats(map, &st);
 	res->ok = !bad && ok == ME_ROOM && !other &&
 		  e2big == ME_THREADS * ME_EACH - ME_ROOM && found == ok &&
-		  hmap_count(map) == max;
+		  hmap_count(map) == max &&
+		  (!resizing || (st0.resizing == HMAP_RESIZE_GROW &&
+				 st0.B == 12 && st.grows == st0.grows));
 	snprintf(res->note, sizeof(res->note),
-		 "%d threads x %d new keys into room for %d: %lu inserted, %lu -E2BIG, %lu other errors; %lu found, count %llu of %llu",
+		 "%d threads x %d new keys into room for %d: %lu inserted, %lu -E2BIG, %lu other errors; %lu found, count %llu of %llu; before: B %u resizing %u; grows in the race %llu, B %u",
 		 ME_THREADS, ME_EACH, ME_ROOM, ok, e2big, other, found,
 		 (unsigned long long)hmap_count(map),
-		 (unsigned long long)max);
+		 (unsigned long long)max, st0.B, st0.resizing,
+		 (unsigned long long)(st.grows - st0.grows), st.B);
 	hmap_destroy(map);
 }
 
 static void test_max_entries_racing(struct result *res)
 {
-	me_run(res, 0);
+	me_run(res, 0, 2000, false);
 }
 
 static void test_max_entries_racing_atomic(struct result *res)
 {
-	me_run(res, HMAP_F_ATOMIC);
+	me_run(res, HMAP_F_ATOMIC, 2000, false);
+}
+
+static void test_max_entries_racing_resizing(struct result *res)
+{
+	me_run(res, 0, 13400 + ME_ROOM, true);
 }
 
 /* ---- Writers past the chain cap ---- */
@@ -2239,6 +2268,7 @@ static const struct {
 	{ "writers_atomic", test_writers_atomic },
 	{ "max_entries_racing", test_max_entries_racing },
 	{ "max_entries_racing_atomic", test_max_entries_racing_atomic },
+	{ "max_entries_racing_resizing", test_max_entries_racing_resizing },
 	{ "capped_writers_one_array", test_capped_writers },
 	{ "capped_writers_fast_failures", test_capped_writers_fast },
 	{ "ahead_holdoff_sleeping", test_ahead_holdoff_sleeping },
