@@ -3220,6 +3220,22 @@ hmap_write_lock(struct hmap *map, u64 hash, unsigned long *irqflags)
 }
 
 /*
+ * Give back @b, the overflow bucket an insert took and did not use (the
+ * map was full): to the reserve up to %HMAP_RESERVE, else freed. Under
+ * the insert's stripe; takes &hmap.lock.
+ */
+static noinline void hmap_overflow_giveback(struct hmap *map,
+					    struct hmap_bucket *b)
+{
+	hmap_overflow_account(map, -1);
+	RCU_INIT_POINTER(b->overflow, NULL);
+	spin_lock(&map->lock);
+	hmap_reserve_put(map, &b, HMAP_RESERVE);
+	spin_unlock(&map->lock);
+	hmap_bucket_list_free(b);
+}
+
+/*
  * hmap_update() of @ne (the element of @key, of @hash) in full, from
  * under stripe @stripe of @hash (taken by hmap_do_update() with
  * @irqflags, after its reserve top-up): evacuate for a resize in
@@ -3299,17 +3315,12 @@ locked:
 	}
 	/*
 	 * The count, exactly against max_entries: it never goes above it.
-	 * The bucket taken goes back on -E2BIG, to the write's own, which
-	 * go to the reserve when it ends.
+	 * The bucket taken goes back on -E2BIG.
 	 */
 	if (!atomic_long_add_unless(&map->count, 1,
 				    map->params.max_entries)) {
-		if (nb) {
-			hmap_overflow_account(map, -1);
-			RCU_INIT_POINTER(nb->overflow, mine.list);
-			mine.list = nb;
-			mine.n++;
-		}
+		if (nb)
+			hmap_overflow_giveback(map, nb);
 		err = -E2BIG;
 		goto fail;
 	}
@@ -3345,22 +3356,6 @@ fail:
 #define HMAP_WRITE_SLOW	1
 
 /*
- * Give back @b, the overflow bucket an insert took and did not use (the
- * map was full): to the reserve up to %HMAP_RESERVE, else freed. Under
- * the insert's stripe; takes &hmap.lock.
- */
-static noinline void hmap_overflow_giveback(struct hmap *map,
-					    struct hmap_bucket *b)
-{
-	hmap_overflow_account(map, -1);
-	RCU_INIT_POINTER(b->overflow, NULL);
-	spin_lock(&map->lock);
-	hmap_reserve_put(map, &b, HMAP_RESERVE);
-	spin_unlock(&map->lock);
-	hmap_bucket_list_free(b);
-}
-
-/*
  * The write most writes are, under the stripe of @hash: no resize in
  * progress nor due, and for an insert a free slot in the key's chain or
  * an overflow bucket from the reserve (or, for an %HMAP_F_ATOMIC map,
@@ -3369,8 +3364,9 @@ static noinline void hmap_overflow_giveback(struct hmap *map,
  *
  * Return: 0, *@old the element replaced (NULL for an insert); -EEXIST,
  * -ENOENT, -E2BIG or -ENOMEM as hmap_update(); %HMAP_WRITE_SLOW, the map
- * unchanged, for a write that must evacuate, start or see to a resize, or
- * drop its stripe to allocate an overflow bucket.
+ * unchanged (but &hmap.reserve_need, which the fill takes at least
+ * %HMAP_RESERVE of), for a write that must evacuate, start or see to a
+ * resize, or drop its stripe to allocate an overflow bucket.
  */
 static __always_inline int hmap_update_fast(struct hmap *map, u64 hash,
 					    const void *key, u32 key_len,
