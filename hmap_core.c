@@ -714,7 +714,8 @@ static void hmap_elem_free(struct hmap *map, struct hmap_elem *e)
  * is short); for an %HMAP_F_ATOMIC map, kfree_rcu() on the rcu_head before
  * the element, in any context.
  */
-static void hmap_elem_free_deferred(struct hmap *map, struct hmap_elem *e)
+static __always_inline void hmap_elem_free_deferred(struct hmap *map,
+						    struct hmap_elem *e)
 {
 	hmap_elem_account_free(map, e);
 	if (map->elem_pad)
@@ -3581,8 +3582,9 @@ static struct hmap_table *hmap_chain_table(struct hmap *map, u64 hash)
  * Return: whether the spare is the shrink's array (the caller then starts
  * the shrink under hmap_lock_all(), after dropping its stripe).
  */
-static bool hmap_delete_shrink_due(struct hmap *map, unsigned int bits,
-				   bool may_sleep, int *want)
+static noinline bool hmap_delete_shrink_due(struct hmap *map,
+					    unsigned int bits, bool may_sleep,
+					    int *want)
 	__must_hold(&map->stripes)
 {
 	bool have;
@@ -3629,11 +3631,10 @@ out:
  * Return: the element, to free once the stripe is dropped; NULL if the
  * key is absent.
  */
-static struct hmap_elem *hmap_delete_from(struct hmap *map,
-					  struct hmap_table *t, u64 hash,
-					  const void *key, u32 key_len,
-					  bool may_sleep, bool *shrink,
-					  int *want)
+static __always_inline struct hmap_elem *
+hmap_delete_from(struct hmap *map, struct hmap_table *t, u64 hash,
+		 const void *key, u32 key_len, bool may_sleep, bool *shrink,
+		 int *want)
 	__must_hold(&map->stripes)
 {
 	struct hmap_dest at, free;
