@@ -123,6 +123,8 @@
 #define BENCH_SERIES_CHUNK	32
 /* How long a map may take to finish a resize once writes stop. */
 #define BENCH_SETTLE_MSEC	20000
+/* How long a destroyed map may take to be freed (hmap_destroy()). */
+#define BENCH_DESTROY_WAIT_MS	60000
 
 /* hmap's bucket: 8 tag bytes, 8 element pointers, an overflow pointer. */
 #define BENCH_HMAP_BUCKET_SIZE	(HMAP_BUCKET_SLOTS_ABI * 9 + 8)
@@ -454,9 +456,22 @@ static void bench_rh_free(void *ptr, void *arg)
 	kfree(ptr);
 }
 
+/* hmap_global_stats()'s count of maps not yet freed. */
+static long bench_hmap_maps(void)
+{
+	struct hmap_global_stats gs;
+
+	hmap_global_stats(&gs);
+	return gs.maps;
+}
+
 static void bench_map_destroy(struct bench_map *m)
 {
+	long maps = 0;
+	int i;
+
 	if (m->kind == BENCH_HMAP) {
+		maps = bench_hmap_maps();
 		hmap_destroy(m->hm);
 		m->hm = NULL;
 	} else {
@@ -470,6 +485,14 @@ static void bench_map_destroy(struct bench_map *m)
 	msleep(50);
 	rcu_barrier();
 	msleep(20);
+	/*
+	 * hmap_destroy() frees the map from a work item after a grace
+	 * period (of a large map: seconds under emulation): wait for it too,
+	 * for up to BENCH_DESTROY_WAIT_MS.
+	 */
+	for (i = 0; m->kind == BENCH_HMAP && bench_hmap_maps() >= maps &&
+	     i < BENCH_DESTROY_WAIT_MS / 20; i++)
+		msleep(20);
 }
 
 /*
