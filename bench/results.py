@@ -5,6 +5,7 @@
 Usage: results.py SERIAL_LOG OUT_DIR [--wall SECONDS] [--readme README.md]
                   [--host-other-load CPUS] [--ab-ref "REV SUBJECT"]
                   [--ab-new "DESCRIPTION OF THIS TREE"]
+                  [--icount]
 
 Reads the lines the guest printed (bench/guest/bench.sh, hmap_bench.ko,
 hmap-ubench):
@@ -24,6 +25,9 @@ and writes into OUT_DIR:
   profile.txt    the profiles, if any
 An A/B run (HMAP_BENCH_AB, with --ab-ref naming the reference core; its
 records follow "ab_side" INFO lines) gets only its own table.
+With --icount (HMAP_BENCH_ICOUNT=1), the figures are guest instruction
+counts (QEMU -icount: 1 ns per instruction): labelled so, and an A/B
+table does not normalise by rhashtable.
 With --readme, the tables also replace the part of README.md between the
 lines "<!-- bench-results:begin -->" and "<!-- bench-results:end -->".
 
@@ -258,7 +262,7 @@ def kernel_table(res, out):
 AB_LIMIT = 1.05
 
 
-def ab_table(recs, ref, new, out):
+def ab_table(recs, ref, new, out, icount=False):
     """The A/B run's table (HMAP_BENCH_AB): per suite phase and N, the
     median of each core's rounds over its passes, and this tree's time
     over @ref's, normalised pass pair by pass pair: in passes p (ref) and
@@ -267,7 +271,12 @@ def ab_table(recs, ref, new, out):
     same code on both sides, so dividing by its ratio takes out what the
     host drifted between the two passes. The cell gives the median of the
     pairs' ratios and their range; the verdict compares the worst cell's
-    with AB_LIMIT. Return the problems found."""
+    with AB_LIMIT. Under @icount (HMAP_BENCH_ICOUNT=1) a figure is a
+    count of guest instructions, which does not drift with the host: the
+    pair's ratio is hmap_q / hmap_p, not divided by rhashtable's (whose
+    own pass to pass variation, the worker's and RCU's instructions
+    interleaved with its loop, would only add noise). Return the
+    problems found."""
     pm, side_of = {}, {}
     for r in recs:
         side = r.get("ab_side")
@@ -309,17 +318,24 @@ def ab_table(recs, ref, new, out):
                                     f"missing from pass {p} "
                                     f"({side_of[p]} core)")
     out.append("### A/B in one boot: this tree's core against another's\n")
+    unit = ("guest instructions per operation (HMAP_BENCH_ICOUNT=1: "
+            "both vCPUs', the map's worker and RCU included)" if icount
+            else "nanoseconds per operation")
+    pair = ("hmap new / hmap ref of that pair's two passes, each figure "
+            "the median of its pass's rounds (instruction counts do not "
+            "drift with the host: no normalisation)" if icount else
+            "(hmap new / rhashtable new) / (hmap ref / rhashtable ref) "
+            "of that pair's two passes, each figure the median of its "
+            "pass's rounds: rhashtable's code is the same on both sides, "
+            "so this takes out how much the host drifted between the "
+            "passes")
     out.append(f"Reference core: {ref}, built with this tree's bench; "
                f"this tree: {new}; the single-writer suites only, the "
                f"cores in turn, {len(pairs)} pairs of passes (ref new, new "
-               f"ref, ...). hmap ref and new: nanoseconds per operation, "
-               f"the median of each core's rounds. new / ref, each pair: "
-               f"(hmap new / rhashtable new) / (hmap ref / rhashtable ref) "
-               f"of that pair's two passes, each figure the median of its "
-               f"pass's rounds: rhashtable's code is the same on both "
-               f"sides, so this takes out how much the host drifted "
-               f"between the passes; the median over the pairs, and their "
-               f"range. Below 1 when this tree is faster.\n")
+               f"ref, ...). hmap ref and new: {unit}, the median of each "
+               f"core's rounds. new / ref, each pair: {pair}; the median "
+               f"over the pairs, and their range. Below 1 when this tree "
+               f"is faster.\n")
     out.append("| operation | N | hmap ref | hmap new | rhashtable new / "
                "ref | hmap new / ref, each pair (median) | range |")
     out.append("|---|---:|---:|---:|---:|---:|---|")
@@ -335,6 +351,10 @@ def ab_table(recs, ref, new, out):
         r = []
         for p, q in pairs:
             try:
+                if icount:
+                    r.append(pm[(q, "hmap", n, phase)] /
+                             pm[(p, "hmap", n, phase)])
+                    continue
                 r.append((pm[(q, "hmap", n, phase)] /
                           pm[(q, "rhashtable", n, phase)]) /
                          (pm[(p, "hmap", n, phase)] /
@@ -934,6 +954,9 @@ def main(argv):
         readme = args[i + 1]
         del args[i:i + 2]
     ab_ref = ab_new = None
+    icount = "--icount" in args
+    if icount:
+        args.remove("--icount")
     if "--ab-ref" in args:
         i = args.index("--ab-ref")
         ab_ref = args[i + 1]
@@ -989,6 +1012,9 @@ def main(argv):
     if readme and partial:
         errors.append("a profile-only or A/B run does not go into the "
                       "README")
+    if readme and icount:
+        errors.append("an instruction-counted run does not go into the "
+                      "README")
 
     timer = next((i for i in info if i.get("what") == "ktime_get_ns"), {})
     now = datetime.datetime.now(datetime.timezone.utc)
@@ -1007,6 +1033,7 @@ def main(argv):
         "host_other_load": other_load,
         "ab_ref": ab_ref,
         "ab_new": ab_new,
+        "icount": icount,
         "errors": errors,
         "splats": splats[:20],
     }
@@ -1020,7 +1047,13 @@ def main(argv):
                f"{run['clocksource']}. Emulation runs kernel code tens of "
                f"times slower than hardware and not uniformly so: compare "
                f"the ratios, not the absolute figures.")
-    if other_load is not None and other_load > 0.1:
+    if icount:
+        out.append("\n**Instruction-counted run (HMAP_BENCH_ICOUNT=1, QEMU "
+                   "-icount shift=0): the guest's clock advanced 1 ns per "
+                   "guest instruction, so every \"ns\" figure below is "
+                   "a count of guest instructions (both vCPUs', whatever "
+                   "ran meanwhile), not a time.**")
+    elif other_load is not None and other_load > 0.1:
         out.append(f"\n**The host was busy with other work during the run "
                    f"({other_load:.2f} CPUs on average besides QEMU): the "
                    f"figures are noisier than usual.**")
@@ -1032,7 +1065,8 @@ def main(argv):
                    "measurement but the profiled loops' (profile.txt).**")
     out.append("")
     if ab_run:
-        errors += ab_table(recs, ab_ref, ab_new or "(not named)", out)
+        errors += ab_table(recs, ab_ref, ab_new or "(not named)", out,
+                           icount)
     else:
         goals(res, out)
         kernel_table(res, out)

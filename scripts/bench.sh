@@ -30,6 +30,12 @@
 #                         drift), and a verdict against 5%. Empty or 0: off
 #   HMAP_BENCH_AB_PAIRS=K pairs of passes of an A/B run, 1..20 (default 2:
 #                         ref, new, new, ref); about 4 minutes a pair
+#   HMAP_BENCH_ICOUNT=1   count instructions instead of time: the guest
+#                         runs under QEMU -icount (scripts/boot-guest.sh's
+#                         HMAP_ICOUNT), its clock 1 ns per guest
+#                         instruction, so "ns" are guest instructions of
+#                         both vCPUs: deterministic, for an A/B
+#                         (HMAP_BENCH_AB) of a change; not for the README
 #   HMAP_BENCH_README=1   also put the tables into README.md
 #   HMAP_TIMEOUT          QEMU time limit in seconds (scripts/boot-guest.sh;
 #                         here 2400 unless set, an A/B run at least
@@ -50,6 +56,15 @@ only)
 		die "bench: a profile-only run (HMAP_BENCH_PROFILE=only) does not go into the README"
 	;;
 *) die "bench: HMAP_BENCH_PROFILE is 0, 1 or only, not '$HMAP_BENCH_PROFILE'" ;;
+esac
+case ${HMAP_BENCH_ICOUNT:-0} in
+0) ;;
+1)
+	[ "${HMAP_BENCH_README:-0}" = 1 ] &&
+		die "bench: an instruction-counted run (HMAP_BENCH_ICOUNT=1) does not go into the README"
+	export HMAP_ICOUNT=1
+	;;
+*) die "bench: HMAP_BENCH_ICOUNT is 0 or 1, not '$HMAP_BENCH_ICOUNT'" ;;
 esac
 ab_rev=${HMAP_BENCH_AB:-}
 [ "$ab_rev" = 0 ] && ab_rev=
@@ -188,7 +203,8 @@ readme=()
 [ "${HMAP_BENCH_README:-0}" = 1 ] && readme=(--readme "$HMAP_SRC/README.md")
 rc=0
 ab_args=()
-[ -n "$ab_rev" ] && ab_args=(
+[ "${HMAP_BENCH_ICOUNT:-0}" = 1 ] && ab_args=(--icount)
+[ -n "$ab_rev" ] && ab_args+=(
 	--ab-ref "$(git -C "$HMAP_SRC" log -1 --format='%h %s' "$ab_rev")"
 	--ab-new "$ab_new")
 python3 "$HMAP_SRC/bench/results.py" "$serial" "$out" \
