@@ -5,7 +5,6 @@
 Usage: results.py SERIAL_LOG OUT_DIR [--wall SECONDS] [--readme README.md]
                   [--host-other-load CPUS] [--ab-ref "REV SUBJECT"]
                   [--ab-new "DESCRIPTION OF THIS TREE"]
-                  [--icount]
 
 Reads the lines the guest printed (bench/guest/bench.sh, hmap_bench.ko,
 hmap-ubench):
@@ -25,9 +24,10 @@ and writes into OUT_DIR:
   profile.txt    the profiles, if any
 An A/B run (HMAP_BENCH_AB, with --ab-ref naming the reference core; its
 records follow "ab_side" INFO lines) gets only its own table.
-With --icount (HMAP_BENCH_ICOUNT=1), the figures are guest instruction
-counts (QEMU -icount: 1 ns per instruction): labelled so, and an A/B
-table does not normalise by rhashtable.
+A run whose guest says "icount":1 (HMAP_BENCH_ICOUNT=1) has guest
+instruction counts for figures (QEMU -icount: 1 ns per instruction, idle
+time skipped): labelled so, and an A/B table does not normalise by
+rhashtable.
 With --readme, the tables also replace the part of README.md between the
 lines "<!-- bench-results:begin -->" and "<!-- bench-results:end -->".
 
@@ -274,9 +274,10 @@ def ab_table(recs, ref, new, out, icount=False):
     with AB_LIMIT. Under @icount (HMAP_BENCH_ICOUNT=1) a figure is a
     count of guest instructions, which does not drift with the host: the
     pair's ratio is hmap_q / hmap_p, not divided by rhashtable's (whose
-    own pass to pass variation, the worker's and RCU's instructions
-    interleaved with its loop, would only add noise). Return the
-    problems found."""
+    own pass to pass variation, the other vCPU's and RCU's instructions
+    interleaved with its loop, would only add noise); rhashtable's
+    new / ref column stays, as a check of how repeatable the counts
+    were. Return the problems found."""
     pm, side_of = {}, {}
     for r in recs:
         side = r.get("ab_side")
@@ -335,7 +336,7 @@ def ab_table(recs, ref, new, out, icount=False):
                f"ref, ...). hmap ref and new: {unit}, the median of each "
                f"core's rounds. new / ref, each pair: {pair}; the median "
                f"over the pairs, and their range. Below 1 when this tree "
-               f"is faster.\n")
+               f"{'runs fewer' if icount else 'is faster'}.\n")
     out.append("| operation | N | hmap ref | hmap new | rhashtable new / "
                "ref | hmap new / ref, each pair (median) | range |")
     out.append("|---|---:|---:|---:|---:|---:|---|")
@@ -404,8 +405,12 @@ def ab_table(recs, ref, new, out, icount=False):
         else:
             verdict = (f"within {pct} of the reference core: every pair "
                        f"of every cell at or below {AB_LIMIT}")
+        what = "instructions" if icount else "time"
+        if icount:
+            verdict += (" (in guest instructions, the other vCPU's "
+                        "included: not the time a writer takes)")
         out.append(f"\nVerdict: {verdict}. The worst median is {worst[1]} "
-                   f"at {pow10(worst[2])}, {worst[0]:.2f} x its time "
+                   f"at {pow10(worst[2])}, {worst[0]:.2f} x its {what} "
                    f"(pairs {worst[3]}); the geometric mean over all "
                    f"{len(logs)} cells is "
                    f"{math.exp(sum(logs) / len(logs)):.2f}.")
@@ -954,9 +959,6 @@ def main(argv):
         readme = args[i + 1]
         del args[i:i + 2]
     ab_ref = ab_new = None
-    icount = "--icount" in args
-    if icount:
-        args.remove("--icount")
     if "--ab-ref" in args:
         i = args.index("--ab-ref")
         ab_ref = args[i + 1]
@@ -992,6 +994,7 @@ def main(argv):
     loops = [i for i in info if i.get("phase") == "profile_loop"]
     profile_only = bool(guest.get("profile_only"))
     ab_run = bool(guest.get("ab"))
+    icount = bool(guest.get("icount"))
     if ab_run and not ab_ref:
         errors.append("A/B run without --ab-ref")
     if profile_only and not prof:
@@ -1049,10 +1052,11 @@ def main(argv):
                f"the ratios, not the absolute figures.")
     if icount:
         out.append("\n**Instruction-counted run (HMAP_BENCH_ICOUNT=1, QEMU "
-                   "-icount shift=0): the guest's clock advanced 1 ns per "
-                   "guest instruction, so every \"ns\" figure below is "
-                   "a count of guest instructions (both vCPUs', whatever "
-                   "ran meanwhile), not a time.**")
+                   "-icount shift=0,sleep=off): the guest's clock advanced "
+                   "1 ns per guest instruction of either vCPU and jumped "
+                   "over idle time, so every \"ns\" figure below (and in "
+                   "profile.txt) is a count of guest instructions (both "
+                   "vCPUs', whatever ran meanwhile), not a time.**")
     elif other_load is not None and other_load > 0.1:
         out.append(f"\n**The host was busy with other work during the run "
                    f"({other_load:.2f} CPUs on average besides QEMU): the "

@@ -30,12 +30,15 @@
 #                         drift), and a verdict against 5%. Empty or 0: off
 #   HMAP_BENCH_AB_PAIRS=K pairs of passes of an A/B run, 1..20 (default 2:
 #                         ref, new, new, ref); about 4 minutes a pair
-#   HMAP_BENCH_ICOUNT=1   count instructions instead of time: the guest
-#                         runs under QEMU -icount (scripts/boot-guest.sh's
+#   HMAP_BENCH_ICOUNT=1   count instructions instead of time, for an A/B
+#                         (HMAP_BENCH_AB) or a profile-only run only: the
+#                         guest runs under QEMU -icount (boot-guest.sh's
 #                         HMAP_ICOUNT), its clock 1 ns per guest
-#                         instruction, so "ns" are guest instructions of
-#                         both vCPUs: deterministic, for an A/B
-#                         (HMAP_BENCH_AB) of a change; not for the README
+#                         instruction of either vCPU (one runs at a time)
+#                         and idle time skipped forward, so a timed loop's
+#                         "ns" are the instructions both vCPUs ran
+#                         meanwhile: repeatable to 1-3% within a boot,
+#                         where wall-clock pairs spread tens of percent
 #   HMAP_BENCH_README=1   also put the tables into README.md
 #   HMAP_TIMEOUT          QEMU time limit in seconds (scripts/boot-guest.sh;
 #                         here 2400 unless set, an A/B run at least
@@ -57,17 +60,22 @@ only)
 	;;
 *) die "bench: HMAP_BENCH_PROFILE is 0, 1 or only, not '$HMAP_BENCH_PROFILE'" ;;
 esac
+ab_rev=${HMAP_BENCH_AB:-}
+[ "$ab_rev" = 0 ] && ab_rev=
 case ${HMAP_BENCH_ICOUNT:-0} in
-0) ;;
+0) unset HMAP_ICOUNT ;;
 1)
-	[ "${HMAP_BENCH_README:-0}" = 1 ] &&
-		die "bench: an instruction-counted run (HMAP_BENCH_ICOUNT=1) does not go into the README"
+	# The full run's tables compare times (parallel writers, stalls,
+	# latencies in microseconds): instruction counts are for a change's
+	# before and after.
+	[ -n "$ab_rev" ] || [ "${HMAP_BENCH_PROFILE:-0}" = only ] ||
+		die "bench: HMAP_BENCH_ICOUNT=1 is for an A/B (HMAP_BENCH_AB=REV) or a profile-only run (HMAP_BENCH_PROFILE=only)"
+	[ "${HMAP_KVM:-0}" = 1 ] &&
+		die "bench: HMAP_BENCH_ICOUNT=1 counts TCG's instructions, HMAP_KVM=1 has none: one or the other"
 	export HMAP_ICOUNT=1
 	;;
 *) die "bench: HMAP_BENCH_ICOUNT is 0 or 1, not '$HMAP_BENCH_ICOUNT'" ;;
 esac
-ab_rev=${HMAP_BENCH_AB:-}
-[ "$ab_rev" = 0 ] && ab_rev=
 ab_pairs=${HMAP_BENCH_AB_PAIRS:-2}
 if [ -n "$ab_rev" ]; then
 	[ "$ab_rev" = 1 ] &&
@@ -179,6 +187,7 @@ args=(log_buf_len=4M)
 [ "${HMAP_BENCH_PROFILE:-0}" = 0 ] ||
 	args+=("hmap_bench_profile=$HMAP_BENCH_PROFILE")
 [ -n "$ab_rev" ] && args+=("hmap_bench_ab=$ab_pairs")
+[ "${HMAP_ICOUNT:-0}" = 1 ] && args+=(hmap_bench_icount=1)
 t0=$(date +%s)
 h0=$(host_ticks) c0=$(child_ticks)
 qemu_rc=0
@@ -203,8 +212,7 @@ readme=()
 [ "${HMAP_BENCH_README:-0}" = 1 ] && readme=(--readme "$HMAP_SRC/README.md")
 rc=0
 ab_args=()
-[ "${HMAP_BENCH_ICOUNT:-0}" = 1 ] && ab_args=(--icount)
-[ -n "$ab_rev" ] && ab_args+=(
+[ -n "$ab_rev" ] && ab_args=(
 	--ab-ref "$(git -C "$HMAP_SRC" log -1 --format='%h %s' "$ab_rev")"
 	--ab-new "$ab_new")
 python3 "$HMAP_SRC/bench/results.py" "$serial" "$out" \

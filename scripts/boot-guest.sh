@@ -30,11 +30,12 @@
 #   HMAP_SMP      guest CPUs (default 2)
 #   HMAP_KVM=1    use KVM instead of TCG (KVM hangs on some hosts)
 #   HMAP_ICOUNT=1 instruction-counted TCG (QEMU -icount shift=0,sleep=off):
-#                 the guest's clock advances 1 ns per guest instruction,
-#                 one vCPU at a time (no MTTCG), so that a time measured
+#                 the guest's clock advances 1 ns per guest instruction
+#                 of either vCPU (one runs at a time, no MTTCG), and
+#                 jumps over idle time, so that a busy interval measured
 #                 in the guest is the instructions both vCPUs executed
-#                 meanwhile, the same from run to run whatever the host
-#                 does (make bench: HMAP_BENCH_ICOUNT)
+#                 meanwhile, whatever the host does (make bench:
+#                 HMAP_BENCH_ICOUNT)
 #   HMAP_APPEND   replaces the default kernel command line (console, log
 #                 level, panic); hmap_guest=MODE and KERNEL_ARG still follow
 #   HMAP_GUEST_TESTS, HMAP_GUEST_BIN  what else to pack (scripts/initramfs.sh)
@@ -64,6 +65,8 @@ timeout=${HMAP_TIMEOUT:-$timeout}
 append=${HMAP_APPEND:-console=ttyS0 loglevel=$loglevel panic=-1 oops=panic}
 append="$append hmap_guest=$mode $*"
 
+[ "${HMAP_KVM:-0}${HMAP_ICOUNT:-0}" = 11 ] &&
+	die "boot-guest: HMAP_ICOUNT=1 counts TCG's instructions, HMAP_KVM=1 has none: one or the other"
 mkdir -p "$dir"
 log=$dir/serial.log
 rm -f "$log"
@@ -73,8 +76,6 @@ accel=(-accel tcg -cpu max)
 [ "${HMAP_ICOUNT:-0}" = 1 ] &&
 	accel=(-accel "tcg,thread=single" -icount "shift=0,sleep=off" -cpu max)
 [ "${HMAP_KVM:-0}" = 1 ] && accel=(-accel kvm -cpu host)
-[ "${HMAP_KVM:-0}${HMAP_ICOUNT:-0}" = 11 ] &&
-	die "boot-guest: HMAP_ICOUNT=1 counts TCG's instructions, HMAP_KVM=1 has none: one or the other"
 args=(
 	"${accel[@]}" -smp "${HMAP_SMP:-2}" -m "${HMAP_MEM:-$mem}"
 	-nodefaults -display none -no-reboot

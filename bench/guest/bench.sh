@@ -85,7 +85,7 @@ esac
 # What else is measured: nothing in a profile-only or an A/B run.
 skip=$only
 [ "$ab" != 0 ] && skip=1
-echo "HMAP-BENCH-INFO {\"kernel\":\"$(uname -r)\",\"cpus\":$(nproc),\"clocksource\":\"$(cat $cs)\",\"quick\":${hmap_bench_quick:-0},\"profile_only\":$only,\"ab\":$ab}"
+echo "HMAP-BENCH-INFO {\"kernel\":\"$(uname -r)\",\"cpus\":$(nproc),\"clocksource\":\"$(cat $cs)\",\"quick\":${hmap_bench_quick:-0},\"profile_only\":$only,\"ab\":$ab,\"icount\":${hmap_bench_icount:-0}}"
 
 # Back the guest's memory with host memory before anything is timed.
 hmap-ubench prefault 90 || err "hmap-ubench prefault"
