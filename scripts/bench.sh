@@ -37,8 +37,8 @@
 #                         instruction of either vCPU (one runs at a time)
 #                         and idle time skipped forward, so a timed loop's
 #                         "ns" are the instructions both vCPUs ran
-#                         meanwhile: repeatable to 1-3% within a boot,
-#                         where wall-clock pairs spread tens of percent
+#                         meanwhile: repeatable to a few percent, where
+#                         wall-clock pairs spread tens of percent
 #   HMAP_BENCH_README=1   also put the tables into README.md
 #   HMAP_TIMEOUT          QEMU time limit in seconds (scripts/boot-guest.sh;
 #                         here 2400 unless set, an A/B run at least
