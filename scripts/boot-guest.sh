@@ -65,6 +65,10 @@ timeout=${HMAP_TIMEOUT:-$timeout}
 append=${HMAP_APPEND:-console=ttyS0 loglevel=$loglevel panic=-1 oops=panic}
 append="$append hmap_guest=$mode $*"
 
+case "${HMAP_ICOUNT:-0}" in
+0 | 1) ;;
+*) die "boot-guest: HMAP_ICOUNT=$HMAP_ICOUNT: 1 (instruction-counted TCG) or 0" ;;
+esac
 [ "${HMAP_KVM:-0}${HMAP_ICOUNT:-0}" = 11 ] &&
 	die "boot-guest: HMAP_ICOUNT=1 counts TCG's instructions, HMAP_KVM=1 has none: one or the other"
 mkdir -p "$dir"
