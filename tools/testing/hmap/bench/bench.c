@@ -204,7 +204,57 @@ static void emit(const char *s, u32 n, const char *phase, unsigned int ks,
 	fflush(stdout);
 }
 
-/* Insert, lookup hit, lookup miss and delete at @n, the maps taking turns. */
+/*
+ * Look up the @n keys of @keys in @m, key order[i] at step i (or key i
+ * if @order is NULL), each expected to be found or not (@present). Return
+ * the sum of the values found.
+ */
+static u64 bench_lookup_pass(struct bmap *m, const u8 *keys,
+			     const u32 *order, u32 n, bool present)
+{
+	unsigned int ks = m->ks;
+	bool found;
+	u64 sink = 0;
+	u32 i, j;
+
+	for (i = 0; i < n; i++) {
+		j = order ? order[i] : i;
+		sink += bm_lookup(m, keys + (size_t)j * ks, &found);
+		if (found != present)
+			abort();
+	}
+	return sink;
+}
+
+/*
+ * The same pass timed, adding its time to *@ns; with @warm, after an
+ * untimed one. Maps built side by side (bench_ops()) are warmed so that
+ * the timed pass finds the map in the caches as far as it fits, as
+ * gomap.go, which warms its maps the same way, finds each, rather than
+ * after the other maps of the round were built (which made lookups at
+ * 10^3 slower than at 10^4).
+ */
+static u64 bench_lookups(struct bmap *m, const u8 *keys, const u32 *order,
+			 u32 n, bool present, bool warm, u64 *ns)
+{
+	u64 sink = 0, t0;
+
+	if (warm)
+		sink += bench_lookup_pass(m, keys, order, n, present);
+	t0 = now_ns();
+	sink += bench_lookup_pass(m, keys, order, n, present);
+	*ns += now_ns() - t0;
+	return sink;
+}
+
+/*
+ * Insert, lookup hit, lookup miss and delete at @n, the maps taking turns.
+ * Maps below 2 x 10^5 entries are built @passes at a time, side by side,
+ * so that one settle() (waiting for the grace periods and for the resizes
+ * the workers finish: rculfhash resizes only in its worker) serves them
+ * all; then each is looked up and deleted in turn, after an untimed
+ * lookup pass over the keys of the phase (bench_lookups()).
+ */
 static void bench_ops(u32 n, unsigned int ks, int rounds)
 {
 	u8 *keys = malloc((size_t)n * ks), *miss = malloc((size_t)n * ks);
@@ -213,7 +263,6 @@ static void bench_ops(u32 n, unsigned int ks, int rounds)
 	u64 t[K_NR][4][MAX_ROUNDS], sink = 0;
 	struct bmap *ms;
 	int r, k, ph;
-	bool found;
 
 	make_keys(keys, 0, n, ks);
 	make_keys(miss, 1ULL << 40, n, ks);
@@ -225,12 +274,6 @@ static void bench_ops(u32 n, unsigned int ks, int rounds)
 		order[i] = order[j];
 		order[j] = x;
 	}
-	/*
-	 * Small maps are timed @passes at a time, side by side, so that one
-	 * settle() (waiting for the grace periods and for the resizes the
-	 * workers finish: rculfhash resizes only in its worker) serves them
-	 * all.
-	 */
 	ms = calloc(passes, sizeof(*ms));
 	for (r = 0; r < rounds; r++) {
 		for (k = 0; k < K_NR; k++) {
@@ -247,29 +290,24 @@ static void bench_ops(u32 n, unsigned int ks, int rounds)
 			for (p = 0; p < passes && kind == K_LFHT; p++)
 				lfht_settle(ms[p].l, n);
 			settle();
-			t0 = now_ns();
-			for (p = 0; p < passes; p++)
-				for (i = 0; i < n; i++) {
-					sink += bm_lookup(&ms[p], keys + (size_t)order[i] * ks,
-							  &found);
-					if (!found)
-						abort();
-				}
-			t[kind][1][r] = now_ns() - t0;
-			t0 = now_ns();
-			for (p = 0; p < passes; p++)
-				for (i = 0; i < n; i++) {
-					sink += bm_lookup(&ms[p], miss + (size_t)i * ks,
-							  &found);
-					if (found)
-						abort();
-				}
-			t[kind][2][r] = now_ns() - t0;
-			t0 = now_ns();
-			for (p = 0; p < passes; p++)
+			t[kind][1][r] = 0;
+			t[kind][2][r] = 0;
+			for (p = 0; p < passes; p++) {
+				sink += bench_lookups(&ms[p], keys, order, n, true,
+						      passes > 1, &t[kind][1][r]);
+				sink += bench_lookups(&ms[p], miss, NULL, n, false,
+						      passes > 1, &t[kind][2][r]);
+			}
+			t[kind][3][r] = 0;
+			for (p = 0; p < passes; p++) {
+				if (passes > 1)
+					sink += bench_lookup_pass(&ms[p], keys, order,
+								  n, true);
+				t0 = now_ns();
 				for (i = 0; i < n; i++)
 					bm_delete(&ms[p], keys + (size_t)order[i] * ks);
-			t[kind][3][r] = now_ns() - t0;
+				t[kind][3][r] += now_ns() - t0;
+			}
 			for (p = 0; p < passes; p++)
 				bm_free(&ms[p]);
 			settle();
@@ -293,8 +331,31 @@ static void bench_ops(u32 n, unsigned int ks, int rounds)
 }
 
 /*
+ * Wait (up to 5 s) until @h holds one bucket array: a spare allocated
+ * ahead of a grow that did not come is freed by the map's worker once
+ * writes have been idle for HMAP_SPARE_IDLE (a second). Return whether
+ * it was.
+ */
+static bool bench_wait_one_array(struct hmap *h)
+{
+	struct hmap_stats st;
+	int ms;
+
+	for (ms = 0; ms < 5000; ms += 20) {
+		hmap_flush_frees();
+		hmap_get_stats(h, &st);
+		if (st.arrays_alloced - st.arrays_freed <= 1)
+			return true;
+		usleep(20000);
+	}
+	return false;
+}
+
+/*
  * Memory per entry beyond the key and value: heap bytes the map holds once
- * settled, and for hmap also its own counter. Returns hmap's heap bytes.
+ * settled (for hmap: its resizes done and the spare array freed, if one
+ * was allocated ahead), and for hmap also its own counter. Returns hmap's
+ * heap bytes.
  */
 static size_t bench_memory(u32 n, unsigned int ks)
 {
@@ -305,6 +366,7 @@ static size_t bench_memory(u32 n, unsigned int ks)
 
 	make_keys(keys, 0, n, ks);
 	for (k = 0; k < K_NR; k++) {
+		bool one_array = false;
 		struct hmap_stats st;
 		struct bmap m;
 		size_t before, bytes;
@@ -314,10 +376,12 @@ static size_t bench_memory(u32 n, unsigned int ks)
 		bm_new(&m, k, ks);
 		for (i = 0; i < n; i++)
 			bm_insert(&m, keys + (size_t)i * ks, i);
-		if (k == K_HMAP)
+		if (k == K_HMAP) {
 			hmap_test_run_background(m.h);
-		else
+			one_array = bench_wait_one_array(m.h);
+		} else {
 			lfht_settle(m.l, n);
+		}
 		settle();
 		bytes = heap_bytes() - before;
 		printf("{\"structure\": \"%s\", \"n\": %u, \"phase\": \"overhead%s\", \"key_size\": %u, \"ns_per_op\": null, \"bytes_per_entry\": %.1f",
@@ -325,8 +389,9 @@ static size_t bench_memory(u32 n, unsigned int ks)
 		       (double)bytes / n - ks - 8);
 		if (k == K_HMAP) {
 			hmap_get_stats(m.h, &st);
-			printf(", \"bytes_per_entry_counter\": %.1f, \"B\": %u",
-			       (double)st.bytes / n - ks - 8, st.B);
+			printf(", \"bytes_per_entry_counter\": %.1f, \"B\": %u, \"one_array\": %s",
+			       (double)st.bytes / n - ks - 8, st.B,
+			       one_array ? "true" : "false");
 			hmap_bytes = bytes;
 		}
 		printf(", \"heap_bytes\": %zu}\n", bytes);

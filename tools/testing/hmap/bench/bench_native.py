@@ -82,7 +82,16 @@ def tables(res, info):
     out.append("Memory the map holds per entry beyond its key and value "
                "(bytes; heap in use after the map settled: glibc's for hmap "
                "and rculfhash, Go's after a GC; hmap's own counter in "
-               "brackets).")
+               "brackets). hmap settled means its resizes done and a spare "
+               "array, allocated ahead of a grow that did not come, freed "
+               "(its worker frees one once writes have been idle for a "
+               "second)%s." % (
+                   "" if all(r.get("one_array", True)
+                             for k, r in res.by.items()
+                             if k[0] == "hmap" and
+                             k[2].startswith("overhead"))
+                   else "; **a spare was still held after 5 s in some "
+                   "rows**"))
     out.append("")
     out.append("| N | key | hmap | Go map | rculfhash |")
     out.append("|---:|---:|---:|---:|---:|")

@@ -77,6 +77,26 @@ func emit(n int, phase string, ks int, ns []float64, ops int) {
 
 var sink uint64
 
+// Look up keys[i] for each i of o; every one must be there.
+func lookups[K comparable](m map[K]uint64, keys []K, o []int) {
+	for _, i := range o {
+		v, ok := m[keys[i]]
+		if !ok {
+			panic("miss")
+		}
+		sink += v
+	}
+}
+
+// Look up every key of miss; none may be there.
+func misses[K comparable](m map[K]uint64, miss []K) {
+	for _, k := range miss {
+		if _, ok := m[k]; ok {
+			panic("hit")
+		}
+	}
+}
+
 // The four timed phases on a map of K keys: uint64 for 8-byte keys, k32
 // for 32-byte ones (@ks). Go compiles one copy per key type (a map of
 // uint64 keys keeps the runtime's fast64 paths), as it would the same
@@ -87,6 +107,10 @@ func ops[K comparable](n, rounds, ks int, keys, miss []K) {
 	if n < 200000 {
 		passes = 200000 / n
 	}
+	// An untimed pass before each timed lookup and delete pass when
+	// there are several maps a round, as bench.c gives its maps, which
+	// it builds side by side (this loop builds one at a time).
+	warm := passes > 1
 	t := make([][]float64, 4)
 	for r := 0; r < rounds; r++ {
 		var d [4]time.Duration
@@ -97,22 +121,21 @@ func ops[K comparable](n, rounds, ks int, keys, miss []K) {
 				m[k] = uint64(i)
 			}
 			d[0] += time.Since(t0)
-			t0 = time.Now()
-			for _, i := range o {
-				v, ok := m[keys[i]]
-				if !ok {
-					panic("miss")
-				}
-				sink += v
+			if warm {
+				lookups(m, keys, o)
 			}
+			t0 = time.Now()
+			lookups(m, keys, o)
 			d[1] += time.Since(t0)
-			t0 = time.Now()
-			for _, k := range miss {
-				if _, ok := m[k]; ok {
-					panic("hit")
-				}
+			if warm {
+				misses(m, miss)
 			}
+			t0 = time.Now()
+			misses(m, miss)
 			d[2] += time.Since(t0)
+			if warm {
+				lookups(m, keys, o)
+			}
 			t0 = time.Now()
 			for _, i := range o {
 				delete(m, keys[i])
