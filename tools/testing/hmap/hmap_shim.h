@@ -26,6 +26,14 @@ void hmap_shim_seed_random(u64 seed);
 /* Allocations (kmalloc, kvmalloc, kmem caches) not yet freed. */
 long hmap_shim_live_allocs(void);
 
+/*
+ * Make kvfree_rcu_mightsleep() and kfree_rcu() find no memory for their
+ * batch arrays (@fail), so that they take their fallbacks: a grace period
+ * waited for, the object's own rcu_head. How many frees took them so far.
+ */
+void hmap_shim_kvfree_bulk_fails(bool fail);
+unsigned long hmap_shim_kvfree_rcu_fallbacks(void);
+
 /* WARN()s and failed lock or RCU checks so far; fatal unless turned off. */
 unsigned long hmap_shim_warnings(void);
 void hmap_shim_warn_fatal(bool fatal);

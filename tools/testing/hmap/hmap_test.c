@@ -272,6 +272,45 @@ static void test_model_tiny(struct result *res)
 	model_run(res, &cfg, scaled(400000), scaled(3000), 4, 4, false);
 }
 
+/*
+ * Deferred frees with no memory for the shim's batch arrays: kfree_rcu()
+ * frees through the element's own rcu_head (an HMAP_F_ATOMIC map),
+ * kvfree_rcu_mightsleep() after synchronize_rcu(); hm_fini() finds every
+ * allocation freed, ASan any free of a wrong pointer.
+ */
+static void test_model_kvfree_fallback(struct result *res)
+{
+	struct hm_config cfg = {
+		.key_size = 8, .value_size = 8, .max_entries = 1 << 20,
+		.nids = 2000,
+	};
+	unsigned long before = hmap_shim_kvfree_rcu_fallbacks(), atomic;
+
+	hmap_shim_kvfree_bulk_fails(true);
+	cfg.flags = HMAP_F_ATOMIC;
+	model_run(res, &cfg, scaled(60000), scaled(3000), 7, 4, false);
+	atomic = hmap_shim_kvfree_rcu_fallbacks() - before;
+	if (res->ok) {
+		cfg.flags = 0;
+		model_run(res, &cfg, scaled(20000), scaled(3000), 8, 4, false);
+	}
+	hmap_shim_kvfree_bulk_fails(false);
+	if (res->ok && (!atomic || hmap_shim_kvfree_rcu_fallbacks() -
+				    before == atomic)) {
+		res->ok = false;
+		snprintf(res->note, sizeof(res->note),
+			 "fallbacks: %lu atomic, %lu sleeping", atomic,
+			 hmap_shim_kvfree_rcu_fallbacks() - before - atomic);
+	} else if (res->ok) {
+		size_t len = strlen(res->note);
+
+		snprintf(res->note + len, sizeof(res->note) - len,
+			 "; frees by fallback: %lu atomic, %lu sleeping",
+			 atomic,
+			 hmap_shim_kvfree_rcu_fallbacks() - before - atomic);
+	}
+}
+
 /* The background worker on, evacuating beside the writes. */
 static void test_model_background(struct result *res)
 {
@@ -2257,6 +2296,7 @@ static const struct {
 	{ "model_equal_hashes", test_model_equal_hashes },
 	{ "model_tiny", test_model_tiny },
 	{ "model_background", test_model_background },
+	{ "model_kvfree_fallback", test_model_kvfree_fallback },
 	{ "walks_across_resizes", test_walks_across_resizes },
 	{ "walks_across_resizes_collisions", test_walks_across_resizes_collisions },
 	{ "large_map", test_large },

@@ -522,8 +522,14 @@ static void *shim_cb_thread(void *arg)
 
 		urcu_memb_synchronize_rcu();
 		while ((h = list)) {
+			unsigned long off = (unsigned long)h->func;
+
 			list = cb_next(h);
-			h->func(h);
+			/* kfree_rcu()'s fallback: the offset of its rcu_head. */
+			if (off < 4096)
+				kvfree((char *)h - off);
+			else
+				h->func(h);
 			n++;
 		}
 		pthread_mutex_lock(&cb_lock);
@@ -534,11 +540,14 @@ static void *shim_cb_thread(void *arg)
 	return NULL;
 }
 
+static void shim_kvfree_bulk_drain(void);
+
 void rcu_barrier(void)
 {
 	u64 target;
 
 	might_sleep();
+	shim_kvfree_bulk_drain();
 	pthread_mutex_lock(&cb_lock);
 	target = cb_queued;
 	while (cb_done < target)
@@ -560,49 +569,148 @@ void call_rcu(struct rcu_head *head, rcu_callback_t func)
 	pthread_mutex_unlock(&cb_lock);
 }
 
-struct shim_kvfree {
+/*
+ * kvfree_rcu_mightsleep() and kfree_rcu() batched as the kernel batches
+ * them (kvfree_call_rcu() in kernel/rcu/tree.c): the pointer goes into a
+ * page-sized array of the CPU's, and a full array is freed after one grace
+ * period, one call_rcu() for all of it; so a deferred free is a store
+ * under the CPU's lock, not an allocation and a callback of its own. With
+ * no memory for an array, kfree_rcu() uses the object's own rcu_head (its
+ * offset in place of the callback, as the kernel's kvfree_rcu_offset) and
+ * kvfree_rcu_mightsleep() waits for a grace period, as the kernel's do.
+ * rcu_barrier() hands on the arrays not yet full, so that it waits for
+ * every deferred free (the kernel's does not wait for kvfree_rcu(); the
+ * harness's tests count allocations after it).
+ */
+#define SHIM_KVFREE_BULK						\
+	((4096 - sizeof(struct rcu_head) - sizeof(long)) / sizeof(void *))
+
+struct shim_kvfree_bulk {
 	struct rcu_head rcu;
-	void *p;
+	unsigned long nr;
+	void *p[SHIM_KVFREE_BULK];
 };
 
-static void shim_kvfree_cb(struct rcu_head *head)
-{
-	struct shim_kvfree *f = container_of(head, struct shim_kvfree, rcu);
+static bool shim_kvfree_no_bulk;		/* __atomic */
+static unsigned long shim_kvfree_fallbacks;	/* __atomic */
 
-	kvfree(f->p);
-	free(f);
+void hmap_shim_kvfree_bulk_fails(bool fail)
+{
+	__atomic_store_n(&shim_kvfree_no_bulk, fail, __ATOMIC_RELAXED);
+}
+
+unsigned long hmap_shim_kvfree_rcu_fallbacks(void)
+{
+	return __atomic_load_n(&shim_kvfree_fallbacks, __ATOMIC_RELAXED);
+}
+
+/* A CPU's array being filled; its lock is the kernel's krcp->lock. */
+static struct shim_krc {
+	int locked;				/* __atomic */
+	struct shim_kvfree_bulk *bulk;
+} shim_krc[NR_CPUS];
+
+static void shim_krc_lock(struct shim_krc *k)
+{
+	while (__atomic_exchange_n(&k->locked, 1, __ATOMIC_ACQUIRE))
+		sched_yield();
+}
+
+static void shim_krc_unlock(struct shim_krc *k)
+{
+	__atomic_store_n(&k->locked, 0, __ATOMIC_RELEASE);
+}
+
+static void shim_kvfree_bulk_cb(struct rcu_head *head)
+{
+	struct shim_kvfree_bulk *b =
+		container_of(head, struct shim_kvfree_bulk, rcu);
+	unsigned long i;
+
+	for (i = 0; i < b->nr; i++)
+		kvfree(b->p[i]);
+	free(b);
+}
+
+/* Queue @p on this CPU's array; false if a new array found no memory. */
+static bool shim_kvfree_bulk_add(void *p)
+{
+	struct shim_krc *k = &shim_krc[raw_smp_processor_id()];
+	struct shim_kvfree_bulk *b, *full = NULL;
+
+	if (__atomic_load_n(&shim_kvfree_no_bulk, __ATOMIC_RELAXED)) {
+		__atomic_add_fetch(&shim_kvfree_fallbacks, 1, __ATOMIC_RELAXED);
+		return false;
+	}
+	shim_krc_lock(k);
+	b = k->bulk;
+	if (b) {
+		b->p[b->nr++] = p;
+		if (b->nr == SHIM_KVFREE_BULK) {
+			full = b;
+			k->bulk = NULL;
+		}
+	}
+	shim_krc_unlock(k);
+	if (!b) {
+		/* Outside the lock, as the kernel allocates its pages. */
+		b = malloc(sizeof(*b));
+		if (!b) {
+			__atomic_add_fetch(&shim_kvfree_fallbacks, 1,
+					   __ATOMIC_RELAXED);
+			return false;
+		}
+		b->nr = 1;
+		b->p[0] = p;
+		shim_krc_lock(k);
+		if (!k->bulk) {
+			k->bulk = b;
+			b = NULL;
+		}
+		shim_krc_unlock(k);
+		full = b;	/* only rcu_barrier() empties k->bulk */
+	}
+	if (full)
+		call_rcu(&full->rcu, shim_kvfree_bulk_cb);
+	return true;
+}
+
+/* rcu_barrier()'s start: every CPU's array on its way, full or not. */
+static void shim_kvfree_bulk_drain(void)
+{
+	struct shim_kvfree_bulk *b;
+	int cpu;
+
+	for (cpu = 0; cpu < NR_CPUS; cpu++) {
+		struct shim_krc *k = &shim_krc[cpu];
+
+		shim_krc_lock(k);
+		b = k->bulk;
+		k->bulk = NULL;
+		shim_krc_unlock(k);
+		if (b)
+			call_rcu(&b->rcu, shim_kvfree_bulk_cb);
+	}
 }
 
 /* kvfree_rcu_mightsleep(): after a grace period, waiting for one if need be. */
 void hmap_shim_kvfree_rcu(void *p)
 {
-	struct shim_kvfree *f;
-
 	if (!p)
 		return;
 	might_sleep();
-	f = malloc(sizeof(*f));
-	if (!f) {
+	if (!shim_kvfree_bulk_add(p)) {
 		synchronize_rcu();
 		kvfree(p);
-		return;
 	}
-	f->p = p;
-	call_rcu(&f->rcu, shim_kvfree_cb);
 }
 
 /* kfree_rcu(): after a grace period, never sleeping (in any context). */
-void hmap_shim_kfree_rcu_atomic(void *p)
+void hmap_shim_kfree_rcu_atomic(void *p, struct rcu_head *head)
 {
-	struct shim_kvfree *f;
-
-	if (!p)
+	if (!p || shim_kvfree_bulk_add(p))
 		return;
-	f = malloc(sizeof(*f));
-	if (!f)
-		abort();	/* the kernel's uses the object's own rcu_head */
-	f->p = p;
-	call_rcu(&f->rcu, shim_kvfree_cb);
+	call_rcu(head, (rcu_callback_t)(unsigned long)((char *)head - (char *)p));
 }
 
 /* ---- Randomness ---- */

@@ -84,11 +84,11 @@ void synchronize_rcu(void);
 void rcu_barrier(void);
 void call_rcu(struct rcu_head *head, rcu_callback_t func);
 void hmap_shim_kvfree_rcu(void *p);
-void hmap_shim_kfree_rcu_atomic(void *p);
+void hmap_shim_kfree_rcu_atomic(void *p, struct rcu_head *head);
 
 #define kfree_rcu_mightsleep(p)		hmap_shim_kvfree_rcu(p)
 /* The headed kfree_rcu() never sleeps: callable under a spinlock. */
-#define kfree_rcu(p, field)		hmap_shim_kfree_rcu_atomic(p)
+#define kfree_rcu(p, field)		hmap_shim_kfree_rcu_atomic(p, &(p)->field)
 #define kvfree_rcu_mightsleep(p)	hmap_shim_kvfree_rcu(p)
 #define synchronize_rcu_expedited()	synchronize_rcu()
 
