@@ -555,7 +555,10 @@ EXPORT_TRACEPOINT_SYMBOL_GPL(hmap_alloc_fail);
  * overflow buckets and tries again, before it gives up with -ENOMEM.
  */
 #define HMAP_WRITE_RETRIES	8
-/* Rounds of hmap_shrink_to_fit() before it gives up with -EAGAIN. */
+/*
+ * Arrays hmap_shrink_to_fit() allocates for nothing (the count moved), and
+ * writers' resizes it finishes, before it gives up with -EAGAIN.
+ */
 #define HMAP_SHRINK_ROUNDS	4
 
 /*
@@ -3856,7 +3859,11 @@ EXPORT_SYMBOL_GPL(hmap_clear);
  *
  * Finishes the resize in progress, then halves the array as many times as
  * the entry count allows in one resize, or rebuilds it at the same size if
- * it has overflow buckets; the whole evacuation is done before returning.
+ * it has overflow buckets; a map above its load (an %HMAP_F_ATOMIC map
+ * whose grow waits for @prealloc_work's array, or one whose arrays failed:
+ * its entries went into overflow chains) is grown instead, one doubling a
+ * resize as a grow always is, as many times as its count needs. Every
+ * evacuation is done before returning.
  * The array is allocated outside the map's spinlocks and kept by the call
  * (never left as the map's spare, where a concurrent write could take or
  * free it); each old bucket is evacuated under its stripe,
@@ -3864,27 +3871,28 @@ EXPORT_SYMBOL_GPL(hmap_clear);
  * size fits the count of a moment during the call (writers may have
  * changed it since). When writers change the size the count needs, or
  * start resizes, faster than the call can follow (%HMAP_SHRINK_ROUNDS
- * rounds), it gives up with -EAGAIN; the map is then as correct as ever,
- * only not fitted.
+ * times an array allocated for nothing or a resize of theirs to finish,
+ * or more resizes than %HMAP_B_MAX), it gives up with -EAGAIN; the map is
+ * then as correct as ever, only not fitted.
  *
  * Context: process context, may sleep; takes &hmap.work_lock (dropped
- * while it allocates the array).
+ * while it allocates an array).
  * Return: 0 once fitted; -ENOMEM if an array, or an overflow bucket its
  * evacuation needed, could not be allocated; -EAGAIN as above (try
  * again).
  */
 int hmap_shrink_to_fit(struct hmap *map)
 {
+	unsigned int bits, rounds = 0, resizes = 0;
 	struct hmap_table *t = NULL, *cur;
 	enum hmap_resize_kind kind;
 	struct mem_cgroup *memcg;
-	unsigned int bits, round;
 	unsigned long flags;
-	int err = -EAGAIN;
+	int err;
 
 	mutex_lock(&map->work_lock);
 	memcg = set_active_memcg(map->memcg);
-	for (round = 0; round <= HMAP_SHRINK_ROUNDS; round++) {
+	for (;;) {
 		err = hmap_evacuate_all(map);
 		if (err)
 			break;
@@ -3893,12 +3901,17 @@ int hmap_shrink_to_fit(struct hmap *map)
 		if (map->resizing != HMAP_RESIZE_NONE) {
 			/* A writer started one meanwhile: finish it first. */
 			hmap_unlock_all(map, flags);
+			if (++rounds == HMAP_SHRINK_ROUNDS)
+				break;
 			continue;
 		}
 		cur = hmap_oldest(map);
 		bits = hmap_fit_B(atomic_long_read(&map->count));
 		if (bits < cur->B) {
 			kind = HMAP_RESIZE_SHRINK;
+		} else if (bits > cur->B) {
+			kind = HMAP_RESIZE_GROW;
+			bits = cur->B + 1;
 		} else if (atomic_long_read(&cur->noverflow)) {
 			kind = HMAP_RESIZE_SAME;
 			bits = cur->B;
@@ -3912,14 +3925,25 @@ int hmap_shrink_to_fit(struct hmap *map)
 			t = NULL;
 			hmap_unlock_all(map, flags);
 			err = hmap_evacuate_all(map);
-			break;
+			/*
+			 * A shrink or a same-size grow fits the count in one
+			 * resize; a grow doubles: look again.
+			 */
+			if (err || kind != HMAP_RESIZE_GROW)
+				break;
+			if (++resizes > HMAP_B_MAX) {
+				err = -EAGAIN;
+				break;
+			}
+			continue;
 		}
 		hmap_unlock_all(map, flags);
-		if (round == HMAP_SHRINK_ROUNDS)
-			break;
 		/* The count moved since the array was allocated: again. */
-		if (t)
+		if (t) {
+			if (++rounds == HMAP_SHRINK_ROUNDS)
+				break;
 			hmap_table_free_array(t);
+		}
 		/* Unserialized: the works go on while this zeroes it. */
 		mutex_unlock(&map->work_lock);
 		t = hmap_table_new(map, bits);

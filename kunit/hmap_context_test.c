@@ -1070,6 +1070,56 @@ static void hmap_context_test_chains_capped_without_array_sleeping(struct kunit 
 }
 
 /*
+ * hmap_shrink_to_fit() of a map above its load: filled to the cap at B 0
+ * while every array fails (as above), then fitted with arrays working
+ * again and the worker off. It grows, one doubling a resize, to the
+ * smallest B whose load holds the count (52 entries: 2^3 buckets), with no
+ * resize left in progress and every key found; it used to rebuild the
+ * chains at B 0 (a same-size grow) and return 0.
+ */
+static void ctx_fit_above_load(struct kunit *test, u32 flags)
+{
+	struct ctx_alloc *a = ctx_alloc_new(test);
+	struct hmap *map = ctx_map_flags(test, flags, 0);
+	const unsigned int cap = HMAP_LOAD_NUM << HMAP_NOARRAY_SLACK >> 1;
+	struct hmap_stats st;
+	unsigned int i;
+	int err = 0;
+
+	hmap_test_set_background(map, false);
+	WRITE_ONCE(a->fail_arrays, true);
+	hmap_test_set_alloc(map, ctx_alloc_hook, a);
+	for (i = 0; i < 9 && !err; i++)
+		err = hmap_kunit_update(map, i, i, HMAP_NOEXIST);
+	hmap_flush_frees();
+	for (; i < 1000 && !err; i++)
+		err = hmap_kunit_update(map, i, i, HMAP_NOEXIST);
+	hmap_get_stats(map, &st);
+	KUNIT_ASSERT_EQ(test, st.count, (u64)cap);
+	KUNIT_ASSERT_EQ(test, st.B, 0U);
+
+	WRITE_ONCE(a->fail_arrays, false);
+	KUNIT_EXPECT_EQ(test, hmap_shrink_to_fit(map), 0);
+	hmap_test_set_alloc(map, NULL, NULL);
+	hmap_get_stats(map, &st);
+	KUNIT_EXPECT_EQ(test, st.B, 3U);
+	KUNIT_EXPECT_EQ(test, st.resizing, (u32)HMAP_RESIZE_NONE);
+	KUNIT_EXPECT_EQ(test, st.grows, 3ULL);
+	for (i = 0; i < cap; i++)
+		KUNIT_EXPECT_EQ(test, hmap_kunit_lookup(map, i), (s64)i);
+}
+
+static void hmap_context_test_fit_above_load_atomic(struct kunit *test)
+{
+	ctx_fit_above_load(test, HMAP_F_ATOMIC);
+}
+
+static void hmap_context_test_fit_above_load_sleeping(struct kunit *test)
+{
+	ctx_fit_above_load(test, 0);
+}
+
+/*
  * hmap_shrink_to_fit() against a count that moves while it allocates
  * (the hook deletes half the keys from inside its allocation, @moves
  * times): it fits the count in the end, or returns -EAGAIN; it never
@@ -1807,6 +1857,8 @@ static struct kunit_case hmap_context_cases[] = {
 	KUNIT_CASE(hmap_context_test_atomic_reserve_is_refilled),
 	KUNIT_CASE(hmap_context_test_chains_capped_without_array_atomic),
 	KUNIT_CASE(hmap_context_test_chains_capped_without_array_sleeping),
+	KUNIT_CASE(hmap_context_test_fit_above_load_atomic),
+	KUNIT_CASE(hmap_context_test_fit_above_load_sleeping),
 	KUNIT_CASE(hmap_context_test_shrink_to_fit_follows_count),
 	KUNIT_CASE(hmap_context_test_shrink_to_fit_gives_up),
 	KUNIT_CASE(hmap_context_test_capped_writers_wait_for_one_array),

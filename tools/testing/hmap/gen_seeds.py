@@ -62,5 +62,14 @@ seed("alloc-failures", [3, 3, 0x80, 8, 4, 0],
       op(CHECK)])
 seed("hint-shrink", [4, 2, 0x80, 8, 4, 7],
      grow_shrink(1000, 100, [op(BG), op(LOOKUP_RCU, 5)]) + [op(SHRINK)])
+# A grow's array fails (the element's allocation succeeds, the next one
+# fails), the inserts of its hold-off go into chains: fitted above its load.
+seed("fit-above-load", [4, 2, 0x80, 8, 5, 0],
+     [op(BULK_INS, 0, 8), op(FAIL_NEXT, 0, 1), op(ANY, 8),
+      op(BULK_INS, 9, 40), op(HIST), op(SHRINK), op(CHECK)])
+# An HMAP_F_ATOMIC map (top bit of the hint byte), fitted while it grows.
+seed("atomic-fit", [4, 2, 0x80, 8, 5, 0x80],
+     [op(ITER_START)] + grow_shrink(4096, 300, [op(SHRINK),
+                                                 op(ITER_STEP, 0, 20)]))
 seed("bad-args", [2, 1, 0x80, 8, 2, 0],
      [op(BAD, k, k) for k in range(28)] + [op(CHECK)])

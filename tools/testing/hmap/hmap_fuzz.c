@@ -7,9 +7,11 @@
  * aborts, which libFuzzer reports with the input that did it.
  *
  * Input: 6 bytes of set-up (key size, value size, hash classes, max
- * entries, key count, capacity hint), then 4 bytes per operation: kind,
- * key id (2 bytes), argument. The hash seeds are fixed, so an input
- * replays the same run: ./hmap_fuzz crash-<sha1>.
+ * entries, key count, capacity hint and in its top bit HMAP_F_ATOMIC),
+ * then 4 bytes per operation: kind, key id (2 bytes), argument. The hash
+ * seeds are fixed, so an input replays the same run (./hmap_fuzz
+ * crash-<sha1>), but for an HMAP_F_ATOMIC map the moment its arrays come:
+ * its writers never allocate one, its @prealloc_work does beside them.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -51,6 +53,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cfg.max_entries = max_entries[data[3] % ARRAY_SIZE(max_entries)];
 	cfg.nids = nids[data[4] % ARRAY_SIZE(nids)];
 	cfg.capacity_hint = hints[data[5] % ARRAY_SIZE(hints)];
+	cfg.flags = data[5] & 0x80 ? HMAP_F_ATOMIC : 0;
 	if (hm_init(&c, &cfg))
 		abort();
 	for (i = 6; i + 4 <= size && c.ops < HM_FUZZ_MAX_OPS; i += 4) {

@@ -835,6 +835,20 @@ static void hm_clear(struct hm_ctx *c)
 	c->count = 0;
 }
 
+/*
+ * The B hmap_shrink_to_fit() must leave for @count entries: the smallest
+ * whose load holds them (more than a bucket's 8 slots, over 6.5 a bucket).
+ */
+static u32 hm_fit_B(u64 count)
+{
+	u32 bits = 0;
+
+	while (bits < HMAP_B_MAX && count > HMAP_BUCKET_SLOTS &&
+	       count * HMAP_LOAD_DEN > (u64)HMAP_LOAD_NUM << bits)
+		bits++;
+	return bits;
+}
+
 static void hm_shrink_to_fit(struct hm_ctx *c)
 {
 	struct hmap_stats st;
@@ -847,8 +861,18 @@ static void hm_shrink_to_fit(struct hm_ctx *c)
 		return;
 	}
 	hmap_get_stats(c->map, &st);
-	if (st.resizing != HMAP_RESIZE_NONE && !c->cfg.background)
-		hm_fail(c, "shrink_to_fit left a resize in progress");
+	/* The worker may start a resize of its own once the call is done. */
+	if (c->cfg.background)
+		return;
+	if (st.resizing != HMAP_RESIZE_NONE)
+		hm_fail(c, "shrink_to_fit left a resize in progress: kind %u, B %u from %u, count %llu, %llu overflow buckets",
+			st.resizing, st.B, st.old_B,
+			(unsigned long long)st.count,
+			(unsigned long long)st.noverflow);
+	else if (st.B != hm_fit_B(st.count))
+		hm_fail(c, "shrink_to_fit left B %u for %llu entries, want %u",
+			st.B, (unsigned long long)st.count,
+			hm_fit_B(st.count));
 }
 
 void hm_apply(struct hm_ctx *c, const struct hm_op *op)

@@ -185,6 +185,20 @@ static void test_model_siphash(struct result *res)
 }
 
 /*
+ * An HMAP_F_ATOMIC map: its writers never allocate an array, so its grows
+ * and shrinks start when @prealloc_work's arrays come, beside the ops.
+ */
+static void test_model_atomic(struct result *res)
+{
+	struct hm_config cfg = {
+		.key_size = 8, .value_size = 8, .max_entries = 1 << 20,
+		.nids = 5000, .flags = HMAP_F_ATOMIC,
+	};
+
+	model_run(res, &cfg, scaled(400000), scaled(20000), 9, 4, false);
+}
+
+/*
  * The hash of HMAP_F_JHASH, computed apart: jhash2() of an aligned copy
  * of the key's words for a length that is a multiple of 4, else jhash(),
  * under the seed's low 32 bits, times GOLDEN_RATIO_64.
@@ -1451,6 +1465,82 @@ static void test_shrink_held_off_atomic(struct result *res)
 	sr_run(res, HMAP_F_ATOMIC);
 }
 
+/*
+ * hmap_shrink_to_fit() of a map above its load: filled while every array
+ * allocation fails (grows cannot start: its entries go into overflow
+ * chains at B 0 up to the cap, 2^HMAP_NOARRAY_SLACK times the load), then
+ * fitted with the allocator working again and the worker off. It must
+ * grow, one doubling a resize, to the smallest B whose load holds the
+ * count, leave no resize in progress, and keep every key (it used to
+ * rebuild the chains at B 0 with a same-size grow and return 0).
+ */
+static void gf_run(struct result *res, u32 flags)
+{
+	struct hmap_params p = {
+		.key_size = 8, .value_size = 8, .max_entries = 1 << 20,
+		.flags = flags,
+	};
+	struct sr_ctx c = { .fail = true };
+	unsigned int want_B = 0;
+	struct hmap_stats full, st;
+	u64 id, val, n, found = 0;
+	struct hmap *map;
+	int err = 0;
+
+	map = hmap_create(&p);
+	if (IS_ERR(map)) {
+		res->ok = false;
+		snprintf(res->note, sizeof(res->note), "create: %ld",
+			 PTR_ERR(map));
+		return;
+	}
+	hmap_test_set_background(map, false);
+	hmap_test_set_alloc(map, sr_alloc_hook, &c);
+	for (id = 0; id < 1000 && !err; id++) {
+		val = id;
+		err = hmap_update(map, &id, sizeof(id), &val, sizeof(val),
+				  HMAP_NOEXIST);
+		/* An atomic map's array is @prealloc_work's: let it fail. */
+		if (id == 8)
+			hmap_flush_frees();
+	}
+	n = hmap_count(map);
+	hmap_get_stats(map, &full);
+	WRITE_ONCE(c.fail, false);
+	while (n * 2 > 13ULL << want_B)
+		want_B++;
+	err = hmap_shrink_to_fit(map);
+	hmap_get_stats(map, &st);
+	for (id = 0; id < n; id++) {
+		u32 vlen = sizeof(val);
+
+		if (!hmap_lookup(map, &id, sizeof(id), &val, &vlen) &&
+		    val == id)
+			found++;
+	}
+	hmap_test_set_alloc(map, NULL, NULL);
+	res->ok = full.B == 0 && n > 8 && !err && st.B == want_B &&
+		  !st.resizing && st.count == n && found == n &&
+		  st.grows == want_B;
+	snprintf(res->note, sizeof(res->note),
+		 "filled to %llu at B %u with %d array failures; shrink_to_fit: %d, B %u (want %u), resizing %u, %llu grows, %llu same-size, %llu of %llu keys found",
+		 (unsigned long long)n, full.B, c.arrays, err, st.B, want_B,
+		 st.resizing, (unsigned long long)st.grows,
+		 (unsigned long long)st.same_size_grows,
+		 (unsigned long long)found, (unsigned long long)n);
+	hmap_destroy(map);
+}
+
+static void test_fit_above_load_sleeping(struct result *res)
+{
+	gf_run(res, 0);
+}
+
+static void test_fit_above_load_atomic(struct result *res)
+{
+	gf_run(res, HMAP_F_ATOMIC);
+}
+
 /* Array allocations wait in the allocator while @hold is set, then fail. */
 struct af_ctx {
 	bool hold;		/* READ_ONCE(), WRITE_ONCE() */
@@ -2292,6 +2382,7 @@ static const struct {
 } tests[] = {
 	{ "model_siphash", test_model_siphash },
 	{ "model_jhash", test_model_jhash },
+	{ "model_atomic", test_model_atomic },
 	{ "model_collisions", test_model_collisions },
 	{ "model_equal_hashes", test_model_equal_hashes },
 	{ "model_tiny", test_model_tiny },
@@ -2315,6 +2406,8 @@ static const struct {
 	{ "ahead_holdoff_atomic", test_ahead_holdoff_atomic },
 	{ "shrink_held_off_sleeping", test_shrink_held_off_sleeping },
 	{ "shrink_held_off_atomic", test_shrink_held_off_atomic },
+	{ "fit_above_load_sleeping", test_fit_above_load_sleeping },
+	{ "fit_above_load_atomic", test_fit_above_load_atomic },
 	{ "atomic_settles_idle", test_atomic_settles_idle },
 	{ "ahead_failed_then_idle_sleeping", test_ahead_failed_then_idle_sleeping },
 	{ "ahead_failed_then_idle_atomic", test_ahead_failed_then_idle_atomic },
