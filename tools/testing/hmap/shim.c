@@ -621,6 +621,27 @@ static void shim_krc_unlock(struct shim_krc *k)
 	__atomic_store_n(&k->locked, 0, __ATOMIC_RELEASE);
 }
 
+/*
+ * Emptied arrays kept for reuse, as the kernel keeps its pages
+ * (krcp->bkvcache): glibc's malloc() of a page-sized block freed by
+ * another thread costs tens of thousands of instructions.
+ */
+#define SHIM_KVFREE_CACHE	16
+static pthread_mutex_t shim_kvfree_cache_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct shim_kvfree_bulk *shim_kvfree_cache[SHIM_KVFREE_CACHE];
+static unsigned int shim_kvfree_cached;
+
+static struct shim_kvfree_bulk *shim_kvfree_bulk_get(void)
+{
+	struct shim_kvfree_bulk *b = NULL;
+
+	pthread_mutex_lock(&shim_kvfree_cache_lock);
+	if (shim_kvfree_cached)
+		b = shim_kvfree_cache[--shim_kvfree_cached];
+	pthread_mutex_unlock(&shim_kvfree_cache_lock);
+	return b ? b : malloc(sizeof(*b));
+}
+
 static void shim_kvfree_bulk_cb(struct rcu_head *head)
 {
 	struct shim_kvfree_bulk *b =
@@ -629,6 +650,12 @@ static void shim_kvfree_bulk_cb(struct rcu_head *head)
 
 	for (i = 0; i < b->nr; i++)
 		kvfree(b->p[i]);
+	pthread_mutex_lock(&shim_kvfree_cache_lock);
+	if (shim_kvfree_cached < SHIM_KVFREE_CACHE) {
+		shim_kvfree_cache[shim_kvfree_cached++] = b;
+		b = NULL;
+	}
+	pthread_mutex_unlock(&shim_kvfree_cache_lock);
 	free(b);
 }
 
@@ -654,7 +681,7 @@ static bool shim_kvfree_bulk_add(void *p)
 	shim_krc_unlock(k);
 	if (!b) {
 		/* Outside the lock, as the kernel allocates its pages. */
-		b = malloc(sizeof(*b));
+		b = shim_kvfree_bulk_get();
 		if (!b) {
 			__atomic_add_fetch(&shim_kvfree_fallbacks, 1,
 					   __ATOMIC_RELAXED);

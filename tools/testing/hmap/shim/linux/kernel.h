@@ -46,7 +46,12 @@
 #define pr_info_ratelimited	pr_info
 #define pr_warn_ratelimited	pr_warn
 
+#ifdef HMAP_SHIM_CHECKS
 #define might_sleep()		hmap_shim_might_sleep(__FILE__, __LINE__)
+#else
+/* The benchmark's build, as a kernel without CONFIG_DEBUG_ATOMIC_SLEEP. */
+#define might_sleep()		do { } while (0)
+#endif
 #define might_sleep_if(cond)	do { if (cond) might_sleep(); } while (0)
 #define might_fault()		might_sleep()
 
