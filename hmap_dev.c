@@ -591,6 +591,13 @@ hmap_batch_each(struct hmap_obj *obj, const struct hmap_batch *b,
 	u32 i = 0, klen;
 	int err;
 
+	/*
+	 * @count must be writable before any key is done: a struct the
+	 * caller can read but not write would otherwise see the keys done
+	 * and the ioctl fail with -EFAULT, @count unchanged.
+	 */
+	if (put_user(b->count, &ub->count))
+		return -EFAULT;
 	/* No buffer, no key done: @count says so too. */
 	err = hmap_op_buf_alloc(&ob, obj);
 	if (err)

@@ -119,6 +119,50 @@ TEST_F(hmap, batch_update_lookup_delete)
 }
 
 /* A batch stops at the first failing key; count says how many were done. */
+/*
+ * A batch whose struct is readable but not writable fails with -EFAULT
+ * before any key is done: the map is unchanged, so that -EFAULT never
+ * hides keys done behind a @count that could not say so.
+ */
+TEST_F(hmap, batch_count_not_writable)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	__u64 keys[8], vals[8];
+	struct hmap_batch *b;
+	unsigned long cmd;
+	int fd, i;
+
+	fd = hm_new(NULL, 8, 8, 64, 0600);
+	ASSERT_LE(0, fd);
+	for (i = 0; i < 8; i++) {
+		keys[i] = i;
+		vals[i] = 100 + i;
+	}
+	b = mmap(NULL, page, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, b);
+	memset(b, 0, sizeof(*b));
+	b->argsz = sizeof(*b);
+	b->count = 8;
+	b->keys = (__u64)(uintptr_t)keys;
+	b->values = (__u64)(uintptr_t)vals;
+	ASSERT_EQ(0, mprotect(b, page, PROT_READ));
+
+	cmd = HMAP_IOC_BATCH_UPDATE;	/* flags 0: HMAP_ANY */
+	EXPECT_EQ(-EFAULT, hm_ioctl(fd, cmd, b));
+	EXPECT_EQ(0, hm_count(fd));
+	EXPECT_EQ(8U, b->count);
+
+	ASSERT_EQ(0, mprotect(b, page, PROT_READ | PROT_WRITE));
+	ASSERT_EQ(0, hm_ioctl(fd, cmd, b));
+	EXPECT_EQ(8, hm_count(fd));
+	ASSERT_EQ(0, mprotect(b, page, PROT_READ));
+	EXPECT_EQ(-EFAULT, hm_ioctl(fd, HMAP_IOC_BATCH_DELETE, b));
+	EXPECT_EQ(8, hm_count(fd));
+	munmap(b, page);
+	close(fd);
+}
+
 TEST_F(hmap, batch_stops_at_first_error)
 {
 	__u64 keys[100], vals[100];

@@ -248,6 +248,9 @@ struct hmap_elem_op {
  * @flags: for update HMAP_ANY, HMAP_NOEXIST or HMAP_EXIST, else zero.
  * @count: in: number of keys; out: keys done. The batch stops at the first
  *	error, which the ioctl returns; @count then says how far it got.
+ *	If @count cannot be written the batch fails with -EFAULT before any
+ *	key is done (unless the struct's memory is unmapped or made
+ *	read-only while the batch runs: then -EFAULT may follow changes).
  * @__reserved: zero.
  * @keys: pointer to @count keys, one every key_size bytes.
  * @key_lens: pointer to @count __u32 key lengths, or zero if every key is
