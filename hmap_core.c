@@ -1133,8 +1133,9 @@ static void hmap_table_free(struct hmap_table *t)
 }
 
 /*
- * Bytes of destroyed maps not yet freed, all maps together: see
- * hmap_destroy() and %HMAP_DESTROY_PENDING_MAX.
+ * Bytes of destroyed maps, and of the tables (with their elements)
+ * hmap_clear() retired, not yet freed, all maps together: see
+ * hmap_destroy(), hmap_clear() and %HMAP_DESTROY_PENDING_MAX.
  */
 static atomic_long_t hmap_destroy_pending;
 
@@ -1162,6 +1163,8 @@ static void hmap_table_free_work(struct work_struct *work)
 					    struct hmap_table, rwork);
 	struct hmap *map = t->map;
 
+	if (t->clear_bytes)
+		atomic_long_sub(t->clear_bytes, &hmap_destroy_pending);
 	hmap_table_free(t);
 	hmap_stat_add(map, pending_frees, -1);
 	hmap_put(map);
@@ -3810,11 +3813,17 @@ EXPORT_SYMBOL_GPL(hmap_delete);
  *
  * Replaces the tables with an empty one of the size the map was created
  * with; the old tables and their elements are freed after a grace period.
+ * What they hold counts with the destroyed maps not yet freed: past
+ * %HMAP_DESTROY_PENDING_MAX (16 MiB) of those, all maps together, the
+ * call waits for them (hmap_flush_frees()), as hmap_destroy() does, so
+ * that clearing a large map in a loop, each clear a new array, cannot pin
+ * an array per grace period without bound.
  * Concurrent writers are ordered before or after it by the map's locks
  * (it takes all of them; a writer holds its stripe for its whole write).
  *
- * Context: process context, may sleep (allocates the new array); takes
- * the map's spinlocks (hmap_lock_all()) only to swap the tables.
+ * Context: process context, may sleep (allocates the new array; waits for
+ * grace periods past the bound); takes the map's spinlocks
+ * (hmap_lock_all()) only to swap the tables.
  * Return: 0, or -ENOMEM (the map is then unchanged).
  */
 int hmap_clear(struct hmap *map)
@@ -3822,6 +3831,7 @@ int hmap_clear(struct hmap *map)
 	struct hmap_table *fresh, *old, *next, *spare;
 	struct mem_cgroup *memcg;
 	unsigned long flags;
+	long retired, pending;
 
 	memcg = set_active_memcg(map->memcg);
 	fresh = hmap_table_new(map, map->init_B);
@@ -3843,12 +3853,26 @@ int hmap_clear(struct hmap *map)
 	WRITE_ONCE(map->nevacuate, 0);
 	hmap_stripe_mask_set(map, fresh->B);
 	hmap_array_forget_failures(map);
+	/*
+	 * What the map holds but the new table, the spare (freed below) and
+	 * the reserve: the retired tables, their overflow buckets and the
+	 * elements. Counted on the oldest table, whose free subtracts it.
+	 */
+	retired = hmap_stat_sum_offset(map, offsetof(struct hmap_pcpu, bytes)) -
+		  (long)fresh->bytes - (spare ? (long)spare->bytes : 0) -
+		  (long)map->nreserve * (long)kmem_cache_size(hmap_bucket_cache);
+	retired = max(retired, 0L);
+	/* Added before the table can be freed, which subtracts it. */
+	old->clear_bytes = retired;
+	pending = atomic_long_add_return(retired, &hmap_destroy_pending);
 	hmap_table_free_deferred(map, old);
 	if (next)
 		hmap_table_free_deferred(map, next);
 	hmap_unlock_all(map, flags);
 	if (spare)
 		hmap_table_free_array(spare);
+	if (pending > HMAP_DESTROY_PENDING_MAX)
+		hmap_flush_frees();
 	return 0;
 }
 EXPORT_SYMBOL_GPL(hmap_clear);

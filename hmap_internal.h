@@ -39,10 +39,11 @@
 #define HMAP_SHRINK_DEN		8
 
 /*
- * Bytes of destroyed maps that may wait for their deferred free before
- * hmap_destroy() waits too: a quarter of the registry's default per-user
- * limit (max_bytes_per_user, 64 MiB), so that creating and destroying
- * maps in a loop cannot pin much more than the limit allows.
+ * Bytes of destroyed maps, and of tables hmap_clear() retired, that may
+ * wait for their deferred free before hmap_destroy() or hmap_clear()
+ * waits too: a quarter of the registry's default per-user limit
+ * (max_bytes_per_user, 64 MiB), so that creating and destroying maps, or
+ * clearing one, in a loop cannot pin much more than the limit allows.
  */
 #define HMAP_DESTROY_PENDING_MAX	(16L << 20)
 /*
@@ -164,6 +165,8 @@ struct hmap_table {
 	atomic_long_t noverflow;
 	unsigned long noverflow_base;
 	size_t bytes;
+	/* Bytes hmap_clear() counted as pending until this table is freed. */
+	long clear_bytes;
 	struct hmap *map;
 	struct rcu_work rwork;
 };

@@ -655,6 +655,47 @@ static void hmap_core_test_destroy_pending_bounded(struct kunit *test)
 	hmap_kunit_expect_globals_back(test, &before);
 }
 
+/*
+ * A map cleared in a loop pins a bounded number of retired tables: one map
+ * of 5 MiB (B 16) holding a key, cleared ten times faster than a grace
+ * period ends (each clear a new 5 MiB array), never leaves more than
+ * HMAP_DESTROY_PENDING_MAX (16 MiB) of retired tables not yet freed
+ * beside the last one retired; unbounded, all 50 MiB waited.
+ */
+static void hmap_core_test_clear_pending_bounded(struct kunit *test)
+{
+	struct hmap_params p = { .key_size = 1, .value_size = 1,
+				 .max_entries = 1U << 18,
+				 .capacity_hint = 1U << 18 };
+	struct hmap_global_stats before, gs;
+	long one, pending, most = 0;
+	struct hmap *map;
+	unsigned int i;
+	u8 k = 1, v = 2;
+
+	hmap_kunit_globals_start(&before);
+	map = hmap_create(&p);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(map));
+	hmap_global_stats(&gs);
+	one = gs.bytes - before.bytes;
+	KUNIT_EXPECT_GE(test, one, 4L << 20);
+	for (i = 0; i < 10; i++) {
+		KUNIT_ASSERT_EQ(test, hmap_update(map, &k, 1, &v, 1, HMAP_ANY),
+				0);
+		KUNIT_ASSERT_EQ(test, hmap_clear(map), 0);
+		hmap_global_stats(&gs);
+		/* What is held but by the map's live table. */
+		pending = gs.bytes - before.bytes - one;
+		most = max(most, pending);
+	}
+	/* The documented bound, not the macro: a test of the number. */
+	KUNIT_EXPECT_LE(test, most, (16L << 20) + one);
+	kunit_info(test, "one table %ld bytes; cleared and waiting at most %ld\n",
+		   one, most);
+	hmap_destroy(map);
+	hmap_kunit_expect_globals_back(test, &before);
+}
+
 static struct kunit_case hmap_core_cases[] = {
 	KUNIT_CASE(hmap_core_test_create_rejects_bad_params),
 	KUNIT_CASE(hmap_core_test_params_are_versioned),
@@ -670,6 +711,7 @@ static struct kunit_case hmap_core_cases[] = {
 	KUNIT_CASE(hmap_core_test_shrink_to_fit),
 	KUNIT_CASE(hmap_core_test_destroy_nonempty),
 	KUNIT_CASE(hmap_core_test_destroy_pending_bounded),
+	KUNIT_CASE(hmap_core_test_clear_pending_bounded),
 	KUNIT_CASE(hmap_core_test_destroy_during_prealloc),
 	KUNIT_CASE(hmap_core_test_keyed_hash),
 	KUNIT_CASE(hmap_core_test_jhash),
