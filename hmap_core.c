@@ -507,6 +507,7 @@
 #include <linux/random.h>
 #include <linux/sched.h>
 #include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/wait_bit.h>
@@ -2161,7 +2162,9 @@ static int hmap_evacuate_batch(struct hmap *map, unsigned int budget,
  * (with GFP_KERNEL, whatever the map's flags: this context may sleep).
  *
  * Return: 0, or -ENOMEM (an evacuation waited for overflow buckets and
- * they could not be allocated).
+ * they could not be allocated), or -EINTR (a fatal signal: the caller is
+ * being killed; the map is as correct as ever, the resize goes on with
+ * the writes and the worker).
  */
 static int hmap_evacuate_all(struct hmap *map)
 {
@@ -2169,6 +2172,9 @@ static int hmap_evacuate_all(struct hmap *map)
 	int err;
 
 	for (;;) {
+		/* Writers may keep starting resizes: a killed caller stops. */
+		if (fatal_signal_pending(current))
+			return -EINTR;
 		/* Only an evacuation that waits for the buckets fails. */
 		if (hmap_reserve_fill(map, need) && need)
 			return -ENOMEM;
@@ -3900,10 +3906,11 @@ EXPORT_SYMBOL_GPL(hmap_clear);
  * then as correct as ever, only not fitted.
  *
  * Context: process context, may sleep; takes &hmap.work_lock (dropped
- * while it allocates an array).
+ * while it allocates an array); a fatal signal ends the wait for it and
+ * the evacuation (the map is then as correct as ever, not fitted).
  * Return: 0 once fitted; -ENOMEM if an array, or an overflow bucket its
  * evacuation needed, could not be allocated; -EAGAIN as above (try
- * again).
+ * again); -EINTR on a fatal signal.
  */
 int hmap_shrink_to_fit(struct hmap *map)
 {
@@ -3914,7 +3921,8 @@ int hmap_shrink_to_fit(struct hmap *map)
 	unsigned long flags;
 	int err;
 
-	mutex_lock(&map->work_lock);
+	if (mutex_lock_killable(&map->work_lock))
+		return -EINTR;
 	memcg = set_active_memcg(map->memcg);
 	for (;;) {
 		err = hmap_evacuate_all(map);
@@ -3971,7 +3979,12 @@ int hmap_shrink_to_fit(struct hmap *map)
 		/* Unserialized: the works go on while this zeroes it. */
 		mutex_unlock(&map->work_lock);
 		t = hmap_table_new(map, bits);
-		mutex_lock(&map->work_lock);
+		if (mutex_lock_killable(&map->work_lock)) {
+			set_active_memcg(memcg);
+			if (t)
+				hmap_table_free_array(t);
+			return -EINTR;
+		}
 		if (!t) {
 			err = -ENOMEM;
 			break;

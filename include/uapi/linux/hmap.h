@@ -61,7 +61,8 @@
  * bound), -EBUSY (fd already bound), -EDQUOT (per-user limit), -EFAULT
  * (bad pointer), -ENOSPC (output buffer too small), -EINTR (a batch cut
  * short by a fatal signal, @count written: the process is being killed,
- * so only memory it shares shows how far it got), -EAGAIN (SHRINK: other
+ * so only memory it shares shows how far it got; or a SHRINK so cut
+ * short, the map then not fitted), -EAGAIN (SHRINK: other
  * writers kept changing the size the map needs; the map is unchanged
  * but for resizes, try again).
  */
