@@ -36,9 +36,10 @@
  * whatever the tail (openat2(2) and clone3(2) refuse more than a page;
  * HMAP_ARGSZ_MAX is the same on every architecture). HMAP_IOC_STATS, whose
  * struct is all output, takes any @argsz >= 8 instead. The kernel never
- * writes @argsz back, but for HMAP_IOC_STATS where it is in/out: the
- * caller's struct keeps the size it gave. Reserved fields and padding
- * must be zero, fields documented as "out" are ignored on input, and
+ * writes @argsz back (the caller's struct keeps the size it gave), but for
+ * HMAP_IOC_STATS, where it is in/out: out, the bytes filled, the lesser
+ * of the size given and sizeof(struct hmap_map_stats). Reserved fields and
+ * padding must be zero, fields documented as "out" are ignored on input, and
  * unknown flags are rejected with -EINVAL; unknown commands fail with
  * -ENOTTY. Pointers are passed as __u64; an address that does not fit in
  * a pointer, such as an array element past 2^64 (or past 4 GiB on a 32-bit
@@ -302,10 +303,13 @@ struct hmap_batch {
  *	HMAP_DUMP_DONE stays at the end: a call with it returns no entry and
  *	HMAP_DUMP_DONE again; start over with zero.
  * @keys: pointer to room for @count keys, key_size bytes apart.
- * @key_lens: pointer to room for @count __u32 key lengths.
+ * @key_lens: pointer to room for @count __u32 key lengths (-EFAULT if
+ *	it is bad and an entry is written; a call that writes none reads no
+ *	pointer).
  * @values: pointer to room for @count values, value_size bytes apart, or
  *	zero for keys only.
- * @value_lens: pointer to room for @count __u32 value lengths, or zero.
+ * @value_lens: pointer to room for @count __u32 value lengths, or zero;
+ *	-EINVAL if set with @values zero.
  */
 struct hmap_dump {
 	__u32 argsz;
