@@ -1134,9 +1134,9 @@ static void hmap_table_free(struct hmap_table *t)
 }
 
 /*
- * Bytes of destroyed maps, and of the tables (with their elements)
- * hmap_clear() retired, not yet freed, all maps together: see
- * hmap_destroy(), hmap_clear() and %HMAP_DESTROY_PENDING_MAX.
+ * Bytes of destroyed maps, and of the bucket arrays hmap_clear() retired,
+ * not yet freed, all maps together: see hmap_destroy(), hmap_clear() and
+ * %HMAP_DESTROY_PENDING_MAX.
  */
 static atomic_long_t hmap_destroy_pending;
 
@@ -3819,11 +3819,13 @@ EXPORT_SYMBOL_GPL(hmap_delete);
  *
  * Replaces the tables with an empty one of the size the map was created
  * with; the old tables and their elements are freed after a grace period.
- * What they hold counts with the destroyed maps not yet freed: past
+ * Their bucket arrays count with the destroyed maps not yet freed: past
  * %HMAP_DESTROY_PENDING_MAX (16 MiB) of those, all maps together, the
  * call waits for them (hmap_flush_frees()), as hmap_destroy() does, so
  * that clearing a large map in a loop, each clear a new array, cannot pin
- * an array per grace period without bound.
+ * an array per grace period without bound. That wait is for every map's
+ * deferred frees and works (their workers too, which may wait for a
+ * hmap_shrink_to_fit() of another caller).
  * Concurrent writers are ordered before or after it by the map's locks
  * (it takes all of them; a writer holds its stripe for its whole write).
  *
@@ -3860,16 +3862,17 @@ int hmap_clear(struct hmap *map)
 	hmap_stripe_mask_set(map, fresh->B);
 	hmap_array_forget_failures(map);
 	/*
-	 * What the map holds but the new table, the spare (freed below) and
-	 * the reserve: the retired tables, their overflow buckets and the
-	 * elements. Counted on the oldest table, whose free subtracts it.
+	 * The arrays this clear retires: what a clear, one call, retires
+	 * without a write per byte (the elements and overflow buckets each
+	 * took a write). Each table's own, added before it can be freed,
+	 * which subtracts it.
 	 */
-	retired = hmap_stat_sum_offset(map, offsetof(struct hmap_pcpu, bytes)) -
-		  (long)fresh->bytes - (spare ? (long)spare->bytes : 0) -
-		  (long)map->nreserve * (long)kmem_cache_size(hmap_bucket_cache);
-	retired = max(retired, 0L);
-	/* Added before the table can be freed, which subtracts it. */
-	old->clear_bytes = retired;
+	old->clear_bytes = old->bytes;
+	retired = old->bytes;
+	if (next) {
+		next->clear_bytes = next->bytes;
+		retired += next->bytes;
+	}
 	pending = atomic_long_add_return(retired, &hmap_destroy_pending);
 	hmap_table_free_deferred(map, old);
 	if (next)
@@ -4645,6 +4648,20 @@ unsigned int hmap_test_reserve(struct hmap *map)
 	return READ_ONCE(map->nreserve);
 }
 EXPORT_SYMBOL_IF_KUNIT(hmap_test_reserve);
+
+/**
+ * hmap_test_pending_bytes() - bytes destroy and clear count as pending
+ *
+ * Context: any.
+ * Return: the bytes of destroyed maps and of arrays hmap_clear() retired
+ * not yet freed, all maps together, as hmap_destroy() and hmap_clear()
+ * compare with %HMAP_DESTROY_PENDING_MAX.
+ */
+long hmap_test_pending_bytes(void)
+{
+	return atomic_long_read(&hmap_destroy_pending);
+}
+EXPORT_SYMBOL_IF_KUNIT(hmap_test_pending_bytes);
 #endif
 
 /**

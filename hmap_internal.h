@@ -502,6 +502,7 @@ void hmap_test_set_hash(struct hmap *map, hmap_hash_fn fn);
 void hmap_test_set_background(struct hmap *map, bool on);
 void hmap_test_set_alloc(struct hmap *map, hmap_test_alloc_fn fn, void *ctx);
 unsigned int hmap_test_reserve(struct hmap *map);
+long hmap_test_pending_bytes(void);
 void hmap_test_run_background(struct hmap *map);
 void __hmap_test_prealloc(struct hmap *map);
 void hmap_flush_frees(void);
