@@ -82,7 +82,7 @@
  * a map no one writes still ends at the size it needs: an emptied map
  * ends small, an %HMAP_F_ATOMIC map whose inserts stopped above its load
  * ends without long chains; hmap_shrink_to_fit() goes to the smallest
- * size in one resize.
+ * size in one shrink, or in one doubling a grow for a map above its load.
  *
  * A resize only allocates the new array and links it as &hmap_table.next
  * of the old one. Every write then first evacuates the old bucket its key
@@ -2173,11 +2173,16 @@ static int hmap_evacuate_all(struct hmap *map)
 
 	for (;;) {
 		/* Writers may keep starting resizes: a killed caller stops. */
-		if (fatal_signal_pending(current))
-			return -EINTR;
+		if (fatal_signal_pending(current)) {
+			err = -EINTR;
+			break;
+		}
 		/* Only an evacuation that waits for the buckets fails. */
-		if (hmap_reserve_fill(map, need) && need)
-			return -ENOMEM;
+		if (hmap_reserve_fill(map, need) && need) {
+			err = -ENOMEM;
+			break;
+		}
+		err = 0;
 		if (READ_ONCE(map->resizing) == HMAP_RESIZE_NONE)
 			break;
 		err = hmap_evacuate_batch(map, HMAP_EVAC_HOLD,
@@ -2185,11 +2190,12 @@ static int hmap_evacuate_all(struct hmap *map)
 					  HMAP_EV_MAY_SLEEP);
 		need = err == -EAGAIN ? READ_ONCE(map->reserve_need) : 0;
 		if (err && err != -EAGAIN)
-			return err;
+			break;
 		cond_resched();
 	}
+	/* The reserve an evacuation filled, back to its size if it is done. */
 	hmap_reserve_trim(map);
-	return 0;
+	return err;
 }
 
 /*

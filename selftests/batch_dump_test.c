@@ -118,7 +118,6 @@ TEST_F(hmap, batch_update_lookup_delete)
 	free(olens);
 }
 
-/* A batch stops at the first failing key; count says how many were done. */
 /*
  * A batch whose struct is readable but not writable fails with -EFAULT
  * before any key is done: the map is unchanged, so that -EFAULT never
@@ -163,6 +162,7 @@ TEST_F(hmap, batch_count_not_writable)
 	close(fd);
 }
 
+/* A batch stops at the first failing key; count says how many were done. */
 TEST_F(hmap, batch_stops_at_first_error)
 {
 	__u64 keys[100], vals[100];

@@ -579,8 +579,10 @@ void call_rcu(struct rcu_head *head, rcu_callback_t func)
  * offset in place of the callback, as the kernel's kvfree_rcu_offset) and
  * kvfree_rcu_mightsleep() waits for a grace period, as the kernel's do.
  * rcu_barrier() hands on the arrays not yet full, so that it waits for
- * every deferred free (the kernel's does not wait for kvfree_rcu(); the
- * harness's tests count allocations after it).
+ * every deferred free (the kernel's does not wait for kvfree_rcu(), which
+ * needs kvfree_rcu_barrier(); the harness's tests count allocations after
+ * it). Unlike the kernel's, nothing else hands on an array not yet full (no
+ * timer): at most a page of pointers a CPU waits for the next barrier.
  */
 #define SHIM_KVFREE_BULK						\
 	((4096 - sizeof(struct rcu_head) - sizeof(long)) / sizeof(void *))

@@ -87,8 +87,17 @@ void hmap_shim_kvfree_rcu(void *p);
 void hmap_shim_kfree_rcu_atomic(void *p, struct rcu_head *head);
 
 #define kfree_rcu_mightsleep(p)		hmap_shim_kvfree_rcu(p)
-/* The headed kfree_rcu() never sleeps: callable under a spinlock. */
-#define kfree_rcu(p, field)		hmap_shim_kfree_rcu_atomic(p, &(p)->field)
+/*
+ * The headed kfree_rcu() never sleeps: callable under a spinlock. Its
+ * fallback passes the rcu_head's offset as the callback, which the
+ * callback thread tells from a function by its size (below 4096), as the
+ * kernel's __is_kvfree_rcu_offset() does.
+ */
+#define kfree_rcu(p, field) do {					\
+	_Static_assert(offsetof(typeof(*(p)), field) < 4096,		\
+		       "kfree_rcu(): rcu_head too far into the object");	\
+	hmap_shim_kfree_rcu_atomic(p, &(p)->field);			\
+} while (0)
 #define kvfree_rcu_mightsleep(p)	hmap_shim_kvfree_rcu(p)
 #define synchronize_rcu_expedited()	synchronize_rcu()
 
