@@ -1015,13 +1015,15 @@ static void hmap_context_test_atomic_reserve_is_refilled(struct kunit *test)
  * which @prealloc_work has not run yet for, caps nothing: the hardirq
  * writer above inserts dozens of keys before it runs.)
  */
-static void ctx_noarray_cap(struct kunit *test, u32 flags)
+/* B 0: 6.5 entries per bucket, times 2^3. */
+#define CTX_NOARRAY_CAP	(HMAP_LOAD_NUM << HMAP_NOARRAY_SLACK >> 1)
+
+/*
+ * Fail every array of @map (with @a's hook, left set) and insert keys 0,
+ * 1, ... until one fails, 1000 at most. Return that insert's error.
+ */
+static int ctx_fill_without_arrays(struct hmap *map, struct ctx_alloc *a)
 {
-	struct ctx_alloc *a = ctx_alloc_new(test);
-	struct hmap *map = ctx_map_flags(test, flags, 0);
-	/* B 0: 6.5 entries per bucket, times 2^3. */
-	const unsigned int cap = HMAP_LOAD_NUM << HMAP_NOARRAY_SLACK >> 1;
-	struct hmap_stats st;
 	unsigned int i;
 	int err = 0;
 
@@ -1036,6 +1038,19 @@ static void ctx_noarray_cap(struct kunit *test, u32 flags)
 	hmap_flush_frees();
 	for (; i < 1000 && !err; i++)
 		err = hmap_kunit_update(map, i, i, HMAP_NOEXIST);
+	return err;
+}
+
+static void ctx_noarray_cap(struct kunit *test, u32 flags)
+{
+	struct ctx_alloc *a = ctx_alloc_new(test);
+	struct hmap *map = ctx_map_flags(test, flags, 0);
+	const unsigned int cap = CTX_NOARRAY_CAP;
+	struct hmap_stats st;
+	unsigned int i;
+	int err;
+
+	err = ctx_fill_without_arrays(map, a);
 	KUNIT_EXPECT_EQ(test, err, -ENOMEM);
 	KUNIT_EXPECT_EQ(test, hmap_count(map), (u64)cap);
 	hmap_get_stats(map, &st);
@@ -1081,19 +1096,12 @@ static void ctx_fit_above_load(struct kunit *test, u32 flags)
 {
 	struct ctx_alloc *a = ctx_alloc_new(test);
 	struct hmap *map = ctx_map_flags(test, flags, 0);
-	const unsigned int cap = HMAP_LOAD_NUM << HMAP_NOARRAY_SLACK >> 1;
+	const unsigned int cap = CTX_NOARRAY_CAP;
 	struct hmap_stats st;
 	unsigned int i;
-	int err = 0;
 
 	hmap_test_set_background(map, false);
-	WRITE_ONCE(a->fail_arrays, true);
-	hmap_test_set_alloc(map, ctx_alloc_hook, a);
-	for (i = 0; i < 9 && !err; i++)
-		err = hmap_kunit_update(map, i, i, HMAP_NOEXIST);
-	hmap_flush_frees();
-	for (; i < 1000 && !err; i++)
-		err = hmap_kunit_update(map, i, i, HMAP_NOEXIST);
+	KUNIT_ASSERT_EQ(test, ctx_fill_without_arrays(map, a), -ENOMEM);
 	hmap_get_stats(map, &st);
 	KUNIT_ASSERT_EQ(test, st.count, (u64)cap);
 	KUNIT_ASSERT_EQ(test, st.B, 0U);
