@@ -1163,10 +1163,12 @@ static void hmap_table_free_work(struct work_struct *work)
 	struct hmap_table *t = container_of(to_rcu_work(work),
 					    struct hmap_table, rwork);
 	struct hmap *map = t->map;
+	long clear_bytes = t->clear_bytes;
 
-	if (t->clear_bytes)
-		atomic_long_sub(t->clear_bytes, &hmap_destroy_pending);
 	hmap_table_free(t);
+	/* Once its bytes are freed: so the count is never below them. */
+	if (clear_bytes)
+		atomic_long_sub(clear_bytes, &hmap_destroy_pending);
 	hmap_stat_add(map, pending_frees, -1);
 	hmap_put(map);
 }

@@ -3278,14 +3278,18 @@ static void batch_exec(struct world *w, struct rng *r, struct fslot *s,
 	struct arg a;
 	int err;
 
-	if (!pre)
-		stop = batch_sim(w, o, cmd, b, n, stamps, &exp);
-	describe_more(w, " -> %s", pre ? eset_str(pre) :
-		      stop < count ? eset_str(exp) : "ok");
-	if (!pre && stop < count)
-		describe_more(w, " at element %u", stop);
+	/*
+	 * A read-only struct cannot take @count back: EFAULT before any
+	 * element, the map unchanged.
+	 */
 	if (af == AF_RO && !pre)
 		exp = E(EFAULT);
+	else if (!pre)
+		stop = batch_sim(w, o, cmd, b, n, stamps, &exp);
+	describe_more(w, " -> %s", pre ? eset_str(pre) :
+		      exp ? eset_str(exp) : "ok");
+	if (!pre && af != AF_RO && stop < count)
+		describe_more(w, " at element %u", stop);
 	place_arg(w, r, b, sizeof(*b), af, &a);
 	/*
 	 * A read-only struct takes no @count back: after an injected failure
