@@ -155,6 +155,9 @@ struct hmap_bucket {
  *	finished (0 for a table made empty): the overflow buckets its
  *	entries needed then (and any that writes added during the resize).
  * @bytes: bytes of the bucket array allocation.
+ * @clear_bytes: bytes hmap_clear() counted as pending frees when it
+ *	retired this table (its @bytes; 0 for a table a resize retired),
+ *	taken off the count once the table is freed.
  * @map: the owning map, for the deferred free.
  * @rwork: frees the table after a grace period.
  */
@@ -165,7 +168,6 @@ struct hmap_table {
 	atomic_long_t noverflow;
 	unsigned long noverflow_base;
 	size_t bytes;
-	/* Bytes hmap_clear() counted as pending until this table is freed. */
 	long clear_bytes;
 	struct hmap *map;
 	struct rcu_work rwork;
