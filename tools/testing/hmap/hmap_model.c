@@ -865,7 +865,8 @@ static void hm_shrink_to_fit(struct hm_ctx *c)
 	if (c->cfg.background)
 		return;
 	if (st.resizing != HMAP_RESIZE_NONE)
-		hm_fail(c, "shrink_to_fit left a resize in progress: kind %u, B %u from %u, count %llu, %llu overflow buckets",
+		hm_fail(c,
+			"shrink_to_fit left a resize in progress: kind %u, B %u from %u, count %llu, %llu overflow buckets",
 			st.resizing, st.B, st.old_B,
 			(unsigned long long)st.count,
 			(unsigned long long)st.noverflow);

@@ -607,10 +607,12 @@ unsigned long hmap_shim_kvfree_rcu_fallbacks(void)
 }
 
 /* A CPU's array being filled; its lock is the kernel's krcp->lock. */
-static struct shim_krc {
+struct shim_krc {
 	int locked;				/* __atomic */
 	struct shim_kvfree_bulk *bulk;
-} shim_krc[NR_CPUS];
+};
+
+static struct shim_krc shim_krc[NR_CPUS];
 
 static void shim_krc_lock(struct shim_krc *k)
 {
@@ -710,7 +712,7 @@ static void shim_kvfree_bulk_drain(void)
 	struct shim_kvfree_bulk *b;
 	int cpu;
 
-	for (cpu = 0; cpu < NR_CPUS; cpu++) {
+	for_each_possible_cpu(cpu) {
 		struct shim_krc *k = &shim_krc[cpu];
 
 		shim_krc_lock(k);

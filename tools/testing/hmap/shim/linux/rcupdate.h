@@ -12,6 +12,7 @@
 
 #include <urcu/urcu-memb.h>
 #include <linux/bug.h>
+#include <linux/build_bug.h>
 #include <linux/compiler.h>
 #include <linux/kernel.h>
 
@@ -94,9 +95,11 @@ void hmap_shim_kfree_rcu_atomic(void *p, struct rcu_head *head);
  * kernel's __is_kvfree_rcu_offset() does.
  */
 #define kfree_rcu(p, field) do {					\
-	_Static_assert(offsetof(typeof(*(p)), field) < 4096,		\
-		       "kfree_rcu(): rcu_head too far into the object");	\
-	hmap_shim_kfree_rcu_atomic(p, &(p)->field);			\
+	typeof(p) ___p = (p);						\
+									\
+	BUILD_BUG_ON_MSG(offsetof(typeof(*___p), field) >= 4096,	\
+			 "kfree_rcu(): rcu_head too far into the object");	\
+	hmap_shim_kfree_rcu_atomic(___p, &___p->field);			\
 } while (0)
 #define kvfree_rcu_mightsleep(p)	hmap_shim_kvfree_rcu(p)
 #define synchronize_rcu_expedited()	synchronize_rcu()
