@@ -82,7 +82,8 @@
  * a map no one writes still ends at the size it needs: an emptied map
  * ends small, an %HMAP_F_ATOMIC map whose inserts stopped above its load
  * ends without long chains; hmap_shrink_to_fit() goes to the smallest
- * size in one shrink, or in one doubling a grow for a map above its load.
+ * size in one shrink, or, for a map above its load, grows to the size its
+ * count needs, one doubling a resize.
  *
  * A resize only allocates the new array and links it as &hmap_table.next
  * of the old one. Every write then first evacuates the old bucket its key
@@ -2156,7 +2157,9 @@ static int hmap_evacuate_batch(struct hmap *map, unsigned int budget,
 
 /*
  * Evacuate every old bucket left: finish the resize in progress, if any,
- * and whatever resize writers start meanwhile. Called without a lock of
+ * and whatever resize writers start meanwhile, up to @max_resizes of
+ * theirs (0: any number; writers that kept starting them could hold a
+ * caller here for as long as they write). Called without a lock of
  * the map, in process context: evacuates %HMAP_EVAC_HOLD buckets at a
  * time, each under its stripe, so that no stripe is held (with
  * interrupts off, in an %HMAP_F_ATOMIC map) for a long walk, and refills
@@ -2166,10 +2169,12 @@ static int hmap_evacuate_batch(struct hmap *map, unsigned int budget,
  * Return: 0, or -ENOMEM (an evacuation waited for overflow buckets and
  * they could not be allocated), or -EINTR (a fatal signal: the caller is
  * being killed; the map is as correct as ever, the resize goes on with
- * the writes and the worker).
+ * the writes and the worker), or -EAGAIN (writers started more than
+ * @max_resizes resizes meanwhile; the one in progress goes on likewise).
  */
-static int hmap_evacuate_all(struct hmap *map)
+static int hmap_evacuate_all(struct hmap *map, unsigned int max_resizes)
 {
+	unsigned long seq = READ_ONCE(map->resize_seq);
 	unsigned int need = 0;
 	int err;
 
@@ -2187,6 +2192,11 @@ static int hmap_evacuate_all(struct hmap *map)
 		err = 0;
 		if (READ_ONCE(map->resizing) == HMAP_RESIZE_NONE)
 			break;
+		if (max_resizes &&
+		    READ_ONCE(map->resize_seq) - seq > max_resizes) {
+			err = -EAGAIN;
+			break;
+		}
 		err = hmap_evacuate_batch(map, HMAP_EVAC_HOLD,
 					  HMAP_EV_BACKGROUND |
 					  HMAP_EV_MAY_SLEEP);
@@ -2665,6 +2675,7 @@ static void hmap_resize_start_with(struct hmap *map,
 	WRITE_ONCE(map->nevacuate, 0);
 	hmap_stripe_mask_set(map, min(old->B, new->B));
 	map->resize_start_ns = ktime_get_ns();
+	WRITE_ONCE(map->resize_seq, map->resize_seq + 1);
 	trace_hmap_resize_start(map, kind, old->B, new->B,
 				atomic_long_read(&map->count));
 	switch (kind) {
@@ -3900,7 +3911,10 @@ EXPORT_SYMBOL_GPL(hmap_clear);
  *
  * Finishes the resize in progress, then halves the array as many times as
  * the entry count allows in one resize, or rebuilds it at the same size if
- * it has overflow buckets; a map above its load (an %HMAP_F_ATOMIC map
+ * it has more overflow buckets than when it was built (writes added chains,
+ * which deletes may have left with holes; a table created empty was
+ * built with none), so that a second call, nothing written between, does
+ * nothing; a map above its load (an %HMAP_F_ATOMIC map
  * whose grow waits for @prealloc_work's array, or one whose arrays failed:
  * its entries went into overflow chains) is grown instead, one doubling a
  * resize as a grow always is, as many times as its count needs. Every
@@ -3913,8 +3927,9 @@ EXPORT_SYMBOL_GPL(hmap_clear);
  * changed it since). When writers change the size the count needs, or
  * start resizes, faster than the call can follow (%HMAP_SHRINK_ROUNDS
  * times an array allocated for nothing or a resize of theirs to finish,
- * or more resizes than %HMAP_B_MAX), it gives up with -EAGAIN; the map is
- * then as correct as ever, only not fitted.
+ * more than %HMAP_SHRINK_ROUNDS resizes of theirs started while one
+ * evacuation runs, or more resizes than %HMAP_B_MAX), it gives up with
+ * -EAGAIN; the map is then as correct as ever, only not fitted.
  *
  * Context: process context, may sleep; takes &hmap.work_lock (dropped
  * while it allocates an array); a fatal signal ends the wait for it and
@@ -3936,7 +3951,7 @@ int hmap_shrink_to_fit(struct hmap *map)
 		return -EINTR;
 	memcg = set_active_memcg(map->memcg);
 	for (;;) {
-		err = hmap_evacuate_all(map);
+		err = hmap_evacuate_all(map, HMAP_SHRINK_ROUNDS);
 		if (err)
 			break;
 		err = -EAGAIN;
@@ -3955,7 +3970,14 @@ int hmap_shrink_to_fit(struct hmap *map)
 		} else if (bits > cur->B) {
 			kind = HMAP_RESIZE_GROW;
 			bits = cur->B + 1;
-		} else if (atomic_long_read(&cur->noverflow)) {
+		} else if ((unsigned long)atomic_long_read(&cur->noverflow) >
+			   READ_ONCE(cur->noverflow_base)) {
+			/*
+			 * Chains grew since the table was built, so deletes
+			 * may have left them holes; a table a resize just
+			 * built (this call's own) has them as short as its
+			 * entries allow: rebuilding it would change nothing.
+			 */
 			kind = HMAP_RESIZE_SAME;
 			bits = cur->B;
 		} else {
@@ -3967,7 +3989,7 @@ int hmap_shrink_to_fit(struct hmap *map)
 			hmap_resize_start_with(map, kind, t);
 			t = NULL;
 			hmap_unlock_all(map, flags);
-			err = hmap_evacuate_all(map);
+			err = hmap_evacuate_all(map, HMAP_SHRINK_ROUNDS);
 			/*
 			 * A shrink or a same-size grow fits the count in one
 			 * resize; a grow doubles: look again.
@@ -4583,7 +4605,7 @@ void hmap_test_run_background(struct hmap *map)
 	hmap_lock_all(map, &flags);
 	busy = map->resizing != HMAP_RESIZE_NONE;
 	hmap_unlock_all(map, flags);
-	while (busy && !hmap_evacuate_all(map)) {
+	while (busy && !hmap_evacuate_all(map, 0)) {
 		hmap_lock_all(map, &flags);
 		want = hmap_maybe_shrink(map);
 		if (want >= 0 && !hmap_array_claim(map))

@@ -312,6 +312,9 @@ struct hmap_stripe {
  *	and frees a spare array no grow came for.
  * @last_write: jiffies of the last write, for @bg_work.
  * @resize_start_ns: when the resize in progress began.
+ * @resize_seq: resizes started since creation (written under every lock,
+ *	read with READ_ONCE(): hmap_shrink_to_fit() counts the ones writers
+ *	start while it evacuates).
  * @spare: the array of the next resize, allocated ahead by @prealloc_work
  *	or by a writer that may sleep, outside @lock (under @lock; never
  *	seen by readers until the resize starts).
@@ -371,6 +374,7 @@ struct hmap {
 	struct delayed_work bg_work;
 	unsigned long last_write;
 	u64 resize_start_ns;
+	unsigned long resize_seq;
 	struct hmap_table *spare;
 	struct work_struct prealloc_work;
 	struct hmap_bucket *reserve;

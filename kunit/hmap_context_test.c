@@ -41,6 +41,7 @@
 #include <linux/math64.h>
 #include <linux/preempt.h>
 #include <linux/sched.h>
+#include <linux/sched/signal.h>
 #include <linux/smp.h>
 #include <linux/timer.h>
 
@@ -709,6 +710,8 @@ static void hmap_context_test_flags_are_checked(struct kunit *test)
  * @fill_atomic: at the next overflow bucket allocated with GFP_ATOMIC,
  *	add one to the map's count (as a writer of another stripe would
  *	between the write's take of the bucket and its count), once.
+ * @kill: at the next array @task asks for, send @task a SIGKILL (it is
+ *	killed while it allocates), once.
  */
 struct ctx_alloc {
 	atomic_t atomic;
@@ -727,6 +730,7 @@ struct ctx_alloc {
 	bool steal;
 	struct hmap_bucket *stolen;
 	bool fill_atomic;
+	bool kill;
 };
 
 /**
@@ -797,6 +801,10 @@ static bool ctx_alloc_hook(struct hmap *map, enum hmap_test_alloc what,
 		if (READ_ONCE(a->steal) && current == a->task)
 			ctx_steal_reserve(map, a);
 		return READ_ONCE(a->fail_sleeping);
+	}
+	if (READ_ONCE(a->kill) && current == READ_ONCE(a->task)) {
+		WRITE_ONCE(a->kill, false);
+		send_sig(SIGKILL, current, 1);
 	}
 	if (atomic_inc_return(&a->arrays) == 1 && a->block_first) {
 		complete(&a->entered);
@@ -1092,13 +1100,32 @@ static void hmap_context_test_chains_capped_without_array_sleeping(struct kunit 
  * resize left in progress and every key found; it used to rebuild the
  * chains at B 0 (a same-size grow) and return 0.
  */
+/*
+ * @map, filled by ctx_fill_without_arrays() and fitted since, holds its
+ * keys at 2^3 buckets, grown there one doubling a resize, with no resize
+ * in progress.
+ */
+static void ctx_expect_fitted(struct kunit *test, struct hmap *map)
+{
+	struct hmap_stats st;
+	unsigned int i;
+
+	hmap_get_stats(map, &st);
+	KUNIT_EXPECT_EQ(test, st.count, (u64)CTX_NOARRAY_CAP);
+	KUNIT_EXPECT_EQ(test, st.B, 3U);
+	KUNIT_EXPECT_EQ(test, st.resizing, (u32)HMAP_RESIZE_NONE);
+	KUNIT_EXPECT_EQ(test, st.grows, 3ULL);
+	KUNIT_EXPECT_EQ(test, st.same_size_grows, 0ULL);
+	for (i = 0; i < CTX_NOARRAY_CAP; i++)
+		KUNIT_EXPECT_EQ(test, hmap_kunit_lookup(map, i), (s64)i);
+}
+
 static void ctx_fit_above_load(struct kunit *test, u32 flags)
 {
 	struct ctx_alloc *a = ctx_alloc_new(test);
 	struct hmap *map = ctx_map_flags(test, flags, 0);
 	const unsigned int cap = CTX_NOARRAY_CAP;
 	struct hmap_stats st;
-	unsigned int i;
 
 	hmap_test_set_background(map, false);
 	KUNIT_ASSERT_EQ(test, ctx_fill_without_arrays(map, a), -ENOMEM);
@@ -1109,12 +1136,10 @@ static void ctx_fit_above_load(struct kunit *test, u32 flags)
 	WRITE_ONCE(a->fail_arrays, false);
 	KUNIT_EXPECT_EQ(test, hmap_shrink_to_fit(map), 0);
 	hmap_test_set_alloc(map, NULL, NULL);
-	hmap_get_stats(map, &st);
-	KUNIT_EXPECT_EQ(test, st.B, 3U);
-	KUNIT_EXPECT_EQ(test, st.resizing, (u32)HMAP_RESIZE_NONE);
-	KUNIT_EXPECT_EQ(test, st.grows, 3ULL);
-	for (i = 0; i < cap; i++)
-		KUNIT_EXPECT_EQ(test, hmap_kunit_lookup(map, i), (s64)i);
+	ctx_expect_fitted(test, map);
+
+	/* Fitted, nothing written since: a second call starts no resize. */
+	hmap_kunit_expect_fit_again(test, map);
 }
 
 static void hmap_context_test_fit_above_load_atomic(struct kunit *test)
@@ -1125,6 +1150,111 @@ static void hmap_context_test_fit_above_load_atomic(struct kunit *test)
 static void hmap_context_test_fit_above_load_sleeping(struct kunit *test)
 {
 	ctx_fit_above_load(test, 0);
+}
+
+/**
+ * struct ctx_killed - a thread that calls hmap_shrink_to_fit() and is killed
+ * @map: the map.
+ * @a: the allocation hook's state: the thread makes itself its @task.
+ * @at_start: send the SIGKILL before the call (else @a->kill sends it).
+ * @err: what the call returned.
+ * @pending: a fatal signal was pending after it.
+ * @done: the call returned.
+ */
+struct ctx_killed {
+	struct hmap *map;
+	struct ctx_alloc *a;
+	bool at_start;
+	int err;
+	bool pending;
+	struct completion done;
+};
+
+static int ctx_killed_fit(void *arg)
+{
+	struct ctx_killed *k = arg;
+
+	/* A kernel thread ignores signals unless it allows them. */
+	allow_signal(SIGKILL);
+	WRITE_ONCE(k->a->task, current);
+	if (k->at_start)
+		send_sig(SIGKILL, current, 1);
+	k->err = hmap_shrink_to_fit(k->map);
+	k->pending = fatal_signal_pending(current);
+	complete(&k->done);
+	return 0;
+}
+
+/*
+ * hmap_shrink_to_fit() by a task being killed returns -EINTR and leaves
+ * the map as correct as ever: killed while another holds the map's work
+ * mutex (@hold: the wait for it ends), or while it allocates the array of
+ * its grow (a map above its load, as in ctx_fit_above_load(); it then
+ * evacuates nothing). Every key is still found, and a later call from a
+ * live task fits the map.
+ */
+static void ctx_fit_killed(struct kunit *test, bool hold)
+{
+	struct ctx_alloc *a = ctx_alloc_new(test);
+	struct hmap *map = ctx_map_flags(test, 0, 0);
+	const unsigned int cap = CTX_NOARRAY_CAP;
+	struct task_struct *task;
+	struct ctx_killed *k;
+	struct hmap_stats st;
+	bool done;
+	unsigned int i;
+
+	k = kunit_kzalloc(test, sizeof(*k), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, k);
+	init_completion(&k->done);
+	k->map = map;
+	k->a = a;
+	k->at_start = hold;
+	k->err = 1;
+	hmap_test_set_background(map, false);
+	KUNIT_ASSERT_EQ(test, ctx_fill_without_arrays(map, a), -ENOMEM);
+	WRITE_ONCE(a->fail_arrays, false);
+	WRITE_ONCE(a->kill, !hold);
+
+	if (hold)
+		mutex_lock(&map->work_lock);
+	task = kthread_run(ctx_killed_fit, k, "hmap_killed_fit");
+	if (IS_ERR(task)) {
+		if (hold)
+			mutex_unlock(&map->work_lock);
+		KUNIT_FAIL_AND_ABORT(test, "kthread_run: %ld", PTR_ERR(task));
+	}
+	done = wait_for_completion_timeout(&k->done, 30 * HZ);
+	if (hold)
+		mutex_unlock(&map->work_lock);
+	if (!done)
+		wait_for_completion(&k->done);
+	WRITE_ONCE(a->task, current);
+	KUNIT_EXPECT_TRUE(test, done);
+	KUNIT_EXPECT_FALSE(test, READ_ONCE(a->kill));
+	KUNIT_EXPECT_TRUE(test, k->pending);
+	KUNIT_EXPECT_EQ(test, k->err, -EINTR);
+
+	hmap_get_stats(map, &st);
+	KUNIT_EXPECT_EQ(test, st.count, (u64)cap);
+	KUNIT_EXPECT_EQ(test, st.B, 0U);
+	KUNIT_EXPECT_EQ(test, st.grows, 0ULL);
+	for (i = 0; i < cap; i++)
+		KUNIT_EXPECT_EQ(test, hmap_kunit_lookup(map, i), (s64)i);
+
+	KUNIT_EXPECT_EQ(test, hmap_shrink_to_fit(map), 0);
+	hmap_test_set_alloc(map, NULL, NULL);
+	ctx_expect_fitted(test, map);
+}
+
+static void hmap_context_test_fit_killed_waiting(struct kunit *test)
+{
+	ctx_fit_killed(test, true);
+}
+
+static void hmap_context_test_fit_killed_allocating(struct kunit *test)
+{
+	ctx_fit_killed(test, false);
 }
 
 /*
@@ -1507,6 +1637,31 @@ static void hmap_context_test_shrink_needs_no_top_up(struct kunit *test)
 }
 
 /*
+ * hmap_shrink_to_fit() of a map it just fitted, nothing written between,
+ * starts no resize, even when the fitted array has overflow buckets: nine
+ * keys of bucket 0 (a chain at any B) shrunk from B 8 to B 1 leave one,
+ * which the shrink's own evacuation made. The call used to rebuild any
+ * array with an overflow bucket (a same-size grow), every call, for
+ * nothing.
+ */
+static void hmap_context_test_fit_twice_starts_nothing(struct kunit *test)
+{
+	/* B 8. */
+	struct hmap *map = hmap_kunit_map(test, 1000, 1000, true);
+	struct hmap_stats st;
+	unsigned int i;
+
+	hmap_test_set_background(map, false);
+	for (i = 0; i < 9; i++)
+		KUNIT_ASSERT_EQ(test, ctx_bucket_update(map, 0, i), 0);
+	KUNIT_ASSERT_EQ(test, hmap_shrink_to_fit(map), 0);
+	hmap_get_stats(map, &st);
+	KUNIT_ASSERT_EQ(test, st.B, 1U);
+	KUNIT_ASSERT_GT(test, st.noverflow, 0ULL);
+	hmap_kunit_expect_fit_again(test, map);
+}
+
+/*
  * @prealloc_work does not hold &hmap.work_lock while it allocates an
  * array (zeroing megabytes for a large map): hmap_shrink_to_fit(), which
  * takes it, runs to its end while the work's allocation is held in the
@@ -1867,6 +2022,9 @@ static struct kunit_case hmap_context_cases[] = {
 	KUNIT_CASE(hmap_context_test_chains_capped_without_array_sleeping),
 	KUNIT_CASE(hmap_context_test_fit_above_load_atomic),
 	KUNIT_CASE(hmap_context_test_fit_above_load_sleeping),
+	KUNIT_CASE(hmap_context_test_fit_twice_starts_nothing),
+	KUNIT_CASE(hmap_context_test_fit_killed_waiting),
+	KUNIT_CASE(hmap_context_test_fit_killed_allocating),
 	KUNIT_CASE(hmap_context_test_shrink_to_fit_follows_count),
 	KUNIT_CASE(hmap_context_test_shrink_to_fit_gives_up),
 	KUNIT_CASE(hmap_context_test_capped_writers_wait_for_one_array),

@@ -402,6 +402,13 @@ static void hmap_core_test_shrink_to_fit(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, core_bits(map), 1U);
 	for (i = 0; i < 10; i++)
 		KUNIT_EXPECT_EQ(test, hmap_kunit_lookup(map, i), i);
+
+	/*
+	 * A fitted map, nothing written since, is left alone: the chains
+	 * the shrink built are as short as its entries allow, so a second
+	 * call rebuilding them (a same-size grow) would only cost.
+	 */
+	hmap_kunit_expect_fit_again(test, map);
 }
 
 /* Destroying a map in the middle of a grow frees everything it held. */

@@ -70,6 +70,32 @@ struct hmap *hmap_kunit_map_flags(struct kunit *test, u32 max_entries,
 							     false, flags));
 }
 
+/**
+ * hmap_kunit_expect_fit_again() - a second hmap_shrink_to_fit() does nothing
+ * @test: the test case.
+ * @map: a map just fitted (hmap_shrink_to_fit() returned 0), nothing
+ *	written to it since.
+ *
+ * The call returns 0, starts no resize (no grow, same-size grow or shrink
+ * counted) and leaves B and the count as they were; the case fails, and
+ * goes on, for each that does not hold.
+ *
+ * Context: process context, may sleep.
+ */
+void hmap_kunit_expect_fit_again(struct kunit *test, struct hmap *map)
+{
+	struct hmap_stats before, after;
+
+	hmap_get_stats(map, &before);
+	KUNIT_EXPECT_EQ(test, hmap_shrink_to_fit(map), 0);
+	hmap_get_stats(map, &after);
+	KUNIT_EXPECT_EQ(test, after.grows, before.grows);
+	KUNIT_EXPECT_EQ(test, after.same_size_grows, before.same_size_grows);
+	KUNIT_EXPECT_EQ(test, after.shrinks, before.shrinks);
+	KUNIT_EXPECT_EQ(test, after.B, before.B);
+	KUNIT_EXPECT_EQ(test, after.count, before.count);
+}
+
 kunit_test_suites(&hmap_core_suite, &hmap_evacuation_suite, &hmap_iter_suite,
 		  &hmap_stats_suite, &hmap_stress_suite, &hmap_context_suite);
 #if IS_ENABLED(CONFIG_FAULT_INJECTION)

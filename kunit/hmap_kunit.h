@@ -255,6 +255,7 @@ struct hmap *hmap_kunit_map(struct kunit *test, u32 max_entries,
 			    u32 capacity_hint, bool chosen_hash);
 struct hmap *hmap_kunit_map_flags(struct kunit *test, u32 max_entries,
 				  u32 flags);
+void hmap_kunit_expect_fit_again(struct kunit *test, struct hmap *map);
 
 /**
  * hmap_kunit_globals_start() - hmap's global counters before a case's maps

@@ -64,8 +64,8 @@
  * short by a fatal signal, @count written: the process is being killed,
  * so only memory it shares shows how far it got; or a SHRINK so cut
  * short, the map then not fitted), -EAGAIN (SHRINK: other
- * writers kept changing the size the map needs; the map is unchanged
- * but for resizes, try again).
+ * writers kept changing the size the map needs, or starting resizes; the
+ * map is unchanged but for resizes, try again).
  */
 #ifndef _UAPI_LINUX_HMAP_H
 #define _UAPI_LINUX_HMAP_H
@@ -328,6 +328,21 @@ struct hmap_dump {
  *	HMAP_IOC_SHRINK)
  * @argsz: sizeof(struct hmap_cmd).
  * @flags: zero.
+ *
+ * HMAP_IOC_CLEAR deletes every entry; lookups running meanwhile see the
+ * map before or after. It allocates a new bucket array (-ENOMEM: the map
+ * is unchanged) and may wait for grace periods when the arrays of
+ * destroyed and cleared maps not yet freed pass 16 MiB.
+ * HMAP_IOC_SHRINK resizes the map to the size its count needs: it
+ * finishes the resize in progress, then shrinks to the smallest array
+ * whose load factor holds the count, or rebuilds the array at its size if
+ * writes added overflow buckets since it was built, or, for a map above
+ * its load (its entries went into overflow chains while arrays failed),
+ * grows it; after a SHRINK that returned 0, a second one, nothing written
+ * between, changes nothing. It may sleep and allocate: -ENOMEM, -EINTR
+ * (fatal signal; the map is correct but may not be fitted) and -EAGAIN
+ * (other writers kept moving the count or starting resizes) leave every
+ * entry in place.
  */
 struct hmap_cmd {
 	__u32 argsz;

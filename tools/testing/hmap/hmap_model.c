@@ -849,6 +849,35 @@ static u32 hm_fit_B(u64 count)
 	return bits;
 }
 
+/*
+ * A map just fitted is fitted: a second call, nothing written between,
+ * starts no resize (it used to rebuild any table with overflow buckets,
+ * even one its own resize had just built, every time it was called).
+ */
+static void hm_shrink_to_fit_again(struct hm_ctx *c,
+				   const struct hmap_stats *was)
+{
+	struct hmap_stats st;
+	int err = hmap_shrink_to_fit(c->map);
+
+	if (err == -ENOMEM && c->inject)
+		return;
+	hmap_get_stats(c->map, &st);
+	if (err || st.grows != was->grows ||
+	    st.same_size_grows != was->same_size_grows ||
+	    st.shrinks != was->shrinks)
+		hm_fail(c,
+			"shrink_to_fit again: %d, resizes started %llu %llu %llu (grow, same-size, shrink), were %llu %llu %llu; B %u, count %llu, %llu overflow buckets",
+			err, (unsigned long long)st.grows,
+			(unsigned long long)st.same_size_grows,
+			(unsigned long long)st.shrinks,
+			(unsigned long long)was->grows,
+			(unsigned long long)was->same_size_grows,
+			(unsigned long long)was->shrinks, st.B,
+			(unsigned long long)st.count,
+			(unsigned long long)st.noverflow);
+}
+
 static void hm_shrink_to_fit(struct hm_ctx *c)
 {
 	struct hmap_stats st;
@@ -874,6 +903,8 @@ static void hm_shrink_to_fit(struct hm_ctx *c)
 		hm_fail(c, "shrink_to_fit left B %u for %llu entries, want %u",
 			st.B, (unsigned long long)st.count,
 			hm_fit_B(st.count));
+	else
+		hm_shrink_to_fit_again(c, &st);
 }
 
 void hm_apply(struct hm_ctx *c, const struct hm_op *op)

@@ -1521,7 +1521,7 @@ static void gf_run(struct result *res, u32 flags)
 	hmap_test_set_alloc(map, NULL, NULL);
 	res->ok = full.B == 0 && n > 8 && !err && st.B == want_B &&
 		  !st.resizing && st.count == n && found == n &&
-		  st.grows == want_B;
+		  st.grows == want_B && !st.same_size_grows;
 	snprintf(res->note, sizeof(res->note),
 		 "filled to %llu at B %u with %d array failures; shrink_to_fit: %d, B %u (want %u), resizing %u, %llu grows, %llu same-size, %llu of %llu keys found",
 		 (unsigned long long)n, full.B, c.arrays, err, st.B, want_B,
@@ -2374,6 +2374,159 @@ static void test_shrink_after_faulted_writes(struct result *res)
 	free(c);
 }
 
+/*
+ * hmap_shrink_to_fit() against writers that keep starting resizes while
+ * it evacuates: it gives up with -EAGAIN after a bounded number of them
+ * (%HMAP_SHRINK_ROUNDS), the map as correct as ever; it used to evacuate
+ * for as long as they went on. The writers are the allocation hook, run
+ * by the shrinking thread when its evacuation refills the reserve: 48
+ * keys hash to the last bucket at every size (a chain of 6 buckets, more
+ * than the reserve holds, so that each resize's evacuation of it refills
+ * it), and at each refill the hook finishes the resize in progress with
+ * updates and starts the next grow with inserts of keys that hash
+ * elsewhere, @budget times at most; it then takes the map's reserve away
+ * (given back at the end), so that the next evacuation of the chain
+ * refills it again.
+ */
+#define WR_CHAIN	48
+
+struct wr_ctx {
+	pthread_t shrinker;
+	bool acting;
+	unsigned int acts, budget;
+	u64 next;
+	unsigned long bad;
+	struct hmap_bucket *stolen;
+};
+
+/* Move the map's reserve onto @c->stolen (@back: the other way). */
+static void wr_reserve_move(struct hmap *map, struct wr_ctx *c, bool back)
+{
+	struct hmap_bucket *b;
+	unsigned long flags;
+
+	spin_lock_irqsave(&map->lock, flags);
+	if (!back) {
+		while ((b = map->reserve)) {
+			map->reserve = rcu_dereference_protected(b->overflow,
+								 1);
+			WRITE_ONCE(map->nreserve, map->nreserve - 1);
+			RCU_INIT_POINTER(b->overflow, c->stolen);
+			c->stolen = b;
+		}
+	} else {
+		while ((b = c->stolen)) {
+			c->stolen = rcu_dereference_protected(b->overflow, 1);
+			RCU_INIT_POINTER(b->overflow, map->reserve);
+			map->reserve = b;
+			WRITE_ONCE(map->nreserve, map->nreserve + 1);
+		}
+	}
+	spin_unlock_irqrestore(&map->lock, flags);
+}
+
+static u64 wr_hash(const void *key, u32 key_len)
+{
+	u64 id, top;
+
+	memcpy(&id, key, sizeof(id));
+	top = (u64)(6 + id % 200) << 56;
+	if (id < WR_CHAIN)
+		return top | ((1ULL << 56) - 1);
+	/* Never the last bucket: bit 0 clear. */
+	return top | ((id * 0x9e3779b97f4a7c15ULL) & ((1ULL << 56) - 2));
+}
+
+static bool wr_alloc_hook(struct hmap *map, enum hmap_test_alloc what,
+			  unsigned int bits, gfp_t gfp, void *arg)
+{
+	struct wr_ctx *c = arg;
+	unsigned int i;
+	u64 id, val;
+
+	if (what != HMAP_TEST_ALLOC_OVERFLOW ||
+	    !pthread_equal(pthread_self(), c->shrinker) || c->acting ||
+	    c->acts == c->budget ||
+	    READ_ONCE(map->resizing) == HMAP_RESIZE_NONE)
+		return false;
+	c->acting = true;
+	/* Writes finish the resize in progress... */
+	for (i = 0; i < 100000 &&
+	     READ_ONCE(map->resizing) != HMAP_RESIZE_NONE; i++) {
+		id = i % WR_CHAIN;
+		val = id;
+		if (hmap_update(map, &id, sizeof(id), &val, sizeof(val),
+				HMAP_EXIST))
+			c->bad++;
+	}
+	/* ...and start the next. */
+	for (i = 0; i < 100000 &&
+	     READ_ONCE(map->resizing) == HMAP_RESIZE_NONE; i++) {
+		id = c->next++;
+		val = id;
+		if (hmap_update(map, &id, sizeof(id), &val, sizeof(val),
+				HMAP_NOEXIST))
+			c->bad++;
+	}
+	if (READ_ONCE(map->resizing) != HMAP_RESIZE_NONE)
+		c->acts++;
+	wr_reserve_move(map, c, false);
+	c->acting = false;
+	return false;
+}
+
+static void test_shrink_writers_resizing(struct result *res)
+{
+	struct hmap_params p = {
+		.key_size = 8, .value_size = 8, .max_entries = 1 << 22,
+	};
+	struct wr_ctx c = { .budget = 12, .next = 1000 };
+	u64 id, val, found = 0, want = 0;
+	struct hmap_stats st;
+	struct hmap *map;
+	int err, again;
+
+	map = hmap_create(&p);
+	if (IS_ERR(map)) {
+		res->ok = false;
+		return;
+	}
+	hmap_test_set_background(map, false);
+	hmap_test_set_hash(map, wr_hash);
+	for (id = 0; id < WR_CHAIN; id++) {
+		val = id;
+		if (hmap_update(map, &id, sizeof(id), &val, sizeof(val),
+				HMAP_NOEXIST))
+			c.bad++;
+	}
+	c.shrinker = pthread_self();
+	hmap_test_set_alloc(map, wr_alloc_hook, &c);
+	err = hmap_shrink_to_fit(map);
+	hmap_test_set_alloc(map, NULL, NULL);
+	wr_reserve_move(map, &c, true);
+	for (id = 0; id < c.next; id++) {
+		u32 vlen = sizeof(val);
+
+		if (id >= WR_CHAIN && id < 1000)
+			continue;
+		want++;
+		if (!hmap_lookup(map, &id, sizeof(id), &val, &vlen) &&
+		    val == id)
+			found++;
+	}
+	again = hmap_shrink_to_fit(map);
+	hmap_get_stats(map, &st);
+	res->ok = err == -EAGAIN && c.acts > 1 && c.acts < c.budget &&
+		  !c.bad && found == want && st.count == want && !again &&
+		  !st.resizing;
+	snprintf(res->note, sizeof(res->note),
+		 "shrink_to_fit: %d after %u resizes started by writes (at most %u); %llu of %llu keys found, %lu failed writes; again: %d, B %u, %llu grows",
+		 err, c.acts, c.budget, (unsigned long long)found,
+		 (unsigned long long)want, c.bad, again, st.B,
+		 (unsigned long long)st.grows);
+	hmap_destroy(map);
+}
+
 /* ---- Main ---- */
 
 static const struct {
@@ -2418,6 +2571,7 @@ static const struct {
 	{ "refill_no_lock_all", test_refill_no_lock_all },
 	{ "install_without_work_lock", test_install_without_work_lock },
 	{ "shrink_after_faulted_writes", test_shrink_after_faulted_writes },
+	{ "shrink_writers_resizing", test_shrink_writers_resizing },
 };
 
 int main(int argc, char **argv)
