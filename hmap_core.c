@@ -1141,6 +1141,20 @@ static void hmap_table_free(struct hmap_table *t)
  */
 static atomic_long_t hmap_destroy_pending;
 
+/*
+ * Before retiring more (a destroy, a clear): wait for every deferred free
+ * if the pending ones are past %HMAP_DESTROY_PENDING_MAX. Waiting before
+ * adding, not after, so that one call retiring more than the bound does
+ * not wait for its own bytes; a caller in a loop waits at its next call,
+ * so it holds at most the bound and one call's bytes beyond its live maps
+ * (concurrent callers, one call's bytes each).
+ */
+static void hmap_pending_wait(void)
+{
+	if (atomic_long_read(&hmap_destroy_pending) > HMAP_DESTROY_PENDING_MAX)
+		hmap_flush_frees();
+}
+
 /* Free the map itself: its last table is gone, and so are its users. */
 static void hmap_free(struct hmap *map)
 {
@@ -1166,8 +1180,18 @@ static void hmap_table_free_work(struct work_struct *work)
 	struct hmap *map = t->map;
 	long clear_bytes = t->clear_bytes;
 
+	/*
+	 * Off the map's count before its bytes are freed (so that a destroy,
+	 * which reads them in the other order, counts the array once more
+	 * rather than once less), off the global one after (so that it is
+	 * never below what is held).
+	 */
+	if (clear_bytes) {
+		atomic_long_sub(clear_bytes, &map->clear_pending);
+		/* Pairs with the smp_rmb() in hmap_destroy(). */
+		smp_mb__after_atomic();
+	}
 	hmap_table_free(t);
-	/* Once its bytes are freed: so the count is never below them. */
 	if (clear_bytes)
 		atomic_long_sub(clear_bytes, &hmap_destroy_pending);
 	hmap_stat_add(map, pending_frees, -1);
@@ -3838,11 +3862,13 @@ EXPORT_SYMBOL_GPL(hmap_delete);
  *
  * Replaces the tables with an empty one of the size the map was created
  * with; the old tables and their elements are freed after a grace period.
- * Their bucket arrays count with the destroyed maps not yet freed: past
- * %HMAP_DESTROY_PENDING_MAX (16 MiB) of those, all maps together, the
- * call waits for them (hmap_flush_frees()), as hmap_destroy() does, so
- * that clearing a large map in a loop, each clear a new array, cannot pin
- * an array per grace period without bound. That wait is for every map's
+ * Their bucket arrays count with the destroyed maps not yet freed: if
+ * those are past %HMAP_DESTROY_PENDING_MAX (16 MiB), all maps together,
+ * the call first waits for them (hmap_flush_frees()), as hmap_destroy()
+ * does, so that clearing a large map in a loop, each clear a new array,
+ * cannot pin an array per grace period without bound (one clear's arrays
+ * beyond the bound at most; a clear of a map larger than the bound does
+ * not wait for its own). That wait is for every map's
  * deferred frees and works (their workers too, which may wait for a
  * hmap_shrink_to_fit() of another caller).
  * Concurrent writers are ordered before or after it by the map's locks
@@ -3858,8 +3884,9 @@ int hmap_clear(struct hmap *map)
 	struct hmap_table *fresh, *old, *next, *spare;
 	struct mem_cgroup *memcg;
 	unsigned long flags;
-	long retired, pending;
+	long retired;
 
+	hmap_pending_wait();
 	memcg = set_active_memcg(map->memcg);
 	fresh = hmap_table_new(map, map->init_B);
 	/* As at creation: a full reserve for the writes that follow. */
@@ -3892,15 +3919,14 @@ int hmap_clear(struct hmap *map)
 		next->clear_bytes = next->bytes;
 		retired += next->bytes;
 	}
-	pending = atomic_long_add_return(retired, &hmap_destroy_pending);
+	atomic_long_add(retired, &map->clear_pending);
+	atomic_long_add(retired, &hmap_destroy_pending);
 	hmap_table_free_deferred(map, old);
 	if (next)
 		hmap_table_free_deferred(map, next);
 	hmap_unlock_all(map, flags);
 	if (spare)
 		hmap_table_free_array(spare);
-	if (pending > HMAP_DESTROY_PENDING_MAX)
-		hmap_flush_frees();
 	return 0;
 }
 EXPORT_SYMBOL_GPL(hmap_clear);
@@ -4221,11 +4247,12 @@ static void hmap_destroy_work(struct work_struct *work)
  * does not wait for a grace period (it waited for two, tens of
  * milliseconds each under load, which made destroying thousands of maps
  * take minutes), as bpf(2) maps free theirs from a work item. Unlike
- * theirs, what waits is bounded: once the destroyed maps not yet freed
+ * theirs, what waits is bounded: if the destroyed maps not yet freed
  * hold more than %HMAP_DESTROY_PENDING_MAX (16 MiB) together, destroy
- * waits for them, so a caller that creates and destroys maps in a loop
- * holds at most that much more than its live maps (and the per-user
- * limits of the registry, which are returned at destroy, stay limits).
+ * first waits for them, so a caller that creates and destroys maps in a
+ * loop holds at most that much, and one map, more than its live maps
+ * (and the per-user limits of the registry, which are returned at
+ * destroy, stay limits).
  * hmap_flush_frees() waits for every deferred free, and so does module
  * exit (hmap_core_exit()).
  *
@@ -4241,7 +4268,7 @@ static void hmap_destroy_work(struct work_struct *work)
 void hmap_destroy(struct hmap *map)
 {
 	unsigned long flags;
-	long pending;
+	s64 held;
 
 	if (!map)
 		return;
@@ -4253,14 +4280,21 @@ void hmap_destroy(struct hmap *map)
 	cancel_work_sync(&map->prealloc_work);
 	cancel_delayed_work_sync(&map->bg_work);
 
-	pending = hmap_stat_sum_offset(map, offsetof(struct hmap_pcpu, bytes));
-	map->destroy_bytes = max_t(s64, 0, pending);
-	pending = atomic_long_add_return(map->destroy_bytes,
-					 &hmap_destroy_pending);
+	hmap_pending_wait();
+	/*
+	 * What the map holds, less the arrays a clear retired, which the
+	 * count has already. The bytes first: an array freed meanwhile left
+	 * &hmap.clear_pending before it left them (hmap_table_free_work()),
+	 * so it is counted once more, never once less.
+	 */
+	held = hmap_stat_sum_offset(map, offsetof(struct hmap_pcpu, bytes));
+	/* Pairs with the smp_mb__after_atomic() in hmap_table_free_work(). */
+	smp_rmb();
+	held -= atomic_long_read(&map->clear_pending);
+	map->destroy_bytes = max_t(s64, 0, held);
+	atomic_long_add(map->destroy_bytes, &hmap_destroy_pending);
 	INIT_RCU_WORK(&map->destroy_rwork, hmap_destroy_work);
 	queue_rcu_work(hmap_wq, &map->destroy_rwork);
-	if (pending > HMAP_DESTROY_PENDING_MAX)
-		hmap_flush_frees();
 }
 EXPORT_SYMBOL_GPL(hmap_destroy);
 

@@ -342,6 +342,9 @@ struct hmap_stripe {
  *	hmap_destroy() queues it for.
  * @destroy_bytes: what the map held when destroyed, counted in the bytes
  *	of destroyed maps not yet freed until the map is.
+ * @clear_pending: bytes of the arrays hmap_clear() retired from this map
+ *	and counted as pending frees, not yet freed (so that destroy does
+ *	not count them twice).
  */
 struct hmap {
 	struct hmap_table __rcu *tbl;
@@ -387,6 +390,7 @@ struct hmap {
 	refcount_t refs;
 	struct rcu_work destroy_rwork;
 	long destroy_bytes;
+	atomic_long_t clear_pending;
 	/* Written by every insert and delete: off the lookups' lines. */
 	atomic_long_t count ____cacheline_aligned_in_smp;
 	struct hmap_stripe stripes[HMAP_STRIPES_MAX];

@@ -663,6 +663,29 @@ static void hmap_core_test_destroy_pending_bounded(struct kunit *test)
 }
 
 /*
+ * A map of 1-byte keys sized for @hint entries (max_entries too), made
+ * after reading hmap's global counters into @before and the pending
+ * count into *@start; *@one is what it holds (bytes).
+ */
+static struct hmap *core_pending_map(struct kunit *test, u32 hint,
+				     struct hmap_global_stats *before,
+				     long *start, long *one)
+{
+	struct hmap_params p = { .key_size = 1, .value_size = 1,
+				 .max_entries = hint, .capacity_hint = hint };
+	struct hmap_global_stats gs;
+	struct hmap *map;
+
+	hmap_kunit_globals_start(before);
+	*start = hmap_test_pending_bytes();
+	map = hmap_create(&p);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(map));
+	hmap_global_stats(&gs);
+	*one = gs.bytes - before->bytes;
+	return map;
+}
+
+/*
  * A map cleared in a loop pins a bounded number of retired arrays: one map
  * of 5 MiB (B 16) holding a key, cleared ten times faster than a grace
  * period ends (each clear a new 5 MiB array), never leaves more than
@@ -674,21 +697,13 @@ static void hmap_core_test_destroy_pending_bounded(struct kunit *test)
  */
 static void hmap_core_test_clear_pending_bounded(struct kunit *test)
 {
-	struct hmap_params p = { .key_size = 1, .value_size = 1,
-				 .max_entries = 1U << 18,
-				 .capacity_hint = 1U << 18 };
 	long one, pending, most = 0, counted, counted_most = 0, start;
 	struct hmap_global_stats before, gs;
 	struct hmap *map;
 	unsigned int i;
 	u8 k = 1, v = 2;
 
-	hmap_kunit_globals_start(&before);
-	start = hmap_test_pending_bytes();
-	map = hmap_create(&p);
-	KUNIT_ASSERT_FALSE(test, IS_ERR(map));
-	hmap_global_stats(&gs);
-	one = gs.bytes - before.bytes;
+	map = core_pending_map(test, 1U << 18, &before, &start, &one);
 	KUNIT_EXPECT_GE(test, one, 4L << 20);
 	for (i = 0; i < 10; i++) {
 		KUNIT_ASSERT_EQ(test, hmap_update(map, &k, 1, &v, 1, HMAP_ANY),
@@ -713,6 +728,88 @@ static void hmap_core_test_clear_pending_bounded(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, hmap_test_pending_bytes(), start);
 }
 
+/*
+ * A destroy or a clear that retires more than HMAP_DESTROY_PENDING_MAX
+ * (16 MiB) on its own, a 21 MiB array (B 18), waits for no grace period
+ * of its own: its bytes are still counted pending when it returns (each
+ * used to wait for every deferred free, its own too, whatever was pending
+ * before it). The next call waits for them, so the count never passes the
+ * bound and one call's bytes.
+ */
+static void core_large_retire(struct kunit *test, bool clear)
+{
+	struct hmap_params p = { .key_size = 1, .value_size = 1,
+				 .max_entries = 1U << 20,
+				 .capacity_hint = 1U << 20 };
+	long one = 0, counted, counted_most = 0, start;
+	struct hmap_global_stats before, gs;
+	struct hmap *map = NULL;
+	unsigned int i;
+
+	hmap_kunit_globals_start(&before);
+	start = hmap_test_pending_bytes();
+	for (i = 0; i < 3; i++) {
+		if (!map) {
+			map = hmap_create(&p);
+			KUNIT_ASSERT_FALSE(test, IS_ERR(map));
+			hmap_global_stats(&gs);
+			one = max(one, gs.bytes - before.bytes);
+		}
+		if (clear) {
+			KUNIT_ASSERT_EQ(test, hmap_clear(map), 0);
+		} else {
+			hmap_destroy(map);
+			map = NULL;
+		}
+		counted = hmap_test_pending_bytes() - start;
+		counted_most = max(counted_most, counted);
+	}
+	KUNIT_EXPECT_GT(test, one, 16L << 20);
+	KUNIT_EXPECT_GT(test, counted_most, 16L << 20);
+	KUNIT_EXPECT_LE(test, counted_most, (16L << 20) + one);
+	kunit_info(test, "one %s %ld bytes; counted pending at most %ld\n",
+		   clear ? "table" : "map", one, counted_most);
+	hmap_destroy(map);
+	hmap_kunit_expect_globals_back(test, &before);
+	KUNIT_EXPECT_EQ(test, hmap_test_pending_bytes(), start);
+}
+
+static void hmap_core_test_large_destroy_waits_not_for_itself(struct kunit *test)
+{
+	core_large_retire(test, false);
+}
+
+static void hmap_core_test_large_clear_waits_not_for_itself(struct kunit *test)
+{
+	core_large_retire(test, true);
+}
+
+/*
+ * A destroy after a clear counts the array the clear retired once: a
+ * 5 MiB map (B 16) cleared, then destroyed before the grace period ends,
+ * is counted pending as two arrays and what the map holds beside them
+ * (the retired one, then the map with its new one), not three (the
+ * destroy used to count the retired array again, as the map's bytes still
+ * held it).
+ */
+static void hmap_core_test_destroy_after_clear_counts_once(struct kunit *test)
+{
+	struct hmap_global_stats before;
+	long one, counted, start;
+	struct hmap *map;
+
+	map = core_pending_map(test, 1U << 18, &before, &start, &one);
+	KUNIT_EXPECT_GE(test, one, 4L << 20);
+	KUNIT_ASSERT_EQ(test, hmap_clear(map), 0);
+	hmap_destroy(map);
+	counted = hmap_test_pending_bytes() - start;
+	kunit_info(test, "one map %ld bytes; cleared and destroyed, counted %ld\n",
+		   one, counted);
+	KUNIT_EXPECT_LE(test, counted, 2 * one);
+	hmap_kunit_expect_globals_back(test, &before);
+	KUNIT_EXPECT_EQ(test, hmap_test_pending_bytes(), start);
+}
+
 static struct kunit_case hmap_core_cases[] = {
 	KUNIT_CASE(hmap_core_test_create_rejects_bad_params),
 	KUNIT_CASE(hmap_core_test_params_are_versioned),
@@ -728,6 +825,9 @@ static struct kunit_case hmap_core_cases[] = {
 	KUNIT_CASE(hmap_core_test_shrink_to_fit),
 	KUNIT_CASE(hmap_core_test_destroy_nonempty),
 	KUNIT_CASE(hmap_core_test_destroy_pending_bounded),
+	KUNIT_CASE(hmap_core_test_large_destroy_waits_not_for_itself),
+	KUNIT_CASE(hmap_core_test_large_clear_waits_not_for_itself),
+	KUNIT_CASE(hmap_core_test_destroy_after_clear_counts_once),
 	KUNIT_CASE(hmap_core_test_clear_pending_bounded),
 	KUNIT_CASE(hmap_core_test_destroy_during_prealloc),
 	KUNIT_CASE(hmap_core_test_keyed_hash),
