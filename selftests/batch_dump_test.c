@@ -120,8 +120,9 @@ TEST_F(hmap, batch_update_lookup_delete)
 
 /*
  * A batch whose struct is readable but not writable fails with -EFAULT
- * before any key is done: the map is unchanged, so that -EFAULT never
- * hides keys done behind a @count that could not say so.
+ * before any key is done: the map is unchanged (and a lookup writes no
+ * value), so that -EFAULT never hides keys done behind a @count that
+ * could not say so.
  */
 TEST_F(hmap, batch_count_not_writable)
 {
@@ -155,6 +156,12 @@ TEST_F(hmap, batch_count_not_writable)
 	ASSERT_EQ(0, mprotect(b, page, PROT_READ | PROT_WRITE));
 	ASSERT_EQ(0, hm_ioctl(fd, cmd, b));
 	EXPECT_EQ(8, hm_count(fd));
+	memset(vals, 0x5a, sizeof(vals));
+	ASSERT_EQ(0, mprotect(b, page, PROT_READ));
+	EXPECT_EQ(-EFAULT, hm_ioctl(fd, HMAP_IOC_BATCH_LOOKUP, b));
+	for (i = 0; i < 8; i++)
+		EXPECT_EQ(0x5a5a5a5a5a5a5a5aULL, vals[i]);
+	ASSERT_EQ(0, mprotect(b, page, PROT_READ | PROT_WRITE));
 	b->values = 0;	/* a delete takes none */
 	ASSERT_EQ(0, mprotect(b, page, PROT_READ));
 	EXPECT_EQ(-EFAULT, hm_ioctl(fd, HMAP_IOC_BATCH_DELETE, b));

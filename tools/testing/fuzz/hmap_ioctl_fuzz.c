@@ -3262,6 +3262,27 @@ static const char * const batch_names[] = { "BATCH_LOOKUP", "BATCH_UPDATE",
 					    "BATCH_DELETE" };
 
 /*
+ * A BATCH_LOOKUP that did nothing (it failed before any element) wrote
+ * no value: its values array, filled with 0x5a, is as it was, as far as
+ * it lies in writable memory.
+ */
+static void batch_values_untouched(struct world *w, const struct obj *o,
+				   __u64 values, __u32 n, const char *what)
+{
+	const __u8 *v = (const __u8 *)(uintptr_t)values;
+	size_t len = (size_t)n * o->vs, j;
+
+	if (values < uptr(w->mem.rw) || values >= uptr(w->mem.guard))
+		return;
+	if (v + len > w->mem.guard)
+		len = w->mem.guard - v;
+	j = bytes_not(v, len, 0x5a);
+	if (j < len)
+		fail(w, "%s failed before any element but wrote value byte %zu",
+		     what, j);
+}
+
+/*
  * Issue batch @b (built in the arena) through @s and check it against the
  * model: @pre are the errnos of faults found before any element (the
  * batch then does nothing), @n the elements with data and @stamps their
@@ -3274,6 +3295,7 @@ static void batch_exec(struct world *w, struct rng *r, struct fslot *s,
 	const char *what = batch_names[cmd - HMAP_IOC_BATCH_LOOKUP];
 	struct obj *o = s->f->o;
 	__u32 stop = 0, count = b->count, i, j;
+	__u64 values = b->values;
 	eset exp = 0;
 	struct arg a;
 	int err;
@@ -3323,6 +3345,8 @@ static void batch_exec(struct world *w, struct rng *r, struct fslot *s,
 	} else {
 		check_errno(w, what, err, pre ? pre : exp ? exp : E(0));
 		check_arg_untouched(w, &a, false);
+		if (cmd == HMAP_IOC_BATCH_LOOKUP && (pre || af == AF_RO))
+			batch_values_untouched(w, o, values, n, what);
 		if (!a.p || af == AF_RO)
 			return;
 		read_arg(&a, b);
