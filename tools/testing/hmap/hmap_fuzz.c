@@ -54,6 +54,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cfg.nids = nids[data[4] % ARRAY_SIZE(nids)];
 	cfg.capacity_hint = hints[data[5] % ARRAY_SIZE(hints)];
 	cfg.flags = data[5] & 0x80 ? HMAP_F_ATOMIC : 0;
+	/* A quarter of the keyed inputs hash with the per-map jhash. */
+	if ((data[2] & 0xc0) == 0xc0)
+		cfg.flags |= HMAP_F_JHASH;
 	if (hm_init(&c, &cfg))
 		abort();
 	for (i = 6; i + 4 <= size && c.ops < HM_FUZZ_MAX_OPS; i += 4) {

@@ -350,8 +350,16 @@ void *kmalloc(size_t size, gfp_t flags)
 
 void kfree(const void *p)
 {
-	if (!ZERO_OR_NULL_PTR(p))
-		shim_free(p);
+	if (ZERO_OR_NULL_PTR(p))
+		return;
+#ifdef HMAP_SHIM_CHECKS
+	/* The kernel's kfree() of a vmalloc()ed area crashes: so here. */
+	if (is_vmalloc_addr(p)) {
+		fprintf(stderr, "shim: kfree() of vmalloc()ed %p\n", p);
+		abort();
+	}
+#endif
+	shim_free(p);
 }
 
 /* vmalloc()ed areas: what is_vmalloc_addr() answers from. */
