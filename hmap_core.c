@@ -226,7 +226,8 @@
  *   3. &hmap.lock, the state lock: the reserve of overflow buckets, the
  *      spare array and its allocation (@spare, @array_busy, @array_failed,
  *      @want_array, @want_ahead), @reserve_need, @dying and the works'
- *      queueing. Innermost: taken alone, under one stripe or
+ *      queueing. Innermost: taken alone, under one stripe (or two: a
+ *      write's second bucket, its stripe taken with spin_trylock()) or
  *      under hmap_lock_all(), never the other way round.
  *
  * - A write (hmap_update(), hmap_delete()) hashes its key, locks its stripe
@@ -1454,6 +1455,10 @@ hmap_lookup_elem_rcu(struct hmap *map, const void *key, u32 key_len)
  * @key: the key.
  * @key_len: its length in bytes.
  * @value_len: if not NULL, gets the value's length.
+ *
+ * The value lies in an element other readers share: read it, never write
+ * through the pointer (writers replace the element instead, so that every
+ * reader sees the old value or the new one, never a mix).
  *
  * Context: rcu_read_lock() held; any context. Lock-free.
  * Return: the value, valid until rcu_read_unlock(); NULL if the key is
@@ -3525,11 +3530,15 @@ static int hmap_do_update(struct hmap *map, const void *key, u32 key_len,
  * @flags: %HMAP_ANY, %HMAP_NOEXIST or %HMAP_EXIST.
  *
  * Evacuates at most two old buckets if a resize is in progress (one more
- * each time it dropped the lock to allocate and came back), and may
- * start a grow or a same-size grow. Concurrent lookups see the old value
- * or the new one. Until the array of a due grow is there, entries go into
- * overflow chains; once its allocation failed, up to
- * 2^%HMAP_NOARRAY_SLACK times the grow's load.
+ * each time it dropped the lock to allocate and came back to a new resize:
+ * for a map without %HMAP_F_ATOMIC at most %HMAP_WRITE_RETRIES refills of
+ * overflow buckets and three other drops, to start a resize, to fill or
+ * wait for an array, and to hold off, so 13 at most; an %HMAP_F_ATOMIC
+ * map's write drops its stripe only to start a resize, before it
+ * evacuated anything, so 2), and may start a grow or a same-size grow.
+ * Concurrent lookups see the old value or the new one. Until the array
+ * of a due grow is there, entries go into overflow chains; once its
+ * allocation failed, up to 2^%HMAP_NOARRAY_SLACK times the grow's load.
  *
  * Context: a map created with %HMAP_F_ATOMIC: any context (process,
  * softirq, hardirq; interrupts on or off) but NMI and a caller holding a
@@ -3790,8 +3799,9 @@ relock:
  * @key: the key.
  * @key_len: its length in bytes.
  *
- * Evacuates at most two old buckets if a resize is in progress, and may
- * start a shrink (or, if its array is not at hand, have it allocated:
+ * Evacuates at most two old buckets if a resize is in progress (more
+ * only when it drops its lock to allocate, as hmap_update() says), and
+ * may start a shrink (or, if its array is not at hand, have it allocated:
  * see hmap_update()). When the evacuation of its key's old bucket cannot
  * get the overflow buckets it needs (GFP_ATOMIC failed, or for a writer
  * that may sleep, GFP_KERNEL), the entry is deleted in place in the old
@@ -4456,9 +4466,10 @@ static bool hmap_get_stats_may_lock(const struct hmap *map)
  * the tables show, clamped to 2^old_B). The
  * counters are per-CPU sums, read without a lock in every case.
  *
- * Context: any but NMI. Takes every lock of the map briefly where it may
- * (above), with interrupts off for an %HMAP_F_ATOMIC map: writers of every
- * stripe wait meanwhile.
+ * Context: any but NMI and a caller holding a raw_spinlock_t (the map's
+ * locks are spinlock_t, as for the writers). Takes every lock of the map
+ * briefly where it may (above), with interrupts off for an
+ * %HMAP_F_ATOMIC map: writers of every stripe wait meanwhile.
  */
 void hmap_get_stats(struct hmap *map, struct hmap_stats *st)
 {
