@@ -355,7 +355,7 @@ void kfree(const void *p)
 #ifdef HMAP_SHIM_CHECKS
 	/* The kernel's kfree() of a vmalloc()ed area crashes: so here. */
 	if (is_vmalloc_addr(p)) {
-		fprintf(stderr, "shim: kfree() of vmalloc()ed %p\n", p);
+		fprintf(stderr, "shim: %s() of vmalloc()ed %p\n", __func__, p);
 		abort();
 	}
 #endif
