@@ -3947,10 +3947,11 @@ EXPORT_SYMBOL_GPL(hmap_clear);
  *
  * Finishes the resize in progress, then halves the array as many times as
  * the entry count allows in one resize, or rebuilds it at the same size if
- * it has more overflow buckets than when it was built (writes added chains,
- * which deletes may have left with holes; a table created empty was
- * built with none), so that a second call, nothing written between, does
- * nothing; a map above its load (an %HMAP_F_ATOMIC map
+ * it has more overflow buckets than when it was built (writes added chains
+ * since; a table created empty was built with none), so that a second
+ * call, nothing written between, does nothing (a table whose chains only
+ * lost entries since it was built keeps their holes until its next
+ * resize); a map above its load (an %HMAP_F_ATOMIC map
  * whose grow waits for @prealloc_work's array, or one whose arrays failed:
  * its entries went into overflow chains) is grown instead, one doubling a
  * resize as a grow always is, as many times as its count needs. Every
@@ -3963,9 +3964,9 @@ EXPORT_SYMBOL_GPL(hmap_clear);
  * changed it since). When writers change the size the count needs, or
  * start resizes, faster than the call can follow (%HMAP_SHRINK_ROUNDS
  * times an array allocated for nothing or a resize of theirs to finish,
- * more than %HMAP_SHRINK_ROUNDS resizes of theirs started while one
- * evacuation runs, or more resizes than %HMAP_B_MAX), it gives up with
- * -EAGAIN; the map is then as correct as ever, only not fitted.
+ * more than %HMAP_SHRINK_ROUNDS resizes started, one after another,
+ * while one evacuation runs, or more resizes than %HMAP_B_MAX), it gives
+ * up with -EAGAIN; the map is then as correct as ever, only not fitted.
  *
  * Context: process context, may sleep; takes &hmap.work_lock (dropped
  * while it allocates an array); a fatal signal ends the wait for it and
@@ -4009,10 +4010,10 @@ int hmap_shrink_to_fit(struct hmap *map)
 		} else if ((unsigned long)atomic_long_read(&cur->noverflow) >
 			   READ_ONCE(cur->noverflow_base)) {
 			/*
-			 * Chains grew since the table was built, so deletes
-			 * may have left them holes; a table a resize just
-			 * built (this call's own) has them as short as its
-			 * entries allow: rebuilding it would change nothing.
+			 * Chains grew since the table was built: a rebuild
+			 * packs them. A table a resize just built (this
+			 * call's own) has them as short as its entries
+			 * allowed then: rebuilding it would change nothing.
 			 */
 			kind = HMAP_RESIZE_SAME;
 			bits = cur->B;

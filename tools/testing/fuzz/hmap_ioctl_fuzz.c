@@ -3265,19 +3265,19 @@ static const char * const batch_names[] = { "BATCH_LOOKUP", "BATCH_UPDATE",
  * A BATCH_LOOKUP that did nothing (it failed before any element) wrote
  * no value: its values array, filled with 0x5a, is as it was, as far as
  * it lies in writable memory and below a struct placed against the guard
- * (AF_EDGE: mem_edge() puts it in the last HMAP_ARGSZ_MAX bytes, where an
+ * (AF_EDGE: mem_edge() puts it at @a->addr, up to the guard, where an
  * edge array of values ends too).
  */
 static void batch_values_untouched(struct world *w, const struct obj *o,
-				   __u64 values, __u32 n, enum argf af,
+				   __u64 values, __u32 n, const struct arg *a,
 				   const char *what)
 {
 	const __u8 *v = (const __u8 *)(uintptr_t)values;
 	const __u8 *end = w->mem.guard;
 	size_t len = (size_t)n * o->vs, j;
 
-	if (af == AF_EDGE)
-		end -= HMAP_ARGSZ_MAX;
+	if (a->f == AF_EDGE && a->addr < uptr(end))
+		end = (const __u8 *)(uintptr_t)a->addr;
 	if (values < uptr(w->mem.rw) || values >= uptr(end))
 		return;
 	if (v + len > end)
@@ -3352,7 +3352,7 @@ static void batch_exec(struct world *w, struct rng *r, struct fslot *s,
 		check_errno(w, what, err, pre ? pre : exp ? exp : E(0));
 		check_arg_untouched(w, &a, false);
 		if (cmd == HMAP_IOC_BATCH_LOOKUP && (pre || af == AF_RO))
-			batch_values_untouched(w, o, values, n, af, what);
+			batch_values_untouched(w, o, values, n, &a, what);
 		if (!a.p || af == AF_RO)
 			return;
 		read_arg(&a, b);
